@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
+import { LIMITS, type TimeLimits } from '../events/limits.ts';
+import {
+  MESSAGE_SCHEMA_VERSION,
+  encodeEventBatch,
+  encodeRejectedBatch,
+  type RejectedEvent,
+} from '../events/messages.ts';
+import type { CollectedEvent } from '../events/schema.ts';
+import type { Logger } from '../logging/logger.ts';
+import { applyCors } from './cors.ts';
+import type { Clock, ConsentPolicy, EventBus, TokenVerifier } from './ports.ts';
+import { readJsonBody } from './read-body.ts';
+import { resolveRoute, type Route } from './routes.ts';
+import { bearerToken } from './verify-token.ts';
+import { createValidateEventStep, type EventOutcome } from './validate-event.ts';
+
+export type CollectDeps = {
+  verifier: TokenVerifier;
+  bus: EventBus;
+  consent: ConsentPolicy;
+  clock: Clock;
+  logger: Logger;
+  timeLimits: TimeLimits;
+  corsOrigins: string[] | '*';
+  newRequestId?: () => string;
+};
+
+/** What a client gets back for a request whose body was read: the per-event verdicts. */
+export type CollectResponse = {
+  request_id: string;
+  accepted: number;
+  rejected: { index: number; event_id: string | null; reason: string }[];
+  /** Events the shopper's privacy settings do not allow to be tracked: answered, never stored. */
+  dropped: number;
+  /** Repeats of an event id already in this request, accepted once. */
+  duplicates: number;
+};
+
+type Failure = { status: number; code: string; message: string; headers?: Record<string, string> };
+
+/**
+ * `collect`: authenticate → read the body → validate each event → consent → publish → answer.
+ * Each step answers with a value; only this shell writes the response. Valid events beside
+ * invalid ones are still accepted; rejected events are published to their own topic to be stored.
+ */
+export function createCollectHandler(deps: CollectDeps): HttpFunction {
+  const validate = createValidateEventStep(deps.timeLimits);
+  const newRequestId = deps.newRequestId ?? randomUUID;
+
+  return async (req: Request, res: Response) => {
+    applyCors(req, res, deps.corsOrigins);
+    if (req.method === 'OPTIONS') return void res.status(204).end();
+
+    const route = resolveRoute(req.path);
+    if (route.kind === 'unknown') return fail(res, { status: 404, code: 'not_found', message: `no route ${req.path}` });
+    if (req.method !== 'POST') {
+      return fail(res, {
+        status: 405,
+        code: 'method_not_allowed',
+        message: `${req.method} is not allowed; use POST`,
+        headers: { Allow: 'POST, OPTIONS' },
+      });
+    }
+
+    const token = bearerToken(req.get('authorization'));
+    const auth = token ? await deps.verifier.verify(token) : { ok: false as const, reason: 'missing bearer token' };
+    if (!auth.ok) {
+      return fail(res, {
+        status: 401,
+        code: 'unauthenticated',
+        message: auth.reason,
+        headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${auth.reason}"` },
+      });
+    }
+
+    const body = readJsonBody(req);
+    if (!body.ok) return fail(res, { status: body.status, code: codeFor(body.status), message: body.reason });
+    const items = eventsOf(body.value, route);
+    if (!items.ok) return fail(res, { status: items.status, code: codeFor(items.status), message: items.reason });
+
+    const requestId = newRequestId();
+    const receivedAt = deps.clock();
+    const userId = auth.identity.userId;
+    const scope = { userId, receivedAt, seen: new Set<string>(), ...(route.kind === 'single' ? { routeType: route.type } : {}) };
+    const outcomes: EventOutcome[] = items.events.map((raw, index) => validate(raw, index, scope));
+
+    const valid = outcomes.filter((o): o is Extract<EventOutcome, { kind: 'accepted' }> => o.kind === 'accepted');
+    const rejected: RejectedEvent[] = outcomes.flatMap((o) => (o.kind === 'rejected' ? [o.rejected] : []));
+    const duplicates = outcomes.filter((o) => o.kind === 'duplicate').length;
+
+    const decisions = await deps.consent.decide(userId, valid.map((o) => o.event));
+    const tracked: CollectedEvent[] = valid.filter((_, i) => decisions[i]?.track === true).map((o) => o.event);
+    const dropped = valid.length - tracked.length;
+
+    try {
+      await Promise.all([
+        tracked.length
+          ? deps.bus.events.publish(
+              encodeEventBatch({
+                schema_version: MESSAGE_SCHEMA_VERSION,
+                request_id: requestId,
+                user_id: userId,
+                received_at: receivedAt.toISOString(),
+                events: tracked,
+              }),
+            )
+          : undefined,
+        rejected.length
+          ? deps.bus.rejected.publish(
+              encodeRejectedBatch({
+                schema_version: MESSAGE_SCHEMA_VERSION,
+                request_id: requestId,
+                user_id: userId,
+                received_at: receivedAt.toISOString(),
+                source: 'collect',
+                rejected,
+              }),
+            )
+          : undefined,
+      ]);
+    } catch (error) {
+      // Publishing failed before Pub/Sub took the message: the client retries, and the event ids
+      // make that retry safe downstream.
+      deps.logger.error('publish failed', { request_id: requestId, error });
+      return fail(res, {
+        status: 503,
+        code: 'unavailable',
+        message: 'events could not be stored right now; retry the same request',
+        headers: { 'Retry-After': '1' },
+      });
+    }
+
+    const answer: CollectResponse = {
+      request_id: requestId,
+      accepted: tracked.length,
+      rejected: rejected.map(({ index, event_id, reason }) => ({ index, event_id, reason })),
+      dropped,
+      duplicates,
+    };
+    const log = rejected.length ? deps.logger.warn : deps.logger.debug;
+    log('events collected', { request_id: requestId, accepted: tracked.length, rejected: rejected.length, dropped, duplicates, reasons: rejected.slice(0, 3).map((r) => r.reason) });
+    // Nothing accepted and something wrong: the request as a whole was bad.
+    const nothingAccepted = tracked.length === 0 && dropped === 0 && duplicates === 0 && rejected.length > 0;
+    res.status(nothingAccepted ? 400 : 202).json(answer);
+  };
+}
+
+type EventsOutcome = { ok: true; events: unknown[] } | { ok: false; status: 400 | 413; reason: string };
+
+function eventsOf(value: unknown, route: Route): EventsOutcome {
+  if (route.kind === 'single') {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return { ok: false, status: 400, reason: `body must be one event as a JSON object` };
+    }
+    return { ok: true, events: [value] };
+  }
+  const events = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { events?: unknown }).events : undefined;
+  if (!Array.isArray(events)) return { ok: false, status: 400, reason: 'body must be a JSON object with an "events" array' };
+  if (events.length === 0) return { ok: false, status: 400, reason: '"events" is empty' };
+  if (events.length > LIMITS.maxEventsPerRequest) {
+    return { ok: false, status: 413, reason: `${events.length} events in one request; the limit is ${LIMITS.maxEventsPerRequest}` };
+  }
+  return { ok: true, events };
+}
+
+function codeFor(status: number): string {
+  return status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
+}
+
+function fail(res: Response, failure: Failure): void {
+  for (const [name, value] of Object.entries(failure.headers ?? {})) res.set(name, value);
+  res.status(failure.status).json({ error: { code: failure.code, message: failure.message } });
+}

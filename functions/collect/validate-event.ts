@@ -1,0 +1,80 @@
+import { LIMITS, type TimeLimits } from '../events/limits.ts';
+import { ClientEvent, EVENT_TYPES, type CollectedEvent, type EventType } from '../events/schema.ts';
+import { correctClockSkew } from '../events/clock-skew.ts';
+import { describeIssues } from '../events/describe-issues.ts';
+import type { RejectedEvent } from '../events/messages.ts';
+
+export type EventOutcome =
+  | { kind: 'accepted'; index: number; event: CollectedEvent }
+  | { kind: 'duplicate'; index: number; eventId: string }
+  | { kind: 'rejected'; rejected: RejectedEvent };
+
+export type RequestScope = {
+  userId: string;
+  receivedAt: Date;
+  /** Event ids already accepted in this request: a repeated id is accepted once. */
+  seen: Set<string>;
+  /** Set on single-event routes: the route decides the type. */
+  routeType?: EventType;
+};
+
+export type ValidateEventStep = (raw: unknown, index: number, scope: RequestScope) => EventOutcome;
+
+/**
+ * Schema, size and time checks for one event, then the server's fields. Order matters: size first,
+ * so an oversized event is never parsed; the clock check last, as it needs the parsed times.
+ */
+export function createValidateEventStep(timeLimits: TimeLimits): ValidateEventStep {
+  return (raw, index, scope) => {
+    const payload = JSON.stringify(raw) ?? 'null';
+    const reject = (reason: string): EventOutcome => ({
+      kind: 'rejected',
+      rejected: { index, event_id: stringField(raw, 'event_id'), type: stringField(raw, 'type'), reason, payload },
+    });
+
+    const bytes = Buffer.byteLength(payload);
+    if (bytes > LIMITS.maxEventBytes) return reject(`event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes} bytes`);
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return reject('event must be a JSON object');
+
+    let candidate: Record<string, unknown> = raw as Record<string, unknown>;
+    if (scope.routeType) {
+      if (candidate.type === undefined) candidate = { ...candidate, type: scope.routeType };
+      else if (candidate.type !== scope.routeType) {
+        return reject(`type "${String(candidate.type)}" does not match this route, which takes ${scope.routeType}`);
+      }
+    } else if (typeof candidate.type !== 'string' || !EVENT_TYPES.includes(candidate.type as EventType)) {
+      return reject(
+        candidate.type === undefined
+          ? `type is missing; expected one of ${EVENT_TYPES.join(', ')}`
+          : `type ${JSON.stringify(candidate.type).slice(0, 80)} is not an event type; expected one of ${EVENT_TYPES.join(', ')}`,
+      );
+    }
+
+    const parsed = ClientEvent.safeParse(candidate);
+    if (!parsed.success) return reject(describeIssues(parsed.error));
+    const event = parsed.data;
+
+    if (scope.seen.has(event.event_id)) return { kind: 'duplicate', index, eventId: event.event_id };
+
+    const time = correctClockSkew(event.occurred_at, event.sent_at, scope.receivedAt, timeLimits);
+    if (!time.ok) return reject(time.reason);
+
+    scope.seen.add(event.event_id);
+    return {
+      kind: 'accepted',
+      index,
+      event: {
+        ...event,
+        user_id: scope.userId,
+        received_at: scope.receivedAt.toISOString(),
+        event_time: time.eventTime.toISOString(),
+      },
+    };
+  };
+}
+
+function stringField(raw: unknown, key: string): string | null {
+  if (typeof raw !== 'object' || raw === null) return null;
+  const value = (raw as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value.slice(0, LIMITS.maxIdLength) : null;
+}

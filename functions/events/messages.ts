@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { ClientEvent, ServerFields, type CollectedEvent } from './schema.ts';
+
+/**
+ * The two Pub/Sub message contracts between `collect` and `ingest`. One message per accepted
+ * request (a batch of one shopper's events) and one per request that had rejected events.
+ */
+export const MESSAGE_SCHEMA_VERSION = 1;
+
+export const EventBatchMessage = z.object({
+  schema_version: z.literal(MESSAGE_SCHEMA_VERSION),
+  request_id: z.uuid(),
+  user_id: z.string().min(1),
+  received_at: z.iso.datetime({ offset: true }),
+  events: z.array(z.intersection(ClientEvent, ServerFields)).min(1),
+});
+export type EventBatchMessage = { schema_version: typeof MESSAGE_SCHEMA_VERSION; request_id: string; user_id: string; received_at: string; events: CollectedEvent[] };
+
+export const RejectedEvent = z.object({
+  /** Position in the request (0-based), so a client can match it to what it sent. */
+  index: z.int().nonnegative(),
+  event_id: z.string().nullable(),
+  type: z.string().nullable(),
+  reason: z.string(),
+  /** The event exactly as received, re-serialized as JSON. */
+  payload: z.string(),
+});
+export type RejectedEvent = z.infer<typeof RejectedEvent>;
+
+export const RejectedBatchMessage = z.object({
+  schema_version: z.literal(MESSAGE_SCHEMA_VERSION),
+  request_id: z.uuid(),
+  user_id: z.string().nullable(),
+  received_at: z.iso.datetime({ offset: true }),
+  source: z.string(),
+  rejected: z.array(RejectedEvent).min(1),
+});
+export type RejectedBatchMessage = z.infer<typeof RejectedBatchMessage>;
+
+export type OutgoingMessage = { data: Buffer; attributes: Record<string, string> };
+
+/** Attributes let subscribers filter and route without parsing the body. */
+export function encodeEventBatch(message: EventBatchMessage): OutgoingMessage {
+  return {
+    data: Buffer.from(JSON.stringify(message)),
+    attributes: {
+      kind: 'events',
+      schema_version: String(message.schema_version),
+      request_id: message.request_id,
+      user_id: message.user_id,
+      event_count: String(message.events.length),
+    },
+  };
+}
+
+export function encodeRejectedBatch(message: RejectedBatchMessage): OutgoingMessage {
+  return {
+    data: Buffer.from(JSON.stringify(message)),
+    attributes: {
+      kind: 'rejected_events',
+      schema_version: String(message.schema_version),
+      request_id: message.request_id,
+      source: message.source,
+      rejected_count: String(message.rejected.length),
+    },
+  };
+}

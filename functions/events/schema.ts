@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { LIMITS } from './limits.ts';
+
+const identifier = z
+  .string()
+  .min(1)
+  .max(LIMITS.maxIdLength)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+const label = z.string().trim().min(1).max(LIMITS.maxLabelLength);
+const text = z.string().max(LIMITS.maxTextLength);
+const amount = z.number().finite().nonnegative().max(LIMITS.maxAmount);
+const quantity = z.number().finite().positive().max(LIMITS.maxQuantity);
+const position = z.int().min(1).max(1000);
+const timestamp = z.iso.datetime({ offset: true });
+const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
+const query = z.string().max(LIMITS.maxQueryLength);
+
+/** Dietary tags are lower snake case, e.g. `vegan`, `gluten_free`, `organic`, `lactose_free`, `halal`. */
+export const DietaryTag = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be lower snake case, e.g. gluten_free')
+  .meta({ examples: ['vegan', 'vegetarian', 'gluten_free', 'lactose_free', 'organic', 'halal', 'kosher'] });
+
+export const Product = z.strictObject({
+  sku: identifier,
+  name: label,
+  category: label,
+  brand: label.optional(),
+  price: amount,
+  dietary_tags: z.array(DietaryTag).max(LIMITS.maxTagsPerItem).optional(),
+});
+
+export const Context = z.strictObject({
+  /** Experiment id → arm the shopper was assigned to, e.g. `{ "personalization": "treatment" }`. */
+  experiments: z.record(identifier, identifier).optional(),
+  /** The search this event came from, for click-after-search attribution. */
+  search_id: identifier.optional(),
+  user_agent: text.optional(),
+  locale: z.string().max(35).optional(),
+  timezone: z.string().max(64).optional(),
+  page_url: text.optional(),
+  referrer: text.optional(),
+  app_version: z.string().max(64).optional(),
+  platform: z.enum(['web', 'ios', 'android', 'server']).optional(),
+});
+
+const SearchResult = z.strictObject({ sku: identifier, position });
+
+const SearchPerformed = z.strictObject({
+  search_id: identifier,
+  query,
+  results_count: z.int().nonnegative(),
+  /** The results shown, with their 1-based positions. */
+  results: z.array(SearchResult).max(LIMITS.maxResultsPerSearch),
+  filters: z
+    .record(z.string().max(64), z.union([z.string().max(LIMITS.maxLabelLength), z.number(), z.boolean()]))
+    .optional(),
+  personalized: z.boolean(),
+  top_categories: z.array(label).max(LIMITS.maxTagsPerItem).optional(),
+});
+
+const SearchResultClicked = z.strictObject({
+  search_id: identifier,
+  query,
+  product: Product,
+  position,
+});
+
+const ProductViewed = z.strictObject({
+  product: Product,
+  search_id: identifier.optional(),
+  source: z.enum(['search', 'recommendation', 'category', 'reorder', 'direct']).optional(),
+});
+
+const CartItemAdded = z.strictObject({
+  product: Product,
+  quantity,
+  cart_value: amount,
+  search_id: identifier.optional(),
+});
+
+const CartItemRemoved = z.strictObject({
+  product: Product,
+  quantity,
+  cart_value: amount,
+});
+
+const CartItemUpdated = z.strictObject({
+  product: Product,
+  quantity: z.number().finite().nonnegative().max(LIMITS.maxQuantity),
+  previous_quantity: z.number().finite().nonnegative().max(LIMITS.maxQuantity),
+  cart_value: amount,
+});
+
+const OrderItem = Product.extend({
+  quantity,
+  promotion: identifier.optional(),
+});
+
+const OrderCompleted = z.strictObject({
+  order_id: identifier,
+  total: amount,
+  currency: currency.optional(),
+  items: z.array(OrderItem).min(1).max(LIMITS.maxItemsPerOrder),
+  delivery_date: z.iso.date().optional(),
+  promotions: z.array(identifier).max(LIMITS.maxTagsPerItem).optional(),
+});
+
+/** A shopper's explicit statement about what they like, e.g. "never show me brand X". */
+const PreferenceUpdated = z.strictObject({
+  preference: z.enum(['brand', 'category', 'product', 'dietary_tag']),
+  value: label,
+  action: z.enum(['like', 'dislike', 'reset']),
+});
+
+/** Per-type payloads, keyed by the event type. */
+export const EVENT_DATA = {
+  search_performed: SearchPerformed,
+  search_result_clicked: SearchResultClicked,
+  product_viewed: ProductViewed,
+  cart_item_added: CartItemAdded,
+  cart_item_removed: CartItemRemoved,
+  cart_item_updated: CartItemUpdated,
+  order_completed: OrderCompleted,
+  preference_updated: PreferenceUpdated,
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA;
+export const EVENT_TYPES = Object.keys(EVENT_DATA) as EventType[];
+
+function envelope<T extends EventType>(type: T) {
+  return z.strictObject({
+    /** Client-made UUID; the idempotency key of the whole pipeline. */
+    event_id: z.uuid(),
+    type: z.literal(type),
+    session_id: identifier,
+    /** When it happened, by the client's clock. */
+    occurred_at: timestamp,
+    /** When the client sent it, by the same clock; used to correct that clock's skew. */
+    sent_at: timestamp,
+    context: Context.optional(),
+    data: EVENT_DATA[type],
+  });
+}
+
+/** An event as a client sends it: the discriminated union over `type`. */
+export const ClientEvent = z.discriminatedUnion('type', [
+  envelope('search_performed'),
+  envelope('search_result_clicked'),
+  envelope('product_viewed'),
+  envelope('cart_item_added'),
+  envelope('cart_item_removed'),
+  envelope('cart_item_updated'),
+  envelope('order_completed'),
+  envelope('preference_updated'),
+]);
+export type ClientEvent = z.infer<typeof ClientEvent>;
+export type ProductRef = z.infer<typeof Product>;
+export type OrderItem = z.infer<typeof OrderItem>;
+
+/** What the server adds; `user_id` comes from the verified token, never from the body. */
+export const ServerFields = z.strictObject({
+  user_id: identifier,
+  received_at: timestamp,
+  /** `received_at − (sent_at − occurred_at)`: the client's clock skew removed. */
+  event_time: timestamp,
+});
+
+export type ServerFields = z.infer<typeof ServerFields>;
+/** An accepted event as it travels on the events topic and lands in the warehouse. */
+export type CollectedEvent = ClientEvent & ServerFields;

@@ -1,0 +1,131 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A process group we started: an emulator or a function server. */
+export type RunningProcess = {
+  name: string;
+  /** `host:port` on loopback. */
+  host: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+};
+
+export type EmulatorKind = 'pubsub' | 'firestore';
+
+const START_TIMEOUT_MS = 90_000;
+
+/** What the local stack needs from the machine, with what to install when it is missing. */
+export function missingPrerequisites(): string[] {
+  const missing: string[] = [];
+  if (spawnSync('gcloud', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    missing.push(
+      'gcloud is not on PATH: install the Google Cloud SDK (https://cloud.google.com/sdk/docs/install) with ' +
+        '`gcloud components install pubsub-emulator cloud-firestore-emulator beta` (or the Debian packages ' +
+        'google-cloud-cli-pubsub-emulator and google-cloud-cli-firestore-emulator)',
+    );
+  }
+  if (spawnSync('java', ['-version'], { stdio: 'ignore' }).status !== 0) {
+    missing.push('java is not on PATH: the emulators need a Java 11+ runtime, e.g. `apt-get install openjdk-17-jre-headless`');
+  }
+  return missing;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Starts an official emulator through gcloud, in its own process group so that stopping it also
+ * stops the Java process gcloud starts. Resolves once the emulator answers HTTP.
+ */
+export async function startEmulator(kind: EmulatorKind, options: { port: number; projectId: string }): Promise<RunningProcess> {
+  const host = `127.0.0.1:${options.port}`;
+  const args =
+    kind === 'pubsub'
+      ? ['beta', 'emulators', 'pubsub', 'start', `--host-port=${host}`, `--project=${options.projectId}`, '--quiet']
+      : ['emulators', 'firestore', 'start', `--host-port=${host}`, '--quiet'];
+  return startProcessGroup(`${kind}-emulator`, 'gcloud', args, {
+    host,
+    ready: () => httpAnswers(`http://${host}/`),
+    env: { ...process.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
+  });
+}
+
+export async function startProcessGroup(
+  name: string,
+  command: string,
+  args: string[],
+  options: { host: string; ready: () => Promise<boolean>; env?: NodeJS.ProcessEnv; onOutput?: (line: string) => void },
+): Promise<RunningProcess> {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
+  const tail: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+      options.onOutput?.(line);
+    }
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  let exited = false;
+  const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
+
+  const running: RunningProcess = {
+    name,
+    host: options.host,
+    child,
+    async stop() {
+      if (exited || child.pid === undefined) return;
+      killGroup(child.pid, 'SIGTERM');
+      const stopped = await Promise.race([exit.then(() => true), sleep(8_000).then(() => false)]);
+      if (!stopped) killGroup(child.pid, 'SIGKILL');
+      // The Java child may outlive its gcloud parent by a moment; make sure the group is gone.
+      killGroup(child.pid, 'SIGKILL');
+      await exit;
+    },
+  };
+
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (exited) throw new Error(`${name} exited while starting:\n${tail.join('\n')}`);
+    if (await options.ready()) return running;
+    await sleep(250);
+  }
+  await running.stop();
+  throw new Error(`${name} did not become ready within ${START_TIMEOUT_MS / 1000} s:\n${tail.join('\n')}`);
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+export async function httpAnswers(url: string, init?: RequestInit): Promise<boolean> {
+  try {
+    const response = await fetch(url, { ...init, signal: AbortSignal.timeout(1_000) });
+    await response.arrayBuffer();
+    return response.status < 500;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { PubSub, type Message } from '@google-cloud/pubsub';
+import { createLogger } from '../logging/logger.ts';
+import { httpAnswers, missingPrerequisites, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
+import { LOCAL, localPorts } from './local-settings.ts';
+import { mintShopperToken } from './mint-token.ts';
+import { provisionPubSub } from './provision.ts';
+
+// `npm start`: the whole loop on this machine — the official emulators, topics and subscriptions,
+// the functions on the Functions Framework — until Ctrl-C, which stops everything it started.
+
+const logger = createLogger({ labels: { component: 'local-stack' } });
+const started: RunningProcess[] = [];
+let subscriber: PubSub | undefined;
+let stopping = false;
+
+async function main(): Promise<void> {
+  const missing = missingPrerequisites();
+  if (missing.length) {
+    process.stderr.write(`The local stack cannot start:\n${missing.map((m) => `  - ${m}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  const ports = localPorts(process.env);
+  for (const [name, port] of Object.entries(ports)) {
+    if (!(await portIsFree(port))) {
+      throw new Error(`port ${port} (${name}) is in use; stop what uses it or set ${name.toUpperCase()}${name === 'collect' ? '_PORT' : '_EMULATOR_PORT'}`);
+    }
+  }
+
+  logger.info('starting emulators', { pubsub: ports.pubsub, firestore: ports.firestore });
+  const [pubsubEmulator, firestoreEmulator] = await Promise.all([
+    startEmulator('pubsub', { port: ports.pubsub, projectId: LOCAL.projectId }).then(track),
+    startEmulator('firestore', { port: ports.firestore, projectId: LOCAL.projectId }).then(track),
+  ]);
+  const emulatorEnv = {
+    PUBSUB_EMULATOR_HOST: pubsubEmulator.host,
+    FIRESTORE_EMULATOR_HOST: firestoreEmulator.host,
+    GOOGLE_CLOUD_PROJECT: LOCAL.projectId,
+    METADATA_SERVER_DETECTION: 'none',
+  };
+  Object.assign(process.env, emulatorEnv);
+
+  const pubsub = new PubSub({ projectId: LOCAL.projectId });
+  await provisionPubSub(pubsub, [
+    { topic: LOCAL.topics.events, subscriptions: [{ name: LOCAL.tails.events }] },
+    { topic: LOCAL.topics.rejected, subscriptions: [{ name: LOCAL.tails.rejected }] },
+    { topic: LOCAL.topics.deadLetter, subscriptions: [] },
+  ]);
+
+  const functionEnv = {
+    ...process.env,
+    ...emulatorEnv,
+    TOKEN_KEY: process.env.TOKEN_KEY ?? LOCAL.tokenKey,
+    TOKEN_ISSUER: LOCAL.tokenIssuer,
+    TOKEN_AUDIENCE: LOCAL.tokenAudience,
+    EVENTS_TOPIC: LOCAL.topics.events,
+    REJECTED_EVENTS_TOPIC: LOCAL.topics.rejected,
+  };
+  const collectHost = `127.0.0.1:${ports.collect}`;
+  track(
+    await startProcessGroup(
+      'collect',
+      'functions-framework',
+      ['--target=collect', '--source=functions/index.ts', `--port=${ports.collect}`],
+      {
+        host: collectHost,
+        env: functionEnv,
+        ready: () => httpAnswers(`http://${collectHost}/v1/events`, { method: 'OPTIONS' }),
+        onOutput: (line) => process.stdout.write(`${line}\n`),
+      },
+    ),
+  );
+
+  subscriber = pubsub;
+  tail(pubsub, LOCAL.tails.events, 'published to events');
+  tail(pubsub, LOCAL.tails.rejected, 'published to rejected-events');
+
+  const token = await mintShopperToken('shopper-1', {
+    key: functionEnv.TOKEN_KEY,
+    issuer: LOCAL.tokenIssuer,
+    audience: LOCAL.tokenAudience,
+    ttlSec: 24 * 3600,
+  });
+  process.stdout.write(banner(collectHost, pubsubEmulator.host, firestoreEmulator.host, token));
+  logger.info('local stack ready', { collect: `http://${collectHost}` });
+}
+
+function track(process: RunningProcess): RunningProcess {
+  started.push(process);
+  return process;
+}
+
+function tail(pubsub: PubSub, subscription: string, message: string): void {
+  pubsub
+    .subscription(subscription)
+    .on('message', (m: Message) => {
+      m.ack();
+      const body = JSON.parse(m.data.toString()) as { events?: { type: string; event_id: string }[]; rejected?: { index: number; reason: string }[] };
+      logger.info(message, {
+        request_id: m.attributes.request_id,
+        events: body.events?.map((e) => `${e.type} ${e.event_id}`),
+        rejected: body.rejected?.map((r) => `#${r.index}: ${r.reason}`),
+      });
+    })
+    .on('error', (error: Error) => logger.warn('tail subscription failed', { subscription, error: error.message }));
+}
+
+function banner(collect: string, pubsub: string, firestore: string, token: string): string {
+  const now = new Date().toISOString();
+  const event = {
+    events: [
+      {
+        event_id: randomUUID(),
+        type: 'search_performed',
+        session_id: 'session-1',
+        occurred_at: now,
+        sent_at: now,
+        data: {
+          search_id: 'search-1',
+          query: 'oat milk',
+          results_count: 2,
+          results: [
+            { sku: 'sku-oat-1l', position: 1 },
+            { sku: 'sku-soy-1l', position: 2 },
+          ],
+          personalized: false,
+        },
+      },
+    ],
+  };
+  return `
+The learning loop is running locally.
+
+  collect   http://${collect}/v1/events  (single events: /v1/events/search, /click, /view,
+            /cart-add, /cart-remove, /cart-update, /order, /preference)
+  Pub/Sub   ${pubsub}  (PUBSUB_EMULATOR_HOST)
+  Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST)
+
+Send an event (the token is for shopper-1; mint others with \`npm run token -- <userId>\`):
+
+curl -sS -X POST http://${collect}/v1/events \\
+  -H 'Authorization: Bearer ${token}' \\
+  -H 'Content-Type: application/json' \\
+  -d '${JSON.stringify(event)}'
+
+Published messages are logged below. Ctrl-C stops everything.
+
+`;
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info('stopping local stack');
+  await subscriber?.close().catch(() => undefined);
+  await Promise.all(started.reverse().map((p) => p.stop()));
+  logger.info('local stack stopped');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  void shutdown(1);
+});
