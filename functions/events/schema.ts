@@ -11,7 +11,7 @@ const text = z.string().max(LIMITS.maxTextLength);
 const amount = z.number().finite().nonnegative().max(LIMITS.maxAmount);
 const quantity = z.number().finite().positive().max(LIMITS.maxQuantity);
 const position = z.int().min(1).max(1000);
-const timestamp = z.iso.datetime({ offset: true });
+const timestamp = z.iso.datetime({ offset: true }).meta({ id: 'Timestamp', description: 'RFC 3339 date-time, e.g. 2026-11-26T14:05:00.000Z' });
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 const query = z.string().max(LIMITS.maxQueryLength);
 
@@ -28,7 +28,7 @@ export const Product = z.strictObject({
   brand: label.optional(),
   price: amount,
   dietary_tags: z.array(DietaryTag).max(LIMITS.maxTagsPerItem).optional(),
-});
+}).meta({ id: 'Product', description: 'A product as the shop lists it.' });
 
 export const Context = z.strictObject({
   /** Experiment id → arm the shopper was assigned to, e.g. `{ "personalization": "treatment" }`. */
@@ -42,7 +42,7 @@ export const Context = z.strictObject({
   referrer: text.optional(),
   app_version: z.string().max(64).optional(),
   platform: z.enum(['web', 'ios', 'android', 'server']).optional(),
-});
+}).meta({ id: 'Context', description: 'Where and under which experiments the event happened.' });
 
 const SearchResult = z.strictObject({ sku: identifier, position });
 
@@ -95,7 +95,7 @@ const CartItemUpdated = z.strictObject({
 const OrderItem = Product.extend({
   quantity,
   promotion: identifier.optional(),
-});
+}).meta({ id: 'OrderItem', description: 'One line of an order.' });
 
 const OrderCompleted = z.strictObject({
   order_id: identifier,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { createLogger } from '../logging/logger.ts';
 import { httpAnswers, missingPrerequisites, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
@@ -9,6 +10,9 @@ import { provisionPubSub } from './provision.ts';
 // `npm start`: the whole loop on this machine — the official emulators, topics and subscriptions,
 // the functions on the Functions Framework — until Ctrl-C, which stops everything it started.
 
+// Run with this same Node (22), whatever `node` is first on PATH.
+const FUNCTIONS_FRAMEWORK = fileURLToPath(new URL('../../node_modules/.bin/functions-framework', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../index.ts', import.meta.url));
 const logger = createLogger({ labels: { component: 'local-stack' } });
 const started: RunningProcess[] = [];
 let subscriber: PubSub | undefined;
@@ -60,8 +64,8 @@ async function main(): Promise<void> {
   track(
     await startProcessGroup(
       'collect',
-      'functions-framework',
-      ['--target=collect', '--source=functions/index.ts', `--port=${ports.collect}`],
+      process.execPath,
+      [FUNCTIONS_FRAMEWORK, '--target=collect', `--source=${ENTRY}`, `--port=${ports.collect}`],
       {
         host: collectHost,
         env: functionEnv,

@@ -1,0 +1,71 @@
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { bearerToken, createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { mintShopperToken } from '../../functions/local/mint-token.ts';
+import { TEST_TOKEN } from '../support/fixtures.ts';
+
+const settings = { ...TEST_TOKEN, clockToleranceSec: 30 };
+
+describe('shopper token verification', () => {
+  it('takes the user id from the subject of a valid token', async () => {
+    const verifier = await createJwtVerifier(settings);
+    const token = await mintShopperToken('shopper-42', TEST_TOKEN);
+    expect(await verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'shopper-42' } });
+  });
+
+  it.each([
+    ['an expired token', () => mintShopperToken('u', { ...TEST_TOKEN, ttlSec: -120 }), 'token has expired'],
+    ['a token signed with another key', () => mintShopperToken('u', { ...TEST_TOKEN, key: 'another-key-that-is-also-long-enough-000' }), 'token signature is invalid'],
+    ['a token for another audience', () => mintShopperToken('u', { ...TEST_TOKEN, audience: 'someone-else' }), 'token claim "aud" is not accepted: check_failed'],
+    ['a token from another issuer', () => mintShopperToken('u', { ...TEST_TOKEN, issuer: 'evil' }), 'token claim "iss" is not accepted: check_failed'],
+    ['garbage', async () => 'not.a.jwt', 'token is malformed'],
+    [
+      'a token without expiry',
+      () =>
+        new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer(TEST_TOKEN.issuer).setAudience(TEST_TOKEN.audience).sign(new TextEncoder().encode(TEST_TOKEN.key)),
+      'token claim "exp" is not accepted: missing',
+    ],
+    [
+      'an unsigned token',
+      async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u"}').toString('base64url')}.`,
+      'token is signed with an algorithm that is not accepted',
+    ],
+  ])('refuses %s', async (_name, make, reason) => {
+    const verifier = await createJwtVerifier(settings);
+    expect(await verifier.verify(await make())).toEqual({ ok: false, reason });
+  });
+
+  it('refuses a subject that cannot be a user id', async () => {
+    const verifier = await createJwtVerifier(settings);
+    expect(await verifier.verify(await mintShopperToken('has space', TEST_TOKEN))).toEqual({ ok: false, reason: 'token subject is not a valid user id' });
+  });
+
+  it('verifies ES256 tokens against a PEM public key', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const verifier = await createJwtVerifier({ ...settings, key: await exportSPKI(publicKey) });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256' })
+      .setSubject('shopper-7')
+      .setIssuer(TEST_TOKEN.issuer)
+      .setAudience(TEST_TOKEN.audience)
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    expect(await verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'shopper-7' } });
+    // A shared-secret token must not pass where a public key is configured.
+    expect((await verifier.verify(await mintShopperToken('u', TEST_TOKEN))).ok).toBe(false);
+  });
+
+  it('refuses to start with a short secret', async () => {
+    await expect(createJwtVerifier({ ...settings, key: 'short' })).rejects.toThrow(/at least 32 characters/);
+  });
+
+  it.each([
+    ['Bearer abc.def.ghi', 'abc.def.ghi'],
+    ['bearer abc.def.ghi', 'abc.def.ghi'],
+    ['Basic dXNlcjpwYXNz', null],
+    ['Bearer', null],
+    [undefined, null],
+  ])('reads the bearer token from %s', (header, token) => {
+    expect(bearerToken(header)).toBe(token);
+  });
+});

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { describe, expect, it } from 'vitest';
+import { renderEventsJsonSchema } from '../../functions/events/json-schema.ts';
+import { JSON_SCHEMA_PATH } from '../../functions/events/write-json-schema.ts';
+import { EVENT_TYPES } from '../../functions/events/schema.ts';
+import { VALID_DATA, validEvent } from '../support/fixtures.ts';
+
+describe('published JSON Schema', () => {
+  it('is current with the zod contract (run `npm run schema` after changing it)', () => {
+    expect(readFileSync(JSON_SCHEMA_PATH, 'utf8')).toBe(renderEventsJsonSchema());
+  });
+
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats.default(ajv);
+  const validate = ajv.compile(JSON.parse(readFileSync(JSON_SCHEMA_PATH, 'utf8')) as object);
+
+  it('accepts a batch with one valid event of every type', () => {
+    const ok = validate({ events: EVENT_TYPES.map((type) => validEvent(type)) });
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
+  it.each([
+    ['an empty batch', { events: [] }],
+    ['an unknown type', { events: [validEvent('search_performed', { type: 'nope' })] }],
+    ['a click at position 0', { events: [validEvent('search_result_clicked', { data: { ...VALID_DATA.search_result_clicked, position: 0 } })] }],
+    ['a bad event id', { events: [validEvent('product_viewed', { event_id: 'x' })] }],
+    ['an extra top-level field', { events: [validEvent('product_viewed')], user_id: 'u' }],
+  ])('rejects %s, as the server does', (_name, body) => {
+    expect(validate(body)).toBe(false);
+  });
+});

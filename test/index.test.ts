@@ -1,0 +1,54 @@
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventBatchMessage, RejectedBatchMessage } from '../functions/events/messages.ts';
+import { mintShopperToken } from '../functions/local/mint-token.ts';
+import { TEST_TOKEN, validEvent } from './support/fixtures.ts';
+import { emulatorPubSub, freshTopic, receive } from './support/pubsub.ts';
+
+// The production entry, wired to the real Pub/Sub emulator: the path a shopper's event takes.
+const pubsub = emulatorPubSub();
+let topics: { events: Awaited<ReturnType<typeof freshTopic>>; rejected: Awaited<ReturnType<typeof freshTopic>> };
+
+beforeAll(async () => {
+  topics = { events: await freshTopic(pubsub, 'events'), rejected: await freshTopic(pubsub, 'rejected-events') };
+  Object.assign(process.env, {
+    EVENTS_TOPIC: topics.events.name,
+    REJECTED_EVENTS_TOPIC: topics.rejected.name,
+    TOKEN_KEY: TEST_TOKEN.key,
+    TOKEN_ISSUER: TEST_TOKEN.issuer,
+    TOKEN_AUDIENCE: TEST_TOKEN.audience,
+    LOG_LEVEL: 'ERROR',
+  });
+  await import('../functions/index.ts');
+});
+
+afterAll(async () => {
+  await topics.events.subscription.close();
+  await topics.rejected.subscription.close();
+  await pubsub.close();
+});
+
+describe('functions entry point', () => {
+  it('registers collect, which publishes accepted and rejected events to their topics', async () => {
+    const token = await mintShopperToken('shopper-e2e', TEST_TOKEN);
+    const now = new Date();
+    const good = validEvent('order_completed', {}, now);
+    const bad = validEvent('cart_item_added', { data: {} }, now);
+
+    const res = await request(getTestServer('collect'))
+      .post('/v1/events')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ events: [good, bad] });
+
+    expect(res.status).toBe(202);
+    const [accepted] = await receive(topics.events.subscription, 1);
+    const [rejected] = await receive(topics.rejected.subscription, 1);
+    const batch = EventBatchMessage.parse(JSON.parse(accepted?.data.toString() ?? ''));
+    expect(batch.user_id).toBe('shopper-e2e');
+    expect(batch.events.map((e) => e.event_id)).toEqual([good.event_id]);
+    expect(accepted?.attributes.user_id).toBe('shopper-e2e');
+    const kept = RejectedBatchMessage.parse(JSON.parse(rejected?.data.toString() ?? ''));
+    expect(kept.rejected.map((r) => r.event_id)).toEqual([bad.event_id]);
+  });
+});

@@ -1,0 +1,37 @@
+import type { Server } from 'node:http';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { createCollectHandler, type CollectDeps } from '../../functions/collect/handler.ts';
+import { trackEverything } from '../../functions/collect/consent.ts';
+import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
+import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { mintShopperToken } from '../../functions/local/mint-token.ts';
+import { createRecordingBus } from './memory-bus.ts';
+import { NOW, TEST_TOKEN } from './fixtures.ts';
+
+let registered = 0;
+
+/** `collect` with recording fakes, served by the Functions Framework as in production. */
+export async function collectUnderTest(overrides: Partial<CollectDeps> = {}) {
+  const bus = createRecordingBus();
+  const logger = createMemoryLogger();
+  const deps: CollectDeps = {
+    verifier: await createJwtVerifier({ ...TEST_TOKEN, clockToleranceSec: 30 }),
+    bus,
+    consent: trackEverything,
+    clock: () => NOW,
+    logger,
+    timeLimits: DEFAULT_TIME_LIMITS,
+    corsOrigins: '*',
+    ...overrides,
+  };
+  const name = `collect-under-test-${++registered}`;
+  ff.http(name, createCollectHandler(deps));
+  const server: Server = getTestServer(name);
+  return { server, bus, logger, deps };
+}
+
+export function tokenFor(userId: string, options: { ttlSec?: number } = {}): Promise<string> {
+  return mintShopperToken(userId, { ...TEST_TOKEN, ...options });
+}
