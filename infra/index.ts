@@ -1,0 +1,41 @@
+import { fileURLToPath } from 'node:url';
+import { enableApis } from './apis.ts';
+import { CollectFunction } from './collect-function.ts';
+import { loadConfig } from './config.ts';
+import { Messaging } from './messaging.ts';
+import { Secrets } from './secrets.ts';
+import { FunctionSource } from './source.ts';
+
+const config = loadConfig();
+const { project, region } = config;
+
+// A component registers only after what it depends on exists, and its children wait for it:
+// one dependsOn per component orders everything after the APIs it needs.
+const afterApis = { dependsOn: enableApis(project) };
+
+const messaging = new Messaging('messaging', { project, retention: config.messageRetention }, afterApis);
+const secrets = new Secrets('secrets', { project }, afterApis);
+const source = new FunctionSource(
+  'function-source',
+  { project, region, rootDir: fileURLToPath(new URL('..', import.meta.url)) },
+  afterApis,
+);
+const collect = new CollectFunction(
+  'collect',
+  {
+    project,
+    region,
+    settings: config.collect,
+    token: config.token,
+    source: { bucket: source.bucket.name, object: source.archive.name },
+    topics: { events: messaging.events, rejectedEvents: messaging.rejectedEvents },
+    tokenKey: secrets.userTokenKey,
+  },
+  afterApis,
+);
+
+export const collectUrl = collect.url;
+export const eventsTopic = messaging.events.name;
+export const rejectedEventsTopic = messaging.rejectedEvents.name;
+export const deadLetterTopic = messaging.deadLetter.name;
+export const sourceBucket = source.bucket.name;
