@@ -5,12 +5,18 @@ import { describeIssues } from './events/describe-issues.ts';
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
- * Every setting the functions read, from environment variables, validated at start-up.
+ * Every setting the functions read, from environment variables, validated when the function that
+ * needs them starts. Each function reads only its own section: `ingest` never needs the token key.
  * The README lists them; each field's default is written here once.
  */
-const Env = z.object({
+const Common = z.object({
   /** Google Cloud project id. Required. */
   GOOGLE_CLOUD_PROJECT: z.string().min(1),
+  /** Lowest severity written to the log. Default `INFO`. */
+  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
+});
+
+const Env = Common.extend({
   /** Topic for accepted event batches. Default `events`. */
   EVENTS_TOPIC: z.string().min(1).default('events'),
   /** Topic for rejected events, kept for inspection. Default `rejected-events`. */
@@ -31,15 +37,45 @@ const Env = z.object({
   MAX_FUTURE_SKEW_SECONDS: z.coerce.number().nonnegative().default(DEFAULT_TIME_LIMITS.maxFutureSkewMs / 1000),
   /** Pub/Sub publisher batching: messages per batch. Default 100. */
   PUBLISH_BATCH_MAX_MESSAGES: positiveInt(100),
-  /** Pub/Sub publisher batching: longest wait before a batch is sent, ms. Default 5. */
-  PUBLISH_BATCH_MAX_MILLISECONDS: z.coerce.number().int().nonnegative().default(5),
+  /** Pub/Sub publisher batching: longest wait before a batch is sent, ms. Default 10 (test/bench/RESULTS.md). */
+  PUBLISH_BATCH_MAX_MILLISECONDS: z.coerce.number().int().nonnegative().default(10),
   /** Pub/Sub publisher batching: bytes per batch. Default 1 MiB. */
   PUBLISH_BATCH_MAX_BYTES: positiveInt(1024 * 1024),
-  /** Lowest severity written to the log. Default `INFO`. */
-  LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
 });
 
-export type Settings = {
+const IngestEnv = Common.extend({
+  /** Where events are stored: `bigquery` (default) or `duckdb:<file>` for the local stack. */
+  WAREHOUSE: z.string().regex(/^(bigquery|duckdb:.+)$/, 'must be bigquery or duckdb:<file>').default('bigquery'),
+  /** BigQuery dataset holding the tables of `sql/`. Default `learning_loop`. */
+  BIGQUERY_DATASET: z.string().regex(/^\w{1,1024}$/).default('learning_loop'),
+  /** Days an applied-event marker is kept; must outlast Pub/Sub redelivery (7 days). Default 8. */
+  MARKER_TTL_DAYS: z.coerce.number().positive().default(8),
+  /** Shards per query's click-through counter. Default 10. */
+  CLICK_THROUGH_SHARDS: positiveInt(10),
+});
+
+export type IngestSettings = {
+  projectId: string;
+  warehouse: { kind: 'bigquery'; dataset: string } | { kind: 'duckdb'; path: string };
+  markerTtlDays: number;
+  clickThroughShards: number;
+  logLevel: CollectSettings['logLevel'];
+};
+
+export function loadIngestSettings(env: NodeJS.ProcessEnv): IngestSettings {
+  const parsed = IngestEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
+  const e = parsed.data;
+  return {
+    projectId: e.GOOGLE_CLOUD_PROJECT,
+    warehouse: e.WAREHOUSE === 'bigquery' ? { kind: 'bigquery', dataset: e.BIGQUERY_DATASET } : { kind: 'duckdb', path: e.WAREHOUSE.slice('duckdb:'.length) },
+    markerTtlDays: e.MARKER_TTL_DAYS,
+    clickThroughShards: e.CLICK_THROUGH_SHARDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+export type CollectSettings = {
   projectId: string;
   topics: { events: string; rejected: string };
   token: { key: string; issuer: string; audience: string; clockToleranceSec: number };
@@ -49,7 +85,8 @@ export type Settings = {
   logLevel: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 };
 
-export function loadSettings(env: NodeJS.ProcessEnv): Settings {
+/** The settings of `collect`. */
+export function loadCollectSettings(env: NodeJS.ProcessEnv): CollectSettings {
   const parsed = Env.safeParse(env);
   if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
   const e = parsed.data;

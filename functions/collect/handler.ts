@@ -83,7 +83,7 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
     const requestId = newRequestId();
     const receivedAt = deps.clock();
     const userId = auth.identity.userId;
-    const scope = { userId, receivedAt, seen: new Set<string>(), ...(route.kind === 'single' ? { routeType: route.type } : {}) };
+    const scope = { userId, receivedAt, receivedAtIso: receivedAt.toISOString(), seen: new Set<string>(), requestBytes: req.rawBody?.length ?? 0, ...(route.kind === 'single' ? { routeType: route.type } : {}) };
     const outcomes: EventOutcome[] = items.events.map((raw, index) => validate(raw, index, scope));
 
     const valid = outcomes.filter((o): o is Extract<EventOutcome, { kind: 'accepted' }> => o.kind === 'accepted');

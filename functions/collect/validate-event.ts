@@ -12,10 +12,14 @@ export type EventOutcome =
 export type RequestScope = {
   userId: string;
   receivedAt: Date;
+  /** `receivedAt` as stored, formatted once per request rather than once per event. */
+  receivedAtIso: string;
   /** Event ids already accepted in this request: a repeated id is accepted once. */
   seen: Set<string>;
   /** Set on single-event routes: the route decides the type. */
   routeType?: EventType;
+  /** Size of the whole request body: when it is within the per-event limit, no event can exceed it. */
+  requestBytes: number;
 };
 
 export type ValidateEventStep = (raw: unknown, index: number, scope: RequestScope) => EventOutcome;
@@ -26,14 +30,15 @@ export type ValidateEventStep = (raw: unknown, index: number, scope: RequestScop
  */
 export function createValidateEventStep(timeLimits: TimeLimits): ValidateEventStep {
   return (raw, index, scope) => {
-    const payload = JSON.stringify(raw) ?? 'null';
     const reject = (reason: string): EventOutcome => ({
       kind: 'rejected',
-      rejected: { index, event_id: stringField(raw, 'event_id'), type: stringField(raw, 'type'), reason, payload },
+      rejected: { index, event_id: stringField(raw, 'event_id'), type: stringField(raw, 'type'), reason, payload: JSON.stringify(raw) ?? 'null' },
     });
 
-    const bytes = Buffer.byteLength(payload);
-    if (bytes > LIMITS.maxEventBytes) return reject(`event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes} bytes`);
+    if (scope.requestBytes > LIMITS.maxEventBytes) {
+      const bytes = Buffer.byteLength(JSON.stringify(raw) ?? '');
+      if (bytes > LIMITS.maxEventBytes) return reject(`event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes} bytes`);
+    }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return reject('event must be a JSON object');
 
     let candidate: Record<string, unknown> = raw as Record<string, unknown>;
@@ -66,7 +71,7 @@ export function createValidateEventStep(timeLimits: TimeLimits): ValidateEventSt
       event: {
         ...event,
         user_id: scope.userId,
-        received_at: scope.receivedAt.toISOString(),
+        received_at: scope.receivedAtIso,
         event_time: time.eventTime.toISOString(),
       },
     };

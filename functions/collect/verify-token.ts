@@ -2,6 +2,8 @@ import { errors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions } 
 import type { AuthOutcome, TokenVerifier } from './ports.ts';
 
 export type TokenSettings = {
+  /** Verified tokens remembered per instance, so a shopper's next request skips the signature check. Default 10,000. */
+  cacheEntries?: number;
   /** An HS256 shared secret (at least 32 characters) or a PEM public key (RS256/ES256). */
   key: string;
   issuer: string;
@@ -11,6 +13,8 @@ export type TokenSettings = {
 };
 
 const MIN_SECRET_LENGTH = 32;
+/** A remembered verification is trusted for at most this long, even if the token lives longer. */
+const CACHE_TTL_MS = 5 * 60 * 1000;
 
 /** Builds the shopper-token check once, at start-up: a bad key fails the deployment, not a request. */
 export async function createJwtVerifier(settings: TokenSettings): Promise<TokenVerifier> {
@@ -22,13 +26,24 @@ export async function createJwtVerifier(settings: TokenSettings): Promise<TokenV
     clockTolerance: settings.clockToleranceSec,
     requiredClaims: ['sub', 'exp'],
   };
+  // WebCrypto verification runs on the libuv thread pool; a shopper sends many requests with one
+  // token, so remembering successful checks (never failures) removes that hop from the hot path.
+  const cache = new Map<string, { userId: string; validUntilMs: number }>();
+  const maxEntries = settings.cacheEntries ?? 10_000;
   return {
     async verify(token: string): Promise<AuthOutcome> {
+      const now = Date.now();
+      const known = cache.get(token);
+      if (known && known.validUntilMs > now) return { ok: true, identity: { userId: known.userId } };
+      if (known) cache.delete(token);
       try {
         const { payload } = await jwtVerify(token, key, options);
         if (typeof payload.sub !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(payload.sub)) {
           return { ok: false, reason: 'token subject is not a valid user id' };
         }
+        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value ?? '');
+        const expiresMs = (payload.exp ?? 0) * 1000;
+        cache.set(token, { userId: payload.sub, validUntilMs: Math.min(expiresMs, now + CACHE_TTL_MS) });
         return { ok: true, identity: { userId: payload.sub } };
       } catch (error) {
         return { ok: false, reason: describeTokenError(error) };
@@ -55,7 +70,9 @@ async function importVerificationKey(
   if (material.length < MIN_SECRET_LENGTH) {
     throw new Error(`the token key must be a PEM public key or a secret of at least ${MIN_SECRET_LENGTH} characters`);
   }
-  return { key: new TextEncoder().encode(material), algorithms: ['HS256'] };
+  // Imported once: handing jose raw bytes would re-import the key on every request.
+  const secret = await crypto.subtle.importKey('raw', new TextEncoder().encode(material), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  return { key: secret, algorithms: ['HS256'] };
 }
 
 function describeTokenError(error: unknown): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ClientEvent, ServerFields, type CollectedEvent } from './schema.ts';
+import { CollectedEvent } from './schema.ts';
 
 /**
  * The two Pub/Sub message contracts between `collect` and `ingest`. One message per accepted
@@ -12,9 +12,9 @@ export const EventBatchMessage = z.object({
   request_id: z.uuid(),
   user_id: z.string().min(1),
   received_at: z.iso.datetime({ offset: true }),
-  events: z.array(z.intersection(ClientEvent, ServerFields)).min(1),
+  events: z.array(CollectedEvent).min(1),
 });
-export type EventBatchMessage = { schema_version: typeof MESSAGE_SCHEMA_VERSION; request_id: string; user_id: string; received_at: string; events: CollectedEvent[] };
+export type EventBatchMessage = z.infer<typeof EventBatchMessage>;
 
 export const RejectedEvent = z.object({
   /** Position in the request (0-based), so a client can match it to what it sent. */

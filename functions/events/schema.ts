@@ -143,8 +143,7 @@ function envelope<T extends EventType>(type: T) {
   });
 }
 
-/** An event as a client sends it: the discriminated union over `type`. */
-export const ClientEvent = z.discriminatedUnion('type', [
+const ENVELOPES = [
   envelope('search_performed'),
   envelope('search_result_clicked'),
   envelope('product_viewed'),
@@ -153,7 +152,10 @@ export const ClientEvent = z.discriminatedUnion('type', [
   envelope('cart_item_updated'),
   envelope('order_completed'),
   envelope('preference_updated'),
-]);
+] as const;
+
+/** An event as a client sends it: the discriminated union over `type`. */
+export const ClientEvent = z.discriminatedUnion('type', ENVELOPES);
 export type ClientEvent = z.infer<typeof ClientEvent>;
 export type ProductRef = z.infer<typeof Product>;
 export type OrderItem = z.infer<typeof OrderItem>;
@@ -167,5 +169,19 @@ export const ServerFields = z.strictObject({
 });
 
 export type ServerFields = z.infer<typeof ServerFields>;
+
 /** An accepted event as it travels on the events topic and lands in the warehouse. */
-export type CollectedEvent = ClientEvent & ServerFields;
+export const CollectedEvent = z.discriminatedUnion(
+  'type',
+  [
+    ENVELOPES[0].extend(ServerFields.shape),
+    ENVELOPES[1].extend(ServerFields.shape),
+    ENVELOPES[2].extend(ServerFields.shape),
+    ENVELOPES[3].extend(ServerFields.shape),
+    ENVELOPES[4].extend(ServerFields.shape),
+    ENVELOPES[5].extend(ServerFields.shape),
+    ENVELOPES[6].extend(ServerFields.shape),
+    ENVELOPES[7].extend(ServerFields.shape),
+  ],
+);
+export type CollectedEvent = z.infer<typeof CollectedEvent>;

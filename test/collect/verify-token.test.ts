@@ -1,5 +1,5 @@
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearerToken, createJwtVerifier } from '../../functions/collect/verify-token.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { TEST_TOKEN } from '../support/fixtures.ts';
@@ -33,6 +33,27 @@ describe('shopper token verification', () => {
   ])('refuses %s', async (_name, make, reason) => {
     const verifier = await createJwtVerifier(settings);
     expect(await verifier.verify(await make())).toEqual({ ok: false, reason });
+  });
+
+  describe('remembering verified tokens', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('still refuses a remembered token once it has expired', async () => {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const verifier = await createJwtVerifier({ ...settings, clockToleranceSec: 0 });
+      const token = await mintShopperToken('shopper-1', { ...TEST_TOKEN, ttlSec: 60 });
+      expect((await verifier.verify(token)).ok).toBe(true);
+      expect((await verifier.verify(token)).ok).toBe(true);
+      vi.setSystemTime(Date.now() + 61_000);
+      expect(await verifier.verify(token)).toEqual({ ok: false, reason: 'token has expired' });
+    });
+
+    it('never remembers a refusal', async () => {
+      const verifier = await createJwtVerifier(settings);
+      const forged = await mintShopperToken('shopper-1', { ...TEST_TOKEN, key: 'another-key-that-is-also-long-enough-000' });
+      expect((await verifier.verify(forged)).ok).toBe(false);
+      expect((await verifier.verify(forged)).ok).toBe(false);
+    });
   });
 
   it('refuses a subject that cannot be a user id', async () => {
