@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.ts';
 
+// Names of the form __x__ are reserved as Firestore map keys, and products, brands and categories
+// become map keys of the shopper's preference document.
+const RESERVED = /^__.*__$/;
+const notReserved = (value: string) => !RESERVED.test(value);
+const RESERVED_MESSAGE = 'names of the form __x__ are reserved';
 const identifier = z
   .string()
   .min(1)
   .max(LIMITS.maxIdLength)
-  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
-const label = z.string().trim().min(1).max(LIMITS.maxLabelLength);
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+  .refine(notReserved, RESERVED_MESSAGE);
+const label = z.string().trim().min(1).max(LIMITS.maxLabelLength).refine(notReserved, RESERVED_MESSAGE);
 const text = z.string().max(LIMITS.maxTextLength);
 const amount = z.number().finite().nonnegative().max(LIMITS.maxAmount);
 const quantity = z.number().finite().positive().max(LIMITS.maxQuantity);

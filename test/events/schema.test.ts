@@ -72,6 +72,8 @@ describe('event contract', () => {
       /data\.results: Too big/,
     ],
     ['an unknown type', validEvent('search_performed', { type: 'page_viewed' }), /type/],
+    ['a brand Firestore reserves', withData('product_viewed', { product: { ...product, brand: '__name__' } }), /data\.product\.brand: names of the form __x__ are reserved/],
+    ['a sku Firestore reserves', withData('product_viewed', { product: { ...product, sku: '__proto__' } }), /data\.product\.sku: names of the form __x__ are reserved/],
   ];
 
   it.each(invalid)('rejects %s with a readable reason', (_name, raw, reason) => {

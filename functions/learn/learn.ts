@@ -1,0 +1,129 @@
+import type { CollectedEvent } from '../events/schema.ts';
+import { affinitySignals, orderedProducts, type AffinityMap, type AffinitySignal } from './affinity-signals.ts';
+import { currentValue, scaleToEpoch } from './decay.ts';
+import { DEFAULT_LEARNING_CONFIG, type LearningConfig } from './learning-config.ts';
+import { PREFERENCES_SCHEMA_VERSION, type Affinity, type ExplicitPreference, type Preferences } from './preferences.ts';
+import { keepTop, keepWhere } from './prune.ts';
+import { recordOrder } from './reorder-state.ts';
+
+/** A shopper nothing has been learned about yet. */
+export function emptyPreferences(userId: string, config: LearningConfig = DEFAULT_LEARNING_CONFIG): Preferences {
+  return {
+    schema_version: PREFERENCES_SCHEMA_VERSION,
+    user_id: userId,
+    epoch: config.epoch,
+    half_life_days: config.halfLifeDays,
+    products: {},
+    brands: {},
+    categories: {},
+    dietary: {},
+    recent: { brands: {}, categories: {} },
+    reorder: {},
+    explicit: {},
+    event_count: 0,
+    last_event_at: null,
+  };
+}
+
+/**
+ * The shopper's preferences after `events`. Pure: the inputs are never mutated. Every increment uses
+ * the event's own `event_time`, so the same events in any order or any split into calls give the same
+ * document; `now` only decides what is pruned (weak or overflowing entries, interests past the recent
+ * window). Pruning is the one lossy step: order matters only when an entry is dropped and evidence for
+ * it arrives later, i.e. once a map overflows its top-K or an entry fades below `pruneBelow`; what is
+ * lost is then the weakest entry beyond K, or less than `pruneBelow` of current value.
+ *
+ * The caller removes already-applied events (idempotency): a repeated event counts again.
+ * A document keeps the epoch and half-life it was created with, whatever `config` says, so its
+ * weights are never sums of differently scaled terms.
+ */
+export function learn(
+  current: Preferences | null,
+  userId: string,
+  events: readonly CollectedEvent[],
+  now: Date,
+  config: LearningConfig = DEFAULT_LEARNING_CONFIG,
+): Preferences {
+  const base = current ?? emptyPreferences(userId, config);
+  if (base.user_id !== userId) throw new Error(`the preferences of ${base.user_id} cannot learn for ${userId}`);
+  const epoch = new Date(base.epoch);
+  const halfLifeDays = base.half_life_days;
+  // Maps, not the records themselves: a brand called `__proto__` or `constructor` is data like any other.
+  const affinities: Record<AffinityMap, Map<string, Affinity>> = {
+    products: new Map(Object.entries(base.products)),
+    brands: new Map(Object.entries(base.brands)),
+    categories: new Map(Object.entries(base.categories)),
+    dietary: new Map(Object.entries(base.dietary)),
+  };
+  const recent = { brands: new Map(Object.entries(base.recent.brands)), categories: new Map(Object.entries(base.recent.categories)) };
+  const reorder = new Map(Object.entries(base.reorder));
+  const explicit = new Map(Object.entries(base.explicit));
+  let lastEventAt = base.last_event_at;
+
+  for (const event of events) {
+    // A stray event would leak one shopper's behaviour into another's document.
+    if (event.user_id !== userId) throw new Error(`an event of ${event.user_id} cannot be learned for ${userId}`);
+    const at = new Date(event.event_time);
+    lastEventAt = latest(lastEventAt, at);
+    for (const signal of affinitySignals(event, config)) {
+      const map = affinities[signal.map];
+      map.set(signal.key, withSignal(map.get(signal.key), signal, scaleToEpoch(signal.signal, at, epoch, halfLifeDays), at));
+      if (signal.signal > 0 && (signal.map === 'brands' || signal.map === 'categories')) {
+        recent[signal.map].set(signal.key, latest(recent[signal.map].get(signal.key) ?? null, at));
+      }
+    }
+    if (event.type === 'order_completed') {
+      for (const { item, quantity } of orderedProducts(event.data.items)) reorder.set(item.sku, recordOrder(reorder.get(item.sku), quantity, at));
+    }
+    if (event.type === 'preference_updated') {
+      const key = `${event.data.preference}:${event.data.value}`;
+      const statement: ExplicitPreference = { action: event.data.action, at: at.toISOString() };
+      const known = explicit.get(key);
+      if (known === undefined || supersedes(statement, known)) explicit.set(key, statement);
+    }
+  }
+
+  const { topK } = config;
+  // Entries carrying an explicit statement stay: dropping them would lose that count between calls.
+  const worthKeeping = (a: Affinity) => a.signals.explicit !== undefined || Math.abs(currentValue(a.weight, now, epoch, halfLifeDays)) >= config.pruneBelow;
+  // One factor decays every weight alike, so ranking stored weights ranks current values.
+  const strength = (a: Affinity) => Math.abs(a.weight);
+  const recentSince = now.getTime() - config.recentWindowMs;
+  const isRecent = (at: string) => Date.parse(at) >= recentSince;
+  return {
+    ...base,
+    products: Object.fromEntries(keepTop(keepWhere(affinities.products, worthKeeping), topK.products, strength)),
+    brands: Object.fromEntries(keepTop(keepWhere(affinities.brands, worthKeeping), topK.brands, strength)),
+    categories: Object.fromEntries(keepTop(keepWhere(affinities.categories, worthKeeping), topK.categories, strength)),
+    dietary: Object.fromEntries(keepTop(keepWhere(affinities.dietary, worthKeeping), topK.dietary, strength)),
+    recent: {
+      brands: Object.fromEntries(keepTop(keepWhere(recent.brands, isRecent), topK.recentBrands, Date.parse)),
+      categories: Object.fromEntries(keepTop(keepWhere(recent.categories, isRecent), topK.recentCategories, Date.parse)),
+    },
+    reorder: Object.fromEntries(keepTop(reorder, topK.reorder, (state) => Date.parse(state.last_at))),
+    explicit: Object.fromEntries(keepTop(explicit, topK.explicit, (statement) => Date.parse(statement.at))),
+    event_count: base.event_count + events.length,
+    last_event_at: lastEventAt,
+  };
+}
+
+function withSignal(affinity: Affinity | undefined, signal: AffinitySignal, scaled: number, at: Date): Affinity {
+  return {
+    weight: (affinity?.weight ?? 0) + scaled,
+    signals: { ...affinity?.signals, [signal.kind]: (affinity?.signals[signal.kind] ?? 0) + 1 },
+    last_at: latest(affinity?.last_at ?? null, at),
+  };
+}
+
+/** The later of a stored time and an event time, as ISO 8601. */
+function latest(stored: string | null, at: Date): string {
+  return stored !== null && Date.parse(stored) >= at.getTime() ? stored : at.toISOString();
+}
+
+// On a tie to the millisecond the more cautious statement wins, so arrival order never decides.
+const CAUTION = { like: 0, reset: 1, dislike: 2 } as const;
+
+function supersedes(statement: ExplicitPreference, known: ExplicitPreference): boolean {
+  const byTime = Date.parse(statement.at) - Date.parse(known.at);
+  return byTime > 0 || (byTime === 0 && CAUTION[statement.action] > CAUTION[known.action]);
+}

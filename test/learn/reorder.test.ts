@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { emptyPreferences, learn } from '../../functions/learn/learn.ts';
+import { dueProducts, isReorderDue } from '../../functions/learn/reorder-due.ts';
+import { collected, daysAfter, product, SHOPPER } from './collected.ts';
+
+const DAY_0 = new Date('2026-10-01T08:00:00.000Z');
+const milk = product('sku-oat-1l', 'dairy-alternatives', 'Oatly');
+const bread = product('sku-rye', 'bakery');
+
+function order(day: number, items: Record<string, unknown>[]) {
+  return collected('order_completed', daysAfter(DAY_0, day), { order_id: `order-day-${day}`, total: 10, items });
+}
+
+// Milk on days 0, 7 and 14; bread on days 0 and 10; eggs once.
+const day0 = order(0, [{ ...milk, quantity: 2 }, { ...bread, quantity: 1 }]);
+const day7 = order(7, [{ ...milk, quantity: 1 }]);
+const day10 = order(10, [{ ...bread, quantity: 1 }]);
+const day14 = order(14, [{ ...milk, quantity: 3 }, { ...product('sku-eggs', 'eggs'), quantity: 1 }]);
+const history = [day0, day7, day10, day14];
+
+describe('reorder rhythm', () => {
+  it('bought on days 0, 7 and 14: three orders, mean interval 7 days, next due on day 21', () => {
+    const doc = learn(null, SHOPPER, history, daysAfter(DAY_0, 15));
+    expect(doc.reorder['sku-oat-1l']).toEqual({
+      orders: 3,
+      quantity: 6,
+      first_at: DAY_0.toISOString(),
+      last_at: daysAfter(DAY_0, 14).toISOString(),
+      mean_interval_days: 7,
+      next_due_at: daysAfter(DAY_0, 21).toISOString(),
+    });
+  });
+
+  it('has no rhythm after a single order', () => {
+    const doc = learn(null, SHOPPER, history, daysAfter(DAY_0, 15));
+    expect(doc.reorder['sku-eggs']).toMatchObject({ orders: 1, mean_interval_days: null, next_due_at: null });
+  });
+
+  it('is the same whatever order the purchases arrive in, and however they are split', () => {
+    const now = daysAfter(DAY_0, 15);
+    const inOrder = learn(null, SHOPPER, history, now);
+    const reversed = learn(null, SHOPPER, [...history].reverse(), now);
+    const oneByOne = [day10, day0, day14, day7].reduce((doc, event) => learn(doc, SHOPPER, [event], now), emptyPreferences(SHOPPER));
+    expect(reversed.reorder).toEqual(inOrder.reorder);
+    expect(oneByOne.reorder).toEqual(inOrder.reorder);
+  });
+
+  it('is due once the days since the last order reach 90% of the mean interval: day 20.3, not day 20.2', () => {
+    const state = learn(null, SHOPPER, history, daysAfter(DAY_0, 15)).reorder['sku-oat-1l'];
+    if (state === undefined) throw new Error('milk has no reorder state');
+    expect(isReorderDue(state, daysAfter(DAY_0, 20.2))).toBe(false);
+    expect(isReorderDue(state, daysAfter(DAY_0, 20.3))).toBe(true);
+    expect(isReorderDue(state, daysAfter(DAY_0, 20.2), 0.8)).toBe(true);
+  });
+
+  it('lists due products, the furthest into their own cycle first', () => {
+    const doc = learn(null, SHOPPER, history, daysAfter(DAY_0, 15));
+    // On day 20.3 milk is 6.3 of its 7 days in (0.9), bread 10.3 of its 10 days (1.03); eggs have no rhythm.
+    const due = dueProducts(doc, daysAfter(DAY_0, 20.3));
+    expect(due.map((d) => d.sku)).toEqual(['sku-rye', 'sku-oat-1l']);
+    expect(due[0]?.cycle).toBeCloseTo(1.03, 12);
+    expect(due[1]?.cycle).toBeCloseTo(0.9, 12);
+    expect(dueProducts(doc, daysAfter(DAY_0, 15))).toEqual([]);
+  });
+
+  it('sees no rhythm in a product ordered twice at the same instant', () => {
+    const doc = learn(null, SHOPPER, [order(0, [{ ...milk, quantity: 1 }]), order(0, [{ ...milk, quantity: 1 }])], daysAfter(DAY_0, 1));
+    expect(doc.reorder['sku-oat-1l']).toMatchObject({ orders: 2, mean_interval_days: 0 });
+    expect(dueProducts(doc, daysAfter(DAY_0, 30))).toEqual([]);
+  });
+});
