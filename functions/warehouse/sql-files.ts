@@ -1,0 +1,22 @@
+import { readFile } from 'node:fs/promises';
+
+/** The warehouse tables the ingest path writes, each declared by `sql/<table>.sql`, in creation order. */
+export const WAREHOUSE_TABLES = ['events', 'order_items', 'rejected_events'] as const;
+export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
+
+/**
+ * `sql/` sits two folders above this file both in the repository and in the build output
+ * (`dist/functions/warehouse/` → `dist/sql/`), so the build has to copy `sql/` into `dist/`.
+ */
+const SQL_DIR = new URL('../../sql/', import.meta.url);
+
+/** Reads one file of `sql/` by its plain name, e.g. `events.sql`. */
+export async function readSqlFile(name: string): Promise<string> {
+  // A plain name only: the file is always one of ours, never a path from input.
+  if (!/^[a-z0-9_]+\.sql$/.test(name)) throw new Error(`not a sql/ file name: ${name}`);
+  return readFile(new URL(name, SQL_DIR), 'utf8');
+}
+
+export function readTableDdl(table: WarehouseTable): Promise<string> {
+  return readSqlFile(`${table}.sql`);
+}
