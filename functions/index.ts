@@ -1,27 +1,77 @@
 import * as ff from '@google-cloud/functions-framework';
+import { BigQuery } from '@google-cloud/bigquery';
+import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import { loadSettings } from './config.ts';
+import { loadCollectSettings, loadIngestSettings, type IngestSettings } from './config.ts';
+import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
+import { createFirestorePreferenceStore } from './adapters/gcp/firestore-preference-store.ts';
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
 import { trackEverything } from './collect/consent.ts';
 import { createCollectHandler } from './collect/handler.ts';
 import { createJwtVerifier } from './collect/verify-token.ts';
+import { createIngestHandler, createStoreRejectedHandler } from './ingest/handler.ts';
+import { clickThroughIncrements } from './learn/click-through.ts';
+import { learn } from './learn/learn.ts';
 import { createLogger } from './logging/logger.ts';
+import type { Warehouse } from './warehouse/ports.ts';
 
-// The one place that reads the environment and builds Google clients; every function below is a
-// thin shell over logic that takes these as arguments.
-const settings = loadSettings(process.env);
-const logger = createLogger({ minSeverity: settings.logLevel });
-const pubsub = new PubSub({ projectId: settings.projectId });
+// The one place that reads the environment and builds Google clients; every function is a thin
+// shell over logic that takes these as arguments. Cloud Functions sets FUNCTION_TARGET, so a
+// deployed function builds (and needs settings and permissions for) only itself; locally and in
+// tests every function is registered.
+const target = process.env.FUNCTION_TARGET;
+const serves = (name: string) => !target || target === name;
+const clock = () => new Date();
 
-ff.http(
-  'collect',
-  createCollectHandler({
-    verifier: await createJwtVerifier(settings.token),
-    bus: createPubSubEventBus(pubsub, settings.topics, settings.publishBatching),
-    consent: trackEverything,
-    clock: () => new Date(),
-    logger: logger.child({ function: 'collect' }),
-    timeLimits: settings.timeLimits,
-    corsOrigins: settings.corsOrigins,
-  }),
-);
+if (serves('collect')) {
+  const settings = loadCollectSettings(process.env);
+  const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'collect' } });
+  ff.http(
+    'collect',
+    createCollectHandler({
+      verifier: await createJwtVerifier(settings.token),
+      bus: createPubSubEventBus(new PubSub({ projectId: settings.projectId }), settings.topics, settings.publishBatching),
+      consent: trackEverything,
+      clock,
+      logger,
+      timeLimits: settings.timeLimits,
+      corsOrigins: settings.corsOrigins,
+    }),
+  );
+}
+
+if (serves('ingest') || serves('storeRejected')) {
+  const settings = loadIngestSettings(process.env);
+  const logger = createLogger({ minSeverity: settings.logLevel });
+  const warehouse = await openWarehouse(settings);
+  if (serves('ingest')) {
+    const firestore = new Firestore({ projectId: settings.projectId, ignoreUndefinedProperties: true });
+    ff.cloudEvent(
+      'ingest',
+      createIngestHandler({
+        warehouse,
+        preferences: createFirestorePreferenceStore(firestore, {
+          learn,
+          clickThrough: clickThroughIncrements,
+          markerTtlDays: settings.markerTtlDays,
+          counterShards: settings.clickThroughShards,
+        }),
+        consent: trackEverything,
+        clock,
+        logger: logger.child({ function: 'ingest' }),
+      }),
+    );
+  }
+  if (serves('storeRejected')) {
+    ff.cloudEvent('storeRejected', createStoreRejectedHandler({ warehouse, clock, logger: logger.child({ function: 'storeRejected' }) }));
+  }
+}
+
+async function openWarehouse(settings: IngestSettings): Promise<Warehouse> {
+  if (settings.warehouse.kind === 'bigquery') {
+    return createBigQueryWarehouse(new BigQuery({ projectId: settings.projectId }), settings.warehouse.dataset);
+  }
+  // DuckDB is a development dependency: loaded only when the local stack asks for it.
+  const { createDuckDbWarehouse } = await import('./adapters/local/duckdb-warehouse.ts');
+  return createDuckDbWarehouse(settings.warehouse.path);
+}

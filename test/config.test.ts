@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCollectSettings } from '../functions/config.ts';
+import { loadCollectSettings, loadIngestSettings } from '../functions/config.ts';
 
 const required = { GOOGLE_CLOUD_PROJECT: 'demo-test', TOKEN_KEY: 'k'.repeat(40) };
 
@@ -26,5 +26,22 @@ describe('settings', () => {
   it('refuses to start without what it cannot default, naming it', () => {
     expect(() => loadCollectSettings({ GOOGLE_CLOUD_PROJECT: 'p' })).toThrow(/invalid settings: TOKEN_KEY/);
     expect(() => loadCollectSettings({ ...required, LOG_LEVEL: 'LOUD' })).toThrow(/LOG_LEVEL/);
+  });
+});
+
+describe('ingest settings', () => {
+  it('default to BigQuery and need no token key', () => {
+    expect(loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'demo-test' })).toEqual({
+      projectId: 'demo-test',
+      warehouse: { kind: 'bigquery', dataset: 'learning_loop' },
+      markerTtlDays: 8,
+      clickThroughShards: 10,
+      logLevel: 'INFO',
+    });
+  });
+
+  it('take a DuckDB file for the local stack, and refuse other warehouses', () => {
+    expect(loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'duckdb:/tmp/w.duckdb' }).warehouse).toEqual({ kind: 'duckdb', path: '/tmp/w.duckdb' });
+    expect(() => loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'postgres' })).toThrow(/WAREHOUSE: must be bigquery or duckdb:<file>/);
   });
 });

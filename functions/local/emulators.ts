@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A process group we started: an emulator or a function server. */
@@ -128,4 +128,13 @@ export async function httpAnswers(url: string, init?: RequestInit): Promise<bool
   } catch {
     return false;
   }
+}
+
+/** Whether something accepts TCP connections on the port: for servers that answer no request without a body. */
+export function portAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }

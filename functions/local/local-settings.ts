@@ -8,13 +8,21 @@ export const LOCAL = {
   tokenKey: 'local-development-only-signing-key-not-a-secret',
   tokenIssuer: 'grocery-shop',
   tokenAudience: 'learning-loop',
-  ports: { collect: 8080, pubsub: 8085, firestore: 8086 },
+  ports: { collect: 8080, ingest: 8081, storeRejected: 8082, pubsub: 8085, firestore: 8086 },
   topics: { events: 'events', rejected: 'rejected-events', deadLetter: 'events-dead-letter' },
+  /** Push subscriptions, as Eventarc makes them in production, and the one that keeps dead letters. */
+  subscriptions: { ingest: 'events-ingest', storeRejected: 'rejected-events-store', deadLetters: 'events-dead-letter-keep' },
+  /** Delivery attempts before a message is dead-lettered (production uses the same). */
+  maxDeliveryAttempts: 5,
+  /** The local warehouse: DuckDB standing in for BigQuery. */
+  warehouseFile: '.local/warehouse.duckdb',
   /** Pull subscriptions the stack tails to show what was published. */
   tails: { events: 'events-local-tail', rejected: 'rejected-events-local-tail' },
 } as const;
 
-export function localPorts(env: NodeJS.ProcessEnv): { collect: number; pubsub: number; firestore: number } {
+export type LocalPorts = { collect: number; ingest: number; storeRejected: number; pubsub: number; firestore: number };
+
+export function localPorts(env: NodeJS.ProcessEnv): LocalPorts {
   const port = (name: string, fallback: number) => {
     const value = Number(env[name] ?? fallback);
     if (!Number.isInteger(value) || value <= 0 || value > 65_535) throw new Error(`${name} must be a TCP port, got ${env[name]}`);
@@ -22,6 +30,8 @@ export function localPorts(env: NodeJS.ProcessEnv): { collect: number; pubsub: n
   };
   return {
     collect: port('COLLECT_PORT', LOCAL.ports.collect),
+    ingest: port('INGEST_PORT', LOCAL.ports.ingest),
+    storeRejected: port('STORE_REJECTED_PORT', LOCAL.ports.storeRejected),
     pubsub: port('PUBSUB_EMULATOR_PORT', LOCAL.ports.pubsub),
     firestore: port('FIRESTORE_EMULATOR_PORT', LOCAL.ports.firestore),
   };

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { createLogger } from '../logging/logger.ts';
-import { httpAnswers, missingPrerequisites, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
+import { httpAnswers, missingPrerequisites, portAccepts, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
 import { LOCAL, localPorts } from './local-settings.ts';
 import { mintShopperToken } from './mint-token.ts';
 import { provisionPubSub } from './provision.ts';
@@ -10,9 +12,15 @@ import { provisionPubSub } from './provision.ts';
 // `npm start`: the whole loop on this machine — the official emulators, topics and subscriptions,
 // the functions on the Functions Framework — until Ctrl-C, which stops everything it started.
 
-// Run with this same Node (22), whatever `node` is first on PATH.
-const FUNCTIONS_FRAMEWORK = fileURLToPath(new URL('../../node_modules/.bin/functions-framework', import.meta.url));
-const ENTRY = fileURLToPath(new URL('../index.ts', import.meta.url));
+const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const PORT_VARIABLES: Record<string, string> = {
+  collect: 'COLLECT_PORT',
+  ingest: 'INGEST_PORT',
+  storeRejected: 'STORE_REJECTED_PORT',
+  pubsub: 'PUBSUB_EMULATOR_PORT',
+  firestore: 'FIRESTORE_EMULATOR_PORT',
+};
 const logger = createLogger({ labels: { component: 'local-stack' } });
 const started: RunningProcess[] = [];
 let subscriber: PubSub | undefined;
@@ -27,7 +35,7 @@ async function main(): Promise<void> {
   const ports = localPorts(process.env);
   for (const [name, port] of Object.entries(ports)) {
     if (!(await portIsFree(port))) {
-      throw new Error(`port ${port} (${name}) is in use; stop what uses it or set ${name.toUpperCase()}${name === 'collect' ? '_PORT' : '_EMULATOR_PORT'}`);
+      throw new Error(`port ${port} (${name}) is in use; stop what uses it or set ${PORT_VARIABLES[name]}`);
     }
   }
 
@@ -45,11 +53,26 @@ async function main(): Promise<void> {
   Object.assign(process.env, emulatorEnv);
 
   const pubsub = new PubSub({ projectId: LOCAL.projectId });
+  const local = (port: number) => `http://127.0.0.1:${port}/`;
   await provisionPubSub(pubsub, [
-    { topic: LOCAL.topics.events, subscriptions: [{ name: LOCAL.tails.events }] },
-    { topic: LOCAL.topics.rejected, subscriptions: [{ name: LOCAL.tails.rejected }] },
-    { topic: LOCAL.topics.deadLetter, subscriptions: [] },
+    { topic: LOCAL.topics.deadLetter, subscriptions: [{ name: LOCAL.subscriptions.deadLetters }] },
+    {
+      topic: LOCAL.topics.events,
+      subscriptions: [
+        { name: LOCAL.subscriptions.ingest, pushEndpoint: local(ports.ingest), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts },
+        { name: LOCAL.tails.events },
+      ],
+    },
+    {
+      topic: LOCAL.topics.rejected,
+      subscriptions: [
+        { name: LOCAL.subscriptions.storeRejected, pushEndpoint: local(ports.storeRejected), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts },
+        { name: LOCAL.tails.rejected },
+      ],
+    },
   ]);
+  const warehouseFile = resolve(ROOT, process.env.WAREHOUSE_FILE ?? LOCAL.warehouseFile);
+  mkdirSync(dirname(warehouseFile), { recursive: true });
 
   const functionEnv = {
     ...process.env,
@@ -59,17 +82,21 @@ async function main(): Promise<void> {
     TOKEN_AUDIENCE: LOCAL.tokenAudience,
     EVENTS_TOPIC: LOCAL.topics.events,
     REJECTED_EVENTS_TOPIC: LOCAL.topics.rejected,
+    WAREHOUSE: `duckdb:${warehouseFile}`,
   };
   const collectHost = `127.0.0.1:${ports.collect}`;
   track(
     await startProcessGroup(
-      'collect',
+      'functions',
       process.execPath,
-      [FUNCTIONS_FRAMEWORK, '--target=collect', `--source=${ENTRY}`, `--port=${ports.collect}`],
+      [SERVE, `collect=${ports.collect}`, `ingest=${ports.ingest}`, `storeRejected=${ports.storeRejected}`],
       {
         host: collectHost,
         env: functionEnv,
-        ready: () => httpAnswers(`http://${collectHost}/v1/events`, { method: 'OPTIONS' }),
+        ready: async () =>
+          (await httpAnswers(`http://${collectHost}/v1/events`, { method: 'OPTIONS' })) &&
+          (await portAccepts(ports.ingest)) &&
+          (await portAccepts(ports.storeRejected)),
         onOutput: (line) => process.stdout.write(`${line}\n`),
       },
     ),
@@ -85,7 +112,7 @@ async function main(): Promise<void> {
     audience: LOCAL.tokenAudience,
     ttlSec: 24 * 3600,
   });
-  process.stdout.write(banner(collectHost, pubsubEmulator.host, firestoreEmulator.host, token));
+  process.stdout.write(banner(collectHost, pubsubEmulator.host, firestoreEmulator.host, warehouseFile, token));
   logger.info('local stack ready', { collect: `http://${collectHost}` });
 }
 
@@ -109,7 +136,7 @@ function tail(pubsub: PubSub, subscription: string, message: string): void {
     .on('error', (error: Error) => logger.warn('tail subscription failed', { subscription, error: error.message }));
 }
 
-function banner(collect: string, pubsub: string, firestore: string, token: string): string {
+function banner(collect: string, pubsub: string, firestore: string, warehouse: string, token: string): string {
   const now = new Date().toISOString();
   const event = {
     events: [
@@ -138,7 +165,8 @@ The learning loop is running locally.
   collect   http://${collect}/v1/events  (single events: /v1/events/search, /click, /view,
             /cart-add, /cart-remove, /cart-update, /order, /preference)
   Pub/Sub   ${pubsub}  (PUBSUB_EMULATOR_HOST)
-  Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST)
+  Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST; preferences/{userId} is learned in real time)
+  DuckDB    ${warehouse}  (the warehouse: events, order_items, rejected_events)
 
 Send an event (the token is for shopper-1; mint others with \`npm run token -- <userId>\`):
 

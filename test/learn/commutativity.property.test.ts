@@ -8,7 +8,7 @@ import type { Preferences } from '../../functions/learn/preferences.ts';
 import { NOW } from '../support/fixtures.ts';
 import { arbitraryEvent } from './arbitrary-events.ts';
 import { SHOPPER } from './collected.ts';
-import { differences } from './same-document.ts';
+import { differences } from '../support/same-document.ts';
 
 /**
  * Pruning is the one step where order can matter: an entry dropped (past its map's top-K, or faded

@@ -1,14 +1,22 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Firestore } from '@google-cloud/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, portIsFree } from '../../functions/local/emulators.ts';
 
-// What a newcomer does after `npm start`: paste the printed curl, see the event published, press Ctrl-C.
+// What a newcomer does after `npm start`: paste the printed curl, see the event published, stored
+// and learned from, press Ctrl-C.
 
-function startStack(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; waitFor: (pattern: RegExp, ms: number) => Promise<RegExpMatchArray> } {
+type Stack = { child: ChildProcess; waitFor: (pattern: RegExp, ms: number) => Promise<RegExpMatchArray>; exited: Promise<number | null> };
+
+function startStack(env: NodeJS.ProcessEnv): Stack {
   const child = spawn(process.execPath, ['functions/local/stack.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const waitFor = async (pattern: RegExp, ms: number) => {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
@@ -17,21 +25,34 @@ function startStack(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () =
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`did not see ${pattern} in:\n${output}`);
+    throw new Error(`did not see ${pattern} in:\n${output.slice(-5000)}`);
   };
-  return { child, output: () => output, waitFor };
+  return { child, waitFor, exited };
 }
 
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+const stacks: Stack[] = [];
+afterAll(async () => {
+  // Ctrl-C, as a person would: the stack stops the emulators and functions it started.
+  for (const stack of stacks) {
+    if (stack.child.exitCode === null) {
+      stack.child.kill('SIGINT');
+      await stack.exited;
+    }
+  }
 });
 
 describe('npm start', () => {
-  it('runs the loop, publishes the event from the printed curl, and stops everything on Ctrl-C', async () => {
-    const ports = { COLLECT_PORT: await freePort(), PUBSUB_EMULATOR_PORT: await freePort(), FIRESTORE_EMULATOR_PORT: await freePort() };
-    const stack = startStack({ ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) });
-    children.push(stack.child);
+  it('runs the loop: the printed curl is published, stored, learned from; Ctrl-C stops everything', async () => {
+    const ports = {
+      COLLECT_PORT: await freePort(),
+      INGEST_PORT: await freePort(),
+      STORE_REJECTED_PORT: await freePort(),
+      PUBSUB_EMULATOR_PORT: await freePort(),
+      FIRESTORE_EMULATOR_PORT: await freePort(),
+    };
+    const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    const stack = startStack({ ...env, WAREHOUSE_FILE: join(mkdtempSync(join(tmpdir(), 'stack-')), 'warehouse.duckdb') });
+    stacks.push(stack);
 
     await stack.waitFor(/local stack ready/, 90_000);
     const curl = (await stack.waitFor(/curl -sS[\s\S]*?-d '.*'/, 1_000))[0];
@@ -41,10 +62,20 @@ describe('npm start', () => {
     expect(JSON.parse(sent.stdout)).toMatchObject({ accepted: 1, rejected: [] });
     const eventId = /"event_id":"([0-9a-f-]{36})"/.exec(curl)?.[1];
     await stack.waitFor(new RegExp(`"message":"published to events".*search_performed ${eventId}`), 20_000);
+    await stack.waitFor(/"message":"message ingested".*"learned":1/, 20_000);
+
+    // The same token with a broken event: answered with a reason, and kept in rejected_events.
+    const broken = spawnSync('bash', ['-c', curl.replace('"type":"search_performed"', '"type":"search_done"')], { encoding: 'utf8' });
+    expect(JSON.parse(broken.stdout).rejected[0].reason).toMatch(/is not an event type/);
+    await stack.waitFor(/"message":"rejected events stored".*"rows":1/, 20_000);
+
+    const firestore = new Firestore({ projectId: 'demo-grocery-loop', host: `127.0.0.1:${ports.FIRESTORE_EMULATOR_PORT}`, ssl: false });
+    const preferences = (await firestore.collection('preferences').doc('shopper-1').get()).data();
+    expect(preferences).toMatchObject({ user_id: 'shopper-1', event_count: 1 });
+    await firestore.terminate();
 
     stack.child.kill('SIGINT');
-    const code = await new Promise<number | null>((resolve) => stack.child.once('exit', resolve));
-    expect(code).toBe(0);
+    expect(await stack.exited).toBe(0);
     for (const port of Object.values(ports)) expect(await portIsFree(port)).toBe(true);
   }, 150_000);
 

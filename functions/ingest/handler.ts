@@ -1,0 +1,80 @@
+import type { CloudEvent, CloudEventFunction } from '@google-cloud/functions-framework';
+import type { ConsentPolicy, Clock } from '../collect/ports.ts';
+import { EventBatchMessage, RejectedBatchMessage } from '../events/messages.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { RejectedRow, Warehouse } from '../warehouse/ports.ts';
+import { rejectedMessageRow, rejectedRows } from '../warehouse/rows.ts';
+import { decodeMessage, type MessagePublishedData } from './decode-message.ts';
+import type { PreferenceStore } from './ports.ts';
+
+export type IngestDeps = {
+  warehouse: Warehouse;
+  preferences: PreferenceStore;
+  consent: ConsentPolicy;
+  clock: Clock;
+  logger: Logger;
+};
+
+/**
+ * `ingest`: one Pub/Sub message (one request's accepted events) → warehouse rows → learning.
+ * Returning acknowledges the message; throwing makes Pub/Sub redeliver it, so only transient
+ * failures throw. Order matters: the warehouse first, so a learning failure retries both and the
+ * idempotent writes absorb the repeat; learning last, behind its markers.
+ */
+export function createIngestHandler(deps: IngestDeps): CloudEventFunction<MessagePublishedData> {
+  return async (event: CloudEvent<MessagePublishedData>) => {
+    const now = deps.clock();
+    const decoded = decodeMessage(event.data, EventBatchMessage);
+    if (!decoded.ok) {
+      await deps.warehouse.insertRejected([rejectedMessageRow({ reason: decoded.reason, raw: decoded.raw, messageId: decoded.messageId, source: 'ingest', receivedAt: now })]);
+      deps.logger.warn('unreadable message kept as rejected', { message_id: decoded.messageId, reason: decoded.reason });
+      return;
+    }
+    const batch = decoded.value;
+
+    // Consent is checked again here: settings may have changed since collect accepted the events.
+    const decisions = await deps.consent.decide(batch.user_id, batch.events);
+    const allowed = batch.events.filter((_, i) => decisions[i]?.track === true);
+
+    const { failed } = allowed.length ? await deps.warehouse.insertEvents(allowed, batch.request_id) : { failed: [] };
+    if (failed.length) {
+      const refused: RejectedRow[] = failed.map((f) => ({
+        request_id: batch.request_id,
+        event_index: batch.events.findIndex((e) => e.event_id === f.event_id),
+        event_id: f.event_id,
+        type: batch.events.find((e) => e.event_id === f.event_id)?.type ?? null,
+        user_id: batch.user_id,
+        reason: `warehouse refused the row: ${f.reason}`,
+        payload: JSON.stringify(batch.events.find((e) => e.event_id === f.event_id) ?? null),
+        source: 'ingest',
+        received_at: batch.received_at,
+      }));
+      await deps.warehouse.insertRejected(refused);
+    }
+    const stored = allowed.filter((e) => !failed.some((f) => f.event_id === e.event_id));
+
+    const outcome = stored.length ? await deps.preferences.apply(batch.user_id, stored, now) : { applied: 0, alreadyApplied: 0 };
+    deps.logger.info('message ingested', {
+      message_id: decoded.messageId,
+      request_id: batch.request_id,
+      events: batch.events.length,
+      not_consented: batch.events.length - allowed.length,
+      refused_by_warehouse: failed.length,
+      learned: outcome.applied,
+      already_learned: outcome.alreadyApplied,
+      lag_ms: now.getTime() - Date.parse(batch.received_at),
+    });
+  };
+}
+
+/** `storeRejected`: rejected events published by collect → the `rejected_events` table. */
+export function createStoreRejectedHandler(deps: Pick<IngestDeps, 'warehouse' | 'clock' | 'logger'>): CloudEventFunction<MessagePublishedData> {
+  return async (event: CloudEvent<MessagePublishedData>) => {
+    const decoded = decodeMessage(event.data, RejectedBatchMessage);
+    const rows = decoded.ok
+      ? rejectedRows(decoded.value)
+      : [rejectedMessageRow({ reason: decoded.reason, raw: decoded.raw, messageId: decoded.messageId, source: 'store-rejected', receivedAt: deps.clock() })];
+    await deps.warehouse.insertRejected(rows);
+    deps.logger.info('rejected events stored', { message_id: decoded.messageId, rows: rows.length });
+  };
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import type { ConsentPolicy } from '../../functions/collect/ports.ts';
+import { trackEverything } from '../../functions/collect/consent.ts';
+import type { CollectedEvent } from '../../functions/events/schema.ts';
+import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
+import type { PreferenceStore } from '../../functions/ingest/ports.ts';
+import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { NOW } from '../support/fixtures.ts';
+import { createMemoryWarehouse } from '../support/memory-warehouse.ts';
+import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
+
+function recordingStore(failWith?: Error) {
+  const calls: { userId: string; events: readonly CollectedEvent[] }[] = [];
+  const store: PreferenceStore = {
+    async apply(userId, events) {
+      if (failWith) throw failWith;
+      calls.push({ userId, events });
+      return { applied: events.length, alreadyApplied: 0 };
+    },
+  };
+  return { store, calls };
+}
+
+function ingestUnderTest(options: { consent?: ConsentPolicy; storeFails?: Error } = {}) {
+  const { warehouse, state } = createMemoryWarehouse();
+  const { store, calls } = recordingStore(options.storeFails);
+  const logger = createMemoryLogger();
+  const handler = createIngestHandler({ warehouse, preferences: store, consent: options.consent ?? trackEverything, clock: () => NOW, logger });
+  return { handler, state, calls, logger };
+}
+
+describe('ingest', () => {
+  it('stores the events, then learns from them for their shopper', async () => {
+    const { handler, state, calls } = ingestUnderTest();
+    const events = [collectedEvent('search_result_clicked', 'shopper-1', NOW), collectedEvent('order_completed', 'shopper-1', NOW)];
+    await handler(pubsubCloudEvent(batchMessage('shopper-1', events)));
+    expect([...state.events.keys()]).toEqual(events.map((e) => e.event_id));
+    expect(calls).toEqual([{ userId: 'shopper-1', events }]);
+  });
+
+  it.each([
+    ['data that is not JSON', 'not json', /^message is not JSON/],
+    ['JSON that breaks the contract', { schema_version: 1, events: [] }, /^message does not match its contract/],
+    ['an event without its server fields', { ...batchMessage('u', []), events: [{ type: 'product_viewed' }] }, /^message does not match its contract/],
+  ])('keeps %s as rejected and acknowledges it, never retrying', async (_name, body, reason) => {
+    const { handler, state, calls } = ingestUnderTest();
+    await expect(handler(pubsubCloudEvent(body, 'msg-1'))).resolves.toBeUndefined();
+    expect(state.rejected).toHaveLength(1);
+    expect(state.rejected[0]).toMatchObject({ source: 'ingest', event_index: null, reason: expect.stringMatching(reason) });
+    expect(calls).toHaveLength(0);
+  });
+
+  it('keeps a message with no data as rejected', async () => {
+    const { handler, state } = ingestUnderTest();
+    const event = pubsubCloudEvent('x');
+    delete event.data?.message?.data;
+    await handler(event);
+    expect(state.rejected[0]?.reason).toBe('message has no data');
+  });
+
+  it('checks consent again: events the shopper no longer allows are neither stored nor learned', async () => {
+    const noOrders: ConsentPolicy = {
+      decide: async (_u, events) => events.map((e) => (e.type === 'order_completed' ? { track: false, reason: 'track_purchases is off' } : { track: true })),
+    };
+    const { handler, state, calls } = ingestUnderTest({ consent: noOrders });
+    const click = collectedEvent('search_result_clicked', 'shopper-1', NOW);
+    await handler(pubsubCloudEvent(batchMessage('shopper-1', [click, collectedEvent('order_completed', 'shopper-1', NOW)])));
+    expect([...state.events.keys()]).toEqual([click.event_id]);
+    expect(calls[0]?.events.map((e) => e.event_id)).toEqual([click.event_id]);
+  });
+
+  it('keeps rows the warehouse refuses for good as rejected, and does not learn from them', async () => {
+    const { handler, state, calls } = ingestUnderTest();
+    const good = collectedEvent('product_viewed', 'shopper-1', NOW);
+    const refused = collectedEvent('product_viewed', 'shopper-1', NOW);
+    state.refuse.set(refused.event_id, 'invalid: no such field');
+    await handler(pubsubCloudEvent(batchMessage('shopper-1', [good, refused])));
+    expect(state.rejected).toMatchObject([{ event_id: refused.event_id, event_index: 1, reason: 'warehouse refused the row: invalid: no such field', source: 'ingest' }]);
+    expect(calls[0]?.events.map((e) => e.event_id)).toEqual([good.event_id]);
+  });
+
+  it('throws on a transient warehouse failure, before learning, so Pub/Sub redelivers', async () => {
+    const { handler, state, calls } = ingestUnderTest();
+    state.failNextWith = new Error('503 backendError');
+    await expect(handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)])))).rejects.toThrow('503 backendError');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('throws when learning fails, so Pub/Sub redelivers', async () => {
+    const { handler } = ingestUnderTest({ storeFails: new Error('14 UNAVAILABLE') });
+    await expect(handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)])))).rejects.toThrow('14 UNAVAILABLE');
+  });
+
+  it('logs a summary without user ids, tokens or event bodies', async () => {
+    const { handler, logger } = ingestUnderTest();
+    await handler(pubsubCloudEvent(batchMessage('shopper-secret', [collectedEvent('product_viewed', 'shopper-secret', NOW)])));
+    expect(logger.entries.at(-1)).toMatchObject({ message: 'message ingested', events: 1, learned: 1 });
+    expect(JSON.stringify(logger.entries)).not.toContain('shopper-secret');
+  });
+});
+
+describe('storeRejected', () => {
+  it('stores each rejected event of a message from collect', async () => {
+    const { warehouse, state } = createMemoryWarehouse();
+    const handler = createStoreRejectedHandler({ warehouse, clock: () => NOW, logger: createMemoryLogger() });
+    await handler(
+      pubsubCloudEvent({
+        schema_version: 1,
+        request_id: '3f1c1f7e-8a4b-4c2d-9e0f-1a2b3c4d5e6f',
+        user_id: 'shopper-1',
+        received_at: NOW.toISOString(),
+        source: 'collect',
+        rejected: [
+          { index: 0, event_id: null, type: null, reason: 'event must be a JSON object', payload: '"x"' },
+          { index: 2, event_id: 'e-2', type: 'product_viewed', reason: 'data.product: Required', payload: '{}' },
+        ],
+      }),
+    );
+    expect(state.rejected.map((r) => [r.event_index, r.reason, r.user_id, r.source])).toEqual([
+      [0, 'event must be a JSON object', 'shopper-1', 'collect'],
+      [2, 'data.product: Required', 'shopper-1', 'collect'],
+    ]);
+  });
+
+  it('keeps an unreadable message as one rejected row', async () => {
+    const { warehouse, state } = createMemoryWarehouse();
+    const handler = createStoreRejectedHandler({ warehouse, clock: () => NOW, logger: createMemoryLogger() });
+    await handler(pubsubCloudEvent('{"broken"'));
+    expect(state.rejected).toMatchObject([{ event_index: null, payload: '{"broken"', reason: expect.stringMatching(/^message is not JSON/) }]);
+  });
+});
