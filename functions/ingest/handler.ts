@@ -53,7 +53,7 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
     }
     const stored = allowed.filter((e) => !failed.some((f) => f.event_id === e.event_id));
 
-    const outcome = stored.length ? await deps.preferences.apply(batch.user_id, stored, now) : { applied: 0, alreadyApplied: 0 };
+    const outcome = stored.length ? await deps.preferences.apply(batch.user_id, stored, now) : { applied: 0, alreadyApplied: 0, writes: 0 };
     deps.logger.info('message ingested', {
       message_id: decoded.messageId,
       request_id: batch.request_id,
@@ -62,6 +62,7 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
       refused_by_warehouse: failed.length,
       learned: outcome.applied,
       already_learned: outcome.alreadyApplied,
+      firestore_writes: outcome.writes,
       lag_ms: now.getTime() - Date.parse(batch.received_at),
     });
   };

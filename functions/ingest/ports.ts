@@ -5,6 +5,8 @@ export type ApplyOutcome = {
   applied: number;
   /** Events skipped because an earlier delivery already applied them. */
   alreadyApplied: number;
+  /** Firestore documents written: the cost of learning, per message rather than per event. */
+  writes: number;
 };
 
 /**

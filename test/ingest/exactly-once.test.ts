@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackEverything } from '../../functions/collect/consent.ts';
-import { createFirestorePreferenceStore, readClickThrough } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { APPLIED_SHARDS, appliedShardOf, createFirestorePreferenceStore, readClickThrough } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
 import type { PreferenceStore } from '../../functions/ingest/ports.ts';
@@ -141,12 +141,25 @@ describe('exactly-once learning over at-least-once delivery', () => {
     expect(await preferencesOf(user)).toMatchObject({ patterns: { regular_items: 3 }, event_count: 4 });
   });
 
-  it('marks applied events with an expiry for the TTL policy', async () => {
+  it('remembers applied event ids with an expiry for the TTL policy', async () => {
     const user = `u-${randomUUID()}`;
     const events = afternoon(user);
     await ingest()(pubsubCloudEvent(batchMessage(user, events)));
-    const marker = await firestore.collection('preferences').doc(user).collection('applied').doc(events[0]?.event_id ?? '').get();
-    expect(marker.exists).toBe(true);
-    expect(marker.get('expire_at').toDate()).toEqual(new Date(NOW.getTime() + 8 * 86_400_000));
+    const [first] = events;
+    const shard = await firestore.collection('preferences').doc(user).collection('applied').doc(appliedShardOf(first?.event_id ?? '')).get();
+    const expiry = NOW.getTime() + 8 * 86_400_000;
+    expect(shard.get('ids')).toMatchObject({ [first?.event_id ?? '']: expiry });
+    expect(shard.get('expire_at').toMillis()).toBe(expiry);
+  });
+
+  it('writes far fewer documents than events for a batched request', async () => {
+    const user = `u-${randomUUID()}`;
+    const events = Array.from({ length: 100 }, (_, i) => collectedEvent('cart_item_added', user, new Date(NOW.getTime() - i * 1000)));
+    const outcome = await store().apply(user, events, NOW);
+    expect(outcome.applied).toBe(100);
+    // The document and at most 16 shards of applied ids; cart adds touch no click-through counter.
+    expect(outcome.writes).toBeLessThanOrEqual(1 + APPLIED_SHARDS);
+    expect(outcome.writes / outcome.applied).toBeLessThan(0.2);
+    expect(await store().apply(user, events, NOW)).toEqual({ applied: 0, alreadyApplied: 100, writes: 0 });
   });
 });

@@ -15,7 +15,7 @@ function recordingStore(failWith?: Error) {
     async apply(userId, events) {
       if (failWith) throw failWith;
       calls.push({ userId, events });
-      return { applied: events.length, alreadyApplied: 0 };
+      return { applied: events.length, alreadyApplied: 0, writes: 1 };
     },
   };
   return { store, calls };

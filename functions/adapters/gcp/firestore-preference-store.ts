@@ -11,7 +11,7 @@ export type ClickThroughFn = (events: readonly CollectedEvent[]) => ClickThrough
 export type PreferenceStoreOptions = {
   learn: LearnFn;
   clickThrough: ClickThroughFn;
-  /** How long an applied-event marker is kept; must outlast Pub/Sub's redelivery window (7 days). Default 8 days. */
+  /** How long an applied event id is remembered; must outlast Pub/Sub's redelivery window (7 days). Default 8 days. */
   markerTtlDays?: number;
   /** Shards per query's click-through counter: one Firestore document takes about one sustained write a second. Default 10. */
   counterShards?: number;
@@ -19,29 +19,52 @@ export type PreferenceStoreOptions = {
 
 export const COLLECTIONS = {
   preferences: 'preferences',
-  /** Subcollection of a preference document: one marker per applied event id, with a TTL field. */
+  /** Subcollection of a preference document: the applied event ids, in APPLIED_SHARDS documents. */
   applied: 'applied',
   clickThrough: 'click_through',
   shards: 'shards',
 } as const;
 
 /**
- * Learning as one Firestore transaction per message: read the document and the markers of the
- * message's events, learn from the events without a marker, write the document, the markers and
- * the click-through increments together. A redelivered message finds its markers and changes nothing.
+ * Applied event ids are spread over 16 documents by a hash of the id, so a message touches at most
+ * 16 of them whatever its size: writes per event fall well under one for batched requests, and
+ * each document stays far below Firestore's 1 MiB (about 20,000 ids each within the TTL window).
+ */
+export const APPLIED_SHARDS = 16;
+
+type AppliedShard = { ids: Record<string, number>; expire_at: Timestamp };
+
+export function appliedShardOf(eventId: string): string {
+  return String(parseInt(createHash('sha256').update(eventId).digest('hex').slice(0, 4), 16) % APPLIED_SHARDS);
+}
+
+/**
+ * Learning as one Firestore transaction per message: read the document and the applied-id shards
+ * the message's events fall in, learn from the events not seen before, and write the document,
+ * the shards (with the new ids, expired ones dropped) and the click-through increments together.
+ * A redelivered or resent event finds its id and changes nothing.
  */
 export function createFirestorePreferenceStore(firestore: Firestore, options: PreferenceStoreOptions): PreferenceStore {
   const markerTtlMs = (options.markerTtlDays ?? 8) * 86_400_000;
-  const shards = options.counterShards ?? 10;
+  const counterShards = options.counterShards ?? 10;
 
   return {
     async apply(userId, events, now): Promise<ApplyOutcome> {
       const preferences = firestore.collection(COLLECTIONS.preferences).doc(userId);
-      const markers = events.map((e) => preferences.collection(COLLECTIONS.applied).doc(e.event_id));
+      const shardIds = [...new Set(events.map((e) => appliedShardOf(e.event_id)))];
+      const shardRefs = shardIds.map((id) => preferences.collection(COLLECTIONS.applied).doc(id));
+
       return firestore.runTransaction(async (tx) => {
-        const [current, ...applied] = await tx.getAll(preferences, ...markers);
-        const fresh = events.filter((_, i) => !applied[i]?.exists);
-        if (fresh.length === 0) return { applied: 0, alreadyApplied: events.length };
+        const [current, ...shardSnapshots] = await tx.getAll(preferences, ...shardRefs);
+        const applied = new Map(shardIds.map((id, i) => [id, { ...((shardSnapshots[i]?.get('ids') ?? {}) as AppliedShard['ids']) }]));
+        const fresh: CollectedEvent[] = [];
+        for (const event of events) {
+          const ids = applied.get(appliedShardOf(event.event_id));
+          if (!ids || event.event_id in ids) continue;
+          ids[event.event_id] = now.getTime() + markerTtlMs;
+          fresh.push(event);
+        }
+        if (fresh.length === 0) return { applied: 0, alreadyApplied: events.length, writes: 0 };
 
         const stored = current?.exists ? (current.data() as Partial<Preferences> & Record<string, unknown>) : null;
         // A document the batch job created before any real-time learning holds only its own fields.
@@ -49,14 +72,23 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
         const learned = options.learn(learnedBefore, userId, fresh, now);
         // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
         tx.set(preferences, { ...(stored ?? {}), ...learned });
-        const expireAt = Timestamp.fromMillis(now.getTime() + markerTtlMs);
-        for (const event of fresh) {
-          tx.create(preferences.collection(COLLECTIONS.applied).doc(event.event_id), { expire_at: expireAt, event_time: event.event_time });
+        let writes = 1;
+
+        const touched = new Set(fresh.map((e) => appliedShardOf(e.event_id)));
+        for (const [i, id] of shardIds.entries()) {
+          if (!touched.has(id)) continue;
+          const ids = Object.fromEntries(Object.entries(applied.get(id) ?? {}).filter(([, expiresAt]) => expiresAt > now.getTime()));
+          const shardRef = shardRefs[i];
+          if (!shardRef) continue;
+          // The document expires (Firestore TTL) once its newest id has: a shopper who left leaves nothing behind.
+          tx.set(shardRef, { ids, expire_at: Timestamp.fromMillis(Math.max(...Object.values(ids))) } satisfies AppliedShard);
+          writes += 1;
         }
         for (const increment of options.clickThrough(fresh)) {
-          tx.set(counterShard(firestore, increment.query, randomInt(shards)), counterUpdate(increment), { merge: true });
+          tx.set(counterShard(firestore, increment.query, randomInt(counterShards)), counterUpdate(increment), { merge: true });
+          writes += 1;
         }
-        return { applied: fresh.length, alreadyApplied: events.length - fresh.length };
+        return { applied: fresh.length, alreadyApplied: events.length - fresh.length, writes };
       });
     },
   };
