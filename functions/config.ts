@@ -16,11 +16,7 @@ const Common = z.object({
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
 });
 
-const Env = Common.extend({
-  /** Topic for accepted event batches. Default `events`. */
-  EVENTS_TOPIC: z.string().min(1).default('events'),
-  /** Topic for rejected events, kept for inspection. Default `rejected-events`. */
-  REJECTED_EVENTS_TOPIC: z.string().min(1).default('rejected-events'),
+const TokenEnv = Common.extend({
   /** Shopper token key: an HS256 secret (≥ 32 chars) or a PEM public key. Secret Manager in production. Required. */
   TOKEN_KEY: z.string().min(1),
   /** Expected `iss` claim. Default `grocery-shop`. */
@@ -31,6 +27,13 @@ const Env = Common.extend({
   TOKEN_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().nonnegative().default(30),
   /** Comma-separated origins allowed by CORS, or `*`. Default `*` (tokens travel in a header, not cookies). */
   CORS_ORIGINS: z.string().default('*'),
+});
+
+const Env = TokenEnv.extend({
+  /** Topic for accepted event batches. Default `events`. */
+  EVENTS_TOPIC: z.string().min(1).default('events'),
+  /** Topic for rejected events, kept for inspection. Default `rejected-events`. */
+  REJECTED_EVENTS_TOPIC: z.string().min(1).default('rejected-events'),
   /** Oldest accepted event, days after skew correction. Default 30. */
   MAX_EVENT_AGE_DAYS: z.coerce.number().positive().default(DEFAULT_TIME_LIMITS.maxEventAgeMs / 86_400_000),
   /** How far `occurred_at` may run ahead of `sent_at`, seconds. Default 300. */
@@ -90,7 +93,6 @@ export function loadCollectSettings(env: NodeJS.ProcessEnv): CollectSettings {
   const parsed = Env.safeParse(env);
   if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
   const e = parsed.data;
-  const origins = e.CORS_ORIGINS.trim();
   return {
     projectId: e.GOOGLE_CLOUD_PROJECT,
     topics: { events: e.EVENTS_TOPIC, rejected: e.REJECTED_EVENTS_TOPIC },
@@ -100,7 +102,7 @@ export function loadCollectSettings(env: NodeJS.ProcessEnv): CollectSettings {
       audience: e.TOKEN_AUDIENCE,
       clockToleranceSec: e.TOKEN_CLOCK_TOLERANCE_SECONDS,
     },
-    corsOrigins: origins === '*' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean),
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
     timeLimits: {
       maxEventAgeMs: e.MAX_EVENT_AGE_DAYS * 86_400_000,
       maxFutureSkewMs: e.MAX_FUTURE_SKEW_SECONDS * 1000,
@@ -112,4 +114,24 @@ export function loadCollectSettings(env: NodeJS.ProcessEnv): CollectSettings {
     },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+export type UsersSettings = Pick<CollectSettings, 'projectId' | 'token' | 'corsOrigins' | 'logLevel'>;
+
+/** The settings of `users`: a token-verifying function that reads Firestore. */
+export function loadUsersSettings(env: NodeJS.ProcessEnv): UsersSettings {
+  const parsed = TokenEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
+  const e = parsed.data;
+  return {
+    projectId: e.GOOGLE_CLOUD_PROJECT,
+    token: { key: e.TOKEN_KEY, issuer: e.TOKEN_ISSUER, audience: e.TOKEN_AUDIENCE, clockToleranceSec: e.TOKEN_CLOCK_TOLERANCE_SECONDS },
+    corsOrigins: parseOrigins(e.CORS_ORIGINS),
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function parseOrigins(value: string): string[] | '*' {
+  const origins = value.trim();
+  return origins === '*' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean);
 }

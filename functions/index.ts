@@ -2,7 +2,7 @@ import * as ff from '@google-cloud/functions-framework';
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import { loadCollectSettings, loadIngestSettings, type IngestSettings } from './config.ts';
+import { loadCollectSettings, loadIngestSettings, loadUsersSettings, type IngestSettings } from './config.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
 import { createFirestorePreferenceStore } from './adapters/gcp/firestore-preference-store.ts';
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
@@ -10,6 +10,8 @@ import { trackEverything } from './collect/consent.ts';
 import { createCollectHandler } from './collect/handler.ts';
 import { createJwtVerifier } from './collect/verify-token.ts';
 import { createIngestHandler, createStoreRejectedHandler } from './ingest/handler.ts';
+import { createFirestorePreferenceReader } from './adapters/gcp/firestore-preference-reader.ts';
+import { createUsersHandler } from './users/handler.ts';
 import { clickThroughIncrements } from './learn/click-through.ts';
 import { learn } from './learn/learn.ts';
 import { createLogger } from './logging/logger.ts';
@@ -65,6 +67,20 @@ if (serves('ingest') || serves('storeRejected')) {
   if (serves('storeRejected')) {
     ff.cloudEvent('storeRejected', createStoreRejectedHandler({ warehouse, clock, logger: logger.child({ function: 'storeRejected' }) }));
   }
+}
+
+if (serves('users')) {
+  const settings = loadUsersSettings(process.env);
+  ff.http(
+    'users',
+    createUsersHandler({
+      verifier: await createJwtVerifier(settings.token),
+      preferences: createFirestorePreferenceReader(new Firestore({ projectId: settings.projectId })),
+      clock,
+      logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'users' } }),
+      corsOrigins: settings.corsOrigins,
+    }),
+  );
 }
 
 async function openWarehouse(settings: IngestSettings): Promise<Warehouse> {

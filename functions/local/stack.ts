@@ -18,6 +18,7 @@ const PORT_VARIABLES: Record<string, string> = {
   collect: 'COLLECT_PORT',
   ingest: 'INGEST_PORT',
   storeRejected: 'STORE_REJECTED_PORT',
+  users: 'USERS_PORT',
   pubsub: 'PUBSUB_EMULATOR_PORT',
   firestore: 'FIRESTORE_EMULATOR_PORT',
 };
@@ -89,14 +90,15 @@ async function main(): Promise<void> {
     await startProcessGroup(
       'functions',
       process.execPath,
-      [SERVE, `collect=${ports.collect}`, `ingest=${ports.ingest}`, `storeRejected=${ports.storeRejected}`],
+      [SERVE, `collect=${ports.collect}`, `ingest=${ports.ingest}`, `storeRejected=${ports.storeRejected}`, `users=${ports.users}`],
       {
         host: collectHost,
         env: functionEnv,
         ready: async () =>
           (await httpAnswers(`http://${collectHost}/v1/events`, { method: 'OPTIONS' })) &&
           (await portAccepts(ports.ingest)) &&
-          (await portAccepts(ports.storeRejected)),
+          (await portAccepts(ports.storeRejected)) &&
+          (await httpAnswers(`http://127.0.0.1:${ports.users}/v1/users/x/preferences`, { method: 'OPTIONS' })),
         onOutput: (line) => process.stdout.write(`${line}\n`),
       },
     ),
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     audience: LOCAL.tokenAudience,
     ttlSec: 24 * 3600,
   });
-  process.stdout.write(banner(collectHost, pubsubEmulator.host, firestoreEmulator.host, warehouseFile, token));
+  process.stdout.write(banner(collectHost, `127.0.0.1:${ports.users}`, pubsubEmulator.host, firestoreEmulator.host, warehouseFile, token));
   logger.info('local stack ready', { collect: `http://${collectHost}` });
 }
 
@@ -136,7 +138,7 @@ function tail(pubsub: PubSub, subscription: string, message: string): void {
     .on('error', (error: Error) => logger.warn('tail subscription failed', { subscription, error: error.message }));
 }
 
-function banner(collect: string, pubsub: string, firestore: string, warehouse: string, token: string): string {
+function banner(collect: string, users: string, pubsub: string, firestore: string, warehouse: string, token: string): string {
   const now = new Date().toISOString();
   const event = {
     events: [
@@ -164,6 +166,7 @@ The learning loop is running locally.
 
   collect   http://${collect}/v1/events  (single events: /v1/events/search, /click, /view,
             /cart-add, /cart-remove, /cart-update, /order, /preference)
+  users     http://${users}/v1/users/{userId}/preferences  (what has been learned)
   Pub/Sub   ${pubsub}  (PUBSUB_EMULATOR_HOST)
   Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST; preferences/{userId} is learned in real time)
   DuckDB    ${warehouse}  (the warehouse: events, order_items, rejected_events)
@@ -175,7 +178,11 @@ curl -sS -X POST http://${collect}/v1/events \\
   -H 'Content-Type: application/json' \\
   -d '${JSON.stringify(event)}'
 
-Published messages are logged below. Ctrl-C stops everything.
+See what was learned:
+
+curl -sS http://${users}/v1/users/shopper-1/preferences -H 'Authorization: Bearer ${token}'
+
+Published messages and what ingest did with them are logged below. Ctrl-C stops everything.
 
 `;
 }

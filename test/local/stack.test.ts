@@ -47,6 +47,7 @@ describe('npm start', () => {
       COLLECT_PORT: await freePort(),
       INGEST_PORT: await freePort(),
       STORE_REJECTED_PORT: await freePort(),
+      USERS_PORT: await freePort(),
       PUBSUB_EMULATOR_PORT: await freePort(),
       FIRESTORE_EMULATOR_PORT: await freePort(),
     };
@@ -55,7 +56,8 @@ describe('npm start', () => {
     stacks.push(stack);
 
     await stack.waitFor(/local stack ready/, 90_000);
-    const curl = (await stack.waitFor(/curl -sS[\s\S]*?-d '.*'/, 1_000))[0];
+    const curl = (await stack.waitFor(/curl -sS -X POST[\s\S]*?-d '.*'/, 1_000))[0];
+    const readPreferences = (await stack.waitFor(/curl -sS http:\/\/\S+\/v1\/users\/shopper-1\/preferences .*/, 1_000))[0];
     expect(curl).toContain(`http://127.0.0.1:${ports.COLLECT_PORT}/v1/events`);
 
     const sent = spawnSync('bash', ['-c', curl], { encoding: 'utf8' });
@@ -73,6 +75,10 @@ describe('npm start', () => {
     const preferences = (await firestore.collection('preferences').doc('shopper-1').get()).data();
     expect(preferences).toMatchObject({ user_id: 'shopper-1', event_count: 1 });
     await firestore.terminate();
+
+    // The learning-status read the banner prints.
+    const status = spawnSync('bash', ['-c', readPreferences], { encoding: 'utf8' });
+    expect(JSON.parse(status.stdout)).toMatchObject({ user_id: 'shopper-1', event_count: 1 });
 
     stack.child.kill('SIGINT');
     expect(await stack.exited).toBe(0);
