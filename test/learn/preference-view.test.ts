@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { learn } from '../../functions/learn/learn.ts';
+import { preferenceView } from '../../functions/learn/preference-view.ts';
+import { VALID_DATA } from '../support/fixtures.ts';
+import { collectedEvent } from '../support/messages.ts';
+
+const NOW = new Date('2026-11-26T12:00:00.000Z');
+const days = (n: number) => new Date(NOW.getTime() - n * 86_400_000);
+const product = VALID_DATA.search_result_clicked.product as Record<string, unknown>;
+
+describe('preference view', () => {
+  it('decays scores to the moment it is read: half after one half-life (14 days)', () => {
+    const prefs = learn(null, 'u', [collectedEvent('cart_item_added', 'u', NOW)], NOW);
+    const later = new Date(NOW.getTime() + 14 * 86_400_000);
+    const now = preferenceView('u', prefs, NOW).brands[0]?.score ?? 0;
+    expect(preferenceView('u', prefs, later).brands[0]?.score).toBeCloseTo(now / 2, 3);
+  });
+
+  it('ranks strongest first and leaves out what the shopper turned away from', () => {
+    const events = [
+      collectedEvent('cart_item_added', 'u', NOW, { data: { ...VALID_DATA.cart_item_added, product: { ...product, sku: 'a', brand: 'A' } } }),
+      collectedEvent('order_completed', 'u', NOW, { data: { ...VALID_DATA.order_completed, items: [{ ...product, sku: 'b', brand: 'B', quantity: 1 }] } }),
+      collectedEvent('cart_item_removed', 'u', NOW, { data: { ...VALID_DATA.cart_item_removed, product: { ...product, sku: 'c', brand: 'C' } } }),
+    ];
+    const view = preferenceView('u', learn(null, 'u', events, NOW), NOW);
+    expect(view.brands.map((b) => b.name)).toEqual(['B', 'A']);
+  });
+
+  it('counts as recent interests only what happened within the last hour', () => {
+    const events = [
+      collectedEvent('search_result_clicked', 'u', new Date(NOW.getTime() - 10 * 60_000)),
+      collectedEvent('cart_item_added', 'u', days(1), { data: { ...VALID_DATA.cart_item_added, product: { ...product, brand: 'Alpro', category: 'soy' } } }),
+    ];
+    const view = preferenceView('u', learn(null, 'u', events, NOW), NOW);
+    expect(view.recent_interests).toEqual({ brands: ['Oatly'], categories: ['dairy-alternatives'] });
+  });
+
+  it('lists products due for reordering with their rhythm', () => {
+    const orders = [21, 14, 7].map((d) => collectedEvent('order_completed', 'u', days(d)));
+    const view = preferenceView('u', learn(null, 'u', orders, NOW), NOW);
+    // Last bought 7 days ago, every 7 days: both lines of the weekly order are due.
+    expect(view.reorder_due.map((d) => [d.sku, d.orders, d.mean_interval_days, d.cycle]).sort()).toEqual([
+      ['sku-bread', 3, 7, 1],
+      ['sku-oat-1l', 3, 7, 1],
+    ]);
+  });
+});
