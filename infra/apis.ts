@@ -1,16 +1,18 @@
 import * as gcp from '@pulumi/gcp';
 
+// No Eventarc: Pub/Sub pushes to the ingest functions through subscriptions of our own.
 const REQUIRED_APIS = [
   'cloudfunctions',
   'run',
   'cloudbuild',
   'artifactregistry',
   'pubsub',
-  'eventarc',
   'secretmanager',
   'iam',
   'logging',
   'monitoring',
+  'bigquery',
+  'firestore',
 ] as const;
 
 /** Turns on every API the program uses. They stay on at destroy: other workloads in the project may need them. */

@@ -1,14 +1,14 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { CollectSettings } from './config.ts';
+import { nodeFunction, type FunctionArchive } from './node-function.ts';
 
 export type CollectFunctionArgs = {
   project: string;
   region: string;
   settings: CollectSettings;
   token: { issuer: string; audience: string };
-  /** The function source archive. */
-  source: { bucket: pulumi.Input<string>; object: pulumi.Input<string> };
+  source: FunctionArchive;
   topics: { events: gcp.pubsub.Topic; rejectedEvents: gcp.pubsub.Topic };
   /** Secret holding the key that verifies shopper tokens. */
   tokenKey: gcp.secretmanager.Secret;
@@ -46,41 +46,24 @@ export class CollectFunction extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const fn = new gcp.cloudfunctionsv2.Function(
-      'collect',
+    const fn = nodeFunction(
       {
-        name: 'collect',
         project,
-        location: region,
-        buildConfig: {
-          runtime: 'nodejs22',
-          entryPoint: 'collect',
-          source: { storageSource: { bucket: args.source.bucket, object: args.source.object } },
-          // The archive holds the compiled `dist/`; the buildpack would otherwise run `npm run build`
-          // on sources the archive does not contain.
-          environmentVariables: { GOOGLE_NODE_RUN_SCRIPTS: '' },
+        region,
+        name: 'collect',
+        entryPoint: 'collect',
+        source: args.source,
+        sizing: settings,
+        serviceAccountEmail: account.email,
+        environment: {
+          GOOGLE_CLOUD_PROJECT: project,
+          EVENTS_TOPIC: args.topics.events.name,
+          REJECTED_EVENTS_TOPIC: args.topics.rejectedEvents.name,
+          TOKEN_ISSUER: args.token.issuer,
+          TOKEN_AUDIENCE: args.token.audience,
+          CORS_ORIGINS: settings.corsOrigins,
         },
-        serviceConfig: {
-          serviceAccountEmail: account.email,
-          availableMemory: settings.memory,
-          availableCpu: settings.cpu,
-          minInstanceCount: settings.minInstances,
-          maxInstanceCount: settings.maxInstances,
-          maxInstanceRequestConcurrency: settings.concurrency,
-          timeoutSeconds: settings.timeoutSeconds,
-          ingressSettings: 'ALLOW_ALL',
-          environmentVariables: {
-            GOOGLE_CLOUD_PROJECT: project,
-            EVENTS_TOPIC: args.topics.events.name,
-            REJECTED_EVENTS_TOPIC: args.topics.rejectedEvents.name,
-            TOKEN_ISSUER: args.token.issuer,
-            TOKEN_AUDIENCE: args.token.audience,
-            CORS_ORIGINS: settings.corsOrigins,
-          },
-          secretEnvironmentVariables: [
-            { key: 'TOKEN_KEY', projectId: project, secret: args.tokenKey.secretId, version: 'latest' },
-          ],
-        },
+        secretEnvironment: [{ key: 'TOKEN_KEY', secretId: args.tokenKey.secretId }],
       },
       // A revision whose account cannot read its secrets is refused at deploy time.
       { parent: this, dependsOn: [readTokenKey] },

@@ -1,22 +1,66 @@
 import * as pulumi from '@pulumi/pulumi';
 
-/** Sizing and scaling of the `collect` function. */
-export type CollectSettings = {
-  /** Memory per instance. Default `512Mi`. */
+/** Sizing and scaling of one function; each function's defaults, with their reasons, are in `DEFAULT_SIZING`. */
+export type FunctionSizing = {
+  /** Memory per instance, `Mi` or `Gi`. */
   memory: string;
-  /** vCPUs per instance. Default `1`: an instance needs a whole vCPU to serve concurrent requests. */
+  /** vCPUs per instance. Cloud Run refuses concurrency above 1 on less than one vCPU. */
   cpu: string;
-  /** Instances kept warm. Default 0. */
+  /** Instances kept warm. */
   minInstances: number;
-  /** Upper bound on instances, which caps cost and the publish rate a burst can cause. Default 20. */
+  /** Upper bound on instances, which caps cost and the write rate a burst can cause downstream. */
   maxInstances: number;
-  /** Requests one instance serves at once. Default 80. */
+  /** Requests one instance serves at once. */
   concurrency: number;
-  /** Request timeout, seconds. Default 60. */
+  /** Request timeout, seconds. */
   timeoutSeconds: number;
+};
+
+/** Sizing and scaling of the `collect` function, and its CORS origins. */
+export type CollectSettings = FunctionSizing & {
   /** Comma-separated origins allowed by CORS, or `*`. Default `*` (tokens travel in a header, not cookies). */
   corsOrigins: string;
 };
+
+/** The `ingest` function: sizing, and the learning settings it passes to the runtime. */
+export type IngestSettings = FunctionSizing & {
+  /**
+   * Days an applied-event marker is kept (`MARKER_TTL_DAYS`). Default 8: a marker must outlive every
+   * redelivery of its message, and Pub/Sub redelivers for as long as it retains a message (`messageRetention`, 7 days).
+   */
+  markerTtlDays: number;
+  /** Shards per query's click-through counter (`CLICK_THROUGH_SHARDS`). Default 10: a document takes about one write a second. */
+  clickThroughShards: number;
+};
+
+/**
+ * How long Pub/Sub waits for a pushed message's answer before it delivers the message again.
+ * Each push subscription uses it, so a function's timeout may not exceed it.
+ */
+export const PUSH_ACK_DEADLINE_SECONDS = 120;
+
+/** Default sizes. Stack keys are the function's prefix plus the field: `ingestMemory`, `storeRejectedConcurrency`, …. */
+export const DEFAULT_SIZING = {
+  /**
+   * Waits on Pub/Sub: 80 requests at once on one vCPU; 512Mi leaves room for that many 512 KiB bodies.
+   * Scaling to zero keeps an idle shop free; `collectMinInstances 1` removes cold starts where that matters.
+   */
+  collect: { memory: '512Mi', cpu: '1', minInstances: 0, maxInstances: 20, concurrency: 80, timeoutSeconds: 60 },
+  /**
+   * Each message is one Firestore transaction plus streaming inserts: mostly waiting, so 20 at once share one
+   * vCPU, and few enough that transactions stay short. 512Mi holds 20 batches and the Google clients.
+   * 50 instances (1,000 messages in flight) cap the write rate a backlog can throw at Firestore and BigQuery.
+   * 120 s is the push ack deadline: a longer run would be redelivered while it still runs.
+   */
+  ingest: { memory: '512Mi', cpu: '1', minInstances: 0, maxInstances: 50, concurrency: 20, timeoutSeconds: 120 },
+  /**
+   * One streaming insert per message, and rejected input is rare, so 256Mi and at most 5 instances. Concurrency 20
+   * on one vCPU rather than 1 on half a vCPU: a burst of rejects (a broken client release) would otherwise meet
+   * 5 busy instances and get 429s, which Pub/Sub counts as failed deliveries and dead-letters after 5; the
+   * instance mostly waits on BigQuery, and a vCPU is billed only while it serves.
+   */
+  storeRejected: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 5, concurrency: 20, timeoutSeconds: 60 },
+} as const satisfies Record<string, FunctionSizing>;
 
 /** Everything the program reads from the stack configuration. */
 export type InfraConfig = {
@@ -25,11 +69,24 @@ export type InfraConfig = {
   /** Region of every regional resource. Default `europe-west1`. */
   region: string;
   collect: CollectSettings;
+  ingest: IngestSettings;
+  storeRejected: FunctionSizing;
   /** Claims a shopper token must carry. Defaults `grocery-shop` and `learning-loop`. */
   token: { issuer: string; audience: string };
-  /** How long topics and keeping subscriptions retain messages, as Pub/Sub writes it (`604800s`). Default `7d`. */
+  /** How long topics and subscriptions retain messages, as Pub/Sub writes it (`604800s`). Default `7d`. */
   messageRetention: string;
+  bigquery: {
+    /** Dataset holding the tables of `sql/`. Default `learning_loop`, which the functions also default to. */
+    dataset: string;
+    /** Dataset location. Default `EU` (multi-region, holding the European region of the functions). */
+    location: string;
+  };
+  /** Location of the `(default)` Firestore database; fixed once created. Default `eur3` (Europe multi-region). */
+  firestoreLocation: string;
 };
+
+const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+type DurationUnit = keyof typeof SECONDS_PER_UNIT;
 
 /** Reads and validates the stack configuration; the only module that touches `pulumi.Config`. */
 export function loadConfig(): InfraConfig {
@@ -39,46 +96,70 @@ export function loadConfig(): InfraConfig {
     if (!Number.isInteger(value)) throw new pulumi.RunError(`${key} must be a whole number, got ${value}`);
     return value;
   };
-
-  const collect: CollectSettings = {
-    memory: config.get('collectMemory', { pattern: /^\d+(Mi|Gi)$/ }) ?? '512Mi',
-    cpu: config.get('collectCpu', { pattern: /^\d+(\.\d+)?$/ }) ?? '1',
-    minInstances: count('collectMinInstances', 0, { min: 0 }),
-    maxInstances: count('collectMaxInstances', 20, { min: 1 }),
-    concurrency: count('collectConcurrency', 80, { min: 1, max: 1000 }),
-    timeoutSeconds: count('collectTimeoutSeconds', 60, { min: 1, max: 3600 }),
-    corsOrigins: config.get('corsOrigins', { minLength: 1 }) ?? '*',
+  const sizing = (prefix: keyof typeof DEFAULT_SIZING): FunctionSizing => {
+    const defaults = DEFAULT_SIZING[prefix];
+    const s: FunctionSizing = {
+      memory: config.get(`${prefix}Memory`, { pattern: /^\d+(Mi|Gi)$/ }) ?? defaults.memory,
+      cpu: config.get(`${prefix}Cpu`, { pattern: /^\d+(\.\d+)?$/ }) ?? defaults.cpu,
+      minInstances: count(`${prefix}MinInstances`, defaults.minInstances, { min: 0 }),
+      maxInstances: count(`${prefix}MaxInstances`, defaults.maxInstances, { min: 1 }),
+      concurrency: count(`${prefix}Concurrency`, defaults.concurrency, { min: 1, max: 1000 }),
+      timeoutSeconds: count(`${prefix}TimeoutSeconds`, defaults.timeoutSeconds, { min: 1, max: 3600 }),
+    };
+    // Cloud Run functions refuse to deploy these combinations; failing here names the setting at fault.
+    if (s.concurrency > 1 && Number(s.cpu) < 1) {
+      throw new pulumi.RunError(`${prefix}Concurrency ${s.concurrency} needs ${prefix}Cpu ≥ 1, got ${s.cpu}`);
+    }
+    if (s.minInstances > s.maxInstances) {
+      throw new pulumi.RunError(`${prefix}MinInstances ${s.minInstances} exceeds ${prefix}MaxInstances ${s.maxInstances}`);
+    }
+    return s;
   };
-  // Cloud Run functions refuse to deploy these combinations; failing here names the setting at fault.
-  if (collect.concurrency > 1 && Number(collect.cpu) < 1) {
-    throw new pulumi.RunError(`collectConcurrency ${collect.concurrency} needs collectCpu ≥ 1, got ${collect.cpu}`);
-  }
-  if (collect.minInstances > collect.maxInstances) {
-    throw new pulumi.RunError(`collectMinInstances ${collect.minInstances} exceeds collectMaxInstances ${collect.maxInstances}`);
+  const pushed = (prefix: 'ingest' | 'storeRejected'): FunctionSizing => {
+    const s = sizing(prefix);
+    if (s.timeoutSeconds > PUSH_ACK_DEADLINE_SECONDS) {
+      throw new pulumi.RunError(
+        `${prefix}TimeoutSeconds ${s.timeoutSeconds} exceeds the push ack deadline of ${PUSH_ACK_DEADLINE_SECONDS} s: Pub/Sub would redeliver messages still running`,
+      );
+    }
+    return s;
+  };
+
+  const retentionText = config.get('messageRetention') ?? '7d';
+  const retentionSeconds = retentionSecondsOf('messageRetention', retentionText);
+  const markerTtlDays = config.getNumber('markerTtlDays', { min: 0 }) ?? 8;
+  // A marker that expires while its message can still be redelivered lets that message be learned from twice.
+  if (markerTtlDays * SECONDS_PER_UNIT.d <= retentionSeconds) {
+    throw new pulumi.RunError(`markerTtlDays ${markerTtlDays} must exceed messageRetention ${retentionText}: markers must outlive redelivery`);
   }
 
   return {
     project: new pulumi.Config('gcp').require('project'),
     region: config.get('region', { minLength: 1 }) ?? 'europe-west1',
-    collect,
+    collect: { ...sizing('collect'), corsOrigins: config.get('corsOrigins', { minLength: 1 }) ?? '*' },
+    ingest: { ...pushed('ingest'), markerTtlDays, clickThroughShards: count('clickThroughShards', 10, { min: 1, max: 1000 }) },
+    storeRejected: pushed('storeRejected'),
     token: {
       issuer: config.get('tokenIssuer', { minLength: 1 }) ?? 'grocery-shop',
       audience: config.get('tokenAudience', { minLength: 1 }) ?? 'learning-loop',
     },
-    messageRetention: pubsubDuration('messageRetention', config.get('messageRetention') ?? '7d'),
+    messageRetention: `${retentionSeconds}s`,
+    bigquery: {
+      // BigQuery's rule for dataset ids; the functions check the same.
+      dataset: config.get('bigqueryDataset', { pattern: /^\w{1,1024}$/ }) ?? 'learning_loop',
+      location: config.get('bigqueryLocation', { minLength: 1 }) ?? 'EU',
+    },
+    firestoreLocation: config.get('firestoreLocation', { minLength: 1 }) ?? 'eur3',
   };
 }
 
-const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
-type DurationUnit = keyof typeof SECONDS_PER_UNIT;
-
-/** `7d` → `604800s`, within what Pub/Sub accepts for topic and subscription retention (10 minutes to 31 days). */
-function pubsubDuration(key: string, text: string): string {
+/** `7d` → 604800, within what Pub/Sub accepts for topic and subscription retention (10 minutes to 31 days). */
+function retentionSecondsOf(key: string, text: string): number {
   const match = /^(\d+)([smhd])$/.exec(text.trim());
   if (!match) throw new pulumi.RunError(`${key} must look like 7d, 12h, 30m or 600s, got "${text}"`);
   const seconds = Number(match[1]) * SECONDS_PER_UNIT[match[2] as DurationUnit];
   if (seconds < 600 || seconds > 31 * SECONDS_PER_UNIT.d) {
     throw new pulumi.RunError(`${key} must be between 10 minutes and 31 days, got ${text}`);
   }
-  return `${seconds}s`;
+  return seconds;
 }

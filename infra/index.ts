@@ -2,9 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { enableApis } from './apis.ts';
 import { CollectFunction } from './collect-function.ts';
 import { loadConfig } from './config.ts';
+import { FirestoreDatabase } from './firestore.ts';
+import { IngestFunctions } from './ingest-functions.ts';
 import { Messaging } from './messaging.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
+import { Warehouse } from './warehouse.ts';
 
 const config = loadConfig();
 const { project, region } = config;
@@ -15,11 +18,19 @@ const afterApis = { dependsOn: enableApis(project) };
 
 const messaging = new Messaging('messaging', { project, retention: config.messageRetention }, afterApis);
 const secrets = new Secrets('secrets', { project }, afterApis);
+const warehouse = new Warehouse(
+  'warehouse',
+  { project, ...config.bigquery, sqlDir: fileURLToPath(new URL('../sql', import.meta.url)) },
+  afterApis,
+);
+const firestore = new FirestoreDatabase('firestore', { project, location: config.firestoreLocation }, afterApis);
 const source = new FunctionSource(
   'function-source',
   { project, region, rootDir: fileURLToPath(new URL('..', import.meta.url)) },
   afterApis,
 );
+const archive = { bucket: source.bucket.name, object: source.archive.name };
+
 const collect = new CollectFunction(
   'collect',
   {
@@ -27,15 +38,33 @@ const collect = new CollectFunction(
     region,
     settings: config.collect,
     token: config.token,
-    source: { bucket: source.bucket.name, object: source.archive.name },
+    source: archive,
     topics: { events: messaging.events, rejectedEvents: messaging.rejectedEvents },
     tokenKey: secrets.userTokenKey,
   },
   afterApis,
 );
+const ingest = new IngestFunctions(
+  'ingest',
+  {
+    project,
+    region,
+    ingest: config.ingest,
+    storeRejected: config.storeRejected,
+    source: archive,
+    topics: { events: messaging.events, rejectedEvents: messaging.rejectedEvents, deadLetter: messaging.deadLetter },
+    retention: config.messageRetention,
+    dataset: warehouse.dataset,
+    storage: [warehouse, firestore],
+  },
+  afterApis,
+);
 
 export const collectUrl = collect.url;
+export const ingestUrl = ingest.ingestUrl;
+export const storeRejectedUrl = ingest.storeRejectedUrl;
 export const eventsTopic = messaging.events.name;
 export const rejectedEventsTopic = messaging.rejectedEvents.name;
 export const deadLetterTopic = messaging.deadLetter.name;
 export const sourceBucket = source.bucket.name;
+export const datasetId = warehouse.dataset.datasetId;

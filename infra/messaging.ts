@@ -3,17 +3,17 @@ import * as pulumi from '@pulumi/pulumi';
 
 export type MessagingArgs = {
   project: string;
-  /** Pub/Sub duration (`604800s`) for which topics and keeping subscriptions retain messages. */
+  /** Pub/Sub duration (`604800s`) for which topics and the dead-letter subscription retain messages. */
   retention: string;
 };
 
-/** The event topics, and the subscriptions that keep what must never be silently lost. */
+/** The event topics, and the subscription that keeps dead letters: nothing is silently lost. */
 export class Messaging extends pulumi.ComponentResource {
   /** Accepted event batches, published by `collect`. */
   readonly events: gcp.pubsub.Topic;
   /** Rejected events with their reasons, published by `collect`. */
   readonly rejectedEvents: gcp.pubsub.Topic;
-  /** Messages the ingest subscription gave up on. */
+  /** Messages the push subscriptions gave up on. */
   readonly deadLetter: gcp.pubsub.Topic;
 
   constructor(name: string, args: MessagingArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -29,23 +29,20 @@ export class Messaging extends pulumi.ComponentResource {
     this.rejectedEvents = topic('rejected-events');
     this.deadLetter = topic('events-dead-letter');
 
-    // Pub/Sub drops what no subscription holds. Nothing consumes dead letters, and rejected events have
-    // no consumer until the ingest function stores them: these pull subscriptions keep both, acked or not.
-    const keep = (topic: gcp.pubsub.Topic, subscriptionName: string) =>
-      new gcp.pubsub.Subscription(
-        subscriptionName,
-        {
-          name: subscriptionName,
-          project: args.project,
-          topic: topic.name,
-          messageRetentionDuration: args.retention,
-          retainAckedMessages: true,
-          expirationPolicy: { ttl: '' },
-        },
-        { parent: this },
-      );
-    keep(this.deadLetter, 'events-dead-letter-keep');
-    keep(this.rejectedEvents, 'rejected-events-keep');
+    // Pub/Sub drops what no subscription holds, and nothing consumes dead letters: this pull subscription
+    // keeps them, acked or not, for inspection and replay. (`store-rejected` keeps rejected events, in BigQuery.)
+    new gcp.pubsub.Subscription(
+      'events-dead-letter-keep',
+      {
+        name: 'events-dead-letter-keep',
+        project: args.project,
+        topic: this.deadLetter.name,
+        messageRetentionDuration: args.retention,
+        retainAckedMessages: true,
+        expirationPolicy: { ttl: '' },
+      },
+      { parent: this },
+    );
 
     this.registerOutputs({
       events: this.events.name,

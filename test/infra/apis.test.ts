@@ -10,9 +10,10 @@ describe('Google Cloud APIs', () => {
   it('enables every API the program and its functions use', () => {
     expect(apis.map((api) => api.inputs.service).sort()).toEqual([
       'artifactregistry.googleapis.com',
+      'bigquery.googleapis.com',
       'cloudbuild.googleapis.com',
       'cloudfunctions.googleapis.com',
-      'eventarc.googleapis.com',
+      'firestore.googleapis.com',
       'iam.googleapis.com',
       'logging.googleapis.com',
       'monitoring.googleapis.com',

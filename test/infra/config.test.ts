@@ -28,8 +28,21 @@ describe('loadConfig', () => {
         timeoutSeconds: 60,
         corsOrigins: '*',
       },
+      ingest: {
+        memory: '512Mi',
+        cpu: '1',
+        minInstances: 0,
+        maxInstances: 50,
+        concurrency: 20,
+        timeoutSeconds: 120,
+        markerTtlDays: 8,
+        clickThroughShards: 10,
+      },
+      storeRejected: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 5, concurrency: 20, timeoutSeconds: 60 },
       token: { issuer: 'grocery-shop', audience: 'learning-loop' },
       messageRetention: '604800s',
+      bigquery: { dataset: 'learning_loop', location: 'EU' },
+      firestoreLocation: 'eur3',
     });
   });
 
@@ -47,6 +60,23 @@ describe('loadConfig', () => {
       [key('tokenIssuer')]: 'shop-auth',
       [key('tokenAudience')]: 'loop',
       [key('messageRetention')]: '12h',
+      [key('ingestMemory')]: '1Gi',
+      [key('ingestCpu')]: '2',
+      [key('ingestMinInstances')]: '1',
+      [key('ingestMaxInstances')]: '100',
+      [key('ingestConcurrency')]: '40',
+      [key('ingestTimeoutSeconds')]: '90',
+      [key('markerTtlDays')]: '2',
+      [key('clickThroughShards')]: '20',
+      [key('storeRejectedMemory')]: '512Mi',
+      [key('storeRejectedCpu')]: '0.5',
+      [key('storeRejectedMinInstances')]: '0',
+      [key('storeRejectedMaxInstances')]: '3',
+      [key('storeRejectedConcurrency')]: '1',
+      [key('storeRejectedTimeoutSeconds')]: '30',
+      [key('bigqueryDataset')]: 'loop_prod',
+      [key('bigqueryLocation')]: 'europe-west4',
+      [key('firestoreLocation')]: 'europe-west4',
     });
 
     expect(config).toEqual<InfraConfig>({
@@ -61,8 +91,21 @@ describe('loadConfig', () => {
         timeoutSeconds: 30,
         corsOrigins: 'https://shop.example,https://m.shop.example',
       },
+      ingest: {
+        memory: '1Gi',
+        cpu: '2',
+        minInstances: 1,
+        maxInstances: 100,
+        concurrency: 40,
+        timeoutSeconds: 90,
+        markerTtlDays: 2,
+        clickThroughShards: 20,
+      },
+      storeRejected: { memory: '512Mi', cpu: '0.5', minInstances: 0, maxInstances: 3, concurrency: 1, timeoutSeconds: 30 },
       token: { issuer: 'shop-auth', audience: 'loop' },
       messageRetention: '43200s',
+      bigquery: { dataset: 'loop_prod', location: 'europe-west4' },
+      firestoreLocation: 'europe-west4',
     });
   });
 
@@ -79,6 +122,15 @@ describe('loadConfig', () => {
     ['retention beyond 31 days', { messageRetention: '45d' }, /messageRetention/],
     ['retention below 10 minutes', { messageRetention: '5m' }, /messageRetention/],
     ['retention in words', { messageRetention: 'a week' }, /messageRetention/],
+    ['ingest concurrency on a fraction of a vCPU', { ingestCpu: '0.5' }, /ingestConcurrency 20 needs ingestCpu ≥ 1/],
+    ['store-rejected concurrency on a fraction of a vCPU', { storeRejectedCpu: '0.5' }, /storeRejectedConcurrency 20 needs storeRejectedCpu ≥ 1/],
+    ['more minimum than maximum ingest instances', { ingestMinInstances: '60' }, /ingestMinInstances 60 exceeds ingestMaxInstances 50/],
+    ['an ingest timeout beyond the push ack deadline', { ingestTimeoutSeconds: '300' }, /ingestTimeoutSeconds 300 exceeds the push ack deadline/],
+    ['a store-rejected timeout beyond the push ack deadline', { storeRejectedTimeoutSeconds: '121' }, /storeRejectedTimeoutSeconds 121/],
+    ['markers that expire before Pub/Sub stops redelivering', { markerTtlDays: '7' }, /markerTtlDays 7 must exceed messageRetention 7d/],
+    ['markers shorter than a longer retention', { messageRetention: '14d' }, /markerTtlDays 8 must exceed messageRetention 14d/],
+    ['no click-through shard', { clickThroughShards: '0' }, /clickThroughShards/],
+    ['a dataset id BigQuery refuses', { bigqueryDataset: 'learning-loop' }, /bigqueryDataset/],
   ])('refuses %s', (_case, settings: Record<string, string>, named) => {
     const config = Object.fromEntries(Object.entries(settings).map(([name, value]) => [key(name), value]));
 

@@ -1,7 +1,21 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { grants, named, PROJECT, runProgram, TYPES, type Grant, type Registered } from './run-program.ts';
+import {
+  grants,
+  named,
+  PROJECT,
+  PROJECT_NUMBER,
+  runProgram,
+  serviceAccountMember,
+  TYPES,
+  type Grant,
+  type Registered,
+} from './run-program.ts';
 
-const COLLECT_SA = `serviceAccount:collect-fn@${PROJECT}.iam.gserviceaccount.com`;
+const COLLECT_SA = serviceAccountMember('collect-fn');
+const INGEST_SA = serviceAccountMember('ingest-fn');
+const STORE_REJECTED_SA = serviceAccountMember('store-rejected-fn');
+const PUSH_SA = serviceAccountMember('pubsub-push');
+const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
 const PROJECT_LEVEL_IAM = ['gcp:projects/iAMMember:IAMMember', 'gcp:projects/iAMBinding:IAMBinding', 'gcp:projects/iAMPolicy:IAMPolicy'];
 
@@ -9,12 +23,20 @@ const PROJECT_LEVEL_IAM = ['gcp:projects/iAMMember:IAMMember', 'gcp:projects/iAM
 function scopeOf(grant: Grant): string {
   const on = grant.inputs;
   switch (grant.type) {
-    case 'gcp:pubsub/topicIAMMember:TopicIAMMember':
+    case TYPES.topicIam:
       return `topic ${String(on.topic)}: ${grant.role}`;
+    case TYPES.subscriptionIam:
+      return `subscription ${String(on.subscription)}: ${grant.role}`;
     case 'gcp:secretmanager/secretIamMember:SecretIamMember':
       return `secret ${String(on.secretId)}: ${grant.role}`;
-    case 'gcp:projects/iAMMember:IAMMember':
+    case TYPES.projectIam:
       return `project ${String(on.project)}: ${grant.role}`;
+    case TYPES.datasetIam:
+      return `dataset ${String(on.datasetId)}: ${grant.role}`;
+    case TYPES.runServiceIam:
+      return `run service ${String(on.location)}/${String(on.name)}: ${grant.role}`;
+    case TYPES.serviceAccountIam:
+      return `service account ${String(on.serviceAccountId)}: ${grant.role}`;
     default:
       return `${grant.type} ${grant.name}: ${grant.role}`;
   }
@@ -27,6 +49,11 @@ describe('who may do what', () => {
     resources = await runProgram();
     all = grants(resources);
   });
+  const heldBy = (member: string) =>
+    all
+      .filter((g) => g.member === member)
+      .map(scopeOf)
+      .sort();
 
   it('lets anyone invoke collect, and nothing else', () => {
     const fn = named(resources, TYPES.function, 'collect');
@@ -35,15 +62,13 @@ describe('who may do what', () => {
 
     expect(open).toHaveLength(1);
     expect(open[0]).toMatchObject({
-      type: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
+      type: TYPES.runServiceIam,
       inputs: { role: 'roles/run.invoker', member: 'allUsers', name: fn.inputs.name, location: fn.inputs.location, project: PROJECT },
     });
   });
 
   it('gives the collect account exactly the roles it uses, each on the narrowest resource', () => {
-    const held = all.filter((g) => g.member === COLLECT_SA).map(scopeOf);
-
-    expect(held.sort()).toEqual([
+    expect(heldBy(COLLECT_SA)).toEqual([
       `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-token-key: roles/secretmanager.secretAccessor',
       'topic events: roles/pubsub.publisher',
@@ -51,11 +76,49 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('grants no Pub/Sub or Secret Manager role at project level', () => {
+  it('lets the ingest account edit the dataset\'s tables, use Firestore and write logs, nothing more', () => {
+    expect(heldBy(INGEST_SA)).toEqual([
+      'dataset learning_loop: roles/bigquery.dataEditor',
+      `project ${PROJECT}: roles/datastore.user`,
+      `project ${PROJECT}: roles/logging.logWriter`,
+    ]);
+  });
+
+  it('lets the store-rejected account edit the dataset\'s tables and write logs, not touch Firestore', () => {
+    expect(heldBy(STORE_REJECTED_SA)).toEqual([
+      'dataset learning_loop: roles/bigquery.dataEditor',
+      `project ${PROJECT}: roles/logging.logWriter`,
+    ]);
+  });
+
+  it('lets the push account invoke the two pushed functions and nothing else', () => {
+    expect(heldBy(PUSH_SA)).toEqual([
+      'run service europe-west1/ingest: roles/run.invoker',
+      'run service europe-west1/store-rejected: roles/run.invoker',
+    ]);
+  });
+
+  it('lets the Pub/Sub service agent mint push tokens and forward dead letters, and only that', () => {
+    expect(heldBy(PUBSUB_AGENT)).toEqual([
+      `service account projects/${PROJECT}/serviceAccounts/pubsub-push@${PROJECT}.iam.gserviceaccount.com: roles/iam.serviceAccountTokenCreator`,
+      'subscription events-ingest: roles/pubsub.subscriber',
+      'subscription rejected-events-store: roles/pubsub.subscriber',
+      'topic events-dead-letter: roles/pubsub.publisher',
+    ]);
+  });
+
+  it('grants nothing to anyone else', () => {
+    const known = new Set([COLLECT_SA, INGEST_SA, STORE_REJECTED_SA, PUSH_SA, PUBSUB_AGENT, 'allUsers']);
+
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.filter((g) => !known.has(g.member)).map((g) => `${g.member} ${scopeOf(g)}`)).toEqual([]);
+  });
+
+  it('grants no Pub/Sub, Secret Manager or BigQuery role at project level', () => {
     const projectWide = all.filter((g) => PROJECT_LEVEL_IAM.includes(g.type));
 
     expect(projectWide.length).toBeGreaterThan(0);
-    for (const grant of projectWide) expect(grant.role).not.toMatch(/^roles\/(pubsub|secretmanager)\./);
+    for (const grant of projectWide) expect(grant.role).not.toMatch(/^roles\/(pubsub|secretmanager|bigquery)\./);
   });
 
   it('lets only the collect account read the token key', () => {

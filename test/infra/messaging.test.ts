@@ -16,19 +16,26 @@ describe('messaging', () => {
     for (const topic of topics) expect(topic.inputs).toMatchObject({ project: PROJECT, messageRetentionDuration: SEVEN_DAYS });
   });
 
-  it.each([
-    ['events-dead-letter-keep', 'events-dead-letter'],
-    ['rejected-events-keep', 'rejected-events'],
-  ])('keeps every message of %s in a pull subscription that never expires', (subscription, topic) => {
-    const keep = named(resources, TYPES.subscription, subscription);
+  it('keeps every dead letter in a pull subscription that never expires', () => {
+    const keep = named(resources, TYPES.subscription, 'events-dead-letter-keep');
 
     expect(keep.inputs).toMatchObject({
-      name: subscription,
-      topic,
+      name: 'events-dead-letter-keep',
+      topic: 'events-dead-letter',
       messageRetentionDuration: SEVEN_DAYS,
       retainAckedMessages: true,
       expirationPolicy: { ttl: '' },
     });
     expect(keep.inputs.pushConfig).toBeUndefined();
+  });
+
+  it('gives every topic exactly one subscription, so that no message is dropped and none is consumed twice', () => {
+    const subscriptions = ofType(resources, TYPES.subscription).map((s) => `${String(s.inputs.topic)} → ${String(s.inputs.name)}`);
+
+    expect(subscriptions.sort()).toEqual([
+      'events → events-ingest',
+      'events-dead-letter → events-dead-letter-keep',
+      'rejected-events → rejected-events-store',
+    ]);
   });
 });

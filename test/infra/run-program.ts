@@ -5,9 +5,13 @@ export type Registered = {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** When its registration began, and when it was created, on one counter all resources share. */
+  started: number;
+  created?: number;
 };
 
 export const PROJECT = 'demo-prod';
+export const PROJECT_NUMBER = '123456789012';
 export const PULUMI_PROJECT = 'grocery-learning-loop';
 
 export const TYPES = {
@@ -15,11 +19,31 @@ export const TYPES = {
   account: 'gcp:serviceaccount/account:Account',
   bucket: 'gcp:storage/bucket:Bucket',
   bucketObject: 'gcp:storage/bucketObject:BucketObject',
+  dataset: 'gcp:bigquery/dataset:Dataset',
+  datasetIam: 'gcp:bigquery/datasetIamMember:DatasetIamMember',
+  firestoreDatabase: 'gcp:firestore/database:Database',
+  firestoreField: 'gcp:firestore/field:Field',
   function: 'gcp:cloudfunctionsv2/function:Function',
+  projectIam: 'gcp:projects/iAMMember:IAMMember',
+  runServiceIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
   secret: 'gcp:secretmanager/secret:Secret',
+  serviceAccountIam: 'gcp:serviceaccount/iAMMember:IAMMember',
   subscription: 'gcp:pubsub/subscription:Subscription',
+  subscriptionIam: 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember',
+  table: 'gcp:bigquery/table:Table',
   topic: 'gcp:pubsub/topic:Topic',
+  topicIam: 'gcp:pubsub/topicIAMMember:TopicIAMMember',
 } as const;
+
+/** The member a service account of the program is granted as. */
+export function serviceAccountMember(accountId: string): string {
+  return `serviceAccount:${accountId}@${PROJECT}.iam.gserviceaccount.com`;
+}
+
+/** The Cloud Run URL the mocks give a gen2 function's service (the real one ends in a hash and region code). */
+export function serviceUrl(functionName: string): string {
+  return `https://${functionName}-5xq7kzq3ma-ew.a.run.app`;
+}
 
 /** What the mocks report back once a resource is "created": its inputs plus the outputs later code reads. */
 function mockState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -27,30 +51,55 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
   switch (type) {
     case TYPES.account: {
       const email = `${String(inputs.accountId)}@${PROJECT}.iam.gserviceaccount.com`;
-      return { ...state, email, member: `serviceAccount:${email}` };
+      return { ...state, email, member: `serviceAccount:${email}`, name: `projects/${PROJECT}/serviceAccounts/${email}` };
     }
-    case TYPES.function:
-      return { ...state, url: `https://${String(inputs.location)}-${PROJECT}.cloudfunctions.net/${String(state.name)}` };
+    case TYPES.function: {
+      const serviceConfig = { ...objectAt(inputs.serviceConfig), uri: serviceUrl(String(state.name)) };
+      return { ...state, serviceConfig, url: `https://${String(inputs.location)}-${PROJECT}.cloudfunctions.net/${String(state.name)}` };
+    }
     default:
       return state;
   }
 }
 
-/**
- * Sets Pulumi mocks that record every resource registered from now on, and the stack config.
- * `preview` runs as `pulumi preview` would.
- */
-export async function startMocks(options: { preview: boolean; config?: Record<string, string> }): Promise<Registered[]> {
+/** Ids as the provider reports them where the program passes an id on (a dead-letter topic is named by its id). */
+function mockId(type: string, name: string, inputs: Record<string, unknown>): string {
+  return type === TYPES.topic ? `projects/${PROJECT}/topics/${String(inputs.name ?? name)}` : `${name}_id`;
+}
+
+/** Data sources the program reads. */
+function mockCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  if (token === 'gcp:organizations/getProject:getProject') return { ...inputs, projectId: PROJECT, number: PROJECT_NUMBER };
+  return inputs;
+}
+
+export type MockOptions = {
+  /** Run as `pulumi preview` would. */
+  preview: boolean;
+  config?: Record<string, string>;
+  /** Resources whose creation takes a while, so that what waits for them shows in the order of creation. */
+  slow?: (type: string, name: string) => boolean;
+};
+
+/** Sets Pulumi mocks that record every resource registered from now on, and the stack config. */
+export async function startMocks(options: MockOptions): Promise<Registered[]> {
   const registered: Registered[] = [];
+  let clock = 0;
   pulumi.runtime.setAllConfig({ 'gcp:project': PROJECT, ...options.config });
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => {
+      newResource: async (args) => {
         const inputs: Record<string, unknown> = args.inputs;
-        registered.push({ type: args.type, name: args.name, inputs });
-        return { id: `${args.name}_id`, state: mockState(args.type, args.name, inputs) };
+        const entry: Registered = { type: args.type, name: args.name, inputs, started: ++clock };
+        registered.push(entry);
+        if (options.slow?.(args.type, args.name)) await new Promise((resolve) => setTimeout(resolve, 50));
+        entry.created = ++clock;
+        return { id: mockId(args.type, args.name, inputs), state: mockState(args.type, args.name, inputs) };
       },
-      call: (args) => args.inputs,
+      call: (args) => {
+        const inputs: Record<string, unknown> = args.inputs;
+        return mockCall(args.token, inputs);
+      },
     },
     PULUMI_PROJECT,
     'test',
@@ -68,8 +117,8 @@ export function settled(): Promise<void> {
  * Runs `infra/index.ts` as a preview (tests build no `dist/`) and returns every resource it
  * registered. The mocks must be in place before the program is imported.
  */
-export async function runProgram(config: Record<string, string> = {}): Promise<Registered[]> {
-  const registered = await startMocks({ preview: true, config });
+export async function runProgram(config: Record<string, string> = {}, slow?: MockOptions['slow']): Promise<Registered[]> {
+  const registered = await startMocks({ preview: true, config, slow });
   await import('../../infra/index.ts');
   await settled();
   return registered;

@@ -1,0 +1,173 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import { PUSH_ACK_DEADLINE_SECONDS, type FunctionSizing, type IngestSettings } from './config.ts';
+import { nodeFunction, type FunctionArchive } from './node-function.ts';
+
+/** Deliveries of one message before Pub/Sub moves it to the dead-letter topic; the local stack uses the same. */
+const MAX_DELIVERY_ATTEMPTS = 5;
+
+export type IngestFunctionsArgs = {
+  project: string;
+  region: string;
+  ingest: IngestSettings;
+  storeRejected: FunctionSizing;
+  source: FunctionArchive;
+  topics: { events: gcp.pubsub.Topic; rejectedEvents: gcp.pubsub.Topic; deadLetter: gcp.pubsub.Topic };
+  /** Pub/Sub duration (`604800s`) for which the push subscriptions retain undelivered messages. */
+  retention: string;
+  /** The dataset both functions insert rows into. */
+  dataset: gcp.bigquery.Dataset;
+  /** What the functions write to: no message is pushed before all of it exists. */
+  storage: pulumi.Resource[];
+};
+
+/** A function fed by a push subscription of its own. */
+type PushedFunction = {
+  /** Function name, and the name of its Cloud Run service. */
+  name: string;
+  entryPoint: string;
+  accountId: string;
+  sizing: FunctionSizing;
+  environment: Record<string, pulumi.Input<string>>;
+  /** Project-level roles besides writing logs, each with its resource name. */
+  projectRoles: { resourceName: string; role: string }[];
+  topic: gcp.pubsub.Topic;
+  subscription: string;
+};
+
+/**
+ * `ingest` (accepted events → BigQuery and Firestore) and `store-rejected` (rejected events → BigQuery),
+ * each fed by a push subscription with retries and a dead-letter topic. Neither is public: only the
+ * `pubsub-push` account, whose tokens Pub/Sub signs, may invoke them.
+ */
+export class IngestFunctions extends pulumi.ComponentResource {
+  readonly ingestUrl: pulumi.Output<string>;
+  readonly storeRejectedUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: IngestFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('grocery:functions:IngestFunctions', name, {}, opts);
+    const { project, region, topics } = args;
+
+    const pushAccount = new gcp.serviceaccount.Account(
+      'pubsub-push',
+      { project, accountId: 'pubsub-push', displayName: 'Pub/Sub push to the ingest functions' },
+      { parent: this },
+    );
+    // Pub/Sub acts through its service agent: it mints each push's OIDC token as `pubsub-push`, and it
+    // moves a message that ran out of attempts to the dead-letter topic (acking it on the source subscription).
+    const projectNumber = gcp.organizations.getProjectOutput({ projectId: project }, { parent: this }).number;
+    const pubsubAgent = pulumi.interpolate`serviceAccount:service-${projectNumber}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+    const mintPushTokens = new gcp.serviceaccount.IAMMember(
+      'pubsub-mints-push-tokens',
+      { serviceAccountId: pushAccount.name, role: 'roles/iam.serviceAccountTokenCreator', member: pubsubAgent },
+      { parent: this },
+    );
+    const publishDeadLetters = new gcp.pubsub.TopicIAMMember(
+      'pubsub-publishes-dead-letters',
+      { project, topic: topics.deadLetter.name, role: 'roles/pubsub.publisher', member: pubsubAgent },
+      { parent: this },
+    );
+
+    const pushed = (spec: PushedFunction): gcp.cloudfunctionsv2.Function => {
+      const account = new gcp.serviceaccount.Account(
+        spec.accountId,
+        { project, accountId: spec.accountId, displayName: `${spec.name} function` },
+        { parent: this },
+      );
+      const grants = [
+        new gcp.bigquery.DatasetIamMember(
+          `${spec.name}-edits-dataset`,
+          { project, datasetId: args.dataset.datasetId, role: 'roles/bigquery.dataEditor', member: account.member },
+          { parent: this },
+        ),
+        ...[{ resourceName: `${spec.name}-writes-logs`, role: 'roles/logging.logWriter' }, ...spec.projectRoles].map(
+          ({ resourceName, role }) => new gcp.projects.IAMMember(resourceName, { project, role, member: account.member }, { parent: this }),
+        ),
+      ];
+
+      const fn = nodeFunction(
+        {
+          project,
+          region,
+          name: spec.name,
+          entryPoint: spec.entryPoint,
+          source: args.source,
+          sizing: spec.sizing,
+          serviceAccountEmail: account.email,
+          environment: spec.environment,
+        },
+        { parent: this },
+      );
+      const invoker = new gcp.cloudrunv2.ServiceIamMember(
+        `${spec.name}-invokable-by-pubsub-push`,
+        { project, location: region, name: fn.name, role: 'roles/run.invoker', member: pushAccount.member },
+        { parent: this },
+      );
+
+      // Our own push subscription rather than an `eventTrigger`: the subscription Eventarc makes for a trigger
+      // is Eventarc's, and cannot carry our dead-letter policy. No Eventarc is needed either: the Functions
+      // Framework turns a plain Pub/Sub push body into the CloudEvent (`…pubsub.topic.v1.messagePublished`)
+      // that `ingest` and `storeRejected` are registered for, and names the topic from the endpoint's path.
+      // Cloud Run accepts a token whose audience is its own URL, for any path.
+      const serviceUrl = fn.serviceConfig.apply((config) => config?.uri ?? '');
+      const subscription = new gcp.pubsub.Subscription(
+        spec.subscription,
+        {
+          project,
+          name: spec.subscription,
+          topic: spec.topic.name,
+          pushConfig: {
+            pushEndpoint: pulumi.interpolate`${serviceUrl}/projects/${project}/topics/${spec.topic.name}`,
+            oidcToken: { serviceAccountEmail: pushAccount.email, audience: serviceUrl },
+          },
+          // For a push, the time Pub/Sub waits for the answer; the function's timeout is at most this.
+          ackDeadlineSeconds: PUSH_ACK_DEADLINE_SECONDS,
+          retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
+          deadLetterPolicy: { deadLetterTopic: topics.deadLetter.id, maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS },
+          messageRetentionDuration: args.retention,
+          // Subscriptions expire after 31 quiet days by default, and the messages after that would be dropped.
+          expirationPolicy: { ttl: '' },
+        },
+        // A push that fails for want of a permission or a table still counts as a delivery attempt.
+        { parent: this, dependsOn: [invoker, mintPushTokens, publishDeadLetters, ...grants, ...args.storage] },
+      );
+      new gcp.pubsub.SubscriptionIAMMember(
+        `pubsub-forwards-dead-letters-of-${spec.subscription}`,
+        { project, subscription: subscription.name, role: 'roles/pubsub.subscriber', member: pubsubAgent },
+        { parent: this },
+      );
+      return fn;
+    };
+
+    const warehouse = { GOOGLE_CLOUD_PROJECT: project, WAREHOUSE: 'bigquery', BIGQUERY_DATASET: args.dataset.datasetId };
+    const ingest = pushed({
+      name: 'ingest',
+      entryPoint: 'ingest',
+      accountId: 'ingest-fn',
+      sizing: args.ingest,
+      environment: {
+        ...warehouse,
+        MARKER_TTL_DAYS: String(args.ingest.markerTtlDays),
+        CLICK_THROUGH_SHARDS: String(args.ingest.clickThroughShards),
+      },
+      // Firestore has no IAM narrower than the project.
+      projectRoles: [{ resourceName: 'ingest-uses-firestore', role: 'roles/datastore.user' }],
+      topic: topics.events,
+      subscription: 'events-ingest',
+    });
+    const storeRejected = pushed({
+      name: 'store-rejected',
+      entryPoint: 'storeRejected',
+      accountId: 'store-rejected-fn',
+      sizing: args.storeRejected,
+      environment: warehouse,
+      projectRoles: [],
+      topic: topics.rejectedEvents,
+      subscription: 'rejected-events-store',
+    });
+
+    this.ingestUrl = ingest.url;
+    this.storeRejectedUrl = storeRejected.url;
+    this.registerOutputs({ ingestUrl: this.ingestUrl, storeRejectedUrl: this.storeRejectedUrl });
+  }
+}

@@ -1,0 +1,65 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { FunctionSizing } from './config.ts';
+
+/** The uploaded function source archive every function is built from. */
+export type FunctionArchive = { bucket: pulumi.Input<string>; object: pulumi.Input<string> };
+
+export type NodeFunctionArgs = {
+  project: string;
+  region: string;
+  /** Function name; its Cloud Run service has the same name. */
+  name: string;
+  /** What `functions/index.ts` registers it as; the runtime sets FUNCTION_TARGET to it, so the entry file builds only this function. */
+  entryPoint: string;
+  source: FunctionArchive;
+  sizing: FunctionSizing;
+  serviceAccountEmail: pulumi.Input<string>;
+  environment: Record<string, pulumi.Input<string>>;
+  /** Environment variables read from the latest version of a Secret Manager secret. */
+  secretEnvironment?: { key: string; secretId: pulumi.Input<string> }[];
+};
+
+/** A gen2 Node 22 function built from the shared archive; `opts` should give the parent. */
+export function nodeFunction(args: NodeFunctionArgs, opts: pulumi.CustomResourceOptions): gcp.cloudfunctionsv2.Function {
+  const { project, sizing } = args;
+  return new gcp.cloudfunctionsv2.Function(
+    args.name,
+    {
+      name: args.name,
+      project,
+      location: args.region,
+      buildConfig: {
+        runtime: 'nodejs22',
+        entryPoint: args.entryPoint,
+        source: { storageSource: { bucket: args.source.bucket, object: args.source.object } },
+        // The archive holds the compiled `dist/`; the buildpack would otherwise run `npm run build`
+        // on sources the archive does not contain.
+        environmentVariables: { GOOGLE_NODE_RUN_SCRIPTS: '' },
+      },
+      serviceConfig: {
+        serviceAccountEmail: args.serviceAccountEmail,
+        availableMemory: sizing.memory,
+        availableCpu: sizing.cpu,
+        minInstanceCount: sizing.minInstances,
+        maxInstanceCount: sizing.maxInstances,
+        maxInstanceRequestConcurrency: sizing.concurrency,
+        timeoutSeconds: sizing.timeoutSeconds,
+        // Reachable from the internet, but Cloud Run lets through only callers holding `run.invoker` (collect grants it to allUsers).
+        ingressSettings: 'ALLOW_ALL',
+        environmentVariables: args.environment,
+        ...(args.secretEnvironment
+          ? {
+              secretEnvironmentVariables: args.secretEnvironment.map(({ key, secretId }) => ({
+                key,
+                projectId: project,
+                secret: secretId,
+                version: 'latest',
+              })),
+            }
+          : {}),
+      },
+    },
+    opts,
+  );
+}

@@ -1,0 +1,64 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { emptyPreferences } from '../../functions/learn/learn.ts';
+import { named, ofType, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
+
+/** The maps of `preferences/{userId}`: what learning writes, plus `patterns`, which the batch job writes. */
+const PREFERENCE_MAPS = ['products', 'brands', 'categories', 'dietary', 'recent', 'reorder', 'explicit', 'patterns'];
+
+describe('Firestore', () => {
+  let resources: Registered[];
+  let fields: Registered[];
+  beforeAll(async () => {
+    resources = await runProgram();
+    fields = ofType(resources, TYPES.firestoreField);
+  });
+  const fieldAt = (collection: string, field: string) => {
+    const found = fields.filter((f) => f.inputs.collection === collection && f.inputs.field === field);
+    expect(found, `${collection}.${field}`).toHaveLength(1);
+    return found[0]?.inputs ?? {};
+  };
+
+  it('is the (default) database in Native mode, in eur3, protected from deletion', () => {
+    expect(named(resources, TYPES.firestoreDatabase, 'firestore-database').inputs).toMatchObject({
+      project: PROJECT,
+      name: '(default)',
+      type: 'FIRESTORE_NATIVE',
+      locationId: 'eur3',
+      deleteProtectionState: 'DELETE_PROTECTION_ENABLED',
+      deletionPolicy: 'ABANDON',
+    });
+  });
+
+  it('deletes idempotency markers by their expire_at, in every applied subcollection', () => {
+    expect(fieldAt('applied', 'expire_at')).toMatchObject({ project: PROJECT, database: '(default)', ttlConfig: {} });
+  });
+
+  it('keeps the applied event ids out of the indexes: thousands per document would exceed its index entries', () => {
+    expect(fieldAt('applied', 'ids')).toEqual({ project: PROJECT, database: '(default)', collection: 'applied', field: 'ids', indexConfig: {} });
+  });
+
+  it('sets a TTL on no other field', () => {
+    expect(fields.filter((f) => f.inputs.ttlConfig !== undefined).map((f) => `${String(f.inputs.collection)}.${String(f.inputs.field)}`)).toEqual([
+      'applied.expire_at',
+    ]);
+  });
+
+  it.each(PREFERENCE_MAPS)('keeps preferences.%s out of every single-field index', (map) => {
+    expect(fieldAt('preferences', map)).toEqual({ project: PROJECT, database: '(default)', collection: 'preferences', field: map, indexConfig: {} });
+  });
+
+  it('exempts every map that learning writes, so a new one cannot slip into the indexes unnoticed', () => {
+    const maps = Object.entries(emptyPreferences('shopper')).filter(([, value]) => typeof value === 'object' && value !== null);
+
+    expect(maps.length).toBeGreaterThan(0);
+    for (const [name] of maps) expect(PREFERENCE_MAPS).toContain(name);
+  });
+
+  it('keeps the click-through counts of each shard out of the indexes', () => {
+    expect(fieldAt('shards', 'positions')).toMatchObject({ collection: 'shards', indexConfig: {} });
+  });
+
+  it('asks for no single-field index anywhere: each field config is an exemption', () => {
+    for (const field of fields) expect(field.inputs.indexConfig).toEqual({});
+  });
+});

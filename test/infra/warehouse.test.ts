@@ -1,0 +1,195 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tableSpec, tableSpecs } from '../../infra/bigquery-tables.ts';
+import { parseTableDdl, type TableDdl } from '../../functions/warehouse/ddl.ts';
+import { WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
+import { named, objectAt, ofType, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
+
+const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
+const DAY_MS = 86_400_000;
+
+/** The DDL of `sql/<table>.sql`, parsed by the functions' own parser. */
+function ddlOf(table: string): TableDdl {
+  return parseTableDdl(readFileSync(path.join(SQL_DIR, `${table}.sql`), 'utf8'));
+}
+
+type Field = { name: string; type: string; mode: string; description?: string };
+
+function schemaOf(table: Registered): Field[] {
+  const parsed: unknown = JSON.parse(String(table.inputs.schema));
+  if (!Array.isArray(parsed)) throw new Error(`${table.name}: schema is not a list`);
+  return parsed.map((field) => {
+    const f = objectAt(field);
+    return { name: String(f.name), type: String(f.type), mode: String(f.mode), ...(f.description === undefined ? {} : { description: String(f.description) }) };
+  });
+}
+
+describe('BigQuery warehouse', () => {
+  let resources: Registered[];
+  let tables: Registered[];
+  beforeAll(async () => {
+    resources = await runProgram();
+    tables = ofType(resources, TYPES.table);
+  });
+
+  it('keeps the tables in dataset learning_loop, in the EU, never emptied on destroy', () => {
+    expect(named(resources, TYPES.dataset, 'dataset').inputs).toMatchObject({
+      project: PROJECT,
+      datasetId: 'learning_loop',
+      location: 'EU',
+      deleteContentsOnDestroy: false,
+    });
+  });
+
+  it('declares every table the ingest path writes, each protected from deletion', () => {
+    expect(tables.map((t) => t.inputs.tableId)).toEqual(expect.arrayContaining([...WAREHOUSE_TABLES]));
+    for (const table of tables) expect(table.inputs).toMatchObject({ project: PROJECT, datasetId: 'learning_loop', deletionProtection: true });
+  });
+
+  it('gives each table the columns, modes and descriptions of its sql/ file', () => {
+    expect(tables.length).toBeGreaterThan(0);
+    for (const table of tables) {
+      const ddl = ddlOf(String(table.inputs.tableId));
+      const schema = schemaOf(table);
+
+      expect(schema.map((f) => f.name)).toEqual(ddl.columns.map((c) => c.name));
+      expect(schema.map((f) => f.mode)).toEqual(
+        ddl.columns.map((c) => (c.type.startsWith('ARRAY<') ? 'REPEATED' : c.notNull ? 'REQUIRED' : 'NULLABLE')),
+      );
+      expect(schema.map((f) => f.description)).toEqual(ddl.columns.map((c) => c.options.description));
+      expect(table.inputs.description).toBe(ddl.options.description);
+    }
+  });
+
+  it('partitions each table by day on the column its DDL names, expiring partitions as it says', () => {
+    for (const table of tables) {
+      const ddl = ddlOf(String(table.inputs.tableId));
+      const days = ddl.options.partition_expiration_days;
+
+      expect(ddl.partitionBy).toMatchObject({ byDate: true });
+      expect(table.inputs.timePartitioning).toEqual({
+        type: 'DAY',
+        field: ddl.partitionBy?.column,
+        ...(typeof days === 'number' ? { expirationMs: days * DAY_MS } : {}),
+      });
+    }
+  });
+
+  it('requires a partition filter where its DDL does, which the event tables do', () => {
+    for (const table of tables) {
+      expect(table.inputs.requirePartitionFilter).toBe(ddlOf(String(table.inputs.tableId)).options.require_partition_filter === true);
+    }
+    // Every pattern query scans these: an unfiltered query would read the whole history.
+    for (const name of ['events', 'order_items']) expect(named(resources, TYPES.table, name).inputs.requirePartitionFilter).toBe(true);
+  });
+
+  it('clusters each table as its DDL does', () => {
+    for (const table of tables) {
+      const { clusterBy } = ddlOf(String(table.inputs.tableId));
+      expect(table.inputs.clusterings ?? []).toEqual(clusterBy);
+    }
+  });
+});
+
+describe('tableSpec', () => {
+  const spec = (sql: string) => tableSpec(parseTableDdl(sql));
+  const table = (columns: string, tail = '') => `CREATE TABLE IF NOT EXISTS t (${columns}) ${tail}`;
+
+  it.each([
+    ['STRING', 'STRING'],
+    ['INT64', 'INTEGER'],
+    ['FLOAT64', 'FLOAT'],
+    ['BOOL', 'BOOLEAN'],
+    ['TIMESTAMP', 'TIMESTAMP'],
+    ['JSON', 'JSON'],
+  ])('writes %s as the tables API names it, %s', (sqlType, apiType) => {
+    expect(spec(table(`c ${sqlType}`)).schema).toEqual([{ name: 'c', type: apiType, mode: 'NULLABLE' }]);
+  });
+
+  it('maps NOT NULL to REQUIRED and ARRAY<X> to a REPEATED X', () => {
+    expect(spec(table("a STRING NOT NULL, tags ARRAY<STRING> OPTIONS (description = 'Tags.')")).schema).toEqual([
+      { name: 'a', type: 'STRING', mode: 'REQUIRED' },
+      { name: 'tags', type: 'STRING', mode: 'REPEATED', description: 'Tags.' },
+    ]);
+  });
+
+  it('maps partitioning, its expiry, the partition filter, clustering and the description', () => {
+    const sql = table(
+      'at TIMESTAMP NOT NULL, u STRING',
+      "PARTITION BY DATE(at) CLUSTER BY u OPTIONS (require_partition_filter = TRUE, partition_expiration_days = 2, description = 'D.')",
+    );
+
+    expect(spec(sql)).toEqual({
+      tableId: 't',
+      description: 'D.',
+      schema: [
+        { name: 'at', type: 'TIMESTAMP', mode: 'REQUIRED' },
+        { name: 'u', type: 'STRING', mode: 'NULLABLE' },
+      ],
+      timePartitioning: { type: 'DAY', field: 'at', expirationMs: 2 * DAY_MS },
+      requirePartitionFilter: true,
+      clusterings: ['u'],
+    });
+  });
+
+  it.each([
+    ['an unknown table option', table('at TIMESTAMP', "PARTITION BY DATE(at) OPTIONS (friendly_name = 'x')"), /table option friendly_name/],
+    ['an unknown column option', table("c STRING OPTIONS (rounding_mode = 'x')"), /t\.c: column option rounding_mode/],
+    ['partitioning on a bare column', table('at TIMESTAMP', 'PARTITION BY at'), /only PARTITION BY DATE/],
+    ['a partition filter without partitions', table('at TIMESTAMP', 'OPTIONS (require_partition_filter = TRUE)'), /need PARTITION BY/],
+    ['a partition filter that is not a boolean', table('at TIMESTAMP', "PARTITION BY DATE(at) OPTIONS (require_partition_filter = 'yes')"), /must be a boolean/],
+    ['a fractional partition expiry', table('at TIMESTAMP', 'PARTITION BY DATE(at) OPTIONS (partition_expiration_days = 1.5)'), /whole number of days/],
+    ['a description that is not text', table('c STRING OPTIONS (description = 3)'), /t\.c: description must be a string/],
+  ])('refuses %s', (_case, sql, message) => {
+    expect(() => spec(sql)).toThrow(message);
+  });
+});
+
+describe('tableSpecs', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  function sqlDir(files: Record<string, string>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sql-'));
+    dirs.push(dir);
+    for (const [name, sql] of Object.entries(files)) writeFileSync(path.join(dir, name), sql);
+    return dir;
+  }
+
+  it('reads every CREATE TABLE file, leaving queries to the jobs', () => {
+    const dir = sqlDir({
+      'b.sql': '-- b\nCREATE TABLE IF NOT EXISTS b (x STRING)',
+      'a.sql': 'CREATE TABLE IF NOT EXISTS a (x INT64)',
+      'top_products.sql': '-- a query\nSELECT sku, COUNT(*) FROM order_items GROUP BY sku',
+      'notes.txt': 'not sql',
+    });
+
+    expect(tableSpecs(dir).map((t) => t.tableId)).toEqual(['a', 'b']);
+  });
+
+  it('names the file whose DDL it cannot map', () => {
+    const dir = sqlDir({ 'events.sql': 'CREATE TABLE IF NOT EXISTS events (at TIMESTAMP) PARTITION BY at' });
+
+    expect(() => tableSpecs(dir)).toThrow(/^sql\/events\.sql: .*PARTITION BY DATE/);
+  });
+
+  it('names the file whose DDL does not parse', () => {
+    const dir = sqlDir({ 'events.sql': 'CREATE TABLE IF NOT EXISTS events (at GEOGRAPHY)' });
+
+    expect(() => tableSpecs(dir)).toThrow(/^sql\/events\.sql: unsupported column type GEOGRAPHY/);
+  });
+
+  it('refuses a table declared in a file of another name, which the functions would not find', () => {
+    const dir = sqlDir({ 'event.sql': 'CREATE TABLE IF NOT EXISTS events (x STRING)' });
+
+    expect(() => tableSpecs(dir)).toThrow(/sql\/event\.sql: declares table events, so it must be named events\.sql/);
+  });
+
+  it('maps every file of the real sql/ folder', () => {
+    expect(tableSpecs(SQL_DIR).map((t) => t.tableId)).toEqual(expect.arrayContaining([...WAREHOUSE_TABLES]));
+  });
+});
