@@ -22,6 +22,12 @@ export type CollectSettings = FunctionSizing & {
   corsOrigins: string;
 };
 
+/**
+ * Sizing and scaling of the `users` function, and its CORS origins: the stack's `corsOrigins`, the same as
+ * `collect`'s, since the shop's pages call both.
+ */
+export type UsersSettings = CollectSettings;
+
 /** The `ingest` function: sizing, and the learning settings it passes to the runtime. */
 export type IngestSettings = FunctionSizing & {
   /**
@@ -60,6 +66,13 @@ export const DEFAULT_SIZING = {
    * instance mostly waits on BigQuery, and a vCPU is billed only while it serves.
    */
   storeRejected: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 5, concurrency: 20, timeoutSeconds: 60 },
+  /**
+   * One Firestore read by document id per request, mostly waiting: 80 at once on one vCPU. 256Mi: a
+   * preference document is at most 1 MiB (Firestore's limit), so 80 in flight fit beside the runtime.
+   * 10 instances (800 reads in flight) cap cost and the read rate on Firestore; 30 s is ample for one read,
+   * and a hung request gives its slot back sooner.
+   */
+  users: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 10, concurrency: 80, timeoutSeconds: 30 },
 } as const satisfies Record<string, FunctionSizing>;
 
 /** Everything the program reads from the stack configuration. */
@@ -69,6 +82,7 @@ export type InfraConfig = {
   /** Region of every regional resource. Default `europe-west1`. */
   region: string;
   collect: CollectSettings;
+  users: UsersSettings;
   ingest: IngestSettings;
   storeRejected: FunctionSizing;
   /** Claims a shopper token must carry. Defaults `grocery-shop` and `learning-loop`. */
@@ -133,10 +147,13 @@ export function loadConfig(): InfraConfig {
     throw new pulumi.RunError(`markerTtlDays ${markerTtlDays} must exceed messageRetention ${retentionText}: markers must outlive redelivery`);
   }
 
+  const corsOrigins = config.get('corsOrigins', { minLength: 1 }) ?? '*';
+
   return {
     project: new pulumi.Config('gcp').require('project'),
     region: config.get('region', { minLength: 1 }) ?? 'europe-west1',
-    collect: { ...sizing('collect'), corsOrigins: config.get('corsOrigins', { minLength: 1 }) ?? '*' },
+    collect: { ...sizing('collect'), corsOrigins },
+    users: { ...sizing('users'), corsOrigins },
     ingest: { ...pushed('ingest'), markerTtlDays, clickThroughShards: count('clickThroughShards', 10, { min: 1, max: 1000 }) },
     storeRejected: pushed('storeRejected'),
     token: {

@@ -7,6 +7,7 @@ import { IngestFunctions } from './ingest-functions.ts';
 import { Messaging } from './messaging.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
+import { UsersFunction } from './users-function.ts';
 import { Warehouse } from './warehouse.ts';
 
 const config = loadConfig();
@@ -44,6 +45,18 @@ const collect = new CollectFunction(
   },
   afterApis,
 );
+const users = new UsersFunction(
+  'users',
+  {
+    project,
+    region,
+    settings: config.users,
+    token: config.token,
+    source: archive,
+    tokenKey: secrets.userTokenKey,
+  },
+  afterApis,
+);
 const ingest = new IngestFunctions(
   'ingest',
   {
@@ -61,6 +74,7 @@ const ingest = new IngestFunctions(
 );
 
 export const collectUrl = collect.url;
+export const usersUrl = users.url;
 export const ingestUrl = ingest.ingestUrl;
 export const storeRejectedUrl = ingest.storeRejectedUrl;
 export const eventsTopic = messaging.events.name;

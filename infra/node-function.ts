@@ -45,7 +45,8 @@ export function nodeFunction(args: NodeFunctionArgs, opts: pulumi.CustomResource
         maxInstanceCount: sizing.maxInstances,
         maxInstanceRequestConcurrency: sizing.concurrency,
         timeoutSeconds: sizing.timeoutSeconds,
-        // Reachable from the internet, but Cloud Run lets through only callers holding `run.invoker` (collect grants it to allUsers).
+        // Reachable from the internet, but Cloud Run lets through only callers holding `run.invoker`
+        // (collect and users grant it to allUsers; the pushed functions only to `pubsub-push`).
         ingressSettings: 'ALLOW_ALL',
         environmentVariables: args.environment,
         ...(args.secretEnvironment

@@ -12,6 +12,7 @@ import {
 } from './run-program.ts';
 
 const COLLECT_SA = serviceAccountMember('collect-fn');
+const USERS_SA = serviceAccountMember('users-fn');
 const INGEST_SA = serviceAccountMember('ingest-fn');
 const STORE_REJECTED_SA = serviceAccountMember('store-rejected-fn');
 const PUSH_SA = serviceAccountMember('pubsub-push');
@@ -55,16 +56,23 @@ describe('who may do what', () => {
       .map(scopeOf)
       .sort();
 
-  it('lets anyone invoke collect, and nothing else', () => {
-    const fn = named(resources, TYPES.function, 'collect');
+  it('lets anyone invoke collect and users, which verify shopper tokens themselves, and nothing else', () => {
     // Searched in every input, so that a public principal inside a policy document is found too.
     const open = resources.filter((r) => PUBLIC_MEMBERS.some((member) => JSON.stringify(r.inputs).includes(member)));
+    const invokerOf = (name: string) => {
+      const fn = named(resources, TYPES.function, name);
+      return {
+        type: TYPES.runServiceIam,
+        inputs: { role: 'roles/run.invoker', member: 'allUsers', name: fn.inputs.name, location: fn.inputs.location, project: PROJECT },
+      };
+    };
 
-    expect(open).toHaveLength(1);
-    expect(open[0]).toMatchObject({
-      type: TYPES.runServiceIam,
-      inputs: { role: 'roles/run.invoker', member: 'allUsers', name: fn.inputs.name, location: fn.inputs.location, project: PROJECT },
-    });
+    expect(open.map((r) => `${r.type} ${String(r.inputs.name)}`).sort()).toEqual([
+      `${TYPES.runServiceIam} collect`,
+      `${TYPES.runServiceIam} users`,
+    ]);
+    expect(open.find((r) => r.inputs.name === 'collect')).toMatchObject(invokerOf('collect'));
+    expect(open.find((r) => r.inputs.name === 'users')).toMatchObject(invokerOf('users'));
   });
 
   it('gives the collect account exactly the roles it uses, each on the narrowest resource', () => {
@@ -73,6 +81,14 @@ describe('who may do what', () => {
       'secret user-token-key: roles/secretmanager.secretAccessor',
       'topic events: roles/pubsub.publisher',
       'topic rejected-events: roles/pubsub.publisher',
+    ]);
+  });
+
+  it('lets the users account read Firestore and the token key and write logs, nothing more', () => {
+    expect(heldBy(USERS_SA)).toEqual([
+      `project ${PROJECT}: roles/datastore.viewer`,
+      `project ${PROJECT}: roles/logging.logWriter`,
+      'secret user-token-key: roles/secretmanager.secretAccessor',
     ]);
   });
 
@@ -108,7 +124,7 @@ describe('who may do what', () => {
   });
 
   it('grants nothing to anyone else', () => {
-    const known = new Set([COLLECT_SA, INGEST_SA, STORE_REJECTED_SA, PUSH_SA, PUBSUB_AGENT, 'allUsers']);
+    const known = new Set([COLLECT_SA, USERS_SA, INGEST_SA, STORE_REJECTED_SA, PUSH_SA, PUBSUB_AGENT, 'allUsers']);
 
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((g) => !known.has(g.member)).map((g) => `${g.member} ${scopeOf(g)}`)).toEqual([]);
@@ -121,16 +137,38 @@ describe('who may do what', () => {
     for (const grant of projectWide) expect(grant.role).not.toMatch(/^roles\/(pubsub|secretmanager|bigquery)\./);
   });
 
-  it('lets only the collect account read the token key', () => {
+  it('lets only the token verifiers, the collect and users accounts, read the token key', () => {
     const secret = named(resources, TYPES.secret, 'user-token-key');
     const onSecret = all.filter((g) => g.type.startsWith('gcp:secretmanager/') && g.inputs.secretId === secret.inputs.secretId);
 
-    expect(onSecret.map((g) => [g.member, g.role])).toEqual([[COLLECT_SA, 'roles/secretmanager.secretAccessor']]);
+    expect(onSecret.map((g) => [g.member, g.role]).sort()).toEqual([
+      [COLLECT_SA, 'roles/secretmanager.secretAccessor'],
+      [USERS_SA, 'roles/secretmanager.secretAccessor'],
+    ]);
   });
 
-  it('runs collect as its own account, not the default compute one', () => {
-    const fn = named(resources, TYPES.function, 'collect');
+  it('gives no other account any role on Secret Manager', () => {
+    const onSecrets = all.filter((g) => g.type.startsWith('gcp:secretmanager/') || g.role.startsWith('roles/secretmanager.'));
 
-    expect(fn.inputs.serviceConfig).toMatchObject({ serviceAccountEmail: `collect-fn@${PROJECT}.iam.gserviceaccount.com` });
+    expect(new Set(onSecrets.map((g) => g.member))).toEqual(new Set([COLLECT_SA, USERS_SA]));
+  });
+
+  it('lets no account but ingest write to Firestore', () => {
+    const firestoreRoles = all.filter((g) => g.role.startsWith('roles/datastore.') || g.role.startsWith('roles/firestore.'));
+
+    expect(firestoreRoles.map((g) => `${g.member} ${g.role}`).sort()).toEqual([
+      `${INGEST_SA} roles/datastore.user`,
+      `${USERS_SA} roles/datastore.viewer`,
+    ]);
+  });
+
+  it.each([
+    ['collect', 'collect-fn'],
+    ['users', 'users-fn'],
+  ])('runs %s as its own account %s, not the default compute one', (name, account) => {
+    const fn = named(resources, TYPES.function, name);
+
+    expect(fn.inputs.serviceConfig).toMatchObject({ serviceAccountEmail: `${account}@${PROJECT}.iam.gserviceaccount.com` });
+    expect(named(resources, TYPES.account, account).inputs).toMatchObject({ accountId: account, project: PROJECT });
   });
 });

@@ -1,0 +1,87 @@
+import * as gcp from '@pulumi/gcp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_SIZING } from '../../infra/config.ts';
+import { UsersFunction } from '../../infra/users-function.ts';
+import { named, objectAt, PROJECT, runProgram, settled, startMocks, TYPES, type Registered } from './run-program.ts';
+
+type SecretEnv = { key: string; secret: string; version: string; projectId: string };
+
+describe('users function', () => {
+  let fn: Registered;
+  let serviceConfig: Record<string, unknown>;
+  let resources: Registered[];
+  beforeAll(async () => {
+    resources = await runProgram();
+    fn = named(resources, TYPES.function, 'users');
+    serviceConfig = objectAt(fn.inputs.serviceConfig);
+  });
+
+  it('is built from the same archive and build as collect, as a Node 22 function with entry point users', () => {
+    const archive = named(resources, TYPES.bucketObject, 'function-source-archive');
+    const collect = objectAt(named(resources, TYPES.function, 'collect').inputs.buildConfig);
+
+    expect(fn.inputs).toMatchObject({ name: 'users', location: 'europe-west1', project: PROJECT });
+    expect(fn.inputs.buildConfig).toEqual({ ...collect, entryPoint: 'users' });
+    expect(fn.inputs.buildConfig).toMatchObject({
+      runtime: 'nodejs22',
+      entryPoint: 'users',
+      source: { storageSource: { bucket: archive.inputs.bucket, object: archive.inputs.name } },
+      environmentVariables: { GOOGLE_NODE_RUN_SCRIPTS: '' },
+    });
+  });
+
+  it('reads TOKEN_KEY from the latest version of the user-token-key secret', () => {
+    expect(serviceConfig.secretEnvironmentVariables).toEqual<SecretEnv[]>([
+      { key: 'TOKEN_KEY', projectId: PROJECT, secret: 'user-token-key', version: 'latest' },
+    ]);
+  });
+
+  it('keeps no key or secret in a plain environment variable', () => {
+    const plain = Object.keys(objectAt(serviceConfig.environmentVariables));
+
+    expect(plain).not.toContain('TOKEN_KEY');
+    for (const name of plain) expect(name).not.toMatch(/KEY|SECRET|PASSWORD|CREDENTIAL/i);
+  });
+
+  it('is told its project, token claims and CORS origins, and nothing of topics or the warehouse', () => {
+    expect(serviceConfig.environmentVariables).toEqual({
+      GOOGLE_CLOUD_PROJECT: PROJECT,
+      TOKEN_ISSUER: 'grocery-shop',
+      TOKEN_AUDIENCE: 'learning-loop',
+      CORS_ORIGINS: '*',
+    });
+  });
+
+  it('takes public traffic and scales within the configured defaults', () => {
+    expect(serviceConfig).toMatchObject({
+      ingressSettings: 'ALLOW_ALL',
+      availableMemory: '256Mi',
+      availableCpu: '1',
+      minInstanceCount: 0,
+      maxInstanceCount: 10,
+      maxInstanceRequestConcurrency: 80,
+      timeoutSeconds: 30,
+    });
+  });
+
+});
+
+describe('order of creation of the users function', () => {
+  it('deploys users only once its account may read the token key: a revision that cannot read its secret is refused', async () => {
+    const slow = 'users-reads-user-token-key';
+    const resources = await startMocks({ preview: true, slow: (_type, name) => name === slow });
+    new UsersFunction('users', {
+      project: PROJECT,
+      region: 'europe-west1',
+      settings: { ...DEFAULT_SIZING.users, corsOrigins: '*' },
+      token: { issuer: 'grocery-shop', audience: 'learning-loop' },
+      source: { bucket: 'source', object: 'functions.zip' },
+      tokenKey: new gcp.secretmanager.Secret('user-token-key', { project: PROJECT, secretId: 'user-token-key', replication: { auto: {} } }),
+    });
+    await settled();
+    const created = resources.find((r) => r.name === slow)?.created;
+
+    expect(created).toBeDefined();
+    expect(named(resources, TYPES.function, 'users').started).toBeGreaterThan(created ?? Infinity);
+  });
+});
