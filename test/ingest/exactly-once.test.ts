@@ -152,6 +152,18 @@ describe('exactly-once learning over at-least-once delivery', () => {
     expect(shard.get('expire_at').toMillis()).toBe(expiry);
   });
 
+  it('writes one counter document per query, whatever the number of positions shown', async () => {
+    const user = `u-${randomUUID()}`;
+    const query = `tea ${randomUUID().slice(0, 6)}`;
+    const results = Array.from({ length: 20 }, (_, i) => ({ sku: `sku-${i}`, position: i + 1 }));
+    const search = collectedEvent('search_performed', user, NOW, { data: { ...VALID_DATA.search_performed, query, results } });
+    // The preference document, one applied-id shard, one counter shard.
+    expect(await store().apply(user, [search], NOW)).toEqual({ applied: 1, alreadyApplied: 0, writes: 3 });
+    const counts = await readClickThrough(firestore, query);
+    expect(Object.keys(counts)).toHaveLength(20);
+    expect(counts['20']).toEqual({ impressions: 1, clicks: 0 });
+  });
+
   it('writes far fewer documents than events for a batched request', async () => {
     const user = `u-${randomUUID()}`;
     const events = Array.from({ length: 100 }, (_, i) => collectedEvent('cart_item_added', user, new Date(NOW.getTime() - i * 1000)));

@@ -84,8 +84,9 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
           tx.set(shardRef, { ids, expire_at: Timestamp.fromMillis(Math.max(...Object.values(ids))) } satisfies AppliedShard);
           writes += 1;
         }
-        for (const increment of options.clickThrough(fresh)) {
-          tx.set(counterShard(firestore, increment.query, randomInt(counterShards)), counterUpdate(increment), { merge: true });
+        // One write per query, all its positions together: a search shows many results.
+        for (const [query, increments] of groupByQuery(options.clickThrough(fresh))) {
+          tx.set(counterShard(firestore, query, randomInt(counterShards)), counterUpdate(query, increments), { merge: true });
           writes += 1;
         }
         return { applied: fresh.length, alreadyApplied: events.length - fresh.length, writes };
@@ -103,17 +104,17 @@ function counterShard(firestore: Firestore, query: string, shard: number): Docum
   return firestore.collection(COLLECTIONS.clickThrough).doc(queryKey(query)).collection(COLLECTIONS.shards).doc(String(shard));
 }
 
-function counterUpdate(increment: ClickThroughIncrement) {
-  const position = String(increment.position);
-  return {
-    query: increment.query,
-    positions: {
-      [position]: {
-        impressions: FieldValue.increment(increment.impressions),
-        clicks: FieldValue.increment(increment.clicks),
-      },
-    },
-  };
+function groupByQuery(increments: readonly ClickThroughIncrement[]): Map<string, ClickThroughIncrement[]> {
+  const byQuery = new Map<string, ClickThroughIncrement[]>();
+  for (const increment of increments) byQuery.set(increment.query, [...(byQuery.get(increment.query) ?? []), increment]);
+  return byQuery;
+}
+
+function counterUpdate(query: string, increments: readonly ClickThroughIncrement[]) {
+  const positions = Object.fromEntries(
+    increments.map((i) => [String(i.position), { impressions: FieldValue.increment(i.impressions), clicks: FieldValue.increment(i.clicks) }]),
+  );
+  return { query, positions };
 }
 
 /** Sums a query's shards: impressions and clicks per position. */
