@@ -1,0 +1,72 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { CollectSettings } from './config.ts';
+import { nodeFunction, type FunctionArchive } from './node-function.ts';
+
+export type ShopperFunctionArgs = {
+  project: string;
+  region: string;
+  /** Function, entry point and the prefix of its resources' names, e.g. `collect`. */
+  name: string;
+  settings: CollectSettings;
+  token: { issuer: string; audience: string };
+  source: FunctionArchive;
+  /** Secret holding the key that verifies shopper tokens. */
+  tokenKey: gcp.secretmanager.Secret;
+  /** Environment beyond the project, token claims and CORS origins. */
+  environment?: Record<string, pulumi.Input<string>>;
+  /** What the function's account may do beyond reading the token key and writing logs. */
+  grant?: (member: pulumi.Output<string>) => void;
+};
+
+/**
+ * A function shoppers call directly: public, because it verifies every shopper's token itself,
+ * running as its own service account that may read the token key, write logs, and what `grant` adds.
+ * Resources are created with `parent` as their parent.
+ */
+export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionArgs): gcp.cloudfunctionsv2.Function {
+  const { project, region, name, settings } = args;
+  const account = new gcp.serviceaccount.Account(
+    `${name}-fn`,
+    { project, accountId: `${name}-fn`, displayName: `${name} function` },
+    { parent },
+  );
+  args.grant?.(account.member);
+  const readTokenKey = new gcp.secretmanager.SecretIamMember(
+    `${name}-reads-user-token-key`,
+    { project, secretId: args.tokenKey.secretId, role: 'roles/secretmanager.secretAccessor', member: account.member },
+    { parent },
+  );
+  new gcp.projects.IAMMember(`${name}-writes-logs`, { project, role: 'roles/logging.logWriter', member: account.member }, { parent });
+
+  const fn = nodeFunction(
+    {
+      project,
+      region,
+      name,
+      entryPoint: name,
+      source: args.source,
+      sizing: settings,
+      serviceAccountEmail: account.email,
+      environment: {
+        GOOGLE_CLOUD_PROJECT: project,
+        ...args.environment,
+        TOKEN_ISSUER: args.token.issuer,
+        TOKEN_AUDIENCE: args.token.audience,
+        CORS_ORIGINS: settings.corsOrigins,
+      },
+      secretEnvironment: [{ key: 'TOKEN_KEY', secretId: args.tokenKey.secretId }],
+    },
+    // A revision whose account cannot read its secrets is refused at deploy time.
+    { parent, dependsOn: [readTokenKey] },
+  );
+
+  // Public on purpose: the function authenticates every shopper itself by verifying their token.
+  // Gen2 functions are invoked through their Cloud Run service, which has the function's name.
+  new gcp.cloudrunv2.ServiceIamMember(
+    `${name}-invokable-by-all`,
+    { project, location: region, name: fn.name, role: 'roles/run.invoker', member: 'allUsers' },
+    { parent },
+  );
+  return fn;
+}
