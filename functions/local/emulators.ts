@@ -75,15 +75,21 @@ export async function startProcessGroup(
 ): Promise<RunningProcess> {
   const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env });
   const tail: string[] = [];
-  const collect = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) {
-      tail.push(line);
-      if (tail.length > 40) tail.shift();
-      options.onOutput?.(line);
-    }
+  // A read can end mid-line: keep the unfinished part until its newline arrives.
+  const lines = () => {
+    let partial = '';
+    return (chunk: Buffer) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts.filter(Boolean)) {
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+        options.onOutput?.(line);
+      }
+    };
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  child.stdout?.on('data', lines());
+  child.stderr?.on('data', lines());
   let exited = false;
   const exit = new Promise<void>((resolve) => child.once('exit', () => ((exited = true), resolve())));
 

@@ -54,20 +54,21 @@ async function main(): Promise<void> {
   Object.assign(process.env, emulatorEnv);
 
   const pubsub = new PubSub({ projectId: LOCAL.projectId });
-  const local = (port: number) => `http://127.0.0.1:${port}/`;
+  // The Functions Framework names the topic in the CloudEvent from this path, as in production.
+  const pushTo = (port: number, topic: string) => `http://127.0.0.1:${port}/projects/${LOCAL.projectId}/topics/${topic}`;
   await provisionPubSub(pubsub, [
     { topic: LOCAL.topics.deadLetter, subscriptions: [{ name: LOCAL.subscriptions.deadLetters }] },
     {
       topic: LOCAL.topics.events,
       subscriptions: [
-        { name: LOCAL.subscriptions.ingest, pushEndpoint: local(ports.ingest), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts },
+        { name: LOCAL.subscriptions.ingest, pushEndpoint: pushTo(ports.ingest, LOCAL.topics.events), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts },
         { name: LOCAL.tails.events },
       ],
     },
     {
       topic: LOCAL.topics.rejected,
       subscriptions: [
-        { name: LOCAL.subscriptions.storeRejected, pushEndpoint: local(ports.storeRejected), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts },
+        { name: LOCAL.subscriptions.storeRejected, pushEndpoint: pushTo(ports.storeRejected, LOCAL.topics.rejected), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts },
         { name: LOCAL.tails.rejected },
       ],
     },

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { PubSub } from '@google-cloud/pubsub';
 import { freePort, httpAnswers, startEmulator, startProcessGroup, type RunningProcess } from '../../functions/local/emulators.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
+import { groupCpuMs } from './process-cpu.ts';
 
 // `npm run bench`: collect on loopback against two baselines measured in the same run — a bare
 // node:http server and a bare Functions Framework handler, both answering 202 — since these
@@ -16,7 +17,6 @@ const RATE = 200;
 const KEY = 'bench-signing-key-that-is-long-enough-0123456789';
 const ISSUER = 'grocery-shop';
 const AUDIENCE = 'learning-loop';
-const CLOCK_TICKS_PER_SEC = 100;
 process.env.METADATA_SERVER_DETECTION ??= 'none';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FF = `${ROOT}node_modules/.bin/functions-framework`;
@@ -36,23 +36,6 @@ type Row = {
   emulatorCpuUsPerRequest: number;
 };
 
-/** User + system CPU of every process in a process group, ms, from /proc. */
-function groupCpuMs(pgid: number | undefined): number {
-  if (pgid === undefined) return 0;
-  let ticks = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) !== pgid) continue;
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return (ticks * 1000) / CLOCK_TICKS_PER_SEC;
-}
 
 const progress = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
