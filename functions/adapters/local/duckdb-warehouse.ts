@@ -7,7 +7,6 @@ import {
   VARCHAR,
   listValue,
   type DuckDBConnection,
-  type DuckDBPreparedStatement,
   type DuckDBType,
   type DuckDBValue,
   type JS,
@@ -31,7 +30,11 @@ export type DuckDbWarehouse = Warehouse & {
 type RowValue = string | number | boolean | null | readonly string[];
 type Row = { readonly [column: string]: RowValue };
 
-type Inserter = { statement: DuckDBPreparedStatement; table: TableDdl };
+/** A table's insert: its DDL, and what makes two rows the same row (its key, or the rejected-row identity). */
+type Inserter = { table: TableDdl; identity: readonly string[] };
+
+/** Rows per INSERT statement: a few thousand parameters at most (25 columns × 400 rows = 10,000). */
+export const ROWS_PER_INSERT = 400;
 
 /**
  * DuckDB standing in for BigQuery (local stack and tests; never deployed). `path` is a file, or
@@ -60,11 +63,11 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
     insertEvents: (events: readonly CollectedEvent[], requestId: string) =>
       serially(async () => {
         open();
+        const eventRows = events.map((event) => eventRow(event, requestId));
+        const itemRows = events.flatMap(orderItemRows);
         await inTransaction(connection, async () => {
-          for (const event of events) {
-            await insertRow(inserters.events, eventRow(event, requestId));
-            for (const item of orderItemRows(event)) await insertRow(inserters.order_items, item);
-          }
+          await insertRows(connection, inserters.events, eventRows);
+          await insertRows(connection, inserters.order_items, itemRows);
         });
         // DuckDB refuses no single row for good: a failure is ours, thrown and retried like any other.
         return { failed: [] };
@@ -73,9 +76,7 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
     insertRejected: (rows: readonly RejectedRow[]) =>
       serially(async () => {
         open();
-        await inTransaction(connection, async () => {
-          for (const row of rows) await insertRow(inserters.rejected_events, row);
-        });
+        await inTransaction(connection, () => insertRows(connection, inserters.rejected_events, rows));
       }),
 
     query: (sql: string, params?: QueryParams) =>
@@ -89,57 +90,80 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
       serially(async () => {
         if (closed) return;
         closed = true;
-        for (const { statement } of Object.values(inserters)) statement.destroySync();
         connection.closeSync();
         instance.closeSync();
       }),
   };
 }
 
-/** Creates the table from its `sql/` file if needed, and prepares its insert. */
+/** Creates the table from its `sql/` file if needed; checks that `insertSql` knows how to keep it idempotent. */
 async function openTable(connection: DuckDBConnection, name: WarehouseTable): Promise<Inserter> {
   const table = parseTableDdl(await readTableDdl(name));
   await connection.run(renderDuckDbTable(table));
-  return { table, statement: await connection.prepare(insertSql(table)) };
+  insertSql(table, 1);
+  const key = duckDbKey(name);
+  return { table, identity: key.length > 0 ? key : REJECTED_ROW_IDENTITY };
 }
 
 /**
- * Keyed tables skip a row whose key is stored (`ON CONFLICT DO NOTHING`); `rejected_events` has no
- * key (see dialect.ts) and skips a row whose identity is stored. Every value is a parameter, cast
- * to its column's type so that ISO strings become TIMESTAMPTZ and text becomes JSON explicitly.
+ * One INSERT of `rows` rows. Keyed tables skip a row whose key is stored (`ON CONFLICT DO NOTHING`);
+ * `rejected_events` has no key (see dialect.ts) and skips a row whose identity is stored. Every
+ * value is a positional parameter (`$1` … `$rows × columns`, row after row), cast to its column's
+ * type so that ISO strings become TIMESTAMPTZ and text becomes JSON explicitly.
  */
-export function insertSql(table: TableDdl): string {
+export function insertSql(table: TableDdl, rows: number): string {
   const columns = table.columns.map((c) => quote(c.name)).join(', ');
-  const values = table.columns.map((c) => `CAST($${c.name} AS ${duckDbType(c.type)})`).join(', ');
+  const width = table.columns.length;
+  const tuples = Array.from(
+    { length: rows },
+    (_, r) => `(${table.columns.map((c, i) => `CAST($${r * width + i + 1} AS ${duckDbType(c.type)})`).join(', ')})`,
+  ).join(', ');
   if (duckDbKey(table.table).length > 0) {
-    return `INSERT INTO ${quote(table.table)} (${columns}) VALUES (${values}) ON CONFLICT DO NOTHING`;
+    return `INSERT INTO ${quote(table.table)} (${columns}) VALUES ${tuples} ON CONFLICT DO NOTHING`;
   }
   if (table.table !== 'rejected_events') throw new Error(`no deduplication rule for keyless table ${table.table}`);
   const same = REJECTED_ROW_IDENTITY.map((c) => {
-    const column = table.columns.find((col) => col.name === c);
-    if (!column) throw new Error(`${table.table}: identity column ${c} is not a column`);
-    return `${quote(c)} IS NOT DISTINCT FROM CAST($${c} AS ${duckDbType(column.type)})`;
+    if (!table.columns.some((col) => col.name === c)) throw new Error(`${table.table}: identity column ${c} is not a column`);
+    return `stored.${quote(c)} IS NOT DISTINCT FROM input.${quote(c)}`;
   }).join(' AND ');
-  return `INSERT INTO ${quote(table.table)} (${columns}) SELECT ${values} WHERE NOT EXISTS (SELECT 1 FROM ${quote(table.table)} WHERE ${same})`;
+  return (
+    `INSERT INTO ${quote(table.table)} (${columns}) SELECT ${columns} FROM (VALUES ${tuples}) AS input (${columns}) ` +
+    `WHERE NOT EXISTS (SELECT 1 FROM ${quote(table.table)} AS stored WHERE ${same})`
+  );
 }
 
-async function insertRow(inserter: Inserter, row: Row): Promise<void> {
-  const values: Record<string, DuckDBValue> = {};
-  const types: Record<string, DuckDBType> = {};
-  for (const column of inserter.table.columns) {
-    const value = row[column.name];
-    if (value === undefined) throw new Error(`${inserter.table.table}: the row has no ${column.name}`);
-    if (isList(value)) {
-      const type = listType(column.type);
-      values[column.name] = listValue(value);
-      types[column.name] = type;
-    } else {
-      values[column.name] = value;
+/**
+ * Inserts the rows, at most `ROWS_PER_INSERT` per statement. A row repeated within the call is sent
+ * once (the first one wins, as a stored row would): one statement cannot skip a row it adds itself.
+ */
+async function insertRows(connection: DuckDBConnection, inserter: Inserter, rows: readonly Row[]): Promise<void> {
+  const { table } = inserter;
+  const seen = new Set<string>();
+  const unique = rows.filter((row) => {
+    const identity = JSON.stringify(inserter.identity.map((c) => row[c] ?? null));
+    if (seen.has(identity)) return false;
+    seen.add(identity);
+    return true;
+  });
+  for (let start = 0; start < unique.length; start += ROWS_PER_INSERT) {
+    const chunk = unique.slice(start, start + ROWS_PER_INSERT);
+    const values: DuckDBValue[] = [];
+    // Sparse: only lists get a type (an empty list has none of its own); DuckDB infers the others.
+    const types: DuckDBType[] = [];
+    for (const row of chunk) {
+      for (const column of table.columns) {
+        const value = row[column.name];
+        if (value === undefined) throw new Error(`${table.table}: the row has no ${column.name}`);
+        if (isList(value)) {
+          types[values.length] = listType(column.type);
+          values.push(listValue(value));
+        } else {
+          values.push(value);
+        }
+      }
     }
+    await connection.run(insertSql(table, chunk.length), values, types);
   }
-  inserter.statement.clearBindings();
-  inserter.statement.bind(values, types);
-  await inserter.statement.run();
 }
 
 function isList(value: RowValue): value is readonly string[] {

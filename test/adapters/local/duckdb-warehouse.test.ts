@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../../functions/adapters/local/duckdb-warehouse.ts';
+import { createDuckDbWarehouse, ROWS_PER_INSERT, type DuckDbWarehouse } from '../../../functions/adapters/local/duckdb-warehouse.ts';
 import { EVENT_TYPES, type CollectedEvent } from '../../../functions/events/schema.ts';
 import type { RejectedRow } from '../../../functions/warehouse/ports.ts';
 import { rejectedMessageRow } from '../../../functions/warehouse/rows.ts';
@@ -111,6 +111,24 @@ describe('DuckDB warehouse (in memory)', () => {
     await Promise.all(batches.map((batch) => warehouse.insertEvents(batch, REQUEST_ID)));
     expect(await count(warehouse, 'events')).toBe(20);
     expect(await count(warehouse, 'order_items')).toBe(20);
+  });
+
+  it('splits a large call into several INSERTs, still keeping a row repeated across them once', async () => {
+    const events = Array.from({ length: 2 * ROWS_PER_INSERT + 1 }, (_, i) => {
+      const event = collectedEvent(EVENT_TYPES[i % EVENT_TYPES.length] ?? 'order_completed');
+      return { ...event, event_id: `${event.event_id}-${i}` };
+    });
+    const orders = events.filter((e) => e.type === 'order_completed').length;
+    await warehouse.insertEvents([...events, events[0] as CollectedEvent], REQUEST_ID);
+    expect(await count(warehouse, 'events')).toBe(events.length);
+    expect(await count(warehouse, 'order_items')).toBe(2 * orders);
+
+    const many = Array.from({ length: ROWS_PER_INSERT + 1 }, (_, i) =>
+      rejectedMessageRow({ messageId: `m-${i}`, raw: 'x', reason: 'bad', source: 'ingest', receivedAt: '2026-11-26T12:00:00Z' }),
+    );
+    await warehouse.insertRejected([...many, many[0] as RejectedRow]);
+    await warehouse.insertRejected(many.slice(-2));
+    expect(await count(warehouse, 'rejected_events')).toBe(many.length);
   });
 
   it('writes a batch whole or not at all', async () => {
