@@ -18,6 +18,8 @@ export type CollectFunctionArgs = {
 /** The public `collect` HTTP function: it may publish to the events and rejected-events topics, nothing more. */
 export class CollectFunction extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
+  /** Name of its Cloud Run service (a gen2 function's service has the function's name). */
+  readonly serviceName: pulumi.Output<string>;
 
   constructor(name: string, args: CollectFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super('grocery:functions:CollectFunction', name, {}, opts);
@@ -34,6 +36,7 @@ export class CollectFunction extends pulumi.ComponentResource {
       },
     });
     this.url = fn.url;
-    this.registerOutputs({ url: this.url });
+    this.serviceName = fn.name;
+    this.registerOutputs({ url: this.url, serviceName: this.serviceName });
   }
 }

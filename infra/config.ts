@@ -97,6 +97,11 @@ export type InfraConfig = {
   };
   /** Location of the `(default)` Firestore database; fixed once created. Default `eur3` (Europe multi-region). */
   firestoreLocation: string;
+  /**
+   * Address mailed when an alert opens (an email notification channel). Default none: the alert policies
+   * still open incidents, which show in the console's Monitoring → Alerting, but nobody is notified.
+   */
+  alertEmail?: string;
 };
 
 const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
@@ -167,6 +172,8 @@ export function loadConfig(): InfraConfig {
       location: config.get('bigqueryLocation', { minLength: 1 }) ?? 'EU',
     },
     firestoreLocation: config.get('firestoreLocation', { minLength: 1 }) ?? 'eur3',
+    // One address, as Cloud Monitoring's email channel takes it; a list needs a channel (or a group address) each.
+    alertEmail: config.get('alertEmail', { pattern: /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/ }),
   };
 }
 

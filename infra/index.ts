@@ -5,6 +5,7 @@ import { loadConfig } from './config.ts';
 import { FirestoreDatabase } from './firestore.ts';
 import { IngestFunctions } from './ingest-functions.ts';
 import { Messaging } from './messaging.ts';
+import { Monitoring } from './monitoring.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
 import { UsersFunction } from './users-function.ts';
@@ -72,6 +73,17 @@ const ingest = new IngestFunctions(
   },
   afterApis,
 );
+const monitoring = new Monitoring(
+  'monitoring',
+  {
+    project,
+    alertEmail: config.alertEmail,
+    services: { ingest: ingest.ingestService, collect: collect.serviceName },
+    subscriptions: { ingestPush: ingest.ingestSubscription.name, deadLetterKeep: messaging.deadLetterKeep.name },
+    rejectedEventsTopic: messaging.rejectedEvents.name,
+  },
+  afterApis,
+);
 
 export const collectUrl = collect.url;
 export const usersUrl = users.url;
@@ -82,3 +94,4 @@ export const rejectedEventsTopic = messaging.rejectedEvents.name;
 export const deadLetterTopic = messaging.deadLetter.name;
 export const sourceBucket = source.bucket.name;
 export const datasetId = warehouse.dataset.datasetId;
+export const dashboardId = monitoring.dashboard.id;

@@ -43,6 +43,10 @@ type PushedFunction = {
 export class IngestFunctions extends pulumi.ComponentResource {
   readonly ingestUrl: pulumi.Output<string>;
   readonly storeRejectedUrl: pulumi.Output<string>;
+  /** Name of the Cloud Run service of `ingest` (a gen2 function's service has the function's name). */
+  readonly ingestService: pulumi.Output<string>;
+  /** The push subscription that feeds `ingest`: its oldest unacked message tells how far ingest lags. */
+  readonly ingestSubscription: gcp.pubsub.Subscription;
 
   constructor(name: string, args: IngestFunctionsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('grocery:functions:IngestFunctions', name, {}, opts);
@@ -68,7 +72,7 @@ export class IngestFunctions extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    const pushed = (spec: PushedFunction): gcp.cloudfunctionsv2.Function => {
+    const pushed = (spec: PushedFunction): { fn: gcp.cloudfunctionsv2.Function; subscription: gcp.pubsub.Subscription } => {
       const account = new gcp.serviceaccount.Account(
         spec.accountId,
         { project, accountId: spec.accountId, displayName: `${spec.name} function` },
@@ -136,7 +140,7 @@ export class IngestFunctions extends pulumi.ComponentResource {
         { project, subscription: subscription.name, role: 'roles/pubsub.subscriber', member: pubsubAgent },
         { parent: this },
       );
-      return fn;
+      return { fn, subscription };
     };
 
     const warehouse = { GOOGLE_CLOUD_PROJECT: project, WAREHOUSE: 'bigquery', BIGQUERY_DATASET: args.dataset.datasetId };
@@ -166,8 +170,15 @@ export class IngestFunctions extends pulumi.ComponentResource {
       subscription: 'rejected-events-store',
     });
 
-    this.ingestUrl = ingest.url;
-    this.storeRejectedUrl = storeRejected.url;
-    this.registerOutputs({ ingestUrl: this.ingestUrl, storeRejectedUrl: this.storeRejectedUrl });
+    this.ingestUrl = ingest.fn.url;
+    this.storeRejectedUrl = storeRejected.fn.url;
+    this.ingestService = ingest.fn.name;
+    this.ingestSubscription = ingest.subscription;
+    this.registerOutputs({
+      ingestUrl: this.ingestUrl,
+      storeRejectedUrl: this.storeRejectedUrl,
+      ingestService: this.ingestService,
+      ingestSubscription: this.ingestSubscription.name,
+    });
   }
 }

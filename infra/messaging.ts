@@ -15,6 +15,8 @@ export class Messaging extends pulumi.ComponentResource {
   readonly rejectedEvents: gcp.pubsub.Topic;
   /** Messages the push subscriptions gave up on. */
   readonly deadLetter: gcp.pubsub.Topic;
+  /** The pull subscription that keeps dead letters; its backlog is the count of messages given up on. */
+  readonly deadLetterKeep: gcp.pubsub.Subscription;
 
   constructor(name: string, args: MessagingArgs, opts?: pulumi.ComponentResourceOptions) {
     super('grocery:messaging:Messaging', name, {}, opts);
@@ -31,7 +33,7 @@ export class Messaging extends pulumi.ComponentResource {
 
     // Pub/Sub drops what no subscription holds, and nothing consumes dead letters: this pull subscription
     // keeps them, acked or not, for inspection and replay. (`store-rejected` keeps rejected events, in BigQuery.)
-    new gcp.pubsub.Subscription(
+    this.deadLetterKeep = new gcp.pubsub.Subscription(
       'events-dead-letter-keep',
       {
         name: 'events-dead-letter-keep',
@@ -48,6 +50,7 @@ export class Messaging extends pulumi.ComponentResource {
       events: this.events.name,
       rejectedEvents: this.rejectedEvents.name,
       deadLetter: this.deadLetter.name,
+      deadLetterKeep: this.deadLetterKeep.name,
     });
   }
 }

@@ -84,6 +84,7 @@ describe('loadConfig', () => {
       [key('bigqueryDataset')]: 'loop_prod',
       [key('bigqueryLocation')]: 'europe-west4',
       [key('firestoreLocation')]: 'europe-west4',
+      [key('alertEmail')]: 'oncall@shop.example',
     });
 
     expect(config).toEqual<InfraConfig>({
@@ -123,6 +124,7 @@ describe('loadConfig', () => {
       messageRetention: '43200s',
       bigquery: { dataset: 'loop_prod', location: 'europe-west4' },
       firestoreLocation: 'europe-west4',
+      alertEmail: 'oncall@shop.example',
     });
   });
 
@@ -151,6 +153,7 @@ describe('loadConfig', () => {
     ['markers shorter than a longer retention', { messageRetention: '14d' }, /markerTtlDays 8 must exceed messageRetention 14d/],
     ['no click-through shard', { clickThroughShards: '0' }, /clickThroughShards/],
     ['a dataset id BigQuery refuses', { bigqueryDataset: 'learning-loop' }, /bigqueryDataset/],
+    ['an alert address that is not one email address', { alertEmail: 'a@shop.example, b@shop.example' }, /alertEmail/],
   ])('refuses %s', (_case, settings: Record<string, string>, named) => {
     const config = Object.fromEntries(Object.entries(settings).map(([name, value]) => [key(name), value]));
 

@@ -17,13 +17,17 @@ export const PULUMI_PROJECT = 'grocery-learning-loop';
 export const TYPES = {
   api: 'gcp:projects/service:Service',
   account: 'gcp:serviceaccount/account:Account',
+  alertPolicy: 'gcp:monitoring/alertPolicy:AlertPolicy',
   bucket: 'gcp:storage/bucket:Bucket',
   bucketObject: 'gcp:storage/bucketObject:BucketObject',
   dataset: 'gcp:bigquery/dataset:Dataset',
+  dashboard: 'gcp:monitoring/dashboard:Dashboard',
   datasetIam: 'gcp:bigquery/datasetIamMember:DatasetIamMember',
   firestoreDatabase: 'gcp:firestore/database:Database',
   firestoreField: 'gcp:firestore/field:Field',
   function: 'gcp:cloudfunctionsv2/function:Function',
+  logMetric: 'gcp:logging/metric:Metric',
+  notificationChannel: 'gcp:monitoring/notificationChannel:NotificationChannel',
   projectIam: 'gcp:projects/iAMMember:IAMMember',
   runServiceIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
   secret: 'gcp:secretmanager/secret:Secret',
@@ -57,6 +61,9 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       const serviceConfig = { ...objectAt(inputs.serviceConfig), uri: serviceUrl(String(state.name)) };
       return { ...state, serviceConfig, url: `https://${String(inputs.location)}-${PROJECT}.cloudfunctions.net/${String(state.name)}` };
     }
+    case TYPES.notificationChannel:
+      // The channel's id is Cloud Monitoring's; alert policies name the channel by this resource name.
+      return { ...state, name: `projects/${PROJECT}/notificationChannels/${name}` };
     default:
       return state;
   }
