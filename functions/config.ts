@@ -66,9 +66,7 @@ export type IngestSettings = {
 };
 
 export function loadIngestSettings(env: NodeJS.ProcessEnv): IngestSettings {
-  const parsed = IngestEnv.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
-  const e = parsed.data;
+  const e = parseEnv(IngestEnv, env);
   return {
     projectId: e.GOOGLE_CLOUD_PROJECT,
     warehouse: e.WAREHOUSE === 'bigquery' ? { kind: 'bigquery', dataset: e.BIGQUERY_DATASET } : { kind: 'duckdb', path: e.WAREHOUSE.slice('duckdb:'.length) },
@@ -90,19 +88,10 @@ export type CollectSettings = {
 
 /** The settings of `collect`. */
 export function loadCollectSettings(env: NodeJS.ProcessEnv): CollectSettings {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
-  const e = parsed.data;
+  const e = parseEnv(Env, env);
   return {
-    projectId: e.GOOGLE_CLOUD_PROJECT,
+    ...shopperFacing(e),
     topics: { events: e.EVENTS_TOPIC, rejected: e.REJECTED_EVENTS_TOPIC },
-    token: {
-      key: e.TOKEN_KEY,
-      issuer: e.TOKEN_ISSUER,
-      audience: e.TOKEN_AUDIENCE,
-      clockToleranceSec: e.TOKEN_CLOCK_TOLERANCE_SECONDS,
-    },
-    corsOrigins: parseOrigins(e.CORS_ORIGINS),
     timeLimits: {
       maxEventAgeMs: e.MAX_EVENT_AGE_DAYS * 86_400_000,
       maxFutureSkewMs: e.MAX_FUTURE_SKEW_SECONDS * 1000,
@@ -112,7 +101,6 @@ export function loadCollectSettings(env: NodeJS.ProcessEnv): CollectSettings {
       maxMilliseconds: e.PUBLISH_BATCH_MAX_MILLISECONDS,
       maxBytes: e.PUBLISH_BATCH_MAX_BYTES,
     },
-    logLevel: e.LOG_LEVEL,
   };
 }
 
@@ -120,15 +108,23 @@ export type UsersSettings = Pick<CollectSettings, 'projectId' | 'token' | 'corsO
 
 /** The settings of `users`: a token-verifying function that reads Firestore. */
 export function loadUsersSettings(env: NodeJS.ProcessEnv): UsersSettings {
-  const parsed = TokenEnv.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
-  const e = parsed.data;
+  return shopperFacing(parseEnv(TokenEnv, env));
+}
+
+/** What every function shoppers call with their token reads: the project, the token check, CORS. */
+function shopperFacing(e: z.infer<typeof TokenEnv>): UsersSettings {
   return {
     projectId: e.GOOGLE_CLOUD_PROJECT,
     token: { key: e.TOKEN_KEY, issuer: e.TOKEN_ISSUER, audience: e.TOKEN_AUDIENCE, clockToleranceSec: e.TOKEN_CLOCK_TOLERANCE_SECONDS },
     corsOrigins: parseOrigins(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
   };
+}
+
+function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
+  return parsed.data;
 }
 
 function parseOrigins(value: string): string[] | '*' {

@@ -13,7 +13,7 @@ import { applyCors } from './cors.ts';
 import type { Clock, ConsentPolicy, EventBus, TokenVerifier } from './ports.ts';
 import { readJsonBody } from './read-body.ts';
 import { resolveRoute, type Route } from './routes.ts';
-import { bearerToken } from './verify-token.ts';
+import { authenticate, bearerChallenge } from './verify-token.ts';
 import { createValidateEventStep, type EventOutcome } from './validate-event.ts';
 
 export type CollectDeps = {
@@ -64,14 +64,13 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
       });
     }
 
-    const token = bearerToken(req.get('authorization'));
-    const auth = token ? await deps.verifier.verify(token) : { ok: false as const, reason: 'missing bearer token' };
+    const auth = await authenticate(req.get('authorization'), deps.verifier);
     if (!auth.ok) {
       return fail(res, {
         status: 401,
         code: 'unauthenticated',
         message: auth.reason,
-        headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${auth.reason}"` },
+        headers: { 'WWW-Authenticate': bearerChallenge(auth.reason) },
       });
     }
 

@@ -84,6 +84,17 @@ function describeTokenError(error: unknown): string {
   return 'token could not be verified';
 }
 
+/** Authenticates a request by its `Authorization` header: the check `collect` and `users` share. */
+export async function authenticate(authorization: string | undefined, verifier: TokenVerifier): Promise<AuthOutcome> {
+  const token = bearerToken(authorization);
+  return token ? verifier.verify(token) : { ok: false, reason: 'missing bearer token' };
+}
+
+/** The `WWW-Authenticate` challenge that goes with a 401 (RFC 6750). */
+export function bearerChallenge(reason: string): string {
+  return `Bearer error="invalid_token", error_description="${reason}"`;
+}
+
 /** Extracts the token from `Authorization: Bearer <token>`. */
 export function bearerToken(header: string | undefined): string | null {
   if (!header) return null;

@@ -38,20 +38,26 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
 
     const { failed } = allowed.length ? await deps.warehouse.insertEvents(allowed, batch.request_id) : { failed: [] };
     if (failed.length) {
-      const refused: RejectedRow[] = failed.map((f) => ({
-        request_id: batch.request_id,
-        event_index: batch.events.findIndex((e) => e.event_id === f.event_id),
-        event_id: f.event_id,
-        type: batch.events.find((e) => e.event_id === f.event_id)?.type ?? null,
-        user_id: batch.user_id,
-        reason: `warehouse refused the row: ${f.reason}`,
-        payload: JSON.stringify(batch.events.find((e) => e.event_id === f.event_id) ?? null),
-        source: 'ingest',
-        received_at: batch.received_at,
-      }));
+      const indexOf = new Map(batch.events.map((e, i) => [e.event_id, i]));
+      const refused: RejectedRow[] = failed.map((f) => {
+        const index = indexOf.get(f.event_id) ?? -1;
+        const event = batch.events[index];
+        return {
+          request_id: batch.request_id,
+          event_index: index,
+          event_id: f.event_id,
+          type: event?.type ?? null,
+          user_id: batch.user_id,
+          reason: `warehouse refused the row: ${f.reason}`,
+          payload: JSON.stringify(event ?? null),
+          source: 'ingest',
+          received_at: batch.received_at,
+        };
+      });
       await deps.warehouse.insertRejected(refused);
     }
-    const stored = allowed.filter((e) => !failed.some((f) => f.event_id === e.event_id));
+    const refusedIds = new Set(failed.map((f) => f.event_id));
+    const stored = allowed.filter((e) => !refusedIds.has(e.event_id));
 
     const outcome = stored.length ? await deps.preferences.apply(batch.user_id, stored, now) : { applied: 0, alreadyApplied: 0, writes: 0 };
     deps.logger.info('message ingested', {

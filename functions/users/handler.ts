@@ -1,7 +1,7 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import type { Clock, TokenVerifier } from '../collect/ports.ts';
 import { applyCors } from '../collect/cors.ts';
-import { bearerToken } from '../collect/verify-token.ts';
+import { authenticate, bearerChallenge } from '../collect/verify-token.ts';
 import { preferenceView } from '../learn/preference-view.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PreferenceReader } from './ports.ts';
@@ -32,10 +32,9 @@ export function createUsersHandler(deps: UsersDeps): HttpFunction {
     }
     const userId = decodeURIComponent(match[1]);
 
-    const token = bearerToken(req.get('authorization'));
-    const auth = token ? await deps.verifier.verify(token) : { ok: false as const, reason: 'missing bearer token' };
+    const auth = await authenticate(req.get('authorization'), deps.verifier);
     if (!auth.ok) {
-      res.set('WWW-Authenticate', `Bearer error="invalid_token", error_description="${auth.reason}"`);
+      res.set('WWW-Authenticate', bearerChallenge(auth.reason));
       return fail(res, 401, 'unauthenticated', auth.reason);
     }
     if (auth.identity.userId !== userId) return fail(res, 403, 'forbidden', 'a shopper may read only their own preferences');

@@ -51,7 +51,8 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
   return {
     async apply(userId, events, now): Promise<ApplyOutcome> {
       const preferences = firestore.collection(COLLECTIONS.preferences).doc(userId);
-      const shardIds = [...new Set(events.map((e) => appliedShardOf(e.event_id)))];
+      const shardOf = new Map(events.map((e) => [e.event_id, appliedShardOf(e.event_id)]));
+      const shardIds = [...new Set(shardOf.values())];
       const shardRefs = shardIds.map((id) => preferences.collection(COLLECTIONS.applied).doc(id));
 
       return firestore.runTransaction(async (tx) => {
@@ -59,22 +60,20 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
         const applied = new Map(shardIds.map((id, i) => [id, { ...((shardSnapshots[i]?.get('ids') ?? {}) as AppliedShard['ids']) }]));
         const fresh: CollectedEvent[] = [];
         for (const event of events) {
-          const ids = applied.get(appliedShardOf(event.event_id));
+          const ids = applied.get(shardOf.get(event.event_id) ?? '');
           if (!ids || event.event_id in ids) continue;
           ids[event.event_id] = now.getTime() + markerTtlMs;
           fresh.push(event);
         }
         if (fresh.length === 0) return { applied: 0, alreadyApplied: events.length, writes: 0 };
 
-        const stored = current?.exists ? (current.data() as Partial<Preferences> & Record<string, unknown>) : null;
-        // A document the batch job created before any real-time learning holds only its own fields.
-        const learnedBefore = stored?.schema_version === undefined ? null : (stored as Preferences);
-        const learned = options.learn(learnedBefore, userId, fresh, now);
+        const stored = current?.data() ?? null;
+        const learned = options.learn(learnedPreferences(stored), userId, fresh, now);
         // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
         tx.set(preferences, { ...(stored ?? {}), ...learned });
         let writes = 1;
 
-        const touched = new Set(fresh.map((e) => appliedShardOf(e.event_id)));
+        const touched = new Set(fresh.map((e) => shardOf.get(e.event_id)));
         for (const [i, id] of shardIds.entries()) {
           if (!touched.has(id)) continue;
           const ids = Object.fromEntries(Object.entries(applied.get(id) ?? {}).filter(([, expiresAt]) => expiresAt > now.getTime()));
@@ -106,8 +105,20 @@ function counterShard(firestore: Firestore, query: string, shard: number): Docum
 
 function groupByQuery(increments: readonly ClickThroughIncrement[]): Map<string, ClickThroughIncrement[]> {
   const byQuery = new Map<string, ClickThroughIncrement[]>();
-  for (const increment of increments) byQuery.set(increment.query, [...(byQuery.get(increment.query) ?? []), increment]);
+  for (const increment of increments) {
+    const group = byQuery.get(increment.query);
+    if (group) group.push(increment);
+    else byQuery.set(increment.query, [increment]);
+  }
   return byQuery;
+}
+
+/**
+ * The learned part of a stored preference document, or null when learning has not run yet: a
+ * document the batch job created first holds only its own fields.
+ */
+export function learnedPreferences(data: Record<string, unknown> | null | undefined): Preferences | null {
+  return data?.schema_version === undefined ? null : (data as Preferences);
 }
 
 function counterUpdate(query: string, increments: readonly ClickThroughIncrement[]) {
