@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/bench/**', 'test/sim/**', 'node_modules/**'],
-    globalSetup: ['test/support/emulators.global.ts'],
+    globalSetup: ['test/support/emulators.global.ts', 'test/support/zetasql.global.ts'],
     env: {
       // The Google clients must never look for a metadata server or a real project.
       METADATA_SERVER_DETECTION: 'none',
