@@ -23,6 +23,9 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   // No key: event_index is NULL for a whole unreadable message and key columns cannot be NULL.
   // Instead the DuckDB adapter skips a row whose REJECTED_ROW_IDENTITY (functions/warehouse/rows.ts) is stored.
   rejected_events: [],
+  user_patterns: ['user_id'],
+  user_patterns_staging: ['user_id'],
+  job_runs: ['job', 'run_id'],
 };
 
 export function duckDbType(type: ColumnType): string {
@@ -59,4 +62,92 @@ export function toDuckDbDdl(bigQueryDdl: string): string {
 /** Identifiers are always quoted, so a column named like a DuckDB keyword (`position`) stays a column. */
 export function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The bridge for queries and DML: the same `sql/` file runs on BigQuery and on DuckDB. Its rules, all of them:
+ * 1. the BigQuery functions the files use that DuckDB lacks are defined per connection (`DUCKDB_PRELUDE`),
+ *    under their BigQuery names and with BigQuery's results for the values the files pass them;
+ * 2. named parameters change sigil, `@as_of` → `$as_of`;
+ * 3. `UNNEST(array) AS name` names its column too, `UNNEST(array) AS name(name)`: in DuckDB the alias alone
+ *    names a table, whose row is a struct.
+ * Rules 2 and 3 touch code only, never string literals, quoted identifiers or comments.
+ */
+export const DUCKDB_PRELUDE: readonly string[] = [
+  'CREATE TEMP TYPE FLOAT64 AS DOUBLE',
+  'CREATE OR REPLACE TEMP MACRO unix_seconds(t) AS CAST(floor(epoch(t)) AS BIGINT)',
+  'CREATE OR REPLACE TEMP MACRO timestamp_seconds(s) AS to_timestamp(s)',
+  // BigQuery takes `INTERVAL n DAY` as the second argument; so does DuckDB's interval arithmetic.
+  'CREATE OR REPLACE TEMP MACRO timestamp_sub(t, i) AS t - i',
+  'CREATE OR REPLACE TEMP MACRO timestamp_add(t, i) AS t + i',
+  'CREATE OR REPLACE TEMP MACRO safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE a / b END',
+  // Integer division truncating toward zero, like BigQuery's DIV.
+  'CREATE OR REPLACE TEMP MACRO div(a, b) AS a // b',
+];
+
+export function toDuckDbQuery(bigQuerySql: string): string {
+  return mapCode(bigQuerySql, (code) =>
+    code
+      .replace(/@([A-Za-z_]\w*)/g, (_, name: string) => `$${name}`)
+      .replace(/\bUNNEST\(([^()]*)\)(\s+AS\s+)([A-Za-z_]\w*)\b(?!\s*\()/gi, (_, array: string, as: string, name: string) => `UNNEST(${array})${as}${name}(${name})`),
+  );
+}
+
+/** The named parameters (`@name`) the statement uses, in order of first use. */
+export function parameterNames(bigQuerySql: string): string[] {
+  const names = new Set<string>();
+  mapCode(bigQuerySql, (code) => {
+    for (const match of code.matchAll(/@([A-Za-z_]\w*)/g)) names.add(match[1] ?? '');
+    return code;
+  });
+  return [...names];
+}
+
+/**
+ * The parameters a statement uses, from those given: a job passes its whole set to every file, and
+ * neither warehouse binds a parameter the statement lacks. A missing one throws, naming it.
+ */
+export function usedParams<T>(bigQuerySql: string, params: { readonly [name: string]: T }, file: string): Record<string, T> {
+  const used: Record<string, T> = {};
+  for (const name of parameterNames(bigQuerySql)) {
+    const value = params[name];
+    if (value === undefined) throw new Error(`sql/${file} needs the parameter @${name}`);
+    used[name] = value;
+  }
+  return used;
+}
+
+/**
+ * Applies `transform` to the code between string literals, quoted identifiers and comments, which
+ * are kept as they are. Strings follow BigQuery's rules: '…' or "…" with backslash escapes.
+ */
+export function mapCode(sql: string, transform: (code: string) => string): string {
+  let out = '';
+  let code = '';
+  let i = 0;
+  const keep = (end: number) => {
+    out += transform(code) + sql.slice(i, end);
+    code = '';
+    i = end;
+  };
+  while (i < sql.length) {
+    const ch = sql.charAt(i);
+    if (ch === "'" || ch === '"' || ch === '`') {
+      let end = i + 1;
+      while (end < sql.length && sql.charAt(end) !== ch) end += sql.charAt(end) === '\\' ? 2 : 1;
+      if (end >= sql.length) throw new Error(`unterminated ${ch} at offset ${i}`);
+      keep(end + 1);
+    } else if (sql.startsWith('--', i) || sql.startsWith('#', i)) {
+      const newline = sql.indexOf('\n', i);
+      keep(newline === -1 ? sql.length : newline);
+    } else if (sql.startsWith('/*', i)) {
+      const close = sql.indexOf('*/', i + 2);
+      if (close === -1) throw new Error(`unterminated comment at offset ${i}`);
+      keep(close + 2);
+    } else {
+      code += ch;
+      i += 1;
+    }
+  }
+  return out + transform(code);
 }

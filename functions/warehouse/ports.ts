@@ -78,3 +78,37 @@ export interface Warehouse {
 }
 
 export type { RejectedEvent };
+
+/**
+ * A value in a batch job's result row, the same from BigQuery and DuckDB: TIMESTAMP → ISO 8601 UTC
+ * with milliseconds (`2026-03-01T10:00:00.000Z`), INT64 and FLOAT64 → number, BOOL → boolean,
+ * ARRAY → array, JSON → its text, STRING → string, NULL → null.
+ */
+export type SqlValue = string | number | boolean | null | SqlValue[];
+export type SqlRow = { [column: string]: SqlValue };
+
+/**
+ * A query parameter: Date → TIMESTAMP, integer number → INT64, other number → FLOAT64,
+ * string → STRING, boolean → BOOL, string[] → ARRAY<STRING>.
+ */
+export type SqlParam = Date | string | number | boolean | readonly string[];
+export type SqlParams = { readonly [name: string]: SqlParam };
+
+/** What a statement cost: bytes scanned (BigQuery; null for DuckDB) and wall time. */
+export type SqlCost = { bytesProcessed: number | null; ms: number };
+
+/**
+ * The batch jobs' side of the warehouse: run a file of `sql/` (the same file on BigQuery and DuckDB)
+ * with named parameters (`@as_of`), and replace a staging table's rows in bulk.
+ */
+export interface SqlWarehouse {
+  /** Runs the query in `sql/<file>`. `job` labels the BigQuery job (and the log line). */
+  query(file: string, params: SqlParams, job: string): Promise<{ rows: SqlRow[] } & SqlCost>;
+  /** Runs the DML statement in `sql/<file>`; answers the rows it changed. */
+  execute(file: string, params: SqlParams, job: string): Promise<{ affectedRows: number } & SqlCost>;
+  /**
+   * Replaces every row of `table` (a staging table of `sql/`) with `rows`, in one load: values as in
+   * `SqlValue`, TIMESTAMP columns as ISO 8601 strings, JSON columns as JSON text.
+   */
+  replaceRows(table: string, rows: readonly SqlRow[], job: string): Promise<SqlCost>;
+}

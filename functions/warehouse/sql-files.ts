@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 
-/** The warehouse tables the ingest path writes, each declared by `sql/<table>.sql`, in creation order. */
-export const WAREHOUSE_TABLES = ['events', 'order_items', 'rejected_events'] as const;
+/** The tables the ingest path writes, each declared by `sql/<table>.sql`. */
+export const INGEST_TABLES = ['events', 'order_items', 'rejected_events'] as const;
+export type IngestTable = (typeof INGEST_TABLES)[number];
+
+/** Every warehouse table, each declared by `sql/<table>.sql`, in creation order: ingest's, then the batch jobs'. */
+export const WAREHOUSE_TABLES = [...INGEST_TABLES, 'user_patterns', 'user_patterns_staging', 'job_runs'] as const;
 export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
 
 /**

@@ -57,9 +57,9 @@ describe('push delivery to ingest (emulators)', () => {
       if (!document) await new Promise((r) => setTimeout(r, 100));
     }
     expect(document).toMatchObject({ user_id: user, event_count: 2 });
-    const rows = await warehouse.query('SELECT type FROM events WHERE user_id = $1 ORDER BY type', [user]);
+    const rows = await warehouse.sql('SELECT type FROM events WHERE user_id = $1 ORDER BY type', [user]);
     expect(rows.map((r) => r.type)).toEqual(['order_completed', 'product_viewed']);
-    expect(await warehouse.query('SELECT sku FROM order_items WHERE user_id = $1', [user])).toHaveLength(2);
+    expect(await warehouse.sql('SELECT sku FROM order_items WHERE user_id = $1', [user])).toHaveLength(2);
     await warehouse.close();
     await firestore.terminate();
   });

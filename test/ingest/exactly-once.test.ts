@@ -43,7 +43,7 @@ async function preferencesOf(userId: string) {
 }
 
 async function rowCount(table: string, userId: string): Promise<number> {
-  const rows = await warehouse.query(`SELECT count(*) AS n FROM ${table} WHERE user_id = $1`, [userId]);
+  const rows = await warehouse.sql(`SELECT count(*) AS n FROM ${table} WHERE user_id = $1`, [userId]);
   return Number(rows[0]?.n);
 }
 

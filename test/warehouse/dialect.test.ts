@@ -2,7 +2,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseTableDdl } from '../../functions/warehouse/ddl.ts';
-import { duckDbType, renderDuckDbTable, toDuckDbDdl } from '../../functions/warehouse/dialect.ts';
+import { DUCKDB_PRELUDE, duckDbType, parameterNames, renderDuckDbTable, toDuckDbDdl, toDuckDbQuery, usedParams } from '../../functions/warehouse/dialect.ts';
 import { readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
 
 describe('the BigQuery → DuckDB DDL bridge', () => {
@@ -65,7 +65,7 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
   });
 
   it('throws for a table that has not declared how DuckDB keeps it idempotent', () => {
-    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS user_patterns (user_id STRING NOT NULL)')).toThrow(/no DuckDB key declared for table user_patterns/);
+    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS learning_metrics (day STRING NOT NULL)')).toThrow(/no DuckDB key declared for table learning_metrics/);
   });
 
   it('throws when a declared key column is missing from the DDL', () => {
@@ -114,6 +114,70 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
         is_nullable: c.notNull ? 'NO' : 'YES',
       }));
       expect(reader.getRowObjectsJson()).toEqual(expected);
+    });
+  });
+});
+
+describe('the BigQuery → DuckDB query bridge', () => {
+  it('changes the parameter sigil in code only, not in strings, quoted names or comments', () => {
+    const sql = "SELECT @as_of, '@as_of', \"it's @x\", `a@b` -- @since\nFROM t WHERE t.x >= @since /* @y */";
+    expect(toDuckDbQuery(sql)).toBe("SELECT $as_of, '@as_of', \"it's @x\", `a@b` -- @since\nFROM t WHERE t.x >= $since /* @y */");
+  });
+
+  it('keeps an escaped quote inside a string', () => {
+    expect(toDuckDbQuery("SELECT 'a\\'@b', @c")).toBe("SELECT 'a\\'@b', $c");
+  });
+
+  it('names the column of an UNNEST alias, and leaves one already named alone', () => {
+    expect(toDuckDbQuery('FROM l CROSS JOIN UNNEST(l.dietary_tags) AS tag GROUP BY tag')).toBe(
+      'FROM l CROSS JOIN UNNEST(l.dietary_tags) AS tag(tag) GROUP BY tag',
+    );
+    expect(toDuckDbQuery('FROM UNNEST(x) AS t(v)')).toBe('FROM UNNEST(x) AS t(v)');
+  });
+
+  it('throws on an unterminated string or comment instead of guessing', () => {
+    expect(() => toDuckDbQuery("SELECT 'abc")).toThrow(/unterminated '/);
+    expect(() => toDuckDbQuery('SELECT 1 /* x')).toThrow(/unterminated comment/);
+  });
+
+  it('lists the parameters a statement uses and binds only those', () => {
+    const sql = "SELECT * FROM t WHERE a >= @since AND b < @as_of AND c = '@not' AND d >= @since";
+    expect(parameterNames(sql)).toEqual(['since', 'as_of']);
+    expect(usedParams(sql, { as_of: 1, since: 2, job: 3 }, 'x.sql')).toEqual({ since: 2, as_of: 1 });
+    expect(() => usedParams(sql, { as_of: 1 }, 'x.sql')).toThrow('sql/x.sql needs the parameter @since');
+  });
+
+  describe('prelude, on a real DuckDB, gives BigQuery’s results', () => {
+    let instance: DuckDBInstance;
+    let connection: DuckDBConnection;
+    beforeAll(async () => {
+      instance = await DuckDBInstance.create(':memory:');
+      connection = await instance.connect();
+      await connection.run("SET TimeZone = 'UTC'");
+      for (const statement of DUCKDB_PRELUDE) await connection.run(statement);
+    });
+    afterAll(() => {
+      connection.closeSync();
+      instance.closeSync();
+    });
+
+    // Each expected value is what BigQuery documents for the same call.
+    it.each([
+      ["UNIX_SECONDS(TIMESTAMP '2008-12-25 15:30:00.900+00')", 1230219000],
+      ['UNIX_SECONDS(TIMESTAMP_SECONDS(1230219000))', 1230219000],
+      // 2026-03-01T00:00:00Z is 1772323200.
+      ['UNIX_SECONDS(TIMESTAMP_SUB(TIMESTAMP_SECONDS(1772323200), INTERVAL 180 DAY))', 1772323200 - 180 * 86400],
+      ['UNIX_SECONDS(TIMESTAMP_ADD(TIMESTAMP_SECONDS(1772323200), INTERVAL 1 DAY))', 1772323200 + 86400],
+      ['SAFE_DIVIDE(1, 0)', null],
+      ['SAFE_DIVIDE(3, 2)', 1.5],
+      ['DIV(7, 2)', 3],
+      ['DIV(-7, 2)', -3],
+      ['CAST(2.5 AS FLOAT64)', 2.5],
+    ])('%s = %s', async (expression, expected) => {
+      const reader = await connection.runAndReadAll(`SELECT ${expression} AS v`);
+      const [row] = reader.getRowObjectsJS();
+      const value = row?.v;
+      expect(typeof value === 'bigint' ? Number(value) : value).toEqual(expected);
     });
   });
 });

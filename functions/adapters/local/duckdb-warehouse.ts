@@ -3,27 +3,30 @@ import {
   BOOLEAN,
   DOUBLE,
   DuckDBInstance,
+  DuckDBTypeId,
   LIST,
   VARCHAR,
   listValue,
+  timestampTZValue,
   type DuckDBConnection,
+  type DuckDBResultReader,
   type DuckDBType,
   type DuckDBValue,
   type JS,
 } from '@duckdb/node-api';
 import type { CollectedEvent } from '../../events/schema.ts';
 import { parseTableDdl, type ColumnType, type TableDdl } from '../../warehouse/ddl.ts';
-import { duckDbKey, duckDbType, quote, renderDuckDbTable } from '../../warehouse/dialect.ts';
-import type { RejectedRow, Warehouse } from '../../warehouse/ports.ts';
+import { DUCKDB_PRELUDE, duckDbKey, duckDbType, quote, renderDuckDbTable, toDuckDbQuery, usedParams } from '../../warehouse/dialect.ts';
+import type { RejectedRow, SqlParams, SqlRow, SqlValue, SqlWarehouse, Warehouse } from '../../warehouse/ports.ts';
 import { eventRow, orderItemRows, REJECTED_ROW_IDENTITY } from '../../warehouse/rows.ts';
-import { readTableDdl, type WarehouseTable } from '../../warehouse/sql-files.ts';
+import { readSqlFile, readTableDdl, WAREHOUSE_TABLES, type IngestTable, type WarehouseTable } from '../../warehouse/sql-files.ts';
 
 export type QueryParams = DuckDBValue[] | Record<string, DuckDBValue>;
 
-/** The local warehouse: the `Warehouse` port, plus plain SQL for tests and the local batch jobs. */
-export type DuckDbWarehouse = Warehouse & {
-  /** Rows as JS values: TIMESTAMPTZ → Date, BIGINT → bigint, arrays → arrays, JSON → its text. */
-  query(sql: string, params?: QueryParams): Promise<Record<string, JS>[]>;
+/** The local warehouse: the `Warehouse` and `SqlWarehouse` ports, plus plain DuckDB SQL for tests and tools. */
+export type DuckDbWarehouse = Warehouse & SqlWarehouse & {
+  /** DuckDB SQL as it is. Rows as JS values: TIMESTAMPTZ → Date, BIGINT → bigint, arrays → arrays, JSON → its text. */
+  sql(sql: string, params?: QueryParams): Promise<Record<string, JS>[]>;
   close(): Promise<void>;
 };
 
@@ -46,11 +49,15 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
   // BigQuery's DATE(timestamp) is taken in UTC; the local answers must match.
   await connection.run("SET TimeZone = 'UTC'");
 
-  const inserters: Record<WarehouseTable, Inserter> = {
+  for (const table of WAREHOUSE_TABLES) await createTable(connection, table);
+  for (const statement of DUCKDB_PRELUDE) await connection.run(statement);
+  const inserters: Record<IngestTable, Inserter> = {
     events: await openTable(connection, 'events'),
     order_items: await openTable(connection, 'order_items'),
     rejected_events: await openTable(connection, 'rejected_events'),
   };
+  const jobTables = new Map<string, TableDdl>();
+  for (const table of WAREHOUSE_TABLES) jobTables.set(table, parseTableDdl(await readTableDdl(table)));
 
   // One connection runs one statement or transaction at a time; concurrent callers queue here.
   const serially = createQueue();
@@ -79,11 +86,40 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
         await inTransaction(connection, () => insertRows(connection, inserters.rejected_events, rows));
       }),
 
-    query: (sql: string, params?: QueryParams) =>
+    sql: (sql: string, params?: QueryParams) =>
       serially(async () => {
         open();
         const reader = await connection.runAndReadAll(sql, params);
         return reader.getRowObjectsJS();
+      }),
+
+    query: (file: string, params: SqlParams) =>
+      serially(async () => {
+        open();
+        const started = performance.now();
+        const reader = await runFile(connection, file, params);
+        return { rows: sqlRows(reader), bytesProcessed: null, ms: performance.now() - started };
+      }),
+
+    execute: (file: string, params: SqlParams) =>
+      serially(async () => {
+        open();
+        const started = performance.now();
+        const reader = await runFile(connection, file, params);
+        return { affectedRows: reader.rowsChanged, bytesProcessed: null, ms: performance.now() - started };
+      }),
+
+    replaceRows: (table: string, rows: readonly SqlRow[]) =>
+      serially(async () => {
+        open();
+        const ddl = jobTables.get(table);
+        if (!ddl) throw new Error(`not a table of sql/: ${table}`);
+        const started = performance.now();
+        await inTransaction(connection, async () => {
+          await connection.run(`DELETE FROM ${quote(table)}`);
+          await insertRows(connection, { table: ddl, identity: duckDbKey(table) }, rows.map(rowValues));
+        });
+        return { bytesProcessed: null, ms: performance.now() - started };
       }),
 
     close: () =>
@@ -96,10 +132,14 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
   };
 }
 
-/** Creates the table from its `sql/` file if needed; checks that `insertSql` knows how to keep it idempotent. */
-async function openTable(connection: DuckDBConnection, name: WarehouseTable): Promise<Inserter> {
+/** Creates the table from its `sql/` file if needed. */
+async function createTable(connection: DuckDBConnection, name: WarehouseTable): Promise<void> {
+  await connection.run(renderDuckDbTable(parseTableDdl(await readTableDdl(name))));
+}
+
+/** An ingest table's inserter; checks that `insertSql` knows how to keep the table idempotent. */
+async function openTable(connection: DuckDBConnection, name: IngestTable): Promise<Inserter> {
   const table = parseTableDdl(await readTableDdl(name));
-  await connection.run(renderDuckDbTable(table));
   insertSql(table, 1);
   const key = duckDbKey(name);
   return { table, identity: key.length > 0 ? key : REJECTED_ROW_IDENTITY };
@@ -195,6 +235,58 @@ async function inTransaction(connection: DuckDBConnection, work: () => Promise<v
     await connection.run('ROLLBACK');
     throw error;
   }
+}
+
+/** Runs a file of `sql/` through the dialect bridge, binding the port's parameters with their BigQuery types. */
+async function runFile(connection: DuckDBConnection, file: string, params: SqlParams): Promise<DuckDBResultReader> {
+  const text = await readSqlFile(file);
+  const sql = toDuckDbQuery(text);
+  const values: Record<string, DuckDBValue> = {};
+  for (const [name, value] of Object.entries(usedParams(text, params, file))) values[name] = duckDbParam(value);
+  try {
+    return await connection.runAndReadAll(sql, values);
+  } catch (error) {
+    throw new Error(`sql/${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/** The port's parameter rules: Date → TIMESTAMPTZ, integer → BIGINT, number → DOUBLE, string[] → VARCHAR[]. */
+export function duckDbParam(value: SqlParams[string]): DuckDBValue {
+  if (value instanceof Date) return timestampTZValue(BigInt(value.getTime()) * 1000n);
+  if (typeof value === 'number') return Number.isInteger(value) ? BigInt(value) : value;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  return listValue([...value]);
+}
+
+/** Rows in the port's `SqlValue` terms, the same as BigQuery's adapter answers them. */
+function sqlRows(reader: DuckDBResultReader): SqlRow[] {
+  const dates = new Set(reader.columnNames().filter((_, i) => reader.columnTypes()[i]?.typeId === DuckDBTypeId.DATE));
+  return reader.getRowObjectsJS().map((row) => {
+    const out: SqlRow = {};
+    for (const [column, value] of Object.entries(row)) out[column] = sqlValue(value, dates.has(column));
+    return out;
+  });
+}
+
+function sqlValue(value: JS, isDate: boolean): SqlValue {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (typeof value === 'bigint') {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new Error(`integer ${value} is beyond a safe JS number`);
+    return Number(value);
+  }
+  if (value instanceof Date) return isDate ? value.toISOString().slice(0, 10) : value.toISOString();
+  if (Array.isArray(value)) return value.map((element) => sqlValue(element, isDate));
+  throw new Error(`no SqlValue for a ${typeof value} result value`);
+}
+
+/** A staging row as the inserter takes it: scalars as they are, arrays of strings as lists. */
+function rowValues(row: SqlRow): Row {
+  const out: Record<string, RowValue> = {};
+  for (const [column, value] of Object.entries(row)) {
+    if (Array.isArray(value)) out[column] = value.map(String);
+    else out[column] = value as Exclude<SqlValue, SqlValue[]>;
+  }
+  return out;
 }
 
 function createQueue(): <T>(task: () => Promise<T>) => Promise<T> {

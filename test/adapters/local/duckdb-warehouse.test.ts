@@ -26,7 +26,7 @@ const rejected: RejectedRow[] = [
 ];
 
 async function count(warehouse: DuckDbWarehouse, table: string): Promise<number> {
-  const [row] = await warehouse.query(`SELECT count(*)::INTEGER AS n FROM ${table}`);
+  const [row] = await warehouse.sql(`SELECT count(*)::INTEGER AS n FROM ${table}`);
   return Number(row?.n);
 }
 
@@ -41,7 +41,7 @@ describe('DuckDB warehouse (in memory)', () => {
     const events = everyEventShape();
     expect(await warehouse.insertEvents(events, REQUEST_ID)).toEqual({ failed: [] });
 
-    const rows = await warehouse.query('SELECT type, count(*)::INTEGER AS n FROM events GROUP BY type ORDER BY type');
+    const rows = await warehouse.sql('SELECT type, count(*)::INTEGER AS n FROM events GROUP BY type ORDER BY type');
     expect(rows).toEqual([...EVENT_TYPES].sort().map((type) => ({ type, n: 2 })));
     // The full order has two items, the minimal one has one.
     expect(await count(warehouse, 'order_items')).toBe(3);
@@ -55,7 +55,7 @@ describe('DuckDB warehouse (in memory)', () => {
     const order = collectedEvent('order_completed');
     await warehouse.insertEvents([search, order], REQUEST_ID);
 
-    const [row] = await warehouse.query(
+    const [row] = await warehouse.sql(
       `SELECT occurred_at, event_time, personalized, position, data->>'$.query' AS query_in_data,
               experiments->>'$.personalization' AS arm, json_type(data) AS data_type
        FROM events WHERE event_id = $id`,
@@ -71,7 +71,7 @@ describe('DuckDB warehouse (in memory)', () => {
       data_type: 'OBJECT',
     });
 
-    const items = await warehouse.query('SELECT line, price, quantity, dietary_tags, brand, promotion FROM order_items ORDER BY line');
+    const items = await warehouse.sql('SELECT line, price, quantity, dietary_tags, brand, promotion FROM order_items ORDER BY line');
     expect(items).toEqual([
       { line: 1n, price: 2.49, quantity: 3, dietary_tags: ['vegan', 'lactose_free'], brand: 'Oatly', promotion: null },
       { line: 2n, price: 4.99, quantity: 1, dietary_tags: [], brand: null, promotion: 'BREAD10' },
@@ -81,22 +81,22 @@ describe('DuckDB warehouse (in memory)', () => {
   it('takes DATE(event_time) in UTC, as BigQuery does', async () => {
     const late = collectedEvent('preference_updated', {}, new Date('2026-11-26T23:30:00.000Z'));
     await warehouse.insertEvents([late], REQUEST_ID);
-    const [row] = await warehouse.query("SELECT CAST(CAST(event_time AS DATE) AS VARCHAR) AS day, current_setting('TimeZone') AS zone FROM events");
+    const [row] = await warehouse.sql("SELECT CAST(CAST(event_time AS DATE) AS VARCHAR) AS day, current_setting('TimeZone') AS zone FROM events");
     expect(row).toEqual({ day: '2026-11-26', zone: 'UTC' });
   });
 
   it('keeps one row per event_id and per (event_id, line) when a batch is delivered again, in another order', async () => {
     const events = everyEventShape();
     await warehouse.insertEvents(events, REQUEST_ID);
-    const before = await warehouse.query('SELECT * FROM events ORDER BY event_id');
-    const itemsBefore = await warehouse.query('SELECT * FROM order_items ORDER BY event_id, line');
+    const before = await warehouse.sql('SELECT * FROM events ORDER BY event_id');
+    const itemsBefore = await warehouse.sql('SELECT * FROM order_items ORDER BY event_id, line');
 
     await warehouse.insertEvents([...events].reverse(), REQUEST_ID);
     await warehouse.insertEvents(events.slice(3, 7), REQUEST_ID);
 
-    expect(await warehouse.query('SELECT * FROM events ORDER BY event_id')).toEqual(before);
-    expect(await warehouse.query('SELECT * FROM order_items ORDER BY event_id, line')).toEqual(itemsBefore);
-    expect(await warehouse.query('SELECT event_id FROM events GROUP BY event_id HAVING count(*) > 1')).toEqual([]);
+    expect(await warehouse.sql('SELECT * FROM events ORDER BY event_id')).toEqual(before);
+    expect(await warehouse.sql('SELECT * FROM order_items ORDER BY event_id, line')).toEqual(itemsBefore);
+    expect(await warehouse.sql('SELECT event_id FROM events GROUP BY event_id HAVING count(*) > 1')).toEqual([]);
   });
 
   it('keeps a duplicate inside one batch once', async () => {
@@ -150,7 +150,7 @@ describe('DuckDB warehouse (in memory)', () => {
     await warehouse.insertRejected([...rejected].reverse());
     await warehouse.insertRejected([rejected[0] as RejectedRow, rejected[0] as RejectedRow]);
 
-    const rows = await warehouse.query('SELECT * FROM rejected_events ORDER BY received_at');
+    const rows = await warehouse.sql('SELECT * FROM rejected_events ORDER BY received_at');
     expect(rows).toEqual(
       rejected.map((r) => ({ ...r, event_index: r.event_index === null ? null : BigInt(r.event_index), received_at: new Date(r.received_at) })),
     );

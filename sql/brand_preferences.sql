@@ -1,0 +1,62 @@
+-- Brand preferences: per shopper, the brands they buy (0.9 a purchase), add to carts (0.6) and click
+-- in search results (0.3) in the 180 days before @as_of; a brand counts from a score of 2.0 (a single
+-- purchase is not a preference), top 10 per shopper, with the signals behind each score.
+-- Computed for the shoppers with events received at or after @since (as active_shoppers.sql).
+WITH
+active AS (
+  SELECT DISTINCT user_id
+  FROM events
+  WHERE event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
+    AND received_at >= @since
+),
+purchased AS (
+  SELECT i.user_id, i.brand
+  FROM order_items AS i
+  JOIN active USING (user_id)
+  WHERE i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
+    AND i.event_time < @as_of
+    AND i.brand IS NOT NULL
+  -- Redelivery can repeat a row: keep one per (event_id, line).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY i.event_id, i.line ORDER BY i.sku) = 1
+),
+engaged AS (
+  SELECT e.user_id, e.brand, e.type
+  FROM events AS e
+  JOIN active USING (user_id)
+  WHERE e.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
+    AND e.event_time < @as_of
+    AND e.type IN ('cart_item_added', 'search_result_clicked')
+    AND e.brand IS NOT NULL
+  -- Redelivery can repeat a row: keep one per event_id.
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY e.received_at) = 1
+),
+signals AS (
+  SELECT user_id, brand, COUNT(*) AS purchases, 0 AS cart_adds, 0 AS clicks
+  FROM purchased
+  GROUP BY user_id, brand
+  UNION ALL
+  SELECT user_id, brand, 0, COUNTIF(type = 'cart_item_added'), COUNTIF(type = 'search_result_clicked')
+  FROM engaged
+  GROUP BY user_id, brand
+),
+scored AS (
+  SELECT
+    user_id, brand,
+    SUM(purchases) AS purchases,
+    SUM(cart_adds) AS cart_adds,
+    SUM(clicks) AS clicks,
+    0.9 * SUM(purchases) + 0.6 * SUM(cart_adds) + 0.3 * SUM(clicks) AS score
+  FROM signals
+  GROUP BY user_id, brand
+),
+-- Share of the shopper's whole brand score, before the threshold and the top 10.
+shared AS (
+  SELECT *, score / SUM(score) OVER (PARTITION BY user_id) AS share
+  FROM scored
+)
+SELECT
+  user_id, brand, purchases, cart_adds, clicks, score, share,
+  ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY score DESC, brand) AS ordinal
+FROM shared
+WHERE score >= 2.0
+QUALIFY ordinal <= 10

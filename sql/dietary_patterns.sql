@@ -1,0 +1,43 @@
+-- Dietary patterns: per shopper and dietary tag, the share of their order lines in the 180 days before
+-- @as_of that carry the tag, and a confidence: the Wilson score lower bound of that share at 95%, so
+-- 3 tagged lines of 3 count for less than 30 of 30.
+-- Computed for the shoppers with events received at or after @since (as active_shoppers.sql).
+WITH
+active AS (
+  SELECT DISTINCT user_id
+  FROM events
+  WHERE event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
+    AND received_at >= @since
+),
+lines AS (
+  SELECT i.user_id, i.event_id, i.line, i.dietary_tags
+  FROM order_items AS i
+  JOIN active USING (user_id)
+  WHERE i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
+    AND i.event_time < @as_of
+  -- Redelivery can repeat a row: keep one per (event_id, line).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY i.event_id, i.line ORDER BY i.sku) = 1
+),
+totals AS (
+  SELECT user_id, COUNT(*) AS lines
+  FROM lines
+  GROUP BY user_id
+),
+tagged AS (
+  -- A tag listed twice on one line still counts that line once.
+  SELECT l.user_id, tag, COUNT(DISTINCT CONCAT(l.event_id, '/', CAST(l.line AS STRING))) AS lines
+  FROM lines AS l
+  CROSS JOIN UNNEST(l.dietary_tags) AS tag
+  GROUP BY l.user_id, tag
+),
+shares AS (
+  SELECT t.user_id, t.tag, t.lines AS tagged_lines, n.lines, t.lines / n.lines AS share
+  FROM tagged AS t
+  JOIN totals AS n USING (user_id)
+)
+SELECT
+  user_id, tag, tagged_lines, lines, share,
+  -- Wilson: (p + z²/2n − z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = 1.96, z² = 3.8416.
+  (share + 3.8416 / (2 * lines) - 1.96 * SQRT(share * (1 - share) / lines + 3.8416 / (4 * lines * lines)))
+    / (1 + 3.8416 / lines) AS confidence
+FROM shares

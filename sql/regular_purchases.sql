@@ -1,0 +1,71 @@
+-- Regular purchases: per shopper and product bought in at least two orders in the 180 days before
+-- @as_of, how much and how often, how sure we are, and whether it is due again.
+-- Computed for the shoppers with events received at or after @since (as active_shoppers.sql).
+WITH
+active AS (
+  SELECT DISTINCT user_id
+  FROM events
+  WHERE event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
+    AND received_at >= @since
+),
+items AS (
+  SELECT i.user_id, i.event_id, i.sku, i.product_name, i.category, i.brand, i.quantity, i.event_time
+  FROM order_items AS i
+  JOIN active USING (user_id)
+  WHERE i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
+    AND i.event_time < @as_of
+  -- Redelivery can repeat a row: keep one per (event_id, line).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY i.event_id, i.line ORDER BY i.sku) = 1
+),
+-- One purchase per order and product, however many lines of the order it took.
+purchases AS (
+  SELECT
+    user_id, sku, event_id,
+    MIN(event_time) AS bought_at,
+    SUM(quantity) AS quantity,
+    MAX(product_name) AS product_name,
+    MAX(category) AS category,
+    MAX(brand) AS brand
+  FROM items
+  GROUP BY user_id, sku, event_id
+),
+gaps AS (
+  SELECT
+    *,
+    (UNIX_SECONDS(bought_at) - UNIX_SECONDS(LAG(bought_at) OVER (PARTITION BY user_id, sku ORDER BY bought_at, event_id))) / 86400 AS gap_days
+  FROM purchases
+),
+regular AS (
+  SELECT
+    user_id, sku,
+    MAX(product_name) AS product_name,
+    MAX(category) AS category,
+    MAX(brand) AS brand,
+    COUNT(*) AS purchases,
+    AVG(quantity) AS avg_quantity,
+    AVG(gap_days) AS avg_interval_days,
+    STDDEV_SAMP(gap_days) AS interval_stddev_days,
+    MAX(bought_at) AS last_purchased_at
+  FROM gaps
+  GROUP BY user_id, sku
+  HAVING COUNT(*) >= 2
+)
+SELECT
+  user_id, sku, product_name, category, brand, purchases, avg_quantity, avg_interval_days,
+  CASE
+    WHEN avg_interval_days <= 7 THEN 'weekly'
+    WHEN avg_interval_days <= 14 THEN 'biweekly'
+    WHEN avg_interval_days <= 30 THEN 'monthly'
+    WHEN avg_interval_days <= 90 THEN 'quarterly'
+    ELSE 'occasional'
+  END AS frequency,
+  LEAST(0.9, purchases / 10) AS confidence,
+  -- Spread of the gaps relative to their mean: 0 for clockwork, NULL with only one gap.
+  SAFE_DIVIDE(interval_stddev_days, avg_interval_days) AS interval_cv,
+  last_purchased_at,
+  TIMESTAMP_SECONDS(UNIX_SECONDS(last_purchased_at) + CAST(avg_interval_days * 86400 AS INT64)) AS next_due_at,
+  -- Due from 90% of the mean interval on: readers compare due_at with their own now.
+  TIMESTAMP_SECONDS(UNIX_SECONDS(last_purchased_at) + CAST(0.9 * avg_interval_days * 86400 AS INT64)) AS due_at,
+  (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 AS days_since_last,
+  (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 >= 0.9 * avg_interval_days AS due
+FROM regular

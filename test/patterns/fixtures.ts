@@ -1,0 +1,233 @@
+import type { SqlRow } from '../../functions/warehouse/ports.ts';
+
+/**
+ * A small warehouse for the pattern analyses, with every expected answer worked out by hand below.
+ *
+ * - u1 is active (events received after SINCE) and has five orders in the window, one of them
+ *   redelivered (its rows twice), plus one order before the 180 days and one after AS_OF.
+ * - u2 is not active (nothing received since SINCE): it appears in no answer, but its purchases
+ *   still set the categories' price ranges.
+ * - u3 is active with a single order.
+ */
+export const AS_OF = '2026-03-01T00:00:00.000Z';
+export const SINCE = '2026-02-20T00:00:00.000Z';
+export const PARAMS = { as_of: new Date(AS_OF), since: new Date(SINCE) };
+
+type Line = {
+  sku: string;
+  product_name?: string;
+  category: string;
+  brand: string | null;
+  price: number;
+  quantity: number;
+  promotion?: string;
+  dietary_tags?: string[];
+};
+
+const MILK = { sku: 'milk', category: 'Dairy', brand: 'Arla' } as const;
+const BREAD = { sku: 'bread', category: 'Bakery', brand: 'Hovis' } as const;
+const EGGS = { sku: 'eggs', category: 'Dairy', brand: 'Arla' } as const;
+const RICE = { sku: 'rice', category: 'Pantry', brand: null } as const;
+
+function order(userId: string, eventId: string, at: string, lines: Line[]): SqlRow[] {
+  return lines.map((line, i) => ({
+    event_id: eventId,
+    line: i + 1,
+    order_id: `order-${eventId}`,
+    user_id: userId,
+    event_time: at,
+    sku: line.sku,
+    product_name: line.product_name ?? line.sku,
+    category: line.category,
+    brand: line.brand,
+    price: line.price,
+    quantity: line.quantity,
+    promotion: line.promotion ?? null,
+    dietary_tags: line.dietary_tags ?? [],
+  }));
+}
+
+function event(userId: string, eventId: string, type: string, at: string, fields: Partial<Record<'brand' | 'category' | 'sku', string>> = {}, receivedAt = at): SqlRow {
+  return {
+    event_id: eventId,
+    type,
+    user_id: userId,
+    session_id: 's',
+    request_id: `r-${eventId}`,
+    occurred_at: at,
+    sent_at: at,
+    received_at: receivedAt,
+    event_time: at,
+    search_id: null,
+    query: null,
+    sku: fields.sku ?? null,
+    product_name: fields.sku ?? null,
+    category: fields.category ?? null,
+    brand: fields.brand ?? null,
+    price: null,
+    quantity: null,
+    position: null,
+    cart_value: null,
+    order_id: null,
+    order_total: null,
+    personalized: null,
+    experiments: null,
+    context: null,
+    data: '{}',
+  };
+}
+
+const u1Order3 = order('u1', 'o3', '2026-01-15T10:00:00.000Z', [
+  { ...MILK, price: 1, quantity: 1, promotion: 'p1', dietary_tags: ['vegetarian'] },
+  { ...EGGS, price: 3, quantity: 1 },
+]);
+
+export const ORDER_ITEMS: SqlRow[] = [
+  // Before the 180 days (AS_OF − 180 d = 2025-09-02): left out.
+  ...order('u1', 'o-old', '2025-08-01T10:00:00.000Z', [{ ...MILK, price: 1, quantity: 9, dietary_tags: ['vegetarian'] }]),
+  ...order('u1', 'o0', '2025-12-01T10:00:00.000Z', [{ ...RICE, price: 2.5, quantity: 1, dietary_tags: ['vegan', 'gluten_free'] }]),
+  ...order('u1', 'o1', '2026-01-01T10:00:00.000Z', [
+    { ...MILK, price: 1, quantity: 2, dietary_tags: ['vegetarian'] },
+    { ...BREAD, price: 2, quantity: 1, dietary_tags: ['vegan', 'vegetarian'] },
+  ]),
+  ...order('u1', 'o2', '2026-01-08T10:00:00.000Z', [
+    { ...MILK, price: 1, quantity: 2, dietary_tags: ['vegetarian'] },
+    { ...BREAD, price: 2, quantity: 1, dietary_tags: ['vegan', 'vegetarian'] },
+  ]),
+  ...u1Order3,
+  // Redelivered: the same rows again.
+  ...u1Order3,
+  // A tag listed twice counts its line once.
+  ...order('u1', 'o5', '2026-02-20T10:00:00.000Z', [{ ...RICE, price: 2.5, quantity: 1, dietary_tags: ['vegan', 'gluten_free', 'vegan'] }]),
+  // At or after AS_OF: left out.
+  ...order('u1', 'o-late', '2026-03-01T00:00:00.000Z', [{ ...MILK, price: 1, quantity: 9 }]),
+  ...order('u2', 'o4', '2026-02-01T18:00:00.000Z', [
+    { ...MILK, price: 3, quantity: 1 },
+    { sku: 'bread2', category: 'Bakery', brand: 'Warburtons', price: 4, quantity: 1 },
+  ]),
+  ...order('u3', 'o6', '2026-02-22T20:00:00.000Z', [
+    { ...MILK, price: 2, quantity: 1, dietary_tags: ['vegetarian'] },
+    { ...BREAD, price: 2, quantity: 1, promotion: 'p2' },
+  ]),
+];
+
+const click1 = event('u1', 'c1', 'search_result_clicked', '2026-02-25T09:00:00.000Z', { ...BREAD });
+
+export const EVENTS: SqlRow[] = [
+  click1,
+  click1, // redelivered
+  event('u1', 'c2', 'search_result_clicked', '2026-02-26T09:00:00.000Z', { ...BREAD }),
+  event('u1', 'c3', 'search_result_clicked', '2026-02-26T09:05:00.000Z', { sku: 'butter', category: 'Dairy', brand: 'Lurpak' }),
+  event('u1', 'c-old', 'search_result_clicked', '2025-08-01T09:00:00.000Z', { ...BREAD }),
+  event('u1', 'a1', 'cart_item_added', '2026-02-10T09:00:00.000Z', { ...MILK }),
+  event('u1', 'a2', 'cart_item_added', '2026-02-11T09:00:00.000Z', { ...BREAD }),
+  // Views are no brand or category signal.
+  event('u1', 'v1', 'product_viewed', '2026-02-12T09:00:00.000Z', { ...BREAD }),
+  event('u2', 'u2-order', 'order_completed', '2026-02-01T18:00:00.000Z'),
+  event('u2', 'u2-click', 'search_result_clicked', '2026-02-01T18:00:00.000Z', { ...MILK }),
+  event('u3', 'u3-order', 'order_completed', '2026-02-22T20:00:00.000Z'),
+  // Sent with a slow clock: event_time is skew-corrected, received_at is the server's.
+  event('u2', 'u2-late', 'product_viewed', '2026-02-19T23:00:00.000Z', { ...MILK }, '2026-02-19T23:59:59.000Z'),
+];
+
+export const TABLES = { events: EVENTS, order_items: ORDER_ITEMS };
+
+/**
+ * The answers, worked out by hand from the rows above.
+ * Windows: order lines from 2025-09-02 to before 2026-03-01; u1's count: o0, o1, o2, o3 (once), o5.
+ */
+export const EXPECTED: Record<string, SqlRow[]> = {
+  active_shoppers: [{ user_id: 'u1' }, { user_id: 'u3' }],
+
+  // milk: o1, o2, o3, quantities 2, 2, 1, gaps 7 and 7 days. bread: o1, o2, one 7-day gap.
+  // rice: o0 and o5, 81 days apart (2025-12-01 → 2026-02-20). eggs: one order only, not regular.
+  // days since: 2026-01-15T10:00 → 2026-03-01T00:00 = 44 d 14 h (bread: from 01-08, 51 d 14 h); due
+  // from 0.9 × 7 = 6.3 days = 6 d 7 h 12 min on.
+  regular_purchases: [
+    {
+      user_id: 'u1', sku: 'bread', product_name: 'bread', category: 'Bakery', brand: 'Hovis',
+      purchases: 2, avg_quantity: 1, avg_interval_days: 7, frequency: 'weekly', confidence: 0.2, interval_cv: null,
+      last_purchased_at: '2026-01-08T10:00:00.000Z', next_due_at: '2026-01-15T10:00:00.000Z', due_at: '2026-01-14T17:12:00.000Z',
+      days_since_last: 51 + 14 / 24, due: true,
+    },
+    {
+      user_id: 'u1', sku: 'milk', product_name: 'milk', category: 'Dairy', brand: 'Arla',
+      purchases: 3, avg_quantity: 5 / 3, avg_interval_days: 7, frequency: 'weekly', confidence: 0.3, interval_cv: 0,
+      last_purchased_at: '2026-01-15T10:00:00.000Z', next_due_at: '2026-01-22T10:00:00.000Z', due_at: '2026-01-21T17:12:00.000Z',
+      days_since_last: 44 + 14 / 24, due: true,
+    },
+    {
+      // 0.9 × 81 = 72.9 days = 72 d 21:36 after 2026-02-20T10:00; only 8.58 days have passed.
+      user_id: 'u1', sku: 'rice', product_name: 'rice', category: 'Pantry', brand: null,
+      purchases: 2, avg_quantity: 1, avg_interval_days: 81, frequency: 'quarterly', confidence: 0.2, interval_cv: null,
+      last_purchased_at: '2026-02-20T10:00:00.000Z', next_due_at: '2026-05-12T10:00:00.000Z', due_at: '2026-05-04T07:36:00.000Z',
+      days_since_last: 8 + 14 / 24, due: false,
+    },
+  ],
+
+  // Arla: 4 lines (milk ×3, eggs), 1 cart add: 3.6 + 0.6 = 4.2. Hovis: 2 lines, 1 cart add, 2 clicks
+  // (c1 once, c2): 1.8 + 0.6 + 0.6 = 3.0. Lurpak: 1 click, 0.3, under 2.0 but in the total, 7.5.
+  // u3: Arla 0.9 and Hovis 0.9, both under 2.0.
+  brand_preferences: [
+    { user_id: 'u1', brand: 'Arla', purchases: 4, cart_adds: 1, clicks: 0, score: 4.2, share: 0.56, ordinal: 1 },
+    { user_id: 'u1', brand: 'Hovis', purchases: 2, cart_adds: 1, clicks: 2, score: 3.0, share: 0.4, ordinal: 2 },
+  ],
+
+  // Dairy: 4 lines, 1 cart add, 1 click (Lurpak butter): 4.5. Bakery: 3.0. Pantry: rice ×2, 1.8 —
+  // under 2.0 but in the total, 9.3.
+  category_preferences: [
+    { user_id: 'u1', category: 'Dairy', purchases: 4, cart_adds: 1, clicks: 1, score: 4.5, share: 4.5 / 9.3, ordinal: 1 },
+    { user_id: 'u1', category: 'Bakery', purchases: 2, cart_adds: 1, clicks: 2, score: 3.0, share: 3.0 / 9.3, ordinal: 2 },
+  ],
+
+  // Ranges from every shopper's lines in the window: Dairy 1…3, mean (1+1+1+3+2+3)/6 = 11/6;
+  // Bakery 2…4, mean 10/4 = 2.5; Pantry 2.5…2.5 (all equal: position 0.5), mean 2.5.
+  // u1 Dairy: milk 2+2+1 units at position 0, eggs 1 unit at 1 → 1/6; index (5 × 6/11 + 18/11) / 6 = 8/11;
+  // promotion: 1 of 6 units.
+  price_sensitivity: [
+    { user_id: 'u1', category: 'Dairy', lines: 4, units: 6, price_position: 1 / 6, price_index: 8 / 11, promo_share: 1 / 6 },
+    { user_id: 'u1', category: 'Bakery', lines: 2, units: 2, price_position: 0, price_index: 0.8, promo_share: 0 },
+    { user_id: 'u1', category: 'Pantry', lines: 2, units: 2, price_position: 0.5, price_index: 1, promo_share: 0 },
+    { user_id: 'u3', category: 'Dairy', lines: 1, units: 1, price_position: 0.5, price_index: 12 / 11, promo_share: 0 },
+    { user_id: 'u3', category: 'Bakery', lines: 1, units: 1, price_position: 0, price_index: 0.8, promo_share: 1 },
+  ],
+
+  // u1: 5 orders, all at 10:00; Mon 2025-12-01, Thu ×3 (Jan 1, 8, 15), Fri 2026-02-20. 81 days over
+  // 4 intervals = 20.25 days; next: 2026-02-20T10:00 + 20 d 6 h. A quarter of 5 is 1.25: Thursday only.
+  // u3 has one order: no schedule.
+  shopping_schedule: [
+    {
+      user_id: 'u1', orders: 5, last_order_at: '2026-02-20T10:00:00.000Z', avg_interval_days: 20.25,
+      next_order_at: '2026-03-12T16:00:00.000Z', confidence: 0.5, preferred_weekdays: [4], preferred_hours: [10],
+    },
+  ],
+
+  // u1: 8 lines (o0 rice, o1 ×2, o2 ×2, o3 ×2, o5 rice). vegetarian: milk ×3 + bread ×2 = 5;
+  // vegan: bread ×2 + rice ×2 = 4; gluten_free: rice ×2. u3: 2 lines, milk vegetarian.
+  // Wilson lower bounds at z = 1.96, computed from the formula: n = 8: p 5/8 → 0.305738,
+  // 4/8 → 0.215213, 2/8 → 0.071478; n = 2: p 1/2 → 0.094529.
+  dietary_patterns: [
+    { user_id: 'u1', tag: 'gluten_free', tagged_lines: 2, lines: 8, share: 0.25, confidence: 0.071478 },
+    { user_id: 'u1', tag: 'vegan', tagged_lines: 4, lines: 8, share: 0.5, confidence: 0.215213 },
+    { user_id: 'u1', tag: 'vegetarian', tagged_lines: 5, lines: 8, share: 0.625, confidence: 0.305738 },
+    { user_id: 'u3', tag: 'vegetarian', tagged_lines: 1, lines: 2, share: 0.5, confidence: 0.094529 },
+  ],
+
+  // u1's 5 orders: milk in 3, bread in 2, both in 2 (o1, o2); milk and eggs only once.
+  bought_together: [
+    { user_id: 'u1', sku: 'bread', with_sku: 'milk', together: 2, support: 0.4, confidence: 1, lift: 5 / 3 },
+    { user_id: 'u1', sku: 'milk', with_sku: 'bread', together: 2, support: 0.4, confidence: 2 / 3, lift: 5 / 3 },
+  ],
+};
+
+/** The columns that identify a row of each answer, to compare answers in any order. */
+export const KEYS: Record<string, string[]> = {
+  active_shoppers: ['user_id'],
+  regular_purchases: ['user_id', 'sku'],
+  brand_preferences: ['user_id', 'brand'],
+  category_preferences: ['user_id', 'category'],
+  price_sensitivity: ['user_id', 'category'],
+  shopping_schedule: ['user_id'],
+  dietary_patterns: ['user_id', 'tag'],
+  bought_together: ['user_id', 'sku', 'with_sku'],
+};
