@@ -46,20 +46,25 @@ const Env = TokenEnv.extend({
   PUBLISH_BATCH_MAX_BYTES: positiveInt(1024 * 1024),
 });
 
-const IngestEnv = Common.extend({
+const WarehouseEnv = Common.extend({
   /** Where events are stored: `bigquery` (default) or `duckdb:<file>` for the local stack. */
   WAREHOUSE: z.string().regex(/^(bigquery|duckdb:.+)$/, 'must be bigquery or duckdb:<file>').default('bigquery'),
   /** BigQuery dataset holding the tables of `sql/`. Default `learning_loop`. */
   BIGQUERY_DATASET: z.string().regex(/^\w{1,1024}$/).default('learning_loop'),
+});
+
+const IngestEnv = WarehouseEnv.extend({
   /** Days an applied-event marker is kept; must outlast Pub/Sub redelivery (7 days). Default 8. */
   MARKER_TTL_DAYS: z.coerce.number().positive().default(8),
   /** Shards per query's click-through counter. Default 10. */
   CLICK_THROUGH_SHARDS: positiveInt(10),
 });
 
+export type WarehouseSetting = { kind: 'bigquery'; dataset: string } | { kind: 'duckdb'; path: string };
+
 export type IngestSettings = {
   projectId: string;
-  warehouse: { kind: 'bigquery'; dataset: string } | { kind: 'duckdb'; path: string };
+  warehouse: WarehouseSetting;
   markerTtlDays: number;
   clickThroughShards: number;
   logLevel: CollectSettings['logLevel'];
@@ -69,11 +74,46 @@ export function loadIngestSettings(env: NodeJS.ProcessEnv): IngestSettings {
   const e = parseEnv(IngestEnv, env);
   return {
     projectId: e.GOOGLE_CLOUD_PROJECT,
-    warehouse: e.WAREHOUSE === 'bigquery' ? { kind: 'bigquery', dataset: e.BIGQUERY_DATASET } : { kind: 'duckdb', path: e.WAREHOUSE.slice('duckdb:'.length) },
+    warehouse: warehouseSetting(e),
     markerTtlDays: e.MARKER_TTL_DAYS,
     clickThroughShards: e.CLICK_THROUGH_SHARDS,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+const PatternsEnv = WarehouseEnv.extend({
+  /** The BigQuery dataset's location, where query jobs run, e.g. `EU`. Default: BigQuery's choice from the dataset. */
+  BIGQUERY_LOCATION: z.string().min(1).optional(),
+  /** Most bytes one query may bill; BigQuery fails the query rather than bill more. Default 1 TiB. */
+  MAXIMUM_BYTES_BILLED: positiveInt(1024 ** 4),
+  /** Minutes after collect an event is surely in the warehouse; each run starts that far back. Default 15. */
+  PATTERNS_SETTLE_MINUTES: z.coerce.number().nonnegative().default(15),
+});
+
+export type PatternsSettings = {
+  projectId: string;
+  warehouse: WarehouseSetting;
+  location: string | undefined;
+  maximumBytesBilled: number;
+  settleMs: number;
+  logLevel: CollectSettings['logLevel'];
+};
+
+/** The settings of the scheduled `patterns` job. */
+export function loadPatternsSettings(env: NodeJS.ProcessEnv): PatternsSettings {
+  const e = parseEnv(PatternsEnv, env);
+  return {
+    projectId: e.GOOGLE_CLOUD_PROJECT,
+    warehouse: warehouseSetting(e),
+    location: e.BIGQUERY_LOCATION,
+    maximumBytesBilled: e.MAXIMUM_BYTES_BILLED,
+    settleMs: e.PATTERNS_SETTLE_MINUTES * 60_000,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function warehouseSetting(e: z.infer<typeof WarehouseEnv>): WarehouseSetting {
+  return e.WAREHOUSE === 'bigquery' ? { kind: 'bigquery', dataset: e.BIGQUERY_DATASET } : { kind: 'duckdb', path: e.WAREHOUSE.slice('duckdb:'.length) };
 }
 
 export type CollectSettings = {

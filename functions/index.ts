@@ -2,8 +2,10 @@ import * as ff from '@google-cloud/functions-framework';
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import { loadCollectSettings, loadIngestSettings, loadUsersSettings, type IngestSettings } from './config.ts';
+import { loadCollectSettings, loadIngestSettings, loadPatternsSettings, loadUsersSettings, type WarehouseSetting } from './config.ts';
+import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
+import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceStore } from './adapters/gcp/firestore-preference-store.ts';
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
 import { trackEverything } from './collect/consent.ts';
@@ -15,6 +17,8 @@ import { createUsersHandler } from './users/handler.ts';
 import { clickThroughIncrements } from './learn/click-through.ts';
 import { learn } from './learn/learn.ts';
 import { createLogger } from './logging/logger.ts';
+import { createPatternsHandler } from './patterns/handler.ts';
+import type { DuckDbWarehouse } from './adapters/local/duckdb-warehouse.ts';
 import type { Warehouse } from './warehouse/ports.ts';
 
 // The one place that reads the environment and builds Google clients; every function is a thin
@@ -24,6 +28,20 @@ import type { Warehouse } from './warehouse/ports.ts';
 const target = process.env.FUNCTION_TARGET;
 const serves = (name: string) => !target || target === name;
 const clock = () => new Date();
+
+/**
+ * The local warehouse, one per file for the whole process: ingest and the batch jobs share it, as
+ * DuckDB lets one process open a file once. DuckDB is a development dependency, loaded only here.
+ */
+const duckDbs = new Map<string, Promise<DuckDbWarehouse>>();
+function openDuckDb(setting: Extract<WarehouseSetting, { kind: 'duckdb' }>): Promise<DuckDbWarehouse> {
+  let opened = duckDbs.get(setting.path);
+  if (!opened) {
+    opened = import('./adapters/local/duckdb-warehouse.ts').then(({ createDuckDbWarehouse }) => createDuckDbWarehouse(setting.path));
+    duckDbs.set(setting.path, opened);
+  }
+  return opened;
+}
 
 if (serves('collect')) {
   const settings = loadCollectSettings(process.env);
@@ -45,7 +63,10 @@ if (serves('collect')) {
 if (serves('ingest') || serves('storeRejected')) {
   const settings = loadIngestSettings(process.env);
   const logger = createLogger({ minSeverity: settings.logLevel });
-  const warehouse = await openWarehouse(settings);
+  const warehouse: Warehouse =
+    settings.warehouse.kind === 'bigquery'
+      ? createBigQueryWarehouse(new BigQuery({ projectId: settings.projectId }), settings.warehouse.dataset)
+      : await openDuckDb(settings.warehouse);
   if (serves('ingest')) {
     const firestore = new Firestore({ projectId: settings.projectId, ignoreUndefinedProperties: true });
     ff.cloudEvent(
@@ -83,11 +104,24 @@ if (serves('users')) {
   );
 }
 
-async function openWarehouse(settings: IngestSettings): Promise<Warehouse> {
-  if (settings.warehouse.kind === 'bigquery') {
-    return createBigQueryWarehouse(new BigQuery({ projectId: settings.projectId }), settings.warehouse.dataset);
-  }
-  // DuckDB is a development dependency: loaded only when the local stack asks for it.
-  const { createDuckDbWarehouse } = await import('./adapters/local/duckdb-warehouse.ts');
-  return createDuckDbWarehouse(settings.warehouse.path);
+if (serves('patterns')) {
+  const settings = loadPatternsSettings(process.env);
+  const warehouse =
+    settings.warehouse.kind === 'bigquery'
+      ? createBigQuerySql(new BigQuery({ projectId: settings.projectId }), {
+          dataset: settings.warehouse.dataset,
+          location: settings.location,
+          maximumBytesBilled: settings.maximumBytesBilled,
+        })
+      : await openDuckDb(settings.warehouse);
+  ff.http(
+    'patterns',
+    createPatternsHandler({
+      warehouse,
+      publisher: createFirestorePatternPublisher(new Firestore({ projectId: settings.projectId, ignoreUndefinedProperties: true })),
+      clock,
+      logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'patterns' } }),
+      settleMs: settings.settleMs,
+    }),
+  );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCollectSettings, loadIngestSettings } from '../functions/config.ts';
+import { loadCollectSettings, loadIngestSettings, loadPatternsSettings } from '../functions/config.ts';
 
 const required = { GOOGLE_CLOUD_PROJECT: 'demo-test', TOKEN_KEY: 'k'.repeat(40) };
 
@@ -43,5 +43,25 @@ describe('ingest settings', () => {
   it('take a DuckDB file for the local stack, and refuse other warehouses', () => {
     expect(loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'duckdb:/tmp/w.duckdb' }).warehouse).toEqual({ kind: 'duckdb', path: '/tmp/w.duckdb' });
     expect(() => loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'postgres' })).toThrow(/WAREHOUSE: must be bigquery or duckdb:<file>/);
+  });
+
+  describe('of the patterns job', () => {
+    it('default to BigQuery with a 1 TiB cost guard and 15 minutes of settling', () => {
+      expect(loadPatternsSettings({ GOOGLE_CLOUD_PROJECT: 'p' })).toEqual({
+        projectId: 'p',
+        warehouse: { kind: 'bigquery', dataset: 'learning_loop' },
+        location: undefined,
+        maximumBytesBilled: 1024 ** 4,
+        settleMs: 15 * 60_000,
+        logLevel: 'INFO',
+      });
+    });
+
+    it('take the deployed values, and refuse a cost guard that is not a positive integer', () => {
+      const env = { GOOGLE_CLOUD_PROJECT: 'p', BIGQUERY_DATASET: 'ds', BIGQUERY_LOCATION: 'EU', MAXIMUM_BYTES_BILLED: '1000000000', PATTERNS_SETTLE_MINUTES: '0' };
+      expect(loadPatternsSettings(env)).toMatchObject({ warehouse: { kind: 'bigquery', dataset: 'ds' }, location: 'EU', maximumBytesBilled: 1e9, settleMs: 0 });
+      expect(() => loadPatternsSettings({ ...env, MAXIMUM_BYTES_BILLED: '-1' })).toThrow(/MAXIMUM_BYTES_BILLED/);
+      expect(() => loadPatternsSettings({ ...env, PATTERNS_SETTLE_MINUTES: 'soon' })).toThrow(/PATTERNS_SETTLE_MINUTES/);
+    });
   });
 });

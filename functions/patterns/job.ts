@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../logging/logger.ts';
+import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
+import { ANALYSES, fingerprint, parseRow, PatternsBuilder, type Patterns } from './patterns.ts';
+import type { PatternPublisher } from './ports.ts';
+
+export const JOB = 'patterns';
+/** The since of the very first run: every shopper. */
+export const BEGINNING = new Date(0);
+
+export type PatternsJobDeps = {
+  warehouse: SqlWarehouse;
+  publisher: PatternPublisher;
+  clock: () => Date;
+  logger: Logger;
+  /**
+   * How long after collect receives an event it is surely in the warehouse. The next run starts
+   * this far before this run's start, so an event written late is still seen.
+   */
+  settleMs: number;
+  newRunId?: () => string;
+};
+
+export type PatternsRequest = {
+  /** Events before this count. Default: now. Set it to backfill or to replay a run. */
+  asOf?: Date;
+  /** Recompute shoppers with events received at or after this. Default: the last successful run's watermark. */
+  since?: Date;
+};
+
+export type PatternsRun = {
+  run_id: string;
+  as_of: string;
+  since: string;
+  watermark: string;
+  /** Shoppers with new activity, all recomputed. */
+  shoppers: number;
+  /** Those whose patterns changed, and so were published. */
+  changed: number;
+  result_rows: number;
+  bytes_processed: number | null;
+  ms: number;
+};
+
+/**
+ * The patterns job: every analysis of `sql/` for all the shoppers with new activity at once (one
+ * query per analysis, never one per shopper), then, for those whose patterns changed, Firestore
+ * first and `user_patterns` second, and the run's record (the next watermark) last. A run that
+ * fails anywhere leaves the watermark where it was, so the next run redoes its shoppers; publishing
+ * before merging means a shopper published but not merged is seen as changed again and republished,
+ * never skipped.
+ */
+export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsRequest = {}): Promise<PatternsRun> {
+  const { warehouse, logger } = deps;
+  const started = deps.clock();
+  const runId = deps.newRunId?.() ?? randomUUID();
+  const log = logger.child({ job: JOB, run_id: runId });
+  const asOf = request.asOf ?? started;
+  const since = request.since ?? (await lastWatermark(warehouse)) ?? BEGINNING;
+  // Never past this run's own start (or as_of), and never back before where this run began.
+  const watermark = new Date(Math.max(since.getTime(), Math.min(asOf.getTime(), started.getTime()) - deps.settleMs));
+  const params: SqlParams = { as_of: asOf, since };
+  const totals = { rows: 0, bytes: null as number | null };
+  const run = async (file: string): Promise<SqlRow[]> => {
+    const result = await warehouse.query(`${file}.sql`, params, JOB);
+    totals.rows += result.rows.length;
+    if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
+    log.info(`query ${file} done`, { query: file, rows: result.rows.length, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+    return result.rows;
+  };
+
+  log.info('job started', { as_of: asOf.toISOString(), since: since.toISOString() });
+  try {
+    const builders = new Map<string, PatternsBuilder>();
+    for (const row of await run('active_shoppers')) builders.set(String(row.user_id), new PatternsBuilder());
+    for (const analysis of ANALYSES) {
+      for (const row of await run(analysis)) {
+        const parsed = parseRow(analysis, row);
+        // A row of a shopper active_shoppers did not answer can only come from data written in between.
+        builders.get(parsed.user_id)?.add(analysis, parsed as never);
+      }
+    }
+
+    const computedAt = deps.clock().toISOString();
+    const computed = new Map<string, Patterns>();
+    const staged: SqlRow[] = [];
+    for (const [userId, builder] of builders) {
+      const patterns = builder.build(asOf);
+      computed.set(userId, patterns);
+      staged.push({ user_id: userId, as_of: asOf.toISOString(), computed_at: computedAt, fingerprint: fingerprint(patterns), patterns: JSON.stringify(patterns) });
+    }
+    await warehouse.replaceRows('user_patterns_staging', staged, JOB);
+    const changed = (await run('changed_user_patterns')).map((row) => String(row.user_id));
+    log.info('patterns computed', { shoppers: builders.size, changed: changed.length });
+
+    const { written } = await deps.publisher.publish(changed.map((userId) => ({ userId, patterns: computed.get(userId) as Patterns })));
+    log.info('patterns published', { written });
+    const merged = await warehouse.execute('merge_user_patterns.sql', {}, JOB);
+
+    const summary: PatternsRun = {
+      run_id: runId,
+      as_of: asOf.toISOString(),
+      since: since.toISOString(),
+      watermark: watermark.toISOString(),
+      shoppers: builders.size,
+      changed: changed.length,
+      result_rows: totals.rows,
+      bytes_processed: totals.bytes,
+      ms: Math.round(deps.clock().getTime() - started.getTime()),
+    };
+    await recordRun(warehouse, summary, started, deps.clock(), 'succeeded', '');
+    log.info('job succeeded', { ...summary, merged_rows: merged.affectedRows });
+    return summary;
+  } catch (error) {
+    const finished = deps.clock();
+    const failed = {
+      run_id: runId,
+      as_of: asOf.toISOString(),
+      since: since.toISOString(),
+      watermark: since.toISOString(),
+      shoppers: 0,
+      changed: 0,
+      result_rows: totals.rows,
+      bytes_processed: totals.bytes,
+      ms: finished.getTime() - started.getTime(),
+    };
+    await recordRun(warehouse, failed, started, finished, 'failed', error instanceof Error ? error.message : String(error)).catch((recordError: unknown) =>
+      log.warn('the failed run could not be recorded', { error: recordError }),
+    );
+    log.error('job failed', { error });
+    throw error;
+  }
+}
+
+async function lastWatermark(warehouse: SqlWarehouse): Promise<Date | null> {
+  const { rows } = await warehouse.query('last_watermark.sql', { job: JOB }, JOB);
+  const value = rows[0]?.watermark;
+  return typeof value === 'string' ? new Date(value) : null;
+}
+
+async function recordRun(warehouse: SqlWarehouse, run: PatternsRun, started: Date, finished: Date, status: 'succeeded' | 'failed', error: string): Promise<void> {
+  await warehouse.execute(
+    'insert_job_run.sql',
+    {
+      job: JOB,
+      run_id: run.run_id,
+      status,
+      as_of: new Date(run.as_of),
+      since: new Date(run.since),
+      watermark: new Date(run.watermark),
+      started_at: started,
+      finished_at: finished,
+      shoppers: run.shoppers,
+      changed: run.changed,
+      result_rows: run.result_rows,
+      bytes_processed: run.bytes_processed ?? -1,
+      // The reason only: messages of ours and BigQuery's name files and columns, never shoppers.
+      error: error.slice(0, 1024),
+    },
+    JOB,
+  );
+}
