@@ -8,7 +8,9 @@ export const LOCAL = {
   tokenKey: 'local-development-only-signing-key-not-a-secret',
   tokenIssuer: 'grocery-shop',
   tokenAudience: 'learning-loop',
-  ports: { collect: 8080, ingest: 8081, storeRejected: 8082, users: 8083, pubsub: 8085, firestore: 8086 },
+  ports: { collect: 8080, ingest: 8081, storeRejected: 8082, users: 8083, patterns: 8084, pubsub: 8085, firestore: 8086 },
+  /** How often the local scheduler runs each batch job, minutes (PATTERNS_EVERY_MINUTES). Production: infra/config.ts. */
+  scheduleMinutes: { patterns: 5 },
   topics: { events: 'events', rejected: 'rejected-events', deadLetter: 'events-dead-letter' },
   /** Push subscriptions, as Eventarc makes them in production, and the one that keeps dead letters. */
   subscriptions: { ingest: 'events-ingest', storeRejected: 'rejected-events-store', deadLetters: 'events-dead-letter-keep' },
@@ -20,7 +22,7 @@ export const LOCAL = {
   tails: { events: 'events-local-tail', rejected: 'rejected-events-local-tail' },
 } as const;
 
-export type LocalPorts = { collect: number; ingest: number; storeRejected: number; users: number; pubsub: number; firestore: number };
+export type LocalPorts = { collect: number; ingest: number; storeRejected: number; users: number; patterns: number; pubsub: number; firestore: number };
 
 export function localPorts(env: NodeJS.ProcessEnv): LocalPorts {
   const port = (name: string, fallback: number) => {
@@ -33,6 +35,7 @@ export function localPorts(env: NodeJS.ProcessEnv): LocalPorts {
     ingest: port('INGEST_PORT', LOCAL.ports.ingest),
     storeRejected: port('STORE_REJECTED_PORT', LOCAL.ports.storeRejected),
     users: port('USERS_PORT', LOCAL.ports.users),
+    patterns: port('PATTERNS_PORT', LOCAL.ports.patterns),
     pubsub: port('PUBSUB_EMULATOR_PORT', LOCAL.ports.pubsub),
     firestore: port('FIRESTORE_EMULATOR_PORT', LOCAL.ports.firestore),
   };

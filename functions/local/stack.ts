@@ -8,6 +8,7 @@ import { httpAnswers, missingPrerequisites, portAccepts, portIsFree, startEmulat
 import { LOCAL, localPorts } from './local-settings.ts';
 import { mintShopperToken } from './mint-token.ts';
 import { provisionPubSub } from './provision.ts';
+import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 
 // `npm start`: the whole loop on this machine — the official emulators, topics and subscriptions,
 // the functions on the Functions Framework — until Ctrl-C, which stops everything it started.
@@ -19,12 +20,14 @@ const PORT_VARIABLES: Record<string, string> = {
   ingest: 'INGEST_PORT',
   storeRejected: 'STORE_REJECTED_PORT',
   users: 'USERS_PORT',
+  patterns: 'PATTERNS_PORT',
   pubsub: 'PUBSUB_EMULATOR_PORT',
   firestore: 'FIRESTORE_EMULATOR_PORT',
 };
 const logger = createLogger({ labels: { component: 'local-stack' } });
 const started: RunningProcess[] = [];
 let subscriber: PubSub | undefined;
+let scheduler: LocalScheduler | undefined;
 let stopping = false;
 
 async function main(): Promise<void> {
@@ -91,7 +94,7 @@ async function main(): Promise<void> {
     await startProcessGroup(
       'functions',
       process.execPath,
-      [SERVE, `collect=${ports.collect}`, `ingest=${ports.ingest}`, `storeRejected=${ports.storeRejected}`, `users=${ports.users}`],
+      [SERVE, `collect=${ports.collect}`, `ingest=${ports.ingest}`, `storeRejected=${ports.storeRejected}`, `users=${ports.users}`, `patterns=${ports.patterns}`],
       {
         host: collectHost,
         env: functionEnv,
@@ -99,10 +102,18 @@ async function main(): Promise<void> {
           (await httpAnswers(`http://${collectHost}/v1/events`, { method: 'OPTIONS' })) &&
           (await portAccepts(ports.ingest)) &&
           (await portAccepts(ports.storeRejected)) &&
-          (await httpAnswers(`http://127.0.0.1:${ports.users}/v1/users/x/preferences`, { method: 'OPTIONS' })),
+          (await httpAnswers(`http://127.0.0.1:${ports.users}/v1/users/x/preferences`, { method: 'OPTIONS' })) &&
+          (await portAccepts(ports.patterns)),
         onOutput: (line) => process.stdout.write(`${line}\n`),
       },
     ),
+  );
+
+  const patternsEveryMinutes = Number(process.env.PATTERNS_EVERY_MINUTES ?? LOCAL.scheduleMinutes.patterns);
+  if (!(patternsEveryMinutes > 0)) throw new Error(`PATTERNS_EVERY_MINUTES must be a positive number, got ${process.env.PATTERNS_EVERY_MINUTES}`);
+  scheduler = startLocalScheduler(
+    [{ job: 'patterns', url: `http://127.0.0.1:${ports.patterns}/`, everyMs: patternsEveryMinutes * 60_000 }],
+    logger.child({ component: 'local-scheduler' }),
   );
 
   subscriber = pubsub;
@@ -115,7 +126,9 @@ async function main(): Promise<void> {
     audience: LOCAL.tokenAudience,
     ttlSec: 24 * 3600,
   });
-  process.stdout.write(banner(collectHost, `127.0.0.1:${ports.users}`, pubsubEmulator.host, firestoreEmulator.host, warehouseFile, token));
+  process.stdout.write(
+    banner(collectHost, `127.0.0.1:${ports.users}`, `127.0.0.1:${ports.patterns}`, patternsEveryMinutes, pubsubEmulator.host, firestoreEmulator.host, warehouseFile, token),
+  );
   logger.info('local stack ready', { collect: `http://${collectHost}` });
 }
 
@@ -139,7 +152,16 @@ function tail(pubsub: PubSub, subscription: string, message: string): void {
     .on('error', (error: Error) => logger.warn('tail subscription failed', { subscription, error: error.message }));
 }
 
-function banner(collect: string, users: string, pubsub: string, firestore: string, warehouse: string, token: string): string {
+function banner(
+  collect: string,
+  users: string,
+  patterns: string,
+  patternsEveryMinutes: number,
+  pubsub: string,
+  firestore: string,
+  warehouse: string,
+  token: string,
+): string {
   const now = new Date().toISOString();
   const event = {
     events: [
@@ -168,9 +190,11 @@ The learning loop is running locally.
   collect   http://${collect}/v1/events  (single events: /v1/events/search, /click, /view,
             /cart-add, /cart-remove, /cart-update, /order, /preference)
   users     http://${users}/v1/users/{userId}/preferences  (what has been learned)
+  patterns  http://${patterns}/  (the batch patterns job; the local scheduler runs it every
+            ${patternsEveryMinutes} min, \`npm run job -- patterns\` runs it now)
   Pub/Sub   ${pubsub}  (PUBSUB_EMULATOR_HOST)
   Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST; preferences/{userId} is learned in real time)
-  DuckDB    ${warehouse}  (the warehouse: events, order_items, rejected_events)
+  DuckDB    ${warehouse}  (the warehouse: events, order_items, user_patterns, …)
 
 Send an event (the token is for shopper-1; mint others with \`npm run token -- <userId>\`):
 
@@ -192,6 +216,7 @@ async function shutdown(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info('stopping local stack');
+  scheduler?.stop();
   await subscriber?.close().catch(() => undefined);
   await Promise.all(started.reverse().map((p) => p.stop()));
   logger.info('local stack stopped');

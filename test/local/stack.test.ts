@@ -48,6 +48,7 @@ describe('npm start', () => {
       INGEST_PORT: await freePort(),
       STORE_REJECTED_PORT: await freePort(),
       USERS_PORT: await freePort(),
+      PATTERNS_PORT: await freePort(),
       PUBSUB_EMULATOR_PORT: await freePort(),
       FIRESTORE_EMULATOR_PORT: await freePort(),
     };
@@ -79,6 +80,55 @@ describe('npm start', () => {
     // The learning-status read the banner prints.
     const status = spawnSync('bash', ['-c', readPreferences], { encoding: 'utf8' });
     expect(JSON.parse(status.stdout)).toMatchObject({ user_id: 'shopper-1', event_count: 1 });
+
+    // Two orders of milk and bread, a week and a day ago (by the shopper's clock, sent now), then the
+    // patterns job, run now as an operator would: the patterns land beside what was learned.
+    const token = /Bearer ([\w.-]+)/.exec(curl)?.[1] ?? '';
+    const now = Date.now();
+    const orders = [7, 1].map((daysAgo) => ({
+      event_id: crypto.randomUUID(),
+      type: 'order_completed',
+      session_id: 'session-1',
+      occurred_at: new Date(now - daysAgo * 86_400_000).toISOString(),
+      sent_at: new Date(now).toISOString(),
+      data: {
+        order_id: `order-${daysAgo}`,
+        total: 3.5,
+        items: [
+          { sku: 'milk', name: 'Oat milk', category: 'Dairy alternatives', brand: 'Oatly', price: 2, quantity: 1, dietary_tags: ['vegan'] },
+          { sku: 'bread', name: 'Rye bread', category: 'Bakery', brand: 'Hovis', price: 1.5, quantity: 1 },
+        ],
+      },
+    }));
+    const ordered = await fetch(`http://127.0.0.1:${ports.COLLECT_PORT}/v1/events`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events: orders }),
+    });
+    expect(await ordered.json()).toMatchObject({ accepted: 2, rejected: [] });
+    await stack.waitFor(/"message":"message ingested".*"learned":2/, 20_000);
+
+    const job = spawnSync(process.execPath, ['functions/local/run-job.ts', 'patterns'], { env, encoding: 'utf8' });
+    expect(job.status, job.stderr).toBe(0);
+    expect(JSON.parse(job.stdout)).toMatchObject({ shoppers: 1, changed: 1 });
+    const withPatterns = new Firestore({ projectId: 'demo-grocery-loop', host: `127.0.0.1:${ports.FIRESTORE_EMULATOR_PORT}`, ssl: false });
+    const document = (await withPatterns.collection('preferences').doc('shopper-1').get()).data();
+    await withPatterns.terminate();
+    expect(document).toMatchObject({
+      event_count: 3,
+      patterns: {
+        regular_items: [
+          { sku: 'bread', purchases: 2, avg_interval_days: 6, frequency: 'weekly' },
+          { sku: 'milk', purchases: 2, avg_interval_days: 6, frequency: 'weekly' },
+        ],
+        schedule: { orders: 2, avg_interval_days: 6 },
+        dietary: [{ tag: 'vegan', tagged_lines: 2, lines: 4 }],
+        bought_together: [
+          { sku: 'bread', with_sku: 'milk', together: 2, confidence: 1 },
+          { sku: 'milk', with_sku: 'bread', together: 2, confidence: 1 },
+        ],
+      },
+    });
 
     stack.child.kill('SIGINT');
     expect(await stack.exited).toBe(0);
