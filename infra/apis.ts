@@ -13,6 +13,7 @@ const REQUIRED_APIS = [
   'monitoring',
   'bigquery',
   'firestore',
+  'cloudscheduler',
 ] as const;
 
 /** Turns on every API the program uses. They stay on at destroy: other workloads in the project may need them. */

@@ -75,6 +75,50 @@ export const DEFAULT_SIZING = {
   users: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 10, concurrency: 80, timeoutSeconds: 30 },
 } as const satisfies Record<string, FunctionSizing>;
 
+/** Cloud Scheduler waits at most 30 minutes for an HTTP target's answer: a scheduled job's run must end within it. */
+export const SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS = 1_800;
+
+/** Lowest severity a function logs (its `LOG_LEVEL`). */
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
+
+/**
+ * A batch job Cloud Scheduler starts. Its function serves one run at a time on one instance (`ScheduledJob`),
+ * so only memory, CPU and the run's time limit vary. Stack keys are the job's prefix plus the field:
+ * `patternsMemory`, `patternsSchedule`, ….
+ */
+export type ScheduledJobSettings = Pick<FunctionSizing, 'memory' | 'cpu' | 'timeoutSeconds'> & {
+  /** When it runs, in unix-cron format (five fields), read in `timeZone`. */
+  schedule: string;
+  /** Time zone of the schedule, a tz database name. Default `Etc/UTC`: no daylight-saving jumps. */
+  timeZone: string;
+  /** Its `LOG_LEVEL`. Default `INFO`. */
+  logLevel: LogLevel;
+};
+
+/** The `patterns` job: when and how big it runs, and how far behind its start its cut-off lies. */
+export type PatternsSettings = ScheduledJobSettings & {
+  /**
+   * Minutes after `collect` receives an event by which it is in BigQuery (`PATTERNS_SETTLE_MINUTES`): the next
+   * run starts this far before this run's start, so an event written late is still seen. Default 15.
+   */
+  settleMinutes: number;
+};
+
+/** Default sizes and schedules of the scheduled jobs. */
+export const DEFAULT_JOBS = {
+  /**
+   * Nightly at 03:00 UTC, outside European shopping hours. 2Gi: a run holds the pattern rows of all the shoppers it
+   * processes in memory to assemble, fingerprint and load them in one go; 1 vCPU, since the work is mostly
+   * waiting on BigQuery and Firestore. 1800 s is Cloud Scheduler's longest wait for an HTTP target: a longer
+   * run would be given up on, and retried, while it still ran.
+   */
+  patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '0 3 * * *' },
+} as const satisfies Record<string, Pick<ScheduledJobSettings, 'memory' | 'cpu' | 'timeoutSeconds' | 'schedule'>>;
+
+/** Default `maximumBytesBilled`: 1 TiB. */
+export const DEFAULT_MAXIMUM_BYTES_BILLED = 2 ** 40;
+
 /** Everything the program reads from the stack configuration. */
 export type InfraConfig = {
   /** Google Cloud project id, from `gcp:project`. Required. */
@@ -97,6 +141,12 @@ export type InfraConfig = {
   };
   /** Location of the `(default)` Firestore database; fixed once created. Default `eur3` (Europe multi-region). */
   firestoreLocation: string;
+  patterns: PatternsSettings;
+  /**
+   * Bytes one batch-job query may bill before BigQuery refuses it (`MAXIMUM_BYTES_BILLED`): a cost guard against a
+   * query that scans the whole history by mistake. Default 1 TiB. At least 10 MiB, the least a query is billed.
+   */
+  maximumBytesBilled: number;
   /**
    * Address mailed when an alert opens (an email notification channel). Default none: the alert policies
    * still open incidents, which show in the console's Monitoring → Alerting, but nobody is notified.
@@ -154,6 +204,33 @@ export function loadConfig(): InfraConfig {
 
   const corsOrigins = config.get('corsOrigins', { minLength: 1 }) ?? '*';
 
+  const scheduledJob = (prefix: keyof typeof DEFAULT_JOBS): ScheduledJobSettings => {
+    const defaults = DEFAULT_JOBS[prefix];
+    const timeoutSeconds = count(`${prefix}TimeoutSeconds`, defaults.timeoutSeconds, { min: 1, max: 3600 });
+    // Cloud Scheduler's attempt deadline is the run's time limit, and it takes 15 s to 30 minutes.
+    if (timeoutSeconds < 15 || timeoutSeconds > SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS) {
+      throw new pulumi.RunError(
+        `${prefix}TimeoutSeconds ${timeoutSeconds} must be between 15 and ${SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS}: Cloud Scheduler waits no longer for a run`,
+      );
+    }
+    const schedule = config.get(`${prefix}Schedule`) ?? defaults.schedule;
+    if (!/^\S+(\s+\S+){4}$/.test(schedule.trim())) {
+      throw new pulumi.RunError(`${prefix}Schedule must be a unix-cron expression of five fields, e.g. "0 3 * * *", got "${schedule}"`);
+    }
+    const timeZone = config.get(`${prefix}TimeZone`) ?? 'Etc/UTC';
+    if (!isTimeZone(timeZone)) throw new pulumi.RunError(`${prefix}TimeZone must be a tz database name such as Europe/Amsterdam, got "${timeZone}"`);
+    const logLevel = config.get(`${prefix}LogLevel`) ?? 'INFO';
+    if (!isLogLevel(logLevel)) throw new pulumi.RunError(`${prefix}LogLevel must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+    return {
+      memory: config.get(`${prefix}Memory`, { pattern: /^\d+(Mi|Gi)$/ }) ?? defaults.memory,
+      cpu: config.get(`${prefix}Cpu`, { pattern: /^\d+(\.\d+)?$/ }) ?? defaults.cpu,
+      timeoutSeconds,
+      schedule: schedule.trim(),
+      timeZone,
+      logLevel,
+    };
+  };
+
   return {
     project: new pulumi.Config('gcp').require('project'),
     region: config.get('region', { minLength: 1 }) ?? 'europe-west1',
@@ -172,6 +249,9 @@ export function loadConfig(): InfraConfig {
       location: config.get('bigqueryLocation', { minLength: 1 }) ?? 'EU',
     },
     firestoreLocation: config.get('firestoreLocation', { minLength: 1 }) ?? 'eur3',
+    patterns: { ...scheduledJob('patterns'), settleMinutes: count('patternsSettleMinutes', 15, { min: 0, max: 1440 }) },
+    // BigQuery bills every query at least 10 MiB: a lower cap would refuse every one.
+    maximumBytesBilled: count('maximumBytesBilled', DEFAULT_MAXIMUM_BYTES_BILLED, { min: 10 * 2 ** 20, max: Number.MAX_SAFE_INTEGER }),
     // One address, as Cloud Monitoring's email channel takes it; a list needs a channel (or a group address) each.
     alertEmail: config.get('alertEmail', { pattern: /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/ }),
   };
@@ -186,4 +266,17 @@ function retentionSecondsOf(key: string, text: string): number {
     throw new pulumi.RunError(`${key} must be between 10 minutes and 31 days, got ${text}`);
   }
   return seconds;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isLogLevel(value: string): value is LogLevel {
+  return LOG_LEVELS.some((level) => level === value);
 }

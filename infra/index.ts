@@ -6,6 +6,7 @@ import { FirestoreDatabase } from './firestore.ts';
 import { IngestFunctions } from './ingest-functions.ts';
 import { Messaging } from './messaging.ts';
 import { Monitoring } from './monitoring.ts';
+import { patternsJob } from './patterns-job.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
 import { UsersFunction } from './users-function.ts';
@@ -73,6 +74,18 @@ const ingest = new IngestFunctions(
   },
   afterApis,
 );
+const patterns = patternsJob(
+  {
+    project,
+    region,
+    settings: config.patterns,
+    maximumBytesBilled: config.maximumBytesBilled,
+    source: archive,
+    dataset: warehouse.dataset,
+    uses: [warehouse, firestore],
+  },
+  afterApis,
+);
 const monitoring = new Monitoring(
   'monitoring',
   {
@@ -89,6 +102,9 @@ export const collectUrl = collect.url;
 export const usersUrl = users.url;
 export const ingestUrl = ingest.ingestUrl;
 export const storeRejectedUrl = ingest.storeRejectedUrl;
+/** The URL the patterns schedule posts to; only the `patterns-scheduler` account may call it. */
+export const patternsUrl = patterns.url;
+export const patternsSchedulerJob = patterns.schedulerJob.name;
 export const eventsTopic = messaging.events.name;
 export const rejectedEventsTopic = messaging.rejectedEvents.name;
 export const deadLetterTopic = messaging.deadLetter.name;

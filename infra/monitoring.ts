@@ -70,6 +70,7 @@ type DashboardNames = {
   rejectedEventsTopic: string;
   lagMetric: string;
   learnedMetric: string;
+  jobFailuresMetric: string;
 };
 
 /** Dashboard width in grid columns; charts are half of it, two per row. */
@@ -148,6 +149,26 @@ export class Monitoring extends pulumi.ComponentResource {
       'collect_publish_failures',
       'Requests collect answered 503 because Pub/Sub did not take the batch ("publish failed").',
       pulumi.interpolate`${ofService(services.collect)} AND severity>=ERROR AND jsonPayload.message="publish failed"`,
+    );
+
+    // A scheduled job logs one ERROR line "job failed …" with the label `job` when a run fails (whatever the
+    // function's name), so one metric counts every job's failures, by job.
+    const jobFailures = new gcp.logging.Metric(
+      'job-failures',
+      {
+        project,
+        name: 'job_failures',
+        description: 'Failed runs of the scheduled jobs, by job ("job failed" entries of severity ERROR with the label job).',
+        filter: 'resource.type="cloud_run_revision" AND severity>=ERROR AND labels.job:* AND jsonPayload.message=~"^job failed"',
+        metricDescriptor: {
+          metricKind: 'DELTA',
+          valueType: 'INT64',
+          unit: '1',
+          labels: [{ key: 'job', valueType: 'STRING', description: 'The job whose run failed, e.g. patterns.' }],
+        },
+        labelExtractors: { job: 'EXTRACT(labels.job)' },
+      },
+      { parent: this },
     );
 
     const notificationChannels = this.channel ? [this.channel.name] : [];
@@ -274,6 +295,29 @@ export class Monitoring extends pulumi.ComponentResource {
       },
     });
 
+    alert('scheduled-job-failures', {
+      displayName: 'Scheduled job failed',
+      severity: 'ERROR',
+      runbook: [
+        'A run of a scheduled job (the `job` label of the incident, e.g. `patterns`) logged "job failed" in the last hour. Cloud Scheduler retries a failed run 3 times, 5, 10 and 20 minutes apart; a failed run changes no watermark, so the next run catches up.',
+        '',
+        '1. Open Logs Explorer: `resource.type="cloud_run_revision" labels.job="patterns" severity>=ERROR` and read the error (a query over `maximumBytesBilled`, a permission, a missing table, a Firestore quota).',
+        '2. Look at the job\'s history in BigQuery: `SELECT * FROM learning_loop.job_runs WHERE job = \'patterns\' ORDER BY started_at DESC LIMIT 10` (the dataset is `bigqueryDataset`).',
+        '3. Once fixed, run it now instead of waiting for the schedule: `gcloud scheduler jobs run patterns --location <region>`.',
+        '4. A run that was stopped at its timeout or ran out of memory logs no "job failed": check the Cloud Scheduler job\'s last attempt (`gcloud scheduler jobs describe patterns --location <region>`) when runs stop being recorded.',
+      ].join('\n'),
+      condition: {
+        filter: ofMetric(jobFailures),
+        // A job runs a few times a day: an hour's window holds a failure long enough to be seen, one incident per job.
+        aggregations: [
+          { alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_RATE', crossSeriesReducer: 'REDUCE_SUM', groupByFields: ['metric.label.job'] },
+        ],
+        comparison: 'COMPARISON_GT',
+        thresholdValue: 0,
+        duration: '0s',
+      },
+    });
+
     const names = pulumi.output({
       ingest: services.ingest,
       collect: services.collect,
@@ -282,6 +326,7 @@ export class Monitoring extends pulumi.ComponentResource {
       rejectedEventsTopic: args.rejectedEventsTopic,
       lagMetric: lag.name,
       learnedMetric: learned.name,
+      jobFailuresMetric: jobFailures.name,
     });
     this.dashboard = new gcp.monitoring.Dashboard(
       'learning-loop',
@@ -379,6 +424,23 @@ export function dashboardSpec(n: DashboardNames): DashboardSpec {
           ),
         ],
         yAxis: { label: 'messages / s', scale: 'LINEAR' },
+      },
+    },
+    {
+      title: 'Scheduled job failures by job',
+      xyChart: {
+        dataSets: [
+          {
+            ...line(
+              `metric.type="${userMetric(n.jobFailuresMetric)}" AND resource.type="cloud_run_revision"`,
+              { alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM', groupByFields: ['metric.label.job'] },
+              '${metric.labels.job}',
+            ),
+            plotType: 'STACKED_BAR',
+          },
+        ],
+        thresholds: [{ value: 0, label: 'any is too many', color: 'RED' }],
+        yAxis: { label: 'failed runs / h', scale: 'LINEAR' },
       },
     },
   ];

@@ -46,7 +46,8 @@ export function nodeFunction(args: NodeFunctionArgs, opts: pulumi.CustomResource
         maxInstanceRequestConcurrency: sizing.concurrency,
         timeoutSeconds: sizing.timeoutSeconds,
         // Reachable from the internet, but Cloud Run lets through only callers holding `run.invoker`
-        // (collect and users grant it to allUsers; the pushed functions only to `pubsub-push`).
+        // (collect and users grant it to allUsers; the pushed functions only to `pubsub-push`; a scheduled job
+        // only to its own scheduler account).
         ingressSettings: 'ALLOW_ALL',
         environmentVariables: args.environment,
         ...(args.secretEnvironment

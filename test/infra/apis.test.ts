@@ -13,6 +13,7 @@ describe('Google Cloud APIs', () => {
       'bigquery.googleapis.com',
       'cloudbuild.googleapis.com',
       'cloudfunctions.googleapis.com',
+      'cloudscheduler.googleapis.com',
       'firestore.googleapis.com',
       'iam.googleapis.com',
       'logging.googleapis.com',

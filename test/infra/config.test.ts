@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       messageRetention: '604800s',
       bigquery: { dataset: 'learning_loop', location: 'EU' },
       firestoreLocation: 'eur3',
+      patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: 1800, schedule: '0 3 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO', settleMinutes: 15 },
+      maximumBytesBilled: 1_099_511_627_776,
     });
   });
 
@@ -85,6 +87,14 @@ describe('loadConfig', () => {
       [key('bigqueryLocation')]: 'europe-west4',
       [key('firestoreLocation')]: 'europe-west4',
       [key('alertEmail')]: 'oncall@shop.example',
+      [key('patternsMemory')]: '4Gi',
+      [key('patternsCpu')]: '2',
+      [key('patternsTimeoutSeconds')]: '900',
+      [key('patternsSchedule')]: '30 2 * * 1-5',
+      [key('patternsTimeZone')]: 'Europe/Amsterdam',
+      [key('patternsLogLevel')]: 'DEBUG',
+      [key('patternsSettleMinutes')]: '30',
+      [key('maximumBytesBilled')]: '10995116277760',
     });
 
     expect(config).toEqual<InfraConfig>({
@@ -125,6 +135,16 @@ describe('loadConfig', () => {
       bigquery: { dataset: 'loop_prod', location: 'europe-west4' },
       firestoreLocation: 'europe-west4',
       alertEmail: 'oncall@shop.example',
+      patterns: {
+        memory: '4Gi',
+        cpu: '2',
+        timeoutSeconds: 900,
+        schedule: '30 2 * * 1-5',
+        timeZone: 'Europe/Amsterdam',
+        logLevel: 'DEBUG',
+        settleMinutes: 30,
+      },
+      maximumBytesBilled: 10_995_116_277_760,
     });
   });
 
@@ -154,6 +174,16 @@ describe('loadConfig', () => {
     ['no click-through shard', { clickThroughShards: '0' }, /clickThroughShards/],
     ['a dataset id BigQuery refuses', { bigqueryDataset: 'learning-loop' }, /bigqueryDataset/],
     ['an alert address that is not one email address', { alertEmail: 'a@shop.example, b@shop.example' }, /alertEmail/],
+    ['a patterns run longer than Cloud Scheduler waits', { patternsTimeoutSeconds: '1801' }, /patternsTimeoutSeconds 1801 must be between 15 and 1800/],
+    ['a patterns run shorter than the shortest attempt deadline', { patternsTimeoutSeconds: '10' }, /patternsTimeoutSeconds 10 must be between 15 and 1800/],
+    ['a schedule that is not five cron fields', { patternsSchedule: '0 3 * *' }, /patternsSchedule must be a unix-cron expression/],
+    ['a schedule in words', { patternsSchedule: 'every day' }, /patternsSchedule/],
+    ['a time zone that does not exist', { patternsTimeZone: 'Mars/Olympus_Mons' }, /patternsTimeZone/],
+    ['a log level the functions do not know', { patternsLogLevel: 'VERBOSE' }, /patternsLogLevel must be one of DEBUG, INFO, WARNING, ERROR/],
+    ['patterns memory without a unit Cloud Run reads', { patternsMemory: '2GB' }, /patternsMemory/],
+    ['a negative settle time', { patternsSettleMinutes: '-1' }, /patternsSettleMinutes/],
+    ['a byte cap below what BigQuery bills a query at least', { maximumBytesBilled: '1000000' }, /maximumBytesBilled/],
+    ['a fractional byte cap', { maximumBytesBilled: '1073741824.5' }, /maximumBytesBilled must be a whole number/],
   ])('refuses %s', (_case, settings: Record<string, string>, named) => {
     const config = Object.fromEntries(Object.entries(settings).map(([name, value]) => [key(name), value]));
 

@@ -16,6 +16,8 @@ const USERS_SA = serviceAccountMember('users-fn');
 const INGEST_SA = serviceAccountMember('ingest-fn');
 const STORE_REJECTED_SA = serviceAccountMember('store-rejected-fn');
 const PUSH_SA = serviceAccountMember('pubsub-push');
+const PATTERNS_SA = serviceAccountMember('patterns-fn');
+const PATTERNS_SCHEDULER_SA = serviceAccountMember('patterns-scheduler');
 const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
 const PROJECT_LEVEL_IAM = ['gcp:projects/iAMMember:IAMMember', 'gcp:projects/iAMBinding:IAMBinding', 'gcp:projects/iAMPolicy:IAMPolicy'];
@@ -114,6 +116,18 @@ describe('who may do what', () => {
     ]);
   });
 
+  it('lets the patterns account run BigQuery jobs, edit the dataset\'s tables and use Firestore, nothing more', () => {
+    expect(heldBy(PATTERNS_SA)).toEqual([
+      'dataset learning_loop: roles/bigquery.dataEditor',
+      `project ${PROJECT}: roles/bigquery.jobUser`,
+      `project ${PROJECT}: roles/datastore.user`,
+    ]);
+  });
+
+  it('lets the patterns scheduler account invoke patterns and nothing else', () => {
+    expect(heldBy(PATTERNS_SCHEDULER_SA)).toEqual(['run service europe-west1/patterns: roles/run.invoker']);
+  });
+
   it('lets the Pub/Sub service agent mint push tokens and forward dead letters, and only that', () => {
     expect(heldBy(PUBSUB_AGENT)).toEqual([
       `service account projects/${PROJECT}/serviceAccounts/pubsub-push@${PROJECT}.iam.gserviceaccount.com: roles/iam.serviceAccountTokenCreator`,
@@ -124,17 +138,21 @@ describe('who may do what', () => {
   });
 
   it('grants nothing to anyone else', () => {
-    const known = new Set([COLLECT_SA, USERS_SA, INGEST_SA, STORE_REJECTED_SA, PUSH_SA, PUBSUB_AGENT, 'allUsers']);
+    const known = new Set([COLLECT_SA, USERS_SA, INGEST_SA, STORE_REJECTED_SA, PUSH_SA, PATTERNS_SA, PATTERNS_SCHEDULER_SA, PUBSUB_AGENT, 'allUsers']);
 
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((g) => !known.has(g.member)).map((g) => `${g.member} ${scopeOf(g)}`)).toEqual([]);
   });
 
-  it('grants no Pub/Sub, Secret Manager or BigQuery role at project level', () => {
+  it('grants no Pub/Sub or Secret Manager role at project level, and of BigQuery only jobUser to the patterns account', () => {
     const projectWide = all.filter((g) => PROJECT_LEVEL_IAM.includes(g.type));
 
     expect(projectWide.length).toBeGreaterThan(0);
-    for (const grant of projectWide) expect(grant.role).not.toMatch(/^roles\/(pubsub|secretmanager|bigquery)\./);
+    for (const grant of projectWide) expect(grant.role).not.toMatch(/^roles\/(pubsub|secretmanager)\./);
+    // Jobs belong to a project, so running one can be granted nowhere narrower; table access stays on the dataset.
+    expect(projectWide.filter((g) => g.role.startsWith('roles/bigquery.')).map((g) => `${g.member} ${g.role}`)).toEqual([
+      `${PATTERNS_SA} roles/bigquery.jobUser`,
+    ]);
   });
 
   it('lets only the token verifiers, the collect and users accounts, read the token key', () => {
@@ -153,11 +171,12 @@ describe('who may do what', () => {
     expect(new Set(onSecrets.map((g) => g.member))).toEqual(new Set([COLLECT_SA, USERS_SA]));
   });
 
-  it('lets no account but ingest write to Firestore', () => {
+  it('lets no account but ingest and patterns write to Firestore', () => {
     const firestoreRoles = all.filter((g) => g.role.startsWith('roles/datastore.') || g.role.startsWith('roles/firestore.'));
 
     expect(firestoreRoles.map((g) => `${g.member} ${g.role}`).sort()).toEqual([
       `${INGEST_SA} roles/datastore.user`,
+      `${PATTERNS_SA} roles/datastore.user`,
       `${USERS_SA} roles/datastore.viewer`,
     ]);
   });
@@ -165,6 +184,7 @@ describe('who may do what', () => {
   it.each([
     ['collect', 'collect-fn'],
     ['users', 'users-fn'],
+    ['patterns', 'patterns-fn'],
   ])('runs %s as its own account %s, not the default compute one', (name, account) => {
     const fn = named(resources, TYPES.function, name);
 

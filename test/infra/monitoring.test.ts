@@ -40,6 +40,7 @@ describe('alert policies', () => {
       'ingest-errors',
       'ingest-lag',
       'push-backlog-age',
+      'scheduled-job-failures',
     ]);
   });
 
@@ -95,6 +96,19 @@ describe('alert policies', () => {
     expect(condition).toMatchObject({ comparison: 'COMPARISON_GT', thresholdValue: 600 });
   });
 
+  it('opens on any failed run of a scheduled job within an hour, one incident per job', () => {
+    const condition = threshold(policy('scheduled-job-failures'));
+
+    expect(pinned(condition.filter, 'metric.type')).toEqual(['logging.googleapis.com/user/job_failures']);
+    expect(condition).toMatchObject({ comparison: 'COMPARISON_GT', thresholdValue: 0, duration: '0s' });
+    expect(aggregation(condition)).toEqual({
+      alignmentPeriod: '3600s',
+      perSeriesAligner: 'ALIGN_RATE',
+      crossSeriesReducer: 'REDUCE_SUM',
+      groupByFields: ['metric.label.job'],
+    });
+  });
+
   it('opens on any collect publish failure', () => {
     const condition = threshold(policy('collect-publish-failures'));
 
@@ -104,13 +118,31 @@ describe('alert policies', () => {
 });
 
 describe('log-based metrics', () => {
-  it('declares the four metrics the alerts and the dashboard read', () => {
+  it('declares the five metrics the alerts and the dashboard read', () => {
     expect(ofType(resources, TYPES.logMetric).map((m) => m.inputs.name).sort()).toEqual([
       'collect_publish_failures',
       'events_learned',
       'ingest_errors',
       'ingest_lag_ms',
+      'job_failures',
     ]);
+  });
+
+  it('counts the "job failed" ERROR entries of any scheduled job, labelled by the job their line names', () => {
+    const failures = metric('job-failures').inputs;
+    const filter = String(failures.filter);
+
+    // The line a failed run writes: severity ERROR, message "job failed", the label job (functions/patterns/job.ts).
+    expect(pinned(filter, 'resource.type')).toEqual(['cloud_run_revision']);
+    expect(filter).toContain('severity>=ERROR');
+    expect(filter).toContain('jsonPayload.message=~"^job failed"');
+    expect(filter).toContain('labels.job:*');
+    expect(failures.labelExtractors).toEqual({ job: 'EXTRACT(labels.job)' });
+    expect(failures.metricDescriptor).toMatchObject({
+      metricKind: 'DELTA',
+      valueType: 'INT64',
+      labels: [{ key: 'job', valueType: 'STRING' }],
+    });
   });
 
   it.each([
@@ -174,6 +206,7 @@ describe('dashboard', () => {
       'Push backlog age (events-ingest)',
       'Collect requests by response class (5xx = failures)',
       'Rejected-event publishes (rejected-events)',
+      'Scheduled job failures by job',
     ]);
     const cells = spec.mosaicLayout.tiles.flatMap((t) =>
       Array.from({ length: t.width * t.height }, (_, i) => `${t.xPos + (i % t.width)},${t.yPos + Math.floor(i / t.width)}`),
@@ -208,6 +241,13 @@ describe('dashboard', () => {
     expect(requests).toContain('metric.label.response_code_class');
     expect(queriesOf('Rejected-event publishes')).toMatch(/topic\/send_message_operation_count.*topic_id=\\"rejected-events\\"/);
   });
+
+  it('charts failed runs per hour of each scheduled job', () => {
+    const queries = queriesOf('Scheduled job failures');
+
+    expect(queries).toContain('logging.googleapis.com/user/job_failures');
+    expect(queries).toContain('metric.label.job');
+  });
 });
 
 describe('without alertEmail', () => {
@@ -226,7 +266,7 @@ describe('without alertEmail', () => {
   it('declares no channel, and the policies notify nobody', () => {
     expect(ofType(alone, TYPES.notificationChannel)).toEqual([]);
     const policies = ofType(alone, TYPES.alertPolicy);
-    expect(policies).toHaveLength(5);
+    expect(policies).toHaveLength(6);
     for (const p of policies) expect(p.inputs.notificationChannels ?? [], p.name).toEqual([]);
   });
 });

@@ -30,6 +30,7 @@ export const TYPES = {
   notificationChannel: 'gcp:monitoring/notificationChannel:NotificationChannel',
   projectIam: 'gcp:projects/iAMMember:IAMMember',
   runServiceIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
+  schedulerJob: 'gcp:cloudscheduler/job:Job',
   secret: 'gcp:secretmanager/secret:Secret',
   serviceAccountIam: 'gcp:serviceaccount/iAMMember:IAMMember',
   subscription: 'gcp:pubsub/subscription:Subscription',

@@ -11,6 +11,19 @@ import { named, objectAt, ofType, PROJECT, runProgram, TYPES, type Registered } 
 const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 const DAY_MS = 86_400_000;
 
+/**
+ * Tables of events grow with time and are partitioned by day. These hold one row per shopper or per run and
+ * are looked up by shopper or by job, never by a time range, so partitions by time would narrow no statement.
+ */
+const UNPARTITIONED = {
+  user_patterns: 'one row per shopper, rewritten in place by MERGE',
+  user_patterns_staging: 'one row per shopper of the latest run, replaced by each run',
+  job_runs: 'one row per job run, a few a day',
+} as const;
+
+/** How the tables of the batch jobs are clustered: by the key every statement on them looks rows up by. */
+const BATCH_TABLE_CLUSTERING = { user_patterns: ['user_id'], user_patterns_staging: ['user_id'], job_runs: ['job'] } as const;
+
 /** The DDL of `sql/<table>.sql`, parsed by the functions' own parser. */
 function ddlOf(table: string): TableDdl {
   return parseTableDdl(readFileSync(path.join(SQL_DIR, `${table}.sql`), 'utf8'));
@@ -64,12 +77,19 @@ describe('BigQuery warehouse', () => {
     }
   });
 
-  it('partitions each table by day on the column its DDL names, expiring partitions as it says', () => {
-    for (const table of tables) {
+  it('declares the tables of the batch jobs too', () => {
+    expect(tables.map((t) => t.inputs.tableId)).toEqual(expect.arrayContaining(Object.keys(UNPARTITIONED)));
+  });
+
+  it('partitions each table its DDL partitions by day on the column it names, expiring partitions as it says', () => {
+    const partitioned = tables.filter((t) => ddlOf(String(t.inputs.tableId)).partitionBy !== null);
+
+    expect(partitioned.map((t) => t.inputs.tableId)).toEqual(expect.arrayContaining(['events', 'order_items', 'rejected_events']));
+    for (const table of partitioned) {
       const ddl = ddlOf(String(table.inputs.tableId));
       const days = ddl.options.partition_expiration_days;
 
-      expect(ddl.partitionBy).toMatchObject({ byDate: true });
+      expect(ddl.partitionBy, String(table.inputs.tableId)).toMatchObject({ byDate: true });
       expect(table.inputs.timePartitioning).toEqual({
         type: 'DAY',
         field: ddl.partitionBy?.column,
@@ -78,12 +98,25 @@ describe('BigQuery warehouse', () => {
     }
   });
 
-  it('requires a partition filter where its DDL does, which the event tables do', () => {
+  it('leaves unpartitioned exactly the tables of one row per shopper or per run, and asks no partition filter of them', () => {
+    const unpartitioned = tables.filter((t) => t.inputs.timePartitioning === undefined);
+
+    expect(unpartitioned.map((t) => String(t.inputs.tableId)).sort()).toEqual(Object.keys(UNPARTITIONED).sort());
+    for (const table of unpartitioned) {
+      expect(ddlOf(String(table.inputs.tableId)).partitionBy, String(table.inputs.tableId)).toBeNull();
+      expect(table.inputs.requirePartitionFilter, String(table.inputs.tableId)).toBe(false);
+    }
+  });
+
+  it('requires a partition filter on every table partitioned by event time, and wherever its DDL does', () => {
+    const byEventTime = tables.filter((t) => objectAt(t.inputs.timePartitioning ?? {}).field === 'event_time');
+
+    // Every pattern query scans these: an unfiltered query would read the whole history.
+    expect(byEventTime.map((t) => String(t.inputs.tableId)).sort()).toEqual(['events', 'order_items']);
+    for (const table of byEventTime) expect(table.inputs.requirePartitionFilter, String(table.inputs.tableId)).toBe(true);
     for (const table of tables) {
       expect(table.inputs.requirePartitionFilter).toBe(ddlOf(String(table.inputs.tableId)).options.require_partition_filter === true);
     }
-    // Every pattern query scans these: an unfiltered query would read the whole history.
-    for (const name of ['events', 'order_items']) expect(named(resources, TYPES.table, name).inputs.requirePartitionFilter).toBe(true);
   });
 
   it('clusters each table as its DDL does', () => {
@@ -91,6 +124,10 @@ describe('BigQuery warehouse', () => {
       const { clusterBy } = ddlOf(String(table.inputs.tableId));
       expect(table.inputs.clusterings ?? []).toEqual(clusterBy);
     }
+  });
+
+  it.each(Object.entries(BATCH_TABLE_CLUSTERING))('clusters %s by %j', (tableId, columns) => {
+    expect(named(resources, TYPES.table, tableId).inputs.clusterings).toEqual(columns);
   });
 });
 

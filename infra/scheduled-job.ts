@@ -1,0 +1,135 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { FunctionSizing, ScheduledJobSettings } from './config.ts';
+import { nodeFunction, type FunctionArchive } from './node-function.ts';
+
+/** A role of a job's account, on the project or on one dataset; `resourceName` names the grant. */
+export type JobRole =
+  | { resourceName: string; role: string; on: 'project' }
+  | { resourceName: string; role: string; on: 'dataset'; datasetId: pulumi.Input<string> };
+
+export type ScheduledJobArgs = {
+  project: string;
+  region: string;
+  /**
+   * Names the function, its Cloud Run service and the scheduler job, and prefixes its accounts:
+   * `<name>-fn` runs it, `<name>-scheduler` calls it. An account id has at most 30 characters.
+   */
+  name: string;
+  /** What `functions/index.ts` registers it as; the runtime sets FUNCTION_TARGET to it. */
+  entryPoint: string;
+  source: FunctionArchive;
+  settings: ScheduledJobSettings;
+  /** Environment beyond the project and the log level. */
+  environment: Record<string, pulumi.Input<string>>;
+  /** Everything the job's account may do, each on the narrowest resource it can be granted on. */
+  roles: JobRole[];
+  /** What the job reads and writes: the schedule is created only once all of it exists. */
+  uses?: pulumi.Resource[];
+  /** One line for the scheduler job's description. */
+  description: string;
+};
+
+/**
+ * Retries of a failed run (an error answer, or none by the deadline): 3 more attempts, 5, 10 and 20 minutes
+ * after the one before (300 s doubled up to 3 times, never above an hour). Long enough for a transient BigQuery
+ * or Firestore outage to pass, and few enough that the last attempt ends (4 × 30 min + 35 min ≈ 2.6 h) long before
+ * the next scheduled run. A job must be safe to run again: a failed patterns run moves no watermark (`job_runs`).
+ */
+const RETRY = { retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 } as const;
+
+/**
+ * A batch job Cloud Scheduler starts: an HTTP function that runs as its own account, with exactly `roles`, and
+ * that only its own scheduler account may invoke, through an OIDC token Cloud Scheduler signs for each attempt.
+ *
+ * One scheduler account per job rather than one shared: the function's only invoker is then the account of its
+ * own schedule, so a job's schedule can start no other job, and revoking or pausing one touches nothing else.
+ * Accounts cost nothing, and the Cloud Scheduler service agent mints tokens for any account of its project.
+ */
+export class ScheduledJob extends pulumi.ComponentResource {
+  /** The URL Cloud Scheduler posts to: the Cloud Run service's, which accepts tokens with it as audience. */
+  readonly url: pulumi.Output<string>;
+  readonly fn: gcp.cloudfunctionsv2.Function;
+  readonly schedulerJob: gcp.cloudscheduler.Job;
+
+  constructor(name: string, args: ScheduledJobArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('grocery:jobs:ScheduledJob', name, {}, opts);
+    const { project, region, settings } = args;
+
+    const account = new gcp.serviceaccount.Account(
+      `${args.name}-fn`,
+      { project, accountId: `${args.name}-fn`, displayName: `${args.name} job` },
+      { parent: this },
+    );
+    // Its logs are JSON lines on stdout and stderr, which Cloud Run collects without any role of the account.
+    const grants = args.roles.map((grant) =>
+      grant.on === 'project'
+        ? new gcp.projects.IAMMember(grant.resourceName, { project, role: grant.role, member: account.member }, { parent: this })
+        : new gcp.bigquery.DatasetIamMember(
+            grant.resourceName,
+            { project, datasetId: grant.datasetId, role: grant.role, member: account.member },
+            { parent: this },
+          ),
+    );
+
+    // One run at a time, on one instance: runs of a job share its staging tables and its watermark, so two at
+    // once would overwrite each other. A second request while one runs is refused (429) and retried later.
+    // Nothing is kept warm: a job runs a few times a day at most, and a cold start is nothing beside a run.
+    const { memory, cpu, timeoutSeconds } = settings;
+    const sizing: FunctionSizing = { memory, cpu, timeoutSeconds, minInstances: 0, maxInstances: 1, concurrency: 1 };
+    this.fn = nodeFunction(
+      {
+        project,
+        region,
+        name: args.name,
+        entryPoint: args.entryPoint,
+        source: args.source,
+        sizing,
+        serviceAccountEmail: account.email,
+        environment: { GOOGLE_CLOUD_PROJECT: project, LOG_LEVEL: settings.logLevel, ...args.environment },
+      },
+      { parent: this },
+    );
+
+    const scheduler = new gcp.serviceaccount.Account(
+      `${args.name}-scheduler`,
+      { project, accountId: `${args.name}-scheduler`, displayName: `Cloud Scheduler calling the ${args.name} job` },
+      { parent: this },
+    );
+    // Not public: the function does not authenticate its callers itself, so Cloud Run must.
+    const invoker = new gcp.cloudrunv2.ServiceIamMember(
+      `${args.name}-invokable-by-scheduler`,
+      { project, location: region, name: this.fn.name, role: 'roles/run.invoker', member: scheduler.member },
+      { parent: this },
+    );
+
+    // Cloud Run accepts a token whose audience is its own URL.
+    this.url = this.fn.serviceConfig.apply((config) => config?.uri ?? '');
+    this.schedulerJob = new gcp.cloudscheduler.Job(
+      args.name,
+      {
+        project,
+        region,
+        name: args.name,
+        description: args.description,
+        schedule: settings.schedule,
+        timeZone: settings.timeZone,
+        // As long as a run may take: a shorter deadline would retry a run still in progress.
+        attemptDeadline: `${settings.timeoutSeconds}s`,
+        retryConfig: RETRY,
+        httpTarget: {
+          uri: this.url,
+          httpMethod: 'POST',
+          // The API takes the body base64-encoded.
+          body: Buffer.from('{}').toString('base64'),
+          headers: { 'Content-Type': 'application/json' },
+          oidcToken: { serviceAccountEmail: scheduler.email, audience: this.url },
+        },
+      },
+      // An attempt that fails for want of a permission or a table still uses up a retry.
+      { parent: this, dependsOn: [invoker, ...grants, ...(args.uses ?? [])] },
+    );
+
+    this.registerOutputs({ url: this.url, schedulerJob: this.schedulerJob.name });
+  }
+}

@@ -1,0 +1,257 @@
+import * as gcp from '@pulumi/gcp';
+import type * as pulumi from '@pulumi/pulumi';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ScheduledJob } from '../../infra/scheduled-job.ts';
+import {
+  grants,
+  named,
+  objectAt,
+  ofType,
+  PROJECT,
+  PULUMI_PROJECT,
+  runProgram,
+  serviceAccountMember,
+  serviceUrl,
+  settled,
+  startMocks,
+  TYPES,
+  type Registered,
+} from './run-program.ts';
+
+const PATTERNS_ACCOUNT = `patterns-fn@${PROJECT}.iam.gserviceaccount.com`;
+const SCHEDULER_ACCOUNT = `patterns-scheduler@${PROJECT}.iam.gserviceaccount.com`;
+const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
+
+// Settings unlike the defaults, so that each must have come from the stack. The sizes keep their defaults.
+const STACK = {
+  patternsSchedule: '15 4 * * 1-6',
+  patternsTimeZone: 'Europe/Amsterdam',
+  patternsLogLevel: 'DEBUG',
+  patternsSettleMinutes: '20',
+  maximumBytesBilled: '5497558138880',
+};
+
+/** Resolves an output of the program; the mocks resolve every one. */
+function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+// The program runs once per file (a module is imported once), with the scheduler API slow to enable.
+let resources: Registered[];
+beforeAll(async () => {
+  const config = Object.fromEntries(Object.entries(STACK).map(([key, value]) => [`${PULUMI_PROJECT}:${key}`, value]));
+  resources = await runProgram(config, (type, name) => type === TYPES.api && name === 'cloudscheduler-api');
+});
+
+const fn = () => named(resources, TYPES.function, 'patterns');
+const serviceConfig = () => objectAt(fn().inputs.serviceConfig);
+const schedulerJob = () => named(resources, TYPES.schedulerJob, 'patterns');
+const httpTarget = () => objectAt(schedulerJob().inputs.httpTarget);
+
+describe('patterns function', () => {
+  it('is built from the same archive and build as collect, as a Node 22 function with entry point patterns', () => {
+    const collect = objectAt(named(resources, TYPES.function, 'collect').inputs.buildConfig);
+
+    expect(fn().inputs).toMatchObject({ name: 'patterns', project: PROJECT, location: 'europe-west1' });
+    expect(fn().inputs.buildConfig).toEqual({ ...collect, entryPoint: 'patterns' });
+    expect(collect).toMatchObject({ runtime: 'nodejs22', environmentVariables: { GOOGLE_NODE_RUN_SCRIPTS: '' } });
+  });
+
+  it('runs as its own account patterns-fn', () => {
+    expect(serviceConfig().serviceAccountEmail).toBe(PATTERNS_ACCOUNT);
+    expect(named(resources, TYPES.account, 'patterns-fn').inputs).toMatchObject({ accountId: 'patterns-fn', project: PROJECT });
+  });
+
+  it('is told its warehouse, the dataset and its location, the byte cap and the settle time from the stack', () => {
+    const dataset = named(resources, TYPES.dataset, 'dataset');
+
+    expect(serviceConfig().environmentVariables).toEqual({
+      GOOGLE_CLOUD_PROJECT: PROJECT,
+      LOG_LEVEL: 'DEBUG',
+      WAREHOUSE: 'bigquery',
+      BIGQUERY_DATASET: 'learning_loop',
+      BIGQUERY_LOCATION: 'EU',
+      MAXIMUM_BYTES_BILLED: '5497558138880',
+      PATTERNS_SETTLE_MINUTES: '20',
+    });
+    expect(dataset.inputs).toMatchObject({ datasetId: 'learning_loop', location: 'EU' });
+  });
+
+  it('gets no secret, and no secret-looking variable: it verifies no token', () => {
+    expect(serviceConfig().secretEnvironmentVariables).toBeUndefined();
+    expect(serviceConfig().secretVolumes).toBeUndefined();
+    for (const variable of Object.keys(objectAt(serviceConfig().environmentVariables))) {
+      expect(variable).not.toMatch(/KEY|SECRET|PASSWORD|CREDENTIAL|TOKEN/i);
+    }
+  });
+
+  it('runs one run at a time on one instance, with 2 GiB, one vCPU and 30 minutes, scaling to zero', () => {
+    expect(serviceConfig()).toMatchObject({
+      availableMemory: '2Gi',
+      availableCpu: '1',
+      maxInstanceRequestConcurrency: 1,
+      maxInstanceCount: 1,
+      minInstanceCount: 0,
+      timeoutSeconds: 1800,
+    });
+  });
+});
+
+describe('who may touch patterns', () => {
+  it('is invocable by no public principal: nothing names patterns together with allUsers or allAuthenticatedUsers', () => {
+    const aboutPatterns = resources.filter((r) => r.type !== TYPES.function && JSON.stringify(r.inputs).includes('patterns'));
+    const open = aboutPatterns.filter((r) => PUBLIC_MEMBERS.some((member) => JSON.stringify(r.inputs).includes(member)));
+
+    expect(aboutPatterns.length).toBeGreaterThan(0);
+    expect(open.map((r) => `${r.type} ${r.name}`)).toEqual([]);
+  });
+
+  it('may be invoked only by the patterns scheduler account', () => {
+    const onPatterns = grants(resources).filter(
+      (g) => (g.type.startsWith('gcp:cloudrunv2/') || g.type.startsWith('gcp:cloudfunctionsv2/')) && g.inputs.name === 'patterns',
+    );
+
+    expect(onPatterns.map((g) => [g.type, g.role, g.member])).toEqual([
+      [TYPES.runServiceIam, 'roles/run.invoker', serviceAccountMember('patterns-scheduler')],
+    ]);
+    expect(onPatterns[0]?.inputs).toMatchObject({ project: PROJECT, location: 'europe-west1' });
+  });
+
+  it('gives its account exactly jobUser on the project, dataEditor on the dataset and datastore.user on the project', () => {
+    const held = grants(resources)
+      .filter((g) => g.member === serviceAccountMember('patterns-fn'))
+      .map((g) => ({ type: g.type, role: g.role, on: g.type === TYPES.datasetIam ? g.inputs.datasetId : g.inputs.project }));
+
+    expect(held).toHaveLength(3);
+    expect(held).toEqual(
+      expect.arrayContaining([
+        { type: TYPES.projectIam, role: 'roles/bigquery.jobUser', on: PROJECT },
+        { type: TYPES.datasetIam, role: 'roles/bigquery.dataEditor', on: 'learning_loop' },
+        { type: TYPES.projectIam, role: 'roles/datastore.user', on: PROJECT },
+      ]),
+    );
+  });
+
+  it('gives its account no access to any secret', () => {
+    const onSecrets = grants(resources).filter(
+      (g) => g.member === serviceAccountMember('patterns-fn') && (g.type.startsWith('gcp:secretmanager/') || g.role.startsWith('roles/secretmanager.')),
+    );
+
+    expect(onSecrets).toEqual([]);
+  });
+
+  it('keeps the scheduler account apart from the account the function runs as', () => {
+    expect(named(resources, TYPES.account, 'patterns-scheduler').inputs).toMatchObject({ accountId: 'patterns-scheduler', project: PROJECT });
+    expect(SCHEDULER_ACCOUNT).not.toBe(serviceConfig().serviceAccountEmail);
+  });
+});
+
+describe('patterns schedule', () => {
+  it('runs on the schedule and in the time zone of the stack, in the functions\' region', () => {
+    expect(schedulerJob().inputs).toMatchObject({
+      name: 'patterns',
+      project: PROJECT,
+      region: 'europe-west1',
+      schedule: '15 4 * * 1-6',
+      timeZone: 'Europe/Amsterdam',
+    });
+  });
+
+  it('posts an empty JSON object to the function\'s service URL', () => {
+    expect(httpTarget()).toMatchObject({ uri: serviceUrl('patterns'), httpMethod: 'POST', headers: { 'Content-Type': 'application/json' } });
+    // The API takes the body base64-encoded.
+    expect(Buffer.from(String(httpTarget().body), 'base64').toString('utf8')).toBe('{}');
+  });
+
+  it('signs each call with an OIDC token of the scheduler account, for the function\'s URL', () => {
+    expect(httpTarget().oidcToken).toEqual({ serviceAccountEmail: SCHEDULER_ACCOUNT, audience: serviceUrl('patterns') });
+    expect(httpTarget().oauthToken).toBeUndefined();
+  });
+
+  it('waits for a run exactly as long as the function may run, at most the 30 minutes Cloud Scheduler allows', () => {
+    expect(schedulerJob().inputs.attemptDeadline).toBe('1800s');
+    expect(schedulerJob().inputs.attemptDeadline).toBe(`${String(serviceConfig().timeoutSeconds)}s`);
+  });
+
+  it('retries a failed run 3 times, 5 minutes apart and doubling, never more than an hour apart', () => {
+    expect(schedulerJob().inputs.retryConfig).toEqual({ retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 });
+  });
+
+  it('is the only scheduler job', () => {
+    expect(ofType(resources, TYPES.schedulerJob).map((j) => j.name)).toEqual(['patterns']);
+  });
+
+  it('is created, with its function, accounts and invoker, only once the Cloud Scheduler API is enabled', () => {
+    const api = named(resources, TYPES.api, 'cloudscheduler-api');
+    const job = [
+      schedulerJob(),
+      fn(),
+      named(resources, TYPES.account, 'patterns-fn'),
+      named(resources, TYPES.account, 'patterns-scheduler'),
+      named(resources, TYPES.runServiceIam, 'patterns-invokable-by-scheduler'),
+    ];
+
+    expect(api.inputs.service).toBe('cloudscheduler.googleapis.com');
+    for (const resource of job) expect(resource.started, resource.name).toBeGreaterThan(api.created ?? Infinity);
+  });
+
+  it('exports the function URL and the scheduler job name', async () => {
+    const program = await import('../../infra/index.ts');
+
+    expect(await valueOf(program.patternsUrl)).toBe(serviceUrl('patterns'));
+    expect(await valueOf(program.patternsSchedulerJob)).toBe('patterns');
+  });
+});
+
+describe('order of creation of a scheduled job', () => {
+  /** A job on its own, with the resource named `slow` taking a while to create. */
+  async function deployWithSlow(slow: string): Promise<Registered[]> {
+    const registered = await startMocks({ preview: true, slow: (_type, name) => name === slow });
+    const dataset = new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' });
+    const table = new gcp.bigquery.Table('storage', { project: PROJECT, datasetId: 'learning_loop', tableId: 'job_runs' });
+    new ScheduledJob('nightly', {
+      project: PROJECT,
+      region: 'europe-west1',
+      name: 'nightly',
+      entryPoint: 'nightly',
+      source: { bucket: 'source', object: 'functions.zip' },
+      settings: { memory: '1Gi', cpu: '1', timeoutSeconds: 600, schedule: '0 1 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
+      environment: {},
+      roles: [
+        { resourceName: 'nightly-runs-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
+        { resourceName: 'nightly-edits-dataset', role: 'roles/bigquery.dataEditor', on: 'dataset', datasetId: dataset.datasetId },
+      ],
+      uses: [table],
+      description: 'A test job.',
+    });
+    await settled();
+    return registered;
+  }
+
+  // An attempt that fails for want of a permission or a table still uses up one of the retries.
+  it.each([
+    ['nightly-invokable-by-scheduler', 'the right of its scheduler account to invoke it'],
+    ['nightly-runs-jobs', 'its account\'s project role'],
+    ['nightly-edits-dataset', 'its account\'s dataset role'],
+    ['storage', 'what it uses'],
+  ])('creates the schedule only after %s exists (%s)', async (slow) => {
+    const registered = await deployWithSlow(slow);
+    const created = registered.find((r) => r.name === slow)?.created;
+
+    expect(created).toBeDefined();
+    expect(named(registered, TYPES.schedulerJob, 'nightly').started).toBeGreaterThan(created ?? Infinity);
+  });
+
+  it('takes its sizes from its settings, and serves one run at a time on one instance', async () => {
+    const registered = await deployWithSlow('none');
+
+    expect(named(registered, TYPES.function, 'nightly').inputs.serviceConfig).toMatchObject({
+      availableMemory: '1Gi',
+      timeoutSeconds: 600,
+      maxInstanceRequestConcurrency: 1,
+      maxInstanceCount: 1,
+      minInstanceCount: 0,
+    });
+    expect(named(registered, TYPES.schedulerJob, 'nightly').inputs.attemptDeadline).toBe('600s');
+  });
+});
