@@ -70,8 +70,9 @@ export function quote(identifier: string): string {
  *    under their BigQuery names and with BigQuery's results for the values the files pass them;
  * 2. named parameters change sigil, `@as_of` → `$as_of`;
  * 3. `UNNEST(array) AS name` names its column too, `UNNEST(array) AS name(name)`: in DuckDB the alias alone
- *    names a table, whose row is a struct.
- * Rules 2 and 3 touch code only, never string literals, quoted identifiers or comments.
+ *    names a table, whose row is a struct;
+ * 4. `IN UNNEST(array)` becomes `IN (SELECT UNNEST(array))`, DuckDB's way to test membership in a list.
+ * Rules 2 to 4 touch code only, never string literals, quoted identifiers or comments.
  */
 export const DUCKDB_PRELUDE: readonly string[] = [
   'CREATE TEMP TYPE FLOAT64 AS DOUBLE',
@@ -89,7 +90,8 @@ export function toDuckDbQuery(bigQuerySql: string): string {
   return mapCode(bigQuerySql, (code) =>
     code
       .replace(/@([A-Za-z_]\w*)/g, (_, name: string) => `$${name}`)
-      .replace(/\bUNNEST\(([^()]*)\)(\s+AS\s+)([A-Za-z_]\w*)\b(?!\s*\()/gi, (_, array: string, as: string, name: string) => `UNNEST(${array})${as}${name}(${name})`),
+      .replace(/\bUNNEST\(([^()]*)\)(\s+AS\s+)([A-Za-z_]\w*)\b(?!\s*\()/gi, (_, array: string, as: string, name: string) => `UNNEST(${array})${as}${name}(${name})`)
+      .replace(/\bIN\s+UNNEST\(([^()]*)\)/gi, (_, array: string) => `IN (SELECT UNNEST(${array}))`),
   );
 }
 

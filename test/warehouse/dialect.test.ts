@@ -4,6 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseTableDdl } from '../../functions/warehouse/ddl.ts';
 import { DUCKDB_PRELUDE, duckDbType, parameterNames, renderDuckDbTable, toDuckDbDdl, toDuckDbQuery, usedParams } from '../../functions/warehouse/dialect.ts';
 import { readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
+import { duckDbParam } from '../../functions/adapters/local/duckdb-warehouse.ts';
 
 describe('the BigQuery → DuckDB DDL bridge', () => {
   it.each([
@@ -133,6 +134,18 @@ describe('the BigQuery → DuckDB query bridge', () => {
       'FROM l CROSS JOIN UNNEST(l.dietary_tags) AS tag(tag) GROUP BY tag',
     );
     expect(toDuckDbQuery('FROM UNNEST(x) AS t(v)')).toBe('FROM UNNEST(x) AS t(v)');
+  });
+
+  it('tests membership in a list parameter DuckDB’s way', async () => {
+    expect(toDuckDbQuery('DELETE FROM t WHERE user_id IN UNNEST(@user_ids)')).toBe('DELETE FROM t WHERE user_id IN (SELECT UNNEST($user_ids))');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    const reader = await connection.runAndReadAll(toDuckDbQuery("SELECT x FROM (VALUES ('a'), ('b'), ('c')) AS t(x) WHERE x IN UNNEST(@xs) ORDER BY x"), {
+      xs: duckDbParam(['a', 'c']),
+    });
+    expect(reader.getRowObjectsJS()).toEqual([{ x: 'a' }, { x: 'c' }]);
+    connection.closeSync();
+    instance.closeSync();
   });
 
   it('throws on an unterminated string or comment instead of guessing', () => {

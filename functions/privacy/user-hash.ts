@@ -1,0 +1,12 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * A keyed hash of a user id (HMAC-SHA-256, hex): what erasure keeps instead of the id. Without the
+ * key (Secret Manager in production) nobody can test a guessed id against it.
+ */
+export type UserHasher = (userId: string) => string;
+
+export function createUserHasher(key: string): UserHasher {
+  if (key.length < 32) throw new Error('the user hash key must have at least 32 characters');
+  return (userId) => createHmac('sha256', key).update(userId).digest('hex');
+}
