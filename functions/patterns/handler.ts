@@ -1,51 +1,8 @@
-import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import { z } from 'zod';
-import { describeIssues } from '../events/describe-issues.ts';
-import type { Logger } from '../logging/logger.ts';
-import { runPatternsJob, type PatternsJobDeps, type PatternsRequest } from './job.ts';
+import type { HttpFunction } from '@google-cloud/functions-framework';
+import { createJobHandler } from '../jobs/http-handler.ts';
+import { JOB, runPatternsJob, type PatternsJobDeps } from './job.ts';
 
-const Body = z
-  .strictObject({
-    /** Events before this count; default now. */
-    as_of: z.iso.datetime({ offset: true }).optional(),
-    /** Recompute shoppers with events received since this; default the last run's watermark. */
-    since: z.iso.datetime({ offset: true }).optional(),
-  })
-  .refine((b) => !b.as_of || !b.since || Date.parse(b.since) <= Date.parse(b.as_of), 'since must not be after as_of');
-
-/**
- * `patterns`, for Cloud Scheduler (which authenticates with OIDC; only its service account may
- * invoke the function) and for operators: `POST /` with `{}` or `{ "as_of": …, "since": … }`.
- * Answers 200 with the run's summary, 409 while a run is in progress here, 500 when the run failed
- * (so Cloud Scheduler retries it).
- */
-export function createPatternsHandler(deps: PatternsJobDeps & { logger: Logger }): HttpFunction {
-  let running = false;
-  return async (req: Request, res: Response) => {
-    if (req.method !== 'POST') {
-      res.set('Allow', 'POST');
-      return fail(res, 405, 'method_not_allowed', `${req.method} is not allowed; use POST`);
-    }
-    const parsed = Body.safeParse(req.body ?? {});
-    if (!parsed.success) return fail(res, 400, 'invalid_request', describeIssues(parsed.error));
-    // Runs share one staging table; in production max instances 1 and concurrency 1 keep them apart too.
-    if (running) return fail(res, 409, 'already_running', 'a patterns run is in progress; try again when it ends');
-
-    const request: PatternsRequest = {};
-    if (parsed.data.as_of) request.asOf = new Date(parsed.data.as_of);
-    if (parsed.data.since) request.since = new Date(parsed.data.since);
-    running = true;
-    try {
-      res.status(200).json(await runPatternsJob(deps, request));
-    } catch {
-      // runPatternsJob has logged why; the answer names no shopper or query detail.
-      fail(res, 500, 'job_failed', 'the patterns run failed; see the logs');
-    } finally {
-      running = false;
-    }
-  };
-}
-
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
+/** `patterns`: the scheduled patterns job over HTTP (functions/jobs/http-handler.ts); it reads `as_of` and `since`. */
+export function createPatternsHandler(deps: PatternsJobDeps): HttpFunction {
+  return createJobHandler(JOB, (request) => runPatternsJob(deps, request));
 }

@@ -26,6 +26,9 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   user_patterns: ['user_id'],
   user_patterns_staging: ['user_id'],
   job_runs: ['job', 'run_id'],
+  erasure_log: ['request_id'],
+  shopper_privacy_staging: ['user_id'],
+  shopper_retention_staging: ['user_id'],
 };
 
 export function duckDbType(type: ColumnType): string {

@@ -5,7 +5,15 @@ export const INGEST_TABLES = ['events', 'order_items', 'rejected_events'] as con
 export type IngestTable = (typeof INGEST_TABLES)[number];
 
 /** Every warehouse table, each declared by `sql/<table>.sql`, in creation order: ingest's, then the batch jobs'. */
-export const WAREHOUSE_TABLES = [...INGEST_TABLES, 'user_patterns', 'user_patterns_staging', 'job_runs'] as const;
+export const WAREHOUSE_TABLES = [
+  ...INGEST_TABLES,
+  'user_patterns',
+  'user_patterns_staging',
+  'job_runs',
+  'erasure_log',
+  'shopper_privacy_staging',
+  'shopper_retention_staging',
+] as const;
 export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
 
 /**

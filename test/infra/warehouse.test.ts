@@ -19,10 +19,20 @@ const UNPARTITIONED = {
   user_patterns: 'one row per shopper, rewritten in place by MERGE',
   user_patterns_staging: 'one row per shopper of the latest run, replaced by each run',
   job_runs: 'one row per job run, a few a day',
+  erasure_log: 'one row per completed erasure request',
+  shopper_privacy_staging: 'one row per shopper of the latest patterns run, replaced by each run',
+  shopper_retention_staging: 'one row per shopper with their own retention, replaced by each run',
 } as const;
 
 /** How the tables of the batch jobs are clustered: by the key every statement on them looks rows up by. */
-const BATCH_TABLE_CLUSTERING = { user_patterns: ['user_id'], user_patterns_staging: ['user_id'], job_runs: ['job'] } as const;
+const BATCH_TABLE_CLUSTERING = {
+  user_patterns: ['user_id'],
+  user_patterns_staging: ['user_id'],
+  job_runs: ['job'],
+  erasure_log: ['request_id'],
+  shopper_privacy_staging: ['user_id'],
+  shopper_retention_staging: ['user_id'],
+} as const;
 
 /** The DDL of `sql/<table>.sql`, parsed by the functions' own parser. */
 function ddlOf(table: string): TableDdl {

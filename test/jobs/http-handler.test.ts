@@ -38,7 +38,7 @@ function serve(warehouse: SqlWarehouse) {
   return { server: getTestServer(name), logger };
 }
 
-describe('the patterns function', () => {
+describe('a batch job over HTTP (the patterns function)', () => {
   it('runs the job for Cloud Scheduler’s empty POST and answers its summary', async () => {
     const warehouse = stubWarehouse();
     const res = await request(serve(warehouse).server).post('/').send({});
