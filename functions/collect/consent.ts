@@ -1,6 +1,6 @@
 import type { ConsentPolicy } from './ports.ts';
 
-/** Until shoppers have privacy settings, everything a signed-in shopper sends may be tracked. */
+/** Tracks and learns from everything: for tests and benchmarks that are not about privacy settings. */
 export const trackEverything: ConsentPolicy = {
-  decide: async (_userId, events) => events.map(() => ({ track: true as const })),
+  decide: async (_userId, events) => events.map(() => ({ track: true as const, learn: true })),
 };

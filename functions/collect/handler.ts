@@ -10,7 +10,7 @@ import {
 import type { CollectedEvent } from '../events/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import { applyCors } from './cors.ts';
-import type { Clock, ConsentPolicy, EventBus, TokenVerifier } from './ports.ts';
+import type { Clock, ConsentDecision, ConsentPolicy, EventBus, TokenVerifier } from './ports.ts';
 import { readJsonBody } from './read-body.ts';
 import { resolveRoute, type Route } from './routes.ts';
 import { authenticate, bearerChallenge } from './verify-token.ts';
@@ -89,7 +89,19 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
     const rejected: RejectedEvent[] = outcomes.flatMap((o) => (o.kind === 'rejected' ? [o.rejected] : []));
     const duplicates = outcomes.filter((o) => o.kind === 'duplicate').length;
 
-    const decisions = await deps.consent.decide(userId, valid.map((o) => o.event));
+    let decisions: ConsentDecision[];
+    try {
+      decisions = await deps.consent.decide(userId, valid.map((o) => o.event));
+    } catch (error) {
+      // Without the shopper's settings nothing may be published: the client retries, as after a publish failure.
+      deps.logger.error('privacy settings could not be read', { request_id: requestId, error });
+      return fail(res, {
+        status: 503,
+        code: 'unavailable',
+        message: 'privacy settings could not be read right now; retry the same request',
+        headers: { 'Retry-After': '1' },
+      });
+    }
     const tracked: CollectedEvent[] = valid.filter((_, i) => decisions[i]?.track === true).map((o) => o.event);
     const dropped = valid.length - tracked.length;
 

@@ -20,14 +20,16 @@ export interface TokenVerifier {
   verify(token: string): Promise<AuthOutcome>;
 }
 
-export type ConsentDecision = { track: true } | { track: false; reason: string };
+/** Whether an event may be kept and, if so, learned from (`learn`: ingest heeds it; collect only publishes). */
+export type ConsentDecision = { track: true; learn: boolean } | { track: false; reason: string };
 
 /**
  * Decides per event whether the shopper lets it be tracked. Answers one decision per event,
- * in order. The privacy settings feature plugs in here.
+ * in order. `collect` asks about client events; `ingest` about collected ones (with `received_at`),
+ * see `functions/privacy/consent.ts`.
  */
-export interface ConsentPolicy {
-  decide(userId: string, events: readonly ClientEvent[]): Promise<ConsentDecision[]>;
+export interface ConsentPolicy<E extends ClientEvent = ClientEvent> {
+  decide(userId: string, events: readonly E[]): Promise<ConsentDecision[]>;
 }
 
 export type Clock = () => Date;

@@ -1,5 +1,6 @@
 import type { CloudEvent, CloudEventFunction } from '@google-cloud/functions-framework';
 import type { ConsentPolicy, Clock } from '../collect/ports.ts';
+import type { CollectedEvent } from '../events/schema.ts';
 import { EventBatchMessage, RejectedBatchMessage } from '../events/messages.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RejectedRow, Warehouse } from '../warehouse/ports.ts';
@@ -10,7 +11,8 @@ import type { PreferenceStore } from './ports.ts';
 export type IngestDeps = {
   warehouse: Warehouse;
   preferences: PreferenceStore;
-  consent: ConsentPolicy;
+  /** Read afresh for every message (see `createIngestConsent`): settings may have changed since collect. */
+  consent: ConsentPolicy<CollectedEvent>;
   clock: Clock;
   logger: Logger;
 };
@@ -32,9 +34,16 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
     }
     const batch = decoded.value;
 
-    // Consent is checked again here: settings may have changed since collect accepted the events.
+    // Consent is checked again here: settings may have changed since collect accepted the events,
+    // and the shopper may have been erased since. A failed read throws, so Pub/Sub redelivers.
     const decisions = await deps.consent.decide(batch.user_id, batch.events);
-    const allowed = batch.events.filter((_, i) => decisions[i]?.track === true);
+    const learnable = new Set<string>();
+    const allowed = batch.events.filter((event, i) => {
+      const decision = decisions[i];
+      if (decision?.track !== true) return false;
+      if (decision.learn) learnable.add(event.event_id);
+      return true;
+    });
 
     const { failed } = allowed.length ? await deps.warehouse.insertEvents(allowed, batch.request_id) : { failed: [] };
     if (failed.length) {
@@ -58,14 +67,17 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
     }
     const refusedIds = new Set(failed.map((f) => f.event_id));
     const stored = allowed.filter((e) => !refusedIds.has(e.event_id));
+    // Kept in the warehouse either way; learned from only when the shopper lets us learn.
+    const toLearn = stored.filter((e) => learnable.has(e.event_id));
 
-    const outcome = stored.length ? await deps.preferences.apply(batch.user_id, stored, now) : { applied: 0, alreadyApplied: 0, writes: 0 };
+    const outcome = toLearn.length ? await deps.preferences.apply(batch.user_id, toLearn, now) : { applied: 0, alreadyApplied: 0, writes: 0 };
     deps.logger.info('message ingested', {
       message_id: decoded.messageId,
       request_id: batch.request_id,
       events: batch.events.length,
       not_consented: batch.events.length - allowed.length,
       refused_by_warehouse: failed.length,
+      not_learned: stored.length - toLearn.length,
       learned: outcome.applied,
       already_learned: outcome.alreadyApplied,
       firestore_writes: outcome.writes,

@@ -27,7 +27,10 @@ export type ErasureRequest = {
   completed_at: string | null;
   /** Erasure job runs that worked on it. */
   attempts: number;
-  /** Rows deleted per table, once completed. */
+  /**
+   * Rows deleted per table: all of them once completed; while pending, those deleted so far (a request
+   * whose rows were still in BigQuery's streaming buffer takes more than one run), null before any run.
+   */
   rows_deleted: Record<string, number> | null;
   /** Why the last attempt did not complete it (e.g. rows still in BigQuery's streaming buffer). */
   last_error: string | null;
@@ -49,8 +52,11 @@ export interface ErasureStore {
   get(requestId: string): Promise<ErasureRequest | null>;
   /** Every pending request, with its user id: the erasure job works on them, the patterns job skips them. */
   pending(): Promise<PendingErasure[]>;
-  /** A run worked on it but could not finish: why. */
-  deferred(requestId: string, reason: string, now: Date): Promise<void>;
+  /**
+   * A run worked on it but could not finish: why, and the rows deleted so far (every run's, so that
+   * the run completing it can report them all; left as they were when not given).
+   */
+  deferred(requestId: string, reason: string, now: Date, rowsDeleted?: Record<string, number>): Promise<void>;
   /** Every trace is gone: store the counts and drop the user id from the request. */
   completed(requestId: string, rowsDeleted: Record<string, number>, now: Date): Promise<void>;
   /** Until when the shopper's events are erased; null when never. */

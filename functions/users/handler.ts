@@ -1,56 +1,150 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import type { Clock, TokenVerifier } from '../collect/ports.ts';
 import { applyCors } from '../collect/cors.ts';
+import { readJsonBody } from '../collect/read-body.ts';
 import { authenticate, bearerChallenge } from '../collect/verify-token.ts';
+import { describeIssues } from '../events/describe-issues.ts';
 import { preferenceView } from '../learn/preference-view.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { PreferenceReader } from './ports.ts';
+import type { ErasureRequest } from '../privacy/ports.ts';
+import { PrivacyUpdate } from '../privacy/settings.ts';
+import type { UserHasher } from '../privacy/user-hash.ts';
+import type { PreferenceReader, ShopperErasures, ShopperPrivacy } from './ports.ts';
 
 export type UsersDeps = {
   verifier: TokenVerifier;
   preferences: PreferenceReader;
+  privacy: ShopperPrivacy;
+  erasures: ShopperErasures;
+  /** The same keyed hash the erasure store files requests under: how a request is matched to its shopper. */
+  hashUser: UserHasher;
   clock: Clock;
   logger: Logger;
   corsOrigins: string[] | '*';
 };
 
-const ROUTE = /^\/v1\/users\/([^/]+)\/preferences\/?$/;
+type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+type Call = { req: Request; userId: string; params: string[]; deps: UsersDeps };
+type Action = (call: Call) => Promise<Reply>;
+type Method = 'GET' | 'PUT' | 'DELETE';
+type Route = { path: RegExp; what: string; methods: Partial<Record<Method, Action>> };
+
+/** Settings are a handful of booleans and a number; anything larger is not a settings change. */
+const PRIVACY_BODY_MAX_BYTES = 4096;
 
 /**
- * `users`: what a shopper may read about themselves. `GET /v1/users/{userId}/preferences` shows
- * what has been learned, decayed to now; only the shopper the token names may read it.
+ * The shopper's routes. The first group of every path is the user id, which must be the token's
+ * subject; later groups are the route's own parameters.
+ */
+const ROUTES: readonly Route[] = [
+  { path: /^\/v1\/users\/([^/]+)\/preferences$/, what: 'preferences', methods: { GET: readPreferences } },
+  { path: /^\/v1\/users\/([^/]+)\/privacy$/, what: 'privacy settings', methods: { GET: readPrivacy, PUT: changePrivacy } },
+  { path: /^\/v1\/users\/([^/]+)\/learning-data$/, what: 'learning data', methods: { DELETE: eraseLearningData } },
+  { path: /^\/v1\/users\/([^/]+)\/erasures\/([^/]+)$/, what: 'erasure requests', methods: { GET: erasureStatus } },
+];
+
+/**
+ * `users`: what a shopper may see and decide about themselves — what was learned, their privacy
+ * settings, and erasing what was learned. Only the shopper the token names may call their routes.
+ * Each route answers with a value; only this shell writes the response.
  */
 export function createUsersHandler(deps: UsersDeps): HttpFunction {
   return async (req: Request, res: Response) => {
-    applyCors(req, res, deps.corsOrigins, { methods: 'GET, OPTIONS', headers: 'Authorization' });
+    applyCors(req, res, deps.corsOrigins, { methods: 'GET, PUT, DELETE, OPTIONS', headers: 'Authorization, Content-Type' });
+    // Every answer is about one shopper: no shared cache may keep it.
+    res.set('Cache-Control', 'private, no-store');
     if (req.method === 'OPTIONS') return void res.status(204).end();
-    const match = ROUTE.exec(req.path);
-    if (!match?.[1]) return fail(res, 404, 'not_found', `no route ${req.path}`);
-    if (req.method !== 'GET') {
-      res.set('Allow', 'GET, OPTIONS');
-      return fail(res, 405, 'method_not_allowed', `${req.method} is not allowed; use GET`);
+
+    const matched = resolveRoute(req.path);
+    if (!matched) return send(res, failure(404, 'not_found', `no route ${req.path}`));
+    const { route, userId, params } = matched;
+    const action = route.methods[req.method as Method];
+    if (!action) {
+      const allow = [...Object.keys(route.methods), 'OPTIONS'].join(', ');
+      return send(res, failure(405, 'method_not_allowed', `${req.method} is not allowed; use ${allow}`, { Allow: allow }));
     }
-    const userId = decodeURIComponent(match[1]);
 
     const auth = await authenticate(req.get('authorization'), deps.verifier);
-    if (!auth.ok) {
-      res.set('WWW-Authenticate', bearerChallenge(auth.reason));
-      return fail(res, 401, 'unauthenticated', auth.reason);
-    }
-    if (auth.identity.userId !== userId) return fail(res, 403, 'forbidden', 'a shopper may read only their own preferences');
+    if (!auth.ok) return send(res, failure(401, 'unauthenticated', auth.reason, { 'WWW-Authenticate': bearerChallenge(auth.reason) }));
+    if (auth.identity.userId !== userId) return send(res, failure(403, 'forbidden', `a shopper may access only their own ${route.what}`));
 
     try {
-      const preferences = await deps.preferences.read(userId);
-      res.set('Cache-Control', 'private, no-store');
-      res.status(200).json(preferenceView(userId, preferences, deps.clock()));
+      send(res, await action({ req, userId, params, deps }));
     } catch (error) {
-      deps.logger.error('preferences could not be read', { error });
-      res.set('Retry-After', '1');
-      fail(res, 503, 'unavailable', 'preferences could not be read right now; retry');
+      // Only the stores throw, and only when Firestore does: the client may retry.
+      deps.logger.error('users request failed', { route: route.what, method: req.method, error });
+      send(res, failure(503, 'unavailable', `${route.what} could not be reached right now; retry`, { 'Retry-After': '1' }));
     }
   };
 }
 
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
+async function readPreferences({ userId, deps }: Call): Promise<Reply> {
+  return { status: 200, body: preferenceView(userId, await deps.preferences.read(userId), deps.clock()) };
+}
+
+async function readPrivacy({ userId, deps }: Call): Promise<Reply> {
+  return { status: 200, body: await deps.privacy.read(userId) };
+}
+
+/** Settings left out of the body keep their value; `{}` stores the current settings unchanged. */
+async function changePrivacy({ req, userId, deps }: Call): Promise<Reply> {
+  const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (type !== 'application/json') {
+    return failure(415, 'unsupported_media_type', `content type "${type || 'none'}" is not supported; send application/json`);
+  }
+  const body = readJsonBody(req, PRIVACY_BODY_MAX_BYTES);
+  if (!body.ok) return failure(body.status, body.status === 413 ? 'payload_too_large' : 'bad_request', body.reason);
+  const update = PrivacyUpdate.safeParse(body.value);
+  if (!update.success) return failure(400, 'bad_request', describeIssues(update.error));
+
+  const { updated_at: _previous, ...current } = await deps.privacy.read(userId);
+  return { status: 200, body: await deps.privacy.write(userId, { ...current, ...update.data }, deps.clock()) };
+}
+
+async function eraseLearningData({ userId, deps }: Call): Promise<Reply> {
+  const request = await deps.erasures.request(userId, 'shopper', deps.clock());
+  const statusUrl = `/v1/users/${encodeURIComponent(userId)}/erasures/${encodeURIComponent(request.request_id)}`;
+  return {
+    status: 202,
+    body: { request_id: request.request_id, state: request.state, requested_at: request.requested_at, status_url: statusUrl },
+    headers: { Location: statusUrl },
+  };
+}
+
+/** Another shopper's request is answered exactly like one that does not exist. */
+async function erasureStatus({ userId, params, deps }: Call): Promise<Reply> {
+  const requestId = params[0] ?? '';
+  const found = await deps.erasures.get(requestId);
+  if (!found || found.user_hash !== deps.hashUser(userId)) return failure(404, 'not_found', `no erasure request ${requestId}`);
+  return { status: 200, body: erasureView(found) };
+}
+
+/** Field by field, so a store that also holds the user id (a pending request) never shows it. */
+function erasureView(request: ErasureRequest): ErasureRequest {
+  const { request_id, user_hash, state, requested_by, requested_at, completed_at, attempts, rows_deleted, last_error } = request;
+  return { request_id, user_hash, state, requested_by, requested_at, completed_at, attempts, rows_deleted, last_error };
+}
+
+function resolveRoute(path: string): { route: Route; userId: string; params: string[] } | null {
+  const normalized = path.replace(/\/+$/, '');
+  for (const route of ROUTES) {
+    const match = route.path.exec(normalized);
+    if (!match) continue;
+    try {
+      const [userId, ...params] = match.slice(1).map((part) => decodeURIComponent(part));
+      return userId ? { route, userId, params } : null;
+    } catch {
+      return null; // a malformed %-escape names no shopper
+    }
+  }
+  return null;
+}
+
+function failure(status: number, code: string, message: string, headers?: Record<string, string>): Reply {
+  return { status, body: { error: { code, message } }, ...(headers ? { headers } : {}) };
+}
+
+function send(res: Response, reply: Reply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.set(name, value);
+  res.status(reply.status).json(reply.body);
 }

@@ -223,7 +223,7 @@ describe('consent', () => {
   it('drops events the shopper does not allow, counting them in the answer', async () => {
     const noClicks: ConsentPolicy = {
       decide: async (_user, events) =>
-        events.map((e) => (e.type === 'search_result_clicked' ? { track: false, reason: 'track_clicks is off' } : { track: true })),
+        events.map((e) => (e.type === 'search_result_clicked' ? { track: false, reason: 'track_clicks is off' } : { track: true, learn: true })),
     };
     const { server, bus } = await collectUnderTest({ consent: noClicks });
     const res = await post(server).send({ events: [validEvent('search_result_clicked'), validEvent('order_completed')] });
@@ -241,6 +241,23 @@ describe('when Pub/Sub fails', () => {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(logger.entries.find((e) => e.severity === 'ERROR')).toMatchObject({ message: 'publish failed' });
+  });
+});
+
+describe('when the privacy settings cannot be read', () => {
+  it('publishes nothing and answers 503 with Retry-After, naming no detail of the failure', async () => {
+    const unreadable = {
+      decide: async () => {
+        throw new Error('14 UNAVAILABLE: firestore.googleapis.com');
+      },
+    };
+    const { server, bus, logger } = await collectUnderTest({ consent: unreadable });
+    const res = await post(server).send({ events: [validEvent('product_viewed')] });
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.body.error.message).toBe('privacy settings could not be read right now; retry the same request');
+    expect(bus.events.messages).toHaveLength(0);
+    expect(logger.entries.find((e) => e.severity === 'ERROR')).toMatchObject({ message: 'privacy settings could not be read' });
   });
 });
 

@@ -174,4 +174,19 @@ describe('exactly-once learning over at-least-once delivery', () => {
     expect(outcome.writes / outcome.applied).toBeLessThan(0.2);
     expect(await store().apply(user, events, NOW)).toEqual({ applied: 0, alreadyApplied: 100, writes: 0 });
   });
+
+  it('learns nothing once the shopper switched learning off, even from a message checked before the switch', async () => {
+    const user = `u-${randomUUID()}`;
+    const events = afternoon(user);
+    // The switch as the privacy store makes it: the flag set and the learned document deleted together.
+    await firestore.collection('privacy').doc(user).set({ learn_preferences: false });
+    const outcome = await store().apply(user, events, NOW);
+    expect(outcome).toMatchObject({ applied: 0, alreadyApplied: 0 });
+    expect(await preferencesOf(user)).toBeUndefined();
+
+    // Switched back on: the same events, redelivered, are not learned late.
+    await firestore.collection('privacy').doc(user).set({ learn_preferences: true });
+    expect(await store().apply(user, events, NOW)).toEqual({ applied: 0, alreadyApplied: events.length, writes: 0 });
+    expect(await preferencesOf(user)).toBeUndefined();
+  });
 });

@@ -60,13 +60,43 @@ describe('ingest', () => {
 
   it('checks consent again: events the shopper no longer allows are neither stored nor learned', async () => {
     const noOrders: ConsentPolicy = {
-      decide: async (_u, events) => events.map((e) => (e.type === 'order_completed' ? { track: false, reason: 'track_purchases is off' } : { track: true })),
+      decide: async (_u, events) => events.map((e) => (e.type === 'order_completed' ? { track: false, reason: 'track_purchases is off' } : { track: true, learn: true })),
     };
     const { handler, state, calls } = ingestUnderTest({ consent: noOrders });
     const click = collectedEvent('search_result_clicked', 'shopper-1', NOW);
     await handler(pubsubCloudEvent(batchMessage('shopper-1', [click, collectedEvent('order_completed', 'shopper-1', NOW)])));
     expect([...state.events.keys()]).toEqual([click.event_id]);
     expect(calls[0]?.events.map((e) => e.event_id)).toEqual([click.event_id]);
+  });
+
+  it('stores events it may not learn from, and learns only from the others', async () => {
+    const keep = collectedEvent('product_viewed', 'shopper-1', NOW);
+    const learnFrom = collectedEvent('order_completed', 'shopper-1', NOW);
+    const onlyOrders: ConsentPolicy = {
+      decide: async (_u, events) => events.map((e) => ({ track: true, learn: e.type === 'order_completed' })),
+    };
+    const { handler, state, calls, logger } = ingestUnderTest({ consent: onlyOrders });
+    await handler(pubsubCloudEvent(batchMessage('shopper-1', [keep, learnFrom])));
+    expect([...state.events.keys()]).toEqual([keep.event_id, learnFrom.event_id]);
+    expect(calls).toEqual([{ userId: 'shopper-1', events: [learnFrom] }]);
+    expect(logger.entries.at(-1)).toMatchObject({ message: 'message ingested', not_consented: 0, not_learned: 1, learned: 1 });
+  });
+
+  it('does not call learning at all when nothing may be learned', async () => {
+    const learnNothing: ConsentPolicy = { decide: async (_u, events) => events.map(() => ({ track: true, learn: false })) };
+    const { handler, state, calls, logger } = ingestUnderTest({ consent: learnNothing });
+    await handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('order_completed', 'shopper-1', NOW)])));
+    expect(state.events.size).toBe(1);
+    expect(calls).toHaveLength(0);
+    expect(logger.entries.at(-1)).toMatchObject({ not_learned: 1, learned: 0, firestore_writes: 0 });
+  });
+
+  it('throws when consent cannot be read, before storing anything, so Pub/Sub redelivers', async () => {
+    const unavailable: ConsentPolicy = { decide: async () => Promise.reject(new Error('14 UNAVAILABLE')) };
+    const { handler, state, calls } = ingestUnderTest({ consent: unavailable });
+    await expect(handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('order_completed', 'shopper-1', NOW)])))).rejects.toThrow('14 UNAVAILABLE');
+    expect(state.events.size).toBe(0);
+    expect(calls).toHaveLength(0);
   });
 
   it('keeps rows the warehouse refuses for good as rejected, and does not learn from them', async () => {

@@ -1,40 +1,27 @@
-import * as ff from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { COLLECTIONS } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import type { PreferenceView } from '../../functions/learn/preference-view.ts';
-import { createMemoryLogger } from '../../functions/logging/logger.ts';
-import { createUsersHandler } from '../../functions/users/handler.ts';
+import type { ErasureRequest } from '../../functions/privacy/ports.ts';
+import { DEFAULT_PRIVACY, type StoredPrivacy } from '../../functions/privacy/settings.ts';
 import type { PreferenceReader } from '../../functions/users/ports.ts';
 import { tokenFor } from '../support/collect-server.ts';
-import { NOW, TEST_TOKEN } from '../support/fixtures.ts';
+import { NOW } from '../support/fixtures.ts';
 import { collectedEvent } from '../support/messages.ts';
-
-let registered = 0;
-async function usersUnderTest(reader: PreferenceReader) {
-  const name = `users-under-test-${++registered}`;
-  ff.http(
-    name,
-    createUsersHandler({
-      verifier: await createJwtVerifier({ ...TEST_TOKEN, clockToleranceSec: 30 }),
-      preferences: reader,
-      clock: () => NOW,
-      logger: createMemoryLogger(),
-      corsOrigins: '*',
-    }),
-  );
-  return getTestServer(name);
-}
+import { hashUser, usersUnderTest } from '../support/users-server.ts';
 
 const learned: Preferences = learn(null, 'shopper-1', [collectedEvent('order_completed', 'shopper-1', NOW), collectedEvent('search_result_clicked', 'shopper-1', NOW)], NOW);
 const reader: PreferenceReader = { read: async (userId) => (userId === 'shopper-1' ? learned : null) };
+const newShopper = () => `shopper-${randomUUID()}`;
+const bearer = async (userId: string) => `Bearer ${await tokenFor(userId)}`;
+type ErrorBody = { error: { code: string; message: string } };
 
 describe('GET /v1/users/{userId}/preferences', () => {
   it("shows a shopper what has been learned about them, strongest first", async () => {
-    const server = await usersUnderTest(reader);
+    const { server } = await usersUnderTest({ preferences: reader });
     const res = await request(server).get('/v1/users/shopper-1/preferences').set('Authorization', `Bearer ${await tokenFor('shopper-1')}`);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('private, no-store');
@@ -48,31 +35,238 @@ describe('GET /v1/users/{userId}/preferences', () => {
   });
 
   it('answers an empty view when nothing has been learned yet', async () => {
-    const server = await usersUnderTest(reader);
+    const { server } = await usersUnderTest({ preferences: reader });
     const res = await request(server).get('/v1/users/shopper-2/preferences').set('Authorization', `Bearer ${await tokenFor('shopper-2')}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ user_id: 'shopper-2', event_count: 0, products: [], reorder_due: [] });
   });
 
   it.each([
-    ['another shopper’s token', async () => `Bearer ${await tokenFor('shopper-2')}`, 403, 'a shopper may read only their own preferences'],
+    ['another shopper’s token', async () => `Bearer ${await tokenFor('shopper-2')}`, 403, 'a shopper may access only their own preferences'],
     ['an expired token', async () => `Bearer ${await tokenFor('shopper-1', { ttlSec: -3600 })}`, 401, 'token has expired'],
     ['no token', async () => '', 401, 'missing bearer token'],
   ])('refuses %s', async (_name, header, status, message) => {
-    const server = await usersUnderTest(reader);
+    const { server } = await usersUnderTest({ preferences: reader });
     const req = request(server).get('/v1/users/shopper-1/preferences');
     const value = await header();
     if (value) req.set('Authorization', value);
     const res = await req;
     expect(res.status).toBe(status);
-    expect((res.body as { error: { message: string } }).error.message).toBe(message);
+    expect((res.body as ErrorBody).error.message).toBe(message);
   });
 
   it('answers 503 when the document cannot be read, and 404/405 off its route', async () => {
-    const server = await usersUnderTest({ read: async () => Promise.reject(new Error('UNAVAILABLE')) });
+    const { server } = await usersUnderTest({ preferences: { read: async () => Promise.reject(new Error('UNAVAILABLE')) } });
     const token = `Bearer ${await tokenFor('shopper-1')}`;
-    expect((await request(server).get('/v1/users/shopper-1/preferences').set('Authorization', token)).status).toBe(503);
+    const unavailable = await request(server).get('/v1/users/shopper-1/preferences').set('Authorization', token);
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers['retry-after']).toBe('1');
     expect((await request(server).get('/v1/users/shopper-1').set('Authorization', token)).status).toBe(404);
     expect((await request(server).post('/v1/users/shopper-1/preferences').set('Authorization', token)).status).toBe(405);
+  });
+});
+
+describe('GET and PUT /v1/users/{userId}/privacy (emulator)', () => {
+  it('answers the defaults to a shopper who set nothing', async () => {
+    const { server } = await usersUnderTest();
+    const user = newShopper();
+    const res = await request(server).get(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user));
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    expect(res.body).toEqual({ ...DEFAULT_PRIVACY, updated_at: null });
+  });
+
+  it('changes only the settings sent, keeping the others, and answers what is stored', async () => {
+    const { server } = await usersUnderTest();
+    const user = newShopper();
+    const put = async (body: object) => request(server).put(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user)).send(body);
+
+    const first = await put({ track_searches: false });
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ ...DEFAULT_PRIVACY, track_searches: false, updated_at: NOW.toISOString() });
+    expect((await put({ retention_days: 90, learn_brands: false })).body).toEqual({
+      ...DEFAULT_PRIVACY,
+      track_searches: false,
+      retention_days: 90,
+      learn_brands: false,
+      updated_at: NOW.toISOString(),
+    });
+
+    const read = await request(server).get(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user));
+    expect(read.body).toMatchObject({ track_searches: false, retention_days: 90, learn_brands: false });
+  });
+
+  it('takes an empty object: the settings stay as they were', async () => {
+    const { server } = await usersUnderTest();
+    const user = newShopper();
+    const res = await request(server).put(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user)).send({});
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ ...DEFAULT_PRIVACY, updated_at: NOW.toISOString() });
+  });
+
+  it.each([
+    ['unknown fields, naming them', { track_searches: false, colour: 'blue', trackClicks: true }, /Unrecognized keys?: "colour", "trackClicks"/],
+    ['a setting of the wrong type', { track_clicks: 'no' }, /^track_clicks: Invalid input: expected boolean/],
+    ['a retention beyond the tables’ ceiling', { retention_days: 731 }, /^retention_days: Too big: expected number to be <=730/],
+    ['a body that is not an object', [{ track_clicks: false }], /expected object, received array/],
+  ])('refuses %s with 400 and changes nothing', async (_name, body, reason) => {
+    const { server } = await usersUnderTest();
+    const user = newShopper();
+    const res = await request(server).put(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user)).send(body);
+    expect(res.status).toBe(400);
+    expect((res.body as ErrorBody).error).toMatchObject({ code: 'bad_request', message: expect.stringMatching(reason) });
+    expect((await request(server).get(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user))).body).toEqual({ ...DEFAULT_PRIVACY, updated_at: null });
+  });
+
+  it('refuses a body that is not JSON with 415, an empty one with 400 and a large one with 413', async () => {
+    const { server } = await usersUnderTest();
+    const user = newShopper();
+    const token = await bearer(user);
+    const put = () => request(server).put(`/v1/users/${user}/privacy`).set('Authorization', token);
+    const text = await put().set('Content-Type', 'text/plain').send('{"track_clicks":false}');
+    expect(text.status).toBe(415);
+    expect((text.body as ErrorBody).error).toEqual({ code: 'unsupported_media_type', message: 'content type "text/plain" is not supported; send application/json' });
+    expect((await put().set('Content-Type', 'application/x-www-form-urlencoded').send('track_clicks=false')).status).toBe(415);
+    expect((await put()).status).toBe(415);
+    expect((await put().set('Content-Type', 'application/json')).status).toBe(400);
+    expect((await put().send({ track_clicks: false, padding: 'x'.repeat(5000) })).status).toBe(413);
+  });
+
+  it('switching learning off deletes what was learned, batch patterns included; the applied markers stay', async () => {
+    const { server, firestore } = await usersUnderTest();
+    const user = newShopper();
+    const preferences = firestore.collection(COLLECTIONS.preferences).doc(user);
+    await preferences.set({ ...learn(null, user, [collectedEvent('order_completed', user, NOW)], NOW), patterns: { as_of: NOW.toISOString() } });
+    await preferences.collection(COLLECTIONS.applied).doc('3').set({ ids: { 'event-1': NOW.getTime() } });
+    expect((await request(server).get(`/v1/users/${user}/preferences`).set('Authorization', await bearer(user))).body).toMatchObject({ event_count: 1 });
+
+    const res = await request(server).put(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user)).send({ learn_preferences: false });
+    expect(res.status).toBe(200);
+    expect((await preferences.get()).exists).toBe(false);
+    expect((await preferences.collection(COLLECTIONS.applied).doc('3').get()).exists).toBe(true);
+    expect((await request(server).get(`/v1/users/${user}/preferences`).set('Authorization', await bearer(user))).body).toMatchObject({ event_count: 0, products: [] });
+  });
+
+  it('answers 503 with Retry-After when the settings cannot be read or written', async () => {
+    const failing = { read: async () => Promise.reject(new Error('14 UNAVAILABLE')), write: async () => Promise.reject(new Error('14 UNAVAILABLE')) };
+    const { server, logger } = await usersUnderTest({ privacy: failing });
+    const user = newShopper();
+    for (const req of [request(server).get(`/v1/users/${user}/privacy`), request(server).put(`/v1/users/${user}/privacy`).send({})]) {
+      const res = await req.set('Authorization', await bearer(user));
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect((res.body as ErrorBody).error.code).toBe('unavailable');
+    }
+    expect(logger.entries.at(-1)).toMatchObject({ message: 'users request failed', route: 'privacy settings' });
+  });
+});
+
+describe('DELETE /v1/users/{userId}/learning-data and the erasure status (emulator)', () => {
+  it('accepts the request with 202 and where to follow it; the status shows it, without the user id', async () => {
+    const { server, firestore } = await usersUnderTest();
+    const user = newShopper();
+    await firestore.collection(COLLECTIONS.preferences).doc(user).set(learn(null, user, [collectedEvent('order_completed', user, NOW)], NOW));
+
+    const res = await request(server).delete(`/v1/users/${user}/learning-data`).set('Authorization', await bearer(user));
+    expect(res.status).toBe(202);
+    const accepted = res.body as { request_id: string; state: string; requested_at: string; status_url: string };
+    expect(accepted).toEqual({ request_id: expect.any(String), state: 'pending', requested_at: NOW.toISOString(), status_url: `/v1/users/${user}/erasures/${accepted.request_id}` });
+    expect(res.headers.location).toBe(accepted.status_url);
+    // Learning data in Firestore goes at once; the erasure job does the warehouse.
+    expect((await firestore.collection(COLLECTIONS.preferences).doc(user).get()).exists).toBe(false);
+
+    const status = await request(server).get(accepted.status_url).set('Authorization', await bearer(user));
+    expect(status.status).toBe(200);
+    expect(status.headers['cache-control']).toBe('private, no-store');
+    expect(status.body).toEqual({
+      request_id: accepted.request_id,
+      user_hash: hashUser(user),
+      state: 'pending',
+      requested_by: 'shopper',
+      requested_at: NOW.toISOString(),
+      completed_at: null,
+      attempts: 0,
+      rows_deleted: null,
+      last_error: null,
+    } satisfies ErasureRequest);
+    expect(JSON.stringify(status.body)).not.toContain(user);
+  });
+
+  it('keeps the shopper’s settings through the erasure', async () => {
+    const { server } = await usersUnderTest();
+    const user = newShopper();
+    await request(server).put(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user)).send({ track_purchases: false });
+    expect((await request(server).delete(`/v1/users/${user}/learning-data`).set('Authorization', await bearer(user))).status).toBe(202);
+    const read = await request(server).get(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user));
+    expect(read.body).toMatchObject({ ...DEFAULT_PRIVACY, track_purchases: false } satisfies Partial<StoredPrivacy>);
+  });
+
+  it('answers 404 for an unknown request, and exactly the same for another shopper’s', async () => {
+    const { server } = await usersUnderTest();
+    const [owner, other] = [newShopper(), newShopper()];
+    const created = await request(server).delete(`/v1/users/${owner}/learning-data`).set('Authorization', await bearer(owner));
+    const requestId = (created.body as { request_id: string }).request_id;
+
+    const theirs = await request(server).get(`/v1/users/${other}/erasures/${requestId}`).set('Authorization', await bearer(other));
+    const unknown = await request(server).get(`/v1/users/${other}/erasures/${randomUUID()}`).set('Authorization', await bearer(other));
+    expect([theirs.status, unknown.status]).toEqual([404, 404]);
+    expect((theirs.body as ErrorBody).error).toEqual({ code: 'not_found', message: `no erasure request ${requestId}` });
+    expect(Object.keys(theirs.body as object)).toEqual(Object.keys(unknown.body as object));
+  });
+
+  it('answers 503 with Retry-After when the request cannot be recorded', async () => {
+    const failing = { request: async () => Promise.reject(new Error('ABORTED')), get: async () => Promise.reject(new Error('ABORTED')) };
+    const { server } = await usersUnderTest({ erasures: failing });
+    const user = newShopper();
+    const deleted = await request(server).delete(`/v1/users/${user}/learning-data`).set('Authorization', await bearer(user));
+    const status = await request(server).get(`/v1/users/${user}/erasures/${randomUUID()}`).set('Authorization', await bearer(user));
+    expect([deleted.status, status.status]).toEqual([503, 503]);
+    expect(deleted.headers['retry-after']).toBe('1');
+  });
+});
+
+describe('routing', () => {
+  it('answers a CORS preflight on any route with 204 and the methods it takes', async () => {
+    const { server } = await usersUnderTest();
+    const res = await request(server).options('/v1/users/shopper-1/privacy').set('Origin', 'https://shop.example').set('Access-Control-Request-Method', 'PUT');
+    expect(res.status).toBe(204);
+    expect(res.headers['access-control-allow-origin']).toBe('*');
+    expect(res.headers['access-control-allow-methods']).toBe('GET, PUT, DELETE, OPTIONS');
+    expect(res.headers['access-control-allow-headers']).toBe('Authorization, Content-Type');
+  });
+
+  it.each([
+    ['post', '/v1/users/shopper-1/privacy', 'GET, PUT, OPTIONS'],
+    ['delete', '/v1/users/shopper-1/privacy', 'GET, PUT, OPTIONS'],
+    ['get', '/v1/users/shopper-1/learning-data', 'DELETE, OPTIONS'],
+    ['put', '/v1/users/shopper-1/erasures/r-1', 'GET, OPTIONS'],
+    ['put', '/v1/users/shopper-1/preferences', 'GET, OPTIONS'],
+  ] as const)('answers %s %s with 405 and Allow: %s, before asking for a token', async (method, path, allow) => {
+    const { server } = await usersUnderTest();
+    const res = await request(server)[method](path);
+    expect(res.status).toBe(405);
+    expect(res.headers.allow).toBe(allow);
+  });
+
+  it.each(['/v1/users/shopper-1', '/v1/users/shopper-1/settings', '/v1/users/shopper-1/erasures', '/v2/users/shopper-1/privacy'])(
+    'answers 404 for %s',
+    async (path) => {
+      const { server } = await usersUnderTest();
+      const res = await request(server).get(path).set('Authorization', await bearer('shopper-1'));
+      expect(res.status).toBe(404);
+      expect((res.body as ErrorBody).error.code).toBe('not_found');
+    },
+  );
+
+  it('leaves a malformed %-escape to the framework: 400, never a 500', async () => {
+    const { server } = await usersUnderTest();
+    expect((await request(server).get('/v1/users/%E0%A4%A/privacy').set('Authorization', await bearer('shopper-1'))).status).toBe(400);
+  });
+
+  it('takes a trailing slash and an escaped user id', async () => {
+    const { server } = await usersUnderTest();
+    const user = `shopper:${randomUUID()}`;
+    const res = await request(server).get(`/v1/users/${encodeURIComponent(user)}/privacy/`).set('Authorization', await bearer(user));
+    expect(res.status).toBe(200);
   });
 });

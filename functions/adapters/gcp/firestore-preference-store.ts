@@ -23,6 +23,8 @@ export const COLLECTIONS = {
   applied: 'applied',
   clickThrough: 'click_through',
   shards: 'shards',
+  /** `privacy/{userId}`: the shopper's settings (firestore-privacy-store.ts owns them; learning reads one flag). */
+  privacy: 'privacy',
 } as const;
 
 /**
@@ -56,7 +58,8 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
       const shardRefs = shardIds.map((id) => preferences.collection(COLLECTIONS.applied).doc(id));
 
       return firestore.runTransaction(async (tx) => {
-        const [current, ...shardSnapshots] = await tx.getAll(preferences, ...shardRefs);
+        const privacy = firestore.collection(COLLECTIONS.privacy).doc(userId);
+        const [current, settings, ...shardSnapshots] = await tx.getAll(preferences, privacy, ...shardRefs);
         const applied = new Map(shardIds.map((id, i) => [id, { ...((shardSnapshots[i]?.get('ids') ?? {}) as AppliedShard['ids']) }]));
         const fresh: CollectedEvent[] = [];
         for (const event of events) {
@@ -67,11 +70,18 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
         }
         if (fresh.length === 0) return { applied: 0, alreadyApplied: events.length, writes: 0 };
 
-        const stored = current?.data() ?? null;
-        const learned = options.learn(learnedPreferences(stored), userId, fresh, now);
-        // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
-        tx.set(preferences, { ...(stored ?? {}), ...learned });
-        let writes = 1;
+        // Consent was checked before this message was stored, but learning may have been switched off since:
+        // reading the flag here, in the transaction, means a document the switch deleted is never re-created.
+        // The events are still marked applied, so turning learning back on never learns them late.
+        const learning = settings?.get('learn_preferences') !== false;
+        let writes = 0;
+        if (learning) {
+          const stored = current?.data() ?? null;
+          const learned = options.learn(learnedPreferences(stored), userId, fresh, now);
+          // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
+          tx.set(preferences, { ...(stored ?? {}), ...learned });
+          writes += 1;
+        }
 
         const touched = new Set(fresh.map((e) => shardOf.get(e.event_id)));
         for (const [i, id] of shardIds.entries()) {
@@ -88,7 +98,7 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
           tx.set(counterShard(firestore, query, randomInt(counterShards)), counterUpdate(query, increments), { merge: true });
           writes += 1;
         }
-        return { applied: fresh.length, alreadyApplied: events.length - fresh.length, writes };
+        return { applied: learning ? fresh.length : 0, alreadyApplied: events.length - fresh.length, writes };
       });
     },
   };

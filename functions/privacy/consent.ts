@@ -1,0 +1,81 @@
+import type { Clock, ConsentDecision, ConsentPolicy } from '../collect/ports.ts';
+import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
+import type { ErasureStore, PrivacyStore } from './ports.ts';
+import { TRACKED_BY, type PrivacySettings } from './settings.ts';
+
+export type CollectConsentOptions = {
+  /** How long a shopper's settings are reused before they are read again. Default 5000 ms. */
+  cacheMs?: number;
+  /** Shoppers whose settings are kept at once; the oldest read is evicted first. Default 10,000. */
+  maxUsers?: number;
+  /** Default: the system clock. */
+  clock?: Clock;
+};
+
+/** What a shopper's settings say about one event. */
+function decideFor(settings: PrivacySettings, type: ClientEvent['type']): ConsentDecision {
+  const flag = TRACKED_BY[type];
+  if (flag !== null && settings[flag] !== true) return { track: false, reason: `${flag} is off` };
+  return { track: true, learn: settings.learn_preferences };
+}
+
+/**
+ * `collect`'s policy. collect is the hot path, so settings are cached per user (at most `cacheMs`,
+ * at most `maxUsers` shoppers); concurrent requests of one shopper share one read. A failed read
+ * is not cached and is thrown: nothing is published without an answer from the settings.
+ *
+ * How stale consent may be: collect may still publish events a shopper just switched off for up
+ * to `cacheMs` after the change; ingest (`createIngestConsent`) re-reads the settings for every
+ * message and drops those events, so no event received after a change is stored or learned from.
+ */
+export function createCollectConsent(store: Pick<PrivacyStore, 'read'>, options: CollectConsentOptions = {}): ConsentPolicy {
+  const cacheMs = options.cacheMs ?? 5000;
+  const maxUsers = options.maxUsers ?? 10_000;
+  const clock = options.clock ?? (() => new Date());
+  const cache = new Map<string, { settings: Promise<PrivacySettings>; readAtMs: number }>();
+
+  function settingsOf(userId: string): Promise<PrivacySettings> {
+    const now = clock().getTime();
+    const cached = cache.get(userId);
+    if (cached && now - cached.readAtMs < cacheMs) return cached.settings;
+    // Re-inserted on every read, so the map's first key is always the oldest read.
+    cache.delete(userId);
+    if (cache.size >= maxUsers) cache.delete(cache.keys().next().value ?? '');
+    const entry = { settings: store.read(userId), readAtMs: now };
+    cache.set(userId, entry);
+    entry.settings.catch(() => {
+      if (cache.get(userId) === entry) cache.delete(userId);
+    });
+    return entry.settings;
+  }
+
+  return {
+    async decide(userId, events) {
+      if (events.length === 0) return [];
+      const settings = await settingsOf(userId);
+      return events.map((event) => decideFor(settings, event.type));
+    },
+  };
+}
+
+/**
+ * `ingest`'s policy: no cache, the settings and the tombstone are read for every message. Drops
+ * events whose type the shopper does not let be tracked, and events received before their erasure
+ * (a late delivery must not bring back what was erased); says per kept event whether it may be
+ * learned from. A failed read throws, so Pub/Sub redelivers the message.
+ */
+export function createIngestConsent(
+  store: Pick<PrivacyStore, 'read'>,
+  erasures: Pick<ErasureStore, 'erasedBefore'>,
+): ConsentPolicy<CollectedEvent> {
+  return {
+    async decide(userId, events) {
+      if (events.length === 0) return [];
+      const [settings, erasedBefore] = await Promise.all([store.read(userId), erasures.erasedBefore(userId)]);
+      const erasedBeforeMs = erasedBefore?.getTime() ?? Number.NEGATIVE_INFINITY;
+      return events.map((event) =>
+        Date.parse(event.received_at) < erasedBeforeMs ? { track: false, reason: 'erased' } : decideFor(settings, event.type),
+      );
+    },
+  };
+}

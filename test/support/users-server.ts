@@ -1,0 +1,37 @@
+import type { Server } from 'node:http';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
+import { createFirestorePreferenceReader } from '../../functions/adapters/gcp/firestore-preference-reader.ts';
+import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
+import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { createUserHasher } from '../../functions/privacy/user-hash.ts';
+import { createUsersHandler, type UsersDeps } from '../../functions/users/handler.ts';
+import { emulatorFirestore } from './firestore.ts';
+import { NOW, TEST_TOKEN } from './fixtures.ts';
+
+export const hashUser = createUserHasher('test-user-hash-key-that-is-long-enough-0123');
+
+let registered = 0;
+
+/** `users` over the Firestore emulator with the real adapters, served by the Functions Framework as in production. */
+export async function usersUnderTest(overrides: Partial<UsersDeps> = {}) {
+  const firestore = emulatorFirestore();
+  const logger = createMemoryLogger();
+  const deps: UsersDeps = {
+    verifier: await createJwtVerifier({ ...TEST_TOKEN, clockToleranceSec: 30 }),
+    preferences: createFirestorePreferenceReader(firestore),
+    privacy: createFirestorePrivacyStore(firestore, { hashUser }),
+    erasures: createFirestoreErasureStore(firestore, { hashUser }),
+    hashUser,
+    clock: () => NOW,
+    logger,
+    corsOrigins: '*',
+    ...overrides,
+  };
+  const name = `users-under-test-${++registered}`;
+  ff.http(name, createUsersHandler(deps));
+  const server: Server = getTestServer(name);
+  return { server, firestore, deps, logger };
+}
