@@ -1,13 +1,18 @@
 -- Dietary patterns: per shopper and dietary tag, the share of their order lines in the 180 days before
 -- @as_of that carry the tag, and a confidence: the Wilson score lower bound of that share at 95%, so
 -- 3 tagged lines of 3 count for less than 30 of 30.
--- Computed for the shoppers with events received at or after @since (as active_shoppers.sql).
+-- Computed for the shoppers with events received at or after @since (as active_shoppers.sql) whose
+-- learn_preferences and learn_dietary are on.
 WITH
+-- The job stages the flags of every active shopper it computes (less those being erased), so an
+-- INNER JOIN is right: a shopper without a row is not computed, never given the defaults.
 active AS (
-  SELECT DISTINCT user_id
-  FROM events
-  WHERE event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
-    AND received_at >= @since
+  SELECT DISTINCT e.user_id
+  FROM events AS e
+  JOIN shopper_privacy_staging AS p USING (user_id)
+  WHERE e.event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
+    AND e.received_at >= @since
+    AND p.learn_preferences AND p.learn_dietary
 ),
 lines AS (
   SELECT i.user_id, i.event_id, i.line, i.dietary_tags

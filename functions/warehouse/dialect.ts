@@ -87,6 +87,8 @@ export const DUCKDB_PRELUDE: readonly string[] = [
   'CREATE OR REPLACE TEMP MACRO safe_divide(a, b) AS CASE WHEN b = 0 THEN NULL ELSE a / b END',
   // Integer division truncating toward zero, like BigQuery's DIV.
   'CREATE OR REPLACE TEMP MACRO div(a, b) AS a // b',
+  // JSON text to a JSON value (insert_erasure_log.sql): BigQuery takes no STRING where JSON is due.
+  'CREATE OR REPLACE TEMP MACRO parse_json(s) AS CAST(s AS JSON)',
 ];
 
 export function toDuckDbQuery(bigQuerySql: string): string {

@@ -25,6 +25,19 @@ const PARAMS: Record<string, ZetaType> = {
   result_rows: 'INT64',
   bytes_processed: 'INT64',
   error: 'STRING',
+  // The erasure job: erase_*.sql, erasure_remaining.sql and insert_erasure_log.sql (the columns of erasure_log).
+  user_ids: 'ARRAY<STRING>',
+  request_id: 'STRING',
+  user_hash: 'STRING',
+  requested_by: 'STRING',
+  requested_at: 'TIMESTAMP',
+  completed_at: 'TIMESTAMP',
+  attempts: 'INT64',
+  rows_deleted: 'STRING',
+  // forget_user_patterns.sql takes @user_ids too. The retention job: the default retention, and the
+  // shortest in force (the partition filter of retain_*.sql and retention_expired.sql).
+  default_retention_days: 'INT64',
+  shortest_retention_days: 'INT64',
 };
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { FieldValue, type DocumentData, type Firestore } from '@google-cloud/firestore';
+import type { ShopperDocuments } from '../../erasure/ports.ts';
+import type { ErasureRequest, ErasureStore, PendingErasure } from '../../privacy/ports.ts';
+import { DEFAULT_PRIVACY } from '../../privacy/settings.ts';
+import type { UserHasher } from '../../privacy/user-hash.ts';
+import { COLLECTIONS } from './firestore-preference-store.ts';
+import { PRIVACY_COLLECTION, TOMBSTONE_PRIVACY_FIELD, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
+
+/** `erasure_requests/{requestId}`: one per request; the user id is on it only while it is pending. */
+export const ERASURE_REQUESTS_COLLECTION = 'erasure_requests';
+
+export type ErasureStoreOptions = {
+  hashUser: UserHasher;
+  /** Default: a random UUID. */
+  newRequestId?: () => string;
+};
+
+/** `erasures/{userHash}`: until when the shopper's events are erased, and their settings (see the privacy store). */
+type Tombstone = { erased_before: string; privacy?: Record<string, unknown> };
+
+/**
+ * Erasure requests and tombstones in Firestore, and the shopper's own documents they delete.
+ *
+ * What a shopper leaves in Firestore, and where it goes:
+ * - `preferences/{userId}` and its `applied/*` markers: deleted by the request, and again by the
+ *   erasure job (`deleteAll`), since a late ingest or a patterns run may have written it since;
+ * - `privacy/{userId}`: deleted by the request; the settings live on, without the id, in the tombstone
+ *   (erasing must not switch tracking back on);
+ * - click-through counters (`click_through/{queryHash}/shards/*`) are per query and position, summed
+ *   over every shopper: they name nobody, so there is nothing of the shopper's to delete there.
+ */
+export function createFirestoreErasureStore(firestore: Firestore, options: ErasureStoreOptions): ErasureStore & ShopperDocuments {
+  const newRequestId = options.newRequestId ?? randomUUID;
+  const requests = firestore.collection(ERASURE_REQUESTS_COLLECTION);
+  const tombstoneOf = (userId: string) => firestore.collection(TOMBSTONES_COLLECTION).doc(options.hashUser(userId));
+  const preferencesOf = (userId: string) => firestore.collection(COLLECTIONS.preferences).doc(userId);
+
+  // A transaction cannot delete a subcollection; recursiveDelete pages through it (BulkWriter).
+  const deleteAll = async (userId: string): Promise<void> => {
+    await firestore.recursiveDelete(preferencesOf(userId));
+  };
+
+  return {
+    async request(userId, by, now) {
+      const erasure: ErasureRequest = {
+        request_id: newRequestId(),
+        user_hash: options.hashUser(userId),
+        state: 'pending',
+        requested_by: by,
+        requested_at: now.toISOString(),
+        completed_at: null,
+        attempts: 0,
+        rows_deleted: null,
+        last_error: null,
+      };
+      const privacyRef = firestore.collection(PRIVACY_COLLECTION).doc(userId);
+      const tombstoneRef = tombstoneOf(userId);
+      // One transaction: from the moment the request exists, the tombstone stops late events
+      // (ingest reads it) and the shopper's documents are gone.
+      await firestore.runTransaction(async (tx) => {
+        const [privacy, earlier] = await tx.getAll(privacyRef, tombstoneRef);
+        const earlierBefore = earlier?.get('erased_before') as unknown;
+        // A later request moves the line forward, never back.
+        const erasedBefore =
+          typeof earlierBefore === 'string' && Date.parse(earlierBefore) > now.getTime() ? earlierBefore : now.toISOString();
+        const settings = privacy?.exists ? keptSettings(privacy.data()) : (earlier?.get(TOMBSTONE_PRIVACY_FIELD) as Record<string, unknown> | undefined);
+        const tombstone: Tombstone = { erased_before: erasedBefore, ...(settings ? { [TOMBSTONE_PRIVACY_FIELD]: settings } : {}) };
+        tx.set(tombstoneRef, tombstone);
+        tx.create(requests.doc(erasure.request_id), { ...erasure, user_id: userId });
+        tx.delete(privacyRef);
+        tx.delete(preferencesOf(userId));
+      });
+      // The applied-event markers under the preference document. Should this fail, the request
+      // stands and the erasure job deletes them (deleteAll) before it completes the request.
+      await deleteAll(userId);
+      return erasure;
+    },
+
+    async get(requestId) {
+      const snapshot = await requests.doc(requestId).get();
+      return snapshot.exists ? publicRequest(snapshot.data()) : null;
+    },
+
+    async pending() {
+      const snapshot = await requests.where('state', '==', 'pending').get();
+      const pending = snapshot.docs.map((doc): PendingErasure => {
+        const userId = doc.get('user_id') as unknown;
+        // Only completion removes the id; a pending request without one cannot be worked on.
+        if (typeof userId !== 'string' || userId === '') throw new Error(`erasure request ${doc.id} is pending but has no user id`);
+        return { ...publicRequest(doc.data()), user_id: userId };
+      });
+      // Oldest first; sorted here rather than by the query, which would need a composite index.
+      return pending.sort((a, b) => a.requested_at.localeCompare(b.requested_at) || a.request_id.localeCompare(b.request_id));
+    },
+
+    async deferred(requestId, reason, now, rowsDeleted) {
+      await requests.doc(requestId).update({
+        attempts: FieldValue.increment(1),
+        last_error: reason,
+        last_attempt_at: now.toISOString(),
+        ...(rowsDeleted ? { rows_deleted: rowsDeleted } : {}),
+      });
+    },
+
+    async completed(requestId, rowsDeleted, now) {
+      await requests.doc(requestId).update({
+        state: 'completed',
+        completed_at: now.toISOString(),
+        last_attempt_at: now.toISOString(),
+        rows_deleted: rowsDeleted,
+        attempts: FieldValue.increment(1),
+        last_error: null,
+        // The request outlives the erasure as its receipt; the id must not.
+        user_id: FieldValue.delete(),
+      });
+    },
+
+    async erasedBefore(userId) {
+      const value = (await tombstoneOf(userId).get()).get('erased_before') as unknown;
+      return typeof value === 'string' ? new Date(value) : null;
+    },
+
+    deleteAll,
+  };
+}
+
+/** The request as whoever asked may see it: the fields of `ErasureRequest` and nothing else (no user id). */
+function publicRequest(data: DocumentData | undefined): ErasureRequest {
+  const d = data ?? {};
+  return {
+    request_id: String(d.request_id),
+    user_hash: String(d.user_hash),
+    state: d.state === 'completed' ? 'completed' : 'pending',
+    requested_by: d.requested_by === 'operator' ? 'operator' : 'shopper',
+    requested_at: String(d.requested_at),
+    completed_at: typeof d.completed_at === 'string' ? d.completed_at : null,
+    attempts: typeof d.attempts === 'number' ? d.attempts : 0,
+    rows_deleted: isCounts(d.rows_deleted) ? d.rows_deleted : null,
+    last_error: typeof d.last_error === 'string' ? d.last_error : null,
+  };
+}
+
+function isCounts(value: unknown): value is Record<string, number> {
+  return typeof value === 'object' && value !== null && Object.values(value).every((n) => typeof n === 'number');
+}
+
+/** The settings of a privacy document, field by field: whatever else a document might hold (an id) stays behind. */
+function keptSettings(data: DocumentData | undefined): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const key of [...Object.keys(DEFAULT_PRIVACY), 'updated_at']) {
+    if (data?.[key] !== undefined) kept[key] = data[key];
+  }
+  return kept;
+}

@@ -1,0 +1,5 @@
+-- Erasure: every order line of the shoppers in @user_ids. The table requires a partition filter, and
+-- an erasure reaches back to the very first partition.
+DELETE FROM order_items
+WHERE event_time >= TIMESTAMP_SECONDS(0)
+  AND user_id IN UNNEST(@user_ids)

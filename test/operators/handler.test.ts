@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import request from 'supertest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
+import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { createOperatorsHandler, type OperatorsDeps } from '../../functions/operators/handler.ts';
+import type { ErasureRequest } from '../../functions/privacy/ports.ts';
+import { createUserHasher } from '../../functions/privacy/user-hash.ts';
+import { emulatorFirestore } from '../support/firestore.ts';
+
+const NOW = new Date('2026-11-26T12:00:00.000Z');
+const hashUser = createUserHasher('operators-test-key-0123456789abcdef0123');
+
+let served = 0;
+function serve(erasures: OperatorsDeps['erasures']) {
+  const name = `operators-${(served += 1)}`;
+  const logger = createMemoryLogger();
+  ff.http(name, createOperatorsHandler({ erasures, clock: () => NOW, logger }));
+  return { server: getTestServer(name), logger };
+}
+
+const firestore = emulatorFirestore();
+afterAll(() => firestore.terminate());
+const store = createFirestoreErasureStore(firestore, { hashUser });
+
+/** An unsigned identity token as Cloud Run would have verified it; the handler only reads its email. */
+function identityToken(email: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ email, aud: 'https://operators', iss: 'https://accounts.google.com' })}.signature`;
+}
+
+describe('operators (internal HTTP function)', () => {
+  it('DELETE /v1/users/{userId}/learning-data files an erasure request by an operator: 202, a status URL, no user id', async () => {
+    const userId = `shopper-${randomUUID()}`;
+    await firestore.collection('preferences').doc(userId).set({ user_id: userId, event_count: 1 });
+    const { server, logger } = serve(store);
+
+    const res = await request(server).delete(`/v1/users/${encodeURIComponent(userId)}/learning-data`).set('X-Goog-Authenticated-User-Email', 'accounts.google.com:ops@shop.example');
+
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({
+      request_id: expect.any(String),
+      user_hash: hashUser(userId),
+      state: 'pending',
+      requested_by: 'operator',
+      requested_at: NOW.toISOString(),
+      status_url: `/v1/erasures/${res.body.request_id}`,
+    });
+    expect(res.headers.location).toBe(`/v1/erasures/${res.body.request_id}`);
+    expect(JSON.stringify(res.body)).not.toContain(userId);
+    expect((await firestore.collection('preferences').doc(userId).get()).exists).toBe(false);
+    expect(await store.get(res.body.request_id)).toMatchObject({ requested_by: 'operator', state: 'pending' });
+    // Who asked, and what, without the shopper's id.
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ message: 'erasure requested by an operator', operator: 'ops@shop.example', request_id: res.body.request_id, user_hash: hashUser(userId) }),
+    );
+    expect(JSON.stringify(logger.entries)).not.toContain(userId);
+  });
+
+  it('GET /v1/erasures/{requestId} answers any request without the user id, or 404', async () => {
+    const userId = `shopper-${randomUUID()}`;
+    const filed = await store.request(userId, 'shopper', NOW);
+    const { server, logger } = serve(store);
+
+    const res = await request(server).get(`/v1/erasures/${filed.request_id}`).set('Authorization', `Bearer ${identityToken('oncall@shop.example')}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(filed);
+    expect(JSON.stringify(res.body)).not.toContain(userId);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'erasure request read by an operator', operator: 'oncall@shop.example' }));
+
+    const missing = await request(server).get(`/v1/erasures/missing-${randomUUID()}`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('not_found');
+  });
+
+  it('never shows a user id even when the store hands one over', async () => {
+    const leaky: OperatorsDeps['erasures'] = {
+      request: async () => {
+        throw new Error('not used');
+      },
+      get: async (id) => ({ ...pendingRequest(id), user_id: 'shopper-secret' }) as ErasureRequest,
+    };
+    const res = await request(serve(leaky).server).get('/v1/erasures/r-1');
+    expect(res.status).toBe(200);
+    expect(res.body).not.toHaveProperty('user_id');
+  });
+
+  it.each([
+    ['GET', '/v1/users/u1/learning-data', 405, 'DELETE'],
+    ['POST', '/v1/erasures/r-1', 405, 'GET'],
+    ['DELETE', '/v1/erasures/r-1', 405, 'GET'],
+    ['GET', '/v1/users/u1/preferences', 404, undefined],
+    ['GET', '/', 404, undefined],
+  ])('%s %s → %i', async (method, path, status, allow) => {
+    const res = await request(serve(store).server)[method.toLowerCase() as 'get' | 'post' | 'delete'](path);
+    expect(res.status).toBe(status);
+    expect(res.headers.allow).toBe(allow);
+    expect(res.body.error.code).toBe(status === 404 ? 'not_found' : 'method_not_allowed');
+  });
+
+  it('answers 503 with Retry-After when Firestore fails, naming no shopper', async () => {
+    const failing: OperatorsDeps['erasures'] = {
+      request: async () => {
+        throw new Error('14 UNAVAILABLE');
+      },
+      get: async () => {
+        throw new Error('14 UNAVAILABLE');
+      },
+    };
+    const { server, logger } = serve(failing);
+    const res = await request(server).delete('/v1/users/shopper-secret/learning-data');
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(JSON.stringify(logger.entries)).not.toContain('shopper-secret');
+    expect(logger.entries).toContainEqual(expect.objectContaining({ severity: 'ERROR', message: 'operators request failed', operator: 'unknown' }));
+  });
+});
+
+function pendingRequest(id: string): ErasureRequest {
+  return { request_id: id, user_hash: 'h', state: 'pending', requested_by: 'shopper', requested_at: NOW.toISOString(), completed_at: null, attempts: 0, rows_deleted: null, last_error: null };
+}
