@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
+import type { ErasureStore, PrivacyStore } from '../privacy/ports.ts';
+import type { StoredPrivacy } from '../privacy/settings.ts';
 import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 import { ANALYSES, fingerprint, parseRow, PatternsBuilder, type Patterns } from './patterns.ts';
 import type { PatternPublisher } from './ports.ts';
@@ -7,10 +9,16 @@ import type { PatternPublisher } from './ports.ts';
 export const JOB = 'patterns';
 /** The since of the very first run: every shopper. */
 export const BEGINNING = new Date(0);
+/** Shoppers per `forget_user_patterns.sql` statement: keeps the @user_ids parameter well under BigQuery's request size. */
+export const FORGET_BATCH = 10_000;
 
 export type PatternsJobDeps = {
   warehouse: SqlWarehouse;
   publisher: PatternPublisher;
+  /** The active shoppers' privacy flags, staged for the pattern SQL, which leaves out what a shopper turned off. */
+  privacy: Pick<PrivacyStore, 'readMany'>;
+  /** Shoppers whose erasure is pending are skipped: the erasure job is deleting their data, and publishing would resurrect it. */
+  erasures: Pick<ErasureStore, 'pending'>;
   clock: () => Date;
   logger: Logger;
   /**
@@ -33,8 +41,12 @@ export type PatternsRun = {
   as_of: string;
   since: string;
   watermark: string;
-  /** Shoppers with new activity, all recomputed. */
+  /** Shoppers with new activity whose patterns were recomputed: learn_preferences on, no erasure pending. */
   shoppers: number;
+  /** Shoppers with new activity skipped because their erasure is pending. */
+  erasing: number;
+  /** Shoppers with new activity and learn_preferences off: nothing published, their stored patterns removed. */
+  forgotten: number;
   /** Those whose patterns changed, and so were published. */
   changed: number;
   result_rows: number;
@@ -43,12 +55,17 @@ export type PatternsRun = {
 };
 
 /**
- * The patterns job: every analysis of `sql/` for all the shoppers with new activity at once (one
- * query per analysis, never one per shopper), then, for those whose patterns changed, Firestore
- * first and `user_patterns` second, and the run's record (the next watermark) last. A run that
- * fails anywhere leaves the watermark where it was, so the next run redoes its shoppers; publishing
- * before merging means a shopper published but not merged is seen as changed again and republished,
- * never skipped.
+ * The patterns job: the shoppers with new activity first, then their privacy flags (staged in
+ * `shopper_privacy_staging`, which every analysis joins), then every analysis of `sql/` for all of
+ * them at once (one query per analysis, never one per shopper), then, for those whose patterns
+ * changed, Firestore first and `user_patterns` second, and the run's record (the next watermark)
+ * last. A run that fails anywhere leaves the watermark where it was, so the next run redoes its
+ * shoppers; publishing before merging means a shopper published but not merged is seen as changed
+ * again and republished, never skipped.
+ *
+ * Shoppers whose erasure is pending are left out entirely (not staged, published or merged). Shoppers
+ * with learn_preferences off get nothing published (the privacy store deleted their document when the
+ * flag turned off, and publishing would recreate it); their `user_patterns` row is deleted instead.
  */
 export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsRequest = {}): Promise<PatternsRun> {
   const { warehouse, logger } = deps;
@@ -71,12 +88,18 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
 
   log.info('job started', { as_of: asOf.toISOString(), since: since.toISOString() });
   try {
+    // Who is active must be known before the flags are staged, and the flags before any analysis runs.
+    const active = (await run('active_shoppers')).map((row) => String(row.user_id));
+    const { staged: flags, erasing } = await stagePrivacy(deps, active);
+    const forgetting = flags.filter((f) => !f.learn_preferences).map((f) => f.user_id);
+    log.info('privacy flags staged', { staged: flags.length, erasing, not_learning: forgetting.length });
+
     const builders = new Map<string, PatternsBuilder>();
-    for (const row of await run('active_shoppers')) builders.set(String(row.user_id), new PatternsBuilder());
+    for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());
     for (const analysis of ANALYSES) {
       for (const row of await run(analysis)) {
         const parsed = parseRow(analysis, row);
-        // A row of a shopper active_shoppers did not answer can only come from data written in between.
+        // The analyses answer only staged shoppers who learn; the map is the guard all the same.
         builders.get(parsed.user_id)?.add(analysis, parsed as never);
       }
     }
@@ -96,6 +119,12 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     const { written } = await deps.publisher.publish(changed.map((userId) => ({ userId, patterns: computed.get(userId) as Patterns })));
     log.info('patterns published', { written });
     const merged = await warehouse.execute('merge_user_patterns.sql', {}, JOB);
+    let forgottenRows = 0;
+    for (let start = 0; start < forgetting.length; start += FORGET_BATCH) {
+      const userIds = forgetting.slice(start, start + FORGET_BATCH);
+      forgottenRows += (await warehouse.execute('forget_user_patterns.sql', { user_ids: userIds }, JOB)).affectedRows;
+    }
+    if (forgetting.length > 0) log.info('patterns forgotten', { shoppers: forgetting.length, rows: forgottenRows });
 
     const summary: PatternsRun = {
       run_id: runId,
@@ -103,6 +132,8 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
       since: since.toISOString(),
       watermark: watermark.toISOString(),
       shoppers: builders.size,
+      erasing,
+      forgotten: forgetting.length,
       changed: changed.length,
       result_rows: totals.rows,
       bytes_processed: totals.bytes,
@@ -119,6 +150,8 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
       since: since.toISOString(),
       watermark: since.toISOString(),
       shoppers: 0,
+      erasing: 0,
+      forgotten: 0,
       changed: 0,
       result_rows: totals.rows,
       bytes_processed: totals.bytes,
@@ -130,6 +163,43 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     log.error('job failed', { error });
     throw error;
   }
+}
+
+type StagedFlags = {
+  user_id: string;
+  learn_preferences: boolean;
+  learn_brands: boolean;
+  learn_price: boolean;
+  learn_schedule: boolean;
+  learn_dietary: boolean;
+};
+
+/**
+ * Loads `shopper_privacy_staging` with one row per active shopper, less those whose erasure is
+ * pending, and answers the rows with how many were left out. Always loaded, even empty, so that no
+ * row of an earlier run is read as this run's.
+ */
+async function stagePrivacy(deps: PatternsJobDeps, active: readonly string[]): Promise<{ staged: StagedFlags[]; erasing: number }> {
+  // Nobody active: nobody to ask about.
+  const pending = active.length === 0 ? [] : await deps.erasures.pending();
+  const beingErased = new Set(pending.map((request) => request.user_id));
+  const kept = active.filter((userId) => !beingErased.has(userId));
+  const settings = kept.length === 0 ? new Map<string, StoredPrivacy>() : await deps.privacy.readMany(kept);
+  const staged = kept.map((userId): StagedFlags => {
+    const s = settings.get(userId);
+    // The port answers the defaults for a shopper who set nothing: a missing entry is a broken store, not a default.
+    if (!s) throw new Error('the privacy store answered no settings for an active shopper');
+    return {
+      user_id: userId,
+      learn_preferences: s.learn_preferences,
+      learn_brands: s.learn_brands,
+      learn_price: s.learn_price,
+      learn_schedule: s.learn_schedule,
+      learn_dietary: s.learn_dietary,
+    };
+  });
+  await deps.warehouse.replaceRows('shopper_privacy_staging', staged, JOB);
+  return { staged, erasing: active.length - kept.length };
 }
 
 async function lastWatermark(warehouse: SqlWarehouse): Promise<Date | null> {

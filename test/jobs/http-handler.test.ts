@@ -34,7 +34,19 @@ let served = 0;
 function serve(warehouse: SqlWarehouse) {
   const name = `patterns-${(served += 1)}`;
   const logger = createMemoryLogger();
-  ff.http(name, createPatternsHandler({ warehouse, publisher: { publish: async (e) => ({ written: e.length }) }, clock: () => new Date('2026-03-01T00:00:00Z'), logger, settleMs: 0 }));
+  ff.http(
+    name,
+    createPatternsHandler({
+      warehouse,
+      publisher: { publish: async (e) => ({ written: e.length }) },
+      // The stub warehouse answers no active shopper, so neither store is asked anything.
+      privacy: { readMany: async () => new Map() },
+      erasures: { pending: async () => [] },
+      clock: () => new Date('2026-03-01T00:00:00Z'),
+      logger,
+      settleMs: 0,
+    }),
+  );
   return { server: getTestServer(name), logger };
 }
 

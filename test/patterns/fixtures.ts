@@ -1,3 +1,4 @@
+import type { PrivacySettings } from '../../functions/privacy/settings.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 
 /**
@@ -8,6 +9,10 @@ import type { SqlRow } from '../../functions/warehouse/ports.ts';
  * - u2 is not active (nothing received since SINCE): it appears in no answer, but its purchases
  *   still set the categories' price ranges.
  * - u3 is active with a single order.
+ * - u4, u5 and u6 are active and turned something off (PRIVACY): u4 learn_brands, so no brand rows
+ *   while everything else stays; u5 learn_preferences, so u5 appears in no analysis (yet u5's
+ *   purchases still set the Drinks price range); u6 learn_price, learn_schedule and learn_dietary,
+ *   so only regular purchases, brands and categories remain.
  */
 export const AS_OF = '2026-03-01T00:00:00.000Z';
 export const SINCE = '2026-02-20T00:00:00.000Z';
@@ -28,6 +33,31 @@ const MILK = { sku: 'milk', category: 'Dairy', brand: 'Arla' } as const;
 const BREAD = { sku: 'bread', category: 'Bakery', brand: 'Hovis' } as const;
 const EGGS = { sku: 'eggs', category: 'Dairy', brand: 'Arla' } as const;
 const RICE = { sku: 'rice', category: 'Pantry', brand: null } as const;
+const COFFEE = { sku: 'coffee', category: 'Drinks', brand: 'Lavazza' } as const;
+const TEA = { sku: 'tea', category: 'Drinks', brand: 'Twinings' } as const;
+const PEAS = { sku: 'peas', category: 'Frozen', brand: 'Birds Eye' } as const;
+
+type LearnFlag = keyof Pick<PrivacySettings, 'learn_preferences' | 'learn_brands' | 'learn_price' | 'learn_schedule' | 'learn_dietary'>;
+
+/** What each active shopper turned off; every other flag is on. */
+export const PRIVACY: Record<string, Partial<Record<LearnFlag, false>>> = {
+  u1: {},
+  u3: {},
+  u4: { learn_brands: false },
+  u5: { learn_preferences: false },
+  u6: { learn_price: false, learn_schedule: false, learn_dietary: false },
+};
+
+/** The rows the job stages for the active shoppers, from PRIVACY. */
+export const PRIVACY_STAGING: SqlRow[] = Object.entries(PRIVACY).map(([userId, off]) => ({
+  user_id: userId,
+  learn_preferences: true,
+  learn_brands: true,
+  learn_price: true,
+  learn_schedule: true,
+  learn_dietary: true,
+  ...off,
+}));
 
 function order(userId: string, eventId: string, at: string, lines: Line[]): SqlRow[] {
   return lines.map((line, i) => ({
@@ -109,6 +139,22 @@ export const ORDER_ITEMS: SqlRow[] = [
     { ...MILK, price: 2, quantity: 1, dietary_tags: ['vegetarian'] },
     { ...BREAD, price: 2, quantity: 1, promotion: 'p2' },
   ]),
+  // u4: Mondays at 08:00, a week apart; the last coffee on promotion.
+  ...order('u4', 'o41', '2026-02-02T08:00:00.000Z', [
+    { ...COFFEE, price: 4, quantity: 1 },
+    { ...TEA, price: 2, quantity: 1, dietary_tags: ['vegan'] },
+  ]),
+  ...order('u4', 'o42', '2026-02-09T08:00:00.000Z', [
+    { ...COFFEE, price: 4, quantity: 1 },
+    { ...TEA, price: 2, quantity: 1, dietary_tags: ['vegan'] },
+  ]),
+  ...order('u4', 'o43', '2026-02-16T08:00:00.000Z', [{ ...COFFEE, price: 4, quantity: 2, promotion: 'p3' }]),
+  // u5: dearer coffee, twice.
+  ...order('u5', 'o51', '2026-02-03T12:00:00.000Z', [{ ...COFFEE, price: 6, quantity: 1 }]),
+  ...order('u5', 'o52', '2026-02-10T12:00:00.000Z', [{ ...COFFEE, price: 6, quantity: 1 }]),
+  // u6: Thursdays at 18:00, two weeks apart.
+  ...order('u6', 'o61', '2026-02-05T18:00:00.000Z', [{ ...PEAS, price: 1.5, quantity: 1, dietary_tags: ['vegan'] }]),
+  ...order('u6', 'o62', '2026-02-19T18:00:00.000Z', [{ ...PEAS, price: 1.5, quantity: 1, dietary_tags: ['vegan'] }]),
 ];
 
 const click1 = event('u1', 'c1', 'search_result_clicked', '2026-02-25T09:00:00.000Z', { ...BREAD });
@@ -128,16 +174,20 @@ export const EVENTS: SqlRow[] = [
   event('u3', 'u3-order', 'order_completed', '2026-02-22T20:00:00.000Z'),
   // Sent with a slow clock: event_time is skew-corrected, received_at is the server's.
   event('u2', 'u2-late', 'product_viewed', '2026-02-19T23:00:00.000Z', { ...MILK }, '2026-02-19T23:59:59.000Z'),
+  event('u4', 'c41', 'search_result_clicked', '2026-02-24T09:00:00.000Z', { ...COFFEE }),
+  event('u5', 'c51', 'search_result_clicked', '2026-02-25T09:00:00.000Z', { ...COFFEE }),
+  event('u6', 'a61', 'cart_item_added', '2026-02-21T10:00:00.000Z', { ...PEAS }),
 ];
 
-export const TABLES = { events: EVENTS, order_items: ORDER_ITEMS };
+export const TABLES = { events: EVENTS, order_items: ORDER_ITEMS, shopper_privacy_staging: PRIVACY_STAGING };
 
 /**
  * The answers, worked out by hand from the rows above.
  * Windows: order lines from 2025-09-02 to before 2026-03-01; u1's count: o0, o1, o2, o3 (once), o5.
  */
 export const EXPECTED: Record<string, SqlRow[]> = {
-  active_shoppers: [{ user_id: 'u1' }, { user_id: 'u3' }],
+  // Whatever they turned off: the job stages flags for exactly these.
+  active_shoppers: [{ user_id: 'u1' }, { user_id: 'u3' }, { user_id: 'u4' }, { user_id: 'u5' }, { user_id: 'u6' }],
 
   // milk: o1, o2, o3, quantities 2, 2, 1, gaps 7 and 7 days. bread: o1, o2, one 7-day gap.
   // rice: o0 and o5, 81 days apart (2025-12-01 → 2026-02-20). eggs: one order only, not regular.
@@ -163,14 +213,38 @@ export const EXPECTED: Record<string, SqlRow[]> = {
       last_purchased_at: '2026-02-20T10:00:00.000Z', next_due_at: '2026-05-12T10:00:00.000Z', due_at: '2026-05-04T07:36:00.000Z',
       days_since_last: 8 + 14 / 24, due: false,
     },
+    // u4 coffee: o41, o42, o43, quantities 1, 1, 2, gaps 7 and 7; 2026-02-16T08:00 → AS_OF = 12 d 16 h.
+    {
+      user_id: 'u4', sku: 'coffee', product_name: 'coffee', category: 'Drinks', brand: 'Lavazza',
+      purchases: 3, avg_quantity: 4 / 3, avg_interval_days: 7, frequency: 'weekly', confidence: 0.3, interval_cv: 0,
+      last_purchased_at: '2026-02-16T08:00:00.000Z', next_due_at: '2026-02-23T08:00:00.000Z', due_at: '2026-02-22T15:12:00.000Z',
+      days_since_last: 12 + 16 / 24, due: true,
+    },
+    // u4 tea: o41, o42, one 7-day gap; 2026-02-09T08:00 → AS_OF = 19 d 16 h.
+    {
+      user_id: 'u4', sku: 'tea', product_name: 'tea', category: 'Drinks', brand: 'Twinings',
+      purchases: 2, avg_quantity: 1, avg_interval_days: 7, frequency: 'weekly', confidence: 0.2, interval_cv: null,
+      last_purchased_at: '2026-02-09T08:00:00.000Z', next_due_at: '2026-02-16T08:00:00.000Z', due_at: '2026-02-15T15:12:00.000Z',
+      days_since_last: 19 + 16 / 24, due: true,
+    },
+    // u6 peas: 14 days apart, biweekly; due from 0.9 × 14 = 12.6 days = 12 d 14 h 24 min on, and
+    // 2026-02-19T18:00 → AS_OF is only 9 d 6 h.
+    {
+      user_id: 'u6', sku: 'peas', product_name: 'peas', category: 'Frozen', brand: 'Birds Eye',
+      purchases: 2, avg_quantity: 1, avg_interval_days: 14, frequency: 'biweekly', confidence: 0.2, interval_cv: null,
+      last_purchased_at: '2026-02-19T18:00:00.000Z', next_due_at: '2026-03-05T18:00:00.000Z', due_at: '2026-03-04T08:24:00.000Z',
+      days_since_last: 9.25, due: false,
+    },
   ],
 
   // Arla: 4 lines (milk ×3, eggs), 1 cart add: 3.6 + 0.6 = 4.2. Hovis: 2 lines, 1 cart add, 2 clicks
   // (c1 once, c2): 1.8 + 0.6 + 0.6 = 3.0. Lurpak: 1 click, 0.3, under 2.0 but in the total, 7.5.
-  // u3: Arla 0.9 and Hovis 0.9, both under 2.0.
+  // u3: Arla 0.9 and Hovis 0.9, both under 2.0. u4 turned brands off (Lavazza would score 3.0).
+  // u6: Birds Eye, 2 lines and 1 cart add: 2.4, its only brand.
   brand_preferences: [
     { user_id: 'u1', brand: 'Arla', purchases: 4, cart_adds: 1, clicks: 0, score: 4.2, share: 0.56, ordinal: 1 },
     { user_id: 'u1', brand: 'Hovis', purchases: 2, cart_adds: 1, clicks: 2, score: 3.0, share: 0.4, ordinal: 2 },
+    { user_id: 'u6', brand: 'Birds Eye', purchases: 2, cart_adds: 1, clicks: 0, score: 2.4, share: 1, ordinal: 1 },
   ],
 
   // Dairy: 4 lines, 1 cart add, 1 click (Lurpak butter): 4.5. Bakery: 3.0. Pantry: rice ×2, 1.8 —
@@ -178,6 +252,9 @@ export const EXPECTED: Record<string, SqlRow[]> = {
   category_preferences: [
     { user_id: 'u1', category: 'Dairy', purchases: 4, cart_adds: 1, clicks: 1, score: 4.5, share: 4.5 / 9.3, ordinal: 1 },
     { user_id: 'u1', category: 'Bakery', purchases: 2, cart_adds: 1, clicks: 2, score: 3.0, share: 3.0 / 9.3, ordinal: 2 },
+    // u4: 5 Drinks lines and the coffee click: 4.5 + 0.3. u6: 2 Frozen lines and the cart add.
+    { user_id: 'u4', category: 'Drinks', purchases: 5, cart_adds: 0, clicks: 1, score: 4.8, share: 1, ordinal: 1 },
+    { user_id: 'u6', category: 'Frozen', purchases: 2, cart_adds: 1, clicks: 0, score: 2.4, share: 1, ordinal: 1 },
   ],
 
   // Ranges from every shopper's lines in the window: Dairy 1…3, mean (1+1+1+3+2+3)/6 = 11/6;
@@ -190,6 +267,10 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     { user_id: 'u1', category: 'Pantry', lines: 2, units: 2, price_position: 0.5, price_index: 1, promo_share: 0 },
     { user_id: 'u3', category: 'Dairy', lines: 1, units: 1, price_position: 0.5, price_index: 12 / 11, promo_share: 0 },
     { user_id: 'u3', category: 'Bakery', lines: 1, units: 1, price_position: 0, price_index: 0.8, promo_share: 1 },
+    // Drinks from u4's 5 lines and u5's 2 (learn_preferences off, still in the range): 2…6, mean
+    // (4+2+4+2+4+6+6)/7 = 4. u4: coffee 4 units at 0.5, tea 2 at 0 → 1/3; index (4 × 1 + 2 × 0.5) / 6;
+    // the promoted coffee is 2 of 6 units. (Without u5 the range would be 2…4 and the position 2/3.)
+    { user_id: 'u4', category: 'Drinks', lines: 5, units: 6, price_position: 1 / 3, price_index: 5 / 6, promo_share: 1 / 3 },
   ],
 
   // u1: 5 orders, all at 10:00; Mon 2025-12-01, Thu ×3 (Jan 1, 8, 15), Fri 2026-02-20. 81 days over
@@ -199,6 +280,11 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     {
       user_id: 'u1', orders: 5, last_order_at: '2026-02-20T10:00:00.000Z', avg_interval_days: 20.25,
       next_order_at: '2026-03-12T16:00:00.000Z', confidence: 0.5, preferred_weekdays: [4], preferred_hours: [10],
+    },
+    // u4: 3 orders, Mondays at 08:00, 14 days over 2 intervals. u6's 2 orders: learn_schedule is off.
+    {
+      user_id: 'u4', orders: 3, last_order_at: '2026-02-16T08:00:00.000Z', avg_interval_days: 7,
+      next_order_at: '2026-02-23T08:00:00.000Z', confidence: 0.3, preferred_weekdays: [1], preferred_hours: [8],
     },
   ],
 
@@ -211,12 +297,17 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     { user_id: 'u1', tag: 'vegan', tagged_lines: 4, lines: 8, share: 0.5, confidence: 0.215213 },
     { user_id: 'u1', tag: 'vegetarian', tagged_lines: 5, lines: 8, share: 0.625, confidence: 0.305738 },
     { user_id: 'u3', tag: 'vegetarian', tagged_lines: 1, lines: 2, share: 0.5, confidence: 0.094529 },
+    // u4: 5 lines, tea vegan in 2: n = 5, p 2/5 → 0.117618. u6's vegan peas: learn_dietary is off.
+    { user_id: 'u4', tag: 'vegan', tagged_lines: 2, lines: 5, share: 0.4, confidence: 0.117618 },
   ],
 
   // u1's 5 orders: milk in 3, bread in 2, both in 2 (o1, o2); milk and eggs only once.
   bought_together: [
     { user_id: 'u1', sku: 'bread', with_sku: 'milk', together: 2, support: 0.4, confidence: 1, lift: 5 / 3 },
     { user_id: 'u1', sku: 'milk', with_sku: 'bread', together: 2, support: 0.4, confidence: 2 / 3, lift: 5 / 3 },
+    // u4's 3 orders: coffee in 3, tea in 2, both in 2: each is as likely with the other as without.
+    { user_id: 'u4', sku: 'coffee', with_sku: 'tea', together: 2, support: 2 / 3, confidence: 2 / 3, lift: 1 },
+    { user_id: 'u4', sku: 'tea', with_sku: 'coffee', together: 2, support: 2 / 3, confidence: 1, lift: 1 },
   ],
 };
 

@@ -5,7 +5,8 @@ import { BEGINNING, runPatternsJob, type PatternsJobDeps } from '../../functions
 import type { Patterns } from '../../functions/patterns/patterns.ts';
 import type { PatternPublisher, PublishedPatterns } from '../../functions/patterns/ports.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
-import { AS_OF, EVENTS, ORDER_ITEMS } from './fixtures.ts';
+import { createMemoryErasureStore, createMemoryPrivacyStore } from '../support/memory-privacy.ts';
+import { AS_OF, EVENTS, ORDER_ITEMS, PRIVACY } from './fixtures.ts';
 
 const HOUR = 3_600_000;
 const SETTLE = 15 * 60_000;
@@ -37,6 +38,8 @@ function lateClick(userId: string, eventId: string, at: string): SqlRow {
 describe('the patterns job on DuckDB', () => {
   let warehouse: DuckDbWarehouse;
   let publisher: ReturnType<typeof memoryPublisher>;
+  let privacy: ReturnType<typeof createMemoryPrivacyStore>;
+  let erasures: ReturnType<typeof createMemoryErasureStore>;
   let now: Date;
   let deps: PatternsJobDeps & { logger: ReturnType<typeof createMemoryLogger> };
   let events: SqlRow[];
@@ -47,9 +50,14 @@ describe('the patterns job on DuckDB', () => {
     await warehouse.replaceRows('events', events, 'test');
     await warehouse.replaceRows('order_items', ORDER_ITEMS, 'test');
     publisher = memoryPublisher();
+    // The shoppers' preference documents are the publisher's: turning learn_preferences off, or an
+    // erasure request, deletes them there.
+    privacy = createMemoryPrivacyStore(publisher.documents);
+    for (const [userId, off] of Object.entries(PRIVACY)) await privacy.set(userId, off);
+    erasures = createMemoryErasureStore({ privacy, learned: publisher.documents });
     now = new Date(AS_OF);
     let runs = 0;
-    deps = { warehouse, publisher, clock: () => now, logger: createMemoryLogger(), settleMs: SETTLE, newRunId: () => `run-${(runs += 1)}` };
+    deps = { warehouse, publisher, privacy, erasures, clock: () => now, logger: createMemoryLogger(), settleMs: SETTLE, newRunId: () => `run-${(runs += 1)}` };
   });
   afterEach(() => warehouse.close());
 
@@ -59,14 +67,84 @@ describe('the patterns job on DuckDB', () => {
   };
   const runs = () => warehouse.sql('SELECT run_id, status, since, watermark, shoppers, changed, error FROM job_runs ORDER BY started_at, run_id');
 
+  const patternRows = async () => (await warehouse.sql('SELECT user_id FROM user_patterns ORDER BY user_id')).map((r) => r.user_id);
+
   it('computes every shopper on the first run, publishes them, and records the next watermark', async () => {
     const run = await runPatternsJob(deps);
 
-    expect(run).toMatchObject({ run_id: 'run-1', as_of: AS_OF, since: BEGINNING.toISOString(), shoppers: 3, changed: 3 });
+    // u5 has learn_preferences off: active, but neither computed nor published.
+    expect(run).toMatchObject({ run_id: 'run-1', as_of: AS_OF, since: BEGINNING.toISOString(), shoppers: 5, erasing: 0, forgotten: 1, changed: 5 });
     expect(run.watermark).toBe(new Date(now.getTime() - SETTLE).toISOString());
-    expect([...publisher.documents.keys()].sort()).toEqual(['u1', 'u2', 'u3']);
-    expect(await warehouse.sql('SELECT user_id FROM user_patterns ORDER BY user_id')).toEqual([{ user_id: 'u1' }, { user_id: 'u2' }, { user_id: 'u3' }]);
-    expect(await runs()).toMatchObject([{ run_id: 'run-1', status: 'succeeded', shoppers: 3n, changed: 3n, error: null }]);
+    expect([...publisher.documents.keys()].sort()).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
+    expect(await patternRows()).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
+    expect(await runs()).toMatchObject([{ run_id: 'run-1', status: 'succeeded', shoppers: 5n, changed: 5n, error: null }]);
+  });
+
+  it('stages every active shopper’s flags first, so the patterns leave out what each turned off', async () => {
+    await runPatternsJob(deps);
+
+    // u2 set nothing: the defaults.
+    const on = { learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };
+    expect(await warehouse.sql('SELECT * FROM shopper_privacy_staging ORDER BY user_id')).toEqual(
+      ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((userId) => ({ user_id: userId, ...on, ...PRIVACY[userId] })),
+    );
+    const messages = deps.logger.entries.map((e) => e.message);
+    expect(messages.indexOf('query active_shoppers done')).toBeLessThan(messages.indexOf('privacy flags staged'));
+    expect(messages.indexOf('privacy flags staged')).toBeLessThan(messages.indexOf('query regular_purchases done'));
+
+    // u4 turned brands off: no brands, everything else.
+    const u4 = publisher.documents.get('u4');
+    expect(u4).toMatchObject({ brands: [], categories: [{ name: 'Drinks', score: 4.8 }], schedule: { orders: 3 }, dietary: [{ tag: 'vegan' }] });
+    expect(u4?.regular_items.map((i) => i.sku)).toEqual(['coffee', 'tea']);
+    expect(u4?.price).toMatchObject({ position: 0.3333, index: 0.8333, promo_share: 0.3333 });
+    expect(u4?.bought_together.map((p) => `${p.sku}→${p.with_sku}`)).toEqual(['coffee→tea', 'tea→coffee']);
+    // u6 turned price, schedule and dietary off.
+    expect(publisher.documents.get('u6')).toMatchObject({
+      regular_items: [{ sku: 'peas', frequency: 'biweekly' }],
+      brands: [{ name: 'Birds Eye', score: 2.4 }],
+      categories: [{ name: 'Frozen', score: 2.4 }],
+      price: null,
+      schedule: null,
+      dietary: [],
+      bought_together: [],
+    });
+  });
+
+  it('skips a shopper whose erasure is pending: not staged, published or merged', async () => {
+    await erasures.request('u1', 'shopper', new Date(Date.parse(AS_OF) - HOUR));
+
+    const run = await runPatternsJob(deps);
+    expect(run).toMatchObject({ shoppers: 4, erasing: 1, forgotten: 1, changed: 4 });
+    expect((await warehouse.sql('SELECT user_id FROM shopper_privacy_staging ORDER BY user_id')).map((r) => r.user_id)).toEqual(['u2', 'u3', 'u4', 'u5', 'u6']);
+    expect(publisher.published.flat().map((p) => p.userId)).not.toContain('u1');
+    expect(publisher.documents.has('u1')).toBe(false);
+    expect(await patternRows()).toEqual(['u2', 'u3', 'u4', 'u6']);
+  });
+
+  it('publishes nothing for a shopper who turned learn_preferences off, and forgets their stored patterns', async () => {
+    await privacy.set('u5', { learn_preferences: true });
+    await runPatternsJob(deps);
+    expect(publisher.documents.has('u5')).toBe(true);
+    expect(await patternRows()).toContain('u5');
+
+    // Turning it off deletes the document (the privacy store's part); the next run must not recreate it.
+    await privacy.set('u5', { learn_preferences: false });
+    expect(publisher.documents.has('u5')).toBe(false);
+    const at = new Date(now.getTime() + 60_000).toISOString();
+    await addEvents({ ...lateClick('u5', 'u5-view-1', at), type: 'product_viewed' });
+    now = new Date(now.getTime() + HOUR);
+    const off = await runPatternsJob(deps, { asOf: new Date(AS_OF) });
+    expect(off).toMatchObject({ shoppers: 0, forgotten: 1, changed: 0 });
+    expect(publisher.documents.has('u5')).toBe(false);
+    expect(await patternRows()).not.toContain('u5');
+    expect(deps.logger.entries).toContainEqual(expect.objectContaining({ message: 'patterns forgotten', shoppers: 1, rows: 1 }));
+
+    // Back on: the same patterns as before are published again, since no stale row says they were.
+    await privacy.set('u5', { learn_preferences: true });
+    await addEvents({ ...lateClick('u5', 'u5-view-2', new Date(now.getTime() + 60_000).toISOString()), type: 'product_viewed' });
+    now = new Date(now.getTime() + HOUR);
+    expect(await runPatternsJob(deps, { asOf: new Date(AS_OF) })).toMatchObject({ shoppers: 1, changed: 1 });
+    expect(publisher.documents.get('u5')?.regular_items.map((i) => i.sku)).toEqual(['coffee']);
   });
 
   it('assembles a shopper’s patterns from every analysis', async () => {
@@ -140,8 +218,8 @@ describe('the patterns job on DuckDB', () => {
 
     now = new Date(now.getTime() + HOUR);
     const retried = await runPatternsJob(deps);
-    expect(retried).toMatchObject({ since: BEGINNING.toISOString(), shoppers: 3, changed: 3 });
-    expect(publisher.documents.size).toBe(3);
+    expect(retried).toMatchObject({ since: BEGINNING.toISOString(), shoppers: 5, changed: 5 });
+    expect(publisher.documents.size).toBe(5);
   });
 
   it('republishes a shopper whose patterns reached Firestore but not user_patterns', async () => {
@@ -160,7 +238,7 @@ describe('the patterns job on DuckDB', () => {
     await runPatternsJob(deps);
     const messages = deps.logger.entries.map((e) => e.message);
     expect(messages).toEqual(expect.arrayContaining(['job started', 'query regular_purchases done', 'query bought_together done', 'patterns published', 'job succeeded']));
-    expect(deps.logger.entries.find((e) => e.message === 'query brand_preferences done')).toMatchObject({ query: 'brand_preferences', rows: 2 });
-    expect(JSON.stringify(deps.logger.entries)).not.toMatch(/"u[123]"/);
+    expect(deps.logger.entries.find((e) => e.message === 'query brand_preferences done')).toMatchObject({ query: 'brand_preferences', rows: 3 });
+    expect(JSON.stringify(deps.logger.entries)).not.toMatch(/"u[1-6]"/);
   });
 });

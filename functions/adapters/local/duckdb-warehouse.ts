@@ -117,7 +117,9 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
         const started = performance.now();
         await inTransaction(connection, async () => {
           await connection.run(`DELETE FROM ${quote(table)}`);
-          await insertRows(connection, { table: ddl, identity: duckDbKey(table) }, rows.map(rowValues));
+          // A keyless table (rejected_events) keeps every row given: a row is then the same row only in all its columns.
+          const key = duckDbKey(table);
+          await insertRows(connection, { table: ddl, identity: key.length > 0 ? key : ddl.columns.map((c) => c.name) }, rows.map(rowValues));
         });
         return { bytesProcessed: null, ms: performance.now() - started };
       }),

@@ -163,6 +163,17 @@ describe('DuckDB warehouse (in memory)', () => {
     expect(await count(warehouse, 'rejected_events')).toBe(2);
   });
 
+  it('replaces a table’s rows in one go, keeping every distinct row of a keyless table', async () => {
+    await warehouse.insertRejected(rejected);
+    const replacement = rejected.map((row) => ({ ...row, reason: `${row.reason} (again)` }));
+    await warehouse.replaceRows('rejected_events', replacement, 'test');
+    expect((await warehouse.sql('SELECT reason FROM rejected_events ORDER BY reason')).map((r) => r.reason)).toEqual(
+      replacement.map((r) => r.reason).sort(),
+    );
+    await warehouse.replaceRows('user_patterns_staging', [], 'test');
+    expect(await count(warehouse, 'user_patterns_staging')).toBe(0);
+  });
+
   it('refuses work after close', async () => {
     await warehouse.close();
     await expect(warehouse.insertEvents([minimalEvent('product_viewed')], REQUEST_ID)).rejects.toThrow(/closed/);
