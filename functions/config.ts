@@ -81,35 +81,77 @@ export function loadIngestSettings(env: NodeJS.ProcessEnv): IngestSettings {
   };
 }
 
-const PatternsEnv = WarehouseEnv.extend({
+const BatchEnv = WarehouseEnv.extend({
   /** The BigQuery dataset's location, where query jobs run, e.g. `EU`. Default: BigQuery's choice from the dataset. */
   BIGQUERY_LOCATION: z.string().min(1).optional(),
   /** Most bytes one query may bill; BigQuery fails the query rather than bill more. Default 1 TiB. */
   MAXIMUM_BYTES_BILLED: positiveInt(1024 ** 4),
+});
+
+const PatternsEnv = BatchEnv.extend({
   /** Minutes after collect an event is surely in the warehouse; each run starts that far back. Default 15. */
   PATTERNS_SETTLE_MINUTES: z.coerce.number().nonnegative().default(15),
 });
 
-export type PatternsSettings = {
+/** What every scheduled batch job reads: the project, the warehouse and BigQuery's cost guard. */
+export type BatchSettings = {
   projectId: string;
   warehouse: WarehouseSetting;
   location: string | undefined;
   maximumBytesBilled: number;
-  settleMs: number;
   logLevel: CollectSettings['logLevel'];
 };
+
+export type PatternsSettings = BatchSettings & { settleMs: number };
+
+/** The settings of the scheduled `erasure` and `retention` jobs. */
+export function loadBatchSettings(env: NodeJS.ProcessEnv): BatchSettings {
+  return batchSettings(parseEnv(BatchEnv, env));
+}
 
 /** The settings of the scheduled `patterns` job. */
 export function loadPatternsSettings(env: NodeJS.ProcessEnv): PatternsSettings {
   const e = parseEnv(PatternsEnv, env);
+  return { ...batchSettings(e), settleMs: e.PATTERNS_SETTLE_MINUTES * 60_000 };
+}
+
+function batchSettings(e: z.infer<typeof BatchEnv>): BatchSettings {
   return {
     projectId: e.GOOGLE_CLOUD_PROJECT,
     warehouse: warehouseSetting(e),
     location: e.BIGQUERY_LOCATION,
     maximumBytesBilled: e.MAXIMUM_BYTES_BILLED,
-    settleMs: e.PATTERNS_SETTLE_MINUTES * 60_000,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+const UserHashEnv = z.object({
+  /**
+   * Key of the keyed hash that erasure keeps instead of user ids (≥ 32 characters). Secret Manager in
+   * production. Required by collect, ingest, users, operators, patterns and erasure.
+   */
+  USER_HASH_KEY: z.string().min(32, 'must have at least 32 characters'),
+});
+
+/** The user hash key, for the functions that hash user ids. */
+export function loadUserHashKey(env: NodeJS.ProcessEnv): string {
+  return parseEnv(UserHashEnv, env).USER_HASH_KEY;
+}
+
+const PrivacyCacheEnv = z.object({
+  /** Seconds collect caches a shopper's privacy settings (ingest never caches them). Default 5. */
+  PRIVACY_CACHE_SECONDS: z.coerce.number().nonnegative().max(60).default(5),
+});
+
+/** How long collect may keep a shopper's privacy settings, ms. */
+export function loadPrivacyCacheMs(env: NodeJS.ProcessEnv): number {
+  return parseEnv(PrivacyCacheEnv, env).PRIVACY_CACHE_SECONDS * 1000;
+}
+
+/** The settings of `operators`: the project and the log level (IAM authenticates its callers). */
+export function loadOperatorsSettings(env: NodeJS.ProcessEnv): { projectId: string; logLevel: CollectSettings['logLevel'] } {
+  const e = parseEnv(Common, env);
+  return { projectId: e.GOOGLE_CLOUD_PROJECT, logLevel: e.LOG_LEVEL };
 }
 
 function warehouseSetting(e: z.infer<typeof WarehouseEnv>): WarehouseSetting {

@@ -2,13 +2,25 @@ import * as ff from '@google-cloud/functions-framework';
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import { loadCollectSettings, loadIngestSettings, loadPatternsSettings, loadUsersSettings, type WarehouseSetting } from './config.ts';
+import {
+  loadBatchSettings,
+  loadCollectSettings,
+  loadIngestSettings,
+  loadOperatorsSettings,
+  loadPatternsSettings,
+  loadPrivacyCacheMs,
+  loadUserHashKey,
+  loadUsersSettings,
+  type BatchSettings,
+  type WarehouseSetting,
+} from './config.ts';
 import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
+import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceStore } from './adapters/gcp/firestore-preference-store.ts';
+import { createFirestorePrivacyStore } from './adapters/gcp/firestore-privacy-store.ts';
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
-import { trackEverything } from './collect/consent.ts';
 import { createCollectHandler } from './collect/handler.ts';
 import { createJwtVerifier } from './collect/verify-token.ts';
 import { createIngestHandler, createStoreRejectedHandler } from './ingest/handler.ts';
@@ -17,9 +29,14 @@ import { createUsersHandler } from './users/handler.ts';
 import { clickThroughIncrements } from './learn/click-through.ts';
 import { learn } from './learn/learn.ts';
 import { createLogger } from './logging/logger.ts';
+import { createErasureHandler } from './erasure/handler.ts';
+import { createOperatorsHandler } from './operators/handler.ts';
 import { createPatternsHandler } from './patterns/handler.ts';
+import { createCollectConsent, createIngestConsent } from './privacy/consent.ts';
+import { createUserHasher } from './privacy/user-hash.ts';
+import { createRetentionHandler } from './retention/handler.ts';
 import type { DuckDbWarehouse } from './adapters/local/duckdb-warehouse.ts';
-import type { Warehouse } from './warehouse/ports.ts';
+import type { SqlWarehouse, Warehouse } from './warehouse/ports.ts';
 
 // The one place that reads the environment and builds Google clients; every function is a thin
 // shell over logic that takes these as arguments. Cloud Functions sets FUNCTION_TARGET, so a
@@ -43,15 +60,33 @@ function openDuckDb(setting: Extract<WarehouseSetting, { kind: 'duckdb' }>): Pro
   return opened;
 }
 
+/** Firestore and the stores over it that hash user ids: privacy settings and erasure requests. */
+function privacyStores(projectId: string) {
+  const firestore = new Firestore({ projectId, ignoreUndefinedProperties: true });
+  const hashUser = createUserHasher(loadUserHashKey(process.env));
+  return { firestore, hashUser, privacy: createFirestorePrivacyStore(firestore, { hashUser }), erasures: createFirestoreErasureStore(firestore, { hashUser }) };
+}
+
+/** The batch jobs' warehouse: BigQuery, or the local DuckDB file. */
+async function sqlWarehouse(settings: BatchSettings): Promise<SqlWarehouse> {
+  if (settings.warehouse.kind === 'duckdb') return openDuckDb(settings.warehouse);
+  return createBigQuerySql(new BigQuery({ projectId: settings.projectId }), {
+    dataset: settings.warehouse.dataset,
+    location: settings.location,
+    maximumBytesBilled: settings.maximumBytesBilled,
+  });
+}
+
 if (serves('collect')) {
   const settings = loadCollectSettings(process.env);
   const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'collect' } });
+  const { privacy } = privacyStores(settings.projectId);
   ff.http(
     'collect',
     createCollectHandler({
       verifier: await createJwtVerifier(settings.token),
       bus: createPubSubEventBus(new PubSub({ projectId: settings.projectId }), settings.topics, settings.publishBatching),
-      consent: trackEverything,
+      consent: createCollectConsent(privacy, { cacheMs: loadPrivacyCacheMs(process.env) }),
       clock,
       logger,
       timeLimits: settings.timeLimits,
@@ -68,7 +103,7 @@ if (serves('ingest') || serves('storeRejected')) {
       ? createBigQueryWarehouse(new BigQuery({ projectId: settings.projectId }), settings.warehouse.dataset)
       : await openDuckDb(settings.warehouse);
   if (serves('ingest')) {
-    const firestore = new Firestore({ projectId: settings.projectId, ignoreUndefinedProperties: true });
+    const { firestore, privacy, erasures } = privacyStores(settings.projectId);
     ff.cloudEvent(
       'ingest',
       createIngestHandler({
@@ -79,7 +114,7 @@ if (serves('ingest') || serves('storeRejected')) {
           markerTtlDays: settings.markerTtlDays,
           counterShards: settings.clickThroughShards,
         }),
-        consent: trackEverything,
+        consent: createIngestConsent(privacy, erasures),
         clock,
         logger: logger.child({ function: 'ingest' }),
       }),
@@ -92,11 +127,15 @@ if (serves('ingest') || serves('storeRejected')) {
 
 if (serves('users')) {
   const settings = loadUsersSettings(process.env);
+  const { firestore, hashUser, privacy, erasures } = privacyStores(settings.projectId);
   ff.http(
     'users',
     createUsersHandler({
       verifier: await createJwtVerifier(settings.token),
-      preferences: createFirestorePreferenceReader(new Firestore({ projectId: settings.projectId })),
+      preferences: createFirestorePreferenceReader(firestore),
+      privacy,
+      erasures,
+      hashUser,
       clock,
       logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'users' } }),
       corsOrigins: settings.corsOrigins,
@@ -104,24 +143,60 @@ if (serves('users')) {
   );
 }
 
+if (serves('operators')) {
+  const settings = loadOperatorsSettings(process.env);
+  const { erasures } = privacyStores(settings.projectId);
+  ff.http('operators', createOperatorsHandler({ erasures, clock, logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'operators' } }) }));
+}
+
 if (serves('patterns')) {
   const settings = loadPatternsSettings(process.env);
-  const warehouse =
-    settings.warehouse.kind === 'bigquery'
-      ? createBigQuerySql(new BigQuery({ projectId: settings.projectId }), {
-          dataset: settings.warehouse.dataset,
-          location: settings.location,
-          maximumBytesBilled: settings.maximumBytesBilled,
-        })
-      : await openDuckDb(settings.warehouse);
+  const { firestore, privacy, erasures } = privacyStores(settings.projectId);
   ff.http(
     'patterns',
     createPatternsHandler({
-      warehouse,
-      publisher: createFirestorePatternPublisher(new Firestore({ projectId: settings.projectId, ignoreUndefinedProperties: true })),
+      warehouse: await sqlWarehouse(settings),
+      publisher: createFirestorePatternPublisher(firestore),
+      privacy,
+      erasures,
       clock,
       logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'patterns' } }),
       settleMs: settings.settleMs,
+    }),
+  );
+}
+
+if (serves('erasure')) {
+  const settings = loadBatchSettings(process.env);
+  const { erasures } = privacyStores(settings.projectId);
+  ff.http(
+    'erasure',
+    createErasureHandler({
+      warehouse: await sqlWarehouse(settings),
+      erasures,
+      documents: erasures,
+      clock,
+      logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'erasure' } }),
+    }),
+  );
+}
+
+if (serves('retention')) {
+  const settings = loadBatchSettings(process.env);
+  // Retention reads settings only by their retention_days, never through a tombstone: it needs no hash key.
+  const firestore = new Firestore({ projectId: settings.projectId });
+  const privacy = createFirestorePrivacyStore(firestore, {
+    hashUser: () => {
+      throw new Error('retention reads no tombstone');
+    },
+  });
+  ff.http(
+    'retention',
+    createRetentionHandler({
+      warehouse: await sqlWarehouse(settings),
+      privacy,
+      clock,
+      logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'retention' } }),
     }),
   );
 }

@@ -1,6 +1,6 @@
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EventBatchMessage, RejectedBatchMessage } from '../functions/events/messages.ts';
 import { mintShopperToken } from '../functions/local/mint-token.ts';
 import { TEST_TOKEN, validEvent } from './support/fixtures.ts';
@@ -16,6 +16,9 @@ beforeAll(async () => {
     EVENTS_TOPIC: topics.events.name,
     REJECTED_EVENTS_TOPIC: topics.rejected.name,
     TOKEN_KEY: TEST_TOKEN.key,
+    USER_HASH_KEY: 'k'.repeat(32),
+    // collect reads the shopper's privacy settings.
+    FIRESTORE_EMULATOR_HOST: inject('firestoreEmulatorHost'),
     TOKEN_ISSUER: TEST_TOKEN.issuer,
     TOKEN_AUDIENCE: TEST_TOKEN.audience,
     LOG_LEVEL: 'ERROR',

@@ -6,11 +6,16 @@ export const LOCAL = {
   /** `demo-` projects are emulator-only by convention: no real project can be reached with one. */
   projectId: 'demo-grocery-loop',
   tokenKey: 'local-development-only-signing-key-not-a-secret',
+  /** Key of the user hash erasure keeps; production's is in Secret Manager. */
+  userHashKey: 'local-development-only-user-hash-key-not-a-secret',
   tokenIssuer: 'grocery-shop',
   tokenAudience: 'learning-loop',
-  ports: { collect: 8080, ingest: 8081, storeRejected: 8082, users: 8083, patterns: 8084, pubsub: 8085, firestore: 8086 },
-  /** How often the local scheduler runs each batch job, minutes (PATTERNS_EVERY_MINUTES). Production: infra/config.ts. */
-  scheduleMinutes: { patterns: 5 },
+  ports: { collect: 8080, ingest: 8081, storeRejected: 8082, users: 8083, patterns: 8084, pubsub: 8085, firestore: 8086, operators: 8087, erasure: 8088, retention: 8089 },
+  /**
+   * How often the local scheduler runs each batch job, minutes (PATTERNS_EVERY_MINUTES, ERASURE_EVERY_MINUTES,
+   * RETENTION_EVERY_MINUTES). Production: infra/config.ts.
+   */
+  scheduleMinutes: { patterns: 5, erasure: 5, retention: 60 },
   topics: { events: 'events', rejected: 'rejected-events', deadLetter: 'events-dead-letter' },
   /** Push subscriptions, as Eventarc makes them in production, and the one that keeps dead letters. */
   subscriptions: { ingest: 'events-ingest', storeRejected: 'rejected-events-store', deadLetters: 'events-dead-letter-keep' },
@@ -22,7 +27,18 @@ export const LOCAL = {
   tails: { events: 'events-local-tail', rejected: 'rejected-events-local-tail' },
 } as const;
 
-export type LocalPorts = { collect: number; ingest: number; storeRejected: number; users: number; patterns: number; pubsub: number; firestore: number };
+export type LocalPorts = {
+  collect: number;
+  ingest: number;
+  storeRejected: number;
+  users: number;
+  patterns: number;
+  operators: number;
+  erasure: number;
+  retention: number;
+  pubsub: number;
+  firestore: number;
+};
 
 export function localPorts(env: NodeJS.ProcessEnv): LocalPorts {
   const port = (name: string, fallback: number) => {
@@ -36,6 +52,9 @@ export function localPorts(env: NodeJS.ProcessEnv): LocalPorts {
     storeRejected: port('STORE_REJECTED_PORT', LOCAL.ports.storeRejected),
     users: port('USERS_PORT', LOCAL.ports.users),
     patterns: port('PATTERNS_PORT', LOCAL.ports.patterns),
+    operators: port('OPERATORS_PORT', LOCAL.ports.operators),
+    erasure: port('ERASURE_PORT', LOCAL.ports.erasure),
+    retention: port('RETENTION_PORT', LOCAL.ports.retention),
     pubsub: port('PUBSUB_EMULATOR_PORT', LOCAL.ports.pubsub),
     firestore: port('FIRESTORE_EMULATOR_PORT', LOCAL.ports.firestore),
   };

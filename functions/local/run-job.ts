@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { localPorts } from './local-settings.ts';
 
-// `npm run job -- patterns [--as-of <ISO>] [--since <ISO>]`: runs a batch job now on the local stack
+// `npm run job -- <patterns|erasure|retention> [--as-of <ISO>] [--since <ISO>]`: runs a batch job now on the local stack
 // (`npm start` must be running), waiting for its summary.
 // `npm run job -- patterns --project <id> --region <region>`: asks Cloud Scheduler to run the deployed
 // job now (`runJob`), exactly as its schedule would, with its OIDC identity; the run's summary is in
 // the function's logs. Backfills with --as-of/--since are for the local stack or a direct call.
-export const JOBS = ['patterns'] as const;
+export const JOBS = ['patterns', 'erasure', 'retention'] as const;
 
 /** The part of `CloudSchedulerClient` this command uses. */
 export interface SchedulerClient {
@@ -49,7 +49,7 @@ export async function runJobNow(
   const body: Record<string, string> = {};
   if (options.asOf) body.as_of = options.asOf;
   if (options.since) body.since = options.since;
-  const url = `http://127.0.0.1:${localPorts(deps.env).patterns}/`;
+  const url = `http://127.0.0.1:${localPorts(deps.env)[options.job as (typeof JOBS)[number]]}/`;
   const res = await deps.fetchFn(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).catch((error: unknown) => {
     throw new Error(`the local stack does not answer at ${url} (is npm start running?)`, { cause: error });
   });

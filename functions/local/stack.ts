@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { createLogger } from '../logging/logger.ts';
 import { httpAnswers, missingPrerequisites, portAccepts, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
-import { LOCAL, localPorts } from './local-settings.ts';
+import { LOCAL, localPorts, type LocalPorts } from './local-settings.ts';
 import { mintShopperToken } from './mint-token.ts';
 import { provisionPubSub } from './provision.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
@@ -21,6 +21,9 @@ const PORT_VARIABLES: Record<string, string> = {
   storeRejected: 'STORE_REJECTED_PORT',
   users: 'USERS_PORT',
   patterns: 'PATTERNS_PORT',
+  operators: 'OPERATORS_PORT',
+  erasure: 'ERASURE_PORT',
+  retention: 'RETENTION_PORT',
   pubsub: 'PUBSUB_EMULATOR_PORT',
   firestore: 'FIRESTORE_EMULATOR_PORT',
 };
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
     ...process.env,
     ...emulatorEnv,
     TOKEN_KEY: process.env.TOKEN_KEY ?? LOCAL.tokenKey,
+    USER_HASH_KEY: process.env.USER_HASH_KEY ?? LOCAL.userHashKey,
     TOKEN_ISSUER: LOCAL.tokenIssuer,
     TOKEN_AUDIENCE: LOCAL.tokenAudience,
     EVENTS_TOPIC: LOCAL.topics.events,
@@ -94,7 +98,10 @@ async function main(): Promise<void> {
     await startProcessGroup(
       'functions',
       process.execPath,
-      [SERVE, `collect=${ports.collect}`, `ingest=${ports.ingest}`, `storeRejected=${ports.storeRejected}`, `users=${ports.users}`, `patterns=${ports.patterns}`],
+      [
+        SERVE,
+        ...(['collect', 'ingest', 'storeRejected', 'users', 'patterns', 'operators', 'erasure', 'retention'] as const).map((name) => `${name}=${ports[name]}`),
+      ],
       {
         host: collectHost,
         env: functionEnv,
@@ -103,16 +110,18 @@ async function main(): Promise<void> {
           (await portAccepts(ports.ingest)) &&
           (await portAccepts(ports.storeRejected)) &&
           (await httpAnswers(`http://127.0.0.1:${ports.users}/v1/users/x/preferences`, { method: 'OPTIONS' })) &&
-          (await portAccepts(ports.patterns)),
+          (await portAccepts(ports.patterns)) &&
+          (await portAccepts(ports.operators)) &&
+          (await portAccepts(ports.erasure)) &&
+          (await portAccepts(ports.retention)),
         onOutput: (line) => process.stdout.write(`${line}\n`),
       },
     ),
   );
 
-  const patternsEveryMinutes = Number(process.env.PATTERNS_EVERY_MINUTES ?? LOCAL.scheduleMinutes.patterns);
-  if (!(patternsEveryMinutes > 0)) throw new Error(`PATTERNS_EVERY_MINUTES must be a positive number, got ${process.env.PATTERNS_EVERY_MINUTES}`);
+  const every = scheduleMinutes(process.env);
   scheduler = startLocalScheduler(
-    [{ job: 'patterns', url: `http://127.0.0.1:${ports.patterns}/`, everyMs: patternsEveryMinutes * 60_000 }],
+    (['patterns', 'erasure', 'retention'] as const).map((job) => ({ job, url: `http://127.0.0.1:${ports[job]}/`, everyMs: every[job] * 60_000 })),
     logger.child({ component: 'local-scheduler' }),
   );
 
@@ -127,7 +136,7 @@ async function main(): Promise<void> {
     ttlSec: 24 * 3600,
   });
   process.stdout.write(
-    banner(collectHost, `127.0.0.1:${ports.users}`, `127.0.0.1:${ports.patterns}`, patternsEveryMinutes, pubsubEmulator.host, firestoreEmulator.host, warehouseFile, token),
+    banner(collectHost, `127.0.0.1:${ports.users}`, ports, every, pubsubEmulator.host, firestoreEmulator.host, warehouseFile, token),
   );
   logger.info('local stack ready', { collect: `http://${collectHost}` });
 }
@@ -152,11 +161,22 @@ function tail(pubsub: PubSub, subscription: string, message: string): void {
     .on('error', (error: Error) => logger.warn('tail subscription failed', { subscription, error: error.message }));
 }
 
+/** Minutes between the local scheduler's runs of each batch job. */
+function scheduleMinutes(env: NodeJS.ProcessEnv): Record<keyof typeof LOCAL.scheduleMinutes, number> {
+  const minutes = (job: keyof typeof LOCAL.scheduleMinutes) => {
+    const name = `${job.toUpperCase()}_EVERY_MINUTES`;
+    const value = Number(env[name] ?? LOCAL.scheduleMinutes[job]);
+    if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${env[name]}`);
+    return value;
+  };
+  return { patterns: minutes('patterns'), erasure: minutes('erasure'), retention: minutes('retention') };
+}
+
 function banner(
   collect: string,
   users: string,
-  patterns: string,
-  patternsEveryMinutes: number,
+  ports: LocalPorts,
+  every: Record<keyof typeof LOCAL.scheduleMinutes, number>,
   pubsub: string,
   firestore: string,
   warehouse: string,
@@ -189,9 +209,12 @@ The learning loop is running locally.
 
   collect   http://${collect}/v1/events  (single events: /v1/events/search, /click, /view,
             /cart-add, /cart-remove, /cart-update, /order, /preference)
-  users     http://${users}/v1/users/{userId}/preferences  (what has been learned)
-  patterns  http://${patterns}/  (the batch patterns job; the local scheduler runs it every
-            ${patternsEveryMinutes} min, \`npm run job -- patterns\` runs it now)
+  users     http://${users}/v1/users/{userId}/preferences  (what has been learned; also /privacy,
+            /learning-data to erase everything, /erasures/{requestId})
+  operators http://127.0.0.1:${ports.operators}/v1/users/{userId}/learning-data  (erasure on a shopper's behalf)
+  jobs      patterns http://127.0.0.1:${ports.patterns}/ every ${every.patterns} min, erasure http://127.0.0.1:${ports.erasure}/
+            every ${every.erasure} min, retention http://127.0.0.1:${ports.retention}/ every ${every.retention} min
+            (the local scheduler; \`npm run job -- <job>\` runs one now)
   Pub/Sub   ${pubsub}  (PUBSUB_EMULATOR_HOST)
   Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST; preferences/{userId} is learned in real time)
   DuckDB    ${warehouse}  (the warehouse: events, order_items, user_patterns, …)

@@ -52,7 +52,7 @@ describe('npm run job', () => {
   });
 
   it.each([
-    [[], /usage: npm run job -- <patterns>/],
+    [[], /usage: npm run job -- <patterns\|erasure\|retention>/],
     [['metrics'], /usage/],
     [['patterns', '--project', 'p'], /--region is needed/],
     [['patterns', '--project', 'p', '--region', 'r', '--as-of', '2026-03-01T00:00:00Z'], /apply to local runs/],

@@ -49,6 +49,9 @@ describe('npm start', () => {
       STORE_REJECTED_PORT: await freePort(),
       USERS_PORT: await freePort(),
       PATTERNS_PORT: await freePort(),
+      OPERATORS_PORT: await freePort(),
+      ERASURE_PORT: await freePort(),
+      RETENTION_PORT: await freePort(),
       PUBSUB_EMULATOR_PORT: await freePort(),
       FIRESTORE_EMULATOR_PORT: await freePort(),
     };
