@@ -16,17 +16,38 @@ export type FunctionSizing = {
   timeoutSeconds: number;
 };
 
-/** Sizing and scaling of the `collect` function, and its CORS origins. */
-export type CollectSettings = FunctionSizing & {
+/** Sizing and scaling of a function shoppers call, and its CORS origins. */
+export type ShopperFunctionSettings = FunctionSizing & {
   /** Comma-separated origins allowed by CORS, or `*`. Default `*` (tokens travel in a header, not cookies). */
   corsOrigins: string;
+};
+
+/** The `collect` function: sizing, CORS origins, and how long it trusts a shopper's privacy settings. */
+export type CollectSettings = ShopperFunctionSettings & {
+  /**
+   * Seconds collect caches a shopper's privacy settings (`PRIVACY_CACHE_SECONDS`), 0 to 60. Default 5: at most one
+   * Firestore read per shopper and instance every 5 s, and collect acts on settings at most 5 s old. 0 reads them
+   * for every request.
+   */
+  privacyCacheSeconds: number;
 };
 
 /**
  * Sizing and scaling of the `users` function, and its CORS origins: the stack's `corsOrigins`, the same as
  * `collect`'s, since the shop's pages call both.
  */
-export type UsersSettings = CollectSettings;
+export type UsersSettings = ShopperFunctionSettings;
+
+/** The internal `operators` function: sizing, log level, and who may call it. */
+export type OperatorsSettings = FunctionSizing & {
+  /** Its `LOG_LEVEL`. Default `INFO`. */
+  logLevel: LogLevel;
+  /**
+   * IAM members allowed to invoke it (`roles/run.invoker`), from the comma-separated stack key `operators`, each
+   * `user:`, `group:`, `serviceAccount:` or `domain:`. Default none: nobody can call it until some are set.
+   */
+  invokers: string[];
+};
 
 /** The `ingest` function: sizing, and the learning settings it passes to the runtime. */
 export type IngestSettings = FunctionSizing & {
@@ -73,6 +94,11 @@ export const DEFAULT_SIZING = {
    * and a hung request gives its slot back sooner.
    */
   users: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 10, concurrency: 80, timeoutSeconds: 30 },
+  /**
+   * Called by a few people, now and then: an erasure request is a handful of Firestore writes, a status one read.
+   * 10 at once on one vCPU and 2 instances are plenty, and cap what a runaway script can do; 256Mi; 60 s.
+   */
+  operators: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 2, concurrency: 10, timeoutSeconds: 60 },
 } as const satisfies Record<string, FunctionSizing>;
 
 /** Cloud Scheduler waits at most 30 minutes for an HTTP target's answer: a scheduled job's run must end within it. */
@@ -114,6 +140,18 @@ export const DEFAULT_JOBS = {
    * run would be given up on, and retried, while it still ran.
    */
   patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '0 3 * * *' },
+  /**
+   * Hourly, at a quarter past. BigQuery refuses to delete rows still in its streaming buffer (up to about 90 minutes
+   * after they were inserted), so a request that arrives with fresh rows stays pending and the next run tries again.
+   * 512Mi: a run holds only the pending requests; each deletion is a DML job BigQuery runs. 1800 s: several DML
+   * statements per run, each of which may queue behind others on the same table.
+   */
+  erasure: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '15 * * * *' },
+  /**
+   * Daily at 02:30 UTC, before `patterns` at 03:00, so that patterns are not computed from expired events.
+   * 512Mi: a run holds the shoppers whose retention differs from the default; the deletions are DML jobs.
+   */
+  retention: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '30 2 * * *' },
 } as const satisfies Record<string, Pick<ScheduledJobSettings, 'memory' | 'cpu' | 'timeoutSeconds' | 'schedule'>>;
 
 /** Default `maximumBytesBilled`: 1 TiB. */
@@ -127,6 +165,7 @@ export type InfraConfig = {
   region: string;
   collect: CollectSettings;
   users: UsersSettings;
+  operators: OperatorsSettings;
   ingest: IngestSettings;
   storeRejected: FunctionSizing;
   /** Claims a shopper token must carry. Defaults `grocery-shop` and `learning-loop`. */
@@ -142,6 +181,10 @@ export type InfraConfig = {
   /** Location of the `(default)` Firestore database; fixed once created. Default `eur3` (Europe multi-region). */
   firestoreLocation: string;
   patterns: PatternsSettings;
+  /** The `erasure` job: GDPR erasure requests carried out across BigQuery and Firestore. */
+  erasure: ScheduledJobSettings;
+  /** The `retention` job: each shopper's rows older than their `retention_days` deleted. */
+  retention: ScheduledJobSettings;
   /**
    * Bytes one batch-job query may bill before BigQuery refuses it (`MAXIMUM_BYTES_BILLED`): a cost guard against a
    * query that scans the whole history by mistake. Default 1 TiB. At least 10 MiB, the least a query is billed.
@@ -203,6 +246,11 @@ export function loadConfig(): InfraConfig {
   }
 
   const corsOrigins = config.get('corsOrigins', { minLength: 1 }) ?? '*';
+  const logLevelOf = (key: string): LogLevel => {
+    const logLevel = config.get(key) ?? 'INFO';
+    if (!isLogLevel(logLevel)) throw new pulumi.RunError(`${key} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+    return logLevel;
+  };
 
   const scheduledJob = (prefix: keyof typeof DEFAULT_JOBS): ScheduledJobSettings => {
     const defaults = DEFAULT_JOBS[prefix];
@@ -219,23 +267,22 @@ export function loadConfig(): InfraConfig {
     }
     const timeZone = config.get(`${prefix}TimeZone`) ?? 'Etc/UTC';
     if (!isTimeZone(timeZone)) throw new pulumi.RunError(`${prefix}TimeZone must be a tz database name such as Europe/Amsterdam, got "${timeZone}"`);
-    const logLevel = config.get(`${prefix}LogLevel`) ?? 'INFO';
-    if (!isLogLevel(logLevel)) throw new pulumi.RunError(`${prefix}LogLevel must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
     return {
       memory: config.get(`${prefix}Memory`, { pattern: /^\d+(Mi|Gi)$/ }) ?? defaults.memory,
       cpu: config.get(`${prefix}Cpu`, { pattern: /^\d+(\.\d+)?$/ }) ?? defaults.cpu,
       timeoutSeconds,
       schedule: schedule.trim(),
       timeZone,
-      logLevel,
+      logLevel: logLevelOf(`${prefix}LogLevel`),
     };
   };
 
   return {
     project: new pulumi.Config('gcp').require('project'),
     region: config.get('region', { minLength: 1 }) ?? 'europe-west1',
-    collect: { ...sizing('collect'), corsOrigins },
+    collect: { ...sizing('collect'), corsOrigins, privacyCacheSeconds: count('privacyCacheSeconds', 5, { min: 0, max: 60 }) },
     users: { ...sizing('users'), corsOrigins },
+    operators: { ...sizing('operators'), logLevel: logLevelOf('operatorsLogLevel'), invokers: membersOf('operators', config.get('operators') ?? '') },
     ingest: { ...pushed('ingest'), markerTtlDays, clickThroughShards: count('clickThroughShards', 10, { min: 1, max: 1000 }) },
     storeRejected: pushed('storeRejected'),
     token: {
@@ -250,6 +297,8 @@ export function loadConfig(): InfraConfig {
     },
     firestoreLocation: config.get('firestoreLocation', { minLength: 1 }) ?? 'eur3',
     patterns: { ...scheduledJob('patterns'), settleMinutes: count('patternsSettleMinutes', 15, { min: 0, max: 1440 }) },
+    erasure: scheduledJob('erasure'),
+    retention: scheduledJob('retention'),
     // BigQuery bills every query at least 10 MiB: a lower cap would refuse every one.
     maximumBytesBilled: count('maximumBytesBilled', DEFAULT_MAXIMUM_BYTES_BILLED, { min: 10 * 2 ** 20, max: Number.MAX_SAFE_INTEGER }),
     // One address, as Cloud Monitoring's email channel takes it; a list needs a channel (or a group address) each.
@@ -266,6 +315,27 @@ function retentionSecondsOf(key: string, text: string): number {
     throw new pulumi.RunError(`${key} must be between 10 minutes and 31 days, got ${text}`);
   }
   return seconds;
+}
+
+/**
+ * `group:privacy-ops@example.com, user:dpo@example.com` → the members, each a person, group, account or domain: never
+ * a public principal (`allUsers` would let anyone erase anyone), nor a bare address, which IAM would refuse only at deploy.
+ */
+function membersOf(key: string, text: string): string[] {
+  const members = text
+    .split(',')
+    .map((member) => member.trim())
+    .filter((member) => member !== '');
+  for (const member of members) {
+    const domain = /^domain:[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(member);
+    const address = /^(user|group|serviceAccount):[^\s@:,]+@[^\s@:,]+\.[^\s@:,]+$/.test(member);
+    if (!domain && !address) {
+      throw new pulumi.RunError(
+        `${key} must be a comma-separated list of IAM members such as group:privacy-ops@example.com or domain:example.com, got "${member}"`,
+      );
+    }
+  }
+  return [...new Set(members)];
 }
 
 function isTimeZone(name: string): boolean {

@@ -2,11 +2,14 @@ import { fileURLToPath } from 'node:url';
 import { enableApis } from './apis.ts';
 import { CollectFunction } from './collect-function.ts';
 import { loadConfig } from './config.ts';
+import { erasureJob } from './erasure-job.ts';
 import { FirestoreDatabase } from './firestore.ts';
 import { IngestFunctions } from './ingest-functions.ts';
 import { Messaging } from './messaging.ts';
 import { Monitoring } from './monitoring.ts';
+import { OperatorsFunction } from './operators-function.ts';
 import { patternsJob } from './patterns-job.ts';
+import { retentionJob } from './retention-job.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
 import { UsersFunction } from './users-function.ts';
@@ -33,6 +36,8 @@ const source = new FunctionSource(
   afterApis,
 );
 const archive = { bucket: source.bucket.name, object: source.archive.name };
+// Every function that hashes user ids reads the one key; store-rejected and retention hash none.
+const hashKey = secrets.userHashKeyVariable;
 
 const collect = new CollectFunction(
   'collect',
@@ -44,6 +49,7 @@ const collect = new CollectFunction(
     source: archive,
     topics: { events: messaging.events, rejectedEvents: messaging.rejectedEvents },
     tokenKey: secrets.userTokenKey,
+    hashKey,
   },
   afterApis,
 );
@@ -56,9 +62,11 @@ const users = new UsersFunction(
     token: config.token,
     source: archive,
     tokenKey: secrets.userTokenKey,
+    hashKey,
   },
   afterApis,
 );
+const operators = new OperatorsFunction('operators', { project, region, settings: config.operators, source: archive, hashKey }, afterApis);
 const ingest = new IngestFunctions(
   'ingest',
   {
@@ -71,6 +79,7 @@ const ingest = new IngestFunctions(
     retention: config.messageRetention,
     dataset: warehouse.dataset,
     storage: [warehouse, firestore],
+    hashKey,
   },
   afterApis,
 );
@@ -79,6 +88,32 @@ const patterns = patternsJob(
     project,
     region,
     settings: config.patterns,
+    maximumBytesBilled: config.maximumBytesBilled,
+    source: archive,
+    dataset: warehouse.dataset,
+    hashKey,
+    uses: [warehouse, firestore],
+  },
+  afterApis,
+);
+const erasure = erasureJob(
+  {
+    project,
+    region,
+    settings: config.erasure,
+    maximumBytesBilled: config.maximumBytesBilled,
+    source: archive,
+    dataset: warehouse.dataset,
+    hashKey,
+    uses: [warehouse, firestore],
+  },
+  afterApis,
+);
+const retention = retentionJob(
+  {
+    project,
+    region,
+    settings: config.retention,
     maximumBytesBilled: config.maximumBytesBilled,
     source: archive,
     dataset: warehouse.dataset,
@@ -94,6 +129,7 @@ const monitoring = new Monitoring(
     services: { ingest: ingest.ingestService, collect: collect.serviceName },
     subscriptions: { ingestPush: ingest.ingestSubscription.name, deadLetterKeep: messaging.deadLetterKeep.name },
     rejectedEventsTopic: messaging.rejectedEvents.name,
+    jobs: [patterns, erasure, retention].map((job) => job.jobName),
   },
   afterApis,
 );
@@ -105,6 +141,12 @@ export const storeRejectedUrl = ingest.storeRejectedUrl;
 /** The URL the patterns schedule posts to; only the `patterns-scheduler` account may call it. */
 export const patternsUrl = patterns.url;
 export const patternsSchedulerJob = patterns.schedulerJob.name;
+export const erasureSchedulerJob = erasure.schedulerJob.name;
+export const retentionSchedulerJob = retention.schedulerJob.name;
+/** The URL operators call; only the members of the stack's `operators` may. */
+export const operatorsUrl = operators.url;
+/** The secret whose first version the operator adds, and must never replace: erasure finds tombstones by it. */
+export const userHashKeySecret = secrets.userHashKey.secretId;
 export const eventsTopic = messaging.events.name;
 export const rejectedEventsTopic = messaging.rejectedEvents.name;
 export const deadLetterTopic = messaging.deadLetter.name;

@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { PUSH_ACK_DEADLINE_SECONDS, type FunctionSizing, type IngestSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
+import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
 
 /** Deliveries of one message before Pub/Sub moves it to the dead-letter topic; the local stack uses the same. */
 const MAX_DELIVERY_ATTEMPTS = 5;
@@ -19,6 +20,8 @@ export type IngestFunctionsArgs = {
   dataset: gcp.bigquery.Dataset;
   /** What the functions write to: no message is pushed before all of it exists. */
   storage: pulumi.Resource[];
+  /** `USER_HASH_KEY`: ingest hashes user ids to find erasure tombstones. */
+  hashKey: SecretVariable;
 };
 
 /** A function fed by a push subscription of its own. */
@@ -29,6 +32,8 @@ type PushedFunction = {
   accountId: string;
   sizing: FunctionSizing;
   environment: Record<string, pulumi.Input<string>>;
+  /** Secrets it reads, each as an environment variable. */
+  secrets: SecretVariable[];
   /** Project-level roles besides writing logs, each with its resource name. */
   projectRoles: { resourceName: string; role: string }[];
   topic: gcp.pubsub.Topic;
@@ -88,6 +93,7 @@ export class IngestFunctions extends pulumi.ComponentResource {
           ({ resourceName, role }) => new gcp.projects.IAMMember(resourceName, { project, role, member: account.member }, { parent: this }),
         ),
       ];
+      const readSecrets = grantSecretReads(spec.name, { project, member: account.member, variables: spec.secrets }, { parent: this });
 
       const fn = nodeFunction(
         {
@@ -99,8 +105,10 @@ export class IngestFunctions extends pulumi.ComponentResource {
           sizing: spec.sizing,
           serviceAccountEmail: account.email,
           environment: spec.environment,
+          secretEnvironment: secretEnvironment(spec.secrets),
         },
-        { parent: this },
+        // A revision whose account cannot read its secrets is refused at deploy time.
+        { parent: this, dependsOn: readSecrets },
       );
       const invoker = new gcp.cloudrunv2.ServiceIamMember(
         `${spec.name}-invokable-by-pubsub-push`,
@@ -154,6 +162,7 @@ export class IngestFunctions extends pulumi.ComponentResource {
         MARKER_TTL_DAYS: String(args.ingest.markerTtlDays),
         CLICK_THROUGH_SHARDS: String(args.ingest.clickThroughShards),
       },
+      secrets: [args.hashKey],
       // Firestore has no IAM narrower than the project.
       projectRoles: [{ resourceName: 'ingest-uses-firestore', role: 'roles/datastore.user' }],
       topic: topics.events,
@@ -165,6 +174,8 @@ export class IngestFunctions extends pulumi.ComponentResource {
       accountId: 'store-rejected-fn',
       sizing: args.storeRejected,
       environment: warehouse,
+      // Rejected input is stored as it came, by no hashed id.
+      secrets: [],
       projectRoles: [],
       topic: topics.rejectedEvents,
       subscription: 'rejected-events-store',

@@ -11,6 +11,8 @@ export type MonitoringArgs = {
   subscriptions: { ingestPush: pulumi.Input<string>; deadLetterKeep: pulumi.Input<string> };
   /** The topic `collect` publishes rejected events to. */
   rejectedEventsTopic: pulumi.Input<string>;
+  /** The scheduled jobs, as their failures are labelled (`labels.job`): named in the failure alert's runbook. */
+  jobs: string[];
 };
 
 /** End-to-end lag (collect received → ingest learned) above which the lag alert opens. */
@@ -299,16 +301,16 @@ export class Monitoring extends pulumi.ComponentResource {
       displayName: 'Scheduled job failed',
       severity: 'ERROR',
       runbook: [
-        'A run of a scheduled job (the `job` label of the incident, e.g. `patterns`) logged "job failed" in the last hour. Cloud Scheduler retries a failed run 3 times, 5, 10 and 20 minutes apart; a failed run changes no watermark, so the next run catches up.',
+        `A run of a scheduled job logged "job failed" in the last hour: the incident's \`job\` label names it (${args.jobs.map((job) => `\`${job}\``).join(', ')}); \`<job>\` below stands for it. Cloud Scheduler retries a failed run 3 times, 5, 10 and 20 minutes apart, and every job is safe to run again: a failed patterns run moves no watermark, an erasure request stays pending until a run completes it.`,
         '',
-        '1. Open Logs Explorer: `resource.type="cloud_run_revision" labels.job="patterns" severity>=ERROR` and read the error (a query over `maximumBytesBilled`, a permission, a missing table, a Firestore quota).',
-        '2. Look at the job\'s history in BigQuery: `SELECT * FROM learning_loop.job_runs WHERE job = \'patterns\' ORDER BY started_at DESC LIMIT 10` (the dataset is `bigqueryDataset`).',
-        '3. Once fixed, run it now instead of waiting for the schedule: `gcloud scheduler jobs run patterns --location <region>`.',
-        '4. A run that was stopped at its timeout or ran out of memory logs no "job failed": check the Cloud Scheduler job\'s last attempt (`gcloud scheduler jobs describe patterns --location <region>`) when runs stop being recorded.',
+        '1. Open Logs Explorer: `resource.type="cloud_run_revision" labels.job="<job>" severity>=ERROR` and read the error (a query over `maximumBytesBilled`, a permission, a missing table, a Firestore quota).',
+        '2. Look at the job\'s history in BigQuery: `SELECT * FROM learning_loop.job_runs WHERE job = \'<job>\' ORDER BY started_at DESC LIMIT 10` (the dataset is `bigqueryDataset`).',
+        '3. Once fixed, run it now instead of waiting for the schedule: `gcloud scheduler jobs run <job> --location <region>`. Erasure has a deadline (a month from the request under the GDPR): do not leave it failing.',
+        '4. A run that was stopped at its timeout or ran out of memory logs no "job failed": check the Cloud Scheduler job\'s last attempt (`gcloud scheduler jobs describe <job> --location <region>`) when runs stop being recorded.',
       ].join('\n'),
       condition: {
         filter: ofMetric(jobFailures),
-        // A job runs a few times a day: an hour's window holds a failure long enough to be seen, one incident per job.
+        // Jobs run hourly at most: an hour's window holds a failure long enough to be seen, one incident per job.
         aggregations: [
           { alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_RATE', crossSeriesReducer: 'REDUCE_SUM', groupByFields: ['metric.label.job'] },
         ],

@@ -47,10 +47,10 @@ export function nodeFunction(args: NodeFunctionArgs, opts: pulumi.CustomResource
         timeoutSeconds: sizing.timeoutSeconds,
         // Reachable from the internet, but Cloud Run lets through only callers holding `run.invoker`
         // (collect and users grant it to allUsers; the pushed functions only to `pubsub-push`; a scheduled job
-        // only to its own scheduler account).
+        // only to its own scheduler account; operators only to the members of the stack's `operators`).
         ingressSettings: 'ALLOW_ALL',
         environmentVariables: args.environment,
-        ...(args.secretEnvironment
+        ...(args.secretEnvironment && args.secretEnvironment.length > 0
           ? {
               secretEnvironmentVariables: args.secretEnvironment.map(({ key, secretId }) => ({
                 key,

@@ -2,7 +2,8 @@ import type * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
 import type { PatternsSettings } from './config.ts';
 import type { FunctionArchive } from './node-function.ts';
-import { ScheduledJob } from './scheduled-job.ts';
+import { ScheduledJob, warehouseJobEnvironment } from './scheduled-job.ts';
+import type { SecretVariable } from './secrets.ts';
 
 export type PatternsJobArgs = {
   project: string;
@@ -13,14 +14,16 @@ export type PatternsJobArgs = {
   source: FunctionArchive;
   /** The dataset whose events it reads and whose `user_patterns`, staging and `job_runs` tables it writes. */
   dataset: gcp.bigquery.Dataset;
+  /** `USER_HASH_KEY`: an erased shopper's settings are kept in a tombstone found by the hash of their id. */
+  hashKey: SecretVariable;
   /** The tables and the Firestore database: the schedule starts only once they exist. */
   uses: pulumi.Resource[];
 };
 
 /**
  * The `patterns` job: the pattern queries of `sql/` over the shoppers with new events, merged into
- * `user_patterns` and published to `preferences/{userId}.patterns`. It does not verify shopper tokens,
- * so it has no secret.
+ * `user_patterns` and published to `preferences/{userId}.patterns`. It reads each shopper's privacy settings,
+ * falling back to an erased shopper's tombstone, so it reads the hash key; it verifies no shopper token.
  */
 export function patternsJob(args: PatternsJobArgs, opts?: pulumi.ComponentResourceOptions): ScheduledJob {
   const { project, dataset } = args;
@@ -35,13 +38,10 @@ export function patternsJob(args: PatternsJobArgs, opts?: pulumi.ComponentResour
       settings: args.settings,
       description: 'Computes the purchase patterns of shoppers with new events and publishes the changed ones to Firestore.',
       environment: {
-        WAREHOUSE: 'bigquery',
-        BIGQUERY_DATASET: dataset.datasetId,
-        // Query jobs run where the dataset is; BigQuery puts a dataset declared without a location in the US.
-        BIGQUERY_LOCATION: dataset.location.apply((location) => location ?? 'US'),
-        MAXIMUM_BYTES_BILLED: String(args.maximumBytesBilled),
+        ...warehouseJobEnvironment(dataset, args.maximumBytesBilled),
         PATTERNS_SETTLE_MINUTES: String(args.settings.settleMinutes),
       },
+      secrets: [args.hashKey],
       roles: [
         // Queries and loads are jobs, which belong to a project: jobUser has no narrower scope.
         { resourceName: 'patterns-runs-bigquery-jobs', role: 'roles/bigquery.jobUser', on: 'project' },

@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { FunctionSizing, ScheduledJobSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
+import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
 
 /** A role of a job's account, on the project or on one dataset; `resourceName` names the grant. */
 export type JobRole =
@@ -22,7 +23,9 @@ export type ScheduledJobArgs = {
   settings: ScheduledJobSettings;
   /** Environment beyond the project and the log level. */
   environment: Record<string, pulumi.Input<string>>;
-  /** Everything the job's account may do, each on the narrowest resource it can be granted on. */
+  /** Secrets it reads, each as an environment variable; its account may read these secrets and no other. */
+  secrets?: SecretVariable[];
+  /** Everything the job's account may do besides reading `secrets`, each on the narrowest resource it can be granted on. */
   roles: JobRole[];
   /** What the job reads and writes: the schedule is created only once all of it exists. */
   uses?: pulumi.Resource[];
@@ -33,8 +36,10 @@ export type ScheduledJobArgs = {
 /**
  * Retries of a failed run (an error answer, or none by the deadline): 3 more attempts, 5, 10 and 20 minutes
  * after the one before (300 s doubled up to 3 times, never above an hour). Long enough for a transient BigQuery
- * or Firestore outage to pass, and few enough that the last attempt ends (4 × 30 min + 35 min ≈ 2.6 h) long before
- * the next scheduled run. A job must be safe to run again: a failed patterns run moves no watermark (`job_runs`).
+ * or Firestore outage to pass, and few enough that the last attempt of a daily job ends (4 × 30 min + 35 min ≈ 2.6 h)
+ * long before its next run. An hourly job's retries may run past its next scheduled time, which Cloud Scheduler then
+ * skips: runs never overlap. A job must be safe to run again: a failed patterns run moves no watermark (`job_runs`),
+ * and an erasure request stays pending until a run completes it.
  */
 const RETRY = { retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 } as const;
 
@@ -47,6 +52,8 @@ const RETRY = { retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '
  * Accounts cost nothing, and the Cloud Scheduler service agent mints tokens for any account of its project.
  */
 export class ScheduledJob extends pulumi.ComponentResource {
+  /** The job's name: its function's, its Cloud Run service's and its scheduler job's, as `ScheduledJobArgs.name`. */
+  readonly jobName: string;
   /** The URL Cloud Scheduler posts to: the Cloud Run service's, which accepts tokens with it as audience. */
   readonly url: pulumi.Output<string>;
   readonly fn: gcp.cloudfunctionsv2.Function;
@@ -55,12 +62,15 @@ export class ScheduledJob extends pulumi.ComponentResource {
   constructor(name: string, args: ScheduledJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super('grocery:jobs:ScheduledJob', name, {}, opts);
     const { project, region, settings } = args;
+    this.jobName = args.name;
 
     const account = new gcp.serviceaccount.Account(
       `${args.name}-fn`,
       { project, accountId: `${args.name}-fn`, displayName: `${args.name} job` },
       { parent: this },
     );
+    const secrets = args.secrets ?? [];
+    const readSecrets = grantSecretReads(args.name, { project, member: account.member, variables: secrets }, { parent: this });
     // Its logs are JSON lines on stdout and stderr, which Cloud Run collects without any role of the account.
     const grants = args.roles.map((grant) =>
       grant.on === 'project'
@@ -87,8 +97,10 @@ export class ScheduledJob extends pulumi.ComponentResource {
         sizing,
         serviceAccountEmail: account.email,
         environment: { GOOGLE_CLOUD_PROJECT: project, LOG_LEVEL: settings.logLevel, ...args.environment },
+        secretEnvironment: secretEnvironment(secrets),
       },
-      { parent: this },
+      // A revision whose account cannot read its secrets is refused at deploy time.
+      { parent: this, dependsOn: readSecrets },
     );
 
     const scheduler = new gcp.serviceaccount.Account(
@@ -127,9 +139,23 @@ export class ScheduledJob extends pulumi.ComponentResource {
         },
       },
       // An attempt that fails for want of a permission or a table still uses up a retry.
-      { parent: this, dependsOn: [invoker, ...grants, ...(args.uses ?? [])] },
+      { parent: this, dependsOn: [invoker, ...grants, ...readSecrets, ...(args.uses ?? [])] },
     );
 
     this.registerOutputs({ url: this.url, schedulerJob: this.schedulerJob.name });
   }
+}
+
+/**
+ * What a batch job over the warehouse is told: BigQuery, the dataset, where its query jobs run, and how many bytes one
+ * query may bill (`MAXIMUM_BYTES_BILLED`).
+ */
+export function warehouseJobEnvironment(dataset: gcp.bigquery.Dataset, maximumBytesBilled: number): Record<string, pulumi.Input<string>> {
+  return {
+    WAREHOUSE: 'bigquery',
+    BIGQUERY_DATASET: dataset.datasetId,
+    // Query jobs run where the dataset is; BigQuery puts a dataset declared without a location in the US.
+    BIGQUERY_LOCATION: dataset.location.apply((location) => location ?? 'US'),
+    MAXIMUM_BYTES_BILLED: String(maximumBytesBilled),
+  };
 }

@@ -1,27 +1,30 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { CollectSettings } from './config.ts';
+import type { ShopperFunctionSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
+import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
 
 export type ShopperFunctionArgs = {
   project: string;
   region: string;
   /** Function, entry point and the prefix of its resources' names, e.g. `collect`. */
   name: string;
-  settings: CollectSettings;
+  settings: ShopperFunctionSettings;
   token: { issuer: string; audience: string };
   source: FunctionArchive;
   /** Secret holding the key that verifies shopper tokens. */
   tokenKey: gcp.secretmanager.Secret;
   /** Environment beyond the project, token claims and CORS origins. */
   environment?: Record<string, pulumi.Input<string>>;
+  /** Secrets it reads besides the token key, each as an environment variable. */
+  secrets?: SecretVariable[];
   /** What the function's account may do beyond reading the token key and writing logs. */
   grant?: (member: pulumi.Output<string>) => void;
 };
 
 /**
  * A function shoppers call directly: public, because it verifies every shopper's token itself,
- * running as its own service account that may read the token key, write logs, and what `grant` adds.
+ * running as its own service account that may read the token key and `secrets`, write logs, and what `grant` adds.
  * Resources are created with `parent` as their parent.
  */
 export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionArgs): gcp.cloudfunctionsv2.Function {
@@ -37,6 +40,8 @@ export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionAr
     { project, secretId: args.tokenKey.secretId, role: 'roles/secretmanager.secretAccessor', member: account.member },
     { parent },
   );
+  const secrets = args.secrets ?? [];
+  const readSecrets = grantSecretReads(name, { project, member: account.member, variables: secrets }, { parent });
   new gcp.projects.IAMMember(`${name}-writes-logs`, { project, role: 'roles/logging.logWriter', member: account.member }, { parent });
 
   const fn = nodeFunction(
@@ -55,10 +60,10 @@ export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionAr
         TOKEN_AUDIENCE: args.token.audience,
         CORS_ORIGINS: settings.corsOrigins,
       },
-      secretEnvironment: [{ key: 'TOKEN_KEY', secretId: args.tokenKey.secretId }],
+      secretEnvironment: [{ key: 'TOKEN_KEY', secretId: args.tokenKey.secretId }, ...secretEnvironment(secrets)],
     },
     // A revision whose account cannot read its secrets is refused at deploy time.
-    { parent, dependsOn: [readTokenKey] },
+    { parent, dependsOn: [readTokenKey, ...readSecrets] },
   );
 
   // Public on purpose: the function authenticates every shopper itself by verifying their token.

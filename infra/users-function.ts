@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { UsersSettings } from './config.ts';
 import type { FunctionArchive } from './node-function.ts';
+import type { SecretVariable } from './secrets.ts';
 import { shopperFunction } from './shopper-function.ts';
 
 export type UsersFunctionArgs = {
@@ -12,11 +13,13 @@ export type UsersFunctionArgs = {
   source: FunctionArchive;
   /** Secret holding the key that verifies shopper tokens. */
   tokenKey: gcp.secretmanager.Secret;
+  /** `USER_HASH_KEY`: users hashes the user id of an erasure request. */
+  hashKey: SecretVariable;
 };
 
 /**
- * The public `users` HTTP function (`GET /v1/users/{userId}/preferences`): it may read Firestore,
- * nothing more, and lets a shopper read only their own preferences.
+ * The public `users` HTTP function (a shopper's preferences, privacy settings and erasure requests): it may
+ * read and write Firestore, nothing more, and lets a shopper reach only their own data.
  */
 export class UsersFunction extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
@@ -26,9 +29,10 @@ export class UsersFunction extends pulumi.ComponentResource {
     const fn = shopperFunction(this, {
       ...args,
       name: 'users',
-      // Firestore has no IAM narrower than the project; `users` only reads `preferences/{userId}`.
+      secrets: [args.hashKey],
+      // Firestore has no IAM narrower than the project; `users` writes privacy settings and erasure requests.
       grant: (member) =>
-        new gcp.projects.IAMMember('users-reads-firestore', { project: args.project, role: 'roles/datastore.viewer', member }, { parent: this }),
+        new gcp.projects.IAMMember('users-uses-firestore', { project: args.project, role: 'roles/datastore.user', member }, { parent: this }),
     });
     this.url = fn.url;
     this.registerOutputs({ url: this.url });

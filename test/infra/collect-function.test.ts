@@ -1,5 +1,8 @@
+import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { named, objectAt, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
+import { CollectFunction } from '../../infra/collect-function.ts';
+import { DEFAULT_SIZING } from '../../infra/config.ts';
+import { named, objectAt, PROJECT, runProgram, settled, startMocks, TYPES, type Registered } from './run-program.ts';
 
 type SecretEnv = { key: string; secret: string; version: string; projectId: string };
 
@@ -28,9 +31,10 @@ describe('collect function', () => {
     expect(fn.inputs.buildConfig).toMatchObject({ environmentVariables: { GOOGLE_NODE_RUN_SCRIPTS: '' } });
   });
 
-  it('reads TOKEN_KEY from the latest version of the user-token-key secret', () => {
+  it('reads TOKEN_KEY and USER_HASH_KEY from the latest versions of user-token-key and user-hash-key', () => {
     expect(serviceConfig.secretEnvironmentVariables).toEqual<SecretEnv[]>([
       { key: 'TOKEN_KEY', projectId: PROJECT, secret: 'user-token-key', version: 'latest' },
+      { key: 'USER_HASH_KEY', projectId: PROJECT, secret: 'user-hash-key', version: 'latest' },
     ]);
   });
 
@@ -38,14 +42,16 @@ describe('collect function', () => {
     const plain = Object.keys(objectAt(serviceConfig.environmentVariables));
 
     expect(plain).not.toContain('TOKEN_KEY');
+    expect(plain).not.toContain('USER_HASH_KEY');
     for (const name of plain) expect(name).not.toMatch(/KEY|SECRET|PASSWORD|CREDENTIAL/i);
   });
 
-  it('is told its project, topics and token claims', () => {
+  it('is told its project, topics, token claims and how long to cache privacy settings (5 s by default)', () => {
     expect(serviceConfig.environmentVariables).toEqual({
       GOOGLE_CLOUD_PROJECT: PROJECT,
       EVENTS_TOPIC: 'events',
       REJECTED_EVENTS_TOPIC: 'rejected-events',
+      PRIVACY_CACHE_SECONDS: '5',
       TOKEN_ISSUER: 'grocery-shop',
       TOKEN_AUDIENCE: 'learning-loop',
       CORS_ORIGINS: '*',
@@ -63,4 +69,44 @@ describe('collect function', () => {
       timeoutSeconds: 60,
     });
   });
+});
+
+describe('collect on its own', () => {
+  /** Collect alone, with the resource named `slow` taking a while to create. */
+  async function deployWithSlow(slow: string, privacyCacheSeconds = 5): Promise<Registered[]> {
+    const resources = await startMocks({ preview: true, slow: (_type, name) => name === slow });
+    const secret = (id: string) => new gcp.secretmanager.Secret(id, { project: PROJECT, secretId: id, replication: { auto: {} } });
+    const topic = (name: string) => new gcp.pubsub.Topic(name, { name, project: PROJECT });
+    new CollectFunction('collect', {
+      project: PROJECT,
+      region: 'europe-west1',
+      settings: { ...DEFAULT_SIZING.collect, corsOrigins: '*', privacyCacheSeconds },
+      token: { issuer: 'grocery-shop', audience: 'learning-loop' },
+      source: { bucket: 'source', object: 'functions.zip' },
+      topics: { events: topic('events'), rejectedEvents: topic('rejected-events') },
+      tokenKey: secret('user-token-key'),
+      hashKey: { key: 'USER_HASH_KEY', secret: secret('user-hash-key'), secretName: 'user-hash-key' },
+    });
+    await settled();
+    return resources;
+  }
+
+  it('passes its privacyCacheSeconds on as PRIVACY_CACHE_SECONDS', async () => {
+    const resources = await deployWithSlow('none', 17);
+
+    expect(objectAt(objectAt(named(resources, TYPES.function, 'collect').inputs.serviceConfig).environmentVariables)).toMatchObject({
+      PRIVACY_CACHE_SECONDS: '17',
+    });
+  });
+
+  it.each(['collect-reads-user-token-key', 'collect-reads-user-hash-key'])(
+    'deploys collect only once %s exists: a revision that cannot read its secret is refused',
+    async (slow) => {
+      const resources = await deployWithSlow(slow);
+      const created = resources.find((r) => r.name === slow)?.created;
+
+      expect(created).toBeDefined();
+      expect(named(resources, TYPES.function, 'collect').started).toBeGreaterThan(created ?? Infinity);
+    },
+  );
 });

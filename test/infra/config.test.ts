@@ -27,8 +27,11 @@ describe('loadConfig', () => {
         concurrency: 80,
         timeoutSeconds: 60,
         corsOrigins: '*',
+        privacyCacheSeconds: 5,
       },
       users: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 10, concurrency: 80, timeoutSeconds: 30, corsOrigins: '*' },
+      // Nobody may call operators until the stack names someone.
+      operators: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 2, concurrency: 10, timeoutSeconds: 60, logLevel: 'INFO', invokers: [] },
       ingest: {
         memory: '512Mi',
         cpu: '1',
@@ -45,6 +48,8 @@ describe('loadConfig', () => {
       bigquery: { dataset: 'learning_loop', location: 'EU' },
       firestoreLocation: 'eur3',
       patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: 1800, schedule: '0 3 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO', settleMinutes: 15 },
+      erasure: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '15 * * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
+      retention: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '30 2 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       maximumBytesBilled: 1_099_511_627_776,
     });
   });
@@ -60,6 +65,15 @@ describe('loadConfig', () => {
       [key('collectConcurrency')]: '200',
       [key('collectTimeoutSeconds')]: '30',
       [key('corsOrigins')]: 'https://shop.example,https://m.shop.example',
+      [key('privacyCacheSeconds')]: '0',
+      [key('operators')]: ' group:privacy-ops@shop.example, user:dpo@shop.example,serviceAccount:crm@shop-prod.iam.gserviceaccount.com,domain:shop.example ',
+      [key('operatorsMemory')]: '512Mi',
+      [key('operatorsCpu')]: '2',
+      [key('operatorsMinInstances')]: '1',
+      [key('operatorsMaxInstances')]: '3',
+      [key('operatorsConcurrency')]: '5',
+      [key('operatorsTimeoutSeconds')]: '120',
+      [key('operatorsLogLevel')]: 'DEBUG',
       [key('usersMemory')]: '512Mi',
       [key('usersCpu')]: '2',
       [key('usersMinInstances')]: '1',
@@ -94,6 +108,18 @@ describe('loadConfig', () => {
       [key('patternsTimeZone')]: 'Europe/Amsterdam',
       [key('patternsLogLevel')]: 'DEBUG',
       [key('patternsSettleMinutes')]: '30',
+      [key('erasureMemory')]: '1Gi',
+      [key('erasureCpu')]: '2',
+      [key('erasureTimeoutSeconds')]: '600',
+      [key('erasureSchedule')]: '*/30 * * * *',
+      [key('erasureTimeZone')]: 'Europe/Berlin',
+      [key('erasureLogLevel')]: 'WARNING',
+      [key('retentionMemory')]: '256Mi',
+      [key('retentionCpu')]: '0.5',
+      [key('retentionTimeoutSeconds')]: '1200',
+      [key('retentionSchedule')]: '0 1 * * 0',
+      [key('retentionTimeZone')]: 'Europe/Paris',
+      [key('retentionLogLevel')]: 'ERROR',
       [key('maximumBytesBilled')]: '10995116277760',
     });
 
@@ -108,6 +134,7 @@ describe('loadConfig', () => {
         concurrency: 200,
         timeoutSeconds: 30,
         corsOrigins: 'https://shop.example,https://m.shop.example',
+        privacyCacheSeconds: 0,
       },
       users: {
         memory: '512Mi',
@@ -118,6 +145,21 @@ describe('loadConfig', () => {
         timeoutSeconds: 10,
         // One origin list for the shop's pages, which call both collect and users.
         corsOrigins: 'https://shop.example,https://m.shop.example',
+      },
+      operators: {
+        memory: '512Mi',
+        cpu: '2',
+        minInstances: 1,
+        maxInstances: 3,
+        concurrency: 5,
+        timeoutSeconds: 120,
+        logLevel: 'DEBUG',
+        invokers: [
+          'group:privacy-ops@shop.example',
+          'user:dpo@shop.example',
+          'serviceAccount:crm@shop-prod.iam.gserviceaccount.com',
+          'domain:shop.example',
+        ],
       },
       ingest: {
         memory: '1Gi',
@@ -144,8 +186,16 @@ describe('loadConfig', () => {
         logLevel: 'DEBUG',
         settleMinutes: 30,
       },
+      erasure: { memory: '1Gi', cpu: '2', timeoutSeconds: 600, schedule: '*/30 * * * *', timeZone: 'Europe/Berlin', logLevel: 'WARNING' },
+      retention: { memory: '256Mi', cpu: '0.5', timeoutSeconds: 1200, schedule: '0 1 * * 0', timeZone: 'Europe/Paris', logLevel: 'ERROR' },
       maximumBytesBilled: 10_995_116_277_760,
     });
+  });
+
+  it('names each operator once, however often the stack lists them', () => {
+    const config = loadWith({ 'gcp:project': PROJECT, [key('operators')]: 'user:dpo@shop.example,,user:dpo@shop.example , group:ops@shop.example' });
+
+    expect(config.operators.invokers).toEqual(['user:dpo@shop.example', 'group:ops@shop.example']);
   });
 
   it('requires the project', () => {
@@ -184,6 +234,24 @@ describe('loadConfig', () => {
     ['a negative settle time', { patternsSettleMinutes: '-1' }, /patternsSettleMinutes/],
     ['a byte cap below what BigQuery bills a query at least', { maximumBytesBilled: '1000000' }, /maximumBytesBilled/],
     ['a fractional byte cap', { maximumBytesBilled: '1073741824.5' }, /maximumBytesBilled must be a whole number/],
+    ['a privacy cache longer than a minute', { privacyCacheSeconds: '61' }, /privacyCacheSeconds/],
+    ['a negative privacy cache', { privacyCacheSeconds: '-1' }, /privacyCacheSeconds/],
+    ['a fractional privacy cache', { privacyCacheSeconds: '2.5' }, /privacyCacheSeconds must be a whole number/],
+    ['an operator without a member type', { operators: 'dpo@shop.example' }, /operators must be a comma-separated list of IAM members.*"dpo@shop.example"/],
+    ['everyone as an operator', { operators: 'group:ops@shop.example,allUsers' }, /operators .*"allUsers"/],
+    ['every Google account as an operator', { operators: 'allAuthenticatedUsers' }, /operators .*"allAuthenticatedUsers"/],
+    ['a member type IAM does not know', { operators: 'people:dpo@shop.example' }, /operators .*"people:dpo@shop.example"/],
+    ['a user that is no address', { operators: 'user:dpo' }, /operators .*"user:dpo"/],
+    ['a domain that is an address', { operators: 'domain:dpo@shop.example' }, /operators .*"domain:dpo@shop.example"/],
+    ['a domain without its member type', { operators: 'shop.example' }, /operators .*"shop.example"/],
+    ['operators concurrency on a fraction of a vCPU', { operatorsCpu: '0.5' }, /operatorsConcurrency 10 needs operatorsCpu ≥ 1/],
+    ['more minimum than maximum operators instances', { operatorsMinInstances: '3' }, /operatorsMinInstances 3 exceeds operatorsMaxInstances 2/],
+    ['an operators log level the functions do not know', { operatorsLogLevel: 'TRACE' }, /operatorsLogLevel must be one of/],
+    ['an erasure run longer than Cloud Scheduler waits', { erasureTimeoutSeconds: '3600' }, /erasureTimeoutSeconds 3600 must be between 15 and 1800/],
+    ['an erasure schedule that is not five cron fields', { erasureSchedule: 'hourly' }, /erasureSchedule must be a unix-cron expression/],
+    ['a retention schedule of six fields', { retentionSchedule: '0 30 2 * * *' }, /retentionSchedule must be a unix-cron expression/],
+    ['a retention time zone that does not exist', { retentionTimeZone: 'Europe/Atlantis' }, /retentionTimeZone/],
+    ['retention memory without a unit Cloud Run reads', { retentionMemory: '512' }, /retentionMemory/],
   ])('refuses %s', (_case, settings: Record<string, string>, named) => {
     const config = Object.fromEntries(Object.entries(settings).map(([name, value]) => [key(name), value]));
 

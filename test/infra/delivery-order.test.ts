@@ -23,6 +23,11 @@ async function deployWithSlow(slow: string[]): Promise<Registered[]> {
     retention: '604800s',
     dataset: new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' }),
     storage: [storage],
+    hashKey: {
+      key: 'USER_HASH_KEY',
+      secret: new gcp.secretmanager.Secret('user-hash-key', { project: PROJECT, secretId: 'user-hash-key', replication: { auto: {} } }),
+      secretName: 'user-hash-key',
+    },
   });
   await settled();
   return registered;
@@ -36,6 +41,7 @@ describe('order of creation of a push subscription', () => {
     ['events-ingest', 'pubsub-publishes-dead-letters', 'the right of Pub/Sub to publish dead letters'],
     ['events-ingest', 'ingest-edits-dataset', 'the function\'s right to insert rows'],
     ['events-ingest', 'ingest-uses-firestore', 'the function\'s right to use Firestore'],
+    ['events-ingest', 'ingest-reads-user-hash-key', 'the function\'s right to read the hash key, without which it is not deployed'],
     ['rejected-events-store', 'storage', 'the storage its function writes to'],
     ['rejected-events-store', 'store-rejected-invokable-by-pubsub-push', 'the right of pubsub-push to invoke store-rejected'],
     ['rejected-events-store', 'store-rejected-edits-dataset', 'the function\'s right to insert rows'],
@@ -45,6 +51,17 @@ describe('order of creation of a push subscription', () => {
 
     expect(created).toBeDefined();
     expect(named(resources, TYPES.subscription, subscription).started).toBeGreaterThan(created ?? Infinity);
+  });
+});
+
+describe('order of creation of the ingest function', () => {
+  it('deploys ingest only once its account may read the hash key: a revision that cannot read its secret is refused', async () => {
+    const slow = 'ingest-reads-user-hash-key';
+    const resources = await deployWithSlow([slow]);
+    const created = resources.find((r) => r.name === slow)?.created;
+
+    expect(created).toBeDefined();
+    expect(named(resources, TYPES.function, 'ingest').started).toBeGreaterThan(created ?? Infinity);
   });
 });
 

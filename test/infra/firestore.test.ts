@@ -61,4 +61,22 @@ describe('Firestore', () => {
   it('asks for no single-field index anywhere: each field config is an exemption', () => {
     for (const field of fields) expect(field.inputs.indexConfig).toEqual({});
   });
+
+  // The runtime queries `erasure_requests` by `state == 'pending'` and `privacy` by `retention_days != 365`: each needs
+  // only the single-field index Firestore builds by itself, which an exemption of the field (or of a map holding it,
+  // or of the database's defaults) would remove, failing the query.
+  it.each([
+    ['erasure_requests', 'state'],
+    ['privacy', 'retention_days'],
+  ])('keeps the automatic index of %s.%s, which the privacy jobs query', (collection, queried) => {
+    const covering = fields.filter((f) => {
+      const field = String(f.inputs.field);
+      const onCollection = f.inputs.collection === collection || f.inputs.collection === '__default__';
+      return onCollection && (field === '*' || field === queried || queried.startsWith(`${field}.`));
+    });
+
+    expect(fields.length).toBeGreaterThan(0);
+    expect(covering.map((f) => f.name)).toEqual([]);
+    expect(resources.filter((r) => r.type === 'gcp:firestore/index:Index' && r.inputs.collection === collection)).toEqual([]);
+  });
 });

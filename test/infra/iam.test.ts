@@ -18,6 +18,11 @@ const STORE_REJECTED_SA = serviceAccountMember('store-rejected-fn');
 const PUSH_SA = serviceAccountMember('pubsub-push');
 const PATTERNS_SA = serviceAccountMember('patterns-fn');
 const PATTERNS_SCHEDULER_SA = serviceAccountMember('patterns-scheduler');
+const ERASURE_SA = serviceAccountMember('erasure-fn');
+const ERASURE_SCHEDULER_SA = serviceAccountMember('erasure-scheduler');
+const RETENTION_SA = serviceAccountMember('retention-fn');
+const RETENTION_SCHEDULER_SA = serviceAccountMember('retention-scheduler');
+const OPERATORS_SA = serviceAccountMember('operators-fn');
 const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
 const PROJECT_LEVEL_IAM = ['gcp:projects/iAMMember:IAMMember', 'gcp:projects/iAMBinding:IAMBinding', 'gcp:projects/iAMPolicy:IAMPolicy'];
@@ -79,26 +84,30 @@ describe('who may do what', () => {
 
   it('gives the collect account exactly the roles it uses, each on the narrowest resource', () => {
     expect(heldBy(COLLECT_SA)).toEqual([
+      `project ${PROJECT}: roles/datastore.viewer`,
       `project ${PROJECT}: roles/logging.logWriter`,
+      'secret user-hash-key: roles/secretmanager.secretAccessor',
       'secret user-token-key: roles/secretmanager.secretAccessor',
       'topic events: roles/pubsub.publisher',
       'topic rejected-events: roles/pubsub.publisher',
     ]);
   });
 
-  it('lets the users account read Firestore and the token key and write logs, nothing more', () => {
+  it('lets the users account use Firestore, read the token and hash keys and write logs, nothing more', () => {
     expect(heldBy(USERS_SA)).toEqual([
-      `project ${PROJECT}: roles/datastore.viewer`,
+      `project ${PROJECT}: roles/datastore.user`,
       `project ${PROJECT}: roles/logging.logWriter`,
+      'secret user-hash-key: roles/secretmanager.secretAccessor',
       'secret user-token-key: roles/secretmanager.secretAccessor',
     ]);
   });
 
-  it('lets the ingest account edit the dataset\'s tables, use Firestore and write logs, nothing more', () => {
+  it('lets the ingest account edit the dataset\'s tables, use Firestore, read the hash key and write logs, nothing more', () => {
     expect(heldBy(INGEST_SA)).toEqual([
       'dataset learning_loop: roles/bigquery.dataEditor',
       `project ${PROJECT}: roles/datastore.user`,
       `project ${PROJECT}: roles/logging.logWriter`,
+      'secret user-hash-key: roles/secretmanager.secretAccessor',
     ]);
   });
 
@@ -116,16 +125,53 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the patterns account run BigQuery jobs, edit the dataset\'s tables and use Firestore, nothing more', () => {
+  it('lets the patterns account run BigQuery jobs, edit the dataset\'s tables, use Firestore and read the hash key, nothing more', () => {
     expect(heldBy(PATTERNS_SA)).toEqual([
       'dataset learning_loop: roles/bigquery.dataEditor',
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
+      'secret user-hash-key: roles/secretmanager.secretAccessor',
     ]);
   });
 
-  it('lets the patterns scheduler account invoke patterns and nothing else', () => {
-    expect(heldBy(PATTERNS_SCHEDULER_SA)).toEqual(['run service europe-west1/patterns: roles/run.invoker']);
+  it('lets the erasure account run BigQuery jobs, edit the dataset\'s tables, use Firestore and read the hash key, nothing more', () => {
+    expect(heldBy(ERASURE_SA)).toEqual([
+      'dataset learning_loop: roles/bigquery.dataEditor',
+      `project ${PROJECT}: roles/bigquery.jobUser`,
+      `project ${PROJECT}: roles/datastore.user`,
+      'secret user-hash-key: roles/secretmanager.secretAccessor',
+    ]);
+  });
+
+  it('lets the retention account run BigQuery jobs, edit the dataset\'s tables and read Firestore, nothing more', () => {
+    expect(heldBy(RETENTION_SA)).toEqual([
+      'dataset learning_loop: roles/bigquery.dataEditor',
+      `project ${PROJECT}: roles/bigquery.jobUser`,
+      `project ${PROJECT}: roles/datastore.viewer`,
+    ]);
+  });
+
+  it('lets the operators account use Firestore, read the hash key and write logs, nothing more', () => {
+    expect(heldBy(OPERATORS_SA)).toEqual([
+      `project ${PROJECT}: roles/datastore.user`,
+      `project ${PROJECT}: roles/logging.logWriter`,
+      'secret user-hash-key: roles/secretmanager.secretAccessor',
+    ]);
+  });
+
+  it.each([
+    [PATTERNS_SCHEDULER_SA, 'patterns'],
+    [ERASURE_SCHEDULER_SA, 'erasure'],
+    [RETENTION_SCHEDULER_SA, 'retention'],
+  ])('lets the scheduler account %s invoke %s and nothing else', (account, job) => {
+    expect(heldBy(account)).toEqual([`run service europe-west1/${job}: roles/run.invoker`]);
+  });
+
+  it('lets nobody invoke operators while the stack names no operators', () => {
+    const onOperators = all.filter((g) => g.type.startsWith('gcp:cloudrunv2/') && g.inputs.name === 'operators');
+
+    expect(named(resources, TYPES.function, 'operators').inputs.name).toBe('operators');
+    expect(onOperators.map((g) => `${g.member} ${g.role}`)).toEqual([]);
   });
 
   it('lets the Pub/Sub service agent mint push tokens and forward dead letters, and only that', () => {
@@ -138,20 +184,37 @@ describe('who may do what', () => {
   });
 
   it('grants nothing to anyone else', () => {
-    const known = new Set([COLLECT_SA, USERS_SA, INGEST_SA, STORE_REJECTED_SA, PUSH_SA, PATTERNS_SA, PATTERNS_SCHEDULER_SA, PUBSUB_AGENT, 'allUsers']);
+    const known = new Set([
+      COLLECT_SA,
+      USERS_SA,
+      INGEST_SA,
+      STORE_REJECTED_SA,
+      PUSH_SA,
+      PATTERNS_SA,
+      PATTERNS_SCHEDULER_SA,
+      ERASURE_SA,
+      ERASURE_SCHEDULER_SA,
+      RETENTION_SA,
+      RETENTION_SCHEDULER_SA,
+      OPERATORS_SA,
+      PUBSUB_AGENT,
+      'allUsers',
+    ]);
 
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((g) => !known.has(g.member)).map((g) => `${g.member} ${scopeOf(g)}`)).toEqual([]);
   });
 
-  it('grants no Pub/Sub or Secret Manager role at project level, and of BigQuery only jobUser to the patterns account', () => {
+  it('grants no Pub/Sub or Secret Manager role at project level, and of BigQuery only jobUser to the batch job accounts', () => {
     const projectWide = all.filter((g) => PROJECT_LEVEL_IAM.includes(g.type));
 
     expect(projectWide.length).toBeGreaterThan(0);
     for (const grant of projectWide) expect(grant.role).not.toMatch(/^roles\/(pubsub|secretmanager)\./);
     // Jobs belong to a project, so running one can be granted nowhere narrower; table access stays on the dataset.
-    expect(projectWide.filter((g) => g.role.startsWith('roles/bigquery.')).map((g) => `${g.member} ${g.role}`)).toEqual([
+    expect(projectWide.filter((g) => g.role.startsWith('roles/bigquery.')).map((g) => `${g.member} ${g.role}`).sort()).toEqual([
+      `${ERASURE_SA} roles/bigquery.jobUser`,
       `${PATTERNS_SA} roles/bigquery.jobUser`,
+      `${RETENTION_SA} roles/bigquery.jobUser`,
     ]);
   });
 
@@ -165,19 +228,35 @@ describe('who may do what', () => {
     ]);
   });
 
+  it('lets exactly the functions that hash user ids read the hash key: not store-rejected, not retention', () => {
+    const secret = named(resources, TYPES.secret, 'user-hash-key');
+    const onSecret = all.filter((g) => g.type.startsWith('gcp:secretmanager/') && g.inputs.secretId === secret.inputs.secretId);
+
+    expect(secret.inputs.secretId).toBe('user-hash-key');
+    expect(onSecret.map((g) => [g.member, g.role]).sort()).toEqual(
+      [COLLECT_SA, ERASURE_SA, INGEST_SA, OPERATORS_SA, PATTERNS_SA, USERS_SA].map((member) => [member, 'roles/secretmanager.secretAccessor']),
+    );
+  });
+
   it('gives no other account any role on Secret Manager', () => {
     const onSecrets = all.filter((g) => g.type.startsWith('gcp:secretmanager/') || g.role.startsWith('roles/secretmanager.'));
 
-    expect(new Set(onSecrets.map((g) => g.member))).toEqual(new Set([COLLECT_SA, USERS_SA]));
+    expect(new Set(onSecrets.map((g) => g.member))).toEqual(new Set([COLLECT_SA, USERS_SA, INGEST_SA, PATTERNS_SA, ERASURE_SA, OPERATORS_SA]));
+    // Each on one secret, never on the project: an account reads only the secrets named for it.
+    for (const grant of onSecrets) expect(grant.type, `${grant.member} ${grant.role}`).toBe('gcp:secretmanager/secretIamMember:SecretIamMember');
   });
 
-  it('lets no account but ingest and patterns write to Firestore', () => {
+  it('gives Firestore to exactly these accounts: read-only to collect and retention, read-write to the others', () => {
     const firestoreRoles = all.filter((g) => g.role.startsWith('roles/datastore.') || g.role.startsWith('roles/firestore.'));
 
     expect(firestoreRoles.map((g) => `${g.member} ${g.role}`).sort()).toEqual([
+      `${COLLECT_SA} roles/datastore.viewer`,
+      `${ERASURE_SA} roles/datastore.user`,
       `${INGEST_SA} roles/datastore.user`,
+      `${OPERATORS_SA} roles/datastore.user`,
       `${PATTERNS_SA} roles/datastore.user`,
-      `${USERS_SA} roles/datastore.viewer`,
+      `${RETENTION_SA} roles/datastore.viewer`,
+      `${USERS_SA} roles/datastore.user`,
     ]);
   });
 
@@ -185,6 +264,9 @@ describe('who may do what', () => {
     ['collect', 'collect-fn'],
     ['users', 'users-fn'],
     ['patterns', 'patterns-fn'],
+    ['erasure', 'erasure-fn'],
+    ['retention', 'retention-fn'],
+    ['operators', 'operators-fn'],
   ])('runs %s as its own account %s, not the default compute one', (name, account) => {
     const fn = named(resources, TYPES.function, name);
 

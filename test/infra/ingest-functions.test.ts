@@ -32,8 +32,17 @@ describe('ingest and store-rejected functions', () => {
     expect(named(resources, TYPES.account, account).inputs).toMatchObject({ accountId: account, project: PROJECT });
   });
 
-  it.each(PUSHED)('gives $name no secret, and no secret-looking variable', ({ name }) => {
-    expect(serviceConfig(name).secretEnvironmentVariables).toBeUndefined();
+  it('gives ingest USER_HASH_KEY, from the latest version of user-hash-key, and no other secret', () => {
+    expect(serviceConfig('ingest').secretEnvironmentVariables).toEqual([
+      { key: 'USER_HASH_KEY', projectId: PROJECT, secret: 'user-hash-key', version: 'latest' },
+    ]);
+  });
+
+  it('gives store-rejected no secret: it hashes no user id', () => {
+    expect(serviceConfig('store-rejected').secretEnvironmentVariables).toBeUndefined();
+  });
+
+  it.each(PUSHED)('gives $name no secret volume, and no secret-looking plain variable', ({ name }) => {
     expect(serviceConfig(name).secretVolumes).toBeUndefined();
     for (const variable of Object.keys(objectAt(serviceConfig(name).environmentVariables))) {
       expect(variable).not.toMatch(/KEY|SECRET|PASSWORD|CREDENTIAL|TOKEN/i);

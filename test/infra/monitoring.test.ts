@@ -109,6 +109,22 @@ describe('alert policies', () => {
     });
   });
 
+  it('is about every scheduled job, none in particular, and its runbook names each of them', () => {
+    const failures = policy('scheduled-job-failures');
+    const runbook = String(objectAt(failures.inputs.documentation).content);
+    const jobs = ofType(resources, TYPES.schedulerJob).map((j) => String(j.inputs.name));
+
+    expect(jobs.sort()).toEqual(['erasure', 'patterns', 'retention']);
+    for (const job of jobs) {
+      expect(runbook).toContain(`\`${job}\``);
+      expect(JSON.stringify(failures.inputs.conditions)).not.toContain(job);
+      expect(String(metric('job-failures').inputs.filter)).not.toContain(job);
+      // Its commands take the incident's job, not one fixed job.
+      expect(runbook).not.toMatch(new RegExp(`labels\\.job="${job}"|jobs (run|describe) ${job}|job = '${job}'`));
+    }
+    expect(runbook).toContain('labels.job="<job>"');
+  });
+
   it('opens on any collect publish failure', () => {
     const condition = threshold(policy('collect-publish-failures'));
 
@@ -242,11 +258,12 @@ describe('dashboard', () => {
     expect(queriesOf('Rejected-event publishes')).toMatch(/topic\/send_message_operation_count.*topic_id=\\"rejected-events\\"/);
   });
 
-  it('charts failed runs per hour of each scheduled job', () => {
+  it('charts failed runs per hour of each scheduled job, one series per job, none singled out', () => {
     const queries = queriesOf('Scheduled job failures');
 
     expect(queries).toContain('logging.googleapis.com/user/job_failures');
     expect(queries).toContain('metric.label.job');
+    for (const job of ['patterns', 'erasure', 'retention']) expect(queries).not.toContain(job);
   });
 });
 
@@ -259,6 +276,7 @@ describe('without alertEmail', () => {
       services: { ingest: 'ingest', collect: 'collect' },
       subscriptions: { ingestPush: 'events-ingest', deadLetterKeep: 'events-dead-letter-keep' },
       rejectedEventsTopic: 'rejected-events',
+      jobs: ['nightly'],
     });
     await settled();
   });

@@ -15,6 +15,7 @@ import {
   settled,
   startMocks,
   TYPES,
+  type Grant,
   type Registered,
 } from './run-program.ts';
 
@@ -30,6 +31,13 @@ const STACK = {
   patternsSettleMinutes: '20',
   maximumBytesBilled: '5497558138880',
 };
+
+/** What a grant is on: the dataset, the secret or the project. */
+function onWhat(grant: Grant): unknown {
+  if (grant.type === TYPES.datasetIam) return grant.inputs.datasetId;
+  if (grant.type === TYPES.secretIam) return grant.inputs.secretId;
+  return grant.inputs.project;
+}
 
 /** Resolves an output of the program; the mocks resolve every one. */
 function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
@@ -77,8 +85,10 @@ describe('patterns function', () => {
     expect(dataset.inputs).toMatchObject({ datasetId: 'learning_loop', location: 'EU' });
   });
 
-  it('gets no secret, and no secret-looking variable: it verifies no token', () => {
-    expect(serviceConfig().secretEnvironmentVariables).toBeUndefined();
+  it('reads USER_HASH_KEY from the latest version of user-hash-key, and no other secret: it verifies no token', () => {
+    expect(serviceConfig().secretEnvironmentVariables).toEqual([
+      { key: 'USER_HASH_KEY', projectId: PROJECT, secret: 'user-hash-key', version: 'latest' },
+    ]);
     expect(serviceConfig().secretVolumes).toBeUndefined();
     for (const variable of Object.keys(objectAt(serviceConfig().environmentVariables))) {
       expect(variable).not.toMatch(/KEY|SECRET|PASSWORD|CREDENTIAL|TOKEN/i);
@@ -117,27 +127,28 @@ describe('who may touch patterns', () => {
     expect(onPatterns[0]?.inputs).toMatchObject({ project: PROJECT, location: 'europe-west1' });
   });
 
-  it('gives its account exactly jobUser on the project, dataEditor on the dataset and datastore.user on the project', () => {
+  it('gives its account exactly jobUser on the project, dataEditor on the dataset, datastore.user on the project and the hash key', () => {
     const held = grants(resources)
       .filter((g) => g.member === serviceAccountMember('patterns-fn'))
-      .map((g) => ({ type: g.type, role: g.role, on: g.type === TYPES.datasetIam ? g.inputs.datasetId : g.inputs.project }));
+      .map((g) => ({ type: g.type, role: g.role, on: onWhat(g) }));
 
-    expect(held).toHaveLength(3);
+    expect(held).toHaveLength(4);
     expect(held).toEqual(
       expect.arrayContaining([
         { type: TYPES.projectIam, role: 'roles/bigquery.jobUser', on: PROJECT },
         { type: TYPES.datasetIam, role: 'roles/bigquery.dataEditor', on: 'learning_loop' },
         { type: TYPES.projectIam, role: 'roles/datastore.user', on: PROJECT },
+        { type: TYPES.secretIam, role: 'roles/secretmanager.secretAccessor', on: 'user-hash-key' },
       ]),
     );
   });
 
-  it('gives its account no access to any secret', () => {
+  it('lets its account read the hash key and no other secret', () => {
     const onSecrets = grants(resources).filter(
       (g) => g.member === serviceAccountMember('patterns-fn') && (g.type.startsWith('gcp:secretmanager/') || g.role.startsWith('roles/secretmanager.')),
     );
 
-    expect(onSecrets).toEqual([]);
+    expect(onSecrets.map((g) => `${String(g.inputs.secretId)} ${g.role}`)).toEqual(['user-hash-key roles/secretmanager.secretAccessor']);
   });
 
   it('keeps the scheduler account apart from the account the function runs as', () => {
@@ -177,8 +188,8 @@ describe('patterns schedule', () => {
     expect(schedulerJob().inputs.retryConfig).toEqual({ retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 });
   });
 
-  it('is the only scheduler job', () => {
-    expect(ofType(resources, TYPES.schedulerJob).map((j) => j.name)).toEqual(['patterns']);
+  it('is one of exactly three scheduler jobs, one per batch job', () => {
+    expect(ofType(resources, TYPES.schedulerJob).map((j) => j.name).sort()).toEqual(['erasure', 'patterns', 'retention']);
   });
 
   it('is created, with its function, accounts and invoker, only once the Cloud Scheduler API is enabled', () => {
@@ -204,11 +215,12 @@ describe('patterns schedule', () => {
 });
 
 describe('order of creation of a scheduled job', () => {
-  /** A job on its own, with the resource named `slow` taking a while to create. */
+  /** A job on its own, reading one secret, with the resource named `slow` taking a while to create. */
   async function deployWithSlow(slow: string): Promise<Registered[]> {
     const registered = await startMocks({ preview: true, slow: (_type, name) => name === slow });
     const dataset = new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' });
     const table = new gcp.bigquery.Table('storage', { project: PROJECT, datasetId: 'learning_loop', tableId: 'job_runs' });
+    const secret = new gcp.secretmanager.Secret('nightly-key', { project: PROJECT, secretId: 'nightly-key', replication: { auto: {} } });
     new ScheduledJob('nightly', {
       project: PROJECT,
       region: 'europe-west1',
@@ -217,6 +229,7 @@ describe('order of creation of a scheduled job', () => {
       source: { bucket: 'source', object: 'functions.zip' },
       settings: { memory: '1Gi', cpu: '1', timeoutSeconds: 600, schedule: '0 1 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       environment: {},
+      secrets: [{ key: 'NIGHTLY_KEY', secret, secretName: 'nightly-key' }],
       roles: [
         { resourceName: 'nightly-runs-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
         { resourceName: 'nightly-edits-dataset', role: 'roles/bigquery.dataEditor', on: 'dataset', datasetId: dataset.datasetId },
@@ -234,12 +247,33 @@ describe('order of creation of a scheduled job', () => {
     ['nightly-runs-jobs', 'its account\'s project role'],
     ['nightly-edits-dataset', 'its account\'s dataset role'],
     ['storage', 'what it uses'],
+    ['nightly-reads-nightly-key', 'its account\'s right to read its secret'],
   ])('creates the schedule only after %s exists (%s)', async (slow) => {
     const registered = await deployWithSlow(slow);
     const created = registered.find((r) => r.name === slow)?.created;
 
     expect(created).toBeDefined();
     expect(named(registered, TYPES.schedulerJob, 'nightly').started).toBeGreaterThan(created ?? Infinity);
+  });
+
+  it('deploys the function only once its account may read its secret: a revision that cannot read it is refused', async () => {
+    const registered = await deployWithSlow('nightly-reads-nightly-key');
+    const created = registered.find((r) => r.name === 'nightly-reads-nightly-key')?.created;
+
+    expect(created).toBeDefined();
+    expect(named(registered, TYPES.function, 'nightly').started).toBeGreaterThan(created ?? Infinity);
+  });
+
+  it('gives the function each secret as a variable of its latest version, and its account exactly that secret', async () => {
+    const registered = await deployWithSlow('none');
+    const account = serviceAccountMember('nightly-fn');
+
+    expect(objectAt(named(registered, TYPES.function, 'nightly').inputs.serviceConfig).secretEnvironmentVariables).toEqual([
+      { key: 'NIGHTLY_KEY', projectId: PROJECT, secret: 'nightly-key', version: 'latest' },
+    ]);
+    expect(grants(registered).filter((g) => g.member === account && g.type === TYPES.secretIam).map((g) => [g.inputs.secretId, g.role])).toEqual([
+      ['nightly-key', 'roles/secretmanager.secretAccessor'],
+    ]);
   });
 
   it('takes its sizes from its settings, and serves one run at a time on one instance', async () => {

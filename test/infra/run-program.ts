@@ -32,6 +32,8 @@ export const TYPES = {
   runServiceIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
   schedulerJob: 'gcp:cloudscheduler/job:Job',
   secret: 'gcp:secretmanager/secret:Secret',
+  secretIam: 'gcp:secretmanager/secretIamMember:SecretIamMember',
+  secretVersion: 'gcp:secretmanager/secretVersion:SecretVersion',
   serviceAccountIam: 'gcp:serviceaccount/iAMMember:IAMMember',
   subscription: 'gcp:pubsub/subscription:Subscription',
   subscriptionIam: 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember',

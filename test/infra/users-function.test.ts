@@ -30,9 +30,10 @@ describe('users function', () => {
     });
   });
 
-  it('reads TOKEN_KEY from the latest version of the user-token-key secret', () => {
+  it('reads TOKEN_KEY and USER_HASH_KEY from the latest versions of user-token-key and user-hash-key', () => {
     expect(serviceConfig.secretEnvironmentVariables).toEqual<SecretEnv[]>([
       { key: 'TOKEN_KEY', projectId: PROJECT, secret: 'user-token-key', version: 'latest' },
+      { key: 'USER_HASH_KEY', projectId: PROJECT, secret: 'user-hash-key', version: 'latest' },
     ]);
   });
 
@@ -40,6 +41,7 @@ describe('users function', () => {
     const plain = Object.keys(objectAt(serviceConfig.environmentVariables));
 
     expect(plain).not.toContain('TOKEN_KEY');
+    expect(plain).not.toContain('USER_HASH_KEY');
     for (const name of plain) expect(name).not.toMatch(/KEY|SECRET|PASSWORD|CREDENTIAL/i);
   });
 
@@ -67,16 +69,20 @@ describe('users function', () => {
 });
 
 describe('order of creation of the users function', () => {
-  it('deploys users only once its account may read the token key: a revision that cannot read its secret is refused', async () => {
-    const slow = 'users-reads-user-token-key';
+  it.each([
+    ['users-reads-user-token-key', 'the token key'],
+    ['users-reads-user-hash-key', 'the hash key'],
+  ])('deploys users only once %s exists (its account may read %s): a revision that cannot read its secret is refused', async (slow) => {
     const resources = await startMocks({ preview: true, slow: (_type, name) => name === slow });
+    const secret = (id: string) => new gcp.secretmanager.Secret(id, { project: PROJECT, secretId: id, replication: { auto: {} } });
     new UsersFunction('users', {
       project: PROJECT,
       region: 'europe-west1',
       settings: { ...DEFAULT_SIZING.users, corsOrigins: '*' },
       token: { issuer: 'grocery-shop', audience: 'learning-loop' },
       source: { bucket: 'source', object: 'functions.zip' },
-      tokenKey: new gcp.secretmanager.Secret('user-token-key', { project: PROJECT, secretId: 'user-token-key', replication: { auto: {} } }),
+      tokenKey: secret('user-token-key'),
+      hashKey: { key: 'USER_HASH_KEY', secret: secret('user-hash-key'), secretName: 'user-hash-key' },
     });
     await settled();
     const created = resources.find((r) => r.name === slow)?.created;

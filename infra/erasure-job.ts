@@ -1,0 +1,53 @@
+import type * as gcp from '@pulumi/gcp';
+import type * as pulumi from '@pulumi/pulumi';
+import type { ScheduledJobSettings } from './config.ts';
+import type { FunctionArchive } from './node-function.ts';
+import { ScheduledJob, warehouseJobEnvironment } from './scheduled-job.ts';
+import type { SecretVariable } from './secrets.ts';
+
+export type ErasureJobArgs = {
+  project: string;
+  region: string;
+  settings: ScheduledJobSettings;
+  /** Bytes one query may bill (`MAXIMUM_BYTES_BILLED`). */
+  maximumBytesBilled: number;
+  source: FunctionArchive;
+  /** The dataset whose rows of an erased shopper it deletes, and whose `erasure_log` it writes. */
+  dataset: gcp.bigquery.Dataset;
+  /** `USER_HASH_KEY`: what it keeps of an erased shopper, in `erasure_log` and the request, is the hash of their id. */
+  hashKey: SecretVariable;
+  /** The tables and the Firestore database: the schedule starts only once they exist. */
+  uses: pulumi.Resource[];
+};
+
+/**
+ * The `erasure` job: carries out the pending erasure requests (from shoppers through `users`, from operators through
+ * `operators`) across BigQuery and Firestore, verifies that nothing of the shopper is left, and completes them.
+ * A request whose rows are still in BigQuery's streaming buffer stays pending for the next run.
+ */
+export function erasureJob(args: ErasureJobArgs, opts?: pulumi.ComponentResourceOptions): ScheduledJob {
+  const { project, dataset } = args;
+  return new ScheduledJob(
+    'erasure',
+    {
+      project,
+      region: args.region,
+      name: 'erasure',
+      entryPoint: 'erasure',
+      source: args.source,
+      settings: args.settings,
+      description: 'Erases the shoppers of pending erasure requests from BigQuery and Firestore, and completes the requests.',
+      environment: warehouseJobEnvironment(dataset, args.maximumBytesBilled),
+      secrets: [args.hashKey],
+      roles: [
+        // DML deletes are jobs, which belong to a project: jobUser has no narrower scope.
+        { resourceName: 'erasure-runs-bigquery-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
+        { resourceName: 'erasure-edits-dataset', role: 'roles/bigquery.dataEditor', on: 'dataset', datasetId: dataset.datasetId },
+        // Firestore has no IAM narrower than the project: it updates requests and deletes the shopper's documents.
+        { resourceName: 'erasure-uses-firestore', role: 'roles/datastore.user', on: 'project' },
+      ],
+      uses: args.uses,
+    },
+    opts,
+  );
+}

@@ -1,0 +1,49 @@
+import type * as gcp from '@pulumi/gcp';
+import type * as pulumi from '@pulumi/pulumi';
+import type { ScheduledJobSettings } from './config.ts';
+import type { FunctionArchive } from './node-function.ts';
+import { ScheduledJob, warehouseJobEnvironment } from './scheduled-job.ts';
+
+export type RetentionJobArgs = {
+  project: string;
+  region: string;
+  settings: ScheduledJobSettings;
+  /** Bytes one query may bill (`MAXIMUM_BYTES_BILLED`). */
+  maximumBytesBilled: number;
+  source: FunctionArchive;
+  /** The dataset whose expired rows it deletes, and whose `shopper_retention_staging` it loads. */
+  dataset: gcp.bigquery.Dataset;
+  /** The tables and the Firestore database: the schedule starts only once they exist. */
+  uses: pulumi.Resource[];
+};
+
+/**
+ * The `retention` job: deletes each shopper's rows older than their `retention_days`, for the shoppers whose
+ * setting differs from the default (loaded into `shopper_retention_staging`). It only reads Firestore (`privacy`)
+ * and knows shoppers by their ids alone, so it reads no secret.
+ */
+export function retentionJob(args: RetentionJobArgs, opts?: pulumi.ComponentResourceOptions): ScheduledJob {
+  const { project, dataset } = args;
+  return new ScheduledJob(
+    'retention',
+    {
+      project,
+      region: args.region,
+      name: 'retention',
+      entryPoint: 'retention',
+      source: args.source,
+      settings: args.settings,
+      description: 'Deletes the rows each shopper\'s retention_days no longer allows.',
+      environment: warehouseJobEnvironment(dataset, args.maximumBytesBilled),
+      roles: [
+        // DML deletes are jobs, which belong to a project: jobUser has no narrower scope.
+        { resourceName: 'retention-runs-bigquery-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
+        { resourceName: 'retention-edits-dataset', role: 'roles/bigquery.dataEditor', on: 'dataset', datasetId: dataset.datasetId },
+        // Firestore has no IAM narrower than the project; it only reads privacy settings.
+        { resourceName: 'retention-reads-firestore', role: 'roles/datastore.viewer', on: 'project' },
+      ],
+      uses: args.uses,
+    },
+    opts,
+  );
+}
