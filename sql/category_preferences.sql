@@ -1,18 +1,14 @@
 -- Category preferences: per shopper, the categories they buy (0.9 a purchase), add to carts (0.6) and click
 -- in search results (0.3) in the 180 days before @as_of; a category counts from a score of 2.0 (a single
 -- purchase is not a preference), top 10 per shopper, with the signals behind each score.
--- Computed for the shoppers with events received at or after @since (as active_shoppers.sql) whose
--- learn_preferences is on.
+-- Computed for the run's shoppers (shopper_privacy_staging) whose learn_preferences is on.
 WITH
--- The job stages the flags of every active shopper it computes (less those being erased), so an
--- INNER JOIN is right: a shopper without a row is not computed, never given the defaults.
+-- The run's shoppers: the job stages every shopper it computes (those of active_shoppers.sql, less
+-- any being erased) with their switches; a shopper without a row is not computed, never given defaults.
 active AS (
-  SELECT DISTINCT e.user_id
-  FROM events AS e
-  JOIN shopper_privacy_staging AS p USING (user_id)
-  WHERE e.event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
-    AND e.received_at >= @since
-    AND p.learn_preferences
+  SELECT user_id
+  FROM shopper_privacy_staging
+  WHERE learn_preferences
 ),
 purchased AS (
   SELECT i.user_id, i.category

@@ -1,18 +1,14 @@
 -- Dietary patterns: per shopper and dietary tag, the share of their order lines in the 180 days before
 -- @as_of that carry the tag, and a confidence: the Wilson score lower bound of that share at 95%, so
 -- 3 tagged lines of 3 count for less than 30 of 30.
--- Computed for the shoppers with events received at or after @since (as active_shoppers.sql) whose
--- learn_preferences and learn_dietary are on.
+-- Computed for the run's shoppers (shopper_privacy_staging) whose learn_preferences and learn_dietary are on.
 WITH
--- The job stages the flags of every active shopper it computes (less those being erased), so an
--- INNER JOIN is right: a shopper without a row is not computed, never given the defaults.
+-- The run's shoppers: the job stages every shopper it computes (those of active_shoppers.sql, less
+-- any being erased) with their switches; a shopper without a row is not computed, never given defaults.
 active AS (
-  SELECT DISTINCT e.user_id
-  FROM events AS e
-  JOIN shopper_privacy_staging AS p USING (user_id)
-  WHERE e.event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
-    AND e.received_at >= @since
-    AND p.learn_preferences AND p.learn_dietary
+  SELECT user_id
+  FROM shopper_privacy_staging
+  WHERE learn_preferences AND learn_dietary
 ),
 lines AS (
   SELECT i.user_id, i.event_id, i.line, i.dietary_tags

@@ -1,18 +1,14 @@
 -- Price sensitivity: per shopper and category, where the shopper buys within the category's price
 -- range (0 = its cheapest price, 1 = its dearest), their prices against the category's mean, and the
 -- share of units bought on promotion; 180 days before @as_of, weighted by quantity.
--- Computed for the shoppers with events received at or after @since (as active_shoppers.sql) whose
--- learn_preferences and learn_price are on.
+-- Computed for the run's shoppers (shopper_privacy_staging) whose learn_preferences and learn_price are on.
 WITH
--- The job stages the flags of every active shopper it computes (less those being erased), so an
--- INNER JOIN is right: a shopper without a row is not computed, never given the defaults.
+-- The run's shoppers: the job stages every shopper it computes (those of active_shoppers.sql, less
+-- any being erased) with their switches; a shopper without a row is not computed, never given defaults.
 active AS (
-  SELECT DISTINCT e.user_id
-  FROM events AS e
-  JOIN shopper_privacy_staging AS p USING (user_id)
-  WHERE e.event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
-    AND e.received_at >= @since
-    AND p.learn_preferences AND p.learn_price
+  SELECT user_id
+  FROM shopper_privacy_staging
+  WHERE learn_preferences AND learn_price
 ),
 -- Every shopper's purchases set a category's price range, not only the active shoppers', and whatever
 -- their flags: a category's cheapest, dearest and mean price are the shop's prices as bought, an

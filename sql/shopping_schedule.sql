@@ -1,18 +1,14 @@
 -- Shopping schedule: per shopper with at least two orders in the 180 days before @as_of, the weekdays
 -- and hours (UTC) that hold at least a quarter of their orders, the mean interval between orders and
 -- when the next is expected. Weekdays are ISO: 1 = Monday … 7 = Sunday.
--- Computed for the shoppers with events received at or after @since (as active_shoppers.sql) whose
--- learn_preferences and learn_schedule are on.
+-- Computed for the run's shoppers (shopper_privacy_staging) whose learn_preferences and learn_schedule are on.
 WITH
--- The job stages the flags of every active shopper it computes (less those being erased), so an
--- INNER JOIN is right: a shopper without a row is not computed, never given the defaults.
+-- The run's shoppers: the job stages every shopper it computes (those of active_shoppers.sql, less
+-- any being erased) with their switches; a shopper without a row is not computed, never given defaults.
 active AS (
-  SELECT DISTINCT e.user_id
-  FROM events AS e
-  JOIN shopper_privacy_staging AS p USING (user_id)
-  WHERE e.event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
-    AND e.received_at >= @since
-    AND p.learn_preferences AND p.learn_schedule
+  SELECT user_id
+  FROM shopper_privacy_staging
+  WHERE learn_preferences AND learn_schedule
 ),
 -- One row per order event; grouping by event_id also drops rows repeated by redelivery.
 orders AS (
