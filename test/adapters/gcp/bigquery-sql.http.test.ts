@@ -1,18 +1,11 @@
-import http, { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { BigQuery } from '@google-cloud/bigquery';
-import { PassThroughClient } from 'google-auth-library';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BigQueryJobError, createBigQuerySql, labelValue, type BigQuerySqlOptions } from '../../../functions/adapters/gcp/bigquery-sql.ts';
 import type { SqlRow } from '../../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../../functions/warehouse/sql-files.ts';
+import { loopbackBigQuery } from '../../support/bigquery-loopback.ts';
 
-// The client must find no credentials and no metadata server to ask; it only ever talks to the loopback server.
-process.env.METADATA_SERVER_DETECTION = 'none';
-// When set, it wins over `apiEndpoint` for every request.
-delete process.env.BIGQUERY_EMULATOR_HOST;
 
 const PROJECT = '/bigquery/v2/projects/demo-test';
 const USER_ID = 'user-8f14e45f';
@@ -141,41 +134,7 @@ function fakeBigQueryApi() {
 }
 
 const api = fakeBigQueryApi();
-let origin = '';
-const outbound = [vi.spyOn(http, 'request'), vi.spyOn(https, 'request')];
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  for (const spy of outbound) spy.mockRestore();
-  api.server.closeAllConnections();
-  await new Promise<void>((resolve, reject) => api.server.close((error) => (error ? reject(error) : resolve())));
-});
-
-beforeEach(() => {
-  api.reset();
-  for (const spy of outbound) spy.mockClear();
-});
-
-afterEach(() => {
-  // Neither the client nor its auth library went anywhere else: no token endpoint, no metadata server.
-  const elsewhere = outbound.flatMap((spy) => spy.mock.calls.map(([target]) => String(target))).filter((url) => !url.startsWith(`${origin}/`));
-  expect(elsewhere).toEqual([]);
-});
-
-/** The real client, pointed at the loopback API. */
-function bigQuery(): BigQuery {
-  return new BigQuery({
-    projectId: 'demo-test',
-    apiEndpoint: origin,
-    authClient: new PassThroughClient(),
-    // Not 0: retry-request takes a delay of 0 as a passed deadline and then never calls back.
-    retryOptions: { maxRetryDelay: 0.001 },
-  });
-}
+const bigQuery = loopbackBigQuery(api.server, api.reset);
 
 function warehouse(options: Partial<BigQuerySqlOptions> = {}) {
   return createBigQuerySql(bigQuery(), { dataset: 'ds', location: 'EU', maximumBytesBilled: 1_000_000_000, labels: { app: 'grocery' }, ...options });

@@ -1,18 +1,11 @@
-import http, { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { BigQuery } from '@google-cloud/bigquery';
-import { PassThroughClient } from 'google-auth-library';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createBigQueryWarehouse, rejectedInsertId, type BigQueryWarehouseOptions } from '../../../functions/adapters/gcp/bigquery-warehouse.ts';
 import { eventRow, orderItemRows, rejectedMessageRow } from '../../../functions/warehouse/rows.ts';
 import { collectedEvent, everyEventShape } from '../../warehouse/samples.ts';
+import { loopbackBigQuery } from '../../support/bigquery-loopback.ts';
 
-// The client must find no credentials and no metadata server to ask; it only ever talks to the loopback server.
-process.env.METADATA_SERVER_DETECTION = 'none';
-// When set, it wins over `apiEndpoint` for every request.
-delete process.env.BIGQUERY_EMULATOR_HOST;
 
 const REQUEST_ID = '7c0d6f0e-2a55-4c51-9a8e-0a9b3c1f2d4e';
 const INSERT_ALL = /^\/bigquery\/v2\/projects\/demo-test\/datasets\/ds\/tables\/(\w+)\/insertAll$/;
@@ -89,42 +82,7 @@ function fakeBigQueryApi() {
 }
 
 const api = fakeBigQueryApi();
-let origin = '';
-const outbound = [vi.spyOn(http, 'request'), vi.spyOn(https, 'request')];
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
-  origin = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  for (const spy of outbound) spy.mockRestore();
-  api.server.closeAllConnections();
-  await new Promise<void>((resolve, reject) => api.server.close((error) => (error ? reject(error) : resolve())));
-});
-
-beforeEach(() => {
-  api.reset();
-  for (const spy of outbound) spy.mockClear();
-});
-
-afterEach(() => {
-  // Neither the client nor its auth library went anywhere else: no token endpoint, no metadata server.
-  const elsewhere = outbound.flatMap((spy) => spy.mock.calls.map(([target]) => String(target))).filter((url) => !url.startsWith(`${origin}/`));
-  expect(elsewhere).toEqual([]);
-});
-
-/** The real client, pointed at the loopback API. */
-function bigQuery(): BigQuery {
-  return new BigQuery({
-    projectId: 'demo-test',
-    apiEndpoint: origin,
-    authClient: new PassThroughClient(),
-    // The client resends 408, 429 and 5xx itself after about 2, 4 and 8 s; 1 ms keeps the file fast.
-    // Not 0: retry-request takes a delay of 0 as a passed deadline and then never calls back.
-    retryOptions: { maxRetryDelay: 0.001 },
-  });
-}
+const bigQuery = loopbackBigQuery(api.server, api.reset);
 
 /** The `json` of each row of the `index`-th request. */
 function rowsSent(index: number): Record<string, unknown>[] {
