@@ -29,23 +29,30 @@ product_orders AS (
   FROM baskets
   GROUP BY user_id, sku
 ),
+-- Each basket line with its product's order count, carried through the pairs instead of joined back
+-- (DuckDB joined product_orders to itself on user_id first: 93M rows); a product in a single order
+-- is together with nothing twice, so only the others are paired.
+counted_baskets AS (
+  SELECT b.user_id, b.event_id, b.sku, po.orders
+  FROM baskets AS b
+  JOIN product_orders AS po USING (user_id, sku)
+  WHERE po.orders >= 2
+),
 pairs AS (
-  SELECT a.user_id, a.sku, b.sku AS with_sku, COUNT(*) AS together
-  FROM baskets AS a
-  JOIN baskets AS b ON b.user_id = a.user_id AND b.event_id = a.event_id AND b.sku != a.sku
-  GROUP BY a.user_id, a.sku, b.sku
+  SELECT a.user_id, a.sku, b.sku AS with_sku, a.orders AS sku_orders, b.orders AS with_sku_orders, COUNT(*) AS together
+  FROM counted_baskets AS a
+  JOIN counted_baskets AS b ON b.user_id = a.user_id AND b.event_id = a.event_id AND b.sku != a.sku
+  GROUP BY a.user_id, a.sku, b.sku, a.orders, b.orders
   HAVING COUNT(*) >= 2
 ),
 rules AS (
   SELECT
     p.user_id, p.sku, p.with_sku, p.together,
     p.together / s.orders AS support,
-    p.together / x.orders AS confidence,
-    (p.together / x.orders) / (y.orders / s.orders) AS lift
+    p.together / p.sku_orders AS confidence,
+    (p.together / p.sku_orders) / (p.with_sku_orders / s.orders) AS lift
   FROM pairs AS p
   JOIN shopper_orders AS s ON s.user_id = p.user_id
-  JOIN product_orders AS x ON x.user_id = p.user_id AND x.sku = p.sku
-  JOIN product_orders AS y ON y.user_id = p.user_id AND y.sku = p.with_sku
 )
 SELECT *
 FROM rules
