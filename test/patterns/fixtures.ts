@@ -1,5 +1,6 @@
 import type { PrivacySettings } from '../../functions/privacy/settings.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
+import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
 
 /**
  * A small warehouse for the pattern analyses, with every expected answer worked out by hand below.
@@ -60,51 +61,13 @@ export const PRIVACY_STAGING: SqlRow[] = Object.entries(PRIVACY).map(([userId, o
 }));
 
 function order(userId: string, eventId: string, at: string, lines: Line[]): SqlRow[] {
-  return lines.map((line, i) => ({
-    event_id: eventId,
-    line: i + 1,
-    order_id: `order-${eventId}`,
-    user_id: userId,
-    event_time: at,
-    sku: line.sku,
-    product_name: line.product_name ?? line.sku,
-    category: line.category,
-    brand: line.brand,
-    price: line.price,
-    quantity: line.quantity,
-    promotion: line.promotion ?? null,
-    dietary_tags: line.dietary_tags ?? [],
-  }));
+  return lines.map(({ dietary_tags, ...line }, i) =>
+    orderItemsRow({ event_id: eventId, line: i + 1, user_id: userId, event_time: at, ...line, dietary_tags: dietary_tags ?? [] }),
+  );
 }
 
 function event(userId: string, eventId: string, type: string, at: string, fields: Partial<Record<'brand' | 'category' | 'sku', string>> = {}, receivedAt = at): SqlRow {
-  return {
-    event_id: eventId,
-    type,
-    user_id: userId,
-    session_id: 's',
-    request_id: `r-${eventId}`,
-    occurred_at: at,
-    sent_at: at,
-    received_at: receivedAt,
-    event_time: at,
-    search_id: null,
-    query: null,
-    sku: fields.sku ?? null,
-    product_name: fields.sku ?? null,
-    category: fields.category ?? null,
-    brand: fields.brand ?? null,
-    price: null,
-    quantity: null,
-    position: null,
-    cart_value: null,
-    order_id: null,
-    order_total: null,
-    personalized: null,
-    experiments: null,
-    context: null,
-    data: '{}',
-  };
+  return eventsRow({ event_id: eventId, type, user_id: userId, event_time: at, received_at: receivedAt, ...fields, product_name: fields.sku ?? null });
 }
 
 const u1Order3 = order('u1', 'o3', '2026-01-15T10:00:00.000Z', [

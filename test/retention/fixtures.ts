@@ -1,5 +1,6 @@
 import type { DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { RejectedRow, SqlRow } from '../../functions/warehouse/ports.ts';
+import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
 
 /**
  * Rows on both sides of each shopper's retention boundary, with what retention must do to each worked
@@ -21,51 +22,11 @@ export const STAGING: SqlRow[] = [
 export const PARAMS = { as_of: new Date(AS_OF), default_retention_days: 365, shortest_retention_days: 30 };
 
 function event(eventId: string, userId: string, at: string): SqlRow {
-  return {
-    event_id: eventId,
-    type: 'product_viewed',
-    user_id: userId,
-    session_id: 's',
-    request_id: `r-${eventId}`,
-    occurred_at: at,
-    sent_at: at,
-    received_at: at,
-    event_time: at,
-    search_id: null,
-    query: null,
-    sku: 'milk',
-    product_name: 'milk',
-    category: 'Dairy',
-    brand: null,
-    price: null,
-    quantity: null,
-    position: null,
-    cart_value: null,
-    order_id: null,
-    order_total: null,
-    personalized: null,
-    experiments: null,
-    context: null,
-    data: '{}',
-  };
+  return eventsRow({ event_id: eventId, type: 'product_viewed', user_id: userId, event_time: at, sku: 'milk', product_name: 'milk', category: 'Dairy' });
 }
 
 function orderLine(eventId: string, line: number, userId: string, at: string): SqlRow {
-  return {
-    event_id: eventId,
-    line,
-    order_id: `order-${eventId}`,
-    user_id: userId,
-    event_time: at,
-    sku: 'milk',
-    product_name: 'milk',
-    category: 'Dairy',
-    brand: null,
-    price: 1,
-    quantity: 1,
-    promotion: null,
-    dietary_tags: [],
-  };
+  return orderItemsRow({ event_id: eventId, line, user_id: userId, event_time: at, sku: 'milk', category: 'Dairy', price: 1, quantity: 1 });
 }
 
 function rejected(requestId: string, userId: string | null, at: string): RejectedRow {
