@@ -20,6 +20,7 @@ import { validEvent } from '../support/fixtures.ts';
 import { collectedEvent } from '../support/messages.ts';
 import { groupCpuMs } from './process-cpu.ts';
 import { sessionEvent } from './shopping-session.ts';
+import { stopScope } from './stop-scope.ts';
 
 // `npm run bench:ingest`: the learning half of the loop on loopback — the official emulators, a push
 // subscription to ingest as the local stack makes it, the functions in one process (functions/local/serve.ts)
@@ -110,32 +111,7 @@ function readFunctionOutput(functions: RunningProcess): void {
 }
 
 // Processes: everything started is stopped on the way out, on an error, and on SIGINT/SIGTERM.
-
-const starting: Promise<RunningProcess>[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-let stopping: Promise<void> | undefined;
-
-function start(pending: Promise<RunningProcess>): Promise<RunningProcess> {
-  starting.push(pending);
-  return pending;
-}
-
-/** Stops what was started, including what is still starting (its handle arrives once it is ready). */
-function stopAll(): Promise<void> {
-  stopping ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    const settled = await Promise.allSettled(starting);
-    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
-  })();
-  return stopping;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping`);
-    void stopAll().then(() => process.exit(130));
-  });
-}
+const { start, cleanup, stopAll } = stopScope(progress);
 
 type Stack = {
   functions: RunningProcess;
@@ -164,7 +140,7 @@ async function startStack(): Promise<Stack> {
 
   const ports = { collect: await freePort(), ingest: await freePort(), storeRejected: await freePort(), learningOnly: await freePort() };
   const pubsub = new PubSub({ projectId: PROJECT });
-  cleanups.push(() => pubsub.close());
+  cleanup(() => pubsub.close());
   const local = (port: number) => `http://127.0.0.1:${port}/`;
   // The stack's plan, without the tail subscriptions that only echo messages to the terminal.
   await provisionPubSub(pubsub, [
@@ -191,10 +167,10 @@ async function startStack(): Promise<Stack> {
     deadLetters.set(id, (deadLetters.get(id) ?? 0) + 1);
   });
   keep.on('error', (error: Error) => progress(`dead-letter subscription: ${error.message}`));
-  cleanups.push(() => keep.close());
+  cleanup(() => keep.close());
 
   const warehouseDir = mkdtempSync(join(tmpdir(), 'bench-ingest-'));
-  cleanups.push(async () => rmSync(warehouseDir, { recursive: true, force: true }));
+  cleanup(async () => rmSync(warehouseDir, { recursive: true, force: true }));
   const functionEnv = {
     ...process.env,
     ...emulatorEnv,
@@ -230,7 +206,7 @@ async function startStack(): Promise<Stack> {
   readFunctionOutput(learningOnly);
 
   const firestore = new Firestore({ projectId: PROJECT });
-  cleanups.push(() => firestore.terminate());
+  cleanup(() => firestore.terminate());
   return { functions, learningOnly, pubsubEmulator, firestoreEmulator, collectUrl: `http://${collectHost}/v1/events`, firestore, pubsub, deadLetters };
 }
 

@@ -9,7 +9,7 @@ import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/fi
 import { COLLECTIONS } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { createDuckDbWarehouse, duckDbParam, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
-import { freePort, startEmulator, type RunningProcess } from '../../functions/local/emulators.ts';
+import { freePort, startEmulator } from '../../functions/local/emulators.ts';
 import { createLogger } from '../../functions/logging/logger.ts';
 import { BEGINNING, runPatternsJob, type PatternsRun } from '../../functions/patterns/job.ts';
 import { ANALYSES } from '../../functions/patterns/patterns.ts';
@@ -21,6 +21,7 @@ import { toDuckDbQuery, usedParams } from '../../functions/warehouse/dialect.ts'
 import type { SqlParams, SqlWarehouse } from '../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { ACTIVE_SINCE, AS_OF, DEFAULT_SPEC, ensurePatternsData, WINDOW_DAYS, type DataSpec } from './patterns-data.ts';
+import { stopScope } from './stop-scope.ts';
 
 // `npm run bench:patterns`: the scheduled patterns job (functions/patterns/job.ts) on the local DuckDB
 // warehouse, at the issue's size by default (100,000 shoppers, 10,000,000 events; test/bench/patterns-data.ts
@@ -61,26 +62,7 @@ process.env.METADATA_SERVER_DETECTION ??= 'none';
 const progress = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
 // Processes: the emulator is stopped on the way out, on an error, and on SIGINT/SIGTERM.
-
-const starting: Promise<RunningProcess>[] = [];
-const cleanups: (() => Promise<void>)[] = [];
-let stopping: Promise<void> | undefined;
-
-function stopAll(): Promise<void> {
-  stopping ??= (async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    const settled = await Promise.allSettled(starting);
-    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
-  })();
-  return stopping;
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping`);
-    void stopAll().then(() => process.exit(130));
-  });
-}
+const { start, cleanup, stopAll } = stopScope(progress);
 
 // Memory: DuckDB runs in this process, so its RSS covers the warehouse too.
 
@@ -304,11 +286,11 @@ type PublishResult = { name: string; documents: number; ms: number; checked: boo
 async function timeFirestore(entries: readonly PublishedPatterns[]): Promise<PublishResult[]> {
   progress('starting the Firestore emulator');
   const pending = freePort().then((port) => startEmulator('firestore', { port, projectId: PROJECT }));
-  starting.push(pending);
+  start(pending);
   const emulator = await pending;
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const firestore = new Firestore({ projectId: PROJECT });
-  cleanups.push(() => firestore.terminate());
+  cleanup(() => firestore.terminate());
   const results: PublishResult[] = [];
 
   // A few documents first: the client's channel and the emulator's JIT, not part of the rate.
@@ -378,7 +360,7 @@ async function main(): Promise<void> {
   // The job writes (staging tables, user_patterns, job_runs): it runs on a copy, so the kept file stays
   // as generated and every run starts from the same storage.
   const workingCopy = join(DATA_DIR, `run-${process.pid}.duckdb`);
-  cleanups.push(async () => {
+  cleanup(async () => {
     for (const file of [workingCopy, `${workingCopy}.wal`]) rmSync(file, { force: true });
   });
   let copyMs = performance.now();
@@ -386,7 +368,7 @@ async function main(): Promise<void> {
   copyMs = performance.now() - copyMs;
   progress(`    copied to ${workingCopy} in ${(copyMs / 1000).toFixed(0)} s`);
   const warehouse = await createDuckDbWarehouse(workingCopy);
-  cleanups.push(() => warehouse.close());
+  cleanup(() => warehouse.close());
   // The job's own tables start empty, whatever the kept file holds.
   for (const table of ['user_patterns', 'user_patterns_staging', 'job_runs']) await warehouse.sql(`DELETE FROM ${table}`);
   const facts = await describeData(warehouse, data.path);
