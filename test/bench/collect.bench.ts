@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import { PubSub } from '@google-cloud/pubsub';
 import { freePort, httpAnswers, startEmulator, startProcessGroup, type RunningProcess } from '../../functions/local/emulators.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
+import { LOCAL } from '../../functions/local/local-settings.ts';
 import { groupCpuMs } from './process-cpu.ts';
 
 // `npm run bench`: collect on loopback against two baselines measured in the same run — a bare
@@ -87,8 +88,9 @@ async function main(): Promise<void> {
   };
   const headers = { authorization: `Bearer ${token}` };
 
-  progress('starting the Pub/Sub emulator');
+  progress('starting the Pub/Sub emulator, and the Firestore emulator collect reads privacy settings from');
   const emulator = await startEmulator('pubsub', { port: await freePort(), projectId: 'demo-bench' });
+  const firestoreEmulator = await startEmulator('firestore', { port: await freePort(), projectId: 'demo-bench' });
   const pubsub = new PubSub({ projectId: 'demo-bench', apiEndpoint: emulator.host, emulatorMode: true });
   await pubsub.createTopic('events');
   await pubsub.createTopic('rejected-events');
@@ -97,8 +99,10 @@ async function main(): Promise<void> {
   const collectEnv = (batchMs: number) => ({
     GOOGLE_CLOUD_PROJECT: 'demo-bench',
     PUBSUB_EMULATOR_HOST: emulator.host,
+    FIRESTORE_EMULATOR_HOST: firestoreEmulator.host,
     METADATA_SERVER_DETECTION: 'none',
     TOKEN_KEY: KEY,
+    USER_HASH_KEY: LOCAL.userHashKey,
     LOG_LEVEL: 'ERROR',
     PUBLISH_BATCH_MAX_MILLISECONDS: String(batchMs),
   });
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       progress(`${signal}: stopping`);
-      void Promise.all([current?.stop(), emulator.stop()]).then(() => process.exit(130));
+      void Promise.all([current?.stop(), emulator.stop(), firestoreEmulator.stop()]).then(() => process.exit(130));
     });
   }
   try {
@@ -166,7 +170,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await emulator.stop();
+    await Promise.all([emulator.stop(), firestoreEmulator.stop()]);
   }
   report(rows);
 }

@@ -175,6 +175,7 @@ async function startStack(): Promise<Stack> {
     ...process.env,
     ...emulatorEnv,
     TOKEN_KEY: LOCAL.tokenKey,
+    USER_HASH_KEY: LOCAL.userHashKey,
     TOKEN_ISSUER: LOCAL.tokenIssuer,
     TOKEN_AUDIENCE: LOCAL.tokenAudience,
     EVENTS_TOPIC: LOCAL.topics.events,
