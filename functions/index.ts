@@ -19,7 +19,7 @@ import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
 import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceStore } from './adapters/gcp/firestore-preference-store.ts';
-import { createFirestorePrivacyStore } from './adapters/gcp/firestore-privacy-store.ts';
+import { createFirestorePrivacyStore, readNonDefaultPrivacy } from './adapters/gcp/firestore-privacy-store.ts';
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
 import { createCollectHandler } from './collect/handler.ts';
 import { createJwtVerifier } from './collect/verify-token.ts';
@@ -183,18 +183,13 @@ if (serves('erasure')) {
 
 if (serves('retention')) {
   const settings = loadBatchSettings(process.env);
-  // Retention reads settings only by their retention_days, never through a tombstone: it needs no hash key.
   const firestore = new Firestore({ projectId: settings.projectId });
-  const privacy = createFirestorePrivacyStore(firestore, {
-    hashUser: () => {
-      throw new Error('retention reads no tombstone');
-    },
-  });
   ff.http(
     'retention',
     createRetentionHandler({
       warehouse: await sqlWarehouse(settings),
-      privacy,
+      // Retention reads stored settings by their retention_days, never a tombstone: it needs no hash key.
+      privacy: { nonDefault: (field) => readNonDefaultPrivacy(firestore, field) },
       clock,
       logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'retention' } }),
     }),

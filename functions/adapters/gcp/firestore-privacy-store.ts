@@ -48,10 +48,7 @@ export function createFirestorePrivacyStore(firestore: Firestore, options: Priva
       return new Map(ids.map((id) => [id, found.get(id) ?? { ...DEFAULT_PRIVACY, updated_at: null }]));
     },
 
-    async nonDefault(field) {
-      const snapshot = await firestore.collection(PRIVACY_COLLECTION).where(field, '!=', DEFAULT_PRIVACY[field]).get();
-      return new Map(snapshot.docs.map((doc) => [doc.id, storedPrivacy(doc.data())]));
-    },
+    nonDefault: (field) => readNonDefaultPrivacy(firestore, field),
 
     async write(userId, settings, now) {
       const stored: StoredPrivacy = { ...PrivacySettings.parse(settings), updated_at: now.toISOString() };
@@ -70,6 +67,15 @@ export function createFirestorePrivacyStore(firestore: Firestore, options: Priva
  * Settings as stored. A setting added after the document was written takes its default; a
  * document that breaks the schema throws rather than guessing what the shopper meant.
  */
+/**
+ * `PrivacyStore.nonDefault` on its own: it reads stored settings only, never a tombstone, so it needs no
+ * hash key (the retention job has none).
+ */
+export async function readNonDefaultPrivacy(firestore: Firestore, field: 'retention_days'): Promise<Map<string, StoredPrivacy>> {
+  const snapshot = await firestore.collection(PRIVACY_COLLECTION).where(field, '!=', DEFAULT_PRIVACY[field]).get();
+  return new Map(snapshot.docs.map((doc) => [doc.id, storedPrivacy(doc.data())]));
+}
+
 function storedPrivacy(data: Record<string, unknown> | undefined): StoredPrivacy {
   const merged: Record<string, unknown> = { ...DEFAULT_PRIVACY };
   for (const key of Object.keys(DEFAULT_PRIVACY)) if (data?.[key] !== undefined) merged[key] = data[key];
