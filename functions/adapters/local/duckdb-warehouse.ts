@@ -8,14 +8,16 @@ import {
   VARCHAR,
   listValue,
   timestampTZValue,
+  type DuckDBAppender,
   type DuckDBConnection,
+  type DuckDBListType,
   type DuckDBResultReader,
   type DuckDBType,
   type DuckDBValue,
   type JS,
 } from '@duckdb/node-api';
 import type { CollectedEvent } from '../../events/schema.ts';
-import { parseTableDdl, type ColumnType, type TableDdl } from '../../warehouse/ddl.ts';
+import { parseTableDdl, type ColumnType, type ScalarType, type TableDdl } from '../../warehouse/ddl.ts';
 import { DUCKDB_PRELUDE, duckDbKey, duckDbType, quote, renderDuckDbTable, toDuckDbQuery, usedParams } from '../../warehouse/dialect.ts';
 import type { RejectedRow, SqlParams, SqlRow, SqlValue, SqlWarehouse, Warehouse } from '../../warehouse/ports.ts';
 import { eventRow, orderItemRows, REJECTED_ROW_IDENTITY } from '../../warehouse/rows.ts';
@@ -119,7 +121,7 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
           await connection.run(`DELETE FROM ${quote(table)}`);
           // A keyless table (rejected_events) keeps every row given: a row is then the same row only in all its columns.
           const key = duckDbKey(table);
-          await insertRows(connection, { table: ddl, identity: key.length > 0 ? key : ddl.columns.map((c) => c.name) }, rows.map(rowValues));
+          await appendRows(connection, ddl, uniqueRows(key.length > 0 ? key : ddl.columns.map((c) => c.name), rows.map(rowValues)));
         });
         return { bytesProcessed: null, ms: performance.now() - started };
       }),
@@ -180,13 +182,7 @@ export function insertSql(table: TableDdl, rows: number): string {
  */
 async function insertRows(connection: DuckDBConnection, inserter: Inserter, rows: readonly Row[]): Promise<void> {
   const { table } = inserter;
-  const seen = new Set<string>();
-  const unique = rows.filter((row) => {
-    const identity = JSON.stringify(inserter.identity.map((c) => row[c] ?? null));
-    if (seen.has(identity)) return false;
-    seen.add(identity);
-    return true;
-  });
+  const unique = uniqueRows(inserter.identity, rows);
   for (let start = 0; start < unique.length; start += ROWS_PER_INSERT) {
     const chunk = unique.slice(start, start + ROWS_PER_INSERT);
     const values: DuckDBValue[] = [];
@@ -208,12 +204,76 @@ async function insertRows(connection: DuckDBConnection, inserter: Inserter, rows
   }
 }
 
+/** The rows less any repeat of an earlier one's identity: the first one wins, as a stored row would. */
+function uniqueRows(identity: readonly string[], rows: readonly Row[]): Row[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    const key = JSON.stringify(identity.map((c) => row[c] ?? null));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Loads rows into a table through DuckDB's appender, which writes whole column chunks: several times
+ * faster than INSERT statements for a staging load of tens of thousands of rows. The appender works
+ * in the connection's open transaction, so a failed load leaves nothing behind. Unlike `insertRows`
+ * there is no ON CONFLICT: a row whose key is stored fails the load.
+ */
+async function appendRows(connection: DuckDBConnection, table: TableDdl, rows: readonly Row[]): Promise<void> {
+  if (rows.length === 0) return;
+  const appender = await connection.createAppender(table.table);
+  try {
+    const writers = table.columns.map((column) => ({ column, append: columnAppender(appender, column.type) }));
+    for (const row of rows) {
+      for (const { column, append } of writers) {
+        const value = row[column.name];
+        if (value === undefined) throw new Error(`${table.table}: the row has no ${column.name}`);
+        if (value === null) appender.appendNull();
+        else append(value);
+      }
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** How a value of the port goes into a column of `type`: TIMESTAMP from its ISO text, JSON as its text. */
+function columnAppender(appender: DuckDBAppender, type: ColumnType): (value: Exclude<RowValue, null>) => void {
+  if (type.startsWith('ARRAY<')) {
+    const list = listType(type);
+    return (value) => appender.appendList(listValue([...(value as readonly string[])]), list);
+  }
+  switch (type as ScalarType) {
+    case 'STRING':
+    case 'JSON':
+      return (value) => appender.appendVarchar(String(value));
+    case 'INT64':
+      return (value) => appender.appendBigInt(BigInt(value as number));
+    case 'FLOAT64':
+      return (value) => appender.appendDouble(value as number);
+    case 'BOOL':
+      return (value) => appender.appendBoolean(value as boolean);
+    case 'TIMESTAMP':
+      return (value) => {
+        const ms = Date.parse(String(value));
+        if (Number.isNaN(ms)) throw new Error(`not a timestamp: ${String(value)}`);
+        appender.appendTimestampTZ(timestampTZValue(BigInt(ms) * 1000n));
+      };
+    default:
+      throw new Error(`cannot append to a ${type} column`);
+  }
+}
+
 function isList(value: RowValue): value is readonly string[] {
   return Array.isArray(value);
 }
 
 /** An empty list has no element type of its own, so the column's is given. */
-function listType(type: ColumnType): DuckDBType {
+function listType(type: ColumnType): DuckDBListType {
   switch (type) {
     case 'ARRAY<STRING>':
       return LIST(VARCHAR);
@@ -260,14 +320,25 @@ export function duckDbParam(value: SqlParams[string]): DuckDBValue {
   return listValue([...value]);
 }
 
-/** Rows in the port's `SqlValue` terms, the same as BigQuery's adapter answers them. */
+/**
+ * Rows in the port's `SqlValue` terms, the same as BigQuery's adapter answers them. Read column by
+ * column: DuckDB hands a whole column over at once, and each column's conversion is chosen once,
+ * which for hundreds of thousands of rows is about twice as fast as converting row objects.
+ */
 function sqlRows(reader: DuckDBResultReader): SqlRow[] {
-  const dates = new Set(reader.columnNames().filter((_, i) => reader.columnTypes()[i]?.typeId === DuckDBTypeId.DATE));
-  return reader.getRowObjectsJS().map((row) => {
-    const out: SqlRow = {};
-    for (const [column, value] of Object.entries(row)) out[column] = sqlValue(value, dates.has(column));
-    return out;
+  const names = reader.columnNames();
+  const types = reader.columnTypes();
+  const columns = reader.getColumnsJS().map((values, i) => {
+    const isDate = types[i]?.typeId === DuckDBTypeId.DATE;
+    return values.map((value) => sqlValue(value, isDate));
   });
+  const rows: SqlRow[] = new Array(reader.currentRowCount);
+  for (let r = 0; r < rows.length; r++) {
+    const row: SqlRow = {};
+    for (let c = 0; c < names.length; c++) row[names[c] as string] = (columns[c] as SqlValue[])[r] as SqlValue;
+    rows[r] = row;
+  }
+  return rows;
 }
 
 function sqlValue(value: JS, isDate: boolean): SqlValue {

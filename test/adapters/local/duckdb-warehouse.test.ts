@@ -174,6 +174,46 @@ describe('DuckDB warehouse (in memory)', () => {
     expect(await count(warehouse, 'user_patterns_staging')).toBe(0);
   });
 
+  it('loads every column type in a replacement: timestamps from ISO text, JSON, lists (empty too), NULLs', async () => {
+    const line = {
+      event_id: 'o-1',
+      line: 1,
+      order_id: 'order-1',
+      user_id: 'shopper-1',
+      event_time: '2026-03-01T10:00:00.123Z',
+      sku: 'sku-1',
+      product_name: 'Oat milk',
+      category: 'Dairy & Eggs',
+      brand: null,
+      price: 1.25,
+      quantity: 2,
+      promotion: 'spring',
+      dietary_tags: ['vegan', 'gluten_free'],
+    };
+    await warehouse.replaceRows('order_items', [line, { ...line, line: 2, brand: 'Oatly', promotion: null, dietary_tags: [] }], 'test');
+    await warehouse.replaceRows('user_patterns_staging', [
+      { user_id: 'shopper-1', as_of: '2026-03-02T00:00:00.000Z', computed_at: '2026-03-02T00:05:00.000Z', fingerprint: 'f', patterns: '{"brands":[]}' },
+    ], 'test');
+
+    const rows = await warehouse.sql('SELECT line, event_time, brand, price, quantity, promotion, dietary_tags FROM order_items ORDER BY line');
+    expect(rows).toEqual([
+      { line: 1n, event_time: new Date('2026-03-01T10:00:00.123Z'), brand: null, price: 1.25, quantity: 2, promotion: 'spring', dietary_tags: ['vegan', 'gluten_free'] },
+      { line: 2n, event_time: new Date('2026-03-01T10:00:00.123Z'), brand: 'Oatly', price: 1.25, quantity: 2, promotion: null, dietary_tags: [] },
+    ]);
+    expect(await warehouse.sql("SELECT patterns->>'$.brands' AS brands, as_of FROM user_patterns_staging")).toEqual([
+      { brands: '[]', as_of: new Date('2026-03-02T00:00:00.000Z') },
+    ]);
+  });
+
+  it('leaves the earlier rows in place when a replacement fails part way', async () => {
+    const row = { user_id: 'shopper-1', learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };
+    await warehouse.replaceRows('shopper_privacy_staging', [row], 'test');
+    await expect(
+      warehouse.replaceRows('shopper_privacy_staging', [{ ...row, user_id: 'shopper-2' }, { ...row, user_id: 'shopper-3', learn_price: undefined as never }], 'test'),
+    ).rejects.toThrow(/no learn_price/);
+    expect((await warehouse.sql('SELECT user_id FROM shopper_privacy_staging')).map((r) => r.user_id)).toEqual(['shopper-1']);
+  });
+
   it('refuses work after close', async () => {
     await warehouse.close();
     await expect(warehouse.insertEvents([minimalEvent('product_viewed')], REQUEST_ID)).rejects.toThrow(/closed/);
