@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_TIME_LIMITS } from './events/limits.ts';
 import { describeIssues } from './events/describe-issues.ts';
+import { SLICE_SHOPPERS } from './patterns/job.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -91,6 +92,8 @@ const BatchEnv = WarehouseEnv.extend({
 const PatternsEnv = BatchEnv.extend({
   /** Minutes after collect an event is surely in the warehouse; each run starts that far back. Default 15. */
   PATTERNS_SETTLE_MINUTES: z.coerce.number().nonnegative().default(15),
+  /** Shoppers the job computes together; its memory grows with it. Default 25,000. */
+  PATTERNS_SLICE_SHOPPERS: positiveInt(SLICE_SHOPPERS),
 });
 
 /** What every scheduled batch job reads: the project, the warehouse and BigQuery's cost guard. */
@@ -102,7 +105,7 @@ export type BatchSettings = {
   logLevel: CollectSettings['logLevel'];
 };
 
-export type PatternsSettings = BatchSettings & { settleMs: number };
+export type PatternsSettings = BatchSettings & { settleMs: number; sliceShoppers: number };
 
 /** The settings of the scheduled `erasure` and `retention` jobs. */
 export function loadBatchSettings(env: NodeJS.ProcessEnv): BatchSettings {
@@ -112,7 +115,7 @@ export function loadBatchSettings(env: NodeJS.ProcessEnv): BatchSettings {
 /** The settings of the scheduled `patterns` job. */
 export function loadPatternsSettings(env: NodeJS.ProcessEnv): PatternsSettings {
   const e = parseEnv(PatternsEnv, env);
-  return { ...batchSettings(e), settleMs: e.PATTERNS_SETTLE_MINUTES * 60_000 };
+  return { ...batchSettings(e), settleMs: e.PATTERNS_SETTLE_MINUTES * 60_000, sliceShoppers: e.PATTERNS_SLICE_SHOPPERS };
 }
 
 function batchSettings(e: z.infer<typeof BatchEnv>): BatchSettings {

@@ -162,6 +162,7 @@ if (serves('patterns')) {
       clock,
       logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'patterns' } }),
       settleMs: settings.settleMs,
+      sliceShoppers: settings.sliceShoppers,
     }),
   );
 }

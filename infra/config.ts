@@ -129,13 +129,18 @@ export type PatternsSettings = ScheduledJobSettings & {
    * run starts this far before this run's start, so an event written late is still seen. Default 15.
    */
   settleMinutes: number;
+  /**
+   * Shoppers computed together (`PATTERNS_SLICE_SHOPPERS`). The run's memory grows with it, and every further
+   * slice scans the analysed tables again (bytes billed). Default 25,000: about 0.5 GB of the 2 GiB.
+   */
+  sliceShoppers: number;
 };
 
 /** Default sizes and schedules of the scheduled jobs. */
 export const DEFAULT_JOBS = {
   /**
-   * Nightly at 03:00 UTC, outside European shopping hours. 2Gi: a run holds the pattern rows of all the shoppers it
-   * processes in memory to assemble, fingerprint and load them in one go; 1 vCPU, since the work is mostly
+   * Nightly at 03:00 UTC, outside European shopping hours. 2Gi: a run holds the pattern rows of one slice of the
+   * shoppers it processes (`sliceShoppers`) in memory to assemble, fingerprint and load them; 1 vCPU, since the work is mostly
    * waiting on BigQuery and Firestore. 1800 s is Cloud Scheduler's longest wait for an HTTP target: a longer
    * run would be given up on, and retried, while it still ran.
    */
@@ -296,7 +301,9 @@ export function loadConfig(): InfraConfig {
       location: config.get('bigqueryLocation', { minLength: 1 }) ?? 'EU',
     },
     firestoreLocation: config.get('firestoreLocation', { minLength: 1 }) ?? 'eur3',
-    patterns: { ...scheduledJob('patterns'), settleMinutes: count('patternsSettleMinutes', 15, { min: 0, max: 1440 }) },
+    patterns: { ...scheduledJob('patterns'), settleMinutes: count('patternsSettleMinutes', 15, { min: 0, max: 1440 }),
+      sliceShoppers: count('patternsSliceShoppers', 25_000, { min: 1, max: 1_000_000 }),
+    },
     erasure: scheduledJob('erasure'),
     retention: scheduledJob('retention'),
     // BigQuery bills every query at least 10 MiB: a lower cap would refuse every one.

@@ -40,6 +40,7 @@ export function patternsJob(args: PatternsJobArgs, opts?: pulumi.ComponentResour
       environment: {
         ...warehouseJobEnvironment(dataset, args.maximumBytesBilled),
         PATTERNS_SETTLE_MINUTES: String(args.settings.settleMinutes),
+        PATTERNS_SLICE_SHOPPERS: String(args.settings.sliceShoppers),
       },
       secrets: [args.hashKey],
       roles: [

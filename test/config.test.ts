@@ -53,6 +53,7 @@ describe('ingest settings', () => {
         location: undefined,
         maximumBytesBilled: 1024 ** 4,
         settleMs: 15 * 60_000,
+        sliceShoppers: 25_000,
         logLevel: 'INFO',
       });
     });
@@ -62,6 +63,8 @@ describe('ingest settings', () => {
       expect(loadPatternsSettings(env)).toMatchObject({ warehouse: { kind: 'bigquery', dataset: 'ds' }, location: 'EU', maximumBytesBilled: 1e9, settleMs: 0 });
       expect(() => loadPatternsSettings({ ...env, MAXIMUM_BYTES_BILLED: '-1' })).toThrow(/MAXIMUM_BYTES_BILLED/);
       expect(() => loadPatternsSettings({ ...env, PATTERNS_SETTLE_MINUTES: 'soon' })).toThrow(/PATTERNS_SETTLE_MINUTES/);
+      expect(loadPatternsSettings({ ...env, PATTERNS_SLICE_SHOPPERS: '5000' })).toMatchObject({ sliceShoppers: 5000 });
+      expect(() => loadPatternsSettings({ ...env, PATTERNS_SLICE_SHOPPERS: '0' })).toThrow(/PATTERNS_SLICE_SHOPPERS/);
     });
   });
 });

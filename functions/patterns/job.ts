@@ -11,6 +11,12 @@ export const JOB = 'patterns';
 export const BEGINNING = new Date(0);
 /** Shoppers per `forget_user_patterns.sql` statement: keeps the @user_ids parameter well under BigQuery's request size. */
 export const FORGET_BATCH = 10_000;
+/**
+ * Shoppers per slice by default. The job holds about 20 KB of result rows and patterns per shopper of
+ * a slice (test/bench/RESULTS.md), so 25,000 stay well inside the deployed function's memory, and a
+ * usual night's active shoppers fit in one or two slices.
+ */
+export const SLICE_SHOPPERS = 25_000;
 
 export type PatternsJobDeps = {
   warehouse: SqlWarehouse;
@@ -26,6 +32,12 @@ export type PatternsJobDeps = {
    * this far before this run's start, so an event written late is still seen.
    */
   settleMs: number;
+  /**
+   * Shoppers computed together: the job stages, analyses, publishes and merges one slice at a time, so
+   * its memory is bounded by a slice, whatever the run's size. Every slice scans the analyses' tables
+   * again (on BigQuery, bytes billed grow with the number of slices). Default: `SLICE_SHOPPERS`.
+   */
+  sliceShoppers?: number;
   newRunId?: () => string;
 };
 
@@ -55,13 +67,14 @@ export type PatternsRun = {
 };
 
 /**
- * The patterns job: the shoppers with new activity first, then their privacy flags (staged in
- * `shopper_privacy_staging`, which every analysis joins), then every analysis of `sql/` for all of
- * them at once (one query per analysis, never one per shopper), then, for those whose patterns
- * changed, Firestore first and `user_patterns` second, and the run's record (the next watermark)
- * last. A run that fails anywhere leaves the watermark where it was, so the next run redoes its
- * shoppers; publishing before merging means a shopper published but not merged is seen as changed
- * again and republished, never skipped.
+ * The patterns job: the shoppers with new activity first, then, slice by slice of them
+ * (`sliceShoppers`), their privacy flags (staged in `shopper_privacy_staging`, which every analysis
+ * joins), every analysis of `sql/` for the whole slice at once (one query per analysis, never one per
+ * shopper), and for those whose patterns changed Firestore first and `user_patterns` second; the
+ * run's record (the next watermark) last. A run that fails anywhere leaves the watermark where it
+ * was, so the next run redoes its shoppers (the slices already merged are then unchanged and not
+ * published again); publishing before merging means a shopper published but not merged is seen as
+ * changed again and republished, never skipped.
  *
  * Shoppers whose erasure is pending are left out entirely (not staged, published or merged). Shoppers
  * with learn_preferences off get nothing published (the privacy store deleted their document when the
@@ -88,59 +101,45 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
 
   log.info('job started', { as_of: asOf.toISOString(), since: since.toISOString() });
   try {
-    // Who is active must be known before the flags are staged, and the flags before any analysis runs.
     const active = (await run('active_shoppers')).map((row) => String(row.user_id));
-    const { staged: flags, erasing } = await stagePrivacy(deps, active);
-    const forgetting = flags.filter((f) => !f.learn_preferences).map((f) => f.user_id);
-    log.info('privacy flags staged', { staged: flags.length, erasing, not_learning: forgetting.length });
+    // Nobody active: nobody to ask about.
+    const pending = active.length === 0 ? [] : await deps.erasures.pending();
+    const beingErased = new Set(pending.map((request) => request.user_id));
+    const kept = active.filter((userId) => !beingErased.has(userId)).sort();
+    const erasing = active.length - kept.length;
+    const size = deps.sliceShoppers ?? SLICE_SHOPPERS;
+    if (!Number.isInteger(size) || size < 1) throw new Error(`sliceShoppers must be a positive integer, not ${size}`);
+    const slices = Math.max(1, Math.ceil(kept.length / size));
+    log.info('shoppers found', { active: active.length, erasing, slices });
 
-    const builders = new Map<string, PatternsBuilder>();
-    for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());
-    for (const analysis of ANALYSES) {
-      for (const row of await run(analysis)) {
-        const parsed = parseRow(analysis, row);
-        // The analyses answer only staged shoppers who learn; the map is the guard all the same.
-        builders.get(parsed.user_id)?.add(analysis, parsed as never);
-      }
+    const counts = { shoppers: 0, forgotten: 0, forgottenRows: 0, changed: 0, merged: 0 };
+    // Always one slice, even empty: the staging tables are then emptied of any earlier run's rows.
+    for (let slice = 0; slice < slices; slice += 1) {
+      const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, log);
+      counts.shoppers += done.shoppers;
+      counts.forgotten += done.forgotten;
+      counts.forgottenRows += done.forgottenRows;
+      counts.changed += done.changed;
+      counts.merged += done.merged;
+      if (slices > 1) log.info('slice done', { slice: slice + 1, slices, ...done });
     }
-
-    const computedAt = deps.clock().toISOString();
-    const computed = new Map<string, Patterns>();
-    const staged: SqlRow[] = [];
-    for (const [userId, builder] of builders) {
-      const patterns = builder.build(asOf);
-      computed.set(userId, patterns);
-      staged.push({ user_id: userId, as_of: asOf.toISOString(), computed_at: computedAt, fingerprint: fingerprint(patterns), patterns: JSON.stringify(patterns) });
-    }
-    await warehouse.replaceRows('user_patterns_staging', staged, JOB);
-    const changed = (await run('changed_user_patterns')).map((row) => String(row.user_id));
-    log.info('patterns computed', { shoppers: builders.size, changed: changed.length });
-
-    const { written } = await deps.publisher.publish(changed.map((userId) => ({ userId, patterns: computed.get(userId) as Patterns })));
-    log.info('patterns published', { written });
-    const merged = await warehouse.execute('merge_user_patterns.sql', {}, JOB);
-    let forgottenRows = 0;
-    for (let start = 0; start < forgetting.length; start += FORGET_BATCH) {
-      const userIds = forgetting.slice(start, start + FORGET_BATCH);
-      forgottenRows += (await warehouse.execute('forget_user_patterns.sql', { user_ids: userIds }, JOB)).affectedRows;
-    }
-    if (forgetting.length > 0) log.info('patterns forgotten', { shoppers: forgetting.length, rows: forgottenRows });
+    if (counts.forgotten > 0) log.info('patterns forgotten', { shoppers: counts.forgotten, rows: counts.forgottenRows });
 
     const summary: PatternsRun = {
       run_id: runId,
       as_of: asOf.toISOString(),
       since: since.toISOString(),
       watermark: watermark.toISOString(),
-      shoppers: builders.size,
+      shoppers: counts.shoppers,
       erasing,
-      forgotten: forgetting.length,
-      changed: changed.length,
+      forgotten: counts.forgotten,
+      changed: counts.changed,
       result_rows: totals.rows,
       bytes_processed: totals.bytes,
       ms: Math.round(deps.clock().getTime() - started.getTime()),
     };
     await recordRun(warehouse, summary, started, deps.clock(), 'succeeded', '');
-    log.info('job succeeded', { ...summary, merged_rows: merged.affectedRows });
+    log.info('job succeeded', { ...summary, merged_rows: counts.merged });
     return summary;
   } catch (error) {
     const finished = deps.clock();
@@ -174,18 +173,67 @@ type StagedFlags = {
   learn_dietary: boolean;
 };
 
+type SliceDone = { shoppers: number; forgotten: number; forgottenRows: number; changed: number; merged: number };
+
 /**
- * Loads `shopper_privacy_staging` with one row per active shopper, less those whose erasure is
- * pending, and answers the rows with how many were left out. Always loaded, even empty, so that no
- * row of an earlier run is read as this run's.
+ * One slice of the run's shoppers, start to end: their privacy flags staged in
+ * `shopper_privacy_staging` (which every analysis joins), every analysis once for all of them, the
+ * patterns staged, then for those whose patterns changed Firestore first and `user_patterns` second.
+ * Only this slice's rows and patterns are held.
  */
-async function stagePrivacy(deps: PatternsJobDeps, active: readonly string[]): Promise<{ staged: StagedFlags[]; erasing: number }> {
-  // Nobody active: nobody to ask about.
-  const pending = active.length === 0 ? [] : await deps.erasures.pending();
-  const beingErased = new Set(pending.map((request) => request.user_id));
-  const kept = active.filter((userId) => !beingErased.has(userId));
-  const settings = kept.length === 0 ? new Map<string, StoredPrivacy>() : await deps.privacy.readMany(kept);
-  const staged = kept.map((userId): StagedFlags => {
+async function runSlice(
+  deps: PatternsJobDeps,
+  shoppers: readonly string[],
+  asOf: Date,
+  run: (file: string) => Promise<SqlRow[]>,
+  log: Logger,
+): Promise<SliceDone> {
+  const { warehouse } = deps;
+  const flags = await stagePrivacy(deps, shoppers);
+  const forgetting = flags.filter((f) => !f.learn_preferences).map((f) => f.user_id);
+  log.info('privacy flags staged', { staged: flags.length, not_learning: forgetting.length });
+
+  const builders = new Map<string, PatternsBuilder>();
+  for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());
+  for (const analysis of ANALYSES) {
+    for (const row of await run(analysis)) {
+      const parsed = parseRow(analysis, row);
+      // The analyses answer only staged shoppers who learn; the map is the guard all the same.
+      builders.get(parsed.user_id)?.add(analysis, parsed as never);
+    }
+  }
+
+  const computedAt = deps.clock().toISOString();
+  const computed = new Map<string, Patterns>();
+  const staged: SqlRow[] = [];
+  for (const [userId, builder] of builders) {
+    const patterns = builder.build(asOf);
+    computed.set(userId, patterns);
+    staged.push({ user_id: userId, as_of: asOf.toISOString(), computed_at: computedAt, fingerprint: fingerprint(patterns), patterns: JSON.stringify(patterns) });
+  }
+  builders.clear();
+  await warehouse.replaceRows('user_patterns_staging', staged, JOB);
+  const changed = (await run('changed_user_patterns')).map((row) => String(row.user_id));
+  log.info('patterns computed', { shoppers: computed.size, changed: changed.length });
+
+  const { written } = await deps.publisher.publish(changed.map((userId) => ({ userId, patterns: computed.get(userId) as Patterns })));
+  log.info('patterns published', { written });
+  const merged = await warehouse.execute('merge_user_patterns.sql', {}, JOB);
+  let forgottenRows = 0;
+  for (let start = 0; start < forgetting.length; start += FORGET_BATCH) {
+    const userIds = forgetting.slice(start, start + FORGET_BATCH);
+    forgottenRows += (await warehouse.execute('forget_user_patterns.sql', { user_ids: userIds }, JOB)).affectedRows;
+  }
+  return { shoppers: computed.size, forgotten: forgetting.length, forgottenRows, changed: changed.length, merged: merged.affectedRows };
+}
+
+/**
+ * Loads `shopper_privacy_staging` with one row per shopper of the slice (none of them being erased).
+ * Always loaded, even empty, so that no row of an earlier slice or run is read as this one's.
+ */
+async function stagePrivacy(deps: PatternsJobDeps, shoppers: readonly string[]): Promise<StagedFlags[]> {
+  const settings = shoppers.length === 0 ? new Map<string, StoredPrivacy>() : await deps.privacy.readMany(shoppers);
+  const staged = shoppers.map((userId): StagedFlags => {
     const s = settings.get(userId);
     // The port answers the defaults for a shopper who set nothing: a missing entry is a broken store, not a default.
     if (!s) throw new Error('the privacy store answered no settings for an active shopper');
@@ -199,7 +247,7 @@ async function stagePrivacy(deps: PatternsJobDeps, active: readonly string[]): P
     };
   });
   await deps.warehouse.replaceRows('shopper_privacy_staging', staged, JOB);
-  return { staged, erasing: active.length - kept.length };
+  return staged;
 }
 
 async function lastWatermark(warehouse: SqlWarehouse): Promise<Date | null> {

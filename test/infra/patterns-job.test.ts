@@ -81,6 +81,7 @@ describe('patterns function', () => {
       BIGQUERY_LOCATION: 'EU',
       MAXIMUM_BYTES_BILLED: '5497558138880',
       PATTERNS_SETTLE_MINUTES: '20',
+      PATTERNS_SLICE_SHOPPERS: '25000',
     });
     expect(dataset.inputs).toMatchObject({ datasetId: 'learning_loop', location: 'EU' });
   });

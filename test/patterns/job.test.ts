@@ -222,6 +222,62 @@ describe('the patterns job on DuckDB', () => {
     expect(publisher.documents.size).toBe(5);
   });
 
+  it('computes the same patterns slice by slice as all at once, holding one slice of shoppers at a time', async () => {
+    await runPatternsJob(deps);
+    const whole = new Map(publisher.documents);
+
+    const sliced = await createDuckDbWarehouse(':memory:');
+    try {
+      await sliced.replaceRows('events', EVENTS, 'test');
+      await sliced.replaceRows('order_items', ORDER_ITEMS, 'test');
+      publisher.documents.clear();
+      publisher.published.length = 0;
+      const logger = createMemoryLogger();
+      const run = await runPatternsJob({ ...deps, warehouse: sliced, logger, sliceShoppers: 2 });
+
+      // Six active shoppers in slices of two; u5 (learn_preferences off) is forgotten in its slice.
+      expect(run).toMatchObject({ shoppers: 5, forgotten: 1, changed: 5 });
+      expect(publisher.published.map((batch) => batch.map((p) => p.userId))).toEqual([['u1', 'u2'], ['u3', 'u4'], ['u6']]);
+      expect(publisher.documents).toEqual(whole);
+      expect(logger.entries.filter((e) => e.message === 'slice done').map((e) => [e.slice, e.slices, e.shoppers])).toEqual([
+        [1, 3, 2],
+        [2, 3, 2],
+        [3, 3, 1],
+      ]);
+      // The staging table holds the last slice only.
+      expect((await sliced.sql('SELECT user_id FROM shopper_privacy_staging ORDER BY user_id')).map((r) => r.user_id)).toEqual(['u5', 'u6']);
+      expect((await sliced.sql('SELECT user_id FROM user_patterns ORDER BY user_id')).map((r) => r.user_id)).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
+    } finally {
+      await sliced.close();
+    }
+  });
+
+  it('after a run that failed in its second slice, publishes again only what the first slice did not', async () => {
+    let calls = 0;
+    const failing: PatternPublisher = {
+      publish: async (entries) => {
+        calls += 1;
+        if (calls === 2) throw new Error('Firestore is unavailable');
+        return publisher.publish(entries);
+      },
+    };
+    await expect(runPatternsJob({ ...deps, publisher: failing, sliceShoppers: 3 }, { asOf: new Date(AS_OF) })).rejects.toThrow('Firestore is unavailable');
+    expect(await runs()).toMatchObject([{ status: 'failed', since: BEGINNING }]);
+    expect(await patternRows()).toEqual(['u1', 'u2', 'u3']);
+
+    now = new Date(now.getTime() + HOUR);
+    const retried = await runPatternsJob({ ...deps, sliceShoppers: 3 }, { asOf: new Date(AS_OF) });
+    // Every shopper recomputed; the first slice's are unchanged, so only the second slice's are published.
+    expect(retried).toMatchObject({ since: BEGINNING.toISOString(), shoppers: 5, changed: 2 });
+    expect(publisher.published.map((batch) => batch.map((p) => p.userId))).toEqual([['u1', 'u2', 'u3'], [], ['u4', 'u6']]);
+    expect(await patternRows()).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
+  });
+
+  it('refuses a slice size that is not a positive whole number', async () => {
+    await expect(runPatternsJob({ ...deps, sliceShoppers: 0 })).rejects.toThrow(/sliceShoppers/);
+    expect(await runs()).toMatchObject([{ status: 'failed' }]);
+  });
+
   it('republishes a shopper whose patterns reached Firestore but not user_patterns', async () => {
     await runPatternsJob(deps);
     // As if the previous run had died between publishing and merging.
