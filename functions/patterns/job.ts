@@ -195,13 +195,17 @@ async function runSlice(
 
   const builders = new Map<string, PatternsBuilder>();
   for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());
-  for (const analysis of ANALYSES) {
-    for (const row of await run(analysis)) {
+  // The analyses are independent: BigQuery runs them side by side, and DuckDB computes the next while
+  // the rows of the last are read.
+  const results = await Promise.all(ANALYSES.map((analysis) => run(analysis)));
+  ANALYSES.forEach((analysis, i) => {
+    for (const row of results[i] ?? []) {
       const parsed = parseRow(analysis, row);
       // The analyses answer only staged shoppers who learn; the map is the guard all the same.
       builders.get(parsed.user_id)?.add(analysis, parsed as never);
     }
-  }
+    results[i] = [];
+  });
 
   const computedAt = deps.clock().toISOString();
   const computed = new Map<string, Patterns>();
