@@ -1,0 +1,51 @@
+/**
+ * What the search service imports: re-rank a shopper's results with what was learned about them,
+ * decide their experiment arms, read their preferences within a time budget, and build the events
+ * that attribute clicks and orders to the search.
+ */
+import type { Firestore } from '@google-cloud/firestore';
+import { createFirestorePrivacyStore } from '../adapters/gcp/firestore-privacy-store.ts';
+import type { UserHasher } from '../privacy/user-hash.ts';
+import { createFirestorePreferenceDocumentReader } from './firestore-preference-document.ts';
+import { createSearchPreferenceReader, type SearchPreferenceReader, type SearchPreferenceReaderSettings } from './preference-reader.ts';
+
+export { personalize, prior, rankingStrength, signalWeights, DEFAULT_SIGNAL_WEIGHTS, DEFAULT_STRENGTH } from './personalize.ts';
+export type { Explanation, Personalized, PersonalizeOptions, SignalWeights } from './personalize.ts';
+export { SIGNALS, AFFINITY_SCALE, signalValues } from './signals.ts';
+export type { SearchResult, Signal, SignalOptions, SignalValues } from './signals.ts';
+export {
+  Experiment,
+  Experiments,
+  DEFAULT_EXPERIMENT,
+  PERSONALIZATION_EXPERIMENT,
+  assignArm,
+  assignArms,
+  bucketOf,
+  isControl,
+  parseExperiments,
+} from './experiments.ts';
+export { createSearchPreferenceReader, DEFAULT_BUDGET_MS, DEFAULT_MAX_ENTRIES, DEFAULT_TTL_MS } from './preference-reader.ts';
+export type { PreferenceRead, SearchPreferenceReader, SearchPreferenceReaderSettings, UnreadReason } from './preference-reader.ts';
+export { createFirestorePreferenceDocumentReader } from './firestore-preference-document.ts';
+export type { PersonalizationFlags, PreferenceDocument, PreferenceDocumentReader, PrivacyReader, ShopperPreferences } from './ports.ts';
+export { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent } from './events.ts';
+export type { ResultClickInput, SearchPerformedEvent, SearchPerformedInput, SearchResultClickedEvent } from './events.ts';
+export { createSearchPersonalizer } from './personalize-search.ts';
+export type { NotPersonalizedReason, PersonalizeSearch, SearchOutcome, SearchPersonalizerSettings, SearchRequest } from './personalize-search.ts';
+export { createUserHasher } from '../privacy/user-hash.ts';
+export type { UserHasher } from '../privacy/user-hash.ts';
+
+/**
+ * The reader over Firestore: `preferences/{userId}` and the shopper's privacy settings (with an erased
+ * shopper's kept in their tombstone, which is why the user hash key is needed), cached, within a budget.
+ */
+export function createFirestoreSearchPreferenceReader(
+  firestore: Firestore,
+  settings: SearchPreferenceReaderSettings & { hashUser: UserHasher },
+): SearchPreferenceReader {
+  const { hashUser, ...readerSettings } = settings;
+  return createSearchPreferenceReader(
+    { documents: createFirestorePreferenceDocumentReader(firestore), privacy: createFirestorePrivacyStore(firestore, { hashUser }) },
+    readerSettings,
+  );
+}

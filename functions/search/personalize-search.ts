@@ -1,0 +1,121 @@
+import type { Clock } from '../collect/ports.ts';
+import type { Logger } from '../logging/logger.ts';
+import { searchPerformedEvent, newSearchId, type SearchPerformedEvent, type SearchPerformedInput } from './events.ts';
+import { assignArms, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from './experiments.ts';
+import { personalize, rankingStrength, signalWeights, type Explanation, type PersonalizeOptions } from './personalize.ts';
+import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from './preference-reader.ts';
+import type { SearchResult } from './signals.ts';
+
+export type SearchPersonalizerSettings = {
+  /** Usually `createSearchPreferenceReader(…)`: answers within its budget, never throws. */
+  reader: Pick<SearchPreferenceReader, 'read'>;
+  /**
+   * The running experiments, validated here. Default `[DEFAULT_EXPERIMENT]`. Personalization follows the
+   * `personalization` experiment: its control arm gets the engine's order; without that experiment
+   * every shopper's search is personalized.
+   */
+  experiments?: readonly Experiment[];
+  /** How strongly to personalize; see `personalize`. Default strength 1, `DEFAULT_SIGNAL_WEIGHTS`. */
+  ranking?: Omit<PersonalizeOptions, 'now'>;
+  /** Default: the system clock. */
+  clock?: Clock;
+  logger?: Logger;
+};
+
+export type SearchRequest<T extends SearchResult> = {
+  /** From the shopper's verified token. */
+  userId: string;
+  sessionId: string;
+  query: string;
+  /** The engine's results, best first. */
+  results: readonly T[];
+  /** How many results the engine found in all. Default: `results.length`. */
+  resultsCount?: number;
+  filters?: SearchPerformedInput['filters'];
+  topCategories?: string[];
+  context?: SearchPerformedInput['context'];
+};
+
+/** Why a search was not personalized: the shopper's arm, the read, or nothing learned applied to these results. */
+export type NotPersonalizedReason = 'control' | UnreadReason | 'no_signal';
+
+export type SearchOutcome<T> = {
+  /** The results to show, in order. */
+  results: T[];
+  /** One per result, in the order shown: where it came from and why it moved. */
+  explanations: Explanation[];
+  /** Every running experiment's arm for the shopper, as `context.experiments` carries them. */
+  experiments: Record<string, string>;
+  /** The shopper's arm in the personalization experiment; null when it is not running. */
+  arm: string | null;
+  personalized: boolean;
+  /** Null when personalized. */
+  reason: NotPersonalizedReason | null;
+  search_id: string;
+  /** The `search_performed` event to send, with the results as shown. */
+  event: SearchPerformedEvent;
+};
+
+export type PersonalizeSearch = <T extends SearchResult>(request: SearchRequest<T>) => Promise<SearchOutcome<T>>;
+
+/**
+ * The search service's one call: assign the shopper's arms, read their preferences (only for the
+ * personalized arm, within the reader's budget), re-rank, and build the `search_performed` event.
+ * Settings are validated here, at start-up; the function it answers never throws for a shopper's
+ * data — every way personalization can fail leaves the engine's order, with the reason.
+ */
+export function createSearchPersonalizer(settings: SearchPersonalizerSettings): PersonalizeSearch {
+  const experiments = parseExperiments(settings.experiments ?? [DEFAULT_EXPERIMENT]);
+  const gate = experiments.find((experiment) => experiment.id === PERSONALIZATION_EXPERIMENT) ?? null;
+  const ranking = settings.ranking ?? {};
+  // Checked once here rather than failing every search later.
+  rankingStrength(ranking.strength);
+  signalWeights(ranking.weights);
+  const clock = settings.clock ?? (() => new Date());
+
+  return async function personalizeSearch<T extends SearchResult>(request: SearchRequest<T>): Promise<SearchOutcome<T>> {
+    const now = clock();
+    const arms = assignArms(experiments, request.userId);
+    const arm = gate ? (arms[gate.id] ?? null) : null;
+
+    let reason: NotPersonalizedReason | null = null;
+    let ranked = personalize(request.results, null, { now });
+    if (gate && arm !== null && isControl(gate, arm)) {
+      reason = 'control';
+    } else {
+      const read = await readSafely(settings.reader, request.userId);
+      if (read.preferences === null) reason = read.reason;
+      else {
+        ranked = personalize(request.results, read.preferences, { ...ranking, now });
+        if (!ranked.applied) reason = 'no_signal';
+      }
+    }
+
+    const personalized = reason === null;
+    const searchId = newSearchId();
+    const event = searchPerformedEvent({
+      sessionId: request.sessionId,
+      query: request.query,
+      shown: ranked.results,
+      personalized,
+      experiments: arms,
+      now,
+      searchId,
+      resultsCount: request.resultsCount,
+      filters: request.filters,
+      topCategories: request.topCategories,
+      context: request.context,
+    });
+    settings.logger?.debug('search ranked', { personalized, reason, arm, results: ranked.results.length });
+    return { results: ranked.results, explanations: ranked.explanations, experiments: arms, arm, personalized, reason, search_id: searchId, event };
+  };
+}
+
+/** The reader promises never to throw; one that does still costs the shopper only personalization. */
+async function readSafely(reader: Pick<SearchPreferenceReader, 'read'>, userId: string): Promise<PreferenceRead> {
+  try {
+    return await reader.read(userId);
+  } catch {
+    return { preferences: null, reason: 'error', cached: false };
+  }
+}

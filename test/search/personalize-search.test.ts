@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { ClientEvent } from '../../functions/events/schema.ts';
+import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { assignArm, DEFAULT_EXPERIMENT, type Experiment } from '../../functions/search/experiments.ts';
+import { createSearchPersonalizer, type SearchPersonalizerSettings } from '../../functions/search/personalize-search.ts';
+import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from '../../functions/search/preference-reader.ts';
+import type { ShopperPreferences } from '../../functions/search/ports.ts';
+import { affinity, learned, NOW, results, shopper, skus } from './shoppers.ts';
+
+// Pinned in experiments.test.ts: shopper-1 is in the personalized arm, shopper-3 in control.
+const PERSONALIZED = 'shopper-1';
+const CONTROL = 'shopper-3';
+const LIKES_C = shopper({ learned: learned({ products: { c: affinity(0.9) } }) });
+
+/** A reader that answers what it is told and remembers whom it was asked about. */
+function fixedReader(answer: { preferences: ShopperPreferences } | { reason: UnreadReason }) {
+  const asked: string[] = [];
+  const reader: Pick<SearchPreferenceReader, 'read'> = {
+    async read(userId): Promise<PreferenceRead> {
+      asked.push(userId);
+      return 'preferences' in answer ? { preferences: answer.preferences, reason: null, cached: false } : { preferences: null, reason: answer.reason, cached: false };
+    },
+  };
+  return { reader, asked };
+}
+
+const personalizer = (settings: Partial<SearchPersonalizerSettings> & Pick<SearchPersonalizerSettings, 'reader'>) =>
+  createSearchPersonalizer({ clock: () => NOW, ...settings });
+const request = (userId: string) => ({ userId, sessionId: 'session-1', query: 'milk', results: results(3) });
+
+describe('personalizeSearch', () => {
+  it('re-ranks for a shopper in the personalized arm and says so in the search_performed event', async () => {
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    const outcome = await personalizer({ reader })(request(PERSONALIZED));
+    expect(skus(outcome.results)).toBe('acb');
+    expect(outcome).toMatchObject({ arm: 'personalized', personalized: true, reason: null, experiments: { personalization: 'personalized' } });
+    expect(outcome.explanations.map((e) => [e.sku, e.original_position, e.position])).toEqual([['a', 1, 1], ['c', 3, 2], ['b', 2, 3]]);
+    expect(ClientEvent.safeParse(outcome.event).error?.issues ?? []).toEqual([]);
+    expect(outcome.event).toMatchObject({
+      occurred_at: NOW.toISOString(),
+      context: { search_id: outcome.search_id, experiments: { personalization: 'personalized' } },
+      data: { search_id: outcome.search_id, query: 'milk', personalized: true, results_count: 3, results: [{ sku: 'a', position: 1 }, { sku: 'c', position: 2 }, { sku: 'b', position: 3 }] },
+    });
+  });
+
+  it('keeps the engine order for the control arm, without reading the preferences', async () => {
+    const { reader, asked } = fixedReader({ preferences: LIKES_C });
+    const outcome = await personalizer({ reader })(request(CONTROL));
+    expect(skus(outcome.results)).toBe('abc');
+    expect(outcome).toMatchObject({ arm: 'control', personalized: false, reason: 'control', experiments: { personalization: 'control' } });
+    expect(outcome.event.data.personalized).toBe(false);
+    expect(outcome.event.context?.experiments).toEqual({ personalization: 'control' });
+    expect(asked).toEqual([]);
+  });
+
+  it.each(['timeout', 'error', 'missing', 'not_learning'] as const)('keeps the engine order, with the reason, when the read answers %s', async (reason) => {
+    const outcome = await personalizer({ reader: fixedReader({ reason }).reader })(request(PERSONALIZED));
+    expect(skus(outcome.results)).toBe('abc');
+    expect(outcome).toMatchObject({ arm: 'personalized', personalized: false, reason });
+    expect(outcome.event.data.personalized).toBe(false);
+    expect(outcome.explanations.every((e) => e.position === e.original_position)).toBe(true);
+  });
+
+  it('says no_signal when nothing learned applies to these results', async () => {
+    const { reader } = fixedReader({ preferences: shopper({ learned: learned({ brands: { Alpro: affinity(1) } }) }) });
+    expect(await personalizer({ reader })(request(PERSONALIZED))).toMatchObject({ personalized: false, reason: 'no_signal' });
+  });
+
+  it('keeps the engine order when a reader breaks its promise and throws', async () => {
+    const rejects = { read: () => Promise.reject(new Error('boom')) };
+    const throws = {
+      read: (): Promise<PreferenceRead> => {
+        throw new Error('boom');
+      },
+    };
+    for (const reader of [rejects, throws]) expect(await personalizer({ reader })(request(PERSONALIZED))).toMatchObject({ personalized: false, reason: 'error' });
+  });
+
+  it('personalizes every shopper once the personalization experiment is over, and reports the other experiments’ arms', async () => {
+    const copy: Experiment = { id: 'checkout-copy', control: 'old', arms: [{ name: 'old', weight: 1 }, { name: 'new', weight: 1 }] };
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    const outcome = await personalizer({ reader, experiments: [copy] })(request(CONTROL));
+    expect(outcome).toMatchObject({ arm: null, personalized: true, experiments: { 'checkout-copy': assignArm(copy, CONTROL) } });
+    expect(outcome.event.context?.experiments).toEqual({ 'checkout-copy': assignArm(copy, CONTROL) });
+  });
+
+  it('applies the ranking settings: strength 0 keeps the engine order', async () => {
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    expect(await personalizer({ reader, ranking: { strength: 0 } })(request(PERSONALIZED))).toMatchObject({ personalized: false, reason: 'no_signal' });
+  });
+
+  it('passes the engine’s count, filters and context on to the event, and a fresh search id each time', async () => {
+    const { reader } = fixedReader({ reason: 'missing' });
+    const search = personalizer({ reader, experiments: [DEFAULT_EXPERIMENT] });
+    const input = { ...request(PERSONALIZED), resultsCount: 240, filters: { organic: true }, topCategories: ['dairy'], context: { platform: 'server' as const } };
+    const [one, two] = [await search(input), await search(input)];
+    expect(one.event.data).toMatchObject({ results_count: 240, filters: { organic: true }, top_categories: ['dairy'] });
+    expect(one.event.context?.platform).toBe('server');
+    expect(one.search_id).not.toBe(two.search_id);
+    expect(ClientEvent.safeParse(one.event).success).toBe(true);
+  });
+
+  it('logs each search at debug level, without the shopper', async () => {
+    const logger = createMemoryLogger();
+    await personalizer({ reader: fixedReader({ reason: 'missing' }).reader, logger })(request(PERSONALIZED));
+    expect(logger.entries).toMatchObject([{ severity: 'DEBUG', message: 'search ranked', personalized: false, reason: 'missing', arm: 'personalized' }]);
+    expect(JSON.stringify(logger.entries)).not.toContain(PERSONALIZED);
+  });
+
+  it('refuses invalid experiments and ranking settings at creation, not at the first search', () => {
+    const { reader } = fixedReader({ reason: 'missing' });
+    expect(() => personalizer({ reader, experiments: [{ ...DEFAULT_EXPERIMENT, control: 'nobody' }] })).toThrow(/control arm/);
+    expect(() => personalizer({ reader, ranking: { strength: -1 } })).toThrow(RangeError);
+    expect(() => personalizer({ reader, ranking: { weights: { brand: Number.NaN } } })).toThrow(RangeError);
+  });
+});
