@@ -92,7 +92,7 @@ const BatchEnv = WarehouseEnv.extend({
 const PatternsEnv = BatchEnv.extend({
   /** Minutes after collect an event is surely in the warehouse; each run starts that far back. Default 15. */
   PATTERNS_SETTLE_MINUTES: z.coerce.number().nonnegative().default(15),
-  /** Shoppers the job computes together; its memory grows with it. Default 25,000. */
+  /** Shoppers the job computes together; its memory grows with it. Default 20,000. */
   PATTERNS_SLICE_SHOPPERS: positiveInt(SLICE_SHOPPERS),
 });
 

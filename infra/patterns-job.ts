@@ -41,6 +41,8 @@ export function patternsJob(args: PatternsJobArgs, opts?: pulumi.ComponentResour
         ...warehouseJobEnvironment(dataset, args.maximumBytesBilled),
         PATTERNS_SETTLE_MINUTES: String(args.settings.settleMinutes),
         PATTERNS_SLICE_SHOPPERS: String(args.settings.sliceShoppers),
+        // Node's own default is a fraction of the machine's memory; the job's slices are sized against this.
+        NODE_OPTIONS: `--max-old-space-size=${heapLimitMiB(args.settings.memory)}`,
       },
       secrets: [args.hashKey],
       roles: [
@@ -54,4 +56,12 @@ export function patternsJob(args: PatternsJobArgs, opts?: pulumi.ComponentResour
     },
     opts,
   );
+}
+
+/** Three quarters of the instance's memory (`512Mi`, `2Gi`) for the JS heap, in MiB: the rest is Node's own and the buffers'. */
+export function heapLimitMiB(memory: string): number {
+  const size = /^(\d+)(Mi|Gi)$/.exec(memory);
+  if (!size) throw new Error(`not a memory size: ${memory}`);
+  const mib = Number(size[1]) * (size[2] === 'Gi' ? 1024 : 1);
+  return Math.floor((mib * 3) / 4);
 }

@@ -53,7 +53,7 @@ describe('ingest settings', () => {
         location: undefined,
         maximumBytesBilled: 1024 ** 4,
         settleMs: 15 * 60_000,
-        sliceShoppers: 25_000,
+        sliceShoppers: 20_000,
         logLevel: 'INFO',
       });
     });

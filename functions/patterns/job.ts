@@ -12,11 +12,11 @@ export const BEGINNING = new Date(0);
 /** Shoppers per `forget_user_patterns.sql` statement: keeps the @user_ids parameter well under BigQuery's request size. */
 export const FORGET_BATCH = 10_000;
 /**
- * Shoppers per slice by default. The job holds about 20 KB of result rows and patterns per shopper of
- * a slice (test/bench/RESULTS.md), so 25,000 stay well inside the deployed function's memory, and a
- * usual night's active shoppers fit in one or two slices.
+ * Shoppers per slice by default. A slice of 10,000 ran in a JS heap of 450 MB and not in one of 300 MB
+ * (test/bench/RESULTS.md), so 20,000 need under 1 GB: inside the deployed function's 2 GiB, whose heap
+ * limit infra/patterns-job.ts sets to three quarters of it.
  */
-export const SLICE_SHOPPERS = 25_000;
+export const SLICE_SHOPPERS = 20_000;
 
 export type PatternsJobDeps = {
   warehouse: SqlWarehouse;
@@ -196,16 +196,16 @@ async function runSlice(
   const builders = new Map<string, PatternsBuilder>();
   for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());
   // The analyses are independent: BigQuery runs them side by side, and DuckDB computes the next while
-  // the rows of the last are read.
-  const results = await Promise.all(ANALYSES.map((analysis) => run(analysis)));
-  ANALYSES.forEach((analysis, i) => {
-    for (const row of results[i] ?? []) {
-      const parsed = parseRow(analysis, row);
-      // The analyses answer only staged shoppers who learn; the map is the guard all the same.
-      builders.get(parsed.user_id)?.add(analysis, parsed as never);
-    }
-    results[i] = [];
-  });
+  // the rows of the last are read. Each result is parsed as it comes, so its raw rows can go at once.
+  await Promise.all(
+    ANALYSES.map(async (analysis) => {
+      for (const row of await run(analysis)) {
+        const parsed = parseRow(analysis, row);
+        // The analyses answer only staged shoppers who learn; the map is the guard all the same.
+        builders.get(parsed.user_id)?.add(analysis, parsed as never);
+      }
+    }),
+  );
 
   const computedAt = deps.clock().toISOString();
   const computed = new Map<string, Patterns>();

@@ -47,7 +47,7 @@ describe('loadConfig', () => {
       messageRetention: '604800s',
       bigquery: { dataset: 'learning_loop', location: 'EU' },
       firestoreLocation: 'eur3',
-      patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: 1800, schedule: '0 3 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO', settleMinutes: 15, sliceShoppers: 25_000 },
+      patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: 1800, schedule: '0 3 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO', settleMinutes: 15, sliceShoppers: 20_000 },
       erasure: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '15 * * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       retention: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '30 2 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       maximumBytesBilled: 1_099_511_627_776,

@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ScheduledJob } from '../../infra/scheduled-job.ts';
+import { heapLimitMiB } from '../../infra/patterns-job.ts';
 import {
   grants,
   named,
@@ -81,7 +82,8 @@ describe('patterns function', () => {
       BIGQUERY_LOCATION: 'EU',
       MAXIMUM_BYTES_BILLED: '5497558138880',
       PATTERNS_SETTLE_MINUTES: '20',
-      PATTERNS_SLICE_SHOPPERS: '25000',
+      PATTERNS_SLICE_SHOPPERS: '20000',
+      NODE_OPTIONS: '--max-old-space-size=1536',
     });
     expect(dataset.inputs).toMatchObject({ datasetId: 'learning_loop', location: 'EU' });
   });
@@ -105,6 +107,15 @@ describe('patterns function', () => {
       minInstanceCount: 0,
       timeoutSeconds: 1800,
     });
+  });
+});
+
+describe('the patterns job\'s heap limit', () => {
+  it('is three quarters of the instance memory, in MiB', () => {
+    expect(heapLimitMiB('2Gi')).toBe(1536);
+    expect(heapLimitMiB('512Mi')).toBe(384);
+    expect(heapLimitMiB('4Gi')).toBe(3072);
+    expect(() => heapLimitMiB('2G')).toThrow(/not a memory size/);
   });
 });
 
