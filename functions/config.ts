@@ -107,7 +107,7 @@ export type BatchSettings = {
 
 export type PatternsSettings = BatchSettings & { settleMs: number; sliceShoppers: number };
 
-/** The settings of the scheduled `erasure` and `retention` jobs. */
+/** The settings of the scheduled `erasure`, `retention` and `metrics` jobs. */
 export function loadBatchSettings(env: NodeJS.ProcessEnv): BatchSettings {
   return batchSettings(parseEnv(BatchEnv, env));
 }
@@ -151,10 +151,12 @@ export function loadPrivacyCacheMs(env: NodeJS.ProcessEnv): number {
   return parseEnv(PrivacyCacheEnv, env).PRIVACY_CACHE_SECONDS * 1000;
 }
 
-/** The settings of `operators`: the project and the log level (IAM authenticates its callers). */
-export function loadOperatorsSettings(env: NodeJS.ProcessEnv): { projectId: string; logLevel: CollectSettings['logLevel'] } {
-  const e = parseEnv(Common, env);
-  return { projectId: e.GOOGLE_CLOUD_PROJECT, logLevel: e.LOG_LEVEL };
+/**
+ * The settings of `operators` (IAM authenticates its callers): the project, the log level, and the
+ * warehouse its dashboard reads, as the batch jobs read it.
+ */
+export function loadOperatorsSettings(env: NodeJS.ProcessEnv): BatchSettings {
+  return batchSettings(parseEnv(BatchEnv, env));
 }
 
 function warehouseSetting(e: z.infer<typeof WarehouseEnv>): WarehouseSetting {

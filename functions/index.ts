@@ -35,6 +35,8 @@ import { createPatternsHandler } from './patterns/handler.ts';
 import { createCollectConsent, createIngestConsent } from './privacy/consent.ts';
 import { createUserHasher } from './privacy/user-hash.ts';
 import { createRetentionHandler } from './retention/handler.ts';
+import { createMetricsHandler } from './metrics/handler.ts';
+import { createFirestorePreferenceDocumentReader } from './search/firestore-preference-document.ts';
 import type { DuckDbWarehouse } from './adapters/local/duckdb-warehouse.ts';
 import type { SqlWarehouse, Warehouse } from './warehouse/ports.ts';
 
@@ -133,6 +135,7 @@ if (serves('users')) {
     createUsersHandler({
       verifier: await createJwtVerifier(settings.token),
       preferences: createFirestorePreferenceReader(firestore),
+      documents: createFirestorePreferenceDocumentReader(firestore),
       privacy,
       erasures,
       hashUser,
@@ -145,8 +148,20 @@ if (serves('users')) {
 
 if (serves('operators')) {
   const settings = loadOperatorsSettings(process.env);
-  const { erasures } = privacyStores(settings.projectId);
-  ff.http('operators', createOperatorsHandler({ erasures, clock, logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'operators' } }) }));
+  const { firestore, hashUser, privacy, erasures } = privacyStores(settings.projectId);
+  ff.http(
+    'operators',
+    createOperatorsHandler({
+      erasures,
+      documents: createFirestorePreferenceDocumentReader(firestore),
+      privacy,
+      hashUser,
+      // The dashboard's queries, on the warehouse the batch jobs use.
+      warehouse: await sqlWarehouse(settings),
+      clock,
+      logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'operators' } }),
+    }),
+  );
 }
 
 if (serves('patterns')) {
@@ -193,6 +208,19 @@ if (serves('retention')) {
       privacy: { nonDefault: (field) => readNonDefaultPrivacy(firestore, field) },
       clock,
       logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'retention' } }),
+    }),
+  );
+}
+
+if (serves('metrics')) {
+  const settings = loadBatchSettings(process.env);
+  // Aggregates over the warehouse alone: no Firestore, no user ids, no hash key.
+  ff.http(
+    'metrics',
+    createMetricsHandler({
+      warehouse: await sqlWarehouse(settings),
+      clock,
+      logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'metrics' } }),
     }),
   );
 }

@@ -157,6 +157,12 @@ export const DEFAULT_JOBS = {
    * 512Mi: a run holds the shoppers whose retention differs from the default; the deletions are DML jobs.
    */
   retention: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '30 2 * * *' },
+  /**
+   * Daily at 04:00 UTC: it measures the whole UTC day before, whose late clicks and orders (counted up to 00:30) are
+   * in the warehouse by then; an hour after `patterns`, so that the nightly jobs do not run side by side.
+   * 512Mi: a run holds a few dozen metric rows; the queries are BigQuery jobs.
+   */
+  metrics: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '0 4 * * *' },
 } as const satisfies Record<string, Pick<ScheduledJobSettings, 'memory' | 'cpu' | 'timeoutSeconds' | 'schedule'>>;
 
 /** Default `maximumBytesBilled`: 1 TiB. */
@@ -190,6 +196,8 @@ export type InfraConfig = {
   erasure: ScheduledJobSettings;
   /** The `retention` job: each shopper's rows older than their `retention_days` deleted. */
   retention: ScheduledJobSettings;
+  /** The `metrics` job: the learning metrics of each day, into `learning_metrics` and Cloud Monitoring. */
+  metrics: ScheduledJobSettings;
   /**
    * Bytes one batch-job query may bill before BigQuery refuses it (`MAXIMUM_BYTES_BILLED`): a cost guard against a
    * query that scans the whole history by mistake. Default 1 TiB. At least 10 MiB, the least a query is billed.
@@ -306,6 +314,7 @@ export function loadConfig(): InfraConfig {
     },
     erasure: scheduledJob('erasure'),
     retention: scheduledJob('retention'),
+    metrics: scheduledJob('metrics'),
     // BigQuery bills every query at least 10 MiB: a lower cap would refuse every one.
     maximumBytesBilled: count('maximumBytesBilled', DEFAULT_MAXIMUM_BYTES_BILLED, { min: 10 * 2 ** 20, max: Number.MAX_SAFE_INTEGER }),
     // One address, as Cloud Monitoring's email channel takes it; a list needs a channel (or a group address) each.

@@ -10,6 +10,7 @@ import { Monitoring } from './monitoring.ts';
 import { OperatorsFunction } from './operators-function.ts';
 import { patternsJob } from './patterns-job.ts';
 import { retentionJob } from './retention-job.ts';
+import { metricsJob } from './metrics-job.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
 import { UsersFunction } from './users-function.ts';
@@ -66,7 +67,19 @@ const users = new UsersFunction(
   },
   afterApis,
 );
-const operators = new OperatorsFunction('operators', { project, region, settings: config.operators, source: archive, hashKey }, afterApis);
+const operators = new OperatorsFunction(
+  'operators',
+  {
+    project,
+    region,
+    settings: config.operators,
+    source: archive,
+    hashKey,
+    dataset: warehouse.dataset,
+    maximumBytesBilled: config.maximumBytesBilled,
+  },
+  afterApis,
+);
 const ingest = new IngestFunctions(
   'ingest',
   {
@@ -121,6 +134,18 @@ const retention = retentionJob(
   },
   afterApis,
 );
+const metrics = metricsJob(
+  {
+    project,
+    region,
+    settings: config.metrics,
+    maximumBytesBilled: config.maximumBytesBilled,
+    source: archive,
+    dataset: warehouse.dataset,
+    uses: [warehouse],
+  },
+  afterApis,
+);
 const monitoring = new Monitoring(
   'monitoring',
   {
@@ -129,7 +154,7 @@ const monitoring = new Monitoring(
     services: { ingest: ingest.ingestService, collect: collect.serviceName },
     subscriptions: { ingestPush: ingest.ingestSubscription.name, deadLetterKeep: messaging.deadLetterKeep.name },
     rejectedEventsTopic: messaging.rejectedEvents.name,
-    jobs: [patterns, erasure, retention].map((job) => job.jobName),
+    jobs: [patterns, erasure, retention, metrics].map((job) => job.jobName),
   },
   afterApis,
 );
@@ -143,6 +168,7 @@ export const patternsUrl = patterns.url;
 export const patternsSchedulerJob = patterns.schedulerJob.name;
 export const erasureSchedulerJob = erasure.schedulerJob.name;
 export const retentionSchedulerJob = retention.schedulerJob.name;
+export const metricsSchedulerJob = metrics.schedulerJob.name;
 /** The URL operators call; only the members of the stack's `operators` may. */
 export const operatorsUrl = operators.url;
 /** The secret whose first version the operator adds, and must never replace: erasure finds tombstones by it. */

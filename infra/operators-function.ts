@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { OperatorsSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
+import { warehouseJobEnvironment } from './scheduled-job.ts';
 import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
 
 export type OperatorsFunctionArgs = {
@@ -11,12 +12,17 @@ export type OperatorsFunctionArgs = {
   source: FunctionArchive;
   /** `USER_HASH_KEY`: a request is recorded, and shown, by the hash of the user id. */
   hashKey: SecretVariable;
+  /** The dataset the dashboard reads: events, rejected_events, job_runs, learning_metrics. */
+  dataset: gcp.bigquery.Dataset;
+  /** Bytes one dashboard query may bill (`MAXIMUM_BYTES_BILLED`). */
+  maximumBytesBilled: number;
 };
 
 /**
  * The internal `operators` HTTP function: `DELETE /v1/users/{userId}/learning-data` files an erasure request for any
- * shopper, `GET /v1/erasures/{requestId}` tells how it stands. It takes no shopper token, so Cloud Run authenticates
- * every caller: only the members of the stack's `operators` may invoke it, and without them nobody can.
+ * shopper, `GET /v1/erasures/{requestId}` tells how it stands, `GET /v1/users/{userId}/learning-status` sums up what was
+ * learned, and `GET /dashboard` charts the loop from the warehouse. It takes no shopper token, so Cloud Run
+ * authenticates every caller: only the members of the stack's `operators` may invoke it, and without them nobody can.
  */
 export class OperatorsFunction extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
@@ -34,6 +40,16 @@ export class OperatorsFunction extends pulumi.ComponentResource {
     new gcp.projects.IAMMember('operators-uses-firestore', { project, role: 'roles/datastore.user', member: account.member }, { parent: this });
     new gcp.projects.IAMMember('operators-writes-logs', { project, role: 'roles/logging.logWriter', member: account.member }, { parent: this });
     const readSecrets = grantSecretReads('operators', { project, member: account.member, variables: [args.hashKey] }, { parent: this });
+    // The dashboard's queries are jobs, which belong to a project: jobUser has no narrower scope. Reading stays on
+    // the one dataset, and is all it may do there.
+    const warehouseReads = [
+      new gcp.projects.IAMMember('operators-runs-bigquery-jobs', { project, role: 'roles/bigquery.jobUser', member: account.member }, { parent: this }),
+      new gcp.bigquery.DatasetIamMember(
+        'operators-reads-dataset',
+        { project, datasetId: args.dataset.datasetId, role: 'roles/bigquery.dataViewer', member: account.member },
+        { parent: this },
+      ),
+    ];
 
     const fn = nodeFunction(
       {
@@ -44,11 +60,11 @@ export class OperatorsFunction extends pulumi.ComponentResource {
         source: args.source,
         sizing: settings,
         serviceAccountEmail: account.email,
-        environment: { GOOGLE_CLOUD_PROJECT: project, LOG_LEVEL: settings.logLevel },
+        environment: { GOOGLE_CLOUD_PROJECT: project, LOG_LEVEL: settings.logLevel, ...warehouseJobEnvironment(args.dataset, args.maximumBytesBilled) },
         secretEnvironment: secretEnvironment([args.hashKey]),
       },
-      // A revision whose account cannot read its secrets is refused at deploy time.
-      { parent: this, dependsOn: readSecrets },
+      // A revision whose account cannot read its secrets is refused at deploy time; the dashboard needs its reads.
+      { parent: this, dependsOn: [...readSecrets, ...warehouseReads] },
     );
 
     // Not public: erasing any shopper is for the people and accounts named in the stack, each granted here by name.

@@ -4,10 +4,11 @@ import type { FunctionSizing, ScheduledJobSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
 import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
 
-/** A role of a job's account, on the project or on one dataset; `resourceName` names the grant. */
+/** A role of a job's account, on the project, on one dataset or on one table of it; `resourceName` names the grant. */
 export type JobRole =
   | { resourceName: string; role: string; on: 'project' }
-  | { resourceName: string; role: string; on: 'dataset'; datasetId: pulumi.Input<string> };
+  | { resourceName: string; role: string; on: 'dataset'; datasetId: pulumi.Input<string> }
+  | { resourceName: string; role: string; on: 'table'; datasetId: pulumi.Input<string>; tableId: string };
 
 export type ScheduledJobArgs = {
   project: string;
@@ -72,15 +73,25 @@ export class ScheduledJob extends pulumi.ComponentResource {
     const secrets = args.secrets ?? [];
     const readSecrets = grantSecretReads(args.name, { project, member: account.member, variables: secrets }, { parent: this });
     // Its logs are JSON lines on stdout and stderr, which Cloud Run collects without any role of the account.
-    const grants = args.roles.map((grant) =>
-      grant.on === 'project'
-        ? new gcp.projects.IAMMember(grant.resourceName, { project, role: grant.role, member: account.member }, { parent: this })
-        : new gcp.bigquery.DatasetIamMember(
+    const grants = args.roles.map((grant): pulumi.Resource => {
+      switch (grant.on) {
+        case 'project':
+          return new gcp.projects.IAMMember(grant.resourceName, { project, role: grant.role, member: account.member }, { parent: this });
+        case 'dataset':
+          return new gcp.bigquery.DatasetIamMember(
             grant.resourceName,
             { project, datasetId: grant.datasetId, role: grant.role, member: account.member },
             { parent: this },
-          ),
-    );
+          );
+        case 'table':
+          // A table's policy can only be set once the table exists, and `uses` holds the tables.
+          return new gcp.bigquery.IamMember(
+            grant.resourceName,
+            { project, datasetId: grant.datasetId, tableId: grant.tableId, role: grant.role, member: account.member },
+            { parent: this, dependsOn: args.uses ?? [] },
+          );
+      }
+    });
 
     // One run at a time, on one instance: runs of a job share its staging tables and its watermark, so two at
     // once would overwrite each other. A second request while one runs is refused (429) and retried later.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCollectSettings, loadIngestSettings, loadPatternsSettings } from '../functions/config.ts';
+import { loadCollectSettings, loadIngestSettings, loadOperatorsSettings, loadPatternsSettings } from '../functions/config.ts';
 
 const required = { GOOGLE_CLOUD_PROJECT: 'demo-test', TOKEN_KEY: 'k'.repeat(40) };
 
@@ -66,5 +66,22 @@ describe('ingest settings', () => {
       expect(loadPatternsSettings({ ...env, PATTERNS_SLICE_SHOPPERS: '5000' })).toMatchObject({ sliceShoppers: 5000 });
       expect(() => loadPatternsSettings({ ...env, PATTERNS_SLICE_SHOPPERS: '0' })).toThrow(/PATTERNS_SLICE_SHOPPERS/);
     });
+  });
+});
+
+describe('operators settings', () => {
+  it('read the warehouse the dashboard queries as the batch jobs do, and need no token key', () => {
+    expect(loadOperatorsSettings({ GOOGLE_CLOUD_PROJECT: 'p' })).toEqual({
+      projectId: 'p',
+      warehouse: { kind: 'bigquery', dataset: 'learning_loop' },
+      location: undefined,
+      maximumBytesBilled: 1024 ** 4,
+      logLevel: 'INFO',
+    });
+    expect(loadOperatorsSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'duckdb:/tmp/w.duckdb', LOG_LEVEL: 'DEBUG' })).toMatchObject({
+      warehouse: { kind: 'duckdb', path: '/tmp/w.duckdb' },
+      logLevel: 'DEBUG',
+    });
+    expect(() => loadOperatorsSettings({ GOOGLE_CLOUD_PROJECT: 'p', MAXIMUM_BYTES_BILLED: '0' })).toThrow(/MAXIMUM_BYTES_BILLED/);
   });
 });

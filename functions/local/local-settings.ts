@@ -10,12 +10,12 @@ export const LOCAL = {
   userHashKey: 'local-development-only-user-hash-key-not-a-secret',
   tokenIssuer: 'grocery-shop',
   tokenAudience: 'learning-loop',
-  ports: { collect: 8080, ingest: 8081, storeRejected: 8082, users: 8083, patterns: 8084, pubsub: 8085, firestore: 8086, operators: 8087, erasure: 8088, retention: 8089 },
+  ports: { collect: 8080, ingest: 8081, storeRejected: 8082, users: 8083, patterns: 8084, pubsub: 8085, firestore: 8086, operators: 8087, erasure: 8088, retention: 8089, metrics: 8090 },
   /**
    * How often the local scheduler runs each batch job, minutes (PATTERNS_EVERY_MINUTES, ERASURE_EVERY_MINUTES,
-   * RETENTION_EVERY_MINUTES). Production: infra/config.ts.
+   * RETENTION_EVERY_MINUTES, METRICS_EVERY_MINUTES). Production: infra/config.ts.
    */
-  scheduleMinutes: { patterns: 5, erasure: 5, retention: 60 },
+  scheduleMinutes: { patterns: 5, erasure: 5, retention: 60, metrics: 60 },
   topics: { events: 'events', rejected: 'rejected-events', deadLetter: 'events-dead-letter' },
   /** Push subscriptions, as Eventarc makes them in production, and the one that keeps dead letters. */
   subscriptions: { ingest: 'events-ingest', storeRejected: 'rejected-events-store', deadLetters: 'events-dead-letter-keep' },
@@ -36,6 +36,7 @@ export type LocalPorts = {
   operators: number;
   erasure: number;
   retention: number;
+  metrics: number;
   pubsub: number;
   firestore: number;
 };
@@ -55,6 +56,7 @@ export function localPorts(env: NodeJS.ProcessEnv): LocalPorts {
     operators: port('OPERATORS_PORT', LOCAL.ports.operators),
     erasure: port('ERASURE_PORT', LOCAL.ports.erasure),
     retention: port('RETENTION_PORT', LOCAL.ports.retention),
+    metrics: port('METRICS_PORT', LOCAL.ports.metrics),
     pubsub: port('PUBSUB_EMULATOR_PORT', LOCAL.ports.pubsub),
     firestore: port('FIRESTORE_EMULATOR_PORT', LOCAL.ports.firestore),
   };

@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
 import { localPorts } from './local-settings.ts';
 
-// `npm run job -- <patterns|erasure|retention> [--as-of <ISO>] [--since <ISO>]`: runs a batch job now on the local stack
-// (`npm start` must be running), waiting for its summary.
+// `npm run job -- <patterns|erasure|retention|metrics> [--as-of <ISO>] [--since <ISO>]`: runs a batch job now on the
+// local stack (`npm start` must be running), waiting for its summary. For metrics, --since starts the measured window.
 // `npm run job -- patterns --project <id> --region <region>`: asks Cloud Scheduler to run the deployed
 // job now (`runJob`), exactly as its schedule would, with its OIDC identity; the run's summary is in
 // the function's logs. Backfills with --as-of/--since are for the local stack or a direct call.
-export const JOBS = ['patterns', 'erasure', 'retention'] as const;
+export const JOBS = ['patterns', 'erasure', 'retention', 'metrics'] as const;
 
 /** The part of `CloudSchedulerClient` this command uses. */
 export interface SchedulerClient {

@@ -24,6 +24,7 @@ const PORT_VARIABLES: Record<string, string> = {
   operators: 'OPERATORS_PORT',
   erasure: 'ERASURE_PORT',
   retention: 'RETENTION_PORT',
+  metrics: 'METRICS_PORT',
   pubsub: 'PUBSUB_EMULATOR_PORT',
   firestore: 'FIRESTORE_EMULATOR_PORT',
 };
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
       process.execPath,
       [
         SERVE,
-        ...(['collect', 'ingest', 'storeRejected', 'users', 'patterns', 'operators', 'erasure', 'retention'] as const).map((name) => `${name}=${ports[name]}`),
+        ...(['collect', 'ingest', 'storeRejected', 'users', 'patterns', 'operators', 'erasure', 'retention', 'metrics'] as const).map((name) => `${name}=${ports[name]}`),
       ],
       {
         host: collectHost,
@@ -113,7 +114,8 @@ async function main(): Promise<void> {
           (await portAccepts(ports.patterns)) &&
           (await portAccepts(ports.operators)) &&
           (await portAccepts(ports.erasure)) &&
-          (await portAccepts(ports.retention)),
+          (await portAccepts(ports.retention)) &&
+          (await portAccepts(ports.metrics)),
         onOutput: (line) => process.stdout.write(`${line}\n`),
       },
     ),
@@ -121,7 +123,7 @@ async function main(): Promise<void> {
 
   const every = scheduleMinutes(process.env);
   scheduler = startLocalScheduler(
-    (['patterns', 'erasure', 'retention'] as const).map((job) => ({ job, url: `http://127.0.0.1:${ports[job]}/`, everyMs: every[job] * 60_000 })),
+    (['patterns', 'erasure', 'retention', 'metrics'] as const).map((job) => ({ job, url: `http://127.0.0.1:${ports[job]}/`, everyMs: every[job] * 60_000 })),
     logger.child({ component: 'local-scheduler' }),
   );
 
@@ -169,7 +171,7 @@ function scheduleMinutes(env: NodeJS.ProcessEnv): Record<keyof typeof LOCAL.sche
     if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${env[name]}`);
     return value;
   };
-  return { patterns: minutes('patterns'), erasure: minutes('erasure'), retention: minutes('retention') };
+  return { patterns: minutes('patterns'), erasure: minutes('erasure'), retention: minutes('retention'), metrics: minutes('metrics') };
 }
 
 function banner(
@@ -209,11 +211,15 @@ The learning loop is running locally.
 
   collect   http://${collect}/v1/events  (single events: /v1/events/search, /click, /view,
             /cart-add, /cart-remove, /cart-update, /order, /preference)
-  users     http://${users}/v1/users/{userId}/preferences  (what has been learned; also /privacy,
-            /learning-data to erase everything, /erasures/{requestId})
-  operators http://127.0.0.1:${ports.operators}/v1/users/{userId}/learning-data  (erasure on a shopper's behalf)
+  users     http://${users}/v1/users/{userId}/preferences  (what has been learned; also /learning-status,
+            /privacy, /learning-data to erase everything, /erasures/{requestId})
+  operators http://127.0.0.1:${ports.operators}/dashboard  (the dashboard: CTR by arm, reorder precision and recall,
+            events, rejects, lag, job runs; its data at /v1/dashboard/data)
+            http://127.0.0.1:${ports.operators}/v1/users/{userId}/learning-data  (erasure on a shopper's behalf;
+            also /v1/users/{userId}/learning-status, /v1/erasures/{requestId})
   jobs      patterns http://127.0.0.1:${ports.patterns}/ every ${every.patterns} min, erasure http://127.0.0.1:${ports.erasure}/
-            every ${every.erasure} min, retention http://127.0.0.1:${ports.retention}/ every ${every.retention} min
+            every ${every.erasure} min, retention http://127.0.0.1:${ports.retention}/ every ${every.retention} min,
+            metrics http://127.0.0.1:${ports.metrics}/ every ${every.metrics} min
             (the local scheduler; \`npm run job -- <job>\` runs one now)
   Pub/Sub   ${pubsub}  (PUBSUB_EMULATOR_HOST)
   Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST; preferences/{userId} is learned in real time)

@@ -1,28 +1,50 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { decodeJwt } from 'jose';
 import type { Clock } from '../collect/ports.ts';
+import { describeIssues } from '../events/describe-issues.ts';
+import { learningStatus } from '../learn/learning-status.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { ErasureRequest, ErasureStore } from '../privacy/ports.ts';
+import type { ErasureRequest, ErasureStore, PrivacyStore } from '../privacy/ports.ts';
+import type { UserHasher } from '../privacy/user-hash.ts';
+import type { PreferenceDocumentReader } from '../search/ports.ts';
+import type { SqlWarehouse } from '../warehouse/ports.ts';
+import { DashboardQuery, dashboardWindow, readDashboard } from './dashboard-data.ts';
+import { renderDashboardPage } from './dashboard-page.ts';
 
 export type OperatorsDeps = {
   erasures: Pick<ErasureStore, 'request' | 'get'>;
+  /** A shopper's preference document, for their learning status. */
+  documents: PreferenceDocumentReader;
+  /** A shopper's settings (from their tombstone once erased): whether learning is on. */
+  privacy: Pick<PrivacyStore, 'read'>;
+  /** The keyed hash the log names a shopper by. */
+  hashUser: UserHasher;
+  /** The dashboard's queries: BigQuery, or DuckDB locally. */
+  warehouse: Pick<SqlWarehouse, 'query'>;
   clock: Clock;
   logger: Logger;
 };
 
-type Reply = { status: number; body: unknown; headers?: Record<string, string> };
+/** A JSON answer (`body`), or an HTML page (`html`). */
+type Reply = { status: number; headers?: Record<string, string> } & ({ body: unknown } | { html: string });
+type Call = { req: Request; param: string; operator: string; deps: OperatorsDeps };
 type Method = 'GET' | 'DELETE';
-type Route = { path: RegExp; methods: Partial<Record<Method, (param: string, operator: string, deps: OperatorsDeps) => Promise<Reply>>> };
+type Route = { path: RegExp; what: string; methods: Partial<Record<Method, (call: Call) => Promise<Reply>>> };
 
 const ROUTES: readonly Route[] = [
-  { path: /^\/v1\/users\/([^/]+)\/learning-data$/, methods: { DELETE: eraseForShopper } },
-  { path: /^\/v1\/erasures\/([^/]+)$/, methods: { GET: erasureStatus } },
+  { path: /^\/v1\/users\/([^/]+)\/learning-data$/, what: 'erasure requests', methods: { DELETE: eraseForShopper } },
+  { path: /^\/v1\/users\/([^/]+)\/learning-status$/, what: 'learning status', methods: { GET: readLearningStatus } },
+  { path: /^\/v1\/erasures\/([^/]+)$/, what: 'erasure requests', methods: { GET: erasureStatus } },
+  { path: /^\/dashboard$/, what: 'the dashboard', methods: { GET: dashboardPage } },
+  { path: /^\/v1\/dashboard\/data$/, what: 'the dashboard', methods: { GET: dashboardData } },
 ];
 
 /**
  * `operators`: what support staff may do for a shopper who cannot (a written request, a closed
- * account). `DELETE /v1/users/{userId}/learning-data` files an erasure request as the shopper's own
- * route does, `requested_by: 'operator'`; `GET /v1/erasures/{requestId}` shows any request.
+ * account), and the loop's dashboard. `DELETE /v1/users/{userId}/learning-data` files an erasure
+ * request as the shopper's own route does, `requested_by: 'operator'`; `GET /v1/erasures/{requestId}`
+ * shows any request; `GET /v1/users/{userId}/learning-status` answers what the shopper's own route
+ * does; `GET /dashboard` is the dashboard page and `GET /v1/dashboard/data` its data.
  *
  * Internal: in production only the operators' Google accounts hold the invoker role, and Cloud Run
  * checks the caller's Google identity token before a request reaches this code. So the code verifies
@@ -42,16 +64,16 @@ export function createOperatorsHandler(deps: OperatorsDeps): HttpFunction {
     }
     const operator = operatorOf(req);
     try {
-      send(res, await action(matched.param, operator, deps));
+      send(res, await action({ req, param: matched.param, operator, deps }));
     } catch (error) {
-      // Only the store throws, and only when Firestore does: the operator may retry.
-      deps.logger.error('operators request failed', { method: req.method, operator, error });
-      send(res, failure(503, 'unavailable', 'erasure requests could not be reached right now; retry', { 'Retry-After': '1' }));
+      // Only the stores and the warehouse throw, and only when Firestore or BigQuery does: the operator may retry.
+      deps.logger.error('operators request failed', { method: req.method, route: matched.route.what, operator, error });
+      send(res, failure(503, 'unavailable', `${matched.route.what} could not be reached right now; retry`, { 'Retry-After': '1' }));
     }
   };
 }
 
-async function eraseForShopper(userId: string, operator: string, deps: OperatorsDeps): Promise<Reply> {
+async function eraseForShopper({ param: userId, operator, deps }: Call): Promise<Reply> {
   const request = await deps.erasures.request(userId, 'operator', deps.clock());
   deps.logger.info('erasure requested by an operator', { operator, request_id: request.request_id, user_hash: request.user_hash });
   const statusUrl = `/v1/erasures/${encodeURIComponent(request.request_id)}`;
@@ -59,11 +81,36 @@ async function eraseForShopper(userId: string, operator: string, deps: Operators
   return { status: 202, body: { request_id, user_hash, state, requested_by, requested_at, status_url: statusUrl }, headers: { Location: statusUrl } };
 }
 
-async function erasureStatus(requestId: string, operator: string, deps: OperatorsDeps): Promise<Reply> {
+async function erasureStatus({ param: requestId, operator, deps }: Call): Promise<Reply> {
   const found = await deps.erasures.get(requestId);
   if (!found) return failure(404, 'not_found', `no erasure request ${requestId}`);
   deps.logger.info('erasure request read by an operator', { operator, request_id: found.request_id, user_hash: found.user_hash });
   return { status: 200, body: erasureView(found) };
+}
+
+/** The shopper's learning status, as their own route answers it: a shopper with no document is `not_started`, never 404. */
+async function readLearningStatus({ param: userId, operator, deps }: Call): Promise<Reply> {
+  const [document, privacy] = await Promise.all([deps.documents.read(userId), deps.privacy.read(userId)]);
+  deps.logger.info('learning status read by an operator', { operator, user_hash: deps.hashUser(userId) });
+  return { status: 200, body: learningStatus(userId, { learned: document?.learned ?? null, patterns: document?.patterns ?? null, privacy }, deps.clock()) };
+}
+
+async function dashboardPage({ req, deps }: Call): Promise<Reply> {
+  const query = DashboardQuery.safeParse(req.query);
+  if (!query.success) return failure(400, 'bad_request', describeIssues(query.error));
+  const html = renderDashboardPage(await readDashboard(deps.warehouse, dashboardWindow(deps.clock(), query.data)));
+  return {
+    status: 200,
+    html,
+    // Inline SVG and one style sheet: the page needs no script and loads nothing.
+    headers: { 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" },
+  };
+}
+
+async function dashboardData({ req, deps }: Call): Promise<Reply> {
+  const query = DashboardQuery.safeParse(req.query);
+  if (!query.success) return failure(400, 'bad_request', describeIssues(query.error));
+  return { status: 200, body: await readDashboard(deps.warehouse, dashboardWindow(deps.clock(), query.data)) };
 }
 
 /** Field by field, so a store that also holds the user id (a pending request) never shows it. */
@@ -96,7 +143,9 @@ function resolveRoute(path: string): { route: Route; param: string } | null {
   const normalized = path.replace(/\/+$/, '');
   for (const route of ROUTES) {
     const match = route.path.exec(normalized);
-    if (!match?.[1]) continue;
+    if (!match) continue;
+    if (match.length === 1) return { route, param: '' };
+    if (!match[1]) continue;
     try {
       return { route, param: decodeURIComponent(match[1]) };
     } catch {
@@ -112,5 +161,6 @@ function failure(status: number, code: string, message: string, headers?: Record
 
 function send(res: Response, reply: Reply): void {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.set(name, value);
-  res.status(reply.status).json(reply.body);
+  if ('html' in reply) res.status(reply.status).type('html').send(reply.html);
+  else res.status(reply.status).json(reply.body);
 }

@@ -4,16 +4,20 @@ import { applyCors } from '../collect/cors.ts';
 import { readJsonBody } from '../collect/read-body.ts';
 import { authenticate, bearerChallenge } from '../collect/verify-token.ts';
 import { describeIssues } from '../events/describe-issues.ts';
+import { learningStatus } from '../learn/learning-status.ts';
 import { preferenceView } from '../learn/preference-view.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureRequest } from '../privacy/ports.ts';
 import { PrivacyUpdate } from '../privacy/settings.ts';
 import type { UserHasher } from '../privacy/user-hash.ts';
+import type { PreferenceDocumentReader } from '../search/ports.ts';
 import type { PreferenceReader, ShopperErasures, ShopperPrivacy } from './ports.ts';
 
 export type UsersDeps = {
   verifier: TokenVerifier;
   preferences: PreferenceReader;
+  /** The whole preference document, batch patterns included: what the learning status sums up. */
+  documents: PreferenceDocumentReader;
   privacy: ShopperPrivacy;
   erasures: ShopperErasures;
   /** The same keyed hash the erasure store files requests under: how a request is matched to its shopper. */
@@ -38,6 +42,7 @@ const PRIVACY_BODY_MAX_BYTES = 4096;
  */
 const ROUTES: readonly Route[] = [
   { path: /^\/v1\/users\/([^/]+)\/preferences$/, what: 'preferences', methods: { GET: readPreferences } },
+  { path: /^\/v1\/users\/([^/]+)\/learning-status$/, what: 'learning status', methods: { GET: readLearningStatus } },
   { path: /^\/v1\/users\/([^/]+)\/privacy$/, what: 'privacy settings', methods: { GET: readPrivacy, PUT: changePrivacy } },
   { path: /^\/v1\/users\/([^/]+)\/learning-data$/, what: 'learning data', methods: { DELETE: eraseLearningData } },
   { path: /^\/v1\/users\/([^/]+)\/erasures\/([^/]+)$/, what: 'erasure requests', methods: { GET: erasureStatus } },
@@ -80,6 +85,12 @@ export function createUsersHandler(deps: UsersDeps): HttpFunction {
 
 async function readPreferences({ userId, deps }: Call): Promise<Reply> {
   return { status: 200, body: preferenceView(userId, await deps.preferences.read(userId), deps.clock()) };
+}
+
+/** What the guide shows: regular items, top brands, confidence, last update; or that learning is off. */
+async function readLearningStatus({ userId, deps }: Call): Promise<Reply> {
+  const [document, privacy] = await Promise.all([deps.documents.read(userId), deps.privacy.read(userId)]);
+  return { status: 200, body: learningStatus(userId, { learned: document?.learned ?? null, patterns: document?.patterns ?? null, privacy }, deps.clock()) };
 }
 
 async function readPrivacy({ userId, deps }: Call): Promise<Reply> {

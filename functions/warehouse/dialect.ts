@@ -29,6 +29,9 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   erasure_log: ['request_id'],
   shopper_privacy_staging: ['user_id'],
   shopper_retention_staging: ['user_id'],
+  // One row per metric and slice of a window; the staging table holds one window.
+  learning_metrics: ['as_of', 'window_start', 'metric', 'experiment', 'arm', 'dimension'],
+  learning_metrics_staging: ['metric', 'experiment', 'arm', 'dimension'],
 };
 
 export function duckDbType(type: ColumnType): string {
@@ -69,8 +72,9 @@ export function quote(identifier: string): string {
 
 /**
  * The bridge for queries and DML: the same `sql/` file runs on BigQuery and on DuckDB. Its rules, all of them:
- * 1. the BigQuery functions the files use that DuckDB lacks are defined per connection (`DUCKDB_PRELUDE`),
- *    under their BigQuery names and with BigQuery's results for the values the files pass them;
+ * 1. the BigQuery functions the files use that DuckDB lacks, or answers otherwise (`JSON_VALUE`), are defined
+ *    per connection (`DUCKDB_PRELUDE`), under their BigQuery names and with BigQuery's results for the values
+ *    the files pass them;
  * 2. named parameters change sigil, `@as_of` → `$as_of`;
  * 3. `UNNEST(array) AS name` names its column too, `UNNEST(array) AS name(name)`: in DuckDB the alias alone
  *    names a table, whose row is a struct;
@@ -89,6 +93,12 @@ export const DUCKDB_PRELUDE: readonly string[] = [
   'CREATE OR REPLACE TEMP MACRO div(a, b) AS a // b',
   // JSON text to a JSON value (insert_erasure_log.sql): BigQuery takes no STRING where JSON is due.
   'CREATE OR REPLACE TEMP MACRO parse_json(s) AS CAST(s AS JSON)',
+  // Compact JSON text, as BigQuery writes it (metric_ctr.sql splits context.experiments from it): json() minifies.
+  'CREATE OR REPLACE TEMP MACRO to_json_string(j) AS CAST(json(j) AS VARCHAR)',
+  // A JSON scalar as text, NULL for an object or array: DuckDB's own json_value keeps a string's quotes.
+  "CREATE OR REPLACE TEMP MACRO json_value(j, p) AS CASE WHEN json_type(j, p) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(j, p) END",
+  // The elements of the JSON array at the path (metric_ctr_by_position.sql: the results a search showed).
+  "CREATE OR REPLACE TEMP MACRO json_query_array(j, p) AS json_extract(j, p || '[*]')",
 ];
 
 export function toDuckDbQuery(bigQuerySql: string): string {

@@ -13,6 +13,8 @@ export const WAREHOUSE_TABLES = [
   'erasure_log',
   'shopper_privacy_staging',
   'shopper_retention_staging',
+  'learning_metrics',
+  'learning_metrics_staging',
 ] as const;
 export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
 

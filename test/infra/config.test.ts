@@ -50,6 +50,7 @@ describe('loadConfig', () => {
       patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: 1800, schedule: '0 3 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO', settleMinutes: 15, sliceShoppers: 20_000 },
       erasure: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '15 * * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       retention: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '30 2 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
+      metrics: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '0 4 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       maximumBytesBilled: 1_099_511_627_776,
     });
   });
@@ -121,6 +122,12 @@ describe('loadConfig', () => {
       [key('retentionSchedule')]: '0 1 * * 0',
       [key('retentionTimeZone')]: 'Europe/Paris',
       [key('retentionLogLevel')]: 'ERROR',
+      [key('metricsMemory')]: '1Gi',
+      [key('metricsCpu')]: '2',
+      [key('metricsTimeoutSeconds')]: '600',
+      [key('metricsSchedule')]: '30 5 * * *',
+      [key('metricsTimeZone')]: 'Europe/London',
+      [key('metricsLogLevel')]: 'DEBUG',
       [key('maximumBytesBilled')]: '10995116277760',
     });
 
@@ -190,6 +197,7 @@ describe('loadConfig', () => {
       },
       erasure: { memory: '1Gi', cpu: '2', timeoutSeconds: 600, schedule: '*/30 * * * *', timeZone: 'Europe/Berlin', logLevel: 'WARNING' },
       retention: { memory: '256Mi', cpu: '0.5', timeoutSeconds: 1200, schedule: '0 1 * * 0', timeZone: 'Europe/Paris', logLevel: 'ERROR' },
+      metrics: { memory: '1Gi', cpu: '2', timeoutSeconds: 600, schedule: '30 5 * * *', timeZone: 'Europe/London', logLevel: 'DEBUG' },
       maximumBytesBilled: 10_995_116_277_760,
     });
   });
@@ -254,6 +262,8 @@ describe('loadConfig', () => {
     ['an erasure schedule that is not five cron fields', { erasureSchedule: 'hourly' }, /erasureSchedule must be a unix-cron expression/],
     ['a retention schedule of six fields', { retentionSchedule: '0 30 2 * * *' }, /retentionSchedule must be a unix-cron expression/],
     ['a retention time zone that does not exist', { retentionTimeZone: 'Europe/Atlantis' }, /retentionTimeZone/],
+    ['a metrics schedule of six fields', { metricsSchedule: '0 0 4 * * *' }, /metricsSchedule must be a unix-cron expression/],
+    ['a metrics run longer than Cloud Scheduler waits', { metricsTimeoutSeconds: '3600' }, /metricsTimeoutSeconds 3600 must be between 15 and 1800/],
     ['retention memory without a unit Cloud Run reads', { retentionMemory: '512' }, /retentionMemory/],
   ])('refuses %s', (_case, settings: Record<string, string>, named) => {
     const config = Object.fromEntries(Object.entries(settings).map(([name, value]) => [key(name), value]));

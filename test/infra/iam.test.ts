@@ -22,6 +22,8 @@ const ERASURE_SA = serviceAccountMember('erasure-fn');
 const ERASURE_SCHEDULER_SA = serviceAccountMember('erasure-scheduler');
 const RETENTION_SA = serviceAccountMember('retention-fn');
 const RETENTION_SCHEDULER_SA = serviceAccountMember('retention-scheduler');
+const METRICS_SA = serviceAccountMember('metrics-fn');
+const METRICS_SCHEDULER_SA = serviceAccountMember('metrics-scheduler');
 const OPERATORS_SA = serviceAccountMember('operators-fn');
 const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
@@ -41,6 +43,8 @@ function scopeOf(grant: Grant): string {
       return `project ${String(on.project)}: ${grant.role}`;
     case TYPES.datasetIam:
       return `dataset ${String(on.datasetId)}: ${grant.role}`;
+    case 'gcp:bigquery/iamMember:IamMember':
+      return `table ${String(on.datasetId)}.${String(on.tableId)}: ${grant.role}`;
     case TYPES.runServiceIam:
       return `run service ${String(on.location)}/${String(on.name)}: ${grant.role}`;
     case TYPES.serviceAccountIam:
@@ -151,8 +155,19 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the operators account use Firestore, read the hash key and write logs, nothing more', () => {
+  it('lets the metrics account run BigQuery jobs, read the dataset and edit only its own two tables, nothing more', () => {
+    expect(heldBy(METRICS_SA)).toEqual([
+      'dataset learning_loop: roles/bigquery.dataViewer',
+      `project ${PROJECT}: roles/bigquery.jobUser`,
+      'table learning_loop.learning_metrics: roles/bigquery.dataEditor',
+      'table learning_loop.learning_metrics_staging: roles/bigquery.dataEditor',
+    ]);
+  });
+
+  it('lets the operators account use Firestore, read the hash key, write logs and read the dataset for its dashboard, nothing more', () => {
     expect(heldBy(OPERATORS_SA)).toEqual([
+      'dataset learning_loop: roles/bigquery.dataViewer',
+      `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
       `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
@@ -163,6 +178,7 @@ describe('who may do what', () => {
     [PATTERNS_SCHEDULER_SA, 'patterns'],
     [ERASURE_SCHEDULER_SA, 'erasure'],
     [RETENTION_SCHEDULER_SA, 'retention'],
+    [METRICS_SCHEDULER_SA, 'metrics'],
   ])('lets the scheduler account %s invoke %s and nothing else', (account, job) => {
     expect(heldBy(account)).toEqual([`run service europe-west1/${job}: roles/run.invoker`]);
   });
@@ -196,6 +212,8 @@ describe('who may do what', () => {
       ERASURE_SCHEDULER_SA,
       RETENTION_SA,
       RETENTION_SCHEDULER_SA,
+      METRICS_SA,
+      METRICS_SCHEDULER_SA,
       OPERATORS_SA,
       PUBSUB_AGENT,
       'allUsers',
@@ -205,7 +223,7 @@ describe('who may do what', () => {
     expect(all.filter((g) => !known.has(g.member)).map((g) => `${g.member} ${scopeOf(g)}`)).toEqual([]);
   });
 
-  it('grants no Pub/Sub or Secret Manager role at project level, and of BigQuery only jobUser to the batch job accounts', () => {
+  it('grants no Pub/Sub or Secret Manager role at project level, and of BigQuery only jobUser to the batch job and operators accounts', () => {
     const projectWide = all.filter((g) => PROJECT_LEVEL_IAM.includes(g.type));
 
     expect(projectWide.length).toBeGreaterThan(0);
@@ -213,6 +231,8 @@ describe('who may do what', () => {
     // Jobs belong to a project, so running one can be granted nowhere narrower; table access stays on the dataset.
     expect(projectWide.filter((g) => g.role.startsWith('roles/bigquery.')).map((g) => `${g.member} ${g.role}`).sort()).toEqual([
       `${ERASURE_SA} roles/bigquery.jobUser`,
+      `${METRICS_SA} roles/bigquery.jobUser`,
+      `${OPERATORS_SA} roles/bigquery.jobUser`,
       `${PATTERNS_SA} roles/bigquery.jobUser`,
       `${RETENTION_SA} roles/bigquery.jobUser`,
     ]);

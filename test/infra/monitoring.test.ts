@@ -114,7 +114,7 @@ describe('alert policies', () => {
     const runbook = String(objectAt(failures.inputs.documentation).content);
     const jobs = ofType(resources, TYPES.schedulerJob).map((j) => String(j.inputs.name));
 
-    expect(jobs.sort()).toEqual(['erasure', 'patterns', 'retention']);
+    expect(jobs.sort()).toEqual(['erasure', 'metrics', 'patterns', 'retention']);
     for (const job of jobs) {
       expect(runbook).toContain(`\`${job}\``);
       expect(JSON.stringify(failures.inputs.conditions)).not.toContain(job);
@@ -134,13 +134,16 @@ describe('alert policies', () => {
 });
 
 describe('log-based metrics', () => {
-  it('declares the five metrics the alerts and the dashboard read', () => {
+  it('declares the five metrics the alerts and the dashboard read, beside the learning metrics of the metrics job', () => {
     expect(ofType(resources, TYPES.logMetric).map((m) => m.inputs.name).sort()).toEqual([
       'collect_publish_failures',
       'events_learned',
       'ingest_errors',
       'ingest_lag_ms',
       'job_failures',
+      // test/infra/metrics-job.test.ts
+      'learning_metric_denominator',
+      'learning_metric_value',
     ]);
   });
 
@@ -263,7 +266,7 @@ describe('dashboard', () => {
 
     expect(queries).toContain('logging.googleapis.com/user/job_failures');
     expect(queries).toContain('metric.label.job');
-    for (const job of ['patterns', 'erasure', 'retention']) expect(queries).not.toContain(job);
+    for (const job of ['patterns', 'erasure', 'retention', 'metrics']) expect(queries).not.toContain(job);
   });
 });
 

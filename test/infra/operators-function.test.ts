@@ -54,8 +54,15 @@ describe('operators function', () => {
     expect(named(resources, TYPES.account, 'operators-fn').inputs).toMatchObject({ accountId: 'operators-fn', project: PROJECT });
   });
 
-  it('is told its project and log level, and nothing of tokens, topics or the warehouse', () => {
-    expect(serviceConfig().environmentVariables).toEqual({ GOOGLE_CLOUD_PROJECT: PROJECT, LOG_LEVEL: 'INFO' });
+  it('is told its project, its log level and the warehouse its dashboard reads, and nothing of tokens or topics', () => {
+    expect(serviceConfig().environmentVariables).toEqual({
+      GOOGLE_CLOUD_PROJECT: PROJECT,
+      LOG_LEVEL: 'INFO',
+      WAREHOUSE: 'bigquery',
+      BIGQUERY_DATASET: 'learning_loop',
+      BIGQUERY_LOCATION: 'EU',
+      MAXIMUM_BYTES_BILLED: String(1024 ** 4),
+    });
   });
 
   it('reads USER_HASH_KEY from the latest version of user-hash-key, and no token key: operators carry no shopper token', () => {
@@ -105,13 +112,17 @@ describe('who may call operators', () => {
     }
   });
 
-  it('lets its account use Firestore, read the hash key and write logs, nothing more', () => {
+  it('lets its account use Firestore, read the hash key, write logs, and run queries that read the dataset: nothing more', () => {
+    const scope = (g: ReturnType<typeof grants>[number]) =>
+      g.type === TYPES.secretIam ? `secret ${String(g.inputs.secretId)}` : g.type === TYPES.datasetIam ? `dataset ${String(g.inputs.datasetId)}` : `project ${String(g.inputs.project)}`;
     const held = grants(resources)
       .filter((g) => g.member === serviceAccountMember('operators-fn'))
-      .map((g) => `${g.type === TYPES.secretIam ? `secret ${String(g.inputs.secretId)}` : `project ${String(g.inputs.project)}`}: ${g.role}`)
+      .map((g) => `${scope(g)}: ${g.role}`)
       .sort();
 
     expect(held).toEqual([
+      'dataset learning_loop: roles/bigquery.dataViewer',
+      `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
       `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
@@ -128,12 +139,15 @@ describe('operators on its own', () => {
   async function deploy(invokers: string[], slow = 'none'): Promise<Registered[]> {
     const registered = await startMocks({ preview: true, slow: (_type, name) => name === slow });
     const secret = new gcp.secretmanager.Secret('user-hash-key', { project: PROJECT, secretId: 'user-hash-key', replication: { auto: {} } });
+    const dataset = new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'shop_loop', location: 'europe-west3' });
     new OperatorsFunction('operators', {
       project: PROJECT,
       region: 'europe-west1',
       settings: { ...DEFAULT_SIZING.operators, logLevel: 'WARNING', invokers },
       source: { bucket: 'source', object: 'functions.zip' },
       hashKey: { key: 'USER_HASH_KEY', secret, secretName: 'user-hash-key' },
+      dataset,
+      maximumBytesBilled: 10 * 2 ** 30,
     });
     await settled();
     return registered;
@@ -165,8 +179,28 @@ describe('operators on its own', () => {
     });
   });
 
-  it('is deployed only once its account may read the hash key: a revision that cannot read its secret is refused', async () => {
-    const slow = 'operators-reads-user-hash-key';
+  it('reads the dataset it is given, where it is, with the bytes a query may bill', async () => {
+    const registered = await deploy([]);
+
+    expect(objectAt(objectAt(named(registered, TYPES.function, 'operators').inputs.serviceConfig).environmentVariables)).toMatchObject({
+      WAREHOUSE: 'bigquery',
+      BIGQUERY_DATASET: 'shop_loop',
+      BIGQUERY_LOCATION: 'europe-west3',
+      MAXIMUM_BYTES_BILLED: String(10 * 2 ** 30),
+    });
+    expect(named(registered, TYPES.datasetIam, 'operators-reads-dataset').inputs).toMatchObject({
+      project: PROJECT,
+      datasetId: 'shop_loop',
+      role: 'roles/bigquery.dataViewer',
+    });
+  });
+
+  // The first dashboard after a deployment must not fail for want of a grant still being created.
+  it.each([
+    ['operators-reads-user-hash-key', 'its account may read the hash key: a revision that cannot read its secret is refused'],
+    ['operators-runs-bigquery-jobs', 'its account may run BigQuery jobs'],
+    ['operators-reads-dataset', 'its account may read the dataset'],
+  ])('is deployed only once %s exists: %s', async (slow) => {
     const registered = await deploy([], slow);
     const created = registered.find((r) => r.name === slow)?.created;
 

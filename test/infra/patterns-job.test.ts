@@ -200,8 +200,8 @@ describe('patterns schedule', () => {
     expect(schedulerJob().inputs.retryConfig).toEqual({ retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 });
   });
 
-  it('is one of exactly three scheduler jobs, one per batch job', () => {
-    expect(ofType(resources, TYPES.schedulerJob).map((j) => j.name).sort()).toEqual(['erasure', 'patterns', 'retention']);
+  it('is one of exactly four scheduler jobs, one per batch job', () => {
+    expect(ofType(resources, TYPES.schedulerJob).map((j) => j.name).sort()).toEqual(['erasure', 'metrics', 'patterns', 'retention']);
   });
 
   it('is created, with its function, accounts and invoker, only once the Cloud Scheduler API is enabled', () => {

@@ -22,6 +22,7 @@ const UNPARTITIONED = {
   erasure_log: 'one row per completed erasure request',
   shopper_privacy_staging: 'one row per shopper of the latest patterns run, replaced by each run',
   shopper_retention_staging: 'one row per shopper with their own retention, replaced by each run',
+  learning_metrics_staging: 'one row per metric and slice of the latest metrics run, replaced by each run',
 } as const;
 
 /** How the tables of the batch jobs are clustered: by the key every statement on them looks rows up by. */
@@ -32,6 +33,8 @@ const BATCH_TABLE_CLUSTERING = {
   erasure_log: ['request_id'],
   shopper_privacy_staging: ['user_id'],
   shopper_retention_staging: ['user_id'],
+  learning_metrics: ['metric'],
+  learning_metrics_staging: ['metric'],
 } as const;
 
 /** The DDL of `sql/<table>.sql`, parsed by the functions' own parser. */

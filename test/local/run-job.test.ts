@@ -51,9 +51,26 @@ describe('npm run job', () => {
     expect(result).toEqual({ ok: true, output: '{"shoppers":1}' });
   });
 
+  it('posts a metrics window to the local stack’s metrics port: --since starts it, --as-of ends it', async () => {
+    const sent: { url: string; body: unknown }[] = [];
+    const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
+      sent.push({ url: String(url), body: JSON.parse(String(init?.body)) });
+      return new Response('{"rows":23}', { status: 200 });
+    }) as typeof fetch;
+    const result = await runJobNow(parseRunJobArgs(['metrics', '--as-of', '2026-03-02T00:00:00Z', '--since', '2026-02-23T00:00:00Z']), {
+      scheduler: async () => {
+        throw new Error('no scheduler expected');
+      },
+      fetchFn,
+      env: { METRICS_PORT: '9998' },
+    });
+    expect(sent).toEqual([{ url: 'http://127.0.0.1:9998/', body: { as_of: '2026-03-02T00:00:00Z', since: '2026-02-23T00:00:00Z' } }]);
+    expect(result).toEqual({ ok: true, output: '{"rows":23}' });
+  });
+
   it.each([
-    [[], /usage: npm run job -- <patterns\|erasure\|retention>/],
-    [['metrics'], /usage/],
+    [[], /usage: npm run job -- <patterns\|erasure\|retention\|metrics>/],
+    [['metric'], /usage/],
     [['patterns', '--project', 'p'], /--region is needed/],
     [['patterns', '--project', 'p', '--region', 'r', '--as-of', '2026-03-01T00:00:00Z'], /apply to local runs/],
   ])('refuses %j', (args, message) => {

@@ -52,6 +52,7 @@ describe('npm start', () => {
       OPERATORS_PORT: await freePort(),
       ERASURE_PORT: await freePort(),
       RETENTION_PORT: await freePort(),
+      METRICS_PORT: await freePort(),
       PUBSUB_EMULATOR_PORT: await freePort(),
       FIRESTORE_EMULATOR_PORT: await freePort(),
     };
@@ -132,6 +133,36 @@ describe('npm start', () => {
         ],
       },
     });
+
+    // The shopper's learning status: milk and bread, bought in two orders, are regular items.
+    const learningStatus = await fetch(`http://127.0.0.1:${ports.USERS_PORT}/v1/users/shopper-1/learning-status`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(await learningStatus.json()).toMatchObject({ user_id: 'shopper-1', state: 'learning', regular_item_count: 2, event_count: 3 });
+
+    // The operators' dashboard over the local warehouse: the last hour holds the search and the broken event,
+    // and job_runs the patterns run.
+    const page = await fetch(`http://127.0.0.1:${ports.OPERATORS_PORT}/dashboard?hours=1`);
+    expect(page.status).toBe(200);
+    expect((await page.text()).match(/<svg /g)).toHaveLength(6);
+    const dashboard = (await (await fetch(`http://127.0.0.1:${ports.OPERATORS_PORT}/v1/dashboard/data?hours=1`)).json()) as {
+      events: number;
+      rejected: { total: number };
+      job_runs: { job: string; status: string }[];
+    };
+    expect(dashboard).toMatchObject({ events: 1, rejected: { total: 1 } });
+    expect(dashboard.job_runs).toContainEqual(expect.objectContaining({ job: 'patterns', status: 'succeeded' }));
+
+    // The learning metrics of the last two days, as an operator would backfill them: the one search
+    // (not personalized, not clicked), and yesterday's order, whose brands match the week-old one's.
+    const metricsRun = spawnSync(process.execPath, ['functions/local/run-job.ts', 'metrics', '--as-of', new Date().toISOString(), '--since', new Date(now - 2 * 86_400_000).toISOString()], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(metricsRun.status, metricsRun.stderr).toBe(0);
+    const { metrics } = JSON.parse(metricsRun.stdout) as { metrics: { metric: string; dimension: string; value: number; numerator: number; denominator: number }[] };
+    expect(metrics).toContainEqual(expect.objectContaining({ metric: 'ctr', dimension: '', numerator: 0, denominator: 1 }));
+    expect(metrics).toContainEqual(expect.objectContaining({ metric: 'ctr', dimension: 'not_personalized', numerator: 0, denominator: 1 }));
+    expect(metrics).toContainEqual(expect.objectContaining({ metric: 'brand_accuracy', numerator: 2, denominator: 2 }));
+    expect(metrics).toContainEqual(expect.objectContaining({ metric: 'avg_cart_value', value: 3.5, denominator: 1 }));
 
     stack.child.kill('SIGINT');
     expect(await stack.exited).toBe(0);

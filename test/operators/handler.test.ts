@@ -1,24 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import * as ff from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
-import { createMemoryLogger } from '../../functions/logging/logger.ts';
-import { createOperatorsHandler, type OperatorsDeps } from '../../functions/operators/handler.ts';
+import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
+import { learn } from '../../functions/learn/learn.ts';
+import { LearningStatus } from '../../functions/learn/learning-status.ts';
+import type { OperatorsDeps } from '../../functions/operators/handler.ts';
 import type { ErasureRequest } from '../../functions/privacy/ports.ts';
-import { createUserHasher } from '../../functions/privacy/user-hash.ts';
+import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
+import { collectedEvent } from '../support/messages.ts';
+import { operatorsHashUser as hashUser, operatorsUnderTest } from '../support/operators-server.ts';
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');
-const hashUser = createUserHasher('operators-test-key-0123456789abcdef0123');
 
-let served = 0;
 function serve(erasures: OperatorsDeps['erasures']) {
-  const name = `operators-${(served += 1)}`;
-  const logger = createMemoryLogger();
-  ff.http(name, createOperatorsHandler({ erasures, clock: () => NOW, logger }));
-  return { server: getTestServer(name), logger };
+  const { server, logger } = operatorsUnderTest({ erasures, now: NOW });
+  return { server, logger };
 }
 
 const firestore = emulatorFirestore();
@@ -92,8 +90,13 @@ describe('operators (internal HTTP function)', () => {
     ['GET', '/v1/users/u1/learning-data', 405, 'DELETE'],
     ['POST', '/v1/erasures/r-1', 405, 'GET'],
     ['DELETE', '/v1/erasures/r-1', 405, 'GET'],
+    ['DELETE', '/v1/users/u1/learning-status', 405, 'GET'],
+    ['POST', '/dashboard', 405, 'GET'],
+    ['DELETE', '/v1/dashboard/data', 405, 'GET'],
     ['GET', '/v1/users/u1/preferences', 404, undefined],
     ['GET', '/', 404, undefined],
+    ['GET', '/dashboard/charts', 404, undefined],
+    ['GET', '/v1/dashboard', 404, undefined],
   ])('%s %s → %i', async (method, path, status, allow) => {
     const res = await request(serve(store).server)[method.toLowerCase() as 'get' | 'post' | 'delete'](path);
     expect(res.status).toBe(status);
@@ -116,6 +119,55 @@ describe('operators (internal HTTP function)', () => {
     expect(res.headers['retry-after']).toBe('1');
     expect(JSON.stringify(logger.entries)).not.toContain('shopper-secret');
     expect(logger.entries).toContainEqual(expect.objectContaining({ severity: 'ERROR', message: 'operators request failed', operator: 'unknown' }));
+  });
+});
+
+describe('GET /v1/users/{userId}/learning-status (operators, emulator)', () => {
+  it('answers what the shopper’s own route answers, and logs who read whose status by the keyed hash', async () => {
+    const userId = `shopper-${randomUUID()}`;
+    await firestore.collection('preferences').doc(userId).set({
+      ...learn(null, userId, [collectedEvent('order_completed', userId, new Date(NOW.getTime() - 7 * 86_400_000)), collectedEvent('order_completed', userId, NOW)], NOW),
+      patterns: { as_of: '2026-11-26T03:00:00.000Z', regular_items: [{ sku: 'sku-oat-1l', confidence: 0.4 }], brands: [] },
+    });
+    const { server, logger } = operatorsUnderTest({ now: NOW });
+
+    const res = await request(server).get(`/v1/users/${encodeURIComponent(userId)}/learning-status`).set('X-Goog-Authenticated-User-Email', 'accounts.google.com:ops@shop.example');
+
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    // As in test/users: the oat drink 0.4 and the bread 0.2; Oatly tanh(0.8 + 0.8 / √2) = 0.878; 2 events.
+    expect(LearningStatus.parse(res.body)).toMatchObject({
+      user_id: userId,
+      state: 'learning',
+      regular_item_count: 2,
+      top_brands: [{ name: 'Oatly', strength: 0.878 }],
+      confidence: { overall: 0.186, level: 'low' },
+      event_count: 2,
+      patterns_as_of: '2026-11-26T03:00:00.000Z',
+    });
+    expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'learning status read by an operator', operator: 'ops@shop.example', user_hash: hashUser(userId) }));
+    expect(JSON.stringify(logger.entries)).not.toContain(userId);
+  });
+
+  it('says learning is off for a shopper who switched it off, even after their erasure; not started for one never seen', async () => {
+    const userId = `shopper-${randomUUID()}`;
+    const privacy = createFirestorePrivacyStore(firestore, { hashUser });
+    await privacy.write(userId, { ...DEFAULT_PRIVACY, learn_preferences: false }, NOW);
+    await store.request(userId, 'shopper', NOW);
+    const { server } = operatorsUnderTest({ now: NOW });
+
+    const off = await request(server).get(`/v1/users/${userId}/learning-status`);
+    expect(LearningStatus.parse(off.body)).toMatchObject({ state: 'off', regular_item_count: 0, top_brands: [], last_updated: null });
+    const unknown = await request(server).get(`/v1/users/shopper-${randomUUID()}/learning-status`);
+    expect([unknown.status, unknown.body.state]).toEqual([200, 'not_started']);
+  });
+
+  it('answers 503 with Retry-After when Firestore fails, naming no shopper', async () => {
+    const { server, logger } = operatorsUnderTest({ documents: { read: async () => Promise.reject(new Error('14 UNAVAILABLE')) } });
+    const res = await request(server).get('/v1/users/shopper-secret/learning-status');
+    expect(res.status).toBe(503);
+    expect(res.body.error).toEqual({ code: 'unavailable', message: 'learning status could not be reached right now; retry' });
+    expect(JSON.stringify(logger.entries)).not.toContain('shopper-secret');
   });
 });
 

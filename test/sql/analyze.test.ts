@@ -38,6 +38,12 @@ const PARAMS: Record<string, ZetaType> = {
   // shortest in force (the partition filter of retain_*.sql and retention_expired.sql).
   default_retention_days: 'INT64',
   shortest_retention_days: 'INT64',
+  // The operators' dashboard, dashboard_*.sql: @since to @as_of of traffic, @history_since to @as_of of
+  // metrics and job runs, and how many runs of each job.
+  history_since: 'TIMESTAMP',
+  runs_per_job: 'INT64',
+  // The metrics job: metric_*.sql and merge_learning_metrics.sql measure [@window_start, @as_of).
+  window_start: 'TIMESTAMP',
 };
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);

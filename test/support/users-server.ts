@@ -7,6 +7,7 @@ import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firest
 import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
+import { createFirestorePreferenceDocumentReader } from '../../functions/search/firestore-preference-document.ts';
 import { createUsersHandler, type UsersDeps } from '../../functions/users/handler.ts';
 import { emulatorFirestore } from './firestore.ts';
 import { NOW, TEST_TOKEN } from './fixtures.ts';
@@ -22,6 +23,7 @@ export async function usersUnderTest(overrides: Partial<UsersDeps> = {}) {
   const deps: UsersDeps = {
     verifier: await createJwtVerifier({ ...TEST_TOKEN, clockToleranceSec: 30 }),
     preferences: createFirestorePreferenceReader(firestore),
+    documents: createFirestorePreferenceDocumentReader(firestore),
     privacy: createFirestorePrivacyStore(firestore, { hashUser }),
     erasures: createFirestoreErasureStore(firestore, { hashUser }),
     hashUser,

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import type { Firestore } from '@google-cloud/firestore';
 import { COLLECTIONS } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { learn } from '../../functions/learn/learn.ts';
+import { LearningStatus } from '../../functions/learn/learning-status.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import type { PreferenceView } from '../../functions/learn/preference-view.ts';
 import type { ErasureRequest } from '../../functions/privacy/ports.ts';
@@ -63,6 +65,93 @@ describe('GET /v1/users/{userId}/preferences', () => {
     expect(unavailable.headers['retry-after']).toBe('1');
     expect((await request(server).get('/v1/users/shopper-1').set('Authorization', token)).status).toBe(404);
     expect((await request(server).post('/v1/users/shopper-1/preferences').set('Authorization', token)).status).toBe(405);
+  });
+});
+
+describe('GET /v1/users/{userId}/learning-status (emulator)', () => {
+  /** What real-time learning and the patterns job wrote: two orders of the oat drink a week apart, and the night's patterns. */
+  async function seeded(firestore: Firestore, user: string) {
+    const weekBefore = new Date(NOW.getTime() - 7 * 86_400_000);
+    const learnedDocument = learn(null, user, [collectedEvent('order_completed', user, weekBefore), collectedEvent('order_completed', user, NOW)], NOW);
+    const patterns = {
+      as_of: '2026-11-26T03:00:00.000Z',
+      regular_items: [{ sku: 'sku-oat-1l', product_name: 'Oat drink 1 l', category: 'dairy-alternatives', brand: 'Oatly', purchases: 4, confidence: 0.4 }],
+      brands: [{ name: 'Hovis', score: 3.6, share: 0.6, purchases: 4, cart_adds: 0, clicks: 0 }],
+    };
+    await firestore.collection(COLLECTIONS.preferences).doc(user).set({ ...learnedDocument, patterns });
+    return learnedDocument;
+  }
+
+  it('sums up, for the shopper, what was learned in real time and by the patterns job', async () => {
+    const { server, firestore } = await usersUnderTest();
+    const user = newShopper();
+    const learnedDocument = await seeded(firestore, user);
+
+    const res = await request(server).get(`/v1/users/${user}/learning-status`).set('Authorization', await bearer(user));
+
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('private, no-store');
+    const status = LearningStatus.parse(res.body);
+    // Two events, each an order of the oat drink and the bread: the oat drink in 2 orders (0.2) and in the
+    // patterns (0.4) counts 0.4, the bread 0.2: two regular items, mean 0.3. Oatly, ordered twice at 0.8,
+    // once a week earlier: tanh(0.8 + 0.8 / 2^(7/14)) = tanh(1.3657) = 0.878; Hovis's share 0.6.
+    // Confidence 0.5 × 0.3 / 0.9 + 0.5 × 2 / 52 = 0.1667 + 0.0192 = 0.186.
+    expect(status).toEqual({
+      user_id: user,
+      state: 'learning',
+      regular_item_count: 2,
+      top_brands: [
+        { name: 'Oatly', strength: 0.878 },
+        { name: 'Hovis', strength: 0.6 },
+      ],
+      confidence: { overall: 0.186, level: 'low', regular_items: 0.3, evidence: 0.038 },
+      event_count: 2,
+      last_updated: learnedDocument.last_event_at,
+      last_event_at: learnedDocument.last_event_at,
+      patterns_as_of: '2026-11-26T03:00:00.000Z',
+    } satisfies LearningStatus);
+  });
+
+  it('says learning is off once the shopper switched it off, and has not started for a new shopper', async () => {
+    const { server, firestore } = await usersUnderTest();
+    const user = newShopper();
+    await seeded(firestore, user);
+    await request(server).put(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user)).send({ learn_preferences: false });
+
+    const off = await request(server).get(`/v1/users/${user}/learning-status`).set('Authorization', await bearer(user));
+    expect(off.status).toBe(200);
+    expect(LearningStatus.parse(off.body)).toMatchObject({ state: 'off', regular_item_count: 0, top_brands: [], confidence: { overall: 0, level: 'none' }, last_updated: null });
+
+    const fresh = newShopper();
+    const none = await request(server).get(`/v1/users/${fresh}/learning-status`).set('Authorization', await bearer(fresh));
+    expect(LearningStatus.parse(none.body)).toMatchObject({ user_id: fresh, state: 'not_started', event_count: 0 });
+  });
+
+  it('names no brand while the shopper keeps brand learning off', async () => {
+    const { server, firestore } = await usersUnderTest();
+    const user = newShopper();
+    await seeded(firestore, user);
+    await request(server).put(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user)).send({ learn_brands: false });
+
+    const res = await request(server).get(`/v1/users/${user}/learning-status`).set('Authorization', await bearer(user));
+    expect(res.body).toMatchObject({ state: 'learning', regular_item_count: 2, top_brands: [] });
+  });
+
+  it('is the shopper’s alone: 403 for another shopper’s token, 401 without one, 405 for other methods, 503 when Firestore fails', async () => {
+    const { server } = await usersUnderTest();
+    const user = newShopper();
+    const theirs = await request(server).get(`/v1/users/${user}/learning-status`).set('Authorization', await bearer(newShopper()));
+    expect(theirs.status).toBe(403);
+    expect((theirs.body as ErrorBody).error.message).toBe('a shopper may access only their own learning status');
+    expect((await request(server).get(`/v1/users/${user}/learning-status`)).status).toBe(401);
+    const put = await request(server).put(`/v1/users/${user}/learning-status`).set('Authorization', await bearer(user));
+    expect([put.status, put.headers.allow]).toEqual([405, 'GET, OPTIONS']);
+
+    const failing = await usersUnderTest({ documents: { read: async () => Promise.reject(new Error('14 UNAVAILABLE')) } });
+    const unavailable = await request(failing.server).get(`/v1/users/${user}/learning-status`).set('Authorization', await bearer(user));
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.headers['retry-after']).toBe('1');
+    expect(failing.logger.entries.at(-1)).toMatchObject({ message: 'users request failed', route: 'learning status' });
   });
 });
 

@@ -28,6 +28,7 @@ const ROUTES: ShopperRoute[] = [
   { name: 'DELETE learning-data', call: (s, u) => request(s).delete(`/v1/users/${u}/learning-data`), ownStatus: 202 },
   { name: 'GET erasure status', call: (s, u, r) => request(s).get(`/v1/users/${u}/erasures/${r}`), ownStatus: 200 },
   { name: 'GET preferences', call: (s, u) => request(s).get(`/v1/users/${u}/preferences`), ownStatus: 200 },
+  { name: 'GET learning-status', call: (s, u) => request(s).get(`/v1/users/${u}/learning-status`), ownStatus: 200 },
 ];
 
 const sign = (userId: string, options: { key?: string; ttlSec?: number } = {}) => mintShopperToken(userId, { ...TEST_TOKEN, now: new Date(), ...options });

@@ -66,7 +66,7 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
   });
 
   it('throws for a table that has not declared how DuckDB keeps it idempotent', () => {
-    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS learning_metrics (day STRING NOT NULL)')).toThrow(/no DuckDB key declared for table learning_metrics/);
+    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS shopper_segments (day STRING NOT NULL)')).toThrow(/no DuckDB key declared for table shopper_segments/);
   });
 
   it('throws when a declared key column is missing from the DDL', () => {
@@ -186,6 +186,16 @@ describe('the BigQuery → DuckDB query bridge', () => {
       ['DIV(7, 2)', 3],
       ['DIV(-7, 2)', -3],
       ['CAST(2.5 AS FLOAT64)', 2.5],
+      // JSON as the metric queries read it: compact text, scalars without quotes, arrays' elements.
+      [`TO_JSON_STRING(PARSE_JSON('{"personalization": "control",  "ranking": "v2"}'))`, '{"personalization":"control","ranking":"v2"}'],
+      ['TO_JSON_STRING(CAST(NULL AS JSON))', null],
+      [`JSON_VALUE(PARSE_JSON('{"arm": "control"}'), '$.arm')`, 'control'],
+      [`JSON_VALUE(PARSE_JSON('{"position": 3}'), '$.position')`, '3'],
+      [`JSON_VALUE(PARSE_JSON('{"results": []}'), '$.results')`, null],
+      [`JSON_VALUE(PARSE_JSON('{"result": {"position": 1}}'), '$.result')`, null],
+      [`JSON_VALUE(PARSE_JSON('{"position": null}'), '$.position')`, null],
+      [`ARRAY_LENGTH(JSON_QUERY_ARRAY(PARSE_JSON('{"results": [{"position": 1}, {"position": 2}]}'), '$.results'))`, 2],
+      [`ARRAY_LENGTH(JSON_QUERY_ARRAY(PARSE_JSON('{"results": []}'), '$.results'))`, 0],
     ])('%s = %s', async (expression, expected) => {
       const reader = await connection.runAndReadAll(`SELECT ${expression} AS v`);
       const [row] = reader.getRowObjectsJS();

@@ -1,0 +1,122 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { ScheduledJobSettings } from './config.ts';
+import type { FunctionArchive } from './node-function.ts';
+import { ScheduledJob, warehouseJobEnvironment } from './scheduled-job.ts';
+
+export type MetricsJobArgs = {
+  project: string;
+  region: string;
+  settings: ScheduledJobSettings;
+  /** Bytes one query may bill (`MAXIMUM_BYTES_BILLED`). */
+  maximumBytesBilled: number;
+  source: FunctionArchive;
+  /** The dataset whose events, order lines and patterns it reads, and whose `learning_metrics` it writes. */
+  dataset: gcp.bigquery.Dataset;
+  /** The tables: the grants on its two tables and the schedule wait for them. */
+  uses: pulumi.Resource[];
+};
+
+/** The tables the job writes: it loads the staging table and merges it into `learning_metrics`. */
+export const METRICS_TABLES = ['learning_metrics', 'learning_metrics_staging'] as const;
+
+/** What a "learning metric" log entry is about, each a label of the log-based metrics. */
+const LABELS = [
+  { key: 'metric', description: 'The metric, e.g. ctr, reorder_precision (learning_metrics.metric).' },
+  { key: 'experiment', description: 'The experiment id; empty when not per experiment.' },
+  { key: 'arm', description: 'The arm of the experiment; empty when not per arm.' },
+  { key: 'dimension', description: 'The slice: a result position, personalized or not_personalized, a day; empty for none.' },
+] as const;
+
+/**
+ * Buckets of `learning_metric_value`: 0.001 × 2^k up to about 16,000, for shares (0 to 1) and mean order totals
+ * alike. A series gets one value per run, so its mean (sum ÷ count) is the value itself; the buckets only bound it.
+ */
+export const VALUE_BUCKETS = { scale: 0.001, growthFactor: 2, numFiniteBuckets: 24 } as const;
+/** Buckets of `learning_metric_denominator`: 1, 2, 4 … about a billion searches or orders. */
+export const DENOMINATOR_BUCKETS = { scale: 1, growthFactor: 2, numFiniteBuckets: 30 } as const;
+
+/** The log-based metrics over the "learning metric" entries: one distribution per field of the entry. */
+const SERIES = [
+  {
+    resourceName: 'learning-metric-value',
+    name: 'learning_metric_value',
+    field: 'value',
+    displayName: 'Learning metric',
+    description: 'The learning metrics of each day as the metrics job stored them (value of "learning metric"), by metric, experiment, arm and dimension.',
+    buckets: VALUE_BUCKETS,
+  },
+  {
+    resourceName: 'learning-metric-denominator',
+    name: 'learning_metric_denominator',
+    field: 'denominator',
+    displayName: 'Learning metric sample size',
+    description: 'What each learning metric rests on: searches, products, sessions or orders (denominator of "learning metric").',
+    buckets: DENOMINATOR_BUCKETS,
+  },
+] as const;
+
+/**
+ * The `metrics` job: every day, the learning metrics of the day before — CTR by experiment arm and by position,
+ * reorder precision and recall, brand accuracy, cart abandonment and value, coverage — into `learning_metrics`.
+ * Its account reads the dataset and edits only the job's two tables. It touches no Firestore and no user id, so it
+ * reads no secret.
+ *
+ * Each stored row is also logged as a "learning metric" entry, and two log-based metrics turn those entries into
+ * Cloud Monitoring time series labelled by metric, experiment, arm and dimension: `learning_metric_value` and
+ * `learning_metric_denominator` (how many searches, products or orders the value rests on). They are the gauges a
+ * Prometheus exporter would publish, in Google Cloud's own form: chart a series' mean, or query it in PromQL as
+ * `logging_googleapis_com:user_learning_metric_value_sum / …_count`.
+ */
+export function metricsJob(args: MetricsJobArgs, opts?: pulumi.ComponentResourceOptions): ScheduledJob {
+  const { project, dataset } = args;
+  const job = new ScheduledJob(
+    'metrics',
+    {
+      project,
+      region: args.region,
+      name: 'metrics',
+      entryPoint: 'metrics',
+      source: args.source,
+      settings: args.settings,
+      description: 'Measures the learning loop over the day before: CTR by experiment arm and position, reorder precision and recall, brand accuracy, carts, coverage.',
+      environment: warehouseJobEnvironment(dataset, args.maximumBytesBilled),
+      roles: [
+        // Queries, loads and MERGE are jobs, which belong to a project: jobUser has no narrower scope.
+        { resourceName: 'metrics-runs-bigquery-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
+        // It reads events, order_items and user_patterns, and must never change them.
+        { resourceName: 'metrics-reads-dataset', role: 'roles/bigquery.dataViewer', on: 'dataset', datasetId: dataset.datasetId },
+        ...METRICS_TABLES.map((tableId) => ({
+          resourceName: `metrics-edits-${tableId.replaceAll('_', '-')}`,
+          role: 'roles/bigquery.dataEditor',
+          on: 'table' as const,
+          datasetId: dataset.datasetId,
+          tableId,
+        })),
+      ],
+      uses: args.uses,
+    },
+    opts,
+  );
+
+  const entries = pulumi.interpolate`resource.type="cloud_run_revision" AND resource.labels.service_name="${job.fn.name}" AND jsonPayload.message="learning metric"`;
+  const labels = LABELS.map(({ key, description }) => ({ key, valueType: 'STRING', description }));
+  const labelExtractors = Object.fromEntries(LABELS.map(({ key }) => [key, `EXTRACT(jsonPayload.${key})`]));
+  for (const series of SERIES) {
+    new gcp.logging.Metric(
+      series.resourceName,
+      {
+        project,
+        name: series.name,
+        description: series.description,
+        filter: entries,
+        metricDescriptor: { metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: '1', displayName: series.displayName, labels },
+        valueExtractor: `EXTRACT(jsonPayload.${series.field})`,
+        labelExtractors,
+        bucketOptions: { exponentialBuckets: series.buckets },
+      },
+      { parent: job },
+    );
+  }
+  return job;
+}

@@ -1,0 +1,77 @@
+-- Click-through rate: of the searches in [@window_start, @as_of), the share with at least one click on
+-- their results, with its Wilson 95% interval. One row for all searches; one per experiment and arm the
+-- searches were in (context.experiments, experiment '' otherwise); one each for personalized and
+-- not_personalized searches (the search's own `personalized` flag).
+-- A click counts for its search (same shopper, same search_id) when it comes before @as_of + 30
+-- minutes: a search just before the window's end still gets its clicks, and a run that starts half an
+-- hour after the window has them all.
+WITH
+search_events AS (
+  SELECT user_id, search_id, event_id, event_time, personalized, experiments
+  FROM events
+  WHERE type = 'search_performed'
+    AND event_time >= @window_start
+    AND event_time < @as_of
+  -- Redelivery can repeat a row: keep one per event_id.
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY received_at) = 1
+),
+-- A search sent again under a new event_id is still one search: its clicks name its search_id.
+searches AS (
+  SELECT *
+  FROM search_events
+  WHERE search_id IS NOT NULL
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, search_id ORDER BY event_time, event_id) = 1
+),
+-- Whether a search had a click is all that counts, so a repeated click row changes nothing.
+clicked AS (
+  SELECT DISTINCT user_id, search_id
+  FROM events
+  WHERE type = 'search_result_clicked'
+    AND event_time >= @window_start
+    AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL 30 MINUTE)
+),
+outcomes AS (
+  SELECT
+    s.personalized,
+    c.search_id IS NOT NULL AS clicked,
+    -- Each "experiment":"arm" pair of the compact JSON text. Ids and arms are printable ASCII; one
+    -- holding a quote or a backslash would be escaped in the text and is not split (see arms below).
+    REGEXP_EXTRACT_ALL(TO_JSON_STRING(s.experiments), '"[^"]*":"[^"]*"') AS pairs,
+    STRPOS(TO_JSON_STRING(s.experiments), CHR(92)) = 0 AS plain
+  FROM searches AS s
+  LEFT JOIN clicked AS c ON c.user_id = s.user_id AND c.search_id = s.search_id
+),
+arms AS (
+  SELECT
+    SUBSTR(pair, 2, STRPOS(pair, '":"') - 2) AS experiment,
+    SUBSTR(pair, STRPOS(pair, '":"') + 3, LENGTH(pair) - STRPOS(pair, '":"') - 3) AS arm,
+    o.clicked
+  FROM outcomes AS o
+  CROSS JOIN UNNEST(o.pairs) AS pair
+  WHERE o.plain
+),
+slices AS (
+  SELECT '' AS experiment, '' AS arm, '' AS dimension, clicked FROM outcomes
+  UNION ALL
+  SELECT '', '', CASE WHEN personalized THEN 'personalized' ELSE 'not_personalized' END, clicked FROM outcomes
+  UNION ALL
+  SELECT experiment, arm, '', clicked FROM arms
+),
+shares AS (
+  SELECT
+    experiment, arm, dimension,
+    CAST(COUNTIF(clicked) AS FLOAT64) AS numerator,
+    CAST(COUNT(*) AS FLOAT64) AS denominator
+  FROM slices
+  GROUP BY experiment, arm, dimension
+)
+SELECT
+  @as_of AS as_of,
+  @window_start AS window_start,
+  'ctr' AS metric,
+  experiment, arm, dimension,
+  p AS value, numerator, denominator,
+  -- Wilson: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = 1.96, z² = 3.8416.
+  (p + 3.8416 / (2 * n) - 1.96 * SQRT(p * (1 - p) / n + 3.8416 / (4 * n * n))) / (1 + 3.8416 / n) AS ci_low,
+  (p + 3.8416 / (2 * n) + 1.96 * SQRT(p * (1 - p) / n + 3.8416 / (4 * n * n))) / (1 + 3.8416 / n) AS ci_high
+FROM (SELECT *, numerator / denominator AS p, denominator AS n FROM shares)

@@ -1,0 +1,74 @@
+-- Reorder precision and recall: how well "due for reorder" foretold the orders of [@window_start, @as_of).
+-- For each order in the window, each product the shopper bought in the 180 days before it is judged by
+-- the rule search uses (functions/learn/reorder-due.ts, regular_purchases.sql): it has a rhythm when it
+-- was bought in at least two earlier orders at different times, mean interval = (last − first) /
+-- (orders − 1), and it is due when the days since its last purchase reach 90% of that interval.
+--   reorder_precision = due products the order bought / due products
+--   reorder_recall    = due products the order bought / products the order bought that had a rhythm
+-- Both are summed over every order of the window (each judged product counts once), with Wilson 95%
+-- intervals. A product bought for the first or second time has no rhythm yet: no rule could foretell
+-- it, so it is left out of recall rather than counted as a miss.
+WITH
+lines AS (
+  SELECT user_id, event_id, line, sku, event_time
+  FROM order_items
+  WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL 180 DAY)
+    AND event_time < @as_of
+  -- Redelivery can repeat a row: keep one per (event_id, line).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, line ORDER BY sku) = 1
+),
+-- One purchase per order and product, however many lines of the order it took.
+purchases AS (
+  SELECT user_id, event_id, sku, MIN(event_time) AS bought_at
+  FROM lines
+  GROUP BY user_id, event_id, sku
+),
+orders AS (
+  SELECT user_id, event_id, MIN(bought_at) AS ordered_at
+  FROM purchases
+  GROUP BY user_id, event_id
+  HAVING MIN(bought_at) >= @window_start
+),
+-- Per order of the window, the shopper's products of the 180 days before it.
+rhythms AS (
+  SELECT
+    o.event_id AS order_event_id,
+    p.sku,
+    COUNT(*) AS orders,
+    (UNIX_SECONDS(MAX(p.bought_at)) - UNIX_SECONDS(MIN(p.bought_at))) / 86400 / (COUNT(*) - 1) AS mean_interval_days,
+    (UNIX_SECONDS(MIN(o.ordered_at)) - UNIX_SECONDS(MAX(p.bought_at))) / 86400 AS days_since_last
+  FROM orders AS o
+  JOIN purchases AS p
+    ON p.user_id = o.user_id
+    AND p.bought_at < o.ordered_at
+    AND p.bought_at >= TIMESTAMP_SUB(o.ordered_at, INTERVAL 180 DAY)
+  GROUP BY o.event_id, p.sku
+  HAVING COUNT(*) >= 2
+),
+judged AS (
+  SELECT
+    r.mean_interval_days > 0 AS regular,
+    r.mean_interval_days > 0 AND r.days_since_last >= 0.9 * r.mean_interval_days AS due,
+    b.sku IS NOT NULL AS bought
+  FROM rhythms AS r
+  LEFT JOIN purchases AS b ON b.event_id = r.order_event_id AND b.sku = r.sku
+),
+shares AS (
+  SELECT 'reorder_precision' AS metric, CAST(COUNTIF(due AND bought) AS FLOAT64) AS numerator, CAST(COUNTIF(due) AS FLOAT64) AS denominator
+  FROM judged
+  UNION ALL
+  SELECT 'reorder_recall', CAST(COUNTIF(due AND bought) AS FLOAT64), CAST(COUNTIF(regular AND bought) AS FLOAT64)
+  FROM judged
+)
+SELECT
+  @as_of AS as_of,
+  @window_start AS window_start,
+  metric,
+  '' AS experiment,
+  '' AS arm,
+  '' AS dimension,
+  p AS value, numerator, denominator,
+  -- Wilson: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = 1.96, z² = 3.8416.
+  (p + 3.8416 / (2 * n) - 1.96 * SQRT(p * (1 - p) / n + 3.8416 / (4 * n * n))) / (1 + 3.8416 / n) AS ci_low,
+  (p + 3.8416 / (2 * n) + 1.96 * SQRT(p * (1 - p) / n + 3.8416 / (4 * n * n))) / (1 + 3.8416 / n) AS ci_high
+FROM (SELECT *, numerator / denominator AS p, denominator AS n FROM shares WHERE denominator > 0)

@@ -1,0 +1,26 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
+import { METRIC_QUERIES } from '../../functions/metrics/job.ts';
+import { expectRows } from '../patterns/answers.ts';
+import { EXPECTED, EXPECTED_TWO_DAYS, KEYS, PARAMS, TABLES, TWO_DAYS } from './fixtures.ts';
+
+// The same files and fixtures as queries.zetasql.test.ts: DuckDB, through the dialect bridge, must
+// give BigQuery's answers.
+describe('metric queries on DuckDB', () => {
+  let warehouse: DuckDbWarehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse(':memory:');
+    for (const [table, rows] of Object.entries(TABLES)) await warehouse.replaceRows(table, rows, 'test');
+  });
+  afterAll(() => warehouse.close());
+
+  it.each(METRIC_QUERIES)('sql/%s.sql gives the hand-worked answer', async (query) => {
+    const { rows } = await warehouse.query(`${query}.sql`, PARAMS, 'test');
+    expectRows(rows, EXPECTED[query] ?? [], KEYS);
+  });
+
+  it('sql/metric_cart.sql gives one avg_cart_value row per day of a longer window', async () => {
+    const { rows } = await warehouse.query('metric_cart.sql', TWO_DAYS, 'test');
+    expectRows(rows, EXPECTED_TWO_DAYS, KEYS);
+  });
+});
