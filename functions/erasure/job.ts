@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { ErasureStore, PendingErasure } from '../privacy/ports.ts';
 import type { SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 import type { ShopperDocuments } from './ports.ts';
+import { recordJobRun } from '../jobs/job-runs.ts';
 
 export const JOB = 'erasure';
 
@@ -251,24 +252,20 @@ async function logErasure(warehouse: SqlWarehouse, request: PendingErasure, rows
  * job has no watermark (it works on whatever is pending), so as_of, since and watermark are its start.
  */
 async function recordRun(warehouse: SqlWarehouse, run: ErasureRun, started: Date, finished: Date, status: 'succeeded' | 'failed', error: string): Promise<void> {
-  await warehouse.execute(
-    'insert_job_run.sql',
-    {
-      job: JOB,
-      run_id: run.run_id,
-      status,
-      as_of: started,
-      since: started,
-      watermark: started,
-      started_at: started,
-      finished_at: finished,
-      shoppers: run.requests,
-      changed: run.completed,
-      result_rows: run.result_rows,
-      bytes_processed: run.bytes_processed ?? -1,
-      // The reason only: our messages and BigQuery's name files and tables, never shoppers.
-      error: error.slice(0, 1024),
-    },
-    JOB,
-  );
+  await recordJobRun(warehouse, {
+    job: JOB,
+    runId: run.run_id,
+    status,
+    asOf: started,
+    since: started,
+    watermark: started,
+    started,
+    finished,
+    // Requests worked on, and those completed.
+    shoppers: run.requests,
+    changed: run.completed,
+    resultRows: run.result_rows,
+    bytesProcessed: run.bytes_processed,
+    error,
+  });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Logger } from '../logging/logger.ts';
 import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
+import { recordJobRun } from '../jobs/job-runs.ts';
 
 export const JOB = 'metrics';
 
@@ -224,26 +225,21 @@ type RunRecord = {
 };
 
 async function recordRun(warehouse: SqlWarehouse, run: RunRecord): Promise<void> {
-  await warehouse.execute(
-    'insert_job_run.sql',
-    {
-      job: JOB,
-      run_id: run.runId,
-      status: run.status,
-      as_of: run.asOf,
-      // The measured window: since is its start; no later run starts from it, so the watermark is its end.
-      since: run.windowStart,
-      watermark: run.asOf,
-      started_at: run.started,
-      finished_at: run.finished,
-      // Aggregates only: no shopper is processed one by one, and nothing is published.
-      shoppers: 0,
-      changed: 0,
-      result_rows: run.rows,
-      bytes_processed: run.bytes ?? -1,
-      // The reason only: our messages and BigQuery's name files and tables, never shoppers.
-      error: run.error.slice(0, 1024),
-    },
-    JOB,
-  );
+  await recordJobRun(warehouse, {
+    job: JOB,
+    runId: run.runId,
+    status: run.status,
+    asOf: run.asOf,
+    // The measured window: since is its start; no later run starts from it, so the watermark is its end.
+    since: run.windowStart,
+    watermark: run.asOf,
+    started: run.started,
+    finished: run.finished,
+    // Aggregates only: no shopper is processed one by one, and nothing is published.
+    shoppers: 0,
+    changed: 0,
+    resultRows: run.rows,
+    bytesProcessed: run.bytes,
+    error: run.error,
+  });
 }

@@ -5,6 +5,7 @@ import type { StoredPrivacy } from '../privacy/settings.ts';
 import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 import { ANALYSES, fingerprint, parseRow, PatternsBuilder, type Patterns } from './patterns.ts';
 import type { PatternPublisher } from './ports.ts';
+import { recordJobRun } from '../jobs/job-runs.ts';
 
 export const JOB = 'patterns';
 /** The since of the very first run: every shopper. */
@@ -261,24 +262,19 @@ async function lastWatermark(warehouse: SqlWarehouse): Promise<Date | null> {
 }
 
 async function recordRun(warehouse: SqlWarehouse, run: PatternsRun, started: Date, finished: Date, status: 'succeeded' | 'failed', error: string): Promise<void> {
-  await warehouse.execute(
-    'insert_job_run.sql',
-    {
-      job: JOB,
-      run_id: run.run_id,
-      status,
-      as_of: new Date(run.as_of),
-      since: new Date(run.since),
-      watermark: new Date(run.watermark),
-      started_at: started,
-      finished_at: finished,
-      shoppers: run.shoppers,
-      changed: run.changed,
-      result_rows: run.result_rows,
-      bytes_processed: run.bytes_processed ?? -1,
-      // The reason only: messages of ours and BigQuery's name files and columns, never shoppers.
-      error: error.slice(0, 1024),
-    },
-    JOB,
-  );
+  await recordJobRun(warehouse, {
+    job: JOB,
+    runId: run.run_id,
+    status,
+    asOf: new Date(run.as_of),
+    since: new Date(run.since),
+    watermark: new Date(run.watermark),
+    started,
+    finished,
+    shoppers: run.shoppers,
+    changed: run.changed,
+    resultRows: run.result_rows,
+    bytesProcessed: run.bytes_processed,
+    error,
+  });
 }

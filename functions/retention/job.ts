@@ -3,6 +3,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { PrivacyStore } from '../privacy/ports.ts';
 import { DEFAULT_PRIVACY, PrivacySettings } from '../privacy/settings.ts';
 import type { SqlParams, SqlWarehouse } from '../warehouse/ports.ts';
+import { recordJobRun } from '../jobs/job-runs.ts';
 
 export const JOB = 'retention';
 
@@ -148,25 +149,20 @@ type RunRecord = {
 };
 
 async function recordRun(warehouse: SqlWarehouse, run: RunRecord): Promise<void> {
-  await warehouse.execute(
-    'insert_job_run.sql',
-    {
-      job: JOB,
-      run_id: run.runId,
-      status: run.status,
-      as_of: run.asOf,
-      since: EVERYTHING,
-      watermark: EVERYTHING,
-      started_at: run.started,
-      finished_at: run.finished,
-      // Shoppers with a retention of their own; result_rows: the rows deleted. Nothing is published.
-      shoppers: run.shoppers,
-      changed: 0,
-      result_rows: Object.values(run.deleted).reduce((sum, n) => sum + n, 0),
-      bytes_processed: run.bytes ?? -1,
-      // The reason only: our messages and BigQuery's name files and tables, never shoppers.
-      error: run.error.slice(0, 1024),
-    },
-    JOB,
-  );
+  await recordJobRun(warehouse, {
+    job: JOB,
+    runId: run.runId,
+    status: run.status,
+    asOf: run.asOf,
+    since: EVERYTHING,
+    watermark: EVERYTHING,
+    started: run.started,
+    finished: run.finished,
+    // Shoppers with a retention of their own; result rows: the rows deleted. Nothing is published.
+    shoppers: run.shoppers,
+    changed: 0,
+    resultRows: Object.values(run.deleted).reduce((sum, n) => sum + n, 0),
+    bytesProcessed: run.bytes,
+    error: run.error,
+  });
 }
