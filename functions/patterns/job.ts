@@ -198,30 +198,36 @@ async function runSlice(
   for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());
   // The analyses are independent: BigQuery runs them side by side, and DuckDB computes the next while
   // the rows of the last are read. Each result is parsed as it comes, so its raw rows can go at once.
-  await Promise.all(
-    ANALYSES.map(async (analysis) => {
+  const [storedRows] = await Promise.all([
+    run('stored_fingerprints'),
+    ...ANALYSES.map(async (analysis) => {
       for (const row of await run(analysis)) {
         const parsed = parseRow(analysis, row);
         // The analyses answer only staged shoppers who learn; the map is the guard all the same.
         builders.get(parsed.user_id)?.add(analysis, parsed as never);
       }
     }),
-  );
+  ]);
+  const stored = new Map(storedRows.map((row) => [String(row.user_id), String(row.fingerprint)]));
 
+  // Only what changed is kept, staged, published and merged: on a usual night most shoppers' patterns
+  // are what they were, and their JSON need not travel.
   const computedAt = deps.clock().toISOString();
-  const computed = new Map<string, Patterns>();
+  const changed: { userId: string; patterns: Patterns }[] = [];
   const staged: SqlRow[] = [];
   for (const [userId, builder] of builders) {
     const patterns = builder.build(asOf);
-    computed.set(userId, patterns);
-    staged.push({ user_id: userId, as_of: asOf.toISOString(), computed_at: computedAt, fingerprint: fingerprint(patterns), patterns: JSON.stringify(patterns) });
+    const print = fingerprint(patterns);
+    if (stored.get(userId) === print) continue;
+    changed.push({ userId, patterns });
+    staged.push({ user_id: userId, as_of: asOf.toISOString(), computed_at: computedAt, fingerprint: print, patterns: JSON.stringify(patterns) });
   }
+  const computed = builders.size;
   builders.clear();
   await warehouse.replaceRows('user_patterns_staging', staged, JOB);
-  const changed = (await run('changed_user_patterns')).map((row) => String(row.user_id));
-  log.info('patterns computed', { shoppers: computed.size, changed: changed.length });
+  log.info('patterns computed', { shoppers: computed, changed: changed.length });
 
-  const { written } = await deps.publisher.publish(changed.map((userId) => ({ userId, patterns: computed.get(userId) as Patterns })));
+  const { written } = await deps.publisher.publish(changed);
   log.info('patterns published', { written });
   const merged = await warehouse.execute('merge_user_patterns.sql', {}, JOB);
   let forgottenRows = 0;
@@ -229,7 +235,7 @@ async function runSlice(
     const userIds = forgetting.slice(start, start + FORGET_BATCH);
     forgottenRows += (await warehouse.execute('forget_user_patterns.sql', { user_ids: userIds }, JOB)).affectedRows;
   }
-  return { shoppers: computed.size, forgotten: forgetting.length, forgottenRows, changed: changed.length, merged: merged.affectedRows };
+  return { shoppers: computed, forgotten: forgetting.length, forgottenRows, changed: changed.length, merged: merged.affectedRows };
 }
 
 /**

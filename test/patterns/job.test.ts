@@ -196,6 +196,9 @@ describe('the patterns job on DuckDB', () => {
     now = new Date(now.getTime() + HOUR);
     const unchanged = await runPatternsJob(deps, { asOf: new Date(AS_OF) });
     expect(unchanged).toMatchObject({ shoppers: 1, changed: 0 });
+    // Unchanged patterns are neither staged nor merged: their JSON does not travel.
+    expect(await warehouse.sql('SELECT count(*)::INTEGER AS n FROM user_patterns_staging')).toEqual([{ n: 0 }]);
+    expect(deps.logger.entries.filter((e) => e.message === 'query stored_fingerprints done').at(-1)).toMatchObject({ rows: 1 });
 
     // u3 clicks Hovis bread twice and adds it to the cart: Hovis passes 2.0 for u3; published.
     const click = (id: string) => ({ ...lateClick('u3', id, at), event_time: '2026-02-27T10:00:00.000Z' });
