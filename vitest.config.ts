@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/bench/**', 'test/sim/**', 'node_modules/**'],
+    exclude: ['test/bench/**', 'node_modules/**'],
     globalSetup: ['test/support/emulators.global.ts', 'test/support/zetasql.global.ts'],
     env: {
       // The Google clients must never look for a metadata server or a real project.

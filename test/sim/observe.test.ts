@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { emptyPreferences } from '../../functions/learn/learn.ts';
+import type { Patterns } from '../../functions/patterns/patterns.ts';
+import { learnedTopBrands, predictedDue } from './observe.ts';
+import { uplift, wilson } from './score.ts';
+
+// What the simulation reads as the loop's predictions, and how the scorer turns counts into figures.
+
+const now = new Date('2026-11-20T12:00:00Z');
+
+function patterns(partial: Partial<Patterns>): Patterns {
+  return { as_of: '2026-11-20T00:00:00Z', regular_items: [], brands: [], categories: [], price: null, schedule: null, dietary: [], bought_together: [], ...partial };
+}
+
+describe('the loop as the simulation reads it', () => {
+  it('holds due what real-time rhythm or the patterns hold due, as search does', () => {
+    const learned = emptyPreferences('s');
+    learned.reorder.milk = { orders: 2, quantity: 2, first_at: '2026-11-06T12:00:00Z', last_at: '2026-11-13T12:00:00Z', mean_interval_days: 7, next_due_at: '2026-11-20T12:00:00Z' };
+    learned.reorder.bread = { orders: 2, quantity: 2, first_at: '2026-11-05T12:00:00Z', last_at: '2026-11-19T12:00:00Z', mean_interval_days: 14, next_due_at: '2026-12-03T12:00:00Z' };
+    const regular = { due_at: '2026-11-20T11:00:00Z', sku: 'eggs' } as Patterns['regular_items'][number];
+    const later = { due_at: '2026-11-21T00:00:00Z', sku: 'tea' } as Patterns['regular_items'][number];
+    expect(predictedDue({ learned, patterns: patterns({ regular_items: [regular, later] }) }, now)).toEqual(['eggs', 'milk']);
+    expect(predictedDue(null, now)).toEqual([]);
+  });
+
+  it("takes each category's strongest brand, real-time or batch, and never a brand with a negative affinity", () => {
+    const learned = emptyPreferences('s');
+    const at = { signals: {}, last_at: '2026-11-20T00:00:00Z' };
+    const scale = 2 ** ((now.getTime() - Date.parse(learned.epoch)) / (learned.half_life_days * 86_400_000));
+    learned.brands.Oatly = { weight: 0.9 * scale, ...at };
+    learned.brands.Alpro = { weight: 0.3 * scale, ...at };
+    learned.brands.Hovis = { weight: -0.3 * scale, ...at };
+    const categories: Record<string, string> = { Oatly: 'plant milk', Alpro: 'plant milk', Hovis: 'bread', Warburtons: 'bread' };
+    const brandPattern = (name: string, share: number) => ({ name, share, score: 3, purchases: 3, cart_adds: 0, clicks: 0 });
+    const top = learnedTopBrands({ learned, patterns: patterns({ brands: [brandPattern('Alpro', 0.9), brandPattern('Hovis', 0.8), brandPattern('Warburtons', 0.1)] }) }, now, (b) => categories[b]);
+    expect(Object.fromEntries(top)).toEqual({ 'plant milk': 'Alpro', bread: 'Warburtons' });
+  });
+
+  it('answers uplift with an interval, and nothing without clicks in both arms', () => {
+    const u = uplift(wilson(60, 100), wilson(50, 100));
+    expect(u.value).toBeCloseTo(0.2, 10);
+    expect(u.low).toBeLessThan(0.2);
+    expect(u.high).toBeGreaterThan(0.2);
+    expect(uplift(wilson(0, 10), wilson(5, 10)).value).toBeNull();
+  });
+});

@@ -1,0 +1,192 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { barChart, escape, formatPercent, lineChart, type BarChartSpec, type ChartSeries, type LineChartSpec } from '../../functions/operators/svg-charts.ts';
+import type { Share, Uplift } from './score.ts';
+import type { SimulationResult } from './simulate.ts';
+
+// The simulation's report: a short Markdown summary and an HTML page with charts (inline SVG, drawn by
+// the operators' dashboard's chart functions).
+
+/** The guide's success bars. */
+export const TARGETS = { ctrUplift: 0.2, reorderPrecision: 0.8, brandAccuracy: 0.7 } as const;
+
+const DAY_MS = 86_400_000;
+
+function pct(value: number | null): string {
+  return value === null ? '—' : formatPercent(value);
+}
+
+export function share(s: Share): string {
+  return s.value === null ? '— (0 / 0)' : `${pct(s.value)} [${pct(s.low)}, ${pct(s.high)}] (${s.numerator} / ${s.denominator})`;
+}
+
+function upliftText(u: Uplift): string {
+  return u.value === null ? '—' : `${u.value >= 0 ? '+' : ''}${pct(u.value)} [${pct(u.low)}, ${pct(u.high)}]`;
+}
+
+function verdict(value: number | null, target: number): string {
+  return value === null ? 'not measured' : value >= target ? '**met**' : '**not met**';
+}
+
+export function markdownSummary(r: SimulationResult): string {
+  const a = r.score.afterFirstWeek;
+  const o = r.score.overall;
+  const p = r.pipeline;
+  const from = r.calendar.dates[a.fromDay] ?? r.calendar.from;
+  const lines = [
+    `# Shopper simulation: ${r.options.shoppers} shoppers × ${r.options.days} days (seed ${r.options.seed})`,
+    '',
+    `Simulated ${r.calendar.from} … ${r.calendar.to} (UTC), run ${r.startedAt}, ${Math.round(r.wallSeconds)} s of wall time.`,
+    `Catalogue: ${r.catalog.products} products, ${r.catalog.categories} categories, ${r.catalog.brands} brands.`,
+    '',
+    `## Against the guide's bars (from ${from}, after the first week${a.fromDay === 0 ? ': the run is a week or shorter, so all days' : ''})`,
+    '',
+    '| measure | value [95% interval] (n) | target | |',
+    '| --- | --- | --- | --- |',
+    `| CTR uplift, personalized / control − 1 | ${upliftText(a.uplift)} | ≥ +${pct(TARGETS.ctrUplift)} | ${verdict(a.uplift.value, TARGETS.ctrUplift)} |`,
+    `| CTR, control | ${share(a.ctr.control)} | | |`,
+    `| CTR, personalized | ${share(a.ctr.personalized)} | | |`,
+    `| reorder precision (due predictions bought in the next order) | ${share(a.reorder.precision)} | ≥ ${TARGETS.reorderPrecision} | ${verdict(a.reorder.precision.value, TARGETS.reorderPrecision)} |`,
+    `| reorder recall (repeat purchases predicted due) | ${share(a.reorder.recall)} | | |`,
+    `| brand accuracy (top learned brand = hidden favourite) | ${share(a.brand)} | ≥ ${TARGETS.brandAccuracy} | ${verdict(a.brand.value, TARGETS.brandAccuracy)} |`,
+    '',
+    `Whole run: CTR uplift ${upliftText(o.uplift)}, reorder precision ${share(o.reorder.precision)}, recall ${share(o.reorder.recall)}, brand accuracy ${share(o.brand)}.`,
+    '',
+    '## Per simulated day',
+    '',
+    '| day | date | CTR control | CTR personalized | uplift | reorder precision | reorder recall | brand accuracy |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...r.score.days.map(
+      (d) =>
+        `| ${d.day + 1} | ${d.date} | ${share(d.ctr.control)} | ${share(d.ctr.personalized)} | ${upliftText(d.uplift)} | ${share(d.reorder.precision)} | ${share(d.reorder.recall)} | ${share(d.brand)} |`,
+    ),
+    '',
+    '## The pipeline',
+    '',
+    `- Sent: ${r.sent.requests} requests, ${r.sent.events} events (${Object.entries(r.sent.byType)
+      .map(([t, n]) => `${n} ${t}`)
+      .join(', ')}); accepted ${r.sent.accepted}, rejected ${r.sent.rejected}; ${r.sent.orderLines} order lines; ${r.sent.searches} searches (${Object.entries(r.sent.personalizedReasons)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}).`,
+    `- Carried: ${p.learnedInFirestore} events learned in Firestore (Σ event_count), ${p.warehouseEvents} distinct events and ${p.warehouseOrderLines} order lines in the DuckDB warehouse, ${p.ingestedMessages} messages ingested.`,
+    `- The metrics job's CTR rows (warehouse) agree with the searches sent: ${warehouseAgrees(r) ? 'yes' : 'no'}.`,
+    `- Throughput: ${Math.round(p.collectEventsPerSecond)} events/s accepted by collect while sending; ${Math.round(p.endToEndEventsPerSecond)} events/s from the first send to the last day learned.`,
+    `- Lag: collect received → ingest started p50 ${p.ingestLagMs.p50} ms, p95 ${p.ingestLagMs.p95} ms, max ${p.ingestLagMs.max} ms; last request of a day → the whole day learned in Firestore: median ${median(p.drainMs)} ms, max ${Math.max(0, ...p.drainMs)} ms.`,
+    `- Batch jobs: ${p.jobs.length} runs, patterns median ${median(p.jobs.filter((j) => j.job === 'patterns').map((j) => j.ms))} ms, metrics median ${median(p.jobs.filter((j) => j.job === 'metrics').map((j) => j.ms))} ms.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+}
+
+/** Whether the warehouse, through the metrics job, counted the same searches and clicked searches per arm and day as were sent. */
+export function warehouseAgrees(r: SimulationResult): boolean {
+  return r.score.days.every((d) =>
+    (['control', 'personalized'] as const).every((arm) => {
+      const row = r.pipeline.warehouseCtr.find((w) => w.day === d.day && w.arm === arm);
+      const sent = d.ctr[arm];
+      return row ? row.numerator === sent.numerator && row.denominator === sent.denominator : sent.denominator === 0;
+    }),
+  );
+}
+
+export function htmlReport(r: SimulationResult, summary: string): string {
+  const at = (day: number) => Date.parse(`${r.calendar.dates[day]}T12:00:00Z`);
+  const from = Date.parse(`${r.calendar.from}T00:00:00Z`);
+  const to = Date.parse(`${r.calendar.to}T00:00:00Z`) + DAY_MS;
+  const series = (name: string, pick: (d: SimulationResult['score']['days'][number]) => Share | Uplift): ChartSeries => ({
+    name,
+    points: r.score.days.flatMap((d) => {
+      const s = pick(d);
+      return s.value === null ? [] : [{ at: at(d.day), value: s.value, low: s.low, high: s.high }];
+    }),
+  });
+  const line = (spec: LineChartSpec): [string, string] => [spec.title, lineChart(spec)];
+  const bar = (spec: BarChartSpec): [string, string] => [spec.title, barChart(spec)];
+  const charts = [
+    line({
+      id: 'ctr',
+      title: 'Click-through rate by arm, per simulated day',
+      description: 'Searches with at least one click over searches, per arm of the personalization experiment, with 95% Wilson intervals.',
+      from,
+      to,
+      yLabel: 'CTR',
+      yMax: 1,
+      format: formatPercent,
+      series: [series('control', (d) => d.ctr.control), series('personalized', (d) => d.ctr.personalized)],
+    }),
+    line({
+      id: 'ratio',
+      title: `CTR ratio, personalized / control (uplift + 1); the guide's bar is ${1 + TARGETS.ctrUplift}`,
+      description: 'Per simulated day, with a 95% interval from the log of the ratio. Drawn as a ratio so that a loss stays on the chart.',
+      from,
+      to,
+      yLabel: 'ratio',
+      series: [
+        {
+          name: 'personalized / control',
+          points: r.score.days.flatMap((d) =>
+            d.uplift.value === null ? [] : [{ at: at(d.day), value: 1 + d.uplift.value, low: 1 + (d.uplift.low ?? d.uplift.value), high: 1 + (d.uplift.high ?? d.uplift.value) }],
+          ),
+        },
+        { name: 'target', points: [{ at: from, value: 1 + TARGETS.ctrUplift }, { at: to, value: 1 + TARGETS.ctrUplift }] },
+      ],
+    }),
+    line({
+      id: 'reorder',
+      title: `Reorder precision and recall; the bar for precision is ${TARGETS.reorderPrecision}`,
+      description: 'At each trip: of the products the loop held due, the share the order bought (precision); of the products bought that had been bought twice before, the share held due (recall).',
+      from,
+      to,
+      yLabel: 'share',
+      yMax: 1,
+      format: formatPercent,
+      series: [series('precision', (d) => d.reorder.precision), series('recall', (d) => d.reorder.recall)],
+    }),
+    line({
+      id: 'brand',
+      title: `Brand preference accuracy; the bar is ${TARGETS.brandAccuracy}`,
+      description: "At each trip, per category the loop has a brand for: whether the loop's strongest brand is the shopper's hidden favourite.",
+      from,
+      to,
+      yLabel: 'accuracy',
+      yMax: 1,
+      format: formatPercent,
+      series: [series('brand accuracy', (d) => d.brand)],
+    }),
+    bar({
+      id: 'drain',
+      title: 'Time from the last request of a day to the whole day learned in Firestore',
+      description: 'Milliseconds per simulated day.',
+      buckets: r.score.days.map((d) => Date.parse(`${d.date}T00:00:00Z`)),
+      bucketMs: DAY_MS,
+      yLabel: 'ms',
+      series: [{ name: 'drain', values: r.pipeline.drainMs }],
+    }),
+  ];
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shopper simulation</title>
+<style>body{font:15px/1.45 system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em}pre{white-space:pre-wrap;background:#f6f6f6;padding:1em}svg{max-width:100%;height:auto;display:block;margin:1.5em 0}</style>
+</head><body>
+<h1>Shopper simulation through the local loop</h1>
+${charts.map(([title, svg]) => `<h2>${escape(title)}</h2>\n${svg}`).join('\n')}
+<h2>Summary</h2>
+<pre>${escape(summary)}</pre>
+</body></html>
+`;
+}
+
+/** Writes `summary.md`, `report.html` and `result.json` into `dir`; answers their paths. */
+export function writeReport(r: SimulationResult, dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const summary = markdownSummary(r);
+  const files = [join(dir, 'summary.md'), join(dir, 'report.html'), join(dir, 'result.json')];
+  writeFileSync(files[0] as string, summary);
+  writeFileSync(files[1] as string, htmlReport(r, summary));
+  writeFileSync(files[2] as string, `${JSON.stringify(r, null, 2)}\n`);
+  return files;
+}

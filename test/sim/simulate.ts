@@ -1,0 +1,357 @@
+import { randomUUID } from 'node:crypto';
+import { Firestore } from '@google-cloud/firestore';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { ClientEvent, ProductRef } from '../../functions/events/schema.ts';
+import { LOCAL } from '../../functions/local/local-settings.ts';
+import { mintShopperToken } from '../../functions/local/mint-token.ts';
+import type { Logger } from '../../functions/logging/logger.ts';
+import {
+  createFirestorePreferenceDocumentReader,
+  createFirestoreSearchPreferenceReader,
+  createSearchPersonalizer,
+  createUserHasher,
+  searchContext,
+  searchResultClickedEvent,
+  type SearchPerformedEvent,
+} from '../../functions/search/index.ts';
+import { baselineSearch, buildCatalog, seededRandom, type Product } from './catalog.ts';
+import { startStack, type RunningStack } from './local-stack.ts';
+import { learnedTopBrands, predictedDue } from './observe.ts';
+import { score, type BrandRecord, type ReorderRecord, type Score, type SearchRecord } from './score.ts';
+import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
+
+// The shopper simulation: simulated shoppers search, click, fill carts and order through the real local
+// stack over HTTP (collect with real tokens → Pub/Sub → ingest → DuckDB and Firestore), the batch jobs run
+// at each simulated day's end with as_of set to it, and the treatment arm's results are re-ranked by the
+// search package over the emulator's preference documents.
+//
+// Simulated time: the N whole UTC days ending at today's midnight. Each event's occurred_at is its
+// simulated time and sent_at the moment it is sent, so collect's skew rule
+// (event_time = received_at − (sent_at − occurred_at)) puts it on its simulated day, within the 30-day limit.
+
+export type SimulationOptions = {
+  shoppers: number;
+  days: number;
+  seed: number;
+  /** Sessions in flight at once. */
+  concurrency?: number;
+  /** Longest wait for a day's events to be learned, ms. */
+  drainTimeoutMs?: number;
+  logger?: Logger;
+  /** What the run is doing, and how far it is, 0–1. */
+  progress?: (text: string, fraction: number) => void;
+};
+
+export type JobRun = { job: 'patterns' | 'metrics'; day: number; status: number; ms: number; summary: Record<string, unknown> };
+export type MetricRow = { metric: string; experiment: string; arm: string; dimension: string; numerator: number; denominator: number; value: number };
+
+export type SimulationResult = {
+  options: { shoppers: number; days: number; seed: number };
+  startedAt: string;
+  calendar: { from: string; to: string; dates: string[] };
+  catalog: { products: number; categories: number; brands: number };
+  sent: { requests: number; events: number; accepted: number; rejected: number; byType: Record<string, number>; orderLines: number; searches: number; personalizedReasons: Record<string, number> };
+  pipeline: {
+    /** Σ event_count over the shoppers' preference documents after the last day. */
+    learnedInFirestore: number;
+    /** Distinct event ids in the warehouse's events table, and rows of order_items, read after the stack stopped. */
+    warehouseEvents: number;
+    warehouseOrderLines: number;
+    ingestedMessages: number;
+    /** collect received → ingest started, ms, from ingest's own log. */
+    ingestLagMs: { p50: number; p95: number; max: number };
+    /** Per day: the last request answered → every event of the day learned in Firestore, ms. */
+    drainMs: number[];
+    /** Events accepted per second of sending, and per second from the first send to the last day drained. */
+    collectEventsPerSecond: number;
+    endToEndEventsPerSecond: number;
+    jobs: JobRun[];
+    /** The metrics job's CTR rows per arm and day: the warehouse's own count of what was sent. */
+    warehouseCtr: { day: number; arm: string; numerator: number; denominator: number }[];
+  };
+  score: Score;
+  wallSeconds: number;
+};
+
+const DAY_MS = 86_400_000;
+
+async function pool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
+}
+
+function productRef(p: Product): ProductRef {
+  return { sku: p.sku, name: p.name, category: p.category, brand: p.brand, price: p.price, dietary_tags: p.dietary_tags };
+}
+
+/** One shopper's random stream per day, so a run is reproducible whatever order sessions finish in. */
+function streamSeed(seed: number, shopper: number, day: number): number {
+  return (Math.imul(seed ^ 0x9e3779b9, 2654435761) ^ Math.imul(shopper + 1, 40503) ^ Math.imul(day + 1, 2246822519)) >>> 0;
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
+  if (!(options.days >= 1 && options.days <= 25)) throw new Error('--days must be 1–25: collect refuses events older than 30 days');
+  if (!(options.shoppers >= 1)) throw new Error('--shoppers must be at least 1');
+  const progress = options.progress ?? (() => undefined);
+  const log = options.logger;
+  const wallStart = Date.now();
+  const random = seededRandom(options.seed);
+  const catalog = buildCatalog(random);
+  const categoryOfBrand = new Map<string, string>();
+  for (const [category, brands] of catalog.brandsByCategory) for (const b of brands) categoryOfBrand.set(b, category);
+  const todayMs = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  const dayStart = (day: number) => todayMs - (options.days - day) * DAY_MS;
+  const dates = Array.from({ length: options.days }, (_, d) => new Date(dayStart(d)).toISOString().slice(0, 10));
+  const shoppers = buildShoppers(random, catalog, options.shoppers, dayStart(0));
+
+  // The Google clients must not look for a metadata server.
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
+  progress('starting the local stack', 0);
+  const stack: RunningStack = await startStack();
+  const firestore = new Firestore({ projectId: LOCAL.projectId, host: `127.0.0.1:${stack.ports.firestore}`, ssl: false });
+  const result = await (async () => {
+    try {
+      return await drive();
+    } finally {
+      await firestore.terminate().catch(() => undefined);
+    }
+  })().finally(() => stack.stop());
+  const warehouse = await countWarehouse(stack.warehouseFile);
+  result.pipeline.warehouseEvents = warehouse.events;
+  result.pipeline.warehouseOrderLines = warehouse.orderLines;
+  result.wallSeconds = (Date.now() - wallStart) / 1000;
+  return result;
+
+  async function drive(): Promise<SimulationResult> {
+    const documents = createFirestorePreferenceDocumentReader(firestore);
+    const reader = createFirestoreSearchPreferenceReader(firestore, { hashUser: createUserHasher(LOCAL.userHashKey), budgetMs: 5_000, ttlMs: 600_000 });
+    const tokens = new Map<string, string>();
+    for (const s of shoppers) {
+      tokens.set(s.userId, await mintShopperToken(s.userId, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 24 * 3600 }));
+    }
+    const sent = { requests: 0, events: 0, accepted: 0, rejected: 0, byType: {} as Record<string, number>, orderLines: 0, searches: 0, personalizedReasons: {} as Record<string, number> };
+    const searches: SearchRecord[] = [];
+    const reorders: ReorderRecord[] = [];
+    const brands: BrandRecord[] = [];
+    const orderCounts = new Map<string, Map<string, number>>();
+    const jobs: JobRun[] = [];
+    const warehouseCtr: SimulationResult['pipeline']['warehouseCtr'] = [];
+    const drainMs: number[] = [];
+    let sendingMs = 0;
+    const firstSend = Date.now();
+    const rejections: string[] = [];
+
+    async function send(userId: string, events: ClientEvent[]): Promise<void> {
+      const sentAt = new Date().toISOString();
+      const body = JSON.stringify({ events: events.map((e) => ({ ...e, sent_at: sentAt })) });
+      for (let attempt = 0; ; attempt++) {
+        const response = await fetch(`http://127.0.0.1:${stack.ports.collect}/v1/events`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${tokens.get(userId)}`, 'Content-Type': 'application/json' },
+          body,
+        });
+        // 503: Pub/Sub did not take it; the same event ids make a retry safe.
+        if (response.status === 503 && attempt < 5) {
+          await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+          continue;
+        }
+        const answer = (await response.json()) as { accepted?: number; rejected?: { reason: string }[] };
+        sent.requests++;
+        sent.events += events.length;
+        sent.accepted += answer.accepted ?? 0;
+        sent.rejected += answer.rejected?.length ?? 0;
+        for (const r of answer.rejected ?? []) if (rejections.length < 5) rejections.push(r.reason);
+        for (const e of events) sent.byType[e.type] = (sent.byType[e.type] ?? 0) + 1;
+        return;
+      }
+    }
+
+    async function session(index: number, truth: ShopperTruth, day: number): Promise<void> {
+      const rng = seededRandom(streamSeed(options.seed, index, day));
+      if (!shopsOn(rng, truth, day)) return;
+      let at = dayStart(day) + truth.hour * 3_600_000 + rng.int(0, 50) * 60_000;
+      const step = () => (at += rng.int(10, 60) * 1000);
+      const sessionId = `${truth.userId}-${dates[day]}`;
+      // The scorer's look at what the loop believes as the trip starts (not the loop's own read).
+      const believed = await documents.read(truth.userId);
+      const due = predictedDue(believed, new Date(at));
+      for (const [category, predicted] of learnedTopBrands(believed, new Date(at), (b) => categoryOfBrand.get(b))) {
+        brands.push({ day, predicted, favourite: truth.favouriteBrand.get(category) ?? null });
+      }
+      reader.forget(truth.userId);
+      // The search service's clock is the simulated one, so decay and due dates are read at simulated time.
+      let searchAt = new Date(at);
+      const personalizeSearch = createSearchPersonalizer({ reader, clock: () => searchAt });
+      const events: ClientEvent[] = [];
+      const cart = new Map<string, Product>();
+      let cartValue = 0;
+      const addToCart = (product: Product, search: SearchPerformedEvent | null) => {
+        if (cart.has(product.sku)) return;
+        cart.set(product.sku, product);
+        cartValue = Math.round((cartValue + product.price) * 100) / 100;
+        const time = new Date(step()).toISOString();
+        events.push({
+          event_id: randomUUID(),
+          type: 'cart_item_added',
+          session_id: sessionId,
+          occurred_at: time,
+          sent_at: time,
+          ...(search ? { context: searchContext(search) } : {}),
+          data: { product: productRef(product), quantity: 1, cart_value: cartValue, ...(search ? { search_id: search.data.search_id } : {}) },
+        });
+      };
+      const needs = tripNeeds(rng, catalog, truth, at);
+      for (const need of needs) {
+        const query = queryFor(rng, need);
+        const engine = baselineSearch(catalog, query);
+        if (engine.length === 0) continue;
+        searchAt = new Date(step());
+        const outcome = await personalizeSearch({
+          userId: truth.userId,
+          sessionId,
+          query,
+          results: engine.map((p) => ({ ...p, promotion: null })),
+        });
+        sent.searches++;
+        const reason = outcome.reason ?? 'personalized';
+        sent.personalizedReasons[reason] = (sent.personalizedReasons[reason] ?? 0) + 1;
+        events.push(outcome.event);
+        const shown = outcome.results.map((r) => catalog.bySku.get(r.sku) as Product);
+        const position = chooseClick(rng, truth, need, shown);
+        searches.push({ day, arm: outcome.arm ?? 'none', clicked: position !== null });
+        if (position === null) continue;
+        const clicked = shown[position - 1] as Product;
+        events.push(searchResultClickedEvent(outcome.event, productRef(clicked), { now: new Date(step()), position }));
+        if (addsToCart(rng, need)) addToCart(clicked, outcome.event);
+      }
+      // Staples are bought on their schedule whether or not a search found them (from the reorder list).
+      for (const need of needs) if (need.kind === 'staple') addToCart(need.product, null);
+      if (cart.size === 0) {
+        await send(truth.userId, events);
+        return;
+      }
+      const items = [...cart.values()];
+      const orderTime = new Date(step()).toISOString();
+      events.push({
+        event_id: randomUUID(),
+        type: 'order_completed',
+        session_id: sessionId,
+        occurred_at: orderTime,
+        sent_at: orderTime,
+        data: { order_id: `order-${sessionId}`, total: cartValue, currency: 'EUR', items: items.map((p) => ({ ...productRef(p), quantity: 1 })) },
+      });
+      sent.orderLines += items.length;
+      for (const staple of truth.staples) if (cart.has(staple.sku)) staple.lastBoughtAt = Date.parse(orderTime);
+      const counts = orderCounts.get(truth.userId) ?? new Map<string, number>();
+      orderCounts.set(truth.userId, counts);
+      reorders.push({ day, predicted: due, ordered: items.map((p) => p.sku), repeat: items.filter((p) => (counts.get(p.sku) ?? 0) >= 2).map((p) => p.sku) });
+      for (const p of items) counts.set(p.sku, (counts.get(p.sku) ?? 0) + 1);
+      await send(truth.userId, events);
+    }
+
+    async function learnedCount(): Promise<number> {
+      let total = 0;
+      const refs = shoppers.map((s) => firestore.collection('preferences').doc(s.userId));
+      for (let i = 0; i < refs.length; i += 500) {
+        const snapshots = await firestore.getAll(...refs.slice(i, i + 500));
+        for (const s of snapshots) total += Number(s.get('event_count') ?? 0);
+      }
+      return total;
+    }
+
+    async function runJob(job: 'patterns' | 'metrics', day: number, body: Record<string, string>): Promise<Record<string, unknown>> {
+      const started = Date.now();
+      const port = job === 'patterns' ? stack.ports.patterns : stack.ports.metrics;
+      const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const summary = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+      jobs.push({ job, day, status: response.status, ms: Date.now() - started, summary: job === 'metrics' ? { rows: summary.rows } : summary });
+      if (response.status !== 200) {
+        throw new Error(`the ${job} job answered ${response.status}: ${JSON.stringify(summary).slice(0, 500)}\n${stack.errors.slice(-3).join('\n')}`);
+      }
+      return summary;
+    }
+
+    // Every shopper with events is recomputed each day: all of them were received after the simulated start.
+    const runSince = new Date(dayStart(0)).toISOString();
+    for (let day = 0; day < options.days; day++) {
+      const sendStart = Date.now();
+      let done = 0;
+      await pool(
+        shoppers.map((s, i) => [s, i] as const),
+        options.concurrency ?? 16,
+        async ([truth, index]) => {
+          await session(index, truth, day);
+          done++;
+          if (done % 25 === 0 || done === shoppers.length) progress(`day ${day + 1}/${options.days} ${dates[day]}: shoppers ${done}/${shoppers.length}, events ${sent.accepted}`, (day + (0.8 * done) / shoppers.length) / options.days);
+        },
+      );
+      sendingMs += Date.now() - sendStart;
+      if (rejections.length) throw new Error(`collect rejected events: ${rejections.join('; ')}`);
+      const drainStart = Date.now();
+      const deadline = drainStart + (options.drainTimeoutMs ?? 180_000);
+      let learned = await learnedCount();
+      while (learned < sent.accepted) {
+        if (Date.now() > deadline) throw new Error(`day ${day + 1}: ${learned} of ${sent.accepted} events learned after ${options.drainTimeoutMs ?? 180_000} ms`);
+        progress(`day ${day + 1}/${options.days} ${dates[day]}: learned ${learned}/${sent.accepted}`, (day + 0.8) / options.days);
+        await new Promise((r) => setTimeout(r, 250));
+        learned = await learnedCount();
+      }
+      drainMs.push(Date.now() - drainStart);
+      const dayEnd = new Date(dayStart(day) + DAY_MS).toISOString();
+      progress(`day ${day + 1}/${options.days} ${dates[day]}: patterns and metrics jobs as of ${dayEnd}`, (day + 0.9) / options.days);
+      await runJob('patterns', day, { as_of: dayEnd, since: runSince });
+      const metrics = await runJob('metrics', day, { as_of: dayEnd, since: new Date(dayStart(day)).toISOString() });
+      for (const row of (metrics.metrics ?? []) as MetricRow[]) {
+        if (row.metric === 'ctr' && row.experiment === 'personalization' && row.dimension === '') warehouseCtr.push({ day, arm: row.arm, numerator: row.numerator, denominator: row.denominator });
+      }
+      log?.info('simulated day done', { day: day + 1, date: dates[day], accepted: sent.accepted, searches: sent.searches, drain_ms: drainMs.at(-1) });
+    }
+    const drained = Date.now();
+    const lags = stack.ingested.map((m) => m.lag_ms);
+    return {
+      options: { shoppers: options.shoppers, days: options.days, seed: options.seed },
+      startedAt: new Date(wallStart).toISOString(),
+      calendar: { from: dates[0] ?? '', to: dates.at(-1) ?? '', dates },
+      catalog: { products: catalog.products.length, categories: catalog.categories.length, brands: categoryOfBrand.size },
+      sent,
+      pipeline: {
+        learnedInFirestore: await learnedCount(),
+        warehouseEvents: 0,
+        warehouseOrderLines: 0,
+        ingestedMessages: stack.ingested.length,
+        ingestLagMs: { p50: percentile(lags, 0.5), p95: percentile(lags, 0.95), max: Math.max(0, ...lags) },
+        drainMs,
+        collectEventsPerSecond: sent.accepted / (sendingMs / 1000),
+        endToEndEventsPerSecond: sent.accepted / ((drained - firstSend) / 1000),
+        jobs,
+        warehouseCtr,
+      },
+      score: score(dates, searches, reorders, brands),
+      wallSeconds: 0,
+    };
+  }
+}
+
+/** The warehouse's own count, read once the stack has stopped and released the DuckDB file. */
+async function countWarehouse(file: string): Promise<{ events: number; orderLines: number }> {
+  const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
+  const connection = await instance.connect();
+  try {
+    const events = (await connection.runAndReadAll('SELECT COUNT(DISTINCT event_id) AS n FROM events')).getRowObjectsJS()[0]?.n;
+    const lines = (await connection.runAndReadAll('SELECT COUNT(*) AS n FROM (SELECT DISTINCT event_id, line FROM order_items)')).getRowObjectsJS()[0]?.n;
+    return { events: Number(events ?? 0), orderLines: Number(lines ?? 0) };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
