@@ -1,3 +1,5 @@
+import type { ClientEvent } from '../../functions/events/schema.ts';
+
 // The scorer: the one place where the loop's behaviour and predictions meet the shoppers' hidden truth.
 
 export type Share = { numerator: number; denominator: number; value: number | null; low: number | null; high: number | null };
@@ -27,8 +29,63 @@ export function uplift(treatment: Share, control: Share): Uplift {
 export type SearchRecord = { day: number; arm: string; clicked: boolean };
 /** At the start of a trip: what the loop held due, what the order held, and which of those were bought twice before. */
 export type ReorderRecord = { day: number; predicted: string[]; ordered: string[]; repeat: string[] };
-/** The loop's top brand in a category vs the shopper's hidden favourite there (null: the shopper has none). */
-export type BrandRecord = { day: number; predicted: string; favourite: string | null };
+/**
+ * The loop's top brand in a category vs the shopper's hidden favourite there (null: the shopper has none),
+ * and, for the same shopper, category and moment, the order-count oracle's brand (null: it has none there).
+ */
+export type BrandRecord = { day: number; predicted: string; oracle: string | null; favourite: string | null };
+
+/**
+ * The order-count oracle: a reference predictor of each category's favourite brand that sees only what
+ * the loop saw, the events sent for one shopper (no ground truth). Per category (the product's category
+ * as the event carries it), the brand with the most units ordered (Σ quantity over `order_completed`
+ * lines) wins; ties are broken by units added to carts (Σ quantity over `cart_item_added`), then by
+ * `search_result_clicked` events, then by the brand's name (the first in code-unit order), so the answer
+ * is deterministic. Only brands with at least one of these signals in the category are candidates, and
+ * products without a brand are ignored. A category the events never touched has no prediction.
+ */
+export function orderCountTopBrands(events: readonly ClientEvent[]): Map<string, string> {
+  type Tally = { orders: number; cartAdds: number; clicks: number };
+  const tallies = new Map<string, Map<string, Tally>>();
+  const tally = (category: string, brand: string | undefined): Tally | null => {
+    if (brand === undefined) return null;
+    const byBrand = tallies.get(category) ?? new Map<string, Tally>();
+    tallies.set(category, byBrand);
+    const t = byBrand.get(brand) ?? { orders: 0, cartAdds: 0, clicks: 0 };
+    byBrand.set(brand, t);
+    return t;
+  };
+  for (const e of events) {
+    if (e.type === 'order_completed') {
+      for (const item of e.data.items) {
+        const t = tally(item.category, item.brand);
+        if (t) t.orders += item.quantity;
+      }
+    } else if (e.type === 'cart_item_added') {
+      const t = tally(e.data.product.category, e.data.product.brand);
+      if (t) t.cartAdds += e.data.quantity;
+    } else if (e.type === 'search_result_clicked') {
+      const t = tally(e.data.product.category, e.data.product.brand);
+      if (t) t.clicks += 1;
+    }
+  }
+  const top = new Map<string, string>();
+  for (const [category, byBrand] of tallies) {
+    let best: [string, Tally] | null = null;
+    for (const entry of byBrand) {
+      const [brand, t] = entry;
+      if (best === null) {
+        best = entry;
+        continue;
+      }
+      const [bestBrand, b] = best;
+      const better = t.orders !== b.orders ? t.orders > b.orders : t.cartAdds !== b.cartAdds ? t.cartAdds > b.cartAdds : t.clicks !== b.clicks ? t.clicks > b.clicks : brand < bestBrand;
+      if (better) best = entry;
+    }
+    if (best) top.set(category, best[0]);
+  }
+  return top;
+}
 
 export type DayScore = {
   day: number;
@@ -37,13 +94,15 @@ export type DayScore = {
   uplift: Uplift;
   reorder: { precision: Share; recall: Share };
   brand: Share;
+  /** The order-count oracle over the same shopper-category pairs (see orderCountTopBrands). */
+  brandOracle: Share;
 };
 
 export type Score = {
   days: DayScore[];
   /** From the day after the first week on (all days if the run is shorter): the guide's "after one week". */
-  afterFirstWeek: { fromDay: number; ctr: { control: Share; personalized: Share }; uplift: Uplift; reorder: { precision: Share; recall: Share }; brand: Share };
-  overall: { ctr: { control: Share; personalized: Share }; uplift: Uplift; reorder: { precision: Share; recall: Share }; brand: Share };
+  afterFirstWeek: { fromDay: number; ctr: { control: Share; personalized: Share }; uplift: Uplift; reorder: { precision: Share; recall: Share }; brand: Share; brandOracle: Share };
+  overall: { ctr: { control: Share; personalized: Share }; uplift: Uplift; reorder: { precision: Share; recall: Share }; brand: Share; brandOracle: Share };
 };
 
 function ctrOf(searches: SearchRecord[]) {
@@ -72,9 +131,13 @@ function reorderOf(records: ReorderRecord[]) {
   return { precision: wilson(hits, predicted), recall: wilson(repeatHits, repeats) };
 }
 
+/** The loop's and the oracle's accuracy over the same judged pairs; the oracle without a brand there counts as a miss. */
 function brandOf(records: BrandRecord[]) {
   const judged = records.filter((r) => r.favourite !== null);
-  return wilson(judged.filter((r) => r.predicted === r.favourite).length, judged.length);
+  return {
+    brand: wilson(judged.filter((r) => r.predicted === r.favourite).length, judged.length),
+    brandOracle: wilson(judged.filter((r) => r.oracle === r.favourite).length, judged.length),
+  };
 }
 
 export function score(dates: string[], searches: SearchRecord[], reorders: ReorderRecord[], brands: BrandRecord[]): Score {
@@ -83,7 +146,7 @@ export function score(dates: string[], searches: SearchRecord[], reorders: Reord
     date,
     ...ctrOf(searches.filter((s) => s.day === day)),
     reorder: reorderOf(reorders.filter((r) => r.day === day)),
-    brand: brandOf(brands.filter((b) => b.day === day)),
+    ...brandOf(brands.filter((b) => b.day === day)),
   }));
   const fromDay = dates.length > 7 ? 7 : 0;
   return {
@@ -92,8 +155,8 @@ export function score(dates: string[], searches: SearchRecord[], reorders: Reord
       fromDay,
       ...ctrOf(searches.filter((s) => s.day >= fromDay)),
       reorder: reorderOf(reorders.filter((r) => r.day >= fromDay)),
-      brand: brandOf(brands.filter((b) => b.day >= fromDay)),
+      ...brandOf(brands.filter((b) => b.day >= fromDay)),
     },
-    overall: { ...ctrOf(searches), reorder: reorderOf(reorders), brand: brandOf(brands) },
+    overall: { ...ctrOf(searches), reorder: reorderOf(reorders), ...brandOf(brands) },
   };
 }

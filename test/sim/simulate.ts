@@ -17,7 +17,7 @@ import {
 import { baselineSearch, buildCatalog, seededRandom, type Product } from './catalog.ts';
 import { startStack, type RunningStack } from './local-stack.ts';
 import { learnedTopBrands, predictedDue } from './observe.ts';
-import { score, type BrandRecord, type ReorderRecord, type Score, type SearchRecord } from './score.ts';
+import { orderCountTopBrands, score, type BrandRecord, type ReorderRecord, type Score, type SearchRecord } from './score.ts';
 import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
 
 // The shopper simulation: simulated shoppers search, click, fill carts and order through the real local
@@ -144,6 +144,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const reorders: ReorderRecord[] = [];
     const brands: BrandRecord[] = [];
     const orderCounts = new Map<string, Map<string, number>>();
+    // Every event sent per shopper, in order: all the order-count oracle may look at (never the truth).
+    const sentEvents = new Map<string, ClientEvent[]>();
     const jobs: JobRun[] = [];
     const warehouseCtr: SimulationResult['pipeline']['warehouseCtr'] = [];
     const drainMs: number[] = [];
@@ -172,6 +174,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         sent.rejected += answer.rejected?.length ?? 0;
         for (const r of answer.rejected ?? []) if (rejections.length < 5) rejections.push(r.reason);
         for (const e of events) sent.byType[e.type] = (sent.byType[e.type] ?? 0) + 1;
+        const history = sentEvents.get(userId) ?? [];
+        sentEvents.set(userId, history);
+        history.push(...events);
         return;
       }
     }
@@ -185,8 +190,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       // The scorer's look at what the loop believes as the trip starts (not the loop's own read).
       const believed = await documents.read(truth.userId);
       const due = predictedDue(believed, new Date(at));
+      // The reference: the same pairs judged by the order-count oracle over the events sent so far.
+      const oracle = orderCountTopBrands(sentEvents.get(truth.userId) ?? []);
       for (const [category, predicted] of learnedTopBrands(believed, new Date(at), (b) => categoryOfBrand.get(b))) {
-        brands.push({ day, predicted, favourite: truth.favouriteBrand.get(category) ?? null });
+        brands.push({ day, predicted, oracle: oracle.get(category) ?? null, favourite: truth.favouriteBrand.get(category) ?? null });
       }
       reader.forget(truth.userId);
       // The search service's clock is the simulated one, so decay and due dates are read at simulated time.

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { ClientEvent, ProductRef } from '../../functions/events/schema.ts';
+import { orderCountTopBrands, score, type BrandRecord } from './score.ts';
+
+// The scorer's reference predictor: the order-count oracle reads only the events sent, never the truth.
+
+const at = '2026-11-20T12:00:00.000Z';
+let id = 0;
+const envelope = () => ({ event_id: `00000000-0000-4000-8000-${String(++id).padStart(12, '0')}`, session_id: 's-1', occurred_at: at, sent_at: at });
+const product = (brand: string | undefined, category: string): ProductRef => ({ sku: `${brand ?? 'none'}-${category}`, name: `${brand ?? 'Plain'} ${category}`, category, ...(brand ? { brand } : {}), price: 1 });
+
+const click = (brand: string | undefined, category: string): ClientEvent => ({
+  ...envelope(),
+  type: 'search_result_clicked',
+  data: { search_id: 'q', query: category, product: product(brand, category), position: 1 },
+});
+const cartAdd = (brand: string | undefined, category: string, quantity = 1): ClientEvent => ({
+  ...envelope(),
+  type: 'cart_item_added',
+  data: { product: product(brand, category), quantity, cart_value: 1 },
+});
+const order = (...lines: [brand: string | undefined, category: string, quantity: number][]): ClientEvent => ({
+  ...envelope(),
+  type: 'order_completed',
+  data: { order_id: `o-${id}`, total: 1, items: lines.map(([brand, category, quantity]) => ({ ...product(brand, category), quantity })) },
+});
+const search = (category: string): ClientEvent => ({
+  ...envelope(),
+  type: 'search_performed',
+  data: { search_id: 'q', query: category, results_count: 1, results: [{ sku: `Oatly-${category}`, position: 1 }], personalized: false },
+});
+
+describe('the order-count oracle', () => {
+  it('takes the brand with the most units ordered per category, however much else was clicked or added', () => {
+    const events = [
+      click('Alpro', 'plant milk'),
+      click('Alpro', 'plant milk'),
+      click('Alpro', 'plant milk'),
+      cartAdd('Alpro', 'plant milk'),
+      cartAdd('Alpro', 'plant milk'),
+      order(['Oatly', 'plant milk', 2], ['Alpro', 'plant milk', 1], ['Hovis', 'bread', 1]),
+      click('Warburtons', 'bread'),
+    ];
+    expect(Object.fromEntries(orderCountTopBrands(events))).toEqual({ 'plant milk': 'Oatly', bread: 'Hovis' });
+  });
+
+  it('breaks a tie in orders by cart adds, then clicks, then the name; a category with only clicks or adds still has a brand', () => {
+    const events = [
+      order(['Oatly', 'plant milk', 1], ['Hovis', 'bread', 1], ['Lurpak', 'butter', 1]),
+      order(['Alpro', 'plant milk', 1], ['Warburtons', 'bread', 1], ['Anchor', 'butter', 1]),
+      cartAdd('Alpro', 'plant milk'),
+      click('Oatly', 'plant milk'),
+      click('Oatly', 'plant milk'),
+      click('Warburtons', 'bread'),
+      click('Heinz', 'beans'),
+      cartAdd('Branston', 'beans'),
+    ];
+    expect(Object.fromEntries(orderCountTopBrands(events))).toEqual({ 'plant milk': 'Alpro', bread: 'Warburtons', butter: 'Anchor', beans: 'Branston' });
+  });
+
+  it('ignores searches and unbranded products, and has nothing to say without events', () => {
+    expect(orderCountTopBrands([])).toEqual(new Map());
+    expect(orderCountTopBrands([search('eggs'), click(undefined, 'eggs'), order([undefined, 'eggs', 3])])).toEqual(new Map());
+    expect(Object.fromEntries(orderCountTopBrands([order([undefined, 'eggs', 3], ['Happy', 'eggs', 1])]))).toEqual({ eggs: 'Happy' });
+  });
+
+  it('is scored over the same pairs and days as the loop, a missing prediction counting as a miss', () => {
+    const brands: BrandRecord[] = [
+      { day: 0, predicted: 'A', oracle: 'A', favourite: 'A' },
+      { day: 0, predicted: 'B', oracle: 'A', favourite: 'A' },
+      { day: 1, predicted: 'A', oracle: null, favourite: 'A' },
+      { day: 1, predicted: 'C', oracle: 'D', favourite: 'D' },
+      { day: 1, predicted: 'C', oracle: 'D', favourite: null },
+    ];
+    const s = score(['2026-11-19', '2026-11-20'], [], [], brands);
+    expect(s.days.map((d) => [d.brand.numerator, d.brandOracle.numerator, d.brand.denominator, d.brandOracle.denominator])).toEqual([
+      [1, 2, 2, 2],
+      [1, 1, 2, 2],
+    ]);
+    expect(s.overall.brand.numerator).toBe(2);
+    expect(s.overall.brandOracle.numerator).toBe(3);
+    expect(s.overall.brandOracle.denominator).toBe(4);
+  });
+});
