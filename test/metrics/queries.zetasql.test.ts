@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_QUERIES } from '../../functions/metrics/job.ts';
-import { parseTableDdl } from '../../functions/warehouse/ddl.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
-import { readSqlFile, readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
-import { connectZetaSql, type ZetaSql } from '../support/zetasql.ts';
+import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
+import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from '../patterns/answers.ts';
 import { EXPECTED, EXPECTED_TWO_DAYS, KEYS, PARAMS, TABLES, TWO_DAYS, wilson } from './fixtures.ts';
 
@@ -12,8 +11,7 @@ import { EXPECTED, EXPECTED_TWO_DAYS, KEYS, PARAMS, TABLES, TWO_DAYS, wilson } f
 describe('metric queries on ZetaSQL’s reference evaluator', () => {
   let zeta: ZetaSql;
   beforeAll(async () => {
-    const tables = await Promise.all(WAREHOUSE_TABLES.map(async (t) => parseTableDdl(await readTableDdl(t))));
-    zeta = await connectZetaSql(inject('zetasqlPort'), tables);
+    zeta = await connectWarehouseZetaSql();
   });
   afterAll(() => zeta.close());
 

@@ -1,12 +1,11 @@
 import { readdir } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { RUNS_PER_JOB } from '../../functions/operators/dashboard-data.ts';
-import { parseTableDdl } from '../../functions/warehouse/ddl.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
-import { readSqlFile, readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
+import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { connectZetaSql, type ZetaSql } from '../support/zetasql.ts';
+import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { ANSWERS, loadDashboardTables, PARAMS, TABLES } from './dashboard-fixtures.ts';
 
 const FILES = Object.keys(ANSWERS);
@@ -15,8 +14,7 @@ describe('sql/dashboard_*.sql give the hand-worked answers', () => {
   let zeta: ZetaSql;
   let duckDb: DuckDbWarehouse;
   beforeAll(async () => {
-    const tables = await Promise.all(WAREHOUSE_TABLES.map(async (t) => parseTableDdl(await readTableDdl(t))));
-    zeta = await connectZetaSql(inject('zetasqlPort'), tables);
+    zeta = await connectWarehouseZetaSql();
     duckDb = await createDuckDbWarehouse(':memory:');
     await loadDashboardTables(duckDb);
   });

@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, inject, it } from 'vitest';
-import { parseTableDdl } from '../../functions/warehouse/ddl.ts';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
-import { readSqlFile, readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
-import { connectZetaSql, type ZetaSql } from '../support/zetasql.ts';
+import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
+import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from './answers.ts';
 import { EXPECTED, KEYS, PARAMS, TABLES } from './fixtures.ts';
 
@@ -11,8 +10,7 @@ import { EXPECTED, KEYS, PARAMS, TABLES } from './fixtures.ts';
 describe('pattern analyses on ZetaSQL’s reference evaluator', () => {
   let zeta: ZetaSql;
   beforeAll(async () => {
-    const tables = await Promise.all(WAREHOUSE_TABLES.map(async (t) => parseTableDdl(await readTableDdl(t))));
-    zeta = await connectZetaSql(inject('zetasqlPort'), tables);
+    zeta = await connectWarehouseZetaSql();
   });
   afterAll(() => zeta.close());
 

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { RETAINED_TABLES } from '../../functions/retention/job.ts';
-import { parseTableDdl } from '../../functions/warehouse/ddl.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
-import { readSqlFile, readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
+import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { connectZetaSql, type ZetaSql } from '../support/zetasql.ts';
+import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { EXPIRED, loadTables, PARAMS, TABLES } from './fixtures.ts';
 
 // ZetaSQL evaluates queries only, so the retention predicate is checked through retention_expired.sql,
@@ -42,8 +41,7 @@ describe('sql/retention_expired.sql gives the hand-worked counts', () => {
   let zeta: ZetaSql;
   let duckDb: DuckDbWarehouse;
   beforeAll(async () => {
-    const tables = await Promise.all(WAREHOUSE_TABLES.map(async (t) => parseTableDdl(await readTableDdl(t))));
-    zeta = await connectZetaSql(inject('zetasqlPort'), tables);
+    zeta = await connectWarehouseZetaSql();
     duckDb = await createDuckDbWarehouse(':memory:');
     await loadTables(duckDb);
   });

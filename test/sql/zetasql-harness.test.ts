@@ -1,15 +1,12 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseTableDdl } from '../../functions/warehouse/ddl.ts';
-import { readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
-import { connectZetaSql, type ZetaRow, type ZetaSql } from '../support/zetasql.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectWarehouseZetaSql, type ZetaRow, type ZetaSql } from '../support/zetasql.ts';
 
 /** The ZetaSQL evaluator harness itself, over the real warehouse DDL, against hand-written results. */
 
 let zeta: ZetaSql;
 
 beforeAll(async () => {
-  const tables = await Promise.all(WAREHOUSE_TABLES.map(async (t) => parseTableDdl(await readTableDdl(t))));
-  zeta = await connectZetaSql(inject('zetasqlPort'), tables);
+  zeta = await connectWarehouseZetaSql();
 });
 
 afterAll(() => zeta?.close());

@@ -40,7 +40,9 @@ import type { TypeProto, TypeProto__Output } from '@fivetrandevelopers/zetasql/l
 import type { ValueProto, ValueProto__Output } from '@fivetrandevelopers/zetasql/lib/types/zetasql/ValueProto.js';
 import type { TableContent } from '@fivetrandevelopers/zetasql/lib/types/zetasql/local_service/TableContent.js';
 import type { ZetaSqlLocalServiceClient } from '@fivetrandevelopers/zetasql/lib/types/zetasql/local_service/ZetaSqlLocalService.js';
-import type { ScalarType, TableDdl } from '../../functions/warehouse/ddl.ts';
+import { inject } from 'vitest';
+import { parseTableDdl, type ScalarType, type TableDdl } from '../../functions/warehouse/ddl.ts';
+import { readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
 
 export type ZetaScalarType = ScalarType | 'DATE';
 export type ZetaType = ZetaScalarType | `ARRAY<${ZetaScalarType}>`;
@@ -89,6 +91,12 @@ const TYPE_KINDS = {
 const DAY_MS = 86_400_000;
 
 type Api = ZetaSqlLocalServiceClient;
+
+/** ZetaSQL on the test run's server (`zetasql.global.ts`), with a catalog of every warehouse table of `sql/`. */
+export async function connectWarehouseZetaSql(): Promise<ZetaSql> {
+  const tables = await Promise.all(WAREHOUSE_TABLES.map(async (table) => parseTableDdl(await readTableDdl(table))));
+  return connectZetaSql(inject('zetasqlPort'), tables);
+}
 
 export async function connectZetaSql(port: number, tables: readonly TableDdl[]): Promise<ZetaSql> {
   // The library's client is a singleton around one gRPC stub; keep our own reference to the stub.
