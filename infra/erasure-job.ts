@@ -1,23 +1,10 @@
-import type * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
-import type { ScheduledJobSettings } from './config.ts';
-import type { FunctionArchive } from './node-function.ts';
-import { ScheduledJob, warehouseJobEnvironment } from './scheduled-job.ts';
+import { ScheduledJob, warehouseJobEnvironment, type WarehouseJobArgs } from './scheduled-job.ts';
 import type { SecretVariable } from './secrets.ts';
 
-export type ErasureJobArgs = {
-  project: string;
-  region: string;
-  settings: ScheduledJobSettings;
-  /** Bytes one query may bill (`MAXIMUM_BYTES_BILLED`). */
-  maximumBytesBilled: number;
-  source: FunctionArchive;
-  /** The dataset whose rows of an erased shopper it deletes, and whose `erasure_log` it writes. */
-  dataset: gcp.bigquery.Dataset;
+export type ErasureJobArgs = WarehouseJobArgs & {
   /** `USER_HASH_KEY`: what it keeps of an erased shopper, in `erasure_log` and the request, is the hash of their id. */
   hashKey: SecretVariable;
-  /** The tables and the Firestore database: the schedule starts only once they exist. */
-  uses: pulumi.Resource[];
 };
 
 /**

@@ -1,21 +1,8 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import type { ScheduledJobSettings } from './config.ts';
-import type { FunctionArchive } from './node-function.ts';
-import { ScheduledJob, warehouseJobEnvironment } from './scheduled-job.ts';
+import { ScheduledJob, warehouseJobEnvironment, type WarehouseJobArgs } from './scheduled-job.ts';
 
-export type MetricsJobArgs = {
-  project: string;
-  region: string;
-  settings: ScheduledJobSettings;
-  /** Bytes one query may bill (`MAXIMUM_BYTES_BILLED`). */
-  maximumBytesBilled: number;
-  source: FunctionArchive;
-  /** The dataset whose events, order lines and patterns it reads, and whose `learning_metrics` it writes. */
-  dataset: gcp.bigquery.Dataset;
-  /** The tables: the grants on its two tables and the schedule wait for them. */
-  uses: pulumi.Resource[];
-};
+export type MetricsJobArgs = WarehouseJobArgs;
 
 /** The tables the job writes: it loads the staging table and merges it into `learning_metrics`. */
 export const METRICS_TABLES = ['learning_metrics', 'learning_metrics_staging'] as const;

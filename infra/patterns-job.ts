@@ -1,23 +1,11 @@
-import type * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
 import type { PatternsSettings } from './config.ts';
-import type { FunctionArchive } from './node-function.ts';
-import { ScheduledJob, warehouseJobEnvironment } from './scheduled-job.ts';
+import { ScheduledJob, warehouseJobEnvironment, type WarehouseJobArgs } from './scheduled-job.ts';
 import type { SecretVariable } from './secrets.ts';
 
-export type PatternsJobArgs = {
-  project: string;
-  region: string;
-  settings: PatternsSettings;
-  /** Bytes one query may bill (`MAXIMUM_BYTES_BILLED`). */
-  maximumBytesBilled: number;
-  source: FunctionArchive;
-  /** The dataset whose events it reads and whose `user_patterns`, staging and `job_runs` tables it writes. */
-  dataset: gcp.bigquery.Dataset;
+export type PatternsJobArgs = WarehouseJobArgs<PatternsSettings> & {
   /** `USER_HASH_KEY`: an erased shopper's settings are kept in a tombstone found by the hash of their id. */
   hashKey: SecretVariable;
-  /** The tables and the Firestore database: the schedule starts only once they exist. */
-  uses: pulumi.Resource[];
 };
 
 /**

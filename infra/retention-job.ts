@@ -1,21 +1,7 @@
-import type * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
-import type { ScheduledJobSettings } from './config.ts';
-import type { FunctionArchive } from './node-function.ts';
-import { ScheduledJob, warehouseJobEnvironment } from './scheduled-job.ts';
+import { ScheduledJob, warehouseJobEnvironment, type WarehouseJobArgs } from './scheduled-job.ts';
 
-export type RetentionJobArgs = {
-  project: string;
-  region: string;
-  settings: ScheduledJobSettings;
-  /** Bytes one query may bill (`MAXIMUM_BYTES_BILLED`). */
-  maximumBytesBilled: number;
-  source: FunctionArchive;
-  /** The dataset whose expired rows it deletes, and whose `shopper_retention_staging` it loads. */
-  dataset: gcp.bigquery.Dataset;
-  /** The tables and the Firestore database: the schedule starts only once they exist. */
-  uses: pulumi.Resource[];
-};
+export type RetentionJobArgs = WarehouseJobArgs;
 
 /**
  * The `retention` job: deletes each shopper's rows older than their `retention_days`, for the shoppers whose

@@ -158,6 +158,23 @@ export class ScheduledJob extends pulumi.ComponentResource {
 }
 
 /**
+ * What each batch job over the warehouse (patterns, erasure, retention, metrics) is built from; a job adds
+ * what it needs besides, such as the hash key.
+ */
+export type WarehouseJobArgs<Settings extends ScheduledJobSettings = ScheduledJobSettings> = {
+  project: string;
+  region: string;
+  settings: Settings;
+  /** Bytes one query may bill (`MAXIMUM_BYTES_BILLED`). */
+  maximumBytesBilled: number;
+  source: FunctionArchive;
+  /** The dataset it reads and writes (each job says which tables). */
+  dataset: gcp.bigquery.Dataset;
+  /** What must exist first (tables, the Firestore database): the job's grants on tables and its schedule wait for them. */
+  uses: pulumi.Resource[];
+};
+
+/**
  * What a batch job over the warehouse is told: BigQuery, the dataset, where its query jobs run, and how many bytes one
  * query may bill (`MAXIMUM_BYTES_BILLED`).
  */
