@@ -1,12 +1,13 @@
 import type { Firestore } from '@google-cloud/firestore';
+import { createFirestorePreferenceDocumentReader } from '../../search/firestore-preference-document.ts';
 import type { PreferenceReader } from '../../users/ports.ts';
-import { COLLECTIONS, learnedPreferences } from './firestore-preference-store.ts';
 
+/** The learned part of `preferences/{userId}`, read as search reads the whole document; null when nothing was learned. */
 export function createFirestorePreferenceReader(firestore: Firestore): PreferenceReader {
+  const documents = createFirestorePreferenceDocumentReader(firestore);
   return {
     async read(userId) {
-      const snapshot = await firestore.collection(COLLECTIONS.preferences).doc(userId).get();
-      return learnedPreferences(snapshot.data());
+      return (await documents.read(userId))?.learned ?? null;
     },
   };
 }
