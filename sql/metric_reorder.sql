@@ -2,7 +2,8 @@
 -- For each order in the window, each product the shopper bought in the 180 days before it is judged by
 -- the rule search uses (functions/learn/reorder-due.ts, regular_purchases.sql): it has a rhythm when it
 -- was bought in at least two earlier orders at different times, mean interval = (last − first) /
--- (orders − 1), and it is due when the days since its last purchase reach 90% of that interval.
+-- (orders − 1), and it is due when the days since its last purchase reach 90% of that interval, until
+-- they reach 2 × the interval: a product that missed a whole cycle has lapsed and is not due.
 --   reorder_precision = due products the order bought / due products
 --   reorder_recall    = due products the order bought / products the order bought that had a rhythm
 -- Both are summed over every order of the window (each judged product counts once), with Wilson 95%
@@ -48,7 +49,9 @@ rhythms AS (
 judged AS (
   SELECT
     r.mean_interval_days > 0 AS regular,
-    r.mean_interval_days > 0 AND r.days_since_last >= 0.9 * r.mean_interval_days AS due,
+    r.mean_interval_days > 0
+      AND r.days_since_last >= 0.9 * r.mean_interval_days
+      AND r.days_since_last < 2 * r.mean_interval_days AS due,
     b.sku IS NOT NULL AS bought
   FROM rhythms AS r
   LEFT JOIN purchases AS b ON b.event_id = r.order_event_id AND b.sku = r.sku

@@ -1,5 +1,5 @@
 -- Regular purchases: per shopper and product bought in at least two orders in the 180 days before
--- @as_of, how much and how often, how sure we are, and whether it is due again.
+-- @as_of, how much and how often, how sure we are, and whether it is due again (and not yet lapsed).
 -- Computed for the run's shoppers (shopper_privacy_staging) whose learn_preferences is on.
 WITH
 -- The run's shoppers: the job stages every shopper it computes (those of active_shoppers.sql, less
@@ -65,8 +65,11 @@ SELECT
   SAFE_DIVIDE(interval_stddev_days, avg_interval_days) AS interval_cv,
   last_purchased_at,
   TIMESTAMP_SECONDS(UNIX_SECONDS(last_purchased_at) + CAST(avg_interval_days * 86400 AS INT64)) AS next_due_at,
-  -- Due from 90% of the mean interval on: readers compare due_at with their own now.
+  -- Due from 90% of the mean interval on, until it lapses at 2 × the interval (a whole cycle missed:
+  -- no longer bought on that rhythm). Readers compare due_at, and last_purchased_at + 2 ×
+  -- avg_interval_days, with their own now.
   TIMESTAMP_SECONDS(UNIX_SECONDS(last_purchased_at) + CAST(0.9 * avg_interval_days * 86400 AS INT64)) AS due_at,
   (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 AS days_since_last,
-  (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 >= 0.9 * avg_interval_days AS due
+  (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 >= 0.9 * avg_interval_days
+    AND (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 < 2 * avg_interval_days AS due
 FROM regular

@@ -7,20 +7,54 @@ export type DueProduct = { sku: string; cycle: number };
 /** Share of the usual interval after which a product is due: suggest milk a little before it runs out. */
 export const DEFAULT_DUE_FRACTION = 0.9;
 
-/** Due when the days since the last order reach `dueFraction` of the mean interval between orders. */
-export function isReorderDue(state: ReorderState, now: Date, dueFraction: number = DEFAULT_DUE_FRACTION): boolean {
+/**
+ * Mean intervals since the last order after which a product is no longer due: having missed a whole
+ * cycle, the shopper no longer buys it on that rhythm (measured: most wrong due predictions were
+ * products bought twice by chance that then stayed due for good). A new order makes it due again.
+ */
+export const DEFAULT_LAPSE_CYCLES = 2;
+
+/**
+ * Due from `dueFraction` of the mean interval between orders since the last order, until it lapses at
+ * `lapseCycles` mean intervals: `dueFraction × mean ≤ days since last < lapseCycles × mean`.
+ */
+export function isReorderDue(
+  state: ReorderState,
+  now: Date,
+  dueFraction: number = DEFAULT_DUE_FRACTION,
+  lapseCycles: number = DEFAULT_LAPSE_CYCLES,
+): boolean {
   const mean = rhythmDays(state);
-  return mean !== null && daysSinceLast(state, now) >= dueFraction * mean;
+  if (mean === null) return false;
+  const days = daysSinceLast(state, now);
+  return days >= dueFraction * mean && days < lapseCycles * mean;
 }
 
 /** The shopper's due products, most overdue relative to each product's own rhythm first; ties by SKU. */
-export function dueProducts(prefs: Preferences, now: Date, dueFraction: number = DEFAULT_DUE_FRACTION): DueProduct[] {
+export function dueProducts(
+  prefs: Preferences,
+  now: Date,
+  dueFraction: number = DEFAULT_DUE_FRACTION,
+  lapseCycles: number = DEFAULT_LAPSE_CYCLES,
+): DueProduct[] {
   const due: DueProduct[] = [];
   for (const [sku, state] of Object.entries(prefs.reorder)) {
     const mean = rhythmDays(state);
-    if (mean !== null && isReorderDue(state, now, dueFraction)) due.push({ sku, cycle: daysSinceLast(state, now) / mean });
+    if (mean !== null && isReorderDue(state, now, dueFraction, lapseCycles)) due.push({ sku, cycle: daysSinceLast(state, now) / mean });
   }
   return due.sort((a, b) => b.cycle - a.cycle || (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+/** What the due rule needs of a regular item of the patterns (`patterns.regular_items`). */
+export type RegularItemTiming = { due_at: string; last_purchased_at: string; avg_interval_days: number };
+
+/**
+ * A regular item of the patterns is due from its `due_at` until it lapses at `lapseCycles` mean
+ * intervals after its last purchase: the same window as `isReorderDue`, read with the reader's clock.
+ */
+export function isRegularItemDue(item: RegularItemTiming, now: Date, lapseCycles: number = DEFAULT_LAPSE_CYCLES): boolean {
+  const lapsesAt = Date.parse(item.last_purchased_at) + lapseCycles * item.avg_interval_days * DAY_MS;
+  return Date.parse(item.due_at) <= now.getTime() && now.getTime() < lapsesAt;
 }
 
 /** The mean interval, once there is a rhythm: two orders at different times (a split order at one instant is none). */

@@ -38,8 +38,9 @@ export type RegularItem = {
   /** last_purchased_at + avg_interval_days: when the next purchase is expected. */
   next_due_at: string;
   /**
-   * last_purchased_at + 0.9 × avg_interval_days: the item is due from then on. Readers compare it with
-   * their own now, so the document stays true between runs (SQL's `due` is as of `as_of` only).
+   * last_purchased_at + 0.9 × avg_interval_days: the item is due from then until it lapses at
+   * last_purchased_at + 2 × avg_interval_days (a whole cycle missed). Readers compare both with their
+   * own now (`isRegularItemDue`), so the document stays true between runs (SQL's `due` is as of `as_of` only).
    */
   due_at: string;
 };

@@ -1,7 +1,7 @@
 import { currentValue } from '../learn/decay.ts';
 import { DEFAULT_LEARNING_CONFIG } from '../learn/learning-config.ts';
 import type { Affinity, Preferences } from '../learn/preferences.ts';
-import { DEFAULT_DUE_FRACTION, isReorderDue } from '../learn/reorder-due.ts';
+import { DEFAULT_DUE_FRACTION, isRegularItemDue, isReorderDue } from '../learn/reorder-due.ts';
 import type { Patterns } from '../patterns/patterns.ts';
 import type { ShopperPreferences } from './ports.ts';
 
@@ -40,7 +40,11 @@ export type SignalOptions = {
   now: Date;
   /** What counts as a recent interest. Default: learning's window, 1 hour. */
   recentWindowMs?: number;
-  /** Share of a product's usual interval after which it is due. Default 0.9, as learning's `reorder_due`. */
+  /**
+   * Share of a product's usual interval after which its real-time rhythm makes it due. Default 0.9, as
+   * learning's `reorder_due`. A regular item of the patterns is due from its `due_at`, set by the job.
+   * Either lapses at 2 × the interval since the last purchase.
+   */
   dueFraction?: number;
 };
 
@@ -85,7 +89,7 @@ export function signalValues(shopper: ShopperPreferences, results: readonly Sear
 
     const reorderState = privacy.learn_schedule ? own(learned?.reorder, sku) : undefined;
     const dueByRhythm = reorderState !== undefined && isReorderDue(reorderState, now, dueFraction);
-    const dueByPattern = privacy.learn_schedule && regular !== undefined && Date.parse(regular.due_at) <= now.getTime();
+    const dueByPattern = privacy.learn_schedule && regular !== undefined && isRegularItemDue(regular, now);
 
     const statements = [
       statement(`product:${sku}`),

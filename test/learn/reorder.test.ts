@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emptyPreferences, learn } from '../../functions/learn/learn.ts';
-import { dueProducts, isReorderDue } from '../../functions/learn/reorder-due.ts';
+import { DEFAULT_LAPSE_CYCLES, dueProducts, isReorderDue } from '../../functions/learn/reorder-due.ts';
 import { collected, daysAfter, product, SHOPPER } from './collected.ts';
 
 const DAY_0 = new Date('2026-10-01T08:00:00.000Z');
@@ -53,6 +53,30 @@ describe('reorder rhythm', () => {
     expect(isReorderDue(state, daysAfter(DAY_0, 20.2), 0.8)).toBe(true);
   });
 
+  it('lapses at 2 × the mean interval since the last order: milk (last day 14, every 7 days) is due on day 27.9, not on day 28', () => {
+    expect(DEFAULT_LAPSE_CYCLES).toBe(2);
+    const state = learn(null, SHOPPER, history, daysAfter(DAY_0, 15)).reorder['sku-oat-1l'];
+    if (state === undefined) throw new Error('milk has no reorder state');
+    expect(isReorderDue(state, daysAfter(DAY_0, 27.9))).toBe(true);
+    expect(isReorderDue(state, daysAfter(DAY_0, 28))).toBe(false);
+    expect(isReorderDue(state, daysAfter(DAY_0, 60))).toBe(false);
+    // Another number of cycles: 3 × 7 days after day 14.
+    expect(isReorderDue(state, daysAfter(DAY_0, 30), 0.9, 3)).toBe(true);
+    expect(isReorderDue(state, daysAfter(DAY_0, 35), 0.9, 3)).toBe(false);
+  });
+
+  it('is due again after a new order once lapsed: milk on day 40 makes the mean 40 / 3 days, due from day 52 to day 66⅔', () => {
+    const lapsed = learn(null, SHOPPER, history, daysAfter(DAY_0, 15));
+    const again = learn(lapsed, SHOPPER, [order(40, [{ ...milk, quantity: 1 }])], daysAfter(DAY_0, 41)).reorder['sku-oat-1l'];
+    if (again === undefined) throw new Error('milk has no reorder state');
+    expect(again).toMatchObject({ orders: 4, last_at: daysAfter(DAY_0, 40).toISOString() });
+    expect(again.mean_interval_days).toBeCloseTo(40 / 3, 12);
+    expect(isReorderDue(again, daysAfter(DAY_0, 51.9))).toBe(false);
+    expect(isReorderDue(again, daysAfter(DAY_0, 52.1))).toBe(true);
+    expect(isReorderDue(again, daysAfter(DAY_0, 66.6))).toBe(true);
+    expect(isReorderDue(again, daysAfter(DAY_0, 66.7))).toBe(false);
+  });
+
   it('lists due products, the furthest into their own cycle first', () => {
     const doc = learn(null, SHOPPER, history, daysAfter(DAY_0, 15));
     // On day 20.3 milk is 6.3 of its 7 days in (0.9), bread 10.3 of its 10 days (1.03); eggs have no rhythm.
@@ -61,6 +85,16 @@ describe('reorder rhythm', () => {
     expect(due[0]?.cycle).toBeCloseTo(1.03, 12);
     expect(due[1]?.cycle).toBeCloseTo(0.9, 12);
     expect(dueProducts(doc, daysAfter(DAY_0, 15))).toEqual([]);
+  });
+
+  it('leaves lapsed products out of the list: on day 29 milk (15 days on a 7-day rhythm) has lapsed, bread (19 on 10) has not; on day 30 neither is due', () => {
+    const doc = learn(null, SHOPPER, history, daysAfter(DAY_0, 15));
+    const due = dueProducts(doc, daysAfter(DAY_0, 29));
+    expect(due.map((d) => d.sku)).toEqual(['sku-rye']);
+    expect(due[0]?.cycle).toBeCloseTo(1.9, 12);
+    expect(dueProducts(doc, daysAfter(DAY_0, 30))).toEqual([]);
+    // With 3 cycles milk (15 of 7 days: 2.14) is due again, and bread (1.9) after it.
+    expect(dueProducts(doc, daysAfter(DAY_0, 29), 0.9, 3).map((d) => d.sku)).toEqual(['sku-oat-1l', 'sku-rye']);
   });
 
   it('sees no rhythm in a product ordered twice at the same instant', () => {

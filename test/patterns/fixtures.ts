@@ -155,19 +155,19 @@ export const EXPECTED: Record<string, SqlRow[]> = {
   // milk: o1, o2, o3, quantities 2, 2, 1, gaps 7 and 7 days. bread: o1, o2, one 7-day gap.
   // rice: o0 and o5, 81 days apart (2025-12-01 → 2026-02-20). eggs: one order only, not regular.
   // days since: 2026-01-15T10:00 → 2026-03-01T00:00 = 44 d 14 h (bread: from 01-08, 51 d 14 h); due
-  // from 0.9 × 7 = 6.3 days = 6 d 7 h 12 min on.
+  // from 0.9 × 7 = 6.3 days = 6 d 7 h 12 min on, lapsed from 2 × 7 = 14 days on: neither is due.
   regular_purchases: [
     {
       user_id: 'u1', sku: 'bread', product_name: 'bread', category: 'Bakery', brand: 'Hovis',
       purchases: 2, avg_quantity: 1, avg_interval_days: 7, frequency: 'weekly', confidence: 0.2, interval_cv: null,
       last_purchased_at: '2026-01-08T10:00:00.000Z', next_due_at: '2026-01-15T10:00:00.000Z', due_at: '2026-01-14T17:12:00.000Z',
-      days_since_last: 51 + 14 / 24, due: true,
+      days_since_last: 51 + 14 / 24, due: false,
     },
     {
       user_id: 'u1', sku: 'milk', product_name: 'milk', category: 'Dairy', brand: 'Arla',
       purchases: 3, avg_quantity: 5 / 3, avg_interval_days: 7, frequency: 'weekly', confidence: 0.3, interval_cv: 0,
       last_purchased_at: '2026-01-15T10:00:00.000Z', next_due_at: '2026-01-22T10:00:00.000Z', due_at: '2026-01-21T17:12:00.000Z',
-      days_since_last: 44 + 14 / 24, due: true,
+      days_since_last: 44 + 14 / 24, due: false,
     },
     {
       // 0.9 × 81 = 72.9 days = 72 d 21:36 after 2026-02-20T10:00; only 8.58 days have passed.
@@ -176,19 +176,20 @@ export const EXPECTED: Record<string, SqlRow[]> = {
       last_purchased_at: '2026-02-20T10:00:00.000Z', next_due_at: '2026-05-12T10:00:00.000Z', due_at: '2026-05-04T07:36:00.000Z',
       days_since_last: 8 + 14 / 24, due: false,
     },
-    // u4 coffee: o41, o42, o43, quantities 1, 1, 2, gaps 7 and 7; 2026-02-16T08:00 → AS_OF = 12 d 16 h.
+    // u4 coffee: o41, o42, o43, quantities 1, 1, 2, gaps 7 and 7; 2026-02-16T08:00 → AS_OF = 12 d 16 h:
+    // past 6.3 days, short of the 14 at which it lapses, so due.
     {
       user_id: 'u4', sku: 'coffee', product_name: 'coffee', category: 'Drinks', brand: 'Lavazza',
       purchases: 3, avg_quantity: 4 / 3, avg_interval_days: 7, frequency: 'weekly', confidence: 0.3, interval_cv: 0,
       last_purchased_at: '2026-02-16T08:00:00.000Z', next_due_at: '2026-02-23T08:00:00.000Z', due_at: '2026-02-22T15:12:00.000Z',
       days_since_last: 12 + 16 / 24, due: true,
     },
-    // u4 tea: o41, o42, one 7-day gap; 2026-02-09T08:00 → AS_OF = 19 d 16 h.
+    // u4 tea: o41, o42, one 7-day gap; 2026-02-09T08:00 → AS_OF = 19 d 16 h: lapsed at 14 days, not due.
     {
       user_id: 'u4', sku: 'tea', product_name: 'tea', category: 'Drinks', brand: 'Twinings',
       purchases: 2, avg_quantity: 1, avg_interval_days: 7, frequency: 'weekly', confidence: 0.2, interval_cv: null,
       last_purchased_at: '2026-02-09T08:00:00.000Z', next_due_at: '2026-02-16T08:00:00.000Z', due_at: '2026-02-15T15:12:00.000Z',
-      days_since_last: 19 + 16 / 24, due: true,
+      days_since_last: 19 + 16 / 24, due: false,
     },
     // u6 peas: 14 days apart, biweekly; due from 0.9 × 14 = 12.6 days = 12 d 14 h 24 min on, and
     // 2026-02-19T18:00 → AS_OF is only 9 d 6 h.

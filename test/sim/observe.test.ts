@@ -13,13 +13,20 @@ function patterns(partial: Partial<Patterns>): Patterns {
 }
 
 describe('the loop as the simulation reads it', () => {
-  it('holds due what real-time rhythm or the patterns hold due, as search does', () => {
+  it('holds due what real-time rhythm or the patterns hold due, as search does, until it lapses at 2 × the interval', () => {
     const learned = emptyPreferences('s');
     learned.reorder.milk = { orders: 2, quantity: 2, first_at: '2026-11-06T12:00:00Z', last_at: '2026-11-13T12:00:00Z', mean_interval_days: 7, next_due_at: '2026-11-20T12:00:00Z' };
     learned.reorder.bread = { orders: 2, quantity: 2, first_at: '2026-11-05T12:00:00Z', last_at: '2026-11-19T12:00:00Z', mean_interval_days: 14, next_due_at: '2026-12-03T12:00:00Z' };
-    const regular = { due_at: '2026-11-20T11:00:00Z', sku: 'eggs' } as Patterns['regular_items'][number];
-    const later = { due_at: '2026-11-21T00:00:00Z', sku: 'tea' } as Patterns['regular_items'][number];
-    expect(predictedDue({ learned, patterns: patterns({ regular_items: [regular, later] }) }, now)).toEqual(['eggs', 'milk']);
+    // Every 5 days, last bought 10 days ago: lapsed at exactly 2 × 5 days.
+    learned.reorder.butter = { orders: 2, quantity: 2, first_at: '2026-11-05T12:00:00Z', last_at: '2026-11-10T12:00:00Z', mean_interval_days: 5, next_due_at: '2026-11-15T12:00:00Z' };
+    const item = (sku: string, lastPurchasedAt: string, dueAt: string) =>
+      ({ sku, avg_interval_days: 7, last_purchased_at: lastPurchasedAt, due_at: dueAt }) as Patterns['regular_items'][number];
+    // Every 7 days, due 6.3 days (6 d 7 h 12 min) after the last purchase, lapsed 14 days after it.
+    const regular = item('eggs', '2026-11-14T03:48:00Z', '2026-11-20T11:00:00Z');
+    const later = item('tea', '2026-11-14T16:48:00Z', '2026-11-21T00:00:00Z');
+    // Last bought 19 days ago: past its due_at, but lapsed 5 days ago.
+    const lapsed = item('jam', '2026-11-01T12:00:00Z', '2026-11-07T19:12:00Z');
+    expect(predictedDue({ learned, patterns: patterns({ regular_items: [regular, later, lapsed] }) }, now)).toEqual(['eggs', 'milk']);
     expect(predictedDue(null, now)).toEqual([]);
   });
 

@@ -1,15 +1,15 @@
 import { currentValue } from '../../functions/learn/decay.ts';
-import { isReorderDue } from '../../functions/learn/reorder-due.ts';
+import { isRegularItemDue, isReorderDue } from '../../functions/learn/reorder-due.ts';
 import type { PreferenceDocument } from '../../functions/search/index.ts';
 
 // What the loop believes about a shopper at a moment, read from their preference document exactly as
 // search reads it. No ground truth here: these are the loop's predictions, which the scorer judges.
 
-/** Products the loop holds due at `now`: the real-time reorder rhythm, or a regular item past its due_at (search's `reorder_due`). */
+/** Products the loop holds due at `now`: the real-time reorder rhythm, or a regular item past its due_at and not yet lapsed (search's `reorder_due`). */
 export function predictedDue(document: PreferenceDocument | null, now: Date): string[] {
   const due = new Set<string>();
   for (const [sku, state] of Object.entries(document?.learned?.reorder ?? {})) if (isReorderDue(state, now)) due.add(sku);
-  for (const item of document?.patterns?.regular_items ?? []) if (Date.parse(item.due_at) <= now.getTime()) due.add(item.sku);
+  for (const item of document?.patterns?.regular_items ?? []) if (isRegularItemDue(item, now)) due.add(item.sku);
   return [...due].sort();
 }
 
