@@ -16,8 +16,11 @@ import {
   skus,
 } from './shoppers.ts';
 
+// The worked examples below are computed with these weights, named here so the arithmetic in each test
+// stays readable; the defaults are checked on their own at the end.
+const WORKED = { product: 0.3, brand: 0.2, category: 0.1, reorder_due: 0.4, recent: 0.15, dietary: 0.2, price: 0.1, promotion: 0.05, explicit: 1 };
 const ranked = (list: readonly SearchResult[], prefs: ShopperPreferences | null, strength?: number) =>
-  personalize(list, prefs, { now: NOW, ...(strength === undefined ? {} : { strength }) });
+  personalize(list, prefs, { now: NOW, weights: WORKED, ...(strength === undefined ? {} : { strength }) });
 const explanationOf = (explanations: readonly Explanation[], sku: string) => {
   const found = explanations.find((e) => e.sku === sku);
   if (!found) throw new Error(`no explanation for ${sku}`);
@@ -299,7 +302,7 @@ describe('personalize: determinism, strength and explanations', () => {
   it('breaks ties by the engine’s order', () => {
     // A liked b at explicit weight 0.5 scores 1/2 + 1/2 = 1, exactly a's prior: a stays first.
     const prefs = shopper({ learned: learned({ explicit: { 'product:b': { action: 'like', at: NOW.toISOString() } } }) });
-    const tie = personalize(results(3), prefs, { now: NOW, weights: { explicit: 0.5 } });
+    const tie = personalize(results(3), prefs, { now: NOW, weights: { ...WORKED, explicit: 0.5 } });
     expect(tie.explanations.map((e) => e.score)).toEqual([1, 1, 1 / 3]);
     expect(skus(tie.results)).toBe('abc');
   });
@@ -341,7 +344,20 @@ describe('personalize: determinism, strength and explanations', () => {
     const prefs = shopper({ learned: learned({ products: { c: affinity(0.9) } }) });
     const silent = personalize(results(3), prefs, { now: NOW, weights: { product: 0 } });
     expect(skus(silent.results)).toBe('abc');
-    expect(DEFAULT_SIGNAL_WEIGHTS).toEqual({ product: 0.3, brand: 0.2, category: 0.1, reorder_due: 0.4, recent: 0.15, dietary: 0.2, price: 0.1, promotion: 0.05, explicit: 1 });
+  });
+
+  it('defaults to weights twice the worked ones, with brand at 1', () => {
+    expect(DEFAULT_SIGNAL_WEIGHTS).toEqual({ product: 0.6, brand: 1, category: 0.2, reorder_due: 0.8, recent: 0.3, dietary: 0.4, price: 0.2, promotion: 0.1, explicit: 2 });
+  });
+
+  it('at the defaults, a brand bought once (click, cart, order: 1.7) lifts its product from 8th to the top', () => {
+    // 1/8 + 1 × tanh(1.7) ≈ 0.125 + 0.935 = 1.06 > a's prior 1; one click alone (tanh 0.3 ≈ 0.29)
+    // reaches 0.125 + 0.29 ≈ 0.42, past c (1/3) and not past b (1/2).
+    const list = results(8, { h: { brand: 'Oatly' } });
+    const bought = personalize(list, shopper({ learned: learned({ brands: { Oatly: affinity(1.7) } }) }), { now: NOW });
+    expect(skus(bought.results)).toBe('habcdefg');
+    const clicked = personalize(list, shopper({ learned: learned({ brands: { Oatly: affinity(0.3) } }) }), { now: NOW });
+    expect(skus(clicked.results)).toBe('abhcdefg');
   });
 
   it('refuses a negative or non-finite strength, or a non-finite weight', () => {
