@@ -1,7 +1,7 @@
 import { currentValue } from '../learn/decay.ts';
 import { DEFAULT_LEARNING_CONFIG } from '../learn/learning-config.ts';
 import type { Affinity, Preferences } from '../learn/preferences.ts';
-import { DEFAULT_DUE_FRACTION, isRegularItemDue, isReorderDue } from '../learn/reorder-due.ts';
+import { DEFAULT_DUE_FRACTION, DEFAULT_LAPSE_CYCLES, isRegularItemDue, isReorderDue } from '../learn/reorder-due.ts';
 import type { Patterns } from '../patterns/patterns.ts';
 import type { ShopperPreferences } from './ports.ts';
 
@@ -43,9 +43,10 @@ export type SignalOptions = {
   /**
    * Share of a product's usual interval after which its real-time rhythm makes it due. Default 0.9, as
    * learning's `reorder_due`. A regular item of the patterns is due from its `due_at`, set by the job.
-   * Either lapses at 2 × the interval since the last purchase.
    */
   dueFraction?: number;
+  /** Intervals since the last purchase after which a due product lapses, real-time or regular item. Default 2, as learning's. */
+  lapseCycles?: number;
 };
 
 export function noSignals(): SignalValues {
@@ -67,6 +68,7 @@ export function signalValues(shopper: ShopperPreferences, results: readonly Sear
   const now = options.now;
   const windowMs = options.recentWindowMs ?? DEFAULT_LEARNING_CONFIG.recentWindowMs;
   const dueFraction = options.dueFraction ?? DEFAULT_DUE_FRACTION;
+  const lapseCycles = options.lapseCycles ?? DEFAULT_LAPSE_CYCLES;
   const affinity = affinityReader(learned, now);
   const batch = batchLookups(patterns);
   const estimated = estimatedPricePositions(results);
@@ -88,8 +90,8 @@ export function signalValues(shopper: ShopperPreferences, results: readonly Sear
     const regular = batch.regularItems.get(sku);
 
     const reorderState = privacy.learn_schedule ? own(learned?.reorder, sku) : undefined;
-    const dueByRhythm = reorderState !== undefined && isReorderDue(reorderState, now, dueFraction);
-    const dueByPattern = privacy.learn_schedule && regular !== undefined && isRegularItemDue(regular, now);
+    const dueByRhythm = reorderState !== undefined && isReorderDue(reorderState, now, dueFraction, lapseCycles);
+    const dueByPattern = privacy.learn_schedule && regular !== undefined && isRegularItemDue(regular, now, lapseCycles);
 
     const statements = [
       statement(`product:${sku}`),

@@ -68,8 +68,14 @@ describe('signal values', () => {
   it('hold a regular item of the patterns due from its due_at until last purchase + 2 × its interval, then 0', () => {
     // Every 7 days: due 6.3 days after the last purchase, lapsed 14 days after it.
     const bought = (lastDaysAgo: number) => regularItem('a', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo), due_at: daysBefore(lastDaysAgo - 6.3) });
-    const due = (lastDaysAgo: number) => signalValues(shopper({ patterns: patterns({ regular_items: [bought(lastDaysAgo)] }) }), results(1), { now: NOW })[0]?.reorder_due;
-    expect([6, 6.3, 13.9, 14, 51.6].map(due)).toEqual([0, 1, 1, 0, 0]);
+    const due = (lastDaysAgo: number, lapseCycles?: number) =>
+      signalValues(shopper({ patterns: patterns({ regular_items: [bought(lastDaysAgo)] }) }), results(1), { now: NOW, ...(lapseCycles === undefined ? {} : { lapseCycles }) })[0]?.reorder_due;
+    expect([6, 6.3, 13.9, 14, 51.6].map((days) => due(days))).toEqual([0, 1, 1, 0, 0]);
+    // Another lapse moves the end for regular items and real-time rhythms alike: 3 × 7 = 21 days.
+    expect([14, 20.9, 21].map((days) => due(days, 3))).toEqual([1, 1, 0]);
+    const rhythm = { orders: 2, quantity: 2, first_at: daysBefore(27), last_at: daysBefore(20), mean_interval_days: 7, next_due_at: daysBefore(13) };
+    expect(signalValues(shopper({ learned: learned({ reorder: { a: rhythm } }) }), results(1), { now: NOW, lapseCycles: 3 })[0]?.reorder_due).toBe(1);
+    expect(signalValues(shopper({ learned: learned({ reorder: { a: rhythm } }) }), results(1), { now: NOW })[0]?.reorder_due).toBe(0);
   });
 
   it('are all 0 when learn_preferences is off', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emptyPreferences } from '../../functions/learn/learn.ts';
 import type { Patterns } from '../../functions/patterns/patterns.ts';
-import { learnedTopBrands, predictedDue } from './observe.ts';
+import { brandEvidence, learnedTopBrands, predictedDue } from './observe.ts';
 import { uplift, wilson } from './score.ts';
 
 // What the simulation reads as the loop's predictions, and how the scorer turns counts into figures.
@@ -28,6 +28,22 @@ describe('the loop as the simulation reads it', () => {
     const lapsed = item('jam', '2026-11-01T12:00:00Z', '2026-11-07T19:12:00Z');
     expect(predictedDue({ learned, patterns: patterns({ regular_items: [regular, later, lapsed] }) }, now)).toEqual(['eggs', 'milk']);
     expect(predictedDue(null, now)).toEqual([]);
+    // The rule search is configured with: lapsing at 3 × the interval keeps butter and jam (19 < 21 days).
+    expect(predictedDue({ learned, patterns: patterns({ regular_items: [regular, later, lapsed] }) }, now, { lapseCycles: 3 })).toEqual(['butter', 'eggs', 'jam', 'milk']);
+  });
+
+  it("counts the brand signals behind each category's brands, from the real-time document only", () => {
+    const learned = emptyPreferences('s');
+    const at = { weight: 1, last_at: '2026-11-20T00:00:00Z' };
+    learned.brands.Oatly = { ...at, signals: { click: 2, cart_add: 1, order: 1 } };
+    learned.brands.Alpro = { ...at, signals: { view: 1, cart_remove: 3, explicit: 1 } };
+    learned.brands.Hovis = { ...at, signals: { order: 4 } };
+    learned.brands.Unknown = { ...at, signals: { order: 9 } };
+    const categories: Record<string, string> = { Oatly: 'plant milk', Alpro: 'plant milk', Hovis: 'bread' };
+    const brands = [{ name: 'Warburtons', share: 1, score: 9, purchases: 10, cart_adds: 0, clicks: 0 }];
+    // Removals and statements are no evidence of a taste; patterns' counts are the warehouse's, not the loop's reads.
+    expect(Object.fromEntries(brandEvidence({ learned, patterns: patterns({ brands }) }, (b) => categories[b]))).toEqual({ 'plant milk': 5, bread: 4 });
+    expect(brandEvidence(null, (b) => categories[b])).toEqual(new Map());
   });
 
   it("takes each category's strongest brand, real-time or batch, and never a brand with a negative affinity", () => {

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart, escape, formatPercent, lineChart, type BarChartSpec, type ChartSeries, type LineChartSpec } from '../../functions/operators/svg-charts.ts';
-import type { Share, Uplift } from './score.ts';
+import type { Score, Share, Uplift } from './score.ts';
+import type { InProcessResult } from './in-process.ts';
 import type { SimulationResult } from './simulate.ts';
 
 // The simulation's report: a short Markdown summary and an HTML page with charts (inline SVG, drawn by
@@ -28,17 +29,12 @@ function verdict(value: number | null, target: number): string {
   return value === null ? 'not measured' : value >= target ? '**met**' : '**not met**';
 }
 
-export function markdownSummary(r: SimulationResult): string {
-  const a = r.score.afterFirstWeek;
-  const o = r.score.overall;
-  const p = r.pipeline;
-  const from = r.calendar.dates[a.fromDay] ?? r.calendar.from;
-  const lines = [
-    `# Shopper simulation: ${r.options.shoppers} shoppers × ${r.options.days} days (seed ${r.options.seed})`,
-    '',
-    `Simulated ${r.calendar.from} … ${r.calendar.to} (UTC), run ${r.startedAt}, ${Math.round(r.wallSeconds)} s of wall time.`,
-    `Catalogue: ${r.catalog.products} products, ${r.catalog.categories} categories, ${r.catalog.brands} brands.`,
-    '',
+/** The figures against the guide's bars, brand accuracy by evidence, and the per-day table. */
+export function scoreSections(score: Score, dates: readonly string[]): string[] {
+  const a = score.afterFirstWeek;
+  const o = score.overall;
+  const from = dates[a.fromDay] ?? dates[0] ?? '';
+  return [
     `## Against the guide's bars (from ${from}, after the first week${a.fromDay === 0 ? ': the run is a week or shorter, so all days' : ''})`,
     '',
     '| measure | value [95% interval] (n) | target | |',
@@ -55,15 +51,44 @@ export function markdownSummary(r: SimulationResult): string {
     '',
     `Brand accuracy after the first week: loop ${pct(a.brand.value)} · order-count oracle ${pct(a.brandOracle.value)}.`,
     '',
+    'Brand accuracy after the first week by the evidence the loop held in the category (brand signals it had counted there: clicks, cart adds, ordered lines, views):',
+    '',
+    '| signals in the category | loop | order-count oracle |',
+    '| --- | --- | --- |',
+    ...a.brandByEvidence.map((b) => `| ${b.bucket} | ${share(b.brand)} | ${share(b.brandOracle)} |`),
+    '',
     '## Per simulated day',
     '',
     '| day | date | CTR control | CTR personalized | uplift | reorder precision | reorder recall | brand accuracy | brand, order-count oracle |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...r.score.days.map(
+    ...score.days.map(
       (d) =>
         `| ${d.day + 1} | ${d.date} | ${share(d.ctr.control)} | ${share(d.ctr.personalized)} | ${upliftText(d.uplift)} | ${share(d.reorder.precision)} | ${share(d.reorder.recall)} | ${share(d.brand)} | ${share(d.brandOracle)} |`,
     ),
     '',
+  ];
+}
+
+/** The figures of an in-process run (no pipeline, no batch jobs), with the ranking it used. */
+export function inProcessSummary(r: InProcessResult, ranking: object = {}): string {
+  return [
+    `# Shopper simulation in process: ${r.options.shoppers} shoppers × ${r.options.days} days (seed ${r.options.seed})`,
+    '',
+    `Real-time learning and the search service only: no collect, Pub/Sub, warehouse or batch jobs, so no patterns. Ranking: ${JSON.stringify(ranking)}. ${r.events} events, ${Math.round(r.wallSeconds)} s of wall time.`,
+    '',
+    ...scoreSections(r.score, r.dates),
+  ].join('\n');
+}
+
+export function markdownSummary(r: SimulationResult): string {
+  const p = r.pipeline;
+  const lines = [
+    `# Shopper simulation: ${r.options.shoppers} shoppers × ${r.options.days} days (seed ${r.options.seed})`,
+    '',
+    `Simulated ${r.calendar.from} … ${r.calendar.to} (UTC), run ${r.startedAt}, ${Math.round(r.wallSeconds)} s of wall time.`,
+    `Catalogue: ${r.catalog.products} products, ${r.catalog.categories} categories, ${r.catalog.brands} brands.`,
+    '',
+    ...scoreSections(r.score, r.calendar.dates),
     '## The pipeline',
     '',
     `- Sent: ${r.sent.requests} requests, ${r.sent.events} events (${Object.entries(r.sent.byType)

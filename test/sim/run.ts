@@ -1,10 +1,16 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../functions/logging/logger.ts';
-import { markdownSummary, writeReport } from './report.ts';
+import { SIGNALS, type Signal } from '../../functions/search/index.ts';
+import { runInProcess } from './in-process.ts';
+import { inProcessSummary, markdownSummary, writeReport } from './report.ts';
 import { runSimulation } from './simulate.ts';
 
-// `npm run simulate -- [--shoppers N] [--days N] [--seed N] [--concurrency N] [--report DIR]`: the shopper
-// simulation through the local stack. Progress and logs go to stderr; the Markdown summary to stdout.
+// `npm run simulate -- [--shoppers N] [--days N] [--seed N] [--concurrency N] [--report DIR]
+//   [--strength X] [--weight signal=X …] [--lapse-cycles X] [--in-process]`: the shopper simulation
+// through the local stack. `--strength`, `--weight` and `--lapse-cycles` set the search service's ranking
+// (the scorer judges due predictions by the same lapse); `--in-process` runs the same trips
+// straight into the learning code instead (see in-process.ts), to try a change in seconds.
+// Progress and logs go to stderr; the Markdown summary to stdout.
 
 const { values } = parseArgs({
   options: {
@@ -13,6 +19,10 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '16' },
     report: { type: 'string' },
+    strength: { type: 'string' },
+    'lapse-cycles': { type: 'string' },
+    weight: { type: 'string', multiple: true },
+    'in-process': { type: 'boolean', default: false },
   },
 });
 const number = (name: string, value: string | undefined) => {
@@ -22,6 +32,27 @@ const number = (name: string, value: string | undefined) => {
     process.exit(2);
   }
   return n;
+};
+const fail = (message: string): never => {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+};
+const weights: Partial<Record<Signal, number>> = {};
+for (const pair of values.weight ?? []) {
+  const [signal = '', value = ''] = pair.split('=');
+  if (!(SIGNALS as readonly string[]).includes(signal)) fail(`--weight takes signal=value with a signal among ${SIGNALS.join(', ')}, got ${pair}`);
+  const weight = Number(value);
+  if (value === '' || !Number.isFinite(weight)) fail(`--weight ${signal} must be a number, got ${value}`);
+  weights[signal as Signal] = weight;
+}
+const strength = values.strength === undefined ? undefined : Number(values.strength);
+if (strength !== undefined && !(Number.isFinite(strength) && strength >= 0)) fail(`--strength must be a number ≥ 0, got ${values.strength}`);
+const lapseCycles = values['lapse-cycles'] === undefined ? undefined : Number(values['lapse-cycles']);
+if (lapseCycles !== undefined && !(lapseCycles > 0)) fail(`--lapse-cycles must be a number > 0 (Infinity: never), got ${values['lapse-cycles']}`);
+const ranking = {
+  ...(strength === undefined ? {} : { strength }),
+  ...(Object.keys(weights).length ? { weights } : {}),
+  ...(lapseCycles === undefined ? {} : { lapseCycles }),
 };
 const logger = createLogger({ labels: { component: 'simulation' }, sink: (line) => process.stderr.write(`${line}\n`) });
 const interactive = process.stderr.isTTY;
@@ -39,17 +70,30 @@ const progress = (text: string, fraction: number) => {
   }
 };
 try {
+  if (values['in-process']) {
+    const result = await runInProcess({
+      shoppers: number('shoppers', values.shoppers),
+      days: number('days', values.days),
+      seed: number('seed', values.seed),
+      ranking,
+      progress,
+    });
+    if (interactive) process.stderr.write('\n');
+    process.stdout.write(inProcessSummary(result, ranking));
+  } else {
   const result = await runSimulation({
     shoppers: number('shoppers', values.shoppers),
     days: number('days', values.days),
     seed: number('seed', values.seed),
     concurrency: number('concurrency', values.concurrency),
+    ranking,
     logger: { ...logger, info: (m, f) => (interactive && process.stderr.write('\n'), logger.info(m, f)) },
     progress,
   });
   if (interactive) process.stderr.write('\n');
   if (values.report) for (const file of writeReport(result, values.report)) logger.info('report written', { file });
   process.stdout.write(markdownSummary(result));
+  }
 } catch (error) {
   if (interactive) process.stderr.write('\n');
   logger.error('simulation failed', { error });

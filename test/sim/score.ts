@@ -33,7 +33,24 @@ export type ReorderRecord = { day: number; predicted: string[]; ordered: string[
  * The loop's top brand in a category vs the shopper's hidden favourite there (null: the shopper has none),
  * and, for the same shopper, category and moment, the order-count oracle's brand (null: it has none there).
  */
-export type BrandRecord = { day: number; predicted: string; oracle: string | null; favourite: string | null };
+export type BrandRecord = {
+  day: number;
+  predicted: string;
+  oracle: string | null;
+  favourite: string | null;
+  /** How many brand signals (clicks, cart adds, ordered lines, views) the loop had counted in the category. */
+  evidence: number;
+};
+
+/** The evidence buckets brand accuracy is broken down by: signals the loop counted in the category. */
+export const EVIDENCE_BUCKETS = [
+  { label: '1–2', min: 1, max: 2 },
+  { label: '3–5', min: 3, max: 5 },
+  { label: '6–9', min: 6, max: 9 },
+  { label: '≥ 10', min: 10, max: Number.POSITIVE_INFINITY },
+] as const;
+
+export type EvidenceShare = { bucket: string; brand: Share; brandOracle: Share };
 
 /**
  * The order-count oracle: a reference predictor of each category's favourite brand that sees only what
@@ -101,7 +118,16 @@ export type DayScore = {
 export type Score = {
   days: DayScore[];
   /** From the day after the first week on (all days if the run is shorter): the guide's "after one week". */
-  afterFirstWeek: { fromDay: number; ctr: { control: Share; personalized: Share }; uplift: Uplift; reorder: { precision: Share; recall: Share }; brand: Share; brandOracle: Share };
+  afterFirstWeek: {
+    fromDay: number;
+    ctr: { control: Share; personalized: Share };
+    uplift: Uplift;
+    reorder: { precision: Share; recall: Share };
+    brand: Share;
+    brandOracle: Share;
+    /** Brand accuracy by how much the loop had seen in the category (pairs with no counted signal are left out). */
+    brandByEvidence: EvidenceShare[];
+  };
   overall: { ctr: { control: Share; personalized: Share }; uplift: Uplift; reorder: { precision: Share; recall: Share }; brand: Share; brandOracle: Share };
 };
 
@@ -140,6 +166,10 @@ function brandOf(records: BrandRecord[]) {
   };
 }
 
+function brandByEvidence(records: BrandRecord[]): EvidenceShare[] {
+  return EVIDENCE_BUCKETS.map(({ label, min, max }) => ({ bucket: label, ...brandOf(records.filter((r) => r.evidence >= min && r.evidence <= max)) }));
+}
+
 export function score(dates: string[], searches: SearchRecord[], reorders: ReorderRecord[], brands: BrandRecord[]): Score {
   const days = dates.map((date, day): DayScore => ({
     day,
@@ -156,6 +186,7 @@ export function score(dates: string[], searches: SearchRecord[], reorders: Reord
       ...ctrOf(searches.filter((s) => s.day >= fromDay)),
       reorder: reorderOf(reorders.filter((r) => r.day >= fromDay)),
       ...brandOf(brands.filter((b) => b.day >= fromDay)),
+      brandByEvidence: brandByEvidence(brands.filter((b) => b.day >= fromDay)),
     },
     overall: { ...ctrOf(searches), reorder: reorderOf(reorders), ...brandOf(brands) },
   };

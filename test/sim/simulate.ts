@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { ClientEvent, ProductRef } from '../../functions/events/schema.ts';
+import type { ClientEvent } from '../../functions/events/schema.ts';
 import { LOCAL } from '../../functions/local/local-settings.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import type { Logger } from '../../functions/logging/logger.ts';
@@ -10,15 +9,13 @@ import {
   createFirestoreSearchPreferenceReader,
   createSearchPersonalizer,
   createUserHasher,
-  searchContext,
-  searchResultClickedEvent,
-  type SearchPerformedEvent,
+  type PersonalizeOptions,
 } from '../../functions/search/index.ts';
-import { baselineSearch, buildCatalog, seededRandom, type Product } from './catalog.ts';
+import { buildCatalog, seededRandom } from './catalog.ts';
 import { startStack, type RunningStack } from './local-stack.ts';
-import { learnedTopBrands, predictedDue } from './observe.ts';
-import { orderCountTopBrands, score, type BrandRecord, type ReorderRecord, type Score, type SearchRecord } from './score.ts';
-import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
+import { score, type Score } from './score.ts';
+import { buildShoppers } from './shoppers.ts';
+import { emptyLedger, shopTrip, type TripPorts, type TripWorld } from './trip.ts';
 
 // The shopper simulation: simulated shoppers search, click, fill carts and order through the real local
 // stack over HTTP (collect with real tokens → Pub/Sub → ingest → DuckDB and Firestore), the batch jobs run
@@ -33,6 +30,8 @@ export type SimulationOptions = {
   shoppers: number;
   days: number;
   seed: number;
+  /** The search service's ranking settings (strength, weights); the defaults when not given. */
+  ranking?: Omit<PersonalizeOptions, 'now'>;
   /** Sessions in flight at once. */
   concurrency?: number;
   /** Longest wait for a day's events to be learned, ms. */
@@ -90,15 +89,6 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0;
 }
 
-function productRef(p: Product): ProductRef {
-  return { sku: p.sku, name: p.name, category: p.category, brand: p.brand, price: p.price, dietary_tags: p.dietary_tags };
-}
-
-/** One shopper's random stream per day, so a run is reproducible whatever order sessions finish in. */
-function streamSeed(seed: number, shopper: number, day: number): number {
-  return (Math.imul(seed ^ 0x9e3779b9, 2654435761) ^ Math.imul(shopper + 1, 40503) ^ Math.imul(day + 1, 2246822519)) >>> 0;
-}
-
 export async function runSimulation(options: SimulationOptions): Promise<SimulationResult> {
   if (!(options.days >= 1 && options.days <= 25)) throw new Error('--days must be 1–25: collect refuses events older than 30 days');
   if (!(options.shoppers >= 1)) throw new Error('--shoppers must be at least 1');
@@ -139,13 +129,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const s of shoppers) {
       tokens.set(s.userId, await mintShopperToken(s.userId, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 24 * 3600 }));
     }
-    const sent = { requests: 0, events: 0, accepted: 0, rejected: 0, byType: {} as Record<string, number>, orderLines: 0, searches: 0, personalizedReasons: {} as Record<string, number> };
-    const searches: SearchRecord[] = [];
-    const reorders: ReorderRecord[] = [];
-    const brands: BrandRecord[] = [];
-    const orderCounts = new Map<string, Map<string, number>>();
-    // Every event sent per shopper, in order: all the order-count oracle may look at (never the truth).
-    const sentEvents = new Map<string, ClientEvent[]>();
+    const sent = { requests: 0, events: 0, accepted: 0, rejected: 0, byType: {} as Record<string, number> };
     const jobs: JobRun[] = [];
     const warehouseCtr: SimulationResult['pipeline']['warehouseCtr'] = [];
     const drainMs: number[] = [];
@@ -174,97 +158,21 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         sent.rejected += answer.rejected?.length ?? 0;
         for (const r of answer.rejected ?? []) if (rejections.length < 5) rejections.push(r.reason);
         for (const e of events) sent.byType[e.type] = (sent.byType[e.type] ?? 0) + 1;
-        const history = sentEvents.get(userId) ?? [];
-        sentEvents.set(userId, history);
-        history.push(...events);
         return;
       }
     }
 
-    async function session(index: number, truth: ShopperTruth, day: number): Promise<void> {
-      const rng = seededRandom(streamSeed(options.seed, index, day));
-      if (!shopsOn(rng, truth, day)) return;
-      let at = dayStart(day) + truth.hour * 3_600_000 + rng.int(0, 50) * 60_000;
-      const step = () => (at += rng.int(10, 60) * 1000);
-      const sessionId = `${truth.userId}-${dates[day]}`;
-      // The scorer's look at what the loop believes as the trip starts (not the loop's own read).
-      const believed = await documents.read(truth.userId);
-      const due = predictedDue(believed, new Date(at));
-      // The reference: the same pairs judged by the order-count oracle over the events sent so far.
-      const oracle = orderCountTopBrands(sentEvents.get(truth.userId) ?? []);
-      for (const [category, predicted] of learnedTopBrands(believed, new Date(at), (b) => categoryOfBrand.get(b))) {
-        brands.push({ day, predicted, oracle: oracle.get(category) ?? null, favourite: truth.favouriteBrand.get(category) ?? null });
-      }
-      reader.forget(truth.userId);
-      // The search service's clock is the simulated one, so decay and due dates are read at simulated time.
-      let searchAt = new Date(at);
-      const personalizeSearch = createSearchPersonalizer({ reader, clock: () => searchAt });
-      const events: ClientEvent[] = [];
-      const cart = new Map<string, Product>();
-      let cartValue = 0;
-      const addToCart = (product: Product, search: SearchPerformedEvent | null) => {
-        if (cart.has(product.sku)) return;
-        cart.set(product.sku, product);
-        cartValue = Math.round((cartValue + product.price) * 100) / 100;
-        const time = new Date(step()).toISOString();
-        events.push({
-          event_id: randomUUID(),
-          type: 'cart_item_added',
-          session_id: sessionId,
-          occurred_at: time,
-          sent_at: time,
-          ...(search ? { context: searchContext(search) } : {}),
-          data: { product: productRef(product), quantity: 1, cart_value: cartValue, ...(search ? { search_id: search.data.search_id } : {}) },
-        });
-      };
-      const needs = tripNeeds(rng, catalog, truth, at);
-      for (const need of needs) {
-        const query = queryFor(rng, need);
-        const engine = baselineSearch(catalog, query);
-        if (engine.length === 0) continue;
-        searchAt = new Date(step());
-        const outcome = await personalizeSearch({
-          userId: truth.userId,
-          sessionId,
-          query,
-          results: engine.map((p) => ({ ...p, promotion: null })),
-        });
-        sent.searches++;
-        const reason = outcome.reason ?? 'personalized';
-        sent.personalizedReasons[reason] = (sent.personalizedReasons[reason] ?? 0) + 1;
-        events.push(outcome.event);
-        const shown = outcome.results.map((r) => catalog.bySku.get(r.sku) as Product);
-        const position = chooseClick(rng, truth, need, shown);
-        searches.push({ day, arm: outcome.arm ?? 'none', clicked: position !== null });
-        if (position === null) continue;
-        const clicked = shown[position - 1] as Product;
-        events.push(searchResultClickedEvent(outcome.event, productRef(clicked), { now: new Date(step()), position }));
-        if (addsToCart(rng, need)) addToCart(clicked, outcome.event);
-      }
-      // Staples are bought on their schedule whether or not a search found them (from the reorder list).
-      for (const need of needs) if (need.kind === 'staple') addToCart(need.product, null);
-      if (cart.size === 0) {
-        await send(truth.userId, events);
-        return;
-      }
-      const items = [...cart.values()];
-      const orderTime = new Date(step()).toISOString();
-      events.push({
-        event_id: randomUUID(),
-        type: 'order_completed',
-        session_id: sessionId,
-        occurred_at: orderTime,
-        sent_at: orderTime,
-        data: { order_id: `order-${sessionId}`, total: cartValue, currency: 'EUR', items: items.map((p) => ({ ...productRef(p), quantity: 1 })) },
-      });
-      sent.orderLines += items.length;
-      for (const staple of truth.staples) if (cart.has(staple.sku)) staple.lastBoughtAt = Date.parse(orderTime);
-      const counts = orderCounts.get(truth.userId) ?? new Map<string, number>();
-      orderCounts.set(truth.userId, counts);
-      reorders.push({ day, predicted: due, ordered: items.map((p) => p.sku), repeat: items.filter((p) => (counts.get(p.sku) ?? 0) >= 2).map((p) => p.sku) });
-      for (const p of items) counts.set(p.sku, (counts.get(p.sku) ?? 0) + 1);
-      await send(truth.userId, events);
-    }
+    const ledger = emptyLedger();
+    const world: TripWorld = { seed: options.seed, catalog, categoryOfBrand, dayStart, dates, ...(options.ranking ? { dueRule: options.ranking } : {}) };
+    const ports: TripPorts = {
+      believed: async (userId) => {
+        const document = await documents.read(userId);
+        reader.forget(userId);
+        return document;
+      },
+      personalizer: (clock) => createSearchPersonalizer({ reader, clock, ...(options.ranking ? { ranking: options.ranking } : {}) }),
+      send,
+    };
 
     async function learnedCount(): Promise<number> {
       let total = 0;
@@ -297,7 +205,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         shoppers.map((s, i) => [s, i] as const),
         options.concurrency ?? 16,
         async ([truth, index]) => {
-          await session(index, truth, day);
+          await shopTrip(world, ports, ledger, index, truth, day);
           done++;
           if (done % 25 === 0 || done === shoppers.length) progress(`day ${day + 1}/${options.days} ${dates[day]}: shoppers ${done}/${shoppers.length}, events ${sent.accepted}`, (day + (0.8 * done) / shoppers.length) / options.days);
         },
@@ -321,7 +229,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       for (const row of (metrics.metrics ?? []) as MetricRow[]) {
         if (row.metric === 'ctr' && row.experiment === 'personalization' && row.dimension === '') warehouseCtr.push({ day, arm: row.arm, numerator: row.numerator, denominator: row.denominator });
       }
-      log?.info('simulated day done', { day: day + 1, date: dates[day], accepted: sent.accepted, searches: sent.searches, drain_ms: drainMs.at(-1) });
+      log?.info('simulated day done', { day: day + 1, date: dates[day], accepted: sent.accepted, searches: ledger.searchCount, drain_ms: drainMs.at(-1) });
     }
     const drained = Date.now();
     const lags = stack.ingested.map((m) => m.lag_ms);
@@ -330,7 +238,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       startedAt: new Date(wallStart).toISOString(),
       calendar: { from: dates[0] ?? '', to: dates.at(-1) ?? '', dates },
       catalog: { products: catalog.products.length, categories: catalog.categories.length, brands: categoryOfBrand.size },
-      sent,
+      sent: { ...sent, orderLines: ledger.orderLines, searches: ledger.searchCount, personalizedReasons: ledger.personalizedReasons },
       pipeline: {
         learnedInFirestore: await learnedCount(),
         warehouseEvents: 0,
@@ -343,7 +251,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         jobs,
         warehouseCtr,
       },
-      score: score(dates, searches, reorders, brands),
+      score: score(dates, ledger.searches, ledger.reorders, ledger.brands),
       wallSeconds: 0,
     };
   }

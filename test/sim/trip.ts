@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type { ClientEvent, ProductRef } from '../../functions/events/schema.ts';
+import { searchContext, searchResultClickedEvent, type PersonalizeSearch, type PreferenceDocument, type SearchPerformedEvent } from '../../functions/search/index.ts';
+import { baselineSearch, seededRandom, type Catalog, type Product } from './catalog.ts';
+import { brandEvidence, learnedTopBrands, predictedDue, type DueRule } from './observe.ts';
+import { orderCountTopBrands, type BrandRecord, type ReorderRecord, type SearchRecord } from './score.ts';
+import { addsToCart, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
+
+// One shopper's trip on one simulated day: what they search, click, put in the cart and order, and
+// what the scorer records about it. The loop is reached only through `TripPorts`, so the same trips
+// run through the local stack (simulate.ts) or straight into the learning code (in-process.ts).
+
+/** The simulated world every trip shares. */
+export type TripWorld = {
+  seed: number;
+  catalog: Catalog;
+  categoryOfBrand: Map<string, string>;
+  /** The first millisecond of simulated day `day` (0-based). */
+  dayStart: (day: number) => number;
+  /** Each simulated day as YYYY-MM-DD. */
+  dates: readonly string[];
+  /** The due rule search ranks with, so the scorer judges what search acts on. */
+  dueRule?: DueRule;
+};
+
+/** How a trip reaches the loop. */
+export type TripPorts = {
+  /** The shopper's preference document as the trip starts: the scorer's look at what the loop believes. */
+  believed: (userId: string) => Promise<PreferenceDocument | null>;
+  /** The search service, reading the shopper's preferences at the trip's simulated clock. */
+  personalizer: (clock: () => Date) => PersonalizeSearch;
+  /** Sends the trip's events, in order, as the shopper's app would. */
+  send: (userId: string, events: ClientEvent[]) => Promise<void>;
+};
+
+/** What the trips of a run add up to, for the scorer and the report. */
+export type TripLedger = {
+  searches: SearchRecord[];
+  reorders: ReorderRecord[];
+  brands: BrandRecord[];
+  /** Every event sent per shopper, in order: all the order-count oracle may look at (never the truth). */
+  sentEvents: Map<string, ClientEvent[]>;
+  /** Units of each SKU ordered so far per shopper: which purchases are repeats. */
+  orderCounts: Map<string, Map<string, number>>;
+  orderLines: number;
+  searchCount: number;
+  personalizedReasons: Record<string, number>;
+};
+
+export function emptyLedger(): TripLedger {
+  return { searches: [], reorders: [], brands: [], sentEvents: new Map(), orderCounts: new Map(), orderLines: 0, searchCount: 0, personalizedReasons: {} };
+}
+
+const HOUR_MS = 3_600_000;
+
+export function productRef(p: Product): ProductRef {
+  return { sku: p.sku, name: p.name, category: p.category, brand: p.brand, price: p.price, dietary_tags: p.dietary_tags };
+}
+
+/** One shopper's random stream per day, so a run is reproducible whatever order trips finish in. */
+export function streamSeed(seed: number, shopper: number, day: number): number {
+  return (Math.imul(seed ^ 0x9e3779b9, 2654435761) ^ Math.imul(shopper + 1, 40503) ^ Math.imul(day + 1, 2246822519)) >>> 0;
+}
+
+/** Shopper `index`'s trip on `day`, if they shop that day: every event goes through `ports.send`. */
+export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripLedger, index: number, truth: ShopperTruth, day: number): Promise<void> {
+  const { catalog, categoryOfBrand, dates } = world;
+  const rng = seededRandom(streamSeed(world.seed, index, day));
+  if (!shopsOn(rng, truth, day)) return;
+  let at = world.dayStart(day) + truth.hour * HOUR_MS + rng.int(0, 50) * 60_000;
+  const step = () => (at += rng.int(10, 60) * 1000);
+  const sessionId = `${truth.userId}-${dates[day]}`;
+  // The scorer's look at what the loop believes as the trip starts (not the loop's own read).
+  const believed = await ports.believed(truth.userId);
+  const due = predictedDue(believed, new Date(at), world.dueRule);
+  // The reference: the same pairs judged by the order-count oracle over the events sent so far.
+  const oracle = orderCountTopBrands(ledger.sentEvents.get(truth.userId) ?? []);
+  const categoryOf = (brand: string) => categoryOfBrand.get(brand);
+  const evidence = brandEvidence(believed, categoryOf);
+  for (const [category, predicted] of learnedTopBrands(believed, new Date(at), categoryOf)) {
+    ledger.brands.push({ day, predicted, oracle: oracle.get(category) ?? null, favourite: truth.favouriteBrand.get(category) ?? null, evidence: evidence.get(category) ?? 0 });
+  }
+  // The search service's clock is the simulated one, so decay and due dates are read at simulated time.
+  let searchAt = new Date(at);
+  const personalizeSearch = ports.personalizer(() => searchAt);
+  const events: ClientEvent[] = [];
+  const cart = new Map<string, Product>();
+  let cartValue = 0;
+  const addToCart = (product: Product, search: SearchPerformedEvent | null) => {
+    if (cart.has(product.sku)) return;
+    cart.set(product.sku, product);
+    cartValue = Math.round((cartValue + product.price) * 100) / 100;
+    const time = new Date(step()).toISOString();
+    events.push({
+      event_id: randomUUID(),
+      type: 'cart_item_added',
+      session_id: sessionId,
+      occurred_at: time,
+      sent_at: time,
+      ...(search ? { context: searchContext(search) } : {}),
+      data: { product: productRef(product), quantity: 1, cart_value: cartValue, ...(search ? { search_id: search.data.search_id } : {}) },
+    });
+  };
+  const needs = tripNeeds(rng, catalog, truth, at);
+  for (const need of needs) {
+    const query = queryFor(rng, need);
+    const engine = baselineSearch(catalog, query);
+    if (engine.length === 0) continue;
+    searchAt = new Date(step());
+    const outcome = await personalizeSearch({
+      userId: truth.userId,
+      sessionId,
+      query,
+      results: engine.map((p) => ({ ...p, promotion: null })),
+    });
+    ledger.searchCount++;
+    const reason = outcome.reason ?? 'personalized';
+    ledger.personalizedReasons[reason] = (ledger.personalizedReasons[reason] ?? 0) + 1;
+    events.push(outcome.event);
+    const shown = outcome.results.map((r) => catalog.bySku.get(r.sku) as Product);
+    const position = chooseClick(rng, truth, need, shown);
+    ledger.searches.push({ day, arm: outcome.arm ?? 'none', clicked: position !== null });
+    if (position === null) continue;
+    const clicked = shown[position - 1] as Product;
+    events.push(searchResultClickedEvent(outcome.event, productRef(clicked), { now: new Date(step()), position }));
+    if (addsToCart(rng, need)) addToCart(clicked, outcome.event);
+  }
+  // Staples are bought on their schedule whether or not a search found them (from the reorder list).
+  for (const need of needs) if (need.kind === 'staple') addToCart(need.product, null);
+  if (cart.size > 0) {
+    const items = [...cart.values()];
+    const orderTime = new Date(step()).toISOString();
+    events.push({
+      event_id: randomUUID(),
+      type: 'order_completed',
+      session_id: sessionId,
+      occurred_at: orderTime,
+      sent_at: orderTime,
+      data: { order_id: `order-${sessionId}`, total: cartValue, currency: 'EUR', items: items.map((p) => ({ ...productRef(p), quantity: 1 })) },
+    });
+    ledger.orderLines += items.length;
+    for (const staple of truth.staples) if (cart.has(staple.sku)) staple.lastBoughtAt = Date.parse(orderTime);
+    const counts = ledger.orderCounts.get(truth.userId) ?? new Map<string, number>();
+    ledger.orderCounts.set(truth.userId, counts);
+    ledger.reorders.push({ day, predicted: due, ordered: items.map((p) => p.sku), repeat: items.filter((p) => (counts.get(p.sku) ?? 0) >= 2).map((p) => p.sku) });
+    for (const p of items) counts.set(p.sku, (counts.get(p.sku) ?? 0) + 1);
+  }
+  await ports.send(truth.userId, events);
+  const history = ledger.sentEvents.get(truth.userId) ?? [];
+  ledger.sentEvents.set(truth.userId, history);
+  history.push(...events);
+}
