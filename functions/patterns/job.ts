@@ -36,7 +36,8 @@ export type PatternsJobDeps = {
   /**
    * Shoppers computed together: the job stages, analyses, publishes and merges one slice at a time, so
    * its memory is bounded by a slice, whatever the run's size. Every slice scans the analyses' tables
-   * again (on BigQuery, bytes billed grow with the number of slices). Default: `SLICE_SHOPPERS`.
+   * again (on BigQuery, bytes billed grow with the number of slices), but for the categories' price
+   * ranges, which are staged once per run. Default: `SLICE_SHOPPERS`.
    */
   sliceShoppers?: number;
   newRunId?: () => string;
@@ -68,14 +69,15 @@ export type PatternsRun = {
 };
 
 /**
- * The patterns job: the shoppers with new activity first, then, slice by slice of them
- * (`sliceShoppers`), their privacy flags (staged in `shopper_privacy_staging`, which every analysis
- * joins), every analysis of `sql/` for the whole slice at once (one query per analysis, never one per
- * shopper), and for those whose patterns changed Firestore first and `user_patterns` second; the
- * run's record (the next watermark) last. A run that fails anywhere leaves the watermark where it
- * was, so the next run redoes its shoppers (the slices already merged are then unchanged and not
- * published again); publishing before merging means a shopper published but not merged is seen as
- * changed again and republished, never skipped.
+ * The patterns job: the shoppers with new activity first, then the categories' price ranges (staged
+ * once per run in `category_price_ranges_staging`, which `price_sensitivity.sql` joins), then, slice
+ * by slice of the shoppers (`sliceShoppers`), their privacy flags (staged in `shopper_privacy_staging`,
+ * which every analysis joins), every analysis of `sql/` for the whole slice at once (one query per
+ * analysis, never one per shopper), and for those whose patterns changed Firestore first and
+ * `user_patterns` second; the run's record (the next watermark) last. A run that fails anywhere
+ * leaves the watermark where it was, so the next run redoes its shoppers (the slices already merged
+ * are then unchanged and not published again); publishing before merging means a shopper published
+ * but not merged is seen as changed again and republished, never skipped.
  *
  * Shoppers whose erasure is pending are left out entirely (not staged, published or merged). Shoppers
  * with learn_preferences off get nothing published (the privacy store deleted their document when the
@@ -99,6 +101,13 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     log.info(`query ${file} done`, { query: file, rows: result.rows.length, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
     return result.rows;
   };
+  /** A statement that stages rows in the warehouse: logged like a query, with the rows it wrote (not result rows). */
+  const stage = async (file: string): Promise<number> => {
+    const result = await warehouse.execute(`${file}.sql`, params, JOB);
+    if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
+    log.info(`query ${file} done`, { query: file, rows: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+    return result.affectedRows;
+  };
 
   log.info('job started', { as_of: asOf.toISOString(), since: since.toISOString() });
   try {
@@ -112,6 +121,7 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     if (!Number.isInteger(size) || size < 1) throw new Error(`sliceShoppers must be a positive integer, not ${size}`);
     const slices = Math.max(1, Math.ceil(kept.length / size));
     log.info('shoppers found', { active: active.length, erasing, slices });
+    await stagePriceRanges(warehouse, kept.length > 0, stage);
 
     const counts = { shoppers: 0, forgotten: 0, forgottenRows: 0, changed: 0, merged: 0 };
     // Always one slice, even empty: the staging tables are then emptied of any earlier run's rows.
@@ -236,6 +246,19 @@ async function runSlice(
     forgottenRows += (await warehouse.execute('forget_user_patterns.sql', { user_ids: userIds }, JOB)).affectedRows;
   }
   return { shoppers: computed, forgotten: forgetting.length, forgottenRows, changed: changed.length, merged: merged.affectedRows };
+}
+
+/**
+ * Stages every category's price range of the 180 days before as_of in `category_price_ranges_staging`
+ * (`stage_category_price_ranges.sql`), once per run, before its slices: the ranges are over every
+ * shopper's order lines, so computing them in `price_sensitivity.sql` would scan the whole window
+ * again in every slice. Always emptied first, so that no row of an earlier run is read as this one's
+ * (and `price_sensitivity.sql` reads only the ranges of its own @as_of all the same); a run with
+ * nobody to compute leaves it empty, since no slice would read the ranges.
+ */
+async function stagePriceRanges(warehouse: SqlWarehouse, anyone: boolean, stage: (file: string) => Promise<number>): Promise<void> {
+  await warehouse.replaceRows('category_price_ranges_staging', [], JOB);
+  if (anyone) await stage('stage_category_price_ranges');
 }
 
 /**

@@ -28,6 +28,8 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   job_runs: ['job', 'run_id'],
   erasure_log: ['request_id'],
   shopper_privacy_staging: ['user_id'],
+  // One range per category; the table holds one run's.
+  category_price_ranges_staging: ['category'],
   shopper_retention_staging: ['user_id'],
   // One row per metric and slice of a window; the staging table holds one window.
   learning_metrics: ['as_of', 'window_start', 'metric', 'experiment', 'arm', 'dimension'],

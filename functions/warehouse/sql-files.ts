@@ -12,6 +12,7 @@ export const WAREHOUSE_TABLES = [
   'job_runs',
   'erasure_log',
   'shopper_privacy_staging',
+  'category_price_ranges_staging',
   'shopper_retention_staging',
   'learning_metrics',
   'learning_metrics_staging',

@@ -12,8 +12,9 @@ const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url));
 const DAY_MS = 86_400_000;
 
 /**
- * Tables of events grow with time and are partitioned by day. These hold one row per shopper or per run and
- * are looked up by shopper or by job, never by a time range, so partitions by time would narrow no statement.
+ * Tables of events grow with time and are partitioned by day. These hold one row per shopper, per category
+ * or per run and are looked up by shopper, category or job, never by a time range, so partitions by time
+ * would narrow no statement.
  */
 const UNPARTITIONED = {
   user_patterns: 'one row per shopper, rewritten in place by MERGE',
@@ -21,6 +22,7 @@ const UNPARTITIONED = {
   job_runs: 'one row per job run, a few a day',
   erasure_log: 'one row per completed erasure request',
   shopper_privacy_staging: 'one row per shopper of the latest patterns run, replaced by each run',
+  category_price_ranges_staging: 'one row per category of the latest patterns run, replaced by each run',
   shopper_retention_staging: 'one row per shopper with their own retention, replaced by each run',
   learning_metrics_staging: 'one row per metric and slice of the latest metrics run, replaced by each run',
 } as const;
@@ -32,6 +34,7 @@ const BATCH_TABLE_CLUSTERING = {
   job_runs: ['job'],
   erasure_log: ['request_id'],
   shopper_privacy_staging: ['user_id'],
+  category_price_ranges_staging: ['category'],
   shopper_retention_staging: ['user_id'],
   learning_metrics: ['metric'],
   learning_metrics_staging: ['metric'],
@@ -111,7 +114,7 @@ describe('BigQuery warehouse', () => {
     }
   });
 
-  it('leaves unpartitioned exactly the tables of one row per shopper or per run, and asks no partition filter of them', () => {
+  it('leaves unpartitioned exactly the tables of one row per shopper, per category or per run, and asks no partition filter of them', () => {
     const unpartitioned = tables.filter((t) => t.inputs.timePartitioning === undefined);
 
     expect(unpartitioned.map((t) => String(t.inputs.tableId)).sort()).toEqual(Object.keys(UNPARTITIONED).sort());

@@ -1,7 +1,9 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
+import { quote } from '../../functions/warehouse/dialect.ts';
+import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { expectRows } from './answers.ts';
-import { EXPECTED, KEYS, PARAMS, TABLES } from './fixtures.ts';
+import { EXPECTED, KEYS, PARAMS, PRICE_RANGES, STAGED, TABLES } from './fixtures.ts';
 
 // The same files and fixtures as analyses.zetasql.test.ts: DuckDB, through the dialect bridge, must
 // give BigQuery's answers.
@@ -16,5 +18,43 @@ describe('pattern analyses on DuckDB', () => {
   it.each(Object.keys(EXPECTED))('sql/%s.sql gives the hand-worked answer', async (analysis) => {
     const { rows } = await warehouse.query(`${analysis}.sql`, PARAMS, 'test');
     expectRows(rows, EXPECTED[analysis] ?? [], KEYS[analysis] ?? []);
+  });
+});
+
+describe('pattern staging statements on DuckDB', () => {
+  let warehouse: DuckDbWarehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse(':memory:');
+  });
+  afterAll(() => warehouse.close());
+
+  /** The table's rows in the port's terms: TIMESTAMPs as ISO strings. */
+  const rowsOf = async (table: string): Promise<SqlRow[]> =>
+    (await warehouse.sql(`SELECT * FROM ${quote(table)}`)).map((row) =>
+      Object.fromEntries(Object.entries(row).map(([column, value]) => [column, value instanceof Date ? value.toISOString() : (value as SqlRow[string])])),
+    );
+
+  it.each(Object.keys(STAGED))('sql/%s.sql stages the hand-worked rows into its emptied table', async (file) => {
+    const { table, rows, key } = STAGED[file]!;
+    for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, name === table ? [] : tableRows, 'test');
+
+    const { affectedRows } = await warehouse.execute(`${file}.sql`, PARAMS, 'test');
+    expect(affectedRows).toBe(rows.length);
+    expectRows(await rowsOf(table), rows, key);
+  });
+
+  it('sql/price_sensitivity.sql gives the hand-worked answer from the ranges the run staged itself', async () => {
+    for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, name === 'category_price_ranges_staging' ? [] : tableRows, 'test');
+    await warehouse.execute('stage_category_price_ranges.sql', PARAMS, 'test');
+
+    const { rows } = await warehouse.query('price_sensitivity.sql', PARAMS, 'test');
+    expectRows(rows, EXPECTED.price_sensitivity ?? [], KEYS.price_sensitivity ?? []);
+  });
+
+  it('sql/price_sensitivity.sql reads no ranges staged for another @as_of', async () => {
+    for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, tableRows, 'test');
+    await warehouse.replaceRows('category_price_ranges_staging', PRICE_RANGES.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' })), 'test');
+
+    expect((await warehouse.query('price_sensitivity.sql', PARAMS, 'test')).rows).toEqual([]);
   });
 });

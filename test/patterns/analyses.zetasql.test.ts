@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from './answers.ts';
-import { EXPECTED, KEYS, PARAMS, TABLES } from './fixtures.ts';
+import { EXPECTED, KEYS, PARAMS, PRICE_RANGES, STAGED, TABLES } from './fixtures.ts';
 
 // ZetaSQL's reference evaluator is BigQuery's semantics: these are the answers BigQuery would give.
 // analyses.duckdb.test.ts holds the local warehouse to the same hand-worked answers.
@@ -17,5 +17,20 @@ describe('pattern analyses on ZetaSQL’s reference evaluator', () => {
   it.each(Object.keys(EXPECTED))('sql/%s.sql gives the hand-worked answer', async (analysis) => {
     const rows = await zeta.evaluate(await readSqlFile(`${analysis}.sql`), { tables: TABLES, params: PARAMS });
     expectRows(rows as SqlRow[], EXPECTED[analysis] ?? [], KEYS[analysis] ?? []);
+  });
+
+  it.each(Object.keys(STAGED))('sql/%s.sql inserts the hand-worked rows into its emptied table, and nothing else', async (file) => {
+    const { table, rows, key } = STAGED[file]!;
+    const { table: changed, changes } = await zeta.evaluateModify(await readSqlFile(`${file}.sql`), { tables: { ...TABLES, [table]: [] }, params: PARAMS });
+
+    expect(changed).toBe(table);
+    expect(changes.map((c) => c.operation)).toEqual(rows.map(() => 'INSERT'));
+    expectRows(changes.map((c) => c.row) as SqlRow[], rows, key);
+  });
+
+  it('sql/price_sensitivity.sql reads no ranges staged for another @as_of', async () => {
+    const stale = PRICE_RANGES.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' }));
+    const rows = await zeta.evaluate(await readSqlFile('price_sensitivity.sql'), { tables: { ...TABLES, category_price_ranges_staging: stale }, params: PARAMS });
+    expect(rows).toEqual([]);
   });
 });

@@ -142,7 +142,31 @@ export const EVENTS: SqlRow[] = [
   event('u6', 'a61', 'cart_item_added', '2026-02-21T10:00:00.000Z', { ...PEAS }),
 ];
 
-export const TABLES = { events: EVENTS, order_items: ORDER_ITEMS, shopper_privacy_staging: PRIVACY_STAGING };
+/**
+ * The categories' price ranges the job stages for AS_OF (stage_category_price_ranges.sql), worked out by
+ * hand from every shopper's order lines of the window, whatever their flags, one per (event_id, line):
+ * Dairy: milk 1 (o1), 1 (o2), 1 (o3 once), eggs 3 (o3), milk 3 (u2), 2 (u3): 1…3, mean 11/6.
+ * Bakery: bread 2 (o1), 2 (o2), bread2 4 (u2), bread 2 (u3): 2…4, mean 10/4 = 2.5.
+ * Pantry: rice 2.5 (o0), 2.5 (o5): all equal. Frozen: peas 1.5 (u6) twice: all equal.
+ * Drinks: coffee 4, tea 2, coffee 4, tea 2, coffee 4 (u4) and coffee 6 twice (u5, learn_preferences
+ * off, still in the range): 2…6, mean 28/7 = 4.
+ * Neither u1's milk before the 180 days (o-old) nor the one at AS_OF (o-late) counts.
+ */
+export const PRICE_RANGES: SqlRow[] = [
+  { category: 'Bakery', low: 2, high: 4, mean: 2.5, as_of: AS_OF },
+  { category: 'Dairy', low: 1, high: 3, mean: 11 / 6, as_of: AS_OF },
+  { category: 'Drinks', low: 2, high: 6, mean: 4, as_of: AS_OF },
+  { category: 'Frozen', low: 1.5, high: 1.5, mean: 1.5, as_of: AS_OF },
+  { category: 'Pantry', low: 2.5, high: 2.5, mean: 2.5, as_of: AS_OF },
+];
+
+/** The tables the analyses read, the staged ones included: the privacy flags and the run's price ranges. */
+export const TABLES = { events: EVENTS, order_items: ORDER_ITEMS, shopper_privacy_staging: PRIVACY_STAGING, category_price_ranges_staging: PRICE_RANGES };
+
+/** The statements that stage rows for the analyses: the table each fills, and the rows it inserts from TABLES, by hand. */
+export const STAGED: Record<string, { table: string; rows: SqlRow[]; key: string[] }> = {
+  stage_category_price_ranges: { table: 'category_price_ranges_staging', rows: PRICE_RANGES, key: ['category'] },
+};
 
 /**
  * The answers, worked out by hand from the rows above.
@@ -221,8 +245,8 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     { user_id: 'u6', category: 'Frozen', purchases: 2, cart_adds: 1, clicks: 0, score: 2.4, share: 1, ordinal: 1 },
   ],
 
-  // Ranges from every shopper's lines in the window: Dairy 1…3, mean (1+1+1+3+2+3)/6 = 11/6;
-  // Bakery 2…4, mean 10/4 = 2.5; Pantry 2.5…2.5 (all equal: position 0.5), mean 2.5.
+  // The staged ranges (PRICE_RANGES), from every shopper's lines in the window: Dairy 1…3, mean
+  // (1+1+1+3+2+3)/6 = 11/6; Bakery 2…4, mean 10/4 = 2.5; Pantry 2.5…2.5 (all equal: position 0.5), mean 2.5.
   // u1 Dairy: milk 2+2+1 units at position 0, eggs 1 unit at 1 → 1/6; index (5 × 6/11 + 18/11) / 6 = 8/11;
   // promotion: 1 of 6 units.
   price_sensitivity: [

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
+import { createDuckDbWarehouse, duckDbParam, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { BEGINNING, runPatternsJob, type PatternsJobDeps } from '../../functions/patterns/job.ts';
 import type { Patterns } from '../../functions/patterns/patterns.ts';
 import type { PatternPublisher, PublishedPatterns } from '../../functions/patterns/ports.ts';
-import type { SqlRow } from '../../functions/warehouse/ports.ts';
+import { toDuckDbQuery } from '../../functions/warehouse/dialect.ts';
+import type { SqlRow, SqlWarehouse } from '../../functions/warehouse/ports.ts';
 import { createMemoryErasureStore, createMemoryPrivacyStore } from '../support/memory-privacy.ts';
-import { AS_OF, EVENTS, ORDER_ITEMS, PRIVACY } from './fixtures.ts';
+import { expectRows } from './answers.ts';
+import { AS_OF, EVENTS, ORDER_ITEMS, PRICE_RANGES, PRIVACY } from './fixtures.ts';
 
 const HOUR = 3_600_000;
 const SETTLE = 15 * 60_000;
@@ -28,6 +30,67 @@ function memoryPublisher(): PatternPublisher & { published: PublishedPatterns[][
   };
   return publisher;
 }
+
+/** The warehouse, recording each call as `query <file>`, `execute <file>` or `replaceRows <table>`, and each answer's rows by file. */
+function spied(warehouse: SqlWarehouse): SqlWarehouse & { calls: string[]; answers: Map<string, SqlRow[]> } {
+  const calls: string[] = [];
+  const answers = new Map<string, SqlRow[]>();
+  return {
+    calls,
+    answers,
+    async query(file, params, job) {
+      calls.push(`query ${file}`);
+      const result = await warehouse.query(file, params, job);
+      answers.set(file, [...(answers.get(file) ?? []), ...result.rows]);
+      return result;
+    },
+    execute(file, params, job) {
+      calls.push(`execute ${file}`);
+      return warehouse.execute(file, params, job);
+    },
+    replaceRows(table, rows, job) {
+      calls.push(`replaceRows ${table}`);
+      return warehouse.replaceRows(table, rows, job);
+    },
+  };
+}
+
+/**
+ * `sql/price_sensitivity.sql` as it was before the ranges were staged: one query over every shopper's
+ * order lines, computing the categories' ranges in itself.
+ */
+const SINGLE_QUERY_PRICE_SENSITIVITY = `
+WITH
+active AS (
+  SELECT user_id
+  FROM shopper_privacy_staging
+  WHERE learn_preferences AND learn_price
+),
+bought AS (
+  SELECT user_id, category, price, quantity, promotion IS NOT NULL AS on_promotion
+  FROM order_items
+  WHERE event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
+    AND event_time < @as_of
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, line ORDER BY sku) = 1
+),
+ranges AS (
+  SELECT category, MIN(price) AS low, MAX(price) AS high, AVG(price) AS mean
+  FROM bought
+  GROUP BY category
+)
+SELECT
+  b.user_id,
+  b.category,
+  COUNT(*) AS lines,
+  SUM(b.quantity) AS units,
+  SAFE_DIVIDE(SUM(b.quantity * IFNULL(SAFE_DIVIDE(b.price - r.low, r.high - r.low), 0.5)), SUM(b.quantity)) AS price_position,
+  SAFE_DIVIDE(SUM(b.quantity * IFNULL(SAFE_DIVIDE(b.price, r.mean), 1)), SUM(b.quantity)) AS price_index,
+  SAFE_DIVIDE(SUM(IF(b.on_promotion, b.quantity, 0)), SUM(b.quantity)) AS promo_share
+FROM bought AS b
+JOIN active USING (user_id)
+JOIN ranges AS r USING (category)
+GROUP BY b.user_id, b.category
+`;
 
 /** A click on a Lurpak butter, received at `receivedAt` (and happening then). */
 function lateClick(userId: string, eventId: string, at: string): SqlRow {
@@ -253,6 +316,57 @@ describe('the patterns job on DuckDB', () => {
     } finally {
       await sliced.close();
     }
+  });
+
+  it('stages the categories’ price ranges once per run, before the first slice, however many slices read them', async () => {
+    const spy = spied(warehouse);
+    const run = await runPatternsJob({ ...deps, warehouse: spy, sliceShoppers: 2 });
+    expect(run).toMatchObject({ shoppers: 5, changed: 5 });
+
+    const count = (call: string) => spy.calls.filter((c) => c === call).length;
+    expect(count('replaceRows category_price_ranges_staging')).toBe(1);
+    expect(count('execute stage_category_price_ranges.sql')).toBe(1);
+    // Three slices, each reading the staged ranges.
+    expect(count('replaceRows shopper_privacy_staging')).toBe(3);
+    expect(count('query price_sensitivity.sql')).toBe(3);
+    // Emptied, then filled, after the active shoppers are found and before the first slice is staged.
+    const at = (call: string) => spy.calls.indexOf(call);
+    expect(at('query active_shoppers.sql')).toBeLessThan(at('replaceRows category_price_ranges_staging'));
+    expect(at('replaceRows category_price_ranges_staging')).toBeLessThan(at('execute stage_category_price_ranges.sql'));
+    expect(at('execute stage_category_price_ranges.sql')).toBeLessThan(at('replaceRows shopper_privacy_staging'));
+
+    // Every shopper's ranges of the 180 days before as_of, logged like a query with the rows it staged.
+    const staged = await warehouse.sql('SELECT category, low, high, mean, as_of FROM category_price_ranges_staging');
+    expectRows(staged.map((r) => ({ ...r, as_of: (r.as_of as Date).toISOString() }) as SqlRow), PRICE_RANGES, ['category']);
+    expect(deps.logger.entries.filter((e) => e.message === 'query stage_category_price_ranges done')).toEqual([
+      expect.objectContaining({ query: 'stage_category_price_ranges', rows: PRICE_RANGES.length, ms: expect.any(Number) }),
+    ]);
+
+    // Nobody new: the table is emptied, and the window is not scanned for ranges no slice would read.
+    spy.calls.length = 0;
+    now = new Date(now.getTime() + HOUR);
+    expect(await runPatternsJob({ ...deps, warehouse: spy, sliceShoppers: 2 })).toMatchObject({ shoppers: 0 });
+    expect(spy.calls).toContain('replaceRows category_price_ranges_staging');
+    expect(spy.calls).not.toContain('execute stage_category_price_ranges.sql');
+    expect(await warehouse.sql('SELECT count(*)::INTEGER AS n FROM category_price_ranges_staging')).toEqual([{ n: 0 }]);
+  });
+
+  it('answers price_sensitivity.sql, slice by slice from the staged ranges, as the single query over everyone did', async () => {
+    const spy = spied(warehouse);
+    await runPatternsJob({ ...deps, warehouse: spy, sliceShoppers: 2 });
+    const sliced = spy.answers.get('price_sensitivity.sql') ?? [];
+
+    // The single query, with every active shopper staged at once (u2 set nothing: the defaults).
+    const on = { learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };
+    await warehouse.replaceRows('shopper_privacy_staging', ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((userId) => ({ user_id: userId, ...on, ...PRIVACY[userId] })), 'test');
+    const single = (await warehouse.sql(toDuckDbQuery(SINGLE_QUERY_PRICE_SENSITIVITY), { as_of: duckDbParam(new Date(AS_OF)) })).map(
+      (row) => Object.fromEntries(Object.entries(row).map(([column, value]) => [column, typeof value === 'bigint' ? Number(value) : value])) as SqlRow,
+    );
+
+    // u1, u2 (dearest milk and bread), u3 and u4; u5 and u6 have learn_price off.
+    const byKey = (rows: SqlRow[]) => rows.toSorted((a, b) => `${a.user_id}|${a.category}`.localeCompare(`${b.user_id}|${b.category}`));
+    expect([...new Set(sliced.map((r) => r.user_id))].sort()).toEqual(['u1', 'u2', 'u3', 'u4']);
+    expect(byKey(sliced)).toEqual(byKey(single));
   });
 
   it('after a run that failed in its second slice, publishes again only what the first slice did not', async () => {

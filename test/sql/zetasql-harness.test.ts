@@ -147,6 +147,28 @@ describe('ZetaSQL evaluator harness', () => {
     expect(await zeta.evaluate('SELECT COUNT(*) AS n FROM rejected_events')).toEqual([{ n: 0 }]);
   });
 
+  it('evaluates an INSERT … SELECT, answering the rows it inserted by the table\'s columns, and a DELETE, answering how many rows it deleted', async () => {
+    const items = [orderItem('o1', 1, 'oat-milk', ['vegan']), orderItem('o1', 2, 'cheese', null), orderItem('o2', 1, 'tofu', null)];
+    const inserted = await zeta.evaluateModify(
+      `INSERT INTO category_price_ranges_staging (category, low, high, mean, as_of)
+       SELECT category, MIN(price), MAX(price), AVG(price * quantity), @as_of FROM order_items GROUP BY category`,
+      { tables: { order_items: items }, params: { as_of: new Date('2026-03-02T00:00:00Z') } },
+    );
+    expect(inserted).toEqual({
+      table: 'category_price_ranges_staging',
+      changes: [{ operation: 'INSERT', row: { category: 'dairy', low: 1.25, high: 1.25, mean: 2.5, as_of: '2026-03-02T00:00:00.000Z' } }],
+    });
+
+    const deleted = await zeta.evaluateModify("DELETE FROM order_items WHERE sku != 'cheese'", { tables: { order_items: items } });
+    expect(deleted).toEqual({
+      table: 'order_items',
+      changes: [
+        { operation: 'DELETE', row: {} },
+        { operation: 'DELETE', row: {} },
+      ],
+    });
+  });
+
   it('refuses fixtures and results it cannot represent faithfully', async () => {
     await expect(zeta.evaluate('SELECT 1', { tables: { event: [] } })).rejects.toThrow(/event is not a table/);
     await expect(zeta.evaluate('SELECT 1', { tables: { events: [{ ...EVENTS[0], typo: 1 }] } })).rejects.toThrow(

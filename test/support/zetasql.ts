@@ -5,6 +5,7 @@
  *   const zeta = await connectZetaSql(inject('zetasqlPort'), tables);   // tables: parseTableDdl(...) of sql/
  *   await zeta.analyze(sql, { as_of: 'TIMESTAMP' });                      // rejects with ZetaSQL's message
  *   const rows = await zeta.evaluate(sql, { tables: { events: [...] }, params: { as_of: new Date(...) } });
+ *   const { table, changes } = await zeta.evaluateModify(insertSql, { tables, params });  // INSERT, UPDATE, DELETE
  *   zeta.close();
  *
  * The language is BigQuery-like: ZetaSQL's maximum released features in PRODUCT_EXTERNAL mode, with
@@ -56,11 +57,23 @@ export type EvaluateInput = {
   types?: Record<string, ZetaType>;
 };
 
+/**
+ * A row a DML statement inserted or updated, with its new values keyed by the table's columns; a deleted
+ * row comes without values (the evaluator names a deleted row only by its primary key, and the
+ * catalog's tables have none).
+ */
+export type ZetaChange = { operation: 'INSERT' | 'UPDATE' | 'DELETE'; row: ZetaRow };
+
 export type ZetaSql = {
   /** Resolves when the statement is valid BigQuery SQL against the catalog; rejects with ZetaSQL's message. */
   analyze(sql: string, params?: Record<string, ZetaType>): Promise<void>;
   /** Runs a query on the reference evaluator; DDL and DML are not evaluated. */
   evaluate(sql: string, input?: EvaluateInput): Promise<ZetaRow[]>;
+  /**
+   * Runs an INSERT, UPDATE or DELETE on the reference evaluator (ZetaSQL evaluates no MERGE) over the
+   * tables given, and answers the rows it changed (see `ZetaChange`); the tables given are left as they were.
+   */
+  evaluateModify(sql: string, input?: EvaluateInput): Promise<{ table: string; changes: ZetaChange[] }>;
   close(): void;
 };
 
@@ -114,34 +127,32 @@ export async function connectZetaSql(port: number, tables: readonly TableDdl[]):
     queryParameters: Object.entries(params).map(([name, type]) => ({ name, type: typeProto(type) })),
   });
 
+  /** Every catalog table's content and the parameters, as both evaluations take them. */
+  const evaluation = (input: EvaluateInput) => {
+    const given = input.tables ?? {};
+    for (const table of Object.keys(given)) {
+      if (!columnsByTable.has(table)) throw new Error(`evaluate: ${table} is not a table of the catalog`);
+    }
+    // The evaluator refuses a query over a catalog table without content, so every table gets some.
+    const tableContent: Record<string, TableContent> = {};
+    for (const [table, columns] of columnsByTable) {
+      const rows = given[table] ?? [];
+      tableContent[table] = { tableData: { row: rows.map((row, i) => ({ cell: tableCells(`${table}[${i}]`, columns, row) })) } };
+    }
+    const values = input.params ?? {};
+    const types: Record<string, ZetaType> = {};
+    for (const [name, value] of Object.entries(values)) types[name] = input.types?.[name] ?? paramType(name, value);
+    const params = Object.entries(values).map(([name, value]) => ({ name, value: toValue(`@${name}`, types[name]!, value) }));
+    return { simpleCatalog: catalog, options: analyzerOptions(types), tableContent, params };
+  };
+
   return {
     async analyze(sql, params = {}) {
       await call(api, 'analyze', { sqlStatement: sql, simpleCatalog: catalog, options: analyzerOptions(params) });
     },
 
     async evaluate(sql, input = {}) {
-      const given = input.tables ?? {};
-      for (const table of Object.keys(given)) {
-        if (!columnsByTable.has(table)) throw new Error(`evaluate: ${table} is not a table of the catalog`);
-      }
-      // The evaluator refuses a query over a catalog table without content, so every table gets some.
-      const tableContent: Record<string, TableContent> = {};
-      for (const [table, columns] of columnsByTable) {
-        const rows = given[table] ?? [];
-        tableContent[table] = { tableData: { row: rows.map((row, i) => ({ cell: tableCells(`${table}[${i}]`, columns, row) })) } };
-      }
-      const values = input.params ?? {};
-      const types: Record<string, ZetaType> = {};
-      for (const [name, value] of Object.entries(values)) types[name] = input.types?.[name] ?? paramType(name, value);
-      const params = Object.entries(values).map(([name, value]) => ({ name, value: toValue(`@${name}`, types[name]!, value) }));
-
-      const response = await call(api, 'evaluateQuery', {
-        sql,
-        simpleCatalog: catalog,
-        options: analyzerOptions(types),
-        tableContent,
-        params,
-      });
+      const response = await call(api, 'evaluateQuery', { sql, ...evaluation(input) });
       const columns = response?.prepared?.columns ?? [];
       const names = columns.map((c, i) => {
         if (c.name === '') throw new Error(`evaluate: output column ${i + 1} has no name; give it an alias`);
@@ -153,6 +164,21 @@ export async function connectZetaSql(port: number, tables: readonly TableDdl[]):
       return (response?.content?.tableData?.row ?? []).map((row) =>
         Object.fromEntries(columns.map((c, i) => [c.name, fromValue(c.type, row.cell[i])])),
       );
+    },
+
+    async evaluateModify(sql, input = {}) {
+      const response = await call(api, 'evaluateModify', { sql, ...evaluation(input) });
+      const table = response?.tableName ?? '';
+      const columns = columnsByTable.get(table);
+      if (!columns) throw new Error(`evaluateModify: the statement changed ${table || 'no table'}, which is not a table of the catalog`);
+      const changes = (response?.content ?? []).map((change, r): ZetaChange => {
+        const operation = MODIFY_OPERATIONS[change.operation];
+        if (!operation) throw new Error(`evaluateModify: change ${r + 1} has no operation`);
+        if (operation === 'DELETE') return { operation, row: {} };
+        if (change.cell.length !== columns.length) throw new Error(`evaluateModify: change ${r + 1} has ${change.cell.length} cells for ${columns.length} columns`);
+        return { operation, row: Object.fromEntries(columns.map((c, i) => [c.name, fromValue(outputType(c.type), change.cell[i])])) };
+      });
+      return { table, changes };
     },
 
     close() {
@@ -188,13 +214,23 @@ function bigQueryCatalog(tables: readonly TableDdl[], languageOptions: LanguageO
   };
 }
 
+/** The evaluator's row operations (the response's enum, as numbers: the client loads enums as such). */
+const MODIFY_OPERATIONS: Partial<Record<number, ZetaChange['operation']>> = { 1: 'INSERT', 2: 'DELETE', 3: 'UPDATE' };
+
+/** A column's type as the client answers types (its kinds as numbers), for `fromValue`. */
+function outputType(type: ZetaType): TypeProto__Output {
+  const element = elementType(type);
+  if (element) return { typeKind: TypeKind.TYPE_ARRAY, arrayType: { elementType: outputType(element) } } as TypeProto__Output;
+  return { typeKind: TypeKind[TYPE_KINDS[type as ZetaScalarType]] } as TypeProto__Output;
+}
+
 /** A unary method's request and response types, from the last (callback-only) overload of the stub. */
 type Unary<M extends keyof Api> = Api[M] extends (request: infer Req, callback: (error: ServiceError | null, response?: infer Res) => void) => unknown
   ? [Req, Res]
   : never;
 
 /** One unary call; a refusal becomes an Error carrying ZetaSQL's own message (with line, column and caret). */
-function call<M extends 'analyze' | 'evaluateQuery' | 'getLanguageOptions'>(
+function call<M extends 'analyze' | 'evaluateQuery' | 'evaluateModify' | 'getLanguageOptions'>(
   api: Api,
   method: M,
   request: Unary<M>[0],
