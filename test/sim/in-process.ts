@@ -4,10 +4,8 @@ import type { LearningConfig } from '../../functions/learn/learning-config.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { createSearchPersonalizer, createSearchPreferenceReader, type PersonalizeOptions } from '../../functions/search/index.ts';
-import { buildCatalog, seededRandom } from './catalog.ts';
 import { score, type Score } from './score.ts';
-import { buildShoppers } from './shoppers.ts';
-import { emptyLedger, shopTrip, type TripPorts, type TripWorld } from './trip.ts';
+import { buildWorld, emptyLedger, shopTrip, type TripPorts } from './trip.ts';
 
 // The same shoppers and trips as the simulation, learned in this process: each trip's events go straight
 // into `learn` (real-time learning, as the learn function applies them) and search reads the documents
@@ -38,19 +36,10 @@ export type InProcessResult = {
   wallSeconds: number;
 };
 
-const DAY_MS = 86_400_000;
-
 export async function runInProcess(options: InProcessOptions): Promise<InProcessResult> {
   const started = Date.now();
-  const random = seededRandom(options.seed);
-  const catalog = buildCatalog(random);
-  const categoryOfBrand = new Map<string, string>();
-  for (const [category, brands] of catalog.brandsByCategory) for (const b of brands) categoryOfBrand.set(b, category);
-  // The simulation's calendar: the N whole UTC days ending at today's midnight.
-  const todayMs = Math.floor(Date.now() / DAY_MS) * DAY_MS;
-  const dayStart = (day: number) => todayMs - (options.days - day) * DAY_MS;
-  const dates = Array.from({ length: options.days }, (_, d) => new Date(dayStart(d)).toISOString().slice(0, 10));
-  const shoppers = buildShoppers(random, catalog, options.shoppers, dayStart(0));
+  const { world, shoppers } = buildWorld(options, options.ranking);
+  const { dates } = world;
 
   const documents = new Map<string, Preferences>();
   const read = async (userId: string) => {
@@ -73,7 +62,6 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
       events += sent.length;
     },
   };
-  const world: TripWorld = { seed: options.seed, catalog, categoryOfBrand, dayStart, dates, ...(options.ranking ? { dueRule: options.ranking } : {}) };
   const ledger = emptyLedger();
   for (let day = 0; day < options.days; day++) {
     // One shopper after another, so the run is the same whatever the machine.

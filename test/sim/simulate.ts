@@ -11,11 +11,9 @@ import {
   createUserHasher,
   type PersonalizeOptions,
 } from '../../functions/search/index.ts';
-import { buildCatalog, seededRandom } from './catalog.ts';
 import { startStack, type RunningStack } from './local-stack.ts';
 import { score, type Score } from './score.ts';
-import { buildShoppers } from './shoppers.ts';
-import { emptyLedger, shopTrip, type TripPorts, type TripWorld } from './trip.ts';
+import { buildWorld, emptyLedger, shopTrip, type TripPorts } from './trip.ts';
 
 // The shopper simulation: simulated shoppers search, click, fill carts and order through the real local
 // stack over HTTP (collect with real tokens → Pub/Sub → ingest → DuckDB and Firestore), the batch jobs run
@@ -95,14 +93,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const progress = options.progress ?? (() => undefined);
   const log = options.logger;
   const wallStart = Date.now();
-  const random = seededRandom(options.seed);
-  const catalog = buildCatalog(random);
-  const categoryOfBrand = new Map<string, string>();
-  for (const [category, brands] of catalog.brandsByCategory) for (const b of brands) categoryOfBrand.set(b, category);
-  const todayMs = Math.floor(Date.now() / DAY_MS) * DAY_MS;
-  const dayStart = (day: number) => todayMs - (options.days - day) * DAY_MS;
-  const dates = Array.from({ length: options.days }, (_, d) => new Date(dayStart(d)).toISOString().slice(0, 10));
-  const shoppers = buildShoppers(random, catalog, options.shoppers, dayStart(0));
+  const { world, shoppers } = buildWorld(options, options.ranking);
+  const { catalog, categoryOfBrand, dayStart, dates } = world;
 
   // The Google clients must not look for a metadata server.
   process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -163,7 +155,6 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     }
 
     const ledger = emptyLedger();
-    const world: TripWorld = { seed: options.seed, catalog, categoryOfBrand, dayStart, dates, ...(options.ranking ? { dueRule: options.ranking } : {}) };
     const ports: TripPorts = {
       believed: async (userId) => {
         const document = await documents.read(userId);

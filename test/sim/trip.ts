@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientEvent, ProductRef } from '../../functions/events/schema.ts';
 import { searchContext, searchResultClickedEvent, type PersonalizeSearch, type PreferenceDocument, type SearchPerformedEvent } from '../../functions/search/index.ts';
-import { baselineSearch, seededRandom, type Catalog, type Product } from './catalog.ts';
+import { baselineSearch, buildCatalog, seededRandom, type Catalog, type Product } from './catalog.ts';
 import { brandEvidence, learnedTopBrands, predictedDue, type DueRule } from './observe.ts';
 import { orderCountTopBrands, type BrandRecord, type ReorderRecord, type SearchRecord } from './score.ts';
-import { addsToCart, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
+import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
 
 // One shopper's trip on one simulated day: what they search, click, put in the cart and order, and
 // what the scorer records about it. The loop is reached only through `TripPorts`, so the same trips
@@ -18,7 +18,7 @@ export type TripWorld = {
   /** The first millisecond of simulated day `day` (0-based). */
   dayStart: (day: number) => number;
   /** Each simulated day as YYYY-MM-DD. */
-  dates: readonly string[];
+  dates: string[];
   /** The due rule search ranks with, so the scorer judges what search acts on. */
   dueRule?: DueRule;
 };
@@ -46,6 +46,24 @@ export type TripLedger = {
   searchCount: number;
   personalizedReasons: Record<string, number>;
 };
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A run's seeded world and shoppers: the catalogue, then the shoppers, from one random stream, over the
+ * N whole UTC days ending at today's midnight (the shoppers' week starts on the first of them).
+ */
+export function buildWorld(options: { seed: number; days: number; shoppers: number }, dueRule?: DueRule): { world: TripWorld; shoppers: ShopperTruth[] } {
+  const random = seededRandom(options.seed);
+  const catalog = buildCatalog(random);
+  const categoryOfBrand = new Map<string, string>();
+  for (const [category, brands] of catalog.brandsByCategory) for (const b of brands) categoryOfBrand.set(b, category);
+  const todayMs = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  const dayStart = (day: number) => todayMs - (options.days - day) * DAY_MS;
+  const dates = Array.from({ length: options.days }, (_, d) => new Date(dayStart(d)).toISOString().slice(0, 10));
+  const shoppers = buildShoppers(random, catalog, options.shoppers, dayStart(0));
+  return { world: { seed: options.seed, catalog, categoryOfBrand, dayStart, dates, ...(dueRule ? { dueRule } : {}) }, shoppers };
+}
 
 export function emptyLedger(): TripLedger {
   return { searches: [], reorders: [], brands: [], sentEvents: new Map(), orderCounts: new Map(), orderLines: 0, searchCount: 0, personalizedReasons: {} };
