@@ -104,9 +104,8 @@ export function orderCountTopBrands(events: readonly ClientEvent[]): Map<string,
   return top;
 }
 
-export type DayScore = {
-  day: number;
-  date: string;
+/** The figures scored over a set of trips: a day, the days after the first week, or the whole run. */
+export type Measures = {
   ctr: { control: Share; personalized: Share };
   uplift: Uplift;
   reorder: { precision: Share; recall: Share };
@@ -115,20 +114,17 @@ export type DayScore = {
   brandOracle: Share;
 };
 
+export type DayScore = Measures & { day: number; date: string };
+
 export type Score = {
   days: DayScore[];
   /** From the day after the first week on (all days if the run is shorter): the guide's "after one week". */
-  afterFirstWeek: {
+  afterFirstWeek: Measures & {
     fromDay: number;
-    ctr: { control: Share; personalized: Share };
-    uplift: Uplift;
-    reorder: { precision: Share; recall: Share };
-    brand: Share;
-    brandOracle: Share;
     /** Brand accuracy by how much the loop had seen in the category (pairs with no counted signal are left out). */
     brandByEvidence: EvidenceShare[];
   };
-  overall: { ctr: { control: Share; personalized: Share }; uplift: Uplift; reorder: { precision: Share; recall: Share }; brand: Share; brandOracle: Share };
+  overall: Measures;
 };
 
 function ctrOf(searches: SearchRecord[]) {
