@@ -14,6 +14,7 @@ import {
   results,
   shopper,
   skus,
+  weeklyRhythm,
 } from './shoppers.ts';
 
 // The worked examples below are computed with these weights, named here so the arithmetic in each test
@@ -118,19 +119,11 @@ describe('personalize: each signal moves results as documented', () => {
   });
 
   it('reorder_due: a product due by its real-time rhythm adds 0.4, lifting d (1/4) past b (1/2)', () => {
-    const weekly = (lastDaysAgo: number) => ({
-      orders: 3,
-      quantity: 3,
-      first_at: daysBefore(lastDaysAgo + 14),
-      last_at: daysBefore(lastDaysAgo),
-      mean_interval_days: 7,
-      next_due_at: daysBefore(lastDaysAgo - 7),
-    });
     // Bought every 7 days, due from 90% of that: 6.3 days after the last order.
-    const due = ranked(results(4), shopper({ learned: learned({ reorder: { d: weekly(6.5) } }) }));
+    const due = ranked(results(4), shopper({ learned: learned({ reorder: { d: weeklyRhythm(6.5) } }) }));
     expect(skus(due.results)).toBe('adbc');
     expect(explanationOf(due.explanations, 'd').contributions.reorder_due).toBe(0.4);
-    const notYet = ranked(results(4), shopper({ learned: learned({ reorder: { d: weekly(6) } }) }));
+    const notYet = ranked(results(4), shopper({ learned: learned({ reorder: { d: weeklyRhythm(6) } }) }));
     expect(skus(notYet.results)).toBe('abcd');
   });
 

@@ -8,6 +8,16 @@ export const SHOPPER = 'shopper-1';
 export const NOW = new Date('2026-11-26T12:00:00.000Z');
 export const DAY_MS = 86_400_000;
 export const daysBefore = (days: number) => new Date(NOW.getTime() - days * DAY_MS).toISOString();
+
+/** A real-time reorder rhythm of three orders a week apart, the last `lastDaysAgo` days before NOW. */
+export const weeklyRhythm = (lastDaysAgo: number) => ({
+  orders: 3,
+  quantity: 3,
+  first_at: daysBefore(lastDaysAgo + 14),
+  last_at: daysBefore(lastDaysAgo),
+  mean_interval_days: 7,
+  next_due_at: daysBefore(lastDaysAgo - 7),
+});
 export const minutesBefore = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
 
 export const ALL_ON: PersonalizationFlags = { learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };

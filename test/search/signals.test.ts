@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AFFINITY_SCALE, noSignals, SIGNALS, signalValues } from '../../functions/search/signals.ts';
-import { affinity, DAY_MS, daysBefore, learned, NOW, patterns, priceSensitivity, regularItem, results, shopper } from './shoppers.ts';
+import { affinity, DAY_MS, daysBefore, learned, NOW, patterns, priceSensitivity, regularItem, results, shopper, weeklyRhythm } from './shoppers.ts';
 
 describe('signal values', () => {
   it('read an affinity as tanh(value / AFFINITY_SCALE): one click 0.29, one order 0.72, three orders 0.99', () => {
@@ -50,16 +50,8 @@ describe('signal values', () => {
   });
 
   it('hold a product due by its real-time rhythm from 90% of its mean interval until 2 × it: 6.3 to 14 days for a 7-day rhythm', () => {
-    const weekly = (lastDaysAgo: number) => ({
-      orders: 3,
-      quantity: 3,
-      first_at: daysBefore(lastDaysAgo + 14),
-      last_at: daysBefore(lastDaysAgo),
-      mean_interval_days: 7,
-      next_due_at: daysBefore(lastDaysAgo - 7),
-    });
     const due = (lastDaysAgo: number, dueFraction?: number) =>
-      signalValues(shopper({ learned: learned({ reorder: { a: weekly(lastDaysAgo) } }) }), results(1), { now: NOW, ...(dueFraction === undefined ? {} : { dueFraction }) })[0]?.reorder_due;
+      signalValues(shopper({ learned: learned({ reorder: { a: weeklyRhythm(lastDaysAgo) } }) }), results(1), { now: NOW, ...(dueFraction === undefined ? {} : { dueFraction }) })[0]?.reorder_due;
     expect([6, 6.3, 13.9, 14, 30].map((days) => due(days))).toEqual([0, 1, 1, 0, 0]);
     // Another due fraction moves the start (0.8 × 7 = 5.6 days), not the lapse.
     expect([5.5, 5.7, 13.9, 14].map((days) => due(days, 0.8))).toEqual([0, 1, 1, 0]);

@@ -3,9 +3,9 @@ import { learn } from '../../functions/learn/learn.ts';
 import type { LearningConfig } from '../../functions/learn/learning-config.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
-import { createSearchPersonalizer, createSearchPreferenceReader, type PersonalizeOptions } from '../../functions/search/index.ts';
+import { createSearchPersonalizer, createSearchPreferenceReader } from '../../functions/search/index.ts';
 import { score, type Score } from './score.ts';
-import { buildWorld, emptyLedger, shopTrip, type TripPorts } from './trip.ts';
+import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
 
 // The same shoppers and trips as the simulation, learned in this process: each trip's events go straight
 // into `learn` (real-time learning, as the learn function applies them) and search reads the documents
@@ -13,12 +13,7 @@ import { buildWorld, emptyLedger, shopTrip, type TripPorts } from './trip.ts';
 // shares) either. It is for trying a learning or ranking change on several seeds in seconds; the
 // figures that count come from the simulation through the local stack.
 
-export type InProcessOptions = {
-  shoppers: number;
-  days: number;
-  seed: number;
-  /** The search service's ranking settings; the defaults when not given. */
-  ranking?: Omit<PersonalizeOptions, 'now'>;
+export type InProcessOptions = RunOptions & {
   /** Real-time learning's settings; `DEFAULT_LEARNING_CONFIG` when not given. */
   learning?: LearningConfig;
   progress?: (text: string, fraction: number) => void;

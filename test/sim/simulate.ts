@@ -9,11 +9,10 @@ import {
   createFirestoreSearchPreferenceReader,
   createSearchPersonalizer,
   createUserHasher,
-  type PersonalizeOptions,
 } from '../../functions/search/index.ts';
 import { startStack, type RunningStack } from './local-stack.ts';
 import { score, type Score } from './score.ts';
-import { buildWorld, emptyLedger, shopTrip, type TripPorts } from './trip.ts';
+import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
 
 // The shopper simulation: simulated shoppers search, click, fill carts and order through the real local
 // stack over HTTP (collect with real tokens → Pub/Sub → ingest → DuckDB and Firestore), the batch jobs run
@@ -24,12 +23,7 @@ import { buildWorld, emptyLedger, shopTrip, type TripPorts } from './trip.ts';
 // simulated time and sent_at the moment it is sent, so collect's skew rule
 // (event_time = received_at − (sent_at − occurred_at)) puts it on its simulated day, within the 30-day limit.
 
-export type SimulationOptions = {
-  shoppers: number;
-  days: number;
-  seed: number;
-  /** The search service's ranking settings (strength, weights); the defaults when not given. */
-  ranking?: Omit<PersonalizeOptions, 'now'>;
+export type SimulationOptions = RunOptions & {
   /** Sessions in flight at once. */
   concurrency?: number;
   /** Longest wait for a day's events to be learned, ms. */

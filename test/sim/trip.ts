@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ClientEvent, ProductRef } from '../../functions/events/schema.ts';
-import { searchContext, searchResultClickedEvent, type PersonalizeSearch, type PreferenceDocument, type SearchPerformedEvent } from '../../functions/search/index.ts';
+import {
+  searchContext,
+  searchResultClickedEvent,
+  type PersonalizeOptions,
+  type PersonalizeSearch,
+  type PreferenceDocument,
+  type SearchPerformedEvent,
+} from '../../functions/search/index.ts';
 import { baselineSearch, buildCatalog, seededRandom, type Catalog, type Product } from './catalog.ts';
 import { brandEvidence, learnedTopBrands, predictedDue, type DueRule } from './observe.ts';
 import { orderCountTopBrands, type BrandRecord, type ReorderRecord, type SearchRecord } from './score.ts';
@@ -9,6 +16,15 @@ import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, t
 // One shopper's trip on one simulated day: what they search, click, put in the cart and order, and
 // what the scorer records about it. The loop is reached only through `TripPorts`, so the same trips
 // run through the local stack (simulate.ts) or straight into the learning code (in-process.ts).
+
+/** What both runners are asked for: the population, the days, the seed, and search's ranking. */
+export type RunOptions = {
+  shoppers: number;
+  days: number;
+  seed: number;
+  /** The search service's ranking settings (strength, weights, due rule); the defaults when not given. */
+  ranking?: Omit<PersonalizeOptions, 'now'>;
+};
 
 /** The simulated world every trip shares. */
 export type TripWorld = {
@@ -53,7 +69,7 @@ const DAY_MS = 86_400_000;
  * A run's seeded world and shoppers: the catalogue, then the shoppers, from one random stream, over the
  * N whole UTC days ending at today's midnight (the shoppers' week starts on the first of them).
  */
-export function buildWorld(options: { seed: number; days: number; shoppers: number }, dueRule?: DueRule): { world: TripWorld; shoppers: ShopperTruth[] } {
+export function buildWorld(options: Omit<RunOptions, 'ranking'>, dueRule?: DueRule): { world: TripWorld; shoppers: ShopperTruth[] } {
   const random = seededRandom(options.seed);
   const catalog = buildCatalog(random);
   const categoryOfBrand = new Map<string, string>();
