@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { MAX_WINDOW_DAYS, runMetricsJob, startOfDay, type MetricsJobDeps } from '../../functions/metrics/job.ts';
-import type { SqlWarehouse } from '../../functions/warehouse/ports.ts';
+import { failingAt } from '../support/failing-warehouse.ts';
 import { expectRows } from '../patterns/answers.ts';
 import { AS_OF, EXPECTED, EXPECTED_TWO_DAYS, KEYS, TABLES, TWO_DAYS, WINDOW_START } from './fixtures.ts';
 
@@ -10,18 +10,6 @@ import { AS_OF, EXPECTED, EXPECTED_TWO_DAYS, KEYS, TABLES, TWO_DAYS, WINDOW_STAR
 const DAY_ROWS = Object.values(EXPECTED).flat();
 /** The job runs at 04:00 the next day, as scheduled. */
 const RUN_AT = '2026-03-02T04:00:00.000Z';
-
-/** The warehouse, except that running `file` throws `message`. */
-function failing(warehouse: SqlWarehouse, file: string, message: string): SqlWarehouse {
-  return {
-    query: (f, params, job) => warehouse.query(f, params, job),
-    execute: async (f, params, job) => {
-      if (f === file) throw new Error(message);
-      return warehouse.execute(f, params, job);
-    },
-    replaceRows: (table, rows, job) => warehouse.replaceRows(table, rows, job),
-  };
-}
 
 describe('the metrics job on DuckDB', () => {
   let warehouse: DuckDbWarehouse;
@@ -121,7 +109,7 @@ describe('the metrics job on DuckDB', () => {
 
   it('fails the run when a step fails: recorded, logged and thrown, the stored rows left as they were', async () => {
     await runMetricsJob(deps);
-    deps.warehouse = failing(warehouse, 'merge_learning_metrics.sql', 'sql/merge_learning_metrics.sql failed: backendError: try again');
+    deps.warehouse = failingAt(warehouse, 'merge_learning_metrics.sql', 'sql/merge_learning_metrics.sql failed: backendError: try again');
 
     await expect(runMetricsJob(deps)).rejects.toThrow('backendError');
     expect((await jobRuns()).map((r) => [r.run_id, r.status, r.error])).toEqual([

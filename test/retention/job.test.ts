@@ -3,24 +3,12 @@ import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/ada
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { runRetentionJob, type RetentionJobDeps } from '../../functions/retention/job.ts';
-import type { SqlWarehouse } from '../../functions/warehouse/ports.ts';
+import { failingAt } from '../support/failing-warehouse.ts';
 import { createMemoryPrivacyStore } from '../support/memory-privacy.ts';
 import { AS_OF, KEPT, loadTables, STAGING, TABLES } from './fixtures.ts';
 
 const STREAMING_BUFFER =
   'sql/retain_order_items.sql failed: invalidQuery: UPDATE or DELETE statement over table learning_loop.order_items would affect rows in the streaming buffer, which is not supported';
-
-/** The warehouse, except that running `file` throws `message`. */
-function failing(warehouse: SqlWarehouse, file: string, message: string): SqlWarehouse {
-  return {
-    query: (f, params, job) => warehouse.query(f, params, job),
-    execute: async (f, params, job) => {
-      if (f === file) throw new Error(message);
-      return warehouse.execute(f, params, job);
-    },
-    replaceRows: (table, rows, job) => warehouse.replaceRows(table, rows, job),
-  };
-}
 
 describe('the retention job on DuckDB', () => {
   let warehouse: DuckDbWarehouse;
@@ -106,7 +94,7 @@ describe('the retention job on DuckDB', () => {
   });
 
   it('leaves a table whose DELETE meets the streaming buffer to the next run, and still succeeds', async () => {
-    deps.warehouse = failing(warehouse, 'retain_order_items.sql', STREAMING_BUFFER);
+    deps.warehouse = failingAt(warehouse, 'retain_order_items.sql', STREAMING_BUFFER);
 
     const run = await runRetentionJob(deps);
     expect(run).toMatchObject({ deleted: { events: 5, order_items: 0, rejected_events: 2 }, deferred: ['order_items'] });
@@ -120,7 +108,7 @@ describe('the retention job on DuckDB', () => {
   });
 
   it('fails the run on any other error: recorded, logged and thrown, the later tables left alone', async () => {
-    deps.warehouse = failing(warehouse, 'retain_events.sql', 'sql/retain_events.sql failed: backendError: try again');
+    deps.warehouse = failingAt(warehouse, 'retain_events.sql', 'sql/retain_events.sql failed: backendError: try again');
 
     await expect(runRetentionJob(deps)).rejects.toThrow('backendError');
     expect(await runs()).toMatchObject([{ status: 'failed', error: 'sql/retain_events.sql failed: backendError: try again' }]);
