@@ -1,6 +1,5 @@
 import type { CollectedEvent } from '../../functions/events/schema.ts';
 import { learn } from '../../functions/learn/learn.ts';
-import type { LearningConfig } from '../../functions/learn/learning-config.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { createSearchPersonalizer, createSearchPreferenceReader } from '../../functions/search/index.ts';
@@ -14,8 +13,6 @@ import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } fr
 // figures that count come from the simulation through the local stack.
 
 export type InProcessOptions = RunOptions & {
-  /** Real-time learning's settings; `DEFAULT_LEARNING_CONFIG` when not given. */
-  learning?: LearningConfig;
   progress?: (text: string, fraction: number) => void;
 };
 
@@ -53,7 +50,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
       // Collect's fields for a client whose clock is right: the event happened when it says.
       const collected = sent.map((e) => ({ ...e, user_id: userId, received_at: e.sent_at, event_time: e.occurred_at }) as CollectedEvent);
       const last = collected.at(-1);
-      if (last) documents.set(userId, learn(documents.get(userId) ?? null, userId, collected, new Date(last.event_time), options.learning));
+      if (last) documents.set(userId, learn(documents.get(userId) ?? null, userId, collected, new Date(last.event_time)));
       events += sent.length;
     },
   };
