@@ -38,6 +38,9 @@ type Row = { readonly [column: string]: RowValue };
 /** A table's insert: its DDL, and what makes two rows the same row (its key, or the rejected-row identity). */
 type Inserter = { table: TableDdl; identity: readonly string[] };
 
+/** How much write-ahead log DuckDB gathers before it checkpoints into the file (its default is 16 MB). */
+export const CHECKPOINT_THRESHOLD = '1GB';
+
 /** Rows per INSERT statement: a few thousand parameters at most (25 columns × 400 rows = 10,000). */
 export const ROWS_PER_INSERT = 400;
 
@@ -50,6 +53,11 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
   const connection = await instance.connect();
   // BigQuery's DATE(timestamp) is taken in UTC; the local answers must match.
   await connection.run("SET TimeZone = 'UTC'");
+  // A checkpoint rewrites every row group a committed statement touched. The patterns job's staging
+  // loads and merge touch rows all over user_patterns, so at DuckDB's default (a checkpoint whenever the
+  // write-ahead log passes 16 MB) each of them rewrote the whole table: about 5 s apiece at 100,000
+  // shoppers (test/bench/RESULTS.md). A larger log lets a run's writes be checkpointed together.
+  await connection.run(`SET checkpoint_threshold = '${CHECKPOINT_THRESHOLD}'`);
 
   for (const table of WAREHOUSE_TABLES) await createTable(connection, table);
   for (const statement of DUCKDB_PRELUDE) await connection.run(statement);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -240,5 +240,29 @@ describe('DuckDB warehouse (file)', () => {
     expect(await count(second, 'order_items')).toBe(2);
     expect(await count(second, 'rejected_events')).toBe(2);
     await second.close();
+  });
+
+  it('gathers a large write in its log instead of checkpointing it at once, and keeps it across reopening', async () => {
+    const path = join(dir, 'patterns.duckdb');
+    const warehouse = await createDuckDbWarehouse(path);
+    // About 20 MB of patterns: past DuckDB's default threshold of 16 MB, which would have checkpointed them.
+    const patterns = JSON.stringify({ regular_items: Array.from({ length: 100 }, (_, i) => ({ sku: `sku-${i}`, product_name: 'x'.repeat(60) })) });
+    const rows = Array.from({ length: 2_000 }, (_, i) => ({
+      user_id: `shopper-${i}`,
+      as_of: '2026-06-01T00:00:00.000Z',
+      computed_at: '2026-06-01T00:05:00.000Z',
+      fingerprint: `f-${i}`,
+      patterns,
+    }));
+    expect(rows.length * patterns.length).toBeGreaterThan(16 * 2 ** 20);
+    await warehouse.replaceRows('user_patterns_staging', rows, 'test');
+    expect(await warehouse.execute('merge_user_patterns.sql', {}, 'test')).toMatchObject({ affectedRows: rows.length });
+    expect(statSync(`${path}.wal`).size).toBeGreaterThan(16 * 2 ** 20);
+    await warehouse.close();
+    // Closing checkpoints: the rows are in the file, and the log is gone.
+    expect(existsSync(`${path}.wal`)).toBe(false);
+    const reopened = await createDuckDbWarehouse(path);
+    expect(await count(reopened, 'user_patterns')).toBe(rows.length);
+    await reopened.close();
   });
 });
