@@ -11,13 +11,13 @@ active AS (
   FROM shopper_privacy_staging
   WHERE learn_preferences
 ),
--- One row per order and product; DISTINCT also drops rows repeated by redelivery.
+-- One row per order and product, however many lines of the order list it.
 baskets AS (
   SELECT DISTINCT i.user_id, i.event_id, i.sku
-  FROM order_items AS i
+  -- The slice's order lines of the 180 days before @as_of, once each (stage_order_lines.sql).
+  FROM order_lines_staging AS i
   JOIN active USING (user_id)
-  WHERE i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
-    AND i.event_time < @as_of
+  WHERE i.as_of = @as_of
 ),
 shopper_orders AS (
   SELECT user_id, COUNT(DISTINCT event_id) AS orders

@@ -12,24 +12,19 @@ active AS (
 ),
 purchased AS (
   SELECT i.user_id, i.brand
-  FROM order_items AS i
+  -- The slice's order lines of the 180 days before @as_of, once each (stage_order_lines.sql).
+  FROM order_lines_staging AS i
   JOIN active USING (user_id)
-  WHERE i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
-    AND i.event_time < @as_of
+  WHERE i.as_of = @as_of
     AND i.brand IS NOT NULL
-  -- Redelivery can repeat a row: keep one per (event_id, line).
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY i.event_id, i.line ORDER BY i.sku) = 1
 ),
 engaged AS (
   SELECT e.user_id, e.brand, e.type
-  FROM events AS e
+  -- The slice's cart adds and result clicks of the 180 days before @as_of, once each (stage_engagement.sql).
+  FROM engagement_staging AS e
   JOIN active USING (user_id)
-  WHERE e.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
-    AND e.event_time < @as_of
-    AND e.type IN ('cart_item_added', 'search_result_clicked')
+  WHERE e.as_of = @as_of
     AND e.brand IS NOT NULL
-  -- Redelivery can repeat a row: keep one per event_id.
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY e.received_at) = 1
 ),
 signals AS (
   SELECT user_id, brand, COUNT(*) AS purchases, 0 AS cart_adds, 0 AS clicks

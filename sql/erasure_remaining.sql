@@ -41,3 +41,13 @@ SELECT user_id, 'shopper_retention_staging', COUNT(*)
 FROM shopper_retention_staging
 WHERE user_id IN UNNEST(@user_ids)
 GROUP BY user_id
+UNION ALL
+SELECT user_id, 'order_lines_staging', COUNT(*)
+FROM order_lines_staging
+WHERE user_id IN UNNEST(@user_ids)
+GROUP BY user_id
+UNION ALL
+SELECT user_id, 'engagement_staging', COUNT(*)
+FROM engagement_staging
+WHERE user_id IN UNNEST(@user_ids)
+GROUP BY user_id

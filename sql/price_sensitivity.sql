@@ -14,12 +14,10 @@ active AS (
 ),
 bought AS (
   SELECT i.user_id, i.category, i.price, i.quantity, i.promotion IS NOT NULL AS on_promotion
-  FROM order_items AS i
+  -- The slice's order lines of the 180 days before @as_of, once each (stage_order_lines.sql).
+  FROM order_lines_staging AS i
   JOIN active USING (user_id)
-  WHERE i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
-    AND i.event_time < @as_of
-  -- Redelivery can repeat a row: keep one per (event_id, line).
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY i.event_id, i.line ORDER BY i.sku) = 1
+  WHERE i.as_of = @as_of
 ),
 -- Ranges staged for another @as_of are never read: a category without a range of this @as_of is left out.
 ranges AS (

@@ -13,10 +13,10 @@ active AS (
 -- One row per order event; grouping by event_id also drops rows repeated by redelivery.
 orders AS (
   SELECT i.user_id, i.event_id, MIN(i.event_time) AS ordered_at
-  FROM order_items AS i
+  -- The slice's order lines of the 180 days before @as_of, once each (stage_order_lines.sql).
+  FROM order_lines_staging AS i
   JOIN active USING (user_id)
-  WHERE i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
-    AND i.event_time < @as_of
+  WHERE i.as_of = @as_of
   GROUP BY i.user_id, i.event_id
 ),
 rhythm AS (

@@ -21,6 +21,8 @@ export const ERASED_TABLES = [
   'user_patterns_staging',
   'shopper_privacy_staging',
   'shopper_retention_staging',
+  'order_lines_staging',
+  'engagement_staging',
 ] as const;
 export type ErasedTable = (typeof ERASED_TABLES)[number];
 

@@ -18,6 +18,14 @@ export const FORGET_BATCH = 10_000;
  * limit infra/patterns-job.ts sets to three quarters of it.
  */
 export const SLICE_SHOPPERS = 20_000;
+/**
+ * What each slice stages before its analyses, table and statement: its shoppers' order lines and their
+ * cart adds and result clicks, once each. The analyses read these, not order_items and events.
+ */
+export const SLICE_STAGING = [
+  ['order_lines_staging', 'stage_order_lines'],
+  ['engagement_staging', 'stage_engagement'],
+] as const;
 
 export type PatternsJobDeps = {
   warehouse: SqlWarehouse;
@@ -72,7 +80,8 @@ export type PatternsRun = {
  * The patterns job: the shoppers with new activity first, then the categories' price ranges (staged
  * once per run in `category_price_ranges_staging`, which `price_sensitivity.sql` joins), then, slice
  * by slice of the shoppers (`sliceShoppers`), their privacy flags (staged in `shopper_privacy_staging`,
- * which every analysis joins), every analysis of `sql/` for the whole slice at once (one query per
+ * which every analysis joins) and their order lines and engagement (`SLICE_STAGING`, which the analyses
+ * read instead of order_items and events), every analysis of `sql/` for the whole slice at once (one query per
  * analysis, never one per shopper), and for those whose patterns changed Firestore first and
  * `user_patterns` second; the run's record (the next watermark) last. A run that fails anywhere
  * leaves the watermark where it was, so the next run redoes its shoppers (the slices already merged
@@ -126,7 +135,7 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     const counts = { shoppers: 0, forgotten: 0, forgottenRows: 0, changed: 0, merged: 0 };
     // Always one slice, even empty: the staging tables are then emptied of any earlier run's rows.
     for (let slice = 0; slice < slices; slice += 1) {
-      const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, log);
+      const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, stage, log);
       counts.shoppers += done.shoppers;
       counts.forgotten += done.forgotten;
       counts.forgottenRows += done.forgottenRows;
@@ -135,6 +144,8 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
       if (slices > 1) log.info('slice done', { slice: slice + 1, slices, ...done });
     }
     if (counts.forgotten > 0) log.info('patterns forgotten', { shoppers: counts.forgotten, rows: counts.forgottenRows });
+    // The last slice's lines and engagement are shoppers' data the run no longer needs.
+    for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
 
     const summary: PatternsRun = {
       run_id: runId,
@@ -188,21 +199,28 @@ type SliceDone = { shoppers: number; forgotten: number; forgottenRows: number; c
 
 /**
  * One slice of the run's shoppers, start to end: their privacy flags staged in
- * `shopper_privacy_staging` (which every analysis joins), every analysis once for all of them, the
- * patterns staged, then for those whose patterns changed Firestore first and `user_patterns` second.
- * Only this slice's rows and patterns are held.
+ * `shopper_privacy_staging` (which every analysis joins), their order lines and engagement staged once
+ * (`SLICE_STAGING`), every analysis once for all of them, the patterns staged, then for those whose
+ * patterns changed Firestore first and `user_patterns` second. Only this slice's rows and patterns are held.
  */
 async function runSlice(
   deps: PatternsJobDeps,
   shoppers: readonly string[],
   asOf: Date,
   run: (file: string) => Promise<SqlRow[]>,
+  stage: (file: string) => Promise<number>,
   log: Logger,
 ): Promise<SliceDone> {
   const { warehouse } = deps;
   const flags = await stagePrivacy(deps, shoppers);
   const forgetting = flags.filter((f) => !f.learn_preferences).map((f) => f.user_id);
   log.info('privacy flags staged', { staged: flags.length, not_learning: forgetting.length });
+  // Always emptied, so that no row of an earlier slice or run is read as this one's; staged only when
+  // someone of the slice learns (the statements stage nobody else).
+  for (const [table, file] of SLICE_STAGING) {
+    await warehouse.replaceRows(table, [], JOB);
+    if (forgetting.length < flags.length) await stage(file);
+  }
 
   const builders = new Map<string, PatternsBuilder>();
   for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());

@@ -31,6 +31,10 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   // One range per category; the table holds one run's.
   category_price_ranges_staging: ['category'],
   shopper_retention_staging: ['user_id'],
+  // No key: stage_order_lines.sql and stage_engagement.sql keep one row per (event_id, line) and per
+  // event_id themselves, and an index over a slice's million lines would cost more than it checks.
+  order_lines_staging: [],
+  engagement_staging: [],
   // One row per metric and slice of a window; the staging table holds one window.
   learning_metrics: ['as_of', 'window_start', 'metric', 'experiment', 'arm', 'dimension'],
   learning_metrics_staging: ['metric', 'experiment', 'arm', 'dimension'],

@@ -13,6 +13,8 @@ export const WAREHOUSE_TABLES = [
   'erasure_log',
   'shopper_privacy_staging',
   'category_price_ranges_staging',
+  'order_lines_staging',
+  'engagement_staging',
   'shopper_retention_staging',
   'learning_metrics',
   'learning_metrics_staging',

@@ -11,7 +11,7 @@ import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firest
 import { createDuckDbWarehouse, duckDbParam, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { freePort, startEmulator } from '../../functions/local/emulators.ts';
 import { createLogger } from '../../functions/logging/logger.ts';
-import { BEGINNING, runPatternsJob, SLICE_SHOPPERS, type PatternsRun } from '../../functions/patterns/job.ts';
+import { BEGINNING, JOB, runPatternsJob, SLICE_SHOPPERS, SLICE_STAGING, type PatternsRun } from '../../functions/patterns/job.ts';
 import { ANALYSES } from '../../functions/patterns/patterns.ts';
 import type { PatternPublisher, PublishedPatterns } from '../../functions/patterns/ports.ts';
 import type { ErasureStore, PrivacyStore } from '../../functions/privacy/ports.ts';
@@ -279,7 +279,16 @@ async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, pu
       'INSERT INTO shopper_privacy_staging SELECT DISTINCT user_id, true, true, true, true, true FROM events WHERE received_at >= $since',
       { since: duckDbParam(since) },
     );
-    for (const file of ['active_shoppers', ...ANALYSES]) duckDbOnlyMs.set(file, await timeDuckDbOnly(warehouse, file, { as_of: AS_OF, since }));
+    duckDbOnlyMs.set('active_shoppers', await timeDuckDbOnly(warehouse, 'active_shoppers', { as_of: AS_OF, since }));
+    // The analyses read the staged order lines and engagement, which the run emptied after its last slice.
+    for (const [table, file] of SLICE_STAGING) {
+      await warehouse.replaceRows(table, [], JOB);
+      const stagedAt = performance.now();
+      await warehouse.execute(`${file}.sql`, { as_of: AS_OF }, JOB);
+      duckDbOnlyMs.set(file, performance.now() - stagedAt);
+    }
+    for (const file of ANALYSES) duckDbOnlyMs.set(file, await timeDuckDbOnly(warehouse, file, { as_of: AS_OF, since }));
+    for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
   }
   return { name, run, wallMs, cpuMs: jobCpuMs, queries, calls, publishMs, rssBefore, heapBefore, peaks, highWater, documentBytes, duckDbOnlyMs };
 }
@@ -531,7 +540,7 @@ function report(r: {
     "Where the time goes, per step: the queries' rows and ms as the job logs them (`query … done`: the adapter call, rows converted to JS included), " +
       'the other calls timed around the warehouse' +
       (r.jobs.some((j) => j.duckDbOnlyMs.size > 0)
-        ? '; "DuckDB alone": the same file wrapped in `SELECT count(*), max(hash(result)) FROM (…) AS result` after the run, every column computed, no rows to JS'
+        ? '; "DuckDB alone": the same file wrapped in `SELECT count(*), max(hash(result)) FROM (…) AS result` after the run, every column computed, no rows to JS (the staging statements run as they are, for the whole run)'
         : '') +
       '.',
     '',

@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listValue, type DuckDBValue } from '@duckdb/node-api';
-import { createDuckDbWarehouse, insertSql, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
+import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { ERASED_TABLES } from '../../functions/erasure/job.ts';
 import { parseTableDdl, type ColumnType, type ScalarType, type TableDdl } from '../../functions/warehouse/ddl.ts';
+import type { SqlValue } from '../../functions/warehouse/ports.ts';
 
 /**
  * Erasure is complete only if it reaches every table that can hold a shopper. This test finds them
@@ -67,8 +67,8 @@ describe('the erase files and the check do what they say, table by table (DuckDB
 
   /** Rows of any table, from its DDL alone: every column filled, keys unique per shopper. */
   async function insert(table: TableDdl, userIds: readonly string[]): Promise<void> {
-    const values = userIds.flatMap((userId) => table.columns.map((c) => (c.name === 'user_id' ? userId : sample(c.type, `${c.name}-${userId}`))));
-    await warehouse.sql(insertSql(table, userIds.length), values);
+    const rows = userIds.map((userId) => Object.fromEntries(table.columns.map((c) => [c.name, c.name === 'user_id' ? userId : sample(c.type, `${c.name}-${userId}`)])));
+    await warehouse.replaceRows(table.table, rows, 'test');
   }
 
   for (const table of withUserId) {
@@ -86,10 +86,10 @@ describe('the erase files and the check do what they say, table by table (DuckDB
   }
 });
 
-/** A value of the column's type; strings are `text`, so that key columns differ between shoppers. */
-function sample(type: ColumnType, text: string): DuckDBValue {
+/** A value of the column's type, as the port takes it; strings are `text`, so that key columns differ between shoppers. */
+function sample(type: ColumnType, text: string): SqlValue {
   const element = /^ARRAY<(.+)>$/.exec(type)?.[1];
-  if (element) return listValue([sample(element as ColumnType, text)]);
+  if (element) return [sample(element as ColumnType, text)];
   switch (type as ScalarType) {
     case 'STRING':
       return text;

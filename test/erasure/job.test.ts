@@ -77,6 +77,11 @@ async function seed(warehouse: DuckDbWarehouse, shoppers: readonly Shopper[]): P
     'test',
   );
   await warehouse.replaceRows('shopper_retention_staging', shoppers.map(({ id }) => ({ user_id: id, retention_days: 30 })), 'test');
+  // A patterns slice staged the shoppers' order lines and one click each.
+  await warehouse.sql(
+    'INSERT INTO order_lines_staging SELECT user_id, event_id, line, event_time, sku, product_name, category, brand, price, quantity, promotion, dietary_tags, event_time FROM order_items',
+  );
+  await warehouse.sql("INSERT INTO engagement_staging SELECT user_id, event_id, 'search_result_clicked', event_time, category, brand, event_time FROM events WHERE type = 'product_viewed'");
 }
 
 /** A shopper's rows per table, by user_id (and, for unreadable messages, by the id in the payload). */
@@ -98,6 +103,8 @@ const SEEDED = (orders: number) => ({
   user_patterns_staging: 1,
   shopper_privacy_staging: 1,
   shopper_retention_staging: 1,
+  order_lines_staging: 2 * orders,
+  engagement_staging: 1,
 });
 const NONE = Object.fromEntries(ERASED_TABLES.map((t) => [t, 0]));
 

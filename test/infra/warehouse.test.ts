@@ -23,6 +23,8 @@ const UNPARTITIONED = {
   erasure_log: 'one row per completed erasure request',
   shopper_privacy_staging: 'one row per shopper of the latest patterns run, replaced by each run',
   category_price_ranges_staging: 'one row per category of the latest patterns run, replaced by each run',
+  order_lines_staging: 'one slice of a patterns run, replaced by each slice and emptied after the run',
+  engagement_staging: 'one slice of a patterns run, replaced by each slice and emptied after the run',
   shopper_retention_staging: 'one row per shopper with their own retention, replaced by each run',
   learning_metrics_staging: 'one row per metric and slice of the latest metrics run, replaced by each run',
 } as const;
@@ -35,6 +37,8 @@ const BATCH_TABLE_CLUSTERING = {
   erasure_log: ['request_id'],
   shopper_privacy_staging: ['user_id'],
   category_price_ranges_staging: ['category'],
+  order_lines_staging: ['user_id'],
+  engagement_staging: ['user_id'],
   shopper_retention_staging: ['user_id'],
   learning_metrics: ['metric'],
   learning_metrics_staging: ['metric'],

@@ -3,7 +3,8 @@ import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/ada
 import { quote } from '../../functions/warehouse/dialect.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { expectRows } from './answers.ts';
-import { EXPECTED, KEYS, PARAMS, PRICE_RANGES, STAGED, TABLES } from './fixtures.ts';
+import { ANALYSES } from '../../functions/patterns/patterns.ts';
+import { ENGAGEMENT, EXPECTED, KEYS, ORDER_LINES, PARAMS, PRICE_RANGES, STAGED, TABLES } from './fixtures.ts';
 
 // The same files and fixtures as analyses.zetasql.test.ts: DuckDB, through the dialect bridge, must
 // give BigQuery's answers.
@@ -31,7 +32,7 @@ describe('pattern staging statements on DuckDB', () => {
   /** The table's rows in the port's terms: TIMESTAMPs as ISO strings. */
   const rowsOf = async (table: string): Promise<SqlRow[]> =>
     (await warehouse.sql(`SELECT * FROM ${quote(table)}`)).map((row) =>
-      Object.fromEntries(Object.entries(row).map(([column, value]) => [column, value instanceof Date ? value.toISOString() : (value as SqlRow[string])])),
+      Object.fromEntries(Object.entries(row).map(([column, value]) => [column, value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? Number(value) : (value as SqlRow[string])])),
     );
 
   it.each(Object.keys(STAGED))('sql/%s.sql stages the hand-worked rows into its emptied table', async (file) => {
@@ -56,5 +57,14 @@ describe('pattern staging statements on DuckDB', () => {
     await warehouse.replaceRows('category_price_ranges_staging', PRICE_RANGES.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' })), 'test');
 
     expect((await warehouse.query('price_sensitivity.sql', PARAMS, 'test')).rows).toEqual([]);
+  });
+
+  it.each(ANALYSES)('sql/%s.sql reads no order lines or engagement staged for another @as_of', async (analysis) => {
+    for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, tableRows, 'test');
+    for (const [table, rows] of [['order_lines_staging', ORDER_LINES], ['engagement_staging', ENGAGEMENT]] as const) {
+      await warehouse.replaceRows(table, rows.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' })), 'test');
+    }
+
+    expect((await warehouse.query(`${analysis}.sql`, PARAMS, 'test')).rows).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@ import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from './answers.ts';
-import { EXPECTED, KEYS, PARAMS, PRICE_RANGES, STAGED, TABLES } from './fixtures.ts';
+import { ANALYSES } from '../../functions/patterns/patterns.ts';
+import { ENGAGEMENT, EXPECTED, KEYS, ORDER_LINES, PARAMS, PRICE_RANGES, STAGED, TABLES } from './fixtures.ts';
 
 // ZetaSQL's reference evaluator is BigQuery's semantics: these are the answers BigQuery would give.
 // analyses.duckdb.test.ts holds the local warehouse to the same hand-worked answers.
@@ -32,5 +33,11 @@ describe('pattern analyses on ZetaSQL’s reference evaluator', () => {
     const stale = PRICE_RANGES.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' }));
     const rows = await zeta.evaluate(await readSqlFile('price_sensitivity.sql'), { tables: { ...TABLES, category_price_ranges_staging: stale }, params: PARAMS });
     expect(rows).toEqual([]);
+  });
+
+  it.each(ANALYSES)('sql/%s.sql reads no order lines or engagement staged for another @as_of', async (analysis) => {
+    const stale = (rows: SqlRow[]) => rows.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' }));
+    const tables = { ...TABLES, order_lines_staging: stale(ORDER_LINES), engagement_staging: stale(ENGAGEMENT) };
+    expect(await zeta.evaluate(await readSqlFile(`${analysis}.sql`), { tables, params: PARAMS })).toEqual([]);
   });
 });

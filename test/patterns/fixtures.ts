@@ -160,12 +160,49 @@ export const PRICE_RANGES: SqlRow[] = [
   { category: 'Pantry', low: 2.5, high: 2.5, mean: 2.5, as_of: AS_OF },
 ];
 
-/** The tables the analyses read, the staged ones included: the privacy flags and the run's price ranges. */
-export const TABLES = { events: EVENTS, order_items: ORDER_ITEMS, shopper_privacy_staging: PRIVACY_STAGING, category_price_ranges_staging: PRICE_RANGES };
+/**
+ * The order lines the job stages for AS_OF (stage_order_lines.sql), picked by hand by (event_id, line):
+ * those of the shoppers who learn (u1, u3, u4, u6; not u5, and u2 is not staged) in the window, u1's
+ * redelivered o3 once, neither o-old nor o-late.
+ */
+export const ORDER_LINES: SqlRow[] = [
+  ...['o0/1', 'o1/1', 'o1/2', 'o2/1', 'o2/2', 'o3/1', 'o3/2', 'o5/1'],
+  ...['o6/1', 'o6/2'],
+  ...['o41/1', 'o41/2', 'o42/1', 'o42/2', 'o43/1'],
+  ...['o61/1', 'o62/1'],
+].map((key) => {
+  const { order_id: _orderId, ...line } = ORDER_ITEMS.find((row) => `${String(row.event_id)}/${String(row.line)}` === key)!;
+  return { ...line, as_of: AS_OF };
+});
+
+/**
+ * The cart adds and result clicks the job stages for AS_OF (stage_engagement.sql), picked by hand by
+ * event_id: u1's in the window (c1 once; not c-old, not the view v1), u4's and u6's; not u5's or u2's.
+ */
+export const ENGAGEMENT: SqlRow[] = ['c1', 'c2', 'c3', 'a1', 'a2', 'c41', 'a61'].map((id) => {
+  const event = EVENTS.find((row) => row.event_id === id)!;
+  const pick = (column: string) => event[column] ?? null;
+  return { user_id: pick('user_id'), event_id: id, type: pick('type'), event_time: pick('event_time'), category: pick('category'), brand: pick('brand'), as_of: AS_OF };
+});
+
+/**
+ * The tables the analyses read, the staged ones included: the privacy flags, the run's price ranges and
+ * the slice's order lines and engagement.
+ */
+export const TABLES = {
+  events: EVENTS,
+  order_items: ORDER_ITEMS,
+  shopper_privacy_staging: PRIVACY_STAGING,
+  category_price_ranges_staging: PRICE_RANGES,
+  order_lines_staging: ORDER_LINES,
+  engagement_staging: ENGAGEMENT,
+};
 
 /** The statements that stage rows for the analyses: the table each fills, and the rows it inserts from TABLES, by hand. */
 export const STAGED: Record<string, { table: string; rows: SqlRow[]; key: string[] }> = {
   stage_category_price_ranges: { table: 'category_price_ranges_staging', rows: PRICE_RANGES, key: ['category'] },
+  stage_order_lines: { table: 'order_lines_staging', rows: ORDER_LINES, key: ['event_id', 'line'] },
+  stage_engagement: { table: 'engagement_staging', rows: ENGAGEMENT, key: ['event_id'] },
 };
 
 /**

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, duckDbParam, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { BEGINNING, runPatternsJob, type PatternsJobDeps } from '../../functions/patterns/job.ts';
-import type { Patterns } from '../../functions/patterns/patterns.ts';
+import { ANALYSES, type Patterns } from '../../functions/patterns/patterns.ts';
 import type { PatternPublisher, PublishedPatterns } from '../../functions/patterns/ports.ts';
 import { toDuckDbQuery } from '../../functions/warehouse/dialect.ts';
 import type { SqlRow, SqlWarehouse } from '../../functions/warehouse/ports.ts';
@@ -349,6 +349,36 @@ describe('the patterns job on DuckDB', () => {
     expect(spy.calls).toContain('replaceRows category_price_ranges_staging');
     expect(spy.calls).not.toContain('execute stage_category_price_ranges.sql');
     expect(await warehouse.sql('SELECT count(*)::INTEGER AS n FROM category_price_ranges_staging')).toEqual([{ n: 0 }]);
+  });
+
+  it('stages each slice’s order lines and engagement before its analyses, and empties them after the run', async () => {
+    const spy = spied(warehouse);
+    const run = await runPatternsJob({ ...deps, warehouse: spy, sliceShoppers: 1 });
+    expect(run).toMatchObject({ shoppers: 5, forgotten: 1, changed: 5 });
+
+    const count = (call: string) => spy.calls.filter((c) => c === call).length;
+    // Six slices of one, each emptied first, and once more after the run; u5's slice (learn_preferences
+    // off) has nobody to stage.
+    expect(count('replaceRows order_lines_staging')).toBe(7);
+    expect(count('replaceRows engagement_staging')).toBe(7);
+    expect(count('execute stage_order_lines.sql')).toBe(5);
+    expect(count('execute stage_engagement.sql')).toBe(5);
+    // In the first slice: flags, then lines, then engagement, then the analyses.
+    const at = (call: string) => spy.calls.indexOf(call);
+    expect(at('replaceRows shopper_privacy_staging')).toBeLessThan(at('replaceRows order_lines_staging'));
+    expect(at('replaceRows order_lines_staging')).toBeLessThan(at('execute stage_order_lines.sql'));
+    expect(at('execute stage_order_lines.sql')).toBeLessThan(at('execute stage_engagement.sql'));
+    for (const analysis of ANALYSES) expect(at('execute stage_engagement.sql')).toBeLessThan(at(`query ${analysis}.sql`));
+    expect(spy.calls.at(-1)).toBe('execute insert_job_run.sql');
+    expect(spy.calls.slice(-3, -1)).toEqual(['replaceRows order_lines_staging', 'replaceRows engagement_staging']);
+
+    // Logged like a query, with the rows each slice staged: u1's eight lines (o3 once) first.
+    const staged = deps.logger.entries.filter((e) => e.message === 'query stage_order_lines done');
+    expect(staged).toHaveLength(5);
+    expect(staged[0]).toMatchObject({ query: 'stage_order_lines', rows: 8 });
+    for (const table of ['order_lines_staging', 'engagement_staging']) {
+      expect(await warehouse.sql(`SELECT count(*)::INTEGER AS n FROM ${table}`)).toEqual([{ n: 0 }]);
+    }
   });
 
   it('answers price_sensitivity.sql, slice by slice from the staged ranges, as the single query over everyone did', async () => {

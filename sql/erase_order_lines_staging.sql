@@ -1,0 +1,3 @@
+-- Erasure: the shoppers in @user_ids among the rows staged for a slice of the latest patterns run.
+DELETE FROM order_lines_staging
+WHERE user_id IN UNNEST(@user_ids)
