@@ -6,7 +6,9 @@ import { parseTableDdl, type ColumnType, type ScalarType, type TableDdl } from '
  * 2. PARTITION BY, CLUSTER BY and OPTIONS (table and column) are storage hints and descriptions: dropped;
  * 3. NOT NULL is kept;
  * 4. the table gets the key DuckDB needs for `INSERT … ON CONFLICT DO NOTHING` (`DUCKDB_KEYS`);
- *    a table without an entry there throws, so a new table has to say how it stays idempotent.
+ *    a table without an entry there throws, so a new table has to say how it stays idempotent;
+ * 5. a staging table (`isStagingTable`) is a TEMP table: a job's scratch, refilled by every run, lives
+ *    in the memory of the warehouse's one connection and is never written to the file or its log.
  */
 export const DUCKDB_TYPES: Record<ScalarType, string> = {
   STRING: 'VARCHAR',
@@ -63,7 +65,15 @@ export function renderDuckDbTable(ddl: TableDdl): string {
   }
   const lines = ddl.columns.map((c) => `  ${quote(c.name)} ${duckDbType(c.type)}${c.notNull ? ' NOT NULL' : ''}`);
   if (key.length > 0) lines.push(`  PRIMARY KEY (${key.map(quote).join(', ')})`);
-  return `CREATE TABLE IF NOT EXISTS ${quote(ddl.table)} (\n${lines.join(',\n')}\n);\n`;
+  return `CREATE ${isStagingTable(ddl.table) ? 'TEMP ' : ''}TABLE IF NOT EXISTS ${quote(ddl.table)} (\n${lines.join(',\n')}\n);\n`;
+}
+
+/**
+ * A table a batch job empties and loads within a run (`…_staging`): what it holds is rebuilt by the next
+ * run, so the local warehouse need not keep it durable.
+ */
+export function isStagingTable(table: string): boolean {
+  return table.endsWith('_staging');
 }
 
 /** The whole bridge: BigQuery DDL text in, DuckDB DDL text out. */

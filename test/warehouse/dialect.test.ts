@@ -65,6 +65,11 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
     expect(duckDb).not.toMatch(/PARTITION|CLUSTER|OPTIONS|description|INT64|FLOAT64|STRING|TIMESTAMP[^T]/);
   });
 
+  it.each(WAREHOUSE_TABLES)('creates %s as a TEMP table exactly when it is a job’s staging table', async (table) => {
+    const ddl = toDuckDbDdl(await readTableDdl(table));
+    expect(ddl.startsWith(`CREATE ${table.endsWith('_staging') ? 'TEMP ' : ''}TABLE IF NOT EXISTS "${table}" (`)).toBe(true);
+  });
+
   it('throws for a table that has not declared how DuckDB keeps it idempotent', () => {
     expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS shopper_segments (day STRING NOT NULL)')).toThrow(/no DuckDB key declared for table shopper_segments/);
   });

@@ -18,7 +18,7 @@ import {
 } from '@duckdb/node-api';
 import type { CollectedEvent } from '../../events/schema.ts';
 import { parseTableDdl, type ColumnType, type ScalarType, type TableDdl } from '../../warehouse/ddl.ts';
-import { DUCKDB_PRELUDE, duckDbKey, duckDbType, quote, renderDuckDbTable, toDuckDbQuery, usedParams } from '../../warehouse/dialect.ts';
+import { DUCKDB_PRELUDE, duckDbKey, duckDbType, isStagingTable, quote, renderDuckDbTable, toDuckDbQuery, usedParams } from '../../warehouse/dialect.ts';
 import type { RejectedRow, SqlParams, SqlRow, SqlValue, SqlWarehouse, Warehouse } from '../../warehouse/ports.ts';
 import { eventRow, orderItemRows, REJECTED_ROW_IDENTITY } from '../../warehouse/rows.ts';
 import { readSqlFile, readTableDdl, WAREHOUSE_TABLES, type IngestTable, type WarehouseTable } from '../../warehouse/sql-files.ts';
@@ -148,8 +148,16 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
   };
 }
 
-/** Creates the table from its `sql/` file if needed. */
+/**
+ * Creates the table from its `sql/` file if needed. A staging table is a TEMP table (dialect.ts); a file
+ * written before that may still hold it as a stored table, with an old run's shoppers in it, which the
+ * TEMP table would hide from every statement, erasure's included: it is dropped first.
+ */
 async function createTable(connection: DuckDBConnection, name: WarehouseTable): Promise<void> {
+  if (isStagingTable(name)) {
+    const [file] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS();
+    await connection.run(`DROP TABLE IF EXISTS ${quote(String(file?.name))}.main.${quote(name)}`);
+  }
   await connection.run(renderDuckDbTable(parseTableDdl(await readTableDdl(name))));
 }
 

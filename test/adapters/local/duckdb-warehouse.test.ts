@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, ROWS_PER_INSERT, type DuckDbWarehouse } from '../../../functions/adapters/local/duckdb-warehouse.ts';
 import { EVENT_TYPES, type CollectedEvent } from '../../../functions/events/schema.ts';
@@ -239,6 +240,33 @@ describe('DuckDB warehouse (file)', () => {
     expect(await count(second, 'events')).toBe(EVENT_TYPES.length);
     expect(await count(second, 'order_items')).toBe(2);
     expect(await count(second, 'rejected_events')).toBe(2);
+    await second.close();
+  });
+
+  it('keeps no staging rows in the file, and drops a staging table an older file stored', async () => {
+    const path = join(dir, 'staging.duckdb');
+    // A file from before staging tables were TEMP: a stored staging table with a shopper in it.
+    const older = await DuckDBInstance.create(path);
+    const connection = await older.connect();
+    await connection.run('CREATE TABLE shopper_privacy_staging (user_id VARCHAR)');
+    await connection.run("INSERT INTO shopper_privacy_staging VALUES ('shopper-old')");
+    connection.closeSync();
+    older.closeSync();
+
+    const first = await createDuckDbWarehouse(path);
+    expect(await count(first, 'shopper_privacy_staging')).toBe(0);
+    const flags = { learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };
+    await first.replaceRows('shopper_privacy_staging', [{ user_id: 'shopper-1', ...flags }], 'test');
+    await first.insertEvents([collectedEvent('product_viewed')], REQUEST_ID);
+    expect(await count(first, 'shopper_privacy_staging')).toBe(1);
+    expect(await first.sql("SELECT database_name, temporary FROM duckdb_tables() WHERE table_name = 'shopper_privacy_staging'")).toEqual([
+      { database_name: 'temp', temporary: true },
+    ]);
+    await first.close();
+
+    const second = await createDuckDbWarehouse(path);
+    expect(await count(second, 'events')).toBe(1);
+    expect(await count(second, 'shopper_privacy_staging')).toBe(0);
     await second.close();
   });
 
