@@ -130,7 +130,14 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
         if (!ddl) throw new Error(`not a table of sql/: ${table}`);
         const started = performance.now();
         await inTransaction(connection, async () => {
-          await connection.run(`DELETE FROM ${quote(table)}`);
+          if (isStagingTable(table)) {
+            // A TEMP table keeps the memory of deleted rows until it is dropped: emptied by DELETE, a
+            // staging table would grow by every run's rows for as long as the warehouse is open.
+            await connection.run(`DROP TABLE temp.main.${quote(table)}`);
+            await connection.run(renderDuckDbTable(ddl));
+          } else {
+            await connection.run(`DELETE FROM ${quote(table)}`);
+          }
           // A keyless table (rejected_events) keeps every row given: a row is then the same row only in all its columns.
           const key = duckDbKey(table);
           await appendRows(connection, ddl, uniqueRows(key.length > 0 ? key : ddl.columns.map((c) => c.name), rows.map(rowValues)));

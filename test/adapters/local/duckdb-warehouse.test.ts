@@ -206,6 +206,19 @@ describe('DuckDB warehouse (in memory)', () => {
     ]);
   });
 
+  it('frees the memory of the rows a staging table held when they are replaced', async () => {
+    const memory = async () => Number((await warehouse.sql('SELECT sum(memory_usage_bytes)::BIGINT AS bytes FROM duckdb_memory()'))[0]?.bytes);
+    const rows = (load: number) =>
+      Array.from({ length: 20_000 }, (_, i) => ({ user_id: `shopper-${load}-${i}`, as_of: '2026-06-01T00:00:00.000Z', computed_at: '2026-06-01T00:05:00.000Z', fingerprint: 'f', patterns: JSON.stringify({ n: 'x'.repeat(500) }) }));
+    await warehouse.replaceRows('user_patterns_staging', rows(0), 'test');
+    const once = await memory();
+    for (let load = 1; load <= 5; load++) await warehouse.replaceRows('user_patterns_staging', rows(load), 'test');
+
+    expect(await count(warehouse, 'user_patterns_staging')).toBe(20_000);
+    // Five more loads of 10 MB: kept, the deleted rows would add about 50 MB.
+    expect(await memory()).toBeLessThan(once + 20 * 2 ** 20);
+  });
+
   it('leaves the earlier rows in place when a replacement fails part way', async () => {
     const row = { user_id: 'shopper-1', learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };
     await warehouse.replaceRows('shopper_privacy_staging', [row], 'test');
