@@ -38,12 +38,22 @@ counted_baskets AS (
   JOIN product_orders AS po USING (user_id, sku)
   WHERE po.orders >= 2
 ),
-pairs AS (
-  SELECT a.user_id, a.sku, b.sku AS with_sku, a.orders AS sku_orders, b.orders AS with_sku_orders, COUNT(*) AS together
+-- Each pair of products once (the lesser sku first), with the orders holding both: half the rows of
+-- pairing both ways, which the self-join and its grouping are most of the work of.
+unordered_pairs AS (
+  SELECT a.user_id, a.sku AS first_sku, b.sku AS second_sku, a.orders AS first_orders, b.orders AS second_orders, COUNT(*) AS together
   FROM counted_baskets AS a
-  JOIN counted_baskets AS b ON b.user_id = a.user_id AND b.event_id = a.event_id AND b.sku != a.sku
+  JOIN counted_baskets AS b ON b.user_id = a.user_id AND b.event_id = a.event_id AND b.sku > a.sku
   GROUP BY a.user_id, a.sku, b.sku, a.orders, b.orders
   HAVING COUNT(*) >= 2
+),
+-- Both directions of each pair: a rule from sku to with_sku has its own confidence and lift.
+pairs AS (
+  SELECT user_id, first_sku AS sku, second_sku AS with_sku, first_orders AS sku_orders, second_orders AS with_sku_orders, together
+  FROM unordered_pairs
+  UNION ALL
+  SELECT user_id, second_sku, first_sku, second_orders, first_orders, together
+  FROM unordered_pairs
 ),
 rules AS (
   SELECT
