@@ -32,12 +32,21 @@ function memoryPublisher(): PatternPublisher & { published: PublishedPatterns[][
 }
 
 /** The warehouse, recording each call as `query <file>`, `execute <file>` or `replaceRows <table>`, and each answer's rows by file. */
-function spied(warehouse: SqlWarehouse): SqlWarehouse & { calls: string[]; answers: Map<string, SqlRow[]> } {
+function spied(warehouse: SqlWarehouse): SqlWarehouse & {
+  calls: string[];
+  answers: Map<string, SqlRow[]>;
+  /** How often the call (`query file.sql`, `execute file.sql`, `replaceRows table`) was made. */
+  count: (call: string) => number;
+  /** Where the call was first made, in the order of all calls. */
+  at: (call: string) => number;
+} {
   const calls: string[] = [];
   const answers = new Map<string, SqlRow[]>();
   return {
     calls,
     answers,
+    count: (call) => calls.filter((c) => c === call).length,
+    at: (call) => calls.indexOf(call),
     async query(file, params, job) {
       calls.push(`query ${file}`);
       const result = await warehouse.query(file, params, job);
@@ -323,14 +332,13 @@ describe('the patterns job on DuckDB', () => {
     const run = await runPatternsJob({ ...deps, warehouse: spy, sliceShoppers: 2 });
     expect(run).toMatchObject({ shoppers: 5, changed: 5 });
 
-    const count = (call: string) => spy.calls.filter((c) => c === call).length;
+    const { count, at } = spy;
     expect(count('replaceRows category_price_ranges_staging')).toBe(1);
     expect(count('execute stage_category_price_ranges.sql')).toBe(1);
     // Three slices, each reading the staged ranges.
     expect(count('replaceRows shopper_privacy_staging')).toBe(3);
     expect(count('query price_sensitivity.sql')).toBe(3);
     // Emptied, then filled, after the active shoppers are found and before the first slice is staged.
-    const at = (call: string) => spy.calls.indexOf(call);
     expect(at('query active_shoppers.sql')).toBeLessThan(at('replaceRows category_price_ranges_staging'));
     expect(at('replaceRows category_price_ranges_staging')).toBeLessThan(at('execute stage_category_price_ranges.sql'));
     expect(at('execute stage_category_price_ranges.sql')).toBeLessThan(at('replaceRows shopper_privacy_staging'));
@@ -356,7 +364,7 @@ describe('the patterns job on DuckDB', () => {
     const run = await runPatternsJob({ ...deps, warehouse: spy, sliceShoppers: 1 });
     expect(run).toMatchObject({ shoppers: 5, forgotten: 1, changed: 5 });
 
-    const count = (call: string) => spy.calls.filter((c) => c === call).length;
+    const { count, at } = spy;
     // Six slices of one, each emptied first, and once more after the run; u5's slice (learn_preferences
     // off) has nobody to stage.
     expect(count('replaceRows order_lines_staging')).toBe(7);
@@ -364,7 +372,6 @@ describe('the patterns job on DuckDB', () => {
     expect(count('execute stage_order_lines.sql')).toBe(5);
     expect(count('execute stage_engagement.sql')).toBe(5);
     // In the first slice: flags, then lines, then engagement, then the analyses.
-    const at = (call: string) => spy.calls.indexOf(call);
     expect(at('replaceRows shopper_privacy_staging')).toBeLessThan(at('replaceRows order_lines_staging'));
     expect(at('replaceRows order_lines_staging')).toBeLessThan(at('execute stage_order_lines.sql'));
     expect(at('execute stage_order_lines.sql')).toBeLessThan(at('execute stage_engagement.sql'));
