@@ -28,11 +28,23 @@ purchases AS (
   FROM items
   GROUP BY user_id, sku, event_id
 ),
+-- Only products bought in two orders or more have gaps: most products are bought once, and need no
+-- ordering by time.
+repeated AS (
+  SELECT p.*
+  FROM purchases AS p
+  JOIN (
+    SELECT user_id, sku
+    FROM purchases
+    GROUP BY user_id, sku
+    HAVING COUNT(*) >= 2
+  ) AS r USING (user_id, sku)
+),
 gaps AS (
   SELECT
     *,
     (UNIX_SECONDS(bought_at) - UNIX_SECONDS(LAG(bought_at) OVER (PARTITION BY user_id, sku ORDER BY bought_at, event_id))) / 86400 AS gap_days
-  FROM purchases
+  FROM repeated
 ),
 regular AS (
   SELECT
