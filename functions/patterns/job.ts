@@ -3,7 +3,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { ErasureStore, PrivacyStore } from '../privacy/ports.ts';
 import type { StoredPrivacy } from '../privacy/settings.ts';
 import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
-import { ANALYSES, fingerprint, parseRow, PatternsBuilder, type Patterns } from './patterns.ts';
+import { ANALYSES, parseRow, PatternsBuilder, serializePatterns, type Patterns } from './patterns.ts';
 import type { PatternPublisher } from './ports.ts';
 import { recordJobRun } from '../jobs/job-runs.ts';
 
@@ -245,10 +245,10 @@ async function runSlice(
   const staged: SqlRow[] = [];
   for (const [userId, builder] of builders) {
     const patterns = builder.build(asOf);
-    const print = fingerprint(patterns);
+    const { json, fingerprint: print } = serializePatterns(patterns);
     if (stored.get(userId) === print) continue;
     changed.push({ userId, patterns });
-    staged.push({ user_id: userId, as_of: asOf.toISOString(), computed_at: computedAt, fingerprint: print, patterns: JSON.stringify(patterns) });
+    staged.push({ user_id: userId, as_of: asOf.toISOString(), computed_at: computedAt, fingerprint: print, patterns: json });
   }
   const computed = builders.size;
   builders.clear();
