@@ -103,19 +103,27 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
   const watermark = new Date(Math.max(since.getTime(), Math.min(asOf.getTime(), started.getTime()) - deps.settleMs));
   const params: SqlParams = { as_of: asOf, since };
   const totals = { rows: 0, bytes: null as number | null };
+  /** A query's or staging statement's bytes added to the run's, and its `query … done` log line. */
+  const account = (file: string, rows: number, result: { bytesProcessed: number | null; ms: number }) => {
+    if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
+    log.info(`query ${file} done`, { query: file, rows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+  };
   const run = async (file: string): Promise<SqlRow[]> => {
     const result = await warehouse.query(`${file}.sql`, params, JOB);
     totals.rows += result.rows.length;
-    if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
-    log.info(`query ${file} done`, { query: file, rows: result.rows.length, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+    account(file, result.rows.length, result);
     return result.rows;
   };
-  /** A statement that stages rows in the warehouse: logged like a query, with the rows it wrote (not result rows). */
-  const stage = async (file: string): Promise<number> => {
+  /**
+   * Empties a staging table, then fills it with its statement when there is anyone to stage: so that
+   * no row of an earlier slice or run is read as this one's. The statement is logged like a query,
+   * with the rows it wrote (not result rows).
+   */
+  const restage = async (table: string, file: string, anyone: boolean): Promise<void> => {
+    await warehouse.replaceRows(table, [], JOB);
+    if (!anyone) return;
     const result = await warehouse.execute(`${file}.sql`, params, JOB);
-    if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
-    log.info(`query ${file} done`, { query: file, rows: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
-    return result.affectedRows;
+    account(file, result.affectedRows, result);
   };
 
   log.info('job started', { as_of: asOf.toISOString(), since: since.toISOString() });
@@ -130,12 +138,16 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     if (!Number.isInteger(size) || size < 1) throw new Error(`sliceShoppers must be a positive integer, not ${size}`);
     const slices = Math.max(1, Math.ceil(kept.length / size));
     log.info('shoppers found', { active: active.length, erasing, slices });
-    await stagePriceRanges(warehouse, kept.length > 0, stage);
+    // Every category's price range of the 180 days before as_of, once per run, before its slices: the
+    // ranges are over every shopper's order lines, so computing them in price_sensitivity.sql would scan
+    // the whole window again in every slice (which reads only the ranges of its own @as_of all the same).
+    // A run with nobody to compute leaves the table empty, since no slice would read it.
+    await restage('category_price_ranges_staging', 'stage_category_price_ranges', kept.length > 0);
 
     const counts = { shoppers: 0, forgotten: 0, forgottenRows: 0, changed: 0, merged: 0 };
     // Always one slice, even empty: the staging tables are then emptied of any earlier run's rows.
     for (let slice = 0; slice < slices; slice += 1) {
-      const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, stage, log);
+      const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, restage, log);
       counts.shoppers += done.shoppers;
       counts.forgotten += done.forgotten;
       counts.forgottenRows += done.forgottenRows;
@@ -208,19 +220,15 @@ async function runSlice(
   shoppers: readonly string[],
   asOf: Date,
   run: (file: string) => Promise<SqlRow[]>,
-  stage: (file: string) => Promise<number>,
+  restage: (table: string, file: string, anyone: boolean) => Promise<void>,
   log: Logger,
 ): Promise<SliceDone> {
   const { warehouse } = deps;
   const flags = await stagePrivacy(deps, shoppers);
   const forgetting = flags.filter((f) => !f.learn_preferences).map((f) => f.user_id);
   log.info('privacy flags staged', { staged: flags.length, not_learning: forgetting.length });
-  // Always emptied, so that no row of an earlier slice or run is read as this one's; staged only when
-  // someone of the slice learns (the statements stage nobody else).
-  for (const [table, file] of SLICE_STAGING) {
-    await warehouse.replaceRows(table, [], JOB);
-    if (forgetting.length < flags.length) await stage(file);
-  }
+  // Staged only when someone of the slice learns (the statements stage nobody else).
+  for (const [table, file] of SLICE_STAGING) await restage(table, file, forgetting.length < flags.length);
 
   const builders = new Map<string, PatternsBuilder>();
   for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());
@@ -264,19 +272,6 @@ async function runSlice(
     forgottenRows += (await warehouse.execute('forget_user_patterns.sql', { user_ids: userIds }, JOB)).affectedRows;
   }
   return { shoppers: computed, forgotten: forgetting.length, forgottenRows, changed: changed.length, merged: merged.affectedRows };
-}
-
-/**
- * Stages every category's price range of the 180 days before as_of in `category_price_ranges_staging`
- * (`stage_category_price_ranges.sql`), once per run, before its slices: the ranges are over every
- * shopper's order lines, so computing them in `price_sensitivity.sql` would scan the whole window
- * again in every slice. Always emptied first, so that no row of an earlier run is read as this one's
- * (and `price_sensitivity.sql` reads only the ranges of its own @as_of all the same); a run with
- * nobody to compute leaves it empty, since no slice would read the ranges.
- */
-async function stagePriceRanges(warehouse: SqlWarehouse, anyone: boolean, stage: (file: string) => Promise<number>): Promise<void> {
-  await warehouse.replaceRows('category_price_ranges_staging', [], JOB);
-  if (anyone) await stage('stage_category_price_ranges');
 }
 
 /**

@@ -59,7 +59,8 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
   // shoppers (test/bench/RESULTS.md). A larger log lets a run's writes be checkpointed together.
   await connection.run(`SET checkpoint_threshold = '${CHECKPOINT_THRESHOLD}'`);
 
-  for (const table of WAREHOUSE_TABLES) await createTable(connection, table);
+  const [file] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS();
+  for (const table of WAREHOUSE_TABLES) await createTable(connection, String(file?.name), table);
   for (const statement of DUCKDB_PRELUDE) await connection.run(statement);
   const inserters: Record<IngestTable, Inserter> = {
     events: await openTable(connection, 'events'),
@@ -156,15 +157,12 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
 }
 
 /**
- * Creates the table from its `sql/` file if needed. A staging table is a TEMP table (dialect.ts); a file
+ * Creates the table from its `sql/` file in `database` if needed. A staging table is a TEMP table (dialect.ts); a file
  * written before that may still hold it as a stored table, with an old run's shoppers in it, which the
  * TEMP table would hide from every statement, erasure's included: it is dropped first.
  */
-async function createTable(connection: DuckDBConnection, name: WarehouseTable): Promise<void> {
-  if (isStagingTable(name)) {
-    const [file] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS();
-    await connection.run(`DROP TABLE IF EXISTS ${quote(String(file?.name))}.main.${quote(name)}`);
-  }
+async function createTable(connection: DuckDBConnection, database: string, name: WarehouseTable): Promise<void> {
+  if (isStagingTable(name)) await connection.run(`DROP TABLE IF EXISTS ${quote(database)}.main.${quote(name)}`);
   await connection.run(renderDuckDbTable(parseTableDdl(await readTableDdl(name))));
 }
 
