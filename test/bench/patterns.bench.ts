@@ -232,6 +232,8 @@ type JobResult = {
   documentBytes: { mean: number; max: number };
   /** DuckDB executing each file of the run with only an aggregate coming back to JS (--duckdb-alone). */
   duckDbOnlyMs: Map<string, number>;
+  /** Reading each analysis's result, computed beforehand into a table, into the port's rows (--duckdb-alone). */
+  readOnlyMs: Map<string, number>;
 };
 
 async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, publisher: ReturnType<typeof countingPublisher>): Promise<JobResult> {
@@ -271,6 +273,7 @@ async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, pu
   publisher.ms = 0;
 
   const duckDbOnlyMs = new Map<string, number>();
+  const readOnlyMs = new Map<string, number>();
   if (DUCKDB_ALONE) {
     progress(`    every file again, DuckDB alone (an aggregate of the result only, every shopper of the run at once)`);
     // The job left its last slice staged; these timings are of the whole run's shoppers in one query.
@@ -288,9 +291,11 @@ async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, pu
       duckDbOnlyMs.set(file, performance.now() - stagedAt);
     }
     for (const file of ANALYSES) duckDbOnlyMs.set(file, await timeDuckDbOnly(warehouse, file, { as_of: AS_OF, since }));
+    progress(`    every analysis's result read again from a table, its computation done beforehand`);
+    for (const file of ANALYSES) readOnlyMs.set(file, await timeReadOnly(warehouse, file, { as_of: AS_OF, since }));
     for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
   }
-  return { name, run, wallMs, cpuMs: jobCpuMs, queries, calls, publishMs, rssBefore, heapBefore, peaks, highWater, documentBytes, duckDbOnlyMs };
+  return { name, run, wallMs, cpuMs: jobCpuMs, queries, calls, publishMs, rssBefore, heapBefore, peaks, highWater, documentBytes, duckDbOnlyMs, readOnlyMs };
 }
 
 /**
@@ -304,6 +309,23 @@ async function timeDuckDbOnly(warehouse: DuckDbWarehouse, file: string, params: 
   // The newline keeps a trailing comment of the file from swallowing the parenthesis.
   await warehouse.sql(`SELECT count(*) AS n, max(hash(result)) AS h FROM (${toDuckDbQuery(text)}\n) AS result`, values);
   return performance.now() - startedAt;
+}
+
+/**
+ * The other half of a query's cost: its result, computed beforehand into a TEMP table, read into the port's
+ * rows the way the adapter reads a file's (every column, whole). No analysis can cost less than this.
+ */
+async function timeReadOnly(warehouse: DuckDbWarehouse, file: string, params: SqlParams): Promise<number> {
+  const text = await readSqlFile(`${file}.sql`);
+  const values = Object.fromEntries(Object.entries(usedParams(text, params, file)).map(([k, v]) => [k, duckDbParam(v)]));
+  await warehouse.sql(`CREATE TEMP TABLE bench_result AS ${toDuckDbQuery(text)}\n`, values);
+  try {
+    const startedAt = performance.now();
+    await warehouse.rows('SELECT * FROM bench_result');
+    return performance.now() - startedAt;
+  } finally {
+    await warehouse.sql('DROP TABLE bench_result');
+  }
 }
 
 type PublishResult = { name: string; documents: number; ms: number; checked: boolean; unit: string };
@@ -440,7 +462,7 @@ const median = (xs: readonly number[]) => {
 const thousands = (n: number) => n.toLocaleString('en');
 
 /** `calls`: how often the run took the step (once per slice for most). */
-type Step = { step: string; rows: number | null; ms: number; duckDbOnlyMs: number | null; calls: number };
+type Step = { step: string; rows: number | null; ms: number; duckDbOnlyMs: number | null; readOnlyMs: number | null; calls: number };
 
 /** The run's time by step: each warehouse call, publishing, and the job's own JS in between. */
 function steps(job: JobResult): Step[] {
@@ -455,6 +477,7 @@ function steps(job: JobResult): Step[] {
       rows: line?.rows ?? call.rows,
       ms: line?.ms ?? call.ms,
       duckDbOnlyMs: job.duckDbOnlyMs.get(file) ?? null,
+      readOnlyMs: job.readOnlyMs.get(file) ?? null,
       calls: 1,
     };
   });
@@ -467,10 +490,10 @@ function steps(job: JobResult): Step[] {
   }
   rows.length = 0;
   rows.push(...merged.values());
-  rows.push({ step: 'publish (in-memory publisher)', rows: job.run.changed, ms: job.publishMs, duckDbOnlyMs: null, calls: 1 });
+  rows.push({ step: 'publish (in-memory publisher)', rows: job.run.changed, ms: job.publishMs, duckDbOnlyMs: null, readOnlyMs: null, calls: 1 });
   // Mostly parsing rows (zod), building patterns and fingerprints, after the last analysis.
   const accounted = rows.reduce((sum, r) => sum + r.ms, 0);
-  rows.push({ step: 'JS between the calls: parse rows, build patterns, fingerprints', rows: null, ms: Math.max(0, job.wallMs - accounted), duckDbOnlyMs: null, calls: 1 });
+  rows.push({ step: 'JS between the calls: parse rows, build patterns, fingerprints', rows: null, ms: Math.max(0, job.wallMs - accounted), duckDbOnlyMs: null, readOnlyMs: null, calls: 1 });
   return rows;
 }
 
@@ -540,23 +563,35 @@ function report(r: {
     "Where the time goes, per step: the queries' rows and ms as the job logs them (`query … done`: the adapter call, rows converted to JS included), " +
       'the other calls timed around the warehouse' +
       (r.jobs.some((j) => j.duckDbOnlyMs.size > 0)
-        ? '; "DuckDB alone": the same file wrapped in `SELECT count(*), max(hash(result)) FROM (…) AS result` after the run, every column computed, no rows to JS (the staging statements run as they are, for the whole run)'
+        ? '; "DuckDB alone": the same file wrapped in `SELECT count(*), max(hash(result)) FROM (…) AS result` after the run, every column computed, no rows to JS (the staging statements run as they are, for the whole run); ' +
+          '"reading alone": the same result computed beforehand into a TEMP table, then read whole into JS rows the way the adapter reads a query\'s'
         : '') +
       '.',
     '',
-    `| step | ${r.jobs.map((j) => `${j.name}: rows | ms | share | DuckDB alone ms`).join(' | ')} |`,
-    `|---|${r.jobs.map(() => '---:|---:|---:|---:').join('|')}|`,
+    `| step | ${r.jobs.map((j) => `${j.name}: rows | ms | share | DuckDB alone ms | reading alone ms`).join(' | ')} |`,
+    `|---|${r.jobs.map(() => '---:|---:|---:|---:|---:').join('|')}|`,
     ...mergeSteps(r.jobs.map(steps)).map(
       ([step, cells]) =>
         `| ${step} | ${cells
           .map((c, i) => {
             const job = r.jobs[i];
-            if (!c || !job) return ' | | | ';
-            return `${c.rows === null ? '' : thousands(c.rows)}${c.calls > 1 ? ` (${c.calls} calls)` : ''} | ${c.ms.toFixed(0)} | ${((100 * c.ms) / job.wallMs).toFixed(0)} % | ${c.duckDbOnlyMs === null ? '' : c.duckDbOnlyMs.toFixed(0)}`;
+            if (!c || !job) return ' | | | | ';
+            const optional = (ms: number | null) => (ms === null ? '' : ms.toFixed(0));
+            return `${c.rows === null ? '' : thousands(c.rows)}${c.calls > 1 ? ` (${c.calls} calls)` : ''} | ${c.ms.toFixed(0)} | ${((100 * c.ms) / job.wallMs).toFixed(0)} % | ${optional(c.duckDbOnlyMs)} | ${optional(c.readOnlyMs)}`;
           })
           .join(' | ')} |`,
     ),
-    `| **total** | ${r.jobs.map((j) => `${thousands(j.run.result_rows)} | **${j.wallMs.toFixed(0)}** | 100 % | `).join(' | ')} |`,
+    `| **total** | ${r.jobs.map((j) => `${thousands(j.run.result_rows)} | **${j.wallMs.toFixed(0)}** | 100 % | | `).join(' | ')} |`,
+    '',
+    ...r.jobs.flatMap((j) => {
+      const floor = floorMs(j);
+      if (floor === null) return [];
+      return [
+        `Floor, ${j.name}: with every analysis's computation free, reading its rows alone (${seconds(floor.readingMs)} s), the job's own JS, ` +
+          `and loading, merging and checkpointing the changed shoppers' patterns (${seconds(floor.writingMs)} s) add up to **${seconds(floor.ms)} s**, ` +
+          `**${(floor.ms / scanMs).toFixed(1)}×** the events scan.`,
+      ];
+    }),
     '',
     ...r.jobs.map(
       (j) =>
@@ -586,6 +621,21 @@ function report(r: {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * What no version of the analyses' SQL can take away from a run: reading their results into JS, the job's
+ * own JS on them, and writing the changed shoppers' patterns. A lower bound: reading a stored result is
+ * no slower than reading it as it is computed, and the residual JS shrinks when calls overlap.
+ */
+function floorMs(job: JobResult): { ms: number; readingMs: number; writingMs: number } | null {
+  if (job.readOnlyMs.size === 0) return null;
+  const all = steps(job);
+  const readingMs = [...job.readOnlyMs.values()].reduce((a, b) => a + b, 0);
+  const writing = ['load user_patterns_staging (replaceRows)', 'merge_user_patterns.sql', 'CHECKPOINT after the run (the log into the file)', 'publish (in-memory publisher)'];
+  const writingMs = all.filter((s) => writing.includes(s.step)).reduce((sum, s) => sum + s.ms, 0);
+  const jsMs = all.find((s) => s.step.startsWith('JS between the calls'))?.ms ?? 0;
+  return { ms: readingMs + writingMs + jsMs, readingMs, writingMs };
 }
 
 /** The steps of several runs side by side, by name, in the order they first appear. */

@@ -29,6 +29,8 @@ export type QueryParams = DuckDBValue[] | Record<string, DuckDBValue>;
 export type DuckDbWarehouse = Warehouse & SqlWarehouse & {
   /** DuckDB SQL as it is. Rows as JS values: TIMESTAMPTZ → Date, BIGINT → bigint, arrays → arrays, JSON → its text. */
   sql(sql: string, params?: QueryParams): Promise<Record<string, JS>[]>;
+  /** DuckDB SQL as it is, its rows in the port's terms and read the same way as a file's `query` reads them. */
+  rows(sql: string, params?: QueryParams): Promise<SqlRow[]>;
   close(): Promise<void>;
 };
 
@@ -103,6 +105,14 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
         const reader = await connection.runAndReadAll(sql, params);
         return reader.getRowObjectsJS();
       }),
+
+    rows: async (sql: string, params?: QueryParams) => {
+      const reader = await serially(async () => {
+        open();
+        return connection.runAndReadAll(sql, params);
+      });
+      return sqlRows(reader);
+    },
 
     query: async (file: string, params: SqlParams) => {
       const { reader, ms } = await serially(async () => {

@@ -79,6 +79,15 @@ describe('DuckDB warehouse (in memory)', () => {
     ]);
   });
 
+  it('answers plain SQL in the port’s terms, as a file’s query does: instants and dates as text, integers as numbers', async () => {
+    const rows = await warehouse.rows(
+      `SELECT TIMESTAMPTZ '2026-11-26 11:59:58.25+00' AS at, DATE '2026-11-26' AS day, 42::BIGINT AS n, 0.5 AS share,
+              ['a', 'b'] AS tags, NULL::VARCHAR AS missing, $flag AS flag`,
+      { flag: true },
+    );
+    expect(rows).toEqual([{ at: '2026-11-26T11:59:58.250Z', day: '2026-11-26', n: 42, share: 0.5, tags: ['a', 'b'], missing: null, flag: true }]);
+  });
+
   it('takes DATE(event_time) in UTC, as BigQuery does', async () => {
     const late = collectedEvent('preference_updated', {}, new Date('2026-11-26T23:30:00.000Z'));
     await warehouse.insertEvents([late], REQUEST_ID);
