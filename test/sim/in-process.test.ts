@@ -15,6 +15,9 @@ describe('the simulation in process', () => {
     // After the first week there is something to score in every measure.
     expect(first.score.afterFirstWeek.fromDay).toBe(7);
     expect(first.score.afterFirstWeek.brand.denominator).toBeGreaterThan(0);
+    // The ideal observer judges the loop's own pairs.
+    expect(first.score.overall.brandIdeal.denominator).toBe(first.score.overall.brand.denominator);
+    expect(first.score.overall.brandIdeal.numerator).toBeGreaterThan(0);
     expect(first.score.afterFirstWeek.ctr.personalized.denominator).toBeGreaterThan(0);
   });
 

@@ -64,26 +64,28 @@ describe('the order-count oracle', () => {
     expect(Object.fromEntries(orderCountTopBrands([order([undefined, 'eggs', 3], ['Happy', 'eggs', 1])]))).toEqual({ eggs: 'Happy' });
   });
 
-  it('is scored over the same pairs and days as the loop, a missing prediction counting as a miss', () => {
+  it('is scored, with the ideal observer, over the same pairs and days as the loop, a missing prediction counting as a miss', () => {
     const brands: BrandRecord[] = [
-      { day: 0, predicted: 'A', oracle: 'A', favourite: 'A', evidence: 1 },
-      { day: 0, predicted: 'B', oracle: 'A', favourite: 'A', evidence: 1 },
-      { day: 1, predicted: 'A', oracle: null, favourite: 'A', evidence: 3 },
-      { day: 1, predicted: 'C', oracle: 'D', favourite: 'D', evidence: 3 },
-      { day: 1, predicted: 'C', oracle: 'D', favourite: null, evidence: 3 },
+      { day: 0, predicted: 'A', oracle: 'A', ideal: 'A', favourite: 'A', evidence: 1 },
+      { day: 0, predicted: 'B', oracle: 'A', ideal: 'B', favourite: 'A', evidence: 1 },
+      { day: 1, predicted: 'A', oracle: null, ideal: 'A', favourite: 'A', evidence: 3 },
+      { day: 1, predicted: 'C', oracle: 'D', ideal: null, favourite: 'D', evidence: 3 },
+      { day: 1, predicted: 'C', oracle: 'D', ideal: 'D', favourite: null, evidence: 3 },
     ];
     const s = score(['2026-11-19', '2026-11-20'], [], [], brands);
-    expect(s.days.map((d) => [d.brand.numerator, d.brandOracle.numerator, d.brand.denominator, d.brandOracle.denominator])).toEqual([
-      [1, 2, 2, 2],
-      [1, 1, 2, 2],
+    expect(s.days.map((d) => [d.brand.numerator, d.brandOracle.numerator, d.brandIdeal.numerator, d.brand.denominator, d.brandOracle.denominator, d.brandIdeal.denominator])).toEqual([
+      [1, 2, 1, 2, 2, 2],
+      [1, 1, 1, 2, 2, 2],
     ]);
     expect(s.overall.brand.numerator).toBe(2);
     expect(s.overall.brandOracle.numerator).toBe(3);
     expect(s.overall.brandOracle.denominator).toBe(4);
+    expect(s.overall.brandIdeal.numerator).toBe(2);
+    expect(s.overall.brandIdeal.denominator).toBe(4);
   });
 
   it('breaks brand accuracy down by the evidence the loop held, from the day after the first week', () => {
-    const at = (day: number, evidence: number, right: boolean): BrandRecord => ({ day, predicted: right ? 'A' : 'B', oracle: 'A', favourite: 'A', evidence });
+    const at = (day: number, evidence: number, right: boolean): BrandRecord => ({ day, predicted: right ? 'A' : 'B', oracle: 'A', ideal: 'A', favourite: 'A', evidence });
     // Day 7 is the first scored after a week of eight days; day 6's records stay out.
     const brands = [at(6, 1, true), at(7, 1, false), at(7, 2, true), at(8, 4, true), at(8, 5, true), at(9, 12, false), at(9, 0, true)];
     const dates = Array.from({ length: 10 }, (_, d) => `2026-11-${String(10 + d)}`);

@@ -37,6 +37,8 @@ export type BrandRecord = {
   day: number;
   predicted: string;
   oracle: string | null;
+  /** The ideal observer's brand there (ideal.ts): what the most any learner could name. */
+  ideal: string | null;
   favourite: string | null;
   /** How many brand signals (clicks, cart adds, ordered lines, views) the loop had counted in the category. */
   evidence: number;
@@ -50,7 +52,7 @@ export const EVIDENCE_BUCKETS = [
   { label: '≥ 10', min: 10, max: Number.POSITIVE_INFINITY },
 ] as const;
 
-export type EvidenceShare = { bucket: string; brand: Share; brandOracle: Share };
+export type EvidenceShare = { bucket: string; brand: Share; brandOracle: Share; brandIdeal: Share };
 
 /**
  * The order-count oracle: a reference predictor of each category's favourite brand that sees only what
@@ -112,6 +114,8 @@ export type Measures = {
   brand: Share;
   /** The order-count oracle over the same shopper-category pairs (see orderCountTopBrands). */
   brandOracle: Share;
+  /** The ideal observer over the same pairs (ideal.ts): the upper bound of brand accuracy. */
+  brandIdeal: Share;
 };
 
 export type DayScore = Measures & { day: number; date: string };
@@ -153,12 +157,13 @@ function reorderOf(records: ReorderRecord[]) {
   return { precision: wilson(hits, predicted), recall: wilson(repeatHits, repeats) };
 }
 
-/** The loop's and the oracle's accuracy over the same judged pairs; the oracle without a brand there counts as a miss. */
+/** The loop's, the oracle's and the ideal observer's accuracy over the same judged pairs; a reference without a brand there counts as a miss. */
 function brandOf(records: BrandRecord[]) {
   const judged = records.filter((r) => r.favourite !== null);
   return {
     brand: wilson(judged.filter((r) => r.predicted === r.favourite).length, judged.length),
     brandOracle: wilson(judged.filter((r) => r.oracle === r.favourite).length, judged.length),
+    brandIdeal: wilson(judged.filter((r) => r.ideal === r.favourite).length, judged.length),
   };
 }
 

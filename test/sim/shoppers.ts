@@ -28,7 +28,8 @@ export type ShopperTruth = {
 
 const DAY_MS = 86_400_000;
 
-function acceptable(product: Product, truth: Pick<ShopperTruth, 'strictTags'>): boolean {
+/** Whether the shopper would take the product at all: it carries every tag of their strict habits. */
+export function acceptable(product: Product, truth: Pick<ShopperTruth, 'strictTags'>): boolean {
   return truth.strictTags.every((tag) => product.dietary_tags.includes(tag));
 }
 

@@ -64,8 +64,10 @@ describe('shopper simulation', () => {
       inRange(day.reorder.recall);
       inRange(day.brand);
       inRange(day.brandOracle);
-      // The oracle is judged on exactly the loop's pairs.
+      inRange(day.brandIdeal);
+      // The oracle and the ideal observer are judged on exactly the loop's pairs.
       expect(day.brandOracle.denominator).toBe(day.brand.denominator);
+      expect(day.brandIdeal.denominator).toBe(day.brand.denominator);
     }
     expect(result.pipeline.collectEventsPerSecond).toBeGreaterThan(0);
     expect(result.pipeline.drainMs).toHaveLength(4);
@@ -74,7 +76,7 @@ describe('shopper simulation', () => {
     const files = writeReport(result, dir);
     for (const file of files) expect(existsSync(file)).toBe(true);
     const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
-    for (const section of ["## Against the guide's bars", '## Per simulated day', '## The pipeline', 'CTR uplift', 'reorder precision', 'brand accuracy', 'order-count oracle', 'Throughput', 'Lag']) {
+    for (const section of ["## Against the guide's bars", '## Per simulated day', '## The pipeline', 'CTR uplift', 'reorder precision', 'brand accuracy', 'order-count oracle', 'ideal observer', 'Throughput', 'Lag']) {
       expect(summary).toContain(section);
     }
     const html = readFileSync(join(dir, 'report.html'), 'utf8');

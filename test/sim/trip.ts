@@ -10,6 +10,7 @@ import {
 } from '../../functions/search/index.ts';
 import { baselineSearch, buildCatalog, seededRandom, type Catalog, type Product } from './catalog.ts';
 import { brandEvidence, learnedTopBrands, predictedDue, type DueRule } from './observe.ts';
+import { idealObserver, type IdealObserver } from './ideal.ts';
 import { orderCountTopBrands, type BrandRecord, type ReorderRecord, type SearchRecord } from './score.ts';
 import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
 
@@ -56,6 +57,8 @@ export type TripLedger = {
   brands: BrandRecord[];
   /** Every event sent per shopper, in order: all the order-count oracle may look at (never the truth). */
   sentEvents: Map<string, ClientEvent[]>;
+  /** Per shopper, the ideal observer of their trips (ideal.ts): an upper bound for brand accuracy. */
+  ideals: Map<string, IdealObserver>;
   /** Units of each SKU ordered so far per shopper: which purchases are repeats. */
   orderCounts: Map<string, Map<string, number>>;
   orderLines: number;
@@ -82,7 +85,7 @@ export function buildWorld(options: Omit<RunOptions, 'ranking'>, dueRule?: DueRu
 }
 
 export function emptyLedger(): TripLedger {
-  return { searches: [], reorders: [], brands: [], sentEvents: new Map(), orderCounts: new Map(), orderLines: 0, searchCount: 0, personalizedReasons: {} };
+  return { searches: [], reorders: [], brands: [], sentEvents: new Map(), ideals: new Map(), orderCounts: new Map(), orderLines: 0, searchCount: 0, personalizedReasons: {} };
 }
 
 const HOUR_MS = 3_600_000;
@@ -109,10 +112,12 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
   const due = predictedDue(believed, new Date(at), world.dueRule);
   // The reference: the same pairs judged by the order-count oracle over the events sent so far.
   const oracle = orderCountTopBrands(ledger.sentEvents.get(truth.userId) ?? []);
+  const ideal = ledger.ideals.get(truth.userId) ?? idealObserver(catalog, truth);
+  ledger.ideals.set(truth.userId, ideal);
   const categoryOf = (brand: string) => categoryOfBrand.get(brand);
   const evidence = brandEvidence(believed, categoryOf);
   for (const [category, predicted] of learnedTopBrands(believed, new Date(at), categoryOf)) {
-    ledger.brands.push({ day, predicted, oracle: oracle.get(category) ?? null, favourite: truth.favouriteBrand.get(category) ?? null, evidence: evidence.get(category) ?? 0 });
+    ledger.brands.push({ day, predicted, oracle: oracle.get(category) ?? null, ideal: ideal.favourite(category), favourite: truth.favouriteBrand.get(category) ?? null, evidence: evidence.get(category) ?? 0 });
   }
   // The search service's clock is the simulated one, so decay and due dates are read at simulated time.
   let searchAt = new Date(at);
@@ -153,6 +158,7 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
     events.push(outcome.event);
     const shown = outcome.results.map((r) => catalog.bySku.get(r.sku) as Product);
     const position = chooseClick(rng, truth, need, shown);
+    ideal.searched(need, shown, position);
     ledger.searches.push({ day, arm: outcome.arm ?? 'none', clicked: position !== null });
     if (position === null) continue;
     const clicked = shown[position - 1] as Product;
@@ -173,6 +179,7 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
       data: { order_id: `order-${sessionId}`, total: cartValue, currency: 'EUR', items: items.map((p) => ({ ...productRef(p), quantity: 1 })) },
     });
     ledger.orderLines += items.length;
+    ideal.ordered(items);
     for (const staple of truth.staples) if (cart.has(staple.sku)) staple.lastBoughtAt = Date.parse(orderTime);
     const counts = ledger.orderCounts.get(truth.userId) ?? new Map<string, number>();
     ledger.orderCounts.set(truth.userId, counts);

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { Catalog, Product } from './catalog.ts';
+import { idealObserver, stapleChance } from './ideal.ts';
+import type { Need, ShopperTruth } from './shoppers.ts';
+
+// The ideal observer reads the behaviour model and the shopper's parameters, never the favourite it names.
+
+const product = (sku: string, brand: string, category = 'tea', dietary_tags: string[] = []): Product => ({
+  sku,
+  name: `${brand} ${category}`,
+  category,
+  brand,
+  price: 2,
+  price_position: 0.5,
+  dietary_tags,
+  popularity: 0.5,
+});
+
+const A1 = product('a1', 'Acorn');
+const A2 = product('a2', 'Acorn');
+const B1 = product('b1', 'Birch');
+const B2 = product('b2', 'Birch');
+const C1 = product('c1', 'Cedar', 'tea', ['organic']);
+const M1 = product('m1', 'Maple', 'coffee');
+
+function catalogOf(products: Product[]): Catalog {
+  const byCategory = new Map<string, Product[]>();
+  for (const p of products) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
+  const brandsByCategory = new Map([...byCategory].map(([c, ps]) => [c, [...new Set(ps.map((p) => p.brand))]]));
+  return { products, categories: [...byCategory.keys()], brandsByCategory, byCategory, bySku: new Map(products.map((p) => [p.sku, p])) };
+}
+
+const catalog = catalogOf([A1, A2, B1, B2, C1, M1]);
+
+function shopper(overrides: Partial<ShopperTruth> = {}): ShopperTruth {
+  return {
+    userId: 'sim-00001',
+    categories: ['tea'],
+    // The truth says Acorn: every test below that expects another brand shows the observer does not read it.
+    favouriteBrand: new Map([['tea', 'Acorn']]),
+    loyalty: 1,
+    staples: [],
+    priceSensitivity: 0,
+    strictTags: [],
+    likesOrganic: false,
+    shoppingDays: [1],
+    hour: 9,
+    ...overrides,
+  };
+}
+
+const need: Need = { kind: 'need', category: 'tea' };
+
+describe('the ideal observer', () => {
+  it('names the first brand by name while it has seen nothing, and nothing for a category the shopper does not buy from', () => {
+    const observer = idealObserver(catalog, shopper());
+    expect(observer.favourite('tea')).toBe('Acorn');
+    expect(observer.favourite('coffee')).toBeNull();
+  });
+
+  it('reads a click after passing over another brand as the cascade model does', () => {
+    const observer = idealObserver(catalog, shopper());
+    observer.searched(need, [A1, B1, C1], 2);
+    // Loyalty 1, no price or organic pull: a favourite appeals 0.08 + 0.45 = 0.53, any other product 0.08.
+    // Acorn: A1 passed over, 1 − 0.95 × 0.53, then B1 clicked, 0.95 × 0.85 × 0.08: 0.4965 × 0.0646 = 0.032.
+    // Birch: 1 − 0.95 × 0.08, then 0.95 × 0.85 × 0.53: 0.924 × 0.428 = 0.396. Cedar: 0.924 × 0.0646 = 0.060.
+    expect(observer.favourite('tea')).toBe('Birch');
+  });
+
+  it('takes results passed over as evidence against their brand when nothing is clicked', () => {
+    const observer = idealObserver(catalog, shopper());
+    // Acorn and Birch passed over twice each, Cedar never shown: Cedar is the likeliest favourite.
+    observer.searched(need, [A1, B1, A2, B2], null);
+    expect(observer.favourite('tea')).toBe('Cedar');
+  });
+
+  it('counts a staple once, however often it is ordered, and learns nothing from other products ordered', () => {
+    const observer = idealObserver(
+      catalog,
+      shopper({ loyalty: 0.8, staples: [{ sku: 'b1', intervalDays: 7, lastBoughtAt: 0 }, { sku: 'c1', intervalDays: 7, lastBoughtAt: 0 }] }),
+    );
+    observer.ordered([B1, A1, A2]);
+    expect(observer.favourite('tea')).toBe('Birch');
+    observer.ordered([B1]);
+    // Birch and Cedar each chose one staple, Cedar from fewer products of its own: Cedar's staple is the likelier pick.
+    observer.ordered([C1]);
+    expect(observer.favourite('tea')).toBe('Cedar');
+  });
+
+  it('weighs only brands the shopper would buy at all', () => {
+    const observer = idealObserver(catalog, shopper({ strictTags: ['organic'] }));
+    expect(observer.favourite('tea')).toBe('Cedar');
+  });
+});
+
+describe('the chance of a staple under a supposed favourite', () => {
+  it('is one of the favourite’s products when loyalty is 1, and any product alike when it is 0', () => {
+    const tea = [A1, A2, B1, B2, C1];
+    expect(stapleChance(tea, 'Acorn', A1, 1)).toBe(1 / 2);
+    expect(stapleChance(tea, 'Acorn', B1, 1)).toBe(0);
+    for (const p of tea) expect(stapleChance(tea, 'Birch', p, 0)).toBe(1 / 5);
+  });
+
+  it('adds up to one over the products at any loyalty in between', () => {
+    const tea = [A1, A2, B1, B2, C1];
+    for (const loyalty of [0.55, 0.75, 0.95]) {
+      const total = tea.reduce((sum, p) => sum + stapleChance(tea, 'Cedar', p, loyalty), 0);
+      expect(total).toBeCloseTo(1, 12);
+    }
+  });
+
+  it('is the exact chance for a small category: one favourite product and one other', () => {
+    // The other product is a candidate half the time at loyalty 0.5: the favourite's is picked with
+    // chance 0.5 × 1 + 0.5 × 1/2 = 0.75, the other's 0.5 × 1/2 = 0.25.
+    expect(stapleChance([A1, B1], 'Acorn', A1, 0.5)).toBeCloseTo(0.75, 12);
+    expect(stapleChance([A1, B1], 'Acorn', B1, 0.5)).toBeCloseTo(0.25, 12);
+  });
+});
