@@ -461,6 +461,11 @@ const median = (xs: readonly number[]) => {
 };
 const thousands = (n: number) => n.toLocaleString('en');
 
+const CHECKPOINT_STEP = 'CHECKPOINT after the run (the log into the file)';
+const PUBLISH_STEP = 'publish (in-memory publisher)';
+const JS_STEP = 'JS between the calls: parse rows, build patterns, fingerprints';
+const loadStep = (table: string) => `load ${table} (replaceRows)`;
+
 /** `calls`: how often the run took the step (once per slice for most). */
 type Step = { step: string; rows: number | null; ms: number; duckDbOnlyMs: number | null; readOnlyMs: number | null; calls: number };
 
@@ -473,7 +478,7 @@ function steps(job: JobResult): Step[] {
     const line = call.kind === 'query' ? logged.find((q) => q.query === file) : undefined;
     if (line) logged.splice(logged.indexOf(line), 1);
     return {
-      step: call.kind === 'replaceRows' ? `load ${call.name} (replaceRows)` : call.kind === 'checkpoint' ? 'CHECKPOINT after the run (the log into the file)' : call.name,
+      step: call.kind === 'replaceRows' ? loadStep(call.name) : call.kind === 'checkpoint' ? CHECKPOINT_STEP : call.name,
       rows: line?.rows ?? call.rows,
       ms: line?.ms ?? call.ms,
       duckDbOnlyMs: job.duckDbOnlyMs.get(file) ?? null,
@@ -490,10 +495,10 @@ function steps(job: JobResult): Step[] {
   }
   rows.length = 0;
   rows.push(...merged.values());
-  rows.push({ step: 'publish (in-memory publisher)', rows: job.run.changed, ms: job.publishMs, duckDbOnlyMs: null, readOnlyMs: null, calls: 1 });
+  rows.push({ step: PUBLISH_STEP, rows: job.run.changed, ms: job.publishMs, duckDbOnlyMs: null, readOnlyMs: null, calls: 1 });
   // Mostly parsing rows (zod), building patterns and fingerprints, after the last analysis.
   const accounted = rows.reduce((sum, r) => sum + r.ms, 0);
-  rows.push({ step: 'JS between the calls: parse rows, build patterns, fingerprints', rows: null, ms: Math.max(0, job.wallMs - accounted), duckDbOnlyMs: null, readOnlyMs: null, calls: 1 });
+  rows.push({ step: JS_STEP, rows: null, ms: Math.max(0, job.wallMs - accounted), duckDbOnlyMs: null, readOnlyMs: null, calls: 1 });
   return rows;
 }
 
@@ -632,9 +637,9 @@ function floorMs(job: JobResult): { ms: number; readingMs: number; writingMs: nu
   if (job.readOnlyMs.size === 0) return null;
   const all = steps(job);
   const readingMs = [...job.readOnlyMs.values()].reduce((a, b) => a + b, 0);
-  const writing = ['load user_patterns_staging (replaceRows)', 'merge_user_patterns.sql', 'CHECKPOINT after the run (the log into the file)', 'publish (in-memory publisher)'];
+  const writing = [loadStep('user_patterns_staging'), 'merge_user_patterns.sql', CHECKPOINT_STEP, PUBLISH_STEP];
   const writingMs = all.filter((s) => writing.includes(s.step)).reduce((sum, s) => sum + s.ms, 0);
-  const jsMs = all.find((s) => s.step.startsWith('JS between the calls'))?.ms ?? 0;
+  const jsMs = all.find((s) => s.step === JS_STEP)?.ms ?? 0;
   return { ms: readingMs + writingMs + jsMs, readingMs, writingMs };
 }
 

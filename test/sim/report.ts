@@ -46,7 +46,7 @@ export function scoreSections(score: Score, dates: readonly string[]): string[] 
     `| reorder recall (repeat purchases predicted due) | ${share(a.reorder.recall)} | | |`,
     `| brand accuracy (top learned brand = hidden favourite) | ${share(a.brand)} | ≥ ${TARGETS.brandAccuracy} | ${verdict(a.brand.value, TARGETS.brandAccuracy)} |`,
     `| brand accuracy, order-count oracle (same pairs; most units ordered in the events sent, then cart adds, then clicks) | ${share(a.brandOracle)} | reference | |`,
-    `| brand accuracy, ideal observer (same pairs; knows the behaviour model and every hidden parameter but the favourites: no learner reading these events can do better) | ${share(a.brandIdeal)} | upper bound | |`,
+    `| brand accuracy, ideal observer (same pairs; knows the behaviour model and every hidden parameter but the favourites: no learner reading these events can expect to do better) | ${share(a.brandIdeal)} | upper bound | |`,
     '',
     `Whole run: CTR uplift ${upliftText(o.uplift)}, reorder precision ${share(o.reorder.precision)}, recall ${share(o.reorder.recall)}, brand accuracy ${share(o.brand)} (order-count oracle ${share(o.brandOracle)}, ideal observer ${share(o.brandIdeal)}).`,
     '',
