@@ -3,6 +3,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
+import type { DuckDBValue } from '@duckdb/node-api';
 import { Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/firestore-pattern-publisher.ts';
@@ -303,11 +304,10 @@ async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, pu
  * to JS. The hash of every whole row keeps DuckDB from skipping columns a bare count(*) would not need.
  */
 async function timeDuckDbOnly(warehouse: DuckDbWarehouse, file: string, params: SqlParams): Promise<number> {
-  const text = await readSqlFile(`${file}.sql`);
-  const values = Object.fromEntries(Object.entries(usedParams(text, params, file)).map(([k, v]) => [k, duckDbParam(v)]));
+  const { sql, values } = await duckDbFile(file, params);
   const startedAt = performance.now();
   // The newline keeps a trailing comment of the file from swallowing the parenthesis.
-  await warehouse.sql(`SELECT count(*) AS n, max(hash(result)) AS h FROM (${toDuckDbQuery(text)}\n) AS result`, values);
+  await warehouse.sql(`SELECT count(*) AS n, max(hash(result)) AS h FROM (${sql}\n) AS result`, values);
   return performance.now() - startedAt;
 }
 
@@ -316,9 +316,8 @@ async function timeDuckDbOnly(warehouse: DuckDbWarehouse, file: string, params: 
  * rows the way the adapter reads a file's (every column, whole). No analysis can cost less than this.
  */
 async function timeReadOnly(warehouse: DuckDbWarehouse, file: string, params: SqlParams): Promise<number> {
-  const text = await readSqlFile(`${file}.sql`);
-  const values = Object.fromEntries(Object.entries(usedParams(text, params, file)).map(([k, v]) => [k, duckDbParam(v)]));
-  await warehouse.sql(`CREATE TEMP TABLE bench_result AS ${toDuckDbQuery(text)}\n`, values);
+  const { sql, values } = await duckDbFile(file, params);
+  await warehouse.sql(`CREATE TEMP TABLE bench_result AS ${sql}\n`, values);
   try {
     const startedAt = performance.now();
     await warehouse.rows('SELECT * FROM bench_result');
@@ -326,6 +325,13 @@ async function timeReadOnly(warehouse: DuckDbWarehouse, file: string, params: Sq
   } finally {
     await warehouse.sql('DROP TABLE bench_result');
   }
+}
+
+/** A file of `sql/` as the adapter runs it: through the dialect bridge, with the parameters it uses bound. */
+async function duckDbFile(file: string, params: SqlParams): Promise<{ sql: string; values: Record<string, DuckDBValue> }> {
+  const text = await readSqlFile(`${file}.sql`);
+  const values = Object.fromEntries(Object.entries(usedParams(text, params, file)).map(([k, v]) => [k, duckDbParam(v)]));
+  return { sql: toDuckDbQuery(text), values };
 }
 
 type PublishResult = { name: string; documents: number; ms: number; checked: boolean; unit: string };
