@@ -102,9 +102,11 @@ export async function startProcessGroup(
       killGroup(child.pid, 'SIGTERM');
       const stopped = await Promise.race([exit.then(() => true), sleep(8_000).then(() => false)]);
       if (!stopped) killGroup(child.pid, 'SIGKILL');
-      // The Java child may outlive its gcloud parent by a moment; make sure the group is gone.
+      // The Java child may outlive its gcloud parent by a moment; make sure the group is gone, and wait
+      // until it is: a killed JVM can go on accepting on its port while the kernel tears it down.
       killGroup(child.pid, 'SIGKILL');
       await exit;
+      await groupGone(child.pid, GROUP_EXIT_TIMEOUT_MS);
     },
   };
 
@@ -116,6 +118,22 @@ export async function startProcessGroup(
   }
   await running.stop();
   throw new Error(`${name} did not become ready within ${START_TIMEOUT_MS / 1000} s:\n${tail.join('\n')}`);
+}
+
+/** How long `stop` waits for a killed process group to be gone before it gives up waiting. */
+const GROUP_EXIT_TIMEOUT_MS = 5_000;
+
+/** Resolves once no process of group `pid` is left (signal 0 finds none), or after `timeoutMs`. */
+async function groupGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
+      return;
+    }
+    await sleep(50);
+  }
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
