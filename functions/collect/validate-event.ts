@@ -3,6 +3,8 @@ import { ClientEvent, EVENT_TYPES, type CollectedEvent, type EventType } from '.
 import { correctClockSkew } from '../events/clock-skew.ts';
 import { describeIssues } from '../events/describe-issues.ts';
 import type { RejectedEvent } from '../events/messages.ts';
+import { boundedJson, nestedDeeperThan } from '../kernel/untrusted-json.ts';
+import { MAX_REJECTED_PAYLOAD_BYTES } from '../warehouse/rows.ts';
 
 export type EventOutcome =
   | { kind: 'accepted'; index: number; event: CollectedEvent }
@@ -24,17 +26,22 @@ export type RequestScope = {
 
 export type ValidateEventStep = (raw: unknown, index: number, scope: RequestScope) => EventOutcome;
 
+/** The rejected payload keeps the event's levels up to the nesting limit and no more than a row holds. */
+const PAYLOAD_BOUNDS = { maxDepth: LIMITS.maxNestingDepth, maxBytes: MAX_REJECTED_PAYLOAD_BYTES };
+
 /**
- * Schema, size and time checks for one event, then the server's fields. Order matters: size first,
+ * Nesting, schema, size and time checks for one event, then the server's fields. Order matters:
+ * nesting first, as every later step (serializing included) recurses through the event; size next,
  * so an oversized event is never parsed; the clock check last, as it needs the parsed times.
  */
 export function createValidateEventStep(timeLimits: TimeLimits): ValidateEventStep {
   return (raw, index, scope) => {
     const reject = (reason: string): EventOutcome => ({
       kind: 'rejected',
-      rejected: { index, event_id: stringField(raw, 'event_id'), type: stringField(raw, 'type'), reason, payload: JSON.stringify(raw) ?? 'null' },
+      rejected: { index, event_id: stringField(raw, 'event_id'), type: stringField(raw, 'type'), reason, payload: boundedJson(raw, PAYLOAD_BOUNDS).text },
     });
 
+    if (nestedDeeperThan(raw, LIMITS.maxNestingDepth)) return reject(`event is nested deeper than ${LIMITS.maxNestingDepth} levels`);
     if (scope.requestBytes > LIMITS.maxEventBytes) {
       const bytes = Buffer.byteLength(JSON.stringify(raw) ?? '');
       if (bytes > LIMITS.maxEventBytes) return reject(`event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes} bytes`);

@@ -9,6 +9,11 @@ export const LIMITS = {
   maxRequestBytes: 512 * 1024,
   /** Bytes of one event, serialized as JSON. A larger event is rejected on its own. */
   maxEventBytes: 32 * 1024,
+  /**
+   * Levels of objects and arrays in one event, the event itself counting as one. A deeper event is
+   * rejected on its own before anything walks it; a valid event has at most five.
+   */
+  maxNestingDepth: 32,
   /** Identifiers: session ids, SKUs, search ids, order ids. */
   maxIdLength: 128,
   /** A search query as the shopper typed it. */

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CollectResponse } from '../../functions/collect/handler.ts';
 import { EventBatchMessage, RejectedBatchMessage } from '../../functions/events/messages.ts';
 import { EVENT_TYPES } from '../../functions/events/schema.ts';
+import { MAX_REJECTED_PAYLOAD_BYTES } from '../../functions/warehouse/rows.ts';
 import { collectUnderTest, tokenFor } from '../support/collect-server.ts';
 import { validEvent, type RawEvent } from '../support/fixtures.ts';
 
@@ -47,7 +48,51 @@ const mutatedEvents = fc.tuple(validEvents, fc.nat(), fc.jsonValue({ maxDepth: 2
   return copy;
 });
 
+/**
+ * Any JSON value, often nested thousands of levels deep: arbitrary trees from `fc.letrec`, wrapped in
+ * arrays or objects as often as it takes to overflow a recursive walk. Built iteratively, and sent as
+ * text written by hand, since no recursive serializer could write it.
+ */
+const deepJsonTexts = fc
+  .record({
+    tree: fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), tie('node'), { maxKeys: 3 })),
+    })).node,
+    levels: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 20_000 })),
+    wrapper: fc.constantFrom('[', '{"k":', '{"":[', '[{"a":'),
+  })
+  .map(({ tree, levels, wrapper }) => {
+    const close = wrapper.replace(/"[^"]*":/g, '').replace(/[[{]/g, (c) => (c === '[' ? ']' : '}')).split('').reverse().join('');
+    return wrapper.repeat(levels) + JSON.stringify(tree) + close.repeat(levels);
+  });
+
+/** Where a value goes: as the event itself, or as its `data`, its `context` or a field it does not know. */
+const placements = fc.constantFrom('event', 'data', 'context', 'unknown_field');
+
 describe('collect under arbitrary input', () => {
+  it('never answers 5xx to arbitrary JSON values as events, however deep, and accepts the valid event beside them', async () => {
+    await fc.assert(
+      fc.asyncProperty(deepJsonTexts, placements, fc.constantFrom('application/json', 'text/plain'), async (value, placement, type) => {
+        reset();
+        const good = validEvent('product_viewed');
+        const other = placement === 'event' ? value : JSON.stringify({ ...validEvent('cart_item_added'), [placement]: '__value__' }).replace('"__value__"', value);
+        const res = await request(harness.server).post('/v1/events').set('Authorization', `Bearer ${token}`).set('Content-Type', type).send(`{"events":[${JSON.stringify(good)},${other}]}`);
+
+        expect(res.status).toBe(202);
+        expect((res.body as CollectResponse).accepted).toBeGreaterThanOrEqual(1);
+        expectOnlyWellFormedMessages();
+        const published = harness.bus.events.messages.flatMap((m) => EventBatchMessage.parse(JSON.parse(m.data.toString())).events.map((e) => e.event_id));
+        expect(published).toContain(good.event_id);
+        for (const message of harness.bus.rejected.messages) {
+          for (const rejected of RejectedBatchMessage.parse(JSON.parse(message.data.toString())).rejected) {
+            expect(Buffer.byteLength(rejected.payload)).toBeLessThanOrEqual(MAX_REJECTED_PAYLOAD_BYTES);
+          }
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('never answers 5xx and never publishes garbage, whatever JSON body arrives', async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.record({ events: fc.array(fc.jsonValue(), { maxLength: 5 }) })), async (body) => {
