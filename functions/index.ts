@@ -1,4 +1,3 @@
-import * as ff from '@google-cloud/functions-framework';
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
@@ -22,6 +21,7 @@ import { createFirestorePreferenceStore } from './adapters/gcp/firestore-prefere
 import { createFirestorePrivacyStore, readNonDefaultPrivacy } from './adapters/gcp/firestore-privacy-store.ts';
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
 import { createCollectHandler } from './collect/handler.ts';
+import { registerCloudEventFunction, registerHttpFunction } from './http/register.ts';
 import { createJwtVerifier } from './collect/verify-token.ts';
 import { createIngestHandler, createStoreRejectedHandler } from './ingest/handler.ts';
 import { createFirestorePreferenceReader } from './adapters/gcp/firestore-preference-reader.ts';
@@ -83,7 +83,7 @@ if (serves('collect')) {
   const settings = loadCollectSettings(process.env);
   const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'collect' } });
   const { privacy } = privacyStores(settings.projectId);
-  ff.http(
+  registerHttpFunction(
     'collect',
     createCollectHandler({
       verifier: await createJwtVerifier(settings.token),
@@ -106,7 +106,7 @@ if (serves('ingest') || serves('storeRejected')) {
       : await openDuckDb(settings.warehouse);
   if (serves('ingest')) {
     const { firestore, privacy, erasures } = privacyStores(settings.projectId);
-    ff.cloudEvent(
+    registerCloudEventFunction(
       'ingest',
       createIngestHandler({
         warehouse,
@@ -123,14 +123,14 @@ if (serves('ingest') || serves('storeRejected')) {
     );
   }
   if (serves('storeRejected')) {
-    ff.cloudEvent('storeRejected', createStoreRejectedHandler({ warehouse, clock, logger: logger.child({ function: 'storeRejected' }) }));
+    registerCloudEventFunction('storeRejected', createStoreRejectedHandler({ warehouse, clock, logger: logger.child({ function: 'storeRejected' }) }));
   }
 }
 
 if (serves('users')) {
   const settings = loadUsersSettings(process.env);
   const { firestore, hashUser, privacy, erasures } = privacyStores(settings.projectId);
-  ff.http(
+  registerHttpFunction(
     'users',
     createUsersHandler({
       verifier: await createJwtVerifier(settings.token),
@@ -149,7 +149,7 @@ if (serves('users')) {
 if (serves('operators')) {
   const settings = loadOperatorsSettings(process.env);
   const { firestore, hashUser, privacy, erasures } = privacyStores(settings.projectId);
-  ff.http(
+  registerHttpFunction(
     'operators',
     createOperatorsHandler({
       erasures,
@@ -167,7 +167,7 @@ if (serves('operators')) {
 if (serves('patterns')) {
   const settings = loadPatternsSettings(process.env);
   const { firestore, privacy, erasures } = privacyStores(settings.projectId);
-  ff.http(
+  registerHttpFunction(
     'patterns',
     createPatternsHandler({
       warehouse: await sqlWarehouse(settings),
@@ -185,7 +185,7 @@ if (serves('patterns')) {
 if (serves('erasure')) {
   const settings = loadBatchSettings(process.env);
   const { erasures } = privacyStores(settings.projectId);
-  ff.http(
+  registerHttpFunction(
     'erasure',
     createErasureHandler({
       warehouse: await sqlWarehouse(settings),
@@ -200,7 +200,7 @@ if (serves('erasure')) {
 if (serves('retention')) {
   const settings = loadBatchSettings(process.env);
   const firestore = new Firestore({ projectId: settings.projectId });
-  ff.http(
+  registerHttpFunction(
     'retention',
     createRetentionHandler({
       warehouse: await sqlWarehouse(settings),
@@ -215,7 +215,7 @@ if (serves('retention')) {
 if (serves('metrics')) {
   const settings = loadBatchSettings(process.env);
   // Aggregates over the warehouse alone: no Firestore, no user ids, no hash key.
-  ff.http(
+  registerHttpFunction(
     'metrics',
     createMetricsHandler({
       warehouse: await sqlWarehouse(settings),

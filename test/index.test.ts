@@ -55,3 +55,23 @@ describe('functions entry point', () => {
     expect(kept.rejected.map((r) => r.event_id)).toEqual([bad.event_id]);
   });
 });
+
+describe('every function of the entry point', () => {
+  const names = ['collect', 'ingest', 'storeRejected', 'users', 'operators', 'patterns', 'erasure', 'retention', 'metrics'];
+  const requests: [string, (r: ReturnType<typeof request>) => request.Test][] = [
+    ['GET /', (r) => r.get('/')],
+    ['a POST of malformed JSON', (r) => r.post('/').set('Content-Type', 'application/json').send('{"events": [nope')],
+    ['a POST of plain text', (r) => r.post('/').set('Content-Type', 'text/plain').send('hello')],
+  ];
+
+  it.each(names)('%s answers requests it cannot take with a short JSON error, never an error\'s text or a stack trace', async (name) => {
+    const server = getTestServer(name);
+    for (const [what, send] of requests) {
+      const res = await send(request(server));
+      expect([what, res.status >= 400 && res.status < 500]).toEqual([what, true]);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(Object.keys(res.body as object)).toEqual(['error']);
+      expect(res.text).not.toMatch(/Error\b|\bat \S+ \(|node_modules|\.[jt]s:\d+|<pre>/);
+    }
+  });
+});

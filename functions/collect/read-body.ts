@@ -1,5 +1,6 @@
 import type { Request } from '@google-cloud/functions-framework';
 import { LIMITS } from '../events/limits.ts';
+import { describeJsonSyntaxError } from '../kernel/untrusted-json.ts';
 
 export type BodyOutcome = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; reason: string };
 
@@ -24,7 +25,7 @@ export function readJsonBody(req: Request, maxBytes: number = LIMITS.maxRequestB
     try {
       return { ok: true, value: JSON.parse(req.body.toString()) as unknown };
     } catch (error) {
-      return { ok: false, status: 400, reason: `request body is not valid JSON: ${(error as Error).message}` };
+      return { ok: false, status: 400, reason: `request body is ${describeJsonSyntaxError(error)}` };
     }
   }
   return { ok: true, value: req.body as unknown };

@@ -144,10 +144,11 @@ describe('POST /v1/events', () => {
     expect(bus.events.messages.length + bus.rejected.messages.length).toBe(0);
   });
 
-  it('answers malformed application/json with 400 before the function runs', async () => {
+  it.each(['application/json', 'text/plain'])('answers malformed JSON sent as %s with 400 and a reason in its own words, not the parser\'s', async (type) => {
     const { server, bus } = await collectUnderTest();
-    const res = await post(server).set('Content-Type', 'application/json').send('{"events": [');
+    const res = await post(server).set('Content-Type', type).send('{"events": [secret-token');
     expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: { code: 'bad_request', message: 'request body is not valid JSON' } });
     expect(bus.events.messages).toHaveLength(0);
   });
 

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createCollectHandler, type CollectDeps } from '../../functions/collect/handler.ts';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
+import { registerHttpFunction } from '../../functions/http/register.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { createRecordingBus } from './memory-bus.ts';
@@ -27,7 +27,7 @@ export async function collectUnderTest(overrides: Partial<CollectDeps> = {}) {
     ...overrides,
   };
   const name = `collect-under-test-${++registered}`;
-  ff.http(name, createCollectHandler(deps));
+  registerHttpFunction(name, createCollectHandler(deps), { logger });
   const server: Server = getTestServer(name);
   return { server, bus, logger, deps };
 }

@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
-import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
+import { registerHttpFunction } from '../../functions/http/register.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createOperatorsHandler, type OperatorsDeps } from '../../functions/operators/handler.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
@@ -39,7 +39,7 @@ export function operatorsUnderTest(overrides: Partial<OperatorsDeps> & { now?: D
     ...ports,
   };
   const name = `operators-under-test-${++registered}`;
-  ff.http(name, createOperatorsHandler(deps));
+  registerHttpFunction(name, createOperatorsHandler(deps), { logger });
   const server: Server = getTestServer(name);
   return { server, firestore, deps, logger };
 }

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
-import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePreferenceReader } from '../../functions/adapters/gcp/firestore-preference-reader.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { registerHttpFunction } from '../../functions/http/register.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { createFirestorePreferenceDocumentReader } from '../../functions/search/firestore-preference-document.ts';
@@ -33,7 +33,7 @@ export async function usersUnderTest(overrides: Partial<UsersDeps> = {}) {
     ...overrides,
   };
   const name = `users-under-test-${++registered}`;
-  ff.http(name, createUsersHandler(deps));
+  registerHttpFunction(name, createUsersHandler(deps), { logger });
   const server: Server = getTestServer(name);
   return { server, firestore, deps, logger };
 }
