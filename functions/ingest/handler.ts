@@ -2,6 +2,7 @@ import type { CloudEvent, CloudEventFunction } from '@google-cloud/functions-fra
 import type { ConsentPolicy, Clock } from '../collect/ports.ts';
 import type { CollectedEvent } from '../events/schema.ts';
 import { EventBatchMessage, RejectedBatchMessage } from '../events/messages.ts';
+import { eventKey } from '../kernel/event-identity.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { RejectedRow, Warehouse } from '../warehouse/ports.ts';
 import { rejectedMessageRow, rejectedRows } from '../warehouse/rows.ts';
@@ -41,15 +42,15 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
     const allowed = batch.events.filter((event, i) => {
       const decision = decisions[i];
       if (decision?.track !== true) return false;
-      if (decision.learn) learnable.add(event.event_id);
+      if (decision.learn) learnable.add(eventKey(event));
       return true;
     });
 
     const { failed } = allowed.length ? await deps.warehouse.insertEvents(allowed, batch.request_id) : { failed: [] };
     if (failed.length) {
-      const indexOf = new Map(batch.events.map((e, i) => [e.event_id, i]));
+      const indexOf = new Map(batch.events.map((e, i) => [eventKey(e), i]));
       const refused: RejectedRow[] = failed.map((f) => {
-        const index = indexOf.get(f.event_id) ?? -1;
+        const index = indexOf.get(eventKey(f)) ?? -1;
         const event = batch.events[index];
         return {
           request_id: batch.request_id,
@@ -65,10 +66,10 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
       });
       await deps.warehouse.insertRejected(refused);
     }
-    const refusedIds = new Set(failed.map((f) => f.event_id));
-    const stored = allowed.filter((e) => !refusedIds.has(e.event_id));
+    const refusedIds = new Set(failed.map(eventKey));
+    const stored = allowed.filter((e) => !refusedIds.has(eventKey(e)));
     // Kept in the warehouse either way; learned from only when the shopper lets us learn.
-    const toLearn = stored.filter((e) => learnable.has(e.event_id));
+    const toLearn = stored.filter((e) => learnable.has(eventKey(e)));
 
     const outcome = toLearn.length ? await deps.preferences.apply(batch.user_id, toLearn, now) : { applied: 0, alreadyApplied: 0, writes: 0 };
     deps.logger.info('message ingested', {

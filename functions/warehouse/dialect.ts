@@ -20,8 +20,9 @@ export const DUCKDB_TYPES: Record<ScalarType, string> = {
 };
 
 export const DUCKDB_KEYS: Record<string, readonly string[]> = {
-  events: ['event_id'],
-  order_items: ['event_id', 'line'],
+  // An event is (user_id, event_id): clients make event ids, so two shoppers' events may share one.
+  events: ['user_id', 'event_id'],
+  order_items: ['user_id', 'event_id', 'line'],
   // No key: event_index is NULL for a whole unreadable message and key columns cannot be NULL.
   // Instead the DuckDB adapter skips a row whose REJECTED_ROW_IDENTITY (functions/warehouse/rows.ts) is stored.
   rejected_events: [],
@@ -33,8 +34,8 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   // One range per category; the table holds one run's.
   category_price_ranges_staging: ['category'],
   shopper_retention_staging: ['user_id'],
-  // No key: stage_order_lines.sql and stage_engagement.sql keep one row per (event_id, line) and per
-  // event_id themselves, and an index over a slice's million lines would cost more than it checks.
+  // No key: stage_order_lines.sql and stage_engagement.sql keep one row per (user_id, event_id, line) and
+  // per (user_id, event_id) themselves, and an index over a slice's million lines would cost more than it checks.
   order_lines_staging: [],
   engagement_staging: [],
   // One row per metric and slice of a window; the staging table holds one window.

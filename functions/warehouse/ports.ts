@@ -1,5 +1,6 @@
 import type { CollectedEvent } from '../events/schema.ts';
 import type { RejectedEvent } from '../events/messages.ts';
+import type { EventIdentity } from '../kernel/event-identity.ts';
 
 /** A row of `events`: one per accepted event. Column names and types mirror `sql/events.sql`. */
 export type EventRow = {
@@ -64,12 +65,16 @@ export type RejectedRow = {
   received_at: string;
 };
 
-/** A row the warehouse refused for good (not a transient failure), with the reason. */
-export type RowFailure = { event_id: string; reason: string };
+/**
+ * An event the warehouse refused for good (not a transient failure), with the reason. Named by its whole
+ * identity: a call may hold two shoppers' events under one `event_id`, and only one of them may be refused.
+ */
+export type RowFailure = EventIdentity & { reason: string };
 
 /**
  * Where events are stored for the batch jobs: BigQuery in production, DuckDB locally.
- * Writes are idempotent by `event_id` (and `line`): redelivery never duplicates a row in effect.
+ * Writes are idempotent by (`user_id`, `event_id`) (and `line`): redelivery never duplicates a row in
+ * effect, and another shopper's event under the same `event_id` is a row of its own.
  * Transient failures throw; rows refused for good are answered, so the caller keeps them as rejected.
  */
 export interface Warehouse {

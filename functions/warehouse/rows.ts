@@ -4,7 +4,9 @@ import type { EventRow, OrderItemRow, RejectedRow } from './ports.ts';
 
 /**
  * What makes two `rejected_events` rows the same rejection, so that a redelivered message adds none.
- * `payload` is part of it because an unreadable message may have no request id of its own.
+ * `payload` is part of it because an unreadable message may have no request id of its own. `user_id` is
+ * not, and need not be: the request id is collect's own, made for one shopper's request (or the Pub/Sub
+ * message id), never the client's, so two shoppers' rejections never share one.
  */
 export const REJECTED_ROW_IDENTITY = ['request_id', 'source', 'event_index', 'payload'] as const satisfies readonly (keyof RejectedRow)[];
 

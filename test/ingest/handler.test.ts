@@ -3,6 +3,7 @@ import type { ConsentPolicy } from '../../functions/collect/ports.ts';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
+import { eventKey } from '../../functions/kernel/event-identity.ts';
 import type { PreferenceStore } from '../../functions/ingest/ports.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { NOW } from '../support/fixtures.ts';
@@ -34,7 +35,7 @@ describe('ingest', () => {
     const { handler, state, calls } = ingestUnderTest();
     const events = [collectedEvent('search_result_clicked', 'shopper-1', NOW), collectedEvent('order_completed', 'shopper-1', NOW)];
     await handler(pubsubCloudEvent(batchMessage('shopper-1', events)));
-    expect([...state.events.keys()]).toEqual(events.map((e) => e.event_id));
+    expect([...state.events.keys()]).toEqual(events.map(eventKey));
     expect(calls).toEqual([{ userId: 'shopper-1', events }]);
   });
 
@@ -65,7 +66,7 @@ describe('ingest', () => {
     const { handler, state, calls } = ingestUnderTest({ consent: noOrders });
     const click = collectedEvent('search_result_clicked', 'shopper-1', NOW);
     await handler(pubsubCloudEvent(batchMessage('shopper-1', [click, collectedEvent('order_completed', 'shopper-1', NOW)])));
-    expect([...state.events.keys()]).toEqual([click.event_id]);
+    expect([...state.events.keys()]).toEqual([eventKey(click)]);
     expect(calls[0]?.events.map((e) => e.event_id)).toEqual([click.event_id]);
   });
 
@@ -77,7 +78,7 @@ describe('ingest', () => {
     };
     const { handler, state, calls, logger } = ingestUnderTest({ consent: onlyOrders });
     await handler(pubsubCloudEvent(batchMessage('shopper-1', [keep, learnFrom])));
-    expect([...state.events.keys()]).toEqual([keep.event_id, learnFrom.event_id]);
+    expect([...state.events.keys()]).toEqual([eventKey(keep), eventKey(learnFrom)]);
     expect(calls).toEqual([{ userId: 'shopper-1', events: [learnFrom] }]);
     expect(logger.entries.at(-1)).toMatchObject({ message: 'message ingested', not_consented: 0, not_learned: 1, learned: 1 });
   });
@@ -103,7 +104,7 @@ describe('ingest', () => {
     const { handler, state, calls } = ingestUnderTest();
     const good = collectedEvent('product_viewed', 'shopper-1', NOW);
     const refused = collectedEvent('product_viewed', 'shopper-1', NOW);
-    state.refuse.set(refused.event_id, 'invalid: no such field');
+    state.refuse.set(eventKey(refused), 'invalid: no such field');
     await handler(pubsubCloudEvent(batchMessage('shopper-1', [good, refused])));
     expect(state.rejected).toMatchObject([{ event_id: refused.event_id, event_index: 1, reason: 'warehouse refused the row: invalid: no such field', source: 'ingest' }]);
     expect(calls[0]?.events.map((e) => e.event_id)).toEqual([good.event_id]);

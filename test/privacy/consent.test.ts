@@ -6,6 +6,7 @@ import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firest
 import type { EventBatchMessage } from '../../functions/events/messages.ts';
 import { EVENT_TYPES, type EventType } from '../../functions/events/schema.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
+import { eventKey } from '../../functions/kernel/event-identity.ts';
 import type { PreferenceStore } from '../../functions/ingest/ports.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createCollectConsent, createIngestConsent } from '../../functions/privacy/consent.ts';
@@ -231,7 +232,7 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
     const { ingest, stored, learned } = ingestUnderTest();
     const order = collectedEvent('order_completed', user, NOW);
     await ingest(pubsubCloudEvent({ schema_version: 1, request_id: randomUUID(), user_id: user, received_at: NOW.toISOString(), events: [order] }));
-    expect([...stored.keys()]).toEqual([order.event_id]);
+    expect([...stored.keys()]).toEqual([eventKey(order)]);
     expect(learned).toEqual([]);
   });
 
@@ -243,7 +244,7 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
 
     const { ingest, stored, learned } = ingestUnderTest();
     await ingest(pubsubCloudEvent({ schema_version: 1, request_id: randomUUID(), user_id: user, received_at: late.received_at, events: [late, fresh] }));
-    expect([...stored.keys()]).toEqual([fresh.event_id]);
+    expect([...stored.keys()]).toEqual([eventKey(fresh)]);
     expect(learned).toEqual([fresh.event_id]);
   });
 

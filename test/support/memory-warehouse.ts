@@ -1,14 +1,16 @@
 import type { CollectedEvent } from '../../functions/events/schema.ts';
+import { eventKey } from '../../functions/kernel/event-identity.ts';
 import type { RejectedRow, RowFailure, Warehouse } from '../../functions/warehouse/ports.ts';
 
 /** A warehouse that keeps rows in memory and can be told to fail, for tests of the ingest logic. */
 export function createMemoryWarehouse() {
   const state = {
+    /** The stored events by `eventKey`: one per (user_id, event_id), as the real warehouses keep them. */
     events: new Map<string, CollectedEvent>(),
     rejected: [] as RejectedRow[],
     /** Thrown by the next insert (a transient failure). */
     failNextWith: undefined as Error | undefined,
-    /** Event ids the warehouse refuses for good. */
+    /** Events the warehouse refuses for good, by `eventKey`, with the reason. */
     refuse: new Map<string, string>(),
   };
   const warehouse: Warehouse = {
@@ -20,9 +22,9 @@ export function createMemoryWarehouse() {
       }
       const failed: RowFailure[] = [];
       for (const event of events) {
-        const reason = state.refuse.get(event.event_id);
-        if (reason) failed.push({ event_id: event.event_id, reason });
-        else state.events.set(event.event_id, event);
+        const reason = state.refuse.get(eventKey(event));
+        if (reason) failed.push({ user_id: event.user_id, event_id: event.event_id, reason });
+        else state.events.set(eventKey(event), event);
       }
       return { failed };
     },

@@ -37,7 +37,7 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
         '  "quantity" DOUBLE NOT NULL,',
         '  "promotion" VARCHAR,',
         '  "dietary_tags" VARCHAR[],',
-        '  PRIMARY KEY ("event_id", "line")',
+        '  PRIMARY KEY ("user_id", "event_id", "line")',
         ');',
         '',
       ].join('\n'),
@@ -45,8 +45,9 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
   });
 
   it.each([
-    ['events', 'PRIMARY KEY ("event_id")'],
-    ['order_items', 'PRIMARY KEY ("event_id", "line")'],
+    // An event is (user_id, event_id): clients make the ids, and two shoppers' clients may make the same one.
+    ['events', 'PRIMARY KEY ("user_id", "event_id")'],
+    ['order_items', 'PRIMARY KEY ("user_id", "event_id", "line")'],
   ] as const)('keys %s by %s', async (table, key) => {
     expect(toDuckDbDdl(await readTableDdl(table))).toContain(key);
   });
@@ -75,7 +76,7 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
   });
 
   it('throws when a declared key column is missing from the DDL', () => {
-    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS order_items (event_id STRING NOT NULL)')).toThrow(/key column line is not a column/);
+    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS order_items (user_id STRING NOT NULL, event_id STRING NOT NULL)')).toThrow(/key column line is not a column/);
   });
 
   it('throws on what the parser does not understand rather than passing it through', () => {
@@ -86,7 +87,11 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
   it('quotes identifiers so that a column named like a keyword stays a column', () => {
     const ddl = renderDuckDbTable({
       table: 'events',
-      columns: [{ name: 'event_id', type: 'STRING', notNull: true, options: {} }, { name: 'select', type: 'INT64', notNull: false, options: {} }],
+      columns: [
+        { name: 'user_id', type: 'STRING', notNull: true, options: {} },
+        { name: 'event_id', type: 'STRING', notNull: true, options: {} },
+        { name: 'select', type: 'INT64', notNull: false, options: {} },
+      ],
       partitionBy: null,
       clusterBy: [],
       options: {},

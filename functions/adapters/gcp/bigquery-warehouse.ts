@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CollectedEvent } from '../../events/schema.ts';
+import { eventKey, type EventIdentity } from '../../kernel/event-identity.ts';
 import type { RejectedRow, RowFailure, Warehouse } from '../../warehouse/ports.ts';
 import { eventRow, orderItemRows, REJECTED_ROW_IDENTITY } from '../../warehouse/rows.ts';
 import { readTableDdl, WAREHOUSE_TABLES } from '../../warehouse/sql-files.ts';
@@ -102,23 +103,30 @@ export function createBigQueryWarehouse(
 
   return {
     async insertEvents(events: readonly CollectedEvent[], requestId: string) {
-      const eventRows = events.map((event) => ({ insertId: event.event_id, json: eventRow(event, requestId) }));
+      const eventRows = events.map((event) => ({ insertId: eventInsertId(event), json: eventRow(event, requestId) }));
       const refused = await insertAll('events', eventRows);
       // An order whose event row was refused gets no item rows: it is kept as rejected instead.
       const itemRows = events
-        .filter((event) => !refused.has(event.event_id))
+        .filter((event) => !refused.has(eventInsertId(event)))
         .flatMap(orderItemRows)
-        .map((item) => ({ insertId: `${item.event_id}:${item.line}`, json: item }));
+        .map((item) => ({ insertId: orderItemInsertId(item), json: item }));
       const refusedItems = await insertAll('order_items', itemRows);
 
-      const failed = new Map<string, string[]>();
-      for (const [eventId, reason] of refused) failed.set(eventId, [reason]);
+      const failed = new Map<string, RowFailure>();
+      const fail = (event: EventIdentity, reason: string) => {
+        const earlier = failed.get(eventKey(event))?.reason;
+        failed.set(eventKey(event), { user_id: event.user_id, event_id: event.event_id, reason: earlier ? `${earlier}; ${reason}` : reason });
+      };
+      const byInsertId = new Map(events.map((event) => [eventInsertId(event), event]));
+      for (const [insertId, reason] of refused) {
+        const event = byInsertId.get(insertId);
+        if (event) fail(event, reason);
+      }
       for (const item of itemRows) {
         const reason = refusedItems.get(item.insertId);
-        if (reason === undefined) continue;
-        failed.set(item.json.event_id, [...(failed.get(item.json.event_id) ?? []), `order_items line ${item.json.line}: ${reason}`]);
+        if (reason !== undefined) fail(item.json, `order_items line ${item.json.line}: ${reason}`);
       }
-      return { failed: [...failed].map(([event_id, reasons]): RowFailure => ({ event_id, reason: reasons.join('; ') })) };
+      return { failed: [...failed.values()] };
     },
 
     async insertRejected(rows: readonly RejectedRow[]) {
@@ -165,10 +173,28 @@ export function chunks<T>(rows: readonly T[], maxRows: number, maxBytes: number)
   return result;
 }
 
+/**
+ * An `events` row's insertId: the event's identity, (user_id, event_id), so a redelivery is dropped as a repeat
+ * and another shopper's event under the same event_id is not. Hashed: any user id fits, in 64 characters
+ * (BigQuery takes up to 128).
+ */
+export function eventInsertId(event: EventIdentity): string {
+  return sha256(JSON.stringify([event.user_id, event.event_id]));
+}
+
+/** An `order_items` row's insertId: its event's identity and its line. */
+export function orderItemInsertId(item: EventIdentity & { line: number }): string {
+  return sha256(JSON.stringify([item.user_id, item.event_id, item.line]));
+}
+
 /** The same rejection always gets the same insertId, so a redelivered message is dropped by BigQuery. */
 export function rejectedInsertId(row: RejectedRow): string {
   const identity = REJECTED_ROW_IDENTITY.map((column) => row[column]);
-  return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
+  return sha256(JSON.stringify(identity));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** Creates the tables of `sql/` in `dataset` if missing (ops; Pulumi declares them too). */

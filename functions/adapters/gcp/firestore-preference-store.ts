@@ -53,6 +53,8 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
   return {
     async apply(userId, events, now): Promise<ApplyOutcome> {
       const preferences = firestore.collection(COLLECTIONS.preferences).doc(userId);
+      // The shards are the shopper's own (`preferences/{userId}/applied`): an event_id is looked up among this
+      // shopper's applied events only, so the marker's identity is (user_id, event_id) and another's same id is new.
       const shardOf = new Map(events.map((e) => [e.event_id, appliedShardOf(e.event_id)]));
       const shardIds = [...new Set(shardOf.values())];
       const shardRefs = shardIds.map((id) => preferences.collection(COLLECTIONS.applied).doc(id));

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createBigQueryWarehouse, rejectedInsertId, type BigQueryWarehouseOptions } from '../../../functions/adapters/gcp/bigquery-warehouse.ts';
+import { createBigQueryWarehouse, eventInsertId, orderItemInsertId, rejectedInsertId, type BigQueryWarehouseOptions } from '../../../functions/adapters/gcp/bigquery-warehouse.ts';
 import { eventRow, orderItemRows, rejectedMessageRow } from '../../../functions/warehouse/rows.ts';
 import { collectedEvent, everyEventShape } from '../../warehouse/samples.ts';
 import { loopbackBigQuery } from '../../support/bigquery-loopback.ts';
@@ -98,7 +98,7 @@ function warehouse(options: BigQueryWarehouseOptions = {}) {
 }
 
 describe('BigQuery warehouse through the real client', () => {
-  it('posts events keyed by event_id, then order items keyed by event_id:line, as raw rows and nothing else', async () => {
+  it('posts events keyed by (user_id, event_id), then order items keyed by that and the line, as raw rows and nothing else', async () => {
     const events = everyEventShape();
     const orders = events.filter((e) => e.type === 'order_completed');
     const { warehouse: bq } = warehouse();
@@ -111,9 +111,9 @@ describe('BigQuery warehouse through the real client', () => {
     ]);
     const [eventsRequest, itemsRequest] = api.requests;
     // Only `rows`: skipInvalidRows and ignoreUnknownValues keep their false defaults, so an invalid row stops the others.
-    expect(eventsRequest?.body).toEqual({ rows: events.map((e) => ({ insertId: e.event_id, json: eventRow(e, REQUEST_ID) })) });
+    expect(eventsRequest?.body).toEqual({ rows: events.map((e) => ({ insertId: eventInsertId(e), json: eventRow(e, REQUEST_ID) })) });
     expect(itemsRequest?.body).toEqual({
-      rows: orders.flatMap(orderItemRows).map((item) => ({ insertId: `${item.event_id}:${item.line}`, json: item })),
+      rows: orders.flatMap(orderItemRows).map((item) => ({ insertId: orderItemInsertId(item), json: item })),
     });
     expect(eventsRequest?.headers.authorization).toBeUndefined();
   });
@@ -149,9 +149,9 @@ describe('BigQuery warehouse through the real client', () => {
     api.answer(
       thenWritten(
         rowErrors({
-          [stopped.event_id]: { reason: 'stopped', message: '' },
-          [invalid.event_id]: { reason: 'invalid', message: 'no such field: sku2.' },
-          [flaky.event_id]: { reason: 'backendError', message: 'Backend error' },
+          [eventInsertId(stopped)]: { reason: 'stopped', message: '' },
+          [eventInsertId(invalid)]: { reason: 'invalid', message: 'no such field: sku2.' },
+          [eventInsertId(flaky)]: { reason: 'backendError', message: 'Backend error' },
         }),
       ),
     );
@@ -159,27 +159,27 @@ describe('BigQuery warehouse through the real client', () => {
 
     const result = await bq.insertEvents([stopped, invalid, flaky], REQUEST_ID);
 
-    expect(result).toEqual({ failed: [{ event_id: invalid.event_id, reason: 'invalid: no such field: sku2.' }] });
+    expect(result).toEqual({ failed: [{ user_id: invalid.user_id, event_id: invalid.event_id, reason: 'invalid: no such field: sku2.' }] });
     // Exactly two requests: the client resends nothing itself (partialRetries: 0).
     expect(api.requests.map(insertIdsOf)).toEqual([
-      [stopped.event_id, invalid.event_id, flaky.event_id],
-      [stopped.event_id, flaky.event_id],
+      [stopped, invalid, flaky].map(eventInsertId),
+      [stopped, flaky].map(eventInsertId),
     ]);
     const [first, second] = api.requests.map(rowsOf);
-    expect(second).toEqual(first?.filter((row) => row.insertId !== invalid.event_id));
+    expect(second).toEqual(first?.filter((row) => row.insertId !== eventInsertId(invalid)));
     expect(delays).toEqual([100]);
   });
 
   it('throws when a row keeps failing with backendError, after the adapter’s bounded retries of that row alone', async () => {
     const fine = collectedEvent('search_performed');
     const flaky = collectedEvent('product_viewed');
-    api.answer(rowErrors({ [flaky.event_id]: { reason: 'backendError', message: 'Backend error' } }));
+    api.answer(rowErrors({ [eventInsertId(flaky)]: { reason: 'backendError', message: 'Backend error' } }));
     const { warehouse: bq, delays } = warehouse({ maxRetries: 2 });
 
     await expect(bq.insertEvents([fine, flaky], REQUEST_ID)).rejects.toThrow(
       'events: 1 rows still failing after 2 retries: backendError: Backend error',
     );
-    expect(api.requests.map(insertIdsOf)).toEqual([[fine.event_id, flaky.event_id], [flaky.event_id], [flaky.event_id]]);
+    expect(api.requests.map(insertIdsOf)).toEqual([[fine, flaky].map(eventInsertId), [eventInsertId(flaky)], [eventInsertId(flaky)]]);
     expect(delays).toEqual([100, 200]);
   });
 

@@ -4,6 +4,8 @@ import {
   chunks,
   createBigQueryWarehouse,
   createTables,
+  eventInsertId,
+  orderItemInsertId,
   rejectedInsertId,
   type BigQueryWarehouseOptions,
   type InsertAllOptions,
@@ -17,6 +19,7 @@ import { readTableDdl, WAREHOUSE_TABLES } from '../../../functions/warehouse/sql
 import { collectedEvent, everyEventShape } from '../../warehouse/samples.ts';
 
 const REQUEST_ID = '7c0d6f0e-2a55-4c51-9a8e-0a9b3c1f2d4e';
+const SHARED_EVENT_ID = '5f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 
 /** Shaped like `@google-cloud/common`'s PartialFailureError, which `table.insert` throws. */
 class PartialFailureError extends Error {
@@ -104,7 +107,7 @@ const rejected: RejectedRow[] = [
 ];
 
 describe('BigQuery warehouse', () => {
-  it('streams events by event_id and order items by event_id:line, as raw rows, with the client retries off', async () => {
+  it('streams events by their (user_id, event_id) and order items by that and the line, as raw rows, with the client retries off', async () => {
     const fake = fakeBigQuery();
     const { warehouse } = warehouseOn(fake);
     const events = everyEventShape();
@@ -113,15 +116,58 @@ describe('BigQuery warehouse', () => {
 
     const orders = events.filter((e) => e.type === 'order_completed');
     expect(fake.calls).toEqual([
-      { table: 'ds.events', insertIds: events.map((e) => e.event_id), options: { raw: true, partialRetries: 0 } },
+      { table: 'ds.events', insertIds: events.map(eventInsertId), options: { raw: true, partialRetries: 0 } },
       {
         table: 'ds.order_items',
-        insertIds: orders.flatMap((e) => orderItemRows(e).map((item) => `${e.event_id}:${item.line}`)),
+        insertIds: orders.flatMap((e) => orderItemRows(e).map(orderItemInsertId)),
         options: { raw: true, partialRetries: 0 },
       },
     ]);
     expect(fake.stored('events')).toEqual(events.map((e) => eventRow(e, REQUEST_ID)));
     expect(fake.stored('order_items')).toEqual(orders.flatMap(orderItemRows));
+  });
+
+  describe('two shoppers whose clients made the same event_id', () => {
+    const orderOf = (userId: string, sku: string) =>
+      collectedEvent('order_completed', { event_id: SHARED_EVENT_ID, data: { order_id: `order-${userId}`, total: 2, items: [{ sku, name: sku, category: 'c', price: 1, quantity: 2 }] } }, undefined, userId);
+    const v = orderOf('shopper-v', 'oat-milk');
+    const w = orderOf('shopper-w', 'rye-bread');
+
+    it('get insertIds of their own, and a redelivery gets the same ones again', () => {
+      expect(eventInsertId(v)).not.toBe(eventInsertId(w));
+      expect(eventInsertId(structuredClone(v))).toBe(eventInsertId(v));
+      const [vLine] = orderItemRows(v);
+      const [wLine] = orderItemRows(w);
+      expect(orderItemInsertId(vLine!)).not.toBe(orderItemInsertId(wLine!));
+      expect(orderItemInsertId(orderItemRows(structuredClone(w))[0]!)).toBe(orderItemInsertId(wLine!));
+      // Within BigQuery's 128 characters, whatever the user id.
+      expect(eventInsertId({ user_id: 'x'.repeat(128), event_id: SHARED_EVENT_ID })).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('are both stored, with both orders’ lines, and redelivering either adds nothing', async () => {
+      const fake = fakeBigQuery();
+      const { warehouse } = warehouseOn(fake);
+      await warehouse.insertEvents([v], REQUEST_ID);
+      await warehouse.insertEvents([w], REQUEST_ID);
+      await warehouse.insertEvents([w], REQUEST_ID);
+      await warehouse.insertEvents([v, w], REQUEST_ID);
+
+      expect(fake.stored('events').map((row) => [row.user_id, row.event_id])).toEqual([
+        ['shopper-v', SHARED_EVENT_ID],
+        ['shopper-w', SHARED_EVENT_ID],
+      ]);
+      expect(fake.stored('order_items').map((row) => [row.user_id, row.sku])).toEqual([
+        ['shopper-v', 'oat-milk'],
+        ['shopper-w', 'rye-bread'],
+      ]);
+    });
+
+    it('answer only the refused one as failed, naming its shopper', async () => {
+      const fake = fakeBigQuery({ invalid: (table, row) => (table === 'events' && row.json.user_id === 'shopper-w' ? 'bad row' : null) });
+      const { warehouse } = warehouseOn(fake);
+      expect(await warehouse.insertEvents([v, w], REQUEST_ID)).toEqual({ failed: [{ user_id: 'shopper-w', event_id: SHARED_EVENT_ID, reason: 'invalid: bad row' }] });
+      expect(fake.stored('order_items').map((row) => row.user_id)).toEqual(['shopper-v']);
+    });
   });
 
   it('sends nothing for an empty batch, and no order_items request when there is no order', async () => {
@@ -134,12 +180,12 @@ describe('BigQuery warehouse', () => {
 
   it('resends only the rows that failed for a transient reason, after a backoff, until they are written', async () => {
     const events = [collectedEvent('search_performed'), collectedEvent('product_viewed'), collectedEvent('cart_item_added')];
-    const flaky = events[1]?.event_id;
+    const flaky = eventInsertId(events[1]!);
     const fake = fakeBigQuery({ transient: (_, row, call) => (row.insertId === flaky && call <= 2 ? 'backendError' : null) });
     const { warehouse, delays } = warehouseOn(fake);
 
     expect(await warehouse.insertEvents(events, REQUEST_ID)).toEqual({ failed: [] });
-    expect(fake.calls.map((c) => c.insertIds)).toEqual([events.map((e) => e.event_id), [flaky], [flaky]]);
+    expect(fake.calls.map((c) => c.insertIds)).toEqual([events.map(eventInsertId), [flaky], [flaky]]);
     expect(delays).toEqual([100, 200]);
     expect(fake.stored('events')).toHaveLength(3);
   });
@@ -154,14 +200,14 @@ describe('BigQuery warehouse', () => {
 
   it('answers an invalid row as failed with its reason, and resends the rows it stopped', async () => {
     const events = [collectedEvent('search_performed'), collectedEvent('product_viewed'), collectedEvent('cart_item_added')];
-    const bad = events[1]?.event_id;
-    const fake = fakeBigQuery({ invalid: (_, row) => (row.insertId === bad ? 'no such field: sku2.' : null) });
+    const bad = events[1]!;
+    const fake = fakeBigQuery({ invalid: (_, row) => (row.insertId === eventInsertId(bad) ? 'no such field: sku2.' : null) });
     const { warehouse } = warehouseOn(fake);
 
     const result = await warehouse.insertEvents(events, REQUEST_ID);
 
-    expect(result).toEqual({ failed: [{ event_id: bad, reason: 'invalid: no such field: sku2.' }] });
-    expect(fake.calls.map((c) => c.insertIds)).toEqual([events.map((e) => e.event_id), [events[0]?.event_id, events[2]?.event_id]]);
+    expect(result).toEqual({ failed: [{ user_id: bad.user_id, event_id: bad.event_id, reason: 'invalid: no such field: sku2.' }] });
+    expect(fake.calls.map((c) => c.insertIds)).toEqual([events.map(eventInsertId), [events[0], events[2]].map((e) => eventInsertId(e!))]);
     expect(fake.stored('events').map((r) => r.event_id)).toEqual([events[0]?.event_id, events[2]?.event_id]);
   });
 
@@ -169,16 +215,16 @@ describe('BigQuery warehouse', () => {
     const order = collectedEvent('order_completed');
     const fake = fakeBigQuery({ invalid: (table) => (table === 'events' ? 'bad row' : null) });
     const { warehouse } = warehouseOn(fake);
-    expect(await warehouse.insertEvents([order], REQUEST_ID)).toEqual({ failed: [{ event_id: order.event_id, reason: 'invalid: bad row' }] });
+    expect(await warehouse.insertEvents([order], REQUEST_ID)).toEqual({ failed: [{ user_id: order.user_id, event_id: order.event_id, reason: 'invalid: bad row' }] });
     expect(fake.calls.map((c) => c.table)).toEqual(['ds.events']);
   });
 
   it('answers an order whose item was refused as failed, naming the line', async () => {
     const order = collectedEvent('order_completed');
-    const fake = fakeBigQuery({ invalid: (table, row) => (table === 'order_items' && row.insertId.endsWith(':2') ? 'price out of range' : null) });
+    const fake = fakeBigQuery({ invalid: (table, row) => (table === 'order_items' && row.json.line === 2 ? 'price out of range' : null) });
     const { warehouse } = warehouseOn(fake);
     expect(await warehouse.insertEvents([order], REQUEST_ID)).toEqual({
-      failed: [{ event_id: order.event_id, reason: 'order_items line 2: invalid: price out of range' }],
+      failed: [{ user_id: order.user_id, event_id: order.event_id, reason: 'order_items line 2: invalid: price out of range' }],
     });
     expect(fake.stored('order_items').map((r) => r.line)).toEqual([1]);
   });

@@ -26,6 +26,14 @@ const rejected: RejectedRow[] = [
   rejectedMessageRow({ messageId: 'm-1', raw: 'not json', reason: 'message is not JSON', source: 'ingest', receivedAt: '2026-11-26T12:00:01Z' }),
 ];
 
+const SHARED_EVENT_ID = '5f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+
+/** An order of one line, under the event_id both shoppers' clients made. */
+function sharedIdOrder(userId: string, sku: string): CollectedEvent {
+  const items = [{ sku, name: sku, category: 'c', price: 1, quantity: 1 }];
+  return collectedEvent('order_completed', { event_id: SHARED_EVENT_ID, data: { order_id: `order-${userId}`, total: 1, items } }, undefined, userId);
+}
+
 async function count(warehouse: DuckDbWarehouse, table: string): Promise<number> {
   const [row] = await warehouse.sql(`SELECT count(*)::INTEGER AS n FROM ${table}`);
   return Number(row?.n);
@@ -107,6 +115,23 @@ describe('DuckDB warehouse (in memory)', () => {
     expect(await warehouse.sql('SELECT * FROM events ORDER BY event_id')).toEqual(before);
     expect(await warehouse.sql('SELECT * FROM order_items ORDER BY event_id, line')).toEqual(itemsBefore);
     expect(await warehouse.sql('SELECT event_id FROM events GROUP BY event_id HAVING count(*) > 1')).toEqual([]);
+  });
+
+  it('keeps another shopper’s event under the same event_id as a row of its own, and each once however often redelivered', async () => {
+    const v = sharedIdOrder('shopper-v', 'oat-milk');
+    const w = sharedIdOrder('shopper-w', 'rye-bread');
+    await warehouse.insertEvents([v], REQUEST_ID);
+    await warehouse.insertEvents([w], REQUEST_ID);
+    await warehouse.insertEvents([w, v], REQUEST_ID);
+
+    expect(await warehouse.sql('SELECT user_id, event_id FROM events ORDER BY user_id')).toEqual([
+      { user_id: 'shopper-v', event_id: SHARED_EVENT_ID },
+      { user_id: 'shopper-w', event_id: SHARED_EVENT_ID },
+    ]);
+    expect(await warehouse.sql('SELECT user_id, sku FROM order_items ORDER BY user_id')).toEqual([
+      { user_id: 'shopper-v', sku: 'oat-milk' },
+      { user_id: 'shopper-w', sku: 'rye-bread' },
+    ]);
   });
 
   it('keeps a duplicate inside one batch once', async () => {
