@@ -173,7 +173,32 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
  */
 async function createTable(connection: DuckDBConnection, database: string, name: WarehouseTable): Promise<void> {
   if (isStagingTable(name)) await connection.run(`DROP TABLE IF EXISTS ${quote(database)}.main.${quote(name)}`);
-  await connection.run(renderDuckDbTable(parseTableDdl(await readTableDdl(name))));
+  const ddl = parseTableDdl(await readTableDdl(name));
+  await connection.run(renderDuckDbTable(ddl));
+  if (!isStagingTable(name)) await keepDeclaredKey(connection, database, ddl);
+}
+
+/**
+ * `CREATE TABLE IF NOT EXISTS` leaves a stored table as an older file made it. A file from when events were
+ * keyed by event_id alone would go on dropping another shopper's event under a used id, so a table whose
+ * primary key is not the declared one is rebuilt with it, its rows copied, in one transaction.
+ */
+async function keepDeclaredKey(connection: DuckDBConnection, database: string, ddl: TableDdl): Promise<void> {
+  const reader = await connection.runAndReadAll(
+    "SELECT constraint_column_names AS key FROM duckdb_constraints() WHERE database_name = $database AND schema_name = 'main' AND table_name = $table AND constraint_type = 'PRIMARY KEY'",
+    { database, table: ddl.table },
+  );
+  const [current] = reader.getRowObjectsJS();
+  if (JSON.stringify(current?.key ?? []) === JSON.stringify(duckDbKey(ddl.table))) return;
+  const stored = (name: string) => `${quote(database)}.main.${quote(name)}`;
+  const previous = `${ddl.table}_before_rekey`;
+  const columns = ddl.columns.map((c) => quote(c.name)).join(', ');
+  await inTransaction(connection, async () => {
+    await connection.run(`ALTER TABLE ${stored(ddl.table)} RENAME TO ${quote(previous)}`);
+    await connection.run(renderDuckDbTable(ddl));
+    await connection.run(`INSERT INTO ${stored(ddl.table)} (${columns}) SELECT ${columns} FROM ${stored(previous)}`);
+    await connection.run(`DROP TABLE ${stored(previous)}`);
+  });
 }
 
 /** An ingest table's inserter; checks that `insertSql` knows how to keep the table idempotent. */

@@ -6,7 +6,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, ROWS_PER_INSERT, type DuckDbWarehouse } from '../../../functions/adapters/local/duckdb-warehouse.ts';
 import { EVENT_TYPES, type CollectedEvent } from '../../../functions/events/schema.ts';
 import type { RejectedRow } from '../../../functions/warehouse/ports.ts';
+import { toDuckDbDdl } from '../../../functions/warehouse/dialect.ts';
 import { rejectedMessageRow } from '../../../functions/warehouse/rows.ts';
+import { readTableDdl } from '../../../functions/warehouse/sql-files.ts';
 import { collectedEvent, everyEventShape, minimalEvent } from '../../warehouse/samples.ts';
 
 const REQUEST_ID = '7c0d6f0e-2a55-4c51-9a8e-0a9b3c1f2d4e';
@@ -315,6 +317,39 @@ describe('DuckDB warehouse (file)', () => {
     expect(await count(second, 'events')).toBe(1);
     expect(await count(second, 'shopper_privacy_staging')).toBe(0);
     await second.close();
+  });
+
+  it('rebuilds a table an older file keyed by event_id alone with the declared key, keeping its rows', async () => {
+    const path = join(dir, 'older-key.duckdb');
+    const first = await createDuckDbWarehouse(path);
+    await first.insertEvents([sharedIdOrder('shopper-v', 'oat-milk')], REQUEST_ID);
+    await first.close();
+    // As the file was before an event was (user_id, event_id): the same rows, keyed by event_id (and line).
+    const older = await DuckDBInstance.create(path);
+    const connection = await older.connect();
+    for (const [table, key] of [['events', '"event_id"'], ['order_items', '"event_id", "line"']] as const) {
+      await connection.run(`ALTER TABLE ${table} RENAME TO stored`);
+      await connection.run(toDuckDbDdl(await readTableDdl(table)).replace(/PRIMARY KEY \(.*\)/, `PRIMARY KEY (${key})`));
+      await connection.run(`INSERT INTO ${table} SELECT * FROM stored`);
+      await connection.run('DROP TABLE stored');
+    }
+    connection.closeSync();
+    older.closeSync();
+
+    const reopened = await createDuckDbWarehouse(path);
+    const keys = "SELECT table_name, constraint_column_names AS key FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' AND table_name IN ('events', 'order_items') ORDER BY table_name";
+    expect(await reopened.sql(keys)).toEqual([
+      { table_name: 'events', key: ['user_id', 'event_id'] },
+      { table_name: 'order_items', key: ['user_id', 'event_id', 'line'] },
+    ]);
+    await reopened.insertEvents([sharedIdOrder('shopper-w', 'rye-bread'), sharedIdOrder('shopper-v', 'oat-milk')], REQUEST_ID);
+    expect(await reopened.sql('SELECT user_id, sku FROM order_items ORDER BY user_id')).toEqual([
+      { user_id: 'shopper-v', sku: 'oat-milk' },
+      { user_id: 'shopper-w', sku: 'rye-bread' },
+    ]);
+    expect(await count(reopened, 'events')).toBe(2);
+    expect(await reopened.sql("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%rekey%'")).toEqual([]);
+    await reopened.close();
   });
 
   it('gathers a large write in its log instead of checkpointing it at once, and keeps it across reopening', async () => {
