@@ -1,14 +1,14 @@
 -- The operators' dashboard: per hour of event time in [@since, @as_of), how long after it happened an
 -- event reached collect (received_at - event_time, whole seconds): the median, the 95th percentile and
 -- the longest. Percentiles by nearest rank (the smallest lag at or above that share of the hour's
--- events), exact on BigQuery and DuckDB alike. One row per event_id, its first receipt.
+-- events), exact on BigQuery and DuckDB alike. One row per event, (user_id, event_id), its first receipt.
 WITH lags AS (
   SELECT
     TIMESTAMP_SECONDS(DIV(UNIX_SECONDS(event_time), 3600) * 3600) AS hour,
     UNIX_SECONDS(received_at) - UNIX_SECONDS(event_time) AS lag_seconds
   FROM events
   WHERE event_time >= @since AND event_time < @as_of
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY received_at) = 1
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id ORDER BY received_at) = 1
 ),
 ranked AS (
   SELECT

@@ -23,7 +23,8 @@ totals AS (
   GROUP BY user_id
 ),
 tagged AS (
-  -- A tag listed twice on one line still counts that line once.
+  -- A tag listed twice on one line still counts that line once (event_id and line name a line within the
+  -- shopper's group: the staged lines are one per (user_id, event_id, line)).
   SELECT l.user_id, tag, COUNT(DISTINCT CONCAT(l.event_id, '/', CAST(l.line AS STRING))) AS lines
   FROM lines AS l
   CROSS JOIN UNNEST(l.dietary_tags) AS tag

@@ -1,7 +1,8 @@
--- One row per accepted event. Redelivery can repeat a row: readers keep one row per event_id.
+-- One row per accepted event. Redelivery can repeat a row: readers keep one row per (user_id, event_id).
+-- Clients make event ids, so two shoppers' events may share one: an event_id alone names no event.
 -- Table names are unqualified: the job that runs this file sets the default dataset.
 CREATE TABLE IF NOT EXISTS events (
-  event_id STRING NOT NULL OPTIONS (description = 'Client-made UUID; the idempotency key of the pipeline.'),
+  event_id STRING NOT NULL OPTIONS (description = 'Client-made UUID; with user_id, the idempotency key of the pipeline.'),
   type STRING NOT NULL OPTIONS (description = 'Event type, e.g. search_performed, order_completed.'),
   user_id STRING NOT NULL OPTIONS (description = 'Shopper, from the verified token; never from the body.'),
   session_id STRING NOT NULL,
@@ -32,5 +33,5 @@ CLUSTER BY user_id, type
 OPTIONS (
   require_partition_filter = TRUE,
   partition_expiration_days = 730,
-  description = 'Accepted shopper events, one row per event (one per event_id after deduplication).'
+  description = 'Accepted shopper events, one row per event (one per user_id and event_id after deduplication).'
 );

@@ -11,8 +11,8 @@ lines AS (
   WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL 180 DAY)
     AND event_time < @as_of
     AND brand IS NOT NULL
-  -- Redelivery can repeat a row: keep one per (event_id, line).
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, line ORDER BY category) = 1
+  -- Redelivery can repeat a row: keep one per (user_id, event_id, line).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id, line ORDER BY category) = 1
 ),
 -- One row per order, category and brand, however many lines of the order it took.
 bought AS (
@@ -27,27 +27,28 @@ judged_orders AS (
 ),
 -- Per order of the window and category, the shopper's brands in it of the 180 days before.
 history AS (
-  SELECT o.event_id AS order_event_id, o.category, b.brand, COUNT(*) AS orders, MAX(b.bought_at) AS last_bought_at
+  SELECT o.user_id, o.event_id AS order_event_id, o.category, b.brand, COUNT(*) AS orders, MAX(b.bought_at) AS last_bought_at
   FROM judged_orders AS o
   JOIN bought AS b
     ON b.user_id = o.user_id
     AND b.category = o.category
     AND b.bought_at < o.ordered_at
     AND b.bought_at >= TIMESTAMP_SUB(o.ordered_at, INTERVAL 180 DAY)
-  GROUP BY o.event_id, o.category, b.brand
+  GROUP BY o.user_id, o.event_id, o.category, b.brand
 ),
 predicted AS (
-  SELECT order_event_id, category, brand
+  SELECT user_id, order_event_id, category, brand
   FROM history
   WHERE TRUE
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY order_event_id, category ORDER BY orders DESC, last_bought_at DESC, brand) = 1
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, order_event_id, category ORDER BY orders DESC, last_bought_at DESC, brand) = 1
 ),
 shares AS (
   SELECT
     CAST(COUNTIF(b.brand IS NOT NULL) AS FLOAT64) AS numerator,
     CAST(COUNT(*) AS FLOAT64) AS denominator
   FROM predicted AS p
-  LEFT JOIN bought AS b ON b.event_id = p.order_event_id AND b.category = p.category AND b.brand = p.brand
+  LEFT JOIN bought AS b
+    ON b.user_id = p.user_id AND b.event_id = p.order_event_id AND b.category = p.category AND b.brand = p.brand
 )
 SELECT
   @as_of AS as_of,

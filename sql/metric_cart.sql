@@ -36,8 +36,8 @@ orders AS (
   WHERE type = 'order_completed'
     AND event_time >= @window_start
     AND event_time < @as_of
-  -- Redelivery can repeat a row: keep one per event_id.
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY received_at) = 1
+  -- Redelivery can repeat a row: keep one per (user_id, event_id).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id ORDER BY received_at) = 1
 ),
 days AS (
   SELECT

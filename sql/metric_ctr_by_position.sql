@@ -9,8 +9,8 @@ search_events AS (
   WHERE type = 'search_performed'
     AND event_time >= @window_start
     AND event_time < @as_of
-  -- Redelivery can repeat a row: keep one per event_id.
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY received_at) = 1
+  -- Redelivery can repeat a row: keep one per (user_id, event_id).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id ORDER BY received_at) = 1
 ),
 -- A search sent again under a new event_id is still one search: its clicks name its search_id.
 searches AS (

@@ -15,8 +15,8 @@ lines AS (
   FROM order_items
   WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL 180 DAY)
     AND event_time < @as_of
-  -- Redelivery can repeat a row: keep one per (event_id, line).
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, line ORDER BY sku) = 1
+  -- Redelivery can repeat a row: keep one per (user_id, event_id, line).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id, line ORDER BY sku) = 1
 ),
 -- One purchase per order and product, however many lines of the order it took.
 purchases AS (
@@ -33,6 +33,7 @@ orders AS (
 -- Per order of the window, the shopper's products of the 180 days before it.
 rhythms AS (
   SELECT
+    o.user_id,
     o.event_id AS order_event_id,
     p.sku,
     COUNT(*) AS orders,
@@ -43,7 +44,7 @@ rhythms AS (
     ON p.user_id = o.user_id
     AND p.bought_at < o.ordered_at
     AND p.bought_at >= TIMESTAMP_SUB(o.ordered_at, INTERVAL 180 DAY)
-  GROUP BY o.event_id, p.sku
+  GROUP BY o.user_id, o.event_id, p.sku
   HAVING COUNT(*) >= 2
 ),
 judged AS (
@@ -54,7 +55,7 @@ judged AS (
       AND r.days_since_last < 2 * r.mean_interval_days AS due,
     b.sku IS NOT NULL AS bought
   FROM rhythms AS r
-  LEFT JOIN purchases AS b ON b.event_id = r.order_event_id AND b.sku = r.sku
+  LEFT JOIN purchases AS b ON b.user_id = r.user_id AND b.event_id = r.order_event_id AND b.sku = r.sku
 ),
 shares AS (
   SELECT 'reorder_precision' AS metric, CAST(COUNTIF(due AND bought) AS FLOAT64) AS numerator, CAST(COUNTIF(due) AS FLOAT64) AS denominator

@@ -1,5 +1,5 @@
 -- One row per line of an order_completed event, so pattern queries need no UNNEST.
--- Redelivery can repeat a row: readers keep one row per (event_id, line).
+-- Redelivery can repeat a row: readers keep one row per (user_id, event_id, line).
 CREATE TABLE IF NOT EXISTS order_items (
   event_id STRING NOT NULL OPTIONS (description = 'The order_completed event this line belongs to.'),
   line INT64 NOT NULL OPTIONS (description = '1-based position of the item in the order.'),

@@ -10,7 +10,7 @@ active AS (
   FROM shopper_privacy_staging
   WHERE learn_preferences AND learn_schedule
 ),
--- One row per order event; grouping by event_id also drops rows repeated by redelivery.
+-- One row per order event; grouping by (user_id, event_id) also drops rows repeated by redelivery.
 orders AS (
   SELECT i.user_id, i.event_id, MIN(i.event_time) AS ordered_at
   -- The slice's order lines of the 180 days before @as_of, once each (stage_order_lines.sql).

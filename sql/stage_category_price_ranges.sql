@@ -12,7 +12,7 @@ FROM (
   FROM order_items
   WHERE event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
     AND event_time < @as_of
-  -- Redelivery can repeat a row: keep one per (event_id, line).
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, line ORDER BY sku) = 1
+  -- Redelivery can repeat a row: keep one per (user_id, event_id, line).
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id, line ORDER BY sku) = 1
 ) AS bought
 GROUP BY category

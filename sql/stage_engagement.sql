@@ -10,5 +10,5 @@ WHERE s.learn_preferences
   AND e.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
   AND e.event_time < @as_of
   AND e.type IN ('cart_item_added', 'search_result_clicked')
--- Redelivery can repeat a row: keep one per event_id.
-QUALIFY ROW_NUMBER() OVER (PARTITION BY e.event_id ORDER BY e.received_at) = 1
+-- Redelivery can repeat a row: keep one per (user_id, event_id).
+QUALIFY ROW_NUMBER() OVER (PARTITION BY e.user_id, e.event_id ORDER BY e.received_at) = 1

@@ -13,5 +13,5 @@ JOIN shopper_privacy_staging AS s USING (user_id)
 WHERE s.learn_preferences
   AND i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
   AND i.event_time < @as_of
--- Redelivery can repeat a row: keep one per (event_id, line).
-QUALIFY ROW_NUMBER() OVER (PARTITION BY i.event_id, i.line ORDER BY i.sku) = 1
+-- Redelivery can repeat a row: keep one per (user_id, event_id, line).
+QUALIFY ROW_NUMBER() OVER (PARTITION BY i.user_id, i.event_id, i.line ORDER BY i.sku) = 1

@@ -60,7 +60,7 @@ export function renderDashboardPage(data: DashboardData): string {
         integers: true,
         markers: false,
       }),
-      'Events in the warehouse (<code>events</code>, one per <code>event_id</code>) per minute of their event time. A minute that fills in later held events sent late by their clients.',
+      'Events in the warehouse (<code>events</code>, one per shopper and <code>event_id</code>) per minute of their event time. A minute that fills in later held events sent late by their clients.',
     ),
     figure(
       barChart({

@@ -187,6 +187,40 @@ export const ORDER_ITEMS: SqlRow[] = [
 
 export const TABLES: Record<string, SqlRow[]> = { events: EVENTS, order_items: ORDER_ITEMS, user_patterns: USER_PATTERNS };
 
+/**
+ * u7, whose client made the same event ids as u1's: v1, s1 and oA (both redelivered for u1), c1, a1,
+ * o1 and o2. An event is (user_id, event_id), so each is u7's own and counts beside u1's; u7's search
+ * even names u1's search_id, q1, and is still u7's own search.
+ *
+ * | search | shopper | personalized | experiments | positions shown | clicks that count |
+ * | q1     | u7      | no           | —           | 1               | 1                 |
+ *
+ * u7 viewed a product at 08:00, searched at 09:30, added to the cart in session sz at 09:40 and ordered
+ * there at 10:00 (total 7, received a minute later than u1's oA): eggs from Happy and milk from Yeo, as on
+ * 02-15 and 02-22, and, for the first time, bread from Warburtons — the brand predicted for u1's oA, which
+ * u1 did not buy.
+ */
+export const SAME_IDS_EVENTS: SqlRow[] = [
+  other('v1', 'u7', 'product_viewed', '2026-03-01T08:00:00.000Z'),
+  search('s1', 'u7', 'q1', '2026-03-01T09:30:00.000Z', false, null, [1]),
+  click('c1', 'u7', 'q1', '2026-03-01T09:31:00.000Z', 1),
+  cartAdd('a1', 'u7', 'sz', '2026-03-01T09:40:00.000Z'),
+  orderEvent('oA', 'u7', 'sz', '2026-03-01T10:00:00.000Z', 7, '2026-03-01T10:01:00.000Z'),
+];
+
+export const SAME_IDS_ORDER_ITEMS: SqlRow[] = [
+  ...order('u7', 'o1', '2026-02-15T10:00:00.000Z', [EGGS_HAPPY, MILK_YEO]),
+  ...order('u7', 'o2', '2026-02-22T10:00:00.000Z', [EGGS_HAPPY, MILK_YEO]),
+  ...order('u7', 'oA', '2026-03-01T10:00:00.000Z', [EGGS_HAPPY, MILK_YEO, BREAD_WARBURTONS]),
+];
+
+/** TABLES and u7's rows. */
+export const TABLES_WITH_SAME_IDS: Record<string, SqlRow[]> = {
+  ...TABLES,
+  events: [...EVENTS, ...SAME_IDS_EVENTS],
+  order_items: [...ORDER_ITEMS, ...SAME_IDS_ORDER_ITEMS],
+};
+
 /** The Wilson score interval at 95% (z = 1.96) of k successes in n: the test's own arithmetic, beside the SQL's. */
 export function wilson(k: number, n: number): { ci_low: number; ci_high: number } {
   const z = 1.96;
@@ -301,6 +335,49 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     // q7 (u3 at 14:00), q11 (u5's patterns computed on 02-27). Not: q10 (u4's first event), q12 (u6's
     // last event was 90 days and an hour before, and its patterns came after the search). 7 of 9.
     share('coverage', {}, 7, 9),
+  ],
+};
+
+/** Every metric query's answer for PARAMS over TABLES_WITH_SAME_IDS: EXPECTED with u7 counted beside u1. */
+export const EXPECTED_WITH_SAME_IDS: Record<string, SqlRow[]> = {
+  metric_ctr: [
+    // u7's q1 joins the 9 searches, clicked: 5 of 10; not personalized: 2 of 7. It is in no experiment.
+    share('ctr', {}, 5, 10),
+    share('ctr', { dimension: 'personalized' }, 3, 3),
+    share('ctr', { dimension: 'not_personalized' }, 2, 7),
+    share('ctr', { experiment: 'personalization', arm: 'personalized' }, 2, 2),
+    share('ctr', { experiment: 'personalization', arm: 'control' }, 1, 3),
+    share('ctr', { experiment: 'ranking', arm: 'v2' }, 0, 1),
+    share('ctr', { experiment: 'ranking', arm: 'v1' }, 1, 1),
+  ],
+  metric_ctr_by_position: [
+    // u7's q1 showed position 1 and was clicked there: 4 of 9.
+    share('ctr_by_position', { dimension: '1' }, 4, 9),
+    share('ctr_by_position', { dimension: '2' }, 1, 6),
+    share('ctr_by_position', { dimension: '3' }, 0, 3),
+    ...[4, 5, 6, 7, 8, 9, 10].map((p) => share('ctr_by_position', { dimension: String(p) }, 0, 1)),
+  ],
+  metric_reorder: [
+    // u7's oA (03-01 10:00): eggs and milk 02-15, 02-22 → m 7, d 7: both due, both bought; bread is new.
+    // u1's oA still bought no eggs: u7's eggs under the same event id are not u1's. Precision 4 of 5,
+    // recall 4 of 7.
+    share('reorder_precision', {}, 4, 5),
+    share('reorder_recall', {}, 4, 7),
+  ],
+  metric_brand_accuracy: [
+    // u7's oA Eggs: Happy in o1 and o2 → right; Dairy: Yeo in o1 and o2 → right; Bakery: no history. u1's
+    // oA Dairy stays Arla (u7's Yeo is not u1's) and Bakery stays wrong (u7's Warburtons is not u1's). 5 of 8.
+    share('brand_accuracy', {}, 5, 8),
+  ],
+  metric_cart: [
+    // u7's session sz ordered after its cart add: 3 of 7 abandoned.
+    share('cart_abandonment_rate', {}, 3, 7),
+    // u7's oA, 7, beside u1's oA, 20 (once, though redelivered).
+    meanOfDay('2026-03-01', [20, 12.5, 9, 4.5, 7]),
+  ],
+  metric_coverage: [
+    // u7's q1 came after u7's view at 08:00: covered, 8 of 10.
+    share('coverage', {}, 8, 10),
   ],
 };
 

@@ -4,7 +4,7 @@ import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { EXPECTED, EXPECTED_TWO_DAYS, KEYS, PARAMS, TABLES, TWO_DAYS, wilson } from './fixtures.ts';
+import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, wilson } from './fixtures.ts';
 
 // ZetaSQL's reference evaluator is BigQuery's semantics: these are the answers BigQuery would give.
 // queries.duckdb.test.ts holds the local warehouse to the same hand-worked answers.
@@ -27,6 +27,11 @@ describe('metric queries on ZetaSQL’s reference evaluator', () => {
   it('sql/metric_cart.sql gives one avg_cart_value row per day of a longer window', async () => {
     const rows = await zeta.evaluate(await readSqlFile('metric_cart.sql'), { tables: TABLES, params: TWO_DAYS });
     expectRows(rows as SqlRow[], EXPECTED_TWO_DAYS, KEYS);
+  });
+
+  it.each(METRIC_QUERIES)('sql/%s.sql counts another shopper’s events under the same event ids as that shopper’s own', async (query) => {
+    const rows = await zeta.evaluate(await readSqlFile(`${query}.sql`), { tables: TABLES_WITH_SAME_IDS, params: PARAMS });
+    expectRows(rows as SqlRow[], EXPECTED_WITH_SAME_IDS[query] ?? [], KEYS);
   });
 
   it('answers no row for a window without data, rather than rows of 0 / 0', async () => {

@@ -13,8 +13,8 @@ export const QUERY = DashboardQuery.parse({ hours: '3', days: '3' });
 export const WINDOW = dashboardWindow(NOW, QUERY);
 export const PARAMS = { as_of: WINDOW.asOf, since: WINDOW.since, history_since: WINDOW.historySince, runs_per_job: 2 };
 
-function event(eventId: string, eventTime: string, receivedAt: string): SqlRow {
-  return eventsRow({ event_id: eventId, type: 'product_viewed', user_id: 'shopper', event_time: eventTime, received_at: receivedAt });
+function event(eventId: string, eventTime: string, receivedAt: string, userId = 'shopper'): SqlRow {
+  return eventsRow({ event_id: eventId, type: 'product_viewed', user_id: userId, event_time: eventTime, received_at: receivedAt });
 }
 
 export const EVENTS: SqlRow[] = [
@@ -29,6 +29,12 @@ export const EVENTS: SqlRow[] = [
   event('before', '2026-11-26T08:59:59.000Z', '2026-11-26T09:00:01.000Z'),
   event('at-as-of', '2026-11-26T12:00:00.000Z', '2026-11-26T12:00:00.000Z'),
 ];
+
+/**
+ * Another shopper's event, in b's minute, under the event_id b's client made too: an event is (user_id,
+ * event_id), so it is an event of its own, counted beside b.
+ */
+export const SAME_ID_EVENT: SqlRow = event('b', '2026-11-26T10:00:20.000Z', '2026-11-26T10:00:40.000Z', 'another-shopper');
 
 function rejected(requestId: string, source: string, receivedAt: string): RejectedRow {
   return { request_id: requestId, event_index: 0, event_id: null, type: null, user_id: null, reason: 'invalid', payload: '{}', source, received_at: receivedAt };
@@ -114,7 +120,7 @@ export const TABLES = { events: EVENTS, rejected_events: REJECTED_EVENTS, job_ru
 
 /** Loads TABLES into DuckDB: rejected_events through the ingest path, the keyed tables as staging loads do. */
 export async function loadDashboardTables(warehouse: DuckDbWarehouse): Promise<void> {
-  // DuckDB keys events by event_id: the first row of an event_id is the one kept, as received first.
+  // DuckDB keys events by (user_id, event_id): the first row of an event is the one kept, as received first.
   await warehouse.replaceRows('events', EVENTS, 'test');
   await warehouse.replaceRows('job_runs', JOB_RUNS, 'test');
   await warehouse.replaceRows('learning_metrics', LEARNING_METRICS, 'test');
@@ -168,6 +174,29 @@ export const ANSWERS: Record<string, { rows: SqlRow[]; keys: string[] }> = {
       { metric: 'reorder_precision', experiment: '', arm: '', as_of: day(25), value: 0.5, numerator: 500, denominator: 1000, ci_low: 0.4, ci_high: 0.6 },
       { metric: 'reorder_precision', experiment: '', arm: '', as_of: day(26), value: 0.6, numerator: 600, denominator: 1000, ci_low: 0.5, ci_high: 0.7 },
       { metric: 'reorder_recall', experiment: '', arm: '', as_of: day(26), value: 0.3, numerator: 300, denominator: 1000, ci_low: 0.2, ci_high: 0.4 },
+    ],
+  },
+};
+
+/** The answers of the files that read events, with SAME_ID_EVENT stored as well. */
+export const ANSWERS_WITH_SAME_ID: Record<string, { rows: SqlRow[]; keys: string[] }> = {
+  // 10:00: a, b (once) and the other shopper's b.
+  dashboard_events_per_minute: {
+    keys: ['minute'],
+    rows: [
+      { minute: '2026-11-26T09:00:00.000Z', events: 1 },
+      { minute: '2026-11-26T10:00:00.000Z', events: 3 },
+      { minute: '2026-11-26T10:01:00.000Z', events: 1 },
+      { minute: '2026-11-26T11:30:00.000Z', events: 1 },
+    ],
+  },
+  // 10:00: lags 5, 120, 1 and the other shopper's 20 → 1, 5, 20, 120: the median the 2nd (⌈2⌉), p95 the 4th (⌈3.8⌉).
+  dashboard_ingest_lag: {
+    keys: ['hour'],
+    rows: [
+      { hour: '2026-11-26T09:00:00.000Z', events: 1, p50_seconds: 30, p95_seconds: 30, max_seconds: 30 },
+      { hour: '2026-11-26T10:00:00.000Z', events: 4, p50_seconds: 5, p95_seconds: 120, max_seconds: 120 },
+      { hour: '2026-11-26T11:00:00.000Z', events: 1, p50_seconds: 0, p95_seconds: 0, max_seconds: 0 },
     ],
   },
 };

@@ -14,6 +14,8 @@ import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
  *   while everything else stays; u5 learn_preferences, so u5 appears in no analysis (yet u5's
  *   purchases still set the Drinks price range); u6 learn_price, learn_schedule and learn_dietary,
  *   so only regular purchases, brands and categories remain.
+ * - u7 is active, and its client made the same event ids as u1's (SAME_IDS_ORDER_ITEMS, SAME_IDS_EVENTS):
+ *   its rows are its own events, never repeats of u1's.
  */
 export const AS_OF = '2026-03-01T00:00:00.000Z';
 export const SINCE = '2026-02-20T00:00:00.000Z';
@@ -47,6 +49,7 @@ export const PRIVACY: Record<string, Partial<Record<LearnFlag, false>>> = {
   u4: { learn_brands: false },
   u5: { learn_preferences: false },
   u6: { learn_price: false, learn_schedule: false, learn_dietary: false },
+  u7: {},
 };
 
 /** The rows the job stages for the active shoppers, from PRIVACY. */
@@ -143,11 +146,35 @@ export const EVENTS: SqlRow[] = [
 ];
 
 /**
+ * u7's orders and click, under event ids u1's client made too: o1, o3 (redelivered for u1) and c1
+ * (redelivered for u1). An event is (user_id, event_id), so these count for u7 and take nothing from u1.
+ * Tuesdays at 19:00, two weeks apart; rice and peas at the prices already bought in Pantry and Frozen,
+ * so the categories' ranges stay as they are. Apart from ORDER_ITEMS and EVENTS, whose shoppers the job
+ * tests (job.test.ts) count: TABLES holds both.
+ */
+export const SAME_IDS_ORDER_ITEMS: SqlRow[] = [
+  ...order('u7', 'o1', '2026-02-03T19:00:00.000Z', [
+    { ...RICE, price: 2.5, quantity: 1, dietary_tags: ['vegan', 'gluten_free'] },
+    { ...PEAS, price: 1.5, quantity: 1, dietary_tags: ['vegan'] },
+  ]),
+  ...order('u7', 'o3', '2026-02-17T19:00:00.000Z', [
+    { ...RICE, price: 2.5, quantity: 1, dietary_tags: ['vegan', 'gluten_free'] },
+    { ...PEAS, price: 1.5, quantity: 2, promotion: 'p7', dietary_tags: ['vegan'] },
+  ]),
+];
+
+export const SAME_IDS_EVENTS: SqlRow[] = [event('u7', 'c1', 'search_result_clicked', '2026-02-25T10:00:00.000Z', { ...PEAS })];
+
+const ALL_ORDER_ITEMS = [...ORDER_ITEMS, ...SAME_IDS_ORDER_ITEMS];
+const ALL_EVENTS = [...EVENTS, ...SAME_IDS_EVENTS];
+
+/**
  * The categories' price ranges the job stages for AS_OF (stage_category_price_ranges.sql), worked out by
- * hand from every shopper's order lines of the window, whatever their flags, one per (event_id, line):
+ * hand from every shopper's order lines of the window, whatever their flags, one per (user_id, event_id, line):
  * Dairy: milk 1 (o1), 1 (o2), 1 (o3 once), eggs 3 (o3), milk 3 (u2), 2 (u3): 1…3, mean 11/6.
  * Bakery: bread 2 (o1), 2 (o2), bread2 4 (u2), bread 2 (u3): 2…4, mean 10/4 = 2.5.
- * Pantry: rice 2.5 (o0), 2.5 (o5): all equal. Frozen: peas 1.5 (u6) twice: all equal.
+ * Pantry: rice 2.5 (o0), 2.5 (o5), and u7's twice: all equal. Frozen: peas 1.5 (u6) twice, and u7's
+ * twice: all equal.
  * Drinks: coffee 4, tea 2, coffee 4, tea 2, coffee 4 (u4) and coffee 6 twice (u5, learn_preferences
  * off, still in the range): 2…6, mean 28/7 = 4.
  * Neither u1's milk before the 180 days (o-old) nor the one at AS_OF (o-late) counts.
@@ -160,29 +187,46 @@ export const PRICE_RANGES: SqlRow[] = [
   { category: 'Pantry', low: 2.5, high: 2.5, mean: 2.5, as_of: AS_OF },
 ];
 
+/** A shopper's rows of `rows`, picked by hand by `event_id/line` (or `event_id`): an event is (user_id, event_id). */
+function pick(rows: SqlRow[], userId: string, keys: string[], keyOf: (row: SqlRow) => string): SqlRow[] {
+  return keys.map((key) => rows.find((row) => row.user_id === userId && keyOf(row) === key)!);
+}
+
 /**
- * The order lines the job stages for AS_OF (stage_order_lines.sql), picked by hand by (event_id, line):
- * those of the shoppers who learn (u1, u3, u4, u6; not u5, and u2 is not staged) in the window, u1's
- * redelivered o3 once, neither o-old nor o-late.
+ * The order lines the job stages for AS_OF (stage_order_lines.sql), picked by hand by (user_id, event_id,
+ * line): those of the shoppers who learn (u1, u3, u4, u6, u7; not u5, and u2 is not staged) in the window,
+ * u1's redelivered o3 once, neither o-old nor o-late, and u7's o1 and o3 beside u1's.
  */
+const lineKey = (row: SqlRow) => `${String(row.event_id)}/${String(row.line)}`;
 export const ORDER_LINES: SqlRow[] = [
-  ...['o0/1', 'o1/1', 'o1/2', 'o2/1', 'o2/2', 'o3/1', 'o3/2', 'o5/1'],
-  ...['o6/1', 'o6/2'],
-  ...['o41/1', 'o41/2', 'o42/1', 'o42/2', 'o43/1'],
-  ...['o61/1', 'o62/1'],
-].map((key) => {
-  const { order_id: _orderId, ...line } = ORDER_ITEMS.find((row) => `${String(row.event_id)}/${String(row.line)}` === key)!;
-  return { ...line, as_of: AS_OF };
-});
+  ...pick(ALL_ORDER_ITEMS, 'u1', ['o0/1', 'o1/1', 'o1/2', 'o2/1', 'o2/2', 'o3/1', 'o3/2', 'o5/1'], lineKey),
+  ...pick(ALL_ORDER_ITEMS, 'u3', ['o6/1', 'o6/2'], lineKey),
+  ...pick(ALL_ORDER_ITEMS, 'u4', ['o41/1', 'o41/2', 'o42/1', 'o42/2', 'o43/1'], lineKey),
+  ...pick(ALL_ORDER_ITEMS, 'u6', ['o61/1', 'o62/1'], lineKey),
+  ...pick(ALL_ORDER_ITEMS, 'u7', ['o1/1', 'o1/2', 'o3/1', 'o3/2'], lineKey),
+].map(({ order_id: _orderId, ...line }) => ({ ...line, as_of: AS_OF }));
 
 /**
  * The cart adds and result clicks the job stages for AS_OF (stage_engagement.sql), picked by hand by
- * event_id: u1's in the window (c1 once; not c-old, not the view v1), u4's and u6's; not u5's or u2's.
+ * (user_id, event_id): u1's in the window (c1 once; not c-old, not the view v1), u4's, u6's and u7's c1;
+ * not u5's or u2's.
  */
-export const ENGAGEMENT: SqlRow[] = ['c1', 'c2', 'c3', 'a1', 'a2', 'c41', 'a61'].map((id) => {
-  const event = EVENTS.find((row) => row.event_id === id)!;
-  const pick = (column: string) => event[column] ?? null;
-  return { user_id: pick('user_id'), event_id: id, type: pick('type'), event_time: pick('event_time'), category: pick('category'), brand: pick('brand'), as_of: AS_OF };
+export const ENGAGEMENT: SqlRow[] = [
+  ...pick(ALL_EVENTS, 'u1', ['c1', 'c2', 'c3', 'a1', 'a2'], (row) => String(row.event_id)),
+  ...pick(ALL_EVENTS, 'u4', ['c41'], (row) => String(row.event_id)),
+  ...pick(ALL_EVENTS, 'u6', ['a61'], (row) => String(row.event_id)),
+  ...pick(ALL_EVENTS, 'u7', ['c1'], (row) => String(row.event_id)),
+].map((event) => {
+  const pickColumn = (column: string) => event[column] ?? null;
+  return {
+    user_id: pickColumn('user_id'),
+    event_id: pickColumn('event_id'),
+    type: pickColumn('type'),
+    event_time: pickColumn('event_time'),
+    category: pickColumn('category'),
+    brand: pickColumn('brand'),
+    as_of: AS_OF,
+  };
 });
 
 /**
@@ -190,8 +234,8 @@ export const ENGAGEMENT: SqlRow[] = ['c1', 'c2', 'c3', 'a1', 'a2', 'c41', 'a61']
  * the slice's order lines and engagement.
  */
 export const TABLES = {
-  events: EVENTS,
-  order_items: ORDER_ITEMS,
+  events: ALL_EVENTS,
+  order_items: ALL_ORDER_ITEMS,
   shopper_privacy_staging: PRIVACY_STAGING,
   category_price_ranges_staging: PRICE_RANGES,
   order_lines_staging: ORDER_LINES,
@@ -201,8 +245,8 @@ export const TABLES = {
 /** The statements that stage rows for the analyses: the table each fills, and the rows it inserts from TABLES, by hand. */
 export const STAGED: Record<string, { table: string; rows: SqlRow[]; key: string[] }> = {
   stage_category_price_ranges: { table: 'category_price_ranges_staging', rows: PRICE_RANGES, key: ['category'] },
-  stage_order_lines: { table: 'order_lines_staging', rows: ORDER_LINES, key: ['event_id', 'line'] },
-  stage_engagement: { table: 'engagement_staging', rows: ENGAGEMENT, key: ['event_id'] },
+  stage_order_lines: { table: 'order_lines_staging', rows: ORDER_LINES, key: ['user_id', 'event_id', 'line'] },
+  stage_engagement: { table: 'engagement_staging', rows: ENGAGEMENT, key: ['user_id', 'event_id'] },
 };
 
 /**
@@ -211,7 +255,7 @@ export const STAGED: Record<string, { table: string; rows: SqlRow[]; key: string
  */
 export const EXPECTED: Record<string, SqlRow[]> = {
   // Whatever they turned off: the job stages flags for exactly these.
-  active_shoppers: [{ user_id: 'u1' }, { user_id: 'u3' }, { user_id: 'u4' }, { user_id: 'u5' }, { user_id: 'u6' }],
+  active_shoppers: [{ user_id: 'u1' }, { user_id: 'u3' }, { user_id: 'u4' }, { user_id: 'u5' }, { user_id: 'u6' }, { user_id: 'u7' }],
 
   // milk: o1, o2, o3, quantities 2, 2, 1, gaps 7 and 7 days. bread: o1, o2, one 7-day gap.
   // rice: o0 and o5, 81 days apart (2025-12-01 → 2026-02-20). eggs: one order only, not regular.
@@ -260,6 +304,19 @@ export const EXPECTED: Record<string, SqlRow[]> = {
       last_purchased_at: '2026-02-19T18:00:00.000Z', next_due_at: '2026-03-05T18:00:00.000Z', due_at: '2026-03-04T08:24:00.000Z',
       days_since_last: 9.25, due: false,
     },
+    // u7: rice and peas in o1 and o3, 14 days apart; 2026-02-17T19:00 → AS_OF = 11 d 5 h, short of 12.6 days.
+    {
+      user_id: 'u7', sku: 'peas', product_name: 'peas', category: 'Frozen', brand: 'Birds Eye',
+      purchases: 2, avg_quantity: 1.5, avg_interval_days: 14, frequency: 'biweekly', confidence: 0.2, interval_cv: null,
+      last_purchased_at: '2026-02-17T19:00:00.000Z', next_due_at: '2026-03-03T19:00:00.000Z', due_at: '2026-03-02T09:24:00.000Z',
+      days_since_last: 11 + 5 / 24, due: false,
+    },
+    {
+      user_id: 'u7', sku: 'rice', product_name: 'rice', category: 'Pantry', brand: null,
+      purchases: 2, avg_quantity: 1, avg_interval_days: 14, frequency: 'biweekly', confidence: 0.2, interval_cv: null,
+      last_purchased_at: '2026-02-17T19:00:00.000Z', next_due_at: '2026-03-03T19:00:00.000Z', due_at: '2026-03-02T09:24:00.000Z',
+      days_since_last: 11 + 5 / 24, due: false,
+    },
   ],
 
   // Arla: 4 lines (milk ×3, eggs), 1 cart add: 3.6 + 0.6 = 4.2. Hovis: 2 lines, 1 cart add, 2 clicks
@@ -270,6 +327,8 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     { user_id: 'u1', brand: 'Arla', purchases: 4, cart_adds: 1, clicks: 0, score: 4.2, share: 0.56, ordinal: 1 },
     { user_id: 'u1', brand: 'Hovis', purchases: 2, cart_adds: 1, clicks: 2, score: 3.0, share: 0.4, ordinal: 2 },
     { user_id: 'u6', brand: 'Birds Eye', purchases: 2, cart_adds: 1, clicks: 0, score: 2.4, share: 1, ordinal: 1 },
+    // u7: Birds Eye, 2 lines and its own c1 click: 1.8 + 0.3 = 2.1, over 2.0 only with the click.
+    { user_id: 'u7', brand: 'Birds Eye', purchases: 2, cart_adds: 0, clicks: 1, score: 2.1, share: 1, ordinal: 1 },
   ],
 
   // Dairy: 4 lines, 1 cart add, 1 click (Lurpak butter): 4.5. Bakery: 3.0. Pantry: rice ×2, 1.8 —
@@ -280,6 +339,8 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     // u4: 5 Drinks lines and the coffee click: 4.5 + 0.3. u6: 2 Frozen lines and the cart add.
     { user_id: 'u4', category: 'Drinks', purchases: 5, cart_adds: 0, clicks: 1, score: 4.8, share: 1, ordinal: 1 },
     { user_id: 'u6', category: 'Frozen', purchases: 2, cart_adds: 1, clicks: 0, score: 2.4, share: 1, ordinal: 1 },
+    // u7: Frozen, 2 lines and the click, 2.1; Pantry, 2 lines, 1.8 — under 2.0 but in the total, 3.9.
+    { user_id: 'u7', category: 'Frozen', purchases: 2, cart_adds: 0, clicks: 1, score: 2.1, share: 2.1 / 3.9, ordinal: 1 },
   ],
 
   // The staged ranges (PRICE_RANGES), from every shopper's lines in the window: Dairy 1…3, mean
@@ -296,6 +357,9 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     // (4+2+4+2+4+6+6)/7 = 4. u4: coffee 4 units at 0.5, tea 2 at 0 → 1/3; index (4 × 1 + 2 × 0.5) / 6;
     // the promoted coffee is 2 of 6 units. (Without u5 the range would be 2…4 and the position 2/3.)
     { user_id: 'u4', category: 'Drinks', lines: 5, units: 6, price_position: 1 / 3, price_index: 5 / 6, promo_share: 1 / 3 },
+    // u7: Pantry and Frozen, all prices equal (position 0.5, index 1); peas on promotion 2 of 3 units.
+    { user_id: 'u7', category: 'Pantry', lines: 2, units: 2, price_position: 0.5, price_index: 1, promo_share: 0 },
+    { user_id: 'u7', category: 'Frozen', lines: 2, units: 3, price_position: 0.5, price_index: 1, promo_share: 2 / 3 },
   ],
 
   // u1: 5 orders, all at 10:00; Mon 2025-12-01, Thu ×3 (Jan 1, 8, 15), Fri 2026-02-20. 81 days over
@@ -311,6 +375,11 @@ export const EXPECTED: Record<string, SqlRow[]> = {
       user_id: 'u4', orders: 3, last_order_at: '2026-02-16T08:00:00.000Z', avg_interval_days: 7,
       next_order_at: '2026-02-23T08:00:00.000Z', confidence: 0.3, preferred_weekdays: [1], preferred_hours: [8],
     },
+    // u7: 2 orders, Tuesdays at 19:00, 14 days apart.
+    {
+      user_id: 'u7', orders: 2, last_order_at: '2026-02-17T19:00:00.000Z', avg_interval_days: 14,
+      next_order_at: '2026-03-03T19:00:00.000Z', confidence: 0.2, preferred_weekdays: [2], preferred_hours: [19],
+    },
   ],
 
   // u1: 8 lines (o0 rice, o1 ×2, o2 ×2, o3 ×2, o5 rice). vegetarian: milk ×3 + bread ×2 = 5;
@@ -324,6 +393,9 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     { user_id: 'u3', tag: 'vegetarian', tagged_lines: 1, lines: 2, share: 0.5, confidence: 0.094529 },
     // u4: 5 lines, tea vegan in 2: n = 5, p 2/5 → 0.117618. u6's vegan peas: learn_dietary is off.
     { user_id: 'u4', tag: 'vegan', tagged_lines: 2, lines: 5, share: 0.4, confidence: 0.117618 },
+    // u7: 4 lines, all vegan, the 2 rice gluten_free: n = 4, p 1 → 0.510100, 1/2 → 0.150036.
+    { user_id: 'u7', tag: 'gluten_free', tagged_lines: 2, lines: 4, share: 0.5, confidence: 0.150036 },
+    { user_id: 'u7', tag: 'vegan', tagged_lines: 4, lines: 4, share: 1, confidence: 0.5101 },
   ],
 
   // u1's 5 orders: milk in 3, bread in 2, both in 2 (o1, o2); milk and eggs only once.
@@ -333,6 +405,9 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     // u4's 3 orders: coffee in 3, tea in 2, both in 2: each is as likely with the other as without.
     { user_id: 'u4', sku: 'coffee', with_sku: 'tea', together: 2, support: 2 / 3, confidence: 2 / 3, lift: 1 },
     { user_id: 'u4', sku: 'tea', with_sku: 'coffee', together: 2, support: 2 / 3, confidence: 1, lift: 1 },
+    // u7's 2 orders, o1 and o3 as u1's are called: rice and peas in both.
+    { user_id: 'u7', sku: 'peas', with_sku: 'rice', together: 2, support: 1, confidence: 1, lift: 1 },
+    { user_id: 'u7', sku: 'rice', with_sku: 'peas', together: 2, support: 1, confidence: 1, lift: 1 },
   ],
 };
 

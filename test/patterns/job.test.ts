@@ -80,7 +80,7 @@ bought AS (
   FROM order_items
   WHERE event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
     AND event_time < @as_of
-  QUALIFY ROW_NUMBER() OVER (PARTITION BY event_id, line ORDER BY sku) = 1
+  QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id, line ORDER BY sku) = 1
 ),
 ranges AS (
   SELECT category, MIN(price) AS low, MAX(price) AS high, AVG(price) AS mean
