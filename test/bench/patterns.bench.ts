@@ -392,7 +392,7 @@ type DataFacts = { rows: Record<string, number>; types: [string, number][]; shop
 async function describeData(warehouse: DuckDbWarehouse, path: string): Promise<DataFacts> {
   const value = (row: Record<string, unknown> | undefined, key: string) => Number(row?.[key] ?? 0);
   const [events] = await warehouse.sql('SELECT count(*) AS n, count(DISTINCT user_id) AS shoppers FROM events');
-  const [items] = await warehouse.sql('SELECT count(*) AS n, count(DISTINCT event_id) AS orders FROM order_items');
+  const [items] = await warehouse.sql('SELECT count(*) AS n, count(DISTINCT (user_id, event_id)) AS orders FROM order_items');
   const types = await warehouse.sql('SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY n DESC');
   const [active] = await warehouse.sql('SELECT count(DISTINCT user_id) AS n FROM events WHERE received_at >= $since', { since: duckDbParam(ACTIVE_SINCE) });
   return {

@@ -247,8 +247,8 @@ async function countWarehouse(file: string): Promise<{ events: number; orderLine
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   try {
-    const events = (await connection.runAndReadAll('SELECT COUNT(DISTINCT event_id) AS n FROM events')).getRowObjectsJS()[0]?.n;
-    const lines = (await connection.runAndReadAll('SELECT COUNT(*) AS n FROM (SELECT DISTINCT event_id, line FROM order_items)')).getRowObjectsJS()[0]?.n;
+    const events = (await connection.runAndReadAll('SELECT COUNT(*) AS n FROM (SELECT DISTINCT user_id, event_id FROM events)')).getRowObjectsJS()[0]?.n;
+    const lines = (await connection.runAndReadAll('SELECT COUNT(*) AS n FROM (SELECT DISTINCT user_id, event_id, line FROM order_items)')).getRowObjectsJS()[0]?.n;
     return { events: Number(events ?? 0), orderLines: Number(lines ?? 0) };
   } finally {
     connection.closeSync();
