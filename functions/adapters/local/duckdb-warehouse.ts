@@ -1,3 +1,4 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import {
   BIGINT,
   BOOLEAN,
@@ -19,7 +20,7 @@ import {
 import type { CollectedEvent } from '../../events/schema.ts';
 import { parseTableDdl, type ColumnType, type ScalarType, type TableDdl } from '../../warehouse/ddl.ts';
 import { DUCKDB_PRELUDE, duckDbKey, duckDbType, isStagingTable, quote, renderDuckDbTable, toDuckDbQuery, usedParams } from '../../warehouse/dialect.ts';
-import type { RejectedRow, SqlParams, SqlRow, SqlValue, SqlWarehouse, Warehouse } from '../../warehouse/ports.ts';
+import type { RejectedRow, SqlCost, SqlParams, SqlRow, SqlValue, SqlWarehouse, Warehouse } from '../../warehouse/ports.ts';
 import { eventRow, orderItemRows, REJECTED_ROW_IDENTITY } from '../../warehouse/rows.ts';
 import { readSqlFile, readTableDdl, WAREHOUSE_TABLES, type IngestTable, type WarehouseTable } from '../../warehouse/sql-files.ts';
 
@@ -31,6 +32,14 @@ export type DuckDbWarehouse = Warehouse & SqlWarehouse & {
   sql(sql: string, params?: QueryParams): Promise<Record<string, JS>[]>;
   /** DuckDB SQL as it is, its rows in the port's terms and read the same way as a file's `query` reads them. */
   rows(sql: string, params?: QueryParams): Promise<SqlRow[]>;
+  /** Moves what the write-ahead log holds into the file, and empties the log. */
+  checkpoint(): Promise<void>;
+  /**
+   * Rewrites the file from what it holds now, so that no byte of a deleted row is left in it: DuckDB keeps
+   * deleted rows inside their row groups and never overwrites the blocks a checkpoint frees. In memory, it only checkpoints.
+   */
+  compact(): Promise<SqlCost>;
+  /** Checkpoints, then closes: the file alone holds everything, and the log is gone. */
   close(): Promise<void>;
 };
 
@@ -51,8 +60,13 @@ export const ROWS_PER_INSERT = 400;
  * `:memory:`. The tables come from the same `sql/` files as BigQuery's, through the dialect bridge.
  */
 export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehouse> {
-  const instance = await DuckDBInstance.create(path);
+  const file = path === ':memory:' ? null : path;
+  // A file is attached rather than opened as the instance's own database: compacting swaps it for a
+  // rewritten copy, which DuckDB can do only to an attached one. The connection, with its TEMP staging
+  // tables and macros, outlives the swap. Spilled temp data stays beside the file, as when it was opened.
+  const instance = await DuckDBInstance.create(':memory:', file ? { temp_directory: `${file}.tmp` } : {});
   const connection = await instance.connect();
+  if (file) await attachFile(connection, file);
   // BigQuery's DATE(timestamp) is taken in UTC; the local answers must match.
   await connection.run("SET TimeZone = 'UTC'");
   // A checkpoint rewrites every row group a committed statement touched. The patterns job's staging
@@ -61,8 +75,8 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
   // shoppers (test/bench/RESULTS.md). A larger log lets a run's writes be checkpointed together.
   await connection.run(`SET checkpoint_threshold = '${CHECKPOINT_THRESHOLD}'`);
 
-  const [file] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS();
-  for (const table of WAREHOUSE_TABLES) await createTable(connection, String(file?.name), table);
+  const [database] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS();
+  for (const table of WAREHOUSE_TABLES) await createTable(connection, String(database?.name), table);
   for (const statement of DUCKDB_PRELUDE) await connection.run(statement);
   const inserters: Record<IngestTable, Inserter> = {
     events: await openTable(connection, 'events'),
@@ -156,14 +170,81 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
         return { bytesProcessed: null, ms: performance.now() - started };
       }),
 
+    checkpoint: () =>
+      serially(async () => {
+        open();
+        await connection.run('CHECKPOINT');
+      }),
+
+    compact: () =>
+      serially(async () => {
+        open();
+        const started = performance.now();
+        if (file) await compactFile(connection, file);
+        else await connection.run('CHECKPOINT');
+        return { bytesProcessed: null, ms: performance.now() - started };
+      }),
+
     close: () =>
       serially(async () => {
         if (closed) return;
         closed = true;
-        connection.closeSync();
-        instance.closeSync();
+        try {
+          // DuckDB checkpoints on close too, unless told otherwise; here it is not left to a default.
+          await connection.run('CHECKPOINT');
+        } finally {
+          connection.closeSync();
+          instance.closeSync();
+        }
       }),
   };
+}
+
+/** The catalog name the warehouse file is attached under, and that of the instance's own (empty, in memory) database. */
+const FILE_DATABASE = 'warehouse';
+const MEMORY_DATABASE = 'memory';
+const COMPACTED_DATABASE = 'warehouse_compacted';
+
+async function attachFile(connection: DuckDBConnection, file: string): Promise<void> {
+  await connection.run(`ATTACH ${literal(file)} AS ${FILE_DATABASE}`);
+  await connection.run(`USE ${FILE_DATABASE}`);
+}
+
+/**
+ * Copies the file's tables into a new file (`COPY FROM DATABASE`, DuckDB's documented way to reclaim the
+ * space of deleted rows), checkpointed, and puts it in the old one's place. Nothing of a row deleted
+ * before the copy is in the new file; the old one is replaced whole. If the copy fails the old file stays.
+ */
+async function compactFile(connection: DuckDBConnection, file: string): Promise<void> {
+  const copy = `${file}.compacted`;
+  const removeCopy = () => [copy, `${copy}.wal`].forEach((leftover) => rmSync(leftover, { force: true }));
+  removeCopy();
+  await connection.run(`CHECKPOINT ${FILE_DATABASE}`);
+  await connection.run(`ATTACH ${literal(copy)} AS ${COMPACTED_DATABASE}`);
+  try {
+    await connection.run(`COPY FROM DATABASE ${FILE_DATABASE} TO ${COMPACTED_DATABASE}`);
+    await connection.run(`CHECKPOINT ${COMPACTED_DATABASE}`);
+  } catch (error) {
+    await connection.run(`DETACH ${COMPACTED_DATABASE}`);
+    removeCopy();
+    throw error;
+  }
+  await connection.run(`DETACH ${COMPACTED_DATABASE}`);
+  await connection.run(`USE ${MEMORY_DATABASE}`);
+  await connection.run(`DETACH ${FILE_DATABASE}`);
+  try {
+    // A log left beside the file would be replayed onto the copy when it is attached.
+    if (existsSync(`${file}.wal`)) throw new Error(`${file}.wal is still there after a checkpoint: the file is not replaced`);
+    renameSync(copy, file);
+  } finally {
+    await attachFile(connection, file);
+    removeCopy();
+  }
+}
+
+/** A string literal of DuckDB SQL. */
+function literal(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /**

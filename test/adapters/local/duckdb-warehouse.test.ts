@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -373,6 +373,56 @@ describe('DuckDB warehouse (file)', () => {
     expect(existsSync(`${path}.wal`)).toBe(false);
     const reopened = await createDuckDbWarehouse(path);
     expect(await count(reopened, 'user_patterns')).toBe(rows.length);
+    await reopened.close();
+  });
+
+  it('checkpoints on demand: the log is moved into the file and emptied', async () => {
+    const path = join(dir, 'checkpoint.duckdb');
+    const warehouse = await createDuckDbWarehouse(path);
+    await warehouse.insertEvents([collectedEvent('order_completed')], REQUEST_ID);
+    expect(statSync(`${path}.wal`).size).toBeGreaterThan(0);
+
+    await warehouse.checkpoint();
+    expect(existsSync(`${path}.wal`) ? statSync(`${path}.wal`).size : 0).toBe(0);
+    expect(await count(warehouse, 'events')).toBe(1);
+    await warehouse.close();
+  });
+
+  it('compacts: no byte of a deleted shopper is left in the file or its log, and everything else is as it was', async () => {
+    const path = join(dir, 'compact.duckdb');
+    const erased = 'shopper-erased-5b0e1c7d';
+    const kept = 'shopper-kept-2f9a4e61';
+    const bytesOf = (needle: string) => [path, `${path}.wal`].filter((f) => existsSync(f) && readFileSync(f).includes(Buffer.from(needle)));
+    const warehouse = await createDuckDbWarehouse(path);
+    const keptEvents = [collectedEvent('order_completed', {}, undefined, kept), collectedEvent('product_viewed', {}, undefined, kept)];
+    await warehouse.insertEvents([collectedEvent('order_completed', {}, undefined, erased), collectedEvent('product_viewed', {}, undefined, erased)], REQUEST_ID);
+    await warehouse.insertEvents(keptEvents, REQUEST_ID);
+    // Checkpointed before the delete, as any earlier run's rows would be: the row groups on disk hold both shoppers.
+    await warehouse.checkpoint();
+    expect(bytesOf(erased)).toEqual([path]);
+    // A patterns run's staging rows, between two of its statements: compaction must not lose them.
+    await warehouse.replaceRows('user_patterns_staging', [{ user_id: kept, as_of: '2026-06-01T00:00:00.000Z', computed_at: '2026-06-01T00:05:00.000Z', fingerprint: 'f', patterns: '{}' }], 'test');
+    for (const table of ['events', 'order_items']) await warehouse.execute(`erase_${table}.sql`, { user_ids: [erased] }, 'test');
+
+    // A checkpoint alone leaves the deleted rows' bytes in the file.
+    await warehouse.checkpoint();
+    expect(bytesOf(erased)).toEqual([path]);
+
+    await warehouse.compact();
+    expect(bytesOf(erased)).toEqual([]);
+    expect(bytesOf(kept)).toEqual([path]);
+    expect(await count(warehouse, 'events')).toBe(2);
+    expect(await count(warehouse, 'order_items')).toBe(2);
+    expect(await count(warehouse, 'user_patterns_staging')).toBe(1);
+    // The keys came along: a redelivered event is still stored once; a new one is kept across reopening.
+    await warehouse.insertEvents([...keptEvents, collectedEvent('search_performed', {}, undefined, kept)], REQUEST_ID);
+    expect(await count(warehouse, 'events')).toBe(3);
+    expect(await count(warehouse, 'order_items')).toBe(2);
+    await warehouse.close();
+
+    expect(existsSync(`${path}.compacted`)).toBe(false);
+    const reopened = await createDuckDbWarehouse(path);
+    expect(await count(reopened, 'events')).toBe(3);
     await reopened.close();
   });
 });
