@@ -73,7 +73,7 @@ export const MAX_SHOPPERS_PER_RUN = 10_000;
  * 2. run each `erase_<table>.sql`. A table whose rows are still in BigQuery's streaming buffer is
  *    skipped this run, the others still run; any other error fails the run (and Cloud Scheduler retries);
  * 3. delete the shoppers' preference documents again: a late ingest or a patterns run may have written
- *    them since the request;
+ *    them since the request; then compact the warehouse where it has such a step (`SqlWarehouse.compact`);
  * 4. count again: a shopper with nothing left anywhere, whose rows were in no skipped table, is
  *    completed — an `erasure_log` row (the hash, never the id) first, then the request, so a failure in
  *    between logs it twice at worst (the insert skips a logged request) and never completes it unlogged;
@@ -150,6 +150,11 @@ export async function runErasureJob(deps: ErasureJobDeps, _request: JobRequest =
     }
     for (let i = 0; i < userIds.length; i += PARALLEL_DOCUMENT_DELETES) {
       await Promise.all(userIds.slice(i, i + PARALLEL_DOCUMENT_DELETES).map((userId) => deps.documents.deleteAll(userId)));
+    }
+    // Before any request is completed: a deleted row can outlive its DELETE in storage (DuckDB's file).
+    if (warehouse.compact) {
+      const compacted = await warehouse.compact();
+      log.info('warehouse compacted', { ms: Math.round(compacted.ms) });
     }
     const left = await count('after the deletes');
 

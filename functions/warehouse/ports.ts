@@ -116,4 +116,10 @@ export interface SqlWarehouse {
    * `SqlValue`, TIMESTAMP columns as ISO 8601 strings, JSON columns as JSON text.
    */
   replaceRows(table: string, rows: readonly SqlRow[], job: string): Promise<SqlCost>;
+  /**
+   * Leaves no byte of a deleted row in storage; the erasure job calls it after its deletes. DuckDB keeps
+   * deleted rows in its file until the file is rewritten. BigQuery has no such step and leaves it out: it
+   * drops deleted data itself once its time-travel and fail-safe windows have passed.
+   */
+  compact?(): Promise<SqlCost>;
 }

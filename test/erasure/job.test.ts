@@ -33,7 +33,7 @@ function streamingBufferError(table: string): BigQueryJobError {
   ]);
 }
 
-/** The warehouse, failing the files in `failOnce` once each with the given error, and recording what ran. */
+/** The warehouse, failing the files in `failOnce` (or `compact`) once each with the given error, and recording what ran. */
 function withFailures(warehouse: SqlWarehouse, failOnce: Map<string, Error>): SqlWarehouse & { ran: string[] } {
   const ran: string[] = [];
   return {
@@ -49,6 +49,16 @@ function withFailures(warehouse: SqlWarehouse, failOnce: Map<string, Error>): Sq
       return warehouse.execute(file, params, job);
     },
     replaceRows: (table, rows, job) => warehouse.replaceRows(table, rows, job),
+    async compact() {
+      ran.push('compact');
+      const error = failOnce.get('compact');
+      if (error) {
+        failOnce.delete('compact');
+        throw error;
+      }
+      if (!warehouse.compact) throw new Error('the warehouse under test compacts');
+      return warehouse.compact();
+    },
   };
 }
 
@@ -239,6 +249,25 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     await runErasureJob(deps);
     expect((await preferences.get()).exists).toBe(false);
     expect(await preferences.listCollections()).toEqual([]);
+  });
+
+  it('compacts the warehouse after its deletes and before it completes a request; a failed compaction completes nothing', async () => {
+    const shopper = newShopper();
+    await seed(warehouse, [shopper]);
+    const { request_id } = await store.request(shopper.id, 'shopper', REQUESTED);
+    failOnce.set('compact', new Error('no space left on device'));
+
+    await expect(runErasureJob(deps)).rejects.toThrow('no space left on device');
+    expect(await store.get(request_id)).toMatchObject({ state: 'pending', attempts: 0 });
+    expect(await erasureLog()).toEqual([]);
+
+    sql.ran.length = 0;
+    expect(await runErasureJob(deps)).toMatchObject({ completed: 1 });
+    const at = (file: string) => sql.ran.indexOf(file);
+    expect(at('compact')).toBeGreaterThan(at(`erase_${ERASED_TABLES.at(-1)}.sql`));
+    expect(at('compact')).toBeLessThan(sql.ran.lastIndexOf('erasure_remaining.sql'));
+    expect(at('compact')).toBeLessThan(at('insert_erasure_log.sql'));
+    expect(deps.logger.entries).toContainEqual(expect.objectContaining({ message: 'warehouse compacted' }));
   });
 
   it('with nothing pending, runs no statement but the run’s record and says so', async () => {

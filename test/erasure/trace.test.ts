@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Firestore, type CollectionReference } from '@google-cloud/firestore';
@@ -100,6 +100,15 @@ async function findInWarehouse(needle: string): Promise<string[]> {
     if (Number(row?.n) > 0) found.push(`${table} (${row?.n})`);
   }
   return found;
+}
+
+/**
+ * The warehouse's files on disk (the database file and its write-ahead log) whose raw bytes hold `needle`:
+ * a deleted row that no table shows can still be there.
+ */
+function findInWarehouseFiles(needle: string): string[] {
+  const path = join(dir, 'warehouse.duckdb');
+  return [path, `${path}.wal`].filter((file) => existsSync(file) && readFileSync(file).includes(Buffer.from(needle)));
 }
 
 /** Every table of the DuckDB file, so the search is known to have looked at all of them. */
@@ -237,6 +246,8 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
         'user_patterns (1)',
         'user_patterns_staging (1)',
       ]);
+      // The byte search finds what it looks for: every id is in the files, in the log at least.
+      expect(findInWarehouseFiles(userId)).not.toEqual([]);
       const { found } = await findInFirestore(userId);
       expect(found).toEqual(expect.arrayContaining([`preferences/${userId}`, `privacy/${userId}`, expect.stringMatching(new RegExp(`^preferences/${userId}/applied/`))]));
       expect((await firestore.collection('preferences').doc(userId).get()).get('patterns')).toBeDefined();
@@ -258,6 +269,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     for (const needle of [erased, tokens.get(erased) ?? '']) {
       expect(needle).not.toBe('');
       expect(await findInWarehouse(needle), `${needle === erased ? 'user id' : 'token'} in DuckDB`).toEqual([]);
+      expect(findInWarehouseFiles(needle), `${needle === erased ? 'user id' : 'token'} in the bytes of DuckDB's files`).toEqual([]);
       const firestoreSearch = await findInFirestore(needle);
       expect(firestoreSearch.found, `${needle === erased ? 'user id' : 'token'} in Firestore`).toEqual([]);
       // Every kind of document the loop writes was looked at.
@@ -266,6 +278,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
 
     // The other shopper is all there; the search that found nothing finds them.
     expect(await findInWarehouse(kept)).toHaveLength(7);
+    expect(findInWarehouseFiles(kept)).not.toEqual([]);
     expect((await findInFirestore(kept)).found).toEqual(expect.arrayContaining([`preferences/${kept}`, `privacy/${kept}`]));
 
     // What erasure keeps is the keyed hash only: the tombstone, the receipt and the log row.
