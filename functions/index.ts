@@ -11,7 +11,6 @@ import {
   loadUserHashKey,
   loadUsersSettings,
   type BatchSettings,
-  type WarehouseSetting,
 } from './config.ts';
 import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
@@ -37,7 +36,7 @@ import { createUserHasher } from './privacy/user-hash.ts';
 import { createRetentionHandler } from './retention/handler.ts';
 import { createMetricsHandler } from './metrics/handler.ts';
 import { createFirestorePreferenceDocumentReader } from './search/firestore-preference-document.ts';
-import type { DuckDbWarehouse } from './adapters/local/duckdb-warehouse.ts';
+import { openDuckDb } from './adapters/local/duckdb-files.ts';
 import type { SqlWarehouse, Warehouse } from './warehouse/ports.ts';
 
 // The one place that reads the environment and builds Google clients; every function is a thin
@@ -47,20 +46,6 @@ import type { SqlWarehouse, Warehouse } from './warehouse/ports.ts';
 const target = process.env.FUNCTION_TARGET;
 const serves = (name: string) => !target || target === name;
 const clock = () => new Date();
-
-/**
- * The local warehouse, one per file for the whole process: ingest and the batch jobs share it, as
- * DuckDB lets one process open a file once. DuckDB is a development dependency, loaded only here.
- */
-const duckDbs = new Map<string, Promise<DuckDbWarehouse>>();
-function openDuckDb(setting: Extract<WarehouseSetting, { kind: 'duckdb' }>): Promise<DuckDbWarehouse> {
-  let opened = duckDbs.get(setting.path);
-  if (!opened) {
-    opened = import('./adapters/local/duckdb-warehouse.ts').then(({ createDuckDbWarehouse }) => createDuckDbWarehouse(setting.path));
-    duckDbs.set(setting.path, opened);
-  }
-  return opened;
-}
 
 /** Firestore and the stores over it that hash user ids: privacy settings and erasure requests. */
 function privacyStores(projectId: string) {

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Firestore } from '@google-cloud/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { freePort, portAccepts } from '../../functions/local/emulators.ts';
 
 // What a newcomer does after `npm start`: paste the printed curl, see the event published, stored
@@ -57,7 +58,8 @@ describe('npm start', () => {
       FIRESTORE_EMULATOR_PORT: await freePort(),
     };
     const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
-    const stack = startStack({ ...env, WAREHOUSE_FILE: join(mkdtempSync(join(tmpdir(), 'stack-')), 'warehouse.duckdb') });
+    const warehouseFile = join(mkdtempSync(join(tmpdir(), 'stack-')), 'warehouse.duckdb');
+    const stack = startStack({ ...env, WAREHOUSE_FILE: warehouseFile });
     stacks.push(stack);
 
     await stack.waitFor(/local stack ready/, 90_000);
@@ -169,6 +171,12 @@ describe('npm start', () => {
     // Nothing the stack started still listens. (Whether a port could be bound again is not the question:
     // any process's outgoing connection may have been given the same number as its local port since.)
     for (const [name, port] of Object.entries(ports)) expect(await portAccepts(port), name).toBe(false);
+    // The functions checkpointed the warehouse as they stopped: its file holds every row, and no log is left beside it.
+    expect(existsSync(`${warehouseFile}.wal`) ? statSync(`${warehouseFile}.wal`).size : 0).toBe(0);
+    const warehouse = await createDuckDbWarehouse(warehouseFile);
+    const [stored] = await warehouse.sql('SELECT (SELECT count(*) FROM events)::INTEGER AS events, (SELECT count(*) FROM rejected_events)::INTEGER AS rejected');
+    await warehouse.close();
+    expect(stored).toEqual({ events: 3, rejected: 1 });
   }, 150_000);
 
   it('says what to install when gcloud or Java is missing', () => {
