@@ -26,7 +26,8 @@ export type RunningStack = {
   stop: () => Promise<number | null>;
 };
 
-export async function startStack(timeoutMs = 120_000): Promise<RunningStack> {
+/** `env` overrides the stack's settings, e.g. a schedule a test wants run (the others are pushed out of the way). */
+export async function startStack(timeoutMs = 120_000, env: Record<string, string> = {}): Promise<RunningStack> {
   const names = ['COLLECT_PORT', 'INGEST_PORT', 'STORE_REJECTED_PORT', 'USERS_PORT', 'PATTERNS_PORT', 'OPERATORS_PORT', 'ERASURE_PORT', 'RETENTION_PORT', 'METRICS_PORT', 'PUBSUB_EMULATOR_PORT', 'FIRESTORE_EMULATOR_PORT'];
   const ports: Record<string, string> = {};
   for (const name of names) ports[name] = String(await freePort());
@@ -41,6 +42,7 @@ export async function startStack(timeoutMs = 120_000): Promise<RunningStack> {
       ERASURE_EVERY_MINUTES: NEVER_MINUTES,
       RETENTION_EVERY_MINUTES: NEVER_MINUTES,
       METRICS_EVERY_MINUTES: NEVER_MINUTES,
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
