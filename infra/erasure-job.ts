@@ -26,13 +26,9 @@ export function erasureJob(args: ErasureJobArgs, opts?: pulumi.ComponentResource
       description: 'Erases the shoppers of pending erasure requests from BigQuery and Firestore, and completes the requests.',
       environment: warehouseJobEnvironment(dataset, args.maximumBytesBilled),
       secrets: [args.hashKey],
-      roles: [
-        // DML deletes are jobs, which belong to a project: jobUser has no narrower scope.
-        { resourceName: 'erasure-runs-bigquery-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
-        { resourceName: 'erasure-edits-dataset', role: 'roles/bigquery.dataEditor', on: 'dataset', datasetId: dataset.datasetId },
-        // Firestore has no IAM narrower than the project: it updates requests and deletes the shopper's documents.
-        { resourceName: 'erasure-uses-firestore', role: 'roles/datastore.user', on: 'project' },
-      ],
+      // Firestore has no IAM narrower than the project: it updates requests and deletes the shopper's documents.
+      roles: [{ resourceName: 'erasure-uses-firestore', role: 'roles/datastore.user' }],
+      warehouse: { dataset, access: 'erasure' },
       uses: args.uses,
     },
     opts,

@@ -76,6 +76,7 @@ const operators = new OperatorsFunction(
     source: archive,
     hashKey,
     dataset: warehouse.dataset,
+    tables: [warehouse],
     maximumBytesBilled: config.maximumBytesBilled,
   },
   afterApis,

@@ -3,6 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { PUSH_ACK_DEADLINE_SECONDS, type FunctionSizing, type IngestSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
 import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
+import { grantWarehouseAccess } from './warehouse-access.ts';
+import type { WarehouseFunction } from '../functions/warehouse/table-access.ts';
 
 /** Deliveries of one message before Pub/Sub moves it to the dead-letter topic; the local stack uses the same. */
 const MAX_DELIVERY_ATTEMPTS = 5;
@@ -16,9 +18,9 @@ export type IngestFunctionsArgs = {
   topics: { events: gcp.pubsub.Topic; rejectedEvents: gcp.pubsub.Topic; deadLetter: gcp.pubsub.Topic };
   /** Pub/Sub duration (`604800s`) for which the push subscriptions retain undelivered messages. */
   retention: string;
-  /** The dataset both functions insert rows into. */
+  /** The dataset whose tables both functions insert rows into. */
   dataset: gcp.bigquery.Dataset;
-  /** What the functions write to: no message is pushed before all of it exists. */
+  /** What the functions write to: no message is pushed, and no table granted on, before all of it exists. */
   storage: pulumi.Resource[];
   /** `USER_HASH_KEY`: ingest hashes user ids to find erasure tombstones. */
   hashKey: SecretVariable;
@@ -34,7 +36,9 @@ type PushedFunction = {
   environment: Record<string, pulumi.Input<string>>;
   /** Secrets it reads, each as an environment variable. */
   secrets: SecretVariable[];
-  /** Project-level roles besides writing logs, each with its resource name. */
+  /** What it writes in the warehouse, as `TABLE_ACCESS` declares it. */
+  access: WarehouseFunction;
+  /** Project-level roles besides its warehouse access and writing logs, each with its resource name. */
   projectRoles: { resourceName: string; role: string }[];
   topic: gcp.pubsub.Topic;
   subscription: string;
@@ -83,10 +87,11 @@ export class IngestFunctions extends pulumi.ComponentResource {
         { project, accountId: spec.accountId, displayName: `${spec.name} function` },
         { parent: this },
       );
+      // Rights on the tables it streams into, not on the dataset.
       const grants = [
-        new gcp.bigquery.DatasetIamMember(
-          `${spec.name}-edits-dataset`,
-          { project, datasetId: args.dataset.datasetId, role: 'roles/bigquery.dataEditor', member: account.member },
+        ...grantWarehouseAccess(
+          spec.access,
+          { project, dataset: args.dataset, member: account.member, resourcePrefix: spec.name, tables: args.storage },
           { parent: this },
         ),
         ...[{ resourceName: `${spec.name}-writes-logs`, role: 'roles/logging.logWriter' }, ...spec.projectRoles].map(
@@ -163,6 +168,7 @@ export class IngestFunctions extends pulumi.ComponentResource {
         CLICK_THROUGH_SHARDS: String(args.ingest.clickThroughShards),
       },
       secrets: [args.hashKey],
+      access: 'ingest',
       // Firestore has no IAM narrower than the project.
       projectRoles: [{ resourceName: 'ingest-uses-firestore', role: 'roles/datastore.user' }],
       topic: topics.events,
@@ -176,6 +182,7 @@ export class IngestFunctions extends pulumi.ComponentResource {
       environment: warehouse,
       // Rejected input is stored as it came, by no hashed id.
       secrets: [],
+      access: 'storeRejected',
       projectRoles: [],
       topic: topics.rejectedEvents,
       subscription: 'rejected-events-store',

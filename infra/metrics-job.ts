@@ -4,9 +4,6 @@ import { ScheduledJob, warehouseJobEnvironment, type WarehouseJobArgs } from './
 
 export type MetricsJobArgs = WarehouseJobArgs;
 
-/** The tables the job writes: it loads the staging table and merges it into `learning_metrics`. */
-export const METRICS_TABLES = ['learning_metrics', 'learning_metrics_staging'] as const;
-
 /** What a "learning metric" log entry is about, each a label of the log-based metrics. */
 const LABELS = [
   { key: 'metric', description: 'The metric, e.g. ctr, reorder_precision (learning_metrics.metric).' },
@@ -46,8 +43,8 @@ const SERIES = [
 /**
  * The `metrics` job: every day, the learning metrics of the day before — CTR by experiment arm and by position,
  * reorder precision and recall, brand accuracy, cart abandonment and value, coverage — into `learning_metrics`.
- * Its account reads the dataset and edits only the job's two tables. It touches no Firestore and no user id, so it
- * reads no secret.
+ * Its account may read the tables it measures and write only its own (`TABLE_ACCESS.metrics`). It touches no
+ * Firestore and no user id, so it reads no secret.
  *
  * Each stored row is also logged as a "learning metric" entry, and two log-based metrics turn those entries into
  * Cloud Monitoring time series labelled by metric, experiment, arm and dimension: `learning_metric_value` and
@@ -68,19 +65,10 @@ export function metricsJob(args: MetricsJobArgs, opts?: pulumi.ComponentResource
       settings: args.settings,
       description: 'Measures the learning loop over the day before: CTR by experiment arm and position, reorder precision and recall, brand accuracy, carts, coverage.',
       environment: warehouseJobEnvironment(dataset, args.maximumBytesBilled),
-      roles: [
-        // Queries, loads and MERGE are jobs, which belong to a project: jobUser has no narrower scope.
-        { resourceName: 'metrics-runs-bigquery-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
-        // It reads events, order_items and user_patterns, and must never change them.
-        { resourceName: 'metrics-reads-dataset', role: 'roles/bigquery.dataViewer', on: 'dataset', datasetId: dataset.datasetId },
-        ...METRICS_TABLES.map((tableId) => ({
-          resourceName: `metrics-edits-${tableId.replaceAll('_', '-')}`,
-          role: 'roles/bigquery.dataEditor',
-          on: 'table' as const,
-          datasetId: dataset.datasetId,
-          tableId,
-        })),
-      ],
+      // It reads events, order_items and user_patterns and never changes them; it writes its staging table,
+      // learning_metrics and its run in job_runs (TABLE_ACCESS.metrics).
+      roles: [],
+      warehouse: { dataset, access: 'metrics' },
       uses: args.uses,
     },
     opts,

@@ -4,6 +4,7 @@ import type { OperatorsSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
 import { warehouseJobEnvironment } from './scheduled-job.ts';
 import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
+import { grantWarehouseAccess } from './warehouse-access.ts';
 
 export type OperatorsFunctionArgs = {
   project: string;
@@ -12,8 +13,10 @@ export type OperatorsFunctionArgs = {
   source: FunctionArchive;
   /** `USER_HASH_KEY`: a request is recorded, and shown, by the hash of the user id. */
   hashKey: SecretVariable;
-  /** The dataset the dashboard reads: events, rejected_events, job_runs, learning_metrics. */
+  /** The dataset the dashboard reads (the tables of `TABLE_ACCESS.operators`). */
   dataset: gcp.bigquery.Dataset;
+  /** The tables: a grant on one waits for it. */
+  tables: pulumi.Resource[];
   /** Bytes one dashboard query may bill (`MAXIMUM_BYTES_BILLED`). */
   maximumBytesBilled: number;
 };
@@ -40,16 +43,12 @@ export class OperatorsFunction extends pulumi.ComponentResource {
     new gcp.projects.IAMMember('operators-uses-firestore', { project, role: 'roles/datastore.user', member: account.member }, { parent: this });
     new gcp.projects.IAMMember('operators-writes-logs', { project, role: 'roles/logging.logWriter', member: account.member }, { parent: this });
     const readSecrets = grantSecretReads('operators', { project, member: account.member, variables: [args.hashKey] }, { parent: this });
-    // The dashboard's queries are jobs, which belong to a project: jobUser has no narrower scope. Reading stays on
-    // the one dataset, and is all it may do there.
-    const warehouseReads = [
-      new gcp.projects.IAMMember('operators-runs-bigquery-jobs', { project, role: 'roles/bigquery.jobUser', member: account.member }, { parent: this }),
-      new gcp.bigquery.DatasetIamMember(
-        'operators-reads-dataset',
-        { project, datasetId: args.dataset.datasetId, role: 'roles/bigquery.dataViewer', member: account.member },
-        { parent: this },
-      ),
-    ];
+    // The dashboard's queries read the tables TABLE_ACCESS.operators names, and nothing else of the warehouse.
+    const warehouseReads = grantWarehouseAccess(
+      'operators',
+      { project, dataset: args.dataset, member: account.member, resourcePrefix: 'operators', tables: args.tables },
+      { parent: this },
+    );
 
     const fn = nodeFunction(
       {

@@ -33,13 +33,9 @@ export function patternsJob(args: PatternsJobArgs, opts?: pulumi.ComponentResour
         NODE_OPTIONS: `--max-old-space-size=${heapLimitMiB(args.settings.memory)}`,
       },
       secrets: [args.hashKey],
-      roles: [
-        // Queries and loads are jobs, which belong to a project: jobUser has no narrower scope.
-        { resourceName: 'patterns-runs-bigquery-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
-        { resourceName: 'patterns-edits-dataset', role: 'roles/bigquery.dataEditor', on: 'dataset', datasetId: dataset.datasetId },
-        // Firestore has no IAM narrower than the project.
-        { resourceName: 'patterns-uses-firestore', role: 'roles/datastore.user', on: 'project' },
-      ],
+      // Firestore has no IAM narrower than the project.
+      roles: [{ resourceName: 'patterns-uses-firestore', role: 'roles/datastore.user' }],
+      warehouse: { dataset, access: 'patterns' },
       uses: args.uses,
     },
     opts,

@@ -21,13 +21,9 @@ export function retentionJob(args: RetentionJobArgs, opts?: pulumi.ComponentReso
       settings: args.settings,
       description: 'Deletes the rows each shopper\'s retention_days no longer allows.',
       environment: warehouseJobEnvironment(dataset, args.maximumBytesBilled),
-      roles: [
-        // DML deletes are jobs, which belong to a project: jobUser has no narrower scope.
-        { resourceName: 'retention-runs-bigquery-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
-        { resourceName: 'retention-edits-dataset', role: 'roles/bigquery.dataEditor', on: 'dataset', datasetId: dataset.datasetId },
-        // Firestore has no IAM narrower than the project; it only reads privacy settings.
-        { resourceName: 'retention-reads-firestore', role: 'roles/datastore.viewer', on: 'project' },
-      ],
+      // Firestore has no IAM narrower than the project; it only reads privacy settings.
+      roles: [{ resourceName: 'retention-reads-firestore', role: 'roles/datastore.viewer' }],
+      warehouse: { dataset, access: 'retention' },
       uses: args.uses,
     },
     opts,

@@ -3,12 +3,11 @@ import * as pulumi from '@pulumi/pulumi';
 import type { FunctionSizing, ScheduledJobSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
 import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
+import { grantWarehouseAccess } from './warehouse-access.ts';
+import type { WarehouseFunction } from '../functions/warehouse/table-access.ts';
 
-/** A role of a job's account, on the project, on one dataset or on one table of it; `resourceName` names the grant. */
-export type JobRole =
-  | { resourceName: string; role: string; on: 'project' }
-  | { resourceName: string; role: string; on: 'dataset'; datasetId: pulumi.Input<string> }
-  | { resourceName: string; role: string; on: 'table'; datasetId: pulumi.Input<string>; tableId: string };
+/** A role of a job's account on the project, for what has no narrower resource (Firestore); `resourceName` names the grant. */
+export type JobRole = { resourceName: string; role: string };
 
 export type ScheduledJobArgs = {
   project: string;
@@ -26,9 +25,11 @@ export type ScheduledJobArgs = {
   environment: Record<string, pulumi.Input<string>>;
   /** Secrets it reads, each as an environment variable; its account may read these secrets and no other. */
   secrets?: SecretVariable[];
-  /** Everything the job's account may do besides reading `secrets`, each on the narrowest resource it can be granted on. */
+  /** Project roles of the job's account besides its warehouse access and its `secrets`. */
   roles: JobRole[];
-  /** What the job reads and writes: the schedule is created only once all of it exists. */
+  /** The dataset, and the function whose declared tables (`TABLE_ACCESS`) the job's account may read and write there. */
+  warehouse: { dataset: gcp.bigquery.Dataset; access: WarehouseFunction };
+  /** What the job reads and writes: the schedule is created only once all of it exists, and table grants wait for it. */
   uses?: pulumi.Resource[];
   /** One line for the scheduler job's description. */
   description: string;
@@ -72,26 +73,16 @@ export class ScheduledJob extends pulumi.ComponentResource {
     );
     const secrets = args.secrets ?? [];
     const readSecrets = grantSecretReads(args.name, { project, member: account.member, variables: secrets }, { parent: this });
-    // Its logs are JSON lines on stdout and stderr, which Cloud Run collects without any role of the account.
-    const grants = args.roles.map((grant): pulumi.Resource => {
-      switch (grant.on) {
-        case 'project':
-          return new gcp.projects.IAMMember(grant.resourceName, { project, role: grant.role, member: account.member }, { parent: this });
-        case 'dataset':
-          return new gcp.bigquery.DatasetIamMember(
-            grant.resourceName,
-            { project, datasetId: grant.datasetId, role: grant.role, member: account.member },
-            { parent: this },
-          );
-        case 'table':
-          // A table's policy can only be set once the table exists, and `uses` holds the tables.
-          return new gcp.bigquery.IamMember(
-            grant.resourceName,
-            { project, datasetId: grant.datasetId, tableId: grant.tableId, role: grant.role, member: account.member },
-            { parent: this, dependsOn: args.uses ?? [] },
-          );
-      }
-    });
+    // No logging role: its logs are JSON lines on stdout and stderr, which Cloud Run sends to Cloud Logging itself
+    // (https://cloud.google.com/run/docs/logging); only a caller of the Logging API needs roles/logging.logWriter.
+    const grants = [
+      ...args.roles.map(({ resourceName, role }) => new gcp.projects.IAMMember(resourceName, { project, role, member: account.member }, { parent: this })),
+      ...grantWarehouseAccess(
+        args.warehouse.access,
+        { project, dataset: args.warehouse.dataset, member: account.member, resourcePrefix: args.name, tables: args.uses ?? [] },
+        { parent: this },
+      ),
+    ];
 
     // One run at a time, on one instance: runs of a job share its staging tables and its watermark, so two at
     // once would overwrite each other. A second request while one runs is refused (429) and retried later.

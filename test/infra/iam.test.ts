@@ -106,19 +106,23 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the ingest account edit the dataset\'s tables, use Firestore, read the hash key and write logs, nothing more', () => {
+  it('lets the ingest account write the three tables it streams into, use Firestore, read the hash key and write logs, nothing more', () => {
     expect(heldBy(INGEST_SA)).toEqual([
-      'dataset learning_loop: roles/bigquery.dataEditor',
+      'dataset learning_loop: roles/bigquery.metadataViewer',
       `project ${PROJECT}: roles/datastore.user`,
       `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
+      'table learning_loop.events: roles/bigquery.dataEditor',
+      'table learning_loop.order_items: roles/bigquery.dataEditor',
+      'table learning_loop.rejected_events: roles/bigquery.dataEditor',
     ]);
   });
 
-  it('lets the store-rejected account edit the dataset\'s tables and write logs, not touch Firestore', () => {
+  it('lets the store-rejected account write rejected_events alone and write logs, not touch Firestore', () => {
     expect(heldBy(STORE_REJECTED_SA)).toEqual([
-      'dataset learning_loop: roles/bigquery.dataEditor',
+      'dataset learning_loop: roles/bigquery.metadataViewer',
       `project ${PROJECT}: roles/logging.logWriter`,
+      'table learning_loop.rejected_events: roles/bigquery.dataEditor',
     ]);
   });
 
@@ -129,49 +133,83 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the patterns account run BigQuery jobs, edit the dataset\'s tables, use Firestore and read the hash key, nothing more', () => {
+  it('lets the patterns account run BigQuery jobs, read events and orders, write its staging tables, patterns and runs, use Firestore and read the hash key', () => {
     expect(heldBy(PATTERNS_SA)).toEqual([
-      'dataset learning_loop: roles/bigquery.dataEditor',
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
+      'table learning_loop.category_price_ranges_staging: roles/bigquery.dataEditor',
+      'table learning_loop.engagement_staging: roles/bigquery.dataEditor',
+      'table learning_loop.events: roles/bigquery.dataViewer',
+      'table learning_loop.job_runs: roles/bigquery.dataEditor',
+      'table learning_loop.order_items: roles/bigquery.dataViewer',
+      'table learning_loop.order_lines_staging: roles/bigquery.dataEditor',
+      'table learning_loop.shopper_privacy_staging: roles/bigquery.dataEditor',
+      'table learning_loop.user_patterns: roles/bigquery.dataEditor',
+      'table learning_loop.user_patterns_staging: roles/bigquery.dataEditor',
     ]);
   });
 
-  it('lets the erasure account run BigQuery jobs, edit the dataset\'s tables, use Firestore and read the hash key, nothing more', () => {
+  it('lets the erasure account run BigQuery jobs, delete from every table holding a user id, log erasures and runs, use Firestore and read the hash key', () => {
     expect(heldBy(ERASURE_SA)).toEqual([
-      'dataset learning_loop: roles/bigquery.dataEditor',
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
+      'table learning_loop.engagement_staging: roles/bigquery.dataEditor',
+      'table learning_loop.erasure_log: roles/bigquery.dataEditor',
+      'table learning_loop.events: roles/bigquery.dataEditor',
+      'table learning_loop.job_runs: roles/bigquery.dataEditor',
+      'table learning_loop.order_items: roles/bigquery.dataEditor',
+      'table learning_loop.order_lines_staging: roles/bigquery.dataEditor',
+      'table learning_loop.rejected_events: roles/bigquery.dataEditor',
+      'table learning_loop.shopper_privacy_staging: roles/bigquery.dataEditor',
+      'table learning_loop.shopper_retention_staging: roles/bigquery.dataEditor',
+      'table learning_loop.user_patterns: roles/bigquery.dataEditor',
+      'table learning_loop.user_patterns_staging: roles/bigquery.dataEditor',
     ]);
   });
 
-  it('lets the retention account run BigQuery jobs, edit the dataset\'s tables and read Firestore, nothing more', () => {
+  it('lets the retention account run BigQuery jobs, delete from the three event tables, stage retentions, record runs and read Firestore', () => {
     expect(heldBy(RETENTION_SA)).toEqual([
-      'dataset learning_loop: roles/bigquery.dataEditor',
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.viewer`,
+      'table learning_loop.events: roles/bigquery.dataEditor',
+      'table learning_loop.job_runs: roles/bigquery.dataEditor',
+      'table learning_loop.order_items: roles/bigquery.dataEditor',
+      'table learning_loop.rejected_events: roles/bigquery.dataEditor',
+      'table learning_loop.shopper_retention_staging: roles/bigquery.dataEditor',
     ]);
   });
 
-  it('lets the metrics account run BigQuery jobs, read the dataset and edit only its own two tables, nothing more', () => {
+  it('lets the metrics account run BigQuery jobs, read what it measures, and write its metrics and its runs (job_runs), nothing more', () => {
     expect(heldBy(METRICS_SA)).toEqual([
-      'dataset learning_loop: roles/bigquery.dataViewer',
       `project ${PROJECT}: roles/bigquery.jobUser`,
+      'table learning_loop.events: roles/bigquery.dataViewer',
+      'table learning_loop.job_runs: roles/bigquery.dataEditor',
       'table learning_loop.learning_metrics: roles/bigquery.dataEditor',
       'table learning_loop.learning_metrics_staging: roles/bigquery.dataEditor',
+      'table learning_loop.order_items: roles/bigquery.dataViewer',
+      'table learning_loop.user_patterns: roles/bigquery.dataViewer',
     ]);
   });
 
-  it('lets the operators account use Firestore, read the hash key, write logs and read the dataset for its dashboard, nothing more', () => {
+  it('lets the operators account use Firestore, read the hash key, write logs and read the four tables its dashboard charts, nothing more', () => {
     expect(heldBy(OPERATORS_SA)).toEqual([
-      'dataset learning_loop: roles/bigquery.dataViewer',
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
       `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
+      'table learning_loop.events: roles/bigquery.dataViewer',
+      'table learning_loop.job_runs: roles/bigquery.dataViewer',
+      'table learning_loop.learning_metrics: roles/bigquery.dataViewer',
+      'table learning_loop.rejected_events: roles/bigquery.dataViewer',
     ]);
+  });
+
+  it('lets no function\'s account edit or read the dataset as a whole', () => {
+    const onDataset = all.filter((g) => g.type === TYPES.datasetIam).map((g) => `${g.member} ${g.role}`);
+
+    expect(onDataset.sort()).toEqual([`${INGEST_SA} roles/bigquery.metadataViewer`, `${STORE_REJECTED_SA} roles/bigquery.metadataViewer`]);
   });
 
   it.each([

@@ -16,8 +16,7 @@ import {
   type Registered,
 } from './run-program.ts';
 
-/** A grant on one table (`gcp.bigquery.IamMember`). */
-const TABLE_IAM = 'gcp:bigquery/iamMember:IamMember';
+const TABLE_IAM = TYPES.tableIam;
 
 // The metrics job takes settings unlike its defaults, each of which must have come from the stack.
 const STACK = {
@@ -99,22 +98,26 @@ describe('the metrics job', () => {
     });
   });
 
-  it('may run BigQuery jobs and read the dataset, and edit only its two tables: no Firestore, no secret', () => {
+  it('may run BigQuery jobs, read what it measures, and write its metrics and its own runs in job_runs: no Firestore, no secret', () => {
     expect(heldBy('metrics-fn')).toEqual(
       [
         `${TYPES.projectIam} ${PROJECT}: roles/bigquery.jobUser`,
-        `${TYPES.datasetIam} learning_loop: roles/bigquery.dataViewer`,
+        `${TABLE_IAM} learning_loop.events: roles/bigquery.dataViewer`,
+        `${TABLE_IAM} learning_loop.order_items: roles/bigquery.dataViewer`,
+        `${TABLE_IAM} learning_loop.user_patterns: roles/bigquery.dataViewer`,
         `${TABLE_IAM} learning_loop.learning_metrics: roles/bigquery.dataEditor`,
         `${TABLE_IAM} learning_loop.learning_metrics_staging: roles/bigquery.dataEditor`,
+        // Every run inserts its row into job_runs (insert_job_run.sql), succeeded or failed.
+        `${TABLE_IAM} learning_loop.job_runs: roles/bigquery.dataEditor`,
       ].sort(),
     );
   });
 
   it('grants on its tables only once they exist: after the warehouse', () => {
-    const tableGrants = ofType(resources, TABLE_IAM);
+    const tableGrants = ofType(resources, TABLE_IAM).filter((g) => g.inputs.member === serviceAccountMember('metrics-fn'));
     const lastTable = Math.max(...ofType(resources, TYPES.table).map((t) => t.created ?? Infinity));
 
-    expect(tableGrants).toHaveLength(2);
+    expect(tableGrants).toHaveLength(6);
     for (const grant of tableGrants) expect(grant.started, grant.name).toBeGreaterThan(lastTable);
   });
 

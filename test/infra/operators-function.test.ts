@@ -112,20 +112,27 @@ describe('who may call operators', () => {
     }
   });
 
-  it('lets its account use Firestore, read the hash key, write logs, and run queries that read the dataset: nothing more', () => {
+  it('lets its account use Firestore, read the hash key, write logs, and run queries that read the four tables its dashboard charts: nothing more', () => {
     const scope = (g: ReturnType<typeof grants>[number]) =>
-      g.type === TYPES.secretIam ? `secret ${String(g.inputs.secretId)}` : g.type === TYPES.datasetIam ? `dataset ${String(g.inputs.datasetId)}` : `project ${String(g.inputs.project)}`;
+      g.type === TYPES.secretIam
+        ? `secret ${String(g.inputs.secretId)}`
+        : g.type === TYPES.tableIam
+          ? `table ${String(g.inputs.datasetId)}.${String(g.inputs.tableId)}`
+          : `project ${String(g.inputs.project)}`;
     const held = grants(resources)
       .filter((g) => g.member === serviceAccountMember('operators-fn'))
       .map((g) => `${scope(g)}: ${g.role}`)
       .sort();
 
     expect(held).toEqual([
-      'dataset learning_loop: roles/bigquery.dataViewer',
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
       `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
+      'table learning_loop.events: roles/bigquery.dataViewer',
+      'table learning_loop.job_runs: roles/bigquery.dataViewer',
+      'table learning_loop.learning_metrics: roles/bigquery.dataViewer',
+      'table learning_loop.rejected_events: roles/bigquery.dataViewer',
     ]);
   });
 });
@@ -147,6 +154,7 @@ describe('operators on its own', () => {
       source: { bucket: 'source', object: 'functions.zip' },
       hashKey: { key: 'USER_HASH_KEY', secret, secretName: 'user-hash-key' },
       dataset,
+      tables: [],
       maximumBytesBilled: 10 * 2 ** 30,
     });
     await settled();
@@ -188,9 +196,10 @@ describe('operators on its own', () => {
       BIGQUERY_LOCATION: 'europe-west3',
       MAXIMUM_BYTES_BILLED: String(10 * 2 ** 30),
     });
-    expect(named(registered, TYPES.datasetIam, 'operators-reads-dataset').inputs).toMatchObject({
+    expect(named(registered, TYPES.tableIam, 'operators-reads-job-runs').inputs).toMatchObject({
       project: PROJECT,
       datasetId: 'shop_loop',
+      tableId: 'job_runs',
       role: 'roles/bigquery.dataViewer',
     });
   });
@@ -199,7 +208,7 @@ describe('operators on its own', () => {
   it.each([
     ['operators-reads-user-hash-key', 'its account may read the hash key: a revision that cannot read its secret is refused'],
     ['operators-runs-bigquery-jobs', 'its account may run BigQuery jobs'],
-    ['operators-reads-dataset', 'its account may read the dataset'],
+    ['operators-reads-job-runs', 'its account may read a table the dashboard charts'],
   ])('is deployed only once %s exists: %s', async (slow) => {
     const registered = await deploy([], slow);
     const created = registered.find((r) => r.name === slow)?.created;

@@ -2,6 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ScheduledJob } from '../../infra/scheduled-job.ts';
+import { readOnlyTables, TABLE_ACCESS } from '../../functions/warehouse/table-access.ts';
 import { heapLimitMiB } from '../../infra/patterns-job.ts';
 import {
   grants,
@@ -33,8 +34,9 @@ const STACK = {
   maximumBytesBilled: '5497558138880',
 };
 
-/** What a grant is on: the dataset, the secret or the project. */
+/** What a grant is on: a table, the dataset, the secret or the project. */
 function onWhat(grant: Grant): unknown {
+  if (grant.type === TYPES.tableIam) return `${String(grant.inputs.datasetId)}.${String(grant.inputs.tableId)}`;
   if (grant.type === TYPES.datasetIam) return grant.inputs.datasetId;
   if (grant.type === TYPES.secretIam) return grant.inputs.secretId;
   return grant.inputs.project;
@@ -139,18 +141,22 @@ describe('who may touch patterns', () => {
     expect(onPatterns[0]?.inputs).toMatchObject({ project: PROJECT, location: 'europe-west1' });
   });
 
-  it('gives its account exactly jobUser on the project, dataEditor on the dataset, datastore.user on the project and the hash key', () => {
+  it('gives its account exactly jobUser on the project, rights on the tables it declares alone, datastore.user on the project and the hash key', () => {
     const held = grants(resources)
       .filter((g) => g.member === serviceAccountMember('patterns-fn'))
       .map((g) => ({ type: g.type, role: g.role, on: onWhat(g) }));
+    const onTables = [
+      ...TABLE_ACCESS.patterns.writes.map((table) => ({ type: TYPES.tableIam, role: 'roles/bigquery.dataEditor', on: `learning_loop.${table}` })),
+      ...readOnlyTables(TABLE_ACCESS.patterns).map((table) => ({ type: TYPES.tableIam, role: 'roles/bigquery.dataViewer', on: `learning_loop.${table}` })),
+    ];
 
-    expect(held).toHaveLength(4);
+    expect(held).toHaveLength(3 + onTables.length);
     expect(held).toEqual(
       expect.arrayContaining([
         { type: TYPES.projectIam, role: 'roles/bigquery.jobUser', on: PROJECT },
-        { type: TYPES.datasetIam, role: 'roles/bigquery.dataEditor', on: 'learning_loop' },
         { type: TYPES.projectIam, role: 'roles/datastore.user', on: PROJECT },
         { type: TYPES.secretIam, role: 'roles/secretmanager.secretAccessor', on: 'user-hash-key' },
+        ...onTables,
       ]),
     );
   });
@@ -231,8 +237,8 @@ describe('order of creation of a scheduled job', () => {
   async function deployWithSlow(slow: string): Promise<Registered[]> {
     const registered = await startMocks({ preview: true, slow: (_type, name) => name === slow });
     const dataset = new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' });
-    const table = new gcp.bigquery.Table('storage', { project: PROJECT, datasetId: 'learning_loop', tableId: 'job_runs' });
     const secret = new gcp.secretmanager.Secret('nightly-key', { project: PROJECT, secretId: 'nightly-key', replication: { auto: {} } });
+    const table = new gcp.bigquery.Table('storage', { project: PROJECT, datasetId: 'learning_loop', tableId: 'job_runs' });
     new ScheduledJob('nightly', {
       project: PROJECT,
       region: 'europe-west1',
@@ -242,10 +248,9 @@ describe('order of creation of a scheduled job', () => {
       settings: { memory: '1Gi', cpu: '1', timeoutSeconds: 600, schedule: '0 1 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       environment: {},
       secrets: [{ key: 'NIGHTLY_KEY', secret, secretName: 'nightly-key' }],
-      roles: [
-        { resourceName: 'nightly-runs-jobs', role: 'roles/bigquery.jobUser', on: 'project' },
-        { resourceName: 'nightly-edits-dataset', role: 'roles/bigquery.dataEditor', on: 'dataset', datasetId: dataset.datasetId },
-      ],
+      roles: [{ resourceName: 'nightly-reads-firestore', role: 'roles/datastore.viewer' }],
+      // The metrics job's tables, job_runs among them.
+      warehouse: { dataset, access: 'metrics' },
       uses: [table],
       description: 'A test job.',
     });
@@ -256,8 +261,9 @@ describe('order of creation of a scheduled job', () => {
   // An attempt that fails for want of a permission or a table still uses up one of the retries.
   it.each([
     ['nightly-invokable-by-scheduler', 'the right of its scheduler account to invoke it'],
-    ['nightly-runs-jobs', 'its account\'s project role'],
-    ['nightly-edits-dataset', 'its account\'s dataset role'],
+    ['nightly-reads-firestore', 'its account\'s project role'],
+    ['nightly-runs-bigquery-jobs', 'its account\'s right to run BigQuery jobs'],
+    ['nightly-edits-job-runs', 'its account\'s right to write a table'],
     ['storage', 'what it uses'],
     ['nightly-reads-nightly-key', 'its account\'s right to read its secret'],
   ])('creates the schedule only after %s exists (%s)', async (slow) => {

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readOnlyTables, TABLE_ACCESS } from '../../functions/warehouse/table-access.ts';
 import {
   grants,
   named,
@@ -54,8 +55,9 @@ function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
 }
 
-/** What a grant is on: the dataset, the secret, the Cloud Run service or the project. */
+/** What a grant is on: a table, the dataset, the secret, the Cloud Run service or the project. */
 function onWhat(grant: Grant): unknown {
+  if (grant.type === TYPES.tableIam) return `${String(grant.inputs.datasetId)}.${String(grant.inputs.tableId)}`;
   if (grant.type === TYPES.datasetIam) return grant.inputs.datasetId;
   if (grant.type === TYPES.secretIam) return grant.inputs.secretId;
   if (grant.type === TYPES.runServiceIam) return grant.inputs.name;
@@ -117,10 +119,12 @@ describe.each(JOBS)('the $job job', ({ job, memory, timeoutSeconds, schedule, ti
     });
   });
 
-  it('gives its account exactly jobUser on the project, dataEditor on the dataset, its Firestore role, and the hash key if it hashes ids', () => {
+  it('gives its account jobUser on the project, rights on the tables it declares alone, its Firestore role, and the hash key if it hashes ids', () => {
+    const access = TABLE_ACCESS[job];
     expect(heldBy(`${job}-fn`)).toEqual(
       [
-        `${TYPES.datasetIam} learning_loop: roles/bigquery.dataEditor`,
+        ...access.writes.map((table) => `${TYPES.tableIam} learning_loop.${table}: roles/bigquery.dataEditor`),
+        ...readOnlyTables(access).map((table) => `${TYPES.tableIam} learning_loop.${table}: roles/bigquery.dataViewer`),
         `${TYPES.projectIam} ${PROJECT}: roles/bigquery.jobUser`,
         `${TYPES.projectIam} ${PROJECT}: ${firestoreRole}`,
         ...(secrets ? [`${TYPES.secretIam} user-hash-key: roles/secretmanager.secretAccessor`] : []),

@@ -38,6 +38,7 @@ export const TYPES = {
   subscription: 'gcp:pubsub/subscription:Subscription',
   subscriptionIam: 'gcp:pubsub/subscriptionIAMMember:SubscriptionIAMMember',
   table: 'gcp:bigquery/table:Table',
+  tableIam: 'gcp:bigquery/iamMember:IamMember',
   topic: 'gcp:pubsub/topic:Topic',
   topicIam: 'gcp:pubsub/topicIAMMember:TopicIAMMember',
 } as const;

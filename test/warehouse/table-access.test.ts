@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/firestore-pattern-publisher.ts';
+import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
+import { createErasureHandler } from '../../functions/erasure/handler.ts';
+import type { RejectedBatchMessage } from '../../functions/events/messages.ts';
+import type { EventType } from '../../functions/events/schema.ts';
+import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
+import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
+import { learn } from '../../functions/learn/learn.ts';
+import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { createMetricsHandler } from '../../functions/metrics/handler.ts';
+import { createPatternsHandler } from '../../functions/patterns/handler.ts';
+import { createIngestConsent } from '../../functions/privacy/consent.ts';
+import { createRetentionHandler } from '../../functions/retention/handler.ts';
+import type { SqlWarehouse, Warehouse } from '../../functions/warehouse/ports.ts';
+import { orderItemRows } from '../../functions/warehouse/rows.ts';
+import { readSqlFile, WAREHOUSE_TABLES, type WarehouseTable } from '../../functions/warehouse/sql-files.ts';
+import { readOnlyTables, TABLE_ACCESS, type WarehouseFunction } from '../../functions/warehouse/table-access.ts';
+import { grants, runProgram, serviceAccountMember, TYPES, type Grant } from '../infra/run-program.ts';
+import { NOW } from '../support/fixtures.ts';
+import { emulatorFirestore } from '../support/firestore.ts';
+import { createMemoryErasureStore, createMemoryPrivacyStore } from '../support/memory-privacy.ts';
+import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
+import { operatorsUnderTest } from '../support/operators-server.ts';
+import { statementTables } from '../support/statement-tables.ts';
+
+// Every function that touches the warehouse runs here for real, on DuckDB, through its handler: each statement it
+// runs is read for the tables it names, and each bulk write counts for its table. What it touched must be exactly what
+// TABLE_ACCESS declares, and the Pulumi program must grant its account exactly that.
+
+/** What one function did in the warehouse: tables read and written, and by which kind of call. */
+type Touched = { reads: Set<WarehouseTable>; writes: Set<WarehouseTable>; jobs: number; streamed: number };
+
+const HOUR = 3_600_000;
+
+/** The warehouse as `fn` sees it, recording what it touches in `touched`. */
+function recording(warehouse: DuckDbWarehouse, touched: Touched): SqlWarehouse & Warehouse {
+  const statement = async (file: string) => {
+    touched.jobs += 1;
+    const { reads, writes } = statementTables(await readSqlFile(file), file);
+    for (const table of reads) touched.reads.add(table);
+    for (const table of writes) touched.writes.add(table);
+  };
+  const write = (table: string) => {
+    if (!(WAREHOUSE_TABLES as readonly string[]).includes(table)) throw new Error(`${table} is not a table of sql/`);
+    touched.writes.add(table as WarehouseTable);
+  };
+  return {
+    async query(file, params, job) {
+      await statement(file);
+      return warehouse.query(file, params, job);
+    },
+    async execute(file, params, job) {
+      await statement(file);
+      return warehouse.execute(file, params, job);
+    },
+    async replaceRows(table, rows, job) {
+      // A load with WRITE_TRUNCATE, or TRUNCATE TABLE when there are no rows: a write either way.
+      touched.jobs += 1;
+      write(table);
+      return warehouse.replaceRows(table, rows, job);
+    },
+    async insertEvents(events, requestId) {
+      touched.streamed += 1;
+      write('events');
+      // Ordered items are inserted only for an order (an empty insertAll is never sent).
+      if (events.some((event) => orderItemRows(event).length > 0)) write('order_items');
+      return warehouse.insertEvents(events, requestId);
+    },
+    async insertRejected(rows) {
+      touched.streamed += 1;
+      write('rejected_events');
+      return warehouse.insertRejected(rows);
+    },
+  };
+}
+
+const FUNCTIONS = Object.keys(TABLE_ACCESS) as WarehouseFunction[];
+const touchedBy = Object.fromEntries(
+  FUNCTIONS.map((fn): [WarehouseFunction, Touched] => [fn, { reads: new Set(), writes: new Set(), jobs: 0, streamed: 0 }]),
+) as Record<WarehouseFunction, Touched>;
+
+/** The account each function runs as (infra/). */
+const ACCOUNTS: Record<WarehouseFunction, string> = {
+  ingest: 'ingest-fn',
+  storeRejected: 'store-rejected-fn',
+  patterns: 'patterns-fn',
+  erasure: 'erasure-fn',
+  retention: 'retention-fn',
+  metrics: 'metrics-fn',
+  operators: 'operators-fn',
+};
+
+/** A learning shopper, one who turned learning off (so patterns forgets them) and one who asks to be erased. */
+const SHOPPERS = { learning: `learning-${randomUUID()}`, notLearning: `not-learning-${randomUUID()}`, erased: `erased-${randomUUID()}` };
+const SESSION: EventType[] = ['search_performed', 'search_result_clicked', 'cart_item_added', 'order_completed'];
+
+let warehouse: DuckDbWarehouse;
+let served = 0;
+const serve = (handler: ff.HttpFunction) => {
+  const name = `table-access-${(served += 1)}`;
+  ff.http(name, handler);
+  return getTestServer(name);
+};
+
+beforeAll(async () => {
+  warehouse = await createDuckDbWarehouse(':memory:');
+  const firestore = emulatorFirestore();
+  const publisher = createFirestorePatternPublisher(firestore);
+  const privacy = createMemoryPrivacyStore();
+  const erasures = createMemoryErasureStore({ privacy });
+  await privacy.set(SHOPPERS.notLearning, { learn_preferences: false });
+  // A retention of one's own, so that the retention job stages someone.
+  await privacy.set(SHOPPERS.learning, { retention_days: 30 });
+  const logger = createMemoryLogger();
+  const at = (ms: number) => () => new Date(NOW.getTime() + ms);
+
+  const ingest = createIngestHandler({
+    warehouse: recording(warehouse, touchedBy.ingest),
+    preferences: createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements, markerTtlDays: 8, counterShards: 2 }),
+    consent: createIngestConsent(privacy, erasures),
+    clock: at(0),
+    logger,
+  });
+  for (const userId of Object.values(SHOPPERS)) {
+    await ingest(pubsubCloudEvent(batchMessage(userId, SESSION.map((type) => collectedEvent(type, userId, NOW)))));
+  }
+  // A message that can never be read is kept as rejected.
+  await ingest(pubsubCloudEvent('not json'));
+
+  const storeRejected = createStoreRejectedHandler({ warehouse: recording(warehouse, touchedBy.storeRejected), clock: at(0), logger });
+  const rejected: RejectedBatchMessage = {
+    schema_version: 1,
+    request_id: randomUUID(),
+    user_id: SHOPPERS.learning,
+    received_at: NOW.toISOString(),
+    source: 'collect',
+    rejected: [{ index: 0, event_id: null, type: 'product_viewed', reason: 'data.product is required', payload: '{"type":"product_viewed"}' }],
+  };
+  await storeRejected(pubsubCloudEvent(rejected));
+
+  const patterns = serve(
+    createPatternsHandler({ warehouse: recording(warehouse, touchedBy.patterns), publisher, privacy, erasures, clock: at(HOUR), logger, settleMs: 0 }),
+  );
+  expect((await request(patterns).post('/').send({})).status).toBe(200);
+
+  const metrics = serve(createMetricsHandler({ warehouse: recording(warehouse, touchedBy.metrics), clock: at(2 * HOUR), logger }));
+  const window = { as_of: new Date(NOW.getTime() + HOUR).toISOString(), since: new Date(NOW.getTime() - 24 * HOUR).toISOString() };
+  expect((await request(metrics).post('/').send(window)).status).toBe(200);
+
+  const retention = serve(createRetentionHandler({ warehouse: recording(warehouse, touchedBy.retention), privacy, clock: at(2 * HOUR), logger }));
+  expect((await request(retention).post('/').send({})).status).toBe(200);
+
+  await erasures.request(SHOPPERS.erased, 'shopper', NOW);
+  const erasure = serve(
+    createErasureHandler({
+      warehouse: recording(warehouse, touchedBy.erasure),
+      erasures,
+      documents: { deleteAll: async () => undefined },
+      clock: at(3 * HOUR),
+      logger,
+    }),
+  );
+  const erased = await request(erasure).post('/').send({});
+  expect(erased.status).toBe(200);
+  expect(erased.body).toMatchObject({ requests: 1, completed: 1 });
+
+  const operators = operatorsUnderTest({ warehouse: recording(warehouse, touchedBy.operators), now: new Date(NOW.getTime() + 3 * HOUR) });
+  expect((await request(operators.server).get('/v1/dashboard/data?hours=24&days=7')).status).toBe(200);
+});
+afterAll(() => warehouse.close());
+
+const sorted = (tables: Iterable<string>) => [...tables].sort();
+
+describe('what each function touches in the warehouse, run for real', () => {
+  it.each(FUNCTIONS)('%s writes only the tables it declares, and every one of them', (fn) => {
+    expect(sorted(touchedBy[fn].writes), `tables ${fn} wrote (TABLE_ACCESS.${fn}.writes)`).toEqual(sorted(TABLE_ACCESS[fn].writes));
+  });
+
+  it.each(FUNCTIONS)('%s reads only the tables it declares, and every one of them', (fn) => {
+    expect(sorted(touchedBy[fn].reads), `tables ${fn} read (TABLE_ACCESS.${fn}.reads)`).toEqual(sorted(TABLE_ACCESS[fn].reads));
+  });
+
+  it.each(FUNCTIONS)('%s reaches the warehouse the way it declares: by jobs, or by streaming inserts', (fn) => {
+    const { jobs, streamed } = touchedBy[fn];
+    const via = jobs > 0 && streamed === 0 ? 'jobs' : streamed > 0 && jobs === 0 ? 'streaming' : `both or neither (${jobs} jobs, ${streamed} inserts)`;
+
+    expect(via).toBe(TABLE_ACCESS[fn].via);
+  });
+});
+
+describe('what the Pulumi program grants each function in BigQuery', () => {
+  let bigQueryGrants: Grant[];
+  beforeAll(async () => {
+    const all = grants(await runProgram());
+    bigQueryGrants = all.filter((g) => g.role.startsWith('roles/bigquery.'));
+  });
+  const heldBy = (fn: WarehouseFunction) => bigQueryGrants.filter((g) => g.member === serviceAccountMember(ACCOUNTS[fn]));
+  const tablesWith = (fn: WarehouseFunction, role: string) =>
+    sorted(heldBy(fn).flatMap((g) => (g.type === TYPES.tableIam && g.role === role ? [String(g.inputs.tableId)] : [])));
+
+  it.each(FUNCTIONS)('%s may write exactly the tables it declares it writes (dataEditor on each table)', (fn) => {
+    expect(tablesWith(fn, 'roles/bigquery.dataEditor')).toEqual(sorted(TABLE_ACCESS[fn].writes));
+  });
+
+  it.each(FUNCTIONS)('%s may read exactly the other tables it declares it reads (dataViewer on each table)', (fn) => {
+    expect(tablesWith(fn, 'roles/bigquery.dataViewer')).toEqual(sorted(readOnlyTables(TABLE_ACCESS[fn])));
+  });
+
+  it.each(FUNCTIONS)('%s holds nothing else in BigQuery but running jobs, or reading the dataset\'s metadata to stream', (fn) => {
+    const others = heldBy(fn)
+      .filter((g) => g.type !== TYPES.tableIam)
+      .map((g) => `${g.type} ${g.role}`);
+    const expected = TABLE_ACCESS[fn].via === 'jobs' ? [`${TYPES.projectIam} roles/bigquery.jobUser`] : [`${TYPES.datasetIam} roles/bigquery.metadataViewer`];
+
+    expect(others).toEqual(expected);
+  });
+
+  it('grants no BigQuery role to an account of no function that touches the warehouse', () => {
+    const accounts = new Set(FUNCTIONS.map((fn) => serviceAccountMember(ACCOUNTS[fn])));
+
+    expect(bigQueryGrants.length).toBeGreaterThan(0);
+    expect(bigQueryGrants.filter((g) => !accounts.has(g.member)).map((g) => `${g.member} ${g.role}`)).toEqual([]);
+  });
+});
