@@ -13,6 +13,7 @@ import { retentionJob } from './retention-job.ts';
 import { metricsJob } from './metrics-job.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
+import { FunctionBuild } from './function-build.ts';
 import { UsersFunction } from './users-function.ts';
 import { Warehouse } from './warehouse.ts';
 
@@ -36,7 +37,7 @@ const source = new FunctionSource(
   { project, region, rootDir: fileURLToPath(new URL('..', import.meta.url)) },
   afterApis,
 );
-const archive = { bucket: source.bucket.name, object: source.archive.name };
+const { archive } = new FunctionBuild('function-build', { project, region, source }, afterApis);
 // Every function that hashes user ids reads the one key; store-rejected and retention hash none.
 const hashKey = secrets.userHashKeyVariable;
 

@@ -38,7 +38,7 @@ type PushedFunction = {
   secrets: SecretVariable[];
   /** What it writes in the warehouse, as `TABLE_ACCESS` declares it. */
   access: WarehouseFunction;
-  /** Project-level roles besides its warehouse access and writing logs, each with its resource name. */
+  /** Project-level roles besides its warehouse access, each with its resource name. */
   projectRoles: { resourceName: string; role: string }[];
   topic: gcp.pubsub.Topic;
   subscription: string;
@@ -87,14 +87,15 @@ export class IngestFunctions extends pulumi.ComponentResource {
         { project, accountId: spec.accountId, displayName: `${spec.name} function` },
         { parent: this },
       );
-      // Rights on the tables it streams into, not on the dataset.
+      // Rights on the tables it streams into, not on the dataset. No logging role: Cloud Run sends the JSON lines it
+      // writes to stdout and stderr to Cloud Logging itself (https://cloud.google.com/run/docs/logging).
       const grants = [
         ...grantWarehouseAccess(
           spec.access,
           { project, dataset: args.dataset, member: account.member, resourcePrefix: spec.name, tables: args.storage },
           { parent: this },
         ),
-        ...[{ resourceName: `${spec.name}-writes-logs`, role: 'roles/logging.logWriter' }, ...spec.projectRoles].map(
+        ...spec.projectRoles.map(
           ({ resourceName, role }) => new gcp.projects.IAMMember(resourceName, { project, role, member: account.member }, { parent: this }),
         ),
       ];

@@ -2,8 +2,17 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { FunctionSizing } from './config.ts';
 
-/** The uploaded function source archive every function is built from. */
-export type FunctionArchive = { bucket: pulumi.Input<string>; object: pulumi.Input<string> };
+/** What every function is built from and by (`FunctionBuild`): the uploaded archive, the build account and the image repository. */
+export type FunctionArchive = {
+  bucket: pulumi.Input<string>;
+  object: pulumi.Input<string>;
+  /** The account Cloud Build runs the build as, fully qualified: `projects/<project>/serviceAccounts/<email>`. */
+  buildServiceAccount: pulumi.Input<string>;
+  /** The Artifact Registry repository the image goes to: `projects/<project>/locations/<region>/repositories/<id>`. */
+  dockerRepository: pulumi.Input<string>;
+  /** The build account's grants: a build started before them fails, and a failed build fails the deployment. */
+  builtAfter: pulumi.Resource[];
+};
 
 export type NodeFunctionArgs = {
   project: string;
@@ -20,8 +29,8 @@ export type NodeFunctionArgs = {
   secretEnvironment?: { key: string; secretId: pulumi.Input<string> }[];
 };
 
-/** A gen2 Node 22 function built from the shared archive; `opts` should give the parent. */
-export function nodeFunction(args: NodeFunctionArgs, opts: pulumi.CustomResourceOptions): gcp.cloudfunctionsv2.Function {
+/** A gen2 Node 22 function built from the shared archive by the build account, after what `opts.dependsOn` names. */
+export function nodeFunction(args: NodeFunctionArgs, opts: { parent: pulumi.Resource; dependsOn?: pulumi.Resource[] }): gcp.cloudfunctionsv2.Function {
   const { project, sizing } = args;
   return new gcp.cloudfunctionsv2.Function(
     args.name,
@@ -33,6 +42,8 @@ export function nodeFunction(args: NodeFunctionArgs, opts: pulumi.CustomResource
         runtime: 'nodejs22',
         entryPoint: args.entryPoint,
         source: { storageSource: { bucket: args.source.bucket, object: args.source.object } },
+        serviceAccount: args.source.buildServiceAccount,
+        dockerRepository: args.source.dockerRepository,
         // The archive holds the compiled `dist/`; the buildpack would otherwise run `npm run build`
         // on sources the archive does not contain.
         environmentVariables: { GOOGLE_NODE_RUN_SCRIPTS: '' },
@@ -62,6 +73,6 @@ export function nodeFunction(args: NodeFunctionArgs, opts: pulumi.CustomResource
           : {}),
       },
     },
-    opts,
+    { parent: opts.parent, dependsOn: [...(opts.dependsOn ?? []), ...args.source.builtAfter] },
   );
 }

@@ -41,9 +41,9 @@ export class OperatorsFunction extends pulumi.ComponentResource {
     );
     // Firestore has no IAM narrower than the project: it writes erasure requests and tombstones.
     new gcp.projects.IAMMember('operators-uses-firestore', { project, role: 'roles/datastore.user', member: account.member }, { parent: this });
-    new gcp.projects.IAMMember('operators-writes-logs', { project, role: 'roles/logging.logWriter', member: account.member }, { parent: this });
     const readSecrets = grantSecretReads('operators', { project, member: account.member, variables: [args.hashKey] }, { parent: this });
-    // The dashboard's queries read the tables TABLE_ACCESS.operators names, and nothing else of the warehouse.
+    // The dashboard's queries read the tables TABLE_ACCESS.operators names, and nothing else of the warehouse. No
+    // logging role: Cloud Run sends what it writes to stdout and stderr to Cloud Logging (https://cloud.google.com/run/docs/logging).
     const warehouseReads = grantWarehouseAccess(
       'operators',
       { project, dataset: args.dataset, member: account.member, resourcePrefix: 'operators', tables: args.tables },

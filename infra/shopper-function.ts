@@ -18,13 +18,13 @@ export type ShopperFunctionArgs = {
   environment?: Record<string, pulumi.Input<string>>;
   /** Secrets it reads besides the token key, each as an environment variable. */
   secrets?: SecretVariable[];
-  /** What the function's account may do beyond reading the token key and writing logs. */
+  /** What the function's account may do beyond reading the token key and `secrets`. */
   grant?: (member: pulumi.Output<string>) => void;
 };
 
 /**
  * A function shoppers call directly: public, because it verifies every shopper's token itself,
- * running as its own service account that may read the token key and `secrets`, write logs, and what `grant` adds.
+ * running as its own service account that may read the token key and `secrets`, and do what `grant` adds.
  * Resources are created with `parent` as their parent.
  */
 export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionArgs): gcp.cloudfunctionsv2.Function {
@@ -42,7 +42,8 @@ export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionAr
   );
   const secrets = args.secrets ?? [];
   const readSecrets = grantSecretReads(name, { project, member: account.member, variables: secrets }, { parent });
-  new gcp.projects.IAMMember(`${name}-writes-logs`, { project, role: 'roles/logging.logWriter', member: account.member }, { parent });
+  // No logging role: Cloud Run sends the JSON lines the function writes to stdout and stderr to Cloud Logging itself
+  // (https://cloud.google.com/run/docs/logging); only a caller of the Logging API needs roles/logging.logWriter.
 
   const fn = nodeFunction(
     {

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CollectFunction } from '../../infra/collect-function.ts';
 import { DEFAULT_SIZING } from '../../infra/config.ts';
-import { named, objectAt, PROJECT, runProgram, settled, startMocks, TYPES, type Registered } from './run-program.ts';
+import { named, objectAt, PROJECT, runProgram, settled, startMocks, testArchive, TYPES, type Registered } from './run-program.ts';
 
 type SecretEnv = { key: string; secret: string; version: string; projectId: string };
 
@@ -82,7 +82,7 @@ describe('collect on its own', () => {
       region: 'europe-west1',
       settings: { ...DEFAULT_SIZING.collect, corsOrigins: '*', privacyCacheSeconds },
       token: { issuer: 'grocery-shop', audience: 'learning-loop' },
-      source: { bucket: 'source', object: 'functions.zip' },
+      source: testArchive(),
       topics: { events: topic('events'), rejectedEvents: topic('rejected-events') },
       tokenKey: secret('user-token-key'),
       hashKey: { key: 'USER_HASH_KEY', secret: secret('user-hash-key'), secretName: 'user-hash-key' },

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SIZING } from '../../infra/config.ts';
 import { IngestFunctions } from '../../infra/ingest-functions.ts';
-import { named, PROJECT, runProgram, settled, startMocks, TYPES, type Registered } from './run-program.ts';
+import { named, PROJECT, runProgram, settled, startMocks, testArchive, TYPES, type Registered } from './run-program.ts';
 
 // A push that fails for want of a table, a database or a permission still counts as one of its five
 // delivery attempts: nothing may be pushed before the whole path exists. What a subscription must wait
@@ -18,7 +18,7 @@ async function deployWithSlow(slow: string[]): Promise<Registered[]> {
     region: 'europe-west1',
     ingest: { ...DEFAULT_SIZING.ingest, markerTtlDays: 8, clickThroughShards: 10 },
     storeRejected: DEFAULT_SIZING.storeRejected,
-    source: { bucket: 'source', object: 'functions.zip' },
+    source: testArchive(),
     topics: { events: topic('events'), rejectedEvents: topic('rejected-events'), deadLetter: topic('events-dead-letter') },
     retention: '604800s',
     dataset: new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' }),

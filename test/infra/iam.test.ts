@@ -25,6 +25,7 @@ const RETENTION_SCHEDULER_SA = serviceAccountMember('retention-scheduler');
 const METRICS_SA = serviceAccountMember('metrics-fn');
 const METRICS_SCHEDULER_SA = serviceAccountMember('metrics-scheduler');
 const OPERATORS_SA = serviceAccountMember('operators-fn');
+const BUILD_SA = serviceAccountMember('functions-build');
 const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
 const PROJECT_LEVEL_IAM = ['gcp:projects/iAMMember:IAMMember', 'gcp:projects/iAMBinding:IAMBinding', 'gcp:projects/iAMPolicy:IAMPolicy'];
@@ -49,6 +50,8 @@ function scopeOf(grant: Grant): string {
       return `run service ${String(on.location)}/${String(on.name)}: ${grant.role}`;
     case TYPES.serviceAccountIam:
       return `service account ${String(on.serviceAccountId)}: ${grant.role}`;
+    case TYPES.repositoryIam:
+      return `repository ${String(on.location)}/${String(on.repository)}: ${grant.role}`;
     default:
       return `${grant.type} ${grant.name}: ${grant.role}`;
   }
@@ -89,7 +92,6 @@ describe('who may do what', () => {
   it('gives the collect account exactly the roles it uses, each on the narrowest resource', () => {
     expect(heldBy(COLLECT_SA)).toEqual([
       `project ${PROJECT}: roles/datastore.viewer`,
-      `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
       'secret user-token-key: roles/secretmanager.secretAccessor',
       'topic events: roles/pubsub.publisher',
@@ -97,20 +99,19 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the users account use Firestore, read the token and hash keys and write logs, nothing more', () => {
+  it('lets the users account use Firestore and read the token and hash keys, nothing more', () => {
     expect(heldBy(USERS_SA)).toEqual([
       `project ${PROJECT}: roles/datastore.user`,
-      `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
       'secret user-token-key: roles/secretmanager.secretAccessor',
     ]);
   });
 
-  it('lets the ingest account write the three tables it streams into, use Firestore, read the hash key and write logs, nothing more', () => {
+  // No account of a function writes logs through the Logging API: Cloud Run collects what they print.
+  it('lets the ingest account write the three tables it streams into, use Firestore and read the hash key, nothing more', () => {
     expect(heldBy(INGEST_SA)).toEqual([
       'dataset learning_loop: roles/bigquery.metadataViewer',
       `project ${PROJECT}: roles/datastore.user`,
-      `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
       'table learning_loop.events: roles/bigquery.dataEditor',
       'table learning_loop.order_items: roles/bigquery.dataEditor',
@@ -118,10 +119,9 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the store-rejected account write rejected_events alone and write logs, not touch Firestore', () => {
+  it('lets the store-rejected account write rejected_events alone, not touch Firestore', () => {
     expect(heldBy(STORE_REJECTED_SA)).toEqual([
       'dataset learning_loop: roles/bigquery.metadataViewer',
-      `project ${PROJECT}: roles/logging.logWriter`,
       'table learning_loop.rejected_events: roles/bigquery.dataEditor',
     ]);
   });
@@ -193,11 +193,10 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the operators account use Firestore, read the hash key, write logs and read the four tables its dashboard charts, nothing more', () => {
+  it('lets the operators account use Firestore, read the hash key and read the four tables its dashboard charts, nothing more', () => {
     expect(heldBy(OPERATORS_SA)).toEqual([
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
-      `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
       'table learning_loop.events: roles/bigquery.dataViewer',
       'table learning_loop.job_runs: roles/bigquery.dataViewer',
@@ -210,6 +209,20 @@ describe('who may do what', () => {
     const onDataset = all.filter((g) => g.type === TYPES.datasetIam).map((g) => `${g.member} ${g.role}`);
 
     expect(onDataset.sort()).toEqual([`${INGEST_SA} roles/bigquery.metadataViewer`, `${STORE_REJECTED_SA} roles/bigquery.metadataViewer`]);
+  });
+
+  it('lets the build account write build logs, read the function sources and push images to the functions repository, nothing more', () => {
+    expect(heldBy(BUILD_SA)).toEqual([
+      `project ${PROJECT}: roles/logging.logWriter`,
+      `project ${PROJECT}: roles/storage.objectViewer`,
+      'repository europe-west1/functions: roles/artifactregistry.writer',
+    ]);
+  });
+
+  it('gives no function\'s account a logging role: Cloud Run collects what the functions print', () => {
+    const logging = all.filter((g) => g.role.startsWith('roles/logging.'));
+
+    expect(logging.map((g) => g.member)).toEqual([BUILD_SA]);
   });
 
   it.each([
@@ -253,6 +266,7 @@ describe('who may do what', () => {
       METRICS_SA,
       METRICS_SCHEDULER_SA,
       OPERATORS_SA,
+      BUILD_SA,
       PUBSUB_AGENT,
       'allUsers',
     ]);

@@ -15,6 +15,7 @@ import {
   serviceUrl,
   settled,
   startMocks,
+  testArchive,
   TYPES,
   type Registered,
 } from './run-program.ts';
@@ -112,7 +113,7 @@ describe('who may call operators', () => {
     }
   });
 
-  it('lets its account use Firestore, read the hash key, write logs, and run queries that read the four tables its dashboard charts: nothing more', () => {
+  it('lets its account use Firestore, read the hash key, and run queries that read the four tables its dashboard charts: nothing more', () => {
     const scope = (g: ReturnType<typeof grants>[number]) =>
       g.type === TYPES.secretIam
         ? `secret ${String(g.inputs.secretId)}`
@@ -127,7 +128,6 @@ describe('who may call operators', () => {
     expect(held).toEqual([
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
-      `project ${PROJECT}: roles/logging.logWriter`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
       'table learning_loop.events: roles/bigquery.dataViewer',
       'table learning_loop.job_runs: roles/bigquery.dataViewer',
@@ -151,7 +151,7 @@ describe('operators on its own', () => {
       project: PROJECT,
       region: 'europe-west1',
       settings: { ...DEFAULT_SIZING.operators, logLevel: 'WARNING', invokers },
-      source: { bucket: 'source', object: 'functions.zip' },
+      source: testArchive(),
       hashKey: { key: 'USER_HASH_KEY', secret, secretName: 'user-hash-key' },
       dataset,
       tables: [],

@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import type { FunctionArchive } from '../../infra/node-function.ts';
 
 /** A resource the program registered, with the inputs it was given. */
 export type Registered = {
@@ -29,6 +30,8 @@ export const TYPES = {
   logMetric: 'gcp:logging/metric:Metric',
   notificationChannel: 'gcp:monitoring/notificationChannel:NotificationChannel',
   projectIam: 'gcp:projects/iAMMember:IAMMember',
+  repository: 'gcp:artifactregistry/repository:Repository',
+  repositoryIam: 'gcp:artifactregistry/repositoryIamMember:RepositoryIamMember',
   runServiceIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
   schedulerJob: 'gcp:cloudscheduler/job:Job',
   secret: 'gcp:secretmanager/secret:Secret',
@@ -133,6 +136,17 @@ export async function runProgram(config: Record<string, string> = {}, slow?: Moc
   await import('../../infra/index.ts');
   await settled();
   return registered;
+}
+
+/** What a component built on its own is built from: an archive and a build account of no consequence. */
+export function testArchive(): FunctionArchive {
+  return {
+    bucket: 'source',
+    object: 'functions.zip',
+    buildServiceAccount: `projects/${PROJECT}/serviceAccounts/functions-build@${PROJECT}.iam.gserviceaccount.com`,
+    dockerRepository: `projects/${PROJECT}/locations/europe-west1/repositories/functions`,
+    builtAfter: [],
+  };
 }
 
 /** A nested input as a record, failing the test when it is missing. */

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SIZING } from '../../infra/config.ts';
 import { UsersFunction } from '../../infra/users-function.ts';
-import { named, objectAt, PROJECT, runProgram, settled, startMocks, TYPES, type Registered } from './run-program.ts';
+import { named, objectAt, PROJECT, runProgram, settled, startMocks, testArchive, TYPES, type Registered } from './run-program.ts';
 
 type SecretEnv = { key: string; secret: string; version: string; projectId: string };
 
@@ -80,7 +80,7 @@ describe('order of creation of the users function', () => {
       region: 'europe-west1',
       settings: { ...DEFAULT_SIZING.users, corsOrigins: '*' },
       token: { issuer: 'grocery-shop', audience: 'learning-loop' },
-      source: { bucket: 'source', object: 'functions.zip' },
+      source: testArchive(),
       tokenKey: secret('user-token-key'),
       hashKey: { key: 'USER_HASH_KEY', secret: secret('user-hash-key'), secretName: 'user-hash-key' },
     });
