@@ -12,8 +12,8 @@ export type CollectFunctionArgs = {
   token: { issuer: string; audience: string };
   source: FunctionArchive;
   topics: { events: gcp.pubsub.Topic; rejectedEvents: gcp.pubsub.Topic };
-  /** Secret holding the key that verifies shopper tokens. */
-  tokenKey: gcp.secretmanager.Secret;
+  /** `TOKEN_KEY`: the key that verifies shopper tokens. */
+  tokenKey: SecretVariable;
   /** `USER_HASH_KEY`: collect hashes user ids to find an erased shopper's tombstone. */
   hashKey: SecretVariable;
 };

@@ -1,4 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
+import { MIN_SECRET_LENGTH } from '../functions/collect/verify-token.ts';
+import { MIN_USER_HASH_KEY_LENGTH } from '../functions/privacy/user-hash.ts';
 
 /** Sizing and scaling of one function; each function's defaults, with their reasons, are in `DEFAULT_SIZING`. */
 export type FunctionSizing = {
@@ -208,6 +210,16 @@ export type InfraConfig = {
    * still open incidents, which show in the console's Monitoring → Alerting, but nobody is notified.
    */
   alertEmail?: string;
+  /**
+   * Keys from the stack's secret config (`pulumi config set --secret …`), each at least 32 characters (the functions'
+   * minimum). A key not given is generated on the first `pulumi up` and kept (infra/secrets.ts).
+   */
+  secrets: {
+    /** `userTokenKey`: verifies shopper tokens, an HS256 secret or a PEM public key. Default: a generated HS256 secret. */
+    userTokenKey?: pulumi.Output<string>;
+    /** `userHashKey`: the key of the user hash; it can never change once set. Default: a generated key. */
+    userHashKey?: pulumi.Output<string>;
+  };
 };
 
 const SECONDS_PER_UNIT = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
@@ -259,6 +271,14 @@ export function loadConfig(): InfraConfig {
   }
 
   const corsOrigins = config.get('corsOrigins', { minLength: 1 }) ?? '*';
+  // A key the functions would refuse stops the program, naming the key and never its value (the `minLength` option of
+  // pulumi.Config would quote it). Read as plain text only to be checked, then passed on as a secret.
+  const secretKey = (key: string, minLength: number): pulumi.Output<string> | undefined => {
+    const value = config.get(key);
+    if (value === undefined) return undefined;
+    if (value.length < minLength) throw new pulumi.RunError(`${key} must have at least ${minLength} characters`);
+    return pulumi.secret(value);
+  };
   const logLevelOf = (key: string): LogLevel => {
     const logLevel = config.get(key) ?? 'INFO';
     if (!isLogLevel(logLevel)) throw new pulumi.RunError(`${key} must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
@@ -319,6 +339,7 @@ export function loadConfig(): InfraConfig {
     maximumBytesBilled: count('maximumBytesBilled', DEFAULT_MAXIMUM_BYTES_BILLED, { min: 10 * 2 ** 20, max: Number.MAX_SAFE_INTEGER }),
     // One address, as Cloud Monitoring's email channel takes it; a list needs a channel (or a group address) each.
     alertEmail: config.get('alertEmail', { pattern: /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/ }),
+    secrets: { userTokenKey: secretKey('userTokenKey', MIN_SECRET_LENGTH), userHashKey: secretKey('userHashKey', MIN_USER_HASH_KEY_LENGTH) },
   };
 }
 

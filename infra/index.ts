@@ -25,7 +25,7 @@ const { project, region } = config;
 const afterApis = { dependsOn: enableApis(project) };
 
 const messaging = new Messaging('messaging', { project, retention: config.messageRetention }, afterApis);
-const secrets = new Secrets('secrets', { project }, afterApis);
+const secrets = new Secrets('secrets', { project, given: config.secrets }, afterApis);
 const warehouse = new Warehouse(
   'warehouse',
   { project, ...config.bigquery, sqlDir: fileURLToPath(new URL('../sql', import.meta.url)) },
@@ -39,7 +39,7 @@ const source = new FunctionSource(
 );
 const { archive } = new FunctionBuild('function-build', { project, region, source }, afterApis);
 // Every function that hashes user ids reads the one key; store-rejected and retention hash none.
-const hashKey = secrets.userHashKeyVariable;
+const hashKey = secrets.userHashKey;
 
 const collect = new CollectFunction(
   'collect',
@@ -173,8 +173,13 @@ export const retentionSchedulerJob = retention.schedulerJob.name;
 export const metricsSchedulerJob = metrics.schedulerJob.name;
 /** The URL operators call; only the members of the stack's `operators` may. */
 export const operatorsUrl = operators.url;
-/** The secret whose first version the operator adds, and must never replace: erasure finds tombstones by it. */
-export const userHashKeySecret = secrets.userHashKey.secretId;
+/** The secret holding the user-hash key, which must never change: erasure finds tombstones by it. */
+export const userHashKeySecret = secrets.userHashKey.secret.secretId;
+/**
+ * The key that verifies shopper tokens, a secret output (`pulumi stack output --show-secrets userTokenKey`): when the
+ * stack generated it, the shop's back end signs HS256 tokens with it.
+ */
+export const userTokenKey = secrets.userTokenKeyValue;
 export const eventsTopic = messaging.events.name;
 export const rejectedEventsTopic = messaging.rejectedEvents.name;
 export const deadLetterTopic = messaging.deadLetter.name;

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { PUSH_ACK_DEADLINE_SECONDS, type FunctionSizing, type IngestSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
-import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
+import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
 import { grantWarehouseAccess } from './warehouse-access.ts';
 import type { WarehouseFunction } from '../functions/warehouse/table-access.ts';
 
@@ -113,8 +113,8 @@ export class IngestFunctions extends pulumi.ComponentResource {
           environment: spec.environment,
           secretEnvironment: secretEnvironment(spec.secrets),
         },
-        // A revision whose account cannot read its secrets is refused at deploy time.
-        { parent: this, dependsOn: readSecrets },
+        // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
+        { parent: this, dependsOn: [...readSecrets, ...secretsReady(spec.secrets)] },
       );
       const invoker = new gcp.cloudrunv2.ServiceIamMember(
         `${spec.name}-invokable-by-pubsub-push`,

@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { OperatorsSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
 import { warehouseJobEnvironment } from './scheduled-job.ts';
-import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
+import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
 import { grantWarehouseAccess } from './warehouse-access.ts';
 
 export type OperatorsFunctionArgs = {
@@ -63,7 +63,7 @@ export class OperatorsFunction extends pulumi.ComponentResource {
         secretEnvironment: secretEnvironment([args.hashKey]),
       },
       // A revision whose account cannot read its secrets is refused at deploy time; the dashboard needs its reads.
-      { parent: this, dependsOn: [...readSecrets, ...warehouseReads] },
+      { parent: this, dependsOn: [...readSecrets, ...secretsReady([args.hashKey]), ...warehouseReads] },
     );
 
     // Not public: erasing any shopper is for the people and accounts named in the stack, each granted here by name.

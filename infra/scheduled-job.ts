@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { FunctionSizing, ScheduledJobSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
-import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
+import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
 import { grantWarehouseAccess } from './warehouse-access.ts';
 import type { WarehouseFunction } from '../functions/warehouse/table-access.ts';
 
@@ -101,8 +101,8 @@ export class ScheduledJob extends pulumi.ComponentResource {
         environment: { GOOGLE_CLOUD_PROJECT: project, LOG_LEVEL: settings.logLevel, ...args.environment },
         secretEnvironment: secretEnvironment(secrets),
       },
-      // A revision whose account cannot read its secrets is refused at deploy time.
-      { parent: this, dependsOn: readSecrets },
+      // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
+      { parent: this, dependsOn: [...readSecrets, ...secretsReady(secrets)] },
     );
 
     const scheduler = new gcp.serviceaccount.Account(

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { ShopperFunctionSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
-import { grantSecretReads, secretEnvironment, type SecretVariable } from './secrets.ts';
+import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
 
 export type ShopperFunctionArgs = {
   project: string;
@@ -12,8 +12,8 @@ export type ShopperFunctionArgs = {
   settings: ShopperFunctionSettings;
   token: { issuer: string; audience: string };
   source: FunctionArchive;
-  /** Secret holding the key that verifies shopper tokens. */
-  tokenKey: gcp.secretmanager.Secret;
+  /** `TOKEN_KEY`: the key that verifies shopper tokens. */
+  tokenKey: SecretVariable;
   /** Environment beyond the project, token claims and CORS origins. */
   environment?: Record<string, pulumi.Input<string>>;
   /** Secrets it reads besides the token key, each as an environment variable. */
@@ -35,12 +35,7 @@ export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionAr
     { parent },
   );
   args.grant?.(account.member);
-  const readTokenKey = new gcp.secretmanager.SecretIamMember(
-    `${name}-reads-user-token-key`,
-    { project, secretId: args.tokenKey.secretId, role: 'roles/secretmanager.secretAccessor', member: account.member },
-    { parent },
-  );
-  const secrets = args.secrets ?? [];
+  const secrets = [args.tokenKey, ...(args.secrets ?? [])];
   const readSecrets = grantSecretReads(name, { project, member: account.member, variables: secrets }, { parent });
   // No logging role: Cloud Run sends the JSON lines the function writes to stdout and stderr to Cloud Logging itself
   // (https://cloud.google.com/run/docs/logging); only a caller of the Logging API needs roles/logging.logWriter.
@@ -61,10 +56,10 @@ export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionAr
         TOKEN_AUDIENCE: args.token.audience,
         CORS_ORIGINS: settings.corsOrigins,
       },
-      secretEnvironment: [{ key: 'TOKEN_KEY', secretId: args.tokenKey.secretId }, ...secretEnvironment(secrets)],
+      secretEnvironment: secretEnvironment(secrets),
     },
-    // A revision whose account cannot read its secrets is refused at deploy time.
-    { parent, dependsOn: [readTokenKey, ...readSecrets] },
+    // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
+    { parent, dependsOn: [...readSecrets, ...secretsReady(secrets)] },
   );
 
   // Public on purpose: the function authenticates every shopper itself by verifying their token.

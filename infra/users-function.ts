@@ -11,8 +11,8 @@ export type UsersFunctionArgs = {
   settings: UsersSettings;
   token: { issuer: string; audience: string };
   source: FunctionArchive;
-  /** Secret holding the key that verifies shopper tokens. */
-  tokenKey: gcp.secretmanager.Secret;
+  /** `TOKEN_KEY`: the key that verifies shopper tokens. */
+  tokenKey: SecretVariable;
   /** `USER_HASH_KEY`: users hashes the user id of an erasure request. */
   hashKey: SecretVariable;
 };

@@ -12,7 +12,8 @@ export type TokenSettings = {
   clockToleranceSec: number;
 };
 
-const MIN_SECRET_LENGTH = 32;
+/** Fewest characters of an HS256 shared secret. */
+export const MIN_SECRET_LENGTH = 32;
 /** A remembered verification is trusted for at most this long, even if the token lives longer. */
 const CACHE_TTL_MS = 5 * 60 * 1000;
 

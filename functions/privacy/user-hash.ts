@@ -6,7 +6,10 @@ import { createHmac } from 'node:crypto';
  */
 export type UserHasher = (userId: string) => string;
 
+/** Fewest characters of the key. */
+export const MIN_USER_HASH_KEY_LENGTH = 32;
+
 export function createUserHasher(key: string): UserHasher {
-  if (key.length < 32) throw new Error('the user hash key must have at least 32 characters');
+  if (key.length < MIN_USER_HASH_KEY_LENGTH) throw new Error(`the user hash key must have at least ${MIN_USER_HASH_KEY_LENGTH} characters`);
   return (userId) => createHmac('sha256', key).update(userId).digest('hex');
 }

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CollectFunction } from '../../infra/collect-function.ts';
 import { DEFAULT_SIZING } from '../../infra/config.ts';
-import { named, objectAt, PROJECT, runProgram, settled, startMocks, testArchive, TYPES, type Registered } from './run-program.ts';
+import { named, objectAt, PROJECT, runProgram, settled, startMocks, testArchive, testSecret, TYPES, type Registered } from './run-program.ts';
 
 type SecretEnv = { key: string; secret: string; version: string; projectId: string };
 
@@ -75,7 +75,6 @@ describe('collect on its own', () => {
   /** Collect alone, with the resource named `slow` taking a while to create. */
   async function deployWithSlow(slow: string, privacyCacheSeconds = 5): Promise<Registered[]> {
     const resources = await startMocks({ preview: true, slow: (_type, name) => name === slow });
-    const secret = (id: string) => new gcp.secretmanager.Secret(id, { project: PROJECT, secretId: id, replication: { auto: {} } });
     const topic = (name: string) => new gcp.pubsub.Topic(name, { name, project: PROJECT });
     new CollectFunction('collect', {
       project: PROJECT,
@@ -84,8 +83,8 @@ describe('collect on its own', () => {
       token: { issuer: 'grocery-shop', audience: 'learning-loop' },
       source: testArchive(),
       topics: { events: topic('events'), rejectedEvents: topic('rejected-events') },
-      tokenKey: secret('user-token-key'),
-      hashKey: { key: 'USER_HASH_KEY', secret: secret('user-hash-key'), secretName: 'user-hash-key' },
+      tokenKey: testSecret('TOKEN_KEY', 'user-token-key'),
+      hashKey: testSecret('USER_HASH_KEY', 'user-hash-key'),
     });
     await settled();
     return resources;

@@ -5,6 +5,10 @@ import { PROJECT, PULUMI_PROJECT, startMocks } from './run-program.ts';
 
 const key = (name: string) => `${PULUMI_PROJECT}:${name}`;
 
+function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
 function loadWith(config: Record<string, string>): InfraConfig {
   pulumi.runtime.setAllConfig(config);
   return loadConfig();
@@ -52,6 +56,8 @@ describe('loadConfig', () => {
       retention: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '30 2 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       metrics: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '0 4 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       maximumBytesBilled: 1_099_511_627_776,
+      // Neither key is given: the program generates both.
+      secrets: { userTokenKey: undefined, userHashKey: undefined },
     });
   });
 
@@ -199,7 +205,28 @@ describe('loadConfig', () => {
       retention: { memory: '256Mi', cpu: '0.5', timeoutSeconds: 1200, schedule: '0 1 * * 0', timeZone: 'Europe/Paris', logLevel: 'ERROR' },
       metrics: { memory: '1Gi', cpu: '2', timeoutSeconds: 600, schedule: '30 5 * * *', timeZone: 'Europe/London', logLevel: 'DEBUG' },
       maximumBytesBilled: 10_995_116_277_760,
+      secrets: { userTokenKey: undefined, userHashKey: undefined },
     });
+  });
+
+  it('takes the keys from the stack\'s secret config, as secrets', async () => {
+    const { secrets } = loadWith({
+      'gcp:project': PROJECT,
+      [key('userTokenKey')]: 't'.repeat(32),
+      [key('userHashKey')]: 'h'.repeat(40),
+    });
+    if (!secrets.userTokenKey || !secrets.userHashKey) throw new Error('the keys given were not read');
+
+    expect(await pulumi.isSecret(secrets.userTokenKey)).toBe(true);
+    expect(await pulumi.isSecret(secrets.userHashKey)).toBe(true);
+    expect(await valueOf(secrets.userTokenKey)).toBe('t'.repeat(32));
+    expect(await valueOf(secrets.userHashKey)).toBe('h'.repeat(40));
+  });
+
+  it.each(['userTokenKey', 'userHashKey'])('refuses a %s the functions would refuse, under 32 characters, without showing it', (name) => {
+    const load = () => loadWith({ 'gcp:project': PROJECT, [key(name)]: 'short-key-31-characters-long-xx' });
+
+    expect(load).toThrow(new RegExp(`^${name} must have at least 32 characters$`));
   });
 
   it('names each operator once, however often the stack lists them', () => {

@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SIZING } from '../../infra/config.ts';
 import { IngestFunctions } from '../../infra/ingest-functions.ts';
-import { named, PROJECT, runProgram, settled, startMocks, testArchive, TYPES, type Registered } from './run-program.ts';
+import { named, PROJECT, runProgram, settled, startMocks, testArchive, testSecret, TYPES, type Registered } from './run-program.ts';
 
 // A push that fails for want of a table, a database or a permission still counts as one of its five
 // delivery attempts: nothing may be pushed before the whole path exists. What a subscription must wait
@@ -23,11 +23,7 @@ async function deployWithSlow(slow: string[]): Promise<Registered[]> {
     retention: '604800s',
     dataset: new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' }),
     storage: [storage],
-    hashKey: {
-      key: 'USER_HASH_KEY',
-      secret: new gcp.secretmanager.Secret('user-hash-key', { project: PROJECT, secretId: 'user-hash-key', replication: { auto: {} } }),
-      secretName: 'user-hash-key',
-    },
+    hashKey: testSecret('USER_HASH_KEY', 'user-hash-key'),
   });
   await settled();
   return registered;

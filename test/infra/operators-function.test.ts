@@ -16,6 +16,7 @@ import {
   settled,
   startMocks,
   testArchive,
+  testSecret,
   TYPES,
   type Registered,
 } from './run-program.ts';
@@ -145,14 +146,13 @@ describe('operators on its own', () => {
   /** The function alone, invokable by `invokers`, with the resource named `slow` taking a while to create. */
   async function deploy(invokers: string[], slow = 'none'): Promise<Registered[]> {
     const registered = await startMocks({ preview: true, slow: (_type, name) => name === slow });
-    const secret = new gcp.secretmanager.Secret('user-hash-key', { project: PROJECT, secretId: 'user-hash-key', replication: { auto: {} } });
     const dataset = new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'shop_loop', location: 'europe-west3' });
     new OperatorsFunction('operators', {
       project: PROJECT,
       region: 'europe-west1',
       settings: { ...DEFAULT_SIZING.operators, logLevel: 'WARNING', invokers },
       source: testArchive(),
-      hashKey: { key: 'USER_HASH_KEY', secret, secretName: 'user-hash-key' },
+      hashKey: testSecret('USER_HASH_KEY', 'user-hash-key'),
       dataset,
       tables: [],
       maximumBytesBilled: 10 * 2 ** 30,

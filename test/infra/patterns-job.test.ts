@@ -17,6 +17,7 @@ import {
   settled,
   startMocks,
   testArchive,
+  testSecret,
   TYPES,
   type Grant,
   type Registered,
@@ -238,7 +239,6 @@ describe('order of creation of a scheduled job', () => {
   async function deployWithSlow(slow: string): Promise<Registered[]> {
     const registered = await startMocks({ preview: true, slow: (_type, name) => name === slow });
     const dataset = new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' });
-    const secret = new gcp.secretmanager.Secret('nightly-key', { project: PROJECT, secretId: 'nightly-key', replication: { auto: {} } });
     const table = new gcp.bigquery.Table('storage', { project: PROJECT, datasetId: 'learning_loop', tableId: 'job_runs' });
     new ScheduledJob('nightly', {
       project: PROJECT,
@@ -248,7 +248,7 @@ describe('order of creation of a scheduled job', () => {
       source: testArchive(),
       settings: { memory: '1Gi', cpu: '1', timeoutSeconds: 600, schedule: '0 1 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       environment: {},
-      secrets: [{ key: 'NIGHTLY_KEY', secret, secretName: 'nightly-key' }],
+      secrets: [testSecret('NIGHTLY_KEY', 'nightly-key')],
       roles: [{ resourceName: 'nightly-reads-firestore', role: 'roles/datastore.viewer' }],
       // The metrics job's tables, job_runs among them.
       warehouse: { dataset, access: 'metrics' },

@@ -1,5 +1,7 @@
+import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import type { FunctionArchive } from '../../infra/node-function.ts';
+import type { SecretVariable } from '../../infra/secrets.ts';
 
 /** A resource the program registered, with the inputs it was given. */
 export type Registered = {
@@ -30,6 +32,7 @@ export const TYPES = {
   logMetric: 'gcp:logging/metric:Metric',
   notificationChannel: 'gcp:monitoring/notificationChannel:NotificationChannel',
   projectIam: 'gcp:projects/iAMMember:IAMMember',
+  randomPassword: 'random:index/randomPassword:RandomPassword',
   repository: 'gcp:artifactregistry/repository:Repository',
   repositoryIam: 'gcp:artifactregistry/repositoryIamMember:RepositoryIamMember',
   runServiceIam: 'gcp:cloudrunv2/serviceIamMember:ServiceIamMember',
@@ -68,6 +71,9 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       const serviceConfig = { ...objectAt(inputs.serviceConfig), uri: serviceUrl(String(state.name)) };
       return { ...state, serviceConfig, url: `https://${String(inputs.location)}-${PROJECT}.cloudfunctions.net/${String(state.name)}` };
     }
+    case TYPES.randomPassword:
+      // What random.RandomPassword makes, of the length asked for; the provider marks `result` secret.
+      return { ...state, result: 'g'.repeat(Number(inputs.length)) };
     case TYPES.notificationChannel:
       // The channel's id is Cloud Monitoring's; alert policies name the channel by this resource name.
       return { ...state, name: `projects/${PROJECT}/notificationChannels/${name}` };
@@ -147,6 +153,34 @@ export function testArchive(): FunctionArchive {
     dockerRepository: `projects/${PROJECT}/locations/europe-west1/repositories/functions`,
     builtAfter: [],
   };
+}
+
+/** A secret with a version, as a component built on its own reads it. */
+export function testSecret(key: string, secretId: string): SecretVariable {
+  const secret = new gcp.secretmanager.Secret(secretId, { project: PROJECT, secretId, replication: { auto: {} } });
+  const version = new gcp.secretmanager.SecretVersion(`${secretId}-version`, { secret: secret.id, secretData: pulumi.secret('k'.repeat(32)) });
+  return { key, secret, secretName: secretId, version };
+}
+
+/** Whether a registered input arrived at the engine as a secret (the mocks see the engine's wire form). */
+export function isSecretInput(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.values(value).includes(SECRET_SIGNATURE) && 'value' in value;
+}
+/** The signature the Pulumi wire format marks a secret value with (`specialSecretSig` of @pulumi/pulumi's runtime). */
+const SECRET_SIGNATURE = '1b47061264138c4ac30d75fd1eb44270';
+
+/** The value inside a secret input. */
+export function secretValue(value: unknown): unknown {
+  if (!isSecretInput(value)) throw new Error(`not a secret input: ${JSON.stringify(value)}`);
+  return objectAt(value).value;
+}
+
+/**
+ * Whether a resource was registered with `protect`: the engine refuses to delete or replace it. Mocks do not see
+ * resource options; the SDK keeps this one on the resource (`__protect`, which its children inherit).
+ */
+export function isProtected(resource: pulumi.Resource): boolean {
+  return Reflect.get(resource, '__protect') === true;
 }
 
 /** A nested input as a record, failing the test when it is missing. */

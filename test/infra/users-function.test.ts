@@ -2,7 +2,7 @@ import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SIZING } from '../../infra/config.ts';
 import { UsersFunction } from '../../infra/users-function.ts';
-import { named, objectAt, PROJECT, runProgram, settled, startMocks, testArchive, TYPES, type Registered } from './run-program.ts';
+import { named, objectAt, PROJECT, runProgram, settled, startMocks, testArchive, testSecret, TYPES, type Registered } from './run-program.ts';
 
 type SecretEnv = { key: string; secret: string; version: string; projectId: string };
 
@@ -74,15 +74,14 @@ describe('order of creation of the users function', () => {
     ['users-reads-user-hash-key', 'the hash key'],
   ])('deploys users only once %s exists (its account may read %s): a revision that cannot read its secret is refused', async (slow) => {
     const resources = await startMocks({ preview: true, slow: (_type, name) => name === slow });
-    const secret = (id: string) => new gcp.secretmanager.Secret(id, { project: PROJECT, secretId: id, replication: { auto: {} } });
     new UsersFunction('users', {
       project: PROJECT,
       region: 'europe-west1',
       settings: { ...DEFAULT_SIZING.users, corsOrigins: '*' },
       token: { issuer: 'grocery-shop', audience: 'learning-loop' },
       source: testArchive(),
-      tokenKey: secret('user-token-key'),
-      hashKey: { key: 'USER_HASH_KEY', secret: secret('user-hash-key'), secretName: 'user-hash-key' },
+      tokenKey: testSecret('TOKEN_KEY', 'user-token-key'),
+      hashKey: testSecret('USER_HASH_KEY', 'user-hash-key'),
     });
     await settled();
     const created = resources.find((r) => r.name === slow)?.created;
