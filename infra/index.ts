@@ -14,6 +14,7 @@ import { metricsJob } from './metrics-job.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
 import { FunctionBuild } from './function-build.ts';
+import { waitForMetricDescriptor } from './metric-descriptors.ts';
 import { UsersFunction } from './users-function.ts';
 import { Warehouse } from './warehouse.ts';
 
@@ -157,6 +158,7 @@ const monitoring = new Monitoring(
     subscriptions: { ingestPush: ingest.ingestSubscription.name, deadLetterKeep: messaging.deadLetterKeep.name },
     rejectedEventsTopic: messaging.rejectedEvents.name,
     jobs: [patterns, erasure, retention, metrics].map((job) => job.jobName),
+    metricReady: waitForMetricDescriptor(project),
   },
   afterApis,
 );

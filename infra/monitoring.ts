@@ -1,5 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import type { MetricReady } from './metric-descriptors.ts';
 
 export type MonitoringArgs = {
   project: string;
@@ -13,6 +14,12 @@ export type MonitoringArgs = {
   rejectedEventsTopic: pulumi.Input<string>;
   /** The scheduled jobs, as their failures are labelled (`labels.job`): named in the failure alert's runbook. */
   jobs: string[];
+  /**
+   * Resolves once Cloud Monitoring knows a log-based metric's type. A new metric takes up to about 10 minutes to get
+   * there, and an alert policy naming it is refused with 404 until then: each policy on a log-based metric waits
+   * for it (`waitForMetricDescriptor`).
+   */
+  metricReady: MetricReady;
 };
 
 /** End-to-end lag (collect received → ingest learned) above which the lag alert opens. */
@@ -199,9 +206,15 @@ export class Monitoring extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    // A policy naming a log-based metric is refused until the metric exists: interpolating its name waits for it.
-    const ofMetric = (metric: gcp.logging.Metric) =>
-      pulumi.interpolate`metric.type="${metric.name.apply(userMetric)}" AND resource.type="cloud_run_revision"`;
+    // A policy naming a log-based metric is refused until Cloud Monitoring knows it, which may be minutes after the
+    // metric is created: the filter resolves, and the policy is registered, only once `metricReady` says so.
+    const ofMetric = (metric: gcp.logging.Metric) => {
+      const type = metric.name.apply(async (metricName) => {
+        await args.metricReady(userMetric(metricName));
+        return userMetric(metricName);
+      });
+      return pulumi.interpolate`metric.type="${type}" AND resource.type="cloud_run_revision"`;
+    };
     const ofSubscription = (metricType: string, subscription: pulumi.Input<string>) =>
       pulumi.interpolate`metric.type="pubsub.googleapis.com/subscription/${metricType}" AND resource.type="pubsub_subscription" AND resource.labels.subscription_id="${subscription}"`;
 

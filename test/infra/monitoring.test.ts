@@ -280,6 +280,7 @@ describe('without alertEmail', () => {
       subscriptions: { ingestPush: 'events-ingest', deadLetterKeep: 'events-dead-letter-keep' },
       rejectedEventsTopic: 'rejected-events',
       jobs: ['nightly'],
+      metricReady: async () => undefined,
     });
     await settled();
   });
@@ -289,5 +290,48 @@ describe('without alertEmail', () => {
     const policies = ofType(alone, TYPES.alertPolicy);
     expect(policies).toHaveLength(6);
     for (const p of policies) expect(p.inputs.notificationChannels ?? [], p.name).toEqual([]);
+  });
+});
+
+describe('the first deploy, while Cloud Monitoring does not know the new log-based metrics yet', () => {
+  /** The metric types asked about, each released when the test says Cloud Monitoring knows it. */
+  const waiting = new Map<string, () => void>();
+  let registered: Registered[];
+  const alertPolicies = () => ofType(registered, TYPES.alertPolicy).map((p) => p.name).sort();
+
+  beforeAll(async () => {
+    registered = await startMocks({ preview: true });
+    new Monitoring('monitoring', {
+      project: PROJECT,
+      services: { ingest: 'ingest', collect: 'collect' },
+      subscriptions: { ingestPush: 'events-ingest', deadLetterKeep: 'events-dead-letter-keep' },
+      rejectedEventsTopic: 'rejected-events',
+      jobs: ['nightly'],
+      metricReady: (metricType) => new Promise<void>((resolve) => waiting.set(metricType, resolve)),
+    });
+    for (let tries = 0; waiting.size < 4 && tries < 200; tries += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+
+  it('asks after each log-based metric an alert policy names', () => {
+    expect([...waiting.keys()].sort()).toEqual(
+      ['collect_publish_failures', 'ingest_errors', 'ingest_lag_ms', 'job_failures'].map((name) => `logging.googleapis.com/user/${name}`),
+    );
+  });
+
+  it('creates the policies on those metrics only once Cloud Monitoring knows them; the others at once', async () => {
+    // A policy created before its metric is known is refused with 404, and fails the whole `pulumi up`.
+    expect(alertPolicies()).toEqual(['dead-letters-present', 'push-backlog-age']);
+
+    for (const release of waiting.values()) release();
+    await settled();
+
+    expect(alertPolicies()).toEqual([
+      'collect-publish-failures',
+      'dead-letters-present',
+      'ingest-errors',
+      'ingest-lag',
+      'push-backlog-age',
+      'scheduled-job-failures',
+    ]);
   });
 });
