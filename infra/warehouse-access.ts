@@ -19,7 +19,8 @@ export type WarehouseAccessArgs = {
  * (`TABLE_ACCESS` in functions/warehouse/table-access.ts): each on the narrowest resource it can be granted on.
  *
  * - `roles/bigquery.dataEditor` on each table it writes. DML (INSERT, MERGE, DELETE, TRUNCATE) needs
- *   `bigquery.tables.updateData` and `getData` on its tables; a load into a staging table with WRITE_TRUNCATE
+ *   `bigquery.tables.updateData` and `getData` on its tables
+ *   (https://cloud.google.com/bigquery/docs/data-manipulation-language); a load into a staging table with WRITE_TRUNCATE
  *   needs `bigquery.tables.updateData`, `bigquery.tables.update` and, as the adapter reads the schema first,
  *   `bigquery.tables.get` (https://cloud.google.com/bigquery/docs/batch-loading-data#required_permissions);
  *   the editor role on a table holds all of these for that table alone
