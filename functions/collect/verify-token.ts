@@ -1,4 +1,5 @@
 import { errors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
+import { ShopperId } from '../kernel/shopper-id.ts';
 import type { AuthOutcome, TokenVerifier } from './ports.ts';
 
 export type TokenSettings = {
@@ -39,13 +40,12 @@ export async function createJwtVerifier(settings: TokenSettings): Promise<TokenV
       if (known) cache.delete(token);
       try {
         const { payload } = await jwtVerify(token, key, options);
-        if (typeof payload.sub !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(payload.sub)) {
-          return { ok: false, reason: 'token subject is not a valid user id' };
-        }
+        const subject = ShopperId.safeParse(payload.sub);
+        if (!subject.success) return { ok: false, reason: 'token subject is not a valid user id' };
         if (cache.size >= maxEntries) cache.delete(cache.keys().next().value ?? '');
         const expiresMs = (payload.exp ?? 0) * 1000;
-        cache.set(token, { userId: payload.sub, validUntilMs: Math.min(expiresMs, now + CACHE_TTL_MS) });
-        return { ok: true, identity: { userId: payload.sub } };
+        cache.set(token, { userId: subject.data, validUntilMs: Math.min(expiresMs, now + CACHE_TTL_MS) });
+        return { ok: true, identity: { userId: subject.data } };
       } catch (error) {
         return { ok: false, reason: describeTokenError(error) };
       }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ShopperId } from '../kernel/shopper-id.ts';
 import { CollectedEvent } from './schema.ts';
 
 /**
@@ -10,7 +11,7 @@ export const MESSAGE_SCHEMA_VERSION = 1;
 export const EventBatchMessage = z.object({
   schema_version: z.literal(MESSAGE_SCHEMA_VERSION),
   request_id: z.uuid(),
-  user_id: z.string().min(1),
+  user_id: ShopperId,
   received_at: z.iso.datetime({ offset: true }),
   events: z.array(CollectedEvent).min(1),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ShopperId } from '../kernel/shopper-id.ts';
 import { LIMITS } from './limits.ts';
 
 // Names of the form __x__ are reserved as Firestore map keys, and products, brands and categories
@@ -168,7 +169,7 @@ export type OrderItem = z.infer<typeof OrderItem>;
 
 /** What the server adds; `user_id` comes from the verified token, never from the body. */
 export const ServerFields = z.strictObject({
-  user_id: identifier,
+  user_id: ShopperId,
   received_at: timestamp,
   /** `received_at − (sent_at − occurred_at)`: the client's clock skew removed. */
   event_time: timestamp,

@@ -1,6 +1,6 @@
 /**
- * A shopper's preference document, `preferences/{userId}` in Firestore: what the search service
- * reads to personalize. Everything in it is stored so that applying events commutes — the same
+ * A shopper's preference document, `preferences/{shopperDocumentId(userId)}` in Firestore: what the
+ * search service reads to personalize. Everything in it is stored so that applying events commutes — the same
  * events in any order, or twice behind an idempotency check, give the same document.
  *
  * Affinities decay with a half-life but are never rewritten to decay: each increment is stored

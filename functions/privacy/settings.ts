@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { EventType } from '../events/schema.ts';
 
 /**
- * A shopper's privacy settings, `privacy/{userId}` in Firestore. Every flag is the shopper's own;
+ * A shopper's privacy settings, `privacy/{shopperDocumentId(userId)}` in Firestore. Every flag is the shopper's own;
  * a shopper who never set anything has `DEFAULT_PRIVACY`.
  */
 export const PrivacySettings = z.strictObject({

@@ -1,17 +1,18 @@
 import type { Firestore } from '@google-cloud/firestore';
-import { COLLECTIONS, learnedPreferences } from '../adapters/gcp/firestore-preference-store.ts';
+import { learnedPreferences } from '../adapters/gcp/firestore-preference-store.ts';
+import { shopperRefs } from '../adapters/gcp/shopper-documents.ts';
 import type { Patterns } from '../patterns/patterns.ts';
 import type { PreferenceDocumentReader } from './ports.ts';
 
 /**
- * `preferences/{userId}` in one read: the learned part as `users` reads it (`learnedPreferences`), and
+ * `preferences/{shopperDocumentId(userId)}` in one read: the learned part as `users` reads it (`learnedPreferences`), and
  * the `patterns` field, which `users`' reader leaves aside and which a document the patterns job
  * created first holds alone.
  */
 export function createFirestorePreferenceDocumentReader(firestore: Firestore): PreferenceDocumentReader {
   return {
     async read(userId) {
-      const snapshot = await firestore.collection(COLLECTIONS.preferences).doc(userId).get();
+      const snapshot = await shopperRefs(firestore, userId).preferences.get();
       if (!snapshot.exists) return null;
       const data = snapshot.data();
       return { learned: learnedPreferences(data), patterns: storedPatterns(data?.patterns) };

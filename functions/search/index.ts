@@ -34,9 +34,10 @@ export { createSearchPersonalizer } from './personalize-search.ts';
 export type { NotPersonalizedReason, PersonalizeSearch, SearchOutcome, SearchPersonalizerSettings, SearchRequest } from './personalize-search.ts';
 export { createUserHasher } from '../privacy/user-hash.ts';
 export type { UserHasher } from '../privacy/user-hash.ts';
+export { shopperDocumentId } from '../kernel/shopper-id.ts';
 
 /**
- * The reader over Firestore: `preferences/{userId}` and the shopper's privacy settings (with an erased
+ * The reader over Firestore: `preferences/{shopperDocumentId(userId)}` and the shopper's privacy settings (with an erased
  * shopper's kept in their tombstone, which is why the user hash key is needed), cached, within a budget.
  */
 export function createFirestoreSearchPreferenceReader(

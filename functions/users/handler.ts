@@ -114,7 +114,7 @@ async function changePrivacy({ req, userId, deps }: Call): Promise<Reply> {
 
 async function eraseLearningData({ userId, deps }: Call): Promise<Reply> {
   const request = await deps.erasures.request(userId, 'shopper', deps.clock());
-  const statusUrl = `/v1/users/${encodeURIComponent(userId)}/erasures/${encodeURIComponent(request.request_id)}`;
+  const statusUrl = `/v1/users/${pathSegment(userId)}/erasures/${pathSegment(request.request_id)}`;
   return {
     status: 202,
     body: { request_id: request.request_id, state: request.state, requested_at: request.requested_at, status_url: statusUrl },
@@ -149,6 +149,12 @@ function resolveRoute(path: string): { route: Route; userId: string; params: str
     }
   }
   return null;
+}
+
+/** A value as one path segment: `.` and `..` escaped too, which a client would otherwise resolve away. */
+function pathSegment(value: string): string {
+  const segment = encodeURIComponent(value);
+  return /^\.{1,2}$/.test(segment) ? segment.replaceAll('.', '%2E') : segment;
 }
 
 function failure(status: number, code: string, message: string, headers?: Record<string, string>): Reply {

@@ -59,6 +59,12 @@ describe('shopper token verification', () => {
   it('refuses a subject that cannot be a user id', async () => {
     const verifier = await createJwtVerifier(settings);
     expect(await verifier.verify(await mintShopperToken('has space', TEST_TOKEN))).toEqual({ ok: false, reason: 'token subject is not a valid user id' });
+    expect(await verifier.verify(await mintShopperToken('x'.repeat(129), TEST_TOKEN))).toEqual({ ok: false, reason: 'token subject is not a valid user id' });
+  });
+
+  it.each(['x/y', '..', '__p__'])('takes %j as a user id like any other: ids are data, never paths', async (subject) => {
+    const verifier = await createJwtVerifier(settings);
+    expect(await verifier.verify(await mintShopperToken(subject, TEST_TOKEN))).toEqual({ ok: true, identity: { userId: subject } });
   });
 
   it('verifies ES256 tokens against a PEM public key', async () => {

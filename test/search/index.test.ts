@@ -34,6 +34,7 @@ describe('the search package', () => {
       'searchPerformedEvent',
       'searchResultClickedEvent',
       'searchContext',
+      'shopperDocumentId',
     ] as const) {
       expect(typeof search[name], name).toBe('function');
     }
@@ -90,6 +91,16 @@ describe('the search package over Firestore (emulator)', () => {
     await firestore.collection(TOMBSTONES_COLLECTION).doc(hashUser(user)).set({ erased_before: NOW.toISOString(), privacy: { ...DEFAULT_PRIVACY, learn_dietary: false } });
     await learning.apply(user, [collectedEvent('cart_item_added', user, NOW)], NOW);
     expect((await reader().read(user)).preferences?.privacy).toEqual({ ...ALL_ON, learn_dietary: false });
+  });
+
+  it('finds a shopper’s document at preferences/{shopperDocumentId(userId)}, whatever the id holds', async () => {
+    const user = `${shopperIn('personalized')}/x:y`;
+    await learning.apply(user, [collectedEvent('cart_item_added', user, NOW)], NOW);
+    const documentId = search.shopperDocumentId(user);
+    expect(documentId).not.toContain('/');
+    const stored = await firestore.doc(`${COLLECTIONS.preferences}/${documentId}`).get();
+    expect(stored.data()).toMatchObject({ user_id: user, event_count: 1 });
+    expect((await reader().read(user)).preferences?.learned).toMatchObject({ user_id: user, event_count: 1 });
   });
 
   it('answers missing for a shopper nothing was learned about', async () => {

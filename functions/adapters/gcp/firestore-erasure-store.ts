@@ -4,8 +4,8 @@ import type { ShopperDocuments } from '../../erasure/ports.ts';
 import type { ErasureRequest, ErasureStore, PendingErasure } from '../../privacy/ports.ts';
 import { DEFAULT_PRIVACY } from '../../privacy/settings.ts';
 import type { UserHasher } from '../../privacy/user-hash.ts';
-import { COLLECTIONS } from './firestore-preference-store.ts';
-import { PRIVACY_COLLECTION, TOMBSTONE_PRIVACY_FIELD, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
+import { TOMBSTONE_PRIVACY_FIELD, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
+import { shopperRefs } from './shopper-documents.ts';
 
 /** `erasure_requests/{requestId}`: one per request; the user id is on it only while it is pending. */
 export const ERASURE_REQUESTS_COLLECTION = 'erasure_requests';
@@ -23,9 +23,9 @@ type Tombstone = { erased_before: string; privacy?: Record<string, unknown> };
  * Erasure requests and tombstones in Firestore, and the shopper's own documents they delete.
  *
  * What a shopper leaves in Firestore, and where it goes:
- * - `preferences/{userId}` and its `applied/*` markers: deleted by the request, and again by the
+ * - `preferences/{id}` and its `applied/*` markers: deleted by the request, and again by the
  *   erasure job (`deleteAll`), since a late ingest or a patterns run may have written it since;
- * - `privacy/{userId}`: deleted by the request; the settings live on, without the id, in the tombstone
+ * - `privacy/{id}`: deleted by the request; the settings live on, without the id, in the tombstone
  *   (erasing must not switch tracking back on);
  * - click-through counters (`click_through/{queryHash}/shards/*`) are per query and position, summed
  *   over every shopper: they name nobody, so there is nothing of the shopper's to delete there.
@@ -34,11 +34,10 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
   const newRequestId = options.newRequestId ?? randomUUID;
   const requests = firestore.collection(ERASURE_REQUESTS_COLLECTION);
   const tombstoneOf = (userId: string) => firestore.collection(TOMBSTONES_COLLECTION).doc(options.hashUser(userId));
-  const preferencesOf = (userId: string) => firestore.collection(COLLECTIONS.preferences).doc(userId);
 
   // A transaction cannot delete a subcollection; recursiveDelete pages through it (BulkWriter).
   const deleteAll = async (userId: string): Promise<void> => {
-    await firestore.recursiveDelete(preferencesOf(userId));
+    await firestore.recursiveDelete(shopperRefs(firestore, userId).preferences);
   };
 
   return {
@@ -54,7 +53,7 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
         rows_deleted: null,
         last_error: null,
       };
-      const privacyRef = firestore.collection(PRIVACY_COLLECTION).doc(userId);
+      const { privacy: privacyRef, preferences: preferencesRef } = shopperRefs(firestore, userId);
       const tombstoneRef = tombstoneOf(userId);
       // One transaction: from the moment the request exists, the tombstone stops late events
       // (ingest reads it) and the shopper's documents are gone.
@@ -69,7 +68,7 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
         tx.set(tombstoneRef, tombstone);
         tx.create(requests.doc(erasure.request_id), { ...erasure, user_id: userId });
         tx.delete(privacyRef);
-        tx.delete(preferencesOf(userId));
+        tx.delete(preferencesRef);
       });
       // The applied-event markers under the preference document. Should this fail, the request
       // stands and the erasure job deletes them (deleteAll) before it completes the request.

@@ -1,6 +1,6 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { PatternPublisher } from '../../patterns/ports.ts';
-import { COLLECTIONS } from './firestore-preference-store.ts';
+import { shopperRefs } from './shopper-documents.ts';
 
 /**
  * Publishes patterns with a BulkWriter (batched, parallel, throttled to Firestore's ramp-up rule,
@@ -15,7 +15,7 @@ export function createFirestorePatternPublisher(firestore: Firestore): PatternPu
       const failures: string[] = [];
       let written = 0;
       for (const { userId, patterns } of entries) {
-        const ref = firestore.collection(COLLECTIONS.preferences).doc(userId);
+        const ref = shopperRefs(firestore, userId).preferences;
         writer.set(ref, { patterns }, { mergeFields: ['patterns'] }).then(
           () => (written += 1),
           (error: unknown) => failures.push(error instanceof Error ? error.message : String(error)),

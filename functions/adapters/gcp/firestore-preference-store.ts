@@ -4,6 +4,9 @@ import type { CollectedEvent } from '../../events/schema.ts';
 import type { ApplyOutcome, PreferenceStore } from '../../ingest/ports.ts';
 import type { Preferences } from '../../learn/preferences.ts';
 import type { ClickThroughIncrement } from '../../learn/click-through.ts';
+import { COLLECTIONS, shopperRefs } from './shopper-documents.ts';
+
+export { COLLECTIONS } from './shopper-documents.ts';
 
 export type LearnFn = (current: Preferences | null, userId: string, events: readonly CollectedEvent[], now: Date) => Preferences;
 export type ClickThroughFn = (events: readonly CollectedEvent[]) => ClickThroughIncrement[];
@@ -16,16 +19,6 @@ export type PreferenceStoreOptions = {
   /** Shards per query's click-through counter: one Firestore document takes about one sustained write a second. Default 10. */
   counterShards?: number;
 };
-
-export const COLLECTIONS = {
-  preferences: 'preferences',
-  /** Subcollection of a preference document: the applied event ids, in APPLIED_SHARDS documents. */
-  applied: 'applied',
-  clickThrough: 'click_through',
-  shards: 'shards',
-  /** `privacy/{userId}`: the shopper's settings (firestore-privacy-store.ts owns them; learning reads one flag). */
-  privacy: 'privacy',
-} as const;
 
 /**
  * Applied event ids are spread over 16 documents by a hash of the id, so a message touches at most
@@ -52,15 +45,14 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
 
   return {
     async apply(userId, events, now): Promise<ApplyOutcome> {
-      const preferences = firestore.collection(COLLECTIONS.preferences).doc(userId);
-      // The shards are the shopper's own (`preferences/{userId}/applied`): an event_id is looked up among this
+      const { preferences, applied: markers, privacy } = shopperRefs(firestore, userId);
+      // The shards are the shopper's own (`preferences/{id}/applied`): an event_id is looked up among this
       // shopper's applied events only, so the marker's identity is (user_id, event_id) and another's same id is new.
       const shardOf = new Map(events.map((e) => [e.event_id, appliedShardOf(e.event_id)]));
       const shardIds = [...new Set(shardOf.values())];
-      const shardRefs = shardIds.map((id) => preferences.collection(COLLECTIONS.applied).doc(id));
+      const shardRefs = shardIds.map((id) => markers.doc(id));
 
       return firestore.runTransaction(async (tx) => {
-        const privacy = firestore.collection(COLLECTIONS.privacy).doc(userId);
         const [current, settings, ...shardSnapshots] = await tx.getAll(preferences, privacy, ...shardRefs);
         const applied = new Map(shardIds.map((id, i) => [id, { ...((shardSnapshots[i]?.get('ids') ?? {}) as AppliedShard['ids']) }]));
         const fresh: CollectedEvent[] = [];

@@ -1,10 +1,11 @@
 import type { DocumentReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
+import { shopperIdOfDocument } from '../../kernel/shopper-id.ts';
 import type { PrivacyStore } from '../../privacy/ports.ts';
 import { DEFAULT_PRIVACY, PrivacySettings, type StoredPrivacy } from '../../privacy/settings.ts';
 import type { UserHasher } from '../../privacy/user-hash.ts';
-import { COLLECTIONS } from './firestore-preference-store.ts';
+import { COLLECTIONS, shopperRefs } from './shopper-documents.ts';
 
-/** `privacy/{userId}`: the settings plus `updated_at`. */
+/** `privacy/{shopperDocumentId(userId)}`: the settings plus `updated_at`. */
 export const PRIVACY_COLLECTION = COLLECTIONS.privacy;
 /** `erasures/{userHash}`: erasure tombstones; the erasure adapter owns them, this store only reads their `privacy`. */
 export const TOMBSTONES_COLLECTION = 'erasures';
@@ -22,7 +23,7 @@ export type PrivacyStoreOptions = { hashUser: UserHasher };
  * their settings live on in the tombstone: erasing what was learned must not switch tracking back on.
  */
 export function createFirestorePrivacyStore(firestore: Firestore, options: PrivacyStoreOptions): PrivacyStore {
-  const privacyDoc = (userId: string) => firestore.collection(PRIVACY_COLLECTION).doc(userId);
+  const privacyDoc = (userId: string) => shopperRefs(firestore, userId).privacy;
   const tombstoneDoc = (userId: string) => firestore.collection(TOMBSTONES_COLLECTION).doc(options.hashUser(userId));
 
   return {
@@ -52,11 +53,12 @@ export function createFirestorePrivacyStore(firestore: Firestore, options: Priva
 
     async write(userId, settings, now) {
       const stored: StoredPrivacy = { ...PrivacySettings.parse(settings), updated_at: now.toISOString() };
+      const refs = shopperRefs(firestore, userId);
       await firestore.runTransaction(async (tx) => {
-        tx.set(privacyDoc(userId), stored);
+        tx.set(refs.privacy, stored);
         // What was learned goes with the switch. The `applied` markers stay: they are not about the
         // shopper's taste, and without them a redelivered old message would be learned again later.
-        if (!stored.learn_preferences) tx.delete(firestore.collection(COLLECTIONS.preferences).doc(userId));
+        if (!stored.learn_preferences) tx.delete(refs.preferences);
       });
       return stored;
     },
@@ -69,11 +71,17 @@ export function createFirestorePrivacyStore(firestore: Firestore, options: Priva
  */
 /**
  * `PrivacyStore.nonDefault` on its own: it reads stored settings only, never a tombstone, so it needs no
- * hash key (the retention job has none).
+ * hash key (the retention job has none). Keyed by user id, decoded from the document id; a document
+ * stored under a raw id before ids were encoded names no shopper and is left out.
  */
 export async function readNonDefaultPrivacy(firestore: Firestore, field: 'retention_days'): Promise<Map<string, StoredPrivacy>> {
   const snapshot = await firestore.collection(PRIVACY_COLLECTION).where(field, '!=', DEFAULT_PRIVACY[field]).get();
-  return new Map(snapshot.docs.map((doc) => [doc.id, storedPrivacy(doc.data())]));
+  const settings = new Map<string, StoredPrivacy>();
+  for (const doc of snapshot.docs) {
+    const userId = shopperIdOfDocument(doc.id);
+    if (userId !== null) settings.set(userId, storedPrivacy(doc.data()));
+  }
+  return settings;
 }
 
 function storedPrivacy(data: Record<string, unknown> | undefined): StoredPrivacy {

@@ -44,7 +44,8 @@ describe('publishing patterns to Firestore (emulator)', () => {
   });
 
   it('throws when a write fails for good, saying how many', async () => {
-    // A document id Firestore refuses: `__…__` names are reserved.
-    await expect(publisher.publish([{ userId: '__reserved__', patterns: patterns([]) }])).rejects.toThrow(/1 of 1 pattern writes failed/);
+    // A value Firestore refuses: a string longer than its 1 MiB limit.
+    const tooLong = { ...patterns([]), as_of: 'x'.repeat(1_100_000) };
+    await expect(publisher.publish([{ userId: `shopper-${randomUUID()}`, patterns: tooLong }])).rejects.toThrow(/1 of 1 pattern writes failed/);
   });
 });

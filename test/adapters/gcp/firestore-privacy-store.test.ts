@@ -106,6 +106,18 @@ describe('privacy settings in Firestore (emulator)', () => {
     for (const settings of found.values()) expect(settings.retention_days).not.toBe(DEFAULT_PRIVACY.retention_days);
   });
 
+  it('names those shoppers by their id, decoded from the document id, and leaves out documents of raw ids', async () => {
+    const odd = `${newShopper()}/applied/3`;
+    await store.write(odd, { ...DEFAULT_PRIVACY, retention_days: 30 }, NOW);
+    // A document written before ids were encoded, under an id holding a character outside the kept set.
+    const legacy = `legacy:${randomUUID()}`;
+    await privacyDoc(legacy).set({ ...DEFAULT_PRIVACY, retention_days: 60 });
+
+    const found = await store.nonDefault('retention_days');
+    expect(found.get(odd)).toMatchObject({ retention_days: 30 });
+    expect([...found.keys()].filter((id) => id.includes(legacy))).toEqual([]);
+  });
+
   describe('switching learning off', () => {
     async function learnedShopper() {
       const user = newShopper();
