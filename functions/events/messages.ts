@@ -8,13 +8,20 @@ import { CollectedEvent } from './schema.ts';
  */
 export const MESSAGE_SCHEMA_VERSION = 1;
 
-export const EventBatchMessage = z.object({
-  schema_version: z.literal(MESSAGE_SCHEMA_VERSION),
-  request_id: z.uuid(),
-  user_id: ShopperId,
-  received_at: z.iso.datetime({ offset: true }),
-  events: z.array(CollectedEvent).min(1),
-});
+export const EventBatchMessage = z
+  .object({
+    schema_version: z.literal(MESSAGE_SCHEMA_VERSION),
+    request_id: z.uuid(),
+    /** The shopper whose consent and tombstone ingest checks, so every event must be theirs. */
+    user_id: ShopperId,
+    received_at: z.iso.datetime({ offset: true }),
+    events: z.array(CollectedEvent).min(1),
+  })
+  .superRefine((message, ctx) => {
+    for (const [i, event] of message.events.entries()) {
+      if (event.user_id !== message.user_id) ctx.addIssue({ code: 'custom', path: ['events', i, 'user_id'], message: 'must be the batch’s user_id' });
+    }
+  });
 export type EventBatchMessage = z.infer<typeof EventBatchMessage>;
 
 export const RejectedEvent = z.object({

@@ -1,11 +1,22 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import * as ff from '@google-cloud/functions-framework';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import type { ConsentPolicy } from '../../functions/collect/ports.ts';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
+import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
 import { eventKey } from '../../functions/kernel/event-identity.ts';
 import type { PreferenceStore } from '../../functions/ingest/ports.ts';
+import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
+import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { emulatorFirestore } from '../support/firestore.ts';
 import { NOW } from '../support/fixtures.ts';
 import { createMemoryWarehouse } from '../support/memory-warehouse.ts';
 import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
@@ -127,6 +138,91 @@ describe('ingest', () => {
     await handler(pubsubCloudEvent(batchMessage('shopper-secret', [collectedEvent('product_viewed', 'shopper-secret', NOW)])));
     expect(logger.entries.at(-1)).toMatchObject({ message: 'message ingested', events: 1, learned: 1 });
     expect(JSON.stringify(logger.entries)).not.toContain('shopper-secret');
+  });
+});
+
+let served = 0;
+
+/** The handler served by the Functions Framework: what a push delivery gets back (2xx acknowledges). */
+function serve(handler: ReturnType<typeof createIngestHandler>): Server {
+  const name = `ingest-under-test-${++served}`;
+  ff.cloudEvent(name, handler);
+  return getTestServer(name);
+}
+
+/** A binary-mode CloudEvent request, as Eventarc delivers a Pub/Sub message. */
+function deliver(server: Server, event: CloudEvent<MessagePublishedData>) {
+  return request(server)
+    .post('/')
+    .set({ 'ce-specversion': event.specversion, 'ce-id': event.id, 'ce-source': event.source, 'ce-type': event.type })
+    .send(event.data);
+}
+
+describe('ingest: only transient failures are retried', () => {
+  it.each([
+    [
+      'events of another shopper than the batch’s',
+      () => batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW), collectedEvent('order_completed', 'shopper-2', NOW)]),
+      /^message does not match its contract: events\[1\]\.user_id: must be the batch’s user_id$/,
+    ],
+    [
+      'a batch user id that is no shopper id',
+      () => batchMessage('has space', [collectedEvent('product_viewed', 'has space', NOW)]),
+      /^message does not match its contract: user_id: must be 1–128 printable ASCII characters without spaces/,
+    ],
+  ])('acknowledges a message with %s, keeps it as rejected with why, and stores nothing under anyone', async (_name, message, reason) => {
+    const { handler, state, calls } = ingestUnderTest();
+    const res = await deliver(serve(handler), pubsubCloudEvent(message()));
+    expect(res.status).toBeGreaterThanOrEqual(200);
+    expect(res.status).toBeLessThan(300);
+    expect(state.rejected).toMatchObject([{ source: 'ingest', reason: expect.stringMatching(reason) }]);
+    expect(state.events.size).toBe(0);
+    expect(calls).toEqual([]);
+  });
+
+  it('takes a batch user id holding `/` as the shopper id it is: stored and learned for that shopper alone', async () => {
+    const { handler, state, calls } = ingestUnderTest();
+    const events = [collectedEvent('order_completed', 'shopper/1', NOW)];
+    const res = await deliver(serve(handler), pubsubCloudEvent(batchMessage('shopper/1', events)));
+    expect(res.status).toBeLessThan(300);
+    expect(state.rejected).toEqual([]);
+    expect([...state.events.values()].map((e) => e.user_id)).toEqual(['shopper/1']);
+    expect(calls).toEqual([{ userId: 'shopper/1', events }]);
+  });
+
+  it('answers 5xx to a transient failure, so Pub/Sub redelivers', async () => {
+    const unavailable = Object.assign(new Error('14 UNAVAILABLE: no connection'), { code: 14 });
+    const { handler, state } = ingestUnderTest({ storeFails: unavailable });
+    const res = await deliver(serve(handler), pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)])));
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    expect(state.rejected).toEqual([]);
+  });
+
+  it('keeps what Firestore refuses for good to learn as rejected, and acknowledges it (emulator)', async () => {
+    const firestore = emulatorFirestore();
+    // A learned document over Firestore's 1 MiB value limit: refused with INVALID_ARGUMENT on every try.
+    const oversized = createFirestorePreferenceStore(firestore, {
+      learn: (current, userId, events, now) => ({ ...learn(current, userId, events, now), note: 'x'.repeat(1_100_000) }),
+      clickThrough: clickThroughIncrements,
+    });
+    const { warehouse, state } = createMemoryWarehouse();
+    const logger = createMemoryLogger();
+    const handler = createIngestHandler({ warehouse, preferences: oversized, consent: trackEverything, clock: () => NOW, logger });
+    const user = `shopper-${randomUUID()}`;
+    const events = [collectedEvent('product_viewed', user, NOW), collectedEvent('order_completed', user, NOW)];
+
+    const res = await deliver(serve(handler), pubsubCloudEvent(batchMessage(user, events)));
+
+    expect(res.status).toBeLessThan(300);
+    // Stored in the warehouse, but not learned from: kept as rejected, each with why.
+    expect([...state.events.keys()]).toEqual(events.map((e) => e.event_id));
+    expect(state.rejected).toMatchObject(
+      events.map((e, i) => ({ event_id: e.event_id, event_index: i, user_id: user, source: 'ingest', reason: expect.stringMatching(/^learning failed for good: 3 INVALID_ARGUMENT/) })),
+    );
+    expect((await firestore.collection('preferences').doc(user).get()).exists).toBe(false);
+    expect(logger.entries.at(-1)).toMatchObject({ severity: 'ERROR', step: 'learning', events: 2, code: 'INVALID_ARGUMENT' });
+    expect(JSON.stringify(logger.entries)).not.toContain(user);
+    await firestore.terminate();
   });
 });
 
