@@ -2,6 +2,7 @@ import type { HttpFunction, Request, Response } from '@google-cloud/functions-fr
 import { decodeJwt } from 'jose';
 import type { Clock } from '../collect/ports.ts';
 import { describeIssues } from '../events/describe-issues.ts';
+import { ShopperId } from '../kernel/shopper-id.ts';
 import { learningStatus } from '../learn/learning-status.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureRequest, ErasureStore, PrivacyStore } from '../privacy/ports.ts';
@@ -74,6 +75,8 @@ export function createOperatorsHandler(deps: OperatorsDeps): HttpFunction {
 }
 
 async function eraseForShopper({ param: userId, operator, deps }: Call): Promise<Reply> {
+  const malformed = malformedShopperId(userId);
+  if (malformed) return malformed;
   const request = await deps.erasures.request(userId, 'operator', deps.clock());
   deps.logger.info('erasure requested by an operator', { operator, request_id: request.request_id, user_hash: request.user_hash });
   const statusUrl = `/v1/erasures/${encodeURIComponent(request.request_id)}`;
@@ -81,6 +84,7 @@ async function eraseForShopper({ param: userId, operator, deps }: Call): Promise
   return { status: 202, body: { request_id, user_hash, state, requested_by, requested_at, status_url: statusUrl }, headers: { Location: statusUrl } };
 }
 
+/** A request id that is no UUID names no request: the store answers null without asking Firestore. */
 async function erasureStatus({ param: requestId, operator, deps }: Call): Promise<Reply> {
   const found = await deps.erasures.get(requestId);
   if (!found) return failure(404, 'not_found', `no erasure request ${requestId}`);
@@ -90,6 +94,8 @@ async function erasureStatus({ param: requestId, operator, deps }: Call): Promis
 
 /** The shopper's learning status, as their own route answers it: a shopper with no document is `not_started`, never 404. */
 async function readLearningStatus({ param: userId, operator, deps }: Call): Promise<Reply> {
+  const malformed = malformedShopperId(userId);
+  if (malformed) return malformed;
   const [document, privacy] = await Promise.all([deps.documents.read(userId), deps.privacy.read(userId)]);
   deps.logger.info('learning status read by an operator', { operator, user_hash: deps.hashUser(userId) });
   return { status: 200, body: learningStatus(userId, { learned: document?.learned ?? null, patterns: document?.patterns ?? null, privacy }, deps.clock()) };
@@ -111,6 +117,12 @@ async function dashboardData({ req, deps }: Call): Promise<Reply> {
   const query = DashboardQuery.safeParse(req.query);
   if (!query.success) return failure(400, 'bad_request', describeIssues(query.error));
   return { status: 200, body: await readDashboard(deps.warehouse, dashboardWindow(deps.clock(), query.data)) };
+}
+
+/** Any id a token may carry is a shopper's (`a/b` too); anything else could not be one, and is refused before a store sees it. */
+function malformedShopperId(userId: string): Reply | null {
+  const parsed = ShopperId.safeParse(userId);
+  return parsed.success ? null : failure(400, 'bad_request', `user id ${describeIssues(parsed.error)}`);
 }
 
 /** Field by field, so a store that also holds the user id (a pending request) never shows it. */

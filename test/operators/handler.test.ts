@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
+import { ERASURE_REQUESTS_COLLECTION, createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
+import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { LearningStatus } from '../../functions/learn/learning-status.ts';
 import type { OperatorsDeps } from '../../functions/operators/handler.ts';
@@ -168,6 +169,51 @@ describe('GET /v1/users/{userId}/learning-status (operators, emulator)', () => {
     expect(res.status).toBe(503);
     expect(res.body.error).toEqual({ code: 'unavailable', message: 'learning status could not be reached right now; retry' });
     expect(JSON.stringify(logger.entries)).not.toContain('shopper-secret');
+  });
+});
+
+describe('ids in the path are data (operators, emulator)', () => {
+  /** The id as one path segment, dots included, as a client that keeps the path as it is sends it. */
+  const segment = (userId: string) => encodeURIComponent(userId).replaceAll('.', '%2E');
+
+  it.each(['a/b', `../${randomUUID()}`, `__${randomUUID()}__`])('answers the learning status of %j, a shopper id like any other', async (userId) => {
+    const res = await request(operatorsUnderTest({ now: NOW }).server).get(`/v1/users/${segment(userId)}/learning-status`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ user_id: userId, state: 'not_started' });
+  });
+
+  it('erases the shopper a path-like id names, and no other', async () => {
+    const victim = `shopper-${randomUUID()}`;
+    const { preferences, applied } = shopperRefs(firestore, victim);
+    await preferences.set({ user_id: victim, event_count: 5 });
+    await applied.doc('3').set({ ids: { 'event-1': NOW.getTime() } });
+
+    const res = await request(operatorsUnderTest({ now: NOW }).server).delete(`/v1/users/${segment(`${victim}/applied/3`)}/learning-data`);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ user_hash: hashUser(`${victim}/applied/3`) });
+    expect((await preferences.get()).data()).toEqual({ user_id: victim, event_count: 5 });
+    expect((await applied.doc('3').get()).exists).toBe(true);
+  });
+
+  it.each(['a%20b', '%C3%A9', 'x'.repeat(129)])('refuses %s, which no token could carry, with 400 and files nothing', async (path) => {
+    const { server } = operatorsUnderTest({ now: NOW });
+    const status = await request(server).get(`/v1/users/${path}/learning-status`);
+    const erased = await request(server).delete(`/v1/users/${path}/learning-data`);
+    expect([status.status, erased.status]).toEqual([400, 400]);
+    expect(erased.body.error).toEqual({ code: 'bad_request', message: 'user id must be 1–128 printable ASCII characters without spaces' });
+    const filed = await firestore.collection(ERASURE_REQUESTS_COLLECTION).where('user_hash', '==', hashUser(decodeURIComponent(path))).get();
+    expect(filed.empty).toBe(true);
+  });
+
+  it.each([
+    ['..%2F<id>', (id: string) => `..%2F${id}`],
+    ['<id>%2F..', (id: string) => `${id}%2F..`],
+    ['%2E%2E', () => '%2E%2E'],
+  ])('answers 404 to /v1/erasures/%s, which is no request id', async (_name, path) => {
+    const filed = await store.request(`shopper-${randomUUID()}`, 'shopper', NOW);
+    const res = await request(operatorsUnderTest({ now: NOW }).server).get(`/v1/erasures/${path(filed.request_id)}`);
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('not_found');
   });
 });
 

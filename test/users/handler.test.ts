@@ -303,6 +303,14 @@ describe('DELETE /v1/users/{userId}/learning-data and the erasure status (emulat
     expect(Object.keys(theirs.body as object)).toEqual(Object.keys(unknown.body as object));
   });
 
+  it.each(['..', '.', `..%2F${randomUUID()}`, `${randomUUID()}%2F..`, '__x__'])('answers 404 to %s, which is no erasure request id', async (requestId) => {
+    const { server } = await usersUnderTest();
+    const user = '../x';
+    const res = await request(server).get(`/v1/users/..%2Fx/erasures/${requestId}`).set('Authorization', await bearer(user));
+    expect(res.status).toBe(404);
+    expect((res.body as ErrorBody).error.code).toBe('not_found');
+  });
+
   it('answers 503 with Retry-After when the request cannot be recorded', async () => {
     const failing = { request: async () => Promise.reject(new Error('ABORTED')), get: async () => Promise.reject(new Error('ABORTED')) };
     const { server } = await usersUnderTest({ erasures: failing });

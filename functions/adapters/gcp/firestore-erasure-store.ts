@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FieldValue, type DocumentData, type Firestore } from '@google-cloud/firestore';
+import { z } from 'zod';
 import type { ShopperDocuments } from '../../erasure/ports.ts';
 import type { ErasureRequest, ErasureStore, PendingErasure } from '../../privacy/ports.ts';
 import { DEFAULT_PRIVACY } from '../../privacy/settings.ts';
@@ -10,9 +11,12 @@ import { shopperRefs } from './shopper-documents.ts';
 /** `erasure_requests/{requestId}`: one per request; the user id is on it only while it is pending. */
 export const ERASURE_REQUESTS_COLLECTION = 'erasure_requests';
 
+/** A request id is a UUID: whatever else a caller asks for names no request and never reaches a path. */
+export const ErasureRequestId = z.uuid();
+
 export type ErasureStoreOptions = {
   hashUser: UserHasher;
-  /** Default: a random UUID. */
+  /** Default: a random UUID. Must make UUIDs. */
   newRequestId?: () => string;
 };
 
@@ -43,7 +47,7 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
   return {
     async request(userId, by, now) {
       const erasure: ErasureRequest = {
-        request_id: newRequestId(),
+        request_id: ErasureRequestId.parse(newRequestId()),
         user_hash: options.hashUser(userId),
         state: 'pending',
         requested_by: by,
@@ -77,6 +81,7 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
     },
 
     async get(requestId) {
+      if (!ErasureRequestId.safeParse(requestId).success) return null;
       const snapshot = await requests.doc(requestId).get();
       return snapshot.exists ? publicRequest(snapshot.data()) : null;
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { CollectionReference } from '@google-cloud/firestore';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ERASURE_REQUESTS_COLLECTION, createFirestoreErasureStore } from '../../../functions/adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePrivacyStore } from '../../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { DEFAULT_PRIVACY } from '../../../functions/privacy/settings.ts';
@@ -107,28 +108,33 @@ describe('the Firestore erasure store (emulator)', () => {
   });
 
   it('pending lists pending requests with their user ids; deferred counts the attempt and keeps the rows so far; completed drops the id', async () => {
-    let next = 0;
-    const prefix = `req-${randomUUID()}`;
-    const numbered = createFirestoreErasureStore(firestore, { hashUser, newRequestId: () => `${prefix}-${(next += 1)}` });
+    const made: string[] = [];
+    const newRequestId = () => {
+      const id = randomUUID();
+      made.push(id);
+      return id;
+    };
+    const numbered = createFirestoreErasureStore(firestore, { hashUser, newRequestId });
     const a = await shopperWithDocuments();
     const b = await shopperWithDocuments();
-    await numbered.request(a, 'shopper', T0);
-    await numbered.request(b, 'operator', later(1));
+    const first = (await numbered.request(a, 'shopper', T0)).request_id;
+    const second = (await numbered.request(b, 'operator', later(1))).request_id;
+    expect([first, second]).toEqual(made);
 
-    const mine = (await numbered.pending()).filter((p) => p.request_id.startsWith(prefix));
+    const mine = (await numbered.pending()).filter((p) => made.includes(p.request_id));
     expect(mine.map((p) => [p.request_id, p.user_id, p.requested_by])).toEqual([
-      [`${prefix}-1`, a, 'shopper'],
-      [`${prefix}-2`, b, 'operator'],
+      [first, a, 'shopper'],
+      [second, b, 'operator'],
     ]);
 
-    await numbered.deferred(`${prefix}-1`, 'rows still in the streaming buffer', later(5), { events: 4, order_items: 0 });
-    expect(await numbered.get(`${prefix}-1`)).toMatchObject({ state: 'pending', attempts: 1, last_error: 'rows still in the streaming buffer', rows_deleted: { events: 4, order_items: 0 } });
-    await numbered.deferred(`${prefix}-1`, 'again', later(6));
-    expect(await numbered.get(`${prefix}-1`)).toMatchObject({ attempts: 2, last_error: 'again', rows_deleted: { events: 4, order_items: 0 } });
+    await numbered.deferred(first, 'rows still in the streaming buffer', later(5), { events: 4, order_items: 0 });
+    expect(await numbered.get(first)).toMatchObject({ state: 'pending', attempts: 1, last_error: 'rows still in the streaming buffer', rows_deleted: { events: 4, order_items: 0 } });
+    await numbered.deferred(first, 'again', later(6));
+    expect(await numbered.get(first)).toMatchObject({ attempts: 2, last_error: 'again', rows_deleted: { events: 4, order_items: 0 } });
 
-    await numbered.completed(`${prefix}-1`, { events: 4, order_items: 2 }, later(10));
-    expect(await numbered.get(`${prefix}-1`)).toEqual({
-      request_id: `${prefix}-1`,
+    await numbered.completed(first, { events: 4, order_items: 2 }, later(10));
+    expect(await numbered.get(first)).toEqual({
+      request_id: first,
       user_hash: hashUser(a),
       state: 'completed',
       requested_by: 'shopper',
@@ -138,11 +144,29 @@ describe('the Firestore erasure store (emulator)', () => {
       rows_deleted: { events: 4, order_items: 2 },
       last_error: null,
     });
-    const stored = (await docs.request(`${prefix}-1`)).data();
+    const stored = (await docs.request(first)).data();
     expect(stored).not.toHaveProperty('user_id');
     expect(JSON.stringify(stored)).not.toContain(a);
-    expect((await numbered.pending()).map((p) => p.request_id)).not.toContain(`${prefix}-1`);
-    expect((await numbered.pending()).map((p) => p.request_id)).toContain(`${prefix}-2`);
+    expect((await numbered.pending()).map((p) => p.request_id)).not.toContain(first);
+    expect((await numbered.pending()).map((p) => p.request_id)).toContain(second);
+  });
+
+  it.each(['..', '../x', `..%2F${randomUUID()}`, `${randomUUID()}/x`, '__x__', ''])('names no request for %j, which is no request id, without asking Firestore', async (requestId) => {
+    const built = vi.spyOn(CollectionReference.prototype, 'doc');
+    try {
+      expect(await store().get(requestId)).toBeNull();
+      expect(built).not.toHaveBeenCalled();
+    } finally {
+      built.mockRestore();
+    }
+  });
+
+  it('files requests only under UUIDs', async () => {
+    const userId = await shopperWithDocuments();
+    const made = createFirestoreErasureStore(firestore, { hashUser, newRequestId: () => `req-${randomUUID()}` });
+    await expect(made.request(userId, 'shopper', T0)).rejects.toThrow();
+    expect((await docs.tombstone(userId)).exists).toBe(false);
+    expect((await firestore.collection('privacy').doc(userId).get()).exists).toBe(true);
   });
 
   it('deleteAll deletes a re-created preference document with its markers, and is fine with none', async () => {
