@@ -1,5 +1,6 @@
 import { Firestore } from '@google-cloud/firestore';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import type { ClientEvent } from '../../functions/events/schema.ts';
 import { LOCAL } from '../../functions/local/local-settings.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
@@ -161,7 +162,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
     async function learnedCount(): Promise<number> {
       let total = 0;
-      const refs = shoppers.map((s) => firestore.collection('preferences').doc(s.userId));
+      const refs = shoppers.map((s) => shopperRefs(firestore, s.userId).preferences);
       for (let i = 0; i < refs.length; i += 500) {
         const snapshots = await firestore.getAll(...refs.slice(i, i + 500));
         for (const s of snapshots) total += Number(s.get('event_count') ?? 0);

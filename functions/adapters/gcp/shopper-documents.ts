@@ -7,7 +7,7 @@ export const COLLECTIONS = {
   applied: 'applied',
   clickThrough: 'click_through',
   shards: 'shards',
-  /** `privacy/{userId}`: the shopper's settings (firestore-privacy-store.ts owns them; learning reads one flag). */
+  /** `privacy/{id}`: the shopper's settings (firestore-privacy-store.ts owns them; learning reads one flag). */
   privacy: 'privacy',
 } as const;
 
