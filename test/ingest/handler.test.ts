@@ -215,7 +215,7 @@ describe('ingest: only transient failures are retried', () => {
 
     expect(res.status).toBeLessThan(300);
     // Stored in the warehouse, but not learned from: kept as rejected, each with why.
-    expect([...state.events.keys()]).toEqual(events.map((e) => e.event_id));
+    expect([...state.events.keys()]).toEqual(events.map(eventKey));
     expect(state.rejected).toMatchObject(
       events.map((e, i) => ({ event_id: e.event_id, event_index: i, user_id: user, source: 'ingest', reason: expect.stringMatching(/^learning failed for good: 3 INVALID_ARGUMENT/) })),
     );
