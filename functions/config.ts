@@ -8,7 +8,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 /**
  * Every setting the functions read, from environment variables, validated when the function that
  * needs them starts. Each function reads only its own section: `ingest` never needs the token key.
- * The README lists them; each field's default is written here once.
+ * docs/deploying.md lists them (see SETTING_NAMES); each field's default is written here once.
  */
 const Common = z.object({
   /** Google Cloud project id. Required. */
@@ -145,6 +145,11 @@ const PrivacyCacheEnv = z.object({
   /** Seconds collect caches a shopper's privacy settings (ingest never caches them). Default 5. */
   PRIVACY_CACHE_SECONDS: z.coerce.number().nonnegative().max(60).default(5),
 });
+
+/** Every environment variable a function reads, by name: the documented settings are checked against it. */
+export const SETTING_NAMES: readonly string[] = [
+  ...new Set([Env, IngestEnv, PatternsEnv, UserHashEnv, PrivacyCacheEnv].flatMap((schema) => Object.keys(schema.shape))),
+].sort();
 
 /** How long collect may keep a shopper's privacy settings, ms. */
 export function loadPrivacyCacheMs(env: NodeJS.ProcessEnv): number {

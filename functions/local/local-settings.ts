@@ -11,10 +11,7 @@ export const LOCAL = {
   tokenIssuer: 'grocery-shop',
   tokenAudience: 'learning-loop',
   ports: { collect: 8080, ingest: 8081, storeRejected: 8082, users: 8083, patterns: 8084, pubsub: 8085, firestore: 8086, operators: 8087, erasure: 8088, retention: 8089, metrics: 8090 },
-  /**
-   * How often the local scheduler runs each batch job, minutes (PATTERNS_EVERY_MINUTES, ERASURE_EVERY_MINUTES,
-   * RETENTION_EVERY_MINUTES, METRICS_EVERY_MINUTES). Production: infra/config.ts.
-   */
+  /** How often the local scheduler runs each batch job, minutes (`LOCAL_ENV.scheduleMinutes`). Production: infra/config.ts. */
   scheduleMinutes: { patterns: 5, erasure: 5, retention: 60, metrics: 60 },
   topics: { events: 'events', rejected: 'rejected-events', deadLetter: 'events-dead-letter' },
   /** Push subscriptions, as Eventarc makes them in production, and the one that keeps dead letters. */
@@ -26,6 +23,28 @@ export const LOCAL = {
   /** Pull subscriptions the stack tails to show what was published. */
   tails: { events: 'events-local-tail', rejected: 'rejected-events-local-tail' },
 } as const;
+
+/** The local stack's own environment variables: what each moves or changes. docs/local.md lists them. */
+export const LOCAL_ENV = {
+  ports: {
+    collect: 'COLLECT_PORT',
+    ingest: 'INGEST_PORT',
+    storeRejected: 'STORE_REJECTED_PORT',
+    users: 'USERS_PORT',
+    patterns: 'PATTERNS_PORT',
+    operators: 'OPERATORS_PORT',
+    erasure: 'ERASURE_PORT',
+    retention: 'RETENTION_PORT',
+    metrics: 'METRICS_PORT',
+    pubsub: 'PUBSUB_EMULATOR_PORT',
+    firestore: 'FIRESTORE_EMULATOR_PORT',
+  },
+  scheduleMinutes: { patterns: 'PATTERNS_EVERY_MINUTES', erasure: 'ERASURE_EVERY_MINUTES', retention: 'RETENTION_EVERY_MINUTES', metrics: 'METRICS_EVERY_MINUTES' },
+  warehouseFile: 'WAREHOUSE_FILE',
+} as const satisfies { ports: Record<keyof typeof LOCAL.ports, string>; scheduleMinutes: Record<keyof typeof LOCAL.scheduleMinutes, string>; warehouseFile: string };
+
+/** Every environment variable the local stack reads for itself (the functions' own are `SETTING_NAMES`). */
+export const LOCAL_SETTING_NAMES: readonly string[] = [...Object.values(LOCAL_ENV.ports), ...Object.values(LOCAL_ENV.scheduleMinutes), LOCAL_ENV.warehouseFile];
 
 export type LocalPorts = {
   collect: number;
@@ -42,22 +61,23 @@ export type LocalPorts = {
 };
 
 export function localPorts(env: NodeJS.ProcessEnv): LocalPorts {
-  const port = (name: string, fallback: number) => {
-    const value = Number(env[name] ?? fallback);
+  const port = (service: keyof typeof LOCAL.ports) => {
+    const name = LOCAL_ENV.ports[service];
+    const value = Number(env[name] ?? LOCAL.ports[service]);
     if (!Number.isInteger(value) || value <= 0 || value > 65_535) throw new Error(`${name} must be a TCP port, got ${env[name]}`);
     return value;
   };
   return {
-    collect: port('COLLECT_PORT', LOCAL.ports.collect),
-    ingest: port('INGEST_PORT', LOCAL.ports.ingest),
-    storeRejected: port('STORE_REJECTED_PORT', LOCAL.ports.storeRejected),
-    users: port('USERS_PORT', LOCAL.ports.users),
-    patterns: port('PATTERNS_PORT', LOCAL.ports.patterns),
-    operators: port('OPERATORS_PORT', LOCAL.ports.operators),
-    erasure: port('ERASURE_PORT', LOCAL.ports.erasure),
-    retention: port('RETENTION_PORT', LOCAL.ports.retention),
-    metrics: port('METRICS_PORT', LOCAL.ports.metrics),
-    pubsub: port('PUBSUB_EMULATOR_PORT', LOCAL.ports.pubsub),
-    firestore: port('FIRESTORE_EMULATOR_PORT', LOCAL.ports.firestore),
+    collect: port('collect'),
+    ingest: port('ingest'),
+    storeRejected: port('storeRejected'),
+    users: port('users'),
+    patterns: port('patterns'),
+    operators: port('operators'),
+    erasure: port('erasure'),
+    retention: port('retention'),
+    metrics: port('metrics'),
+    pubsub: port('pubsub'),
+    firestore: port('firestore'),
   };
 }

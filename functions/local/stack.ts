@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { createLogger } from '../logging/logger.ts';
 import { httpAnswers, missingPrerequisites, portAccepts, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
-import { LOCAL, localPorts, type LocalPorts } from './local-settings.ts';
+import { LOCAL, LOCAL_ENV, localPorts, type LocalPorts } from './local-settings.ts';
 import { mintShopperToken } from './mint-token.ts';
 import { provisionPubSub } from './provision.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
       ],
     },
   ]);
-  const warehouseFile = resolve(ROOT, process.env.WAREHOUSE_FILE ?? LOCAL.warehouseFile);
+  const warehouseFile = resolve(ROOT, process.env[LOCAL_ENV.warehouseFile] ?? LOCAL.warehouseFile);
   mkdirSync(dirname(warehouseFile), { recursive: true });
 
   const functionEnv = {
@@ -166,7 +166,7 @@ function tail(pubsub: PubSub, subscription: string, message: string): void {
 /** Minutes between the local scheduler's runs of each batch job. */
 function scheduleMinutes(env: NodeJS.ProcessEnv): Record<keyof typeof LOCAL.scheduleMinutes, number> {
   const minutes = (job: keyof typeof LOCAL.scheduleMinutes) => {
-    const name = `${job.toUpperCase()}_EVERY_MINUTES`;
+    const name = LOCAL_ENV.scheduleMinutes[job];
     const value = Number(env[name] ?? LOCAL.scheduleMinutes[job]);
     if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${env[name]}`);
     return value;
