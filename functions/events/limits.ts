@@ -1,5 +1,5 @@
 /**
- * The limits every client can rely on. They are part of the event contract: the README
+ * The limits every client can rely on. They are part of the event contract: docs/events.md
  * documents them and the JSON Schema published for clients carries the string and array bounds.
  */
 export const LIMITS = {
