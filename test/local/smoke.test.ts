@@ -119,11 +119,11 @@ describe('npm run smoke: its command line', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('is documented in the README with the defaults it has', () => {
-    const readme = readFileSync('README.md', 'utf8');
-    expect(readme).toContain(`\`--learn-timeout\` (default \`${DEFAULT_LEARN_TIMEOUT_MS / 60_000}m\`)`);
-    expect(readme).toContain(`\`--erasure-timeout\` (default \`${DEFAULT_ERASURE_TIMEOUT_MS / 60_000}m\`)`);
-    expect(readme).toContain(`Every HTTP call has a ${REQUEST_TIMEOUT_MS / 1000} s deadline`);
-    expect(readme).toContain('npm run smoke -- "$(pulumi stack output collectUrl)" "$(pulumi stack output usersUrl)"');
+  it('is documented in docs/deploying.md with the defaults it has', () => {
+    const page = readFileSync('docs/deploying.md', 'utf8');
+    expect(page).toContain(`\`--learn-timeout\` (default \`${DEFAULT_LEARN_TIMEOUT_MS / 60_000}m\`)`);
+    expect(page).toContain(`\`--erasure-timeout\` (default \`${DEFAULT_ERASURE_TIMEOUT_MS / 60_000}m\`)`);
+    expect(page).toContain(`Every HTTP call has a ${REQUEST_TIMEOUT_MS / 1000} s deadline`);
+    expect(page).toContain('npm run smoke -- "$(pulumi stack output collectUrl)" "$(pulumi stack output usersUrl)"');
   });
 });
