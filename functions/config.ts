@@ -156,6 +156,51 @@ export function loadPrivacyCacheMs(env: NodeJS.ProcessEnv): number {
   return parseEnv(PrivacyCacheEnv, env).PRIVACY_CACHE_SECONDS * 1000;
 }
 
+const DeadlineEnv = z.object({
+  /**
+   * Longest wait for one Firestore call on a request path, ms: collect's privacy read, every store
+   * call of users and operators, ingest's consent and tombstone reads. A read takes tens of ms when
+   * Firestore is well. Default 1,500.
+   */
+  FIRESTORE_DEADLINE_MS: positiveInt(1500),
+  /**
+   * Longest time ingest's learning transaction may take, ms. Longer than a read: when deliveries of
+   * one shopper meet on their preference document, Firestore aborts all but one and the client
+   * retries them after backoffs of about 1, 1.5 and 2.25 s; 10 s leaves room for those. Default 10,000.
+   */
+  LEARNING_DEADLINE_MS: positiveInt(10_000),
+  /** Longest wait for collect's Pub/Sub publish, ms. Default 2,000. */
+  PUBLISH_DEADLINE_MS: positiveInt(2000),
+  /**
+   * Longest wait for one of ingest's warehouse inserts, ms, with the adapter's resends of rows that
+   * failed for a transient reason (about 0.2, 0.4 and 0.8 s apart). Default 10,000.
+   */
+  WAREHOUSE_INSERT_DEADLINE_MS: positiveInt(10_000),
+  /** Longest wait for the operators dashboard's warehouse queries, ms (they run side by side). Default 30,000. */
+  DASHBOARD_DEADLINE_MS: positiveInt(30_000),
+});
+
+/** How long each remote call on a request path may take before the function gives up on it (invariant 8). */
+export type Deadlines = {
+  firestoreMs: number;
+  learningMs: number;
+  publishMs: number;
+  warehouseInsertMs: number;
+  dashboardMs: number;
+};
+
+/** The deadlines of collect, users, operators and ingest. */
+export function loadDeadlines(env: NodeJS.ProcessEnv): Deadlines {
+  const e = parseEnv(DeadlineEnv, env);
+  return {
+    firestoreMs: e.FIRESTORE_DEADLINE_MS,
+    learningMs: e.LEARNING_DEADLINE_MS,
+    publishMs: e.PUBLISH_DEADLINE_MS,
+    warehouseInsertMs: e.WAREHOUSE_INSERT_DEADLINE_MS,
+    dashboardMs: e.DASHBOARD_DEADLINE_MS,
+  };
+}
+
 /**
  * The settings of `operators` (IAM authenticates its callers): the project, the log level, and the
  * warehouse its dashboard reads, as the batch jobs read it.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadCollectSettings, loadIngestSettings, loadOperatorsSettings, loadPatternsSettings } from '../functions/config.ts';
+import { loadCollectSettings, loadDeadlines, loadIngestSettings, loadOperatorsSettings, loadPatternsSettings } from '../functions/config.ts';
 
 const required = { GOOGLE_CLOUD_PROJECT: 'demo-test', TOKEN_KEY: 'k'.repeat(40) };
 
@@ -83,5 +83,17 @@ describe('operators settings', () => {
       logLevel: 'DEBUG',
     });
     expect(() => loadOperatorsSettings({ GOOGLE_CLOUD_PROJECT: 'p', MAXIMUM_BYTES_BILLED: '0' })).toThrow(/MAXIMUM_BYTES_BILLED/);
+  });
+});
+
+describe('deadlines', () => {
+  it('default to a second and a half for Firestore, longer for learning, the warehouse and the dashboard', () => {
+    expect(loadDeadlines({})).toEqual({ firestoreMs: 1500, learningMs: 10_000, publishMs: 2000, warehouseInsertMs: 10_000, dashboardMs: 30_000 });
+  });
+
+  it('read overrides and refuse a deadline that is not a positive whole number of ms, naming it', () => {
+    expect(loadDeadlines({ FIRESTORE_DEADLINE_MS: '800', PUBLISH_DEADLINE_MS: '1000' })).toMatchObject({ firestoreMs: 800, publishMs: 1000 });
+    expect(() => loadDeadlines({ FIRESTORE_DEADLINE_MS: '0' })).toThrow(/invalid settings: FIRESTORE_DEADLINE_MS/);
+    expect(() => loadDeadlines({ LEARNING_DEADLINE_MS: '1.5' })).toThrow(/LEARNING_DEADLINE_MS/);
   });
 });
