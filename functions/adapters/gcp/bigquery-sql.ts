@@ -13,6 +13,8 @@ export type BigQuerySqlOptions = {
   location?: string;
   /** Cost guard per query: BigQuery fails the job (`bytesBilledLimitExceeded`) rather than bill more. */
   maximumBytesBilled: number;
+  /** Longest a query job may run, ms; BigQuery then stops it (`jobTimeoutMs`). Default: none, BigQuery's own limit. */
+  jobTimeoutMs?: number;
   /** Added to every job's labels. Default: none; `job` and `query` are always set. */
   labels?: Record<string, string>;
   /** Reads a file of `sql/` by name. Default: `readSqlFile`; tests give their own statements. */
@@ -111,6 +113,7 @@ export function createBigQuerySql(client: BigQuery, options: BigQuerySqlOptions)
   }
   const readSql = options.readSql ?? readSqlFile;
   const location = options.location ? { location: options.location } : {};
+  const jobTimeout = options.jobTimeoutMs === undefined ? {} : { jobTimeoutMs: options.jobTimeoutMs };
 
   /** `job` and `what` name the job in labels and in its id, so a run's jobs can be found by either. */
   const naming = (job: string, what: string) => ({
@@ -133,6 +136,7 @@ export function createBigQuerySql(client: BigQuery, options: BigQuerySqlOptions)
         maximumBytesBilled: String(options.maximumBytesBilled),
         ...naming(job, what),
         ...location,
+        ...jobTimeout,
       });
       // Polls jobs.get until DONE; rejects when the job ended with an errorResult.
       await queryJob.promise();

@@ -7,19 +7,23 @@ export type PublishBatching = { maxMessages: number; maxMilliseconds: number; ma
  * The official client batches publishes from concurrent requests into one RPC. `collect` awaits
  * every publish before answering, so `maxMilliseconds` is added to a lone request's latency and is
  * kept small (see test/bench/RESULTS.md for the measurement behind the default).
+ *
+ * `timeoutMs` bounds each publish RPC, the client's retries of it included (gax caps every attempt and
+ * the retry budget at a call's `timeout`); without it an RPC waits 60 s and is retried for 600 s.
  */
 export function createPubSubEventBus(
   pubsub: PubSub,
   topics: { events: string; rejected: string },
   batching: PublishBatching,
+  options: { timeoutMs?: number } = {},
 ): EventBus {
   return {
-    events: topicPublisher(pubsub, topics.events, batching),
-    rejected: topicPublisher(pubsub, topics.rejected, batching),
+    events: topicPublisher(pubsub, topics.events, batching, options.timeoutMs),
+    rejected: topicPublisher(pubsub, topics.rejected, batching, options.timeoutMs),
   };
 }
 
-function topicPublisher(pubsub: PubSub, name: string, batching: PublishBatching): MessagePublisher {
-  const topic = pubsub.topic(name, { batching });
+function topicPublisher(pubsub: PubSub, name: string, batching: PublishBatching, timeoutMs: number | undefined): MessagePublisher {
+  const topic = pubsub.topic(name, { batching, ...(timeoutMs === undefined ? {} : { gaxOpts: { timeout: timeoutMs } }) });
   return { publish: (message) => topic.publishMessage({ data: message.data, attributes: message.attributes }) };
 }

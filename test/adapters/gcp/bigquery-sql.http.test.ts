@@ -207,6 +207,12 @@ describe('BigQuery SQL through the real client', () => {
     });
   });
 
+  it('asks BigQuery to stop a job that outlives jobTimeoutMs, the deadline of a request path', async () => {
+    await warehouse({ readSql: async () => 'SELECT 1', jobTimeoutMs: 30_000 }).query('events.sql', {}, 'dashboard');
+
+    expect(insertedJob()).toMatchObject({ configuration: { jobTimeoutMs: '30000' } });
+  });
+
   it('types an integral number INT64 and any other FLOAT64, as the port says', async () => {
     await warehouse({ readSql: async () => 'SELECT @whole, @half, @negative' }).query('events.sql', { whole: 2.0, half: 2.5, negative: -7 }, 'metrics');
 
