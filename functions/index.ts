@@ -16,7 +16,7 @@ import {
 } from './config.ts';
 import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
-import { createBoundedFirestore, type FirestoreDeadlines } from './adapters/gcp/bounded-firestore.ts';
+import { connect, createBoundedFirestore, type FirestoreDeadlines } from './adapters/gcp/bounded-firestore.ts';
 import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceStore } from './adapters/gcp/firestore-preference-store.ts';
@@ -79,6 +79,13 @@ async function sqlWarehouse(settings: BatchSettings, deadlineMs?: number): Promi
 /** Firestore on a request path: every RPC and every transaction within the Firestore deadline. */
 const requestFirestore = (deadlines: Deadlines): FirestoreDeadlines => ({ callMs: deadlines.firestoreMs, transactionMs: deadlines.firestoreMs });
 
+/** `privacyStores` of a request path: a bounded client, connected before the function takes requests. */
+async function requestPathStores(projectId: string, deadlines: FirestoreDeadlines) {
+  const stores = privacyStores(projectId, deadlines);
+  await connect(stores.firestore);
+  return stores;
+}
+
 /**
  * `port` with a deadline of `ms` on each call (invariant 8): a call that passes it rejects with
  * `DeadlineExceeded`, which the function answers as a transient failure, and is logged by name.
@@ -95,7 +102,7 @@ if (serves('collect')) {
   const settings = loadCollectSettings(process.env);
   const deadlines = loadDeadlines(process.env);
   const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'collect' } });
-  const { privacy } = privacyStores(settings.projectId, requestFirestore(deadlines));
+  const { privacy } = await requestPathStores(settings.projectId, requestFirestore(deadlines));
   const bus = createPubSubEventBus(new PubSub({ projectId: settings.projectId }), settings.topics, settings.publishBatching, { timeoutMs: deadlines.publishMs });
   registerHttpFunction(
     'collect',
@@ -126,7 +133,7 @@ if (serves('ingest') || serves('storeRejected')) {
   if (serves('ingest')) {
     const ingestLogger = logger.child({ function: 'ingest' });
     // Reads within the Firestore deadline; the learning transaction may take longer (see LEARNING_DEADLINE_MS).
-    const { firestore, privacy, erasures } = privacyStores(settings.projectId, { callMs: deadlines.firestoreMs, transactionMs: deadlines.learningMs });
+    const { firestore, privacy, erasures } = await requestPathStores(settings.projectId, { callMs: deadlines.firestoreMs, transactionMs: deadlines.learningMs });
     const preferences = createFirestorePreferenceStore(firestore, {
       learn,
       clickThrough: clickThroughIncrements,
@@ -157,7 +164,7 @@ if (serves('users')) {
   const settings = loadUsersSettings(process.env);
   const deadlines = loadDeadlines(process.env);
   const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'users' } });
-  const { firestore, hashUser, privacy, erasures } = privacyStores(settings.projectId, requestFirestore(deadlines));
+  const { firestore, hashUser, privacy, erasures } = await requestPathStores(settings.projectId, requestFirestore(deadlines));
   const within = <T extends object>(port: T, name: string) => bounded(port, name, deadlines.firestoreMs, logger);
   registerHttpFunction(
     'users',
@@ -179,7 +186,7 @@ if (serves('operators')) {
   const settings = loadOperatorsSettings(process.env);
   const deadlines = loadDeadlines(process.env);
   const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'operators' } });
-  const { firestore, hashUser, privacy, erasures } = privacyStores(settings.projectId, requestFirestore(deadlines));
+  const { firestore, hashUser, privacy, erasures } = await requestPathStores(settings.projectId, requestFirestore(deadlines));
   const within = <T extends object>(port: T, name: string) => bounded(port, name, deadlines.firestoreMs, logger);
   registerHttpFunction(
     'operators',

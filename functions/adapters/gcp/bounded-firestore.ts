@@ -1,5 +1,5 @@
 import { Firestore, type ReadOnlyTransactionOptions, type ReadWriteTransactionOptions, type Settings, type Transaction } from '@google-cloud/firestore';
-import { DeadlineExceeded } from '../../kernel/deadline.ts';
+import { DeadlineExceeded, withDeadline } from '../../kernel/deadline.ts';
 
 export type FirestoreDeadlines = {
   /** Longest wait for one RPC, ms, the client's own retries of it included. */
@@ -85,3 +85,16 @@ class BoundedTransactionsFirestore extends Firestore {
   }
 }
 
+
+/** How long a function's start waits for its Firestore connection before it takes requests regardless. */
+const CONNECT_MS = 5000;
+
+/**
+ * Opens the client's connection with a read of a document nobody writes, before the function takes
+ * requests. A process's first call also loads the gRPC stack and connects, which on a cold instance
+ * can take longer than a request's deadline: the first shopper would be answered 503. A failure is
+ * left for the requests to meet.
+ */
+export async function connect(firestore: Firestore): Promise<void> {
+  await withDeadline(firestore.doc('connections/warm-up').get(), CONNECT_MS, 'Firestore connect').catch(() => undefined);
+}
