@@ -146,11 +146,6 @@ const PrivacyCacheEnv = z.object({
   PRIVACY_CACHE_SECONDS: z.coerce.number().nonnegative().max(60).default(5),
 });
 
-/** Every environment variable a function reads, by name: the documented settings are checked against it. */
-export const SETTING_NAMES: readonly string[] = [
-  ...new Set([Env, IngestEnv, PatternsEnv, UserHashEnv, PrivacyCacheEnv].flatMap((schema) => Object.keys(schema.shape))),
-].sort();
-
 /** How long collect may keep a shopper's privacy settings, ms. */
 export function loadPrivacyCacheMs(env: NodeJS.ProcessEnv): number {
   return parseEnv(PrivacyCacheEnv, env).PRIVACY_CACHE_SECONDS * 1000;
@@ -268,3 +263,8 @@ function parseOrigins(value: string): string[] | '*' {
   const origins = value.trim();
   return origins === '*' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean);
 }
+
+/** Every environment variable a function reads, by name: the documented settings are checked against it. */
+export const SETTING_NAMES: readonly string[] = [
+  ...new Set([Env, IngestEnv, PatternsEnv, UserHashEnv, PrivacyCacheEnv, DeadlineEnv].flatMap((schema) => Object.keys(schema.shape))),
+].sort();
