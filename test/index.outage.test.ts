@@ -189,7 +189,7 @@ describe('while Firestore is frozen', () => {
     const event = deliveryOf(userId);
 
     const during = await frozen(firestoreEmulator, () => ending(ingest()(event)));
-    expect(during).toMatchObject({ outcome: 'thrown', error: { name: 'DeadlineExceeded' } });
+    expect(during).toMatchObject({ outcome: 'thrown', error: { name: 'DeliveryFailed', cause: { name: 'DeadlineExceeded' } } });
     expect(during.ms).toBeLessThan(ANSWER_BOUND_MS);
 
     expect((await retried(() => ending(ingest()(event)), (e) => e.outcome === 'thrown')).outcome).toBe('returned');
@@ -252,7 +252,7 @@ describe('once Firestore is gone (connections refused)', () => {
   it('ingest throws within its deadline', SLOW, async () => {
     const { userId } = await newShopper();
     const ended = await ending(ingest()(deliveryOf(userId)));
-    expect(ended).toMatchObject({ outcome: 'thrown', error: { name: 'DeadlineExceeded' } });
+    expect(ended).toMatchObject({ outcome: 'thrown', error: { name: 'DeliveryFailed', cause: { name: 'DeadlineExceeded' } } });
     expect(ended.ms).toBeLessThan(ANSWER_BOUND_MS);
   });
 });

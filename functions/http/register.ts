@@ -44,14 +44,15 @@ export function guardCloudEventFunction<T>(handler: CloudEventFunction<T>, logge
       await handler(event);
     } catch (error) {
       logger.error('delivery failed; it will be redelivered', { event_id: event.id, error });
-      throw new DeliveryFailed();
+      throw new DeliveryFailed(error);
     }
   };
 }
 
+/** What the framework is handed: our words for the caller, the cause kept for whoever holds the error in process. */
 class DeliveryFailed extends Error {
-  constructor() {
-    super('the delivery failed and will be retried; the cause is in the log');
+  constructor(cause: unknown) {
+    super('the delivery failed and will be retried; the cause is in the log', { cause });
     this.name = 'DeliveryFailed';
     // The framework prints the stack of what it is handed; this one would only point here.
     this.stack = `${this.name}: ${this.message}`;
