@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { Patterns } from '../patterns/patterns.ts';
 import type { PrivacySettings } from '../privacy/settings.ts';
-import { AFFINITY_SCALE } from '../search/signals.ts';
-import { currentValue } from './decay.ts';
+import { strengthAt } from './affinity-strength.ts';
 import type { Preferences } from './preferences.ts';
 
 /** Brands the status names: the strongest few, as a guide shows them. */
@@ -115,7 +114,7 @@ function regularItemConfidences(learned: Preferences | null, patterns: Patterns 
 }
 
 /**
- * As `functions/search/signals.ts` blends them: tanh of the decayed affinity, or the batch share, the
+ * As search blends them: the affinity's strength (`strengthAt`), or the batch share, the
  * stronger; a negative affinity (recent cart removals) wins, and such a brand is nobody's favourite.
  */
 function topBrands(learned: Preferences | null, patterns: Patterns | null, now: Date): LearningStatus['top_brands'] {
@@ -124,7 +123,7 @@ function topBrands(learned: Preferences | null, patterns: Patterns | null, now: 
   if (learned) {
     const epoch = new Date(learned.epoch);
     for (const [name, affinity] of Object.entries(learned.brands)) {
-      affinities.set(name, Math.tanh(currentValue(affinity.weight, now, epoch, learned.half_life_days) / AFFINITY_SCALE));
+      affinities.set(name, strengthAt(affinity.weight, now, epoch, learned.half_life_days));
     }
   }
   return [...new Set([...shares.keys(), ...affinities.keys()])]

@@ -11,7 +11,8 @@ import { createSearchPreferenceReader, type SearchPreferenceReader, type SearchP
 
 export { personalize, prior, rankingStrength, signalWeights, DEFAULT_SIGNAL_WEIGHTS, DEFAULT_STRENGTH } from './personalize.ts';
 export type { Explanation, Personalized, PersonalizeOptions, SignalWeights } from './personalize.ts';
-export { SIGNALS, AFFINITY_SCALE, signalValues } from './signals.ts';
+export { SIGNALS, signalValues } from './signals.ts';
+export { AFFINITY_SCALE, affinityStrength } from '../learn/affinity-strength.ts';
 export type { SearchResult, Signal, SignalOptions, SignalValues } from './signals.ts';
 export {
   Experiment,

@@ -1,4 +1,4 @@
-import { currentValue } from '../learn/decay.ts';
+import { strengthAt } from '../learn/affinity-strength.ts';
 import { DEFAULT_LEARNING_CONFIG } from '../learn/learning-config.ts';
 import type { Affinity, Preferences } from '../learn/preferences.ts';
 import { DEFAULT_DUE_FRACTION, DEFAULT_LAPSE_CYCLES, isRegularItemDue, isReorderDue } from '../learn/reorder-due.ts';
@@ -28,13 +28,6 @@ export type Signal = (typeof SIGNALS)[number];
 
 /** One value per signal, each in [−1, 1]: 0 says nothing, 1 is the strongest evidence for, −1 against. */
 export type SignalValues = Record<Signal, number>;
-
-/**
- * A decayed affinity becomes `tanh(value / AFFINITY_SCALE)`: with the default learning signals one
- * click (0.3) reads 0.29, one order (0.9) 0.72, three orders 0.99. Absolute, not relative to the
- * shopper's strongest affinity, so one stray view does not count as much as a habit.
- */
-export const AFFINITY_SCALE = 1;
 
 export type SignalOptions = {
   now: Date;
@@ -139,7 +132,7 @@ function affinityReader(learned: Preferences | null, now: Date): (map: AffinityM
   const epoch = new Date(learned.epoch);
   return (map, key) => {
     const found: Affinity | undefined = own(learned[map], key);
-    return found ? Math.tanh(currentValue(found.weight, now, epoch, learned.half_life_days) / AFFINITY_SCALE) : 0;
+    return found ? strengthAt(found.weight, now, epoch, learned.half_life_days) : 0;
   };
 }
 

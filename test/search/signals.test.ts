@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AFFINITY_SCALE, noSignals, SIGNALS, signalValues } from '../../functions/search/signals.ts';
+import { AFFINITY_SCALE } from '../../functions/learn/affinity-strength.ts';
+import { noSignals, SIGNALS, signalValues } from '../../functions/search/signals.ts';
 import { affinity, DAY_MS, daysBefore, learned, NOW, patterns, priceSensitivity, regularItem, results, shopper, weeklyRhythm } from './shoppers.ts';
 
 describe('signal values', () => {
