@@ -1,5 +1,6 @@
 import type { CollectedEvent, OrderItem, ProductRef } from '../events/schema.ts';
-import type { LearningConfig, SignalWeights } from './learning-config.ts';
+import type { LearningSignals } from '../kernel/signal-weights.ts';
+import type { LearningConfig } from './learning-config.ts';
 import type { SignalKind } from './preferences.ts';
 
 export type AffinityMap = 'products' | 'brands' | 'categories' | 'dietary';
@@ -49,7 +50,7 @@ export function orderedProducts(items: readonly OrderItem[]): { item: OrderItem;
   return [...bySku.values()];
 }
 
-function productSignals(product: ProductRef, kind: SignalKind, weights: SignalWeights, share: number): AffinitySignal[] {
+function productSignals(product: ProductRef, kind: SignalKind, weights: LearningSignals, share: number): AffinitySignal[] {
   const signals: AffinitySignal[] = [
     { map: 'products', key: product.sku, kind, signal: weights.product * share },
     { map: 'categories', key: product.category, kind, signal: weights.category * share },

@@ -1,33 +1,12 @@
-/** How strongly one event moves each affinity map; 0 means the event says nothing about that map. */
-export type SignalWeights = { product: number; brand: number; category: number; dietary: number };
+import { LEARNING_SIGNALS, type LearningEvent, type LearningSignals } from '../kernel/signal-weights.ts';
 
 /** Every knob of real-time learning. Each field's doc says its default and why. */
 export type LearningConfig = {
-  /** Signal strengths per kind of evidence, per product (or per order item), from the product guide. */
-  signals: {
-    /** Default 0.1 on product, brand and category: looking is weak evidence; dietary 0, a glance says nothing about diet. */
-    view: SignalWeights;
-    /** Default product 0.3, brand 0.3, category 0.2: a click on a search result is a choice among alternatives. */
-    click: SignalWeights;
-    /**
-     * Default product 0.7, brand 0.6, category 0.5, dietary 0.5: intent to buy. One add counts once
-     * whatever its quantity (pack sizes say more about the household than the taste); a cart update
-     * that raises the quantity counts as an add scaled by the added share, `(new − old) / new`.
-     */
-    cart_add: SignalWeights;
-    /**
-     * Default product −0.35, brand −0.3, category −0.25, dietary −0.25: half an add, negative, because
-     * taking something out is weaker evidence than putting it in. A quantity decrease counts as a
-     * remove scaled by the removed share, `(old − new) / old`, so emptying a line is one full remove.
-     */
-    cart_remove: SignalWeights;
-    /**
-     * Default product 0.9 ("regularly buys"), brand 0.8, category 0.7, dietary 0.5, per distinct product
-     * in the order, not scaled by quantity: repeat orders, not big ones, show a habit (quantity feeds
-     * the reorder rhythm instead).
-     */
-    order: SignalWeights;
-  };
+  /**
+   * Signal strengths per kind of evidence, per product (or per order item). Default `LEARNING_SIGNALS`
+   * (functions/kernel/signal-weights.ts, which says why each is what it is).
+   */
+  signals: Record<LearningEvent, LearningSignals>;
   /** Default 14 days: a fortnight-old click counts half, which follows a weekly or bi-weekly grocery rhythm. */
   halfLifeDays: number;
   /**
@@ -61,13 +40,7 @@ export type LearningConfig = {
 };
 
 export const DEFAULT_LEARNING_CONFIG: LearningConfig = {
-  signals: {
-    view: { product: 0.1, brand: 0.1, category: 0.1, dietary: 0 },
-    click: { product: 0.3, brand: 0.3, category: 0.2, dietary: 0 },
-    cart_add: { product: 0.7, brand: 0.6, category: 0.5, dietary: 0.5 },
-    cart_remove: { product: -0.35, brand: -0.3, category: -0.25, dietary: -0.25 },
-    order: { product: 0.9, brand: 0.8, category: 0.7, dietary: 0.5 },
-  },
+  signals: LEARNING_SIGNALS,
   halfLifeDays: 14,
   epoch: '2026-01-01T00:00:00.000Z',
   recentWindowMs: 60 * 60 * 1000,

@@ -9,8 +9,10 @@ import type { UserHasher } from '../privacy/user-hash.ts';
 import { createFirestorePreferenceDocumentReader } from './firestore-preference-document.ts';
 import { createSearchPreferenceReader, type SearchPreferenceReader, type SearchPreferenceReaderSettings } from './preference-reader.ts';
 
-export { personalize, prior, rankingStrength, signalWeights, DEFAULT_SIGNAL_WEIGHTS, DEFAULT_STRENGTH } from './personalize.ts';
-export type { Explanation, Personalized, PersonalizeOptions, SignalWeights } from './personalize.ts';
+export { personalize, prior, rankingStrength, rankingWeights, DEFAULT_STRENGTH } from './personalize.ts';
+export type { Explanation, Personalized, PersonalizeOptions } from './personalize.ts';
+export { DEFAULT_RANKING_WEIGHTS } from '../kernel/signal-weights.ts';
+export type { RankingWeights } from '../kernel/signal-weights.ts';
 export { SIGNALS, signalValues } from './signals.ts';
 export { AFFINITY_SCALE, affinityStrength } from '../learn/affinity-strength.ts';
 export type { SearchResult, Signal, SignalOptions, SignalValues } from './signals.ts';

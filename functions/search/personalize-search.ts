@@ -2,7 +2,7 @@ import type { Clock } from '../collect/ports.ts';
 import type { Logger } from '../logging/logger.ts';
 import { searchPerformedEvent, newSearchId, type SearchPerformedEvent, type SearchPerformedInput } from './events.ts';
 import { assignArms, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from './experiments.ts';
-import { personalize, rankingStrength, signalWeights, type Explanation, type PersonalizeOptions } from './personalize.ts';
+import { personalize, rankingStrength, rankingWeights, type Explanation, type PersonalizeOptions } from './personalize.ts';
 import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from './preference-reader.ts';
 import type { SearchResult } from './signals.ts';
 
@@ -15,7 +15,7 @@ export type SearchPersonalizerSettings = {
    * every shopper's search is personalized.
    */
   experiments?: readonly Experiment[];
-  /** How strongly to personalize; see `personalize`. Default strength 1, `DEFAULT_SIGNAL_WEIGHTS`. */
+  /** How strongly to personalize; see `personalize`. Default strength 1, `DEFAULT_RANKING_WEIGHTS`. */
   ranking?: Omit<PersonalizeOptions, 'now'>;
   /** Default: the system clock. */
   clock?: Clock;
@@ -70,7 +70,7 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
   const ranking = settings.ranking ?? {};
   // Checked once here rather than failing every search later.
   rankingStrength(ranking.strength);
-  signalWeights(ranking.weights);
+  rankingWeights(ranking.weights);
   const clock = settings.clock ?? (() => new Date());
 
   return async function personalizeSearch<T extends SearchResult>(request: SearchRequest<T>): Promise<SearchOutcome<T>> {

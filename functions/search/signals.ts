@@ -1,3 +1,4 @@
+import { RANKING_SIGNALS, type RankingSignal } from '../kernel/signal-weights.ts';
 import { strengthAt } from '../learn/affinity-strength.ts';
 import { DEFAULT_LEARNING_CONFIG } from '../learn/learning-config.ts';
 import type { Affinity, Preferences } from '../learn/preferences.ts';
@@ -22,9 +23,9 @@ export type SearchResult = {
   promotion?: string | null;
 };
 
-/** The learned signals, in the order explanations list them. */
-export const SIGNALS = ['product', 'brand', 'category', 'reorder_due', 'recent', 'dietary', 'price', 'promotion', 'explicit'] as const;
-export type Signal = (typeof SIGNALS)[number];
+/** The learned signals, in the order explanations list them; their weights are beside them in the kernel. */
+export const SIGNALS = RANKING_SIGNALS;
+export type Signal = RankingSignal;
 
 /** One value per signal, each in [−1, 1]: 0 says nothing, 1 is the strongest evidence for, −1 against. */
 export type SignalValues = Record<Signal, number>;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIGNAL_WEIGHTS, personalize, prior, type Explanation } from '../../functions/search/personalize.ts';
+import { DEFAULT_RANKING_WEIGHTS } from '../../functions/kernel/signal-weights.ts';
+import { personalize, prior, type Explanation } from '../../functions/search/personalize.ts';
 import type { PersonalizationFlags, ShopperPreferences } from '../../functions/search/ports.ts';
 import { SIGNALS, type SearchResult } from '../../functions/search/signals.ts';
 import {
@@ -340,7 +341,7 @@ describe('personalize: determinism, strength and explanations', () => {
   });
 
   it('defaults to weights twice the worked ones, with brand at 1', () => {
-    expect(DEFAULT_SIGNAL_WEIGHTS).toEqual({ product: 0.6, brand: 1, category: 0.2, reorder_due: 0.8, recent: 0.3, dietary: 0.4, price: 0.2, promotion: 0.1, explicit: 2 });
+    expect(DEFAULT_RANKING_WEIGHTS).toEqual({ product: 0.6, brand: 1, category: 0.2, reorder_due: 0.8, recent: 0.3, dietary: 0.4, price: 0.2, promotion: 0.1, explicit: 2 });
   });
 
   it('at the defaults, a brand bought once (click, cart, order: 1.7) lifts its product from 8th to the top', () => {
