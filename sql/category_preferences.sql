@@ -1,6 +1,8 @@
--- Category preferences: per shopper, the categories they buy (0.9 a purchase), add to carts (0.6) and click
--- in search results (0.3) in the 180 days before @as_of; a category counts from a score of 2.0 (a single
--- purchase is not a preference), top 10 per shopper, with the signals behind each score.
+-- Category preferences: per shopper, the categories they buy (@purchase_weight a purchase), add to carts
+-- (@cart_add_weight) and click in search results (@click_weight) in the 180 days before @as_of; a category counts
+-- from a score of @min_preference_score (a single purchase is not a preference), the @preferences_kept strongest
+-- per shopper, with the signals behind each score. The job binds the weights from BATCH_PREFERENCE_SCORE
+-- (functions/kernel/signal-weights.ts), their one home.
 -- Computed for the run's shoppers (shopper_privacy_staging) whose learn_preferences is on.
 WITH
 -- The run's shoppers: the job stages every shopper it computes (those of active_shoppers.sql, less
@@ -40,7 +42,7 @@ scored AS (
     SUM(purchases) AS purchases,
     SUM(cart_adds) AS cart_adds,
     SUM(clicks) AS clicks,
-    0.9 * SUM(purchases) + 0.6 * SUM(cart_adds) + 0.3 * SUM(clicks) AS score
+    @purchase_weight * SUM(purchases) + @cart_add_weight * SUM(cart_adds) + @click_weight * SUM(clicks) AS score
   FROM signals
   GROUP BY user_id, category
 ),
@@ -53,5 +55,5 @@ SELECT
   user_id, category, purchases, cart_adds, clicks, score, share,
   ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY score DESC, category) AS ordinal
 FROM shared
-WHERE score >= 2.0
-QUALIFY ordinal <= 10
+WHERE score >= @min_preference_score
+QUALIFY ordinal <= @preferences_kept

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureStore, PrivacyStore } from '../privacy/ports.ts';
 import type { StoredPrivacy } from '../privacy/settings.ts';
-import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
-import { ANALYSES, parseRow, PatternsBuilder, serializePatterns, type Patterns } from './patterns.ts';
+import type { SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
+import { ANALYSES, parseRow, patternParams, PatternsBuilder, serializePatterns, type Patterns } from './patterns.ts';
 import type { PatternPublisher } from './ports.ts';
 import { recordJobRun } from '../jobs/job-runs.ts';
 
@@ -101,7 +101,7 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
   const since = request.since ?? (await lastWatermark(warehouse)) ?? BEGINNING;
   // Never past this run's own start (or as_of), and never back before where this run began.
   const watermark = new Date(Math.max(since.getTime(), Math.min(asOf.getTime(), started.getTime()) - deps.settleMs));
-  const params: SqlParams = { as_of: asOf, since };
+  const params = patternParams(asOf, since);
   const totals = { rows: 0, bytes: null as number | null };
   /** A query's or staging statement's bytes added to the run's, and its `query … done` log line. */
   const account = (file: string, rows: number, result: { bytesProcessed: number | null; ms: number }) => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { SqlRow } from '../warehouse/ports.ts';
+import { BATCH_PREFERENCE_SCORE } from '../kernel/signal-weights.ts';
+import type { SqlParams, SqlRow } from '../warehouse/ports.ts';
 
 /**
  * `preferences/{userId}.patterns`: what the batch analyses of `sql/` found in a shopper's last 180
@@ -45,7 +46,7 @@ export type RegularItem = {
   due_at: string;
 };
 
-/** A brand or category: score = 0.9 × purchases + 0.6 × cart adds + 0.3 × clicks. */
+/** A brand or category: its purchases, cart adds and clicks, weighed by `BATCH_PREFERENCE_SCORE` into a score. */
 export type Preference = {
   name: string;
   score: number;
@@ -121,6 +122,20 @@ export const ANALYSES = [
   'bought_together',
 ] as const;
 export type Analysis = (typeof ANALYSES)[number];
+
+/** What `brand_preferences.sql` and `category_preferences.sql` score with: `BATCH_PREFERENCE_SCORE`, as query parameters. */
+export const PREFERENCE_SCORE_PARAMS = {
+  purchase_weight: BATCH_PREFERENCE_SCORE.weights.purchase,
+  cart_add_weight: BATCH_PREFERENCE_SCORE.weights.cart_add,
+  click_weight: BATCH_PREFERENCE_SCORE.weights.click,
+  min_preference_score: BATCH_PREFERENCE_SCORE.minScore,
+  preferences_kept: BATCH_PREFERENCE_SCORE.kept,
+} as const satisfies SqlParams;
+
+/** The parameters of every statement of a patterns run: events before `asOf` count, shoppers active since `since`. */
+export function patternParams(asOf: Date, since: Date): SqlParams {
+  return { as_of: asOf, since, ...PREFERENCE_SCORE_PARAMS };
+}
 
 const count = z.number().int().nonnegative();
 const ratio = z.number();

@@ -1,3 +1,4 @@
+import { patternParams, PREFERENCE_SCORE_PARAMS } from '../../functions/patterns/patterns.ts';
 import type { PrivacySettings } from '../../functions/privacy/settings.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
@@ -19,7 +20,8 @@ import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
  */
 export const AS_OF = '2026-03-01T00:00:00.000Z';
 export const SINCE = '2026-02-20T00:00:00.000Z';
-export const PARAMS = { as_of: new Date(AS_OF), since: new Date(SINCE) };
+/** As the job binds them: the weights of brand and category scores come from the one table, as in production. */
+export const PARAMS = patternParams(new Date(AS_OF), new Date(SINCE));
 
 type Line = {
   sku: string;
@@ -421,4 +423,29 @@ export const KEYS: Record<string, string[]> = {
   shopping_schedule: ['user_id'],
   dietary_patterns: ['user_id', 'tag'],
   bought_together: ['user_id', 'sku', 'with_sku'],
+};
+
+/** The analyses that score with `PREFERENCE_SCORE_PARAMS`. */
+export const SCORED = ['brand_preferences', 'category_preferences'] as const;
+
+/**
+ * Those analyses with other parameters than the job's: the answer follows what is bound. Twice every
+ * weight and twice the threshold give twice every score, the same shares and the same rows; keeping one
+ * keeps each shopper's strongest.
+ */
+export const RESCORED: Record<string, { params: typeof PARAMS; expected: (rows: SqlRow[]) => SqlRow[] }> = {
+  'twice every weight and the threshold': {
+    params: {
+      ...PARAMS,
+      purchase_weight: 2 * PREFERENCE_SCORE_PARAMS.purchase_weight,
+      cart_add_weight: 2 * PREFERENCE_SCORE_PARAMS.cart_add_weight,
+      click_weight: 2 * PREFERENCE_SCORE_PARAMS.click_weight,
+      min_preference_score: 2 * PREFERENCE_SCORE_PARAMS.min_preference_score,
+    },
+    expected: (rows) => rows.map((row) => ({ ...row, score: 2 * Number(row.score) })),
+  },
+  'one kept per shopper': {
+    params: { ...PARAMS, preferences_kept: 1 },
+    expected: (rows) => rows.filter((row) => row.ordinal === 1),
+  },
 };

@@ -44,6 +44,12 @@ const PARAMS: Record<string, ZetaType> = {
   runs_per_job: 'INT64',
   // The metrics job: metric_*.sql and merge_learning_metrics.sql measure [@window_start, @as_of).
   window_start: 'TIMESTAMP',
+  // brand_preferences.sql and category_preferences.sql: PREFERENCE_SCORE_PARAMS of functions/patterns/patterns.ts.
+  purchase_weight: 'FLOAT64',
+  cart_add_weight: 'FLOAT64',
+  click_weight: 'FLOAT64',
+  min_preference_score: 'INT64',
+  preferences_kept: 'INT64',
 };
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);
