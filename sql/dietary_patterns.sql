@@ -37,7 +37,6 @@ shares AS (
 )
 SELECT
   user_id, tag, tagged_lines, lines, share,
-  -- Wilson: (p + z²/2n − z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = 1.96, z² = 3.8416.
-  (share + 3.8416 / (2 * lines) - 1.96 * SQRT(share * (1 - share) / lines + 3.8416 / (4 * lines * lines)))
-    / (1 + 3.8416 / lines) AS confidence
+  -- Expanded when the file is read (functions/warehouse/sql-macros.ts).
+  WILSON_LOWER(share, lines) AS confidence
 FROM shares

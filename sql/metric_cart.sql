@@ -4,7 +4,7 @@
 --     (orders up to @as_of + 30 minutes count, as clicks do in metric_ctr.sql), with a Wilson 95% interval.
 --   avg_cart_value: per day (UTC, dimension YYYY-MM-DD), the mean order total of the orders of the
 --     window (numerator: their sum; denominator: how many), with a normal 95% interval
---     mean ± 1.96 · s / √n (none for a single order). Totals are averaged as sent, in the shop's currency.
+--     mean ± Z_95() · s / √n (none for a single order). Totals are averaged as sent, in the shop's currency.
 WITH
 -- Only the latest add and order of a session count, so a repeated row changes nothing.
 carts AS (
@@ -56,9 +56,9 @@ SELECT
   '' AS arm,
   '' AS dimension,
   p AS value, numerator, denominator,
-  -- Wilson: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = 1.96, z² = 3.8416.
-  (p + 3.8416 / (2 * n) - 1.96 * SQRT(p * (1 - p) / n + 3.8416 / (4 * n * n))) / (1 + 3.8416 / n) AS ci_low,
-  (p + 3.8416 / (2 * n) + 1.96 * SQRT(p * (1 - p) / n + 3.8416 / (4 * n * n))) / (1 + 3.8416 / n) AS ci_high
+  -- WILSON_LOWER and WILSON_UPPER are expanded when the file is read (functions/warehouse/sql-macros.ts).
+  WILSON_LOWER(p, n) AS ci_low,
+  WILSON_UPPER(p, n) AS ci_high
 FROM (SELECT *, numerator / denominator AS p, denominator AS n FROM abandonment WHERE denominator > 0)
 UNION ALL
 SELECT
@@ -71,6 +71,6 @@ SELECT
   total / orders,
   total,
   CAST(orders AS FLOAT64),
-  total / orders - 1.96 * spread / SQRT(orders),
-  total / orders + 1.96 * spread / SQRT(orders)
+  total / orders - Z_95() * spread / SQRT(orders),
+  total / orders + Z_95() * spread / SQRT(orders)
 FROM days

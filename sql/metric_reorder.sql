@@ -72,7 +72,7 @@ SELECT
   '' AS arm,
   '' AS dimension,
   p AS value, numerator, denominator,
-  -- Wilson: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n), z = 1.96, z² = 3.8416.
-  (p + 3.8416 / (2 * n) - 1.96 * SQRT(p * (1 - p) / n + 3.8416 / (4 * n * n))) / (1 + 3.8416 / n) AS ci_low,
-  (p + 3.8416 / (2 * n) + 1.96 * SQRT(p * (1 - p) / n + 3.8416 / (4 * n * n))) / (1 + 3.8416 / n) AS ci_high
+  -- WILSON_LOWER and WILSON_UPPER are expanded when the file is read (functions/warehouse/sql-macros.ts).
+  WILSON_LOWER(p, n) AS ci_low,
+  WILSON_UPPER(p, n) AS ci_high
 FROM (SELECT *, numerator / denominator AS p, denominator AS n FROM shares WHERE denominator > 0)

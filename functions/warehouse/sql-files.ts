@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { expandSqlMacros } from './sql-macros.ts';
 
 /** The tables the ingest path writes, each declared by `sql/<table>.sql`. */
 export const INGEST_TABLES = ['events', 'order_items', 'rejected_events'] as const;
@@ -27,11 +28,14 @@ export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
  */
 const SQL_DIR = new URL('../../sql/', import.meta.url);
 
-/** Reads one file of `sql/` by its plain name, e.g. `events.sql`. */
+/**
+ * Reads one file of `sql/` by its plain name, e.g. `events.sql`, with its macros expanded
+ * (functions/warehouse/sql-macros.ts): what every engine runs, and every test checks.
+ */
 export async function readSqlFile(name: string): Promise<string> {
   // A plain name only: the file is always one of ours, never a path from input.
   if (!/^[a-z0-9_]+\.sql$/.test(name)) throw new Error(`not a sql/ file name: ${name}`);
-  return readFile(new URL(name, SQL_DIR), 'utf8');
+  return expandSqlMacros(await readFile(new URL(name, SQL_DIR), 'utf8'));
 }
 
 export function readTableDdl(table: WarehouseTable): Promise<string> {

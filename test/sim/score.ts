@@ -1,13 +1,14 @@
 import type { ClientEvent } from '../../functions/events/schema.ts';
+import { Z_95 } from '../../functions/warehouse/sql-macros.ts';
 
 // The scorer: the one place where the loop's behaviour and predictions meet the shoppers' hidden truth.
 
 export type Share = { numerator: number; denominator: number; value: number | null; low: number | null; high: number | null };
 
-/** Wilson score interval at 95%. */
+/** Wilson score interval at 95%, at the z the metrics' intervals use. */
 export function wilson(numerator: number, denominator: number): Share {
   if (denominator === 0) return { numerator, denominator, value: null, low: null, high: null };
-  const z = 1.96;
+  const z = Z_95;
   const p = numerator / denominator;
   const centre = (p + (z * z) / (2 * denominator)) / (1 + (z * z) / denominator);
   const half = (z * Math.sqrt((p * (1 - p)) / denominator + (z * z) / (4 * denominator * denominator))) / (1 + (z * z) / denominator);
@@ -23,7 +24,7 @@ export function uplift(treatment: Share, control: Share): Uplift {
   if (t === null || c === null || t === 0 || c === 0) return { value: null, low: null, high: null };
   const se = Math.sqrt((1 - t) / treatment.numerator + (1 - c) / control.numerator);
   const log = Math.log(t / c);
-  return { value: t / c - 1, low: Math.exp(log - 1.96 * se) - 1, high: Math.exp(log + 1.96 * se) - 1 };
+  return { value: t / c - 1, low: Math.exp(log - Z_95 * se) - 1, high: Math.exp(log + Z_95 * se) - 1 };
 }
 
 export type SearchRecord = { day: number; arm: string; clicked: boolean };

@@ -1,6 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseTableDdl, type TableDdl } from '../../functions/warehouse/ddl.ts';
+import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { connectZetaSql, type ZetaSql, type ZetaType } from '../support/zetasql.ts';
 
 /**
@@ -58,7 +59,8 @@ const files = await Promise.all(
   (await readdir(SQL_DIR))
     .filter((name) => name.endsWith('.sql'))
     .sort()
-    .map(async (name) => ({ name, sql: await readFile(new URL(name, SQL_DIR), 'utf8') })),
+    // As the jobs read them: with the macros of functions/warehouse/sql-macros.ts expanded.
+    .map(async (name) => ({ name, sql: await readSqlFile(name) })),
 );
 
 /** A table file: its first line that is neither blank nor a `--` comment starts CREATE TABLE. */

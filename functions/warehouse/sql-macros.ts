@@ -1,0 +1,87 @@
+import { mapCode } from './dialect.ts';
+
+/**
+ * Formulas several files of `sql/` share, written once here and expanded when a file is read
+ * (`readSqlFile`), so that BigQuery, DuckDB and ZetaSQL's analyzer and evaluator all receive the same
+ * plain SQL. A file calls one like a function, in capitals: `WILSON_LOWER(p, n) AS ci_low`.
+ *
+ * Text, not SQL functions: a BigQuery temporary function makes every query a multi-statement script, a
+ * persistent one is a routine to deploy and to name with its dataset in every file, and ZetaSQL's
+ * evaluator runs neither; DuckDB would need a macro of its own beside them. Expanded, each file stays
+ * one statement that all three check and run alike.
+ */
+
+/** The z of every two-sided 95% interval the loop reports: the metrics' intervals and the dietary confidence. */
+export const Z_95 = 1.96;
+
+/** z² as a decimal literal: 3.8416, to 12 significant digits, so the float product's last bit stays out of the SQL. */
+const Z_95_SQUARED = String(Number((Z_95 * Z_95).toPrecision(12)));
+
+/** The Wilson score interval's bound of a share `p` of `n` trials: (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n). */
+function wilson(sign: '-' | '+'): (p: string, n: string) => string {
+  return (p, n) =>
+    `(${p} + ${Z_95_SQUARED} / (2 * ${n}) ${sign} ${Z_95} * SQRT(${p} * (1 - ${p}) / ${n} + ${Z_95_SQUARED} / (4 * ${n} * ${n}))) / (1 + ${Z_95_SQUARED} / ${n})`;
+}
+
+/** Every macro by name, with its expansion from the text of its arguments. */
+export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>> = {
+  /** The lower bound of the Wilson 95% interval of a share p of n trials; n must be above 0 (BigQuery fails a division by zero). */
+  WILSON_LOWER: wilson('-'),
+  /** Its upper bound. */
+  WILSON_UPPER: wilson('+'),
+  /** z of a 95% interval, for a normal interval: `mean − Z_95() · s / √n`. */
+  Z_95: () => String(Z_95),
+};
+
+/**
+ * The statement with every macro call expanded. An argument is taken as written when it is a name,
+ * and in parentheses otherwise, so `WILSON_LOWER(a / b, n)` keeps its precedence. Calls are found in
+ * code only, never in string literals or comments; a call with the wrong number of arguments, or not
+ * closed within its stretch of code, throws.
+ */
+export function expandSqlMacros(sql: string): string {
+  return mapCode(sql, expandCode);
+}
+
+const CALL = new RegExp(`\\b(${Object.keys(SQL_MACROS).join('|')})\\s*\\(`, 'g');
+
+function expandCode(code: string): string {
+  let out = '';
+  let from = 0;
+  CALL.lastIndex = 0;
+  for (let match = CALL.exec(code); match !== null; match = CALL.exec(code)) {
+    const name = match[1] ?? '';
+    const { args, end } = callArguments(code, match.index + match[0].length, name);
+    const macro = SQL_MACROS[name]!;
+    if (args.length !== macro.length || args.includes('')) throw new Error(`${name} takes ${macro.length} arguments, not (${args.join(', ')})`);
+    out += code.slice(from, match.index) + macro(...args.map(argument));
+    from = end;
+    CALL.lastIndex = end;
+  }
+  return out + code.slice(from);
+}
+
+/** The arguments of a call whose `(` ends at `start`, split at the commas outside parentheses, and where the call ends. */
+function callArguments(code: string, start: number, name: string): { args: string[]; end: number } {
+  const args: string[] = [];
+  let depth = 0;
+  let from = start;
+  for (let i = start; i < code.length; i++) {
+    const ch = code.charAt(i);
+    if (ch === '(') depth += 1;
+    else if (ch === ')' && depth > 0) depth -= 1;
+    else if (ch === ',' && depth === 0) {
+      args.push(code.slice(from, i).trim());
+      from = i + 1;
+    } else if (ch === ')') {
+      const last = code.slice(from, i).trim();
+      if (last !== '' || args.length > 0) args.push(last);
+      return { args, end: i + 1 };
+    }
+  }
+  throw new Error(`${name}( is not closed in the same stretch of code (a string or comment inside a macro call is not supported)`);
+}
+
+function argument(text: string): string {
+  return /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$/.test(text) ? text : `(${text})`;
+}
