@@ -70,7 +70,8 @@ SELECT
     WHEN avg_interval_days <= 90 THEN 'quarterly'
     ELSE 'occasional'
   END AS frequency,
-  LEAST(0.9, purchases / 10) AS confidence,
+  -- REGULAR_ITEM_CONFIDENCE (functions/patterns/patterns.ts), which the learning status applies too.
+  LEAST(@max_item_confidence, purchases / @purchases_for_full_confidence) AS confidence,
   -- Spread of the gaps relative to their mean: 0 for clockwork, NULL with only one gap.
   SAFE_DIVIDE(interval_stddev_days, avg_interval_days) AS interval_cv,
   last_purchased_at,

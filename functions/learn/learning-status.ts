@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Patterns } from '../patterns/patterns.ts';
+import { REGULAR_ITEM_CONFIDENCE, type Patterns } from '../patterns/patterns.ts';
 import type { PrivacySettings } from '../privacy/settings.ts';
 import { strengthAt } from './affinity-strength.ts';
 import type { Preferences } from './preferences.ts';
@@ -8,8 +8,6 @@ import type { Preferences } from './preferences.ts';
 export const TOP_BRANDS = 5;
 /** Events learned from at which the evidence part of the confidence is one half; it nears 1 with many times more. */
 export const EVIDENCE_HALF_EVENTS = 50;
-/** The highest confidence a regular item can have (`regular_purchases.sql`: min(0.9, purchases / 10)). */
-export const REGULAR_ITEM_MAX_CONFIDENCE = 0.9;
 
 const unit = z.number().min(0).max(1);
 const instant = z.iso.datetime({ offset: true });
@@ -61,7 +59,7 @@ export type LearningStatusInput = {
 export function overallConfidence(regularItemConfidences: readonly number[], eventCount: number): LearningStatus['confidence'] {
   const items = regularItemConfidences.length ? regularItemConfidences.reduce((sum, c) => sum + c, 0) / regularItemConfidences.length : 0;
   const evidence = eventCount / (eventCount + EVIDENCE_HALF_EVENTS);
-  const overall = 0.5 * Math.min(1, items / REGULAR_ITEM_MAX_CONFIDENCE) + 0.5 * evidence;
+  const overall = 0.5 * Math.min(1, items / REGULAR_ITEM_CONFIDENCE.max) + 0.5 * evidence;
   const level = eventCount === 0 && regularItemConfidences.length === 0 ? 'none' : overall < 1 / 3 ? 'low' : overall < 2 / 3 ? 'medium' : 'high';
   return { overall: round(overall), level, regular_items: round(items), evidence: round(evidence) };
 }
@@ -107,7 +105,7 @@ function regularItemConfidences(learned: Preferences | null, patterns: Patterns 
   for (const item of patterns?.regular_items ?? []) items.set(item.sku, item.confidence);
   for (const [sku, state] of Object.entries(learned?.reorder ?? {})) {
     if (state.orders < 2) continue;
-    const confidence = Math.min(REGULAR_ITEM_MAX_CONFIDENCE, state.orders / 10);
+    const confidence = Math.min(REGULAR_ITEM_CONFIDENCE.max, state.orders / REGULAR_ITEM_CONFIDENCE.purchasesForFull);
     items.set(sku, Math.max(items.get(sku) ?? 0, confidence));
   }
   return items;

@@ -31,7 +31,7 @@ export type RegularItem = {
   avg_quantity: number;
   avg_interval_days: number;
   frequency: Frequency;
-  /** min(0.9, purchases / 10). */
+  /** By `REGULAR_ITEM_CONFIDENCE`: min(0.9, purchases / 10). */
   confidence: number;
   /** Standard deviation of the gaps over their mean; null with a single gap. */
   interval_cv: number | null;
@@ -132,9 +132,22 @@ export const PREFERENCE_SCORE_PARAMS = {
   preferences_kept: BATCH_PREFERENCE_SCORE.kept,
 } as const satisfies SqlParams;
 
+/**
+ * A regular item's confidence, `min(max, purchases / purchasesForFull)`: ten purchases would make it
+ * certain, but no habit is, so it stops at 0.9. `regular_purchases.sql` takes both as query parameters,
+ * and the learning status applies the rule to the orders real-time learning counted.
+ */
+export const REGULAR_ITEM_CONFIDENCE = { max: 0.9, purchasesForFull: 10 } as const;
+
 /** The parameters of every statement of a patterns run: events before `asOf` count, shoppers active since `since`. */
 export function patternParams(asOf: Date, since: Date): SqlParams {
-  return { as_of: asOf, since, ...PREFERENCE_SCORE_PARAMS };
+  return {
+    as_of: asOf,
+    since,
+    ...PREFERENCE_SCORE_PARAMS,
+    max_item_confidence: REGULAR_ITEM_CONFIDENCE.max,
+    purchases_for_full_confidence: REGULAR_ITEM_CONFIDENCE.purchasesForFull,
+  };
 }
 
 const count = z.number().int().nonnegative();

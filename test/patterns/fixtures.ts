@@ -425,27 +425,43 @@ export const KEYS: Record<string, string[]> = {
   bought_together: ['user_id', 'sku', 'with_sku'],
 };
 
-/** The analyses that score with `PREFERENCE_SCORE_PARAMS`. */
-export const SCORED = ['brand_preferences', 'category_preferences'] as const;
-
 /**
- * Those analyses with other parameters than the job's: the answer follows what is bound. Twice every
- * weight and twice the threshold give twice every score, the same shares and the same rows; keeping one
- * keeps each shopper's strongest.
+ * Analyses run with other parameters than the job's: the answer follows what is bound, not a number of
+ * the file's own. Twice every weight and twice the threshold give twice every score, with the same
+ * shares and rows; keeping one keeps each shopper's strongest; a lower cap cuts every confidence above it,
+ * and half the purchases for full confidence doubles each (none of the fixture's reaches the cap).
  */
-export const RESCORED: Record<string, { params: typeof PARAMS; expected: (rows: SqlRow[]) => SqlRow[] }> = {
-  'twice every weight and the threshold': {
-    params: {
-      ...PARAMS,
-      purchase_weight: 2 * PREFERENCE_SCORE_PARAMS.purchase_weight,
-      cart_add_weight: 2 * PREFERENCE_SCORE_PARAMS.cart_add_weight,
-      click_weight: 2 * PREFERENCE_SCORE_PARAMS.click_weight,
-      min_preference_score: 2 * PREFERENCE_SCORE_PARAMS.min_preference_score,
+export const REBOUND: { analysis: string; change: string; params: typeof PARAMS; expected: (rows: SqlRow[]) => SqlRow[] }[] = [
+  ...(['brand_preferences', 'category_preferences'] as const).flatMap((analysis) => [
+    {
+      analysis,
+      change: 'twice every weight and the threshold',
+      params: {
+        ...PARAMS,
+        purchase_weight: 2 * PREFERENCE_SCORE_PARAMS.purchase_weight,
+        cart_add_weight: 2 * PREFERENCE_SCORE_PARAMS.cart_add_weight,
+        click_weight: 2 * PREFERENCE_SCORE_PARAMS.click_weight,
+        min_preference_score: 2 * PREFERENCE_SCORE_PARAMS.min_preference_score,
+      },
+      expected: (rows: SqlRow[]) => rows.map((row) => ({ ...row, score: 2 * Number(row.score) })),
     },
-    expected: (rows) => rows.map((row) => ({ ...row, score: 2 * Number(row.score) })),
+    {
+      analysis,
+      change: 'one kept per shopper',
+      params: { ...PARAMS, preferences_kept: 1 },
+      expected: (rows: SqlRow[]) => rows.filter((row) => row.ordinal === 1),
+    },
+  ]),
+  {
+    analysis: 'regular_purchases',
+    change: 'confidence capped at 0.25',
+    params: { ...PARAMS, max_item_confidence: 0.25 },
+    expected: (rows) => rows.map((row) => ({ ...row, confidence: Math.min(0.25, Number(row.confidence)) })),
   },
-  'one kept per shopper': {
-    params: { ...PARAMS, preferences_kept: 1 },
-    expected: (rows) => rows.filter((row) => row.ordinal === 1),
+  {
+    analysis: 'regular_purchases',
+    change: 'full confidence at half the purchases',
+    params: { ...PARAMS, purchases_for_full_confidence: 5 },
+    expected: (rows) => rows.map((row) => ({ ...row, confidence: 2 * Number(row.confidence) })),
   },
-};
+];

@@ -51,6 +51,9 @@ const PARAMS: Record<string, ZetaType> = {
   click_weight: 'FLOAT64',
   min_preference_score: 'INT64',
   preferences_kept: 'INT64',
+  // regular_purchases.sql: REGULAR_ITEM_CONFIDENCE of functions/patterns/patterns.ts.
+  max_item_confidence: 'FLOAT64',
+  purchases_for_full_confidence: 'INT64',
 };
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);
