@@ -2,8 +2,9 @@
 -- For each order in the window, each product the shopper bought in the 180 days before it is judged by
 -- the rule search uses (functions/learn/reorder-due.ts, regular_purchases.sql): it has a rhythm when it
 -- was bought in at least two earlier orders at different times, mean interval = (last − first) /
--- (orders − 1), and it is due when the days since its last purchase reach 90% of that interval, until
--- they reach 2 × the interval: a product that missed a whole cycle has lapsed and is not due.
+-- (orders − 1), and it is due when the days since its last purchase reach @due_fraction (90%) of that
+-- interval, until they reach @lapse_cycles (2) × the interval: a product that missed a whole cycle has
+-- lapsed and is not due (REORDER_RULE, functions/kernel/reorder-rule.ts).
 --   reorder_precision = due products the order bought / due products
 --   reorder_recall    = due products the order bought / products the order bought that had a rhythm
 -- Both are summed over every order of the window (each judged product counts once), with Wilson 95%
@@ -51,8 +52,8 @@ judged AS (
   SELECT
     r.mean_interval_days > 0 AS regular,
     r.mean_interval_days > 0
-      AND r.days_since_last >= 0.9 * r.mean_interval_days
-      AND r.days_since_last < 2 * r.mean_interval_days AS due,
+      AND r.days_since_last >= @due_fraction * r.mean_interval_days
+      AND r.days_since_last < @lapse_cycles * r.mean_interval_days AS due,
     b.sku IS NOT NULL AS bought
   FROM rhythms AS r
   LEFT JOIN purchases AS b ON b.user_id = r.user_id AND b.event_id = r.order_event_id AND b.sku = r.sku

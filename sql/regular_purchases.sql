@@ -76,11 +76,11 @@ SELECT
   SAFE_DIVIDE(interval_stddev_days, avg_interval_days) AS interval_cv,
   last_purchased_at,
   TIMESTAMP_SECONDS(UNIX_SECONDS(last_purchased_at) + CAST(avg_interval_days * 86400 AS INT64)) AS next_due_at,
-  -- Due from 90% of the mean interval on, until it lapses at 2 × the interval (a whole cycle missed:
-  -- no longer bought on that rhythm). Readers compare due_at, and last_purchased_at + 2 ×
-  -- avg_interval_days, with their own now.
-  TIMESTAMP_SECONDS(UNIX_SECONDS(last_purchased_at) + CAST(0.9 * avg_interval_days * 86400 AS INT64)) AS due_at,
+  -- Due from @due_fraction (90%) of the mean interval on, until it lapses at @lapse_cycles (2) × the interval
+  -- (a whole cycle missed: no longer bought on that rhythm): REORDER_RULE, functions/kernel/reorder-rule.ts.
+  -- Readers compare due_at, and last_purchased_at + lapse cycles × avg_interval_days, with their own now.
+  TIMESTAMP_SECONDS(UNIX_SECONDS(last_purchased_at) + CAST(@due_fraction * avg_interval_days * 86400 AS INT64)) AS due_at,
   (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 AS days_since_last,
-  (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 >= 0.9 * avg_interval_days
-    AND (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 < 2 * avg_interval_days AS due
+  (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 >= @due_fraction * avg_interval_days
+    AND (UNIX_SECONDS(@as_of) - UNIX_SECONDS(last_purchased_at)) / 86400 < @lapse_cycles * avg_interval_days AS due
 FROM regular

@@ -1,18 +1,15 @@
+import { REORDER_RULE } from '../kernel/reorder-rule.ts';
 import { DAY_MS } from './decay.ts';
 import type { Preferences, ReorderState } from './preferences.ts';
 
 /** A due product, and how far into its usual cycle the shopper is: days since the last order ÷ mean interval. */
 export type DueProduct = { sku: string; cycle: number };
 
-/** Share of the usual interval after which a product is due: suggest milk a little before it runs out. */
-export const DEFAULT_DUE_FRACTION = 0.9;
+/** Share of the usual interval after which a product is due: `REORDER_RULE` (functions/kernel/reorder-rule.ts). */
+export const DEFAULT_DUE_FRACTION = REORDER_RULE.dueFraction;
 
-/**
- * Mean intervals since the last order after which a product is no longer due: having missed a whole
- * cycle, the shopper no longer buys it on that rhythm (measured: most wrong due predictions were
- * products bought twice by chance that then stayed due for good). A new order makes it due again.
- */
-export const DEFAULT_LAPSE_CYCLES = 2;
+/** Mean intervals since the last order after which a product is no longer due: `REORDER_RULE`. */
+export const DEFAULT_LAPSE_CYCLES = REORDER_RULE.lapseCycles;
 
 /**
  * Due from `dueFraction` of the mean interval between orders since the last order, until it lapses at

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { REORDER_RULE_PARAMS } from '../kernel/reorder-rule.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 import { recordJobRun } from '../jobs/job-runs.ts';
@@ -116,7 +117,8 @@ export async function runMetricsJob(deps: MetricsJobDeps, request: MetricsReques
   try {
     checkWindow(asOf, windowStart, started);
     log.info('job started', { as_of: asOf.toISOString(), window_start: windowStart.toISOString() });
-    const params: SqlParams = { as_of: asOf, window_start: windowStart };
+    // metric_reorder.sql judges by the rule search uses, bound from its one home.
+    const params: SqlParams = { as_of: asOf, window_start: windowStart, ...REORDER_RULE_PARAMS };
     // The queries are independent: BigQuery runs them side by side.
     const answers = await Promise.all(
       METRIC_QUERIES.map(async (file) => {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { REORDER_RULE_PARAMS } from '../kernel/reorder-rule.ts';
 import { BATCH_PREFERENCE_SCORE } from '../kernel/signal-weights.ts';
 import type { SqlParams, SqlRow } from '../warehouse/ports.ts';
 
@@ -40,7 +41,7 @@ export type RegularItem = {
   next_due_at: string;
   /**
    * last_purchased_at + 0.9 × avg_interval_days: the item is due from then until it lapses at
-   * last_purchased_at + 2 × avg_interval_days (a whole cycle missed). Readers compare both with their
+   * last_purchased_at + 2 × avg_interval_days (a whole cycle missed; `REORDER_RULE`). Readers compare both with their
    * own now (`isRegularItemDue`), so the document stays true between runs (SQL's `due` is as of `as_of` only).
    */
   due_at: string;
@@ -147,6 +148,7 @@ export function patternParams(asOf: Date, since: Date): SqlParams {
     ...PREFERENCE_SCORE_PARAMS,
     max_item_confidence: REGULAR_ITEM_CONFIDENCE.max,
     purchases_for_full_confidence: REGULAR_ITEM_CONFIDENCE.purchasesForFull,
+    ...REORDER_RULE_PARAMS,
   };
 }
 

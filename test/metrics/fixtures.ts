@@ -1,3 +1,4 @@
+import { REORDER_RULE_PARAMS } from '../../functions/kernel/reorder-rule.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
 
@@ -23,9 +24,10 @@ import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
  */
 export const WINDOW_START = '2026-03-01T00:00:00.000Z';
 export const AS_OF = '2026-03-02T00:00:00.000Z';
-export const PARAMS = { as_of: new Date(AS_OF), window_start: new Date(WINDOW_START) };
+/** As the job binds them: metric_reorder.sql judges by the reorder rule's one home. */
+export const PARAMS = { as_of: new Date(AS_OF), window_start: new Date(WINDOW_START), ...REORDER_RULE_PARAMS };
 /** A two-day window, for the days of avg_cart_value: [2026-02-28, 2026-03-02). */
-export const TWO_DAYS = { as_of: new Date(AS_OF), window_start: new Date('2026-02-28T00:00:00.000Z') };
+export const TWO_DAYS = { ...PARAMS, window_start: new Date('2026-02-28T00:00:00.000Z') };
 
 const results = (positions: number[]) => JSON.stringify({ results: positions.map((position) => ({ sku: `sku-${position}`, position })) });
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
@@ -270,6 +272,12 @@ function meanOfDay(day: string, totals: number[], window = PARAMS): SqlRow {
 }
 
 export const KEYS = ['metric', 'experiment', 'arm', 'dimension'];
+
+/** metric_reorder.sql with no lapse (`@lapse_cycles` far beyond any gap), as worked out beside EXPECTED: oA's milk is due and bought. */
+export const WITHOUT_LAPSE = {
+  params: { ...PARAMS, lapse_cycles: 1000 },
+  expected: [share('reorder_precision', {}, 3, 4), share('reorder_recall', {}, 3, 5)],
+};
 
 /** Every metric query's answer for PARAMS, worked out by hand from the tables above. */
 export const EXPECTED: Record<string, SqlRow[]> = {

@@ -4,7 +4,7 @@ import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, wilson } from './fixtures.ts';
+import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, wilson, WITHOUT_LAPSE } from './fixtures.ts';
 
 // ZetaSQL's reference evaluator is BigQuery's semantics: these are the answers BigQuery would give.
 // queries.duckdb.test.ts holds the local warehouse to the same hand-worked answers.
@@ -24,6 +24,11 @@ describe('metric queries on ZetaSQL’s reference evaluator', () => {
     expectRows(rows as SqlRow[], EXPECTED[query] ?? [], KEYS);
   });
 
+  it('sql/metric_reorder.sql judges by the reorder rule bound to it: without the lapse, more is due', async () => {
+    const rows = await zeta.evaluate(await readSqlFile('metric_reorder.sql'), { tables: TABLES, params: WITHOUT_LAPSE.params });
+    expectRows(rows as SqlRow[], WITHOUT_LAPSE.expected, KEYS);
+  });
+
   it('sql/metric_cart.sql gives one avg_cart_value row per day of a longer window', async () => {
     const rows = await zeta.evaluate(await readSqlFile('metric_cart.sql'), { tables: TABLES, params: TWO_DAYS });
     expectRows(rows as SqlRow[], EXPECTED_TWO_DAYS, KEYS);
@@ -35,7 +40,7 @@ describe('metric queries on ZetaSQL’s reference evaluator', () => {
   });
 
   it('answers no row for a window without data, rather than rows of 0 / 0', async () => {
-    const empty = { as_of: new Date('2025-01-02T00:00:00Z'), window_start: new Date('2025-01-01T00:00:00Z') };
+    const empty = { ...PARAMS, as_of: new Date('2025-01-02T00:00:00Z'), window_start: new Date('2025-01-01T00:00:00Z') };
     for (const query of METRIC_QUERIES) {
       expect(await zeta.evaluate(await readSqlFile(`${query}.sql`), { tables: TABLES, params: empty }), query).toEqual([]);
     }

@@ -429,7 +429,8 @@ export const KEYS: Record<string, string[]> = {
  * Analyses run with other parameters than the job's: the answer follows what is bound, not a number of
  * the file's own. Twice every weight and twice the threshold give twice every score, with the same
  * shares and rows; keeping one keeps each shopper's strongest; a lower cap cuts every confidence above it,
- * and half the purchases for full confidence doubles each (none of the fixture's reaches the cap).
+ * and half the purchases for full confidence doubles each (none of the fixture's reaches the cap); another
+ * reorder rule moves `due_at` and `due`.
  */
 export const REBOUND: { analysis: string; change: string; params: typeof PARAMS; expected: (rows: SqlRow[]) => SqlRow[] }[] = [
   ...(['brand_preferences', 'category_preferences'] as const).flatMap((analysis) => [
@@ -463,5 +464,17 @@ export const REBOUND: { analysis: string; change: string; params: typeof PARAMS;
     change: 'full confidence at half the purchases',
     params: { ...PARAMS, purchases_for_full_confidence: 5 },
     expected: (rows) => rows.map((row) => ({ ...row, confidence: 2 * Number(row.confidence) })),
+  },
+  {
+    analysis: 'regular_purchases',
+    change: 'due from half the interval, lapsed after one',
+    params: { ...PARAMS, due_fraction: 0.5, lapse_cycles: 1 },
+    expected: (rows) =>
+      rows.map((row) => {
+        const interval = Number(row.avg_interval_days);
+        const since = Number(row.days_since_last);
+        const dueAt = Date.parse(String(row.last_purchased_at)) + Math.round(0.5 * interval * 86_400) * 1000;
+        return { ...row, due_at: new Date(dueAt).toISOString(), due: since >= 0.5 * interval && since < interval };
+      }),
   },
 ];

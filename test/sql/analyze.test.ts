@@ -54,6 +54,9 @@ const PARAMS: Record<string, ZetaType> = {
   // regular_purchases.sql: REGULAR_ITEM_CONFIDENCE of functions/patterns/patterns.ts.
   max_item_confidence: 'FLOAT64',
   purchases_for_full_confidence: 'INT64',
+  // regular_purchases.sql and metric_reorder.sql: REORDER_RULE_PARAMS of functions/kernel/reorder-rule.ts.
+  due_fraction: 'FLOAT64',
+  lapse_cycles: 'INT64',
 };
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);
