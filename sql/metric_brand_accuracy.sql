@@ -8,7 +8,7 @@ WITH
 lines AS (
   SELECT user_id, event_id, line, category, brand, event_time
   FROM order_items
-  WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL 180 DAY)
+  WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL HISTORY_DAYS() DAY)
     AND event_time < @as_of
     AND brand IS NOT NULL
   -- Redelivery can repeat a row: keep one per (user_id, event_id, line).
@@ -33,7 +33,7 @@ history AS (
     ON b.user_id = o.user_id
     AND b.category = o.category
     AND b.bought_at < o.ordered_at
-    AND b.bought_at >= TIMESTAMP_SUB(o.ordered_at, INTERVAL 180 DAY)
+    AND b.bought_at >= TIMESTAMP_SUB(o.ordered_at, INTERVAL HISTORY_DAYS() DAY)
   GROUP BY o.user_id, o.event_id, o.category, b.brand
 ),
 predicted AS (

@@ -20,7 +20,7 @@ checkouts AS (
   FROM events
   WHERE type = 'order_completed'
     AND event_time >= @window_start
-    AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL 30 MINUTE)
+    AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)
   GROUP BY user_id, session_id
 ),
 abandonment AS (

@@ -28,7 +28,7 @@ clicked AS (
   FROM events
   WHERE type = 'search_result_clicked'
     AND event_time >= @window_start
-    AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL 30 MINUTE)
+    AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)
 ),
 outcomes AS (
   SELECT

@@ -14,7 +14,7 @@ WITH
 lines AS (
   SELECT user_id, event_id, line, sku, event_time
   FROM order_items
-  WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL 180 DAY)
+  WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL HISTORY_DAYS() DAY)
     AND event_time < @as_of
   -- Redelivery can repeat a row: keep one per (user_id, event_id, line).
   QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id, line ORDER BY sku) = 1
@@ -44,7 +44,7 @@ rhythms AS (
   JOIN purchases AS p
     ON p.user_id = o.user_id
     AND p.bought_at < o.ordered_at
-    AND p.bought_at >= TIMESTAMP_SUB(o.ordered_at, INTERVAL 180 DAY)
+    AND p.bought_at >= TIMESTAMP_SUB(o.ordered_at, INTERVAL HISTORY_DAYS() DAY)
   GROUP BY o.user_id, o.event_id, p.sku
   HAVING COUNT(*) >= 2
 ),

@@ -10,7 +10,7 @@ SELECT category, MIN(price) AS low, MAX(price) AS high, AVG(price) AS mean, @as_
 FROM (
   SELECT category, price
   FROM order_items
-  WHERE event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
+  WHERE event_time >= TIMESTAMP_SUB(@as_of, INTERVAL HISTORY_DAYS() DAY)
     AND event_time < @as_of
   -- Redelivery can repeat a row: keep one per (user_id, event_id, line).
   QUALIFY ROW_NUMBER() OVER (PARTITION BY user_id, event_id, line ORDER BY sku) = 1

@@ -7,7 +7,7 @@ SELECT e.user_id, e.event_id, e.type, e.event_time, e.category, e.brand, @as_of 
 FROM events AS e
 JOIN shopper_privacy_staging AS s USING (user_id)
 WHERE s.learn_preferences
-  AND e.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
+  AND e.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL HISTORY_DAYS() DAY)
   AND e.event_time < @as_of
   AND e.type IN ('cart_item_added', 'search_result_clicked')
 -- Redelivery can repeat a row: keep one per (user_id, event_id).

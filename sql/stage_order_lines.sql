@@ -11,7 +11,7 @@ SELECT
 FROM order_items AS i
 JOIN shopper_privacy_staging AS s USING (user_id)
 WHERE s.learn_preferences
-  AND i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)
+  AND i.event_time >= TIMESTAMP_SUB(@as_of, INTERVAL HISTORY_DAYS() DAY)
   AND i.event_time < @as_of
 -- Redelivery can repeat a row: keep one per (user_id, event_id, line).
 QUALIFY ROW_NUMBER() OVER (PARTITION BY i.user_id, i.event_id, i.line ORDER BY i.sku) = 1

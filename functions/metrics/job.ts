@@ -35,7 +35,7 @@ export type MetricName = (typeof METRICS)[number];
 
 /** The job runs daily: by default a run measures the whole UTC day before it. */
 export const DEFAULT_WINDOW_DAYS = 1;
-/** A longer window is a backfill that scans that many days of events (and 180 more of orders): a quarter at most. */
+/** A longer window is a backfill that scans that many days of events (and `HISTORY_DAYS` more of orders): a quarter at most. */
 export const MAX_WINDOW_DAYS = 92;
 
 const DAY_MS = 86_400_000;

@@ -1,7 +1,7 @@
 import { mapCode } from './dialect.ts';
 
 /**
- * Formulas several files of `sql/` share, written once here and expanded when a file is read
+ * Formulas and constants several files of `sql/` share, written once here and expanded when a file is read
  * (`readSqlFile`), so that BigQuery, DuckDB and ZetaSQL's analyzer and evaluator all receive the same
  * plain SQL. A file calls one like a function, in capitals: `WILSON_LOWER(p, n) AS ci_low`.
  *
@@ -13,6 +13,19 @@ import { mapCode } from './dialect.ts';
 
 /** The z of every two-sided 95% interval the loop reports: the metrics' intervals and the dietary confidence. */
 export const Z_95 = 1.96;
+
+/**
+ * Days of history a pattern analysis reads before its `@as_of` (staged by `stage_order_lines.sql`,
+ * `stage_engagement.sql`, `stage_category_price_ranges.sql`), and the reorder and brand metrics read
+ * before each order they judge, so that they judge by what the patterns saw: half a year of habits.
+ */
+export const HISTORY_DAYS = 180;
+
+/**
+ * Minutes after a metric window's end in which a click (or an order) still counts for a search (or a
+ * cart) of the window: a search just before midnight keeps its clicks, and the daily run starts later.
+ */
+export const ATTRIBUTION_MINUTES = 30;
 
 /** z² as a decimal literal: 3.8416, to 12 significant digits, so the float product's last bit stays out of the SQL. */
 const Z_95_SQUARED = String(Number((Z_95 * Z_95).toPrecision(12)));
@@ -31,6 +44,10 @@ export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>>
   WILSON_UPPER: wilson('+'),
   /** z of a 95% interval, for a normal interval: `mean − Z_95() · s / √n`. */
   Z_95: () => String(Z_95),
+  /** `INTERVAL HISTORY_DAYS() DAY`. */
+  HISTORY_DAYS: () => String(HISTORY_DAYS),
+  /** `INTERVAL ATTRIBUTION_MINUTES() MINUTE`. */
+  ATTRIBUTION_MINUTES: () => String(ATTRIBUTION_MINUTES),
 };
 
 /**

@@ -21,6 +21,11 @@ describe('the macros of sql/', () => {
     expect(expandSqlMacros('SELECT m - Z_95() * s AS low')).toBe('SELECT m - 1.96 * s AS low');
   });
 
+  it('write the days of history and the minutes of attribution once', () => {
+    expect(expandSqlMacros('WHERE t >= TIMESTAMP_SUB(@as_of, INTERVAL HISTORY_DAYS() DAY)')).toBe('WHERE t >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)');
+    expect(expandSqlMacros('WHERE t < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)')).toBe('WHERE t < TIMESTAMP_ADD(@as_of, INTERVAL 30 MINUTE)');
+  });
+
   it('take a name as written and any other argument in parentheses, commas inside calls included', () => {
     const expanded = expandSqlMacros('SELECT WILSON_LOWER(t.share, IF(n > 0, n, 1)) AS c FROM t');
     expect(expanded).toContain('(t.share + 3.8416 / (2 * (IF(n > 0, n, 1)))');
@@ -38,12 +43,12 @@ describe('the macros of sql/', () => {
     expect(() => expandSqlMacros("SELECT WILSON_LOWER(p, 'n') FROM t")).toThrow(/WILSON_LOWER\( is not closed/);
   });
 
-  it('are the one home of z: no file of sql/ writes 1.96 or 3.8416 itself, and readSqlFile leaves no call unexpanded', async () => {
+  it('are the one home of their numbers: no file of sql/ writes them itself, and readSqlFile leaves no call unexpanded', async () => {
     const macroCall = new RegExp(`\\b(${Object.keys(SQL_MACROS).join('|')})\\s*\\(`);
     for (const { name, text } of files) {
-      expect(text, name).not.toMatch(/\b1\.96\b|\b3\.8416\b/);
-      const code = (await readSqlFile(name)).replace(/--[^\n]*/g, '');
-      expect(code, name).not.toMatch(macroCall);
+      const code = text.replace(/--[^\n]*/g, '');
+      expect(code, name).not.toMatch(/\b1\.96\b|\b3\.8416\b|INTERVAL\s+180\s+DAY|INTERVAL\s+30\s+MINUTE/i);
+      expect((await readSqlFile(name)).replace(/--[^\n]*/g, ''), name).not.toMatch(macroCall);
     }
     expect(files.filter(({ text }) => /WILSON_LOWER\(/.test(text)).map(({ name }) => name)).toContain('dietary_patterns.sql');
   });
