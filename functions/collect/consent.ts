@@ -1,4 +1,4 @@
-import type { ConsentPolicy } from './ports.ts';
+import type { ConsentPolicy } from '../kernel/ports.ts';
 
 /** Tracks and learns from everything: for tests and benchmarks that are not about privacy settings. */
 export const trackEverything: ConsentPolicy = {

@@ -7,10 +7,11 @@ import {
   encodeRejectedBatch,
   type RejectedEvent,
 } from '../events/messages.ts';
-import type { CollectedEvent } from '../events/schema.ts';
+import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import { applyCors } from './cors.ts';
-import type { Clock, ConsentDecision, ConsentPolicy, EventBus, TokenVerifier } from './ports.ts';
+import type { Clock, ConsentDecision, ConsentPolicy, TokenVerifier } from '../kernel/ports.ts';
+import type { EventBus } from './ports.ts';
 import { readJsonBody } from './read-body.ts';
 import { resolveRoute, type Route } from './routes.ts';
 import { authenticate, bearerChallenge } from './verify-token.ts';
@@ -19,7 +20,7 @@ import { createValidateEventStep, type EventOutcome } from './validate-event.ts'
 export type CollectDeps = {
   verifier: TokenVerifier;
   bus: EventBus;
-  consent: ConsentPolicy;
+  consent: ConsentPolicy<ClientEvent>;
   clock: Clock;
   logger: Logger;
   timeLimits: TimeLimits;

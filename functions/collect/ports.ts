@@ -1,4 +1,3 @@
-import type { ClientEvent } from '../events/schema.ts';
 import type { OutgoingMessage } from '../events/messages.ts';
 
 /** Publishes one message to one topic; resolves once the message is durably accepted. */
@@ -11,25 +10,3 @@ export interface EventBus {
   events: MessagePublisher;
   rejected: MessagePublisher;
 }
-
-export type Identity = { userId: string };
-export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; reason: string };
-
-/** Checks the shopper's bearer token; the user id is taken from it, never from the body. */
-export interface TokenVerifier {
-  verify(token: string): Promise<AuthOutcome>;
-}
-
-/** Whether an event may be kept and, if so, learned from (`learn`: ingest heeds it; collect only publishes). */
-export type ConsentDecision = { track: true; learn: boolean } | { track: false; reason: string };
-
-/**
- * Decides per event whether the shopper lets it be tracked. Answers one decision per event,
- * in order. `collect` asks about client events; `ingest` about collected ones (with `received_at`),
- * see `functions/privacy/consent.ts`.
- */
-export interface ConsentPolicy<E extends ClientEvent = ClientEvent> {
-  decide(userId: string, events: readonly E[]): Promise<ConsentDecision[]>;
-}
-
-export type Clock = () => Date;

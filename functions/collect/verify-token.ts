@@ -1,6 +1,6 @@
 import { errors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
 import { ShopperId } from '../kernel/shopper-id.ts';
-import type { AuthOutcome, TokenVerifier } from './ports.ts';
+import type { AuthOutcome, TokenVerifier } from '../kernel/ports.ts';
 
 export type TokenSettings = {
   /** Verified tokens remembered per instance, so a shopper's next request skips the signature check. Default 10,000. */

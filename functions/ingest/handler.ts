@@ -1,5 +1,5 @@
 import type { CloudEvent, CloudEventFunction } from '@google-cloud/functions-framework';
-import type { ConsentPolicy, Clock } from '../collect/ports.ts';
+import type { ConsentPolicy, Clock } from '../kernel/ports.ts';
 import type { CollectedEvent } from '../events/schema.ts';
 import { EventBatchMessage, RejectedBatchMessage } from '../events/messages.ts';
 import { eventKey } from '../kernel/event-identity.ts';

@@ -1,6 +1,6 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { decodeJwt } from 'jose';
-import type { Clock } from '../collect/ports.ts';
+import type { Clock } from '../kernel/ports.ts';
 import { describeIssues } from '../events/describe-issues.ts';
 import { ShopperId } from '../kernel/shopper-id.ts';
 import { learningStatus } from '../learn/learning-status.ts';

@@ -1,4 +1,4 @@
-import type { Clock, ConsentDecision, ConsentPolicy } from '../collect/ports.ts';
+import type { Clock, ConsentDecision, ConsentPolicy } from '../kernel/ports.ts';
 import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
 import type { ErasureStore, PrivacyStore } from './ports.ts';
 import { TRACKED_BY, type PrivacySettings } from './settings.ts';
@@ -28,7 +28,7 @@ function decideFor(settings: PrivacySettings, type: ClientEvent['type']): Consen
  * to `cacheMs` after the change; ingest (`createIngestConsent`) re-reads the settings for every
  * message and drops those events, so no event received after a change is stored or learned from.
  */
-export function createCollectConsent(store: Pick<PrivacyStore, 'read'>, options: CollectConsentOptions = {}): ConsentPolicy {
+export function createCollectConsent(store: Pick<PrivacyStore, 'read'>, options: CollectConsentOptions = {}): ConsentPolicy<ClientEvent> {
   const cacheMs = options.cacheMs ?? 5000;
   const maxUsers = options.maxUsers ?? 10_000;
   const clock = options.clock ?? (() => new Date());

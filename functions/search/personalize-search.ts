@@ -1,4 +1,4 @@
-import type { Clock } from '../collect/ports.ts';
+import type { Clock } from '../kernel/ports.ts';
 import type { Logger } from '../logging/logger.ts';
 import { searchPerformedEvent, newSearchId, type SearchPerformedEvent, type SearchPerformedInput } from './events.ts';
 import { assignArms, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from './experiments.ts';

@@ -1,4 +1,4 @@
-import type { Clock } from '../collect/ports.ts';
+import type { Clock } from '../kernel/ports.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PreferenceDocumentReader, PrivacyReader, ShopperPreferences } from './ports.ts';
 

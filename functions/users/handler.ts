@@ -1,5 +1,5 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import type { Clock, TokenVerifier } from '../collect/ports.ts';
+import type { Clock, TokenVerifier } from '../kernel/ports.ts';
 import { applyCors } from '../collect/cors.ts';
 import { readJsonBody } from '../collect/read-body.ts';
 import { authenticate, bearerChallenge } from '../collect/verify-token.ts';

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CollectResponse } from '../../functions/collect/handler.ts';
-import type { ConsentPolicy } from '../../functions/collect/ports.ts';
+import type { ConsentPolicy } from '../../functions/kernel/ports.ts';
 import { LIMITS } from '../../functions/events/limits.ts';
 import { EventBatchMessage, RejectedBatchMessage } from '../../functions/events/messages.ts';
 import { EVENT_TYPES } from '../../functions/events/schema.ts';

@@ -6,7 +6,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
-import type { ConsentPolicy } from '../../functions/collect/ports.ts';
+import type { ConsentPolicy } from '../../functions/kernel/ports.ts';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';

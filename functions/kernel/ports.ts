@@ -1,0 +1,26 @@
+/**
+ * The ports more than one room uses: time, who a shopper is, and what they let be tracked.
+ * A port only one feature uses stays in that feature's `ports.ts`.
+ */
+
+export type Clock = () => Date;
+
+export type Identity = { userId: string };
+export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; reason: string };
+
+/** Checks the shopper's bearer token; the user id is taken from it, never from the body. */
+export interface TokenVerifier {
+  verify(token: string): Promise<AuthOutcome>;
+}
+
+/** Whether an event may be kept and, if so, learned from (`learn`: ingest heeds it; collect only publishes). */
+export type ConsentDecision = { track: true; learn: boolean } | { track: false; reason: string };
+
+/**
+ * Decides per event whether the shopper lets it be tracked. Answers one decision per event,
+ * in order. `collect` asks about client events; `ingest` about collected ones (with `received_at`),
+ * see `functions/privacy/consent.ts`.
+ */
+export interface ConsentPolicy<E extends { readonly type: string } = { readonly type: string }> {
+  decide(userId: string, events: readonly E[]): Promise<ConsentDecision[]>;
+}
