@@ -24,7 +24,7 @@ import { createFirestorePrivacyStore, readNonDefaultPrivacy } from './adapters/g
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
 import { createCollectHandler } from './collect/handler.ts';
 import { registerCloudEventFunction, registerHttpFunction } from './http/register.ts';
-import { createJwtVerifier } from './collect/verify-token.ts';
+import { createJwtVerifier } from './http/bearer-auth.ts';
 import { createIngestHandler, createStoreRejectedHandler } from './ingest/handler.ts';
 import { createFirestorePreferenceReader } from './adapters/gcp/firestore-preference-reader.ts';
 import { createUsersHandler } from './users/handler.ts';

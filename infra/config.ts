@@ -1,5 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
-import { MIN_SECRET_LENGTH } from '../functions/collect/verify-token.ts';
+import { MIN_SECRET_LENGTH } from '../functions/http/bearer-auth.ts';
 import { MIN_USER_HASH_KEY_LENGTH } from '../functions/privacy/user-hash.ts';
 
 /** Sizing and scaling of one function; each function's defaults, with their reasons, are in `DEFAULT_SIZING`. */

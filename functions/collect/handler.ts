@@ -9,12 +9,12 @@ import {
 } from '../events/messages.ts';
 import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
 import type { Logger } from '../logging/logger.ts';
-import { applyCors } from './cors.ts';
+import { applyCors } from '../http/cors.ts';
 import type { Clock, ConsentDecision, ConsentPolicy, TokenVerifier } from '../kernel/ports.ts';
 import type { EventBus } from './ports.ts';
-import { readJsonBody } from './read-body.ts';
+import { readJsonBody } from '../http/read-body.ts';
 import { resolveRoute, type Route } from './routes.ts';
-import { authenticate, bearerChallenge } from './verify-token.ts';
+import { authenticate, bearerChallenge } from '../http/bearer-auth.ts';
 import { createValidateEventStep, type EventOutcome } from './validate-event.ts';
 
 export type CollectDeps = {

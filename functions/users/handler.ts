@@ -1,8 +1,8 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import type { Clock, TokenVerifier } from '../kernel/ports.ts';
-import { applyCors } from '../collect/cors.ts';
-import { readJsonBody } from '../collect/read-body.ts';
-import { authenticate, bearerChallenge } from '../collect/verify-token.ts';
+import { applyCors } from '../http/cors.ts';
+import { readJsonBody } from '../http/read-body.ts';
+import { authenticate, bearerChallenge } from '../http/bearer-auth.ts';
 import { describeIssues } from '../events/describe-issues.ts';
 import { learningStatus } from '../learn/learning-status.ts';
 import { preferenceView } from '../learn/preference-view.ts';

@@ -1,7 +1,7 @@
 import * as ff from '@google-cloud/functions-framework';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import { createCollectHandler } from '../../functions/collect/handler.ts';
-import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { loadCollectSettings } from '../../functions/config.ts';
 import { createLogger } from '../../functions/logging/logger.ts';
 

@@ -16,7 +16,7 @@ import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firest
 import { createPubSubEventBus } from '../../functions/adapters/gcp/pubsub-event-bus.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createCollectHandler } from '../../functions/collect/handler.ts';
-import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { runErasureJob } from '../../functions/erasure/job.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';

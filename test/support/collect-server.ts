@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createCollectHandler, type CollectDeps } from '../../functions/collect/handler.ts';
 import { trackEverything } from '../../functions/collect/consent.ts';
-import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 import { registerHttpFunction } from '../../functions/http/register.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';

@@ -3,7 +3,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePreferenceReader } from '../../functions/adapters/gcp/firestore-preference-reader.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
-import { createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { registerHttpFunction } from '../../functions/http/register.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';

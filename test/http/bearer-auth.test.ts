@@ -1,6 +1,6 @@
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { bearerToken, createJwtVerifier } from '../../functions/collect/verify-token.ts';
+import { bearerToken, createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { TEST_TOKEN } from '../support/fixtures.ts';
 
