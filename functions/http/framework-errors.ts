@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { describeJsonSyntaxError } from '../kernel/untrusted-json.ts';
 import { createLogger, type Logger } from '../logging/logger.ts';
-import { sendError, type ErrorReply } from './send-error.ts';
+import { sendError, type ErrorReply } from './reply.ts';
 
 // The Functions Framework hands whatever fails before a function runs (a body its parser refuses, a
 // request its CloudEvent middleware cannot read, a method a CloudEvent function has no route for) to

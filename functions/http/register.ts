@@ -2,7 +2,7 @@ import * as ff from '@google-cloud/functions-framework';
 import type { CloudEvent, CloudEventFunction, HttpFunction } from '@google-cloud/functions-framework';
 import { createLogger, type Logger } from '../logging/logger.ts';
 import { answerFrameworkErrorsAsJson } from './framework-errors.ts';
-import { sendError } from './send-error.ts';
+import { sendError } from './reply.ts';
 
 /**
  * Registers an HTTP function behind the guard every function shares: what fails before it runs and
