@@ -8,13 +8,15 @@ import {
   type RejectedEvent,
 } from '../events/messages.ts';
 import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
-import type { Logger } from '../logging/logger.ts';
+import { authenticate, unauthenticated } from '../http/bearer-auth.ts';
 import { applyCors } from '../http/cors.ts';
-import type { Clock, ConsentDecision, ConsentPolicy, TokenVerifier } from '../kernel/ports.ts';
-import type { EventBus } from './ports.ts';
 import { readJsonBody } from '../http/read-body.ts';
-import { resolveRoute, type Route } from './routes.ts';
-import { authenticate, bearerChallenge } from '../http/bearer-auth.ts';
+import { badRequest, retryLater, sendError, tooLarge, type ErrorReply } from '../http/reply.ts';
+import { createRouter } from '../http/routes.ts';
+import type { Clock, ConsentDecision, ConsentPolicy, TokenVerifier } from '../kernel/ports.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { EventBus } from './ports.ts';
+import { COLLECT_ROUTES, type EventsRoute } from './routes.ts';
 import { createValidateEventStep, type EventOutcome } from './validate-event.ts';
 
 export type CollectDeps = {
@@ -39,8 +41,6 @@ export type CollectResponse = {
   duplicates: number;
 };
 
-type Failure = { status: number; code: string; message: string; headers?: Record<string, string> };
-
 /**
  * `collect`: authenticate → read the body → validate each event → consent → publish → answer.
  * Each step answers with a value; only this shell writes the response. Valid events beside
@@ -49,41 +49,27 @@ type Failure = { status: number; code: string; message: string; headers?: Record
 export function createCollectHandler(deps: CollectDeps): HttpFunction {
   const validate = createValidateEventStep(deps.timeLimits);
   const newRequestId = deps.newRequestId ?? randomUUID;
+  const findRoute = createRouter(COLLECT_ROUTES, { preflight: true });
 
   return async (req: Request, res: Response) => {
     applyCors(req, res, deps.corsOrigins);
     if (req.method === 'OPTIONS') return void res.status(204).end();
 
-    const route = resolveRoute(req.path);
-    if (route.kind === 'unknown') return fail(res, { status: 404, code: 'not_found', message: `no route ${req.path}` });
-    if (req.method !== 'POST') {
-      return fail(res, {
-        status: 405,
-        code: 'method_not_allowed',
-        message: `${req.method} is not allowed; use POST`,
-        headers: { Allow: 'POST, OPTIONS' },
-      });
-    }
+    const routed = findRoute(req.method, req.path);
+    if (!routed.ok) return sendError(res, routed.reply);
 
     const auth = await authenticate(req.get('authorization'), deps.verifier);
-    if (!auth.ok) {
-      return fail(res, {
-        status: 401,
-        code: 'unauthenticated',
-        message: auth.reason,
-        headers: { 'WWW-Authenticate': bearerChallenge(auth.reason) },
-      });
-    }
+    if (!auth.ok) return sendError(res, unauthenticated(auth.reason));
 
     const body = readJsonBody(req);
-    if (!body.ok) return fail(res, { status: body.status, code: codeFor(body.status), message: body.reason });
-    const items = eventsOf(body.value, route);
-    if (!items.ok) return fail(res, { status: items.status, code: codeFor(items.status), message: items.reason });
+    if (!body.ok) return sendError(res, body.reply);
+    const items = eventsOf(body.value, routed.action);
+    if (!items.ok) return sendError(res, items.reply);
 
     const requestId = newRequestId();
     const receivedAt = deps.clock();
     const userId = auth.identity.userId;
-    const scope = { userId, receivedAt, receivedAtIso: receivedAt.toISOString(), seen: new Set<string>(), requestBytes: req.rawBody?.length ?? 0, ...(route.kind === 'single' ? { routeType: route.type } : {}) };
+    const scope = { userId, receivedAt, receivedAtIso: receivedAt.toISOString(), seen: new Set<string>(), requestBytes: req.rawBody?.length ?? 0, ...(routed.action.kind === 'single' ? { routeType: routed.action.type } : {}) };
     const outcomes: EventOutcome[] = items.events.map((raw, index) => validate(raw, index, scope));
 
     const valid = outcomes.filter((o): o is Extract<EventOutcome, { kind: 'accepted' }> => o.kind === 'accepted');
@@ -96,12 +82,7 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
     } catch (error) {
       // Without the shopper's settings nothing may be published: the client retries, as after a publish failure.
       deps.logger.error('privacy settings could not be read', { request_id: requestId, error });
-      return fail(res, {
-        status: 503,
-        code: 'unavailable',
-        message: 'privacy settings could not be read right now; retry the same request',
-        headers: { 'Retry-After': '1' },
-      });
+      return sendError(res, retryLater('privacy settings could not be read right now; retry the same request'));
     }
     const tracked: CollectedEvent[] = valid.filter((_, i) => decisions[i]?.track === true).map((o) => o.event);
     const dropped = valid.length - tracked.length;
@@ -136,12 +117,7 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
       // Publishing failed before Pub/Sub took the message: the client retries, and the event ids
       // make that retry safe downstream.
       deps.logger.error('publish failed', { request_id: requestId, error });
-      return fail(res, {
-        status: 503,
-        code: 'unavailable',
-        message: 'events could not be stored right now; retry the same request',
-        headers: { 'Retry-After': '1' },
-      });
+      return sendError(res, retryLater('events could not be stored right now; retry the same request'));
     }
 
     const answer: CollectResponse = {
@@ -159,29 +135,20 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
   };
 }
 
-type EventsOutcome = { ok: true; events: unknown[] } | { ok: false; status: 400 | 413; reason: string };
+type EventsOutcome = { ok: true; events: unknown[] } | { ok: false; reply: ErrorReply };
 
-function eventsOf(value: unknown, route: Route): EventsOutcome {
+function eventsOf(value: unknown, route: EventsRoute): EventsOutcome {
   if (route.kind === 'single') {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return { ok: false, status: 400, reason: `body must be one event as a JSON object` };
+      return { ok: false, reply: badRequest('body must be one event as a JSON object') };
     }
     return { ok: true, events: [value] };
   }
   const events = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { events?: unknown }).events : undefined;
-  if (!Array.isArray(events)) return { ok: false, status: 400, reason: 'body must be a JSON object with an "events" array' };
-  if (events.length === 0) return { ok: false, status: 400, reason: '"events" is empty' };
+  if (!Array.isArray(events)) return { ok: false, reply: badRequest('body must be a JSON object with an "events" array') };
+  if (events.length === 0) return { ok: false, reply: badRequest('"events" is empty') };
   if (events.length > LIMITS.maxEventsPerRequest) {
-    return { ok: false, status: 413, reason: `${events.length} events in one request; the limit is ${LIMITS.maxEventsPerRequest}` };
+    return { ok: false, reply: tooLarge(`${events.length} events in one request; the limit is ${LIMITS.maxEventsPerRequest}`) };
   }
   return { ok: true, events };
-}
-
-function codeFor(status: number): string {
-  return status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : 'bad_request';
-}
-
-function fail(res: Response, failure: Failure): void {
-  for (const [name, value] of Object.entries(failure.headers ?? {})) res.set(name, value);
-  res.status(failure.status).json({ error: { code: failure.code, message: failure.message } });
 }

@@ -1,4 +1,5 @@
 import type { EventType } from '../events/schema.ts';
+import type { Route } from '../http/routes.ts';
 
 /** The guide's single-event routes; each takes one event of its type and shares the batch code path. */
 export const SINGLE_EVENT_ROUTES: Readonly<Record<string, EventType>> = {
@@ -12,12 +13,10 @@ export const SINGLE_EVENT_ROUTES: Readonly<Record<string, EventType>> = {
   preference: 'preference_updated',
 };
 
-export type Route = { kind: 'batch' } | { kind: 'single'; type: EventType; path: string } | { kind: 'unknown' };
+/** What a route's body holds: a batch (`{"events": [...]}`), or one event of the route's type. */
+export type EventsRoute = { kind: 'batch' } | { kind: 'single'; type: EventType };
 
-export function resolveRoute(path: string): Route {
-  const normalized = path.replace(/\/+$/, '');
-  if (normalized === '/v1/events') return { kind: 'batch' };
-  const match = /^\/v1\/events\/([a-z-]+)$/.exec(normalized);
-  const type = match?.[1] ? SINGLE_EVENT_ROUTES[match[1]] : undefined;
-  return type ? { kind: 'single', type, path: normalized } : { kind: 'unknown' };
-}
+export const COLLECT_ROUTES: readonly Route<EventsRoute>[] = [
+  { path: '/v1/events', methods: { POST: { kind: 'batch' } } },
+  ...Object.entries(SINGLE_EVENT_ROUTES).map(([segment, type]) => ({ path: `/v1/events/${segment}`, methods: { POST: { kind: 'single' as const, type } } })),
+];

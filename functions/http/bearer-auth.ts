@@ -1,6 +1,7 @@
 import { errors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
 import { ShopperId } from '../kernel/shopper-id.ts';
 import type { AuthOutcome, TokenVerifier } from '../kernel/ports.ts';
+import type { ErrorReply } from './reply.ts';
 
 export type TokenSettings = {
   /** Verified tokens remembered per instance, so a shopper's next request skips the signature check. Default 10,000. */
@@ -91,9 +92,9 @@ export async function authenticate(authorization: string | undefined, verifier: 
   return token ? verifier.verify(token) : { ok: false, reason: 'missing bearer token' };
 }
 
-/** The `WWW-Authenticate` challenge that goes with a 401 (RFC 6750). */
-export function bearerChallenge(reason: string): string {
-  return `Bearer error="invalid_token", error_description="${reason}"`;
+/** 401 with the `WWW-Authenticate` challenge that goes with it (RFC 6750). */
+export function unauthenticated(reason: string): ErrorReply {
+  return { status: 401, code: 'unauthenticated', message: reason, headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${reason}"` } };
 }
 
 /** Extracts the token from `Authorization: Bearer <token>`. */

@@ -1,6 +1,8 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { z } from 'zod';
 import { describeIssues } from '../events/describe-issues.ts';
+import { sendError } from '../http/reply.ts';
+import { createRouter } from '../http/routes.ts';
 
 /** What a batch job's run takes from the request: `{}` from Cloud Scheduler, or a backfill's instants. */
 export type JobRequest = { asOf?: Date; since?: Date };
@@ -22,32 +24,28 @@ const Body = z
  * run has logged why).
  */
 export function createJobHandler<Summary>(job: string, run: (request: JobRequest) => Promise<Summary>): HttpFunction {
+  // Whatever the path: the function is the job.
+  const findRoute = createRouter([{ path: '*', methods: { POST: run } }]);
   let running = false;
   return async (req: Request, res: Response) => {
-    if (req.method !== 'POST') {
-      res.set('Allow', 'POST');
-      return fail(res, 405, 'method_not_allowed', `${req.method} is not allowed; use POST`);
-    }
+    const routed = findRoute(req.method, req.path);
+    if (!routed.ok) return sendError(res, routed.reply);
     const parsed = Body.safeParse(req.body ?? {});
-    if (!parsed.success) return fail(res, 400, 'invalid_request', describeIssues(parsed.error));
+    if (!parsed.success) return sendError(res, { status: 400, code: 'invalid_request', message: describeIssues(parsed.error) });
     // A job's runs may share state (a staging table); in production max instances 1 and concurrency 1 keep them apart too.
-    if (running) return fail(res, 409, 'already_running', `a ${job} run is in progress; try again when it ends`);
+    if (running) return sendError(res, { status: 409, code: 'already_running', message: `a ${job} run is in progress; try again when it ends` });
 
     const request: JobRequest = {};
     if (parsed.data.as_of) request.asOf = new Date(parsed.data.as_of);
     if (parsed.data.since) request.since = new Date(parsed.data.since);
     running = true;
     try {
-      res.status(200).json(await run(request));
+      res.status(200).json(await routed.action(request));
     } catch {
       // The run has logged why; the answer names no shopper or query detail.
-      fail(res, 500, 'job_failed', `the ${job} run failed; see the logs`);
+      sendError(res, { status: 500, code: 'job_failed', message: `the ${job} run failed; see the logs` });
     } finally {
       running = false;
     }
   };
-}
-
-function fail(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ error: { code, message } });
 }

@@ -1,7 +1,9 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { decodeJwt } from 'jose';
-import type { Clock } from '../kernel/ports.ts';
 import { describeIssues } from '../events/describe-issues.ts';
+import { badRequest, retryLater, sendError, sendReply, type Reply } from '../http/reply.ts';
+import { createRouter, type Route } from '../http/routes.ts';
+import type { Clock } from '../kernel/ports.ts';
 import { ShopperId } from '../kernel/shopper-id.ts';
 import { learningStatus } from '../learn/learning-status.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -26,18 +28,16 @@ export type OperatorsDeps = {
   logger: Logger;
 };
 
-/** A JSON answer (`body`), or an HTML page (`html`). */
-type Reply = { status: number; headers?: Record<string, string> } & ({ body: unknown } | { html: string });
-type Call = { req: Request; param: string; operator: string; deps: OperatorsDeps };
-type Method = 'GET' | 'DELETE';
-type Route = { path: RegExp; what: string; methods: Partial<Record<Method, (call: Call) => Promise<Reply>>> };
+type Call = { req: Request; params: Readonly<Record<string, string>>; operator: string; deps: OperatorsDeps };
+/** `what` names what the route serves, in the answer and the log line of a failure. */
+type OperatorsRoute = Route<(call: Call) => Promise<Reply>> & { what: string };
 
-const ROUTES: readonly Route[] = [
-  { path: /^\/v1\/users\/([^/]+)\/learning-data$/, what: 'erasure requests', methods: { DELETE: eraseForShopper } },
-  { path: /^\/v1\/users\/([^/]+)\/learning-status$/, what: 'learning status', methods: { GET: readLearningStatus } },
-  { path: /^\/v1\/erasures\/([^/]+)$/, what: 'erasure requests', methods: { GET: erasureStatus } },
-  { path: /^\/dashboard$/, what: 'the dashboard', methods: { GET: dashboardPage } },
-  { path: /^\/v1\/dashboard\/data$/, what: 'the dashboard', methods: { GET: dashboardData } },
+const ROUTES: readonly OperatorsRoute[] = [
+  { path: '/v1/users/:userId/learning-data', what: 'erasure requests', methods: { DELETE: eraseForShopper } },
+  { path: '/v1/users/:userId/learning-status', what: 'learning status', methods: { GET: readLearningStatus } },
+  { path: '/v1/erasures/:requestId', what: 'erasure requests', methods: { GET: erasureStatus } },
+  { path: '/dashboard', what: 'the dashboard', methods: { GET: dashboardPage } },
+  { path: '/v1/dashboard/data', what: 'the dashboard', methods: { GET: dashboardData } },
 ];
 
 /**
@@ -54,27 +54,25 @@ const ROUTES: readonly Route[] = [
  * keyed hash, never the shopper's id.
  */
 export function createOperatorsHandler(deps: OperatorsDeps): HttpFunction {
+  const findRoute = createRouter(ROUTES);
   return async (req: Request, res: Response) => {
     res.set('Cache-Control', 'private, no-store');
-    const matched = resolveRoute(req.path);
-    if (!matched) return send(res, failure(404, 'not_found', `no route ${req.path}`));
-    const action = matched.route.methods[req.method as Method];
-    if (!action) {
-      const allow = Object.keys(matched.route.methods).join(', ');
-      return send(res, failure(405, 'method_not_allowed', `${req.method} is not allowed; use ${allow}`, { Allow: allow }));
-    }
+    const routed = findRoute(req.method, req.path);
+    if (!routed.ok) return sendError(res, routed.reply);
+    const { route, action, params } = routed;
     const operator = operatorOf(req);
     try {
-      send(res, await action({ req, param: matched.param, operator, deps }));
+      sendReply(res, await action({ req, params, operator, deps }));
     } catch (error) {
       // Only the stores and the warehouse throw, and only when Firestore or BigQuery does: the operator may retry.
-      deps.logger.error('operators request failed', { method: req.method, route: matched.route.what, operator, error });
-      send(res, failure(503, 'unavailable', `${matched.route.what} could not be reached right now; retry`, { 'Retry-After': '1' }));
+      deps.logger.error('operators request failed', { method: req.method, route: route.what, operator, error });
+      sendError(res, retryLater(`${route.what} could not be reached right now; retry`));
     }
   };
 }
 
-async function eraseForShopper({ param: userId, operator, deps }: Call): Promise<Reply> {
+async function eraseForShopper({ params, operator, deps }: Call): Promise<Reply> {
+  const userId = params.userId ?? '';
   const malformed = malformedShopperId(userId);
   if (malformed) return malformed;
   const request = await deps.erasures.request(userId, 'operator', deps.clock());
@@ -85,15 +83,17 @@ async function eraseForShopper({ param: userId, operator, deps }: Call): Promise
 }
 
 /** A request id that is no UUID names no request: the store answers null without asking Firestore. */
-async function erasureStatus({ param: requestId, operator, deps }: Call): Promise<Reply> {
+async function erasureStatus({ params, operator, deps }: Call): Promise<Reply> {
+  const requestId = params.requestId ?? '';
   const found = await deps.erasures.get(requestId);
-  if (!found) return failure(404, 'not_found', `no erasure request ${requestId}`);
+  if (!found) return { status: 404, code: 'not_found', message: `no erasure request ${requestId}` };
   deps.logger.info('erasure request read by an operator', { operator, request_id: found.request_id, user_hash: found.user_hash });
   return { status: 200, body: erasureView(found) };
 }
 
 /** The shopper's learning status, as their own route answers it: a shopper with no document is `not_started`, never 404. */
-async function readLearningStatus({ param: userId, operator, deps }: Call): Promise<Reply> {
+async function readLearningStatus({ params, operator, deps }: Call): Promise<Reply> {
+  const userId = params.userId ?? '';
   const malformed = malformedShopperId(userId);
   if (malformed) return malformed;
   const [document, privacy] = await Promise.all([deps.documents.read(userId), deps.privacy.read(userId)]);
@@ -103,7 +103,7 @@ async function readLearningStatus({ param: userId, operator, deps }: Call): Prom
 
 async function dashboardPage({ req, deps }: Call): Promise<Reply> {
   const query = DashboardQuery.safeParse(req.query);
-  if (!query.success) return failure(400, 'bad_request', describeIssues(query.error));
+  if (!query.success) return badRequest(describeIssues(query.error));
   const html = renderDashboardPage(await readDashboard(deps.warehouse, dashboardWindow(deps.clock(), query.data)));
   return {
     status: 200,
@@ -115,14 +115,14 @@ async function dashboardPage({ req, deps }: Call): Promise<Reply> {
 
 async function dashboardData({ req, deps }: Call): Promise<Reply> {
   const query = DashboardQuery.safeParse(req.query);
-  if (!query.success) return failure(400, 'bad_request', describeIssues(query.error));
+  if (!query.success) return badRequest(describeIssues(query.error));
   return { status: 200, body: await readDashboard(deps.warehouse, dashboardWindow(deps.clock(), query.data)) };
 }
 
 /** Any id a token may carry is a shopper's (`a/b` too); anything else could not be one, and is refused before a store sees it. */
 function malformedShopperId(userId: string): Reply | null {
   const parsed = ShopperId.safeParse(userId);
-  return parsed.success ? null : failure(400, 'bad_request', `user id ${describeIssues(parsed.error)}`);
+  return parsed.success ? null : badRequest(`user id ${describeIssues(parsed.error)}`);
 }
 
 /** Field by field, so a store that also holds the user id (a pending request) never shows it. */
@@ -149,30 +149,4 @@ export function operatorOf(req: Request): string {
     }
   }
   return who ? who.replace(/[^\x20-\x7e]/g, '?').slice(0, 256) : 'unknown';
-}
-
-function resolveRoute(path: string): { route: Route; param: string } | null {
-  const normalized = path.replace(/\/+$/, '');
-  for (const route of ROUTES) {
-    const match = route.path.exec(normalized);
-    if (!match) continue;
-    if (match.length === 1) return { route, param: '' };
-    if (!match[1]) continue;
-    try {
-      return { route, param: decodeURIComponent(match[1]) };
-    } catch {
-      return null; // a malformed %-escape names nothing
-    }
-  }
-  return null;
-}
-
-function failure(status: number, code: string, message: string, headers?: Record<string, string>): Reply {
-  return { status, body: { error: { code, message } }, ...(headers ? { headers } : {}) };
-}
-
-function send(res: Response, reply: Reply): void {
-  for (const [name, value] of Object.entries(reply.headers ?? {})) res.set(name, value);
-  if ('html' in reply) res.status(reply.status).type('html').send(reply.html);
-  else res.status(reply.status).json(reply.body);
 }

@@ -1,9 +1,11 @@
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
-import type { Clock, TokenVerifier } from '../kernel/ports.ts';
-import { applyCors } from '../http/cors.ts';
-import { readJsonBody } from '../http/read-body.ts';
-import { authenticate, bearerChallenge } from '../http/bearer-auth.ts';
 import { describeIssues } from '../events/describe-issues.ts';
+import { authenticate, unauthenticated } from '../http/bearer-auth.ts';
+import { applyCors } from '../http/cors.ts';
+import { readJsonBody, unsupportedContentType } from '../http/read-body.ts';
+import { badRequest, retryLater, sendError, sendReply, type Reply } from '../http/reply.ts';
+import { createRouter, type Route } from '../http/routes.ts';
+import type { Clock, TokenVerifier } from '../kernel/ports.ts';
 import { learningStatus } from '../learn/learning-status.ts';
 import { preferenceView } from '../learn/preference-view.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -27,25 +29,21 @@ export type UsersDeps = {
   corsOrigins: string[] | '*';
 };
 
-type Reply = { status: number; body: unknown; headers?: Record<string, string> };
-type Call = { req: Request; userId: string; params: string[]; deps: UsersDeps };
+type Call = { req: Request; userId: string; params: Readonly<Record<string, string>>; deps: UsersDeps };
 type Action = (call: Call) => Promise<Reply>;
-type Method = 'GET' | 'PUT' | 'DELETE';
-type Route = { path: RegExp; what: string; methods: Partial<Record<Method, Action>> };
+/** `what` names what the route serves, in the answers that refuse or fail it. */
+type UsersRoute = Route<Action> & { what: string };
 
 /** Settings are a handful of booleans and a number; anything larger is not a settings change. */
 const PRIVACY_BODY_MAX_BYTES = 4096;
 
-/**
- * The shopper's routes. The first group of every path is the user id, which must be the token's
- * subject; later groups are the route's own parameters.
- */
-const ROUTES: readonly Route[] = [
-  { path: /^\/v1\/users\/([^/]+)\/preferences$/, what: 'preferences', methods: { GET: readPreferences } },
-  { path: /^\/v1\/users\/([^/]+)\/learning-status$/, what: 'learning status', methods: { GET: readLearningStatus } },
-  { path: /^\/v1\/users\/([^/]+)\/privacy$/, what: 'privacy settings', methods: { GET: readPrivacy, PUT: changePrivacy } },
-  { path: /^\/v1\/users\/([^/]+)\/learning-data$/, what: 'learning data', methods: { DELETE: eraseLearningData } },
-  { path: /^\/v1\/users\/([^/]+)\/erasures\/([^/]+)$/, what: 'erasure requests', methods: { GET: erasureStatus } },
+/** The shopper's routes. `:userId` must be the token's subject. */
+const ROUTES: readonly UsersRoute[] = [
+  { path: '/v1/users/:userId/preferences', what: 'preferences', methods: { GET: readPreferences } },
+  { path: '/v1/users/:userId/learning-status', what: 'learning status', methods: { GET: readLearningStatus } },
+  { path: '/v1/users/:userId/privacy', what: 'privacy settings', methods: { GET: readPrivacy, PUT: changePrivacy } },
+  { path: '/v1/users/:userId/learning-data', what: 'learning data', methods: { DELETE: eraseLearningData } },
+  { path: '/v1/users/:userId/erasures/:requestId', what: 'erasure requests', methods: { GET: erasureStatus } },
 ];
 
 /**
@@ -54,31 +52,28 @@ const ROUTES: readonly Route[] = [
  * Each route answers with a value; only this shell writes the response.
  */
 export function createUsersHandler(deps: UsersDeps): HttpFunction {
+  const findRoute = createRouter(ROUTES, { preflight: true });
   return async (req: Request, res: Response) => {
     applyCors(req, res, deps.corsOrigins, { methods: 'GET, PUT, DELETE, OPTIONS', headers: 'Authorization, Content-Type' });
     // Every answer is about one shopper: no shared cache may keep it.
     res.set('Cache-Control', 'private, no-store');
     if (req.method === 'OPTIONS') return void res.status(204).end();
 
-    const matched = resolveRoute(req.path);
-    if (!matched) return send(res, failure(404, 'not_found', `no route ${req.path}`));
-    const { route, userId, params } = matched;
-    const action = route.methods[req.method as Method];
-    if (!action) {
-      const allow = [...Object.keys(route.methods), 'OPTIONS'].join(', ');
-      return send(res, failure(405, 'method_not_allowed', `${req.method} is not allowed; use ${allow}`, { Allow: allow }));
-    }
+    const routed = findRoute(req.method, req.path);
+    if (!routed.ok) return sendError(res, routed.reply);
+    const { route, action, params } = routed;
+    const userId = params.userId ?? '';
 
     const auth = await authenticate(req.get('authorization'), deps.verifier);
-    if (!auth.ok) return send(res, failure(401, 'unauthenticated', auth.reason, { 'WWW-Authenticate': bearerChallenge(auth.reason) }));
-    if (auth.identity.userId !== userId) return send(res, failure(403, 'forbidden', `a shopper may access only their own ${route.what}`));
+    if (!auth.ok) return sendError(res, unauthenticated(auth.reason));
+    if (auth.identity.userId !== userId) return sendError(res, { status: 403, code: 'forbidden', message: `a shopper may access only their own ${route.what}` });
 
     try {
-      send(res, await action({ req, userId, params, deps }));
+      sendReply(res, await action({ req, userId, params, deps }));
     } catch (error) {
       // Only the stores throw, and only when Firestore does: the client may retry.
       deps.logger.error('users request failed', { route: route.what, method: req.method, error });
-      send(res, failure(503, 'unavailable', `${route.what} could not be reached right now; retry`, { 'Retry-After': '1' }));
+      sendError(res, retryLater(`${route.what} could not be reached right now; retry`));
     }
   };
 }
@@ -99,14 +94,12 @@ async function readPrivacy({ userId, deps }: Call): Promise<Reply> {
 
 /** Settings left out of the body keep their value; `{}` stores the current settings unchanged. */
 async function changePrivacy({ req, userId, deps }: Call): Promise<Reply> {
-  const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type !== 'application/json') {
-    return failure(415, 'unsupported_media_type', `content type "${type || 'none'}" is not supported; send application/json`);
-  }
+  const unsupported = unsupportedContentType(req, ['application/json']);
+  if (unsupported) return unsupported;
   const body = readJsonBody(req, PRIVACY_BODY_MAX_BYTES);
-  if (!body.ok) return failure(body.status, body.status === 413 ? 'payload_too_large' : 'bad_request', body.reason);
+  if (!body.ok) return body.reply;
   const update = PrivacyUpdate.safeParse(body.value);
-  if (!update.success) return failure(400, 'bad_request', describeIssues(update.error));
+  if (!update.success) return badRequest(describeIssues(update.error));
 
   const { updated_at: _previous, ...current } = await deps.privacy.read(userId);
   return { status: 200, body: await deps.privacy.write(userId, { ...current, ...update.data }, deps.clock()) };
@@ -124,9 +117,9 @@ async function eraseLearningData({ userId, deps }: Call): Promise<Reply> {
 
 /** Another shopper's request is answered exactly like one that does not exist. */
 async function erasureStatus({ userId, params, deps }: Call): Promise<Reply> {
-  const requestId = params[0] ?? '';
+  const requestId = params.requestId ?? '';
   const found = await deps.erasures.get(requestId);
-  if (!found || found.user_hash !== deps.hashUser(userId)) return failure(404, 'not_found', `no erasure request ${requestId}`);
+  if (!found || found.user_hash !== deps.hashUser(userId)) return { status: 404, code: 'not_found', message: `no erasure request ${requestId}` };
   return { status: 200, body: erasureView(found) };
 }
 
@@ -136,32 +129,8 @@ function erasureView(request: ErasureRequest): ErasureRequest {
   return { request_id, user_hash, state, requested_by, requested_at, completed_at, attempts, rows_deleted, last_error };
 }
 
-function resolveRoute(path: string): { route: Route; userId: string; params: string[] } | null {
-  const normalized = path.replace(/\/+$/, '');
-  for (const route of ROUTES) {
-    const match = route.path.exec(normalized);
-    if (!match) continue;
-    try {
-      const [userId, ...params] = match.slice(1).map((part) => decodeURIComponent(part));
-      return userId ? { route, userId, params } : null;
-    } catch {
-      return null; // a malformed %-escape names no shopper
-    }
-  }
-  return null;
-}
-
 /** A value as one path segment: `.` and `..` escaped too, which a client would otherwise resolve away. */
 function pathSegment(value: string): string {
   const segment = encodeURIComponent(value);
   return /^\.{1,2}$/.test(segment) ? segment.replaceAll('.', '%2E') : segment;
-}
-
-function failure(status: number, code: string, message: string, headers?: Record<string, string>): Reply {
-  return { status, body: { error: { code, message } }, ...(headers ? { headers } : {}) };
-}
-
-function send(res: Response, reply: Reply): void {
-  for (const [name, value] of Object.entries(reply.headers ?? {})) res.set(name, value);
-  res.status(reply.status).json(reply.body);
 }
