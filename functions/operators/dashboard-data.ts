@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PERSONALIZATION_EXPERIMENT } from '../search/experiments.ts';
+import { PERSONALIZATION_EXPERIMENT } from '../experiments/experiments.ts';
 import type { SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 
 const MINUTE_MS = 60_000;

@@ -26,7 +26,7 @@ export {
   bucketOf,
   isControl,
   parseExperiments,
-} from './experiments.ts';
+} from '../experiments/experiments.ts';
 export { createSearchPreferenceReader, DEFAULT_BUDGET_MS, DEFAULT_MAX_ENTRIES, DEFAULT_TTL_MS } from './preference-reader.ts';
 export type { PreferenceRead, SearchPreferenceReader, SearchPreferenceReaderSettings, UnreadReason } from './preference-reader.ts';
 export { createFirestorePreferenceDocumentReader } from './firestore-preference-document.ts';

@@ -1,7 +1,7 @@
+import { assignArms, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from '../experiments/experiments.ts';
 import type { Clock } from '../kernel/ports.ts';
 import type { Logger } from '../logging/logger.ts';
 import { searchPerformedEvent, newSearchId, type SearchPerformedEvent, type SearchPerformedInput } from './events.ts';
-import { assignArms, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from './experiments.ts';
 import { personalize, rankingStrength, rankingWeights, type Explanation, type PersonalizeOptions } from './personalize.ts';
 import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from './preference-reader.ts';
 import type { SearchResult } from './signals.ts';

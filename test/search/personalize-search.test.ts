@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClientEvent } from '../../functions/events/schema.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
-import { assignArm, DEFAULT_EXPERIMENT, type Experiment } from '../../functions/search/experiments.ts';
+import { assignArm, DEFAULT_EXPERIMENT, type Experiment } from '../../functions/experiments/experiments.ts';
 import { createSearchPersonalizer, type SearchPersonalizerSettings } from '../../functions/search/personalize-search.ts';
 import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from '../../functions/search/preference-reader.ts';
 import type { ShopperPreferences } from '../../functions/search/ports.ts';

@@ -9,7 +9,7 @@ import {
   isControl,
   parseExperiments,
   type Experiment,
-} from '../../functions/search/experiments.ts';
+} from '../../functions/experiments/experiments.ts';
 import { validEvent } from '../support/fixtures.ts';
 
 const SHOPPERS = Array.from({ length: 100_000 }, (_, i) => `shopper-${i}`);
