@@ -30,7 +30,8 @@ export {
 export { createSearchPreferenceReader, DEFAULT_BUDGET_MS, DEFAULT_MAX_ENTRIES, DEFAULT_TTL_MS } from './preference-reader.ts';
 export type { PreferenceRead, SearchPreferenceReader, SearchPreferenceReaderSettings, UnreadReason } from './preference-reader.ts';
 export { createFirestorePreferenceDocumentReader } from './firestore-preference-document.ts';
-export type { PersonalizationFlags, PreferenceDocument, PreferenceDocumentReader, PrivacyReader, ShopperPreferences } from './ports.ts';
+export type { PersonalizationFlags, PrivacyReader, ShopperPreferences } from './ports.ts';
+export type { PreferenceDocument, PreferenceDocumentReader } from '../learn/preference-document.ts';
 export { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent } from './events.ts';
 export type { ResultClickInput, SearchPerformedEvent, SearchPerformedInput, SearchResultClickedEvent } from './events.ts';
 export { createSearchPersonalizer } from './personalize-search.ts';

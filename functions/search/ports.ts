@@ -1,18 +1,6 @@
-import type { Preferences } from '../learn/preferences.ts';
-import type { Patterns } from '../patterns/patterns.ts';
+import type { PreferenceDocument } from '../learn/preference-document.ts';
 import type { PrivacyStore } from '../privacy/ports.ts';
 import type { PrivacySettings } from '../privacy/settings.ts';
-
-/**
- * `preferences/{userId}` as the search service reads it: what real-time learning wrote and what the
- * patterns job published, each null until its writer has run (either may come first).
- */
-export type PreferenceDocument = { learned: Preferences | null; patterns: Patterns | null };
-
-/** Reads a shopper's preference document; null when there is none. */
-export interface PreferenceDocumentReader {
-  read(userId: string): Promise<PreferenceDocument | null>;
-}
 
 /** The shopper's privacy settings, defaults for a shopper who set nothing (any `PrivacyStore` will do). */
 export type PrivacyReader = Pick<PrivacyStore, 'read'>;

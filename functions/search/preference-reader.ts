@@ -1,6 +1,7 @@
 import type { Clock } from '../kernel/ports.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { PreferenceDocumentReader, PrivacyReader, ShopperPreferences } from './ports.ts';
+import type { PreferenceDocumentReader } from '../learn/preference-document.ts';
+import type { PrivacyReader, ShopperPreferences } from './ports.ts';
 
 /** Why a search goes on unpersonalized. */
 export type UnreadReason =

@@ -7,13 +7,13 @@ import { badRequest, retryLater, sendError, sendReply, type Reply } from '../htt
 import { createRouter, type Route } from '../http/routes.ts';
 import type { Clock, TokenVerifier } from '../kernel/ports.ts';
 import { learningStatus } from '../learn/learning-status.ts';
+import type { PreferenceDocumentReader, PreferenceReader } from '../learn/preference-document.ts';
 import { preferenceView } from '../learn/preference-view.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureRequest } from '../privacy/ports.ts';
 import { PrivacyUpdate } from '../privacy/settings.ts';
 import type { UserHasher } from '../privacy/user-hash.ts';
-import type { PreferenceDocumentReader } from '../search/ports.ts';
-import type { PreferenceReader, ShopperErasures, ShopperPrivacy } from './ports.ts';
+import type { ShopperErasures, ShopperPrivacy } from './ports.ts';
 
 export type UsersDeps = {
   verifier: TokenVerifier;

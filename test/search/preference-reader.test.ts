@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import type { PreferenceDocument, PreferenceDocumentReader } from '../../functions/learn/preference-document.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { DEFAULT_PRIVACY, type StoredPrivacy } from '../../functions/privacy/settings.ts';
 import { createSearchPreferenceReader, type SearchPreferenceReaderSettings } from '../../functions/search/preference-reader.ts';
-import type { PreferenceDocument, PreferenceDocumentReader, PrivacyReader } from '../../functions/search/ports.ts';
+import type { PrivacyReader } from '../../functions/search/ports.ts';
 import { affinity, ALL_ON, learned, NOW, patterns } from './shoppers.ts';
 
 const DOCUMENT: PreferenceDocument = { learned: learned({ products: { a: affinity(1) } }), patterns: patterns() };

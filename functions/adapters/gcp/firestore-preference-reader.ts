@@ -1,6 +1,6 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { createFirestorePreferenceDocumentReader } from '../../search/firestore-preference-document.ts';
-import type { PreferenceReader } from '../../users/ports.ts';
+import type { PreferenceReader } from '../../learn/preference-document.ts';
 
 /** The learned part of `preferences/{userId}`, read as search reads the whole document; null when nothing was learned. */
 export function createFirestorePreferenceReader(firestore: Firestore): PreferenceReader {
