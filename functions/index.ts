@@ -39,7 +39,7 @@ import { createCollectConsent, createIngestConsent } from './privacy/consent.ts'
 import { createUserHasher } from './privacy/user-hash.ts';
 import { createRetentionHandler } from './retention/handler.ts';
 import { createMetricsHandler } from './metrics/handler.ts';
-import { createFirestorePreferenceDocumentReader } from './search/firestore-preference-document.ts';
+import { createFirestorePreferenceDocumentReader } from './adapters/gcp/firestore-preference-document.ts';
 import { openDuckDb } from './adapters/local/duckdb-files.ts';
 import type { SqlWarehouse, Warehouse } from './warehouse/ports.ts';
 

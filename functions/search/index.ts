@@ -1,12 +1,13 @@
 /**
  * What the search service imports: re-rank a shopper's results with what was learned about them,
  * decide their experiment arms, read their preferences within a time budget, and build the events
- * that attribute clicks and orders to the search.
+ * that attribute clicks and orders to the search. An entry file, as functions/index.ts is: it alone
+ * in search/ builds the Firestore readers, from adapters/gcp.
  */
 import type { Firestore } from '@google-cloud/firestore';
+import { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firestore-preference-document.ts';
 import { createFirestorePrivacyStore } from '../adapters/gcp/firestore-privacy-store.ts';
 import type { UserHasher } from '../privacy/user-hash.ts';
-import { createFirestorePreferenceDocumentReader } from './firestore-preference-document.ts';
 import { createSearchPreferenceReader, type SearchPreferenceReader, type SearchPreferenceReaderSettings } from './preference-reader.ts';
 
 export { personalize, prior, rankingStrength, rankingWeights, DEFAULT_STRENGTH } from './personalize.ts';
@@ -29,7 +30,7 @@ export {
 } from '../experiments/experiments.ts';
 export { createSearchPreferenceReader, DEFAULT_BUDGET_MS, DEFAULT_MAX_ENTRIES, DEFAULT_TTL_MS } from './preference-reader.ts';
 export type { PreferenceRead, SearchPreferenceReader, SearchPreferenceReaderSettings, UnreadReason } from './preference-reader.ts';
-export { createFirestorePreferenceDocumentReader } from './firestore-preference-document.ts';
+export { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firestore-preference-document.ts';
 export type { PersonalizationFlags, PrivacyReader, ShopperPreferences } from './ports.ts';
 export type { PreferenceDocument, PreferenceDocumentReader } from '../learn/preference-document.ts';
 export { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent } from './events.ts';

@@ -6,7 +6,7 @@ import { registerHttpFunction } from '../../functions/http/register.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createOperatorsHandler, type OperatorsDeps } from '../../functions/operators/handler.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
-import { createFirestorePreferenceDocumentReader } from '../../functions/search/firestore-preference-document.ts';
+import { createFirestorePreferenceDocumentReader } from '../../functions/adapters/gcp/firestore-preference-document.ts';
 import { emulatorFirestore } from './firestore.ts';
 
 export const operatorsHashUser = createUserHasher('operators-test-key-0123456789abcdef0123');

@@ -7,7 +7,7 @@ import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { registerHttpFunction } from '../../functions/http/register.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
-import { createFirestorePreferenceDocumentReader } from '../../functions/search/firestore-preference-document.ts';
+import { createFirestorePreferenceDocumentReader } from '../../functions/adapters/gcp/firestore-preference-document.ts';
 import { createUsersHandler, type UsersDeps } from '../../functions/users/handler.ts';
 import { emulatorFirestore } from './firestore.ts';
 import { NOW, TEST_TOKEN } from './fixtures.ts';

@@ -1,5 +1,5 @@
 import type { Firestore } from '@google-cloud/firestore';
-import { createFirestorePreferenceDocumentReader } from '../../search/firestore-preference-document.ts';
+import { createFirestorePreferenceDocumentReader } from './firestore-preference-document.ts';
 import type { PreferenceReader } from '../../learn/preference-document.ts';
 
 /** The learned part of `preferences/{userId}`, read as search reads the whole document; null when nothing was learned. */

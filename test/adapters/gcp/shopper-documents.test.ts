@@ -13,7 +13,7 @@ import { learn } from '../../../functions/learn/learn.ts';
 import type { Patterns } from '../../../functions/patterns/patterns.ts';
 import { DEFAULT_PRIVACY } from '../../../functions/privacy/settings.ts';
 import { createUserHasher } from '../../../functions/privacy/user-hash.ts';
-import { createFirestorePreferenceDocumentReader } from '../../../functions/search/firestore-preference-document.ts';
+import { createFirestorePreferenceDocumentReader } from '../../../functions/adapters/gcp/firestore-preference-document.ts';
 import { emulatorFirestore } from '../../support/firestore.ts';
 import { NOW, VALID_DATA } from '../../support/fixtures.ts';
 import { collectedEvent } from '../../support/messages.ts';

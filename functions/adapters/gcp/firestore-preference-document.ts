@@ -1,8 +1,8 @@
 import type { Firestore } from '@google-cloud/firestore';
-import { learnedPreferences } from '../adapters/gcp/firestore-preference-store.ts';
-import { shopperRefs } from '../adapters/gcp/shopper-documents.ts';
-import type { Patterns } from '../patterns/patterns.ts';
-import type { PreferenceDocumentReader } from '../learn/preference-document.ts';
+import { learnedPreferences } from './firestore-preference-store.ts';
+import { shopperRefs } from './shopper-documents.ts';
+import type { Patterns } from '../../patterns/patterns.ts';
+import type { PreferenceDocumentReader } from '../../learn/preference-document.ts';
 
 /**
  * `preferences/{shopperDocumentId(userId)}` in one read: the learned part as `users` reads it (`learnedPreferences`), and

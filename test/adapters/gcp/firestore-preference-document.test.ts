@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/firestore-pattern-publisher.ts';
-import { COLLECTIONS, createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
-import { learn } from '../../functions/learn/learn.ts';
-import { createFirestorePreferenceDocumentReader, storedPatterns } from '../../functions/search/firestore-preference-document.ts';
-import { emulatorFirestore } from '../support/firestore.ts';
-import { collectedEvent } from '../support/messages.ts';
-import { NOW, patterns, priceSensitivity, regularItem } from './shoppers.ts';
+import { createFirestorePatternPublisher } from '../../../functions/adapters/gcp/firestore-pattern-publisher.ts';
+import { createFirestorePreferenceDocumentReader, storedPatterns } from '../../../functions/adapters/gcp/firestore-preference-document.ts';
+import { COLLECTIONS, createFirestorePreferenceStore } from '../../../functions/adapters/gcp/firestore-preference-store.ts';
+import { clickThroughIncrements } from '../../../functions/learn/click-through.ts';
+import { learn } from '../../../functions/learn/learn.ts';
+import { emulatorFirestore } from '../../support/firestore.ts';
+import { collectedEvent } from '../../support/messages.ts';
+import { NOW, patterns, priceSensitivity, regularItem } from '../../search/shoppers.ts';
 
 const newShopper = () => `shopper-${randomUUID()}`;
 
