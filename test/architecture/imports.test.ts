@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const FUNCTIONS = join(import.meta.dirname, '../../functions');
+
+/**
+ * The rooms of functions/, lowest first: a module may import only from a lower layer (or its own
+ * room). A room is a folder, or a single file where one file of a folder sits elsewhere (the pure
+ * patterns beside the patterns job; search's entry file, which builds the search service's adapters).
+ * A file in no room fails the test: a new room is placed here first.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  ['kernel'],
+  ['events', 'logging'],
+  ['http', 'warehouse', 'privacy', 'experiments'],
+  ['jobs', 'patterns/patterns.ts'],
+  ['learn'],
+  ['collect', 'ingest', 'users', 'operators', 'search', 'patterns', 'erasure', 'retention', 'metrics'],
+  // Adapters implement the ports of any room below; nothing below imports them.
+  ['adapters/gcp', 'adapters/local'],
+  ['config.ts'],
+  // Entry files: they read settings, build the adapters and hand them to the rooms below.
+  ['index.ts', 'search/index.ts'],
+  ['local'],
+];
+
+type Edge = { from: string; to: string };
+
+const MODULES = readdirSync(FUNCTIONS, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+
+/** Every relative import of every module: import and export-from declarations, `import type`, and `import()`. */
+function importEdges(): Edge[] {
+  return MODULES.flatMap((file) =>
+    ts
+      .preProcessFile(readFileSync(join(FUNCTIONS, file), 'utf8'), true, true)
+      .importedFiles.map((imported) => imported.fileName)
+      .filter((specifier) => specifier.startsWith('.'))
+      .map((specifier) => ({ from: file, to: normalize(join(dirname(file), specifier)) })),
+  );
+}
+
+/** The most specific room a module is in: its own file's entry, else its nearest folder's. */
+function roomOf(file: string): string | undefined {
+  const rooms = LAYERS.flat();
+  const candidates = [file, ...ancestors(file)];
+  return candidates.find((candidate) => rooms.includes(candidate));
+}
+
+function ancestors(file: string): string[] {
+  const folders: string[] = [];
+  for (let folder = dirname(file); folder !== '.'; folder = dirname(folder)) folders.push(folder);
+  return folders;
+}
+
+const layerOf = (room: string) => LAYERS.findIndex((rooms) => rooms.includes(room));
+const folderOf = (file: string) => (dirname(file) === '.' ? 'functions/' : `${dirname(file)}/`);
+const show = (edge: Edge) => `${edge.from} → ${edge.to}`;
+
+describe('the import graph of functions/', () => {
+  const edges = importEdges();
+
+  it('reads the imports it checks', () => {
+    // A broken reader would find nothing and pass everything.
+    expect(edges).toContainEqual({ from: 'events/schema.ts', to: 'kernel/shopper-id.ts' });
+    // `import type`, and `import()`.
+    expect(edges).toContainEqual({ from: 'collect/ports.ts', to: 'events/messages.ts' });
+    expect(edges).toContainEqual({ from: 'local/serve.ts', to: 'index.ts' });
+  });
+
+  it('places every module in a room', () => {
+    expect(MODULES.filter((file) => roomOf(file) === undefined)).toEqual([]);
+  });
+
+  it('has no import from a room to one in the same or a higher layer', () => {
+    const upward = edges.flatMap((edge) => {
+      const [from, to] = [roomOf(edge.from), roomOf(edge.to)];
+      if (from === undefined || to === undefined || from === to || layerOf(to) < layerOf(from)) return [];
+      return [`${show(edge)} (${from}, layer ${layerOf(from)}, imports ${to}, layer ${layerOf(to)})`];
+    });
+    expect(upward).toEqual([]);
+  });
+
+  it('has no two folders that import each other', () => {
+    const pairs = new Set(edges.map((edge) => `${folderOf(edge.from)} → ${folderOf(edge.to)}`));
+    const mutual = [...pairs].filter((pair) => {
+      const [a, b] = pair.split(' → ');
+      return a !== b && pairs.has(`${b} → ${a}`);
+    });
+    expect(mutual.sort()).toEqual([]);
+  });
+});
