@@ -1,10 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { JobRequest } from '../jobs/http-handler.ts';
+import { runJob } from '../jobs/lifecycle.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureStore, PendingErasure } from '../privacy/ports.ts';
 import type { SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 import type { ShopperDocuments } from './ports.ts';
-import { recordJobRun } from '../jobs/job-runs.ts';
 
 export const JOB = 'erasure';
 
@@ -81,114 +80,117 @@ export const MAX_SHOPPERS_PER_RUN = 10_000;
  * The run is recorded in `job_runs`. Logs name requests and hashes, never a user id.
  */
 export async function runErasureJob(deps: ErasureJobDeps, _request: JobRequest = {}): Promise<ErasureRun> {
-  const { warehouse, erasures } = deps;
-  const started = deps.clock();
-  const runId = deps.newRunId?.() ?? randomUUID();
-  const log = deps.logger.child({ job: JOB, run_id: runId });
-  // What the run has done so far: its summary when it ends, however it ends.
-  const progress = {
-    requests: 0,
-    completed: 0,
-    deferred: 0,
-    rows_deleted: {} as Partial<Record<ErasedTable, number>>,
-    skipped: new Map<ErasedTable, string>(),
-    rows: 0,
-    bytes: null as number | null,
-  };
-  const addCost = (bytes: number | null) => {
-    if (bytes !== null) progress.bytes = (progress.bytes ?? 0) + bytes;
-  };
-  const summary = (): ErasureRun => ({
-    run_id: runId,
-    requests: progress.requests,
-    completed: progress.completed,
-    deferred: progress.deferred,
-    rows_deleted: progress.rows_deleted,
-    skipped_tables: [...progress.skipped.keys()],
-    result_rows: progress.rows,
-    bytes_processed: progress.bytes,
-    ms: Math.round(deps.clock().getTime() - started.getTime()),
-  });
+  return runJob(deps, JOB, ({ runId, started, log }) => {
+    const { warehouse, erasures } = deps;
+    // What the run has done so far: its summary when it ends, however it ends.
+    const progress = {
+      requests: 0,
+      completed: 0,
+      deferred: 0,
+      rows_deleted: {} as Partial<Record<ErasedTable, number>>,
+      skipped: new Map<ErasedTable, string>(),
+      rows: 0,
+      bytes: null as number | null,
+    };
+    let nothingPending = false;
+    const addCost = (bytes: number | null) => {
+      if (bytes !== null) progress.bytes = (progress.bytes ?? 0) + bytes;
+    };
+    const summary = (): ErasureRun => ({
+      run_id: runId,
+      requests: progress.requests,
+      completed: progress.completed,
+      deferred: progress.deferred,
+      rows_deleted: progress.rows_deleted,
+      skipped_tables: [...progress.skipped.keys()],
+      result_rows: progress.rows,
+      bytes_processed: progress.bytes,
+      ms: Math.round(deps.clock().getTime() - started.getTime()),
+    });
 
-  log.info('job started');
-  try {
-    const pending = oldestShoppers(await erasures.pending(), MAX_SHOPPERS_PER_RUN);
-    if (pending.length === 0) {
-      // Nothing to scan or delete: only the run's record, so the history shows the job ran.
-      const run = summary();
-      await recordRun(warehouse, run, started, deps.clock(), 'succeeded', '');
-      log.info('no pending erasure requests', { ...run });
-      return run;
-    }
-    progress.requests = pending.length;
-    const userIds = [...new Set(pending.map((p) => p.user_id))];
-    log.info('erasing', { requests: pending.length, shoppers: userIds.length, request_ids: pending.slice(0, 100).map((p) => p.request_id) });
+    const work = async (): Promise<ErasureRun> => {
+      const pending = oldestShoppers(await erasures.pending(), MAX_SHOPPERS_PER_RUN);
+      if (pending.length === 0) {
+        // Nothing to scan or delete: only the run's record, so the history shows the job ran.
+        nothingPending = true;
+        return summary();
+      }
+      progress.requests = pending.length;
+      const userIds = [...new Set(pending.map((p) => p.user_id))];
+      log.info('erasing', { requests: pending.length, shoppers: userIds.length, request_ids: pending.slice(0, 100).map((p) => p.request_id) });
 
-    const count = async (when: string): Promise<Counts> => {
-      const result = await warehouse.query('erasure_remaining.sql', { user_ids: userIds }, JOB);
-      progress.rows += result.rows.length;
-      addCost(result.bytesProcessed);
-      log.info(`rows counted ${when}`, { rows: result.rows.length, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
-      return countsOf(result.rows);
+      const count = async (when: string): Promise<Counts> => {
+        const result = await warehouse.query('erasure_remaining.sql', { user_ids: userIds }, JOB);
+        progress.rows += result.rows.length;
+        addCost(result.bytesProcessed);
+        log.info(`rows counted ${when}`, { rows: result.rows.length, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+        return countsOf(result.rows);
+      };
+
+      const found = await count('before the deletes');
+      const { skipped } = progress;
+      for (const table of ERASED_TABLES) {
+        try {
+          const result = await warehouse.execute(`erase_${table}.sql`, { user_ids: userIds }, JOB);
+          progress.rows_deleted[table] = result.affectedRows;
+          addCost(result.bytesProcessed);
+          log.info(`table ${table} erased`, { table, rows_deleted: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          if (!STREAMING_BUFFER.test(message)) throw error;
+          skipped.set(table, message);
+          // BigQuery's words go to the log; the request (which the shopper reads) gets ours.
+          log.warn(`table ${table} skipped: rows in the streaming buffer`, { table, error: message });
+        }
+      }
+      for (let i = 0; i < userIds.length; i += PARALLEL_DOCUMENT_DELETES) {
+        await Promise.all(userIds.slice(i, i + PARALLEL_DOCUMENT_DELETES).map((userId) => deps.documents.deleteAll(userId)));
+      }
+      // Before any request is completed: a deleted row can outlive its DELETE in storage (DuckDB's file).
+      if (warehouse.compact) {
+        const compacted = await warehouse.compact();
+        log.info('warehouse compacted', { ms: Math.round(compacted.ms) });
+      }
+      const left = await count('after the deletes');
+
+      for (const request of pending) {
+        const had = found.get(request.user_id) ?? new Map<ErasedTable, number>();
+        const remaining = left.get(request.user_id) ?? new Map<ErasedTable, number>();
+        const blocked = [...skipped.keys()].filter((table) => (had.get(table) ?? 0) > 0);
+        const soFar = accumulate(request, had, skipped.keys());
+        const now = deps.clock();
+        if (remaining.size === 0 && blocked.length === 0) {
+          await logErasure(warehouse, request, soFar, now);
+          await erasures.completed(request.request_id, soFar, now);
+          progress.completed += 1;
+          log.info('erasure request completed', { request_id: request.request_id, user_hash: request.user_hash, rows_deleted: soFar, attempts: request.attempts + 1 });
+        } else {
+          const reason = deferralReason(blocked, remaining);
+          await erasures.deferred(request.request_id, reason, now, soFar);
+          progress.deferred += 1;
+          log.warn('erasure request deferred', { request_id: request.request_id, user_hash: request.user_hash, reason, attempts: request.attempts + 1 });
+        }
+      }
+      return summary();
     };
 
-    const found = await count('before the deletes');
-    const { skipped } = progress;
-    for (const table of ERASED_TABLES) {
-      try {
-        const result = await warehouse.execute(`erase_${table}.sql`, { user_ids: userIds }, JOB);
-        progress.rows_deleted[table] = result.affectedRows;
-        addCost(result.bytesProcessed);
-        log.info(`table ${table} erased`, { table, rows_deleted: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (!STREAMING_BUFFER.test(message)) throw error;
-        skipped.set(table, message);
-        // BigQuery's words go to the log; the request (which the shopper reads) gets ours.
-        log.warn(`table ${table} skipped: rows in the streaming buffer`, { table, error: message });
-      }
-    }
-    for (let i = 0; i < userIds.length; i += PARALLEL_DOCUMENT_DELETES) {
-      await Promise.all(userIds.slice(i, i + PARALLEL_DOCUMENT_DELETES).map((userId) => deps.documents.deleteAll(userId)));
-    }
-    // Before any request is completed: a deleted row can outlive its DELETE in storage (DuckDB's file).
-    if (warehouse.compact) {
-      const compacted = await warehouse.compact();
-      log.info('warehouse compacted', { ms: Math.round(compacted.ms) });
-    }
-    const left = await count('after the deletes');
-
-    for (const request of pending) {
-      const had = found.get(request.user_id) ?? new Map<ErasedTable, number>();
-      const remaining = left.get(request.user_id) ?? new Map<ErasedTable, number>();
-      const blocked = [...skipped.keys()].filter((table) => (had.get(table) ?? 0) > 0);
-      const soFar = accumulate(request, had, skipped.keys());
-      const now = deps.clock();
-      if (remaining.size === 0 && blocked.length === 0) {
-        await logErasure(warehouse, request, soFar, now);
-        await erasures.completed(request.request_id, soFar, now);
-        progress.completed += 1;
-        log.info('erasure request completed', { request_id: request.request_id, user_hash: request.user_hash, rows_deleted: soFar, attempts: request.attempts + 1 });
-      } else {
-        const reason = deferralReason(blocked, remaining);
-        await erasures.deferred(request.request_id, reason, now, soFar);
-        progress.deferred += 1;
-        log.warn('erasure request deferred', { request_id: request.request_id, user_hash: request.user_hash, reason, attempts: request.attempts + 1 });
-      }
-    }
-
-    const run = summary();
-    await recordRun(warehouse, run, started, deps.clock(), 'succeeded', '');
-    log.info('job succeeded', { ...run });
-    return run;
-  } catch (error) {
-    const failed = summary();
-    await recordRun(warehouse, failed, started, deps.clock(), 'failed', error instanceof Error ? error.message : String(error)).catch((recordError: unknown) =>
-      log.warn('the failed run could not be recorded', { error: recordError }),
-    );
-    log.error('job failed', { error });
-    throw error;
-  }
+    log.info('job started');
+    return {
+      work,
+      // No watermark: the job works on whatever is pending, so as_of, since and watermark are its start.
+      // Shoppers: the requests worked on; changed: those completed.
+      figures: () => ({
+        asOf: started,
+        since: started,
+        watermark: started,
+        shoppers: progress.requests,
+        changed: progress.completed,
+        resultRows: progress.rows,
+        bytesProcessed: progress.bytes,
+      }),
+      succeeded: (run) => ({ message: nothingPending ? 'no pending erasure requests' : 'job succeeded', fields: { ...run } }),
+    };
+  });
 }
 
 /** The oldest requests (they come oldest first) whose shoppers number at most `max`; every request of a shopper taken goes too. */
@@ -252,27 +254,4 @@ async function logErasure(warehouse: SqlWarehouse, request: PendingErasure, rows
     },
     JOB,
   );
-}
-
-/**
- * The run in `job_runs`: `shoppers` = requests worked on, `changed` = those completed. The erasure
- * job has no watermark (it works on whatever is pending), so as_of, since and watermark are its start.
- */
-async function recordRun(warehouse: SqlWarehouse, run: ErasureRun, started: Date, finished: Date, status: 'succeeded' | 'failed', error: string): Promise<void> {
-  await recordJobRun(warehouse, {
-    job: JOB,
-    runId: run.run_id,
-    status,
-    asOf: started,
-    since: started,
-    watermark: started,
-    started,
-    finished,
-    // Requests worked on, and those completed.
-    shoppers: run.requests,
-    changed: run.completed,
-    resultRows: run.result_rows,
-    bytesProcessed: run.bytes_processed,
-    error,
-  });
 }

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { runJob } from '../jobs/lifecycle.ts';
 import { REORDER_RULE_PARAMS } from '../kernel/reorder-rule.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
-import { recordJobRun } from '../jobs/job-runs.ts';
 
 export const JOB = 'metrics';
 
@@ -106,74 +105,64 @@ const Row = z.object({
  * The metrics are aggregates over every shopper: nothing of one shopper is written or logged.
  */
 export async function runMetricsJob(deps: MetricsJobDeps, request: MetricsRequest = {}): Promise<MetricsRun> {
-  const { warehouse } = deps;
-  const started = deps.clock();
-  const runId = deps.newRunId?.() ?? randomUUID();
-  const log = deps.logger.child({ job: JOB, run_id: runId });
-  const asOf = request.asOf ?? startOfDay(started);
-  const windowStart = request.windowStart ?? new Date(asOf.getTime() - (request.windowDays ?? DEFAULT_WINDOW_DAYS) * DAY_MS);
-  const totals = { rows: 0, bytes: null as number | null };
+  return runJob(deps, JOB, ({ runId, started, log }) => {
+    const { warehouse } = deps;
+    const asOf = request.asOf ?? startOfDay(started);
+    const windowStart = request.windowStart ?? new Date(asOf.getTime() - (request.windowDays ?? DEFAULT_WINDOW_DAYS) * DAY_MS);
+    const totals = { rows: 0, bytes: null as number | null };
 
-  try {
-    checkWindow(asOf, windowStart, started);
-    log.info('job started', { as_of: asOf.toISOString(), window_start: windowStart.toISOString() });
-    // metric_reorder.sql judges by the rule search uses, bound from its one home.
-    const params: SqlParams = { as_of: asOf, window_start: windowStart, ...REORDER_RULE_PARAMS };
-    // The queries are independent: BigQuery runs them side by side.
-    const answers = await Promise.all(
-      METRIC_QUERIES.map(async (file) => {
-        const result = await warehouse.query(`${file}.sql`, params, JOB);
-        if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
-        log.info(`query ${file} done`, { query: file, rows: result.rows.length, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
-        return result.rows.map((row) => parseRow(file, row, asOf, windowStart));
-      }),
-    );
-    const metrics = answers.flat().sort(byKey);
-    totals.rows = metrics.length;
+    const work = async (): Promise<MetricsRun> => {
+      checkWindow(asOf, windowStart, started);
+      log.info('job started', { as_of: asOf.toISOString(), window_start: windowStart.toISOString() });
+      // metric_reorder.sql judges by the rule search uses, bound from its one home.
+      const params: SqlParams = { as_of: asOf, window_start: windowStart, ...REORDER_RULE_PARAMS };
+      // The queries are independent: BigQuery runs them side by side.
+      const answers = await Promise.all(
+        METRIC_QUERIES.map(async (file) => {
+          const result = await warehouse.query(`${file}.sql`, params, JOB);
+          if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
+          log.info(`query ${file} done`, { query: file, rows: result.rows.length, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+          return result.rows.map((row) => parseRow(file, row, asOf, windowStart));
+        }),
+      );
+      const metrics = answers.flat().sort(byKey);
+      totals.rows = metrics.length;
 
-    const computedAt = deps.clock().toISOString();
-    const staged: SqlRow[] = metrics.map((m) => ({
-      run_id: runId,
-      as_of: asOf.toISOString(),
-      window_start: windowStart.toISOString(),
-      ...m,
-      computed_at: computedAt,
-    }));
-    await warehouse.replaceRows('learning_metrics_staging', staged, JOB);
-    const merged = await warehouse.execute('merge_learning_metrics.sql', params, JOB);
-    log.info('metrics merged', { rows: metrics.length, changed_rows: merged.affectedRows });
+      const computedAt = deps.clock().toISOString();
+      const staged: SqlRow[] = metrics.map((m) => ({
+        run_id: runId,
+        as_of: asOf.toISOString(),
+        window_start: windowStart.toISOString(),
+        ...m,
+        computed_at: computedAt,
+      }));
+      await warehouse.replaceRows('learning_metrics_staging', staged, JOB);
+      const merged = await warehouse.execute('merge_learning_metrics.sql', params, JOB);
+      log.info('metrics merged', { rows: metrics.length, changed_rows: merged.affectedRows });
 
-    // One entry per row, only once it is stored: the log-based metrics chart what the table holds.
-    for (const m of metrics) log.info('learning metric', { ...m, as_of: asOf.toISOString(), window_start: windowStart.toISOString() });
+      // One entry per row, only once it is stored: the log-based metrics chart what the table holds.
+      for (const m of metrics) log.info('learning metric', { ...m, as_of: asOf.toISOString(), window_start: windowStart.toISOString() });
 
-    const summary: MetricsRun = {
-      run_id: runId,
-      as_of: asOf.toISOString(),
-      window_start: windowStart.toISOString(),
-      rows: metrics.length,
-      metrics,
-      bytes_processed: totals.bytes,
-      ms: Math.round(deps.clock().getTime() - started.getTime()),
+      return {
+        run_id: runId,
+        as_of: asOf.toISOString(),
+        window_start: windowStart.toISOString(),
+        rows: metrics.length,
+        metrics,
+        bytes_processed: totals.bytes,
+        ms: Math.round(deps.clock().getTime() - started.getTime()),
+      };
     };
-    await recordRun(warehouse, { runId, asOf, windowStart, started, finished: deps.clock(), ...totals, status: 'succeeded', error: '' });
-    // The rows were logged one by one above.
-    const { metrics: _logged, ...outline } = summary;
-    log.info('job succeeded', outline);
-    return summary;
-  } catch (error) {
-    await recordRun(warehouse, {
-      runId,
-      asOf,
-      windowStart,
-      started,
-      finished: deps.clock(),
-      ...totals,
-      status: 'failed',
-      error: error instanceof Error ? error.message : String(error),
-    }).catch((recordError: unknown) => log.warn('the failed run could not be recorded', { error: recordError }));
-    log.error('job failed', { error });
-    throw error;
-  }
+
+    return {
+      work,
+      // The measured window: since is its start; no later run starts from it, so the watermark is its end.
+      // Aggregates only: no shopper is processed one by one, and nothing is published.
+      figures: () => ({ asOf, since: windowStart, watermark: asOf, shoppers: 0, changed: 0, resultRows: totals.rows, bytesProcessed: totals.bytes }),
+      // The rows were logged one by one above.
+      succeeded: ({ metrics: _logged, ...outline }) => ({ message: 'job succeeded', fields: outline }),
+    };
+  });
 }
 
 /** 00:00 UTC of the instant's day. */
@@ -211,37 +200,4 @@ function byKey(a: LearningMetric, b: LearningMetric): number {
     if (x[i] !== y[i]) return (x[i] ?? '') < (y[i] ?? '') ? -1 : 1;
   }
   return 0;
-}
-
-type RunRecord = {
-  runId: string;
-  asOf: Date;
-  windowStart: Date;
-  started: Date;
-  finished: Date;
-  /** Metric rows the queries answered. */
-  rows: number;
-  bytes: number | null;
-  status: 'succeeded' | 'failed';
-  error: string;
-};
-
-async function recordRun(warehouse: SqlWarehouse, run: RunRecord): Promise<void> {
-  await recordJobRun(warehouse, {
-    job: JOB,
-    runId: run.runId,
-    status: run.status,
-    asOf: run.asOf,
-    // The measured window: since is its start; no later run starts from it, so the watermark is its end.
-    since: run.windowStart,
-    watermark: run.asOf,
-    started: run.started,
-    finished: run.finished,
-    // Aggregates only: no shopper is processed one by one, and nothing is published.
-    shoppers: 0,
-    changed: 0,
-    resultRows: run.rows,
-    bytesProcessed: run.bytes,
-    error: run.error,
-  });
 }

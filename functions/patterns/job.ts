@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { runJob } from '../jobs/lifecycle.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureStore, PrivacyStore } from '../privacy/ports.ts';
 import type { StoredPrivacy } from '../privacy/settings.ts';
 import type { SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 import { ANALYSES, parseRow, patternParams, PatternsBuilder, serializePatterns, type Patterns } from './patterns.ts';
 import type { PatternPublisher } from './ports.ts';
-import { recordJobRun } from '../jobs/job-runs.ts';
 
 export const JOB = 'patterns';
 /** The since of the very first run: every shopper. */
@@ -93,109 +92,100 @@ export type PatternsRun = {
  * flag turned off, and publishing would recreate it); their `user_patterns` row is deleted instead.
  */
 export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsRequest = {}): Promise<PatternsRun> {
-  const { warehouse, logger } = deps;
-  const started = deps.clock();
-  const runId = deps.newRunId?.() ?? randomUUID();
-  const log = logger.child({ job: JOB, run_id: runId });
-  const asOf = request.asOf ?? started;
-  const since = request.since ?? (await lastWatermark(warehouse)) ?? BEGINNING;
-  // Never past this run's own start (or as_of), and never back before where this run began.
-  const watermark = new Date(Math.max(since.getTime(), Math.min(asOf.getTime(), started.getTime()) - deps.settleMs));
-  const params = patternParams(asOf, since);
-  const totals = { rows: 0, bytes: null as number | null };
-  /** A query's or staging statement's bytes added to the run's, and its `query … done` log line. */
-  const account = (file: string, rows: number, result: { bytesProcessed: number | null; ms: number }) => {
-    if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
-    log.info(`query ${file} done`, { query: file, rows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
-  };
-  const run = async (file: string): Promise<SqlRow[]> => {
-    const result = await warehouse.query(`${file}.sql`, params, JOB);
-    totals.rows += result.rows.length;
-    account(file, result.rows.length, result);
-    return result.rows;
-  };
-  /**
-   * Empties a staging table, then fills it with its statement when there is anyone to stage: so that
-   * no row of an earlier slice or run is read as this one's. The statement is logged like a query,
-   * with the rows it wrote (not result rows).
-   */
-  const restage = async (table: string, file: string, anyone: boolean): Promise<void> => {
-    await warehouse.replaceRows(table, [], JOB);
-    if (!anyone) return;
-    const result = await warehouse.execute(`${file}.sql`, params, JOB);
-    account(file, result.affectedRows, result);
-  };
-
-  log.info('job started', { as_of: asOf.toISOString(), since: since.toISOString() });
-  try {
-    const active = (await run('active_shoppers')).map((row) => String(row.user_id));
-    // Nobody active: nobody to ask about.
-    const pending = active.length === 0 ? [] : await deps.erasures.pending();
-    const beingErased = new Set(pending.map((request) => request.user_id));
-    const kept = active.filter((userId) => !beingErased.has(userId)).sort();
-    const erasing = active.length - kept.length;
-    const size = deps.sliceShoppers ?? SLICE_SHOPPERS;
-    if (!Number.isInteger(size) || size < 1) throw new Error(`sliceShoppers must be a positive integer, not ${size}`);
-    const slices = Math.max(1, Math.ceil(kept.length / size));
-    log.info('shoppers found', { active: active.length, erasing, slices });
-    // Every category's price range of the 180 days before as_of, once per run, before its slices: the
-    // ranges are over every shopper's order lines, so computing them in price_sensitivity.sql would scan
-    // the whole window again in every slice (which reads only the ranges of its own @as_of all the same).
-    // A run with nobody to compute leaves the table empty, since no slice would read it.
-    await restage('category_price_ranges_staging', 'stage_category_price_ranges', kept.length > 0);
-
+  return runJob(deps, JOB, async ({ runId, started, log }) => {
+    const { warehouse } = deps;
+    const asOf = request.asOf ?? started;
+    const since = request.since ?? (await lastWatermark(warehouse)) ?? BEGINNING;
+    // Never past this run's own start (or as_of), and never back before where this run began.
+    const watermark = new Date(Math.max(since.getTime(), Math.min(asOf.getTime(), started.getTime()) - deps.settleMs));
+    const params = patternParams(asOf, since);
+    const totals = { rows: 0, bytes: null as number | null };
     const counts = { shoppers: 0, forgotten: 0, forgottenRows: 0, changed: 0, merged: 0 };
-    // Always one slice, even empty: the staging tables are then emptied of any earlier run's rows.
-    for (let slice = 0; slice < slices; slice += 1) {
-      const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, restage, log);
-      counts.shoppers += done.shoppers;
-      counts.forgotten += done.forgotten;
-      counts.forgottenRows += done.forgottenRows;
-      counts.changed += done.changed;
-      counts.merged += done.merged;
-      if (slices > 1) log.info('slice done', { slice: slice + 1, slices, ...done });
-    }
-    if (counts.forgotten > 0) log.info('patterns forgotten', { shoppers: counts.forgotten, rows: counts.forgottenRows });
-    // The last slice's lines and engagement are shoppers' data the run no longer needs.
-    for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
+    /** A query's or staging statement's bytes added to the run's, and its `query … done` log line. */
+    const account = (file: string, rows: number, result: { bytesProcessed: number | null; ms: number }) => {
+      if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
+      log.info(`query ${file} done`, { query: file, rows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+    };
+    const run = async (file: string): Promise<SqlRow[]> => {
+      const result = await warehouse.query(`${file}.sql`, params, JOB);
+      totals.rows += result.rows.length;
+      account(file, result.rows.length, result);
+      return result.rows;
+    };
+    /**
+     * Empties a staging table, then fills it with its statement when there is anyone to stage: so that
+     * no row of an earlier slice or run is read as this one's. The statement is logged like a query,
+     * with the rows it wrote (not result rows).
+     */
+    const restage = async (table: string, file: string, anyone: boolean): Promise<void> => {
+      await warehouse.replaceRows(table, [], JOB);
+      if (!anyone) return;
+      const result = await warehouse.execute(`${file}.sql`, params, JOB);
+      account(file, result.affectedRows, result);
+    };
 
-    const summary: PatternsRun = {
-      run_id: runId,
-      as_of: asOf.toISOString(),
-      since: since.toISOString(),
-      watermark: watermark.toISOString(),
-      shoppers: counts.shoppers,
-      erasing,
-      forgotten: counts.forgotten,
-      changed: counts.changed,
-      result_rows: totals.rows,
-      bytes_processed: totals.bytes,
-      ms: Math.round(deps.clock().getTime() - started.getTime()),
+    const work = async (): Promise<PatternsRun> => {
+      const active = (await run('active_shoppers')).map((row) => String(row.user_id));
+      // Nobody active: nobody to ask about.
+      const pending = active.length === 0 ? [] : await deps.erasures.pending();
+      const beingErased = new Set(pending.map((request) => request.user_id));
+      const kept = active.filter((userId) => !beingErased.has(userId)).sort();
+      const erasing = active.length - kept.length;
+      const size = deps.sliceShoppers ?? SLICE_SHOPPERS;
+      if (!Number.isInteger(size) || size < 1) throw new Error(`sliceShoppers must be a positive integer, not ${size}`);
+      const slices = Math.max(1, Math.ceil(kept.length / size));
+      log.info('shoppers found', { active: active.length, erasing, slices });
+      // Every category's price range of the 180 days before as_of, once per run, before its slices: the
+      // ranges are over every shopper's order lines, so computing them in price_sensitivity.sql would scan
+      // the whole window again in every slice (which reads only the ranges of its own @as_of all the same).
+      // A run with nobody to compute leaves the table empty, since no slice would read it.
+      await restage('category_price_ranges_staging', 'stage_category_price_ranges', kept.length > 0);
+
+      // Always one slice, even empty: the staging tables are then emptied of any earlier run's rows.
+      for (let slice = 0; slice < slices; slice += 1) {
+        const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, restage, log);
+        counts.shoppers += done.shoppers;
+        counts.forgotten += done.forgotten;
+        counts.forgottenRows += done.forgottenRows;
+        counts.changed += done.changed;
+        counts.merged += done.merged;
+        if (slices > 1) log.info('slice done', { slice: slice + 1, slices, ...done });
+      }
+      if (counts.forgotten > 0) log.info('patterns forgotten', { shoppers: counts.forgotten, rows: counts.forgottenRows });
+      // The last slice's lines and engagement are shoppers' data the run no longer needs.
+      for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
+
+      return {
+        run_id: runId,
+        as_of: asOf.toISOString(),
+        since: since.toISOString(),
+        watermark: watermark.toISOString(),
+        shoppers: counts.shoppers,
+        erasing,
+        forgotten: counts.forgotten,
+        changed: counts.changed,
+        result_rows: totals.rows,
+        bytes_processed: totals.bytes,
+        ms: Math.round(deps.clock().getTime() - started.getTime()),
+      };
     };
-    await recordRun(warehouse, summary, started, deps.clock(), 'succeeded', '');
-    log.info('job succeeded', { ...summary, merged_rows: counts.merged });
-    return summary;
-  } catch (error) {
-    const finished = deps.clock();
-    const failed = {
-      run_id: runId,
-      as_of: asOf.toISOString(),
-      since: since.toISOString(),
-      watermark: since.toISOString(),
-      shoppers: 0,
-      erasing: 0,
-      forgotten: 0,
-      changed: 0,
-      result_rows: totals.rows,
-      bytes_processed: totals.bytes,
-      ms: finished.getTime() - started.getTime(),
+
+    log.info('job started', { as_of: asOf.toISOString(), since: since.toISOString() });
+    return {
+      work,
+      // A failed run leaves the watermark where it was, and counts no shopper as done.
+      figures: (summary) => ({
+        asOf,
+        since,
+        watermark: summary ? watermark : since,
+        shoppers: summary?.shoppers ?? 0,
+        changed: summary?.changed ?? 0,
+        resultRows: totals.rows,
+        bytesProcessed: totals.bytes,
+      }),
+      succeeded: (summary) => ({ message: 'job succeeded', fields: { ...summary, merged_rows: counts.merged } }),
     };
-    await recordRun(warehouse, failed, started, finished, 'failed', error instanceof Error ? error.message : String(error)).catch((recordError: unknown) =>
-      log.warn('the failed run could not be recorded', { error: recordError }),
-    );
-    log.error('job failed', { error });
-    throw error;
-  }
+  });
 }
 
 type StagedFlags = {
@@ -301,22 +291,4 @@ async function lastWatermark(warehouse: SqlWarehouse): Promise<Date | null> {
   const { rows } = await warehouse.query('last_watermark.sql', { job: JOB }, JOB);
   const value = rows[0]?.watermark;
   return typeof value === 'string' ? new Date(value) : null;
-}
-
-async function recordRun(warehouse: SqlWarehouse, run: PatternsRun, started: Date, finished: Date, status: 'succeeded' | 'failed', error: string): Promise<void> {
-  await recordJobRun(warehouse, {
-    job: JOB,
-    runId: run.run_id,
-    status,
-    asOf: new Date(run.as_of),
-    since: new Date(run.since),
-    watermark: new Date(run.watermark),
-    started,
-    finished,
-    shoppers: run.shoppers,
-    changed: run.changed,
-    resultRows: run.result_rows,
-    bytesProcessed: run.bytes_processed,
-    error,
-  });
 }

@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { runJob } from '../jobs/lifecycle.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PrivacyStore } from '../privacy/ports.ts';
 import { DEFAULT_PRIVACY, PrivacySettings } from '../privacy/settings.ts';
 import type { SqlParams, SqlWarehouse } from '../warehouse/ports.ts';
-import { recordJobRun } from '../jobs/job-runs.ts';
 
 export const JOB = 'retention';
 
@@ -52,71 +51,67 @@ export type RetentionRun = {
  * the next run; any other failure fails the run.
  */
 export async function runRetentionJob(deps: RetentionJobDeps, request: RetentionRequest = {}): Promise<RetentionRun> {
-  const { warehouse } = deps;
-  const started = deps.clock();
-  const runId = deps.newRunId?.() ?? randomUUID();
-  const log = deps.logger.child({ job: JOB, run_id: runId });
-  const asOf = request.asOf ?? started;
-  const defaultDays = DEFAULT_PRIVACY.retention_days;
-  const deleted: Record<RetainedTable, number> = { events: 0, order_items: 0, rejected_events: 0 };
-  const deferred: RetainedTable[] = [];
-  let shoppers = 0;
-  let bytes: number | null = null;
+  return runJob(deps, JOB, ({ runId, started, log }) => {
+    const { warehouse } = deps;
+    const asOf = request.asOf ?? started;
+    const defaultDays = DEFAULT_PRIVACY.retention_days;
+    const deleted: Record<RetainedTable, number> = { events: 0, order_items: 0, rejected_events: 0 };
+    const deferred: RetainedTable[] = [];
+    let shoppers = 0;
+    let bytes: number | null = null;
 
-  log.info('job started', { as_of: asOf.toISOString() });
-  try {
-    // A later as_of would delete rows still within their retention.
-    if (asOf.getTime() > started.getTime()) throw new Error('as_of must not be in the future');
-    const staged = await stageRetention(deps);
-    shoppers = staged.length;
-    const shortest = staged.reduce((min, row) => Math.min(min, row.retention_days), defaultDays);
-    log.info('retention staged', { shoppers, shortest_retention_days: shortest });
+    const work = async (): Promise<RetentionRun> => {
+      // A later as_of would delete rows still within their retention.
+      if (asOf.getTime() > started.getTime()) throw new Error('as_of must not be in the future');
+      const staged = await stageRetention(deps);
+      shoppers = staged.length;
+      const shortest = staged.reduce((min, row) => Math.min(min, row.retention_days), defaultDays);
+      log.info('retention staged', { shoppers, shortest_retention_days: shortest });
 
-    const params: SqlParams = { as_of: asOf, default_retention_days: defaultDays, shortest_retention_days: shortest };
-    for (const table of RETAINED_TABLES) {
-      try {
-        const result = await warehouse.execute(`retain_${table}.sql`, params, JOB);
-        deleted[table] = result.affectedRows;
-        if (result.bytesProcessed !== null) bytes = (bytes ?? 0) + result.bytesProcessed;
-        log.info(`table ${table} retained`, { table, deleted_rows: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
-      } catch (error) {
-        // Streamed rows are seconds old, far inside any retention (1 day at least); should BigQuery still
-        // refuse the DELETE for them, the rows it was after wait a day for the next run.
-        if (!inStreamingBuffer(error)) throw error;
-        deferred.push(table);
-        log.warn(`table ${table} deferred`, { table, error });
+      const params: SqlParams = { as_of: asOf, default_retention_days: defaultDays, shortest_retention_days: shortest };
+      for (const table of RETAINED_TABLES) {
+        try {
+          const result = await warehouse.execute(`retain_${table}.sql`, params, JOB);
+          deleted[table] = result.affectedRows;
+          if (result.bytesProcessed !== null) bytes = (bytes ?? 0) + result.bytesProcessed;
+          log.info(`table ${table} retained`, { table, deleted_rows: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+        } catch (error) {
+          // Streamed rows are seconds old, far inside any retention (1 day at least); should BigQuery still
+          // refuse the DELETE for them, the rows it was after wait a day for the next run.
+          if (!inStreamingBuffer(error)) throw error;
+          deferred.push(table);
+          log.warn(`table ${table} deferred`, { table, error });
+        }
       }
-    }
 
-    const summary: RetentionRun = {
-      run_id: runId,
-      as_of: asOf.toISOString(),
-      default_retention_days: defaultDays,
-      shortest_retention_days: shortest,
-      shoppers,
-      deleted,
-      deferred,
-      bytes_processed: bytes,
-      ms: Math.round(deps.clock().getTime() - started.getTime()),
+      return {
+        run_id: runId,
+        as_of: asOf.toISOString(),
+        default_retention_days: defaultDays,
+        shortest_retention_days: shortest,
+        shoppers,
+        deleted,
+        deferred,
+        bytes_processed: bytes,
+        ms: Math.round(deps.clock().getTime() - started.getTime()),
+      };
     };
-    await recordRun(warehouse, { runId, asOf, started, finished: deps.clock(), shoppers, deleted, bytes, status: 'succeeded', error: '' });
-    log.info('job succeeded', { ...summary });
-    return summary;
-  } catch (error) {
-    await recordRun(warehouse, {
-      runId,
-      asOf,
-      started,
-      finished: deps.clock(),
-      shoppers,
-      deleted,
-      bytes,
-      status: 'failed',
-      error: error instanceof Error ? error.message : String(error),
-    }).catch((recordError: unknown) => log.warn('the failed run could not be recorded', { error: recordError }));
-    log.error('job failed', { error });
-    throw error;
-  }
+
+    log.info('job started', { as_of: asOf.toISOString() });
+    return {
+      work,
+      // Shoppers with a retention of their own; result rows: the rows deleted. Nothing is published.
+      figures: () => ({
+        asOf,
+        since: EVERYTHING,
+        watermark: EVERYTHING,
+        shoppers,
+        changed: 0,
+        resultRows: Object.values(deleted).reduce((sum, n) => sum + n, 0),
+        bytesProcessed: bytes,
+      }),
+    };
+  });
 }
 
 /** Loads every shopper with a retention of their own; always, even none, so no earlier run's row lingers. */
@@ -134,35 +129,4 @@ async function stageRetention(deps: RetentionJobDeps): Promise<{ user_id: string
 /** BigQuery refuses DML over rows still in the streaming buffer; its message says so. */
 export function inStreamingBuffer(error: unknown): boolean {
   return error instanceof Error && /streaming buffer/i.test(error.message);
-}
-
-type RunRecord = {
-  runId: string;
-  asOf: Date;
-  started: Date;
-  finished: Date;
-  shoppers: number;
-  deleted: Record<RetainedTable, number>;
-  bytes: number | null;
-  status: 'succeeded' | 'failed';
-  error: string;
-};
-
-async function recordRun(warehouse: SqlWarehouse, run: RunRecord): Promise<void> {
-  await recordJobRun(warehouse, {
-    job: JOB,
-    runId: run.runId,
-    status: run.status,
-    asOf: run.asOf,
-    since: EVERYTHING,
-    watermark: EVERYTHING,
-    started: run.started,
-    finished: run.finished,
-    // Shoppers with a retention of their own; result rows: the rows deleted. Nothing is published.
-    shoppers: run.shoppers,
-    changed: 0,
-    resultRows: Object.values(run.deleted).reduce((sum, n) => sum + n, 0),
-    bytesProcessed: run.bytes,
-    error: run.error,
-  });
 }
