@@ -1,10 +1,14 @@
 import { errors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
-import { ShopperId } from '../kernel/shopper-id.ts';
+import { createExpiringCache } from '../kernel/expiring-cache.ts';
 import type { AuthOutcome, TokenVerifier } from '../kernel/ports.ts';
+import { ShopperId } from '../kernel/shopper-id.ts';
 import type { ErrorReply } from './reply.ts';
 
 export type TokenSettings = {
-  /** Verified tokens remembered per instance, so a shopper's next request skips the signature check. Default 10,000. */
+  /**
+   * Verified tokens remembered per instance, so a shopper's next request skips the signature check; the
+   * least recently used is forgotten first. Default 10,000.
+   */
   cacheEntries?: number;
   /** An HS256 shared secret (at least 32 characters) or a PEM public key (RS256/ES256). */
   key: string;
@@ -31,21 +35,18 @@ export async function createJwtVerifier(settings: TokenSettings): Promise<TokenV
   };
   // WebCrypto verification runs on the libuv thread pool; a shopper sends many requests with one
   // token, so remembering successful checks (never failures) removes that hop from the hot path.
-  const cache = new Map<string, { userId: string; validUntilMs: number }>();
-  const maxEntries = settings.cacheEntries ?? 10_000;
+  const verified = createExpiringCache<string, string>({ max: settings.cacheEntries ?? 10_000 });
   return {
     async verify(token: string): Promise<AuthOutcome> {
       const now = Date.now();
-      const known = cache.get(token);
-      if (known && known.validUntilMs > now) return { ok: true, identity: { userId: known.userId } };
-      if (known) cache.delete(token);
+      const known = verified.get(token);
+      if (known !== undefined) return { ok: true, identity: { userId: known } };
       try {
         const { payload } = await jwtVerify(token, key, options);
         const subject = ShopperId.safeParse(payload.sub);
         if (!subject.success) return { ok: false, reason: 'token subject is not a valid user id' };
-        if (cache.size >= maxEntries) cache.delete(cache.keys().next().value ?? '');
         const expiresMs = (payload.exp ?? 0) * 1000;
-        cache.set(token, { userId: subject.data, validUntilMs: Math.min(expiresMs, now + CACHE_TTL_MS) });
+        verified.set(token, subject.data, Math.min(expiresMs, now + CACHE_TTL_MS));
         return { ok: true, identity: { userId: subject.data } };
       } catch (error) {
         return { ok: false, reason: describeTokenError(error) };

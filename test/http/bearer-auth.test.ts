@@ -1,8 +1,14 @@
-import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
+import { exportSPKI, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { bearerToken, createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { TEST_TOKEN } from '../support/fixtures.ts';
+
+// The real jose, with its signature checks counted: a remembered token is one that is not checked again.
+vi.mock('jose', async (importOriginal) => {
+  const jose = await importOriginal<typeof import('jose')>();
+  return { ...jose, jwtVerify: vi.fn(jose.jwtVerify) };
+});
 
 const settings = { ...TEST_TOKEN, clockToleranceSec: 30 };
 
@@ -46,6 +52,20 @@ describe('shopper token verification', () => {
       expect((await verifier.verify(token)).ok).toBe(true);
       vi.setSystemTime(Date.now() + 61_000);
       expect(await verifier.verify(token)).toEqual({ ok: false, reason: 'token has expired' });
+    });
+
+    it('keeps at most cacheEntries tokens, forgetting the least recently used first', async () => {
+      const verifier = await createJwtVerifier({ ...settings, cacheEntries: 2 });
+      const [a, b, c] = [await mintShopperToken('shopper-a', TEST_TOKEN), await mintShopperToken('shopper-b', TEST_TOKEN), await mintShopperToken('shopper-c', TEST_TOKEN)];
+      const checks = vi.mocked(jwtVerify);
+      checks.mockClear();
+      for (const token of [a, b, a, c]) await verifier.verify(token);
+      // a was used after b: c takes b's place.
+      expect(checks).toHaveBeenCalledTimes(3);
+      expect(await verifier.verify(a)).toEqual({ ok: true, identity: { userId: 'shopper-a' } });
+      expect(checks).toHaveBeenCalledTimes(3);
+      await verifier.verify(b);
+      expect(checks).toHaveBeenCalledTimes(4);
     });
 
     it('never remembers a refusal', async () => {
