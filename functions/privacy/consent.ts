@@ -1,12 +1,13 @@
-import type { Clock, ConsentDecision, ConsentPolicy } from '../kernel/ports.ts';
 import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
+import { createExpiringCache } from '../kernel/expiring-cache.ts';
+import type { Clock, ConsentDecision, ConsentPolicy } from '../kernel/ports.ts';
 import type { ErasureStore, PrivacyStore } from './ports.ts';
 import { TRACKED_BY, type PrivacySettings } from './settings.ts';
 
 export type CollectConsentOptions = {
   /** How long a shopper's settings are reused before they are read again. Default 5000 ms. */
   cacheMs?: number;
-  /** Shoppers whose settings are kept at once; the oldest read is evicted first. Default 10,000. */
+  /** Shoppers whose settings are kept at once; the least recently used is evicted first. Default 10,000. */
   maxUsers?: number;
   /** Default: the system clock. */
   clock?: Clock;
@@ -30,23 +31,19 @@ function decideFor(settings: PrivacySettings, type: ClientEvent['type']): Consen
  */
 export function createCollectConsent(store: Pick<PrivacyStore, 'read'>, options: CollectConsentOptions = {}): ConsentPolicy<ClientEvent> {
   const cacheMs = options.cacheMs ?? 5000;
-  const maxUsers = options.maxUsers ?? 10_000;
   const clock = options.clock ?? (() => new Date());
-  const cache = new Map<string, { settings: Promise<PrivacySettings>; readAtMs: number }>();
+  // The read itself is kept, so concurrent requests of one shopper share it.
+  const reads = createExpiringCache<string, Promise<PrivacySettings>>({ max: options.maxUsers ?? 10_000, nowMs: () => clock().getTime() });
 
   function settingsOf(userId: string): Promise<PrivacySettings> {
-    const now = clock().getTime();
-    const cached = cache.get(userId);
-    if (cached && now - cached.readAtMs < cacheMs) return cached.settings;
-    // Re-inserted on every read, so the map's first key is always the oldest read.
-    cache.delete(userId);
-    if (cache.size >= maxUsers) cache.delete(cache.keys().next().value ?? '');
-    const entry = { settings: store.read(userId), readAtMs: now };
-    cache.set(userId, entry);
-    entry.settings.catch(() => {
-      if (cache.get(userId) === entry) cache.delete(userId);
+    const cached = reads.get(userId);
+    if (cached) return cached;
+    const settings = store.read(userId);
+    reads.set(userId, settings, clock().getTime() + cacheMs);
+    settings.catch(() => {
+      if (reads.get(userId) === settings) reads.delete(userId);
     });
-    return entry.settings;
+    return settings;
   }
 
   return {

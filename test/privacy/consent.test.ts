@@ -129,6 +129,18 @@ describe('collect consent caches settings, for at most cacheMs', () => {
     expect(state.reads).toBe(4);
   });
 
+  it('forgets the least recently used shopper, not the one read first', async () => {
+    const { store, state } = countingStore();
+    const consent = createCollectConsent(store, { maxUsers: 2, clock: () => NOW });
+    for (const user of ['a', 'b', 'a', 'c']) await consent.decide(user, click);
+    expect(state.reads).toBe(3);
+    // a was asked about after b: c took b's place.
+    await consent.decide('a', click);
+    expect(state.reads).toBe(3);
+    await consent.decide('b', click);
+    expect(state.reads).toBe(4);
+  });
+
   it('throws when the settings cannot be read, and does not remember the failure', async () => {
     const { store, state } = countingStore();
     const consent = createCollectConsent(store, { clock: () => NOW });
