@@ -1,3 +1,4 @@
+import { createExpiringCache } from '../kernel/expiring-cache.ts';
 import type { Clock } from '../kernel/ports.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PreferenceDocumentReader } from '../learn/preference-document.ts';
@@ -68,24 +69,8 @@ export function createSearchPreferenceReader(
       // Nothing else to tell.
     }
   };
-  const cache = new Map<string, { answer: Answer; expiresAtMs: number }>();
+  const answers = createExpiringCache<string, Answer>({ max: maxEntries, nowMs: () => clock().getTime() });
   const inFlight = new Map<string, Promise<Answer>>();
-
-  function cached(userId: string): Answer | undefined {
-    const entry = cache.get(userId);
-    if (!entry) return undefined;
-    cache.delete(userId);
-    if (clock().getTime() >= entry.expiresAtMs) return undefined;
-    // Re-inserted on every hit, so the map's first key is always the least recently used.
-    cache.set(userId, entry);
-    return entry.answer;
-  }
-
-  function remember(userId: string, answer: Answer): void {
-    cache.delete(userId);
-    cache.set(userId, { answer, expiresAtMs: clock().getTime() + ttlMs });
-    while (cache.size > maxEntries) cache.delete(cache.keys().next().value ?? '');
-  }
 
   async function readNow(userId: string): Promise<Answer> {
     try {
@@ -108,7 +93,7 @@ export function createSearchPreferenceReader(
       if (inFlight.get(userId) !== flight) return answer;
       inFlight.delete(userId);
       try {
-        if (answer.reason !== 'error') remember(userId, answer);
+        if (answer.reason !== 'error') answers.set(userId, answer, clock().getTime() + ttlMs);
       } catch {
         // Nobody may be waiting for this read any more (it missed the budget): it must not reject.
       }
@@ -121,7 +106,7 @@ export function createSearchPreferenceReader(
   return {
     async read(userId) {
       try {
-        const hit = cached(userId);
+        const hit = answers.get(userId);
         if (hit) return { ...hit, cached: true };
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<Answer>((resolve) => {
@@ -136,7 +121,7 @@ export function createSearchPreferenceReader(
       }
     },
     forget(userId) {
-      cache.delete(userId);
+      answers.delete(userId);
       inFlight.delete(userId);
     },
   };
