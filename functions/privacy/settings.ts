@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { EventType } from '../events/schema.ts';
 
 /**
  * A shopper's privacy settings, `privacy/{shopperDocumentId(userId)}` in Firestore. Every flag is the shopper's own;
@@ -46,19 +45,4 @@ export type PrivacyUpdate = z.infer<typeof PrivacyUpdate>;
 /** The settings as stored, with when they last changed (ISO 8601). */
 export type StoredPrivacy = PrivacySettings & { updated_at: string | null };
 
-/** Which setting lets each event type be tracked. A shopper's explicit preference statements always are. */
-export const TRACKED_BY: Record<EventType, keyof PrivacySettings | null> = {
-  search_performed: 'track_searches',
-  search_result_clicked: 'track_clicks',
-  product_viewed: 'track_clicks',
-  cart_item_added: 'track_purchases',
-  cart_item_removed: 'track_purchases',
-  cart_item_updated: 'track_purchases',
-  order_completed: 'track_purchases',
-  preference_updated: null,
-};
-
-export function tracks(settings: PrivacySettings, type: EventType): boolean {
-  const flag = TRACKED_BY[type];
-  return flag === null || settings[flag] === true;
-}
+export { TRACKED_BY, tracks } from './tracked-by.ts';
