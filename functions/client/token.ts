@@ -1,0 +1,56 @@
+/**
+ * The shopper's token: a fixed string, or a function the shop's page calls for a current one
+ * (e.g. from its sign-in session). The token says who the events belong to; collect takes the shopper
+ * from it, never from an event.
+ */
+export type TokenSource = string | (() => string | Promise<string>);
+
+/** Every use of the shopper's identity goes through here. */
+export type TokenProvider = {
+  /** The last token fetched, or a fresh one. */
+  get(): Promise<string>;
+  /** The last token fetched, for a request that cannot wait: a page being hidden. */
+  cached(): string | undefined;
+  /** After a 401: asks the source again (a fixed token stays what it is). */
+  refresh(): Promise<string>;
+  /** The shopper the token names (its `sub`): whose privacy settings to read. */
+  subject(): Promise<string | undefined>;
+};
+
+export function createTokenProvider(source: TokenSource): TokenProvider {
+  let current: string | undefined = typeof source === 'string' ? source : undefined;
+  let pending: Promise<string> | undefined;
+
+  /** One call of the source at a time; concurrent callers share it. A failed call is not kept. */
+  function fetchToken(): Promise<string> {
+    if (typeof source === 'string') return Promise.resolve(source);
+    pending ??= Promise.resolve()
+      .then(source)
+      .then((token) => (current = token))
+      .finally(() => (pending = undefined));
+    return pending;
+  }
+
+  return {
+    get: () => (current === undefined ? fetchToken() : Promise.resolve(current)),
+    cached: () => current,
+    refresh: fetchToken,
+    async subject() {
+      const token = current ?? (await fetchToken());
+      return jwtSubject(token);
+    },
+  };
+}
+
+/** The `sub` claim of a JWT, read without verifying it: it only names a path the server checks anyway. */
+export function jwtSubject(token: string): string | undefined {
+  try {
+    const payload = token.split('.')[1] ?? '';
+    const binary = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const claims: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+    const sub = typeof claims === 'object' && claims !== null ? (claims as { sub?: unknown }).sub : undefined;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
