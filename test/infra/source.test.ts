@@ -31,13 +31,14 @@ const BUILT_REPOSITORY = [
   'package-lock.json',
   'dist/functions/index.js',
   'dist/functions/local/stack.js',
+  'dist/client/grocery-loop.min.js',
   'functions/index.ts',
   'test/x.test.ts',
   'node_modules/a/index.js',
 ];
 
 describe('sourceFiles', () => {
-  it('ships the compiled functions and the manifests, not tests, dependencies, sources or the local stack', () => {
+  it('ships the compiled functions and the manifests, not tests, dependencies, sources, the local stack or the client bundles', () => {
     const root = repository(BUILT_REPOSITORY, { gcloudignore: true });
 
     expect(sourceFiles(root)).toEqual(['dist/functions/index.js', 'package-lock.json', 'package.json']);
