@@ -146,6 +146,8 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
   const consentKey = `${prefix}:consent`;
   const flushTimeoutMs = options.flushTimeoutMs ?? 10_000;
   const tokens = createTokenProvider(options.token);
+  // Asked for now, so that a page hidden before its first request has a token at hand.
+  tokens.get().catch(() => undefined);
   const session = options.sessionId === undefined ? platform.session(storage, prefix, now) : () => options.sessionId as string;
   const searches = new Map<string, string>();
   let experiments: Experiments = { ...options.experiments };
