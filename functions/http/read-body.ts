@@ -9,8 +9,8 @@ const JSON_TYPES = ['application/json', 'text/plain'];
 
 /**
  * The Functions Framework has already buffered the body (`rawBody`) and parsed JSON sent as
- * `application/json`; `text/plain` (what `navigator.sendBeacon` sends without a CORS preflight)
- * is parsed here, so a malformed body gets a readable reason.
+ * `application/json`; `text/plain` is parsed here, so a malformed body gets a readable reason. It saves
+ * no CORS preflight (the Authorization header needs one), so `navigator.sendBeacon` cannot send events.
  */
 export function readJsonBody(req: Request, maxBytes: number = LIMITS.maxRequestBytes): BodyOutcome {
   const size = req.rawBody?.length ?? Number(req.get('content-length') ?? 0);
