@@ -52,6 +52,15 @@ describe('the client’s bundles', () => {
     expect(run.stdout).toMatch(new RegExp(`grocery-loop\\.min\\.js \\d+ bytes, ${bundle('grocery-loop.min.js').gzipBytes} min\\+gzip \\(budget ${BUDGET_BYTES}\\)`));
   });
 
+  it('are as large as the README and docs/client.md say, to a tenth of a KB', () => {
+    const measured = bundle('grocery-loop.min.js').gzipBytes;
+    for (const file of ['README.md', 'docs/client.md']) {
+      const stated = /\*\*(\d+\.\d) KB\*\* minified and gzipped/.exec(readFileSync(file, 'utf8'))?.[1];
+      expect(stated, `${file} states the size`).toBeDefined();
+      expect(Number(stated), file).toBeCloseTo(measured / 1000, 1);
+    }
+  });
+
   it('give a script tag the global GroceryLoop', () => {
     const page: { GroceryLoop?: { createTracker?: unknown }; TextEncoder: typeof TextEncoder } = { TextEncoder };
     runInNewContext(readFileSync(join(outdir, 'grocery-loop.min.js'), 'utf8'), page);
