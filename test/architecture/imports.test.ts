@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['http', 'warehouse', 'privacy', 'experiments'],
   ['jobs', 'patterns/patterns.ts'],
   ['learn'],
-  ['collect', 'ingest', 'users', 'operators', 'search', 'patterns', 'erasure', 'retention', 'metrics'],
+  ['collect', 'ingest', 'users', 'operators', 'search', 'patterns', 'erasure', 'retention', 'metrics', 'client'],
   // Adapters implement the ports of any room below; nothing below imports them.
   ['adapters/gcp', 'adapters/local'],
   ['config.ts'],
