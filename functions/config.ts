@@ -2,22 +2,24 @@ import { z } from 'zod';
 import { DEFAULT_TIME_LIMITS } from './events/limits.ts';
 import { describeIssues } from './events/describe-issues.ts';
 import { SLICE_SHOPPERS } from './patterns/job.ts';
+import { TOPICS } from './events/topics.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /**
  * Every setting the functions read, from environment variables, validated when the function that
- * needs them starts. Each function reads only its own section: `ingest` never needs the token key.
- * docs/deploying.md lists them (see SETTING_NAMES); each field's default is written here once.
+ * needs them starts. Each function reads only its own sections (its descriptor's settings schema):
+ * `ingest` never needs the token key. docs/deploying.md lists them (see SETTING_NAMES in
+ * functions/registry.ts); each field's default is written here once.
  */
-const Common = z.object({
+export const CommonEnv = z.object({
   /** Google Cloud project id. Required. */
   GOOGLE_CLOUD_PROJECT: z.string().min(1),
   /** Lowest severity written to the log. Default `INFO`. */
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
 });
 
-const TokenEnv = Common.extend({
+export const TokenEnv = CommonEnv.extend({
   /** Shopper token key: an HS256 secret (≥ 32 chars) or a PEM public key. Secret Manager in production. Required. */
   TOKEN_KEY: z.string().min(1),
   /** Expected `iss` claim. Default `grocery-shop`. */
@@ -30,11 +32,11 @@ const TokenEnv = Common.extend({
   CORS_ORIGINS: z.string().default('*'),
 });
 
-const Env = TokenEnv.extend({
+export const CollectEnv = TokenEnv.extend({
   /** Topic for accepted event batches. Default `events`. */
-  EVENTS_TOPIC: z.string().min(1).default('events'),
+  EVENTS_TOPIC: z.string().min(1).default(TOPICS.events),
   /** Topic for rejected events, kept for inspection. Default `rejected-events`. */
-  REJECTED_EVENTS_TOPIC: z.string().min(1).default('rejected-events'),
+  REJECTED_EVENTS_TOPIC: z.string().min(1).default(TOPICS.rejected),
   /** Oldest accepted event, days after skew correction. Default 30. */
   MAX_EVENT_AGE_DAYS: z.coerce.number().positive().default(DEFAULT_TIME_LIMITS.maxEventAgeMs / 86_400_000),
   /** How far `occurred_at` may run ahead of `sent_at`, seconds. Default 300. */
@@ -47,14 +49,22 @@ const Env = TokenEnv.extend({
   PUBLISH_BATCH_MAX_BYTES: positiveInt(1024 * 1024),
 });
 
-const WarehouseEnv = Common.extend({
+export const WarehouseEnv = CommonEnv.extend({
   /** Where events are stored: `bigquery` (default) or `duckdb:<file>` for the local stack. */
   WAREHOUSE: z.string().regex(/^(bigquery|duckdb:.+)$/, 'must be bigquery or duckdb:<file>').default('bigquery'),
   /** BigQuery dataset holding the tables of `sql/`. Default `learning_loop`. */
   BIGQUERY_DATASET: z.string().regex(/^\w{1,1024}$/).default('learning_loop'),
 });
 
-const IngestEnv = WarehouseEnv.extend({
+/** Where a function that only stores events writes them (`storeRejected`): the project and the warehouse. */
+export type WarehouseSettings = { projectId: string; warehouse: WarehouseSetting; logLevel: CollectSettings['logLevel'] };
+
+export function loadWarehouseSettings(env: NodeJS.ProcessEnv): WarehouseSettings {
+  const e = parseEnv(WarehouseEnv, env);
+  return { projectId: e.GOOGLE_CLOUD_PROJECT, warehouse: warehouseSetting(e), logLevel: e.LOG_LEVEL };
+}
+
+export const IngestEnv = WarehouseEnv.extend({
   /** Days an applied-event marker is kept; must outlast Pub/Sub redelivery (7 days). Default 8. */
   MARKER_TTL_DAYS: z.coerce.number().positive().default(8),
   /** Shards per query's click-through counter. Default 10. */
@@ -82,14 +92,14 @@ export function loadIngestSettings(env: NodeJS.ProcessEnv): IngestSettings {
   };
 }
 
-const BatchEnv = WarehouseEnv.extend({
+export const BatchEnv = WarehouseEnv.extend({
   /** The BigQuery dataset's location, where query jobs run, e.g. `EU`. Default: BigQuery's choice from the dataset. */
   BIGQUERY_LOCATION: z.string().min(1).optional(),
   /** Most bytes one query may bill; BigQuery fails the query rather than bill more. Default 1 TiB. */
   MAXIMUM_BYTES_BILLED: positiveInt(1024 ** 4),
 });
 
-const PatternsEnv = BatchEnv.extend({
+export const PatternsEnv = BatchEnv.extend({
   /** Minutes after collect an event is surely in the warehouse; each run starts that far back. Default 15. */
   PATTERNS_SETTLE_MINUTES: z.coerce.number().nonnegative().default(15),
   /** Shoppers the job computes together; its memory grows with it. Default 20,000. */
@@ -128,7 +138,7 @@ function batchSettings(e: z.infer<typeof BatchEnv>): BatchSettings {
   };
 }
 
-const UserHashEnv = z.object({
+export const UserHashEnv = z.object({
   /**
    * Key of the keyed hash that erasure keeps instead of user ids (≥ 32 characters). Secret Manager in
    * production. Required by collect, ingest, users, operators, patterns and erasure.
@@ -141,7 +151,7 @@ export function loadUserHashKey(env: NodeJS.ProcessEnv): string {
   return parseEnv(UserHashEnv, env).USER_HASH_KEY;
 }
 
-const PrivacyCacheEnv = z.object({
+export const PrivacyCacheEnv = z.object({
   /** Seconds collect caches a shopper's privacy settings (ingest never caches them). Default 5. */
   PRIVACY_CACHE_SECONDS: z.coerce.number().nonnegative().max(60).default(5),
 });
@@ -151,7 +161,7 @@ export function loadPrivacyCacheMs(env: NodeJS.ProcessEnv): number {
   return parseEnv(PrivacyCacheEnv, env).PRIVACY_CACHE_SECONDS * 1000;
 }
 
-const DeadlineEnv = z.object({
+export const DeadlineEnv = z.object({
   /**
    * Longest wait for one Firestore call on a request path, ms: collect's privacy read, every store
    * call of users and operators, ingest's consent and tombstone reads. A read takes tens of ms when
@@ -220,7 +230,7 @@ export type CollectSettings = {
 
 /** The settings of `collect`. */
 export function loadCollectSettings(env: NodeJS.ProcessEnv): CollectSettings {
-  const e = parseEnv(Env, env);
+  const e = parseEnv(CollectEnv, env);
   return {
     ...shopperFacing(e),
     topics: { events: e.EVENTS_TOPIC, rejected: e.REJECTED_EVENTS_TOPIC },
@@ -263,8 +273,3 @@ function parseOrigins(value: string): string[] | '*' {
   const origins = value.trim();
   return origins === '*' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean);
 }
-
-/** Every environment variable a function reads, by name: the documented settings are checked against it. */
-export const SETTING_NAMES: readonly string[] = [
-  ...new Set([Env, IngestEnv, PatternsEnv, UserHashEnv, PrivacyCacheEnv, DeadlineEnv].flatMap((schema) => Object.keys(schema.shape))),
-].sort();

@@ -3,7 +3,7 @@ import { dirname, join, normalize } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as settings from '../../functions/config.ts';
-import { SETTING_NAMES } from '../../functions/config.ts';
+import { SETTING_NAMES } from '../../functions/registry.ts';
 import { LOCAL_SETTING_NAMES, localPorts } from '../../functions/local/local-settings.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { PULUMI_PROJECT, startMocks } from '../infra/run-program.ts';

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { loadPatternsSettings, loadUserHashKey, PatternsEnv, UserHashEnv } from '../config.ts';
+import { createFirestorePatternPublisher } from '../adapters/gcp/firestore-pattern-publisher.ts';
+import { defineFunction, httpFunction, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } from '../descriptor.ts';
+import { createLogger } from '../logging/logger.ts';
+import { shopperStores } from '../platform.ts';
+import { TABLE_ACCESS } from '../warehouse/table-access.ts';
+import { createPatternsHandler } from './handler.ts';
+
+/** `patterns`: the pattern queries of sql/ over the shoppers with new events, published to their preference documents. */
+export const patternsFunction = defineFunction({
+  name: 'patterns',
+  summary: 'Computes the purchase patterns of shoppers with new events and publishes the changed ones to Firestore.',
+  /** Nightly at 03:00 UTC, outside European shopping hours; locally every 5 minutes. */
+  trigger: { kind: 'schedule', cron: '0 3 * * *', localEveryMinutes: 5 },
+  localPort: 8084,
+  settings: {
+    schema: z.object({ ...PatternsEnv.shape, ...UserHashEnv.shape }),
+    load: (env) => ({ ...loadPatternsSettings(env), userHashKey: loadUserHashKey(env) }),
+  },
+  // It reads each shopper's privacy settings, falling back to an erased shopper's tombstone (found by the hash of
+  // their id), and writes the patterns into the preference documents; it verifies no shopper token.
+  needs: { warehouse: TABLE_ACCESS.patterns, firestore: 'write', secrets: ['USER_HASH_KEY'], publishes: {} },
+  /**
+   * 2Gi: a run holds the pattern rows of one slice of the shoppers it processes (`PATTERNS_SLICE_SHOPPERS`) in memory
+   * to assemble, fingerprint and load them; 1 vCPU, since the work is mostly waiting on BigQuery and Firestore.
+   * 1800 s is Cloud Scheduler's longest wait for an HTTP target: a longer run would be given up on, and retried,
+   * while it still ran.
+   */
+  sizing: { memory: '2Gi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS },
+  async create(settings, platform) {
+    const firestore = platform.firestore(settings.projectId);
+    const { privacy, erasures } = shopperStores(firestore, settings.userHashKey);
+    return httpFunction(
+      createPatternsHandler({
+        warehouse: await platform.sqlWarehouse(settings),
+        publisher: createFirestorePatternPublisher(firestore),
+        privacy,
+        erasures,
+        clock: platform.clock,
+        logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'patterns' } }),
+        settleMs: settings.settleMs,
+        sliceShoppers: settings.sliceShoppers,
+      }),
+    );
+  },
+});

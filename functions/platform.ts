@@ -1,0 +1,108 @@
+import { BigQuery } from '@google-cloud/bigquery';
+import { Firestore } from '@google-cloud/firestore';
+import { PubSub } from '@google-cloud/pubsub';
+import type { BatchSettings, Deadlines, WarehouseSetting } from './config.ts';
+import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
+import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
+import { connect, createBoundedFirestore, type FirestoreDeadlines } from './adapters/gcp/bounded-firestore.ts';
+import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
+import { createFirestorePrivacyStore } from './adapters/gcp/firestore-privacy-store.ts';
+import { openDuckDb } from './adapters/local/duckdb-files.ts';
+import { withDeadlines } from './kernel/deadline.ts';
+import type { Logger } from './logging/logger.ts';
+import { createUserHasher } from './privacy/user-hash.ts';
+import type { SqlWarehouse, Warehouse } from './warehouse/ports.ts';
+
+/**
+ * What the functions of one process are built from: the Google clients, stores and warehouses, each made the first
+ * time a function asks for it and shared after that (locally every function runs in one process). The only place
+ * that constructs a Google client; nothing does so when a module is imported.
+ */
+export type Platform = {
+  clock: () => Date;
+  /** Firestore for batch work, with the client's own timeouts and retries. */
+  firestore(projectId: string): Firestore;
+  /**
+   * Firestore for a request path: every RPC and transaction ends by itself (`createBoundedFirestore`), and the
+   * client is connected before the function takes requests, so that a cold start keeps to its deadlines.
+   */
+  requestFirestore(projectId: string, deadlines: FirestoreDeadlines): Promise<Firestore>;
+  pubsub(projectId: string): PubSub;
+  /** Where events are stored as they arrive: BigQuery's streaming inserts, or the local DuckDB file. */
+  eventWarehouse(settings: { projectId: string; warehouse: WarehouseSetting }): Promise<Warehouse>;
+  /**
+   * The batch jobs' warehouse: BigQuery, or the local DuckDB file. A request path gives `deadlineMs`: BigQuery then
+   * stops a query job that outlives it.
+   */
+  sqlWarehouse(settings: BatchSettings, deadlineMs?: number): Promise<SqlWarehouse>;
+};
+
+export function createPlatform(): Platform {
+  const bigQueries = memo<BigQuery>();
+  const firestores = memo<Firestore>();
+  const requestFirestores = memo<Promise<Firestore>>();
+  const pubsubs = memo<PubSub>();
+  const eventWarehouses = memo<Warehouse>();
+  const bigQuery = (projectId: string) => bigQueries(projectId, () => new BigQuery({ projectId }));
+  return {
+    clock: () => new Date(),
+    firestore: (projectId) => firestores(projectId, () => new Firestore({ projectId, ignoreUndefinedProperties: true })),
+    requestFirestore: (projectId, deadlines) =>
+      requestFirestores(`${projectId} ${deadlines.callMs} ${deadlines.transactionMs}`, async () => {
+        const firestore = createBoundedFirestore({ projectId, ignoreUndefinedProperties: true }, deadlines);
+        await connect(firestore);
+        return firestore;
+      }),
+    pubsub: (projectId) => pubsubs(projectId, () => new PubSub({ projectId })),
+    eventWarehouse: async ({ projectId, warehouse }) =>
+      // BigQuery's client cannot bound its own requests here (its `timeout` reaches node-fetch 3, which dropped that
+      // option): the deadline the function puts around each insert is what bounds it.
+      warehouse.kind === 'bigquery'
+        ? eventWarehouses(`${projectId} ${warehouse.dataset}`, () => createBigQueryWarehouse(bigQuery(projectId), warehouse.dataset))
+        : openDuckDb(warehouse),
+    sqlWarehouse: async (settings, deadlineMs) => {
+      if (settings.warehouse.kind === 'duckdb') return openDuckDb(settings.warehouse);
+      return createBigQuerySql(bigQuery(settings.projectId), {
+        dataset: settings.warehouse.dataset,
+        location: settings.location,
+        maximumBytesBilled: settings.maximumBytesBilled,
+        ...(deadlineMs === undefined ? {} : { jobTimeoutMs: deadlineMs }),
+      });
+    },
+  };
+}
+
+/** A cache of what `make` makes, by key: each thing is made once. */
+function memo<T>(): (key: string, make: () => T) => T {
+  const made = new Map<string, T>();
+  return (key, make) => {
+    const found = made.get(key);
+    if (found !== undefined) return found;
+    const thing = make();
+    made.set(key, thing);
+    return thing;
+  };
+}
+
+/** The stores that know shoppers by the hash of their id: privacy settings (with tombstones) and erasure requests. */
+export function shopperStores(firestore: Firestore, userHashKey: string) {
+  const hashUser = createUserHasher(userHashKey);
+  return { hashUser, privacy: createFirestorePrivacyStore(firestore, { hashUser }), erasures: createFirestoreErasureStore(firestore, { hashUser }) };
+}
+
+/** Firestore on a request path: every RPC and every transaction within the Firestore deadline. */
+export function requestDeadlines(deadlines: Deadlines): FirestoreDeadlines {
+  return { callMs: deadlines.firestoreMs, transactionMs: deadlines.firestoreMs };
+}
+
+/**
+ * `port` with a deadline of `ms` on each call (invariant 8): a call that passes it rejects with `DeadlineExceeded`,
+ * which the function answers as a transient failure, and is logged by name.
+ */
+export function bounded<T extends object>(port: T, name: string, ms: number, logger: Logger): T {
+  return withDeadlines(port, {
+    ms,
+    name,
+    onPassed: (error) => logger.warn('remote call passed its deadline', { call: error.call, deadline_ms: error.deadlineMs }),
+  });
+}

@@ -1,0 +1,32 @@
+import { collectFunction } from './collect/function.ts';
+import { erasureFunction } from './erasure/function.ts';
+import { ingestFunction } from './ingest/function.ts';
+import { storeRejectedFunction } from './ingest/store-rejected-function.ts';
+import { metricsFunction } from './metrics/function.ts';
+import { operatorsFunction } from './operators/function.ts';
+import { patternsFunction } from './patterns/function.ts';
+import { retentionFunction } from './retention/function.ts';
+import { usersFunction } from './users/function.ts';
+
+/**
+ * Every function the loop deploys, each as it describes itself (functions/descriptor.ts). The entry file registers
+ * them, the local stack serves and schedules them, `npm run job` runs the scheduled ones, and infra/ deploys each
+ * with what it needs: a new function is its folder and a line here.
+ */
+export const FUNCTIONS = [
+  collectFunction,
+  ingestFunction,
+  storeRejectedFunction,
+  usersFunction,
+  operatorsFunction,
+  patternsFunction,
+  erasureFunction,
+  retentionFunction,
+  metricsFunction,
+] as const;
+
+export type RegisteredFunction = (typeof FUNCTIONS)[number];
+export type FunctionName = RegisteredFunction['name'];
+
+/** Every environment variable a function reads, by name: the documented settings are checked against it. */
+export const SETTING_NAMES: readonly string[] = [...new Set(FUNCTIONS.flatMap((fn) => Object.keys(fn.settings.schema.shape)))].sort();
