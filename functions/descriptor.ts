@@ -87,7 +87,7 @@ export function cloudEventFunction(handler: CloudEventFunction<MessagePublishedD
   return { signature: 'cloudevent', handler };
 }
 
-type Spec<Name extends string, T extends Trigger, S extends z.ZodObject, Settings> = {
+type Spec<Name extends string, T extends Trigger, S extends z.ZodObject, N extends Needs<S>, Settings> = {
   /** The entry point: what the Functions Framework registers it as, and what FUNCTION_TARGET names. */
   name: Name;
   /** What it does, in a line (the scheduler job's description, for a job). */
@@ -97,7 +97,7 @@ type Spec<Name extends string, T extends Trigger, S extends z.ZodObject, Setting
   localPort: number;
   /** Its environment variables, validated by `schema` (zod, each field's doc giving its default), and read by `load`. */
   settings: { schema: S; load(env: NodeJS.ProcessEnv): Settings };
-  needs: Needs<S>;
+  needs: N;
   /** Default sizes, each with its reason; the stack's keys `<name>Memory`, … override them (infra/config.ts). */
   sizing: T extends { kind: 'schedule' } ? JobSizing : Sizing;
   /** Builds its handler from its settings and the clients of this process. */
@@ -105,19 +105,22 @@ type Spec<Name extends string, T extends Trigger, S extends z.ZodObject, Setting
 };
 
 /** A function, as it describes itself. */
-export type FunctionDescriptor<Name extends string = string, T extends Trigger = Trigger, S extends z.ZodObject = z.ZodObject, Settings = unknown> = Omit<
-  Spec<Name, T, S, Settings>,
-  'settings'
-> & {
-  settings: Spec<Name, T, S, Settings>['settings'] & { env: EnvNames<S> };
+export type FunctionDescriptor<
+  Name extends string = string,
+  T extends Trigger = Trigger,
+  S extends z.ZodObject = z.ZodObject,
+  N extends Needs<S> = Needs<S>,
+  Settings = unknown,
+> = Omit<Spec<Name, T, S, N, Settings>, 'settings'> & {
+  settings: Spec<Name, T, S, N, Settings>['settings'] & { env: EnvNames<S> };
   /** Reads its settings from `env` and builds its handler: what the entry file registers. */
   build(env: NodeJS.ProcessEnv, platform: Platform): Promise<RegistrationOf<T>>;
 };
 
 /** Describes a function: its name, trigger, settings, handler factory and needs, checked against each other by type. */
-export function defineFunction<const Name extends string, const T extends Trigger, S extends z.ZodObject, Settings>(
-  spec: Spec<Name, T, S, Settings>,
-): FunctionDescriptor<Name, T, S, Settings> {
+export function defineFunction<const Name extends string, const T extends Trigger, S extends z.ZodObject, const N extends Needs<S>, Settings>(
+  spec: Spec<Name, T, S, N, Settings>,
+): FunctionDescriptor<Name, T, S, N, Settings> {
   return {
     ...spec,
     settings: { ...spec.settings, env: envNames(spec.settings.schema) },

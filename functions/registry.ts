@@ -7,6 +7,7 @@ import { operatorsFunction } from './operators/function.ts';
 import { patternsFunction } from './patterns/function.ts';
 import { retentionFunction } from './retention/function.ts';
 import { usersFunction } from './users/function.ts';
+import type { TableAccess } from './warehouse/table-access.ts';
 
 /**
  * Every function the loop deploys, each as it describes itself (functions/descriptor.ts). The entry file registers
@@ -30,3 +31,14 @@ export type FunctionName = RegisteredFunction['name'];
 
 /** Every environment variable a function reads, by name: the documented settings are checked against it. */
 export const SETTING_NAMES: readonly string[] = [...new Set(FUNCTIONS.flatMap((fn) => Object.keys(fn.settings.schema.shape)))].sort();
+
+/** A function that declares what it touches in the warehouse. */
+export type WarehouseFunction = Extract<RegisteredFunction, { needs: { warehouse: TableAccess } }>['name'];
+
+/**
+ * What each function that touches the warehouse declares it touches (`needs.warehouse`), by name: infra/ grants each
+ * function's account exactly these tables, and test/warehouse/table-access.test.ts runs each function to check them.
+ */
+export const TABLE_ACCESS = Object.fromEntries(
+  FUNCTIONS.flatMap((fn): [string, TableAccess][] => ('warehouse' in fn.needs ? [[fn.name, fn.needs.warehouse]] : [])),
+) as Record<WarehouseFunction, TableAccess>;

@@ -4,7 +4,7 @@ import { PUSH_ACK_DEADLINE_SECONDS, type FunctionSizing, type IngestSettings } f
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
 import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
 import { grantWarehouseAccess } from './warehouse-access.ts';
-import type { WarehouseFunction } from '../functions/warehouse/table-access.ts';
+import type { WarehouseFunction } from '../functions/registry.ts';
 
 /** Deliveries of one message before Pub/Sub moves it to the dead-letter topic; the local stack uses the same. */
 const MAX_DELIVERY_ATTEMPTS = 5;

@@ -4,7 +4,7 @@ import type { FunctionSizing, ScheduledJobSettings } from './config.ts';
 import { nodeFunction, type FunctionArchive } from './node-function.ts';
 import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
 import { grantWarehouseAccess } from './warehouse-access.ts';
-import type { WarehouseFunction } from '../functions/warehouse/table-access.ts';
+import type { WarehouseFunction } from '../functions/registry.ts';
 
 /** A role of a job's account on the project, for what has no narrower resource (Firestore); `resourceName` names the grant. */
 export type JobRole = { resourceName: string; role: string };

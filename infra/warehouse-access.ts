@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { readOnlyTables, TABLE_ACCESS, type WarehouseFunction } from '../functions/warehouse/table-access.ts';
+import { readOnlyTables } from '../functions/warehouse/table-access.ts';
+import { TABLE_ACCESS, type WarehouseFunction } from '../functions/registry.ts';
 
 export type WarehouseAccessArgs = {
   project: string;

@@ -3,7 +3,6 @@ import { BatchEnv, loadBatchSettings, loadUserHashKey, UserHashEnv } from '../co
 import { defineFunction, httpFunction, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
 import { shopperStores } from '../platform.ts';
-import { TABLE_ACCESS } from '../warehouse/table-access.ts';
 import { createErasureHandler } from './handler.ts';
 
 /**
@@ -26,7 +25,39 @@ export const erasureFunction = defineFunction({
   },
   // What it keeps of an erased shopper, in erasure_log and the request, is the hash of their id; it updates requests
   // and deletes the shopper's documents.
-  needs: { warehouse: TABLE_ACCESS.erasure, firestore: 'write', secrets: ['USER_HASH_KEY'], publishes: {} },
+  needs: {
+    warehouse: {
+      via: 'jobs',
+      reads: [
+        'events',
+        'order_items',
+        'rejected_events',
+        'user_patterns',
+        'user_patterns_staging',
+        'shopper_privacy_staging',
+        'shopper_retention_staging',
+        'order_lines_staging',
+        'engagement_staging',
+        'erasure_log',
+      ],
+      writes: [
+        'events',
+        'order_items',
+        'rejected_events',
+        'user_patterns',
+        'user_patterns_staging',
+        'shopper_privacy_staging',
+        'shopper_retention_staging',
+        'order_lines_staging',
+        'engagement_staging',
+        'erasure_log',
+        'job_runs',
+      ],
+    },
+    firestore: 'write',
+    secrets: ['USER_HASH_KEY'],
+    publishes: {},
+  },
   /**
    * 512Mi: a run holds only the pending requests; each deletion is a DML job BigQuery runs. 1800 s: several DML
    * statements per run, each of which may queue behind others on the same table.

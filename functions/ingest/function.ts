@@ -7,7 +7,6 @@ import { learn } from '../learn/learn.ts';
 import { createLogger } from '../logging/logger.ts';
 import { bounded, shopperStores } from '../platform.ts';
 import { createIngestConsent } from '../privacy/consent.ts';
-import { TABLE_ACCESS } from '../warehouse/table-access.ts';
 import { createIngestHandler } from './handler.ts';
 
 /** `ingest`: each accepted batch, pushed from the events topic, stored in the warehouse and learned from in Firestore. */
@@ -21,7 +20,12 @@ export const ingestFunction = defineFunction({
     load: (env) => ({ ...loadIngestSettings(env), deadlines: loadDeadlines(env), userHashKey: loadUserHashKey(env) }),
   },
   // It hashes user ids to find an erased shopper's tombstone.
-  needs: { warehouse: TABLE_ACCESS.ingest, firestore: 'write', secrets: ['USER_HASH_KEY'], publishes: {} },
+  needs: {
+    warehouse: { via: 'streaming', reads: [], writes: ['events', 'order_items', 'rejected_events'] },
+    firestore: 'write',
+    secrets: ['USER_HASH_KEY'],
+    publishes: {},
+  },
   /**
    * Each message is one Firestore transaction plus streaming inserts: mostly waiting, so 20 at once share one
    * vCPU, and few enough that transactions stay short. 512Mi holds 20 batches and the Google clients.

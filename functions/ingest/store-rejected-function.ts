@@ -3,7 +3,6 @@ import { DeadlineEnv, loadDeadlines, loadWarehouseSettings, WarehouseEnv } from 
 import { cloudEventFunction, defineFunction } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
 import { bounded } from '../platform.ts';
-import { TABLE_ACCESS } from '../warehouse/table-access.ts';
 import { createStoreRejectedHandler } from './handler.ts';
 
 /** `storeRejected`: each batch of rejected events, pushed from the rejected-events topic, kept in `rejected_events`. */
@@ -17,7 +16,7 @@ export const storeRejectedFunction = defineFunction({
     load: (env) => ({ ...loadWarehouseSettings(env), deadlines: loadDeadlines(env) }),
   },
   // Rejected input is stored as it came, by no hashed id: no Firestore, no secret.
-  needs: { warehouse: TABLE_ACCESS.storeRejected, firestore: 'none', secrets: [], publishes: {} },
+  needs: { warehouse: { via: 'streaming', reads: [], writes: ['rejected_events'] }, firestore: 'none', secrets: [], publishes: {} },
   /**
    * One streaming insert per message, and rejected input is rare, so 256Mi and at most 5 instances. Concurrency 20
    * on one vCPU rather than 1 on half a vCPU: a burst of rejects (a broken client release) would otherwise meet

@@ -1,7 +1,6 @@
 import { BatchEnv, loadBatchSettings } from '../config.ts';
 import { defineFunction, httpFunction, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
-import { TABLE_ACCESS } from '../warehouse/table-access.ts';
 import { createMetricsHandler } from './handler.ts';
 
 /**
@@ -20,7 +19,16 @@ export const metricsFunction = defineFunction({
   localPort: 8090,
   settings: { schema: BatchEnv, load: loadBatchSettings },
   // Aggregates over the warehouse alone: no Firestore, no user ids, no hash key.
-  needs: { warehouse: TABLE_ACCESS.metrics, firestore: 'none', secrets: [], publishes: {} },
+  needs: {
+    warehouse: {
+      via: 'jobs',
+      reads: ['events', 'order_items', 'user_patterns', 'learning_metrics_staging'],
+      writes: ['learning_metrics_staging', 'learning_metrics', 'job_runs'],
+    },
+    firestore: 'none',
+    secrets: [],
+    publishes: {},
+  },
   /** 512Mi: a run holds a few dozen metric rows; the queries are BigQuery jobs. */
   sizing: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS },
   async create(settings, platform) {

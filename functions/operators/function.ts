@@ -4,7 +4,6 @@ import { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firesto
 import { defineFunction, httpFunction } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
 import { bounded, requestDeadlines, shopperStores } from '../platform.ts';
-import { TABLE_ACCESS } from '../warehouse/table-access.ts';
 import { createOperatorsHandler } from './handler.ts';
 
 /** `operators`: erasure on a shopper's behalf, a shopper's learning status, and the dashboard; IAM authenticates callers. */
@@ -18,7 +17,13 @@ export const operatorsFunction = defineFunction({
     load: (env) => ({ ...loadOperatorsSettings(env), deadlines: loadDeadlines(env), userHashKey: loadUserHashKey(env) }),
   },
   // It writes erasure requests and tombstones, and records and shows a request by the hash of the user id.
-  needs: { warehouse: TABLE_ACCESS.operators, firestore: 'write', secrets: ['USER_HASH_KEY'], publishes: {} },
+  needs: {
+    // The dashboard's queries read these four tables, and nothing else of the warehouse.
+    warehouse: { via: 'jobs', reads: ['events', 'rejected_events', 'job_runs', 'learning_metrics'], writes: [] },
+    firestore: 'write',
+    secrets: ['USER_HASH_KEY'],
+    publishes: {},
+  },
   /**
    * Called by a few people, now and then: an erasure request is a handful of Firestore writes, a status one read.
    * 10 at once on one vCPU and 2 instances are plenty, and cap what a runaway script can do; 256Mi; 60 s.

@@ -4,7 +4,6 @@ import { createFirestorePatternPublisher } from '../adapters/gcp/firestore-patte
 import { defineFunction, httpFunction, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
 import { shopperStores } from '../platform.ts';
-import { TABLE_ACCESS } from '../warehouse/table-access.ts';
 import { createPatternsHandler } from './handler.ts';
 
 /** `patterns`: the pattern queries of sql/ over the shoppers with new events, published to their preference documents. */
@@ -20,7 +19,35 @@ export const patternsFunction = defineFunction({
   },
   // It reads each shopper's privacy settings, falling back to an erased shopper's tombstone (found by the hash of
   // their id), and writes the patterns into the preference documents; it verifies no shopper token.
-  needs: { warehouse: TABLE_ACCESS.patterns, firestore: 'write', secrets: ['USER_HASH_KEY'], publishes: {} },
+  needs: {
+    warehouse: {
+      via: 'jobs',
+      // Active shoppers and their staged lines and engagement come from events and order_items; job_runs holds the watermark.
+      reads: [
+        'events',
+        'order_items',
+        'job_runs',
+        'user_patterns',
+        'user_patterns_staging',
+        'shopper_privacy_staging',
+        'order_lines_staging',
+        'engagement_staging',
+        'category_price_ranges_staging',
+      ],
+      writes: [
+        'user_patterns',
+        'user_patterns_staging',
+        'shopper_privacy_staging',
+        'order_lines_staging',
+        'engagement_staging',
+        'category_price_ranges_staging',
+        'job_runs',
+      ],
+    },
+    firestore: 'write',
+    secrets: ['USER_HASH_KEY'],
+    publishes: {},
+  },
   /**
    * 2Gi: a run holds the pattern rows of one slice of the shoppers it processes (`PATTERNS_SLICE_SHOPPERS`) in memory
    * to assemble, fingerprint and load them; 1 vCPU, since the work is mostly waiting on BigQuery and Firestore.

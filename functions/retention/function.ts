@@ -2,7 +2,6 @@ import { readNonDefaultPrivacy } from '../adapters/gcp/firestore-privacy-store.t
 import { BatchEnv, loadBatchSettings } from '../config.ts';
 import { defineFunction, httpFunction, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
-import { TABLE_ACCESS } from '../warehouse/table-access.ts';
 import { createRetentionHandler } from './handler.ts';
 
 /**
@@ -18,7 +17,16 @@ export const retentionFunction = defineFunction({
   settings: { schema: BatchEnv, load: loadBatchSettings },
   // It only reads privacy settings, by their retention_days, never a tombstone: it knows shoppers by their ids alone
   // and reads no secret.
-  needs: { warehouse: TABLE_ACCESS.retention, firestore: 'read', secrets: [], publishes: {} },
+  needs: {
+    warehouse: {
+      via: 'jobs',
+      reads: ['shopper_retention_staging'],
+      writes: ['events', 'order_items', 'rejected_events', 'shopper_retention_staging', 'job_runs'],
+    },
+    firestore: 'read',
+    secrets: [],
+    publishes: {},
+  },
   /** 512Mi: a run holds the shoppers whose retention differs from the default; the deletions are DML jobs. */
   sizing: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS },
   async create(settings, platform) {

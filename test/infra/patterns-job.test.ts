@@ -2,7 +2,8 @@ import * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ScheduledJob } from '../../infra/scheduled-job.ts';
-import { readOnlyTables, TABLE_ACCESS } from '../../functions/warehouse/table-access.ts';
+import { readOnlyTables } from '../../functions/warehouse/table-access.ts';
+import { TABLE_ACCESS } from '../../functions/registry.ts';
 import { heapLimitMiB } from '../../infra/patterns-job.ts';
 import {
   grants,

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readOnlyTables, TABLE_ACCESS } from '../../functions/warehouse/table-access.ts';
+import { readOnlyTables } from '../../functions/warehouse/table-access.ts';
+import { TABLE_ACCESS } from '../../functions/registry.ts';
 import {
   grants,
   named,
