@@ -1,5 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { MESSAGE_INGESTED } from '../functions/ingest/log-messages.ts';
 import type { MetricReady } from './metric-descriptors.ts';
 
 export type MonitoringArgs = {
@@ -110,14 +111,14 @@ export class Monitoring extends pulumi.ComponentResource {
     // entry of the function's service, with the line's `severity` as the entry's severity.
     const ofService = (service: pulumi.Input<string>) =>
       pulumi.interpolate`resource.type="cloud_run_revision" AND resource.labels.service_name="${service}"`;
-    const ingested = pulumi.interpolate`${ofService(services.ingest)} AND jsonPayload.message="message ingested"`;
+    const ingested = pulumi.interpolate`${ofService(services.ingest)} AND jsonPayload.message="${MESSAGE_INGESTED}"`;
 
     const lag = new gcp.logging.Metric(
       'ingest-lag-ms',
       {
         project,
         name: 'ingest_lag_ms',
-        description: 'Milliseconds from collect receiving a batch to ingest having learned from it (lag_ms of "message ingested").',
+        description: `Milliseconds from collect receiving a batch to ingest having learned from it (lag_ms of "${MESSAGE_INGESTED}").`,
         filter: ingested,
         metricDescriptor: { metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: 'ms', displayName: 'Ingest lag' },
         valueExtractor: 'EXTRACT(jsonPayload.lag_ms)',
@@ -132,7 +133,7 @@ export class Monitoring extends pulumi.ComponentResource {
       {
         project,
         name: 'events_learned',
-        description: 'Events learned from per ingested message (learned of "message ingested"); its sum is the events learned.',
+        description: `Events learned from per ingested message (learned of "${MESSAGE_INGESTED}"); its sum is the events learned.`,
         filter: ingested,
         metricDescriptor: { metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: '1', displayName: 'Events learned' },
         valueExtractor: 'EXTRACT(jsonPayload.learned)',

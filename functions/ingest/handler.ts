@@ -9,6 +9,7 @@ import type { RejectedRow, Warehouse } from '../warehouse/ports.ts';
 import { rejectedMessageRow, rejectedRows } from '../warehouse/rows.ts';
 import { decodeMessage, type MessagePublishedData } from './decode-message.ts';
 import type { PreferenceStore } from './ports.ts';
+import { MESSAGE_INGESTED } from './log-messages.ts';
 
 export type IngestDeps = {
   warehouse: Warehouse;
@@ -66,7 +67,7 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
 
       undone = { step: 'learning', events: toLearn };
       const outcome = toLearn.length ? await deps.preferences.apply(batch.user_id, toLearn, now) : { applied: 0, alreadyApplied: 0, writes: 0 };
-      deps.logger.info('message ingested', {
+      deps.logger.info(MESSAGE_INGESTED, {
         message_id: decoded.messageId,
         request_id: batch.request_id,
         events: batch.events.length,
