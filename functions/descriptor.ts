@@ -1,5 +1,6 @@
 import type { CloudEventFunction, HttpFunction } from '@google-cloud/functions-framework';
 import type { z } from 'zod';
+import { envNames, type EnvNames } from './kernel/env-names.ts';
 import type { Topic } from './events/topics.ts';
 import type { MessagePublishedData } from './ingest/decode-message.ts';
 import type { Platform } from './platform.ts';
@@ -53,9 +54,6 @@ export type JobSizing = Pick<Sizing, 'memory' | 'cpu' | 'timeoutSeconds'>;
 
 /** A secret a function reads from the environment: Secret Manager provides it in production. */
 export type SecretName = 'TOKEN_KEY' | 'USER_HASH_KEY';
-
-/** The names of a settings schema's environment variables, each typed: `env.PATTERNS_SETTLE_MINUTES`, never the string. */
-export type EnvNames<S extends z.ZodObject> = { readonly [K in keyof S['shape'] & string]: K };
 
 /** What a function needs from the cloud: infra/ grants exactly this, and the local stack provides it. */
 export type Needs<S extends z.ZodObject = z.ZodObject> = {
@@ -126,11 +124,4 @@ export function defineFunction<const Name extends string, const T extends Trigge
     settings: { ...spec.settings, env: envNames(spec.settings.schema) },
     build: async (env, platform) => spec.create(spec.settings.load(env), platform),
   };
-}
-
-/** Each environment variable of `schema`, by its own name. */
-export function envNames<S extends z.ZodObject>(schema: S): EnvNames<S> {
-  const names: Record<string, string> = {};
-  for (const name of Object.keys(schema.shape)) names[name] = name;
-  return names as EnvNames<S>;
 }

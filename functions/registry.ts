@@ -29,6 +29,12 @@ export const FUNCTIONS = [
 export type RegisteredFunction = (typeof FUNCTIONS)[number];
 export type FunctionName = RegisteredFunction['name'];
 
+/** `make` of each function, by the function's name. */
+export function byName<F extends { name: string }, V>(functions: readonly F[], make: (fn: F) => V): Record<F['name'], V> {
+  // One entry per function, keyed by its name: what the record's type says.
+  return Object.fromEntries(functions.map((fn) => [fn.name, make(fn)])) as Record<F['name'], V>;
+}
+
 /** Every environment variable a function reads, by name: the documented settings are checked against it. */
 export const SETTING_NAMES: readonly string[] = [...new Set(FUNCTIONS.flatMap((fn) => Object.keys(fn.settings.schema.shape)))].sort();
 

@@ -7,5 +7,8 @@ export const TOPICS = { events: 'events', rejected: 'rejected-events', deadLette
 /** A topic the functions publish to or are pushed from: the dead-letter topic is Pub/Sub's alone. */
 export type Topic = Exclude<keyof typeof TOPICS, 'deadLetter'>;
 
+/** Every `Topic`. */
+export const FUNCTION_TOPICS: readonly Topic[] = ['events', 'rejected'];
+
 /** Deliveries of one pushed message before Pub/Sub moves it to the dead-letter topic, in production and locally. */
 export const MAX_DELIVERY_ATTEMPTS = 5;

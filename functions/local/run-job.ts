@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
-import { localPorts } from './local-settings.ts';
+import { JOBS, localPorts, type JobName } from './local-functions.ts';
 
-// `npm run job -- <patterns|erasure|retention|metrics> [--as-of <ISO>] [--since <ISO>]`: runs a batch job now on the
-// local stack (`npm start` must be running), waiting for its summary. For metrics, --since starts the measured window.
+// `npm run job -- <job> [--as-of <ISO>] [--since <ISO>]`: runs a batch job (a scheduled function of the registry:
+// patterns, erasure, retention, metrics) now on the local stack (`npm start` must be running), waiting for its
+// summary. For metrics, --since starts the measured window.
 // `npm run job -- patterns --project <id> --region <region>`: asks Cloud Scheduler to run the deployed
 // job now (`runJob`), exactly as its schedule would, with its OIDC identity; the run's summary is in
 // the function's logs. Backfills with --as-of/--since are for the local stack or a direct call.
-export const JOBS = ['patterns', 'erasure', 'retention', 'metrics'] as const;
+const JOB_NAMES: readonly string[] = JOBS.map((job) => job.name);
 
 /** The part of `CloudSchedulerClient` this command uses. */
 export interface SchedulerClient {
@@ -15,7 +16,7 @@ export interface SchedulerClient {
   close(): Promise<void>;
 }
 
-export type RunJobOptions = { job: string; asOf?: string; since?: string; project?: string; region?: string };
+export type RunJobOptions = { job: JobName; asOf?: string; since?: string; project?: string; region?: string };
 
 export function parseRunJobArgs(args: string[]): RunJobOptions {
   const { values, positionals } = parseArgs({
@@ -23,9 +24,9 @@ export function parseRunJobArgs(args: string[]): RunJobOptions {
     allowPositionals: true,
     options: { 'as-of': { type: 'string' }, since: { type: 'string' }, project: { type: 'string' }, region: { type: 'string' } },
   });
-  const job = positionals[0];
-  if (!job || !(JOBS as readonly string[]).includes(job) || positionals.length > 1) {
-    throw new Error(`usage: npm run job -- <${JOBS.join('|')}> [--as-of ISO] [--since ISO] | [--project ID --region REGION]`);
+  const job = JOBS.find((candidate) => candidate.name === positionals[0])?.name;
+  if (!job || positionals.length > 1) {
+    throw new Error(`usage: npm run job -- <${JOB_NAMES.join('|')}> [--as-of ISO] [--since ISO] | [--project ID --region REGION]`);
   }
   if (values.project && !values.region) throw new Error('--region is needed with --project');
   if (values.project && (values['as-of'] || values.since)) throw new Error('--as-of and --since apply to local runs; a deployed job runs as scheduled');
@@ -49,7 +50,7 @@ export async function runJobNow(
   const body: Record<string, string> = {};
   if (options.asOf) body.as_of = options.asOf;
   if (options.since) body.since = options.since;
-  const url = `http://127.0.0.1:${localPorts(deps.env)[options.job as (typeof JOBS)[number]]}/`;
+  const url = `http://127.0.0.1:${localPorts(deps.env)[options.job]}/`;
   const res = await deps.fetchFn(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).catch((error: unknown) => {
     throw new Error(`the local stack does not answer at ${url} (is npm start running?)`, { cause: error });
   });

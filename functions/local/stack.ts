@@ -3,9 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PubSub, type Message } from '@google-cloud/pubsub';
+import { FUNCTION_TOPICS, TOPICS } from '../events/topics.ts';
 import { createLogger } from '../logging/logger.ts';
-import { httpAnswers, missingPrerequisites, portAccepts, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
-import { LOCAL, LOCAL_ENV, localPorts, type LocalPorts } from './local-settings.ts';
+import { FUNCTIONS } from '../registry.ts';
+import { missingPrerequisites, portAccepts, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
+import { functionEnvironment, JOBS, LOCAL_ENV, localPorts, localSchedule, pubSubPlan, scheduleMinutes, type JobName, type LocalPorts } from './local-functions.ts';
+import { LOCAL } from './local-settings.ts';
 import { mintShopperToken } from './mint-token.ts';
 import { provisionPubSub } from './provision.ts';
 import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
@@ -15,19 +18,6 @@ import { startLocalScheduler, type LocalScheduler } from './scheduler.ts';
 
 const SERVE = fileURLToPath(new URL('./serve.ts', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const PORT_VARIABLES: Record<string, string> = {
-  collect: 'COLLECT_PORT',
-  ingest: 'INGEST_PORT',
-  storeRejected: 'STORE_REJECTED_PORT',
-  users: 'USERS_PORT',
-  patterns: 'PATTERNS_PORT',
-  operators: 'OPERATORS_PORT',
-  erasure: 'ERASURE_PORT',
-  retention: 'RETENTION_PORT',
-  metrics: 'METRICS_PORT',
-  pubsub: 'PUBSUB_EMULATOR_PORT',
-  firestore: 'FIRESTORE_EMULATOR_PORT',
-};
 const logger = createLogger({ labels: { component: 'local-stack' } });
 const started: RunningProcess[] = [];
 let subscriber: PubSub | undefined;
@@ -41,9 +31,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const ports = localPorts(process.env);
-  for (const [name, port] of Object.entries(ports)) {
+  const variables: Record<string, string> = LOCAL_ENV.ports;
+  for (const [service, port] of Object.entries(ports)) {
     if (!(await portIsFree(port))) {
-      throw new Error(`port ${port} (${name}) is in use; stop what uses it or set ${PORT_VARIABLES[name]}`);
+      throw new Error(`port ${port} (${service}) is in use; stop what uses it or set ${variables[service]}`);
     }
   }
 
@@ -61,78 +52,35 @@ async function main(): Promise<void> {
   Object.assign(process.env, emulatorEnv);
 
   const pubsub = new PubSub({ projectId: LOCAL.projectId });
-  // The Functions Framework names the topic in the CloudEvent from this path, as in production.
-  const pushTo = (port: number, topic: string) => `http://127.0.0.1:${port}/projects/${LOCAL.projectId}/topics/${topic}`;
-  await provisionPubSub(pubsub, [
-    { topic: LOCAL.topics.deadLetter, subscriptions: [{ name: LOCAL.subscriptions.deadLetters }] },
-    {
-      topic: LOCAL.topics.events,
-      subscriptions: [
-        { name: LOCAL.subscriptions.ingest, pushEndpoint: pushTo(ports.ingest, LOCAL.topics.events), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts },
-        { name: LOCAL.tails.events },
-      ],
-    },
-    {
-      topic: LOCAL.topics.rejected,
-      subscriptions: [
-        { name: LOCAL.subscriptions.storeRejected, pushEndpoint: pushTo(ports.storeRejected, LOCAL.topics.rejected), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts },
-        { name: LOCAL.tails.rejected },
-      ],
-    },
-  ]);
+  await provisionPubSub(pubsub, pubSubPlan(ports));
   const warehouseFile = resolve(ROOT, process.env[LOCAL_ENV.warehouseFile] ?? LOCAL.warehouseFile);
   mkdirSync(dirname(warehouseFile), { recursive: true });
 
-  const functionEnv = {
-    ...process.env,
-    ...emulatorEnv,
-    TOKEN_KEY: process.env.TOKEN_KEY ?? LOCAL.tokenKey,
-    USER_HASH_KEY: process.env.USER_HASH_KEY ?? LOCAL.userHashKey,
-    TOKEN_ISSUER: LOCAL.tokenIssuer,
-    TOKEN_AUDIENCE: LOCAL.tokenAudience,
-    EVENTS_TOPIC: LOCAL.topics.events,
-    REJECTED_EVENTS_TOPIC: LOCAL.topics.rejected,
-    WAREHOUSE: `duckdb:${warehouseFile}`,
-  };
+  const functionEnv = functionEnvironment(process.env, emulatorEnv, warehouseFile);
   const collectHost = `127.0.0.1:${ports.collect}`;
   track(
     await startProcessGroup(
       'functions',
       process.execPath,
-      [
-        SERVE,
-        ...(['collect', 'ingest', 'storeRejected', 'users', 'patterns', 'operators', 'erasure', 'retention', 'metrics'] as const).map((name) => `${name}=${ports[name]}`),
-      ],
+      [SERVE, ...FUNCTIONS.map((fn) => `${fn.name}=${ports[fn.name]}`)],
       {
         host: collectHost,
         env: functionEnv,
-        ready: async () =>
-          (await httpAnswers(`http://${collectHost}/v1/events`, { method: 'OPTIONS' })) &&
-          (await portAccepts(ports.ingest)) &&
-          (await portAccepts(ports.storeRejected)) &&
-          (await httpAnswers(`http://127.0.0.1:${ports.users}/v1/users/x/preferences`, { method: 'OPTIONS' })) &&
-          (await portAccepts(ports.patterns)) &&
-          (await portAccepts(ports.operators)) &&
-          (await portAccepts(ports.erasure)) &&
-          (await portAccepts(ports.retention)) &&
-          (await portAccepts(ports.metrics)),
+        // serve.ts listens once every function is registered.
+        ready: async () => (await Promise.all(FUNCTIONS.map((fn) => portAccepts(ports[fn.name])))).every(Boolean),
         onOutput: (line) => process.stdout.write(`${line}\n`),
       },
     ),
   );
 
   const every = scheduleMinutes(process.env);
-  scheduler = startLocalScheduler(
-    (['patterns', 'erasure', 'retention', 'metrics'] as const).map((job) => ({ job, url: `http://127.0.0.1:${ports[job]}/`, everyMs: every[job] * 60_000 })),
-    logger.child({ component: 'local-scheduler' }),
-  );
+  scheduler = startLocalScheduler(localSchedule(ports, every), logger.child({ component: 'local-scheduler' }));
 
   subscriber = pubsub;
-  tail(pubsub, LOCAL.tails.events, 'published to events');
-  tail(pubsub, LOCAL.tails.rejected, 'published to rejected-events');
+  for (const topic of FUNCTION_TOPICS) tail(pubsub, LOCAL.tails[topic], `published to ${TOPICS[topic]}`);
 
   const token = await mintShopperToken('shopper-1', {
-    key: functionEnv.TOKEN_KEY,
+    key: functionEnv.TOKEN_KEY ?? LOCAL.tokenKey,
     issuer: LOCAL.tokenIssuer,
     audience: LOCAL.tokenAudience,
     ttlSec: 24 * 3600,
@@ -163,22 +111,11 @@ function tail(pubsub: PubSub, subscription: string, message: string): void {
     .on('error', (error: Error) => logger.warn('tail subscription failed', { subscription, error: error.message }));
 }
 
-/** Minutes between the local scheduler's runs of each batch job. */
-function scheduleMinutes(env: NodeJS.ProcessEnv): Record<keyof typeof LOCAL.scheduleMinutes, number> {
-  const minutes = (job: keyof typeof LOCAL.scheduleMinutes) => {
-    const name = LOCAL_ENV.scheduleMinutes[job];
-    const value = Number(env[name] ?? LOCAL.scheduleMinutes[job]);
-    if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${env[name]}`);
-    return value;
-  };
-  return { patterns: minutes('patterns'), erasure: minutes('erasure'), retention: minutes('retention'), metrics: minutes('metrics') };
-}
-
 function banner(
   collect: string,
   users: string,
   ports: LocalPorts,
-  every: Record<keyof typeof LOCAL.scheduleMinutes, number>,
+  every: Record<JobName, number>,
   pubsub: string,
   firestore: string,
   warehouse: string,
@@ -217,9 +154,7 @@ The learning loop is running locally.
             events, rejects, lag, job runs; its data at /v1/dashboard/data)
             http://127.0.0.1:${ports.operators}/v1/users/{userId}/learning-data  (erasure on a shopper's behalf;
             also /v1/users/{userId}/learning-status, /v1/erasures/{requestId})
-  jobs      patterns http://127.0.0.1:${ports.patterns}/ every ${every.patterns} min, erasure http://127.0.0.1:${ports.erasure}/
-            every ${every.erasure} min, retention http://127.0.0.1:${ports.retention}/ every ${every.retention} min,
-            metrics http://127.0.0.1:${ports.metrics}/ every ${every.metrics} min
+  jobs      ${JOBS.map((job) => `${job.name} http://127.0.0.1:${ports[job.name]}/ every ${every[job.name]} min`).join(',\n            ')}
             (the local scheduler; \`npm run job -- <job>\` runs one now)
   Pub/Sub   ${pubsub}  (PUBSUB_EMULATOR_HOST)
   Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST; preferences/{userId} is learned in real time)

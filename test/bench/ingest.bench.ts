@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { appliedShardOf } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { encodeEventBatch, MESSAGE_SCHEMA_VERSION, type EventBatchMessage } from '../../functions/events/messages.ts';
 import type { CollectedEvent, EventType } from '../../functions/events/schema.ts';
+import { ingestFunction } from '../../functions/ingest/function.ts';
+import { storeRejectedFunction } from '../../functions/ingest/store-rejected-function.ts';
 import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { freePort, httpAnswers, portAccepts, startEmulator, startProcessGroup, type RunningProcess } from '../../functions/local/emulators.ts';
 import { LOCAL } from '../../functions/local/local-settings.ts';
@@ -147,11 +149,11 @@ async function startStack(): Promise<Stack> {
     { topic: LOCAL.topics.deadLetter, subscriptions: [{ name: LOCAL.subscriptions.deadLetters }] },
     {
       topic: LOCAL.topics.events,
-      subscriptions: [{ name: LOCAL.subscriptions.ingest, pushEndpoint: local(ports.ingest), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts }],
+      subscriptions: [{ name: ingestFunction.trigger.subscription, pushEndpoint: local(ports.ingest), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts }],
     },
     {
       topic: LOCAL.topics.rejected,
-      subscriptions: [{ name: LOCAL.subscriptions.storeRejected, pushEndpoint: local(ports.storeRejected), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts }],
+      subscriptions: [{ name: storeRejectedFunction.trigger.subscription, pushEndpoint: local(ports.storeRejected), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts }],
     },
     {
       topic: LEARNING_ONLY.topic,

@@ -4,7 +4,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as settings from '../../functions/config.ts';
 import { SETTING_NAMES } from '../../functions/registry.ts';
-import { LOCAL_SETTING_NAMES, localPorts } from '../../functions/local/local-settings.ts';
+import { LOCAL_SETTING_NAMES, localPorts } from '../../functions/local/local-functions.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { PULUMI_PROJECT, startMocks } from '../infra/run-program.ts';
 import { anchors, codeNames, documentationFiles, linkTargets, pageWithHeading, tableUnder, tables } from './markdown.ts';
