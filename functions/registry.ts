@@ -29,6 +29,24 @@ export const FUNCTIONS = [
 export type RegisteredFunction = (typeof FUNCTIONS)[number];
 export type FunctionName = RegisteredFunction['name'];
 
+/** The functions shoppers call, with their token. */
+export type ShopperFacing = Extract<RegisteredFunction, { trigger: { kind: 'http'; callers: 'shoppers' } }>;
+/** The functions operators call, authenticated by IAM. */
+export type OperatorFacing = Extract<RegisteredFunction, { trigger: { kind: 'http'; callers: 'operators' } }>;
+/** The functions Pub/Sub pushes messages to. */
+export type Pushed = Extract<RegisteredFunction, { trigger: { kind: 'pubsub' } }>;
+/** The functions Cloud Scheduler starts: the batch jobs. */
+export type Scheduled = Extract<RegisteredFunction, { trigger: { kind: 'schedule' } }>;
+
+export const SHOPPER_FACING: readonly ShopperFacing[] = FUNCTIONS.filter(
+  (fn): fn is ShopperFacing => fn.trigger.kind === 'http' && fn.trigger.callers === 'shoppers',
+);
+export const OPERATOR_FACING: readonly OperatorFacing[] = FUNCTIONS.filter(
+  (fn): fn is OperatorFacing => fn.trigger.kind === 'http' && fn.trigger.callers === 'operators',
+);
+export const PUSHED: readonly Pushed[] = FUNCTIONS.filter((fn): fn is Pushed => fn.trigger.kind === 'pubsub');
+export const SCHEDULED: readonly Scheduled[] = FUNCTIONS.filter((fn): fn is Scheduled => fn.trigger.kind === 'schedule');
+
 /** `make` of each function, by the function's name. */
 export function byName<F extends { name: string }, V>(functions: readonly F[], make: (fn: F) => V): Record<F['name'], V> {
   // One entry per function, keyed by its name: what the record's type says.

@@ -1,22 +1,21 @@
 import * as pulumi from '@pulumi/pulumi';
+import { PUSH_ACK_DEADLINE_SECONDS, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, type JobSizing, type Sizing } from '../functions/descriptor.ts';
 import { MIN_SECRET_LENGTH } from '../functions/http/bearer-auth.ts';
 import { MIN_USER_HASH_KEY_LENGTH } from '../functions/privacy/user-hash.ts';
+import {
+  byName,
+  OPERATOR_FACING,
+  PUSHED,
+  SCHEDULED,
+  SHOPPER_FACING,
+  type OperatorFacing,
+  type Pushed,
+  type Scheduled,
+  type ShopperFacing,
+} from '../functions/registry.ts';
 
-/** Sizing and scaling of one function; each function's defaults, with their reasons, are in `DEFAULT_SIZING`. */
-export type FunctionSizing = {
-  /** Memory per instance, `Mi` or `Gi`. */
-  memory: string;
-  /** vCPUs per instance. Cloud Run refuses concurrency above 1 on less than one vCPU. */
-  cpu: string;
-  /** Instances kept warm. */
-  minInstances: number;
-  /** Upper bound on instances, which caps cost and the write rate a burst can cause downstream. */
-  maxInstances: number;
-  /** Requests one instance serves at once. */
-  concurrency: number;
-  /** Request timeout, seconds. */
-  timeoutSeconds: number;
-};
+/** Sizing and scaling of one function; each function's defaults, with their reasons, are in its descriptor (`sizing`). */
+export type FunctionSizing = Sizing;
 
 /** Sizing and scaling of a function shoppers call, and its CORS origins. */
 export type ShopperFunctionSettings = FunctionSizing & {
@@ -40,7 +39,7 @@ export type CollectSettings = ShopperFunctionSettings & {
  */
 export type UsersSettings = ShopperFunctionSettings;
 
-/** The internal `operators` function: sizing, log level, and who may call it. */
+/** A function operators call (`operators`): sizing, log level, and who may call it. */
 export type OperatorsSettings = FunctionSizing & {
   /** Its `LOG_LEVEL`. Default `INFO`. */
   logLevel: LogLevel;
@@ -62,61 +61,17 @@ export type IngestSettings = FunctionSizing & {
   clickThroughShards: number;
 };
 
-/**
- * How long Pub/Sub waits for a pushed message's answer before it delivers the message again.
- * Each push subscription uses it, so a function's timeout may not exceed it.
- */
-export const PUSH_ACK_DEADLINE_SECONDS = 120;
-
-/** Default sizes. Stack keys are the function's prefix plus the field: `ingestMemory`, `storeRejectedConcurrency`, …. */
-export const DEFAULT_SIZING = {
-  /**
-   * Waits on Pub/Sub: 80 requests at once on one vCPU; 512Mi leaves room for that many 512 KiB bodies.
-   * Scaling to zero keeps an idle shop free; `collectMinInstances 1` removes cold starts where that matters.
-   */
-  collect: { memory: '512Mi', cpu: '1', minInstances: 0, maxInstances: 20, concurrency: 80, timeoutSeconds: 60 },
-  /**
-   * Each message is one Firestore transaction plus streaming inserts: mostly waiting, so 20 at once share one
-   * vCPU, and few enough that transactions stay short. 512Mi holds 20 batches and the Google clients.
-   * 50 instances (1,000 messages in flight) cap the write rate a backlog can throw at Firestore and BigQuery.
-   * 120 s is the push ack deadline: a longer run would be redelivered while it still runs.
-   */
-  ingest: { memory: '512Mi', cpu: '1', minInstances: 0, maxInstances: 50, concurrency: 20, timeoutSeconds: 120 },
-  /**
-   * One streaming insert per message, and rejected input is rare, so 256Mi and at most 5 instances. Concurrency 20
-   * on one vCPU rather than 1 on half a vCPU: a burst of rejects (a broken client release) would otherwise meet
-   * 5 busy instances and get 429s, which Pub/Sub counts as failed deliveries and dead-letters after 5; the
-   * instance mostly waits on BigQuery, and a vCPU is billed only while it serves.
-   */
-  storeRejected: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 5, concurrency: 20, timeoutSeconds: 60 },
-  /**
-   * One Firestore read by document id per request, mostly waiting: 80 at once on one vCPU. 256Mi: a
-   * preference document is at most 1 MiB (Firestore's limit), so 80 in flight fit beside the runtime.
-   * 10 instances (800 reads in flight) cap cost and the read rate on Firestore; 30 s is ample for one read,
-   * and a hung request gives its slot back sooner.
-   */
-  users: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 10, concurrency: 80, timeoutSeconds: 30 },
-  /**
-   * Called by a few people, now and then: an erasure request is a handful of Firestore writes, a status one read.
-   * 10 at once on one vCPU and 2 instances are plenty, and cap what a runaway script can do; 256Mi; 60 s.
-   */
-  operators: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 2, concurrency: 10, timeoutSeconds: 60 },
-} as const satisfies Record<string, FunctionSizing>;
-
-/** Cloud Scheduler waits at most 30 minutes for an HTTP target's answer: a scheduled job's run must end within it. */
-export const SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS = 1_800;
-
 /** Lowest severity a function logs (its `LOG_LEVEL`). */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
 const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARNING', 'ERROR'];
 
 /**
  * A batch job Cloud Scheduler starts. Its function serves one run at a time on one instance (`ScheduledJob`),
- * so only memory, CPU and the run's time limit vary. Stack keys are the job's prefix plus the field:
+ * so only memory, CPU and the run's time limit vary. Stack keys are the job's name plus the field:
  * `patternsMemory`, `patternsSchedule`, ….
  */
-export type ScheduledJobSettings = Pick<FunctionSizing, 'memory' | 'cpu' | 'timeoutSeconds'> & {
-  /** When it runs, in unix-cron format (five fields), read in `timeZone`. */
+export type ScheduledJobSettings = JobSizing & {
+  /** When it runs, in unix-cron format (five fields), read in `timeZone`. Default: its descriptor's `trigger.cron`. */
   schedule: string;
   /** Time zone of the schedule, a tz database name. Default `Etc/UTC`: no daylight-saving jumps. */
   timeZone: string;
@@ -138,49 +93,25 @@ export type PatternsSettings = ScheduledJobSettings & {
   sliceShoppers: number;
 };
 
-/** Default sizes and schedules of the scheduled jobs. */
-export const DEFAULT_JOBS = {
-  /**
-   * Nightly at 03:00 UTC, outside European shopping hours. 2Gi: a run holds the pattern rows of one slice of the
-   * shoppers it processes (`sliceShoppers`) in memory to assemble, fingerprint and load them; 1 vCPU, since the work is mostly
-   * waiting on BigQuery and Firestore. 1800 s is Cloud Scheduler's longest wait for an HTTP target: a longer
-   * run would be given up on, and retried, while it still ran.
-   */
-  patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '0 3 * * *' },
-  /**
-   * Hourly, at a quarter past. BigQuery refuses to delete rows still in its streaming buffer (up to about 90 minutes
-   * after they were inserted), so a request that arrives with fresh rows stays pending and the next run tries again.
-   * 512Mi: a run holds only the pending requests; each deletion is a DML job BigQuery runs. 1800 s: several DML
-   * statements per run, each of which may queue behind others on the same table.
-   */
-  erasure: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '15 * * * *' },
-  /**
-   * Daily at 02:30 UTC, before `patterns` at 03:00, so that patterns are not computed from expired events.
-   * 512Mi: a run holds the shoppers whose retention differs from the default; the deletions are DML jobs.
-   */
-  retention: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '30 2 * * *' },
-  /**
-   * Daily at 04:00 UTC: it measures the whole UTC day before, whose late clicks and orders (counted up to 00:30) are
-   * in the warehouse by then; an hour after `patterns`, so that the nightly jobs do not run side by side.
-   * 512Mi: a run holds a few dozen metric rows; the queries are BigQuery jobs.
-   */
-  metrics: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS, schedule: '0 4 * * *' },
-} as const satisfies Record<string, Pick<ScheduledJobSettings, 'memory' | 'cpu' | 'timeoutSeconds' | 'schedule'>>;
+/**
+ * Each function's settings, under its name: those of its kind (`ShopperFunctionSettings` for a function shoppers
+ * call, `OperatorsSettings`, `FunctionSizing` for a pushed one, `ScheduledJobSettings` for a job), and for a few
+ * functions settings of their own besides.
+ */
+export type FunctionSettings = Record<ShopperFacing['name'], ShopperFunctionSettings> &
+  Record<OperatorFacing['name'], OperatorsSettings> &
+  Record<Pushed['name'], FunctionSizing> &
+  Record<Scheduled['name'], ScheduledJobSettings> & { collect: CollectSettings; ingest: IngestSettings; patterns: PatternsSettings };
 
 /** Default `maximumBytesBilled`: 1 TiB. */
 export const DEFAULT_MAXIMUM_BYTES_BILLED = 2 ** 40;
 
 /** Everything the program reads from the stack configuration. */
-export type InfraConfig = {
+export type InfraConfig = FunctionSettings & {
   /** Google Cloud project id, from `gcp:project`. Required. */
   project: string;
   /** Region of every regional resource. Default `europe-west1`. */
   region: string;
-  collect: CollectSettings;
-  users: UsersSettings;
-  operators: OperatorsSettings;
-  ingest: IngestSettings;
-  storeRejected: FunctionSizing;
   /** Claims a shopper token must carry. Defaults `grocery-shop` and `learning-loop`. */
   token: { issuer: string; audience: string };
   /** How long topics and subscriptions retain messages, as Pub/Sub writes it (`604800s`). Default `7d`. */
@@ -193,13 +124,6 @@ export type InfraConfig = {
   };
   /** Location of the `(default)` Firestore database; fixed once created. Default `eur3` (Europe multi-region). */
   firestoreLocation: string;
-  patterns: PatternsSettings;
-  /** The `erasure` job: GDPR erasure requests carried out across BigQuery and Firestore. */
-  erasure: ScheduledJobSettings;
-  /** The `retention` job: each shopper's rows older than their `retention_days` deleted. */
-  retention: ScheduledJobSettings;
-  /** The `metrics` job: the learning metrics of each day, into `learning_metrics` and Cloud Monitoring. */
-  metrics: ScheduledJobSettings;
   /**
    * Bytes one batch-job query may bill before BigQuery refuses it (`MAXIMUM_BYTES_BILLED`): a cost guard against a
    * query that scans the whole history by mistake. Default 1 TiB. At least 10 MiB, the least a query is billed.
@@ -233,8 +157,8 @@ export function loadConfig(): InfraConfig {
     if (!Number.isInteger(value)) throw new pulumi.RunError(`${key} must be a whole number, got ${value}`);
     return value;
   };
-  const sizing = (prefix: keyof typeof DEFAULT_SIZING): FunctionSizing => {
-    const defaults = DEFAULT_SIZING[prefix];
+  // Stack keys are a function's name plus the field: `ingestMemory`, `storeRejectedConcurrency`, `patternsSchedule`, ….
+  const sizing = ({ name: prefix, sizing: defaults }: { name: string; sizing: FunctionSizing }): FunctionSizing => {
     const s: FunctionSizing = {
       memory: config.get(`${prefix}Memory`, { pattern: /^\d+(Mi|Gi)$/ }) ?? defaults.memory,
       cpu: config.get(`${prefix}Cpu`, { pattern: /^\d+(\.\d+)?$/ }) ?? defaults.cpu,
@@ -252,8 +176,9 @@ export function loadConfig(): InfraConfig {
     }
     return s;
   };
-  const pushed = (prefix: 'ingest' | 'storeRejected'): FunctionSizing => {
-    const s = sizing(prefix);
+  const pushed = (fn: Pushed): FunctionSizing => {
+    const prefix = fn.name;
+    const s = sizing(fn);
     if (s.timeoutSeconds > PUSH_ACK_DEADLINE_SECONDS) {
       throw new pulumi.RunError(
         `${prefix}TimeoutSeconds ${s.timeoutSeconds} exceeds the push ack deadline of ${PUSH_ACK_DEADLINE_SECONDS} s: Pub/Sub would redeliver messages still running`,
@@ -285,8 +210,7 @@ export function loadConfig(): InfraConfig {
     return logLevel;
   };
 
-  const scheduledJob = (prefix: keyof typeof DEFAULT_JOBS): ScheduledJobSettings => {
-    const defaults = DEFAULT_JOBS[prefix];
+  const scheduledJob = ({ name: prefix, sizing: defaults, trigger }: Scheduled): ScheduledJobSettings => {
     const timeoutSeconds = count(`${prefix}TimeoutSeconds`, defaults.timeoutSeconds, { min: 1, max: 3600 });
     // Cloud Scheduler's attempt deadline is the run's time limit, and it takes 15 s to 30 minutes.
     if (timeoutSeconds < 15 || timeoutSeconds > SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS) {
@@ -294,7 +218,7 @@ export function loadConfig(): InfraConfig {
         `${prefix}TimeoutSeconds ${timeoutSeconds} must be between 15 and ${SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS}: Cloud Scheduler waits no longer for a run`,
       );
     }
-    const schedule = config.get(`${prefix}Schedule`) ?? defaults.schedule;
+    const schedule = config.get(`${prefix}Schedule`) ?? trigger.cron;
     if (!/^\S+(\s+\S+){4}$/.test(schedule.trim())) {
       throw new pulumi.RunError(`${prefix}Schedule must be a unix-cron expression of five fields, e.g. "0 3 * * *", got "${schedule}"`);
     }
@@ -310,14 +234,30 @@ export function loadConfig(): InfraConfig {
     };
   };
 
+  // Every function's settings by what calls it; then the settings only some functions have.
+  const functions = {
+    ...byName(SHOPPER_FACING, (fn): ShopperFunctionSettings => ({ ...sizing(fn), corsOrigins })),
+    // The stack's `operators` may call every function operators call.
+    ...byName(OPERATOR_FACING, (fn): OperatorsSettings => ({
+      ...sizing(fn),
+      logLevel: logLevelOf(`${fn.name}LogLevel`),
+      invokers: membersOf('operators', config.get('operators') ?? ''),
+    })),
+    ...byName(PUSHED, pushed),
+    ...byName(SCHEDULED, scheduledJob),
+  };
+
   return {
     project: new pulumi.Config('gcp').require('project'),
     region: config.get('region', { minLength: 1 }) ?? 'europe-west1',
-    collect: { ...sizing('collect'), corsOrigins, privacyCacheSeconds: count('privacyCacheSeconds', 5, { min: 0, max: 60 }) },
-    users: { ...sizing('users'), corsOrigins },
-    operators: { ...sizing('operators'), logLevel: logLevelOf('operatorsLogLevel'), invokers: membersOf('operators', config.get('operators') ?? '') },
-    ingest: { ...pushed('ingest'), markerTtlDays, clickThroughShards: count('clickThroughShards', 10, { min: 1, max: 1000 }) },
-    storeRejected: pushed('storeRejected'),
+    ...functions,
+    collect: { ...functions.collect, privacyCacheSeconds: count('privacyCacheSeconds', 5, { min: 0, max: 60 }) },
+    ingest: { ...functions.ingest, markerTtlDays, clickThroughShards: count('clickThroughShards', 10, { min: 1, max: 1000 }) },
+    patterns: {
+      ...functions.patterns,
+      settleMinutes: count('patternsSettleMinutes', 15, { min: 0, max: 1440 }),
+      sliceShoppers: count('patternsSliceShoppers', 20_000, { min: 1, max: 1_000_000 }),
+    },
     token: {
       issuer: config.get('tokenIssuer', { minLength: 1 }) ?? 'grocery-shop',
       audience: config.get('tokenAudience', { minLength: 1 }) ?? 'learning-loop',
@@ -329,12 +269,6 @@ export function loadConfig(): InfraConfig {
       location: config.get('bigqueryLocation', { minLength: 1 }) ?? 'EU',
     },
     firestoreLocation: config.get('firestoreLocation', { minLength: 1 }) ?? 'eur3',
-    patterns: { ...scheduledJob('patterns'), settleMinutes: count('patternsSettleMinutes', 15, { min: 0, max: 1440 }),
-      sliceShoppers: count('patternsSliceShoppers', 20_000, { min: 1, max: 1_000_000 }),
-    },
-    erasure: scheduledJob('erasure'),
-    retention: scheduledJob('retention'),
-    metrics: scheduledJob('metrics'),
     // BigQuery bills every query at least 10 MiB: a lower cap would refuse every one.
     maximumBytesBilled: count('maximumBytesBilled', DEFAULT_MAXIMUM_BYTES_BILLED, { min: 10 * 2 ** 20, max: Number.MAX_SAFE_INTEGER }),
     // One address, as Cloud Monitoring's email channel takes it; a list needs a channel (or a group address) each.

@@ -1,21 +1,15 @@
 import { fileURLToPath } from 'node:url';
+import { SCHEDULED } from '../functions/registry.ts';
 import { enableApis } from './apis.ts';
-import { CollectFunction } from './collect-function.ts';
 import { loadConfig } from './config.ts';
-import { erasureJob } from './erasure-job.ts';
 import { FirestoreDatabase } from './firestore.ts';
-import { IngestFunctions } from './ingest-functions.ts';
+import { deployFunctions } from './functions.ts';
 import { Messaging } from './messaging.ts';
 import { Monitoring } from './monitoring.ts';
-import { OperatorsFunction } from './operators-function.ts';
-import { patternsJob } from './patterns-job.ts';
-import { retentionJob } from './retention-job.ts';
-import { metricsJob } from './metrics-job.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
 import { FunctionBuild } from './function-build.ts';
 import { waitForMetricDescriptor } from './metric-descriptors.ts';
-import { UsersFunction } from './users-function.ts';
 import { Warehouse } from './warehouse.ts';
 
 const config = loadConfig();
@@ -39,113 +33,19 @@ const source = new FunctionSource(
   afterApis,
 );
 const { archive } = new FunctionBuild('function-build', { project, region, source }, afterApis);
-// Every function that hashes user ids reads the one key; store-rejected and retention hash none.
-const hashKey = secrets.userHashKey;
 
-const collect = new CollectFunction(
-  'collect',
+// Every function of the registry, each with what its descriptor says it needs.
+const functions = deployFunctions(
   {
     project,
     region,
-    settings: config.collect,
-    token: config.token,
+    config,
     source: archive,
-    topics: { events: messaging.events, rejectedEvents: messaging.rejectedEvents },
-    tokenKey: secrets.userTokenKey,
-    hashKey,
-  },
-  afterApis,
-);
-const users = new UsersFunction(
-  'users',
-  {
-    project,
-    region,
-    settings: config.users,
-    token: config.token,
-    source: archive,
-    tokenKey: secrets.userTokenKey,
-    hashKey,
-  },
-  afterApis,
-);
-const operators = new OperatorsFunction(
-  'operators',
-  {
-    project,
-    region,
-    settings: config.operators,
-    source: archive,
-    hashKey,
-    dataset: warehouse.dataset,
-    tables: [warehouse],
-    maximumBytesBilled: config.maximumBytesBilled,
-  },
-  afterApis,
-);
-const ingest = new IngestFunctions(
-  'ingest',
-  {
-    project,
-    region,
-    ingest: config.ingest,
-    storeRejected: config.storeRejected,
-    source: archive,
-    topics: { events: messaging.events, rejectedEvents: messaging.rejectedEvents, deadLetter: messaging.deadLetter },
-    retention: config.messageRetention,
+    topics: { events: messaging.events, rejected: messaging.rejectedEvents },
+    deadLetter: messaging.deadLetter,
+    secrets: { TOKEN_KEY: secrets.userTokenKey, USER_HASH_KEY: secrets.userHashKey },
     dataset: warehouse.dataset,
     storage: [warehouse, firestore],
-    hashKey,
-  },
-  afterApis,
-);
-const patterns = patternsJob(
-  {
-    project,
-    region,
-    settings: config.patterns,
-    maximumBytesBilled: config.maximumBytesBilled,
-    source: archive,
-    dataset: warehouse.dataset,
-    hashKey,
-    uses: [warehouse, firestore],
-  },
-  afterApis,
-);
-const erasure = erasureJob(
-  {
-    project,
-    region,
-    settings: config.erasure,
-    maximumBytesBilled: config.maximumBytesBilled,
-    source: archive,
-    dataset: warehouse.dataset,
-    hashKey,
-    uses: [warehouse, firestore],
-  },
-  afterApis,
-);
-const retention = retentionJob(
-  {
-    project,
-    region,
-    settings: config.retention,
-    maximumBytesBilled: config.maximumBytesBilled,
-    source: archive,
-    dataset: warehouse.dataset,
-    uses: [warehouse, firestore],
-  },
-  afterApis,
-);
-const metrics = metricsJob(
-  {
-    project,
-    region,
-    settings: config.metrics,
-    maximumBytesBilled: config.maximumBytesBilled,
-    source: archive,
-    dataset: warehouse.dataset,
-    uses: [warehouse],
   },
   afterApis,
 );
@@ -154,27 +54,27 @@ const monitoring = new Monitoring(
   {
     project,
     alertEmail: config.alertEmail,
-    services: { ingest: ingest.ingestService, collect: collect.serviceName },
-    subscriptions: { ingestPush: ingest.ingestSubscription.name, deadLetterKeep: messaging.deadLetterKeep.name },
+    services: { ingest: functions.ingest.serviceName, collect: functions.collect.serviceName },
+    subscriptions: { ingestPush: functions.ingest.subscription.name, deadLetterKeep: messaging.deadLetterKeep.name },
     rejectedEventsTopic: messaging.rejectedEvents.name,
-    jobs: [patterns, erasure, retention, metrics].map((job) => job.jobName),
+    jobs: SCHEDULED.map((job) => functions[job.name].jobName),
     metricReady: waitForMetricDescriptor(project),
   },
   afterApis,
 );
 
-export const collectUrl = collect.url;
-export const usersUrl = users.url;
-export const ingestUrl = ingest.ingestUrl;
-export const storeRejectedUrl = ingest.storeRejectedUrl;
+export const collectUrl = functions.collect.url;
+export const usersUrl = functions.users.url;
+export const ingestUrl = functions.ingest.url;
+export const storeRejectedUrl = functions.storeRejected.url;
 /** The URL the patterns schedule posts to; only the `patterns-scheduler` account may call it. */
-export const patternsUrl = patterns.url;
-export const patternsSchedulerJob = patterns.schedulerJob.name;
-export const erasureSchedulerJob = erasure.schedulerJob.name;
-export const retentionSchedulerJob = retention.schedulerJob.name;
-export const metricsSchedulerJob = metrics.schedulerJob.name;
+export const patternsUrl = functions.patterns.url;
+export const patternsSchedulerJob = functions.patterns.schedulerJob.name;
+export const erasureSchedulerJob = functions.erasure.schedulerJob.name;
+export const retentionSchedulerJob = functions.retention.schedulerJob.name;
+export const metricsSchedulerJob = functions.metrics.schedulerJob.name;
 /** The URL operators call; only the members of the stack's `operators` may. */
-export const operatorsUrl = operators.url;
+export const operatorsUrl = functions.operators.url;
 /** The secret holding the user-hash key, which must never change: erasure finds tombstones by it. */
 export const userHashKeySecret = secrets.userHashKey.secret.secretId;
 /**

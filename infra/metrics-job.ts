@@ -1,8 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { ScheduledJob, warehouseJobEnvironment, type WarehouseJobArgs } from './scheduled-job.ts';
-
-export type MetricsJobArgs = WarehouseJobArgs;
+import type { ScheduledJob } from './scheduled-job.ts';
 
 /** What a "learning metric" log entry is about, each a label of the log-based metrics. */
 const LABELS = [
@@ -41,39 +39,13 @@ const SERIES = [
 ] as const;
 
 /**
- * The `metrics` job: every day, the learning metrics of the day before — CTR by experiment arm and by position,
- * reorder precision and recall, brand accuracy, cart abandonment and value, coverage — into `learning_metrics`.
- * Its account may read the tables it measures and write only its own (`TABLE_ACCESS.metrics`). It touches no
- * Firestore and no user id, so it reads no secret.
- *
- * Each stored row is also logged as a "learning metric" entry, and two log-based metrics turn those entries into
- * Cloud Monitoring time series labelled by metric, experiment, arm and dimension: `learning_metric_value` and
- * `learning_metric_denominator` (how many searches, products or orders the value rests on). They are the gauges a
- * Prometheus exporter would publish, in Google Cloud's own form: chart a series' mean, or query it in PromQL as
- * `logging_googleapis_com:user_learning_metric_value_sum / …_count`.
+ * The Cloud Monitoring series of the `metrics` job. Each row it stores is also logged as a "learning metric" entry, and
+ * two log-based metrics turn those entries into time series labelled by metric, experiment, arm and dimension:
+ * `learning_metric_value` and `learning_metric_denominator` (how many searches, products or orders the value rests
+ * on). They are the gauges a Prometheus exporter would publish, in Google Cloud's own form: chart a series' mean, or
+ * query it in PromQL as `logging_googleapis_com:user_learning_metric_value_sum / …_count`.
  */
-export function metricsJob(args: MetricsJobArgs, opts?: pulumi.ComponentResourceOptions): ScheduledJob {
-  const { project, dataset } = args;
-  const job = new ScheduledJob(
-    'metrics',
-    {
-      project,
-      region: args.region,
-      name: 'metrics',
-      entryPoint: 'metrics',
-      source: args.source,
-      settings: args.settings,
-      description: 'Measures the learning loop over the day before: CTR by experiment arm and position, reorder precision and recall, brand accuracy, carts, coverage.',
-      environment: warehouseJobEnvironment(dataset, args.maximumBytesBilled),
-      // It reads events, order_items and user_patterns and never changes them; it writes its staging table,
-      // learning_metrics and its run in job_runs (TABLE_ACCESS.metrics).
-      roles: [],
-      warehouse: { dataset, access: 'metrics' },
-      uses: args.uses,
-    },
-    opts,
-  );
-
+export function learningMetrics(project: string, job: ScheduledJob): void {
   const entries = pulumi.interpolate`resource.type="cloud_run_revision" AND resource.labels.service_name="${job.fn.name}" AND jsonPayload.message="learning metric"`;
   const labels = LABELS.map(({ key, description }) => ({ key, valueType: 'STRING', description }));
   const labelExtractors = Object.fromEntries(LABELS.map(({ key }) => [key, `EXTRACT(jsonPayload.${key})`]));
@@ -93,5 +65,4 @@ export function metricsJob(args: MetricsJobArgs, opts?: pulumi.ComponentResource
       { parent: job },
     );
   }
-  return job;
 }

@@ -1,88 +1,69 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { CommonEnv } from '../functions/config.ts';
+import { envNames } from '../functions/kernel/env-names.ts';
 import type { OperatorsSettings } from './config.ts';
-import { nodeFunction, type FunctionArchive } from './node-function.ts';
-import { warehouseJobEnvironment } from './scheduled-job.ts';
-import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
-import { grantWarehouseAccess } from './warehouse-access.ts';
+import { childOptions, functionAccount, warehouseEnvironment, type FunctionArgs } from './function-account.ts';
+import { nodeFunction } from './node-function.ts';
+import { secretEnvironment } from './secrets.ts';
 
-export type OperatorsFunctionArgs = {
-  project: string;
-  region: string;
-  settings: OperatorsSettings;
-  source: FunctionArchive;
-  /** `USER_HASH_KEY`: a request is recorded, and shown, by the hash of the user id. */
-  hashKey: SecretVariable;
-  /** The dataset the dashboard reads (the tables of `TABLE_ACCESS.operators`). */
-  dataset: gcp.bigquery.Dataset;
-  /** The tables: a grant on one waits for it. */
-  tables: pulumi.Resource[];
-  /** Bytes one dashboard query may bill (`MAXIMUM_BYTES_BILLED`). */
-  maximumBytesBilled: number;
-};
+export type OperatorsFunctionArgs = FunctionArgs & { settings: OperatorsSettings };
+
+const COMMON = envNames(CommonEnv);
 
 /**
- * The internal `operators` HTTP function: `DELETE /v1/users/{userId}/learning-data` files an erasure request for any
- * shopper, `GET /v1/erasures/{requestId}` tells how it stands, `GET /v1/users/{userId}/learning-status` sums up what was
- * learned, and `GET /dashboard` charts the loop from the warehouse. It takes no shopper token, so Cloud Run
- * authenticates every caller: only the members of the stack's `operators` may invoke it, and without them nobody can.
+ * A function operators call (`operators`: erasure on a shopper's behalf, a shopper's learning status, the dashboard).
+ * It takes no shopper token, so Cloud Run authenticates every caller: only the members of the stack's `operators` may
+ * invoke it, and without them nobody can. Callers send a Google identity token (a person's from
+ * `gcloud auth print-identity-token`; an account's for the URL as audience), which Cloud Run checks before the function
+ * sees the request.
  */
 export class OperatorsFunction extends pulumi.ComponentResource {
+  /** The URL of its Cloud Run service. */
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: OperatorsFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
     super('grocery:functions:OperatorsFunction', name, {}, opts);
     const { project, region, settings } = args;
-
-    const account = new gcp.serviceaccount.Account(
-      'operators-fn',
-      { project, accountId: 'operators-fn', displayName: 'operators function' },
-      { parent: this },
-    );
-    // Firestore has no IAM narrower than the project: it writes erasure requests and tombstones.
-    new gcp.projects.IAMMember('operators-uses-firestore', { project, role: 'roles/datastore.user', member: account.member }, { parent: this });
-    const readSecrets = grantSecretReads('operators', { project, member: account.member, variables: [args.hashKey] }, { parent: this });
-    // The dashboard's queries read the tables TABLE_ACCESS.operators names, and nothing else of the warehouse. No
-    // logging role: Cloud Run sends what it writes to stdout and stderr to Cloud Logging (https://cloud.google.com/run/docs/logging).
-    const warehouseReads = grantWarehouseAccess(
-      'operators',
-      { project, dataset: args.dataset, member: account.member, resourcePrefix: 'operators', tables: args.tables },
-      { parent: this },
-    );
+    const own = childOptions(this, args.formerParent);
+    const { account, grants, secretReads } = functionAccount(args, `${args.name} function`, own);
 
     const fn = nodeFunction(
       {
         project,
         region,
-        name: 'operators',
-        entryPoint: 'operators',
+        name: args.name,
+        entryPoint: args.entryPoint,
         source: args.source,
         sizing: settings,
         serviceAccountEmail: account.email,
-        environment: { GOOGLE_CLOUD_PROJECT: project, LOG_LEVEL: settings.logLevel, ...warehouseJobEnvironment(args.dataset, args.maximumBytesBilled) },
-        secretEnvironment: secretEnvironment([args.hashKey]),
+        environment: {
+          [COMMON.GOOGLE_CLOUD_PROJECT]: project,
+          [COMMON.LOG_LEVEL]: settings.logLevel,
+          ...warehouseEnvironment(args.warehouse),
+          ...args.environment,
+        },
+        secretEnvironment: secretEnvironment(args.secrets),
       },
       // A revision whose account cannot read its secrets is refused at deploy time; the dashboard needs its reads.
-      { parent: this, dependsOn: [...readSecrets, ...secretsReady([args.hashKey]), ...warehouseReads] },
+      { ...own, dependsOn: [...secretReads, ...grants] },
     );
 
-    // Not public: erasing any shopper is for the people and accounts named in the stack, each granted here by name.
+    // Not public: what it does is for the people and accounts named in the stack, each granted here by name.
     for (const member of settings.invokers) {
       new gcp.cloudrunv2.ServiceIamMember(
-        `operators-invokable-by-${member}`,
+        `${args.name}-invokable-by-${member}`,
         { project, location: region, name: fn.name, role: 'roles/run.invoker', member },
-        { parent: this },
+        own,
       );
     }
     if (settings.invokers.length === 0) {
       pulumi.log.warn(
-        'Nobody may invoke the operators function: set the stack key operators, e.g. `pulumi config set operators group:privacy-ops@example.com`.',
+        `Nobody may invoke the ${args.name} function: set the stack key operators, e.g. \`pulumi config set operators group:privacy-ops@example.com\`.`,
         this,
       );
     }
 
-    // Callers send a Google identity token (a person's from `gcloud auth print-identity-token`; an account's for
-    // this URL as audience), which Cloud Run checks before the function sees the request.
     this.url = fn.serviceConfig.apply((config) => config?.uri ?? '');
     this.registerOutputs({ url: this.url });
   }

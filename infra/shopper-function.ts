@@ -1,73 +1,68 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { TokenEnv } from '../functions/config.ts';
+import { envNames } from '../functions/kernel/env-names.ts';
 import type { ShopperFunctionSettings } from './config.ts';
-import { nodeFunction, type FunctionArchive } from './node-function.ts';
-import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
+import { childOptions, functionAccount, warehouseEnvironment, type FunctionArgs } from './function-account.ts';
+import { nodeFunction } from './node-function.ts';
+import { secretEnvironment } from './secrets.ts';
 
-export type ShopperFunctionArgs = {
-  project: string;
-  region: string;
-  /** Function, entry point and the prefix of its resources' names, e.g. `collect`. */
-  name: string;
+export type ShopperFunctionArgs = FunctionArgs & {
   settings: ShopperFunctionSettings;
+  /** Claims a shopper token must carry. */
   token: { issuer: string; audience: string };
-  source: FunctionArchive;
-  /** `TOKEN_KEY`: the key that verifies shopper tokens. */
-  tokenKey: SecretVariable;
-  /** Environment beyond the project, token claims and CORS origins. */
-  environment?: Record<string, pulumi.Input<string>>;
-  /** Secrets it reads besides the token key, each as an environment variable. */
-  secrets?: SecretVariable[];
-  /** What the function's account may do beyond reading the token key and `secrets`. */
-  grant?: (member: pulumi.Output<string>) => void;
 };
 
+const TOKEN = envNames(TokenEnv);
+
 /**
- * A function shoppers call directly: public, because it verifies every shopper's token itself,
- * running as its own service account that may read the token key and `secrets`, and do what `grant` adds.
- * Resources are created with `parent` as their parent.
+ * A function shoppers call directly (`collect`, `users`): public, because it verifies every shopper's token itself,
+ * and running as its own service account, which holds what its descriptor needs and nothing more.
  */
-export function shopperFunction(parent: pulumi.Resource, args: ShopperFunctionArgs): gcp.cloudfunctionsv2.Function {
-  const { project, region, name, settings } = args;
-  const account = new gcp.serviceaccount.Account(
-    `${name}-fn`,
-    { project, accountId: `${name}-fn`, displayName: `${name} function` },
-    { parent },
-  );
-  args.grant?.(account.member);
-  const secrets = [args.tokenKey, ...(args.secrets ?? [])];
-  const readSecrets = grantSecretReads(name, { project, member: account.member, variables: secrets }, { parent });
-  // No logging role: Cloud Run sends the JSON lines the function writes to stdout and stderr to Cloud Logging itself
-  // (https://cloud.google.com/run/docs/logging); only a caller of the Logging API needs roles/logging.logWriter.
+export class ShopperFunction extends pulumi.ComponentResource {
+  /** The function's URL. */
+  readonly url: pulumi.Output<string>;
+  /** Name of its Cloud Run service (a gen2 function's service has the function's name). */
+  readonly serviceName: pulumi.Output<string>;
 
-  const fn = nodeFunction(
-    {
-      project,
-      region,
-      name,
-      entryPoint: name,
-      source: args.source,
-      sizing: settings,
-      serviceAccountEmail: account.email,
-      environment: {
-        GOOGLE_CLOUD_PROJECT: project,
-        ...args.environment,
-        TOKEN_ISSUER: args.token.issuer,
-        TOKEN_AUDIENCE: args.token.audience,
-        CORS_ORIGINS: settings.corsOrigins,
+  constructor(name: string, args: ShopperFunctionArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('grocery:functions:ShopperFunction', name, {}, opts);
+    const { project, region, settings } = args;
+    const own = childOptions(this, args.formerParent);
+    const { account, grants, secretReads } = functionAccount(args, `${args.name} function`, own);
+
+    const fn = nodeFunction(
+      {
+        project,
+        region,
+        name: args.name,
+        entryPoint: args.entryPoint,
+        source: args.source,
+        sizing: settings,
+        serviceAccountEmail: account.email,
+        environment: {
+          [TOKEN.GOOGLE_CLOUD_PROJECT]: project,
+          ...warehouseEnvironment(args.warehouse),
+          ...args.environment,
+          [TOKEN.TOKEN_ISSUER]: args.token.issuer,
+          [TOKEN.TOKEN_AUDIENCE]: args.token.audience,
+          [TOKEN.CORS_ORIGINS]: settings.corsOrigins,
+        },
+        secretEnvironment: secretEnvironment(args.secrets),
       },
-      secretEnvironment: secretEnvironment(secrets),
-    },
-    // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
-    { parent, dependsOn: [...readSecrets, ...secretsReady(secrets)] },
-  );
+      // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
+      { ...own, dependsOn: [...secretReads, ...grants] },
+    );
 
-  // Public on purpose: the function authenticates every shopper itself by verifying their token.
-  // Gen2 functions are invoked through their Cloud Run service, which has the function's name.
-  new gcp.cloudrunv2.ServiceIamMember(
-    `${name}-invokable-by-all`,
-    { project, location: region, name: fn.name, role: 'roles/run.invoker', member: 'allUsers' },
-    { parent },
-  );
-  return fn;
+    // Public on purpose: the function authenticates every shopper itself by verifying their token.
+    // Gen2 functions are invoked through their Cloud Run service, which has the function's name.
+    new gcp.cloudrunv2.ServiceIamMember(
+      `${args.name}-invokable-by-all`,
+      { project, location: region, name: fn.name, role: 'roles/run.invoker', member: 'allUsers' },
+      own,
+    );
+    this.url = fn.url;
+    this.serviceName = fn.name;
+    this.registerOutputs({ url: this.url, serviceName: this.serviceName });
+  }
 }

@@ -1,7 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { readOnlyTables } from '../functions/warehouse/table-access.ts';
-import { TABLE_ACCESS, type WarehouseFunction } from '../functions/registry.ts';
+import { readOnlyTables, type TableAccess } from '../functions/warehouse/table-access.ts';
 
 export type WarehouseAccessArgs = {
   project: string;
@@ -17,7 +16,7 @@ export type WarehouseAccessArgs = {
 
 /**
  * The roles a function's account holds in BigQuery, derived from what the function declares it touches
- * (`TABLE_ACCESS` in functions/warehouse/table-access.ts): each on the narrowest resource it can be granted on.
+ * (`needs.warehouse` of its descriptor): each on the narrowest resource it can be granted on.
  *
  * - `roles/bigquery.dataEditor` on each table it writes. DML (INSERT, MERGE, DELETE, TRUNCATE) needs
  *   `bigquery.tables.updateData` and `getData` on its tables
@@ -40,8 +39,7 @@ export type WarehouseAccessArgs = {
  *   (https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery#required_permissions). This is the
  *   narrowest predefined role holding it: dataset and table metadata, no rows.
  */
-export function grantWarehouseAccess(fn: WarehouseFunction, args: WarehouseAccessArgs, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
-  const access = TABLE_ACCESS[fn];
+export function grantWarehouseAccess(access: TableAccess, args: WarehouseAccessArgs, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
   const { project, member } = args;
   const datasetId = args.dataset.datasetId;
   const onTable = (verb: string, role: string) => (tableId: string) =>

@@ -1,7 +1,7 @@
 import { TokenEnv, UserHashEnv, WarehouseEnv } from '../config.ts';
 import { envNames } from '../kernel/env-names.ts';
 import { FUNCTION_TOPICS, TOPICS, type Topic } from '../events/topics.ts';
-import { byName, FUNCTIONS, type FunctionName, type RegisteredFunction } from '../registry.ts';
+import { byName, FUNCTIONS, SCHEDULED, type FunctionName, type Scheduled } from '../registry.ts';
 import { LOCAL } from './local-settings.ts';
 import type { TopicPlan } from './provision.ts';
 import type { ScheduledCall } from './scheduler.ts';
@@ -11,11 +11,10 @@ import type { ScheduledCall } from './scheduler.ts';
 // pushed to or scheduled here without a change to this folder.
 
 type Emulator = keyof typeof LOCAL.emulatorPorts;
-type ScheduledFunction = Extract<RegisteredFunction, { trigger: { kind: 'schedule' } }>;
-export type JobName = ScheduledFunction['name'];
+export type JobName = Scheduled['name'];
 
 /** The functions Cloud Scheduler starts, in the registry's order: the jobs of the local scheduler and `npm run job`. */
-export const JOBS: readonly ScheduledFunction[] = FUNCTIONS.filter((fn): fn is ScheduledFunction => fn.trigger.kind === 'schedule');
+export const JOBS = SCHEDULED;
 
 /** `storeRejected` → `STORE_REJECTED`: a function's name in the local stack's variables. */
 export function envPrefix(name: string): string {
@@ -55,7 +54,7 @@ export function localPorts(env: NodeJS.ProcessEnv): LocalPorts {
 
 /** Minutes between the local scheduler's runs of each job: its descriptor's, unless `<JOB>_EVERY_MINUTES` says otherwise. */
 export function scheduleMinutes(env: NodeJS.ProcessEnv): Record<JobName, number> {
-  const minutes = (job: ScheduledFunction) => {
+  const minutes = (job: Scheduled) => {
     const name = LOCAL_ENV.scheduleMinutes[job.name];
     const value = Number(env[name] ?? job.trigger.localEveryMinutes);
     if (!(value > 0)) throw new Error(`${name} must be a positive number, got ${env[name]}`);

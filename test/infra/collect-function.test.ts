@@ -1,8 +1,5 @@
-import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CollectFunction } from '../../infra/collect-function.ts';
-import { DEFAULT_SIZING } from '../../infra/config.ts';
-import { named, objectAt, PROJECT, runProgram, settled, startMocks, testArchive, testSecret, TYPES, type Registered } from './run-program.ts';
+import { deployFunctionsAlone, named, objectAt, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
 
 type SecretEnv = { key: string; secret: string; version: string; projectId: string };
 
@@ -72,22 +69,9 @@ describe('collect function', () => {
 });
 
 describe('collect on its own', () => {
-  /** Collect alone, with the resource named `slow` taking a while to create. */
+  /** The functions alone, with the resource named `slow` taking a while to create. */
   async function deployWithSlow(slow: string, privacyCacheSeconds = 5): Promise<Registered[]> {
-    const resources = await startMocks({ preview: true, slow: (_type, name) => name === slow });
-    const topic = (name: string) => new gcp.pubsub.Topic(name, { name, project: PROJECT });
-    new CollectFunction('collect', {
-      project: PROJECT,
-      region: 'europe-west1',
-      settings: { ...DEFAULT_SIZING.collect, corsOrigins: '*', privacyCacheSeconds },
-      token: { issuer: 'grocery-shop', audience: 'learning-loop' },
-      source: testArchive(),
-      topics: { events: topic('events'), rejectedEvents: topic('rejected-events') },
-      tokenKey: testSecret('TOKEN_KEY', 'user-token-key'),
-      hashKey: testSecret('USER_HASH_KEY', 'user-hash-key'),
-    });
-    await settled();
-    return resources;
+    return deployFunctionsAlone({ slow, config: { privacyCacheSeconds: String(privacyCacheSeconds) } });
   }
 
   it('passes its privacyCacheSeconds on as PRIVACY_CACHE_SECONDS', async () => {

@@ -1,32 +1,13 @@
-import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SIZING } from '../../infra/config.ts';
-import { IngestFunctions } from '../../infra/ingest-functions.ts';
-import { named, PROJECT, runProgram, settled, startMocks, testArchive, testSecret, TYPES, type Registered } from './run-program.ts';
+import { deployFunctionsAlone, named, runProgram, TYPES, type Registered } from './run-program.ts';
 
 // A push that fails for want of a table, a database or a permission still counts as one of its five
 // delivery attempts: nothing may be pushed before the whole path exists. What a subscription must wait
 // for is made slow here; a subscription that did not wait would be created before it is.
 
-/** Builds the ingest functions on their own, with the resources `slow` names taking a while to create. */
-async function deployWithSlow(slow: string[]): Promise<Registered[]> {
-  const registered = await startMocks({ preview: true, slow: (_type, name) => slow.includes(name) });
-  const topic = (name: string) => new gcp.pubsub.Topic(name, { name, project: PROJECT });
-  const storage = new gcp.bigquery.Table('storage', { project: PROJECT, datasetId: 'learning_loop', tableId: 'events' });
-  new IngestFunctions('ingest', {
-    project: PROJECT,
-    region: 'europe-west1',
-    ingest: { ...DEFAULT_SIZING.ingest, markerTtlDays: 8, clickThroughShards: 10 },
-    storeRejected: DEFAULT_SIZING.storeRejected,
-    source: testArchive(),
-    topics: { events: topic('events'), rejectedEvents: topic('rejected-events'), deadLetter: topic('events-dead-letter') },
-    retention: '604800s',
-    dataset: new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' }),
-    storage: [storage],
-    hashKey: testSecret('USER_HASH_KEY', 'user-hash-key'),
-  });
-  await settled();
-  return registered;
+/** Builds the functions on their own, with the resource `slow` names taking a while to create. */
+async function deployWithSlow(slow: string): Promise<Registered[]> {
+  return deployFunctionsAlone({ slow });
 }
 
 describe('order of creation of a push subscription', () => {
@@ -44,7 +25,7 @@ describe('order of creation of a push subscription', () => {
     ['rejected-events-store', 'store-rejected-invokable-by-pubsub-push', 'the right of pubsub-push to invoke store-rejected'],
     ['rejected-events-store', 'store-rejected-edits-rejected-events', 'the function\'s right to insert rows'],
   ])('creates %s only after %s exists (%s)', async (subscription, slow) => {
-    const resources = await deployWithSlow([slow]);
+    const resources = await deployWithSlow(slow);
     const created = resources.find((r) => r.name === slow)?.created;
 
     expect(created).toBeDefined();
@@ -55,7 +36,7 @@ describe('order of creation of a push subscription', () => {
 describe('order of creation of the ingest function', () => {
   it('deploys ingest only once its account may read the hash key: a revision that cannot read its secret is refused', async () => {
     const slow = 'ingest-reads-user-hash-key';
-    const resources = await deployWithSlow([slow]);
+    const resources = await deployWithSlow(slow);
     const created = resources.find((r) => r.name === slow)?.created;
 
     expect(created).toBeDefined();

@@ -1,7 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_SIZING } from '../../infra/config.ts';
+import { operatorsFunction } from '../../functions/operators/function.ts';
 import { OperatorsFunction } from '../../infra/operators-function.ts';
 import {
   grants,
@@ -150,12 +150,13 @@ describe('operators on its own', () => {
     new OperatorsFunction('operators', {
       project: PROJECT,
       region: 'europe-west1',
-      settings: { ...DEFAULT_SIZING.operators, logLevel: 'WARNING', invokers },
+      name: 'operators',
+      entryPoint: 'operators',
+      settings: { ...operatorsFunction.sizing, logLevel: 'WARNING', invokers },
       source: testArchive(),
-      hashKey: testSecret('USER_HASH_KEY', 'user-hash-key'),
-      dataset,
-      tables: [],
-      maximumBytesBilled: 10 * 2 ** 30,
+      secrets: [testSecret('USER_HASH_KEY', 'user-hash-key')],
+      firestore: 'write',
+      warehouse: { dataset, access: operatorsFunction.needs.warehouse, maximumBytesBilled: 10 * 2 ** 30 },
     });
     await settled();
     return registered;

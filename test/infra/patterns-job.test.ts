@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { metricsFunction } from '../../functions/metrics/function.ts';
 import { ScheduledJob } from '../../infra/scheduled-job.ts';
 import { readOnlyTables } from '../../functions/warehouse/table-access.ts';
 import { TABLE_ACCESS } from '../../functions/registry.ts';
@@ -250,10 +251,10 @@ describe('order of creation of a scheduled job', () => {
       settings: { memory: '1Gi', cpu: '1', timeoutSeconds: 600, schedule: '0 1 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       environment: {},
       secrets: [testSecret('NIGHTLY_KEY', 'nightly-key')],
-      roles: [{ resourceName: 'nightly-reads-firestore', role: 'roles/datastore.viewer' }],
+      firestore: 'read',
       // The metrics job's tables, job_runs among them.
-      warehouse: { dataset, access: 'metrics' },
-      uses: [table],
+      warehouse: { dataset, access: metricsFunction.needs.warehouse, maximumBytesBilled: 2 ** 40 },
+      storage: [table],
       description: 'A test job.',
     });
     await settled();

@@ -1,5 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { loadConfig } from '../../infra/config.ts';
+import { deployFunctions } from '../../infra/functions.ts';
 import type { FunctionArchive } from '../../infra/node-function.ts';
 import type { SecretVariable } from '../../infra/secrets.ts';
 
@@ -140,6 +142,30 @@ export function settled(): Promise<void> {
 export async function runProgram(config: Record<string, string> = {}, slow?: MockOptions['slow']): Promise<Registered[]> {
   const registered = await startMocks({ preview: true, config, slow });
   await import('../../infra/index.ts');
+  await settled();
+  return registered;
+}
+
+/**
+ * Every function of the registry on its own (`deployFunctions`, as the program calls it), with what the rest of the
+ * program would give it made here: the topics, both keys, the dataset and one table (`storage`), under the stack
+ * config `config`. The resource named `slow` takes a while to create.
+ */
+export async function deployFunctionsAlone(options: { config?: Record<string, string>; slow?: string } = {}): Promise<Registered[]> {
+  const config = Object.fromEntries(Object.entries(options.config ?? {}).map(([key, value]) => [`${PULUMI_PROJECT}:${key}`, value]));
+  const registered = await startMocks({ preview: true, config, slow: (_type, name) => name === options.slow });
+  const topic = (name: string) => new gcp.pubsub.Topic(name, { name, project: PROJECT });
+  deployFunctions({
+    project: PROJECT,
+    region: 'europe-west1',
+    config: loadConfig(),
+    source: testArchive(),
+    topics: { events: topic('events'), rejected: topic('rejected-events') },
+    deadLetter: topic('events-dead-letter'),
+    secrets: { TOKEN_KEY: testSecret('TOKEN_KEY', 'user-token-key'), USER_HASH_KEY: testSecret('USER_HASH_KEY', 'user-hash-key') },
+    dataset: new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' }),
+    storage: [new gcp.bigquery.Table('storage', { project: PROJECT, datasetId: 'learning_loop', tableId: 'events' })],
+  });
   await settled();
   return registered;
 }

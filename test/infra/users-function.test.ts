@@ -1,8 +1,5 @@
-import * as gcp from '@pulumi/gcp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SIZING } from '../../infra/config.ts';
-import { UsersFunction } from '../../infra/users-function.ts';
-import { named, objectAt, PROJECT, runProgram, settled, startMocks, testArchive, testSecret, TYPES, type Registered } from './run-program.ts';
+import { deployFunctionsAlone, named, objectAt, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
 
 type SecretEnv = { key: string; secret: string; version: string; projectId: string };
 
@@ -73,17 +70,7 @@ describe('order of creation of the users function', () => {
     ['users-reads-user-token-key', 'the token key'],
     ['users-reads-user-hash-key', 'the hash key'],
   ])('deploys users only once %s exists (its account may read %s): a revision that cannot read its secret is refused', async (slow) => {
-    const resources = await startMocks({ preview: true, slow: (_type, name) => name === slow });
-    new UsersFunction('users', {
-      project: PROJECT,
-      region: 'europe-west1',
-      settings: { ...DEFAULT_SIZING.users, corsOrigins: '*' },
-      token: { issuer: 'grocery-shop', audience: 'learning-loop' },
-      source: testArchive(),
-      tokenKey: testSecret('TOKEN_KEY', 'user-token-key'),
-      hashKey: testSecret('USER_HASH_KEY', 'user-hash-key'),
-    });
-    await settled();
+    const resources = await deployFunctionsAlone({ slow });
     const created = resources.find((r) => r.name === slow)?.created;
 
     expect(created).toBeDefined();
