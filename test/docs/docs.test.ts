@@ -7,6 +7,7 @@ import { SETTING_NAMES } from '../../functions/registry.ts';
 import { LOCAL_SETTING_NAMES, localPorts } from '../../functions/local/local-functions.ts';
 import { loadConfig } from '../../infra/config.ts';
 import { PULUMI_PROJECT, startMocks } from '../infra/run-program.ts';
+import { namesRead } from '../support/names-read.ts';
 import { anchors, codeNames, documentationFiles, linkTargets, pageWithHeading, tableUnder, tables } from './markdown.ts';
 
 const README_MAX_BYTES = 30_000;
@@ -31,26 +32,6 @@ function mismatch(documentedNames: readonly string[], read: readonly string[]) {
     readButUndocumented: read.filter((name) => !documentedNames.includes(name)).sort(),
     documentedButNeverRead: documentedNames.filter((name) => !read.includes(name)).sort(),
   };
-}
-
-/** The environment variables a settings loader asks for, seen through an environment that records each name. */
-function namesRead(load: (env: NodeJS.ProcessEnv) => unknown): string[] {
-  const read = new Set<string>();
-  const env = new Proxy<NodeJS.ProcessEnv>(
-    {},
-    {
-      get(_target, key) {
-        if (typeof key === 'string' && /^[A-Z][A-Z0-9_]*$/.test(key)) read.add(key);
-        return undefined;
-      },
-    },
-  );
-  try {
-    load(env);
-  } catch {
-    // Required settings are missing from the empty environment: only the names asked for matter here.
-  }
-  return [...read];
 }
 
 describe('the README and docs/', () => {
