@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EventBatchMessage, RejectedBatchMessage } from '../functions/events/messages.ts';
 import { mintShopperToken } from '../functions/local/mint-token.ts';
+import { FUNCTIONS } from '../functions/registry.ts';
 import { TEST_TOKEN, validEvent } from './support/fixtures.ts';
 import { emulatorPubSub, freshTopic, receive } from './support/pubsub.ts';
 
@@ -57,7 +58,7 @@ describe('functions entry point', () => {
 });
 
 describe('every function of the entry point', () => {
-  const names = ['collect', 'ingest', 'storeRejected', 'users', 'operators', 'patterns', 'erasure', 'retention', 'metrics'];
+  const names = FUNCTIONS.map((fn) => fn.name);
   const requests: [string, (r: ReturnType<typeof request>) => request.Test][] = [
     ['GET /', (r) => r.get('/')],
     ['a POST of malformed JSON', (r) => r.post('/').set('Content-Type', 'application/json').send('{"events": [nope')],

@@ -1,4 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { Needs } from '../../functions/descriptor.ts';
+import { FUNCTIONS, SCHEDULED } from '../../functions/registry.ts';
+import { resourceName } from '../../infra/functions.ts';
 import {
   grants,
   named,
@@ -28,6 +31,11 @@ const OPERATORS_SA = serviceAccountMember('operators-fn');
 const BUILD_SA = serviceAccountMember('functions-build');
 const PUBSUB_AGENT = `serviceAccount:service-${PROJECT_NUMBER}@gcp-sa-pubsub.iam.gserviceaccount.com`;
 const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
+/** The account each function of the registry runs as, and each job's scheduler account. */
+const FUNCTION_ACCOUNTS = [
+  ...FUNCTIONS.map((fn) => serviceAccountMember(`${resourceName(fn.name)}-fn`)),
+  ...SCHEDULED.map((job) => serviceAccountMember(`${resourceName(job.name)}-scheduler`)),
+];
 const PROJECT_LEVEL_IAM = ['gcp:projects/iAMMember:IAMMember', 'gcp:projects/iAMBinding:IAMBinding', 'gcp:projects/iAMPolicy:IAMPolicy'];
 
 /** A grant as one readable line: on what, which role. */
@@ -251,25 +259,7 @@ describe('who may do what', () => {
   });
 
   it('grants nothing to anyone else', () => {
-    const known = new Set([
-      COLLECT_SA,
-      USERS_SA,
-      INGEST_SA,
-      STORE_REJECTED_SA,
-      PUSH_SA,
-      PATTERNS_SA,
-      PATTERNS_SCHEDULER_SA,
-      ERASURE_SA,
-      ERASURE_SCHEDULER_SA,
-      RETENTION_SA,
-      RETENTION_SCHEDULER_SA,
-      METRICS_SA,
-      METRICS_SCHEDULER_SA,
-      OPERATORS_SA,
-      BUILD_SA,
-      PUBSUB_AGENT,
-      'allUsers',
-    ]);
+    const known = new Set([...FUNCTION_ACCOUNTS, PUSH_SA, BUILD_SA, PUBSUB_AGENT, 'allUsers']);
 
     expect(all.length).toBeGreaterThan(0);
     expect(all.filter((g) => !known.has(g.member)).map((g) => `${g.member} ${scopeOf(g)}`)).toEqual([]);
@@ -281,13 +271,14 @@ describe('who may do what', () => {
     expect(projectWide.length).toBeGreaterThan(0);
     for (const grant of projectWide) expect(grant.role).not.toMatch(/^roles\/(pubsub|secretmanager)\./);
     // Jobs belong to a project, so running one can be granted nowhere narrower; table access stays on the dataset.
-    expect(projectWide.filter((g) => g.role.startsWith('roles/bigquery.')).map((g) => `${g.member} ${g.role}`).sort()).toEqual([
-      `${ERASURE_SA} roles/bigquery.jobUser`,
-      `${METRICS_SA} roles/bigquery.jobUser`,
-      `${OPERATORS_SA} roles/bigquery.jobUser`,
-      `${PATTERNS_SA} roles/bigquery.jobUser`,
-      `${RETENTION_SA} roles/bigquery.jobUser`,
-    ]);
+    const runningJobs = FUNCTIONS.filter((fn) => {
+      const needs: Needs = fn.needs;
+      return needs.warehouse?.via === 'jobs';
+    }).map((fn) => fn.name);
+    expect(runningJobs).toEqual(expect.arrayContaining(['erasure', 'metrics', 'operators', 'patterns', 'retention']));
+    expect(projectWide.filter((g) => g.role.startsWith('roles/bigquery.')).map((g) => `${g.member} ${g.role}`).sort()).toEqual(
+      runningJobs.map((fn) => `${serviceAccountMember(`${resourceName(fn)}-fn`)} roles/bigquery.jobUser`).sort(),
+    );
   });
 
   it('lets only the token verifiers, the collect and users accounts, read the token key', () => {

@@ -2,6 +2,8 @@ import * as gcp from '@pulumi/gcp';
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { metricsFunction } from '../../functions/metrics/function.ts';
+import { SCHEDULED } from '../../functions/registry.ts';
+import { resourceName } from '../../infra/functions.ts';
 import { ScheduledJob } from '../../infra/scheduled-job.ts';
 import { readOnlyTables } from '../../functions/warehouse/table-access.ts';
 import { TABLE_ACCESS } from '../../functions/registry.ts';
@@ -210,8 +212,9 @@ describe('patterns schedule', () => {
     expect(schedulerJob().inputs.retryConfig).toEqual({ retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 });
   });
 
-  it('is one of exactly four scheduler jobs, one per batch job', () => {
-    expect(ofType(resources, TYPES.schedulerJob).map((j) => j.name).sort()).toEqual(['erasure', 'metrics', 'patterns', 'retention']);
+  it('is one of the scheduler jobs, exactly one per batch job', () => {
+    expect(ofType(resources, TYPES.schedulerJob).map((j) => j.name).sort()).toEqual(SCHEDULED.map((job) => resourceName(job.name)).sort());
+    expect(SCHEDULED.map((job) => job.name)).toEqual(expect.arrayContaining(['erasure', 'metrics', 'patterns', 'retention']));
   });
 
   it('is created, with its function, accounts and invoker, only once the Cloud Scheduler API is enabled', () => {

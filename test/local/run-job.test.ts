@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { JOBS } from '../../functions/local/local-functions.ts';
 import { parseRunJobArgs, runJobNow, type SchedulerClient } from '../../functions/local/run-job.ts';
 
 function recordingScheduler() {
@@ -69,7 +70,7 @@ describe('npm run job', () => {
   });
 
   it.each([
-    [[], /usage: npm run job -- <patterns\|erasure\|retention\|metrics>/],
+    [[], new RegExp(`usage: npm run job -- <${JOBS.map((job) => job.name).join('\\|')}>`)],
     [['metric'], /usage/],
     [['patterns', '--project', 'p'], /--region is needed/],
     [['patterns', '--project', 'p', '--region', 'r', '--as-of', '2026-03-01T00:00:00Z'], /apply to local runs/],

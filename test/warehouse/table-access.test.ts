@@ -22,6 +22,7 @@ import { orderItemRows } from '../../functions/warehouse/rows.ts';
 import { readSqlFile, WAREHOUSE_TABLES, type WarehouseTable } from '../../functions/warehouse/sql-files.ts';
 import { readOnlyTables } from '../../functions/warehouse/table-access.ts';
 import { TABLE_ACCESS, type WarehouseFunction } from '../../functions/registry.ts';
+import { resourceName } from '../../infra/functions.ts';
 import { grants, runProgram, serviceAccountMember, TYPES, type Grant } from '../infra/run-program.ts';
 import { NOW } from '../support/fixtures.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
@@ -86,16 +87,8 @@ const touchedBy = Object.fromEntries(
   FUNCTIONS.map((fn): [WarehouseFunction, Touched] => [fn, { reads: new Set(), writes: new Set(), jobs: 0, streamed: 0 }]),
 ) as Record<WarehouseFunction, Touched>;
 
-/** The account each function runs as (infra/). */
-const ACCOUNTS: Record<WarehouseFunction, string> = {
-  ingest: 'ingest-fn',
-  storeRejected: 'store-rejected-fn',
-  patterns: 'patterns-fn',
-  erasure: 'erasure-fn',
-  retention: 'retention-fn',
-  metrics: 'metrics-fn',
-  operators: 'operators-fn',
-};
+/** The account a function runs as (infra/): `store-rejected-fn` for `storeRejected`. */
+const accountOf = (fn: WarehouseFunction) => `${resourceName(fn)}-fn`;
 
 /** A learning shopper, one who turned learning off (so patterns forgets them) and one who asks to be erased. */
 const SHOPPERS = { learning: `learning-${randomUUID()}`, notLearning: `not-learning-${randomUUID()}`, erased: `erased-${randomUUID()}` };
@@ -201,7 +194,7 @@ describe('what the Pulumi program grants each function in BigQuery', () => {
     const all = grants(await runProgram());
     bigQueryGrants = all.filter((g) => g.role.startsWith('roles/bigquery.'));
   });
-  const heldBy = (fn: WarehouseFunction) => bigQueryGrants.filter((g) => g.member === serviceAccountMember(ACCOUNTS[fn]));
+  const heldBy = (fn: WarehouseFunction) => bigQueryGrants.filter((g) => g.member === serviceAccountMember(accountOf(fn)));
   const tablesWith = (fn: WarehouseFunction, role: string) =>
     sorted(heldBy(fn).flatMap((g) => (g.type === TYPES.tableIam && g.role === role ? [String(g.inputs.tableId)] : [])));
 
@@ -223,7 +216,7 @@ describe('what the Pulumi program grants each function in BigQuery', () => {
   });
 
   it('grants no BigQuery role to an account of no function that touches the warehouse', () => {
-    const accounts = new Set(FUNCTIONS.map((fn) => serviceAccountMember(ACCOUNTS[fn])));
+    const accounts = new Set(FUNCTIONS.map((fn) => serviceAccountMember(accountOf(fn))));
 
     expect(bigQueryGrants.length).toBeGreaterThan(0);
     expect(bigQueryGrants.filter((g) => !accounts.has(g.member)).map((g) => `${g.member} ${g.role}`)).toEqual([]);
