@@ -1,9 +1,21 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { byName, OPERATOR_FACING, PUSHED, SCHEDULED, SHOPPER_FACING } from '../../functions/registry.ts';
 import { loadConfig, type InfraConfig } from '../../infra/config.ts';
 import { PROJECT, PULUMI_PROJECT, startMocks } from './run-program.ts';
 
 const key = (name: string) => `${PULUMI_PROJECT}:${name}`;
+
+/**
+ * Each function's settings when the stack says nothing of it, from its descriptor: its sizing, and its schedule for a
+ * job. The tests below spell out every function's; a function added to the registry gets these.
+ */
+const DESCRIBED_DEFAULTS = {
+  ...byName(SHOPPER_FACING, (fn) => ({ ...fn.sizing, corsOrigins: '*' })),
+  ...byName(OPERATOR_FACING, (fn) => ({ ...fn.sizing, logLevel: 'INFO' as const, invokers: [] })),
+  ...byName(PUSHED, (fn) => ({ ...fn.sizing })),
+  ...byName(SCHEDULED, (fn) => ({ ...fn.sizing, schedule: fn.trigger.cron, timeZone: 'Etc/UTC', logLevel: 'INFO' as const })),
+};
 
 function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
@@ -21,6 +33,7 @@ describe('loadConfig', () => {
 
   it('needs only the project, and documents every other default', () => {
     expect(loadWith({ 'gcp:project': PROJECT })).toEqual<InfraConfig>({
+      ...DESCRIBED_DEFAULTS,
       project: PROJECT,
       region: 'europe-west1',
       collect: {
@@ -138,6 +151,7 @@ describe('loadConfig', () => {
     });
 
     expect(config).toEqual<InfraConfig>({
+      ...DESCRIBED_DEFAULTS,
       project: 'shop-prod',
       region: 'europe-west4',
       collect: {
