@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../functions/registry.ts';
+import { resourceName } from '../../infra/functions.ts';
 import { named, objectAt, ofType, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
 
 const BUILD_ACCOUNT = `projects/${PROJECT}/serviceAccounts/functions-build@${PROJECT}.iam.gserviceaccount.com`;
@@ -15,7 +17,7 @@ describe('how the functions are built', () => {
   it('builds every function as the account functions-build, never a default Cloud Build account', () => {
     const functions = ofType(resources, TYPES.function);
 
-    expect(functions.map((f) => f.name).sort()).toEqual(['collect', 'erasure', 'ingest', 'metrics', 'operators', 'patterns', 'retention', 'store-rejected', 'users']);
+    expect(functions.map((f) => f.name).sort()).toEqual(FUNCTIONS.map((fn) => resourceName(fn.name)).sort());
     for (const fn of functions) expect(objectAt(fn.inputs.buildConfig).serviceAccount, fn.name).toBe(BUILD_ACCOUNT);
     expect(named(resources, TYPES.account, 'functions-build').inputs).toMatchObject({ accountId: 'functions-build', project: PROJECT });
   });

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTIONS } from '../../functions/registry.ts';
 import { Secrets } from '../../infra/secrets.ts';
 import {
   isProtected,
@@ -62,7 +63,7 @@ describe('secrets of a new project, whose stack gives no key', () => {
     const added = Math.max(...VERSIONS.map((name) => named(resources, TYPES.secretVersion, name).created ?? Infinity));
     const functions = ofType(resources, TYPES.function);
 
-    expect(functions.length).toBe(9);
+    expect(functions.length).toBe(FUNCTIONS.length);
     for (const fn of functions.filter((f) => JSON.stringify(f.inputs).includes('secretEnvironmentVariables'))) {
       expect(fn.started, fn.name).toBeGreaterThan(added);
     }
