@@ -25,8 +25,9 @@ import { ScheduledJob } from './scheduled-job.ts';
 import type { SecretVariable } from './secrets.ts';
 import { ShopperFunction } from './shopper-function.ts';
 
-// Every function of the registry (functions/registry.ts), deployed as a Pulumi component of its kind of trigger, with
-// the grants and environment its descriptor's needs call for: a new function needs no change here.
+// Every function of the registry (functions/registry.ts), deployed as a Pulumi component of its kind of trigger (one
+// component per function, as Pulumi's guide to components has it: https://www.pulumi.com/docs/iac/concepts/components/),
+// with the grants and environment its descriptor's needs call for: a new function needs no change here.
 
 /** What the rest of the program provides the functions with. */
 export type FunctionPlatform = {

@@ -1,5 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { TOPICS } from '../functions/events/topics.ts';
 
 export type MessagingArgs = {
   project: string;
@@ -27,9 +28,9 @@ export class Messaging extends pulumi.ComponentResource {
         { name: topicName, project: args.project, messageRetentionDuration: args.retention },
         { parent: this },
       );
-    this.events = topic('events');
-    this.rejectedEvents = topic('rejected-events');
-    this.deadLetter = topic('events-dead-letter');
+    this.events = topic(TOPICS.events);
+    this.rejectedEvents = topic(TOPICS.rejected);
+    this.deadLetter = topic(TOPICS.deadLetter);
 
     // Pub/Sub drops what no subscription holds, and nothing consumes dead letters: this pull subscription
     // keeps them, acked or not, for inspection and replay. (`store-rejected` keeps rejected events, in BigQuery.)
