@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TIME_LIMITS } from './events/limits.ts';
 import { describeIssues } from './events/describe-issues.ts';
-import { SLICE_SHOPPERS } from './patterns/job.ts';
 import { TOPICS } from './events/topics.ts';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -99,13 +98,6 @@ export const BatchEnv = WarehouseEnv.extend({
   MAXIMUM_BYTES_BILLED: positiveInt(1024 ** 4),
 });
 
-export const PatternsEnv = BatchEnv.extend({
-  /** Minutes after collect an event is surely in the warehouse; each run starts that far back. Default 15. */
-  PATTERNS_SETTLE_MINUTES: z.coerce.number().nonnegative().default(15),
-  /** Shoppers the job computes together; its memory grows with it. Default 20,000. */
-  PATTERNS_SLICE_SHOPPERS: positiveInt(SLICE_SHOPPERS),
-});
-
 /** What every scheduled batch job reads: the project, the warehouse and BigQuery's cost guard. */
 export type BatchSettings = {
   projectId: string;
@@ -115,17 +107,9 @@ export type BatchSettings = {
   logLevel: CollectSettings['logLevel'];
 };
 
-export type PatternsSettings = BatchSettings & { settleMs: number; sliceShoppers: number };
-
 /** The settings of the scheduled `erasure`, `retention` and `metrics` jobs. */
 export function loadBatchSettings(env: NodeJS.ProcessEnv): BatchSettings {
   return batchSettings(parseEnv(BatchEnv, env));
-}
-
-/** The settings of the scheduled `patterns` job. */
-export function loadPatternsSettings(env: NodeJS.ProcessEnv): PatternsSettings {
-  const e = parseEnv(PatternsEnv, env);
-  return { ...batchSettings(e), settleMs: e.PATTERNS_SETTLE_MINUTES * 60_000, sliceShoppers: e.PATTERNS_SLICE_SHOPPERS };
 }
 
 function batchSettings(e: z.infer<typeof BatchEnv>): BatchSettings {
@@ -263,7 +247,8 @@ function shopperFacing(e: z.infer<typeof TokenEnv>): UsersSettings {
   };
 }
 
-function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+/** `env` parsed by `schema`, or an error that names each setting at fault and why. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   const parsed = schema.safeParse(env);
   if (!parsed.success) throw new Error(`invalid settings: ${describeIssues(parsed.error)}`);
   return parsed.data;

@@ -1,8 +1,8 @@
 import type { CloudEventFunction, HttpFunction } from '@google-cloud/functions-framework';
 import type { z } from 'zod';
 import { envNames, type EnvNames } from './kernel/env-names.ts';
+import type { MessagePublishedData } from './events/messages.ts';
 import type { Topic } from './events/topics.ts';
-import type { MessagePublishedData } from './ingest/decode-message.ts';
 import type { Platform } from './platform.ts';
 import type { TableAccess } from './warehouse/table-access.ts';
 

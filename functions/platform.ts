@@ -1,12 +1,17 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import type { BatchSettings, Deadlines, WarehouseSetting } from './config.ts';
+import type { BatchSettings, CollectSettings, Deadlines, WarehouseSetting } from './config.ts';
 import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
 import { connect, createBoundedFirestore, type FirestoreDeadlines } from './adapters/gcp/bounded-firestore.ts';
 import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
-import { createFirestorePrivacyStore } from './adapters/gcp/firestore-privacy-store.ts';
+import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
+import { createFirestorePreferenceDocumentReader } from './adapters/gcp/firestore-preference-document.ts';
+import { createFirestorePreferenceReader } from './adapters/gcp/firestore-preference-reader.ts';
+import { createFirestorePreferenceStore, type PreferenceStoreOptions } from './adapters/gcp/firestore-preference-store.ts';
+import { createFirestorePrivacyStore, readNonDefaultPrivacy } from './adapters/gcp/firestore-privacy-store.ts';
+import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
 import { openDuckDb } from './adapters/local/duckdb-files.ts';
 import { withDeadlines } from './kernel/deadline.ts';
 import type { Logger } from './logging/logger.ts';
@@ -16,7 +21,8 @@ import type { SqlWarehouse, Warehouse } from './warehouse/ports.ts';
 /**
  * What the functions of one process are built from: the Google clients, stores and warehouses, each made the first
  * time a function asks for it and shared after that (locally every function runs in one process). The only place
- * that constructs a Google client; nothing does so when a module is imported.
+ * that constructs a Google client or an adapter over one; nothing does so when a module is imported. A function's
+ * descriptor asks for what it needs here and hands the ports to its handler.
  */
 export type Platform = {
   clock: () => Date;
@@ -27,7 +33,8 @@ export type Platform = {
    * client is connected before the function takes requests, so that a cold start keeps to its deadlines.
    */
   requestFirestore(projectId: string, deadlines: FirestoreDeadlines): Promise<Firestore>;
-  pubsub(projectId: string): PubSub;
+  /** Collect's publishers to the accepted and the rejected events' topics; a publish gives up after `timeoutMs`. */
+  eventBus(projectId: string, topics: CollectSettings['topics'], batching: CollectSettings['publishBatching'], options: { timeoutMs: number }): ReturnType<typeof createPubSubEventBus>;
   /** Where events are stored as they arrive: BigQuery's streaming inserts, or the local DuckDB file. */
   eventWarehouse(settings: { projectId: string; warehouse: WarehouseSetting }): Promise<Warehouse>;
   /**
@@ -53,7 +60,8 @@ export function createPlatform(): Platform {
         await connect(firestore);
         return firestore;
       }),
-    pubsub: (projectId) => pubsubs(projectId, () => new PubSub({ projectId })),
+    eventBus: (projectId, topics, batching, options) =>
+      createPubSubEventBus(pubsubs(projectId, () => new PubSub({ projectId })), topics, batching, options),
     eventWarehouse: async ({ projectId, warehouse }) =>
       // BigQuery's client cannot bound its own requests here (its `timeout` reaches node-fetch 3, which dropped that
       // option): the deadline the function puts around each insert is what bounds it.
@@ -88,6 +96,22 @@ function memo<T>(): (key: string, make: () => T) => T {
 export function shopperStores(firestore: Firestore, userHashKey: string) {
   const hashUser = createUserHasher(userHashKey);
   return { hashUser, privacy: createFirestorePrivacyStore(firestore, { hashUser }), erasures: createFirestoreErasureStore(firestore, { hashUser }) };
+}
+
+/** The stores over `firestore` that know shoppers by their id: preference documents, and privacy settings by value. */
+export function firestoreStores(firestore: Firestore) {
+  return {
+    /** What ingest learns into, once per event. */
+    learning: (options: PreferenceStoreOptions) => createFirestorePreferenceStore(firestore, options),
+    /** A shopper's learned preferences, as `users` shows them. */
+    reader: () => createFirestorePreferenceReader(firestore),
+    /** A shopper's whole preference document, as the learning status reads it. */
+    documents: () => createFirestorePreferenceDocumentReader(firestore),
+    /** Where the patterns job publishes each shopper's patterns. */
+    patterns: () => createFirestorePatternPublisher(firestore),
+    /** The stored privacy settings that differ from the default in `field`: retention reads them by value, never by shopper. */
+    nonDefaultPrivacy: (field: 'retention_days') => readNonDefaultPrivacy(firestore, field),
+  };
 }
 
 /** Firestore on a request path: every RPC and every transaction within the Firestore deadline. */

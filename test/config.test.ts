@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadCollectSettings, loadDeadlines, loadIngestSettings, loadOperatorsSettings, loadPatternsSettings } from '../functions/config.ts';
+import { loadCollectSettings, loadDeadlines, loadIngestSettings, loadOperatorsSettings } from '../functions/config.ts';
+import { loadPatternsSettings } from '../functions/patterns/function.ts';
 
 const required = { GOOGLE_CLOUD_PROJECT: 'demo-test', TOKEN_KEY: 'k'.repeat(40) };
 

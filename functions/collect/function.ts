@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { CollectEnv, DeadlineEnv, loadCollectSettings, loadDeadlines, loadPrivacyCacheMs, loadUserHashKey, PrivacyCacheEnv, UserHashEnv } from '../config.ts';
-import { createPubSubEventBus } from '../adapters/gcp/pubsub-event-bus.ts';
 import { defineFunction, httpFunction } from '../descriptor.ts';
 import { createJwtVerifier } from '../http/bearer-auth.ts';
 import { createLogger } from '../logging/logger.ts';
@@ -34,7 +33,7 @@ export const collectFunction = defineFunction({
     const { deadlines } = settings;
     const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'collect' } });
     const { privacy } = shopperStores(await platform.requestFirestore(settings.projectId, requestDeadlines(deadlines)), settings.userHashKey);
-    const bus = createPubSubEventBus(platform.pubsub(settings.projectId), settings.topics, settings.publishBatching, { timeoutMs: deadlines.publishMs });
+    const bus = platform.eventBus(settings.projectId, settings.topics, settings.publishBatching, { timeoutMs: deadlines.publishMs });
     return httpFunction(
       createCollectHandler({
         verifier: await createJwtVerifier(settings.token),

@@ -8,6 +8,12 @@ import { CollectedEvent } from './schema.ts';
  */
 export const MESSAGE_SCHEMA_VERSION = 1;
 
+/** What a Pub/Sub CloudEvent carries (`google.cloud.pubsub.topic.v1.messagePublished`): how every pushed message arrives. */
+export type MessagePublishedData = {
+  message?: { data?: string; attributes?: Record<string, string>; messageId?: string; publishTime?: string };
+  subscription?: string;
+};
+
 export const EventBatchMessage = z
   .object({
     schema_version: z.literal(MESSAGE_SCHEMA_VERSION),

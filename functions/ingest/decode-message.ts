@@ -1,11 +1,8 @@
 import { z } from 'zod';
 import { describeIssues } from '../events/describe-issues.ts';
+import type { MessagePublishedData } from '../events/messages.ts';
 
-/** What an Eventarc Pub/Sub CloudEvent carries (`google.cloud.pubsub.topic.v1.messagePublished`). */
-export type MessagePublishedData = {
-  message?: { data?: string; attributes?: Record<string, string>; messageId?: string; publishTime?: string };
-  subscription?: string;
-};
+export type { MessagePublishedData };
 
 export type Decoded<T> = { ok: true; value: T; messageId: string } | { ok: false; reason: string; raw: string; messageId: string };
 

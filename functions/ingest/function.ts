@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { DeadlineEnv, IngestEnv, loadDeadlines, loadIngestSettings, loadUserHashKey, UserHashEnv } from '../config.ts';
-import { createFirestorePreferenceStore } from '../adapters/gcp/firestore-preference-store.ts';
 import { cloudEventFunction, defineFunction, PUSH_ACK_DEADLINE_SECONDS } from '../descriptor.ts';
 import { clickThroughIncrements } from '../learn/click-through.ts';
 import { learn } from '../learn/learn.ts';
 import { createLogger } from '../logging/logger.ts';
-import { bounded, shopperStores } from '../platform.ts';
+import { bounded, firestoreStores, shopperStores } from '../platform.ts';
 import { createIngestConsent } from '../privacy/consent.ts';
 import { createIngestHandler } from './handler.ts';
 
@@ -40,7 +39,7 @@ export const ingestFunction = defineFunction({
     // Reads within the Firestore deadline; the learning transaction may take longer (see LEARNING_DEADLINE_MS).
     const firestore = await platform.requestFirestore(settings.projectId, { callMs: deadlines.firestoreMs, transactionMs: deadlines.learningMs });
     const { privacy, erasures } = shopperStores(firestore, settings.userHashKey);
-    const preferences = createFirestorePreferenceStore(firestore, {
+    const preferences = firestoreStores(firestore).learning({
       learn,
       clickThrough: clickThroughIncrements,
       markerTtlDays: settings.markerTtlDays,

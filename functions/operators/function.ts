@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { BatchEnv, DeadlineEnv, loadDeadlines, loadOperatorsSettings, loadUserHashKey, UserHashEnv } from '../config.ts';
-import { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firestore-preference-document.ts';
 import { defineFunction, httpFunction } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
-import { bounded, requestDeadlines, shopperStores } from '../platform.ts';
+import { bounded, firestoreStores, requestDeadlines, shopperStores } from '../platform.ts';
 import { createOperatorsHandler } from './handler.ts';
 
 /** `operators`: erasure on a shopper's behalf, a shopper's learning status, and the dashboard; IAM authenticates callers. */
@@ -38,7 +37,7 @@ export const operatorsFunction = defineFunction({
     return httpFunction(
       createOperatorsHandler({
         erasures: within(erasures, 'erasures'),
-        documents: within(createFirestorePreferenceDocumentReader(firestore), 'documents'),
+        documents: within(firestoreStores(firestore).documents(), 'documents'),
         privacy: within(privacy, 'privacy'),
         hashUser,
         // The dashboard's queries, on the warehouse the batch jobs use.

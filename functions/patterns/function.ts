@@ -1,10 +1,26 @@
 import { z } from 'zod';
-import { loadPatternsSettings, loadUserHashKey, PatternsEnv, UserHashEnv } from '../config.ts';
-import { createFirestorePatternPublisher } from '../adapters/gcp/firestore-pattern-publisher.ts';
+import { BatchEnv, loadBatchSettings, loadUserHashKey, parseEnv, UserHashEnv, type BatchSettings } from '../config.ts';
 import { defineFunction, httpFunction, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
-import { shopperStores } from '../platform.ts';
+import { firestoreStores, shopperStores } from '../platform.ts';
 import { createPatternsHandler } from './handler.ts';
+import { SLICE_SHOPPERS } from './job.ts';
+
+/** What the patterns job reads beyond every batch job, with its defaults. */
+export const PatternsEnv = BatchEnv.extend({
+  /** Minutes after collect an event is surely in the warehouse; each run starts that far back. Default 15. */
+  PATTERNS_SETTLE_MINUTES: z.coerce.number().nonnegative().default(15),
+  /** Shoppers the job computes together; its memory grows with it. Default 20,000. */
+  PATTERNS_SLICE_SHOPPERS: z.coerce.number().int().positive().default(SLICE_SHOPPERS),
+});
+
+export type PatternsSettings = BatchSettings & { settleMs: number; sliceShoppers: number };
+
+/** The settings of the scheduled `patterns` job. */
+export function loadPatternsSettings(env: NodeJS.ProcessEnv): PatternsSettings {
+  const e = parseEnv(PatternsEnv, env);
+  return { ...loadBatchSettings(env), settleMs: e.PATTERNS_SETTLE_MINUTES * 60_000, sliceShoppers: e.PATTERNS_SLICE_SHOPPERS };
+}
 
 /** `patterns`: the pattern queries of sql/ over the shoppers with new events, published to their preference documents. */
 export const patternsFunction = defineFunction({
@@ -61,7 +77,7 @@ export const patternsFunction = defineFunction({
     return httpFunction(
       createPatternsHandler({
         warehouse: await platform.sqlWarehouse(settings),
-        publisher: createFirestorePatternPublisher(firestore),
+        publisher: firestoreStores(firestore).patterns(),
         privacy,
         erasures,
         clock: platform.clock,

@@ -1,7 +1,7 @@
-import { readNonDefaultPrivacy } from '../adapters/gcp/firestore-privacy-store.ts';
 import { BatchEnv, loadBatchSettings } from '../config.ts';
 import { defineFunction, httpFunction, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } from '../descriptor.ts';
 import { createLogger } from '../logging/logger.ts';
+import { firestoreStores } from '../platform.ts';
 import { createRetentionHandler } from './handler.ts';
 
 /**
@@ -30,11 +30,10 @@ export const retentionFunction = defineFunction({
   /** 512Mi: a run holds the shoppers whose retention differs from the default; the deletions are DML jobs. */
   sizing: { memory: '512Mi', cpu: '1', timeoutSeconds: SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS },
   async create(settings, platform) {
-    const firestore = platform.firestore(settings.projectId);
     return httpFunction(
       createRetentionHandler({
         warehouse: await platform.sqlWarehouse(settings),
-        privacy: { nonDefault: (field) => readNonDefaultPrivacy(firestore, field) },
+        privacy: { nonDefault: firestoreStores(platform.firestore(settings.projectId)).nonDefaultPrivacy },
         clock: platform.clock,
         logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'retention' } }),
       }),

@@ -1,11 +1,9 @@
 import { z } from 'zod';
 import { DeadlineEnv, loadDeadlines, loadUserHashKey, loadUsersSettings, TokenEnv, UserHashEnv } from '../config.ts';
-import { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firestore-preference-document.ts';
-import { createFirestorePreferenceReader } from '../adapters/gcp/firestore-preference-reader.ts';
 import { defineFunction, httpFunction } from '../descriptor.ts';
 import { createJwtVerifier } from '../http/bearer-auth.ts';
 import { createLogger } from '../logging/logger.ts';
-import { bounded, requestDeadlines, shopperStores } from '../platform.ts';
+import { bounded, firestoreStores, requestDeadlines, shopperStores } from '../platform.ts';
 import { createUsersHandler } from './handler.ts';
 
 /** `users`: a shopper's own preferences, learning status, privacy settings and erasure requests, with their token. */
@@ -32,12 +30,13 @@ export const usersFunction = defineFunction({
     const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'users' } });
     const firestore = await platform.requestFirestore(settings.projectId, requestDeadlines(deadlines));
     const { hashUser, privacy, erasures } = shopperStores(firestore, settings.userHashKey);
+    const preferences = firestoreStores(firestore);
     const within = <T extends object>(port: T, name: string) => bounded(port, name, deadlines.firestoreMs, logger);
     return httpFunction(
       createUsersHandler({
         verifier: await createJwtVerifier(settings.token),
-        preferences: within(createFirestorePreferenceReader(firestore), 'preferences'),
-        documents: within(createFirestorePreferenceDocumentReader(firestore), 'documents'),
+        preferences: within(preferences.reader(), 'preferences'),
+        documents: within(preferences.documents(), 'documents'),
         privacy: within(privacy, 'privacy'),
         erasures: within(erasures, 'erasures'),
         hashUser,

@@ -5,11 +5,16 @@ import { describe, expect, it } from 'vitest';
 
 const FUNCTIONS = join(import.meta.dirname, '../../functions');
 
+/** A function's descriptor, `<folder>/function.ts` (or `<folder>/<name>-function.ts`): a room of its own, one layer for all. */
+const DESCRIPTOR = /^[\w-]+\/([\w-]+-)?function\.ts$/;
+const DESCRIPTORS = '<folder>/function.ts';
+
 /**
  * The rooms of functions/, lowest first: a module may import only from a lower layer (or its own
  * room). A room is a folder, or a single file where one file of a folder sits elsewhere (the pure
- * patterns beside the patterns job; search's entry file, which builds the search service's adapters).
- * A file in no room fails the test: a new room is placed here first.
+ * patterns beside the patterns job; search's entry file, which builds the search service's adapters;
+ * each function's descriptor, `DESCRIPTORS`). A file in no room fails the test: a new room is placed
+ * here first.
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['kernel'],
@@ -21,6 +26,13 @@ const LAYERS: readonly (readonly string[])[] = [
   // Adapters implement the ports of any room below; nothing below imports them.
   ['adapters/gcp', 'adapters/local'],
   ['config.ts'],
+  // What the entry file builds every function from: the clients and adapters of the process, and the kit a
+  // function describes itself with.
+  ['platform.ts'],
+  ['descriptor.ts'],
+  // Each function's descriptor: its settings, and its handler given the adapters it asks the platform for.
+  [DESCRIPTORS],
+  ['registry.ts'],
   // Entry files: they read settings, build the adapters and hand them to the rooms below.
   ['index.ts', 'search/index.ts'],
   ['local'],
@@ -43,6 +55,7 @@ function importEdges(): Edge[] {
 
 /** The most specific room a module is in: its own file's entry, else its nearest folder's. */
 function roomOf(file: string): string | undefined {
+  if (DESCRIPTOR.test(file)) return file;
   const rooms = LAYERS.flat();
   const candidates = [file, ...ancestors(file)];
   return candidates.find((candidate) => rooms.includes(candidate));
@@ -54,8 +67,13 @@ function ancestors(file: string): string[] {
   return folders;
 }
 
-const layerOf = (room: string) => LAYERS.findIndex((rooms) => rooms.includes(room));
-const folderOf = (file: string) => (dirname(file) === '.' ? 'functions/' : `${dirname(file)}/`);
+const layerOf = (room: string) => LAYERS.findIndex((rooms) => rooms.includes(DESCRIPTOR.test(room) ? DESCRIPTORS : room));
+/**
+ * A module's folder, as the check for folders that import each other counts it. The files at the top of functions/
+ * are single-file rooms of their own (the settings, the platform, the registry, the entry file): each counts apart,
+ * since the registry lists the descriptors that read the settings.
+ */
+const folderOf = (file: string) => (dirname(file) === '.' ? file : `${dirname(file)}/`);
 const show = (edge: Edge) => `${edge.from} → ${edge.to}`;
 
 describe('the import graph of functions/', () => {
