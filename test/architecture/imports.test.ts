@@ -8,6 +8,8 @@ const FUNCTIONS = join(import.meta.dirname, '../../functions');
 /** A function's descriptor, `<folder>/function.ts` (or `<folder>/<name>-function.ts`): a room of its own, one layer for all. */
 const DESCRIPTOR = /^[\w-]+\/([\w-]+-)?function\.ts$/;
 const DESCRIPTORS = '<folder>/function.ts';
+/** A folder holding a descriptor is a function's folder: a feature room, listed below or not. */
+const FUNCTION_FOLDERS = '<a folder with a function.ts>';
 
 /**
  * The rooms of functions/, lowest first: a module may import only from a lower layer (or its own
@@ -22,7 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['http', 'warehouse', 'privacy', 'experiments'],
   ['jobs', 'patterns/patterns.ts'],
   ['learn'],
-  ['collect', 'ingest', 'users', 'operators', 'search', 'patterns', 'erasure', 'retention', 'metrics', 'client'],
+  ['collect', 'ingest', 'users', 'operators', 'search', 'patterns', 'erasure', 'retention', 'metrics', 'client', FUNCTION_FOLDERS],
   // Adapters implement the ports of any room below; nothing below imports them.
   ['adapters/gcp', 'adapters/local'],
   ['config.ts'],
@@ -41,6 +43,7 @@ const LAYERS: readonly (readonly string[])[] = [
 type Edge = { from: string; to: string };
 
 const MODULES = readdirSync(FUNCTIONS, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.ts'));
+const DESCRIBED = new Set(MODULES.filter((file) => DESCRIPTOR.test(file)).map((file) => dirname(file)));
 
 /** Every relative import of every module: import and export-from declarations, `import type`, and `import()`. */
 function importEdges(): Edge[] {
@@ -58,7 +61,7 @@ function roomOf(file: string): string | undefined {
   if (DESCRIPTOR.test(file)) return file;
   const rooms = LAYERS.flat();
   const candidates = [file, ...ancestors(file)];
-  return candidates.find((candidate) => rooms.includes(candidate));
+  return candidates.find((candidate) => rooms.includes(candidate)) ?? candidates.find((candidate) => DESCRIBED.has(candidate));
 }
 
 function ancestors(file: string): string[] {
@@ -67,7 +70,13 @@ function ancestors(file: string): string[] {
   return folders;
 }
 
-const layerOf = (room: string) => LAYERS.findIndex((rooms) => rooms.includes(DESCRIPTOR.test(room) ? DESCRIPTORS : room));
+/** The layer a room is listed in: a descriptor under `DESCRIPTORS`, a function's folder not listed by name under `FUNCTION_FOLDERS`. */
+function layerOf(room: string): number {
+  let listed = room;
+  if (DESCRIPTOR.test(room)) listed = DESCRIPTORS;
+  else if (!LAYERS.flat().includes(room) && DESCRIBED.has(room)) listed = FUNCTION_FOLDERS;
+  return LAYERS.findIndex((rooms) => rooms.includes(listed));
+}
 /**
  * A module's folder, as the check for folders that import each other counts it. The files at the top of functions/
  * are single-file rooms of their own (the settings, the platform, the registry, the entry file): each counts apart,
