@@ -1,8 +1,8 @@
 import type { CloudEventFunction, HttpFunction } from '@google-cloud/functions-framework';
 import type { z } from 'zod';
-import { envNames, type EnvNames } from './kernel/env-names.ts';
 import type { MessagePublishedData } from './events/messages.ts';
 import type { Topic } from './events/topics.ts';
+import { envNames, type EnvNames } from './kernel/env-names.ts';
 import type { Platform } from './platform.ts';
 import type { TableAccess } from './warehouse/table-access.ts';
 
@@ -73,7 +73,9 @@ export type Registration =
   | { signature: 'cloudevent'; handler: CloudEventFunction<MessagePublishedData> };
 
 /** Pushed messages arrive as CloudEvents; everything else is an HTTP request. */
-export type RegistrationOf<T extends Trigger> = T extends { kind: 'pubsub' } ? Extract<Registration, { signature: 'cloudevent' }> : Extract<Registration, { signature: 'http' }>;
+export type RegistrationOf<T extends Trigger> = T extends { kind: 'pubsub' }
+  ? Extract<Registration, { signature: 'cloudevent' }>
+  : Extract<Registration, { signature: 'http' }>;
 
 /** `ff.http(name, handler)`, as a value. */
 export function httpFunction(handler: HttpFunction): Extract<Registration, { signature: 'http' }> {

@@ -34,7 +34,12 @@ export type Platform = {
    */
   requestFirestore(projectId: string, deadlines: FirestoreDeadlines): Promise<Firestore>;
   /** Collect's publishers to the accepted and the rejected events' topics; a publish gives up after `timeoutMs`. */
-  eventBus(projectId: string, topics: CollectSettings['topics'], batching: CollectSettings['publishBatching'], options: { timeoutMs: number }): ReturnType<typeof createPubSubEventBus>;
+  eventBus(
+    projectId: string,
+    topics: CollectSettings['topics'],
+    batching: CollectSettings['publishBatching'],
+    options: { timeoutMs: number },
+  ): ReturnType<typeof createPubSubEventBus>;
   /** Where events are stored as they arrive: BigQuery's streaming inserts, or the local DuckDB file. */
   eventWarehouse(settings: { projectId: string; warehouse: WarehouseSetting }): Promise<Warehouse>;
   /**
