@@ -1,10 +1,11 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { BatchEnv } from '../functions/config.ts';
+import { BatchEnv, CommonEnv } from '../functions/config.ts';
 import { envNames } from '../functions/kernel/env-names.ts';
 import type { TableAccess } from '../functions/warehouse/table-access.ts';
-import type { FunctionArchive } from './node-function.ts';
-import { grantSecretReads, secretsReady, type SecretVariable } from './secrets.ts';
+import type { FunctionSizing } from './config.ts';
+import { nodeFunction, type FunctionArchive } from './node-function.ts';
+import { grantSecretReads, secretEnvironment, secretsReady, type SecretVariable } from './secrets.ts';
 import { grantWarehouseAccess } from './warehouse-access.ts';
 
 /** What a function touches in the warehouse, and where. */
@@ -102,4 +103,55 @@ export function warehouseEnvironment(use: WarehouseUse | undefined): Record<stri
     [BATCH.BIGQUERY_LOCATION]: use.dataset.location.apply((location) => location ?? 'US'),
     [BATCH.MAXIMUM_BYTES_BILLED]: String(use.maximumBytesBilled),
   };
+}
+
+const COMMON = envNames(CommonEnv);
+
+/** What differs between the kinds of function: how it is sized and told, and what its first revision waits for. */
+export type FunctionDeployment = {
+  /** Its account's display name, e.g. `collect function`. */
+  displayName: string;
+  sizing: FunctionSizing;
+  /** What its kind of function is told besides the project, the warehouse and `FunctionArgs.environment`. */
+  environment?: Record<string, pulumi.Input<string>>;
+  /**
+   * Whether its first revision waits for its account's grants too, not only for its secrets: a function that serves
+   * requests as soon as it is up (`collect`, `users`, `operators`). A pushed function or a job is called only once
+   * its subscription or schedule exists, which waits for the grants instead.
+   */
+  waitForGrants: boolean;
+};
+
+/**
+ * The function and the account it runs as (`functionAccount`), built the same way for every kind of function: the
+ * kind's component adds who may invoke it and what calls it.
+ */
+export function deployFunction(
+  args: FunctionArgs,
+  deployment: FunctionDeployment,
+  opts: pulumi.CustomResourceOptions,
+): { fn: gcp.cloudfunctionsv2.Function; account: gcp.serviceaccount.Account; grants: pulumi.Resource[]; secretReads: pulumi.Resource[] } {
+  const { project } = args;
+  const { account, grants, secretReads } = functionAccount(args, deployment.displayName, opts);
+  const fn = nodeFunction(
+    {
+      project,
+      region: args.region,
+      name: args.name,
+      entryPoint: args.entryPoint,
+      source: args.source,
+      sizing: deployment.sizing,
+      serviceAccountEmail: account.email,
+      environment: {
+        [COMMON.GOOGLE_CLOUD_PROJECT]: project,
+        ...warehouseEnvironment(args.warehouse),
+        ...args.environment,
+        ...deployment.environment,
+      },
+      secretEnvironment: secretEnvironment(args.secrets),
+    },
+    // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
+    { ...opts, dependsOn: deployment.waitForGrants ? [...secretReads, ...grants] : secretReads },
+  );
+  return { fn, account, grants, secretReads };
 }

@@ -3,9 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { CommonEnv } from '../functions/config.ts';
 import { envNames } from '../functions/kernel/env-names.ts';
 import type { OperatorsSettings } from './config.ts';
-import { childOptions, functionAccount, warehouseEnvironment, type FunctionArgs } from './function-account.ts';
-import { nodeFunction } from './node-function.ts';
-import { secretEnvironment } from './secrets.ts';
+import { childOptions, deployFunction, type FunctionArgs } from './function-account.ts';
 
 export type OperatorsFunctionArgs = FunctionArgs & { settings: OperatorsSettings };
 
@@ -26,27 +24,11 @@ export class OperatorsFunction extends pulumi.ComponentResource {
     super('grocery:functions:OperatorsFunction', name, {}, opts);
     const { project, region, settings } = args;
     const own = childOptions(this, args.formerParent);
-    const { account, grants, secretReads } = functionAccount(args, `${args.name} function`, own);
-
-    const fn = nodeFunction(
-      {
-        project,
-        region,
-        name: args.name,
-        entryPoint: args.entryPoint,
-        source: args.source,
-        sizing: settings,
-        serviceAccountEmail: account.email,
-        environment: {
-          [COMMON.GOOGLE_CLOUD_PROJECT]: project,
-          [COMMON.LOG_LEVEL]: settings.logLevel,
-          ...warehouseEnvironment(args.warehouse),
-          ...args.environment,
-        },
-        secretEnvironment: secretEnvironment(args.secrets),
-      },
-      // A revision whose account cannot read its secrets is refused at deploy time; the dashboard needs its reads.
-      { ...own, dependsOn: [...secretReads, ...grants] },
+    // The dashboard needs its reads as soon as it serves.
+    const { fn } = deployFunction(
+      args,
+      { displayName: `${args.name} function`, sizing: settings, environment: { [COMMON.LOG_LEVEL]: settings.logLevel }, waitForGrants: true },
+      own,
     );
 
     // Not public: what it does is for the people and accounts named in the stack, each granted here by name.

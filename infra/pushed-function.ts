@@ -1,13 +1,9 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { CommonEnv } from '../functions/config.ts';
 import { PUSH_ACK_DEADLINE_SECONDS } from '../functions/descriptor.ts';
 import { MAX_DELIVERY_ATTEMPTS } from '../functions/events/topics.ts';
-import { envNames } from '../functions/kernel/env-names.ts';
 import type { FunctionSizing } from './config.ts';
-import { childOptions, functionAccount, warehouseEnvironment, type FunctionArgs } from './function-account.ts';
-import { nodeFunction } from './node-function.ts';
-import { secretEnvironment } from './secrets.ts';
+import { childOptions, deployFunction, type FunctionArgs } from './function-account.ts';
 
 export type PushDeliveryArgs = {
   project: string;
@@ -66,8 +62,6 @@ export type PushedFunctionArgs = FunctionArgs & {
   retention: string;
 };
 
-const COMMON = envNames(CommonEnv);
-
 /**
  * A function fed by a push subscription of its own (`ingest`, `storeRejected`), with retries and a dead-letter topic.
  * Not public: only the `pubsub-push` account, whose tokens Pub/Sub signs, may invoke it.
@@ -83,23 +77,7 @@ export class PushedFunction extends pulumi.ComponentResource {
     super('grocery:functions:PushedFunction', name, {}, opts);
     const { project, region, delivery } = args;
     const own = childOptions(this, args.formerParent);
-    const { account, grants, secretReads } = functionAccount(args, `${args.name} function`, own);
-
-    const fn = nodeFunction(
-      {
-        project,
-        region,
-        name: args.name,
-        entryPoint: args.entryPoint,
-        source: args.source,
-        sizing: args.sizing,
-        serviceAccountEmail: account.email,
-        environment: { [COMMON.GOOGLE_CLOUD_PROJECT]: project, ...warehouseEnvironment(args.warehouse), ...args.environment },
-        secretEnvironment: secretEnvironment(args.secrets),
-      },
-      // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
-      { ...own, dependsOn: secretReads },
-    );
+    const { fn, grants } = deployFunction(args, { displayName: `${args.name} function`, sizing: args.sizing, waitForGrants: false }, own);
     const invoker = new gcp.cloudrunv2.ServiceIamMember(
       `${args.name}-invokable-by-pubsub-push`,
       { project, location: region, name: fn.name, role: 'roles/run.invoker', member: delivery.account.member },

@@ -3,9 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { CommonEnv } from '../functions/config.ts';
 import { envNames } from '../functions/kernel/env-names.ts';
 import type { FunctionSizing, ScheduledJobSettings } from './config.ts';
-import { childOptions, functionAccount, warehouseEnvironment, type FunctionArgs } from './function-account.ts';
-import { nodeFunction } from './node-function.ts';
-import { secretEnvironment } from './secrets.ts';
+import { childOptions, deployFunction, type FunctionArgs } from './function-account.ts';
 
 export type ScheduledJobArgs = FunctionArgs & {
   settings: ScheduledJobSettings;
@@ -47,33 +45,17 @@ export class ScheduledJob extends pulumi.ComponentResource {
     this.jobName = args.name;
 
     const own = childOptions(this, args.formerParent);
-    const { account, grants, secretReads } = functionAccount(args, `${args.name} job`, own);
-
     // One run at a time, on one instance: runs of a job share its staging tables and its watermark, so two at
     // once would overwrite each other. A second request while one runs is refused (429) and retried later.
     // Nothing is kept warm: a job runs a few times a day at most, and a cold start is nothing beside a run.
     const { memory, cpu, timeoutSeconds } = settings;
     const sizing: FunctionSizing = { memory, cpu, timeoutSeconds, minInstances: 0, maxInstances: 1, concurrency: 1 };
-    this.fn = nodeFunction(
-      {
-        project,
-        region,
-        name: args.name,
-        entryPoint: args.entryPoint,
-        source: args.source,
-        sizing,
-        serviceAccountEmail: account.email,
-        environment: {
-          [COMMON.GOOGLE_CLOUD_PROJECT]: project,
-          [COMMON.LOG_LEVEL]: settings.logLevel,
-          ...warehouseEnvironment(args.warehouse),
-          ...args.environment,
-        },
-        secretEnvironment: secretEnvironment(args.secrets),
-      },
-      // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
-      { ...own, dependsOn: secretReads },
+    const { fn, grants, secretReads } = deployFunction(
+      args,
+      { displayName: `${args.name} job`, sizing, environment: { [COMMON.LOG_LEVEL]: settings.logLevel }, waitForGrants: false },
+      own,
     );
+    this.fn = fn;
 
     const scheduler = new gcp.serviceaccount.Account(
       `${args.name}-scheduler`,

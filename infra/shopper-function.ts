@@ -3,9 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { TokenEnv } from '../functions/config.ts';
 import { envNames } from '../functions/kernel/env-names.ts';
 import type { ShopperFunctionSettings } from './config.ts';
-import { childOptions, functionAccount, warehouseEnvironment, type FunctionArgs } from './function-account.ts';
-import { nodeFunction } from './node-function.ts';
-import { secretEnvironment } from './secrets.ts';
+import { childOptions, deployFunction, type FunctionArgs } from './function-account.ts';
 
 export type ShopperFunctionArgs = FunctionArgs & {
   settings: ShopperFunctionSettings;
@@ -29,29 +27,19 @@ export class ShopperFunction extends pulumi.ComponentResource {
     super('grocery:functions:ShopperFunction', name, {}, opts);
     const { project, region, settings } = args;
     const own = childOptions(this, args.formerParent);
-    const { account, grants, secretReads } = functionAccount(args, `${args.name} function`, own);
-
-    const fn = nodeFunction(
+    const { fn } = deployFunction(
+      args,
       {
-        project,
-        region,
-        name: args.name,
-        entryPoint: args.entryPoint,
-        source: args.source,
+        displayName: `${args.name} function`,
         sizing: settings,
-        serviceAccountEmail: account.email,
         environment: {
-          [TOKEN.GOOGLE_CLOUD_PROJECT]: project,
-          ...warehouseEnvironment(args.warehouse),
-          ...args.environment,
           [TOKEN.TOKEN_ISSUER]: args.token.issuer,
           [TOKEN.TOKEN_AUDIENCE]: args.token.audience,
           [TOKEN.CORS_ORIGINS]: settings.corsOrigins,
         },
-        secretEnvironment: secretEnvironment(args.secrets),
+        waitForGrants: true,
       },
-      // A revision whose account cannot read its secrets, or whose secret has no version yet, is refused at deploy time.
-      { ...own, dependsOn: [...secretReads, ...grants] },
+      own,
     );
 
     // Public on purpose: the function authenticates every shopper itself by verifying their token.
