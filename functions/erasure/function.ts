@@ -4,6 +4,7 @@ import { defineFunction, httpFunction, SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } 
 import { createLogger } from '../logging/logger.ts';
 import { shopperStores } from '../platform.ts';
 import { createErasureHandler } from './handler.ts';
+import { ERASED_TABLES } from './job.ts';
 
 /**
  * `erasure`: carries out the pending erasure requests (from shoppers through `users`, from operators through
@@ -28,31 +29,9 @@ export const erasureFunction = defineFunction({
   needs: {
     warehouse: {
       via: 'jobs',
-      reads: [
-        'events',
-        'order_items',
-        'rejected_events',
-        'user_patterns',
-        'user_patterns_staging',
-        'shopper_privacy_staging',
-        'shopper_retention_staging',
-        'order_lines_staging',
-        'engagement_staging',
-        'erasure_log',
-      ],
-      writes: [
-        'events',
-        'order_items',
-        'rejected_events',
-        'user_patterns',
-        'user_patterns_staging',
-        'shopper_privacy_staging',
-        'shopper_retention_staging',
-        'order_lines_staging',
-        'engagement_staging',
-        'erasure_log',
-        'job_runs',
-      ],
+      // Every table with a user_id column, each erased and then checked; erasure_log keeps each erasure's counts.
+      reads: [...ERASED_TABLES, 'erasure_log'],
+      writes: [...ERASED_TABLES, 'erasure_log', 'job_runs'],
     },
     firestore: 'write',
     secrets: ['USER_HASH_KEY'],
