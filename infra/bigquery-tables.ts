@@ -116,7 +116,7 @@ export function tableSpecs(sqlDir: string): TableSpec[] {
       if (`${spec.tableId}.sql` !== file) throw new Error(`declares table ${spec.tableId}, so it must be named ${spec.tableId}.sql`);
       return [spec];
     } catch (error) {
-      throw new Error(`sql/${file}: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`sql/${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   });
 }

@@ -44,7 +44,7 @@ export function waitForMetricDescriptor(project: string, options: MetricWaitOpti
       if (Date.now() >= deadline) {
         throw new pulumi.RunError(`the log-based metric ${metricType} did not reach Cloud Monitoring within ${wait.timeoutMs / 60_000} minutes; run pulumi up again`);
       }
-      pulumi.log.info(`waiting for Cloud Monitoring to know ${metricType} before the alert policies that name it`);
+      void pulumi.log.info(`waiting for Cloud Monitoring to know ${metricType} before the alert policies that name it`);
       await sleep(wait.pollMs);
     }
   };

@@ -40,7 +40,7 @@ export class OperatorsFunction extends pulumi.ComponentResource {
       );
     }
     if (settings.invokers.length === 0) {
-      pulumi.log.warn(
+      void pulumi.log.warn(
         `Nobody may invoke the ${args.name} function: set the stack key operators, e.g. \`pulumi config set operators group:privacy-ops@example.com\`.`,
         this,
       );

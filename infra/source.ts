@@ -94,10 +94,10 @@ export class FunctionSource extends pulumi.ComponentResource {
  * A preview only warns, so that the rest of the plan can be read before building.
  */
 function checkEntryPoint(rootDir: string, files: string[], resource: pulumi.Resource): void {
-  const manifest: { main?: string } = JSON.parse(readFileSync(path.join(rootDir, 'package.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(path.join(rootDir, 'package.json'), 'utf8')) as { main?: string };
   const main = path.posix.normalize(manifest.main ?? 'index.js');
   if (files.includes(main)) return;
   const message = `${main} (package.json "main") is not in the function source: run \`npm run build\`, and check .gcloudignore`;
   if (!pulumi.runtime.isDryRun()) throw new pulumi.ResourceError(message, resource);
-  pulumi.log.warn(message, resource);
+  void pulumi.log.warn(message, resource);
 }

@@ -57,7 +57,7 @@ export async function fetchPrivacySettings(request: PrivacyRequest): Promise<Par
     const response = await request.fetch(url, { method: 'GET', headers: { Authorization: `Bearer ${request.token}` }, signal: abort.signal });
     if (response.status !== 200) return null;
     const body = await response.json();
-    return typeof body === 'object' && body !== null ? (body as Partial<PrivacySettings>) : null;
+    return typeof body === 'object' && body !== null ? (body) : null;
   } catch {
     return null;
   } finally {

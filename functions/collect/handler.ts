@@ -127,8 +127,7 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
       dropped,
       duplicates,
     };
-    const log = rejected.length ? deps.logger.warn : deps.logger.debug;
-    log('events collected', { request_id: requestId, accepted: tracked.length, rejected: rejected.length, dropped, duplicates, reasons: rejected.slice(0, 3).map((r) => r.reason) });
+    deps.logger[rejected.length ? 'warn' : 'debug']('events collected', { request_id: requestId, accepted: tracked.length, rejected: rejected.length, dropped, duplicates, reasons: rejected.slice(0, 3).map((r) => r.reason) });
     // Nothing accepted and something wrong: the request as a whole was bad.
     const nothingAccepted = tracked.length === 0 && dropped === 0 && duplicates === 0 && rejected.length > 0;
     res.status(nothingAccepted ? 400 : 202).json(answer);

@@ -52,7 +52,7 @@ export function createValidateEventStep(timeLimits: TimeLimits): ValidateEventSt
     if (scope.routeType) {
       if (candidate.type === undefined) candidate = { ...candidate, type: scope.routeType };
       else if (candidate.type !== scope.routeType) {
-        return reject(`type "${String(candidate.type)}" does not match this route, which takes ${scope.routeType}`);
+        return reject(`type ${typeof candidate.type === 'string' ? JSON.stringify(candidate.type) : `(a ${typeof candidate.type})`} does not match this route, which takes ${scope.routeType}`);
       }
     } else if (typeof candidate.type !== 'string' || !EVENT_TYPES.includes(candidate.type as EventType)) {
       return reject(

@@ -212,7 +212,7 @@ function countsOf(rows: readonly SqlRow[]): Counts {
     const n = Number(row.remaining);
     if (n <= 0) continue;
     let tables = counts.get(userId);
-    if (!tables) counts.set(userId, (tables = new Map()));
+    if (!tables) counts.set(userId, (tables = new Map<ErasedTable, number>()));
     tables.set(table, (tables.get(table) ?? 0) + n);
   }
   return counts;

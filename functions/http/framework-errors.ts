@@ -26,6 +26,7 @@ export function answerFrameworkErrorsAsJson(logger: Logger = createLogger({ labe
   const slots = application as unknown as Record<symbol, boolean>;
   if (slots[INSTALLED]) return;
   slots[INSTALLED] = true;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the application's own `this`
   const frameworkHandle = application.handle;
   application.handle = function handle(req, res, callback) {
     frameworkHandle.call(this, req, res, callback ?? ((error?: unknown) => answer(req, res, error, logger)));

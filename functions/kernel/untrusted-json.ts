@@ -63,7 +63,9 @@ export function boundedJson(value: unknown, bounds: { maxDepth: number; maxBytes
 /** A scalar as `JSON.stringify` writes it; what JSON cannot hold becomes `null`, and nothing throws. */
 function scalarJson(value: unknown): string {
   if (typeof value === 'bigint') return JSON.stringify(value.toString());
-  return (JSON.stringify(value) as string | undefined) ?? 'null';
+  // undefined for a function or a symbol, whatever the declared type says.
+  const text: string | undefined = JSON.stringify(value);
+  return text ?? 'null';
 }
 
 function createBoundedWriter(maxBytes: number) {

@@ -105,7 +105,9 @@ const STORE = envNames(WarehouseEnv);
  */
 export function functionEnvironment(env: NodeJS.ProcessEnv, emulators: Record<string, string>, warehouseFile: string): NodeJS.ProcessEnv {
   const needs: { publishes: Partial<Record<Topic, string>> }[] = FUNCTIONS.map((fn) => fn.needs);
-  const topics = needs.flatMap(({ publishes }) => FUNCTION_TOPICS.flatMap((topic) => (publishes[topic] ? [[publishes[topic], TOPICS[topic]]] : [])));
+  const topics = needs.flatMap(({ publishes }) =>
+    FUNCTION_TOPICS.flatMap((topic): [string, string][] => { const env = publishes[topic]; return env ? [[env, TOPICS[topic]]] : []; }),
+  );
   return {
     ...env,
     ...emulators,

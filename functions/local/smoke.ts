@@ -281,9 +281,9 @@ async function httpJson(fetchFn: SmokeDeps['fetch'], method: string, url: string
   try {
     response = await fetchFn(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') throw new Error(`${method} ${url} did not answer within ${seconds(REQUEST_TIMEOUT_MS)}`);
+    if (error instanceof Error && error.name === 'TimeoutError') throw new Error(`${method} ${url} did not answer within ${seconds(REQUEST_TIMEOUT_MS)}`, { cause: error });
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-    throw new Error(`${method} ${url} could not be reached: ${cause}`);
+    throw new Error(`${method} ${url} could not be reached: ${cause}`, { cause: error });
   }
   const text = await response.text();
   let parsed: unknown = null;

@@ -230,7 +230,7 @@ async function runSlice(
       for (const row of await run(analysis)) {
         const parsed = parseRow(analysis, row);
         // The analyses answer only staged shoppers who learn; the map is the guard all the same.
-        builders.get(parsed.user_id)?.add(analysis, parsed as never);
+        builders.get(parsed.user_id)?.add(analysis, parsed);
       }
     }),
   ]);

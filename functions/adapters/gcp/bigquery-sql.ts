@@ -96,6 +96,13 @@ function failures(error: unknown, status?: unknown): Failure[] {
 }
 
 /** Bytes scanned, from a finished query job's statistics; absent for a job that scanned nothing. */
+/** A job's last-read resource; the client types it loosely. */
+function metadataOf(job: Job): JobMetadata;
+function metadataOf(job: Job | undefined): JobMetadata | undefined;
+function metadataOf(job: Job | undefined): JobMetadata | undefined {
+  return job?.metadata as JobMetadata | undefined;
+}
+
 function bytesProcessed(metadata: JobMetadata): number | null {
   const bytes = metadata.statistics?.query?.totalBytesProcessed ?? metadata.statistics?.totalBytesProcessed;
   return bytes === undefined || bytes === null ? null : Number(bytes);
@@ -142,7 +149,7 @@ export function createBigQuerySql(client: BigQuery, options: BigQuerySqlOptions)
       await queryJob.promise();
       return queryJob;
     } catch (error) {
-      throw new BigQueryJobError(subject, failures(error, queryJob?.metadata?.status));
+      throw new BigQueryJobError(subject, failures(error, metadataOf(queryJob)?.status));
     }
   }
 
@@ -164,13 +171,13 @@ export function createBigQuerySql(client: BigQuery, options: BigQuerySqlOptions)
       } catch (error) {
         throw new BigQueryJobError(subject, failures(error));
       }
-      return { rows, bytesProcessed: bytesProcessed(queryJob.metadata), ms: elapsed(started) };
+      return { rows, bytesProcessed: bytesProcessed(metadataOf(queryJob)), ms: elapsed(started) };
     },
 
     async execute(file, params, job) {
       const started = performance.now();
       const queryJob = await run(`sql/${file}`, await readSql(file), params, job, file.replace(/\.sql$/, ''));
-      const metadata: JobMetadata = queryJob.metadata;
+      const metadata = metadataOf(queryJob);
       // Absent only when the file is not a single DML statement (a script's counts are on its child jobs).
       const affected = metadata.statistics?.query?.numDmlAffectedRows;
       return { affectedRows: affected ? Number(affected) : 0, bytesProcessed: bytesProcessed(metadata), ms: elapsed(started) };
@@ -206,7 +213,7 @@ export function createBigQuerySql(client: BigQuery, options: BigQuerySqlOptions)
         // and fails with the job's errors.
         await pipeline(Readable.from([ndjson]), upload);
       } catch (error) {
-        throw new BigQueryJobError(subject, failures(error, loadJob?.metadata?.status));
+        throw new BigQueryJobError(subject, failures(error, metadataOf(loadJob)?.status));
       }
       return { bytesProcessed: null, ms: elapsed(started) };
     },
@@ -215,7 +222,7 @@ export function createBigQuerySql(client: BigQuery, options: BigQuerySqlOptions)
 
 /** The table's JSON columns, from its schema (tables.get). */
 async function jsonColumnsOf(table: Table): Promise<Set<string>> {
-  const [metadata] = await table.getMetadata();
+  const [metadata] = (await table.getMetadata()) as [unknown, ...unknown[]];
   const fields = z.object({ schema: z.object({ fields: z.array(z.object({ name: z.string(), type: z.string() })) }) }).parse(metadata).schema.fields;
   return new Set(fields.filter((field) => field.type === 'JSON').map((field) => field.name));
 }

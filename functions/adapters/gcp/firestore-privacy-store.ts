@@ -54,11 +54,12 @@ export function createFirestorePrivacyStore(firestore: Firestore, options: Priva
     async write(userId, settings, now) {
       const stored: StoredPrivacy = { ...PrivacySettings.parse(settings), updated_at: now.toISOString() };
       const refs = shopperRefs(firestore, userId);
-      await firestore.runTransaction(async (tx) => {
+      await firestore.runTransaction((tx) => {
         tx.set(refs.privacy, stored);
         // What was learned goes with the switch. The `applied` markers stay: they are not about the
         // shopper's taste, and without them a redelivered old message would be learned again later.
         if (!stored.learn_preferences) tx.delete(refs.preferences);
+        return Promise.resolve();
       });
       return stored;
     },

@@ -76,7 +76,9 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
   await connection.run(`SET checkpoint_threshold = '${CHECKPOINT_THRESHOLD}'`);
 
   const [database] = (await connection.runAndReadAll('SELECT current_database() AS name')).getRowObjectsJS();
-  for (const table of WAREHOUSE_TABLES) await createTable(connection, String(database?.name), table);
+  const databaseName = database?.name;
+  if (typeof databaseName !== 'string') throw new Error('DuckDB named no current database');
+  for (const table of WAREHOUSE_TABLES) await createTable(connection, databaseName, table);
   for (const statement of DUCKDB_PRELUDE) await connection.run(statement);
   const inserters: Record<IngestTable, Inserter> = {
     events: await openTable(connection, 'events'),
@@ -473,7 +475,7 @@ function sqlRows(reader: DuckDBResultReader): SqlRow[] {
     const isDate = types[i]?.typeId === DuckDBTypeId.DATE;
     return values.map((value) => sqlValue(value, isDate));
   });
-  const rows: SqlRow[] = new Array(reader.currentRowCount);
+  const rows = new Array<SqlRow>(reader.currentRowCount);
   for (let r = 0; r < rows.length; r++) {
     const row: SqlRow = {};
     for (let c = 0; c < names.length; c++) row[names[c] as string] = (columns[c] as SqlValue[])[r] as SqlValue;
@@ -498,7 +500,7 @@ function rowValues(row: SqlRow): Row {
   const out: Record<string, RowValue> = {};
   for (const [column, value] of Object.entries(row)) {
     if (Array.isArray(value)) out[column] = value.map(String);
-    else out[column] = value as Exclude<SqlValue, SqlValue[]>;
+    else out[column] = value;
   }
   return out;
 }
