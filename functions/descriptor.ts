@@ -96,7 +96,7 @@ type Spec<Name extends string, T extends Trigger, S extends z.ZodObject, N exten
   /** Its port in the local stack; `<NAME>_PORT` moves it. */
   localPort: number;
   /** Its environment variables, validated by `schema` (zod, each field's doc giving its default), and read by `load`. */
-  settings: { schema: S; load(env: NodeJS.ProcessEnv): Settings };
+  settings: { schema: S; load: (env: NodeJS.ProcessEnv) => Settings };
   needs: N;
   /** Default sizes, each with its reason; the stack's keys `<name>Memory`, … override them (infra/config.ts). */
   sizing: T extends { kind: 'schedule' } ? JobSizing : Sizing;

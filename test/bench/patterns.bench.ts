@@ -212,7 +212,7 @@ async function timeScan(warehouse: DuckDbWarehouse, name: string, sql: string): 
     const [row] = await warehouse.sql(sql);
     ms.push(performance.now() - startedAt);
     cpu.push(cpuMs() - cpuBefore);
-    result = Object.entries(row ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(0) : String(v)}`).join(', ');
+    result = Object.entries(row ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(0) : (v as string)}`).join(', ');
     progress(`    ${name} scan ${i + 1}/${SCANS}: ${(ms.at(-1) ?? 0).toFixed(0)} ms, CPU ${(cpu.at(-1) ?? 0).toFixed(0)} ms (${result})`);
   }
   return { name, sql, ms, cpuMs: cpu, result };
@@ -341,7 +341,7 @@ type PublishResult = { name: string; documents: number; ms: number; checked: boo
 async function timeFirestore(entries: readonly PublishedPatterns[]): Promise<PublishResult[]> {
   progress('starting the Firestore emulator');
   const pending = freePort().then((port) => startEmulator('firestore', { port, projectId: PROJECT }));
-  start(pending);
+  void start(pending);
   const emulator = await pending;
   process.env.FIRESTORE_EMULATOR_HOST = emulator.host;
   const firestore = new Firestore({ projectId: PROJECT });
@@ -399,7 +399,7 @@ async function describeData(warehouse: DuckDbWarehouse, path: string): Promise<D
   const [active] = await warehouse.sql('SELECT count(DISTINCT user_id) AS n FROM events WHERE received_at >= $since', { since: duckDbParam(ACTIVE_SINCE) });
   return {
     rows: { events: value(events, 'n'), order_items: value(items, 'n') },
-    types: types.map((t) => [String(t.type), Number(t.n)]),
+    types: types.map((t) => [(t.type as string), Number(t.n)]),
     shoppers: value(events, 'shoppers'),
     orders: value(items, 'orders'),
     activeShoppers: value(active, 'n'),
@@ -452,7 +452,7 @@ async function main(): Promise<void> {
   }
 
   const [version] = await warehouse.sql('SELECT version() AS v');
-  const text = report({ startedAt, loadBefore, loadAfter: loadavg(), data, duckDbVersion: String(version?.v), facts, scans, jobs: [incremental, backfill], firestore });
+  const text = report({ startedAt, loadBefore, loadAfter: loadavg(), data, duckDbVersion: (version?.v as string), facts, scans, jobs: [incremental, backfill], firestore });
   mkdirSync(`${ROOT}out`, { recursive: true });
   writeFileSync(`${ROOT}out/bench-patterns.md`, text);
   process.stdout.write(text);

@@ -13,7 +13,7 @@ export function stopScope(progress: (message: string) => void) {
     stopping ??= (async () => {
       for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
       const settled = await Promise.allSettled(starting);
-      await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.stop() : undefined)));
+      await Promise.all(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.stop()] : [])));
     })();
     return stopping;
   }
@@ -27,11 +27,11 @@ export function stopScope(progress: (message: string) => void) {
 
   return {
     /** Tracks a process from the moment it is asked for. */
-    start(pending: Promise<RunningProcess>): Promise<RunningProcess> {
+    start: (pending: Promise<RunningProcess>): Promise<RunningProcess> => {
       starting.push(pending);
       return pending;
     },
-    cleanup(task: () => Promise<void>): void {
+    cleanup: (task: () => Promise<void>): void => {
       cleanups.push(task);
     },
     stopAll,

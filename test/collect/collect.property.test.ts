@@ -6,7 +6,7 @@ import { EventBatchMessage, RejectedBatchMessage } from '../../functions/events/
 import { EVENT_TYPES } from '../../functions/events/schema.ts';
 import { MAX_REJECTED_PAYLOAD_BYTES } from '../../functions/warehouse/rows.ts';
 import { collectUnderTest, tokenFor } from '../support/collect-server.ts';
-import { validEvent, type RawEvent } from '../support/fixtures.ts';
+import { validEvent } from '../support/fixtures.ts';
 
 let token: string;
 let harness: Awaited<ReturnType<typeof collectUnderTest>>;
@@ -137,7 +137,7 @@ describe('collect under arbitrary input', () => {
         const keptRejected = harness.bus.rejected.messages.flatMap((m) => RejectedBatchMessage.parse(JSON.parse(m.data.toString())).rejected.map((r) => r.index));
         // Every valid event is accepted; nothing is lost: each index is accepted or rejected and kept.
         for (const [index, i] of items.entries()) {
-          if (i.kind === 'valid') expect(published).toContain((i.event as RawEvent).event_id);
+          if (i.kind === 'valid') expect(published).toContain((i.event).event_id);
           if (i.kind === 'junk') expect(keptRejected).toContain(index);
         }
         expect(body.accepted).toBe(published.length);

@@ -190,7 +190,7 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     expect(sql.ran.filter((f) => f === 'erasure_remaining.sql')).toHaveLength(2);
     for (const s of shoppers) expect(await rowsOf(warehouse, s.id)).toEqual(NONE);
     // Each request counts its own shopper's rows, not the statement's total.
-    for (const row of await erasureLog()) expect(JSON.parse(String(row.rows_deleted))).toEqual(SEEDED(1));
+    for (const row of await erasureLog()) expect(JSON.parse((row.rows_deleted as string))).toEqual(SEEDED(1));
   });
 
   it('defers a request whose rows are in the streaming buffer, runs the other tables, and completes it later with every run’s counts', async () => {
@@ -219,7 +219,7 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     expect(await store.get(request_id)).toMatchObject({ state: 'completed', attempts: 2, rows_deleted: SEEDED(2), last_error: null });
     const [logged] = await erasureLog();
     expect(logged).toMatchObject({ request_id, attempts: 2n });
-    expect(JSON.parse(String(logged?.rows_deleted))).toEqual(SEEDED(2));
+    expect(JSON.parse((logged?.rows_deleted as string))).toEqual(SEEDED(2));
     expect(await jobRuns()).toMatchObject([
       { run_id: 'run-1', status: 'succeeded', shoppers: 1n, changed: 0n },
       { run_id: 'run-2', status: 'succeeded', shoppers: 1n, changed: 1n },

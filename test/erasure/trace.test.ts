@@ -81,7 +81,7 @@ function asCloudEvent(message: Message, subscription: string): CloudEvent<Messag
     source: '//pubsub.googleapis.com/projects/demo-test/topics/events',
     type: 'google.cloud.pubsub.topic.v1.messagePublished',
     data: { message: { data: message.data.toString('base64'), messageId: message.id, attributes: { ...message.attributes } }, subscription },
-  } as CloudEvent<MessagePublishedData>;
+  };
 }
 
 /** Every place in the DuckDB file whose text holds `needle`: `table (rows)`, searching every column cast to text. */
@@ -89,15 +89,15 @@ async function findInWarehouse(needle: string): Promise<string[]> {
   const columns = await warehouse.sql("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index");
   const byTable = new Map<string, string[]>();
   for (const { table_name, column_name } of columns) {
-    const list = byTable.get(String(table_name)) ?? [];
-    list.push(String(column_name));
-    byTable.set(String(table_name), list);
+    const list = byTable.get((table_name as string)) ?? [];
+    list.push((column_name as string));
+    byTable.set((table_name as string), list);
   }
   const found: string[] = [];
   for (const [table, names] of byTable) {
     const where = names.map((c) => `CAST("${c}" AS VARCHAR) LIKE '%' || $1 || '%'`).join(' OR ');
     const [row] = await warehouse.sql(`SELECT count(*)::INTEGER AS n FROM "${table}" WHERE ${where}`, [needle]);
-    if (Number(row?.n) > 0) found.push(`${table} (${row?.n})`);
+    if (Number(row?.n) > 0) found.push(`${table} (${Number(row?.n)})`);
   }
   return found;
 }
@@ -113,7 +113,7 @@ function findInWarehouseFiles(needle: string): string[] {
 
 /** Every table of the DuckDB file, so the search is known to have looked at all of them. */
 async function warehouseTables(): Promise<string[]> {
-  return (await warehouse.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name")).map((r) => String(r.table_name));
+  return (await warehouse.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name")).map((r) => (r.table_name as string));
 }
 
 /**

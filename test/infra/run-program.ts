@@ -70,8 +70,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       return { ...state, email, member: `serviceAccount:${email}`, name: `projects/${PROJECT}/serviceAccounts/${email}` };
     }
     case TYPES.function: {
-      const serviceConfig = { ...objectAt(inputs.serviceConfig), uri: serviceUrl(String(state.name)) };
-      return { ...state, serviceConfig, url: `https://${String(inputs.location)}-${PROJECT}.cloudfunctions.net/${String(state.name)}` };
+      const serviceConfig = { ...objectAt(inputs.serviceConfig), uri: serviceUrl((state.name as string)) };
+      return { ...state, serviceConfig, url: `https://${String(inputs.location)}-${PROJECT}.cloudfunctions.net/${(state.name as string)}` };
     }
     case TYPES.randomPassword:
       // What random.RandomPassword makes, of the length asked for; the provider marks `result` secret.
@@ -86,7 +86,7 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
 
 /** Ids as the provider reports them where the program passes an id on (a dead-letter topic is named by its id). */
 function mockId(type: string, name: string, inputs: Record<string, unknown>): string {
-  return type === TYPES.topic ? `projects/${PROJECT}/topics/${String(inputs.name ?? name)}` : `${name}_id`;
+  return type === TYPES.topic ? `projects/${PROJECT}/topics/${(inputs.name as string | undefined) ?? name}` : `${name}_id`;
 }
 
 /** Data sources the program reads. */

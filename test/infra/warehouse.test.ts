@@ -56,7 +56,7 @@ function schemaOf(table: Registered): Field[] {
   if (!Array.isArray(parsed)) throw new Error(`${table.name}: schema is not a list`);
   return parsed.map((field) => {
     const f = objectAt(field);
-    return { name: String(f.name), type: String(f.type), mode: String(f.mode), ...(f.description === undefined ? {} : { description: String(f.description) }) };
+    return { name: String(f.name), type: String(f.type), mode: String(f.mode), ...(f.description === undefined ? {} : { description: (f.description as string) }) };
   });
 }
 

@@ -49,7 +49,7 @@ describe('recordJobRun', () => {
     await recordJobRun(warehouse, { ...run, runId: 'run-2', status: 'failed', bytesProcessed: null, error: `sql/x.sql: ${'e'.repeat(2000)}` });
     const [failed] = await rows();
     expect(failed).toMatchObject({ run_id: 'run-2', status: 'failed', bytes_processed: null });
-    expect(String(failed?.error)).toHaveLength(MAX_ERROR_LENGTH);
-    expect(String(failed?.error)).toMatch(/^sql\/x\.sql: e+$/);
+    expect((failed?.error as string)).toHaveLength(MAX_ERROR_LENGTH);
+    expect((failed?.error as string)).toMatch(/^sql\/x\.sql: e+$/);
   });
 });

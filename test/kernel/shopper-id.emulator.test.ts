@@ -64,7 +64,7 @@ async function eventCount(userId: string): Promise<unknown> {
 
 async function markers(userId: string) {
   const shards = await shopperRefs(firestore, userId).applied.get();
-  return shards.docs.map((doc) => [doc.id, doc.data()]).sort(([a], [b]) => String(a).localeCompare(String(b)));
+  return shards.docs.map((doc) => [doc.id, doc.data()]).sort(([a], [b]) => (a as string).localeCompare((b as string)));
 }
 
 describe('a shopper id is data, never a path (emulators)', () => {

@@ -9,7 +9,7 @@ describe('the local scheduler', () => {
     vi.useFakeTimers();
     const calls: { url: string; init: RequestInit | undefined }[] = [];
     const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
-      calls.push({ url: String(url), init });
+      calls.push({ url: (url as string), init });
       return new Response('{"shoppers":2}', { status: 200 });
     }) as typeof fetch;
     const logger = createMemoryLogger();

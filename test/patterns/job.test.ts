@@ -281,7 +281,7 @@ describe('the patterns job on DuckDB', () => {
     expect(publisher.published.at(-1)?.map((p) => p.userId)).toEqual(['u3']);
     expect(publisher.documents.get('u3')?.brands).toEqual([{ name: 'Hovis', score: 2.1, share: 0.7, purchases: 1, cart_adds: 1, clicks: 2 }]);
     const [stored] = await warehouse.sql("SELECT CAST(patterns AS VARCHAR) AS patterns FROM user_patterns WHERE user_id = 'u3'");
-    expect(JSON.parse(String(stored?.patterns))).toEqual(publisher.documents.get('u3'));
+    expect(JSON.parse((stored?.patterns as string))).toEqual(publisher.documents.get('u3'));
   });
 
   it('leaves the watermark where it was when a run fails, so the next run redoes and republishes its shoppers', async () => {
@@ -345,7 +345,7 @@ describe('the patterns job on DuckDB', () => {
 
     // Every shopper's ranges of the 180 days before as_of, logged like a query with the rows it staged.
     const staged = await warehouse.sql('SELECT category, low, high, mean, as_of FROM category_price_ranges_staging');
-    expectRows(staged.map((r) => ({ ...r, as_of: (r.as_of as Date).toISOString() }) as SqlRow), PRICE_RANGES, ['category']);
+    expectRows(staged.map((r) => ({ ...r, as_of: (r.as_of as Date).toISOString() })), PRICE_RANGES, ['category']);
     expect(deps.logger.entries.filter((e) => e.message === 'query stage_category_price_ranges done')).toEqual([
       expect.objectContaining({ query: 'stage_category_price_ranges', rows: PRICE_RANGES.length, ms: expect.any(Number) }),
     ]);
@@ -401,7 +401,8 @@ describe('the patterns job on DuckDB', () => {
     );
 
     // u1, u2 (dearest milk and bread), u3 and u4; u5 and u6 have learn_price off.
-    const byKey = (rows: SqlRow[]) => rows.toSorted((a, b) => `${a.user_id}|${a.category}`.localeCompare(`${b.user_id}|${b.category}`));
+    const key = (row: SqlRow) => JSON.stringify([row.user_id, row.category]);
+    const byKey = (rows: SqlRow[]) => rows.toSorted((a, b) => key(a).localeCompare(key(b)));
     expect([...new Set(sliced.map((r) => r.user_id))].sort()).toEqual(['u1', 'u2', 'u3', 'u4']);
     expect(byKey(sliced)).toEqual(byKey(single));
   });

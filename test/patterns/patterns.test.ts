@@ -30,7 +30,7 @@ describe('patterns fingerprints', () => {
 
   it('are still right when as_of is not the first member', () => {
     const { as_of: asOf, ...content } = PATTERNS;
-    const reordered = { ...content, as_of: asOf } as Patterns;
+    const reordered = { ...content, as_of: asOf };
     expect(serializePatterns(reordered)).toEqual({ json: JSON.stringify(reordered), fingerprint: fingerprint(PATTERNS) });
   });
 });

@@ -30,9 +30,9 @@ describe('the retention job on DuckDB', () => {
   afterEach(() => warehouse.close());
 
   const remaining = async () => ({
-    events: (await warehouse.sql('SELECT event_id AS id FROM events')).map((r) => String(r.id)).sort(),
-    order_items: (await warehouse.sql("SELECT event_id || '/' || line AS id FROM order_items")).map((r) => String(r.id)).sort(),
-    rejected_events: (await warehouse.sql('SELECT request_id AS id FROM rejected_events')).map((r) => String(r.id)).sort(),
+    events: (await warehouse.sql('SELECT event_id AS id FROM events')).map((r) => (r.id as string)).sort(),
+    order_items: (await warehouse.sql("SELECT event_id || '/' || line AS id FROM order_items")).map((r) => (r.id as string)).sort(),
+    rejected_events: (await warehouse.sql('SELECT request_id AS id FROM rejected_events')).map((r) => (r.id as string)).sort(),
   });
   const runs = () => warehouse.sql('SELECT job, run_id, status, shoppers, changed, result_rows, error FROM job_runs');
 

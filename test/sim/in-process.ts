@@ -1,4 +1,3 @@
-import type { CollectedEvent } from '../../functions/events/schema.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
@@ -48,7 +47,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     personalizer: (clock) => createSearchPersonalizer({ reader, clock, ...(options.ranking ? { ranking: options.ranking } : {}) }),
     send: async (userId, sent) => {
       // Collect's fields for a client whose clock is right: the event happened when it says.
-      const collected = sent.map((e) => ({ ...e, user_id: userId, received_at: e.sent_at, event_time: e.occurred_at }) as CollectedEvent);
+      const collected = sent.map((e) => ({ ...e, user_id: userId, received_at: e.sent_at, event_time: e.occurred_at }));
       const last = collected.at(-1);
       if (last) documents.set(userId, learn(documents.get(userId) ?? null, userId, collected, new Date(last.event_time)));
       events += sent.length;

@@ -100,7 +100,7 @@ async function analyze(sql: string): Promise<void> {
     await zeta.analyze(sql, PARAMS);
   } catch (error) {
     const unknown = /Query parameter '(\w+)' not found/.exec(String(error));
-    if (unknown) throw new Error(`${(error as Error).message}\n(declare @${unknown[1]} in PARAMS of test/sql/analyze.test.ts)`);
+    if (unknown) throw new Error(`${(error as Error).message}\n(declare @${unknown[1]} in PARAMS of test/sql/analyze.test.ts)`, { cause: error });
     throw error;
   }
 }

@@ -24,5 +24,5 @@ export function pubsubCloudEvent(body: unknown, messageId: string = randomUUID()
     source: '//pubsub.googleapis.com/projects/demo-test/topics/events',
     type: 'google.cloud.pubsub.topic.v1.messagePublished',
     data: { message: { data: Buffer.from(data).toString('base64'), messageId, attributes: {} }, subscription: 'projects/demo-test/subscriptions/events-ingest' },
-  } as CloudEvent<MessagePublishedData>;
+  };
 }

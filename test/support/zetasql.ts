@@ -280,7 +280,7 @@ function tableCells(where: string, columns: TableDdl['columns'], row: ZetaRow): 
 
 function toValue(where: string, type: ZetaType, value: unknown): ValueProto {
   if (value === null || value === undefined) return {};
-  const wrong = () => new Error(`evaluate: ${where} should be a ${type}, got ${typeof value} ${String(value)}`);
+  const wrong = () => new Error(`evaluate: ${where} should be a ${type}, got ${typeof value} ${JSON.stringify(value)}`);
   const element = elementType(type);
   if (element) {
     if (!Array.isArray(value)) throw wrong();
@@ -299,7 +299,7 @@ function toValue(where: string, type: ZetaType, value: unknown): ValueProto {
       return { stringValue: value };
     case 'INT64':
       if (!(typeof value === 'bigint' || Number.isSafeInteger(value))) throw wrong();
-      return { int64Value: String(value) };
+      return { int64Value: (value as number | bigint).toString() };
     case 'FLOAT64':
       if (typeof value !== 'number') throw wrong();
       return { doubleValue: value };

@@ -125,7 +125,7 @@ function fakeBigQueryApi() {
     play(next: Script) {
       current = next;
     },
-    reset() {
+    reset: () => {
       requests.length = 0;
       jobs.clear();
       current = script();
@@ -144,7 +144,7 @@ function warehouse(options: Partial<BigQuerySqlOptions> = {}) {
 function calls(): string[] {
   return api.requests.map((r) => {
     const query = new URLSearchParams([...r.query].filter(([name]) => name !== 'prettyPrint'));
-    return `${r.method} ${r.path}${query.size > 0 ? `?${query}` : ''}`;
+    return `${r.method} ${r.path}${query.size > 0 ? `?${query.toString()}` : ''}`;
   });
 }
 const insertedJob = (index = 0) => JSON.parse(api.requests[index]?.text ?? 'null') as Record<string, unknown>;

@@ -74,7 +74,7 @@ function fakeBigQueryApi() {
     answer(next: Respond) {
       respond = next;
     },
-    reset() {
+    reset: () => {
       requests.length = 0;
       respond = written;
     },
