@@ -11,7 +11,7 @@ export type FirestoreArgs = {
  * Map fields of `preferences/{userId}` that are read whole, by document id, and never queried on:
  * the learned affinities, recent interests, reorder state, explicit statements and the batch `patterns`.
  */
-const UNINDEXED_PREFERENCE_MAPS = ['products', 'brands', 'categories', 'dietary', 'recent', 'reorder', 'explicit', 'patterns'] as const;
+const UNINDEXED_PREFERENCE_MAPS = ['products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'patterns'] as const;
 
 /**
  * The `(default)` Firestore database the functions write to, the TTL that deletes idempotency

@@ -5,8 +5,11 @@ import type { SignalKind } from './preferences.ts';
 
 export type AffinityMap = 'products' | 'brands' | 'categories' | 'dietary';
 
-/** One piece of evidence from one event, before scaling to the epoch; negative lowers interest. */
-export type AffinitySignal = { map: AffinityMap; key: string; kind: SignalKind; signal: number };
+/**
+ * One piece of evidence from one event, before scaling to the epoch; negative lowers interest. A brand's
+ * signal from a product carries the product's category: the brand is learned per category too.
+ */
+export type AffinitySignal = { map: AffinityMap; key: string; kind: SignalKind; signal: number; category?: string };
 
 const EXPLICIT_MAP = { product: 'products', brand: 'brands', category: 'categories', dietary_tag: 'dietary' } as const;
 
@@ -55,7 +58,7 @@ function productSignals(product: ProductRef, kind: SignalKind, weights: Learning
     { map: 'products', key: product.sku, kind, signal: weights.product * share },
     { map: 'categories', key: product.category, kind, signal: weights.category * share },
   ];
-  if (product.brand !== undefined) signals.push({ map: 'brands', key: product.brand, kind, signal: weights.brand * share });
+  if (product.brand !== undefined) signals.push({ map: 'brands', key: product.brand, kind, signal: weights.brand * share, category: product.category });
   for (const tag of new Set(product.dietary_tags)) signals.push({ map: 'dietary', key: tag, kind, signal: weights.dietary * share });
   // A zero weight means this kind of event says nothing about that map, so no entry is created.
   return signals.filter((s) => s.signal !== 0);

@@ -16,6 +16,7 @@ export function emptyPreferences(userId: string, config: LearningConfig = DEFAUL
     products: {},
     brands: {},
     categories: {},
+    brands_by_category: {},
     dietary: {},
     recent: { brands: {}, categories: {} },
     reorder: {},
@@ -55,6 +56,7 @@ export function learn(
     categories: new Map(Object.entries(base.categories)),
     dietary: new Map(Object.entries(base.dietary)),
   };
+  const brandsByCategory = new Map(Object.entries(base.brands_by_category ?? {}).map(([category, brands]) => [category, new Map(Object.entries(brands))]));
   const recent = { brands: new Map(Object.entries(base.recent.brands)), categories: new Map(Object.entries(base.recent.categories)) };
   const reorder = new Map(Object.entries(base.reorder));
   const explicit = new Map(Object.entries(base.explicit));
@@ -67,7 +69,12 @@ export function learn(
     lastEventAt = latest(lastEventAt, at);
     for (const signal of affinitySignals(event, config)) {
       const map = affinities[signal.map];
-      map.set(signal.key, withSignal(map.get(signal.key), signal, scaleToEpoch(signal.signal, at, epoch, halfLifeDays), at));
+      const scaled = scaleToEpoch(signal.signal, at, epoch, halfLifeDays);
+      map.set(signal.key, withSignal(map.get(signal.key), signal, scaled, at));
+      if (signal.category !== undefined) {
+        const brands = brandsByCategory.get(signal.category) ?? new Map<string, Affinity>();
+        brandsByCategory.set(signal.category, brands.set(signal.key, withSignal(brands.get(signal.key), signal, scaled, at)));
+      }
       if (signal.signal > 0 && (signal.map === 'brands' || signal.map === 'categories')) {
         recent[signal.map].set(signal.key, latest(recent[signal.map].get(signal.key) ?? null, at));
       }
@@ -95,6 +102,7 @@ export function learn(
     products: Object.fromEntries(keepTop(keepWhere(affinities.products, worthKeeping), topK.products, strength)),
     brands: Object.fromEntries(keepTop(keepWhere(affinities.brands, worthKeeping), topK.brands, strength)),
     categories: Object.fromEntries(keepTop(keepWhere(affinities.categories, worthKeeping), topK.categories, strength)),
+    brands_by_category: keptBrandsByCategory(brandsByCategory, topK, worthKeeping, strength),
     dietary: Object.fromEntries(keepTop(keepWhere(affinities.dietary, worthKeeping), topK.dietary, strength)),
     recent: {
       brands: Object.fromEntries(keepTop(keepWhere(recent.brands, isRecent), topK.recentBrands, Date.parse)),
@@ -105,6 +113,22 @@ export function learn(
     event_count: base.event_count + events.length,
     last_event_at: lastEventAt,
   };
+}
+
+/** The strongest brands of each category, in the categories whose strongest brand is strongest. */
+function keptBrandsByCategory(
+  byCategory: ReadonlyMap<string, ReadonlyMap<string, Affinity>>,
+  topK: LearningConfig['topK'],
+  worthKeeping: (a: Affinity) => boolean,
+  strength: (a: Affinity) => number,
+): Record<string, Record<string, Affinity>> {
+  const kept = new Map<string, Map<string, Affinity>>();
+  for (const [category, brands] of byCategory) {
+    const top = keepTop(keepWhere(brands, worthKeeping), topK.brandsPerCategory, strength);
+    if (top.size > 0) kept.set(category, top);
+  }
+  const strongest = (brands: ReadonlyMap<string, Affinity>) => Math.max(...[...brands.values()].map(strength));
+  return Object.fromEntries([...keepTop(kept, topK.brandCategories, strongest)].map(([category, brands]) => [category, Object.fromEntries(brands)]));
 }
 
 function withSignal(affinity: Affinity | undefined, signal: AffinitySignal, scaled: number, at: Date): Affinity {

@@ -20,12 +20,15 @@ export type LearningConfig = {
    * Most entries kept per map, so a document stays far below Firestore's 1 MiB. Affinities keep the
    * strongest current |value|, recent interests and reorder state the latest, explicit statements the latest.
    * Defaults: products 200, brands 50, categories 50, dietary 20, recentBrands 20, recentCategories 20,
-   * reorder 200 (a big household buys a few hundred distinct products), explicit 100.
+   * reorder 200 (a big household buys a few hundred distinct products), explicit 100; brands per category 5
+   * in at most 50 categories (those whose strongest brand is strongest), as many categories as `categories` keeps.
    */
   topK: {
     products: number;
     brands: number;
     categories: number;
+    brandsPerCategory: number;
+    brandCategories: number;
     dietary: number;
     recentBrands: number;
     recentCategories: number;
@@ -48,6 +51,8 @@ export const DEFAULT_LEARNING_CONFIG: LearningConfig = {
     products: 200,
     brands: 50,
     categories: 50,
+    brandsPerCategory: 5,
+    brandCategories: 50,
     dietary: 20,
     recentBrands: 20,
     recentCategories: 20,

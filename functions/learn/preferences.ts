@@ -47,6 +47,12 @@ export type Preferences = {
   products: Record<string, Affinity>;
   brands: Record<string, Affinity>;
   categories: Record<string, Affinity>;
+  /**
+   * Per category, the brands of the shopper's evidence in it (the same signals as `brands`): the favourite
+   * brand of each category, where one brand may lead in one category and not in another. Absent from
+   * documents learned before it existed, until the shopper's next event.
+   */
+  brands_by_category?: Record<string, Record<string, Affinity>>;
   /** Dietary tags of what the shopper adds to carts and orders. */
   dietary: Record<string, Affinity>;
   /** Latest event time per brand and category: "recent interests" are those within the window. */

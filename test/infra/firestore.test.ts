@@ -3,7 +3,7 @@ import { emptyPreferences } from '../../functions/learn/learn.ts';
 import { named, ofType, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
 
 /** The maps of `preferences/{userId}`: what learning writes, plus `patterns`, which the batch job writes. */
-const PREFERENCE_MAPS = ['products', 'brands', 'categories', 'dietary', 'recent', 'reorder', 'explicit', 'patterns'];
+const PREFERENCE_MAPS = ['products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'patterns'];
 
 describe('Firestore', () => {
   let resources: Registered[];

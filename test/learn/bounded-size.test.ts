@@ -40,6 +40,8 @@ function sizes(doc: Preferences) {
     products: count(doc.products),
     brands: count(doc.brands),
     categories: count(doc.categories),
+    brandsPerCategory: Math.max(0, ...Object.values(doc.brands_by_category ?? {}).map(count)),
+    brandCategories: count(doc.brands_by_category ?? {}),
     dietary: count(doc.dietary),
     recentBrands: count(doc.recent.brands),
     recentCategories: count(doc.recent.categories),

@@ -26,6 +26,7 @@ describe('learn', () => {
       products: {},
       brands: {},
       categories: {},
+      brands_by_category: {},
       dietary: {},
       recent: { brands: {}, categories: {} },
       reorder: {},
@@ -67,6 +68,27 @@ describe('learn', () => {
   it('keeps what other writers stored beside the learned fields, such as batch patterns', () => {
     const withPatterns = { ...emptyPreferences(SHOPPER), patterns: { weekly_shop_day: 'saturday' } };
     expect(learn(withPatterns, SHOPPER, [collected('product_viewed', AT)], NOW)).toHaveProperty('patterns', { weekly_shop_day: 'saturday' });
+  });
+
+  it('learns each brand in the categories it was seen in, so a category’s favourite shows though the brand leads nowhere else', () => {
+    const ordered = (sku: string, category: string, brand: string) => ({ ...product(sku, category, brand), quantity: 1 });
+    const order = (id: string, ...items: Record<string, unknown>[]) => collected('order_completed', AT, { order_id: id, total: 1, items });
+    const doc = learn(null, SHOPPER, [
+      order('o1', ordered('oat', 'dairy-alternatives', 'Oatly'), ordered('skyr', 'yoghurt', 'Arla'), ordered('milk', 'milk', 'Arla')),
+      order('o2', ordered('oat-yog', 'yoghurt', 'Oatly')),
+      collected('preference_updated', AT, { preference: 'brand', value: 'Alpro', action: 'like' }),
+    ], NOW);
+    const names = (byCategory: Record<string, Record<string, Affinity>> = {}) =>
+      Object.fromEntries(Object.entries(byCategory).map(([category, brands]) => [category, Object.keys(brands).sort()]));
+    expect(names(doc.brands_by_category)).toEqual({ 'dairy-alternatives': ['Oatly'], yoghurt: ['Arla', 'Oatly'], milk: ['Arla'] });
+    // The same signals as the brand overall, counted where they happened.
+    expect(doc.brands_by_category?.milk?.Arla).toEqual({ ...doc.brands.Arla, weight: (doc.brands.Arla?.weight ?? 0) / 2, signals: { order: 1 } });
+  });
+
+  it('reads a document learned before brands were kept per category as having none yet', () => {
+    const { brands_by_category: _absent, ...older } = learn(null, SHOPPER, [collected('product_viewed', AT)], NOW);
+    const doc = learn(older, SHOPPER, [collected('product_viewed', AT)], NOW);
+    expect(doc.brands_by_category).toEqual({ 'dairy-alternatives': { Oatly: expect.objectContaining({ signals: { view: 1 } }) } });
   });
 
   it('treats names as data: a brand called hasOwnProperty or constructor is learned like any other', () => {

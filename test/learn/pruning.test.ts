@@ -51,6 +51,23 @@ describe('pruning', () => {
     expect(Object.keys(doc.brands).sort()).toEqual(['Added', 'Removed thrice']);
   });
 
+  it('keeps the strongest brands of each category, in the categories whose strongest brand is strongest', () => {
+    const config: LearningConfig = { ...DEFAULT_LEARNING_CONFIG, topK: { ...DEFAULT_LEARNING_CONFIG.topK, brandsPerCategory: 1, brandCategories: 2 } };
+    const at = minutesAgo(5);
+    const added = (sku: string, category: string, brand: string) =>
+      collected('cart_item_added', at, { product: product(sku, category, brand), quantity: 1, cart_value: 2 });
+    const doc = learn(null, SHOPPER, [
+      added('sku-a', 'bakery', 'Hovis'),
+      added('sku-b', 'bakery', 'Hovis'),
+      added('sku-c', 'bakery', 'Warburtons'),
+      added('sku-d', 'dairy', 'Arla'),
+      collected('product_viewed', at, { product: product('sku-e', 'stock', 'Kallo') }),
+    ], NOW, config);
+    const kept = Object.fromEntries(Object.entries(doc.brands_by_category ?? {}).map(([category, brands]) => [category, Object.keys(brands)]));
+    // The viewed brand's category is the weakest of three: two are kept.
+    expect(kept).toEqual({ bakery: ['Hovis'], dairy: ['Arla'] });
+  });
+
   it('keeps recent interests only within the last hour', () => {
     const doc = learn(null, SHOPPER, [viewOf('sku-a', 'Just now', minutesAgo(59)), viewOf('sku-b', 'Earlier today', minutesAgo(61))], NOW);
     expect(doc.recent.brands).toEqual({ 'Just now': minutesAgo(59).toISOString() });
