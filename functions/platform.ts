@@ -8,7 +8,6 @@ import { connect, createBoundedFirestore, type FirestoreDeadlines } from './adap
 import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceDocumentReader } from './adapters/gcp/firestore-preference-document.ts';
-import { createFirestorePreferenceReader } from './adapters/gcp/firestore-preference-reader.ts';
 import { createFirestorePreferenceStore, type PreferenceStoreOptions } from './adapters/gcp/firestore-preference-store.ts';
 import { createFirestorePrivacyStore, readNonDefaultPrivacy } from './adapters/gcp/firestore-privacy-store.ts';
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
@@ -108,9 +107,7 @@ export function firestoreStores(firestore: Firestore) {
   return {
     /** What ingest learns into, once per event. */
     learning: (options: PreferenceStoreOptions) => createFirestorePreferenceStore(firestore, options),
-    /** A shopper's learned preferences, as `users` shows them. */
-    reader: () => createFirestorePreferenceReader(firestore),
-    /** A shopper's whole preference document, as the learning status reads it. */
+    /** A shopper's whole preference document, as `users` shows it and the learning status reads it. */
     documents: () => createFirestorePreferenceDocumentReader(firestore),
     /** Where the patterns job publishes each shopper's patterns. */
     patterns: () => createFirestorePatternPublisher(firestore),

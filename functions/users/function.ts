@@ -35,7 +35,6 @@ export const usersFunction = defineFunction({
     return httpFunction(
       createUsersHandler({
         verifier: await createJwtVerifier(settings.token),
-        preferences: within(preferences.reader(), 'preferences'),
         documents: within(preferences.documents(), 'documents'),
         privacy: within(privacy, 'privacy'),
         erasures: within(erasures, 'erasures'),

@@ -7,7 +7,7 @@ import { badRequest, retryLater, sendError, sendReply, type Reply } from '../htt
 import { createRouter, type Route } from '../http/routes.ts';
 import type { Clock, TokenVerifier } from '../kernel/ports.ts';
 import { learningStatus } from '../learn/learning-status.ts';
-import type { PreferenceDocumentReader, PreferenceReader } from '../learn/preference-document.ts';
+import type { PreferenceDocumentReader } from '../learn/preference-document.ts';
 import { preferenceView } from '../learn/preference-view.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureRequest } from '../privacy/ports.ts';
@@ -17,8 +17,7 @@ import type { ShopperErasures, ShopperPrivacy } from './ports.ts';
 
 export type UsersDeps = {
   verifier: TokenVerifier;
-  preferences: PreferenceReader;
-  /** The whole preference document, batch patterns included: what the learning status sums up. */
+  /** The whole preference document, batch patterns included: what the preferences show and the learning status sums up. */
   documents: PreferenceDocumentReader;
   privacy: ShopperPrivacy;
   erasures: ShopperErasures;
@@ -79,7 +78,7 @@ export function createUsersHandler(deps: UsersDeps): HttpFunction {
 }
 
 async function readPreferences({ userId, deps }: Call): Promise<Reply> {
-  return { status: 200, body: preferenceView(userId, await deps.preferences.read(userId), deps.clock()) };
+  return { status: 200, body: preferenceView(userId, await deps.documents.read(userId), deps.clock()) };
 }
 
 /** What the guide shows: regular items, top brands, confidence, last update; or that learning is off. */

@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
-import { createFirestorePreferenceReader } from '../../functions/adapters/gcp/firestore-preference-reader.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { registerHttpFunction } from '../../functions/http/register.ts';
@@ -22,7 +21,6 @@ export async function usersUnderTest(overrides: Partial<UsersDeps> = {}) {
   const logger = createMemoryLogger();
   const deps: UsersDeps = {
     verifier: await createJwtVerifier({ ...TEST_TOKEN, clockToleranceSec: 30 }),
-    preferences: createFirestorePreferenceReader(firestore),
     documents: createFirestorePreferenceDocumentReader(firestore),
     privacy: createFirestorePrivacyStore(firestore, { hashUser }),
     erasures: createFirestoreErasureStore(firestore, { hashUser }),

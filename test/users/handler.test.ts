@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { Firestore } from '@google-cloud/firestore';
-import { COLLECTIONS } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/firestore-pattern-publisher.ts';
+import { COLLECTIONS, createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { LearningStatus } from '../../functions/learn/learning-status.ts';
-import type { PreferenceReader } from '../../functions/learn/preference-document.ts';
+import type { PreferenceDocumentReader } from '../../functions/learn/preference-document.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
-import type { PreferenceView } from '../../functions/learn/preference-view.ts';
+import { PREFERENCE_VIEW_LIMITS, type PreferenceView } from '../../functions/learn/preference-view.ts';
+import type { Patterns } from '../../functions/patterns/patterns.ts';
 import type { ErasureRequest } from '../../functions/privacy/ports.ts';
 import { DEFAULT_PRIVACY, type StoredPrivacy } from '../../functions/privacy/settings.ts';
 import { tokenFor } from '../support/collect-server.ts';
@@ -16,14 +19,14 @@ import { collectedEvent } from '../support/messages.ts';
 import { hashUser, usersUnderTest } from '../support/users-server.ts';
 
 const learned: Preferences = learn(null, 'shopper-1', [collectedEvent('order_completed', 'shopper-1', NOW), collectedEvent('search_result_clicked', 'shopper-1', NOW)], NOW);
-const reader: PreferenceReader = { read: async (userId) => (userId === 'shopper-1' ? learned : null) };
+const documents: PreferenceDocumentReader = { read: async (userId) => (userId === 'shopper-1' ? { learned, patterns: null } : null) };
 const newShopper = () => `shopper-${randomUUID()}`;
 const bearer = async (userId: string) => `Bearer ${await tokenFor(userId)}`;
 type ErrorBody = { error: { code: string; message: string } };
 
 describe('GET /v1/users/{userId}/preferences', () => {
   it("shows a shopper what has been learned about them, strongest first", async () => {
-    const { server } = await usersUnderTest({ preferences: reader });
+    const { server } = await usersUnderTest({ documents });
     const res = await request(server).get('/v1/users/shopper-1/preferences').set('Authorization', `Bearer ${await tokenFor('shopper-1')}`);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('private, no-store');
@@ -37,10 +40,10 @@ describe('GET /v1/users/{userId}/preferences', () => {
   });
 
   it('answers an empty view when nothing has been learned yet', async () => {
-    const { server } = await usersUnderTest({ preferences: reader });
+    const { server } = await usersUnderTest({ documents });
     const res = await request(server).get('/v1/users/shopper-2/preferences').set('Authorization', `Bearer ${await tokenFor('shopper-2')}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ user_id: 'shopper-2', event_count: 0, products: [], reorder_due: [] });
+    expect(res.body).toMatchObject({ user_id: 'shopper-2', event_count: 0, products: [], brands_by_category: [], reorder_due: [], patterns: null });
   });
 
   it.each([
@@ -48,7 +51,7 @@ describe('GET /v1/users/{userId}/preferences', () => {
     ['an expired token', async () => `Bearer ${await tokenFor('shopper-1', { ttlSec: -3600 })}`, 401, 'token has expired'],
     ['no token', async () => '', 401, 'missing bearer token'],
   ])('refuses %s', async (_name, header, status, message) => {
-    const { server } = await usersUnderTest({ preferences: reader });
+    const { server } = await usersUnderTest({ documents });
     const req = request(server).get('/v1/users/shopper-1/preferences');
     const value = await header();
     if (value) req.set('Authorization', value);
@@ -58,13 +61,65 @@ describe('GET /v1/users/{userId}/preferences', () => {
   });
 
   it('answers 503 when the document cannot be read, and 404/405 off its route', async () => {
-    const { server } = await usersUnderTest({ preferences: { read: async () => Promise.reject(new Error('UNAVAILABLE')) } });
+    const { server } = await usersUnderTest({ documents: { read: async () => Promise.reject(new Error('UNAVAILABLE')) } });
     const token = `Bearer ${await tokenFor('shopper-1')}`;
     const unavailable = await request(server).get('/v1/users/shopper-1/preferences').set('Authorization', token);
     expect(unavailable.status).toBe(503);
     expect(unavailable.headers['retry-after']).toBe('1');
     expect((await request(server).get('/v1/users/shopper-1').set('Authorization', token)).status).toBe(404);
     expect((await request(server).post('/v1/users/shopper-1/preferences').set('Authorization', token)).status).toBe(405);
+  });
+});
+
+describe('GET /v1/users/{userId}/preferences (emulator)', () => {
+  const { ranked, brandsPerCategory, brandCategories } = PREFERENCE_VIEW_LIMITS;
+  const item = (sku: string, category: string, brand: string) => ({ sku, name: `Product ${sku}`, category, brand, price: 1.99, quantity: 1 });
+  const order = (user: string, items: Record<string, unknown>[]) =>
+    collectedEvent('order_completed', user, NOW, { data: { order_id: `order-${randomUUID()}`, total: 1.99 * items.length, items } });
+  const PATTERNS: Patterns = {
+    as_of: '2026-11-26T03:00:00.000Z',
+    regular_items: [],
+    brands: [{ name: 'Hovis', score: 3.6, share: 0.6, purchases: 4, cart_adds: 0, clicks: 0 }],
+    categories: [{ name: 'bakery', score: 3.6, share: 1, purchases: 4, cart_adds: 0, clicks: 0 }],
+    price: null,
+    schedule: { orders: 4, last_order_at: '2026-11-20T10:00:00.000Z', avg_interval_days: 7, next_order_at: '2026-11-27T10:00:00.000Z', confidence: 0.4, preferred_weekdays: [5], preferred_hours: [10] },
+    dietary: [],
+    bought_together: [],
+  };
+
+  it('shows the favourite brands of every category, where the ten strongest brands overall show a third of them', async () => {
+    const { server, firestore } = await usersUnderTest();
+    const user = newShopper();
+    // More aisles than the view shows; in each a favourite bought twice, in the first also four brands tried once.
+    const aisles = Array.from({ length: brandCategories + 2 }, (_, i) => `aisle-${String(i).padStart(2, '0')}`);
+    const favourites = aisles.map((aisle) => item(`fav-${aisle}`, aisle, `Fav ${aisle}`));
+    const tried = ['a', 'b', 'c', 'd'].map((x) => item(`tried-${x}`, 'aisle-00', `Tried ${x}`));
+    const store = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+    await store.apply(user, [order(user, [...favourites, ...tried]), order(user, favourites)], NOW);
+    await createFirestorePatternPublisher(firestore).publish([{ userId: user, patterns: PATTERNS }]);
+
+    const res = await request(server).get(`/v1/users/${user}/preferences`).set('Authorization', await bearer(user));
+
+    expect(res.status).toBe(200);
+    const view = res.body as PreferenceView;
+    // Every favourite ties at two orders: the ten overall are the first ten aisles'.
+    expect(view.brands.map((b) => b.name)).toEqual(aisles.slice(0, ranked).map((aisle) => `Fav ${aisle}`));
+    // Per category, the favourite first, in as many aisles as the view shows (ties by the aisle's name).
+    expect(view.brands_by_category.map((c) => [c.category, c.brands[0]?.name])).toEqual(aisles.slice(0, brandCategories).map((aisle) => [aisle, `Fav ${aisle}`]));
+    expect(view.brands_by_category[0]?.brands.map((b) => b.name)).toEqual(['Fav aisle-00', 'Tried a', 'Tried b'].slice(0, brandsPerCategory));
+    expect(view.brands_by_category[0]?.brands[0]).toMatchObject({ signals: { order: 2 } });
+    expect(view.patterns).toEqual(PATTERNS);
+  });
+
+  it('shows the patterns of a shopper the patterns job reached before real-time learning did', async () => {
+    const { server, firestore } = await usersUnderTest();
+    const user = newShopper();
+    await createFirestorePatternPublisher(firestore).publish([{ userId: user, patterns: PATTERNS }]);
+
+    const res = await request(server).get(`/v1/users/${user}/preferences`).set('Authorization', await bearer(user));
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ user_id: user, event_count: 0, brands: [], brands_by_category: [], patterns: PATTERNS });
   });
 });
 
