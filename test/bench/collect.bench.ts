@@ -6,13 +6,17 @@ import { PubSub } from '@google-cloud/pubsub';
 import { freePort, httpAnswers, startEmulator, startProcessGroup, type RunningProcess } from '../../functions/local/emulators.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { LOCAL } from '../../functions/local/local-settings.ts';
-import { groupCpuMs } from './process-cpu.ts';
+import { groupCpuMs, sampleGroupRss } from './process-cpu.ts';
 
 // `npm run bench`: collect on loopback against two baselines measured in the same run — a bare
 // node:http server and a bare Functions Framework handler, both answering 202 — since these
-// machines are too noisy for absolute numbers to mean much. Options: --duration=SECONDS.
+// machines are too noisy for absolute numbers to mean much. Options: --duration=SECONDS; --only=TEXT runs the baselines
+// and the servers whose name contains TEXT; --profile runs every server with --cpu-prof (profiles in out/collect-profile/).
 
-const DURATION_SEC = Number(process.argv.find((a) => a.startsWith('--duration='))?.split('=')[1] ?? 10);
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+const DURATION_SEC = Number(option('duration') ?? 10);
+const ONLY = option('only');
+const PROFILE = process.argv.includes('--profile');
 const CONNECTIONS = 50;
 const RATE = 200;
 const KEY = 'bench-signing-key-that-is-long-enough-0123456789';
@@ -35,6 +39,8 @@ type Row = {
   cpuUsPerRequest: number;
   /** CPU the Pub/Sub emulator spent per request, µs (it shares this machine; in production it is Google's). */
   emulatorCpuUsPerRequest: number;
+  /** Highest resident memory of the server's processes during the run, MB (sampled every 250 ms). */
+  peakRssMb: number;
 };
 
 
@@ -59,7 +65,8 @@ function event(now: string) {
 
 async function serve(name: string, port: number, args: string[], env: NodeJS.ProcessEnv): Promise<RunningProcess> {
   const host = `127.0.0.1:${port}`;
-  return startProcessGroup(name, process.execPath, args, {
+  const profileArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}out/collect-profile`, `--cpu-prof-name=${name}.cpuprofile`] : [];
+  return startProcessGroup(name, process.execPath, [...profileArgs, ...args], {
     host,
     env: { ...process.env, ...env },
     ready: () => httpAnswers(`http://${host}/v1/events`, { method: 'OPTIONS' }),
@@ -122,6 +129,7 @@ async function main(): Promise<void> {
     })),
   ];
 
+  const chosen = servers.filter((s) => s.name.startsWith('bare') || !ONLY || s.name.includes(ONLY));
   const rows: Row[] = [];
   // Stop what we started if the run is interrupted, so no emulator or server outlives it.
   let current: RunningProcess | undefined;
@@ -132,9 +140,9 @@ async function main(): Promise<void> {
     });
   }
   try {
-    for (const [i, server] of servers.entries()) {
+    for (const [i, server] of chosen.entries()) {
       const port = await freePort();
-      progress(`[${i + 1}/${servers.length}] ${server.name}`);
+      progress(`[${i + 1}/${chosen.length}] ${server.name}`);
       const running = await server.start(port);
       current = running;
       try {
@@ -145,7 +153,9 @@ async function main(): Promise<void> {
             await load(url, bodies[body], headers, rate, 2);
             const cpuBefore = groupCpuMs(running.child.pid);
             const emulatorBefore = groupCpuMs(emulator.child.pid);
+            const rss = sampleGroupRss(running.child.pid);
             const result = await load(url, bodies[body], headers, rate, DURATION_SEC);
+            const peakRssMb = rss.stop();
             const requests = result.requests.total || 1;
             const cpuUsPerRequest = Math.round(((groupCpuMs(running.child.pid) - cpuBefore) * 1000) / requests);
             const emulatorCpuUsPerRequest = Math.round(((groupCpuMs(emulator.child.pid) - emulatorBefore) * 1000) / requests);
@@ -160,9 +170,10 @@ async function main(): Promise<void> {
               errors: result.errors,
               cpuUsPerRequest,
               emulatorCpuUsPerRequest,
+              peakRssMb,
             };
             rows.push(row);
-            progress(`    ${body}, ${row.load}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, CPU ${row.cpuUsPerRequest} µs/request (+ emulator ${row.emulatorCpuUsPerRequest}), non-2xx ${row.non2xx}`);
+            progress(`    ${body}, ${row.load}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, CPU ${row.cpuUsPerRequest} µs/request (+ emulator ${row.emulatorCpuUsPerRequest}), peak RSS ${row.peakRssMb} MB, non-2xx ${row.non2xx}`);
           }
         }
       } finally {
@@ -180,10 +191,10 @@ function report(rows: Row[]): void {
   const lines = [
     `Measured ${new Date().toISOString()}, ${DURATION_SEC} s per run after a 2 s warm-up, with \`npm run bench\`.`,
     '',
-    '| server | body | load | req/s | p50 ms | p99 ms | server CPU µs/req | emulator CPU µs/req | non-2xx | errors |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| server | body | load | req/s | p50 ms | p99 ms | server CPU µs/req | emulator CPU µs/req | server peak RSS MB | non-2xx | errors |',
+    '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
-      (r) => `| ${r.server} | ${r.body} | ${r.load} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.cpuUsPerRequest} | ${r.emulatorCpuUsPerRequest} | ${r.non2xx} | ${r.errors} |`,
+      (r) => `| ${r.server} | ${r.body} | ${r.load} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.cpuUsPerRequest} | ${r.emulatorCpuUsPerRequest} | ${r.peakRssMb} | ${r.non2xx} | ${r.errors} |`,
     ),
     '',
     'Ratios against the bare Functions Framework handler, same run: measured throughput, and capacity',
