@@ -14,6 +14,25 @@ const identifier = z
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
   .refine(notReserved, RESERVED_MESSAGE);
 const label = z.string().trim().min(1).max(LIMITS.maxLabelLength).refine(notReserved, RESERVED_MESSAGE);
+
+/**
+ * What zod's JSON Schema export cannot see, written out for it: refinements and trimming are code. Without these the
+ * published schema, and the validator compiled from it, would take reserved names and padded labels zod refuses.
+ * A key set to `undefined` is removed: a label's lengths count after trimming, so its pattern says them.
+ */
+export const JSON_SCHEMA_AMENDMENTS: ReadonlyMap<z.ZodType, Readonly<Record<string, unknown>>> = new Map<z.ZodType, Record<string, unknown>>([
+  [identifier, { not: { pattern: RESERVED.source } }],
+  [
+    label,
+    {
+      minLength: undefined,
+      maxLength: undefined,
+      // White space, then 1 to maxLabelLength characters that start and end with something else, then white space.
+      pattern: `^\\s*\\S(?:[\\s\\S]{0,${LIMITS.maxLabelLength - 2}}\\S)?\\s*$`,
+      not: { pattern: '^\\s*__.*__\\s*$' },
+    },
+  ],
+]);
 const text = z.string().max(LIMITS.maxTextLength);
 const amount = z.number().finite().nonnegative().max(LIMITS.maxAmount);
 const quantity = z.number().finite().positive().max(LIMITS.maxQuantity);

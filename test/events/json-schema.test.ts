@@ -28,7 +28,20 @@ describe('published JSON Schema', () => {
     ['a click at position 0', { events: [validEvent('search_result_clicked', { data: { ...VALID_DATA.search_result_clicked, position: 0 } })] }],
     ['a bad event id', { events: [validEvent('product_viewed', { event_id: 'x' })] }],
     ['an extra top-level field', { events: [validEvent('product_viewed')], user_id: 'u' }],
+    ['a reserved session id', { events: [validEvent('product_viewed', { session_id: '__session__' })] }],
+    ['a reserved brand, padded', { events: [validEvent('preference_updated', { data: { preference: 'brand', value: ' __brand__ ', action: 'like' } })] }],
+    ['a label of white space only', { events: [validEvent('preference_updated', { data: { preference: 'brand', value: '   ', action: 'like' } })] }],
   ])('rejects %s, as the server does', (_name, body) => {
     expect(validate(body)).toBe(false);
+  });
+
+  it.each([
+    ['a label padded beyond its length, which the server trims', { preference: 'brand', value: `${' '.repeat(300)}Oatly `, action: 'like' }],
+    ['a key named __proto__ among the experiments, which the server leaves out', null],
+  ])('accepts %s, as the server does', (_name, data) => {
+    const event = data
+      ? validEvent('preference_updated', { data })
+      : validEvent('product_viewed', { context: JSON.parse('{"experiments":{"__proto__":"","personalization":"treatment"}}') as unknown });
+    expect(validate({ events: [event] })).toBe(true);
   });
 });
