@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpFunction, Request, Response } from '@google-cloud/functions-framework';
 import { LIMITS, type TimeLimits } from '../events/limits.ts';
-import {
-  MESSAGE_SCHEMA_VERSION,
-  encodeEventBatch,
-  encodeRejectedBatch,
-  type RejectedEvent,
-} from '../events/messages.ts';
-import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
+import { MESSAGE_SCHEMA_VERSION, encodeRejectedBatch, encodeSerializedEventBatch, type RejectedEvent } from '../events/messages.ts';
+import type { ClientEvent } from '../events/schema.ts';
 import { authenticate, unauthenticated } from '../http/bearer-auth.ts';
 import { applyCors } from '../http/cors.ts';
 import { readJsonBody } from '../http/read-body.ts';
@@ -17,7 +12,7 @@ import type { Clock, ConsentDecision, ConsentPolicy, TokenVerifier } from '../ke
 import type { Logger } from '../logging/logger.ts';
 import type { EventBus } from './ports.ts';
 import { COLLECT_ROUTES, type EventsRoute } from './routes.ts';
-import { createValidateEventStep, type EventOutcome } from './validate-event.ts';
+import { createRequestScope, createValidateEventStep, type EventOutcome } from './validate-event.ts';
 
 export type CollectDeps = {
   verifier: TokenVerifier;
@@ -69,7 +64,7 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
     const requestId = newRequestId();
     const receivedAt = deps.clock();
     const userId = auth.identity.userId;
-    const scope = { userId, receivedAt, receivedAtIso: receivedAt.toISOString(), seen: new Set<string>(), requestBytes: req.rawBody?.length ?? 0, ...(routed.action.kind === 'single' ? { routeType: routed.action.type } : {}) };
+    const scope = createRequestScope({ userId, receivedAt, requestBytes: req.rawBody?.length ?? 0, ...(routed.action.kind === 'single' ? { routeType: routed.action.type } : {}) });
     const outcomes: EventOutcome[] = items.events.map((raw, index) => validate(raw, index, scope));
 
     const valid = outcomes.filter((o): o is Extract<EventOutcome, { kind: 'accepted' }> => o.kind === 'accepted');
@@ -84,20 +79,14 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
       deps.logger.error('privacy settings could not be read', { request_id: requestId, error });
       return sendError(res, retryLater('privacy settings could not be read right now; retry the same request'));
     }
-    const tracked: CollectedEvent[] = valid.filter((_, i) => decisions[i]?.track === true).map((o) => o.event);
+    const tracked: string[] = valid.filter((_, i) => decisions[i]?.track === true).map((o) => o.json);
     const dropped = valid.length - tracked.length;
 
     try {
       await Promise.all([
         tracked.length
           ? deps.bus.events.publish(
-              encodeEventBatch({
-                schema_version: MESSAGE_SCHEMA_VERSION,
-                request_id: requestId,
-                user_id: userId,
-                received_at: receivedAt.toISOString(),
-                events: tracked,
-              }),
+              encodeSerializedEventBatch({ schema_version: MESSAGE_SCHEMA_VERSION, request_id: requestId, user_id: userId, received_at: scope.receivedAtIso }, tracked),
             )
           : undefined,
         rejected.length
@@ -106,7 +95,7 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
                 schema_version: MESSAGE_SCHEMA_VERSION,
                 request_id: requestId,
                 user_id: userId,
-                received_at: receivedAt.toISOString(),
+                received_at: scope.receivedAtIso,
                 source: 'collect',
                 rejected,
               }),

@@ -55,15 +55,28 @@ export type OutgoingMessage = { data: Buffer; attributes: Record<string, string>
 
 /** Attributes let subscribers filter and route without parsing the body. */
 export function encodeEventBatch(message: EventBatchMessage): OutgoingMessage {
+  return { data: Buffer.from(JSON.stringify(message)), attributes: eventBatchAttributes(message, message.events.length) };
+}
+
+/**
+ * The same message from events already serialized, each a `CollectedEvent`'s JSON: collect writes each event once,
+ * measuring it on the way, rather than serializing it again inside the whole.
+ */
+export function encodeSerializedEventBatch(header: Omit<EventBatchMessage, 'events'>, eventsJson: readonly string[]): OutgoingMessage {
+  const fields = { schema_version: header.schema_version, request_id: header.request_id, user_id: header.user_id, received_at: header.received_at };
   return {
-    data: Buffer.from(JSON.stringify(message)),
-    attributes: {
-      kind: 'events',
-      schema_version: String(message.schema_version),
-      request_id: message.request_id,
-      user_id: message.user_id,
-      event_count: String(message.events.length),
-    },
+    data: Buffer.from(`${JSON.stringify(fields).slice(0, -1)},"events":[${eventsJson.join(',')}]}`),
+    attributes: eventBatchAttributes(header, eventsJson.length),
+  };
+}
+
+function eventBatchAttributes(header: Omit<EventBatchMessage, 'events'>, eventCount: number): Record<string, string> {
+  return {
+    kind: 'events',
+    schema_version: String(header.schema_version),
+    request_id: header.request_id,
+    user_id: header.user_id,
+    event_count: String(eventCount),
   };
 }
 
