@@ -12,7 +12,8 @@ export function correctClockSkew(
   receivedAt: Date,
   limits: TimeLimits,
 ): EventTimeOutcome {
-  const delayMs = Date.parse(sentAt) - Date.parse(occurredAt);
+  // An event sent as it happened needs no parsing: the same text is the same instant.
+  const delayMs = sentAt === occurredAt ? 0 : Date.parse(sentAt) - Date.parse(occurredAt);
   if (-delayMs > limits.maxFutureSkewMs) {
     return {
       ok: false,
