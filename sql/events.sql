@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS events (
   personalized BOOL OPTIONS (description = 'Whether the search results were personalized.'),
   experiments JSON OPTIONS (description = 'Experiment id to arm, from context.experiments.'),
   context JSON OPTIONS (description = 'The whole context object as sent.'),
-  data JSON NOT NULL OPTIONS (description = 'The whole data object as sent.')
+  data JSON NOT NULL OPTIONS (description = 'The whole data object as sent.'),
+  import_id STRING OPTIONS (description = 'The history import that loaded the event (npm run import); NULL for events collected live.')
 )
 PARTITION BY DATE(event_time)
 CLUSTER BY user_id, type

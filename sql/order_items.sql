@@ -14,7 +14,8 @@ CREATE TABLE IF NOT EXISTS order_items (
   quantity FLOAT64 NOT NULL,
   promotion STRING,
   -- BigQuery arrays are never NULL (a NULL array is stored as empty), so no NOT NULL here.
-  dietary_tags ARRAY<STRING> OPTIONS (description = 'Lower snake case tags such as vegan, gluten_free.')
+  dietary_tags ARRAY<STRING> OPTIONS (description = 'Lower snake case tags such as vegan, gluten_free.'),
+  import_id STRING OPTIONS (description = 'The history import that loaded the line (npm run import); NULL for orders collected live.')
 )
 PARTITION BY DATE(event_time)
 CLUSTER BY user_id, sku

@@ -32,6 +32,8 @@ export type EventRow = {
   /** The whole `context` and `data` objects, JSON. */
   context: string | null;
   data: string;
+  /** The history import that loaded the event; null for an event collected live. */
+  import_id: string | null;
 };
 
 /** A row of `order_items`: one per line of an `order_completed`, so pattern SQL needs no UNNEST. */
@@ -49,6 +51,8 @@ export type OrderItemRow = {
   quantity: number;
   promotion: string | null;
   dietary_tags: string[];
+  /** The history import that loaded the line; null for an order collected live. */
+  import_id: string | null;
 };
 
 /** A row of `rejected_events`, like Snowplow's failed events: the raw payload and why. */

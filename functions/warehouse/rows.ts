@@ -59,8 +59,11 @@ function typedFields(event: CollectedEvent): TypedFields {
   }
 }
 
-/** One `events` row. Timestamps are stored as UTC ISO strings (millisecond precision). */
-export function eventRow(event: CollectedEvent, requestId: string): EventRow {
+/**
+ * One `events` row. Timestamps are stored as UTC ISO strings (millisecond precision). `importId` names the history
+ * import that loads it (functions/history/); an event collected live has none.
+ */
+export function eventRow(event: CollectedEvent, requestId: string, importId: string | null = null): EventRow {
   const { product, dataSearchId, ...fields } = typedFields(event);
   return {
     event_id: event.event_id,
@@ -88,11 +91,12 @@ export function eventRow(event: CollectedEvent, requestId: string): EventRow {
     experiments: event.context?.experiments ? JSON.stringify(event.context.experiments) : null,
     context: event.context ? JSON.stringify(event.context) : null,
     data: JSON.stringify(event.data),
+    import_id: importId,
   };
 }
 
 /** One `order_items` row per item of an `order_completed`, `line` counting from 1; none for other types. */
-export function orderItemRows(event: CollectedEvent): OrderItemRow[] {
+export function orderItemRows(event: CollectedEvent, importId: string | null = null): OrderItemRow[] {
   if (event.type !== 'order_completed') return [];
   const eventTime = utcTimestamp(event.event_time);
   return event.data.items.map((item, index) => ({
@@ -109,6 +113,7 @@ export function orderItemRows(event: CollectedEvent): OrderItemRow[] {
     quantity: item.quantity,
     promotion: item.promotion ?? null,
     dietary_tags: item.dietary_tags ?? [],
+    import_id: importId,
   }));
 }
 

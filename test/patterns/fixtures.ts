@@ -206,7 +206,7 @@ export const ORDER_LINES: SqlRow[] = [
   ...pick(ALL_ORDER_ITEMS, 'u4', ['o41/1', 'o41/2', 'o42/1', 'o42/2', 'o43/1'], lineKey),
   ...pick(ALL_ORDER_ITEMS, 'u6', ['o61/1', 'o62/1'], lineKey),
   ...pick(ALL_ORDER_ITEMS, 'u7', ['o1/1', 'o1/2', 'o3/1', 'o3/2'], lineKey),
-].map(({ order_id: _orderId, ...line }) => ({ ...line, as_of: AS_OF }));
+].map(({ order_id: _orderId, import_id: _importId, ...line }) => ({ ...line, as_of: AS_OF }));
 
 /**
  * The cart adds and result clicks the job stages for AS_OF (stage_engagement.sql), picked by hand by

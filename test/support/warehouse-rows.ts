@@ -28,6 +28,7 @@ export function eventsRow(row: { event_id: string; type: string; user_id: string
     experiments: null,
     context: null,
     data: '{}',
+    import_id: null,
     ...row,
   };
 }
@@ -41,6 +42,7 @@ export function orderItemsRow(
     brand: null,
     promotion: null,
     dietary_tags: [],
+    import_id: null,
     ...row,
   };
 }

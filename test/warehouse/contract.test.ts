@@ -33,16 +33,19 @@ const NULLABLE = {
     personalized: true,
     experiments: true,
     context: true,
+    import_id: true,
   } satisfies Exactly<NullableKeys<EventRow>>,
-  order_items: { brand: true, promotion: true } satisfies Exactly<NullableKeys<OrderItemRow>>,
+  order_items: { brand: true, promotion: true, import_id: true } satisfies Exactly<NullableKeys<OrderItemRow>>,
   rejected_events: { event_index: true, event_id: true, type: true, user_id: true } satisfies Exactly<NullableKeys<RejectedRow>>,
 };
 
 function sampleRows(): Record<keyof typeof NULLABLE, Record<string, unknown>[]> {
   const events = everyEventShape();
+  // Collected live, and loaded by a history import: the same events, marked.
+  const importId = 'imp-0123456789abcdef0123';
   return {
-    events: events.map((e) => eventRow(e, '7c0d6f0e-2a55-4c51-9a8e-0a9b3c1f2d4e')),
-    order_items: events.flatMap(orderItemRows),
+    events: [...events.map((e) => eventRow(e, '7c0d6f0e-2a55-4c51-9a8e-0a9b3c1f2d4e')), ...events.map((e) => eventRow(e, importId, importId))],
+    order_items: [...events.flatMap((e) => orderItemRows(e)), ...events.flatMap((e) => orderItemRows(e, importId))],
     rejected_events: [
       ...rejectedRows({
         schema_version: 1,

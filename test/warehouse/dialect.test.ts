@@ -37,6 +37,7 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
         '  "quantity" DOUBLE NOT NULL,',
         '  "promotion" VARCHAR,',
         '  "dietary_tags" VARCHAR[],',
+        '  "import_id" VARCHAR,',
         '  PRIMARY KEY ("user_id", "event_id", "line")',
         ');',
         '',

@@ -92,6 +92,13 @@ describe('eventRow', () => {
 });
 
 describe('orderItemRows', () => {
+  it('marks the rows of a history import with its id, on the event and on every line', () => {
+    const event = collectedEvent('order_completed');
+    expect(eventRow(event, 'imp-1', 'imp-1')).toMatchObject({ request_id: 'imp-1', import_id: 'imp-1' });
+    expect(orderItemRows(event, 'imp-1').map((row) => row.import_id)).toEqual(['imp-1', 'imp-1']);
+    expect(eventRow(event, REQUEST_ID).import_id).toBeNull();
+  });
+
   it('gives one row per item, numbered from 1, with the order and event fields', () => {
     const event = collectedEvent('order_completed');
     expect(orderItemRows(event)).toEqual([
@@ -109,6 +116,7 @@ describe('orderItemRows', () => {
         quantity: 3,
         promotion: null,
         dietary_tags: ['vegan', 'lactose_free'],
+        import_id: null,
       },
       {
         event_id: event.event_id,
@@ -124,6 +132,7 @@ describe('orderItemRows', () => {
         quantity: 1,
         promotion: 'BREAD10',
         dietary_tags: [],
+        import_id: null,
       },
     ]);
   });

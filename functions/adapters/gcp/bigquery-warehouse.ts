@@ -108,7 +108,7 @@ export function createBigQueryWarehouse(
       // An order whose event row was refused gets no item rows: it is kept as rejected instead.
       const itemRows = events
         .filter((event) => !refused.has(eventInsertId(event)))
-        .flatMap(orderItemRows)
+        .flatMap((event) => orderItemRows(event))
         .map((item) => ({ insertId: orderItemInsertId(item), json: item }));
       const refusedItems = await insertAll('order_items', itemRows);
 

@@ -100,7 +100,7 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
       serially(async () => {
         open();
         const eventRows = events.map((event) => eventRow(event, requestId));
-        const itemRows = events.flatMap(orderItemRows);
+        const itemRows = events.flatMap((event) => orderItemRows(event));
         await inTransaction(connection, async () => {
           await insertRows(connection, inserters.events, eventRows);
           await insertRows(connection, inserters.order_items, itemRows);
@@ -258,7 +258,26 @@ async function createTable(connection: DuckDBConnection, database: string, name:
   if (isStagingTable(name)) await connection.run(`DROP TABLE IF EXISTS ${quote(database)}.main.${quote(name)}`);
   const ddl = parseTableDdl(await readTableDdl(name));
   await connection.run(renderDuckDbTable(ddl));
-  if (!isStagingTable(name)) await keepDeclaredKey(connection, database, ddl);
+  if (isStagingTable(name)) return;
+  await keepDeclaredColumns(connection, database, ddl);
+  await keepDeclaredKey(connection, database, ddl);
+}
+
+/**
+ * A stored table an older file made may lack a column declared since (`import_id`, when history imports came):
+ * a nullable column is added, its rows holding NULL, as BigQuery adds one to a deployed table. A NOT NULL column
+ * has no value for the stored rows, so a file that lacks one is refused, naming it.
+ */
+async function keepDeclaredColumns(connection: DuckDBConnection, database: string, ddl: TableDdl): Promise<void> {
+  const reader = await connection.runAndReadAll(
+    "SELECT column_name AS name FROM duckdb_columns() WHERE database_name = $database AND schema_name = 'main' AND table_name = $table",
+    { database, table: ddl.table },
+  );
+  const stored = new Set(reader.getRowObjectsJS().map((row) => String(row.name)));
+  for (const column of ddl.columns.filter((c) => !stored.has(c.name))) {
+    if (column.notNull) throw new Error(`${ddl.table}: the file has no ${column.name}, which is NOT NULL and cannot be added to stored rows`);
+    await connection.run(`ALTER TABLE ${quote(database)}.main.${quote(ddl.table)} ADD COLUMN ${quote(column.name)} ${duckDbType(column.type)}`);
+  }
 }
 
 /**

@@ -113,7 +113,7 @@ describe('BigQuery warehouse through the real client', () => {
     // Only `rows`: skipInvalidRows and ignoreUnknownValues keep their false defaults, so an invalid row stops the others.
     expect(eventsRequest?.body).toEqual({ rows: events.map((e) => ({ insertId: eventInsertId(e), json: eventRow(e, REQUEST_ID) })) });
     expect(itemsRequest?.body).toEqual({
-      rows: orders.flatMap(orderItemRows).map((item) => ({ insertId: orderItemInsertId(item), json: item })),
+      rows: orders.flatMap((event) => orderItemRows(event)).map((item) => ({ insertId: orderItemInsertId(item), json: item })),
     });
     expect(eventsRequest?.headers.authorization).toBeUndefined();
   });

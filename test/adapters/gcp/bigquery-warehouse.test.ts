@@ -124,7 +124,7 @@ describe('BigQuery warehouse', () => {
       },
     ]);
     expect(fake.stored('events')).toEqual(events.map((e) => eventRow(e, REQUEST_ID)));
-    expect(fake.stored('order_items')).toEqual(orders.flatMap(orderItemRows));
+    expect(fake.stored('order_items')).toEqual(orders.flatMap((event) => orderItemRows(event)));
   });
 
   describe('two shoppers whose clients made the same event_id', () => {

@@ -226,6 +226,7 @@ describe('DuckDB warehouse (in memory)', () => {
       quantity: 2,
       promotion: 'spring',
       dietary_tags: ['vegan', 'gluten_free'],
+      import_id: null,
     };
     await warehouse.replaceRows('order_items', [line, { ...line, line: 2, brand: 'Oatly', promotion: null, dietary_tags: [] }], 'test');
     await warehouse.replaceRows('user_patterns_staging', [
@@ -349,6 +350,31 @@ describe('DuckDB warehouse (file)', () => {
     ]);
     expect(await count(reopened, 'events')).toBe(2);
     expect(await reopened.sql("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '%rekey%'")).toEqual([]);
+    await reopened.close();
+  });
+
+  it('adds to a table an older file made the nullable columns declared since, its rows holding NULL', async () => {
+    const path = join(dir, 'older-columns.duckdb');
+    const first = await createDuckDbWarehouse(path);
+    await first.insertEvents([sharedIdOrder('shopper-x', 'oat-milk')], REQUEST_ID);
+    await first.close();
+    // As the file was before history imports: events and order_items without import_id.
+    const older = await DuckDBInstance.create(path);
+    const connection = await older.connect();
+    for (const table of ['events', 'order_items']) await connection.run(`ALTER TABLE ${table} DROP COLUMN import_id`);
+    connection.closeSync();
+    older.closeSync();
+
+    const reopened = await createDuckDbWarehouse(path);
+    await reopened.insertEvents([sharedIdOrder('shopper-y', 'rye-bread')], REQUEST_ID);
+    expect(await reopened.sql('SELECT user_id, import_id FROM events ORDER BY user_id')).toEqual([
+      { user_id: 'shopper-x', import_id: null },
+      { user_id: 'shopper-y', import_id: null },
+    ]);
+    expect(await reopened.sql('SELECT user_id, sku, import_id FROM order_items ORDER BY user_id')).toEqual([
+      { user_id: 'shopper-x', sku: 'oat-milk', import_id: null },
+      { user_id: 'shopper-y', sku: 'rye-bread', import_id: null },
+    ]);
     await reopened.close();
   });
 
