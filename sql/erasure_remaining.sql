@@ -51,3 +51,20 @@ SELECT user_id, 'engagement_staging', COUNT(*)
 FROM engagement_staging
 WHERE user_id IN UNNEST(@user_ids)
 GROUP BY user_id
+UNION ALL
+SELECT user_id, 'import_events_staging', COUNT(*)
+FROM import_events_staging
+WHERE user_id IN UNNEST(@user_ids)
+GROUP BY user_id
+UNION ALL
+SELECT user_id, 'import_order_items_staging', COUNT(*)
+FROM import_order_items_staging
+WHERE user_id IN UNNEST(@user_ids)
+GROUP BY user_id
+UNION ALL
+SELECT id, 'import_rejected_staging', COUNT(*)
+FROM import_rejected_staging AS r
+CROSS JOIN UNNEST(@user_ids) AS id
+WHERE r.user_id = id
+  OR (r.user_id IS NULL AND STRPOS(r.payload, CONCAT('"', id, '"')) > 0)
+GROUP BY id

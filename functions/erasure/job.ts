@@ -22,6 +22,9 @@ export const ERASED_TABLES = [
   'shopper_retention_staging',
   'order_lines_staging',
   'engagement_staging',
+  'import_events_staging',
+  'import_order_items_staging',
+  'import_rejected_staging',
 ] as const;
 export type ErasedTable = (typeof ERASED_TABLES)[number];
 

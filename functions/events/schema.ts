@@ -118,7 +118,7 @@ const CartItemUpdated = z.strictObject({
   cart_value: amount,
 });
 
-const OrderItem = Product.extend({
+export const OrderItem = Product.extend({
   quantity,
   promotion: identifier.optional(),
 }).meta({ id: 'OrderItem', description: 'One line of an order.' });

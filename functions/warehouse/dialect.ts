@@ -41,6 +41,10 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   // One row per metric and slice of a window; the staging table holds one window.
   learning_metrics: ['as_of', 'window_start', 'metric', 'experiment', 'arm', 'dimension'],
   learning_metrics_staging: ['metric', 'experiment', 'arm', 'dimension'],
+  // No key: a history import may stage one event twice (a file that repeats it), which its merge statements sort out.
+  import_events_staging: [],
+  import_order_items_staging: [],
+  import_rejected_staging: [],
 };
 
 export function duckDbType(type: ColumnType): string {

@@ -19,6 +19,9 @@ export const WAREHOUSE_TABLES = [
   'shopper_retention_staging',
   'learning_metrics',
   'learning_metrics_staging',
+  'import_events_staging',
+  'import_order_items_staging',
+  'import_rejected_staging',
 ] as const;
 export type WarehouseTable = (typeof WAREHOUSE_TABLES)[number];
 

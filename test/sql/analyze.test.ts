@@ -57,6 +57,13 @@ const PARAMS: Record<string, ZetaType> = {
   // regular_purchases.sql and metric_reorder.sql: REORDER_RULE_PARAMS of functions/kernel/reorder-rule.ts.
   due_fraction: 'FLOAT64',
   lapse_cycles: 'INT64',
+  // History imports (functions/history/): the import, its rejections' source and the reason for a repeated event,
+  // and the pages of its shoppers (@after, @limit) and of its rejections (@limit); @user_ids for seeding.
+  import_id: 'STRING',
+  source: 'STRING',
+  repeated_reason: 'STRING',
+  after: 'STRING',
+  limit: 'INT64',
 };
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);

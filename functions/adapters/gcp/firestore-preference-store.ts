@@ -1,6 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { FieldValue, Timestamp, type DocumentReference, type Firestore } from '@google-cloud/firestore';
 import type { CollectedEvent } from '../../events/schema.ts';
+import type { HistorySeeder, SeedOutcome } from '../../history/ports.ts';
 import type { ApplyOutcome, PreferenceStore } from '../../ingest/ports.ts';
 import type { Preferences } from '../../learn/preferences.ts';
 import type { ClickThroughIncrement } from '../../learn/click-through.ts';
@@ -40,62 +41,138 @@ export function appliedShardOf(eventId: string): string {
  * A redelivered or resent event finds its id and changes nothing.
  */
 export function createFirestorePreferenceStore(firestore: Firestore, options: PreferenceStoreOptions): PreferenceStore {
-  const markerTtlMs = (options.markerTtlDays ?? 8) * 86_400_000;
-  const counterShards = options.counterShards ?? 10;
-
+  const markerTtlMs = markerTtlOf(options);
   return {
     async apply(userId, events, now): Promise<ApplyOutcome> {
-      const { preferences, applied: markers, privacy } = shopperRefs(firestore, userId);
-      // The shards are the shopper's own (`preferences/{id}/applied`): an event_id is looked up among this
-      // shopper's applied events only, so the marker's identity is (user_id, event_id) and another's same id is new.
-      const shardOf = new Map(events.map((e) => [e.event_id, appliedShardOf(e.event_id)]));
-      const shardIds = [...new Set(shardOf.values())];
-      const shardRefs = shardIds.map((id) => markers.doc(id));
-
-      return firestore.runTransaction(async (tx) => {
-        const [current, settings, ...shardSnapshots] = await tx.getAll(preferences, privacy, ...shardRefs);
-        const applied = new Map(shardIds.map((id, i) => [id, { ...((shardSnapshots[i]?.get('ids') ?? {}) as AppliedShard['ids']) }]));
-        const fresh: CollectedEvent[] = [];
-        for (const event of events) {
-          const ids = applied.get(shardOf.get(event.event_id) ?? '');
-          if (!ids || event.event_id in ids) continue;
-          ids[event.event_id] = now.getTime() + markerTtlMs;
-          fresh.push(event);
-        }
-        if (fresh.length === 0) return { applied: 0, alreadyApplied: events.length, writes: 0 };
-
-        // Consent was checked before this message was stored, but learning may have been switched off since:
-        // reading the flag here, in the transaction, means a document the switch deleted is never re-created.
-        // The events are still marked applied, so turning learning back on never learns them late.
-        const learning = settings?.get('learn_preferences') !== false;
-        let writes = 0;
-        if (learning) {
-          const stored = current?.data() ?? null;
-          const learned = options.learn(learnedPreferences(stored), userId, fresh, now);
-          // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
-          tx.set(preferences, { ...(stored ?? {}), ...learned });
-          writes += 1;
-        }
-
-        const touched = new Set(fresh.map((e) => shardOf.get(e.event_id)));
-        for (const [i, id] of shardIds.entries()) {
-          if (!touched.has(id)) continue;
-          const ids = Object.fromEntries(Object.entries(applied.get(id) ?? {}).filter(([, expiresAt]) => expiresAt > now.getTime()));
-          const shardRef = shardRefs[i];
-          if (!shardRef) continue;
-          // The document expires (Firestore TTL) once its newest id has: a shopper who left leaves nothing behind.
-          tx.set(shardRef, { ids, expire_at: Timestamp.fromMillis(Math.max(...Object.values(ids))) } satisfies AppliedShard);
-          writes += 1;
-        }
-        // One write per query, all its positions together: a search shows many results.
-        for (const [query, increments] of groupByQuery(options.clickThrough(fresh))) {
-          tx.set(counterShard(firestore, query, randomInt(counterShards)), counterUpdate(query, increments), { merge: true });
-          writes += 1;
-        }
-        return { applied: learning ? fresh.length : 0, alreadyApplied: events.length - fresh.length, writes };
-      });
+      const { applied, alreadyApplied, writes } = await learnOnce(firestore, options, userId, events, now, { markedUntil: () => now.getTime() + markerTtlMs });
+      return { applied, alreadyApplied, writes };
     },
   };
+}
+
+export type HistorySeederOptions = PreferenceStoreOptions & {
+  /** The oldest event collect accepts, ms (`MAX_EVENT_AGE_DAYS`): until then an imported event may still arrive live. */
+  liveWindowMs: number;
+  /** How long a shopper stays marked as seeded by an import, ms: the window in which the import can be resumed. */
+  resumeWindowMs: number;
+};
+
+/**
+ * Seeding from history through the same transaction as real-time learning, so the document is what `learn` makes
+ * of the same events whichever way they came. Two kinds of marks make it exact:
+ * - each imported event is marked applied for as long as it could still arrive live (collect takes events up to
+ *   `liveWindowMs` old) plus the marker's own time, so one sent live later finds its mark and is not learned again;
+ *   one already learned live is found among the marks and skipped. An older event can no longer arrive live, and
+ *   its mark is not kept;
+ * - the shopper is marked as seeded by the import (`import:<id>`, for `resumeWindowMs`), in the same transaction,
+ *   so a resumed import never learns the shopper twice, whatever became of the events' own marks.
+ */
+export function createFirestoreHistorySeeder(firestore: Firestore, options: HistorySeederOptions): HistorySeeder {
+  const markerTtlMs = markerTtlOf(options);
+  return {
+    async seed(userId, events, now, importId): Promise<SeedOutcome> {
+      const outcome = await learnOnce(firestore, options, userId, events, now, {
+        markedUntil: (event) => Date.parse(event.event_time) + options.liveWindowMs + markerTtlMs,
+        seededBy: { id: `${SEEDED_MARK}${importId}`, until: now.getTime() + options.resumeWindowMs },
+      });
+      return outcome;
+    },
+  };
+}
+
+/** The prefix of the mark an import leaves on a shopper it seeded; never an event id, which is a UUID. */
+export const SEEDED_MARK = 'import:';
+
+function markerTtlOf(options: PreferenceStoreOptions): number {
+  return (options.markerTtlDays ?? 8) * 86_400_000;
+}
+
+/** How one learning call marks what it learned: each event until when, and the call itself when it is an import's seeding. */
+type Marking = { markedUntil: (event: CollectedEvent) => number; seededBy?: { id: string; until: number } };
+
+/**
+ * The one transaction of learning: the document, the shopper's settings and the shards of the applied marks the
+ * events (and the seeding mark) fall in are read; the events without a mark are learned and marked; the document,
+ * the changed shards and the click-through increments are written together.
+ */
+async function learnOnce(
+  firestore: Firestore,
+  options: PreferenceStoreOptions,
+  userId: string,
+  events: readonly CollectedEvent[],
+  now: Date,
+  marking: Marking,
+): Promise<SeedOutcome> {
+  const counterShards = options.counterShards ?? 10;
+  const { preferences, applied: markers, privacy } = shopperRefs(firestore, userId);
+  // The shards are the shopper's own (`preferences/{id}/applied`): an event_id is looked up among this
+  // shopper's applied events only, so the marker's identity is (user_id, event_id) and another's same id is new.
+  const shardOf = new Map(events.map((e) => [e.event_id, appliedShardOf(e.event_id)]));
+  const seededShard = marking.seededBy ? appliedShardOf(marking.seededBy.id) : null;
+  const shardIds = [...new Set([...shardOf.values(), ...(seededShard === null ? [] : [seededShard])])];
+  const shardRefs = shardIds.map((id) => markers.doc(id));
+
+  return firestore.runTransaction(async (tx) => {
+    const [current, settings, ...shardSnapshots] = await tx.getAll(preferences, privacy, ...shardRefs);
+    const applied = new Map(shardIds.map((id, i) => [id, { ...((shardSnapshots[i]?.get('ids') ?? {}) as AppliedShard['ids']) }]));
+    const nothing = (seededBefore: boolean): SeedOutcome => ({ applied: 0, alreadyApplied: seededBefore ? 0 : events.length, seededBefore, writes: 0 });
+    const { seededBy } = marking;
+    if (seededBy && seededShard !== null && seededBy.id in (applied.get(seededShard) ?? {})) return nothing(true);
+
+    const touched = new Set<string>();
+    const fresh: CollectedEvent[] = [];
+    for (const event of events) {
+      const shard = shardOf.get(event.event_id) ?? '';
+      const ids = applied.get(shard);
+      if (!ids || event.event_id in ids) continue;
+      // Marked even when the mark is not kept: a repeat within this call is then a repeat too.
+      ids[event.event_id] = marking.markedUntil(event);
+      touched.add(shard);
+      fresh.push(event);
+    }
+    if (seededBy && seededShard !== null) {
+      (applied.get(seededShard) ?? {})[seededBy.id] = seededBy.until;
+      touched.add(seededShard);
+    }
+    if (touched.size === 0) return nothing(false);
+
+    // Consent was checked before this message was stored, but learning may have been switched off since:
+    // reading the flag here, in the transaction, means a document the switch deleted is never re-created.
+    // The events are still marked applied, so turning learning back on never learns them late.
+    const learning = settings?.get('learn_preferences') !== false;
+    let writes = 0;
+    if (learning && fresh.length > 0) {
+      const stored = current?.data() ?? null;
+      const learned = options.learn(learnedPreferences(stored), userId, fresh, now);
+      // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
+      tx.set(preferences, { ...(stored ?? {}), ...learned });
+      writes += 1;
+    }
+
+    for (const [i, id] of shardIds.entries()) {
+      if (!touched.has(id)) continue;
+      const ids = Object.fromEntries(Object.entries(applied.get(id) ?? {}).filter(([, expiresAt]) => expiresAt > now.getTime()));
+      const shardRef = shardRefs[i];
+      if (!shardRef) continue;
+      // A shard whose marks have all run out (old imported events) is deleted rather than kept empty.
+      if (Object.keys(ids).length === 0) {
+        if (shardSnapshots[i]?.exists) {
+          tx.delete(shardRef);
+          writes += 1;
+        }
+        continue;
+      }
+      // The document expires (Firestore TTL) once its newest id has: a shopper who left leaves nothing behind.
+      tx.set(shardRef, { ids, expire_at: Timestamp.fromMillis(Math.max(...Object.values(ids))) } satisfies AppliedShard);
+      writes += 1;
+    }
+    // One write per query, all its positions together: a search shows many results.
+    for (const [query, increments] of groupByQuery(options.clickThrough(fresh))) {
+      tx.set(counterShard(firestore, query, randomInt(counterShards)), counterUpdate(query, increments), { merge: true });
+      writes += 1;
+    }
+    return { applied: learning ? fresh.length : 0, alreadyApplied: events.length - fresh.length, seededBefore: false, writes };
+  });
 }
 
 /** Query texts can hold any character; a hash makes a valid, bounded document id. */

@@ -32,6 +32,11 @@ export type DuckDbWarehouse = Warehouse & SqlWarehouse & {
   sql(sql: string, params?: QueryParams): Promise<Record<string, JS>[]>;
   /** DuckDB SQL as it is, its rows in the port's terms and read the same way as a file's `query` reads them. */
   rows(sql: string, params?: QueryParams): Promise<SqlRow[]>;
+  /**
+   * Adds `rows` to a staging table of `sql/` through DuckDB's appender, keeping what it holds (`replaceRows` empties it
+   * first): a history import stages its file slice by slice. Values as `replaceRows` takes them.
+   */
+  appendRows(table: string, rows: readonly SqlRow[]): Promise<SqlCost>;
   /** Moves what the write-ahead log holds into the file, and empties the log. */
   checkpoint(): Promise<void>;
   /**
@@ -169,6 +174,16 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
           const key = duckDbKey(table);
           await appendRows(connection, ddl, uniqueRows(key.length > 0 ? key : ddl.columns.map((c) => c.name), rows.map(rowValues)));
         });
+        return { bytesProcessed: null, ms: performance.now() - started };
+      }),
+
+    appendRows: (table: string, rows: readonly SqlRow[]) =>
+      serially(async () => {
+        open();
+        const ddl = jobTables.get(table);
+        if (!ddl || !isStagingTable(table)) throw new Error(`not a staging table of sql/: ${table}`);
+        const started = performance.now();
+        await inTransaction(connection, () => appendRows(connection, ddl, rows.map(rowValues)));
         return { bytesProcessed: null, ms: performance.now() - started };
       }),
 

@@ -1,0 +1,3 @@
+-- Erasure: the shoppers in @user_ids among the rows a history import has staged and not yet merged.
+DELETE FROM import_events_staging
+WHERE user_id IN UNNEST(@user_ids)

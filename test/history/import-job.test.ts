@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CollectedEvent } from '../../functions/events/schema.ts';
+import { IMPORT_SOURCE } from '../../functions/history/import-job.ts';
+import { orderEventId } from '../../functions/history/order-event-id.ts';
+import { readOrderLines } from '../../functions/history/order-lines.ts';
+import { scaleToEpoch } from '../../functions/learn/decay.ts';
+import { learn } from '../../functions/learn/learn.ts';
+import { DEFAULT_LEARNING_CONFIG } from '../../functions/learn/learning-config.ts';
+import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
+import { differences } from '../support/same-document.ts';
+import { importBench, type ImportBench } from './import-setup.ts';
+
+const NOW = new Date('2026-06-01T12:00:00.000Z');
+const weightFloor = scaleToEpoch(1, NOW, new Date(DEFAULT_LEARNING_CONFIG.epoch), DEFAULT_LEARNING_CONFIG.halfLifeDays);
+const HEADER = 'order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity';
+
+/**
+ * Alice's four orders (lines 2–4, 6, 11), with what an import must leave out around them: bob tracks no purchases,
+ * carol asked to be erased, dave's order is older than his retention, line 7 brings alice's first order back after
+ * other orders, and line 10 has no price.
+ */
+const ORDERS = [
+  HEADER,
+  'o-1,alice,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1',
+  'o-1,alice,2026-05-01T10:00:00Z,bread,Rye bread,bakery,,3.10,1',
+  'o-2,alice,2026-05-15T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,2',
+  'o-7,bob,2026-05-20T09:00:00Z,eggs,Eggs,eggs,,3.00,12',
+  'o-3,alice,2026-05-29T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1',
+  'o-1,alice,2026-05-01T10:00:00Z,flour,Flour,baking,,1.00,1',
+  'o-4,carol,2026-05-10T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1',
+  'o-5,dave,2024-01-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1',
+  'o-6,alice,2026-05-30T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,abc,1',
+  'o-6,alice,2026-05-30T10:00:00Z,eggs,Eggs,eggs,,3.00,1',
+].join('\n');
+
+/** Alice's events as the reader makes them, less the order that comes back: what the import must learn. */
+async function aliceEvents(): Promise<CollectedEvent[]> {
+  async function* text() {
+    yield ORDERS;
+  }
+  const events: CollectedEvent[] = [];
+  const scope = { receivedAt: NOW, receivedAtIso: NOW.toISOString(), maxFutureSkewMs: 300_000 };
+  for await (const row of readOrderLines(text(), scope).rows) if (row.kind === 'event' && row.event.user_id === 'alice' && row.line !== 7) events.push(row.event);
+  return events;
+}
+
+let bench: ImportBench;
+beforeAll(async () => {
+  bench = await importBench(NOW);
+  await bench.privacy.write('bob', { ...DEFAULT_PRIVACY, track_purchases: false }, NOW);
+  await bench.erasures.request('carol', 'shopper', NOW);
+});
+afterAll(() => bench.close());
+
+describe('importing CSV order lines (DuckDB, Firestore emulator)', () => {
+  let path: string;
+  let first: Awaited<ReturnType<ImportBench['run']>>;
+  beforeAll(async () => {
+    path = bench.file('orders.csv', ORDERS);
+    first = await bench.run({ format: 'csv', source: path });
+  });
+
+  it('loads the good orders, marked as imported, and reports what it read, rejected and left out', async () => {
+    const { report, resumed } = first;
+    expect(resumed).toBe(false);
+    expect(report.imported).toMatchObject({ events: 4, order_lines: 5, shoppers: 1, rejected: 2, already_present: 0, earliest: '2026-05-01T10:00:00.000Z', latest: '2026-05-30T10:00:00.000Z' });
+    expect(report.progress).toMatchObject({
+      lines_read: 11,
+      events_staged: 5,
+      rejected_rows: 1,
+      events_skipped: { not_tracked: 1, past_retention: 1, erased: 1 },
+      shoppers_skipped: { tracking_off: 1, erased: 1 },
+      shoppers_seeded: 1,
+      events_learned: 4,
+    });
+    const stored = await bench.warehouse.sql('SELECT user_id, event_id, import_id, request_id FROM events ORDER BY event_time');
+    expect(stored.map((row) => row.event_id)).toEqual(['o-1', 'o-2', 'o-3', 'o-6'].map((order) => orderEventId('alice', order)));
+    expect(new Set(stored.map((row) => row.import_id))).toEqual(new Set([report.import_id]));
+    expect(await bench.warehouse.sql("SELECT sku, line FROM order_items WHERE event_id = $1 ORDER BY line", [orderEventId('alice', 'o-1')])).toEqual([
+      { sku: 'milk', line: 1n },
+      { sku: 'bread', line: 2n },
+    ]);
+  });
+
+  it('keeps each bad row as rejected, with its line and why, and lists them in the report', async () => {
+    expect(first.report.rejections).toEqual([
+      { line: 7, reason: 'the lines of one order must follow each other: this order of this shopper began at line 2' },
+      { line: 10, reason: 'price: must be a number, e.g. 2.49' },
+    ]);
+    const rows = await bench.warehouse.sql('SELECT request_id, event_index, source, user_id FROM rejected_events ORDER BY event_index');
+    expect(rows).toEqual([
+      { request_id: first.report.import_id, event_index: 7n, source: IMPORT_SOURCE, user_id: 'alice' },
+      { request_id: first.report.import_id, event_index: 10n, source: IMPORT_SOURCE, user_id: 'alice' },
+    ]);
+  });
+
+  it('stores nothing of the shoppers it left out', async () => {
+    expect(await bench.warehouse.sql("SELECT count(*)::INTEGER AS n FROM events WHERE user_id IN ('bob', 'carol', 'dave')")).toEqual([{ n: 0 }]);
+    for (const userId of ['bob', 'carol', 'dave']) expect(await bench.document(userId)).toBeNull();
+  });
+
+  it('seeds the shopper’s preference document as learning the same events would have', async () => {
+    const document = await bench.document('alice');
+    const { patterns: _patterns, ...learned } = document ?? {};
+    expect(differences(learned, learn(null, 'alice', await aliceEvents(), NOW), weightFloor)).toEqual([]);
+  });
+
+  it('then runs the patterns job over the imported range, so the document has the batch patterns too', async () => {
+    expect(first.report.patterns).toMatchObject({ since: '2026-05-01T10:00:00.000Z', as_of: NOW.toISOString(), shoppers: 1, changed: 1 });
+    const document = await bench.document('alice');
+    expect((document?.patterns as { regular_items: { sku: string; purchases: number }[] }).regular_items).toEqual([expect.objectContaining({ sku: 'milk', purchases: 3 })]);
+  });
+
+  it('adds nothing when the same file is imported again: the same import, already done', async () => {
+    const again = await bench.run({ format: 'csv', source: path });
+    expect(again.resumed).toBe(true);
+    expect(again.report).toEqual(first.report);
+    expect(await bench.warehouse.sql('SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: 4 }]);
+  });
+
+  it('adds nothing, and learns nothing again, when another file holds the same orders', async () => {
+    const before = await bench.document('alice');
+    const copy = await bench.run({ format: 'csv', source: bench.file('orders-copy.csv', ORDERS) });
+    expect(copy.report.import_id).not.toBe(first.report.import_id);
+    expect(copy.report.imported).toMatchObject({ events: 0, order_lines: 0, already_present: 4 });
+    expect(copy.report.progress).toMatchObject({ shoppers_seeded: 0, events_learned: 0 });
+    expect(await bench.warehouse.sql('SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: 4 }]);
+    expect(await bench.document('alice')).toEqual(before);
+  });
+});
