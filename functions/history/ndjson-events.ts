@@ -1,4 +1,5 @@
 import { LIMITS } from '../events/limits.ts';
+import { ShopperId } from '../kernel/shopper-id.ts';
 import { historyEvent, rejectedPayload, type HistoryScope } from './history-event.ts';
 import type { HistoryReader, HistoryRow } from './ports.ts';
 import { textLines } from './text-lines.ts';
@@ -41,5 +42,7 @@ export function readNdjsonEvents(text: AsyncIterable<string>, scope: HistoryScop
 
 function rejected(line: number, reason: string, payload: string, json: Record<string, unknown> | null): HistoryRow {
   const text = (key: string) => (typeof json?.[key] === 'string' ? String(json[key]).slice(0, LIMITS.maxIdLength) : null);
-  return { kind: 'rejected', line, reason, payload, userId: text('user_id'), eventId: text('event_id'), type: text('type') };
+  // Only a shopper's id names the row's shopper (erasure finds it by that column); anything else stays in the payload.
+  const userId = ShopperId.safeParse(json?.user_id);
+  return { kind: 'rejected', line, reason, payload, userId: userId.success ? userId.data : null, eventId: text('event_id'), type: text('type') };
 }

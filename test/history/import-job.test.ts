@@ -128,3 +128,70 @@ describe('importing CSV order lines (DuckDB, Firestore emulator)', () => {
     expect(await bench.document('alice')).toEqual(before);
   });
 });
+
+describe('an imported order that is also sent live', () => {
+  it('is learned once: the live delivery finds the mark seeding left', async () => {
+    const { createFirestorePreferenceStore } = await import('../../functions/adapters/gcp/firestore-preference-store.ts');
+    const { clickThroughIncrements } = await import('../../functions/learn/click-through.ts');
+    const live = createFirestorePreferenceStore(bench.firestore, { learn, clickThrough: clickThroughIncrements, markerTtlDays: 8, counterShards: 2 });
+    const before = await bench.document('alice');
+    const [orderOne, , orderThree] = await aliceEvents();
+    // Sent by the shop's back end under the same id (orderEventId), a month and three days after it happened.
+    for (const event of [orderOne, orderThree]) {
+      expect(await live.apply('alice', [event as CollectedEvent], NOW)).toEqual({ applied: 0, alreadyApplied: 1, writes: 0 });
+    }
+    expect(await bench.document('alice')).toEqual(before);
+  });
+});
+
+describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
+  const TWO = [HEADER, 'o-1,erin,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1', 'o-2,erin,2026-05-15T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1', 'o-1,frank,2026-05-02T10:00:00Z,tea,Tea,drinks,,4.00,1', 'o-2,frank,2026-05-20T10:00:00Z,tea,Tea,drinks,,4.00,1'].join('\n');
+  let failing: ImportBench;
+  beforeAll(async () => {
+    failing = await importBench(NOW);
+  });
+  afterAll(() => failing.close());
+
+  it('is resumed by importing the same file again: what it stored and learned is not repeated', async () => {
+    const path = failing.file('two.csv', TWO);
+    let seeded = 0;
+    const brokenSeeder = {
+      seed: async (...args: Parameters<ImportBench['deps']['seeder']['seed']>) => {
+        // The second shopper's seeding fails for good; the first was written.
+        if ((seeded += 1) === 2) throw new Error('Firestore went away');
+        return failing.deps.seeder.seed(...args);
+      },
+    };
+    await expect(failing.run({ format: 'csv', source: path }, { seeder: brokenSeeder, seedConcurrency: 1 })).rejects.toThrow('Firestore went away');
+    const { report, resumed } = await failing.run({ format: 'csv', source: path });
+    expect(resumed).toBe(true);
+    expect(report.imported).toMatchObject({ events: 4, shoppers: 2 });
+    // Both walked again: the one seeded before is skipped by its mark.
+    expect(report.progress).toMatchObject({ shoppers_seeded: 2, events_learned: 2 });
+    expect(await failing.warehouse.sql('SELECT count(*)::INTEGER AS n FROM events')).toEqual([{ n: 4 }]);
+    for (const userId of ['erin', 'frank']) expect((await failing.document(userId))?.event_count).toBe(2);
+  });
+
+  it('takes out again the rows of a shopper erased while it ran, and seeds nothing for them', async () => {
+    const path = failing.file('grace.csv', [HEADER, 'o-1,grace,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1'].join('\n'));
+    const erasedMidway = {
+      ...failing.deps.staging,
+      finish: async () => {
+        await failing.deps.staging.finish();
+        await failing.erasures.request('grace', 'shopper', NOW);
+      },
+    };
+    const { report } = await failing.run({ format: 'csv', source: path }, { staging: erasedMidway });
+    expect(report.progress).toMatchObject({ events_staged: 1, shoppers_seeded: 0 });
+    expect(await failing.warehouse.sql("SELECT count(*)::INTEGER AS n FROM events WHERE user_id = 'grace'")).toEqual([{ n: 0 }]);
+    expect(await failing.warehouse.sql("SELECT count(*)::INTEGER AS n FROM order_items WHERE user_id = 'grace'")).toEqual([{ n: 0 }]);
+    expect(await failing.document('grace')).toBeNull();
+  });
+
+  it('fails with the reason, and stores nothing, when the file cannot be imported at all', async () => {
+    const path = failing.file('bad-header.csv', 'order,who\n1,2\n');
+    await expect(failing.run({ format: 'csv', source: path })).rejects.toThrow(/the header row must name/);
+    const [record] = (await failing.firestore.collection('imports').where('source', '==', path).get()).docs.map((d) => d.data());
+    expect(record).toMatchObject({ state: 'failed', phase: 'loading', error: expect.stringContaining('missing order_id') });
+  });
+});
