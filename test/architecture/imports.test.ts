@@ -24,7 +24,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['http', 'warehouse', 'privacy', 'experiments'],
   ['jobs', 'patterns/patterns.ts'],
   ['learn'],
-  ['collect', 'ingest', 'users', 'operators', 'search', 'patterns', 'erasure', 'retention', 'metrics', 'client', FUNCTION_FOLDERS],
+  ['collect', 'ingest', 'users', 'operators', 'search', 'patterns', 'erasure', 'retention', 'metrics', 'client', 'history', FUNCTION_FOLDERS],
   // Adapters implement the ports of any room below; nothing below imports them.
   ['adapters/gcp', 'adapters/local'],
   ['config.ts'],
