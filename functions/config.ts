@@ -122,6 +122,46 @@ function batchSettings(e: z.infer<typeof BatchEnv>): BatchSettings {
   };
 }
 
+export const HistoryEnv = BatchEnv.extend({
+  /**
+   * The Cloud Storage bucket history imports read from, and stage their rows in, on BigQuery (`gs://<bucket>/…`).
+   * Required with `WAREHOUSE=bigquery`; the local stack imports files of its own machine instead.
+   */
+  IMPORT_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a Cloud Storage bucket name').optional(),
+  /** The patterns function's URL: an import runs the patterns job over what it imported. Required. */
+  PATTERNS_URL: z.url({ protocol: /^https?$/ }),
+  // Seeding marks imported events as learning does: until when one could still arrive live, and a mark's own life.
+  MAX_EVENT_AGE_DAYS: CollectEnv.shape.MAX_EVENT_AGE_DAYS,
+  MAX_FUTURE_SKEW_SECONDS: CollectEnv.shape.MAX_FUTURE_SKEW_SECONDS,
+  MARKER_TTL_DAYS: IngestEnv.shape.MARKER_TTL_DAYS,
+  CLICK_THROUGH_SHARDS: IngestEnv.shape.CLICK_THROUGH_SHARDS,
+});
+
+/** What `history` reads: the warehouse as the batch jobs do, where files come from, and learning's marks. */
+export type HistorySettings = BatchSettings & {
+  importBucket: string | undefined;
+  patternsUrl: string;
+  maxEventAgeMs: number;
+  maxFutureSkewMs: number;
+  markerTtlDays: number;
+  clickThroughShards: number;
+};
+
+/** The settings of `history`, the history imports. */
+export function loadHistorySettings(env: NodeJS.ProcessEnv): HistorySettings {
+  const e = parseEnv(HistoryEnv, env);
+  if (e.WAREHOUSE === 'bigquery' && e.IMPORT_BUCKET === undefined) throw new Error('invalid settings: IMPORT_BUCKET is required with WAREHOUSE=bigquery');
+  return {
+    ...batchSettings(e),
+    importBucket: e.IMPORT_BUCKET,
+    patternsUrl: e.PATTERNS_URL,
+    maxEventAgeMs: e.MAX_EVENT_AGE_DAYS * 86_400_000,
+    maxFutureSkewMs: e.MAX_FUTURE_SKEW_SECONDS * 1000,
+    markerTtlDays: e.MARKER_TTL_DAYS,
+    clickThroughShards: e.CLICK_THROUGH_SHARDS,
+  };
+}
+
 export const UserHashEnv = z.object({
   /**
    * Key of the keyed hash that erasure keeps instead of user ids (≥ 32 characters). Secret Manager in

@@ -65,6 +65,16 @@ export type Needs<S extends z.ZodObject = z.ZodObject> = {
   secrets: readonly (SecretName & keyof S['shape'])[];
   /** The topics it publishes to, each with the setting that names it. */
   publishes: Partial<Record<Topic, keyof S['shape'] & string>>;
+  /**
+   * Other functions of the registry it calls over HTTP, each by its name with the setting that gives it the callee's
+   * URL: infra/ lets its account invoke the callee, and the local stack points the setting at the callee's port.
+   */
+  calls?: Readonly<Record<string, keyof S['shape'] & string>>;
+  /**
+   * The Cloud Storage bucket of history imports, with the setting that names it: infra/ makes the bucket and lets its
+   * account read, write and delete objects there. The local stack has no bucket: it reads files of its own machine.
+   */
+  importBucket?: keyof S['shape'] & string;
 };
 
 /** A handler as the Functions Framework registers it: an HTTP function, or a function of the CloudEvents of pushed messages. */

@@ -1,14 +1,29 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import type { BatchSettings, CollectSettings, Deadlines, WarehouseSetting } from './config.ts';
+import { GoogleAuth } from 'google-auth-library';
+import type { BatchSettings, CollectSettings, Deadlines, HistorySettings, WarehouseSetting } from './config.ts';
+import { createBigQueryImportStaging } from './adapters/gcp/bigquery-import-staging.ts';
+import { createCloudStorage, createCloudStorageHistoryFiles } from './adapters/gcp/cloud-storage.ts';
+import { createFirestoreImportLedger } from './adapters/gcp/firestore-import-ledger.ts';
+import { createFirestoreShopperGate } from './adapters/gcp/firestore-shopper-gate.ts';
+import { createPatternsFunctionRunner } from './adapters/gcp/patterns-function.ts';
+import { createDuckDbImportStaging } from './adapters/local/duckdb-import-staging.ts';
+import { createLocalHistoryFiles } from './adapters/local/local-history-files.ts';
+import type { PrivacyStore } from './privacy/ports.ts';
+import type { UserHasher } from './privacy/user-hash.ts';
 import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
 import { connect, createBoundedFirestore, type FirestoreDeadlines } from './adapters/gcp/bounded-firestore.ts';
 import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceDocumentReader } from './adapters/gcp/firestore-preference-document.ts';
-import { createFirestorePreferenceStore, type PreferenceStoreOptions } from './adapters/gcp/firestore-preference-store.ts';
+import {
+  createFirestoreHistorySeeder,
+  createFirestorePreferenceStore,
+  type HistorySeederOptions,
+  type PreferenceStoreOptions,
+} from './adapters/gcp/firestore-preference-store.ts';
 import { createFirestorePrivacyStore, readNonDefaultPrivacy } from './adapters/gcp/firestore-privacy-store.ts';
 import { createPubSubEventBus } from './adapters/gcp/pubsub-event-bus.ts';
 import { openDuckDb } from './adapters/local/duckdb-files.ts';
@@ -46,6 +61,20 @@ export type Platform = {
    * stops a query job that outlives it.
    */
   sqlWarehouse(settings: BatchSettings, deadlineMs?: number): Promise<SqlWarehouse>;
+  /**
+   * Where a history import's files come from and its rows wait: the local stack's own machine and DuckDB's appender,
+   * or the import bucket and BigQuery load jobs.
+   */
+  importSources(settings: HistorySettings, warehouse: SqlWarehouse): Promise<ImportSourcesOf>;
+  /** Another function of the stack, called over HTTP: with this process's Google identity when its URL is `https:`. */
+  functionCaller(url: string): ReturnType<typeof createPatternsFunctionRunner>;
+};
+
+/** A history import's files, where they may come from, and where its rows wait (`importSources`). */
+export type ImportSourcesOf = {
+  files: ReturnType<typeof createLocalHistoryFiles>;
+  sources: { kind: 'local' } | { kind: 'bucket'; bucket: string };
+  staging: ReturnType<typeof createDuckDbImportStaging>;
 };
 
 export function createPlatform(): Platform {
@@ -81,7 +110,35 @@ export function createPlatform(): Platform {
         ...(deadlineMs === undefined ? {} : { jobTimeoutMs: deadlineMs }),
       });
     },
+    importSources: async (settings, warehouse) => {
+      if (settings.warehouse.kind === 'duckdb') {
+        return { files: createLocalHistoryFiles(), sources: { kind: 'local' }, staging: createDuckDbImportStaging(await openDuckDb(settings.warehouse)) };
+      }
+      const bucket = settings.importBucket ?? '';
+      const storage = createCloudStorage(new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/devstorage.read_write'] }));
+      return {
+        files: createCloudStorageHistoryFiles(storage, bucket),
+        sources: { kind: 'bucket', bucket },
+        staging: createBigQueryImportStaging({
+          storage,
+          bucket,
+          bigQuery: bigQuery(settings.projectId),
+          projectId: settings.projectId,
+          dataset: settings.warehouse.dataset,
+          ...(settings.location ? { location: settings.location } : {}),
+          warehouse,
+        }),
+      };
+    },
+    // On loopback (the local stack) a function takes any caller; a deployed one wants the caller's identity token.
+    functionCaller: (url) => createPatternsFunctionRunner({ url, ...(url.startsWith('https:') ? { authorize: () => identityHeaders(url) } : {}) }),
   };
+}
+
+/** A Google identity token of this process's account, for `url` as its audience. */
+async function identityHeaders(url: string): Promise<Record<string, string>> {
+  const client = await new GoogleAuth().getIdTokenClient(url);
+  return Object.fromEntries((await client.getRequestHeaders(url)).entries());
 }
 
 /** A cache of what `make` makes, by key: each thing is made once. */
@@ -113,6 +170,12 @@ export function firestoreStores(firestore: Firestore) {
     patterns: () => createFirestorePatternPublisher(firestore),
     /** The stored privacy settings that differ from the default in `field`: retention reads them by value, never by shopper. */
     nonDefaultPrivacy: (field: 'retention_days') => readNonDefaultPrivacy(firestore, field),
+    /** What a history import seeds shoppers' preference documents through: learning's own transaction and marks. */
+    seeder: (options: HistorySeederOptions) => createFirestoreHistorySeeder(firestore, options),
+    /** Where history imports keep how far they got. */
+    importLedger: <Record extends object>() => createFirestoreImportLedger<Record>(firestore),
+    /** A history import's shoppers' standing: their settings, and whether they were ever erased. */
+    shopperGate: (privacy: Pick<PrivacyStore, 'readMany'>, hashUser: UserHasher) => createFirestoreShopperGate(firestore, { privacy, hashUser }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { collectFunction } from './collect/function.ts';
 import { erasureFunction } from './erasure/function.ts';
+import { historyFunction } from './history/function.ts';
 import { ingestFunction } from './ingest/function.ts';
 import { storeRejectedFunction } from './ingest/store-rejected-function.ts';
 import { metricsFunction } from './metrics/function.ts';
@@ -24,6 +25,7 @@ export const FUNCTIONS = [
   erasureFunction,
   retentionFunction,
   metricsFunction,
+  historyFunction,
 ] as const;
 
 export type RegisteredFunction = (typeof FUNCTIONS)[number];

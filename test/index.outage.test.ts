@@ -53,6 +53,7 @@ beforeAll(async () => {
     LEARNING_DEADLINE_MS: String(DEADLINE_MS),
     PUBLISH_DEADLINE_MS: String(DEADLINE_MS),
     LOG_LEVEL: 'ERROR',
+    PATTERNS_URL: 'http://127.0.0.1:9/',
   });
   await import('../functions/index.ts');
   // A running service: every client has its connections (a first call may pass the test's short

@@ -23,6 +23,9 @@ beforeAll(async () => {
     TOKEN_ISSUER: TEST_TOKEN.issuer,
     TOKEN_AUDIENCE: TEST_TOKEN.audience,
     LOG_LEVEL: 'ERROR',
+    // history: where imports read from, and the patterns function it asks to run.
+    IMPORT_BUCKET: 'demo-imports',
+    PATTERNS_URL: 'http://127.0.0.1:9/',
   });
   await import('../functions/index.ts');
 });

@@ -18,6 +18,7 @@ const LOCAL_ENV = functionEnvironment(
   { GOOGLE_CLOUD_PROJECT: LOCAL.projectId },
   { PUBSUB_EMULATOR_HOST: '127.0.0.1:8085', FIRESTORE_EMULATOR_HOST: '127.0.0.1:8086' },
   '/tmp/warehouse.duckdb',
+  localPorts({}),
 );
 
 describe('every function of the registry', () => {

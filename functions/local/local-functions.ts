@@ -101,12 +101,21 @@ const STORE = envNames(WarehouseEnv);
 
 /**
  * The environment every function of the local stack starts with: the emulators, the development keys (unless `env`
- * gives others), the topics each function publishes to, and the local warehouse file.
+ * gives others), the topics each function publishes to, the URLs of the functions each calls (on their local
+ * ports), and the local warehouse file.
  */
-export function functionEnvironment(env: NodeJS.ProcessEnv, emulators: Record<string, string>, warehouseFile: string): NodeJS.ProcessEnv {
-  const needs: { publishes: Partial<Record<Topic, string>> }[] = FUNCTIONS.map((fn) => fn.needs);
+export function functionEnvironment(env: NodeJS.ProcessEnv, emulators: Record<string, string>, warehouseFile: string, ports: LocalPorts): NodeJS.ProcessEnv {
+  const needs: { publishes: Partial<Record<Topic, string>>; calls?: Readonly<Record<string, string>> }[] = FUNCTIONS.map((fn) => fn.needs);
   const topics = needs.flatMap(({ publishes }) =>
     FUNCTION_TOPICS.flatMap((topic): [string, string][] => { const env = publishes[topic]; return env ? [[env, TOPICS[topic]]] : []; }),
+  );
+  const portOf = (name: string) => (FUNCTIONS.some((fn) => fn.name === name) ? ports[name as FunctionName] : undefined);
+  const callees = needs.flatMap(({ calls }) =>
+    Object.entries(calls ?? {}).map(([callee, variable]): [string, string] => {
+      const port = portOf(callee);
+      if (port === undefined) throw new Error(`a function calls ${callee}, which the registry does not have`);
+      return [variable, `http://127.0.0.1:${port}/`];
+    }),
   );
   return {
     ...env,
@@ -116,6 +125,7 @@ export function functionEnvironment(env: NodeJS.ProcessEnv, emulators: Record<st
     [TOKEN.TOKEN_ISSUER]: LOCAL.tokenIssuer,
     [TOKEN.TOKEN_AUDIENCE]: LOCAL.tokenAudience,
     ...Object.fromEntries(topics),
+    ...Object.fromEntries(callees),
     [STORE.WAREHOUSE]: `duckdb:${warehouseFile}`,
   };
 }

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const warehouseFile = resolve(ROOT, process.env[LOCAL_ENV.warehouseFile] ?? LOCAL.warehouseFile);
   mkdirSync(dirname(warehouseFile), { recursive: true });
 
-  const functionEnv = functionEnvironment(process.env, emulatorEnv, warehouseFile);
+  const functionEnv = functionEnvironment(process.env, emulatorEnv, warehouseFile, ports);
   const collectHost = `127.0.0.1:${ports.collect}`;
   track(
     await startProcessGroup(
@@ -156,6 +156,8 @@ The learning loop is running locally.
             also /v1/users/{userId}/learning-status, /v1/erasures/{requestId})
   jobs      ${JOBS.map((job) => `${job.name} http://127.0.0.1:${ports[job.name]}/ every ${every[job.name]} min`).join(',\n            ')}
             (the local scheduler; \`npm run job -- <job>\` runs one now)
+  history   http://127.0.0.1:${ports.history}/v1/imports  (\`npm run import -- orders <file>\` imports past orders;
+            docs/history.md)
   Pub/Sub   ${pubsub}  (PUBSUB_EMULATOR_HOST)
   Firestore ${firestore}  (FIRESTORE_EMULATOR_HOST; preferences/{userId} is learned in real time)
   DuckDB    ${warehouse}  (the warehouse: events, order_items, user_patterns, …)

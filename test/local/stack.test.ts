@@ -54,6 +54,7 @@ describe('npm start', () => {
       ERASURE_PORT: await freePort(),
       RETENTION_PORT: await freePort(),
       METRICS_PORT: await freePort(),
+      HISTORY_PORT: await freePort(),
       PUBSUB_EMULATOR_PORT: await freePort(),
       FIRESTORE_EMULATOR_PORT: await freePort(),
     };

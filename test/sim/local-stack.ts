@@ -17,7 +17,7 @@ const NEVER_MINUTES = '30000';
 export type IngestLog = { events: number; learned: number; lag_ms: number };
 
 export type RunningStack = {
-  ports: Record<'collect' | 'patterns' | 'metrics' | 'firestore' | 'users', number>;
+  ports: Record<'collect' | 'patterns' | 'metrics' | 'history' | 'firestore' | 'users', number>;
   warehouseFile: string;
   /** Every "message ingested" line the stack logged so far. */
   ingested: IngestLog[];
@@ -28,7 +28,7 @@ export type RunningStack = {
 
 /** `env` overrides the stack's settings, e.g. a schedule a test wants run (the others are pushed out of the way). */
 export async function startStack(timeoutMs = 120_000, env: Record<string, string> = {}): Promise<RunningStack> {
-  const names = ['COLLECT_PORT', 'INGEST_PORT', 'STORE_REJECTED_PORT', 'USERS_PORT', 'PATTERNS_PORT', 'OPERATORS_PORT', 'ERASURE_PORT', 'RETENTION_PORT', 'METRICS_PORT', 'PUBSUB_EMULATOR_PORT', 'FIRESTORE_EMULATOR_PORT'];
+  const names = ['COLLECT_PORT', 'INGEST_PORT', 'STORE_REJECTED_PORT', 'USERS_PORT', 'PATTERNS_PORT', 'OPERATORS_PORT', 'ERASURE_PORT', 'RETENTION_PORT', 'METRICS_PORT', 'HISTORY_PORT', 'PUBSUB_EMULATOR_PORT', 'FIRESTORE_EMULATOR_PORT'];
   const ports: Record<string, string> = {};
   for (const name of names) ports[name] = String(await freePort());
   const warehouseFile = join(mkdtempSync(join(tmpdir(), 'sim-')), 'warehouse.duckdb');
@@ -85,7 +85,7 @@ export async function startStack(timeoutMs = 120_000, env: Record<string, string
   }
   const port = (name: string) => Number(ports[name]);
   return {
-    ports: { collect: port('COLLECT_PORT'), patterns: port('PATTERNS_PORT'), metrics: port('METRICS_PORT'), firestore: port('FIRESTORE_EMULATOR_PORT'), users: port('USERS_PORT') },
+    ports: { collect: port('COLLECT_PORT'), patterns: port('PATTERNS_PORT'), metrics: port('METRICS_PORT'), history: port('HISTORY_PORT'), firestore: port('FIRESTORE_EMULATOR_PORT'), users: port('USERS_PORT') },
     warehouseFile,
     ingested,
     errors,

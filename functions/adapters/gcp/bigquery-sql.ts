@@ -34,6 +34,11 @@ export class BigQueryJobError extends Error {
     super(`${subject} failed: ${failures.map((f) => (f.reason ? `${f.reason}: ${f.message}` : f.message)).join('; ')}`);
     this.reasons = [...new Set(failures.flatMap((f) => (f.reason ? [f.reason] : [])))];
   }
+
+  /** What a job or request that failed with `error` (and the job's `status`, when there is a job) says went wrong. */
+  static of(subject: string, error: unknown, status?: unknown): BigQueryJobError {
+    return new BigQueryJobError(subject, failures(error, status));
+  }
 }
 
 type Failure = { reason: string | null; message: string };
@@ -231,7 +236,7 @@ async function jsonColumnsOf(table: Table): Promise<Set<string>> {
  * A row as a line of NDJSON. A load stores a JSON column's raw JSON value (a string would stay a JSON
  * string), so the port's JSON text is parsed back into its value first.
  */
-function loadRow(row: SqlRow, index: number, jsonColumns: ReadonlySet<string>): Record<string, unknown> {
+export function loadRow(row: SqlRow, index: number, jsonColumns: ReadonlySet<string>): Record<string, unknown> {
   const line: Record<string, unknown> = {};
   for (const [column, value] of Object.entries(row)) {
     if (!jsonColumns.has(column) || value === null) {

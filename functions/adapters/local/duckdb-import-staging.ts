@@ -1,8 +1,5 @@
-import type { ImportStaging } from '../../history/ports.ts';
+import { IMPORT_STAGING_TABLES, type ImportStaging } from '../../history/ports.ts';
 import type { DuckDbWarehouse } from './duckdb-warehouse.ts';
-
-/** The staging tables of a history import, one per kind of row (`sql/import_*_staging.sql`). */
-export const IMPORT_STAGING_TABLES = { events: 'import_events_staging', orderItems: 'import_order_items_staging', rejected: 'import_rejected_staging' } as const;
 
 /** A history import's staging on the local warehouse: each slice appended through DuckDB's appender. */
 export function createDuckDbImportStaging(warehouse: Pick<DuckDbWarehouse, 'appendRows' | 'replaceRows'>): ImportStaging {
