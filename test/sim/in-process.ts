@@ -1,7 +1,9 @@
+import type { CollectedEvent } from '../../functions/events/schema.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { createSearchPersonalizer, createSearchPreferenceReader } from '../../functions/search/index.ts';
+import { shopHistory } from './history.ts';
 import { score, type Score } from './score.ts';
 import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
 
@@ -16,7 +18,9 @@ export type InProcessOptions = RunOptions & {
 };
 
 export type InProcessResult = {
-  options: { shoppers: number; days: number; seed: number };
+  options: { shoppers: number; days: number; seed: number; historyDays: number };
+  /** The orders of the days before the first live day, seeded before it as an import seeds them. */
+  history: { orders: number; shoppers: number };
   dates: string[];
   /** Events learned, and Σ event_count over the documents after the last day. */
   events: number;
@@ -54,13 +58,24 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     },
   };
   const ledger = emptyLedger();
+  const historyDays = options.historyDays ?? 0;
+  const history = await shopHistory(world, shoppers, ledger, historyDays, (day) => options.progress?.(`history day ${day + historyDays + 1}/${historyDays}`, 0));
+  // Seeded at the first live day, from the orders alone: what an import of them learns (test/history/seeding.property.test.ts).
+  const seededAt = new Date(world.dayStart(0));
+  const ordersOf = new Map<string, CollectedEvent[]>();
+  for (const { userId, event } of history) {
+    const collected = { ...event, user_id: userId, received_at: seededAt.toISOString(), event_time: event.occurred_at } as CollectedEvent;
+    ordersOf.set(userId, [...(ordersOf.get(userId) ?? []), collected]);
+  }
+  for (const [userId, orders] of ordersOf) documents.set(userId, learn(null, userId, orders, seededAt));
   for (let day = 0; day < options.days; day++) {
     // One shopper after another, so the run is the same whatever the machine.
     for (const [index, truth] of shoppers.entries()) await shopTrip(world, ports, ledger, index, truth, day);
     options.progress?.(`day ${day + 1}/${options.days} ${dates[day]}: ${events} events learned`, (day + 1) / options.days);
   }
   return {
-    options: { shoppers: options.shoppers, days: options.days, seed: options.seed },
+    options: { shoppers: options.shoppers, days: options.days, seed: options.seed, historyDays },
+    history: { orders: history.length, shoppers: ordersOf.size },
     dates,
     events,
     learned: [...documents.values()].reduce((sum, d) => sum + d.event_count, 0),

@@ -5,17 +5,19 @@ import { runInProcess } from './in-process.ts';
 import { inProcessSummary, markdownSummary, writeReport } from './report.ts';
 import { runSimulation } from './simulate.ts';
 
-// `npm run simulate -- [--shoppers N] [--days N] [--seed N] [--concurrency N] [--report DIR]
+// `npm run simulate -- [--shoppers N] [--days N] [--history-days N] [--seed N] [--concurrency N] [--report DIR]
 //   [--strength X] [--weight signal=X …] [--lapse-cycles X] [--in-process]`: the shopper simulation
 // through the local stack. `--strength`, `--weight` and `--lapse-cycles` set the search service's ranking
 // (the scorer judges due predictions by the same lapse); `--in-process` runs the same trips
-// straight into the learning code instead (see in-process.ts), to try a change in seconds.
+// straight into the learning code instead (see in-process.ts), to try a change in seconds. `--history-days` first
+// shops that many days before the loop and imports their orders (history.ts).
 // Progress and logs go to stderr; the Markdown summary to stdout.
 
 const { values } = parseArgs({
   options: {
     shoppers: { type: 'string', default: '1000' },
     days: { type: 'string', default: '14' },
+    'history-days': { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '16' },
     report: { type: 'string' },
@@ -75,6 +77,7 @@ try {
       shoppers: number('shoppers', values.shoppers),
       days: number('days', values.days),
       seed: number('seed', values.seed),
+      historyDays: number('history-days', values['history-days']),
       ranking,
       progress,
     });
@@ -85,6 +88,7 @@ try {
     shoppers: number('shoppers', values.shoppers),
     days: number('days', values.days),
     seed: number('seed', values.seed),
+    historyDays: number('history-days', values['history-days']),
     concurrency: number('concurrency', values.concurrency),
     ranking,
     logger: { ...logger, info: (m, f) => (interactive && process.stderr.write('\n'), logger.info(m, f)) },

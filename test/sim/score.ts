@@ -123,6 +123,8 @@ export type DayScore = Measures & { day: number; date: string };
 
 export type Score = {
   days: DayScore[];
+  /** The first seven days: with imported history, the loop's first live week. */
+  firstWeek: Measures;
   /** From the day after the first week on (all days if the run is shorter): the guide's "after one week". */
   afterFirstWeek: Measures & {
     fromDay: number;
@@ -181,8 +183,14 @@ export function score(dates: string[], searches: SearchRecord[], reorders: Reord
     ...brandOf(brands.filter((b) => b.day === day)),
   }));
   const fromDay = dates.length > 7 ? 7 : 0;
+  const firstWeek = (r: { day: number }) => r.day < 7;
   return {
     days,
+    firstWeek: {
+      ...ctrOf(searches.filter(firstWeek)),
+      reorder: reorderOf(reorders.filter(firstWeek)),
+      ...brandOf(brands.filter(firstWeek)),
+    },
     afterFirstWeek: {
       fromDay,
       ...ctrOf(searches.filter((s) => s.day >= fromDay)),

@@ -96,7 +96,8 @@ export function buildShoppers(random: Random, catalog: Catalog, count: number, s
  * the same run on any date.
  */
 export function shopsOn(random: Random, truth: ShopperTruth, day: number): boolean {
-  const weekday = (day % 7) + 1;
+  // Days of imported history before the first live day are negative.
+  const weekday = (((day % 7) + 7) % 7) + 1;
   return truth.shoppingDays.includes(weekday) && !random.chance(0.1);
 }
 

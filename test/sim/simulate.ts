@@ -14,6 +14,12 @@ import {
 import { startStack, type RunningStack } from './local-stack.ts';
 import { score, type Score } from './score.ts';
 import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
+import { orderLinesCsv, shopHistory } from './history.ts';
+import { parseImportArgs, runImportCommand } from '../../functions/local/import.ts';
+import type { ImportReport } from '../../functions/history/import-job.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // The shopper simulation: simulated shoppers search, click, fill carts and order through the real local
 // stack over HTTP (collect with real tokens → Pub/Sub → ingest → DuckDB and Firestore), the batch jobs run
@@ -37,14 +43,18 @@ export type SimulationOptions = RunOptions & {
 export type JobRun = { job: 'patterns' | 'metrics'; day: number; status: number; ms: number; summary: Record<string, unknown> };
 export type MetricRow = { metric: string; experiment: string; arm: string; dimension: string; numerator: number; denominator: number; value: number };
 
+/** The history imported before the first live day (`--history-days`), and what the import reported. */
+export type ImportedHistory = { days: number; orders: number; lines: number; report: ImportReport | null; wallSeconds: number };
+
 export type SimulationResult = {
-  options: { shoppers: number; days: number; seed: number };
+  options: { shoppers: number; days: number; seed: number; historyDays: number };
+  history: ImportedHistory;
   startedAt: string;
   calendar: { from: string; to: string; dates: string[] };
   catalog: { products: number; categories: number; brands: number };
   sent: { requests: number; events: number; accepted: number; rejected: number; byType: Record<string, number>; orderLines: number; searches: number; personalizedReasons: Record<string, number> };
   pipeline: {
-    /** Σ event_count over the shoppers' preference documents after the last day. */
+    /** Σ event_count over the shoppers' preference documents after the last day, less what seeding learned from history. */
     learnedInFirestore: number;
     /** Distinct event ids in the warehouse's events table, and rows of order_items, read after the stack stopped. */
     warehouseEvents: number;
@@ -90,6 +100,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const wallStart = Date.now();
   const { world, shoppers } = buildWorld(options, options.ranking);
   const { catalog, categoryOfBrand, dayStart, dates } = world;
+  const historyDays = options.historyDays ?? 0;
+  if (!(historyDays >= 0 && historyDays <= 365)) throw new Error('--history-days must be 0–365');
+  // The shoppers' days before the loop: shopped here, and imported into the stack once it runs.
+  const ledger = emptyLedger();
+  const history = await shopHistory(world, shoppers, ledger, historyDays, (day) => progress(`history day ${day + historyDays + 1}/${historyDays}`, 0));
 
   // The Google clients must not look for a metadata server.
   process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -149,7 +164,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
     }
 
-    const ledger = emptyLedger();
+    const imported = historyDays > 0 ? await importHistory() : null;
+    // What seeding learned: the live days are counted on top of it.
+    const seededLearned = imported ? await learnedCount() : 0;
     const ports: TripPorts = {
       believed: async (userId) => {
         const document = await documents.read(userId);
@@ -159,6 +176,25 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       personalizer: (clock) => createSearchPersonalizer({ reader, clock, ...(options.ranking ? { ranking: options.ranking } : {}) }),
       send,
     };
+
+    /** The history's orders, as CSV order lines, through `npm run import`'s own code into the stack's history function. */
+    async function importHistory(): Promise<ImportedHistory> {
+      const started = Date.now();
+      const csv = orderLinesCsv(history);
+      const file = join(mkdtempSync(join(tmpdir(), 'sim-history-')), 'orders.csv');
+      writeFileSync(file, csv);
+      progress(`importing ${history.length} orders of ${historyDays} days of history`, 0);
+      const result = await runImportCommand(parseImportArgs(['orders', file, '--json'], '/'), {
+        fetchFn: fetch,
+        env: { HISTORY_PORT: String(stack.ports.history) },
+        identity: async () => ({}),
+        progress: (line) => progress(`import: ${line}`, 0),
+      });
+      if (!result.ok) throw new Error(`the history import failed: ${result.output.slice(0, 1000)}\n${stack.errors.slice(-3).join('\n')}`);
+      const report = JSON.parse(result.output) as ImportReport;
+      log?.info('history imported', { orders: history.length, imported: report.imported, seeded: report.progress.shoppers_seeded, ms: report.ms });
+      return { days: historyDays, orders: history.length, lines: csv.split('\n').length - 2, report, wallSeconds: (Date.now() - started) / 1000 };
+    }
 
     async function learnedCount(): Promise<number> {
       let total = 0;
@@ -200,12 +236,12 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       if (rejections.length) throw new Error(`collect rejected events: ${rejections.join('; ')}`);
       const drainStart = Date.now();
       const deadline = drainStart + (options.drainTimeoutMs ?? 180_000);
-      let learned = await learnedCount();
+      let learned = (await learnedCount()) - seededLearned;
       while (learned < sent.accepted) {
         if (Date.now() > deadline) throw new Error(`day ${day + 1}: ${learned} of ${sent.accepted} events learned after ${options.drainTimeoutMs ?? 180_000} ms`);
         progress(`day ${day + 1}/${options.days} ${dates[day]}: learned ${learned}/${sent.accepted}`, (day + 0.8) / options.days);
         await new Promise((r) => setTimeout(r, 250));
-        learned = await learnedCount();
+        learned = (await learnedCount()) - seededLearned;
       }
       drainMs.push(Date.now() - drainStart);
       const dayEnd = new Date(dayStart(day) + DAY_MS).toISOString();
@@ -220,13 +256,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const drained = Date.now();
     const lags = stack.ingested.map((m) => m.lag_ms);
     return {
-      options: { shoppers: options.shoppers, days: options.days, seed: options.seed },
+      options: { shoppers: options.shoppers, days: options.days, seed: options.seed, historyDays },
+      history: imported ?? { days: 0, orders: 0, lines: 0, report: null, wallSeconds: 0 },
       startedAt: new Date(wallStart).toISOString(),
       calendar: { from: dates[0] ?? '', to: dates.at(-1) ?? '', dates },
       catalog: { products: catalog.products.length, categories: catalog.categories.length, brands: categoryOfBrand.size },
       sent: { ...sent, orderLines: ledger.orderLines, searches: ledger.searchCount, personalizedReasons: ledger.personalizedReasons },
       pipeline: {
-        learnedInFirestore: await learnedCount(),
+        learnedInFirestore: (await learnedCount()) - seededLearned,
         warehouseEvents: 0,
         warehouseOrderLines: 0,
         ingestedMessages: stack.ingested.length,

@@ -21,8 +21,14 @@ import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, t
 /** What both runners are asked for: the population, the days, the seed, and search's ranking. */
 export type RunOptions = {
   shoppers: number;
+  /** Live days: trips sent to the loop and scored. */
   days: number;
   seed: number;
+  /**
+   * Days of history before the first live day, shopped by the same shoppers before the loop was there (search
+   * unpersonalized) and imported as order history (history.ts). Default 0: the loop starts cold.
+   */
+  historyDays?: number;
   /** The search service's ranking settings (strength, weights, due rule); the defaults when not given. */
   ranking?: Omit<PersonalizeOptions, 'now'>;
 };
@@ -73,6 +79,7 @@ const DAY_MS = 86_400_000;
  * N whole UTC days ending at today's midnight (the shoppers' week starts on the first of them).
  */
 export function buildWorld(options: Omit<RunOptions, 'ranking'>, dueRule?: DueRule): { world: TripWorld; shoppers: ShopperTruth[] } {
+  const historyDays = options.historyDays ?? 0;
   const random = seededRandom(options.seed);
   const catalog = buildCatalog(random);
   const categoryOfBrand = new Map<string, string>();
@@ -80,7 +87,8 @@ export function buildWorld(options: Omit<RunOptions, 'ranking'>, dueRule?: DueRu
   const todayMs = Math.floor(Date.now() / DAY_MS) * DAY_MS;
   const dayStart = (day: number) => todayMs - (options.days - day) * DAY_MS;
   const dates = Array.from({ length: options.days }, (_, d) => new Date(dayStart(d)).toISOString().slice(0, 10));
-  const shoppers = buildShoppers(random, catalog, options.shoppers, dayStart(0));
+  // The shoppers' staples start where their days start: the first day of history, if there is any.
+  const shoppers = buildShoppers(random, catalog, options.shoppers, dayStart(-historyDays));
   return { world: { seed: options.seed, catalog, categoryOfBrand, dayStart, dates, ...(dueRule ? { dueRule } : {}) }, shoppers };
 }
 
@@ -106,7 +114,8 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
   if (!shopsOn(rng, truth, day)) return;
   let at = world.dayStart(day) + truth.hour * HOUR_MS + rng.int(0, 50) * 60_000;
   const step = () => (at += rng.int(10, 60) * 1000);
-  const sessionId = `${truth.userId}-${dates[day]}`;
+  // A day of history before the live days has no entry in `dates`.
+  const sessionId = `${truth.userId}-${dates[day] ?? new Date(world.dayStart(day)).toISOString().slice(0, 10)}`;
   // The scorer's look at what the loop believes as the trip starts (not the loop's own read).
   const believed = await ports.believed(truth.userId);
   const due = predictedDue(believed, new Date(at), world.dueRule);
