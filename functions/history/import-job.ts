@@ -20,7 +20,7 @@ import {
   type ShopperGate,
   type ShopperStanding,
 } from './ports.ts';
-import { seededEvent } from './seeded-event.ts';
+import { storedEvent } from './stored-event.ts';
 
 export const IMPORT_FORMATS = ['csv', 'ndjson', 'instacart'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
@@ -404,7 +404,7 @@ async function seed(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
     const rows = seeding.length ? (await deps.warehouse.query('imported_events.sql', { import_id: state.import_id, user_ids: seeding }, 'import')).rows : [];
     const byShopper = new Map<string, CollectedEvent[]>();
     for (const row of rows) {
-      const event = seededEvent(row);
+      const event = storedEvent(row);
       const list = byShopper.get(event.user_id);
       if (list) list.push(event);
       else byShopper.set(event.user_id, [event]);

@@ -64,6 +64,8 @@ const PARAMS: Record<string, ZetaType> = {
   repeated_reason: 'STRING',
   after: 'STRING',
   limit: 'INT64',
+  // The backtest (functions/history/backtest.ts): the cutoff it replays the history up to.
+  until: 'TIMESTAMP',
 };
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);
@@ -137,8 +139,8 @@ describe('the analyzer harness', () => {
   });
 
   it('rejects a parameter that is not declared, and SQL that is not BigQuery', async () => {
-    await expect(analyze('SELECT 1 FROM events WHERE event_time < @until')).rejects.toThrow(
-      /Query parameter 'until' not found[\s\S]*declare @until in PARAMS/,
+    await expect(analyze('SELECT 1 FROM events WHERE event_time < @never_declared')).rejects.toThrow(
+      /Query parameter 'never_declared' not found[\s\S]*declare @never_declared in PARAMS/,
     );
     await expect(zeta.analyze('SELECT * FROM events WHERE type IS DISTINCT FROM', PARAMS)).rejects.toThrow(/Syntax error/);
   });

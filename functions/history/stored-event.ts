@@ -2,10 +2,10 @@ import { CollectedEvent } from '../events/schema.ts';
 import type { SqlRow } from '../warehouse/ports.ts';
 
 /**
- * An imported event as `imported_events.sql` reads it back from the warehouse, whole again: the envelope from its
+ * An event as the warehouse holds it (`imported_events.sql`, `backtest_events.sql`), whole again: the envelope from its
  * columns, `context` and `data` from their JSON. Checked by the contract once more, as anything read from outside is.
  */
-export function seededEvent(row: SqlRow): CollectedEvent {
+export function storedEvent(row: SqlRow): CollectedEvent {
   const json = (value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : undefined);
   const context = json(row.context);
   return CollectedEvent.parse({
