@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../logging/logger.ts';
 import { replayDeadLetters, type ReplayOutcome } from '../ingest/dead-letters.ts';
-import { LOCAL, localPorts } from './local-settings.ts';
+import { localPorts } from './local-functions.ts';
+import { LOCAL } from './local-settings.ts';
 
 // `npm run replay -- dead-letters [--limit N] [--dry-run] [--project ID]`: after a fix, sends the messages ingest
 // gave up on back to their topics, from the dead-letter subscription (`events-dead-letter-keep`), acknowledging each

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../functions/local/emulators.ts';
+import { LOCAL_ENV } from '../../functions/local/local-functions.ts';
 
 // `npm start`'s own stack, spawned on free ports with a fresh warehouse, as test/local/stack.test.ts does.
 // The local scheduler is pushed out of the way (its runs would use real time as as_of): the simulation
@@ -28,7 +29,8 @@ export type RunningStack = {
 
 /** `env` overrides the stack's settings, e.g. a schedule a test wants run (the others are pushed out of the way). */
 export async function startStack(timeoutMs = 120_000, env: Record<string, string> = {}): Promise<RunningStack> {
-  const names = ['COLLECT_PORT', 'INGEST_PORT', 'STORE_REJECTED_PORT', 'USERS_PORT', 'PATTERNS_PORT', 'OPERATORS_PORT', 'ERASURE_PORT', 'RETENTION_PORT', 'METRICS_PORT', 'HISTORY_PORT', 'PUBSUB_EMULATOR_PORT', 'FIRESTORE_EMULATOR_PORT'];
+  // Every function's port and the emulators': the registry's, so a new function is moved out of the way too.
+  const names = Object.values(LOCAL_ENV.ports);
   const ports: Record<string, string> = {};
   for (const name of names) ports[name] = String(await freePort());
   const warehouseFile = join(mkdtempSync(join(tmpdir(), 'sim-')), 'warehouse.duckdb');
@@ -85,7 +87,14 @@ export async function startStack(timeoutMs = 120_000, env: Record<string, string
   }
   const port = (name: string) => Number(ports[name]);
   return {
-    ports: { collect: port('COLLECT_PORT'), patterns: port('PATTERNS_PORT'), metrics: port('METRICS_PORT'), history: port('HISTORY_PORT'), firestore: port('FIRESTORE_EMULATOR_PORT'), users: port('USERS_PORT') },
+    ports: {
+      collect: port(LOCAL_ENV.ports.collect),
+      patterns: port(LOCAL_ENV.ports.patterns),
+      metrics: port(LOCAL_ENV.ports.metrics),
+      history: port(LOCAL_ENV.ports.history),
+      firestore: port(LOCAL_ENV.ports.firestore),
+      users: port(LOCAL_ENV.ports.users),
+    },
     warehouseFile,
     ingested,
     errors,
