@@ -40,6 +40,10 @@ export type FunctionArgs = {
   environment?: Record<string, pulumi.Input<string>>;
   /** What it reads and writes (tables, the Firestore database): its grants on tables, and its first call, wait for it. */
   storage?: pulumi.Resource[];
+  /** Other functions it calls (`needs.calls`), each by its Cloud Run service: its account may invoke each, and no other. */
+  calls?: { name: string; service: pulumi.Input<string> }[];
+  /** The bucket of history imports (`needs.importBucket`): its account may read, write and delete objects there. */
+  importBucket?: gcp.storage.Bucket;
   /**
    * The component its resources were created under before this one, as `{ type, name }`: each resource keeps its
    * URN's former parent as an alias, so that Pulumi moves it rather than replacing it
@@ -82,6 +86,16 @@ export function functionAccount(
         opts,
       ),
     );
+  }
+  for (const callee of args.calls ?? []) {
+    // Cloud Run checks the caller's identity token; the caller's account must hold the invoker role on the callee.
+    grants.push(
+      new gcp.cloudrunv2.ServiceIamMember(`${name}-invokes-${callee.name}`, { project, location: args.region, name: callee.service, role: 'roles/run.invoker', member }, opts),
+    );
+  }
+  if (args.importBucket) {
+    // It reads the files, writes the staged rows and deletes them again: objects of this bucket only, not the bucket itself.
+    grants.push(new gcp.storage.BucketIAMMember(`${name}-uses-import-bucket`, { bucket: args.importBucket.name, role: 'roles/storage.objectAdmin', member }, opts));
   }
   const secretReads = grantSecretReads(name, { project, member, variables: args.secrets }, opts);
   return { account, grants, secretReads: [...secretReads, ...secretsReady(args.secrets)] };

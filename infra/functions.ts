@@ -41,7 +41,12 @@ export type FunctionPlatform = {
   dataset: gcp.bigquery.Dataset;
   /** The warehouse's tables and the Firestore database: nothing is granted on a table, pushed or scheduled before they exist. */
   storage: pulumi.Resource[];
+  /** The bucket of history imports, for the functions whose needs name it. */
+  importBucket: gcp.storage.Bucket;
 };
+
+/** A function other functions may call: its Cloud Run service and URL. */
+type Callee = { fn: { name: pulumi.Output<string> }; url: pulumi.Output<string> };
 
 /** What a function is told that only it is told: settings of the stack beyond those of its kind. */
 const OWN_ENVIRONMENT: Partial<Record<FunctionName, (config: InfraConfig) => Record<string, pulumi.Input<string>>>> = {
@@ -76,10 +81,16 @@ export function resourceName(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
-/** What every function's component is given, from the function's descriptor. */
-function functionArgs(fn: RegisteredFunction, platform: FunctionPlatform): FunctionArgs {
+/** What every function's component is given, from the function's descriptor; `callees` are the functions deployed before it. */
+function functionArgs(fn: RegisteredFunction, platform: FunctionPlatform, callees: Partial<Record<string, Callee>> = {}): FunctionArgs {
   const { project, region, config } = platform;
   const needs: Needs = fn.needs;
+  const calls = Object.entries(needs.calls ?? {}).map(([callee, variable]) => {
+    const deployed = callees[callee];
+    // A function is deployed after the functions it calls (deployFunctions): a call to one that is not is a mistake here.
+    if (!deployed) throw new Error(`${fn.name} calls ${callee}, which is not deployed before it`);
+    return { name: resourceName(callee), variable, deployed };
+  });
   const published = FUNCTION_TOPICS.flatMap((topic) => {
     const variable = needs.publishes[topic];
     return variable ? [{ topic, variable }] : [];
@@ -96,8 +107,12 @@ function functionArgs(fn: RegisteredFunction, platform: FunctionPlatform): Funct
     publishes: published.map(({ topic }) => ({ name: TOPICS[topic], topic: platform.topics[topic] })),
     environment: {
       ...Object.fromEntries(published.map(({ topic, variable }) => [variable, platform.topics[topic].name])),
+      ...Object.fromEntries(calls.map(({ variable, deployed }) => [variable, deployed.url])),
+      ...(needs.importBucket ? { [needs.importBucket]: platform.importBucket.name } : {}),
       ...OWN_ENVIRONMENT[fn.name]?.(config),
     },
+    calls: calls.map(({ name, deployed }) => ({ name, service: deployed.fn.name })),
+    ...(needs.importBucket ? { importBucket: platform.importBucket } : {}),
     storage: platform.storage,
     formerParent: FORMER_PARENTS[fn.name],
   };
@@ -107,12 +122,16 @@ function functionArgs(fn: RegisteredFunction, platform: FunctionPlatform): Funct
 export function deployFunctions(platform: FunctionPlatform, opts?: pulumi.ComponentResourceOptions) {
   const { project, config } = platform;
   const delivery = new PushDelivery('pubsub-push', { project, deadLetter: platform.deadLetter, formerParent: INGEST_FUNCTIONS }, opts);
+  const jobs = byName(SCHEDULED, (fn) => {
+    const job = new ScheduledJob(resourceName(fn.name), { ...functionArgs(fn, platform), settings: config[fn.name], description: fn.summary }, opts);
+    JOB_EXTRAS[fn.name]?.(project, job);
+    return job;
+  });
   return {
     ...byName(
       SHOPPER_FACING,
       (fn) => new ShopperFunction(resourceName(fn.name), { ...functionArgs(fn, platform), settings: config[fn.name], token: config.token }, opts),
     ),
-    ...byName(OPERATOR_FACING, (fn) => new OperatorsFunction(resourceName(fn.name), { ...functionArgs(fn, platform), settings: config[fn.name] }, opts)),
     ...byName(
       PUSHED,
       (fn) =>
@@ -130,10 +149,8 @@ export function deployFunctions(platform: FunctionPlatform, opts?: pulumi.Compon
           opts,
         ),
     ),
-    ...byName(SCHEDULED, (fn) => {
-      const job = new ScheduledJob(resourceName(fn.name), { ...functionArgs(fn, platform), settings: config[fn.name], description: fn.summary }, opts);
-      JOB_EXTRAS[fn.name]?.(project, job);
-      return job;
-    }),
+    ...jobs,
+    // After the jobs: an operators' function may call one (`history` runs `patterns`).
+    ...byName(OPERATOR_FACING, (fn) => new OperatorsFunction(resourceName(fn.name), { ...functionArgs(fn, platform, jobs), settings: config[fn.name] }, opts)),
   };
 }

@@ -9,6 +9,7 @@ import { Monitoring } from './monitoring.ts';
 import { Secrets } from './secrets.ts';
 import { FunctionSource } from './source.ts';
 import { FunctionBuild } from './function-build.ts';
+import { importBucket } from './import-bucket.ts';
 import { waitForMetricDescriptor } from './metric-descriptors.ts';
 import { Warehouse } from './warehouse.ts';
 
@@ -46,6 +47,7 @@ const functions = deployFunctions(
     secrets: { TOKEN_KEY: secrets.userTokenKey, USER_HASH_KEY: secrets.userHashKey },
     dataset: warehouse.dataset,
     storage: [warehouse, firestore],
+    importBucket: importBucket({ project, region }, afterApis),
   },
   afterApis,
 );
@@ -75,6 +77,8 @@ export const retentionSchedulerJob = functions.retention.schedulerJob.name;
 export const metricsSchedulerJob = functions.metrics.schedulerJob.name;
 /** The URL operators call; only the members of the stack's `operators` may. */
 export const operatorsUrl = functions.operators.url;
+/** The URL `npm run import` calls with `--project`; only the members of the stack's `operators` may. */
+export const historyUrl = functions.history.url;
 /** The secret holding the user-hash key, which must never change: erasure finds tombstones by it. */
 export const userHashKeySecret = secrets.userHashKey.secret.secretId;
 /**

@@ -31,4 +31,5 @@ CREATE TABLE IF NOT EXISTS import_events_staging (
   import_id STRING,
   import_line INT64 NOT NULL OPTIONS (description = 'The line of the imported file the event starts on.')
 )
+CLUSTER BY user_id, event_id
 OPTIONS (description = 'The events of a history import before the merge into events; emptied by every import.');

@@ -17,4 +17,5 @@ CREATE TABLE IF NOT EXISTS import_order_items_staging (
   import_id STRING,
   import_line INT64 NOT NULL OPTIONS (description = 'The line of the imported file the order starts on.')
 )
+CLUSTER BY user_id, event_id
 OPTIONS (description = 'The order lines of a history import before the merge into order_items; emptied by every import.');

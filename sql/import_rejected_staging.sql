@@ -11,4 +11,5 @@ CREATE TABLE IF NOT EXISTS import_rejected_staging (
   source STRING NOT NULL,
   received_at TIMESTAMP NOT NULL
 )
+CLUSTER BY source
 OPTIONS (description = 'The rejected rows of a history import before they join rejected_events; emptied by every import.');

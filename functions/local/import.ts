@@ -8,29 +8,40 @@ import { localPorts } from './local-functions.ts';
 // the report. With `--project <id> --region <region>` the file is `gs://<import bucket>/…` and the deployed `history`
 // function imports it, called with a Google identity token of the operator's application default credentials.
 
-export type ImportCommand = { format: ImportFormat; source: string; anchor?: string; json: boolean; project?: string; region?: string };
+export type ImportCommand = { format: ImportFormat; source: string; anchor?: string; json: boolean; project?: string; region?: string; url?: string };
 
-const USAGE = `usage: npm run import -- orders <file> [--format ${IMPORT_FORMATS.join('|')}] [--anchor <date>] [--json] [--project ID --region REGION]`;
+const USAGE = `usage: npm run import -- orders <file> [--format ${IMPORT_FORMATS.join('|')}] [--anchor <date>] [--json] [--project ID --region REGION | --url HISTORY_URL]`;
 
 export function parseImportArgs(args: string[], cwd: string): ImportCommand {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { format: { type: 'string', default: 'csv' }, anchor: { type: 'string' }, json: { type: 'boolean', default: false }, project: { type: 'string' }, region: { type: 'string' } },
+    options: {
+      format: { type: 'string', default: 'csv' },
+      anchor: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      project: { type: 'string' },
+      region: { type: 'string' },
+      // The stack's output `historyUrl`, when the function's cloudfunctions.net address is not wanted.
+      url: { type: 'string' },
+    },
   });
   const [what, source, ...rest] = positionals;
   if (what !== 'orders' || !source || rest.length > 0) throw new Error(USAGE);
   if (!(IMPORT_FORMATS as readonly string[]).includes(values.format)) throw new Error(`--format must be one of ${IMPORT_FORMATS.join(', ')}\n${USAGE}`);
   if (values.project && !values.region) throw new Error('--region is needed with --project');
-  if (values.project && !source.startsWith('gs://')) throw new Error('a deployed import reads gs://<import bucket>/…: upload the file there first');
+  if (values.url && !values.url.startsWith('https://')) throw new Error('--url is the deployed history function\'s https:// URL (pulumi stack output historyUrl)');
+  const deployed = Boolean(values.project || values.url);
+  if (deployed && !source.startsWith('gs://')) throw new Error('a deployed import reads gs://<import bucket>/…: upload the file there first');
   if (values.anchor && values.format !== 'instacart') throw new Error('--anchor places the orders of the instacart layout; the other formats have their own times');
   return {
     format: values.format as ImportFormat,
     // The stack reads the file itself, so it is named whole.
-    source: values.project ? source : resolve(cwd, source),
+    source: deployed ? source : resolve(cwd, source),
     ...(values.anchor ? { anchor: values.anchor } : {}),
     json: values.json,
     ...(values.project ? { project: values.project, region: values.region } : {}),
+    ...(values.url ? { url: values.url.replace(/\/+$/, '') } : {}),
   };
 }
 
@@ -46,11 +57,12 @@ export type ImportCommandDeps = {
 
 /** Runs the import and answers what to print, and whether it succeeded. */
 export async function runImportCommand(command: ImportCommand, deps: ImportCommandDeps): Promise<{ ok: boolean; output: string }> {
-  const base = command.project ? `https://${command.region}-${command.project}.cloudfunctions.net/history` : `http://127.0.0.1:${localPorts(deps.env).history}`;
-  const headers = { 'Content-Type': 'application/json', ...(command.project ? await deps.identity(base) : {}) };
+  const deployed = command.url ?? (command.project ? `https://${command.region}-${command.project}.cloudfunctions.net/history` : null);
+  const base = deployed ?? `http://127.0.0.1:${localPorts(deps.env).history}`;
+  const headers = { 'Content-Type': 'application/json', ...(deployed ? await deps.identity(base) : {}) };
   const body = JSON.stringify({ format: command.format, source: command.source, ...(command.anchor ? { anchor: command.anchor } : {}) });
   const response = await deps.fetchFn(`${base}/v1/imports`, { method: 'POST', headers, body }).catch((error: unknown) => {
-    throw new Error(command.project ? `the history function does not answer at ${base}` : `the local stack does not answer at ${base} (is npm start running?)`, { cause: error });
+    throw new Error(deployed ? `the history function does not answer at ${base}` : `the local stack does not answer at ${base} (is npm start running?)`, { cause: error });
   });
   if (!response.ok || !response.body) return { ok: false, output: await response.text() };
 

@@ -66,7 +66,8 @@ type Shopper = { id: string; orders: number };
 
 /**
  * Rows of each shopper in every table holding a user id: a product view and `orders` orders (two
- * lines each), a rejected event, an unreadable message naming them, patterns, and the staging rows.
+ * lines each), a rejected event, an unreadable message naming them, patterns, and the staging rows (a patterns
+ * run's, and a history import's).
  */
 async function seed(warehouse: DuckDbWarehouse, shoppers: readonly Shopper[]): Promise<void> {
   for (const { id, orders } of shoppers) {
@@ -92,13 +93,17 @@ async function seed(warehouse: DuckDbWarehouse, shoppers: readonly Shopper[]): P
     'INSERT INTO order_lines_staging SELECT user_id, event_id, line, event_time, sku, product_name, category, brand, price, quantity, promotion, dietary_tags, event_time FROM order_items',
   );
   await warehouse.sql("INSERT INTO engagement_staging SELECT user_id, event_id, 'search_result_clicked', event_time, category, brand, event_time FROM events WHERE type = 'product_viewed'");
+  // A history import was staging the same rows when the erasure came.
+  await warehouse.sql('INSERT INTO import_events_staging SELECT *, 1 FROM events');
+  await warehouse.sql('INSERT INTO import_order_items_staging SELECT *, 1 FROM order_items');
+  await warehouse.sql('INSERT INTO import_rejected_staging SELECT * FROM rejected_events');
 }
 
 /** A shopper's rows per table, by user_id (and, for unreadable messages, by the id in the payload). */
 async function rowsOf(warehouse: DuckDbWarehouse, userId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of ERASED_TABLES) {
-    const extra = table === 'rejected_events' ? ` OR (user_id IS NULL AND payload LIKE '%"' || $1 || '"%')` : '';
+    const extra = table === 'rejected_events' || table === 'import_rejected_staging' ? ` OR (user_id IS NULL AND payload LIKE '%"' || $1 || '"%')` : '';
     const [row] = await warehouse.sql(`SELECT count(*)::INTEGER AS n FROM ${table} WHERE user_id = $1${extra}`, [userId]);
     counts[table] = Number(row?.n);
   }
@@ -115,6 +120,9 @@ const SEEDED = (orders: number) => ({
   shopper_retention_staging: 1,
   order_lines_staging: 2 * orders,
   engagement_staging: 1,
+  import_events_staging: 1 + orders,
+  import_order_items_staging: 2 * orders,
+  import_rejected_staging: 2,
 });
 const NONE = Object.fromEntries(ERASED_TABLES.map((t) => [t, 0]));
 

@@ -200,6 +200,11 @@ describe('loadConfig', () => {
         clickThroughShards: 20,
       },
       storeRejected: { memory: '512Mi', cpu: '0.5', minInstances: 0, maxInstances: 3, concurrency: 1, timeoutSeconds: 30 },
+      // The stack's operators call every function operators call.
+      history: {
+        ...DESCRIBED_DEFAULTS.history,
+        invokers: ['group:privacy-ops@shop.example', 'user:dpo@shop.example', 'serviceAccount:crm@shop-prod.iam.gserviceaccount.com', 'domain:shop.example'],
+      },
       token: { issuer: 'shop-auth', audience: 'loop' },
       messageRetention: '43200s',
       bigquery: { dataset: 'loop_prod', location: 'europe-west4' },

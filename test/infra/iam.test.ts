@@ -26,6 +26,7 @@ const ERASURE_SCHEDULER_SA = serviceAccountMember('erasure-scheduler');
 const RETENTION_SA = serviceAccountMember('retention-fn');
 const RETENTION_SCHEDULER_SA = serviceAccountMember('retention-scheduler');
 const METRICS_SA = serviceAccountMember('metrics-fn');
+const HISTORY_SA = serviceAccountMember('history-fn');
 const METRICS_SCHEDULER_SA = serviceAccountMember('metrics-scheduler');
 const OPERATORS_SA = serviceAccountMember('operators-fn');
 const BUILD_SA = serviceAccountMember('functions-build');
@@ -54,6 +55,8 @@ function scopeOf(grant: Grant): string {
       return `dataset ${String(on.datasetId)}: ${grant.role}`;
     case 'gcp:bigquery/iamMember:IamMember':
       return `table ${String(on.datasetId)}.${String(on.tableId)}: ${grant.role}`;
+    case TYPES.bucketIam:
+      return `bucket ${String(on.bucket)}: ${grant.role}`;
     case TYPES.runServiceIam:
       return `run service ${String(on.location)}/${String(on.name)}: ${grant.role}`;
     case TYPES.serviceAccountIam:
@@ -166,6 +169,9 @@ describe('who may do what', () => {
       'table learning_loop.engagement_staging: roles/bigquery.dataEditor',
       'table learning_loop.erasure_log: roles/bigquery.dataEditor',
       'table learning_loop.events: roles/bigquery.dataEditor',
+      'table learning_loop.import_events_staging: roles/bigquery.dataEditor',
+      'table learning_loop.import_order_items_staging: roles/bigquery.dataEditor',
+      'table learning_loop.import_rejected_staging: roles/bigquery.dataEditor',
       'table learning_loop.job_runs: roles/bigquery.dataEditor',
       'table learning_loop.order_items: roles/bigquery.dataEditor',
       'table learning_loop.order_lines_staging: roles/bigquery.dataEditor',
@@ -175,6 +181,29 @@ describe('who may do what', () => {
       'table learning_loop.user_patterns: roles/bigquery.dataEditor',
       'table learning_loop.user_patterns_staging: roles/bigquery.dataEditor',
     ]);
+  });
+
+  it('lets the history account run BigQuery jobs on the ingest and import staging tables, use Firestore and the import bucket, read the hash key, and invoke patterns', () => {
+    const bucket = named(resources, TYPES.bucket, 'imports');
+    expect(heldBy(HISTORY_SA)).toEqual([
+      `bucket ${String(bucket.inputs.name)}: roles/storage.objectAdmin`,
+      `project ${PROJECT}: roles/bigquery.jobUser`,
+      `project ${PROJECT}: roles/datastore.user`,
+      'run service europe-west1/patterns: roles/run.invoker',
+      'secret user-hash-key: roles/secretmanager.secretAccessor',
+      'table learning_loop.events: roles/bigquery.dataEditor',
+      'table learning_loop.import_events_staging: roles/bigquery.dataEditor',
+      'table learning_loop.import_order_items_staging: roles/bigquery.dataEditor',
+      'table learning_loop.import_rejected_staging: roles/bigquery.dataEditor',
+      'table learning_loop.order_items: roles/bigquery.dataEditor',
+      'table learning_loop.rejected_events: roles/bigquery.dataEditor',
+    ]);
+  });
+
+  it('keeps the import bucket private: uniform access, public access prevented, and staged rows deleted after a week', () => {
+    const bucket = named(resources, TYPES.bucket, 'imports');
+    expect(bucket.inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', lifecycleRules: [{ action: { type: 'Delete' }, condition: { age: 7, matchesPrefixes: ['import-staging/'] } }] });
+    expect(all.filter((g) => g.type === TYPES.bucketIam).map((g) => g.member)).toEqual([HISTORY_SA]);
   });
 
   it('lets the retention account run BigQuery jobs, delete from the three event tables, stage retentions, record runs and read Firestore', () => {
@@ -297,14 +326,14 @@ describe('who may do what', () => {
 
     expect(secret.inputs.secretId).toBe('user-hash-key');
     expect(onSecret.map((g) => [g.member, g.role]).sort()).toEqual(
-      [COLLECT_SA, ERASURE_SA, INGEST_SA, OPERATORS_SA, PATTERNS_SA, USERS_SA].map((member) => [member, 'roles/secretmanager.secretAccessor']),
+      [COLLECT_SA, ERASURE_SA, HISTORY_SA, INGEST_SA, OPERATORS_SA, PATTERNS_SA, USERS_SA].map((member) => [member, 'roles/secretmanager.secretAccessor']),
     );
   });
 
   it('gives no other account any role on Secret Manager', () => {
     const onSecrets = all.filter((g) => g.type.startsWith('gcp:secretmanager/') || g.role.startsWith('roles/secretmanager.'));
 
-    expect(new Set(onSecrets.map((g) => g.member))).toEqual(new Set([COLLECT_SA, USERS_SA, INGEST_SA, PATTERNS_SA, ERASURE_SA, OPERATORS_SA]));
+    expect(new Set(onSecrets.map((g) => g.member))).toEqual(new Set([COLLECT_SA, USERS_SA, INGEST_SA, PATTERNS_SA, ERASURE_SA, OPERATORS_SA, HISTORY_SA]));
     // Each on one secret, never on the project: an account reads only the secrets named for it.
     for (const grant of onSecrets) expect(grant.type, `${grant.member} ${grant.role}`).toBe('gcp:secretmanager/secretIamMember:SecretIamMember');
   });
@@ -315,6 +344,7 @@ describe('who may do what', () => {
     expect(firestoreRoles.map((g) => `${g.member} ${g.role}`).sort()).toEqual([
       `${COLLECT_SA} roles/datastore.viewer`,
       `${ERASURE_SA} roles/datastore.user`,
+      `${HISTORY_SA} roles/datastore.user`,
       `${INGEST_SA} roles/datastore.user`,
       `${OPERATORS_SA} roles/datastore.user`,
       `${PATTERNS_SA} roles/datastore.user`,
@@ -330,6 +360,7 @@ describe('who may do what', () => {
     ['erasure', 'erasure-fn'],
     ['retention', 'retention-fn'],
     ['operators', 'operators-fn'],
+    ['history', 'history-fn'],
   ])('runs %s as its own account %s, not the default compute one', (name, account) => {
     const fn = named(resources, TYPES.function, name);
 

@@ -3,6 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { operatorsFunction } from '../../functions/operators/function.ts';
 import { OperatorsFunction } from '../../infra/operators-function.ts';
+import { OPERATOR_FACING } from '../../functions/registry.ts';
+import { resourceName } from '../../infra/functions.ts';
 import {
   grants,
   named,
@@ -106,11 +108,11 @@ describe('who may call operators', () => {
     expect(about.filter((r) => PUBLIC_MEMBERS.some((m) => JSON.stringify(r.inputs).includes(m))).map((r) => r.name)).toEqual([]);
   });
 
-  it('gives the operators nothing but the right to invoke it', () => {
+  it('gives the operators nothing but the right to invoke it, and every other function operators call', () => {
     for (const member of OPERATORS) {
-      expect(grants(resources).filter((g) => g.member === member).map((g) => `${g.type} ${String(g.inputs.name)} ${g.role}`)).toEqual([
-        `${TYPES.runServiceIam} operators roles/run.invoker`,
-      ]);
+      expect(grants(resources).filter((g) => g.member === member).map((g) => `${g.type} ${String(g.inputs.name)} ${g.role}`)).toEqual(
+        OPERATOR_FACING.map((fn) => `${TYPES.runServiceIam} ${resourceName(fn.name)} roles/run.invoker`),
+      );
     }
   });
 

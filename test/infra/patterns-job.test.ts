@@ -136,13 +136,14 @@ describe('who may touch patterns', () => {
     expect(open.map((r) => `${r.type} ${r.name}`)).toEqual([]);
   });
 
-  it('may be invoked only by the patterns scheduler account', () => {
+  it('may be invoked only by the patterns scheduler account, and by history, which runs it over an import', () => {
     const onPatterns = grants(resources).filter(
       (g) => (g.type.startsWith('gcp:cloudrunv2/') || g.type.startsWith('gcp:cloudfunctionsv2/')) && g.inputs.name === 'patterns',
     );
 
     expect(onPatterns.map((g) => [g.type, g.role, g.member])).toEqual([
       [TYPES.runServiceIam, 'roles/run.invoker', serviceAccountMember('patterns-scheduler')],
+      [TYPES.runServiceIam, 'roles/run.invoker', serviceAccountMember('history-fn')],
     ]);
     expect(onPatterns[0]?.inputs).toMatchObject({ project: PROJECT, location: 'europe-west1' });
   });

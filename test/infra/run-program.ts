@@ -24,6 +24,7 @@ export const TYPES = {
   account: 'gcp:serviceaccount/account:Account',
   alertPolicy: 'gcp:monitoring/alertPolicy:AlertPolicy',
   bucket: 'gcp:storage/bucket:Bucket',
+  bucketIam: 'gcp:storage/bucketIAMMember:BucketIAMMember',
   bucketObject: 'gcp:storage/bucketObject:BucketObject',
   dataset: 'gcp:bigquery/dataset:Dataset',
   dashboard: 'gcp:monitoring/dashboard:Dashboard',
@@ -148,7 +149,7 @@ export async function runProgram(config: Record<string, string> = {}, slow?: Moc
 
 /**
  * Every function of the registry on its own (`deployFunctions`, as the program calls it), with what the rest of the
- * program would give it made here: the topics, both keys, the dataset and one table (`storage`), under the stack
+ * program would give it made here: the topics, both keys, the dataset and one table (`storage`), the import bucket, under the stack
  * config `config`. The resource named `slow` takes a while to create.
  */
 export async function deployFunctionsAlone(options: { config?: Record<string, string>; slow?: string } = {}): Promise<Registered[]> {
@@ -165,6 +166,7 @@ export async function deployFunctionsAlone(options: { config?: Record<string, st
     secrets: { TOKEN_KEY: testSecret('TOKEN_KEY', 'user-token-key'), USER_HASH_KEY: testSecret('USER_HASH_KEY', 'user-hash-key') },
     dataset: new gcp.bigquery.Dataset('dataset', { project: PROJECT, datasetId: 'learning_loop' }),
     storage: [new gcp.bigquery.Table('storage', { project: PROJECT, datasetId: 'learning_loop', tableId: 'events' })],
+    importBucket: new gcp.storage.Bucket('imports', { project: PROJECT, name: `${PROJECT}-imports`, location: 'europe-west1' }),
   });
   await settled();
   return registered;

@@ -27,6 +27,9 @@ const UNPARTITIONED = {
   engagement_staging: 'one slice of a patterns run, replaced by each slice and emptied after the run',
   shopper_retention_staging: 'one row per shopper with their own retention, replaced by each run',
   learning_metrics_staging: 'one row per metric and slice of the latest metrics run, replaced by each run',
+  import_events_staging: 'one history import, replaced by each import and emptied after its merge',
+  import_order_items_staging: 'one history import, replaced by each import and emptied after its merge',
+  import_rejected_staging: 'one history import, replaced by each import and emptied after its merge',
 } as const;
 
 /** How the tables of the batch jobs are clustered: by the key every statement on them looks rows up by. */
@@ -42,6 +45,10 @@ const BATCH_TABLE_CLUSTERING = {
   shopper_retention_staging: ['user_id'],
   learning_metrics: ['metric'],
   learning_metrics_staging: ['metric'],
+  // The merge looks staged events up by (user_id, event_id); the rejected rows are merged by their source's import.
+  import_events_staging: ['user_id', 'event_id'],
+  import_order_items_staging: ['user_id', 'event_id'],
+  import_rejected_staging: ['source'],
 } as const;
 
 /** The DDL of `sql/<table>.sql`, parsed by the functions' own parser. */

@@ -69,6 +69,18 @@ describe('npm run import', () => {
     expect(JSON.parse(missing.output)).toEqual({ error: { code: 'unreadable_history', message: '/no/such/file.csv is no file this machine can read' } });
   });
 
+  it('calls a deployed function with the operator’s identity token', async () => {
+    const calls: { url: string; authorization: string | undefined }[] = [];
+    const fetchFn: typeof fetch = async (url, init) => {
+      calls.push({ url: String(url), authorization: new Headers(init?.headers).get('authorization') ?? undefined });
+      return new Response('{"error":{"code":"bad_request","message":"no"}}', { status: 400 });
+    };
+    const command = parseImportArgs(['orders', 'gs://shop-imports/o.csv', '--project', 'shop', '--region', 'europe-west1'], '/');
+    const result = await runImportCommand(command, { fetchFn, env: {}, identity: async (url) => ({ Authorization: `Bearer token-for ${url}` }), progress: () => undefined });
+    expect(result.ok).toBe(false);
+    expect(calls).toEqual([{ url: 'https://europe-west1-shop.cloudfunctions.net/history/v1/imports', authorization: 'Bearer token-for https://europe-west1-shop.cloudfunctions.net/history' }]);
+  });
+
   it('says when the stack is not running', async () => {
     const command = parseImportArgs(['orders', 'x.csv'], '/tmp');
     await expect(runImportCommand(command, { fetchFn: fetch, env: { HISTORY_PORT: String(await freePort()) }, identity: async () => ({}), progress: () => undefined })).rejects.toThrow('is npm start running?');
@@ -82,5 +94,7 @@ describe('npm run import', () => {
     expect(() => parseImportArgs(['orders', 'x', '--format', 'xml'], '/')).toThrow(/--format must be one of csv, ndjson, instacart/);
     expect(() => parseImportArgs(['orders', 'x.csv', '--project', 'shop', '--region', 'r'], '/')).toThrow(/gs:\/\//);
     expect(() => parseImportArgs(['orders', 'x.csv', '--anchor', '2026-01-01'], '/')).toThrow(/instacart/);
+    expect(parseImportArgs(['orders', 'gs://shop-imports/o.csv', '--url', 'https://history-abc.a.run.app/'], '/x')).toMatchObject({ url: 'https://history-abc.a.run.app' });
+    expect(() => parseImportArgs(['orders', 'o.csv', '--url', 'https://history-abc.a.run.app'], '/x')).toThrow(/gs:\/\//);
   });
 });

@@ -29,6 +29,17 @@ import { emulatorFirestore } from '../support/firestore.ts';
 import { createMemoryErasureStore, createMemoryPrivacyStore } from '../support/memory-privacy.ts';
 import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
 import { operatorsUnderTest } from '../support/operators-server.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFirestoreImportLedger } from '../../functions/adapters/gcp/firestore-import-ledger.ts';
+import { createFirestoreHistorySeeder } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createFirestoreShopperGate } from '../../functions/adapters/gcp/firestore-shopper-gate.ts';
+import { createDuckDbImportStaging } from '../../functions/adapters/local/duckdb-import-staging.ts';
+import { createLocalHistoryFiles } from '../../functions/adapters/local/local-history-files.ts';
+import { createHistoryHandler } from '../../functions/history/handler.ts';
+import type { ImportRecord } from '../../functions/history/import-job.ts';
+import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { statementTables } from '../support/statement-tables.ts';
 
 // Every function that touches the warehouse runs here for real, on DuckDB, through its handler: each statement it
@@ -41,7 +52,7 @@ type Touched = { reads: Set<WarehouseTable>; writes: Set<WarehouseTable>; jobs: 
 const HOUR = 3_600_000;
 
 /** The warehouse as `fn` sees it, recording what it touches in `touched`. */
-function recording(warehouse: DuckDbWarehouse, touched: Touched): SqlWarehouse & Warehouse {
+function recording(warehouse: DuckDbWarehouse, touched: Touched): SqlWarehouse & Warehouse & Pick<DuckDbWarehouse, 'appendRows'> {
   const statement = async (file: string) => {
     touched.jobs += 1;
     const { reads, writes } = statementTables(await readSqlFile(file), file);
@@ -66,6 +77,12 @@ function recording(warehouse: DuckDbWarehouse, touched: Touched): SqlWarehouse &
       touched.jobs += 1;
       write(table);
       return warehouse.replaceRows(table, rows, job);
+    },
+    async appendRows(table, rows) {
+      // A history import's slice: on BigQuery an object of the import bucket, loaded by a load job at the end.
+      touched.jobs += 1;
+      write(table);
+      return warehouse.appendRows(table, rows);
     },
     async insertEvents(events, requestId) {
       touched.streamed += 1;
@@ -166,6 +183,33 @@ beforeAll(async () => {
 
   const operators = operatorsUnderTest({ warehouse: recording(warehouse, touchedBy.operators), now: new Date(NOW.getTime() + 3 * HOUR) });
   expect((await request(operators.server).get('/v1/dashboard/data?hours=24&days=7')).status).toBe(200);
+
+  // A history import of three orders, one line bad and one order repeated, seeded and merged.
+  const dir = mkdtempSync(join(tmpdir(), 'table-access-'));
+  const file = join(dir, 'orders.csv');
+  const ordered = (order: string, at: string) => `${order},${SHOPPERS.learning},${at},milk,Milk,dairy,,1.00,1`;
+  writeFileSync(file, ['order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity', ordered('h-1', '2026-11-01T10:00:00Z'), ordered('h-2', '2026-11-08T10:00:00Z'), 'h-3,x,bad,,,,,,', ordered('h-1', '2026-11-01T10:00:00Z')].join('\n'));
+  const historyWarehouse = recording(warehouse, touchedBy.history);
+  const ledger = createFirestoreImportLedger<ImportRecord>(firestore);
+  const history = serve(
+    createHistoryHandler({
+      files: createLocalHistoryFiles(),
+      sources: { kind: 'local' },
+      gate: createFirestoreShopperGate(firestore, { privacy, hashUser: createUserHasher('table-access-test-key-0123456789abcdef') }),
+      staging: createDuckDbImportStaging(historyWarehouse),
+      warehouse: historyWarehouse,
+      seeder: createFirestoreHistorySeeder(firestore, { learn, clickThrough: clickThroughIncrements, liveWindowMs: 30 * 86_400_000, resumeWindowMs: 30 * 86_400_000 }),
+      // The patterns function runs on its own account, checked above.
+      patterns: { run: async () => ({}) },
+      ledger,
+      status: ledger,
+      clock: at(4 * HOUR),
+      logger,
+      maxFutureSkewMs: 300_000,
+    }),
+  );
+  const imported = await request(history).post('/v1/imports').send({ format: 'csv', source: file });
+  expect(imported.text).toMatch(/"report":\{.*"events":2/);
 });
 afterAll(() => warehouse.close());
 
