@@ -32,8 +32,6 @@ export const IMPORT_SOURCE = 'import';
 export const SLICE_ROWS = 20_000;
 /** Shoppers seeded together: their events are read in one query. */
 export const SEED_SLICE_SHOPPERS = 2_000;
-/** Shoppers whose documents are written at once (one Firestore transaction each). */
-export const SEED_CONCURRENCY = 32;
 /** Shoppers whose settings are remembered while the file is read; a shopper met again later is asked again. */
 export const KNOWN_SHOPPERS = 100_000;
 /** Rejected rows the report lists, first lines first; the rest are in rejected_events. */
@@ -117,7 +115,6 @@ export type ImportDeps = {
   maxFutureSkewMs: number;
   sliceRows?: number;
   seedSliceShoppers?: number;
-  seedConcurrency?: number;
   /** Called as the import goes on, at most every `progressEveryMs`, and at every phase. */
   onProgress?: (record: ImportRecord) => void;
   progressEveryMs?: number;
@@ -382,7 +379,6 @@ function countsOf(row: SqlRow | undefined): ImportCounts {
 /** Phase 2: every imported shopper, slice by slice, each seeded once. */
 async function seed(deps: ImportDeps, state: ImportRecord, progressed: () => Promise<void>): Promise<void> {
   const limit = deps.seedSliceShoppers ?? SEED_SLICE_SHOPPERS;
-  const concurrency = deps.seedConcurrency ?? SEED_CONCURRENCY;
   const now = deps.clock();
   const progress = state.progress;
   // A resumed run walks every shopper again: those seeded before cost a read and are not learned twice.
@@ -409,12 +405,11 @@ async function seed(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
       if (list) list.push(event);
       else byShopper.set(event.user_id, [event]);
     }
-    await pool([...byShopper], concurrency, async ([userId, events]) => {
-      const outcome = await deps.seeder.seed(userId, events, now, state.import_id);
+    for (const outcome of await deps.seeder.seed([...byShopper].map(([userId, events]) => ({ userId, events })), now, state.import_id)) {
       progress.shoppers_seeded += 1;
       progress.events_learned += outcome.applied;
       progress.seeding_writes += outcome.writes;
-    });
+    }
     await progressed();
   }
 }
@@ -438,13 +433,4 @@ function knownShoppers(gate: ShopperGate): ShopperGate {
       }));
     },
   };
-}
-
-async function pool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(size, items.length) }, async () => {
-      while (next < items.length) await work(items[next++] as T);
-    }),
-  );
 }

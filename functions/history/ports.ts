@@ -70,12 +70,12 @@ export type SeedOutcome = {
 };
 
 /**
- * Learning from a shopper's imported events, as real-time learning would have: `learn` over the events, with the
- * applied-event markers, so that an event that also arrives live is learned once, and a resumed import never
- * learns a shopper twice.
+ * Learning from shoppers' imported events, as real-time learning would have: `learn` over each one's events, with
+ * the applied-event markers, so that an event that also arrives live is learned once, and a resumed import never
+ * learns a shopper twice. A slice of shoppers at a time; an outcome per shopper, in their order.
  */
 export interface HistorySeeder {
-  seed(userId: string, events: readonly CollectedEvent[], now: Date, importId: string): Promise<SeedOutcome>;
+  seed(shoppers: readonly { userId: string; events: readonly CollectedEvent[] }[], now: Date, importId: string): Promise<SeedOutcome[]>;
 }
 
 /** The patterns job, run over the imported range so that the batch patterns know the history too. */

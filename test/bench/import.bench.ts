@@ -12,7 +12,7 @@ import { createDuckDbImportStaging } from '../../functions/adapters/local/duckdb
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createLocalHistoryFiles } from '../../functions/adapters/local/local-history-files.ts';
 import { csvRecords } from '../../functions/history/csv.ts';
-import { planImport, RESUME_WINDOW_DAYS, runImport, SEED_CONCURRENCY, SEED_SLICE_SHOPPERS, SLICE_ROWS, type ImportRecord } from '../../functions/history/import-job.ts';
+import { planImport, RESUME_WINDOW_DAYS, runImport, SEED_SLICE_SHOPPERS, SLICE_ROWS, type ImportRecord } from '../../functions/history/import-job.ts';
 import { LIMITS } from '../../functions/events/limits.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
       measured: new Date().toISOString(),
       machine: { cpus: cpus().length, load: loadavg().map((l) => Math.round(l * 100) / 100), heapLimitMb: mb(getHeapStatistics().heap_size_limit) },
       file: { lines, bytes, shoppers },
-      slices: { rows: SLICE_ROWS, seedShoppers: SEED_SLICE_SHOPPERS, seedConcurrency: SEED_CONCURRENCY },
+      slices: { rows: SLICE_ROWS, seedShoppers: SEED_SLICE_SHOPPERS },
       scan: { seconds: scan.ms / 1000, linesPerSecond: Math.round(scan.lines / (scan.ms / 1000)) },
       parse: { seconds: parse.ms / 1000, linesPerSecond: Math.round(parse.records / (parse.ms / 1000)) },
       load: { seconds: report.ms.load / 1000, linesPerSecond: Math.round(lines / (report.ms.load / 1000)) },

@@ -154,15 +154,15 @@ describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
 
   it('is resumed by importing the same file again: what it stored and learned is not repeated', async () => {
     const path = failing.file('two.csv', TWO);
-    let seeded = 0;
+    let slices = 0;
     const brokenSeeder = {
       seed: async (...args: Parameters<ImportBench['deps']['seeder']['seed']>) => {
-        // The second shopper's seeding fails for good; the first was written.
-        if ((seeded += 1) === 2) throw new Error('Firestore went away');
+        // The second slice's seeding fails for good; the first was written.
+        if ((slices += 1) === 2) throw new Error('Firestore went away');
         return failing.deps.seeder.seed(...args);
       },
     };
-    await expect(failing.run({ format: 'csv', source: path }, { seeder: brokenSeeder, seedConcurrency: 1 })).rejects.toThrow('Firestore went away');
+    await expect(failing.run({ format: 'csv', source: path }, { seeder: brokenSeeder, seedSliceShoppers: 1 })).rejects.toThrow('Firestore went away');
     const { report, resumed } = await failing.run({ format: 'csv', source: path });
     expect(resumed).toBe(true);
     expect(report.imported).toMatchObject({ events: 4, shoppers: 2 });

@@ -62,9 +62,9 @@ describe('seeding from history', () => {
         const history = ofShopper(events, seeded);
         for (const [i, event] of history.entries()) if (wasLive[i]) await live.apply(seeded, [event], NOW);
         const importId = randomUUID();
-        await seeder.seed(seeded, history, NOW, importId);
+        await seeder.seed([{ userId: seeded, events: history }], NOW, importId);
         // A resumed import seeds the shopper again: nothing changes.
-        expect(await seeder.seed(seeded, history, NOW, importId)).toMatchObject({ applied: 0, seededBefore: true, writes: 0 });
+        expect(await seeder.seed([{ userId: seeded, events: history }], NOW, importId)).toEqual([{ applied: 0, alreadyApplied: 0, seededBefore: true, writes: 0 }]);
 
         for (const event of ofShopper(arrival, oneByOne)) await live.apply(oneByOne, [event], NOW);
 
