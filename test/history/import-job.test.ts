@@ -188,6 +188,15 @@ describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
     expect(await failing.document('grace')).toBeNull();
   });
 
+  it('shows its progress slice by slice, paced by the machine’s clock whatever the import’s says', async () => {
+    const path = failing.file('progress.csv', [HEADER, ...Array.from({ length: 6 }, (_, i) => `p-${i},henry,2026-05-0${i + 1}T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1`)].join('\n'));
+    const slow = { ...failing.deps.staging, append: async (...args: Parameters<ImportBench['deps']['staging']['append']>) => (await new Promise((r) => setTimeout(r, 20)), failing.deps.staging.append(...args)) };
+    const seen: number[] = [];
+    await failing.run({ format: 'csv', source: path }, { staging: slow, sliceRows: 2, progressEveryMs: 10, onProgress: (record) => seen.push(record.progress.lines_read) });
+    // Each slice of two lines is shown as it is staged (the clock of the import stands still).
+    expect(seen.filter((lines) => lines > 0 && lines < 7).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('fails with the reason, and stores nothing, when the file cannot be imported at all', async () => {
     const path = failing.file('bad-header.csv', 'order,who\n1,2\n');
     await expect(failing.run({ format: 'csv', source: path })).rejects.toThrow(/the header row must name/);
