@@ -31,12 +31,20 @@ import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { runRetentionJob } from '../../functions/retention/job.ts';
 import { TEST_TOKEN } from '../support/fixtures.ts';
+import { writeFileSync } from 'node:fs';
+import { createFirestoreImportLedger } from '../../functions/adapters/gcp/firestore-import-ledger.ts';
+import { createFirestoreHistorySeeder } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createFirestoreShopperGate } from '../../functions/adapters/gcp/firestore-shopper-gate.ts';
+import { createDuckDbImportStaging } from '../../functions/adapters/local/duckdb-import-staging.ts';
+import { createLocalHistoryFiles } from '../../functions/adapters/local/local-history-files.ts';
+import { planImport, runImport, type ImportRecord } from '../../functions/history/import-job.ts';
 import { emulatorPubSub, freshTopic, receive } from '../support/pubsub.ts';
 
 /*
  * Invariant 4, end to end: erasure is complete and sticky. A shopper walks the whole loop in-process
  * on the emulators and a DuckDB file — events through collect with a real token, Pub/Sub, ingest into
- * the warehouse and Firestore, a rejected event, privacy settings, the patterns and retention jobs —
+ * the warehouse and Firestore, a rejected event, privacy settings, imported order history (a bad line
+ * of it rejected), the patterns and retention jobs —
  * then asks to be forgotten. After the erasure job, every DuckDB table (every column as text) and every
  * Firestore document (ids and data, every collection and subcollection) is searched for the shopper's
  * id and their token: nothing may remain, while a second shopper's traces are found everywhere (the
@@ -222,12 +230,40 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     }
   };
 
+  /** Each shopper's order history, as a shop exports it: an order 200 days ago, one 20 days ago, and a line without a price. */
+  const importHistory = async () => {
+    const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
+    const lines = [erased, kept].flatMap((userId) => [
+      `h-200,${userId},${ago(200)},jam,Jam,Spreads,Bonne,3.00,1`,
+      `h-20,${userId},${ago(20)},jam,Jam,Spreads,Bonne,3.00,1`,
+      `h-19,${userId},${ago(19)},tea,Tea,Tea,,n/a,1`,
+    ]);
+    const file = join(dir, 'history.csv');
+    writeFileSync(file, ['order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity', ...lines].join('\n'));
+    const deps = {
+      files: createLocalHistoryFiles(),
+      gate: createFirestoreShopperGate(firestore, { privacy, hashUser }),
+      staging: createDuckDbImportStaging(warehouse),
+      warehouse,
+      seeder: createFirestoreHistorySeeder(firestore, { learn, clickThrough: clickThroughIncrements, liveWindowMs: DEFAULT_TIME_LIMITS.maxEventAgeMs, resumeWindowMs: 30 * DAY }),
+      patterns: { run: async () => ({}) },
+      ledger: createFirestoreImportLedger<ImportRecord>(firestore),
+      clock,
+      logger,
+      maxFutureSkewMs: DEFAULT_TIME_LIMITS.maxFutureSkewMs,
+    };
+    const { record } = await planImport(deps, { format: 'csv', source: file });
+    return runImport(deps, record);
+  };
+
   it('both shoppers leave traces everywhere the loop keeps them', async () => {
     for (const userId of [erased, kept]) {
       await privacy.write(userId, { ...DEFAULT_PRIVACY, share_patterns: true, retention_days: 400 }, new Date());
       expect(await send(userId, aWeekOfShopping())).toMatchObject({ accepted: 5, rejected: [expect.anything()] });
       await deliver({ events: 1, rejected: 1 });
     }
+    const imported = await importHistory();
+    expect(imported.imported).toMatchObject({ events: 4, order_lines: 4, shoppers: 2, rejected: 2 });
     // The shopper looks at one more product; Pub/Sub is slow to deliver it.
     expect(await send(erased, [{ event_id: randomUUID(), type: 'product_viewed', session_id: 'session-2', occurred_at: new Date().toISOString(), sent_at: new Date().toISOString(), data: { product: { sku: 'tea', name: 'Green tea', category: 'Tea', price: 3 } } }])).toMatchObject({ accepted: 1 });
     [late] = await receive(topics.events.subscription, 1);
@@ -238,9 +274,9 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
 
     for (const userId of [erased, kept]) {
       expect(await findInWarehouse(userId)).toEqual([
-        'events (5)',
-        'order_items (4)',
-        'rejected_events (1)',
+        'events (7)',
+        'order_items (6)',
+        'rejected_events (2)',
         'shopper_privacy_staging (1)',
         'shopper_retention_staging (1)',
         'user_patterns (1)',
@@ -252,6 +288,14 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       expect(found).toEqual(expect.arrayContaining([`preferences/${userId}`, `privacy/${userId}`, expect.stringMatching(new RegExp(`^preferences/${userId}/applied/`))]));
       expect((await firestore.collection('preferences').doc(userId).get()).get('patterns')).toBeDefined();
     }
+  });
+
+  it('retention deletes the imported rows past a shopper’s retention, as it deletes any', async () => {
+    await privacy.write(kept, { ...DEFAULT_PRIVACY, share_patterns: true, retention_days: 100 }, new Date());
+    expect(await runRetentionJob({ warehouse, privacy, clock, logger })).toMatchObject({ deleted: { events: 1, order_items: 1 } });
+    const orders = await warehouse.sql("SELECT order_id, import_id IS NOT NULL AS imported FROM events WHERE user_id = $1 AND type = 'order_completed' ORDER BY event_time", [kept]);
+    expect(orders.filter((o) => o.imported).map((o) => o.order_id)).toEqual(['h-20']);
+    await privacy.write(kept, { ...DEFAULT_PRIVACY, share_patterns: true, retention_days: 400 }, new Date());
   });
 
   it('the erasure request and the erasure job leave nothing of the shopper — not their id, not their token — and keep the other shopper', async () => {
@@ -273,7 +317,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       const firestoreSearch = await findInFirestore(needle);
       expect(firestoreSearch.found, `${needle === erased ? 'user id' : 'token'} in Firestore`).toEqual([]);
       // Every kind of document the loop writes was looked at.
-      expect(firestoreSearch.collections).toEqual(['applied', 'click_through', 'erasure_requests', 'erasures', 'preferences', 'privacy', 'shards']);
+      expect(firestoreSearch.collections).toEqual(['applied', 'click_through', 'erasure_requests', 'erasures', 'imports', 'preferences', 'privacy', 'shards']);
     }
 
     // The other shopper is all there; the search that found nothing finds them.
@@ -284,7 +328,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     // What erasure keeps is the keyed hash only: the tombstone, the receipt and the log row.
     const hash = hashUser(erased);
     expect((await firestore.collection('erasures').doc(hash).get()).get('privacy')).toMatchObject({ share_patterns: true, retention_days: 400 });
-    expect(await erasures.get(filed.request_id)).toMatchObject({ state: 'completed', user_hash: hash, rows_deleted: { events: 5, order_items: 4, rejected_events: 1, user_patterns: 1 } });
+    expect(await erasures.get(filed.request_id)).toMatchObject({ state: 'completed', user_hash: hash, rows_deleted: { events: 7, order_items: 6, rejected_events: 2, user_patterns: 1 } });
     expect(await findInWarehouse(hash)).toEqual(['erasure_log (1)']);
     // The shopper's settings outlive the erasure, so tracking stays as they chose it.
     expect(await privacy.read(erased)).toMatchObject({ share_patterns: true, retention_days: 400 });
