@@ -50,6 +50,7 @@ export type ImportProgress = {
   /** Events staged for the warehouse (before the merge takes out what it holds already). */
   events_staged: number;
   rejected_rows: number;
+  /** Rows left out by their shopper's standing; `erased` counts an erased shopper's bad rows too. */
   events_skipped: { not_tracked: number; past_retention: number; erased: number };
   /** Shoppers left out (tracking off for what they did, or ever erased), each counted once. */
   shoppers_skipped: { tracking_off: number; erased: number };
@@ -296,7 +297,15 @@ async function load(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
     };
   };
   const flush = async () => {
-    const standing = await gate.standing([...new Set(slice.events.map(({ event }) => event.user_id))]);
+    const named = slice.rejected.flatMap((row) => (row.user_id === null ? [] : [row.user_id]));
+    const standing = await gate.standing([...new Set([...slice.events.map(({ event }) => event.user_id), ...named])]);
+    // An erased shopper's bad rows are history from before the erasure too: left out, not kept as rejected.
+    const rejected = slice.rejected.filter((row) => {
+      if (row.user_id === null || standing.get(row.user_id)?.erased !== true) return true;
+      progress.events_skipped.erased += 1;
+      skippedShoppers.erased.add(row.user_id);
+      return false;
+    });
     const events: SqlRow[] = [];
     const orderItems: SqlRow[] = [];
     for (const { line, event } of slice.events) {
@@ -310,9 +319,9 @@ async function load(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
       events.push({ ...eventRow(event, state.import_id, state.import_id), import_line: line });
       for (const item of orderItemRows(event, state.import_id)) orderItems.push({ ...item, import_line: line });
     }
-    await deps.staging.append({ events, orderItems, rejected: slice.rejected });
+    await deps.staging.append({ events, orderItems, rejected });
     progress.events_staged += events.length;
-    progress.rejected_rows += slice.rejected.length;
+    progress.rejected_rows += rejected.length;
     progress.shoppers_skipped = { tracking_off: skippedShoppers.tracking_off.size, erased: skippedShoppers.erased.size };
     progress.lines_read = reader.linesRead();
     progress.left_out = reader.skipped();
@@ -394,6 +403,7 @@ async function seed(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
     if (erased.length) {
       await deps.warehouse.execute('forget_imported_events.sql', { import_id: state.import_id, user_ids: erased }, 'import');
       await deps.warehouse.execute('forget_imported_order_items.sql', { import_id: state.import_id, user_ids: erased }, 'import');
+      await deps.warehouse.execute('forget_imported_rejections.sql', { import_id: state.import_id, source: IMPORT_SOURCE, user_ids: erased }, 'import');
       deps.logger.info('imported rows of shoppers erased during the import removed', { import_id: state.import_id, shoppers: erased.length });
     }
     const seeding = shoppers.filter((userId) => !erased.includes(userId));

@@ -231,14 +231,14 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
   };
 
   /** Each shopper's order history, as a shop exports it: an order 200 days ago, one 20 days ago, and a line without a price. */
-  const importHistory = async () => {
+  const importHistory = async (name = 'history.csv', shoppers = [erased, kept]) => {
     const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
-    const lines = [erased, kept].flatMap((userId) => [
+    const lines = shoppers.flatMap((userId) => [
       `h-200,${userId},${ago(200)},jam,Jam,Spreads,Bonne,3.00,1`,
       `h-20,${userId},${ago(20)},jam,Jam,Spreads,Bonne,3.00,1`,
       `h-19,${userId},${ago(19)},tea,Tea,Tea,,n/a,1`,
     ]);
-    const file = join(dir, 'history.csv');
+    const file = join(dir, name);
     writeFileSync(file, ['order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity', ...lines].join('\n'));
     const deps = {
       files: createLocalHistoryFiles(),
@@ -332,5 +332,13 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     expect(await findInWarehouse(hash)).toEqual(['erasure_log (1)']);
     // The shopper's settings outlive the erasure, so tracking stays as they chose it.
     expect(await privacy.read(erased)).toMatchObject({ share_patterns: true, retention_days: 400 });
+  });
+
+  it('the shop importing the erased shopper’s history again brings nothing of it back, not even its bad line', async () => {
+    const again = await importHistory('history-again.csv', [erased]);
+    expect(again.imported).toMatchObject({ events: 0, order_lines: 0, shoppers: 0, rejected: 0 });
+    expect(again.progress).toMatchObject({ rejected_rows: 0, events_skipped: { erased: 3 }, shoppers_skipped: { erased: 1 } });
+    expect(await findInWarehouse(erased)).toEqual([]);
+    expect((await findInFirestore(erased)).found).toEqual([]);
   });
 });

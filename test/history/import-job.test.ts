@@ -173,7 +173,7 @@ describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
   });
 
   it('takes out again the rows of a shopper erased while it ran, and seeds nothing for them', async () => {
-    const path = failing.file('grace.csv', [HEADER, 'o-1,grace,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1'].join('\n'));
+    const path = failing.file('grace.csv', [HEADER, 'o-1,grace,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1', 'o-2,grace,2026-05-08T10:00:00Z,tea,Tea,drinks,,free,1'].join('\n'));
     const erasedMidway = {
       ...failing.deps.staging,
       finish: async () => {
@@ -182,7 +182,8 @@ describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
       },
     };
     const { report } = await failing.run({ format: 'csv', source: path }, { staging: erasedMidway });
-    expect(report.progress).toMatchObject({ events_staged: 1, shoppers_seeded: 0 });
+    expect(report.progress).toMatchObject({ events_staged: 1, rejected_rows: 1, shoppers_seeded: 0 });
+    expect(await failing.warehouse.sql("SELECT count(*)::INTEGER AS n FROM rejected_events WHERE user_id = 'grace'")).toEqual([{ n: 0 }]);
     expect(await failing.warehouse.sql("SELECT count(*)::INTEGER AS n FROM events WHERE user_id = 'grace'")).toEqual([{ n: 0 }]);
     expect(await failing.warehouse.sql("SELECT count(*)::INTEGER AS n FROM order_items WHERE user_id = 'grace'")).toEqual([{ n: 0 }]);
     expect(await failing.document('grace')).toBeNull();
