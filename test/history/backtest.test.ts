@@ -1,9 +1,10 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { runBacktest, type BacktestResult } from '../../functions/history/backtest.ts';
+import { backtestAndReport } from '../../functions/local/backtest.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { csvText, generatedOrders, ndjsonText, writeInstacart, type HistorySpec } from './generated-history.ts';
 import { importBench, type ImportBench } from './import-setup.ts';
@@ -76,6 +77,27 @@ describe('the backtest, worked by hand (CSV order lines imported into DuckDB)', 
       { category: 'grains', loop: { judged: 1, hits: 1, rate: 1 }, baseline: { judged: 1, hits: 1, rate: 1 } },
     ]);
     expect(result.brand.loop).toEqual({ judged: 3, hits: 3, rate: 1 });
+  });
+});
+
+describe('the backtest’s report', () => {
+  it('is a JSON file of the figures and an HTML page of charts beside the baseline, naming no shopper', async () => {
+    const bench = await importBench(NOW);
+    try {
+      await bench.run({ format: 'csv', source: bench.file('orders.csv', ORDERS) });
+      const dir = mkdtempSync(join(tmpdir(), 'backtest-report-'));
+      const { result, files, summary } = await backtestAndReport(bench.warehouse, UNTIL, dir, createMemoryLogger());
+      expect(files).toEqual([join(dir, 'backtest.json'), join(dir, 'backtest.html')]);
+      expect(JSON.parse(readFileSync(join(dir, 'backtest.json'), 'utf8'))).toEqual(result);
+      // The hand-worked figures above, and by how much the loop beats the baseline.
+      expect(summary).toContain('| the loop − baseline | +50.0 points | +0.0 points | +10.0 points | +0.0 points |');
+      const html = readFileSync(join(dir, 'backtest.html'), 'utf8');
+      expect(html.match(/<svg /g)).toHaveLength(2);
+      expect(html).toContain('the loop − baseline');
+      for (const text of [summary, html, readFileSync(join(dir, 'backtest.json'), 'utf8')]) for (const shopper of ['alice', 'bob', 'dave', 'erin']) expect(text).not.toContain(shopper);
+    } finally {
+      await bench.close();
+    }
   });
 });
 
