@@ -117,10 +117,14 @@ async function main(): Promise<void> {
     const ledger = createFirestoreImportLedger<ImportRecord>(firestore);
     let heapMax = 0;
     let rssMax = 0;
+    /** The import's phase as last reported, and the most JS heap each phase used. */
+    let phase = 'loading';
+    const heapByPhase: Record<string, number> = {};
     const sample = () => {
       const { heapUsed, rss } = process.memoryUsage();
       heapMax = Math.max(heapMax, heapUsed);
       rssMax = Math.max(rssMax, rss);
+      heapByPhase[phase] = Math.max(heapByPhase[phase] ?? 0, mb(heapUsed));
     };
     const sampler = setInterval(sample, 250);
     let last = 0;
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
       maxFutureSkewMs: DEFAULT_TIME_LIMITS.maxFutureSkewMs,
       progressEveryMs: 5_000,
       onProgress: (record: ImportRecord) => {
+        phase = record.phase;
         sample();
         phases[record.phase] ??= performance.now() - started;
         if (performance.now() - last < 5_000) return;
@@ -169,7 +174,7 @@ async function main(): Promise<void> {
       seed: { seconds: report.ms.seed / 1000, shoppers: report.progress.shoppers_seeded, shoppersPerSecond: Math.round(report.progress.shoppers_seeded / (report.ms.seed / 1000)), writes: report.progress.seeding_writes, writesPerShopper: report.progress.seeding_writes / report.progress.shoppers_seeded },
       total: { seconds, linesPerSecond: Math.round(lines / seconds) },
       imported: report.imported,
-      memory: { heapMaxMb: mb(heapMax), rssMaxMb: mb(rssMax), fileMb: mb(bytes) },
+      memory: { heapMaxMb: mb(heapMax), heapMaxMbByPhase: heapByPhase, rssMaxMb: mb(rssMax), fileMb: mb(bytes) },
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
