@@ -74,8 +74,9 @@ const GET_ALL_CHUNK = 300;
  * A slice of shoppers is read in a few batched reads, and each shopper's document, marks and privacy settings are
  * written in one batch that holds only if none of them changed since the read (preconditions on their update
  * times, or on their absence): a shopper whom live learning, a privacy change or an erasure touched meanwhile is
- * learned again in the transaction live learning uses. Batches need none of a transaction's locks: on the emulator
- * they commit several times faster (test/bench/RESULTS.md).
+ * learned again in the transaction live learning uses. Batches need none of a transaction's locks or round trips.
+ * Not a BulkWriter: it commits each document on its own, and a shopper's document, marks and seeded mark must hold
+ * together or not at all; the slice's batches go in parallel instead.
  */
 export function createFirestoreHistorySeeder(firestore: Firestore, options: HistorySeederOptions): HistorySeeder {
   const markerTtlMs = markerTtlOf(options);
