@@ -114,10 +114,15 @@ async function replayPatterns(deps: BacktestDeps, byShopper: ReadonlyMap<string,
     await runPatternsJob(
       {
         warehouse: scratch,
-        publisher: { publish: async (entries) => (entries.forEach(({ userId, patterns }) => published.set(userId, patterns)), { written: entries.length }) },
+        publisher: {
+          publish: (entries) => {
+            for (const { userId, patterns } of entries) published.set(userId, patterns);
+            return Promise.resolve({ written: entries.length });
+          },
+        },
         // The warehouse keeps only what each shopper let be tracked; the replay has no settings of its own to read.
-        privacy: { readMany: async (ids) => new Map(ids.map((id) => [id, { ...DEFAULT_PRIVACY, updated_at: null }])) },
-        erasures: { pending: async () => [] },
+        privacy: { readMany: (ids) => Promise.resolve(new Map(ids.map((id) => [id, { ...DEFAULT_PRIVACY, updated_at: null }]))) },
+        erasures: { pending: () => Promise.resolve([]) },
         clock: () => until,
         logger: deps.logger,
         settleMs: 0,

@@ -62,7 +62,7 @@ async function openHistory(command: BacktestCommand): Promise<{ history: Pick<Sq
     const { project, dataset, location } = command.warehouse;
     // Reads only; the cost guard of the jobs' default.
     const history = createBigQuerySql(new BigQuery({ projectId: project }), { dataset, ...(location ? { location } : {}), maximumBytesBilled: 1024 ** 4, labels: { job: 'backtest' } });
-    return { history, close: async () => undefined };
+    return { history, close: () => Promise.resolve() };
   }
   const { createDuckDbWarehouse } = await import('../adapters/local/duckdb-warehouse.ts');
   try {

@@ -15,12 +15,17 @@ function memoryQueue(messages: DeadLetter[]) {
       return batch;
     },
     acknowledge: async (ackIds) => {
-      for (const id of ackIds) (held.delete(id), acknowledged.push(id));
+      for (const id of ackIds) {
+        held.delete(id);
+        acknowledged.push(id);
+      }
     },
     release: async (ackIds) => {
       for (const id of ackIds) {
         const m = held.get(id);
-        if (m) (held.delete(id), waiting.push(m));
+        if (!m) continue;
+        held.delete(id);
+        waiting.push(m);
       }
     },
   };

@@ -72,7 +72,7 @@ describe('npm run import', () => {
   it('calls a deployed function with the operator’s identity token', async () => {
     const calls: { url: string; authorization: string | undefined }[] = [];
     const fetchFn: typeof fetch = async (url, init) => {
-      calls.push({ url: String(url), authorization: new Headers(init?.headers).get('authorization') ?? undefined });
+      calls.push({ url: url instanceof Request ? url.url : url.toString(), authorization: new Headers(init?.headers).get('authorization') ?? undefined });
       return new Response('{"error":{"code":"bad_request","message":"no"}}', { status: 400 });
     };
     const command = parseImportArgs(['orders', 'gs://shop-imports/o.csv', '--project', 'shop', '--region', 'europe-west1'], '/');

@@ -1,7 +1,7 @@
 import { IMPORT_STAGING_TABLES, type ImportStaging, type StagedSlice } from '../../history/ports.ts';
 import { parseTableDdl } from '../../warehouse/ddl.ts';
 import type { SqlRow, SqlWarehouse } from '../../warehouse/ports.ts';
-import { readTableDdl, type WarehouseTable } from '../../warehouse/sql-files.ts';
+import { readTableDdl } from '../../warehouse/sql-files.ts';
 import { BigQueryJobError, loadRow } from './bigquery-sql.ts';
 import type { CloudStorage } from './cloud-storage.ts';
 
@@ -41,7 +41,7 @@ export function createBigQueryImportStaging(options: BigQueryImportStagingOption
   const columnsOf = async (kind: Kind) => {
     let columns = jsonColumns.get(kind);
     if (!columns) {
-      const ddl = parseTableDdl(await readTableDdl(IMPORT_STAGING_TABLES[kind] as WarehouseTable));
+      const ddl = parseTableDdl(await readTableDdl(IMPORT_STAGING_TABLES[kind]));
       columns = new Set(ddl.columns.filter((c) => c.type === 'JSON').map((c) => c.name));
       jsonColumns.set(kind, columns);
     }

@@ -91,7 +91,7 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
       const refs = reads.flatMap((r) => r.refs);
       const snapshots: DocumentSnapshot[] = [];
       for (let i = 0; i < refs.length; i += GET_ALL_CHUNK) snapshots.push(...(await firestore.getAll(...refs.slice(i, i + GET_ALL_CHUNK))));
-      const outcomes: SeedOutcome[] = new Array(shoppers.length);
+      const outcomes = new Array<SeedOutcome>(shoppers.length);
       let offset = 0;
       const planned = reads.map((read, i) => {
         const own = snapshots.slice(offset, offset + read.refs.length);

@@ -288,7 +288,7 @@ async function keepDeclaredColumns(connection: DuckDBConnection, database: strin
     "SELECT column_name AS name FROM duckdb_columns() WHERE database_name = $database AND schema_name = 'main' AND table_name = $table",
     { database, table: ddl.table },
   );
-  const stored = new Set(reader.getRowObjectsJS().map((row) => String(row.name)));
+  const stored = new Set(reader.getRowObjectsJS().flatMap((row) => (typeof row.name === 'string' ? [row.name] : [])));
   for (const column of ddl.columns.filter((c) => !stored.has(c.name))) {
     if (column.notNull) throw new Error(`${ddl.table}: the file has no ${column.name}, which is NOT NULL and cannot be added to stored rows`);
     await connection.run(`ALTER TABLE ${quote(database)}.main.${quote(ddl.table)} ADD COLUMN ${quote(column.name)} ${duckDbType(column.type)}`);

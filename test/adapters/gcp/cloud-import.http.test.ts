@@ -4,7 +4,7 @@ import { PassThroughClient } from 'google-auth-library';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBigQueryImportStaging, STAGING_PREFIX } from '../../../functions/adapters/gcp/bigquery-import-staging.ts';
 import { createBigQuerySql } from '../../../functions/adapters/gcp/bigquery-sql.ts';
-import { createCloudStorage, createCloudStorageHistoryFiles, type AuthorizedClient } from '../../../functions/adapters/gcp/cloud-storage.ts';
+import { createCloudStorage, createCloudStorageHistoryFiles } from '../../../functions/adapters/gcp/cloud-storage.ts';
 import { readOrderLines } from '../../../functions/history/order-lines.ts';
 import { UnreadableHistory, type HistoryRow } from '../../../functions/history/ports.ts';
 import { eventRow, orderItemRows } from '../../../functions/warehouse/rows.ts';
@@ -81,7 +81,7 @@ let origin = '';
 beforeAll(() => {
   origin = `http://127.0.0.1:${(cloud.server.address() as AddressInfo).port}`;
 });
-const storage = () => createCloudStorage(new PassThroughClient() as AuthorizedClient, origin);
+const storage = () => createCloudStorage(new PassThroughClient(), origin);
 
 const CSV = ['order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity', 'o-1,alice,2026-05-01T10:00:00Z,milk,"Milk, oat",dairy,Oatly,2.49,1', 'o-1,alice,2026-05-01T10:00:00Z,tea,Tea,drinks,,4,1'].join('\n');
 
