@@ -2,16 +2,16 @@
 // @ts-nocheck
 import { codePointLength } from './code-point-length.ts';
 "use strict";
-export const validateEvent = validate89;
-const schema20 = {"type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"search_performed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"query":{"type":"string","maxLength":512},"results_count":{"type":"integer","minimum":0,"maximum":9007199254740991},"results":{"maxItems":100,"type":"array","items":{"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"position":{"type":"integer","minimum":1,"maximum":1000}},"required":["sku","position"],"additionalProperties":false}},"filters":{"type":"object","propertyNames":{"anyOf":[{"const":"__proto__"},{"type":"string","maxLength":64}]},"additionalProperties":{"anyOf":[{"type":"string","maxLength":256},{"type":"number"},{"type":"boolean"}]},"patternProperties":{"^__proto__$":{}}},"personalized":{"type":"boolean"},"top_categories":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}}}},"required":["search_id","query","results_count","results","personalized"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"search_result_clicked"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"query":{"type":"string","maxLength":512},"product":{"$ref":"#/$defs/Product"},"position":{"type":"integer","minimum":1,"maximum":1000}},"required":["search_id","query","product","position"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"product_viewed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"source":{"type":"string","enum":["search","recommendation","category","reorder","direct"]}},"required":["product"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_added"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000},"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}},"required":["product","quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_removed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000}},"required":["product","quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_updated"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","minimum":0,"maximum":1000},"previous_quantity":{"type":"number","minimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000}},"required":["product","quantity","previous_quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"order_completed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"order_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"total":{"type":"number","minimum":0,"maximum":1000000},"currency":{"type":"string","pattern":"^[A-Z]{3}$"},"items":{"minItems":1,"maxItems":200,"type":"array","items":{"$ref":"#/$defs/OrderItem"}},"delivery_date":{"type":"string","format":"date","pattern":"^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$"},"promotions":{"maxItems":16,"type":"array","items":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}}},"required":["order_id","total","items"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"preference_updated"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"preference":{"type":"string","enum":["brand","category","product","dietary_tag"]},"value":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"action":{"type":"string","enum":["like","dislike","reset"]}},"required":["preference","value","action"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false}]};
+export const validateEvent = validate91;
+const schema20 = {"type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"search_performed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"query":{"type":"string","maxLength":512},"results_count":{"type":"integer","minimum":0,"maximum":9007199254740991},"results":{"maxItems":100,"type":"array","items":{"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"position":{"type":"integer","minimum":1,"maximum":1000}},"required":["sku","position"],"additionalProperties":false}},"filters":{"type":"object","propertyNames":{"anyOf":[{"const":"__proto__"},{"type":"string","maxLength":64}]},"additionalProperties":{"anyOf":[{"type":"string","maxLength":256},{"type":"number"},{"type":"boolean"}]},"patternProperties":{"^__proto__$":{}}},"personalized":{"type":"boolean"},"top_categories":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}}},"ranking":{"maxItems":50,"type":"array","items":{"$ref":"#/$defs/RankedResult"}}},"required":["search_id","query","results_count","results","personalized"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"search_result_clicked"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"query":{"type":"string","maxLength":512},"product":{"$ref":"#/$defs/Product"},"position":{"type":"integer","minimum":1,"maximum":1000}},"required":["search_id","query","product","position"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"product_viewed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"source":{"type":"string","enum":["search","recommendation","category","reorder","direct"]}},"required":["product"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_added"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000},"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}},"required":["product","quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_removed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000}},"required":["product","quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_updated"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","minimum":0,"maximum":1000},"previous_quantity":{"type":"number","minimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000}},"required":["product","quantity","previous_quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"order_completed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"order_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"total":{"type":"number","minimum":0,"maximum":1000000},"currency":{"type":"string","pattern":"^[A-Z]{3}$"},"items":{"minItems":1,"maxItems":200,"type":"array","items":{"$ref":"#/$defs/OrderItem"}},"delivery_date":{"type":"string","format":"date","pattern":"^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$"},"promotions":{"maxItems":16,"type":"array","items":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}}},"required":["order_id","total","items"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"preference_updated"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"preference":{"type":"string","enum":["brand","category","product","dietary_tag"]},"value":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"action":{"type":"string","enum":["like","dislike","reset"]}},"required":["preference","value","action"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false}]};
 const pattern3 = new RegExp("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$", "u");
 const pattern4 = new RegExp("^__.*__$", "u");
 const pattern5 = new RegExp("^[\\x21-\\x7e]+$", "u");
 const pattern9 = new RegExp("^__proto__$", "u");
 const pattern19 = new RegExp("^\\s*__.*__\\s*$", "u");
 const pattern20 = new RegExp("^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$", "u");
-const pattern56 = new RegExp("^[A-Z]{3}$", "u");
-const pattern68 = new RegExp("^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$", "u");
+const pattern57 = new RegExp("^[A-Z]{3}$", "u");
+const pattern69 = new RegExp("^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$", "u");
 const func1 = codePointLength;
 const schema21 = {"type":"string","format":"date-time","pattern":"^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)))$","description":"RFC 3339 date-time, e.g. 2026-11-26T14:05:00.000Z"};
 const pattern6 = new RegExp("^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)))$", "u");
@@ -517,13 +517,233 @@ return errors === 0;
 }
 validate57.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema23 = {"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"name":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"category":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"brand":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"price":{"type":"number","minimum":0,"maximum":1000000},"dietary_tags":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,31}$","examples":["vegan","vegetarian","gluten_free","lactose_free","organic","halal","kosher"]}}},"required":["sku","name","category","price"],"additionalProperties":false,"description":"A product as the shop lists it."};
-const pattern34 = new RegExp("^[a-z][a-z0-9_]{0,31}$", "u");
+const schema23 = {"type":"object","properties":{"position":{"type":"integer","minimum":1,"maximum":50},"original_position":{"type":"integer","minimum":1,"maximum":1000},"signals":{"type":"object","propertyNames":{"anyOf":[{"const":"__proto__"},{"type":"string","enum":["product","brand","category","reorder_due","recent","dietary","price","promotion","explicit"]}]},"additionalProperties":{"type":"number","minimum":-1,"maximum":1},"patternProperties":{"^__proto__$":{}}}},"required":["position","original_position","signals"],"additionalProperties":false,"description":"The signal values that placed one shown result."};
 
-function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate62.evaluated;
+const evaluated0 = validate59.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(errors === 0){
+if(data && typeof data == "object" && !Array.isArray(data)){
+let missing0;
+if((((data.position === undefined) && (missing0 = "position")) || ((data.original_position === undefined) && (missing0 = "original_position"))) || ((data.signals === undefined) && (missing0 = "signals"))){
+validate59.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+return false;
+}
+else {
+const _errs1 = errors;
+for(const key0 in data){
+if(!(((key0 === "position") || (key0 === "original_position")) || (key0 === "signals"))){
+validate59.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+return false;
+break;
+}
+}
+if(_errs1 === errors){
+if(data.position !== undefined){
+let data0 = data.position;
+const _errs2 = errors;
+if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
+validate59.errors = [{instancePath:instancePath+"/position",schemaPath:"#/properties/position/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs2){
+if((typeof data0 == "number") && (isFinite(data0))){
+if(data0 > 50 || isNaN(data0)){
+validate59.errors = [{instancePath:instancePath+"/position",schemaPath:"#/properties/position/maximum",keyword:"maximum",params:{comparison: "<=", limit: 50}}];
+return false;
+}
+else {
+if(data0 < 1 || isNaN(data0)){
+validate59.errors = [{instancePath:instancePath+"/position",schemaPath:"#/properties/position/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs2 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.original_position !== undefined){
+let data1 = data.original_position;
+const _errs4 = errors;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+validate59.errors = [{instancePath:instancePath+"/original_position",schemaPath:"#/properties/original_position/type",keyword:"type",params:{type: "integer"}}];
+return false;
+}
+if(errors === _errs4){
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 1000 || isNaN(data1)){
+validate59.errors = [{instancePath:instancePath+"/original_position",schemaPath:"#/properties/original_position/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
+return false;
+}
+else {
+if(data1 < 1 || isNaN(data1)){
+validate59.errors = [{instancePath:instancePath+"/original_position",schemaPath:"#/properties/original_position/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+return false;
+}
+}
+}
+}
+var valid0 = _errs4 === errors;
+}
+else {
+var valid0 = true;
+}
+if(valid0){
+if(data.signals !== undefined){
+let data2 = data.signals;
+const _errs6 = errors;
+if(errors === _errs6){
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+const _errs8 = errors;
+const _errs9 = errors;
+let valid2 = false;
+const _errs10 = errors;
+if("__proto__" !== key1){
+const err0 = {instancePath:instancePath+"/signals",schemaPath:"#/properties/signals/propertyNames/anyOf/0/const",keyword:"const",params:{allowedValue: "__proto__"},propertyName:key1};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+var _valid0 = _errs10 === errors;
+valid2 = valid2 || _valid0;
+const _errs11 = errors;
+if(typeof key1 !== "string"){
+const err1 = {instancePath:instancePath+"/signals",schemaPath:"#/properties/signals/propertyNames/anyOf/1/type",keyword:"type",params:{type: "string"},propertyName:key1};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+if(!(((((((((key1 === "product") || (key1 === "brand")) || (key1 === "category")) || (key1 === "reorder_due")) || (key1 === "recent")) || (key1 === "dietary")) || (key1 === "price")) || (key1 === "promotion")) || (key1 === "explicit"))){
+const err2 = {instancePath:instancePath+"/signals",schemaPath:"#/properties/signals/propertyNames/anyOf/1/enum",keyword:"enum",params:{allowedValues: schema23.properties.signals.propertyNames.anyOf[1].enum},propertyName:key1};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+var _valid0 = _errs11 === errors;
+valid2 = valid2 || _valid0;
+if(!valid2){
+const err3 = {instancePath:instancePath+"/signals",schemaPath:"#/properties/signals/propertyNames/anyOf",keyword:"anyOf",params:{},propertyName:key1};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+else {
+errors = _errs9;
+if(vErrors !== null){
+if(_errs9){
+vErrors.length = _errs9;
+}
+else {
+vErrors = null;
+}
+}
+}
+var valid1 = _errs8 === errors;
+if(!valid1){
+const err4 = {instancePath:instancePath+"/signals",schemaPath:"#/properties/signals/propertyNames",keyword:"propertyNames",params:{propertyName: key1}};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+validate59.errors = vErrors;
+return false;
+break;
+}
+}
+if(valid1){
+for(const key2 in data2){
+if(!(pattern9.test(key2))){
+let data3 = data2[key2];
+const _errs14 = errors;
+if(errors === _errs14){
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 > 1 || isNaN(data3)){
+validate59.errors = [{instancePath:instancePath+"/signals/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/signals/additionalProperties/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1}}];
+return false;
+}
+else {
+if(data3 < -1 || isNaN(data3)){
+validate59.errors = [{instancePath:instancePath+"/signals/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/signals/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: -1}}];
+return false;
+}
+}
+}
+else {
+validate59.errors = [{instancePath:instancePath+"/signals/" + key2.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/signals/additionalProperties/type",keyword:"type",params:{type: "number"}}];
+return false;
+}
+}
+var valid3 = _errs14 === errors;
+if(!valid3){
+break;
+}
+}
+}
+}
+}
+else {
+validate59.errors = [{instancePath:instancePath+"/signals",schemaPath:"#/properties/signals/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+var valid0 = _errs6 === errors;
+}
+else {
+var valid0 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate59.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+validate59.errors = vErrors;
+return errors === 0;
+}
+validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema24 = {"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"name":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"category":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"brand":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"price":{"type":"number","minimum":0,"maximum":1000000},"dietary_tags":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,31}$","examples":["vegan","vegetarian","gluten_free","lactose_free","organic","halal","kosher"]}}},"required":["sku","name","category","price"],"additionalProperties":false,"description":"A product as the shop lists it."};
+const pattern35 = new RegExp("^[a-z][a-z0-9_]{0,31}$", "u");
+
+function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate64.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -534,14 +754,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((data.sku === undefined) && (missing0 = "sku")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.category === undefined) && (missing0 = "category"))) || ((data.price === undefined) && (missing0 = "price"))){
-validate62.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate64.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((key0 === "sku") || (key0 === "name")) || (key0 === "category")) || (key0 === "brand")) || (key0 === "price")) || (key0 === "dietary_tags"))){
-validate62.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate64.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -566,7 +786,7 @@ errors++;
 }
 var valid1 = _errs5 === errors;
 if(valid1){
-validate62.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/not",keyword:"not",params:{}}];
+validate64.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -583,24 +803,24 @@ vErrors = null;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 128){
-validate62.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate64.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate62.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/minLength",keyword:"minLength",params:{limit: 1}}];
+validate64.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern5.test(data0)){
-validate62.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+validate64.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate62.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/type",keyword:"type",params:{type: "string"}}];
+validate64.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -629,7 +849,7 @@ errors++;
 }
 var valid2 = _errs9 === errors;
 if(valid2){
-validate62.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/not",keyword:"not",params:{}}];
+validate64.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -646,12 +866,12 @@ vErrors = null;
 if(errors === _errs6){
 if(typeof data1 === "string"){
 if(!pattern20.test(data1)){
-validate62.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+validate64.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
 }
 else {
-validate62.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"}}];
+validate64.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -680,7 +900,7 @@ errors++;
 }
 var valid3 = _errs13 === errors;
 if(valid3){
-validate62.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/not",keyword:"not",params:{}}];
+validate64.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -697,12 +917,12 @@ vErrors = null;
 if(errors === _errs10){
 if(typeof data2 === "string"){
 if(!pattern20.test(data2)){
-validate62.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+validate64.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
 }
 else {
-validate62.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: "string"}}];
+validate64.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -731,7 +951,7 @@ errors++;
 }
 var valid4 = _errs17 === errors;
 if(valid4){
-validate62.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/not",keyword:"not",params:{}}];
+validate64.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -748,12 +968,12 @@ vErrors = null;
 if(errors === _errs14){
 if(typeof data3 === "string"){
 if(!pattern20.test(data3)){
-validate62.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+validate64.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
 }
 else {
-validate62.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/type",keyword:"type",params:{type: "string"}}];
+validate64.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -769,18 +989,18 @@ const _errs18 = errors;
 if(errors === _errs18){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 1000000 || isNaN(data4)){
-validate62.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
+validate64.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
 return false;
 }
 else {
 if(data4 < 0 || isNaN(data4)){
-validate62.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate64.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 else {
-validate62.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/type",keyword:"type",params:{type: "number"}}];
+validate64.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/type",keyword:"type",params:{type: "number"}}];
 return false;
 }
 }
@@ -796,7 +1016,7 @@ const _errs20 = errors;
 if(errors === _errs20){
 if(Array.isArray(data5)){
 if(data5.length > 16){
-validate62.errors = [{instancePath:instancePath+"/dietary_tags",schemaPath:"#/properties/dietary_tags/maxItems",keyword:"maxItems",params:{limit: 16}}];
+validate64.errors = [{instancePath:instancePath+"/dietary_tags",schemaPath:"#/properties/dietary_tags/maxItems",keyword:"maxItems",params:{limit: 16}}];
 return false;
 }
 else {
@@ -807,13 +1027,13 @@ let data6 = data5[i0];
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data6 === "string"){
-if(!pattern34.test(data6)){
-validate62.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,31}$"}}];
+if(!pattern35.test(data6)){
+validate64.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,31}$"}}];
 return false;
 }
 }
 else {
-validate62.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/type",keyword:"type",params:{type: "string"}}];
+validate64.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -825,7 +1045,7 @@ break;
 }
 }
 else {
-validate62.errors = [{instancePath:instancePath+"/dietary_tags",schemaPath:"#/properties/dietary_tags/type",keyword:"type",params:{type: "array"}}];
+validate64.errors = [{instancePath:instancePath+"/dietary_tags",schemaPath:"#/properties/dietary_tags/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -843,21 +1063,21 @@ var valid0 = true;
 }
 }
 else {
-validate62.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate64.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate62.errors = vErrors;
+validate64.errors = vErrors;
 return errors === 0;
 }
-validate62.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate64.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema24 = {"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"name":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"category":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"brand":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"price":{"type":"number","minimum":0,"maximum":1000000},"dietary_tags":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,31}$","examples":["vegan","vegetarian","gluten_free","lactose_free","organic","halal","kosher"]}},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"promotion":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}},"required":["sku","name","category","price","quantity"],"additionalProperties":false,"description":"One line of an order."};
+const schema25 = {"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"name":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"category":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"brand":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"price":{"type":"number","minimum":0,"maximum":1000000},"dietary_tags":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,31}$","examples":["vegan","vegetarian","gluten_free","lactose_free","organic","halal","kosher"]}},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"promotion":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}},"required":["sku","name","category","price","quantity"],"additionalProperties":false,"description":"One line of an order."};
 
-function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate83.evaluated;
+const evaluated0 = validate85.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -868,14 +1088,14 @@ if(errors === 0){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if((((((data.sku === undefined) && (missing0 = "sku")) || ((data.name === undefined) && (missing0 = "name"))) || ((data.category === undefined) && (missing0 = "category"))) || ((data.price === undefined) && (missing0 = "price"))) || ((data.quantity === undefined) && (missing0 = "quantity"))){
-validate83.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
+validate85.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs1 = errors;
 for(const key0 in data){
 if(!((((((((key0 === "sku") || (key0 === "name")) || (key0 === "category")) || (key0 === "brand")) || (key0 === "price")) || (key0 === "dietary_tags")) || (key0 === "quantity")) || (key0 === "promotion"))){
-validate83.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate85.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -900,7 +1120,7 @@ errors++;
 }
 var valid1 = _errs5 === errors;
 if(valid1){
-validate83.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/not",keyword:"not",params:{}}];
+validate85.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -917,24 +1137,24 @@ vErrors = null;
 if(errors === _errs2){
 if(typeof data0 === "string"){
 if(func1(data0) > 128){
-validate83.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate85.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data0) < 1){
-validate83.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/minLength",keyword:"minLength",params:{limit: 1}}];
+validate85.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern5.test(data0)){
-validate83.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+validate85.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/type",keyword:"type",params:{type: "string"}}];
+validate85.errors = [{instancePath:instancePath+"/sku",schemaPath:"#/properties/sku/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -963,7 +1183,7 @@ errors++;
 }
 var valid2 = _errs9 === errors;
 if(valid2){
-validate83.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/not",keyword:"not",params:{}}];
+validate85.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -980,12 +1200,12 @@ vErrors = null;
 if(errors === _errs6){
 if(typeof data1 === "string"){
 if(!pattern20.test(data1)){
-validate83.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+validate85.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"}}];
+validate85.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1014,7 +1234,7 @@ errors++;
 }
 var valid3 = _errs13 === errors;
 if(valid3){
-validate83.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/not",keyword:"not",params:{}}];
+validate85.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -1031,12 +1251,12 @@ vErrors = null;
 if(errors === _errs10){
 if(typeof data2 === "string"){
 if(!pattern20.test(data2)){
-validate83.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+validate85.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: "string"}}];
+validate85.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1065,7 +1285,7 @@ errors++;
 }
 var valid4 = _errs17 === errors;
 if(valid4){
-validate83.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/not",keyword:"not",params:{}}];
+validate85.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -1082,12 +1302,12 @@ vErrors = null;
 if(errors === _errs14){
 if(typeof data3 === "string"){
 if(!pattern20.test(data3)){
-validate83.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+validate85.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/type",keyword:"type",params:{type: "string"}}];
+validate85.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1103,18 +1323,18 @@ const _errs18 = errors;
 if(errors === _errs18){
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 1000000 || isNaN(data4)){
-validate83.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
+validate85.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
 return false;
 }
 else {
 if(data4 < 0 || isNaN(data4)){
-validate83.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate85.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/type",keyword:"type",params:{type: "number"}}];
+validate85.errors = [{instancePath:instancePath+"/price",schemaPath:"#/properties/price/type",keyword:"type",params:{type: "number"}}];
 return false;
 }
 }
@@ -1130,7 +1350,7 @@ const _errs20 = errors;
 if(errors === _errs20){
 if(Array.isArray(data5)){
 if(data5.length > 16){
-validate83.errors = [{instancePath:instancePath+"/dietary_tags",schemaPath:"#/properties/dietary_tags/maxItems",keyword:"maxItems",params:{limit: 16}}];
+validate85.errors = [{instancePath:instancePath+"/dietary_tags",schemaPath:"#/properties/dietary_tags/maxItems",keyword:"maxItems",params:{limit: 16}}];
 return false;
 }
 else {
@@ -1141,13 +1361,13 @@ let data6 = data5[i0];
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data6 === "string"){
-if(!pattern34.test(data6)){
-validate83.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,31}$"}}];
+if(!pattern35.test(data6)){
+validate85.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,31}$"}}];
 return false;
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/type",keyword:"type",params:{type: "string"}}];
+validate85.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1159,7 +1379,7 @@ break;
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/dietary_tags",schemaPath:"#/properties/dietary_tags/type",keyword:"type",params:{type: "array"}}];
+validate85.errors = [{instancePath:instancePath+"/dietary_tags",schemaPath:"#/properties/dietary_tags/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -1175,18 +1395,18 @@ const _errs24 = errors;
 if(errors === _errs24){
 if((typeof data7 == "number") && (isFinite(data7))){
 if(data7 > 1000 || isNaN(data7)){
-validate83.errors = [{instancePath:instancePath+"/quantity",schemaPath:"#/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
+validate85.errors = [{instancePath:instancePath+"/quantity",schemaPath:"#/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
 if(data7 <= 0 || isNaN(data7)){
-validate83.errors = [{instancePath:instancePath+"/quantity",schemaPath:"#/properties/quantity/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0}}];
+validate85.errors = [{instancePath:instancePath+"/quantity",schemaPath:"#/properties/quantity/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0}}];
 return false;
 }
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/quantity",schemaPath:"#/properties/quantity/type",keyword:"type",params:{type: "number"}}];
+validate85.errors = [{instancePath:instancePath+"/quantity",schemaPath:"#/properties/quantity/type",keyword:"type",params:{type: "number"}}];
 return false;
 }
 }
@@ -1215,7 +1435,7 @@ errors++;
 }
 var valid6 = _errs29 === errors;
 if(valid6){
-validate83.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/not",keyword:"not",params:{}}];
+validate85.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -1232,24 +1452,24 @@ vErrors = null;
 if(errors === _errs26){
 if(typeof data8 === "string"){
 if(func1(data8) > 128){
-validate83.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate85.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data8) < 1){
-validate83.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/minLength",keyword:"minLength",params:{limit: 1}}];
+validate85.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern5.test(data8)){
-validate83.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+validate85.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate83.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/type",keyword:"type",params:{type: "string"}}];
+validate85.errors = [{instancePath:instancePath+"/promotion",schemaPath:"#/properties/promotion/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1269,20 +1489,20 @@ var valid0 = true;
 }
 }
 else {
-validate83.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate85.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate83.errors = vErrors;
+validate85.errors = vErrors;
 return errors === 0;
 }
-validate83.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate85.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
-function validate89(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate91(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate89.evaluated;
+const evaluated0 = validate91.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -1299,14 +1519,14 @@ if(errors === _errs2){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing0;
 if(((((((data.event_id === undefined) && (missing0 = "event_id")) || ((data.type === undefined) && (missing0 = "type"))) || ((data.session_id === undefined) && (missing0 = "session_id"))) || ((data.occurred_at === undefined) && (missing0 = "occurred_at"))) || ((data.sent_at === undefined) && (missing0 = "sent_at"))) || ((data.data === undefined) && (missing0 = "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/0/required",keyword:"required",params:{missingProperty: missing0}}];
 return false;
 }
 else {
 const _errs4 = errors;
 for(const key0 in data){
 if(!(((((((key0 === "event_id") || (key0 === "type")) || (key0 === "session_id")) || (key0 === "occurred_at")) || (key0 === "sent_at")) || (key0 === "context")) || (key0 === "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/0/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0}}];
 return false;
 break;
 }
@@ -1319,12 +1539,12 @@ if(errors === _errs5){
 if(errors === _errs5){
 if(typeof data0 === "string"){
 if(!pattern3.test(data0)){
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/0/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/0/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
 return false;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/0/properties/event_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/0/properties/event_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1339,11 +1559,11 @@ if(data.type !== undefined){
 let data1 = data.type;
 const _errs7 = errors;
 if(typeof data1 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 if("search_performed" !== data1){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "search_performed"}}];
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/0/properties/type/const",keyword:"const",params:{allowedValue: "search_performed"}}];
 return false;
 }
 var valid2 = _errs7 === errors;
@@ -1371,7 +1591,7 @@ errors++;
 }
 var valid3 = _errs12 === errors;
 if(valid3){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/not",keyword:"not",params:{}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -1388,24 +1608,24 @@ vErrors = null;
 if(errors === _errs9){
 if(typeof data2 === "string"){
 if(func1(data2) > 128){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data2) < 1){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern5.test(data2)){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/0/properties/session_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1458,14 +1678,14 @@ if(errors === _errs16){
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 let missing1;
 if((((((data6.search_id === undefined) && (missing1 = "search_id")) || ((data6.query === undefined) && (missing1 = "query"))) || ((data6.results_count === undefined) && (missing1 = "results_count"))) || ((data6.results === undefined) && (missing1 = "results"))) || ((data6.personalized === undefined) && (missing1 = "personalized"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/0/properties/data/required",keyword:"required",params:{missingProperty: missing1}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/0/properties/data/required",keyword:"required",params:{missingProperty: missing1}}];
 return false;
 }
 else {
 const _errs18 = errors;
 for(const key1 in data6){
-if(!(((((((key1 === "search_id") || (key1 === "query")) || (key1 === "results_count")) || (key1 === "results")) || (key1 === "filters")) || (key1 === "personalized")) || (key1 === "top_categories"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/0/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
+if(!((((((((key1 === "search_id") || (key1 === "query")) || (key1 === "results_count")) || (key1 === "results")) || (key1 === "filters")) || (key1 === "personalized")) || (key1 === "top_categories")) || (key1 === "ranking"))){
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/0/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1}}];
 return false;
 break;
 }
@@ -1490,7 +1710,7 @@ errors++;
 }
 var valid5 = _errs22 === errors;
 if(valid5){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/not",keyword:"not",params:{}}];
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -1507,24 +1727,24 @@ vErrors = null;
 if(errors === _errs19){
 if(typeof data7 === "string"){
 if(func1(data7) > 128){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data7) < 1){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern5.test(data7)){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/0/properties/data/properties/search_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1540,12 +1760,12 @@ const _errs23 = errors;
 if(errors === _errs23){
 if(typeof data8 === "string"){
 if(func1(data8) > 512){
-validate89.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/0/properties/data/properties/query/maxLength",keyword:"maxLength",params:{limit: 512}}];
+validate91.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/0/properties/data/properties/query/maxLength",keyword:"maxLength",params:{limit: 512}}];
 return false;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/0/properties/data/properties/query/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/0/properties/data/properties/query/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1559,18 +1779,18 @@ if(data6.results_count !== undefined){
 let data9 = data6.results_count;
 const _errs25 = errors;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-validate89.errors = [{instancePath:instancePath+"/data/results_count",schemaPath:"#/oneOf/0/properties/data/properties/results_count/type",keyword:"type",params:{type: "integer"}}];
+validate91.errors = [{instancePath:instancePath+"/data/results_count",schemaPath:"#/oneOf/0/properties/data/properties/results_count/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs25){
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 9007199254740991 || isNaN(data9)){
-validate89.errors = [{instancePath:instancePath+"/data/results_count",schemaPath:"#/oneOf/0/properties/data/properties/results_count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
+validate91.errors = [{instancePath:instancePath+"/data/results_count",schemaPath:"#/oneOf/0/properties/data/properties/results_count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 9007199254740991}}];
 return false;
 }
 else {
 if(data9 < 0 || isNaN(data9)){
-validate89.errors = [{instancePath:instancePath+"/data/results_count",schemaPath:"#/oneOf/0/properties/data/properties/results_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate91.errors = [{instancePath:instancePath+"/data/results_count",schemaPath:"#/oneOf/0/properties/data/properties/results_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
@@ -1588,7 +1808,7 @@ const _errs27 = errors;
 if(errors === _errs27){
 if(Array.isArray(data10)){
 if(data10.length > 100){
-validate89.errors = [{instancePath:instancePath+"/data/results",schemaPath:"#/oneOf/0/properties/data/properties/results/maxItems",keyword:"maxItems",params:{limit: 100}}];
+validate91.errors = [{instancePath:instancePath+"/data/results",schemaPath:"#/oneOf/0/properties/data/properties/results/maxItems",keyword:"maxItems",params:{limit: 100}}];
 return false;
 }
 else {
@@ -1601,14 +1821,14 @@ if(errors === _errs29){
 if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
 let missing2;
 if(((data11.sku === undefined) && (missing2 = "sku")) || ((data11.position === undefined) && (missing2 = "position"))){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0,schemaPath:"#/oneOf/0/properties/data/properties/results/items/required",keyword:"required",params:{missingProperty: missing2}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0,schemaPath:"#/oneOf/0/properties/data/properties/results/items/required",keyword:"required",params:{missingProperty: missing2}}];
 return false;
 }
 else {
 const _errs31 = errors;
 for(const key2 in data11){
 if(!((key2 === "sku") || (key2 === "position"))){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0,schemaPath:"#/oneOf/0/properties/data/properties/results/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0,schemaPath:"#/oneOf/0/properties/data/properties/results/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
 return false;
 break;
 }
@@ -1633,7 +1853,7 @@ errors++;
 }
 var valid8 = _errs35 === errors;
 if(valid8){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/not",keyword:"not",params:{}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -1650,24 +1870,24 @@ vErrors = null;
 if(errors === _errs32){
 if(typeof data12 === "string"){
 if(func1(data12) > 128){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/maxLength",keyword:"maxLength",params:{limit: 128}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
 if(func1(data12) < 1){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/minLength",keyword:"minLength",params:{limit: 1}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
 if(!pattern5.test(data12)){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/sku",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/sku/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1681,18 +1901,18 @@ if(data11.position !== undefined){
 let data13 = data11.position;
 const _errs36 = errors;
 if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0+"/position",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/position/type",keyword:"type",params:{type: "integer"}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/position",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/position/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
 if(errors === _errs36){
 if((typeof data13 == "number") && (isFinite(data13))){
 if(data13 > 1000 || isNaN(data13)){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0+"/position",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/position/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/position",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/position/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
 if(data13 < 1 || isNaN(data13)){
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0+"/position",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/position/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/position",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/position/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
@@ -1708,7 +1928,7 @@ var valid7 = true;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/results/" + i0,schemaPath:"#/oneOf/0/properties/data/properties/results/items/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0,schemaPath:"#/oneOf/0/properties/data/properties/results/items/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -1720,7 +1940,7 @@ break;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/results",schemaPath:"#/oneOf/0/properties/data/properties/results/type",keyword:"type",params:{type: "array"}}];
+validate91.errors = [{instancePath:instancePath+"/data/results",schemaPath:"#/oneOf/0/properties/data/properties/results/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
@@ -1810,7 +2030,7 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate89.errors = vErrors;
+validate91.errors = vErrors;
 return false;
 break;
 }
@@ -1884,7 +2104,7 @@ else {
 vErrors.push(err12);
 }
 errors++;
-validate89.errors = vErrors;
+validate91.errors = vErrors;
 return false;
 }
 else {
@@ -1907,7 +2127,7 @@ break;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -1920,7 +2140,7 @@ if(valid4){
 if(data6.personalized !== undefined){
 const _errs54 = errors;
 if(typeof data6.personalized !== "boolean"){
-validate89.errors = [{instancePath:instancePath+"/data/personalized",schemaPath:"#/oneOf/0/properties/data/properties/personalized/type",keyword:"type",params:{type: "boolean"}}];
+validate91.errors = [{instancePath:instancePath+"/data/personalized",schemaPath:"#/oneOf/0/properties/data/properties/personalized/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
 var valid4 = _errs54 === errors;
@@ -1935,7 +2155,7 @@ const _errs56 = errors;
 if(errors === _errs56){
 if(Array.isArray(data17)){
 if(data17.length > 16){
-validate89.errors = [{instancePath:instancePath+"/data/top_categories",schemaPath:"#/oneOf/0/properties/data/properties/top_categories/maxItems",keyword:"maxItems",params:{limit: 16}}];
+validate91.errors = [{instancePath:instancePath+"/data/top_categories",schemaPath:"#/oneOf/0/properties/data/properties/top_categories/maxItems",keyword:"maxItems",params:{limit: 16}}];
 return false;
 }
 else {
@@ -1960,7 +2180,7 @@ errors++;
 }
 var valid14 = _errs61 === errors;
 if(valid14){
-validate89.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,schemaPath:"#/oneOf/0/properties/data/properties/top_categories/items/not",keyword:"not",params:{}}];
+validate91.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,schemaPath:"#/oneOf/0/properties/data/properties/top_categories/items/not",keyword:"not",params:{}}];
 return false;
 }
 else {
@@ -1977,12 +2197,12 @@ vErrors = null;
 if(errors === _errs58){
 if(typeof data18 === "string"){
 if(!pattern20.test(data18)){
-validate89.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,schemaPath:"#/oneOf/0/properties/data/properties/top_categories/items/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+validate91.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,schemaPath:"#/oneOf/0/properties/data/properties/top_categories/items/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,schemaPath:"#/oneOf/0/properties/data/properties/top_categories/items/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,schemaPath:"#/oneOf/0/properties/data/properties/top_categories/items/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
@@ -1994,11 +2214,47 @@ break;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/top_categories",schemaPath:"#/oneOf/0/properties/data/properties/top_categories/type",keyword:"type",params:{type: "array"}}];
+validate91.errors = [{instancePath:instancePath+"/data/top_categories",schemaPath:"#/oneOf/0/properties/data/properties/top_categories/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
 var valid4 = _errs56 === errors;
+}
+else {
+var valid4 = true;
+}
+if(valid4){
+if(data6.ranking !== undefined){
+let data19 = data6.ranking;
+const _errs62 = errors;
+if(errors === _errs62){
+if(Array.isArray(data19)){
+if(data19.length > 50){
+validate91.errors = [{instancePath:instancePath+"/data/ranking",schemaPath:"#/oneOf/0/properties/data/properties/ranking/maxItems",keyword:"maxItems",params:{limit: 50}}];
+return false;
+}
+else {
+var valid15 = true;
+const len2 = data19.length;
+for(let i2=0; i2<len2; i2++){
+const _errs64 = errors;
+if(!(validate59(data19[i2], {instancePath:instancePath+"/data/ranking/" + i2,parentData:data19,parentDataProperty:i2,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
+errors = vErrors.length;
+}
+var valid15 = _errs64 === errors;
+if(!valid15){
+break;
+}
+}
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data/ranking",schemaPath:"#/oneOf/0/properties/data/properties/ranking/type",keyword:"type",params:{type: "array"}}];
+return false;
+}
+}
+var valid4 = _errs62 === errors;
 }
 else {
 var valid4 = true;
@@ -2012,8 +2268,9 @@ var valid4 = true;
 }
 }
 }
+}
 else {
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/0/properties/data/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/0/properties/data/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -2032,78 +2289,78 @@ var valid2 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/0/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
 var props0 = true;
 }
 else if(tag0 === "search_result_clicked"){
-const _errs62 = errors;
-if(errors === _errs62){
+const _errs65 = errors;
+if(errors === _errs65){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing3;
 if(((((((data.event_id === undefined) && (missing3 = "event_id")) || ((data.type === undefined) && (missing3 = "type"))) || ((data.session_id === undefined) && (missing3 = "session_id"))) || ((data.occurred_at === undefined) && (missing3 = "occurred_at"))) || ((data.sent_at === undefined) && (missing3 = "sent_at"))) || ((data.data === undefined) && (missing3 = "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing3}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"required",params:{missingProperty: missing3}}];
 return false;
 }
 else {
-const _errs64 = errors;
+const _errs67 = errors;
 for(const key5 in data){
 if(!(((((((key5 === "event_id") || (key5 === "type")) || (key5 === "session_id")) || (key5 === "occurred_at")) || (key5 === "sent_at")) || (key5 === "context")) || (key5 === "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5}}];
 return false;
 break;
 }
 }
-if(_errs64 === errors){
+if(_errs67 === errors){
 if(data.event_id !== undefined){
-let data19 = data.event_id;
-const _errs65 = errors;
-if(errors === _errs65){
-if(errors === _errs65){
-if(typeof data19 === "string"){
-if(!pattern3.test(data19)){
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/1/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
-return false;
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/1/properties/event_id/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-var valid16 = _errs65 === errors;
-}
-else {
-var valid16 = true;
-}
-if(valid16){
-if(data.type !== undefined){
-let data20 = data.type;
-const _errs67 = errors;
-if(typeof data20 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("search_result_clicked" !== data20){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "search_result_clicked"}}];
-return false;
-}
-var valid16 = _errs67 === errors;
-}
-else {
-var valid16 = true;
-}
-if(valid16){
-if(data.session_id !== undefined){
-let data21 = data.session_id;
-const _errs69 = errors;
-const _errs71 = errors;
-const _errs72 = errors;
+let data21 = data.event_id;
+const _errs68 = errors;
+if(errors === _errs68){
+if(errors === _errs68){
 if(typeof data21 === "string"){
-if(!pattern4.test(data21)){
+if(!pattern3.test(data21)){
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/1/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/1/properties/event_id/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+var valid17 = _errs68 === errors;
+}
+else {
+var valid17 = true;
+}
+if(valid17){
+if(data.type !== undefined){
+let data22 = data.type;
+const _errs70 = errors;
+if(typeof data22 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("search_result_clicked" !== data22){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "search_result_clicked"}}];
+return false;
+}
+var valid17 = _errs70 === errors;
+}
+else {
+var valid17 = true;
+}
+if(valid17){
+if(data.session_id !== undefined){
+let data23 = data.session_id;
+const _errs72 = errors;
+const _errs74 = errors;
+const _errs75 = errors;
+if(typeof data23 === "string"){
+if(!pattern4.test(data23)){
 const err14 = {};
 if(vErrors === null){
 vErrors = [err14];
@@ -2114,115 +2371,115 @@ vErrors.push(err14);
 errors++;
 }
 }
-var valid17 = _errs72 === errors;
-if(valid17){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/not",keyword:"not",params:{}}];
+var valid18 = _errs75 === errors;
+if(valid18){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs71;
+errors = _errs74;
 if(vErrors !== null){
-if(_errs71){
-vErrors.length = _errs71;
+if(_errs74){
+vErrors.length = _errs74;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs69){
-if(typeof data21 === "string"){
-if(func1(data21) > 128){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs72){
+if(typeof data23 === "string"){
+if(func1(data23) > 128){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data21) < 1){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data23) < 1){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data21)){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data23)){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid16 = _errs69 === errors;
+var valid17 = _errs72 === errors;
 }
 else {
-var valid16 = true;
+var valid17 = true;
 }
-if(valid16){
+if(valid17){
 if(data.occurred_at !== undefined){
-const _errs73 = errors;
+const _errs76 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid16 = _errs73 === errors;
+var valid17 = _errs76 === errors;
 }
 else {
-var valid16 = true;
+var valid17 = true;
 }
-if(valid16){
+if(valid17){
 if(data.sent_at !== undefined){
-const _errs74 = errors;
+const _errs77 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid16 = _errs74 === errors;
+var valid17 = _errs77 === errors;
 }
 else {
-var valid16 = true;
+var valid17 = true;
 }
-if(valid16){
+if(valid17){
 if(data.context !== undefined){
-const _errs75 = errors;
+const _errs78 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid16 = _errs75 === errors;
+var valid17 = _errs78 === errors;
 }
 else {
-var valid16 = true;
+var valid17 = true;
 }
-if(valid16){
+if(valid17){
 if(data.data !== undefined){
-let data25 = data.data;
-const _errs76 = errors;
-if(errors === _errs76){
-if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+let data27 = data.data;
+const _errs79 = errors;
+if(errors === _errs79){
+if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
 let missing4;
-if(((((data25.search_id === undefined) && (missing4 = "search_id")) || ((data25.query === undefined) && (missing4 = "query"))) || ((data25.product === undefined) && (missing4 = "product"))) || ((data25.position === undefined) && (missing4 = "position"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/properties/data/required",keyword:"required",params:{missingProperty: missing4}}];
+if(((((data27.search_id === undefined) && (missing4 = "search_id")) || ((data27.query === undefined) && (missing4 = "query"))) || ((data27.product === undefined) && (missing4 = "product"))) || ((data27.position === undefined) && (missing4 = "position"))){
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/properties/data/required",keyword:"required",params:{missingProperty: missing4}}];
 return false;
 }
 else {
-const _errs78 = errors;
-for(const key6 in data25){
+const _errs81 = errors;
+for(const key6 in data27){
 if(!((((key6 === "search_id") || (key6 === "query")) || (key6 === "product")) || (key6 === "position"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6}}];
 return false;
 break;
 }
 }
-if(_errs78 === errors){
-if(data25.search_id !== undefined){
-let data26 = data25.search_id;
-const _errs79 = errors;
-const _errs81 = errors;
+if(_errs81 === errors){
+if(data27.search_id !== undefined){
+let data28 = data27.search_id;
 const _errs82 = errors;
-if(typeof data26 === "string"){
-if(!pattern4.test(data26)){
+const _errs84 = errors;
+const _errs85 = errors;
+if(typeof data28 === "string"){
+if(!pattern4.test(data28)){
 const err15 = {};
 if(vErrors === null){
 vErrors = [err15];
@@ -2233,126 +2490,126 @@ vErrors.push(err15);
 errors++;
 }
 }
-var valid19 = _errs82 === errors;
-if(valid19){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/not",keyword:"not",params:{}}];
+var valid20 = _errs85 === errors;
+if(valid20){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs81;
+errors = _errs84;
 if(vErrors !== null){
-if(_errs81){
-vErrors.length = _errs81;
+if(_errs84){
+vErrors.length = _errs84;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs79){
-if(typeof data26 === "string"){
-if(func1(data26) > 128){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs82){
+if(typeof data28 === "string"){
+if(func1(data28) > 128){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data26) < 1){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data28) < 1){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data26)){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data28)){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid18 = _errs79 === errors;
+var valid19 = _errs82 === errors;
 }
 else {
-var valid18 = true;
+var valid19 = true;
 }
-if(valid18){
-if(data25.query !== undefined){
-let data27 = data25.query;
-const _errs83 = errors;
-if(errors === _errs83){
-if(typeof data27 === "string"){
-if(func1(data27) > 512){
-validate89.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/1/properties/data/properties/query/maxLength",keyword:"maxLength",params:{limit: 512}}];
+if(valid19){
+if(data27.query !== undefined){
+let data29 = data27.query;
+const _errs86 = errors;
+if(errors === _errs86){
+if(typeof data29 === "string"){
+if(func1(data29) > 512){
+validate91.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/1/properties/data/properties/query/maxLength",keyword:"maxLength",params:{limit: 512}}];
 return false;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/1/properties/data/properties/query/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/1/properties/data/properties/query/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid18 = _errs83 === errors;
+var valid19 = _errs86 === errors;
 }
 else {
-var valid18 = true;
+var valid19 = true;
 }
-if(valid18){
-if(data25.product !== undefined){
-const _errs85 = errors;
-if(!(validate62(data25.product, {instancePath:instancePath+"/data/product",parentData:data25,parentDataProperty:"product",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+if(valid19){
+if(data27.product !== undefined){
+const _errs88 = errors;
+if(!(validate64(data27.product, {instancePath:instancePath+"/data/product",parentData:data27,parentDataProperty:"product",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid18 = _errs85 === errors;
+var valid19 = _errs88 === errors;
 }
 else {
-var valid18 = true;
+var valid19 = true;
 }
-if(valid18){
-if(data25.position !== undefined){
-let data29 = data25.position;
-const _errs86 = errors;
-if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-validate89.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/type",keyword:"type",params:{type: "integer"}}];
+if(valid19){
+if(data27.position !== undefined){
+let data31 = data27.position;
+const _errs89 = errors;
+if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+validate91.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
-if(errors === _errs86){
-if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 > 1000 || isNaN(data29)){
-validate89.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
+if(errors === _errs89){
+if((typeof data31 == "number") && (isFinite(data31))){
+if(data31 > 1000 || isNaN(data31)){
+validate91.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
-if(data29 < 1 || isNaN(data29)){
-validate89.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
-return false;
-}
-}
-}
-}
-var valid18 = _errs86 === errors;
-}
-else {
-var valid18 = true;
-}
-}
-}
-}
-}
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/properties/data/type",keyword:"type",params:{type: "object"}}];
+if(data31 < 1 || isNaN(data31)){
+validate91.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
-var valid16 = _errs76 === errors;
+}
+}
+var valid19 = _errs89 === errors;
 }
 else {
-var valid16 = true;
+var valid19 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/properties/data/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+var valid17 = _errs79 === errors;
+}
+else {
+var valid17 = true;
 }
 }
 }
@@ -2364,7 +2621,7 @@ var valid16 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/1/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -2373,71 +2630,71 @@ props0 = true;
 }
 }
 else if(tag0 === "product_viewed"){
-const _errs88 = errors;
-if(errors === _errs88){
+const _errs91 = errors;
+if(errors === _errs91){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing5;
 if(((((((data.event_id === undefined) && (missing5 = "event_id")) || ((data.type === undefined) && (missing5 = "type"))) || ((data.session_id === undefined) && (missing5 = "session_id"))) || ((data.occurred_at === undefined) && (missing5 = "occurred_at"))) || ((data.sent_at === undefined) && (missing5 = "sent_at"))) || ((data.data === undefined) && (missing5 = "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing5}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"required",params:{missingProperty: missing5}}];
 return false;
 }
 else {
-const _errs90 = errors;
+const _errs93 = errors;
 for(const key7 in data){
 if(!(((((((key7 === "event_id") || (key7 === "type")) || (key7 === "session_id")) || (key7 === "occurred_at")) || (key7 === "sent_at")) || (key7 === "context")) || (key7 === "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7}}];
 return false;
 break;
 }
 }
-if(_errs90 === errors){
+if(_errs93 === errors){
 if(data.event_id !== undefined){
-let data30 = data.event_id;
-const _errs91 = errors;
-if(errors === _errs91){
-if(errors === _errs91){
-if(typeof data30 === "string"){
-if(!pattern3.test(data30)){
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/2/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
-return false;
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/2/properties/event_id/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-var valid21 = _errs91 === errors;
-}
-else {
-var valid21 = true;
-}
-if(valid21){
-if(data.type !== undefined){
-let data31 = data.type;
-const _errs93 = errors;
-if(typeof data31 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("product_viewed" !== data31){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "product_viewed"}}];
-return false;
-}
-var valid21 = _errs93 === errors;
-}
-else {
-var valid21 = true;
-}
-if(valid21){
-if(data.session_id !== undefined){
-let data32 = data.session_id;
-const _errs95 = errors;
-const _errs97 = errors;
-const _errs98 = errors;
+let data32 = data.event_id;
+const _errs94 = errors;
+if(errors === _errs94){
+if(errors === _errs94){
 if(typeof data32 === "string"){
-if(!pattern4.test(data32)){
+if(!pattern3.test(data32)){
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/2/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/2/properties/event_id/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+var valid22 = _errs94 === errors;
+}
+else {
+var valid22 = true;
+}
+if(valid22){
+if(data.type !== undefined){
+let data33 = data.type;
+const _errs96 = errors;
+if(typeof data33 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("product_viewed" !== data33){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "product_viewed"}}];
+return false;
+}
+var valid22 = _errs96 === errors;
+}
+else {
+var valid22 = true;
+}
+if(valid22){
+if(data.session_id !== undefined){
+let data34 = data.session_id;
+const _errs98 = errors;
+const _errs100 = errors;
+const _errs101 = errors;
+if(typeof data34 === "string"){
+if(!pattern4.test(data34)){
 const err16 = {};
 if(vErrors === null){
 vErrors = [err16];
@@ -2448,127 +2705,127 @@ vErrors.push(err16);
 errors++;
 }
 }
-var valid22 = _errs98 === errors;
-if(valid22){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/not",keyword:"not",params:{}}];
+var valid23 = _errs101 === errors;
+if(valid23){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs97;
+errors = _errs100;
 if(vErrors !== null){
-if(_errs97){
-vErrors.length = _errs97;
+if(_errs100){
+vErrors.length = _errs100;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs95){
-if(typeof data32 === "string"){
-if(func1(data32) > 128){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs98){
+if(typeof data34 === "string"){
+if(func1(data34) > 128){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data32) < 1){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data34) < 1){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data32)){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data34)){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid21 = _errs95 === errors;
+var valid22 = _errs98 === errors;
 }
 else {
-var valid21 = true;
+var valid22 = true;
 }
-if(valid21){
+if(valid22){
 if(data.occurred_at !== undefined){
-const _errs99 = errors;
+const _errs102 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid21 = _errs99 === errors;
+var valid22 = _errs102 === errors;
 }
 else {
-var valid21 = true;
+var valid22 = true;
 }
-if(valid21){
+if(valid22){
 if(data.sent_at !== undefined){
-const _errs100 = errors;
+const _errs103 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid21 = _errs100 === errors;
+var valid22 = _errs103 === errors;
 }
 else {
-var valid21 = true;
+var valid22 = true;
 }
-if(valid21){
+if(valid22){
 if(data.context !== undefined){
-const _errs101 = errors;
+const _errs104 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid21 = _errs101 === errors;
+var valid22 = _errs104 === errors;
 }
 else {
-var valid21 = true;
+var valid22 = true;
 }
-if(valid21){
+if(valid22){
 if(data.data !== undefined){
-let data36 = data.data;
-const _errs102 = errors;
-if(errors === _errs102){
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
+let data38 = data.data;
+const _errs105 = errors;
+if(errors === _errs105){
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
 let missing6;
-if((data36.product === undefined) && (missing6 = "product")){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/properties/data/required",keyword:"required",params:{missingProperty: missing6}}];
+if((data38.product === undefined) && (missing6 = "product")){
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/properties/data/required",keyword:"required",params:{missingProperty: missing6}}];
 return false;
 }
 else {
-const _errs104 = errors;
-for(const key8 in data36){
+const _errs107 = errors;
+for(const key8 in data38){
 if(!(((key8 === "product") || (key8 === "search_id")) || (key8 === "source"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8}}];
 return false;
 break;
 }
 }
-if(_errs104 === errors){
-if(data36.product !== undefined){
-const _errs105 = errors;
-if(!(validate62(data36.product, {instancePath:instancePath+"/data/product",parentData:data36,parentDataProperty:"product",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+if(_errs107 === errors){
+if(data38.product !== undefined){
+const _errs108 = errors;
+if(!(validate64(data38.product, {instancePath:instancePath+"/data/product",parentData:data38,parentDataProperty:"product",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid23 = _errs105 === errors;
+var valid24 = _errs108 === errors;
 }
 else {
-var valid23 = true;
+var valid24 = true;
 }
-if(valid23){
-if(data36.search_id !== undefined){
-let data38 = data36.search_id;
-const _errs106 = errors;
-const _errs108 = errors;
+if(valid24){
+if(data38.search_id !== undefined){
+let data40 = data38.search_id;
 const _errs109 = errors;
-if(typeof data38 === "string"){
-if(!pattern4.test(data38)){
+const _errs111 = errors;
+const _errs112 = errors;
+if(typeof data40 === "string"){
+if(!pattern4.test(data40)){
 const err17 = {};
 if(vErrors === null){
 vErrors = [err17];
@@ -2579,67 +2836,67 @@ vErrors.push(err17);
 errors++;
 }
 }
-var valid24 = _errs109 === errors;
-if(valid24){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/not",keyword:"not",params:{}}];
+var valid25 = _errs112 === errors;
+if(valid25){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs108;
+errors = _errs111;
 if(vErrors !== null){
-if(_errs108){
-vErrors.length = _errs108;
+if(_errs111){
+vErrors.length = _errs111;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs106){
-if(typeof data38 === "string"){
-if(func1(data38) > 128){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs109){
+if(typeof data40 === "string"){
+if(func1(data40) > 128){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data38) < 1){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data40) < 1){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data38)){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data40)){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid23 = _errs106 === errors;
+var valid24 = _errs109 === errors;
 }
 else {
-var valid23 = true;
+var valid24 = true;
 }
-if(valid23){
-if(data36.source !== undefined){
-let data39 = data36.source;
-const _errs110 = errors;
-if(typeof data39 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/data/source",schemaPath:"#/oneOf/2/properties/data/properties/source/type",keyword:"type",params:{type: "string"}}];
+if(valid24){
+if(data38.source !== undefined){
+let data41 = data38.source;
+const _errs113 = errors;
+if(typeof data41 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/data/source",schemaPath:"#/oneOf/2/properties/data/properties/source/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!(((((data39 === "search") || (data39 === "recommendation")) || (data39 === "category")) || (data39 === "reorder")) || (data39 === "direct"))){
-validate89.errors = [{instancePath:instancePath+"/data/source",schemaPath:"#/oneOf/2/properties/data/properties/source/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[2].properties.data.properties.source.enum}}];
+if(!(((((data41 === "search") || (data41 === "recommendation")) || (data41 === "category")) || (data41 === "reorder")) || (data41 === "direct"))){
+validate91.errors = [{instancePath:instancePath+"/data/source",schemaPath:"#/oneOf/2/properties/data/properties/source/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[2].properties.data.properties.source.enum}}];
 return false;
 }
-var valid23 = _errs110 === errors;
+var valid24 = _errs113 === errors;
 }
 else {
-var valid23 = true;
+var valid24 = true;
 }
 }
 }
@@ -2647,14 +2904,14 @@ var valid23 = true;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/properties/data/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/properties/data/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-var valid21 = _errs102 === errors;
+var valid22 = _errs105 === errors;
 }
 else {
-var valid21 = true;
+var valid22 = true;
 }
 }
 }
@@ -2666,7 +2923,7 @@ var valid21 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/2/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -2675,71 +2932,71 @@ props0 = true;
 }
 }
 else if(tag0 === "cart_item_added"){
-const _errs112 = errors;
-if(errors === _errs112){
+const _errs115 = errors;
+if(errors === _errs115){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing7;
 if(((((((data.event_id === undefined) && (missing7 = "event_id")) || ((data.type === undefined) && (missing7 = "type"))) || ((data.session_id === undefined) && (missing7 = "session_id"))) || ((data.occurred_at === undefined) && (missing7 = "occurred_at"))) || ((data.sent_at === undefined) && (missing7 = "sent_at"))) || ((data.data === undefined) && (missing7 = "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing7}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/3/required",keyword:"required",params:{missingProperty: missing7}}];
 return false;
 }
 else {
-const _errs114 = errors;
+const _errs117 = errors;
 for(const key9 in data){
 if(!(((((((key9 === "event_id") || (key9 === "type")) || (key9 === "session_id")) || (key9 === "occurred_at")) || (key9 === "sent_at")) || (key9 === "context")) || (key9 === "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9}}];
 return false;
 break;
 }
 }
-if(_errs114 === errors){
+if(_errs117 === errors){
 if(data.event_id !== undefined){
-let data40 = data.event_id;
-const _errs115 = errors;
-if(errors === _errs115){
-if(errors === _errs115){
-if(typeof data40 === "string"){
-if(!pattern3.test(data40)){
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/3/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
-return false;
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/3/properties/event_id/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-var valid26 = _errs115 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data.type !== undefined){
-let data41 = data.type;
-const _errs117 = errors;
-if(typeof data41 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("cart_item_added" !== data41){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_added"}}];
-return false;
-}
-var valid26 = _errs117 === errors;
-}
-else {
-var valid26 = true;
-}
-if(valid26){
-if(data.session_id !== undefined){
-let data42 = data.session_id;
-const _errs119 = errors;
-const _errs121 = errors;
-const _errs122 = errors;
+let data42 = data.event_id;
+const _errs118 = errors;
+if(errors === _errs118){
+if(errors === _errs118){
 if(typeof data42 === "string"){
-if(!pattern4.test(data42)){
+if(!pattern3.test(data42)){
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/3/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/3/properties/event_id/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+var valid27 = _errs118 === errors;
+}
+else {
+var valid27 = true;
+}
+if(valid27){
+if(data.type !== undefined){
+let data43 = data.type;
+const _errs120 = errors;
+if(typeof data43 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("cart_item_added" !== data43){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_added"}}];
+return false;
+}
+var valid27 = _errs120 === errors;
+}
+else {
+var valid27 = true;
+}
+if(valid27){
+if(data.session_id !== undefined){
+let data44 = data.session_id;
+const _errs122 = errors;
+const _errs124 = errors;
+const _errs125 = errors;
+if(typeof data44 === "string"){
+if(!pattern4.test(data44)){
 const err18 = {};
 if(vErrors === null){
 vErrors = [err18];
@@ -2750,181 +3007,181 @@ vErrors.push(err18);
 errors++;
 }
 }
-var valid27 = _errs122 === errors;
-if(valid27){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/not",keyword:"not",params:{}}];
+var valid28 = _errs125 === errors;
+if(valid28){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs121;
+errors = _errs124;
 if(vErrors !== null){
-if(_errs121){
-vErrors.length = _errs121;
+if(_errs124){
+vErrors.length = _errs124;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs119){
-if(typeof data42 === "string"){
-if(func1(data42) > 128){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs122){
+if(typeof data44 === "string"){
+if(func1(data44) > 128){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data42) < 1){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data44) < 1){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data42)){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data44)){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid26 = _errs119 === errors;
+var valid27 = _errs122 === errors;
 }
 else {
-var valid26 = true;
+var valid27 = true;
 }
-if(valid26){
+if(valid27){
 if(data.occurred_at !== undefined){
-const _errs123 = errors;
+const _errs126 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid26 = _errs123 === errors;
+var valid27 = _errs126 === errors;
 }
 else {
-var valid26 = true;
+var valid27 = true;
 }
-if(valid26){
+if(valid27){
 if(data.sent_at !== undefined){
-const _errs124 = errors;
+const _errs127 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid26 = _errs124 === errors;
+var valid27 = _errs127 === errors;
 }
 else {
-var valid26 = true;
+var valid27 = true;
 }
-if(valid26){
+if(valid27){
 if(data.context !== undefined){
-const _errs125 = errors;
+const _errs128 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid26 = _errs125 === errors;
+var valid27 = _errs128 === errors;
 }
 else {
-var valid26 = true;
+var valid27 = true;
 }
-if(valid26){
+if(valid27){
 if(data.data !== undefined){
-let data46 = data.data;
-const _errs126 = errors;
-if(errors === _errs126){
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+let data48 = data.data;
+const _errs129 = errors;
+if(errors === _errs129){
+if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
 let missing8;
-if((((data46.product === undefined) && (missing8 = "product")) || ((data46.quantity === undefined) && (missing8 = "quantity"))) || ((data46.cart_value === undefined) && (missing8 = "cart_value"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/properties/data/required",keyword:"required",params:{missingProperty: missing8}}];
+if((((data48.product === undefined) && (missing8 = "product")) || ((data48.quantity === undefined) && (missing8 = "quantity"))) || ((data48.cart_value === undefined) && (missing8 = "cart_value"))){
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/properties/data/required",keyword:"required",params:{missingProperty: missing8}}];
 return false;
 }
 else {
-const _errs128 = errors;
-for(const key10 in data46){
+const _errs131 = errors;
+for(const key10 in data48){
 if(!((((key10 === "product") || (key10 === "quantity")) || (key10 === "cart_value")) || (key10 === "search_id"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10}}];
 return false;
 break;
 }
 }
-if(_errs128 === errors){
-if(data46.product !== undefined){
-const _errs129 = errors;
-if(!(validate62(data46.product, {instancePath:instancePath+"/data/product",parentData:data46,parentDataProperty:"product",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+if(_errs131 === errors){
+if(data48.product !== undefined){
+const _errs132 = errors;
+if(!(validate64(data48.product, {instancePath:instancePath+"/data/product",parentData:data48,parentDataProperty:"product",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid28 = _errs129 === errors;
+var valid29 = _errs132 === errors;
 }
 else {
-var valid28 = true;
+var valid29 = true;
 }
-if(valid28){
-if(data46.quantity !== undefined){
-let data48 = data46.quantity;
-const _errs130 = errors;
-if(errors === _errs130){
-if((typeof data48 == "number") && (isFinite(data48))){
-if(data48 > 1000 || isNaN(data48)){
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/3/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
+if(valid29){
+if(data48.quantity !== undefined){
+let data50 = data48.quantity;
+const _errs133 = errors;
+if(errors === _errs133){
+if((typeof data50 == "number") && (isFinite(data50))){
+if(data50 > 1000 || isNaN(data50)){
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/3/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
-if(data48 <= 0 || isNaN(data48)){
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/3/properties/data/properties/quantity/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0}}];
-return false;
-}
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/3/properties/data/properties/quantity/type",keyword:"type",params:{type: "number"}}];
-return false;
-}
-}
-var valid28 = _errs130 === errors;
-}
-else {
-var valid28 = true;
-}
-if(valid28){
-if(data46.cart_value !== undefined){
-let data49 = data46.cart_value;
-const _errs132 = errors;
-if(errors === _errs132){
-if((typeof data49 == "number") && (isFinite(data49))){
-if(data49 > 1000000 || isNaN(data49)){
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/3/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
-return false;
-}
-else {
-if(data49 < 0 || isNaN(data49)){
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/3/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+if(data50 <= 0 || isNaN(data50)){
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/3/properties/data/properties/quantity/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0}}];
 return false;
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/3/properties/data/properties/cart_value/type",keyword:"type",params:{type: "number"}}];
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/3/properties/data/properties/quantity/type",keyword:"type",params:{type: "number"}}];
 return false;
 }
 }
-var valid28 = _errs132 === errors;
+var valid29 = _errs133 === errors;
 }
 else {
-var valid28 = true;
+var valid29 = true;
 }
-if(valid28){
-if(data46.search_id !== undefined){
-let data50 = data46.search_id;
-const _errs134 = errors;
-const _errs136 = errors;
+if(valid29){
+if(data48.cart_value !== undefined){
+let data51 = data48.cart_value;
+const _errs135 = errors;
+if(errors === _errs135){
+if((typeof data51 == "number") && (isFinite(data51))){
+if(data51 > 1000000 || isNaN(data51)){
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/3/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
+return false;
+}
+else {
+if(data51 < 0 || isNaN(data51)){
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/3/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/3/properties/data/properties/cart_value/type",keyword:"type",params:{type: "number"}}];
+return false;
+}
+}
+var valid29 = _errs135 === errors;
+}
+else {
+var valid29 = true;
+}
+if(valid29){
+if(data48.search_id !== undefined){
+let data52 = data48.search_id;
 const _errs137 = errors;
-if(typeof data50 === "string"){
-if(!pattern4.test(data50)){
+const _errs139 = errors;
+const _errs140 = errors;
+if(typeof data52 === "string"){
+if(!pattern4.test(data52)){
 const err19 = {};
 if(vErrors === null){
 vErrors = [err19];
@@ -2935,50 +3192,50 @@ vErrors.push(err19);
 errors++;
 }
 }
-var valid29 = _errs137 === errors;
-if(valid29){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/not",keyword:"not",params:{}}];
+var valid30 = _errs140 === errors;
+if(valid30){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs136;
+errors = _errs139;
 if(vErrors !== null){
-if(_errs136){
-vErrors.length = _errs136;
+if(_errs139){
+vErrors.length = _errs139;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs134){
-if(typeof data50 === "string"){
-if(func1(data50) > 128){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs137){
+if(typeof data52 === "string"){
+if(func1(data52) > 128){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data50) < 1){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data52) < 1){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data50)){
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data52)){
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid28 = _errs134 === errors;
+var valid29 = _errs137 === errors;
 }
 else {
-var valid28 = true;
+var valid29 = true;
 }
 }
 }
@@ -2987,14 +3244,14 @@ var valid28 = true;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/properties/data/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/properties/data/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-var valid26 = _errs126 === errors;
+var valid27 = _errs129 === errors;
 }
 else {
-var valid26 = true;
+var valid27 = true;
 }
 }
 }
@@ -3006,7 +3263,7 @@ var valid26 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/3/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -3015,71 +3272,71 @@ props0 = true;
 }
 }
 else if(tag0 === "cart_item_removed"){
-const _errs138 = errors;
-if(errors === _errs138){
+const _errs141 = errors;
+if(errors === _errs141){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing9;
 if(((((((data.event_id === undefined) && (missing9 = "event_id")) || ((data.type === undefined) && (missing9 = "type"))) || ((data.session_id === undefined) && (missing9 = "session_id"))) || ((data.occurred_at === undefined) && (missing9 = "occurred_at"))) || ((data.sent_at === undefined) && (missing9 = "sent_at"))) || ((data.data === undefined) && (missing9 = "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: missing9}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/4/required",keyword:"required",params:{missingProperty: missing9}}];
 return false;
 }
 else {
-const _errs140 = errors;
+const _errs143 = errors;
 for(const key11 in data){
 if(!(((((((key11 === "event_id") || (key11 === "type")) || (key11 === "session_id")) || (key11 === "occurred_at")) || (key11 === "sent_at")) || (key11 === "context")) || (key11 === "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11}}];
 return false;
 break;
 }
 }
-if(_errs140 === errors){
+if(_errs143 === errors){
 if(data.event_id !== undefined){
-let data51 = data.event_id;
-const _errs141 = errors;
-if(errors === _errs141){
-if(errors === _errs141){
-if(typeof data51 === "string"){
-if(!pattern3.test(data51)){
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/4/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
-return false;
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/4/properties/event_id/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-var valid31 = _errs141 === errors;
-}
-else {
-var valid31 = true;
-}
-if(valid31){
-if(data.type !== undefined){
-let data52 = data.type;
-const _errs143 = errors;
-if(typeof data52 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("cart_item_removed" !== data52){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_removed"}}];
-return false;
-}
-var valid31 = _errs143 === errors;
-}
-else {
-var valid31 = true;
-}
-if(valid31){
-if(data.session_id !== undefined){
-let data53 = data.session_id;
-const _errs145 = errors;
-const _errs147 = errors;
-const _errs148 = errors;
+let data53 = data.event_id;
+const _errs144 = errors;
+if(errors === _errs144){
+if(errors === _errs144){
 if(typeof data53 === "string"){
-if(!pattern4.test(data53)){
+if(!pattern3.test(data53)){
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/4/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/4/properties/event_id/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+var valid32 = _errs144 === errors;
+}
+else {
+var valid32 = true;
+}
+if(valid32){
+if(data.type !== undefined){
+let data54 = data.type;
+const _errs146 = errors;
+if(typeof data54 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("cart_item_removed" !== data54){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_removed"}}];
+return false;
+}
+var valid32 = _errs146 === errors;
+}
+else {
+var valid32 = true;
+}
+if(valid32){
+if(data.session_id !== undefined){
+let data55 = data.session_id;
+const _errs148 = errors;
+const _errs150 = errors;
+const _errs151 = errors;
+if(typeof data55 === "string"){
+if(!pattern4.test(data55)){
 const err20 = {};
 if(vErrors === null){
 vErrors = [err20];
@@ -3090,187 +3347,187 @@ vErrors.push(err20);
 errors++;
 }
 }
-var valid32 = _errs148 === errors;
-if(valid32){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/not",keyword:"not",params:{}}];
+var valid33 = _errs151 === errors;
+if(valid33){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs147;
+errors = _errs150;
 if(vErrors !== null){
-if(_errs147){
-vErrors.length = _errs147;
+if(_errs150){
+vErrors.length = _errs150;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs145){
-if(typeof data53 === "string"){
-if(func1(data53) > 128){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs148){
+if(typeof data55 === "string"){
+if(func1(data55) > 128){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data53) < 1){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data55) < 1){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data53)){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data55)){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid31 = _errs145 === errors;
+var valid32 = _errs148 === errors;
 }
 else {
-var valid31 = true;
+var valid32 = true;
 }
-if(valid31){
+if(valid32){
 if(data.occurred_at !== undefined){
-const _errs149 = errors;
+const _errs152 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid31 = _errs149 === errors;
+var valid32 = _errs152 === errors;
 }
 else {
-var valid31 = true;
+var valid32 = true;
 }
-if(valid31){
+if(valid32){
 if(data.sent_at !== undefined){
-const _errs150 = errors;
+const _errs153 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid31 = _errs150 === errors;
+var valid32 = _errs153 === errors;
 }
 else {
-var valid31 = true;
+var valid32 = true;
 }
-if(valid31){
+if(valid32){
 if(data.context !== undefined){
-const _errs151 = errors;
+const _errs154 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid31 = _errs151 === errors;
+var valid32 = _errs154 === errors;
 }
 else {
-var valid31 = true;
+var valid32 = true;
 }
-if(valid31){
+if(valid32){
 if(data.data !== undefined){
-let data57 = data.data;
-const _errs152 = errors;
-if(errors === _errs152){
-if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+let data59 = data.data;
+const _errs155 = errors;
+if(errors === _errs155){
+if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
 let missing10;
-if((((data57.product === undefined) && (missing10 = "product")) || ((data57.quantity === undefined) && (missing10 = "quantity"))) || ((data57.cart_value === undefined) && (missing10 = "cart_value"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/properties/data/required",keyword:"required",params:{missingProperty: missing10}}];
+if((((data59.product === undefined) && (missing10 = "product")) || ((data59.quantity === undefined) && (missing10 = "quantity"))) || ((data59.cart_value === undefined) && (missing10 = "cart_value"))){
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/properties/data/required",keyword:"required",params:{missingProperty: missing10}}];
 return false;
 }
 else {
-const _errs154 = errors;
-for(const key12 in data57){
+const _errs157 = errors;
+for(const key12 in data59){
 if(!(((key12 === "product") || (key12 === "quantity")) || (key12 === "cart_value"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12}}];
 return false;
 break;
 }
 }
-if(_errs154 === errors){
-if(data57.product !== undefined){
-const _errs155 = errors;
-if(!(validate62(data57.product, {instancePath:instancePath+"/data/product",parentData:data57,parentDataProperty:"product",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+if(_errs157 === errors){
+if(data59.product !== undefined){
+const _errs158 = errors;
+if(!(validate64(data59.product, {instancePath:instancePath+"/data/product",parentData:data59,parentDataProperty:"product",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid33 = _errs155 === errors;
+var valid34 = _errs158 === errors;
 }
 else {
-var valid33 = true;
+var valid34 = true;
 }
-if(valid33){
-if(data57.quantity !== undefined){
-let data59 = data57.quantity;
-const _errs156 = errors;
-if(errors === _errs156){
-if((typeof data59 == "number") && (isFinite(data59))){
-if(data59 > 1000 || isNaN(data59)){
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/4/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
+if(valid34){
+if(data59.quantity !== undefined){
+let data61 = data59.quantity;
+const _errs159 = errors;
+if(errors === _errs159){
+if((typeof data61 == "number") && (isFinite(data61))){
+if(data61 > 1000 || isNaN(data61)){
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/4/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
-if(data59 <= 0 || isNaN(data59)){
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/4/properties/data/properties/quantity/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0}}];
-return false;
-}
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/4/properties/data/properties/quantity/type",keyword:"type",params:{type: "number"}}];
-return false;
-}
-}
-var valid33 = _errs156 === errors;
-}
-else {
-var valid33 = true;
-}
-if(valid33){
-if(data57.cart_value !== undefined){
-let data60 = data57.cart_value;
-const _errs158 = errors;
-if(errors === _errs158){
-if((typeof data60 == "number") && (isFinite(data60))){
-if(data60 > 1000000 || isNaN(data60)){
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/4/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
-return false;
-}
-else {
-if(data60 < 0 || isNaN(data60)){
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/4/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+if(data61 <= 0 || isNaN(data61)){
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/4/properties/data/properties/quantity/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0}}];
 return false;
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/4/properties/data/properties/cart_value/type",keyword:"type",params:{type: "number"}}];
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/4/properties/data/properties/quantity/type",keyword:"type",params:{type: "number"}}];
 return false;
 }
 }
-var valid33 = _errs158 === errors;
+var valid34 = _errs159 === errors;
 }
 else {
-var valid33 = true;
+var valid34 = true;
 }
-}
-}
-}
-}
+if(valid34){
+if(data59.cart_value !== undefined){
+let data62 = data59.cart_value;
+const _errs161 = errors;
+if(errors === _errs161){
+if((typeof data62 == "number") && (isFinite(data62))){
+if(data62 > 1000000 || isNaN(data62)){
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/4/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
+return false;
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/properties/data/type",keyword:"type",params:{type: "object"}}];
+if(data62 < 0 || isNaN(data62)){
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/4/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
-var valid31 = _errs152 === errors;
 }
 else {
-var valid31 = true;
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/4/properties/data/properties/cart_value/type",keyword:"type",params:{type: "number"}}];
+return false;
+}
+}
+var valid34 = _errs161 === errors;
+}
+else {
+var valid34 = true;
+}
+}
+}
+}
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/properties/data/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+var valid32 = _errs155 === errors;
+}
+else {
+var valid32 = true;
 }
 }
 }
@@ -3282,7 +3539,7 @@ var valid31 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/4/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/4/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -3291,71 +3548,71 @@ props0 = true;
 }
 }
 else if(tag0 === "cart_item_updated"){
-const _errs160 = errors;
-if(errors === _errs160){
+const _errs163 = errors;
+if(errors === _errs163){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing11;
 if(((((((data.event_id === undefined) && (missing11 = "event_id")) || ((data.type === undefined) && (missing11 = "type"))) || ((data.session_id === undefined) && (missing11 = "session_id"))) || ((data.occurred_at === undefined) && (missing11 = "occurred_at"))) || ((data.sent_at === undefined) && (missing11 = "sent_at"))) || ((data.data === undefined) && (missing11 = "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: missing11}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/5/required",keyword:"required",params:{missingProperty: missing11}}];
 return false;
 }
 else {
-const _errs162 = errors;
+const _errs165 = errors;
 for(const key13 in data){
 if(!(((((((key13 === "event_id") || (key13 === "type")) || (key13 === "session_id")) || (key13 === "occurred_at")) || (key13 === "sent_at")) || (key13 === "context")) || (key13 === "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13}}];
 return false;
 break;
 }
 }
-if(_errs162 === errors){
+if(_errs165 === errors){
 if(data.event_id !== undefined){
-let data61 = data.event_id;
-const _errs163 = errors;
-if(errors === _errs163){
-if(errors === _errs163){
-if(typeof data61 === "string"){
-if(!pattern3.test(data61)){
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/5/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
-return false;
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/5/properties/event_id/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-var valid35 = _errs163 === errors;
-}
-else {
-var valid35 = true;
-}
-if(valid35){
-if(data.type !== undefined){
-let data62 = data.type;
-const _errs165 = errors;
-if(typeof data62 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("cart_item_updated" !== data62){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_updated"}}];
-return false;
-}
-var valid35 = _errs165 === errors;
-}
-else {
-var valid35 = true;
-}
-if(valid35){
-if(data.session_id !== undefined){
-let data63 = data.session_id;
-const _errs167 = errors;
-const _errs169 = errors;
-const _errs170 = errors;
+let data63 = data.event_id;
+const _errs166 = errors;
+if(errors === _errs166){
+if(errors === _errs166){
 if(typeof data63 === "string"){
-if(!pattern4.test(data63)){
+if(!pattern3.test(data63)){
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/5/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/5/properties/event_id/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+var valid36 = _errs166 === errors;
+}
+else {
+var valid36 = true;
+}
+if(valid36){
+if(data.type !== undefined){
+let data64 = data.type;
+const _errs168 = errors;
+if(typeof data64 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("cart_item_updated" !== data64){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_updated"}}];
+return false;
+}
+var valid36 = _errs168 === errors;
+}
+else {
+var valid36 = true;
+}
+if(valid36){
+if(data.session_id !== undefined){
+let data65 = data.session_id;
+const _errs170 = errors;
+const _errs172 = errors;
+const _errs173 = errors;
+if(typeof data65 === "string"){
+if(!pattern4.test(data65)){
 const err21 = {};
 if(vErrors === null){
 vErrors = [err21];
@@ -3366,215 +3623,215 @@ vErrors.push(err21);
 errors++;
 }
 }
-var valid36 = _errs170 === errors;
-if(valid36){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/not",keyword:"not",params:{}}];
+var valid37 = _errs173 === errors;
+if(valid37){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs169;
+errors = _errs172;
 if(vErrors !== null){
-if(_errs169){
-vErrors.length = _errs169;
+if(_errs172){
+vErrors.length = _errs172;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs167){
-if(typeof data63 === "string"){
-if(func1(data63) > 128){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs170){
+if(typeof data65 === "string"){
+if(func1(data65) > 128){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data63) < 1){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data65) < 1){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data63)){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data65)){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid35 = _errs167 === errors;
+var valid36 = _errs170 === errors;
 }
 else {
-var valid35 = true;
+var valid36 = true;
 }
-if(valid35){
+if(valid36){
 if(data.occurred_at !== undefined){
-const _errs171 = errors;
+const _errs174 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid35 = _errs171 === errors;
+var valid36 = _errs174 === errors;
 }
 else {
-var valid35 = true;
+var valid36 = true;
 }
-if(valid35){
+if(valid36){
 if(data.sent_at !== undefined){
-const _errs172 = errors;
+const _errs175 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid35 = _errs172 === errors;
+var valid36 = _errs175 === errors;
 }
 else {
-var valid35 = true;
+var valid36 = true;
 }
-if(valid35){
+if(valid36){
 if(data.context !== undefined){
-const _errs173 = errors;
+const _errs176 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid35 = _errs173 === errors;
+var valid36 = _errs176 === errors;
 }
 else {
-var valid35 = true;
+var valid36 = true;
 }
-if(valid35){
+if(valid36){
 if(data.data !== undefined){
-let data67 = data.data;
-const _errs174 = errors;
-if(errors === _errs174){
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+let data69 = data.data;
+const _errs177 = errors;
+if(errors === _errs177){
+if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
 let missing12;
-if(((((data67.product === undefined) && (missing12 = "product")) || ((data67.quantity === undefined) && (missing12 = "quantity"))) || ((data67.previous_quantity === undefined) && (missing12 = "previous_quantity"))) || ((data67.cart_value === undefined) && (missing12 = "cart_value"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/properties/data/required",keyword:"required",params:{missingProperty: missing12}}];
+if(((((data69.product === undefined) && (missing12 = "product")) || ((data69.quantity === undefined) && (missing12 = "quantity"))) || ((data69.previous_quantity === undefined) && (missing12 = "previous_quantity"))) || ((data69.cart_value === undefined) && (missing12 = "cart_value"))){
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/properties/data/required",keyword:"required",params:{missingProperty: missing12}}];
 return false;
 }
 else {
-const _errs176 = errors;
-for(const key14 in data67){
+const _errs179 = errors;
+for(const key14 in data69){
 if(!((((key14 === "product") || (key14 === "quantity")) || (key14 === "previous_quantity")) || (key14 === "cart_value"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14}}];
 return false;
 break;
 }
 }
-if(_errs176 === errors){
-if(data67.product !== undefined){
-const _errs177 = errors;
-if(!(validate62(data67.product, {instancePath:instancePath+"/data/product",parentData:data67,parentDataProperty:"product",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate62.errors : vErrors.concat(validate62.errors);
+if(_errs179 === errors){
+if(data69.product !== undefined){
+const _errs180 = errors;
+if(!(validate64(data69.product, {instancePath:instancePath+"/data/product",parentData:data69,parentDataProperty:"product",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid37 = _errs177 === errors;
+var valid38 = _errs180 === errors;
 }
 else {
-var valid37 = true;
+var valid38 = true;
 }
-if(valid37){
-if(data67.quantity !== undefined){
-let data69 = data67.quantity;
-const _errs178 = errors;
-if(errors === _errs178){
-if((typeof data69 == "number") && (isFinite(data69))){
-if(data69 > 1000 || isNaN(data69)){
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/5/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
-return false;
-}
-else {
-if(data69 < 0 || isNaN(data69)){
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/5/properties/data/properties/quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/5/properties/data/properties/quantity/type",keyword:"type",params:{type: "number"}}];
-return false;
-}
-}
-var valid37 = _errs178 === errors;
-}
-else {
-var valid37 = true;
-}
-if(valid37){
-if(data67.previous_quantity !== undefined){
-let data70 = data67.previous_quantity;
-const _errs180 = errors;
-if(errors === _errs180){
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 > 1000 || isNaN(data70)){
-validate89.errors = [{instancePath:instancePath+"/data/previous_quantity",schemaPath:"#/oneOf/5/properties/data/properties/previous_quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
-return false;
-}
-else {
-if(data70 < 0 || isNaN(data70)){
-validate89.errors = [{instancePath:instancePath+"/data/previous_quantity",schemaPath:"#/oneOf/5/properties/data/properties/previous_quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/data/previous_quantity",schemaPath:"#/oneOf/5/properties/data/properties/previous_quantity/type",keyword:"type",params:{type: "number"}}];
-return false;
-}
-}
-var valid37 = _errs180 === errors;
-}
-else {
-var valid37 = true;
-}
-if(valid37){
-if(data67.cart_value !== undefined){
-let data71 = data67.cart_value;
-const _errs182 = errors;
-if(errors === _errs182){
+if(valid38){
+if(data69.quantity !== undefined){
+let data71 = data69.quantity;
+const _errs181 = errors;
+if(errors === _errs181){
 if((typeof data71 == "number") && (isFinite(data71))){
-if(data71 > 1000000 || isNaN(data71)){
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/5/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
+if(data71 > 1000 || isNaN(data71)){
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/5/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
 if(data71 < 0 || isNaN(data71)){
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/5/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/5/properties/data/properties/quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/5/properties/data/properties/cart_value/type",keyword:"type",params:{type: "number"}}];
+validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/5/properties/data/properties/quantity/type",keyword:"type",params:{type: "number"}}];
 return false;
 }
 }
-var valid37 = _errs182 === errors;
+var valid38 = _errs181 === errors;
 }
 else {
-var valid37 = true;
+var valid38 = true;
 }
-}
-}
-}
-}
-}
+if(valid38){
+if(data69.previous_quantity !== undefined){
+let data72 = data69.previous_quantity;
+const _errs183 = errors;
+if(errors === _errs183){
+if((typeof data72 == "number") && (isFinite(data72))){
+if(data72 > 1000 || isNaN(data72)){
+validate91.errors = [{instancePath:instancePath+"/data/previous_quantity",schemaPath:"#/oneOf/5/properties/data/properties/previous_quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
+return false;
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/properties/data/type",keyword:"type",params:{type: "object"}}];
+if(data72 < 0 || isNaN(data72)){
+validate91.errors = [{instancePath:instancePath+"/data/previous_quantity",schemaPath:"#/oneOf/5/properties/data/properties/previous_quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
 }
-var valid35 = _errs174 === errors;
 }
 else {
-var valid35 = true;
+validate91.errors = [{instancePath:instancePath+"/data/previous_quantity",schemaPath:"#/oneOf/5/properties/data/properties/previous_quantity/type",keyword:"type",params:{type: "number"}}];
+return false;
+}
+}
+var valid38 = _errs183 === errors;
+}
+else {
+var valid38 = true;
+}
+if(valid38){
+if(data69.cart_value !== undefined){
+let data73 = data69.cart_value;
+const _errs185 = errors;
+if(errors === _errs185){
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 > 1000000 || isNaN(data73)){
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/5/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
+return false;
+}
+else {
+if(data73 < 0 || isNaN(data73)){
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/5/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/5/properties/data/properties/cart_value/type",keyword:"type",params:{type: "number"}}];
+return false;
+}
+}
+var valid38 = _errs185 === errors;
+}
+else {
+var valid38 = true;
+}
+}
+}
+}
+}
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/properties/data/type",keyword:"type",params:{type: "object"}}];
+return false;
+}
+}
+var valid36 = _errs177 === errors;
+}
+else {
+var valid36 = true;
 }
 }
 }
@@ -3586,7 +3843,7 @@ var valid35 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/5/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/5/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -3595,71 +3852,71 @@ props0 = true;
 }
 }
 else if(tag0 === "order_completed"){
-const _errs184 = errors;
-if(errors === _errs184){
+const _errs187 = errors;
+if(errors === _errs187){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing13;
 if(((((((data.event_id === undefined) && (missing13 = "event_id")) || ((data.type === undefined) && (missing13 = "type"))) || ((data.session_id === undefined) && (missing13 = "session_id"))) || ((data.occurred_at === undefined) && (missing13 = "occurred_at"))) || ((data.sent_at === undefined) && (missing13 = "sent_at"))) || ((data.data === undefined) && (missing13 = "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/6/required",keyword:"required",params:{missingProperty: missing13}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/6/required",keyword:"required",params:{missingProperty: missing13}}];
 return false;
 }
 else {
-const _errs186 = errors;
+const _errs189 = errors;
 for(const key15 in data){
 if(!(((((((key15 === "event_id") || (key15 === "type")) || (key15 === "session_id")) || (key15 === "occurred_at")) || (key15 === "sent_at")) || (key15 === "context")) || (key15 === "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/6/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/6/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15}}];
 return false;
 break;
 }
 }
-if(_errs186 === errors){
+if(_errs189 === errors){
 if(data.event_id !== undefined){
-let data72 = data.event_id;
-const _errs187 = errors;
-if(errors === _errs187){
-if(errors === _errs187){
-if(typeof data72 === "string"){
-if(!pattern3.test(data72)){
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/6/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
-return false;
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/6/properties/event_id/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-var valid39 = _errs187 === errors;
-}
-else {
-var valid39 = true;
-}
-if(valid39){
-if(data.type !== undefined){
-let data73 = data.type;
-const _errs189 = errors;
-if(typeof data73 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("order_completed" !== data73){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "order_completed"}}];
-return false;
-}
-var valid39 = _errs189 === errors;
-}
-else {
-var valid39 = true;
-}
-if(valid39){
-if(data.session_id !== undefined){
-let data74 = data.session_id;
-const _errs191 = errors;
-const _errs193 = errors;
-const _errs194 = errors;
+let data74 = data.event_id;
+const _errs190 = errors;
+if(errors === _errs190){
+if(errors === _errs190){
 if(typeof data74 === "string"){
-if(!pattern4.test(data74)){
+if(!pattern3.test(data74)){
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/6/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/6/properties/event_id/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+var valid40 = _errs190 === errors;
+}
+else {
+var valid40 = true;
+}
+if(valid40){
+if(data.type !== undefined){
+let data75 = data.type;
+const _errs192 = errors;
+if(typeof data75 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("order_completed" !== data75){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "order_completed"}}];
+return false;
+}
+var valid40 = _errs192 === errors;
+}
+else {
+var valid40 = true;
+}
+if(valid40){
+if(data.session_id !== undefined){
+let data76 = data.session_id;
+const _errs194 = errors;
+const _errs196 = errors;
+const _errs197 = errors;
+if(typeof data76 === "string"){
+if(!pattern4.test(data76)){
 const err22 = {};
 if(vErrors === null){
 vErrors = [err22];
@@ -3670,115 +3927,115 @@ vErrors.push(err22);
 errors++;
 }
 }
-var valid40 = _errs194 === errors;
-if(valid40){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/not",keyword:"not",params:{}}];
+var valid41 = _errs197 === errors;
+if(valid41){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs193;
+errors = _errs196;
 if(vErrors !== null){
-if(_errs193){
-vErrors.length = _errs193;
+if(_errs196){
+vErrors.length = _errs196;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs191){
-if(typeof data74 === "string"){
-if(func1(data74) > 128){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs194){
+if(typeof data76 === "string"){
+if(func1(data76) > 128){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data74) < 1){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data76) < 1){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data74)){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data76)){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid39 = _errs191 === errors;
+var valid40 = _errs194 === errors;
 }
 else {
-var valid39 = true;
+var valid40 = true;
 }
-if(valid39){
+if(valid40){
 if(data.occurred_at !== undefined){
-const _errs195 = errors;
+const _errs198 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid39 = _errs195 === errors;
+var valid40 = _errs198 === errors;
 }
 else {
-var valid39 = true;
+var valid40 = true;
 }
-if(valid39){
+if(valid40){
 if(data.sent_at !== undefined){
-const _errs196 = errors;
+const _errs199 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid39 = _errs196 === errors;
+var valid40 = _errs199 === errors;
 }
 else {
-var valid39 = true;
+var valid40 = true;
 }
-if(valid39){
+if(valid40){
 if(data.context !== undefined){
-const _errs197 = errors;
+const _errs200 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid39 = _errs197 === errors;
+var valid40 = _errs200 === errors;
 }
 else {
-var valid39 = true;
+var valid40 = true;
 }
-if(valid39){
+if(valid40){
 if(data.data !== undefined){
-let data78 = data.data;
-const _errs198 = errors;
-if(errors === _errs198){
-if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
+let data80 = data.data;
+const _errs201 = errors;
+if(errors === _errs201){
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
 let missing14;
-if((((data78.order_id === undefined) && (missing14 = "order_id")) || ((data78.total === undefined) && (missing14 = "total"))) || ((data78.items === undefined) && (missing14 = "items"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/properties/data/required",keyword:"required",params:{missingProperty: missing14}}];
+if((((data80.order_id === undefined) && (missing14 = "order_id")) || ((data80.total === undefined) && (missing14 = "total"))) || ((data80.items === undefined) && (missing14 = "items"))){
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/properties/data/required",keyword:"required",params:{missingProperty: missing14}}];
 return false;
 }
 else {
-const _errs200 = errors;
-for(const key16 in data78){
+const _errs203 = errors;
+for(const key16 in data80){
 if(!((((((key16 === "order_id") || (key16 === "total")) || (key16 === "currency")) || (key16 === "items")) || (key16 === "delivery_date")) || (key16 === "promotions"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16}}];
 return false;
 break;
 }
 }
-if(_errs200 === errors){
-if(data78.order_id !== undefined){
-let data79 = data78.order_id;
-const _errs201 = errors;
-const _errs203 = errors;
+if(_errs203 === errors){
+if(data80.order_id !== undefined){
+let data81 = data80.order_id;
 const _errs204 = errors;
-if(typeof data79 === "string"){
-if(!pattern4.test(data79)){
+const _errs206 = errors;
+const _errs207 = errors;
+if(typeof data81 === "string"){
+if(!pattern4.test(data81)){
 const err23 = {};
 if(vErrors === null){
 vErrors = [err23];
@@ -3789,125 +4046,125 @@ vErrors.push(err23);
 errors++;
 }
 }
-var valid42 = _errs204 === errors;
-if(valid42){
-validate89.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/not",keyword:"not",params:{}}];
+var valid43 = _errs207 === errors;
+if(valid43){
+validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs203;
+errors = _errs206;
 if(vErrors !== null){
-if(_errs203){
-vErrors.length = _errs203;
+if(_errs206){
+vErrors.length = _errs206;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs201){
-if(typeof data79 === "string"){
-if(func1(data79) > 128){
-validate89.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
-return false;
-}
-else {
-if(func1(data79) < 1){
-validate89.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/minLength",keyword:"minLength",params:{limit: 1}}];
-return false;
-}
-else {
-if(!pattern5.test(data79)){
-validate89.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
-return false;
-}
-}
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-var valid41 = _errs201 === errors;
-}
-else {
-var valid41 = true;
-}
-if(valid41){
-if(data78.total !== undefined){
-let data80 = data78.total;
-const _errs205 = errors;
-if(errors === _errs205){
-if((typeof data80 == "number") && (isFinite(data80))){
-if(data80 > 1000000 || isNaN(data80)){
-validate89.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneOf/6/properties/data/properties/total/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
-return false;
-}
-else {
-if(data80 < 0 || isNaN(data80)){
-validate89.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneOf/6/properties/data/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
-return false;
-}
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneOf/6/properties/data/properties/total/type",keyword:"type",params:{type: "number"}}];
-return false;
-}
-}
-var valid41 = _errs205 === errors;
-}
-else {
-var valid41 = true;
-}
-if(valid41){
-if(data78.currency !== undefined){
-let data81 = data78.currency;
-const _errs207 = errors;
-if(errors === _errs207){
+if(errors === _errs204){
 if(typeof data81 === "string"){
-if(!pattern56.test(data81)){
-validate89.errors = [{instancePath:instancePath+"/data/currency",schemaPath:"#/oneOf/6/properties/data/properties/currency/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{3}$"}}];
+if(func1(data81) > 128){
+validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+return false;
+}
+else {
+if(func1(data81) < 1){
+validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/minLength",keyword:"minLength",params:{limit: 1}}];
+return false;
+}
+else {
+if(!pattern5.test(data81)){
+validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+return false;
+}
+}
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid42 = _errs204 === errors;
+}
+else {
+var valid42 = true;
+}
+if(valid42){
+if(data80.total !== undefined){
+let data82 = data80.total;
+const _errs208 = errors;
+if(errors === _errs208){
+if((typeof data82 == "number") && (isFinite(data82))){
+if(data82 > 1000000 || isNaN(data82)){
+validate91.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneOf/6/properties/data/properties/total/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
+return false;
+}
+else {
+if(data82 < 0 || isNaN(data82)){
+validate91.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneOf/6/properties/data/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
+return false;
+}
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneOf/6/properties/data/properties/total/type",keyword:"type",params:{type: "number"}}];
+return false;
+}
+}
+var valid42 = _errs208 === errors;
+}
+else {
+var valid42 = true;
+}
+if(valid42){
+if(data80.currency !== undefined){
+let data83 = data80.currency;
+const _errs210 = errors;
+if(errors === _errs210){
+if(typeof data83 === "string"){
+if(!pattern57.test(data83)){
+validate91.errors = [{instancePath:instancePath+"/data/currency",schemaPath:"#/oneOf/6/properties/data/properties/currency/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{3}$"}}];
 return false;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/currency",schemaPath:"#/oneOf/6/properties/data/properties/currency/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/currency",schemaPath:"#/oneOf/6/properties/data/properties/currency/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid41 = _errs207 === errors;
+var valid42 = _errs210 === errors;
 }
 else {
-var valid41 = true;
+var valid42 = true;
 }
-if(valid41){
-if(data78.items !== undefined){
-let data82 = data78.items;
-const _errs209 = errors;
-if(errors === _errs209){
-if(Array.isArray(data82)){
-if(data82.length > 200){
-validate89.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneOf/6/properties/data/properties/items/maxItems",keyword:"maxItems",params:{limit: 200}}];
+if(valid42){
+if(data80.items !== undefined){
+let data84 = data80.items;
+const _errs212 = errors;
+if(errors === _errs212){
+if(Array.isArray(data84)){
+if(data84.length > 200){
+validate91.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneOf/6/properties/data/properties/items/maxItems",keyword:"maxItems",params:{limit: 200}}];
 return false;
 }
 else {
-if(data82.length < 1){
-validate89.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneOf/6/properties/data/properties/items/minItems",keyword:"minItems",params:{limit: 1}}];
+if(data84.length < 1){
+validate91.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneOf/6/properties/data/properties/items/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
-var valid43 = true;
-const len2 = data82.length;
-for(let i2=0; i2<len2; i2++){
-const _errs211 = errors;
-if(!(validate83(data82[i2], {instancePath:instancePath+"/data/items/" + i2,parentData:data82,parentDataProperty:i2,rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate83.errors : vErrors.concat(validate83.errors);
+var valid44 = true;
+const len3 = data84.length;
+for(let i3=0; i3<len3; i3++){
+const _errs214 = errors;
+if(!(validate85(data84[i3], {instancePath:instancePath+"/data/items/" + i3,parentData:data84,parentDataProperty:i3,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
 errors = vErrors.length;
 }
-var valid43 = _errs211 === errors;
-if(!valid43){
+var valid44 = _errs214 === errors;
+if(!valid44){
 break;
 }
 }
@@ -3915,58 +4172,58 @@ break;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneOf/6/properties/data/properties/items/type",keyword:"type",params:{type: "array"}}];
+validate91.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneOf/6/properties/data/properties/items/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
-var valid41 = _errs209 === errors;
+var valid42 = _errs212 === errors;
 }
 else {
-var valid41 = true;
+var valid42 = true;
 }
-if(valid41){
-if(data78.delivery_date !== undefined){
-let data84 = data78.delivery_date;
-const _errs212 = errors;
-if(errors === _errs212){
-if(errors === _errs212){
-if(typeof data84 === "string"){
-if(!pattern68.test(data84)){
-validate89.errors = [{instancePath:instancePath+"/data/delivery_date",schemaPath:"#/oneOf/6/properties/data/properties/delivery_date/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$"}}];
-return false;
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/data/delivery_date",schemaPath:"#/oneOf/6/properties/data/properties/delivery_date/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-var valid41 = _errs212 === errors;
-}
-else {
-var valid41 = true;
-}
-if(valid41){
-if(data78.promotions !== undefined){
-let data85 = data78.promotions;
-const _errs214 = errors;
-if(errors === _errs214){
-if(Array.isArray(data85)){
-if(data85.length > 16){
-validate89.errors = [{instancePath:instancePath+"/data/promotions",schemaPath:"#/oneOf/6/properties/data/properties/promotions/maxItems",keyword:"maxItems",params:{limit: 16}}];
-return false;
-}
-else {
-var valid44 = true;
-const len3 = data85.length;
-for(let i3=0; i3<len3; i3++){
-let data86 = data85[i3];
-const _errs216 = errors;
-const _errs218 = errors;
-const _errs219 = errors;
+if(valid42){
+if(data80.delivery_date !== undefined){
+let data86 = data80.delivery_date;
+const _errs215 = errors;
+if(errors === _errs215){
+if(errors === _errs215){
 if(typeof data86 === "string"){
-if(!pattern4.test(data86)){
+if(!pattern69.test(data86)){
+validate91.errors = [{instancePath:instancePath+"/data/delivery_date",schemaPath:"#/oneOf/6/properties/data/properties/delivery_date/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data/delivery_date",schemaPath:"#/oneOf/6/properties/data/properties/delivery_date/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+var valid42 = _errs215 === errors;
+}
+else {
+var valid42 = true;
+}
+if(valid42){
+if(data80.promotions !== undefined){
+let data87 = data80.promotions;
+const _errs217 = errors;
+if(errors === _errs217){
+if(Array.isArray(data87)){
+if(data87.length > 16){
+validate91.errors = [{instancePath:instancePath+"/data/promotions",schemaPath:"#/oneOf/6/properties/data/properties/promotions/maxItems",keyword:"maxItems",params:{limit: 16}}];
+return false;
+}
+else {
+var valid45 = true;
+const len4 = data87.length;
+for(let i4=0; i4<len4; i4++){
+let data88 = data87[i4];
+const _errs219 = errors;
+const _errs221 = errors;
+const _errs222 = errors;
+if(typeof data88 === "string"){
+if(!pattern4.test(data88)){
 const err24 = {};
 if(vErrors === null){
 vErrors = [err24];
@@ -3977,62 +4234,62 @@ vErrors.push(err24);
 errors++;
 }
 }
-var valid45 = _errs219 === errors;
-if(valid45){
-validate89.errors = [{instancePath:instancePath+"/data/promotions/" + i3,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/not",keyword:"not",params:{}}];
+var valid46 = _errs222 === errors;
+if(valid46){
+validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs218;
+errors = _errs221;
 if(vErrors !== null){
-if(_errs218){
-vErrors.length = _errs218;
+if(_errs221){
+vErrors.length = _errs221;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs216){
-if(typeof data86 === "string"){
-if(func1(data86) > 128){
-validate89.errors = [{instancePath:instancePath+"/data/promotions/" + i3,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs219){
+if(typeof data88 === "string"){
+if(func1(data88) > 128){
+validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data86) < 1){
-validate89.errors = [{instancePath:instancePath+"/data/promotions/" + i3,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data88) < 1){
+validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data86)){
-validate89.errors = [{instancePath:instancePath+"/data/promotions/" + i3,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data88)){
+validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/promotions/" + i3,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid44 = _errs216 === errors;
-if(!valid44){
+var valid45 = _errs219 === errors;
+if(!valid45){
 break;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/promotions",schemaPath:"#/oneOf/6/properties/data/properties/promotions/type",keyword:"type",params:{type: "array"}}];
+validate91.errors = [{instancePath:instancePath+"/data/promotions",schemaPath:"#/oneOf/6/properties/data/properties/promotions/type",keyword:"type",params:{type: "array"}}];
 return false;
 }
 }
-var valid41 = _errs214 === errors;
+var valid42 = _errs217 === errors;
 }
 else {
-var valid41 = true;
+var valid42 = true;
 }
 }
 }
@@ -4043,14 +4300,14 @@ var valid41 = true;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/properties/data/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/properties/data/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-var valid39 = _errs198 === errors;
+var valid40 = _errs201 === errors;
 }
 else {
-var valid39 = true;
+var valid40 = true;
 }
 }
 }
@@ -4062,7 +4319,7 @@ var valid39 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/6/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/6/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -4071,71 +4328,71 @@ props0 = true;
 }
 }
 else if(tag0 === "preference_updated"){
-const _errs220 = errors;
-if(errors === _errs220){
+const _errs223 = errors;
+if(errors === _errs223){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing15;
 if(((((((data.event_id === undefined) && (missing15 = "event_id")) || ((data.type === undefined) && (missing15 = "type"))) || ((data.session_id === undefined) && (missing15 = "session_id"))) || ((data.occurred_at === undefined) && (missing15 = "occurred_at"))) || ((data.sent_at === undefined) && (missing15 = "sent_at"))) || ((data.data === undefined) && (missing15 = "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/7/required",keyword:"required",params:{missingProperty: missing15}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/7/required",keyword:"required",params:{missingProperty: missing15}}];
 return false;
 }
 else {
-const _errs222 = errors;
+const _errs225 = errors;
 for(const key17 in data){
 if(!(((((((key17 === "event_id") || (key17 === "type")) || (key17 === "session_id")) || (key17 === "occurred_at")) || (key17 === "sent_at")) || (key17 === "context")) || (key17 === "data"))){
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/7/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/7/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17}}];
 return false;
 break;
 }
 }
-if(_errs222 === errors){
+if(_errs225 === errors){
 if(data.event_id !== undefined){
-let data87 = data.event_id;
-const _errs223 = errors;
-if(errors === _errs223){
-if(errors === _errs223){
-if(typeof data87 === "string"){
-if(!pattern3.test(data87)){
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/7/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
-return false;
-}
-}
-else {
-validate89.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/7/properties/event_id/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-}
-}
-var valid47 = _errs223 === errors;
-}
-else {
-var valid47 = true;
-}
-if(valid47){
-if(data.type !== undefined){
-let data88 = data.type;
-const _errs225 = errors;
-if(typeof data88 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/type",keyword:"type",params:{type: "string"}}];
-return false;
-}
-if("preference_updated" !== data88){
-validate89.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "preference_updated"}}];
-return false;
-}
-var valid47 = _errs225 === errors;
-}
-else {
-var valid47 = true;
-}
-if(valid47){
-if(data.session_id !== undefined){
-let data89 = data.session_id;
-const _errs227 = errors;
-const _errs229 = errors;
-const _errs230 = errors;
+let data89 = data.event_id;
+const _errs226 = errors;
+if(errors === _errs226){
+if(errors === _errs226){
 if(typeof data89 === "string"){
-if(!pattern4.test(data89)){
+if(!pattern3.test(data89)){
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/7/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/7/properties/event_id/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+}
+var valid48 = _errs226 === errors;
+}
+else {
+var valid48 = true;
+}
+if(valid48){
+if(data.type !== undefined){
+let data90 = data.type;
+const _errs228 = errors;
+if(typeof data90 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+if("preference_updated" !== data90){
+validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "preference_updated"}}];
+return false;
+}
+var valid48 = _errs228 === errors;
+}
+else {
+var valid48 = true;
+}
+if(valid48){
+if(data.session_id !== undefined){
+let data91 = data.session_id;
+const _errs230 = errors;
+const _errs232 = errors;
+const _errs233 = errors;
+if(typeof data91 === "string"){
+if(!pattern4.test(data91)){
 const err25 = {};
 if(vErrors === null){
 vErrors = [err25];
@@ -4146,132 +4403,132 @@ vErrors.push(err25);
 errors++;
 }
 }
-var valid48 = _errs230 === errors;
-if(valid48){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/not",keyword:"not",params:{}}];
+var valid49 = _errs233 === errors;
+if(valid49){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs229;
+errors = _errs232;
 if(vErrors !== null){
-if(_errs229){
-vErrors.length = _errs229;
+if(_errs232){
+vErrors.length = _errs232;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs227){
-if(typeof data89 === "string"){
-if(func1(data89) > 128){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
+if(errors === _errs230){
+if(typeof data91 === "string"){
+if(func1(data91) > 128){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data89) < 1){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
+if(func1(data91) < 1){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data89)){
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
+if(!pattern5.test(data91)){
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
 }
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid47 = _errs227 === errors;
+var valid48 = _errs230 === errors;
 }
 else {
-var valid47 = true;
+var valid48 = true;
 }
-if(valid47){
+if(valid48){
 if(data.occurred_at !== undefined){
-const _errs231 = errors;
+const _errs234 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid47 = _errs231 === errors;
+var valid48 = _errs234 === errors;
 }
 else {
-var valid47 = true;
+var valid48 = true;
 }
-if(valid47){
+if(valid48){
 if(data.sent_at !== undefined){
-const _errs232 = errors;
+const _errs235 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid47 = _errs232 === errors;
+var valid48 = _errs235 === errors;
 }
 else {
-var valid47 = true;
+var valid48 = true;
 }
-if(valid47){
+if(valid48){
 if(data.context !== undefined){
-const _errs233 = errors;
+const _errs236 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid47 = _errs233 === errors;
+var valid48 = _errs236 === errors;
 }
 else {
-var valid47 = true;
+var valid48 = true;
 }
-if(valid47){
+if(valid48){
 if(data.data !== undefined){
-let data93 = data.data;
-const _errs234 = errors;
-if(errors === _errs234){
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+let data95 = data.data;
+const _errs237 = errors;
+if(errors === _errs237){
+if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
 let missing16;
-if((((data93.preference === undefined) && (missing16 = "preference")) || ((data93.value === undefined) && (missing16 = "value"))) || ((data93.action === undefined) && (missing16 = "action"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/properties/data/required",keyword:"required",params:{missingProperty: missing16}}];
+if((((data95.preference === undefined) && (missing16 = "preference")) || ((data95.value === undefined) && (missing16 = "value"))) || ((data95.action === undefined) && (missing16 = "action"))){
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/properties/data/required",keyword:"required",params:{missingProperty: missing16}}];
 return false;
 }
 else {
-const _errs236 = errors;
-for(const key18 in data93){
+const _errs239 = errors;
+for(const key18 in data95){
 if(!(((key18 === "preference") || (key18 === "value")) || (key18 === "action"))){
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18}}];
 return false;
 break;
 }
 }
-if(_errs236 === errors){
-if(data93.preference !== undefined){
-let data94 = data93.preference;
-const _errs237 = errors;
-if(typeof data94 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/data/preference",schemaPath:"#/oneOf/7/properties/data/properties/preference/type",keyword:"type",params:{type: "string"}}];
+if(_errs239 === errors){
+if(data95.preference !== undefined){
+let data96 = data95.preference;
+const _errs240 = errors;
+if(typeof data96 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/data/preference",schemaPath:"#/oneOf/7/properties/data/properties/preference/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!((((data94 === "brand") || (data94 === "category")) || (data94 === "product")) || (data94 === "dietary_tag"))){
-validate89.errors = [{instancePath:instancePath+"/data/preference",schemaPath:"#/oneOf/7/properties/data/properties/preference/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[7].properties.data.properties.preference.enum}}];
+if(!((((data96 === "brand") || (data96 === "category")) || (data96 === "product")) || (data96 === "dietary_tag"))){
+validate91.errors = [{instancePath:instancePath+"/data/preference",schemaPath:"#/oneOf/7/properties/data/properties/preference/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[7].properties.data.properties.preference.enum}}];
 return false;
 }
-var valid49 = _errs237 === errors;
+var valid50 = _errs240 === errors;
 }
 else {
-var valid49 = true;
+var valid50 = true;
 }
-if(valid49){
-if(data93.value !== undefined){
-let data95 = data93.value;
-const _errs239 = errors;
-const _errs241 = errors;
+if(valid50){
+if(data95.value !== undefined){
+let data97 = data95.value;
 const _errs242 = errors;
-if(typeof data95 === "string"){
-if(!pattern19.test(data95)){
+const _errs244 = errors;
+const _errs245 = errors;
+if(typeof data97 === "string"){
+if(!pattern19.test(data97)){
 const err26 = {};
 if(vErrors === null){
 vErrors = [err26];
@@ -4282,55 +4539,55 @@ vErrors.push(err26);
 errors++;
 }
 }
-var valid50 = _errs242 === errors;
-if(valid50){
-validate89.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneOf/7/properties/data/properties/value/not",keyword:"not",params:{}}];
+var valid51 = _errs245 === errors;
+if(valid51){
+validate91.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneOf/7/properties/data/properties/value/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs241;
+errors = _errs244;
 if(vErrors !== null){
-if(_errs241){
-vErrors.length = _errs241;
+if(_errs244){
+vErrors.length = _errs244;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs239){
-if(typeof data95 === "string"){
-if(!pattern20.test(data95)){
-validate89.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneOf/7/properties/data/properties/value/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+if(errors === _errs242){
+if(typeof data97 === "string"){
+if(!pattern20.test(data97)){
+validate91.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneOf/7/properties/data/properties/value/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneOf/7/properties/data/properties/value/type",keyword:"type",params:{type: "string"}}];
+validate91.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneOf/7/properties/data/properties/value/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
 }
-var valid49 = _errs239 === errors;
+var valid50 = _errs242 === errors;
 }
 else {
-var valid49 = true;
+var valid50 = true;
 }
-if(valid49){
-if(data93.action !== undefined){
-let data96 = data93.action;
-const _errs243 = errors;
-if(typeof data96 !== "string"){
-validate89.errors = [{instancePath:instancePath+"/data/action",schemaPath:"#/oneOf/7/properties/data/properties/action/type",keyword:"type",params:{type: "string"}}];
+if(valid50){
+if(data95.action !== undefined){
+let data98 = data95.action;
+const _errs246 = errors;
+if(typeof data98 !== "string"){
+validate91.errors = [{instancePath:instancePath+"/data/action",schemaPath:"#/oneOf/7/properties/data/properties/action/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!(((data96 === "like") || (data96 === "dislike")) || (data96 === "reset"))){
-validate89.errors = [{instancePath:instancePath+"/data/action",schemaPath:"#/oneOf/7/properties/data/properties/action/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[7].properties.data.properties.action.enum}}];
+if(!(((data98 === "like") || (data98 === "dislike")) || (data98 === "reset"))){
+validate91.errors = [{instancePath:instancePath+"/data/action",schemaPath:"#/oneOf/7/properties/data/properties/action/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[7].properties.data.properties.action.enum}}];
 return false;
 }
-var valid49 = _errs243 === errors;
+var valid50 = _errs246 === errors;
 }
 else {
-var valid49 = true;
+var valid50 = true;
 }
 }
 }
@@ -4338,14 +4595,14 @@ var valid49 = true;
 }
 }
 else {
-validate89.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/properties/data/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/properties/data/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-var valid47 = _errs234 === errors;
+var valid48 = _errs237 === errors;
 }
 else {
-var valid47 = true;
+var valid48 = true;
 }
 }
 }
@@ -4357,7 +4614,7 @@ var valid47 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/oneOf/7/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/oneOf/7/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
@@ -4366,23 +4623,23 @@ props0 = true;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
+validate91.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
+validate91.errors = [{instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0}}];
 return false;
 }
 }
 else {
-validate89.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
+validate91.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"}}];
 return false;
 }
 }
-validate89.errors = vErrors;
+validate91.errors = vErrors;
 evaluated0.props = props0;
 return errors === 0;
 }
-validate89.evaluated = {"dynamicProps":true,"dynamicItems":false};
+validate91.evaluated = {"dynamicProps":true,"dynamicItems":false};
 

@@ -24,6 +24,14 @@ export const LIMITS = {
   maxTextLength: 2048,
   /** Result entries listed in one `search_performed`. */
   maxResultsPerSearch: 100,
+  /**
+   * Entries of one `search_performed`'s optional `ranking`: the signal values that placed each of the first
+   * results shown. Shoppers rarely look further, and 50 entries, every signal set, take under a third of an
+   * event's bytes as the search package writes them.
+   */
+  maxRankedResults: 50,
+  /** A 1-based position in a search's results, as shown or as the engine ranked them. */
+  maxPosition: 1000,
   /** Items in one `order_completed`. */
   maxItemsPerOrder: 200,
   /** Dietary tags on one product; promotions on one order or item. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ShopperId } from '../kernel/shopper-id.ts';
+import { RANKING_SIGNALS } from '../kernel/signal-weights.ts';
 import { LIMITS } from './limits.ts';
 
 // Names of the form __x__ are reserved as Firestore map keys, and products, brands and categories
@@ -36,7 +37,7 @@ export const JSON_SCHEMA_AMENDMENTS: ReadonlyMap<z.ZodType, Readonly<Record<stri
 const text = z.string().max(LIMITS.maxTextLength);
 const amount = z.number().finite().nonnegative().max(LIMITS.maxAmount);
 const quantity = z.number().finite().positive().max(LIMITS.maxQuantity);
-const position = z.int().min(1).max(1000);
+const position = z.int().min(1).max(LIMITS.maxPosition);
 const timestamp = z.iso.datetime({ offset: true }).meta({ id: 'Timestamp', description: 'RFC 3339 date-time, e.g. 2026-11-26T14:05:00.000Z' });
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 const query = z.string().max(LIMITS.maxQueryLength);
@@ -72,6 +73,22 @@ export const Context = z.strictObject({
 
 const SearchResult = z.strictObject({ sku: identifier, position });
 
+/** A learned signal's value for one result, as search ranked it: 0 says nothing, 1 is the strongest evidence for, −1 against. */
+const signalValue = z.number().min(-1).max(1);
+
+/**
+ * Why one shown result is where it is: the search scored it `prior(original_position − 1) + strength × Σ weight ×
+ * value` over these values (docs/search.md). The data the ranking weights are fitted from.
+ */
+const RankedResult = z.strictObject({
+  /** 1-based, as shown: the entry of `results` at the same position, one of the first `maxRankedResults`. */
+  position: z.int().min(1).max(LIMITS.maxRankedResults),
+  /** 1-based, as the engine ranked it before personalization. */
+  original_position: position,
+  /** Each ranking signal's value; a signal left out was 0. */
+  signals: z.partialRecord(z.enum(RANKING_SIGNALS), signalValue),
+}).meta({ id: 'RankedResult', description: 'The signal values that placed one shown result.' });
+
 const SearchPerformed = z.strictObject({
   search_id: identifier,
   query,
@@ -83,6 +100,11 @@ const SearchPerformed = z.strictObject({
     .optional(),
   personalized: z.boolean(),
   top_categories: z.array(label).max(LIMITS.maxTagsPerItem).optional(),
+  /**
+   * For the first results shown, the signal values that placed them. Only when search read the shopper's
+   * preferences; left out otherwise (e.g. the control arm), and by clients that do not rank.
+   */
+  ranking: z.array(RankedResult).max(LIMITS.maxRankedResults).optional(),
 });
 
 const SearchResultClicked = z.strictObject({

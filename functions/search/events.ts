@@ -1,11 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../events/limits.ts';
 import type { ClientEvent, ProductRef } from '../events/schema.ts';
+import { RANKING_SIGNALS } from '../kernel/signal-weights.ts';
+import type { SignalValues } from './signals.ts';
 
 export type SearchPerformedEvent = Extract<ClientEvent, { type: 'search_performed' }>;
 export type SearchResultClickedEvent = Extract<ClientEvent, { type: 'search_result_clicked' }>;
 type EventContext = NonNullable<SearchPerformedEvent['context']>;
 type Filters = NonNullable<SearchPerformedEvent['data']['filters']>;
+type RankedResult = NonNullable<SearchPerformedEvent['data']['ranking']>[number];
+
+/** Decimals a signal value keeps in the event: finer than any weight could act on, and a few bytes each. */
+export const SIGNAL_DECIMALS = 4;
+
+/** Why one shown result is where it is, as an explanation says it (`Explanation` has both fields). */
+export type RankingEntry = { original_position: number; values: SignalValues };
 
 /** A fresh search id: a UUID, unique without coordination, a valid identifier in every event. */
 export function newSearchId(): string {
@@ -21,6 +30,11 @@ export type SearchPerformedInput = {
   resultsCount?: number;
   /** Whether the order shown was personalized. */
   personalized: boolean;
+  /**
+   * One per shown result, in the order shown: where the engine ranked it and the signal values read for it.
+   * Only when the signals were read (`Personalized.signalsRead`); the first `LIMITS.maxRankedResults` go into `data.ranking`.
+   */
+  ranking?: readonly RankingEntry[];
   /** Experiment id → the shopper's arm. */
   experiments: Record<string, string>;
   now: Date;
@@ -35,10 +49,20 @@ export type SearchPerformedInput = {
 /**
  * The `search_performed` event of a search, as a client sends it: the search id in `data` and in
  * `context` (every later event of the search carries it there), the shopper's arms in
- * `context.experiments`. `sent_at` is set to `now`; a sender that holds it back sets it anew.
- * collect validates it like any event.
+ * `context.experiments`, and, when given, the signal values that placed the first results (`data.ranking`).
+ * `sent_at` is set to `now`; a sender that holds it back sets it anew. collect validates it like any event.
  */
 export function searchPerformedEvent(input: SearchPerformedInput): SearchPerformedEvent {
+  const event = buildSearchPerformed(input, input.ranking ? rankingOf(input.ranking, Math.min(input.shown.length, LIMITS.maxResultsPerSearch)) : []);
+  // collect would refuse the whole search for its ranking: without it the search still counts.
+  if (event.data.ranking && Buffer.byteLength(JSON.stringify(event)) > LIMITS.maxEventBytes) {
+    const { ranking: _dropped, ...data } = event.data;
+    return { ...event, data };
+  }
+  return event;
+}
+
+function buildSearchPerformed(input: SearchPerformedInput, ranking: RankedResult[]): SearchPerformedEvent {
   const searchId = input.searchId ?? newSearchId();
   const at = input.now.toISOString();
   const results = input.shown.slice(0, LIMITS.maxResultsPerSearch).map((result, index) => ({ sku: result.sku, position: index + 1 }));
@@ -57,8 +81,34 @@ export function searchPerformedEvent(input: SearchPerformedInput): SearchPerform
       ...(input.filters === undefined ? {} : { filters: input.filters }),
       personalized: input.personalized,
       ...(input.topCategories === undefined ? {} : { top_categories: input.topCategories }),
+      ...(ranking.length === 0 ? {} : { ranking }),
     },
   };
+}
+
+/**
+ * The contract's `ranking` entries of the first shown results: values rounded to `SIGNAL_DECIMALS` and
+ * kept in [−1, 1], zeros (and anything not a number) left out. An entry whose engine position the
+ * contract cannot hold is left out rather than failing the search.
+ */
+function rankingOf(entries: readonly RankingEntry[], shown: number): RankedResult[] {
+  return entries.slice(0, Math.min(shown, LIMITS.maxRankedResults)).flatMap((entry, index) => {
+    const original = entry.original_position;
+    if (!Number.isInteger(original) || original < 1 || original > LIMITS.maxPosition) return [];
+    const signals: RankedResult['signals'] = {};
+    for (const signal of RANKING_SIGNALS) {
+      const value = roundedSignal(entry.values[signal]);
+      if (value !== 0) signals[signal] = value;
+    }
+    return [{ position: index + 1, original_position: original, signals }];
+  });
+}
+
+function roundedSignal(value: number): number {
+  if (!Number.isFinite(value)) return 0;
+  const scale = 10 ** SIGNAL_DECIMALS;
+  // `+ 0` turns −0 into 0, so a rounded-away value is left out like any zero.
+  return Math.round(Math.min(1, Math.max(-1, value)) * scale) / scale + 0;
 }
 
 /**

@@ -33,8 +33,8 @@ export type { PreferenceRead, SearchPreferenceReader, SearchPreferenceReaderSett
 export { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firestore-preference-document.ts';
 export type { PersonalizationFlags, PrivacyReader, ShopperPreferences } from './ports.ts';
 export type { PreferenceDocument, PreferenceDocumentReader } from '../learn/preference-document.ts';
-export { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent } from './events.ts';
-export type { ResultClickInput, SearchPerformedEvent, SearchPerformedInput, SearchResultClickedEvent } from './events.ts';
+export { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent, SIGNAL_DECIMALS } from './events.ts';
+export type { RankingEntry, ResultClickInput, SearchPerformedEvent, SearchPerformedInput, SearchResultClickedEvent } from './events.ts';
 export { createSearchPersonalizer } from './personalize-search.ts';
 export type { NotPersonalizedReason, PersonalizeSearch, SearchOutcome, SearchPersonalizerSettings, SearchRequest } from './personalize-search.ts';
 export { createUserHasher } from '../privacy/user-hash.ts';

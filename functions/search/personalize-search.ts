@@ -98,6 +98,7 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
       query: request.query,
       shown: ranked.results,
       personalized,
+      ...(ranked.signalsRead ? { ranking: ranked.explanations } : {}),
       experiments: arms,
       now,
       searchId,

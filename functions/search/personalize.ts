@@ -21,6 +21,8 @@ export type Explanation = {
   position: number;
   /** `prior(original_position − 1)`. */
   prior: number;
+  /** Each signal's value in [−1, 1] (`signalValues`), before strength and weight; all 0 when none was read. */
+  values: SignalValues;
   /** strength × weight × value, per signal; 0 for a signal that said nothing or was switched off. */
   contributions: SignalValues;
   score: number;
@@ -33,6 +35,11 @@ export type Personalized<T> = {
   explanations: Explanation[];
   /** Whether any learned signal touched any result (the order may still be the engine's). */
   applied: boolean;
+  /**
+   * Whether the signals were read for these results (preferences given, strength above 0): only then do the
+   * explanations' `values` say what placed each result, and the search event lists them.
+   */
+  signalsRead: boolean;
 };
 
 /**
@@ -53,7 +60,8 @@ export function personalize<T extends SearchResult>(results: readonly T[], prefe
   const strength = rankingStrength(options.strength);
   const weights = rankingWeights(options.weights);
 
-  const values = preferences && strength > 0 ? signalValues(preferences, results, options) : results.map(noSignals);
+  const signalsRead = preferences !== null && strength > 0;
+  const values = signalsRead ? signalValues(preferences, results, options) : results.map(noSignals);
   const scored = results.map((result, rank) => {
     const contributions = noSignals();
     let score = prior(rank);
@@ -64,7 +72,7 @@ export function personalize<T extends SearchResult>(results: readonly T[], prefe
       contributions[signal] = contribution;
       score += contribution;
     }
-    return { result, rank, contributions, score };
+    return { result, rank, values: values[rank] ?? noSignals(), contributions, score };
   });
 
   const ordered = scored.toSorted((a, b) => b.score - a.score || a.rank - b.rank);
@@ -75,10 +83,12 @@ export function personalize<T extends SearchResult>(results: readonly T[], prefe
       original_position: s.rank + 1,
       position: index + 1,
       prior: prior(s.rank),
+      values: s.values,
       contributions: s.contributions,
       score: s.score,
     })),
     applied: scored.some((s) => RANKING_SIGNALS.some((signal) => s.contributions[signal] !== 0)),
+    signalsRead,
   };
 }
 

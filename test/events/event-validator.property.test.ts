@@ -6,7 +6,7 @@ import { matchesEventSchema } from '../../functions/events/event-validator.ts';
 import { LIMITS } from '../../functions/events/limits.ts';
 import { ClientEvent, EVENT_TYPES } from '../../functions/events/schema.ts';
 import { EVENT_VALIDATOR_PATH } from '../../functions/events/write-json-schema.ts';
-import { validEvent, type RawEvent } from '../support/fixtures.ts';
+import { VALID_DATA, validEvent, type RawEvent } from '../support/fixtures.ts';
 
 // Collect's hot path takes the compiled validator's word that an event is valid, so it must accept and reject
 // exactly what zod does: the inputs below go after every place the two could part (trimming, reserved names,
@@ -138,8 +138,14 @@ const mutations = fc.array(
   { minLength: 0, maxLength: 3 },
 );
 
+/** A search with the signal values that placed its results: the fixture's search has none. */
+const RANKED_SEARCH = validEvent('search_performed', {
+  data: { ...VALID_DATA.search_performed, ranking: [{ position: 1, original_position: 2, signals: { brand: 1, price: -0.25 } }, { position: 2, original_position: 1, signals: {} }] },
+});
+
 const events = fc.oneof(
   { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...EVENT_TYPES), mutations).map(([type, changes]) => mutate(validEvent(type), changes) as unknown) },
+  { weight: 2, arbitrary: mutations.map((changes) => mutate(RANKED_SEARCH, changes) as unknown) },
   { weight: 1, arbitrary: nastyValues },
   { weight: 1, arbitrary: fc.jsonValue({ stringUnit: 'binary' }) },
 );
@@ -162,6 +168,18 @@ describe('the compiled event validator', () => {
     // Both sides of the line are exercised, not only one.
     expect(seen.accepted).toBeGreaterThan(500);
     expect(seen.rejected).toBeGreaterThan(500);
+  });
+
+  it.each([
+    ['signal values at both ends of their range', { brand: 1, explicit: -1, price: 0 }, true],
+    ['a signal value just beyond 1', { brand: 1.0000001 }, false],
+    ['a signal named __proto__ (zod passes over it, as any map key of that name)', JSON.parse('{"__proto__": 5, "brand": 0.5}') as RawEvent, true],
+    ['an unknown signal', { popularity: 0.5 }, false],
+    ['a signal value of null', { brand: null }, false],
+  ])('agrees with zod on a ranking with %s', (_name, signals, valid) => {
+    const event = validEvent('search_performed', { data: { ...VALID_DATA.search_performed, ranking: [{ position: 1, original_position: 1, signals }] } });
+    expect(ClientEvent.safeParse(event).success).toBe(valid);
+    expect(matchesEventSchema(event)).toBe(valid);
   });
 
   it.each([

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { renderEventsJsonSchema } from '../../functions/events/json-schema.ts';
 import { JSON_SCHEMA_PATH } from '../../functions/events/write-json-schema.ts';
 import { EVENT_TYPES } from '../../functions/events/schema.ts';
+import { LIMITS } from '../../functions/events/limits.ts';
 import { VALID_DATA, validEvent } from '../support/fixtures.ts';
 
 describe('published JSON Schema', () => {
@@ -22,8 +23,19 @@ describe('published JSON Schema', () => {
     expect(ok).toBe(true);
   });
 
+  const search = (data: Record<string, unknown>) => validEvent('search_performed', { data: { ...VALID_DATA.search_performed, ...data } });
+  const ranked = (position: number, signals: Record<string, unknown>) => ({ position, original_position: position, signals });
+
+  it('accepts a search with the signal values that placed its results, as the server does', () => {
+    expect(validate({ events: [search({ ranking: [ranked(1, { brand: 1, price: -0.25 }), ranked(2, {})] })] })).toBe(true);
+    expect(validate.errors ?? []).toEqual([]);
+  });
+
   it.each([
     ['an empty batch', { events: [] }],
+    ['a ranking naming an unknown signal', { events: [search({ ranking: [ranked(1, { popularity: 1 })] })] }],
+    ['a signal value below −1', { events: [search({ ranking: [ranked(1, { brand: -2 })] })] }],
+    ['more ranking entries than the limit', { events: [search({ ranking: Array.from({ length: LIMITS.maxRankedResults + 1 }, () => ranked(1, {})) })] }],
     ['an unknown type', { events: [validEvent('search_performed', { type: 'nope' })] }],
     ['a click at position 0', { events: [validEvent('search_result_clicked', { data: { ...VALID_DATA.search_result_clicked, position: 0 } })] }],
     ['a bad event id', { events: [validEvent('product_viewed', { event_id: 'x' })] }],

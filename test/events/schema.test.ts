@@ -11,6 +11,7 @@ function reasonFor(raw: RawEvent): string | null {
 
 const product = (VALID_DATA.search_result_clicked.product ?? {}) as RawEvent;
 const withData = (type: EventType, patch: RawEvent) => validEvent(type, { data: { ...VALID_DATA[type], ...patch } });
+const ranked = (position: number, signals: RawEvent) => ({ position, original_position: position + 2, signals });
 
 describe('event contract', () => {
   it('covers the eight event types of the guide', () => {
@@ -43,6 +44,14 @@ describe('event contract', () => {
     expect(reasonFor(validEvent('product_viewed', { occurred_at: '2026-11-26T13:00:00+01:00' }))).toBeNull();
   });
 
+  it('accepts a search with the signal values that placed its results, and one without (as every search sent before them)', () => {
+    const ranking = [ranked(1, { brand: 1, product: 0.2913, explicit: -1 }), ranked(2, {})];
+    expect(reasonFor(withData('search_performed', { ranking }))).toBeNull();
+    expect(reasonFor(withData('search_performed', { ranking: Array.from({ length: LIMITS.maxRankedResults }, (_, i) => ranked(i + 1, { price: -0.5 })) }))).toBeNull();
+    expect(VALID_DATA.search_performed).not.toHaveProperty('ranking');
+    expect(reasonFor(validEvent('search_performed'))).toBeNull();
+  });
+
   const invalid: [string, RawEvent, RegExp][] = [
     ['an event id that is not a UUID', validEvent('search_performed', { event_id: 'abc' }), /event_id: Invalid UUID/],
     ['a missing session id', validEvent('search_performed', { session_id: undefined }), /session_id/],
@@ -70,6 +79,20 @@ describe('event contract', () => {
       'too many results',
       withData('search_performed', { results: Array.from({ length: LIMITS.maxResultsPerSearch + 1 }, (_, i) => ({ sku: `s${i}`, position: i + 1 })) }),
       /data\.results: Too big/,
+    ],
+    ['a ranking entry naming an unknown signal', withData('search_performed', { ranking: [ranked(1, { popularity: 0.5 })] }), /data\.ranking\[0\]\.signals/],
+    ['a signal value beyond 1', withData('search_performed', { ranking: [ranked(1, { brand: 1.5 })] }), /data\.ranking\[0\]\.signals\.brand: Too big/],
+    ['a signal value that is not a number', withData('search_performed', { ranking: [ranked(1, { brand: '1' })] }), /data\.ranking\[0\]\.signals\.brand/],
+    ['a ranking entry without its engine position', withData('search_performed', { ranking: [{ position: 1, signals: {} }] }), /data\.ranking\[0\]\.original_position/],
+    [
+      'a ranking entry beyond the first results it may cover',
+      withData('search_performed', { ranking: [ranked(LIMITS.maxRankedResults + 1, {})] }),
+      /data\.ranking\[0\]\.position: Too big/,
+    ],
+    [
+      'more ranking entries than the limit',
+      withData('search_performed', { ranking: Array.from({ length: LIMITS.maxRankedResults + 1 }, (_, i) => ranked(Math.min(i + 1, LIMITS.maxRankedResults), {})) }),
+      /data\.ranking: Too big/,
     ],
     ['an unknown type', validEvent('search_performed', { type: 'page_viewed' }), /type/],
     ['a brand Firestore reserves', withData('product_viewed', { product: { ...product, brand: '__name__' } }), /data\.product\.brand: names of the form __x__ are reserved/],

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../functions/events/limits.ts';
 import { ClientEvent, type CollectedEvent, type ProductRef } from '../../functions/events/schema.ts';
 import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
-import { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent } from '../../functions/search/events.ts';
+import { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent, SIGNAL_DECIMALS } from '../../functions/search/events.ts';
+import { noSignals, SIGNALS, type SignalValues } from '../../functions/search/signals.ts';
 import { VALID_DATA } from '../support/fixtures.ts';
 import { NOW } from './shoppers.ts';
 
@@ -18,6 +19,7 @@ const search = (overrides: Partial<Parameters<typeof searchPerformedEvent>[0]> =
     now: NOW,
     ...overrides,
   });
+const values = (set: Partial<SignalValues>): SignalValues => ({ ...noSignals(), ...set });
 const asCollected = (event: ClientEvent): CollectedEvent => ({ ...event, user_id: 'shopper-1', received_at: event.sent_at, event_time: event.occurred_at });
 
 describe('search_performed', () => {
@@ -63,6 +65,56 @@ describe('search_performed', () => {
     const event = search({ shown });
     expect(event.data.results).toHaveLength(LIMITS.maxResultsPerSearch);
     expect(event.data.results_count).toBe(150);
+    expect(ClientEvent.safeParse(event).success).toBe(true);
+  });
+
+  it('lists no ranking unless given one: a search whose signals were not read (the control arm) says nothing of them', () => {
+    expect(search().data).not.toHaveProperty('ranking');
+    expect(search({ ranking: [] }).data).not.toHaveProperty('ranking');
+  });
+
+  it('lists the signal values that placed each shown result: rounded, within [−1, 1], zeros and non-numbers left out', () => {
+    const event = search({
+      ranking: [
+        { original_position: 2, values: values({ brand: 0.999999, product: 0.29131234, category: 0.00004 }) },
+        { original_position: 1, values: values({}) },
+        { original_position: 3, values: values({ explicit: -1, price: -0.123456, recent: Number.NaN, dietary: 1.5 }) },
+      ],
+    });
+    expect(event.data.ranking).toEqual([
+      { position: 1, original_position: 2, signals: { product: 0.2913, brand: 1 } },
+      { position: 2, original_position: 1, signals: {} },
+      { position: 3, original_position: 3, signals: { dietary: 1, price: -0.1235, explicit: -1 } },
+    ]);
+    expect(SIGNAL_DECIMALS).toBe(4);
+    expect(ClientEvent.parse(event)).toEqual(event);
+  });
+
+  it('lists the ranking of the first results only, up to the limit, and skips an engine position the contract cannot hold', () => {
+    const shown = Array.from({ length: 120 }, (_, i) => ({ sku: `sku-${i}` }));
+    const ranking = shown.map((_, i) => ({ original_position: i === 4 ? LIMITS.maxPosition + 1 : i + 1, values: values({ brand: 0.5 }) }));
+    const listed = search({ shown, ranking }).data.ranking ?? [];
+    expect(listed.map((entry) => entry.position)).toEqual(Array.from({ length: LIMITS.maxRankedResults }, (_, i) => i + 1).filter((p) => p !== 5));
+    // A ranking longer than what was shown says nothing of results that were not shown.
+    expect(search({ ranking }).data.ranking).toHaveLength(3);
+    expect(ClientEvent.safeParse(search({ shown, ranking })).success).toBe(true);
+  });
+
+  it('keeps the ranking, every signal set, to under a third of an event’s bytes', () => {
+    const shown = Array.from({ length: LIMITS.maxResultsPerSearch }, (_, i) => ({ sku: `sku-${i}` }));
+    const ranking = shown.map(() => ({ original_position: LIMITS.maxPosition, values: values(Object.fromEntries(SIGNALS.map((signal) => [signal, -0.123456]))) }));
+    expect(Buffer.byteLength(JSON.stringify(search({ shown, ranking }).data.ranking))).toBeLessThan(LIMITS.maxEventBytes / 3);
+  });
+
+  it('drops the ranking, not the search, when the event would be too large for collect with it', () => {
+    const shown = Array.from({ length: LIMITS.maxResultsPerSearch }, (_, i) => ({ sku: `${'s'.repeat(LIMITS.maxIdLength - 3)}${String(i).padStart(3, '0')}` }));
+    const filters = Object.fromEntries(Array.from({ length: LIMITS.maxMapEntries }, (_, i) => [`filter-${i}`.padEnd(64, 'x'), 'v'.repeat(LIMITS.maxLabelLength)]));
+    const ranking = shown.map((_, i) => ({ original_position: i + 1, values: values(Object.fromEntries(SIGNALS.map((signal) => [signal, -0.5]))) }));
+    const event = search({ shown, filters, ranking });
+    expect(event.data).not.toHaveProperty('ranking');
+    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(LIMITS.maxEventBytes);
+    expect(Buffer.byteLength(JSON.stringify(search({ shown, filters, ranking: ranking.slice(0, 1) })))).toBeLessThanOrEqual(LIMITS.maxEventBytes);
+    expect(search({ shown, filters, ranking: ranking.slice(0, 1) }).data.ranking).toHaveLength(1);
     expect(ClientEvent.safeParse(event).success).toBe(true);
   });
 

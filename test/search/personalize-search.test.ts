@@ -43,6 +43,28 @@ describe('personalizeSearch', () => {
     });
   });
 
+  it('logs in the event the signal values that placed each shown result, from the explanations', async () => {
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    const outcome = await personalizer({ reader })(request(PERSONALIZED));
+    // c's product affinity of 0.9 reads tanh(0.9) ≈ 0.7163: its value, before any weight.
+    expect(outcome.explanations.map((e) => e.values.product)).toEqual([0, Math.tanh(0.9), 0].map((v) => expect.closeTo(v, 12) as number));
+    expect(outcome.event.data.ranking).toEqual([
+      { position: 1, original_position: 1, signals: {} },
+      { position: 2, original_position: 3, signals: { product: 0.7163 } },
+      { position: 3, original_position: 2, signals: {} },
+    ]);
+  });
+
+  it('logs the values that were read even when none moved a result, and none when nothing was read', async () => {
+    const nothingApplies = fixedReader({ preferences: shopper({ learned: learned({ brands: { Alpro: affinity(1) } }) }) });
+    const unmoved = await personalizer({ reader: nothingApplies.reader })(request(PERSONALIZED));
+    expect(unmoved.event.data.ranking).toEqual([1, 2, 3].map((p) => ({ position: p, original_position: p, signals: {} })));
+    const control = await personalizer({ reader: fixedReader({ preferences: LIKES_C }).reader })(request(CONTROL));
+    const unread = await personalizer({ reader: fixedReader({ reason: 'timeout' }).reader })(request(PERSONALIZED));
+    const flat = await personalizer({ reader: fixedReader({ preferences: LIKES_C }).reader, ranking: { strength: 0 } })(request(PERSONALIZED));
+    for (const outcome of [control, unread, flat]) expect(outcome.event.data).not.toHaveProperty('ranking');
+  });
+
   it('keeps the engine order for the control arm, without reading the preferences', async () => {
     const { reader, asked } = fixedReader({ preferences: LIKES_C });
     const outcome = await personalizer({ reader })(request(CONTROL));

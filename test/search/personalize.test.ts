@@ -36,9 +36,10 @@ describe('personalize: the engine order is kept', () => {
   const strong = shopper({ learned: learned({ products: { e: affinity(5) }, brands: { Oatly: affinity(5) } }) });
 
   it('without preferences', () => {
-    const { results: out, explanations, applied } = ranked(list, null);
+    const { results: out, explanations, applied, signalsRead } = ranked(list, null);
     expect(skus(out)).toBe('abcde');
     expect(applied).toBe(false);
+    expect(signalsRead).toBe(false);
     expect(explanations.map((e) => [e.original_position, e.position])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
   });
 
@@ -56,10 +57,11 @@ describe('personalize: the engine order is kept', () => {
   it('at strength 0, however strong the preferences', () => {
     // c: 1/3 + 0.2 × tanh(5) passes b; e: 1/5 + 0.3 × tanh(5) ≈ 0.49997 stops just short of b's 1/2.
     expect(skus(ranked(list, strong).results)).toBe('acbed');
-    const { results: out, explanations, applied } = ranked(list, strong, 0);
+    const { results: out, explanations, applied, signalsRead } = ranked(list, strong, 0);
     expect(skus(out)).toBe('abcde');
     expect(applied).toBe(false);
-    expect(explanations.every((e) => SIGNALS.every((s) => e.contributions[s] === 0))).toBe(true);
+    expect(signalsRead).toBe(false);
+    expect(explanations.every((e) => SIGNALS.every((s) => e.contributions[s] === 0 && e.values[s] === 0))).toBe(true);
   });
 
   it('when no result is one the preferences speak of', () => {
@@ -69,7 +71,7 @@ describe('personalize: the engine order is kept', () => {
   });
 
   it('for an empty result list', () => {
-    expect(ranked([], strong)).toEqual({ results: [], explanations: [], applied: false });
+    expect(ranked([], strong)).toEqual({ results: [], explanations: [], applied: false, signalsRead: true });
   });
 });
 
@@ -82,6 +84,8 @@ describe('personalize: each signal moves results as documented', () => {
     expect(c.contributions.product).toBeCloseTo(0.21489, 5);
     expect(c.score).toBeCloseTo(1 / 3 + 0.21489, 5);
     expect(c).toMatchObject({ original_position: 3, position: 2 });
+    // The value before the weight, as the search event logs it for fitting the weights.
+    expect(c.values.product).toBeCloseTo(Math.tanh(0.9), 12);
   });
 
   it('product: a regular item of the batch patterns counts its confidence when real-time learning knows less', () => {

@@ -81,6 +81,12 @@ describe('eventRow', () => {
     expect(row).toMatchObject({ experiments: null, context: '{"platform":"ios"}' });
   });
 
+  it('keeps the signal values that placed a search’s results in data, as sent, where the weights are fitted from', () => {
+    const ranking = [{ position: 1, original_position: 3, signals: { brand: 1, product: 0.2913 } }, { position: 2, original_position: 1, signals: {} }];
+    const row = eventRow(collectedEvent('search_performed', { data: { ...VALID_DATA.search_performed, ranking } }), REQUEST_ID);
+    expect((JSON.parse(row.data) as { ranking: unknown }).ranking).toEqual(ranking);
+  });
+
   it('stores a minimal search as not personalized, not as unknown', () => {
     expect(eventRow(minimalEvent('search_performed'), REQUEST_ID)).toMatchObject({ personalized: false, query: '' });
   });
