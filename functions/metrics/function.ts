@@ -4,13 +4,15 @@ import { createLogger } from '../logging/logger.ts';
 import { createMetricsHandler } from './handler.ts';
 
 /**
- * `metrics`: every day, the learning metrics of the day before (CTR by experiment arm and by position, reorder
- * precision and recall, brand accuracy, cart abandonment and value, coverage) into `learning_metrics`, each also
- * logged as a "learning metric" entry for Cloud Monitoring.
+ * `metrics`: every day, the learning metrics of the day before (CTR by experiment arm and by position, the mean
+ * reciprocal rank of clicks and the position of what was bought by arm, reorder precision and recall, brand accuracy,
+ * cart abandonment and value, coverage) into `learning_metrics`, each also logged as a "learning metric" entry for
+ * Cloud Monitoring.
  */
 export const metricsFunction = defineFunction({
   name: 'metrics',
-  summary: 'Measures the learning loop over the day before: CTR by experiment arm and position, reorder precision and recall, brand accuracy, carts, coverage.',
+  summary:
+    'Measures the learning loop over the day before: CTR by experiment arm and position, MRR and bought position by arm, reorder precision and recall, brand accuracy, carts, coverage.',
   /**
    * Daily at 04:00 UTC: it measures the whole UTC day before, whose late clicks and orders (counted up to 00:30) are
    * in the warehouse by then; an hour after `patterns`, so that the nightly jobs do not run side by side.

@@ -13,6 +13,7 @@ export const JOB = 'metrics';
 export const METRIC_QUERIES = [
   'metric_ctr',
   'metric_ctr_by_position',
+  'metric_search_quality',
   'metric_reorder',
   'metric_brand_accuracy',
   'metric_cart',
@@ -23,6 +24,8 @@ export const METRIC_QUERIES = [
 export const METRICS = [
   'ctr',
   'ctr_by_position',
+  'mrr',
+  'bought_position',
   'reorder_precision',
   'reorder_recall',
   'brand_accuracy',

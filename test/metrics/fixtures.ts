@@ -21,6 +21,15 @@ import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
  *
  * Left out: q8 (before the window, though clicked in it), q9 (after it), q1's redelivered row, and
  * q2 resent under another event_id.
+ *
+ * Products the searches showed that their shoppers then bought (a cart add or an order line within 30
+ * minutes after the search; results are `sku-<position>`):
+ *
+ * | search | bought, at the position shown | not counted |
+ * | q1     | sku-2 (added 09:04, redelivered) | sku-3 (added 09:31, 31 minutes after) |
+ * | q2     | sku-1 (added 00:15 next day)  | sku-4 (added 23:55, shown only by the resent copy) |
+ * | q4     | sku-2 (ordered in oC at 12:00, the same instant) | sku-3 (added 11:45, before); sku-1 (added 12:05 by u1) |
+ * | q7     | sku-11 (added 15:03), sku-7 (15:10) | |
  */
 export const WINDOW_START = '2026-03-01T00:00:00.000Z';
 export const AS_OF = '2026-03-02T00:00:00.000Z';
@@ -64,7 +73,7 @@ function other(eventId: string, userId: string, type: string, at: string, sessio
   return eventsRow({ event_id: eventId, type, user_id: userId, event_time: at, session_id: session, ...fields });
 }
 
-const cartAdd = (eventId: string, userId: string, session: string, at: string) => other(eventId, userId, 'cart_item_added', at, session, { sku: 'milk', quantity: 1 });
+const cartAdd = (eventId: string, userId: string, session: string, at: string, sku = 'milk') => other(eventId, userId, 'cart_item_added', at, session, { sku, quantity: 1 });
 const orderEvent = (eventId: string, userId: string, session: string, at: string, total: number, receivedAt = at) =>
   other(eventId, userId, 'order_completed', at, session, { order_id: `order-${eventId}`, order_total: total, received_at: receivedAt });
 
@@ -93,11 +102,20 @@ export const EVENTS: SqlRow[] = [
   cartAdd('a2', 'u1', 'sb', '2026-03-01T17:30:00.000Z'),
   orderEvent('oB', 'u1', 'sb', '2026-03-01T18:00:00.000Z', 12.5),
   cartAdd('a3', 'u1', 'sb', '2026-03-01T18:10:00.000Z'),
+  // Products u1's searches showed, added to carts whose fate they do not change: sa's last add stays 09:30,
+  // sb stays abandoned, and 00:15 is after the window's carts.
+  cartAdd('b1', 'u1', 'sa', '2026-03-01T09:04:00.000Z', 'sku-2'),
+  cartAdd('b1', 'u1', 'sa', '2026-03-01T09:04:00.000Z', 'sku-2'),
+  cartAdd('b2', 'u1', 'sa', '2026-03-01T09:31:00.000Z', 'sku-3'),
+  cartAdd('b3', 'u1', 'sb', '2026-03-01T12:05:00.000Z', 'sku-1'),
+  cartAdd('b4', 'u1', 'sb', '2026-03-01T23:55:00.000Z', 'sku-4'),
+  cartAdd('b5', 'u1', 'sb', '2026-03-02T00:15:00.000Z', 'sku-1'),
 
   // u2
   orderEvent('o-u2-4', 'u2', 'sx', '2026-02-28T00:00:00.000Z', 6),
   cartAdd('a4', 'u2', 'sc', '2026-03-01T11:00:00.000Z'),
   cartAdd('a5', 'u2', 'sc', '2026-03-01T11:30:00.000Z'),
+  cartAdd('b6', 'u2', 'sc', '2026-03-01T11:45:00.000Z', 'sku-3'),
   // Redelivered: changes nothing.
   cartAdd('a5', 'u2', 'sc', '2026-03-01T11:30:00.000Z'),
   orderEvent('oC', 'u2', 'sc', '2026-03-01T12:00:00.000Z', 9),
@@ -116,6 +134,8 @@ export const EVENTS: SqlRow[] = [
   cartAdd('a0', 'u3', 'sg', '2026-02-28T23:00:00.000Z'),
   orderEvent('oD', 'u3', 'si', '2026-03-01T09:00:00.000Z', 4.5),
   cartAdd('a7', 'u3', 'se', '2026-03-01T14:00:00.000Z'),
+  cartAdd('b7', 'u3', 'se', '2026-03-01T15:03:00.000Z', 'sku-11'),
+  cartAdd('b8', 'u3', 'se', '2026-03-01T15:10:00.000Z', 'sku-7'),
   search('s7', 'u3', 'q7', '2026-03-01T15:00:00.000Z', true, { ...PERSONALIZED, 'odd"id': 'a' }, upTo(11)),
   click('c9', 'u3', 'q7', '2026-03-01T15:02:00.000Z', 11),
   // Session f ordered 40 minutes after the window: too late, abandoned.
@@ -143,6 +163,8 @@ const EGGS_CLARENCE = { sku: 'eggs', category: 'Eggs', brand: 'Clarence' };
 const MILK_ARLA = { sku: 'milk', category: 'Dairy', brand: 'Arla' };
 const MILK_YEO = { sku: 'milk', category: 'Dairy', brand: 'Yeo' };
 const RICE = { sku: 'rice', category: 'Pantry', brand: null };
+/** A product u2's search q4 showed at position 2: unbranded and never bought before, so no reorder or brand figure sees it. */
+const SHOWN_SKU_2 = { sku: 'sku-2', category: 'Pantry', brand: null };
 const TEA_TWININGS = { sku: 'tea', category: 'Drinks', brand: 'Twinings' };
 const TEA_PUKKA = { sku: 'tea', category: 'Drinks', brand: 'Pukka' };
 const BREAD_HOVIS = { sku: 'bread', category: 'Bakery', brand: 'Hovis' };
@@ -183,7 +205,7 @@ export const ORDER_ITEMS: SqlRow[] = [
   ...order('u2', 'o-u2-2', '2026-02-22T12:00:00.000Z', [COFFEE_LAVAZZA]),
   ...order('u2', 'o-u2-3', '2026-02-25T00:00:00.000Z', [JUICE_INNOCENT]),
   ...order('u2', 'o-u2-4', '2026-02-28T00:00:00.000Z', [JUICE_TROPICANA]),
-  ...order('u2', 'oC', '2026-03-01T12:00:00.000Z', [COFFEE_ILLY, JUICE_TROPICANA]),
+  ...order('u2', 'oC', '2026-03-01T12:00:00.000Z', [COFFEE_ILLY, JUICE_TROPICANA, SHOWN_SKU_2]),
   ...order('u3', 'oD', '2026-03-01T09:00:00.000Z', [MILK_ARLA]),
 ];
 
@@ -271,6 +293,34 @@ function meanOfDay(day: string, totals: number[], window = PARAMS): SqlRow {
   };
 }
 
+/**
+ * The row of a mean of `values`, with mean ± 1.96 · s / √n (none for a single value) held within `bounds`:
+ * a reciprocal rank lies in [0, 1], a position is at least 1.
+ */
+function meanOf(metric: string, slice: Slice, values: number[], bounds: { min: number; max: number }, window = PARAMS): SqlRow {
+  const n = values.length;
+  const total = values.reduce((a, b) => a + b, 0);
+  const mean = total / n;
+  const s = n < 2 ? null : Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (n - 1));
+  const half = s === null ? null : (1.96 * s) / Math.sqrt(n);
+  return {
+    as_of: window.as_of.toISOString(),
+    window_start: window.window_start.toISOString(),
+    metric,
+    experiment: slice.experiment ?? '',
+    arm: slice.arm ?? '',
+    dimension: slice.dimension ?? '',
+    value: mean,
+    numerator: total,
+    denominator: n,
+    ci_low: half === null ? null : Math.max(bounds.min, mean - half),
+    ci_high: half === null ? null : Math.min(bounds.max, mean + half),
+  };
+}
+
+const mrr = (slice: Slice, reciprocalRanks: number[]) => meanOf('mrr', slice, reciprocalRanks, { min: 0, max: 1 });
+const boughtPosition = (slice: Slice, positions: number[]) => meanOf('bought_position', slice, positions, { min: 1, max: Number.POSITIVE_INFINITY });
+
 export const KEYS = ['metric', 'experiment', 'arm', 'dimension'];
 
 /** metric_reorder.sql with no lapse (`@lapse_cycles` far beyond any gap), as worked out beside EXPECTED: oA's milk is due and bought. */
@@ -304,6 +354,28 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     share('ctr_by_position', { dimension: '3' }, 0, 3),
     // Positions 4 to 10 only in q7, clicked at 11 (beyond the ten): 0 of 1 each.
     ...[4, 5, 6, 7, 8, 9, 10].map((p) => share('ctr_by_position', { dimension: String(p) }, 0, 1)),
+  ],
+  metric_search_quality: [
+    // Reciprocal rank of the best click: q1 1 (clicked at 2 and at 1), q2 1, q4 0, q5 1, q6 0 (clicked too
+    // late), q7 1/11, q10 0, q11 0, q12 0.
+    mrr({}, [1, 1, 0, 1, 0, 1 / 11, 0, 0, 0]),
+    mrr({ dimension: 'personalized' }, [1, 1, 1 / 11]),
+    mrr({ dimension: 'not_personalized' }, [0, 1, 0, 0, 0, 0]),
+    // q1 q2 (q7's experiments hold an id with a quote): both 1, s = 0, so the interval is [1, 1].
+    mrr({ experiment: 'personalization', arm: 'personalized' }, [1, 1]),
+    mrr({ experiment: 'personalization', arm: 'control' }, [0, 1, 0]),
+    // One search each: no interval.
+    mrr({ experiment: 'ranking', arm: 'v2' }, [0]),
+    mrr({ experiment: 'ranking', arm: 'v1' }, [1]),
+    // Bought at q1 2, q2 1, q4 2, q7 11 and 7: mean 4.6, s = √(73.2 / 4) ≈ 4.2779, 4.6 ± 3.7497, its low end held at 1.
+    boughtPosition({}, [2, 1, 2, 11, 7]),
+    boughtPosition({ dimension: 'personalized' }, [2, 1, 11, 7]),
+    boughtPosition({ dimension: 'not_personalized' }, [2]),
+    // q1 2, q2 1: 1.5 ± 1.96 · 0.7071 / √2 = 1.5 ± 0.98, its low end held at 1.
+    boughtPosition({ experiment: 'personalization', arm: 'personalized' }, [2, 1]),
+    boughtPosition({ experiment: 'personalization', arm: 'control' }, [2]),
+    boughtPosition({ experiment: 'ranking', arm: 'v2' }, [2]),
+    // Nothing bought from q5: ranking v1 has no bought_position row.
   ],
   metric_reorder: [
     // Due products, mean interval m, days since the last purchase d, due when 0.9 m ≤ d < 2 m:
@@ -346,6 +418,13 @@ export const EXPECTED: Record<string, SqlRow[]> = {
   ],
 };
 
+/** metric_search_quality.sql's bought_position rows once order_items is empty: q4's sku-2 was bought in an order only. */
+export const BOUGHT_WITHOUT_ORDER_LINES: SqlRow[] = [
+  boughtPosition({}, [2, 1, 11, 7]),
+  boughtPosition({ dimension: 'personalized' }, [2, 1, 11, 7]),
+  boughtPosition({ experiment: 'personalization', arm: 'personalized' }, [2, 1]),
+];
+
 /** Every metric query's answer for PARAMS over TABLES_WITH_SAME_IDS: EXPECTED with u7 counted beside u1. */
 export const EXPECTED_WITH_SAME_IDS: Record<string, SqlRow[]> = {
   metric_ctr: [
@@ -364,6 +443,23 @@ export const EXPECTED_WITH_SAME_IDS: Record<string, SqlRow[]> = {
     share('ctr_by_position', { dimension: '2' }, 1, 6),
     share('ctr_by_position', { dimension: '3' }, 0, 3),
     ...[4, 5, 6, 7, 8, 9, 10].map((p) => share('ctr_by_position', { dimension: String(p) }, 0, 1)),
+  ],
+  metric_search_quality: [
+    // u7's q1, clicked at 1, joins the searches; it is in no experiment and bought none of what it showed
+    // (u1's sku-2 and sku-1 are not u7's).
+    mrr({}, [1, 1, 0, 1, 0, 1 / 11, 0, 0, 0, 1]),
+    mrr({ dimension: 'personalized' }, [1, 1, 1 / 11]),
+    mrr({ dimension: 'not_personalized' }, [0, 1, 0, 0, 0, 0, 1]),
+    mrr({ experiment: 'personalization', arm: 'personalized' }, [1, 1]),
+    mrr({ experiment: 'personalization', arm: 'control' }, [0, 1, 0]),
+    mrr({ experiment: 'ranking', arm: 'v2' }, [0]),
+    mrr({ experiment: 'ranking', arm: 'v1' }, [1]),
+    boughtPosition({}, [2, 1, 2, 11, 7]),
+    boughtPosition({ dimension: 'personalized' }, [2, 1, 11, 7]),
+    boughtPosition({ dimension: 'not_personalized' }, [2]),
+    boughtPosition({ experiment: 'personalization', arm: 'personalized' }, [2, 1]),
+    boughtPosition({ experiment: 'personalization', arm: 'control' }, [2]),
+    boughtPosition({ experiment: 'ranking', arm: 'v2' }, [2]),
   ],
   metric_reorder: [
     // u7's oA (03-01 10:00): eggs and milk 02-15, 02-22 → m 7, d 7: both due, both bought; bread is new.

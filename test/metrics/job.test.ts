@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
-import { MAX_WINDOW_DAYS, runMetricsJob, startOfDay, type MetricsJobDeps } from '../../functions/metrics/job.ts';
+import { MAX_WINDOW_DAYS, METRIC_QUERIES, runMetricsJob, startOfDay, type MetricsJobDeps } from '../../functions/metrics/job.ts';
 import { failingAt } from '../support/failing-warehouse.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { AS_OF, EXPECTED, EXPECTED_TWO_DAYS, KEYS, TABLES, TWO_DAYS, WINDOW_START } from './fixtures.ts';
+import { AS_OF, BOUGHT_WITHOUT_ORDER_LINES, EXPECTED, EXPECTED_TWO_DAYS, KEYS, TABLES, TWO_DAYS, WINDOW_START } from './fixtures.ts';
 
 /** Every row the metric queries answer for the fixture's day. */
 const DAY_ROWS = Object.values(EXPECTED).flat();
@@ -46,11 +46,15 @@ describe('the metrics job on DuckDB', () => {
 
   it('replaces the window’s rows when run again: no row twice, and a metric without data any more is gone', async () => {
     await runMetricsJob(deps);
-    // Late news: the orders were erased. Reorder and brand metrics of the day have nothing left to measure.
+    // Late news: the orders were erased. Reorder and brand metrics of the day have nothing left to measure, and
+    // a product bought only in an order no longer counts where its search showed it.
     await warehouse.sql('DELETE FROM order_items');
 
     const again = await runMetricsJob(deps);
-    const without = DAY_ROWS.filter((r) => !['reorder_precision', 'reorder_recall', 'brand_accuracy'].includes(String(r.metric)));
+    const without = [
+      ...DAY_ROWS.filter((r) => !['reorder_precision', 'reorder_recall', 'brand_accuracy', 'bought_position'].includes(String(r.metric))),
+      ...BOUGHT_WITHOUT_ORDER_LINES,
+    ];
     expect(again.rows).toBe(without.length);
     expectRows(await stored(), without, KEYS);
     expect(await warehouse.sql('SELECT DISTINCT run_id FROM learning_metrics')).toEqual([{ run_id: 'run-2' }]);
@@ -100,7 +104,7 @@ describe('the metrics job on DuckDB', () => {
     const merged = entries.findIndex((e) => e.message === 'metrics merged');
     expect(merged).toBeGreaterThan(-1);
     expect(entries.findIndex((e) => e.message === 'learning metric')).toBeGreaterThan(merged);
-    expect(entries.filter((e) => /^query metric_\w+ done$/.test(String(e.message)))).toHaveLength(6);
+    expect(entries.filter((e) => /^query metric_\w+ done$/.test(String(e.message)))).toHaveLength(METRIC_QUERIES.length);
     expect(entries.at(-1)).toMatchObject({ message: 'job succeeded', rows: run.rows, as_of: AS_OF });
     expect(entries.at(-1)).not.toHaveProperty('metrics');
     // Aggregates only: no shopper is named.
