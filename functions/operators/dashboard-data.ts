@@ -47,7 +47,7 @@ export type MetricPoint = {
   ci_low: number | null;
   ci_high: number | null;
 };
-/** One line of a metric chart: an arm's CTR, or reorder precision or recall (of an arm, or overall). */
+/** One line of a metric chart: an arm's CTR, MRR or bought position, or reorder precision or recall (of an arm, or overall). */
 export type MetricSeries = { name: string; metric: string; experiment: string; arm: string; points: MetricPoint[] };
 
 export type JobRun = {
@@ -73,6 +73,10 @@ export type DashboardData = {
   experiment: string;
   /** CTR per arm of `experiment`; the overall CTR as one line when no arm was measured. */
   ctr: MetricSeries[];
+  /** The mean reciprocal rank of clicks, per arm as `ctr`. */
+  mrr: MetricSeries[];
+  /** The mean position at which searches showed what was then bought, per arm as `ctr`. */
+  bought_position: MetricSeries[];
   reorder: MetricSeries[];
   /** Minutes with events only; a minute left out had none. */
   events_per_minute: { minute: string; events: number }[];
@@ -158,8 +162,12 @@ function parseRow<F extends File>(file: F, row: SqlRow): RowOf<F> {
 /** The dashboard from its rows: the series each chart draws. Pure. */
 export function assembleDashboard(rows: DashboardRows, window: DashboardWindow): DashboardData {
   const metrics = rows.dashboard_learning_metrics.filter((r) => r.value !== null);
-  const ofExperiment = metrics.filter((r) => r.metric === 'ctr' && r.experiment === window.experiment && r.arm !== '');
-  const ctr = ofExperiment.length ? ofExperiment : metrics.filter((r) => r.metric === 'ctr' && r.experiment === '' && r.arm === '');
+  // Per arm of the experiment, or all searches as one line when no arm was measured.
+  const perArm = (metric: string) => {
+    const ofExperiment = metrics.filter((r) => r.metric === metric && r.experiment === window.experiment && r.arm !== '');
+    const rowsOf = ofExperiment.length ? ofExperiment : metrics.filter((r) => r.metric === metric && r.experiment === '' && r.arm === '');
+    return metricSeries(rowsOf, (r) => r.arm || 'all shoppers');
+  };
   // Reorder quality overall, and per arm of the same experiment when the metrics job measured it so.
   const reorder = metrics.filter(
     (r) => (r.metric === 'reorder_precision' || r.metric === 'reorder_recall') && (r.experiment === '' || r.experiment === window.experiment),
@@ -171,7 +179,9 @@ export function assembleDashboard(rows: DashboardRows, window: DashboardWindow):
     hours: window.hours,
     days: window.days,
     experiment: window.experiment,
-    ctr: metricSeries(ctr, (r) => r.arm || 'all shoppers'),
+    ctr: perArm('ctr'),
+    mrr: perArm('mrr'),
+    bought_position: perArm('bought_position'),
     reorder: metricSeries(reorder, (r) => {
       const name = r.metric === 'reorder_precision' ? 'precision' : 'recall';
       return r.arm ? `${name} · ${r.arm}` : name;

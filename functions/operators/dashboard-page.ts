@@ -1,4 +1,5 @@
 import { RUNS_PER_JOB, type DashboardData, type JobRun, type MetricSeries } from './dashboard-data.ts';
+import { ATTRIBUTION_MINUTES } from '../warehouse/sql-macros.ts';
 import { barChart, escape, formatNumber, formatPercent, formatSeconds, lineChart, type ChartSeries } from './svg-charts.ts';
 
 const MINUTE_MS = 60_000;
@@ -8,7 +9,7 @@ const HOUR_MS = 60 * MINUTE_MS;
 export const DEAD_LETTER_SUBSCRIPTION = 'events-dead-letter-keep';
 
 /** The chart ids, in page order: what tests and links refer to. */
-export const CHARTS = ['ctr', 'reorder', 'events-per-minute', 'rejected', 'ingest-lag', 'job-runs'] as const;
+export const CHARTS = ['ctr', 'mrr', 'bought-position', 'reorder', 'events-per-minute', 'rejected', 'ingest-lag', 'job-runs'] as const;
 
 /**
  * The operators' dashboard as one HTML page: every chart inline SVG, no script, nothing fetched. What
@@ -33,6 +34,31 @@ export function renderDashboardPage(data: DashboardData): string {
         format: formatPercent,
       }),
       `Click-through rate (<code>learning_metrics</code>, metric <code>ctr</code>) of each arm of <code>${escape(data.experiment)}</code>, at the end of each measured window; the shaded band (or bar) is its 95% interval, <code>ci_low</code> to <code>ci_high</code>. Arms whose bands part are told apart by the data.`,
+    ),
+    figure(
+      lineChart({
+        id: 'mrr',
+        title: `Mean reciprocal rank of clicks by arm of ${data.experiment}`,
+        description: `Per search, 1 / the best position clicked (0 without a click), averaged per arm, for each window the metrics job measured, over the last ${data.days} days; the band is the 95% interval.`,
+        from: historySince,
+        to: asOf,
+        yLabel: 'mean reciprocal rank',
+        yMax: 1,
+        series: data.mrr.map((s) => metricLine(s, true)),
+      }),
+      `Mean reciprocal rank (<code>learning_metrics</code>, metric <code>mrr</code>) of each arm of <code>${escape(data.experiment)}</code>: 1 for a search clicked at the top, ½ at the second place, 0 without a click. Unlike the click-through rate it still tells arms apart when nearly every search gets a click: the arm that puts what shoppers want higher scores more.`,
+    ),
+    figure(
+      lineChart({
+        id: 'bought-position',
+        title: `Position of what was bought, by arm of ${data.experiment}`,
+        description: `The mean position at which searches showed the products their shoppers added to a cart or ordered within ${ATTRIBUTION_MINUTES} minutes after the search, per arm, over the last ${data.days} days; lower is better; the band is the 95% interval.`,
+        from: historySince,
+        to: asOf,
+        yLabel: 'mean position shown',
+        series: data.bought_position.map((s) => metricLine(s, true)),
+      }),
+      `Where the products shoppers then bought had been shown (<code>learning_metrics</code>, metric <code>bought_position</code>), per arm of <code>${escape(data.experiment)}</code>: lower means search put them nearer the top. Clicks do not enter it, so neither does their bias towards the first places.`,
     ),
     figure(
       lineChart({

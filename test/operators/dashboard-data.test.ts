@@ -108,6 +108,21 @@ describe('reading the dashboard', () => {
         },
         { name: 'personalized', metric: 'ctr', experiment: 'personalization', arm: 'personalized', points: [point('2026-11-26T00:00:00.000Z', 0.15, [0.13, 0.17])] },
       ],
+      // Alike: the overall MRR is left out while arms were measured; lower positions are better.
+      mrr: [
+        {
+          name: 'control',
+          metric: 'mrr',
+          experiment: 'personalization',
+          arm: 'control',
+          points: [point('2026-11-25T00:00:00.000Z', 0.3, [0.25, 0.35]), point('2026-11-26T00:00:00.000Z', 0.32, [0.28, 0.36])],
+        },
+        { name: 'personalized', metric: 'mrr', experiment: 'personalization', arm: 'personalized', points: [point('2026-11-26T00:00:00.000Z', 0.45, [0.4, 0.5])] },
+      ],
+      bought_position: [
+        { name: 'control', metric: 'bought_position', experiment: 'personalization', arm: 'control', points: [point('2026-11-26T00:00:00.000Z', 4.25, [3.5, 5])] },
+        { name: 'personalized', metric: 'bought_position', experiment: 'personalization', arm: 'personalized', points: [point('2026-11-26T00:00:00.000Z', 2.5, [2, 3])] },
+      ],
       reorder: [
         {
           name: 'precision',
@@ -148,6 +163,16 @@ describe('reading the dashboard', () => {
       ['a', [0.3]],
       ['b', [0.4]],
     ]);
+  });
+
+  it('charts MRR and the bought position per arm alike, each on its own: one measured per arm does not hide the other overall', () => {
+    const rows = emptyRows();
+    const row = (metric: string, experiment: string, arm: string, value: number) => ({ metric, experiment, arm, as_of: '2026-11-26T00:00:00.000Z', value, numerator: null, denominator: null, ci_low: null, ci_high: null });
+    rows.dashboard_learning_metrics = [row('mrr', '', '', 0.4), row('mrr', 'personalization', 'control', 0.3), row('bought_position', '', '', 3.5), row('ctr', 'personalization', 'control', 0.2)];
+
+    const data = assembleDashboard(rows, WINDOW);
+    expect(data.mrr.map((s) => [s.name, s.points.map((p) => p.value)])).toEqual([['control', [0.3]]]);
+    expect(data.bought_position.map((s) => [s.name, s.points.map((p) => p.value)])).toEqual([['all shoppers', [3.5]]]);
   });
 
   it('names reorder lines per arm when measured per arm, and leaves out a window without a value', () => {

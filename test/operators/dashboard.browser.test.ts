@@ -90,11 +90,14 @@ async function centres(id: string, series: string): Promise<{ x: number; y: numb
 }
 
 describe('the dashboard in headless Chromium', () => {
-  it('shows six charts, each an image named by its title', async () => {
+  it('shows eight charts, each an image named by its title', async () => {
     const page = dashboard();
     await expect(page.title()).resolves.toBe("Learning loop — operators' dashboard");
+    await expect(page.locator('svg.chart').count()).resolves.toBe(8);
     for (const name of [
       'Click-through rate by arm of personalization',
+      'Mean reciprocal rank of clicks by arm of personalization',
+      'Position of what was bought, by arm of personalization',
       'Reorder precision and recall',
       'Events per minute',
       'Rejected per hour, by source',
@@ -120,6 +123,34 @@ describe('the dashboard in headless Chromium', () => {
     const band = await page.locator('svg#ctr g.series[data-series="control"] path.interval').boundingBox();
     expect(band?.height).toBeGreaterThan(10);
     await expect(page.locator('svg#ctr g.y-axis text.axis-title').textContent()).resolves.toBe('click-through rate');
+  });
+
+  it('MRR: a line per arm on a scale from 0 to 1, the control arm with a band over its two windows, the personalized arm above it', async () => {
+    const page = dashboard();
+    const mrr = await rendered('mrr');
+    expect(mrr.legend).toEqual(['control', 'personalized']);
+    expect(mrr.marks).toMatchObject({ 'control points': 2, 'control intervals': 1, 'control line': 2, 'personalized points': 1, 'personalized intervals': 1 });
+    // 0.45 is drawn higher than 0.32 on the same day, and 0.32 higher than 0.3 the day before.
+    const [before, last] = await centres('mrr', 'control');
+    const [personalized] = await centres('mrr', 'personalized');
+    expect(personalized?.y).toBeLessThan(last?.y ?? 0);
+    expect(personalized?.x).toBeCloseTo(last?.x ?? 0, 0);
+    expect(last?.y).toBeLessThan(before?.y ?? 0);
+    await expect(page.locator('svg#mrr g.y-axis g.tick text').allTextContents()).resolves.toEqual(['0', '0.2', '0.4', '0.6', '0.8', '1']);
+    await expect(page.locator('svg#mrr g.series[data-series="personalized"] circle.point title').allTextContents()).resolves.toEqual([
+      'personalized, 2026-11-26 00:00: 0.45 (0.4–0.5)',
+    ]);
+  });
+
+  it('bought position: a point per arm with its interval, the personalized arm’s 2.5 drawn lower than the control arm’s 4.25', async () => {
+    const page = dashboard();
+    const bought = await rendered('bought-position');
+    expect(bought.legend).toEqual(['control', 'personalized']);
+    expect(bought.marks).toMatchObject({ 'control points': 1, 'control intervals': 1, 'personalized points': 1, 'personalized intervals': 1 });
+    const [control] = await centres('bought-position', 'control');
+    const [personalized] = await centres('bought-position', 'personalized');
+    expect(personalized?.y).toBeGreaterThan(control?.y ?? Number.POSITIVE_INFINITY);
+    await expect(page.locator('svg#bought-position g.y-axis text.axis-title').textContent()).resolves.toBe('mean position shown');
   });
 
   it('reorder: precision over two windows, recall over one', async () => {
