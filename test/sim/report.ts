@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { barChart, escape, formatPercent, lineChart, type BarChartSpec, type ChartSeries, type LineChartSpec } from '../../functions/operators/svg-charts.ts';
-import type { Score, Share, Uplift } from './score.ts';
+import type { Mean, Score, Share, Uplift } from './score.ts';
 import type { InProcessResult } from './in-process.ts';
 import type { SimulationResult } from './simulate.ts';
 
@@ -19,6 +19,12 @@ function pct(value: number | null): string {
 
 export function share(s: Share): string {
   return s.value === null ? '— (0 / 0)' : `${pct(s.value)} [${pct(s.low)}, ${pct(s.high)}] (${s.numerator} / ${s.denominator})`;
+}
+
+/** A mean reciprocal rank, 0–1, to three decimals with its interval and the searches it is over. */
+export function meanText(m: Mean): string {
+  const fixed = (value: number | null) => (value === null ? '—' : value.toFixed(3));
+  return m.value === null ? '— (0 searches)' : `${fixed(m.value)}${m.low === null ? '' : ` [${fixed(m.low)}, ${fixed(m.high)}]`} (n ${m.n})`;
 }
 
 function upliftText(u: Uplift): string {
@@ -42,13 +48,16 @@ export function scoreSections(score: Score, dates: readonly string[]): string[] 
     `| CTR uplift, personalized / control − 1 | ${upliftText(a.uplift)} | ≥ +${pct(TARGETS.ctrUplift)} | ${verdict(a.uplift.value, TARGETS.ctrUplift)} |`,
     `| CTR, control | ${share(a.ctr.control)} | | |`,
     `| CTR, personalized | ${share(a.ctr.personalized)} | | |`,
+    `| MRR uplift, personalized / control − 1 (mean reciprocal rank of the clicked result, 0 without a click: it does not saturate as CTR does) | ${upliftText(a.mrrUplift)} | reported | |`,
+    `| MRR, control | ${meanText(a.mrr.control)} | | |`,
+    `| MRR, personalized | ${meanText(a.mrr.personalized)} | | |`,
     `| reorder precision (due predictions bought in the next order) | ${share(a.reorder.precision)} | ≥ ${TARGETS.reorderPrecision} | ${verdict(a.reorder.precision.value, TARGETS.reorderPrecision)} |`,
     `| reorder recall (repeat purchases predicted due) | ${share(a.reorder.recall)} | | |`,
     `| brand accuracy (top learned brand = hidden favourite) | ${share(a.brand)} | ≥ ${TARGETS.brandAccuracy} | ${verdict(a.brand.value, TARGETS.brandAccuracy)} |`,
     `| brand accuracy, order-count oracle (same pairs; most units ordered in the events sent, then cart adds, then clicks) | ${share(a.brandOracle)} | reference | |`,
     `| brand accuracy, ideal observer (same pairs; knows the behaviour model and every hidden parameter but the favourites: no learner reading these events can expect to do better) | ${share(a.brandIdeal)} | upper bound | |`,
     '',
-    `Whole run: CTR uplift ${upliftText(o.uplift)}, reorder precision ${share(o.reorder.precision)}, recall ${share(o.reorder.recall)}, brand accuracy ${share(o.brand)} (order-count oracle ${share(o.brandOracle)}, ideal observer ${share(o.brandIdeal)}).`,
+    `Whole run: CTR uplift ${upliftText(o.uplift)}, MRR uplift ${upliftText(o.mrrUplift)}, reorder precision ${share(o.reorder.precision)}, recall ${share(o.reorder.recall)}, brand accuracy ${share(o.brand)} (order-count oracle ${share(o.brandOracle)}, ideal observer ${share(o.brandIdeal)}).`,
     '',
     `Brand accuracy after the first week: loop ${pct(a.brand.value)} · order-count oracle ${pct(a.brandOracle.value)} · ideal observer ${pct(a.brandIdeal.value)}.`,
     '',
@@ -60,11 +69,11 @@ export function scoreSections(score: Score, dates: readonly string[]): string[] 
     '',
     '## Per simulated day',
     '',
-    '| day | date | CTR control | CTR personalized | uplift | reorder precision | reorder recall | brand accuracy | brand, order-count oracle | brand, ideal observer |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| day | date | CTR control | CTR personalized | uplift | MRR control | MRR personalized | MRR uplift | reorder precision | reorder recall | brand accuracy | brand, order-count oracle | brand, ideal observer |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...score.days.map(
       (d) =>
-        `| ${d.day + 1} | ${d.date} | ${share(d.ctr.control)} | ${share(d.ctr.personalized)} | ${upliftText(d.uplift)} | ${share(d.reorder.precision)} | ${share(d.reorder.recall)} | ${share(d.brand)} | ${share(d.brandOracle)} | ${share(d.brandIdeal)} |`,
+        `| ${d.day + 1} | ${d.date} | ${share(d.ctr.control)} | ${share(d.ctr.personalized)} | ${upliftText(d.uplift)} | ${meanText(d.mrr.control)} | ${meanText(d.mrr.personalized)} | ${upliftText(d.mrrUplift)} | ${share(d.reorder.precision)} | ${share(d.reorder.recall)} | ${share(d.brand)} | ${share(d.brandOracle)} | ${share(d.brandIdeal)} |`,
     ),
     '',
   ];
@@ -83,6 +92,7 @@ export function firstWeekSection(score: Score, dates: readonly string[], history
     `| reorder precision | ${share(f.reorder.precision)} | ≥ ${TARGETS.reorderPrecision} | ${verdict(f.reorder.precision.value, TARGETS.reorderPrecision)} |`,
     `| reorder recall | ${share(f.reorder.recall)} | ≥ ${TARGETS.firstWeekReorderRecall} | ${recallMet ? '**met**' : '**not met**'} |`,
     `| CTR uplift | ${upliftText(f.uplift)} | | |`,
+    `| MRR uplift | ${upliftText(f.mrrUplift)} | | |`,
     `| brand accuracy | ${share(f.brand)} (ideal observer ${share(f.brandIdeal)}) | | |`,
     '',
   ];
@@ -120,7 +130,7 @@ export function markdownSummary(r: SimulationResult): string {
       .map(([t, n]) => `${t} ${n}`)
       .join(', ')}).`,
     `- Carried: ${p.learnedInFirestore} events learned in Firestore (Σ event_count, less what seeding learned), ${p.warehouseEvents - (r.history.report?.imported.events ?? 0)} distinct events and ${p.warehouseOrderLines - (r.history.report?.imported.order_lines ?? 0)} order lines in the DuckDB warehouse (less the imported ones), ${p.ingestedMessages} messages ingested.`,
-    `- The metrics job's CTR rows (warehouse) agree with the searches sent: ${warehouseAgrees(r) ? 'yes' : 'no'}.`,
+    `- The metrics job's CTR and MRR rows (warehouse) agree with the searches sent: ${warehouseAgrees(r) ? 'yes' : 'no'}.`,
     `- Throughput: ${Math.round(p.collectEventsPerSecond)} events/s accepted by collect while sending; ${Math.round(p.endToEndEventsPerSecond)} events/s from the first send to the last day learned.`,
     `- Lag: collect received → ingest started p50 ${p.ingestLagMs.p50} ms, p95 ${p.ingestLagMs.p95} ms, max ${p.ingestLagMs.max} ms; last request of a day → the whole day learned in Firestore: median ${median(p.drainMs)} ms, max ${Math.max(0, ...p.drainMs)} ms.`,
     `- Batch jobs: ${p.jobs.length} runs, patterns median ${median(p.jobs.filter((j) => j.job === 'patterns').map((j) => j.ms))} ms, metrics median ${median(p.jobs.filter((j) => j.job === 'metrics').map((j) => j.ms))} ms.`,
@@ -147,13 +157,20 @@ function median(values: number[]): number {
   return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
 }
 
-/** Whether the warehouse, through the metrics job, counted the same searches and clicked searches per arm and day as were sent. */
+/**
+ * Whether the warehouse, through the metrics job, counted the same searches per arm and day as were sent: as
+ * many clicked, and the same sum of reciprocal ranks (to rounding).
+ */
 export function warehouseAgrees(r: SimulationResult): boolean {
   return r.score.days.every((d) =>
     (['control', 'personalized'] as const).every((arm) => {
-      const row = r.pipeline.warehouseCtr.find((w) => w.day === d.day && w.arm === arm);
+      const ctr = r.pipeline.warehouseCtr.find((w) => w.day === d.day && w.arm === arm);
+      const mrr = r.pipeline.warehouseMrr.find((w) => w.day === d.day && w.arm === arm);
       const sent = d.ctr[arm];
-      return row ? row.numerator === sent.numerator && row.denominator === sent.denominator : sent.denominator === 0;
+      const ranks = d.mrr[arm];
+      const ctrAgrees = ctr ? ctr.numerator === sent.numerator && ctr.denominator === sent.denominator : sent.denominator === 0;
+      const mrrAgrees = mrr ? Math.abs(mrr.numerator - ranks.total) < 1e-9 * Math.max(1, ranks.n) && mrr.denominator === ranks.n : ranks.n === 0;
+      return ctrAgrees && mrrAgrees;
     }),
   );
 }
@@ -162,7 +179,7 @@ export function htmlReport(r: SimulationResult, summary: string): string {
   const at = (day: number) => Date.parse(`${r.calendar.dates[day]}T12:00:00Z`);
   const from = Date.parse(`${r.calendar.from}T00:00:00Z`);
   const to = Date.parse(`${r.calendar.to}T00:00:00Z`) + DAY_MS;
-  const series = (name: string, pick: (d: SimulationResult['score']['days'][number]) => Share | Uplift): ChartSeries => ({
+  const series = (name: string, pick: (d: SimulationResult['score']['days'][number]) => Share | Uplift | Mean): ChartSeries => ({
     name,
     points: r.score.days.flatMap((d) => {
       const s = pick(d);
@@ -199,6 +216,16 @@ export function htmlReport(r: SimulationResult, summary: string): string {
         },
         { name: 'target', points: [{ at: from, value: 1 + TARGETS.ctrUplift }, { at: to, value: 1 + TARGETS.ctrUplift }] },
       ],
+    }),
+    line({
+      id: 'mrr',
+      title: 'Mean reciprocal rank of the clicked result by arm, per simulated day',
+      description: 'Per search, 1 / the position clicked (0 without a click), averaged per arm of the personalization experiment, with normal 95% intervals: unlike CTR, it rewards putting the wanted result higher.',
+      from,
+      to,
+      yLabel: 'MRR',
+      yMax: 1,
+      series: [series('control', (d) => d.mrr.control), series('personalized', (d) => d.mrr.personalized)],
     }),
     line({
       id: 'reorder',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientEvent, ProductRef } from '../../functions/events/schema.ts';
-import { orderCountTopBrands, score, type BrandRecord } from './score.ts';
+import { mean, meanUplift, orderCountTopBrands, score, type BrandRecord, type SearchRecord } from './score.ts';
 
 // The scorer's reference predictor: the order-count oracle reads only the events sent, never the truth.
 
@@ -96,5 +96,40 @@ describe('the order-count oracle', () => {
       ['6–9', 0, 0, 0],
       ['≥ 10', 0, 1, 1],
     ]);
+  });
+});
+
+describe('the mean reciprocal rank', () => {
+  it('averages 1 / the position clicked per arm, a search without a click counting 0, with a normal interval', () => {
+    const searches: SearchRecord[] = [
+      { day: 0, arm: 'control', clicked: 1 },
+      { day: 0, arm: 'control', clicked: 4 },
+      { day: 0, arm: 'control', clicked: null },
+      { day: 0, arm: 'personalized', clicked: 1 },
+      { day: 0, arm: 'personalized', clicked: 2 },
+      { day: 0, arm: 'none', clicked: 1 },
+    ];
+    const { mrr, mrrUplift, ctr } = score(['2026-11-19'], searches, [], []).overall;
+    // Control: (1 + 1/4 + 0) / 3 = 5/12, s = √(((7/12)² + (1/6)² + (5/12)²) / 2) = √0.27083 ≈ 0.52042, se = s / √3 ≈ 0.30046.
+    expect(mrr.control).toMatchObject({ total: 1.25, n: 3 });
+    expect(mrr.control.value).toBeCloseTo(5 / 12, 12);
+    expect(mrr.control.se).toBeCloseTo(0.30046, 5);
+    expect(mrr.control.low).toBeCloseTo(5 / 12 - 1.96 * 0.30046, 4);
+    // Personalized: (1 + 1/2) / 2 = 3/4, se = 0.35355 / √2 = 0.25.
+    expect(mrr.personalized.value).toBe(0.75);
+    expect(mrr.personalized.se).toBeCloseTo(0.25, 12);
+    // Both arms have CTR 2/3 and 2/2 — MRR also sees that control's second click was at position 4.
+    expect(ctr.control.value).toBeCloseTo(2 / 3, 12);
+    // Uplift 0.75 / (5/12) − 1 = 0.8; log-ratio se = √((0.25 / 0.75)² + (0.30046 / (5/12))²) = √(0.11111 + 0.52) ≈ 0.79443.
+    expect(mrrUplift.value).toBeCloseTo(0.8, 12);
+    expect(mrrUplift.low).toBeCloseTo(1.8 * Math.exp(-1.96 * 0.79443) - 1, 3);
+    expect(mrrUplift.high).toBeCloseTo(1.8 * Math.exp(1.96 * 0.79443) - 1, 3);
+  });
+
+  it('has no value without searches, no interval for one, and no uplift over a control of 0', () => {
+    expect(mean([])).toEqual({ total: 0, n: 0, value: null, se: null, low: null, high: null });
+    expect(mean([0.5])).toEqual({ total: 0.5, n: 1, value: 0.5, se: null, low: null, high: null });
+    expect(meanUplift(mean([1, 0.5]), mean([0, 0]))).toEqual({ value: null, low: null, high: null });
+    expect(meanUplift(mean([1]), mean([0.5]))).toEqual({ value: 1, low: null, high: null });
   });
 });

@@ -27,7 +27,38 @@ export function uplift(treatment: Share, control: Share): Uplift {
   return { value: t / c - 1, low: Math.exp(log - Z_95 * se) - 1, high: Math.exp(log + Z_95 * se) - 1 };
 }
 
-export type SearchRecord = { day: number; arm: string; clicked: boolean };
+/** A mean, with its standard error s / √n and normal 95% interval (none for fewer than two values). */
+export type Mean = { total: number; n: number; value: number | null; se: number | null; low: number | null; high: number | null };
+
+/** The mean of `values` with its interval mean ± z · s / √n, as the metrics job's means. */
+export function mean(values: readonly number[]): Mean {
+  const n = values.length;
+  const total = values.reduce((a, b) => a + b, 0);
+  if (n === 0) return { total, n, value: null, se: null, low: null, high: null };
+  const value = total / n;
+  if (n < 2) return { total, n, value, se: null, low: null, high: null };
+  const se = Math.sqrt(values.reduce((sum, v) => sum + (v - value) ** 2, 0) / (n - 1)) / Math.sqrt(n);
+  return { total, n, value, se, low: value - Z_95 * se, high: value + Z_95 * se };
+}
+
+/** treatment / control − 1 for two means, with a 95% interval from the log of the ratio (delta method: var(log m) ≈ (se / m)²). */
+export function meanUplift(treatment: Mean, control: Mean): Uplift {
+  const t = treatment.value;
+  const c = control.value;
+  if (t === null || c === null || t === 0 || c === 0) return { value: null, low: null, high: null };
+  if (treatment.se === null || control.se === null) return { value: t / c - 1, low: null, high: null };
+  const se = Math.hypot(treatment.se / t, control.se / c);
+  const log = Math.log(t / c);
+  return { value: t / c - 1, low: Math.exp(log - Z_95 * se) - 1, high: Math.exp(log + Z_95 * se) - 1 };
+}
+
+/** A search as the scorer sees it: its day and arm, and the 1-based position clicked, null without a click. */
+export type SearchRecord = { day: number; arm: string; clicked: number | null };
+
+/** 1 / the position clicked, 0 without a click: the reciprocal rank the metrics job's `mrr` averages. */
+export function reciprocalRank(search: SearchRecord): number {
+  return search.clicked === null ? 0 : 1 / search.clicked;
+}
 /** At the start of a trip: what the loop held due, what the order held, and which of those were bought twice before. */
 export type ReorderRecord = { day: number; predicted: string[]; ordered: string[]; repeat: string[] };
 /**
@@ -111,6 +142,9 @@ export function orderCountTopBrands(events: readonly ClientEvent[]): Map<string,
 export type Measures = {
   ctr: { control: Share; personalized: Share };
   uplift: Uplift;
+  /** The mean reciprocal rank of the clicked result per arm, which does not saturate as CTR does, and its uplift. */
+  mrr: { control: Mean; personalized: Mean };
+  mrrUplift: Uplift;
   reorder: { precision: Share; recall: Share };
   brand: Share;
   /** The order-count oracle over the same shopper-category pairs (see orderCountTopBrands). */
@@ -135,13 +169,19 @@ export type Score = {
 };
 
 function ctrOf(searches: SearchRecord[]) {
-  const arm = (name: string) => {
-    const of = searches.filter((s) => s.arm === name);
-    return wilson(of.filter((s) => s.clicked).length, of.length);
+  const ofArm = (name: string) => searches.filter((s) => s.arm === name);
+  const ctr = (name: string) => wilson(ofArm(name).filter((s) => s.clicked !== null).length, ofArm(name).length);
+  const mrr = (name: string) => mean(ofArm(name).map(reciprocalRank));
+  const control = ctr('control');
+  const personalized = ctr('personalized');
+  const mrrControl = mrr('control');
+  const mrrPersonalized = mrr('personalized');
+  return {
+    ctr: { control, personalized },
+    uplift: uplift(personalized, control),
+    mrr: { control: mrrControl, personalized: mrrPersonalized },
+    mrrUplift: meanUplift(mrrPersonalized, mrrControl),
   };
-  const control = arm('control');
-  const personalized = arm('personalized');
-  return { ctr: { control, personalized }, uplift: uplift(personalized, control) };
 }
 
 function reorderOf(records: ReorderRecord[]) {

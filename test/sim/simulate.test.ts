@@ -60,6 +60,13 @@ describe('shopper simulation', () => {
     for (const day of [...result.score.days, result.score.overall, result.score.afterFirstWeek]) {
       inRange(day.ctr.control);
       inRange(day.ctr.personalized);
+      for (const mrr of [day.mrr.control, day.mrr.personalized]) {
+        // A mean reciprocal rank lies in [0, CTR]: at most 1 per clicked search.
+        expect(mrr.value ?? 0).toBeGreaterThanOrEqual(0);
+        expect(mrr.value ?? 0).toBeLessThanOrEqual(1);
+      }
+      expect(day.mrr.personalized.total).toBeLessThanOrEqual(day.ctr.personalized.numerator);
+      expect(day.mrr.personalized.n).toBe(day.ctr.personalized.denominator);
       inRange(day.reorder.precision);
       inRange(day.reorder.recall);
       inRange(day.brand);
@@ -76,10 +83,11 @@ describe('shopper simulation', () => {
     const files = writeReport(result, dir);
     for (const file of files) expect(existsSync(file)).toBe(true);
     const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
-    for (const section of ["## Against the guide's bars", '## Per simulated day', '## The pipeline', 'CTR uplift', 'reorder precision', 'brand accuracy', 'order-count oracle', 'ideal observer', 'Throughput', 'Lag']) {
+    for (const section of ["## Against the guide's bars", '## Per simulated day', '## The pipeline', 'CTR uplift', 'MRR uplift', 'MRR, control', 'MRR, personalized', 'reorder precision', 'brand accuracy', 'order-count oracle', 'ideal observer', 'Throughput', 'Lag']) {
       expect(summary).toContain(section);
     }
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
-    expect(html.match(/<svg /g)).toHaveLength(5);
+    expect(html.match(/<svg /g)).toHaveLength(6);
+    expect(html).toContain('id="mrr"');
   }, 150_000);
 });

@@ -70,6 +70,8 @@ export type SimulationResult = {
     jobs: JobRun[];
     /** The metrics job's CTR rows per arm and day: the warehouse's own count of what was sent. */
     warehouseCtr: { day: number; arm: string; numerator: number; denominator: number }[];
+    /** Its MRR rows alike: Σ reciprocal ranks over searches. */
+    warehouseMrr: { day: number; arm: string; numerator: number; denominator: number }[];
   };
   score: Score;
   wallSeconds: number;
@@ -134,6 +136,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const sent = { requests: 0, events: 0, accepted: 0, rejected: 0, byType: {} as Record<string, number> };
     const jobs: JobRun[] = [];
     const warehouseCtr: SimulationResult['pipeline']['warehouseCtr'] = [];
+    const warehouseMrr: SimulationResult['pipeline']['warehouseMrr'] = [];
     const drainMs: number[] = [];
     let sendingMs = 0;
     const firstSend = Date.now();
@@ -249,7 +252,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       await runJob('patterns', day, { as_of: dayEnd, since: runSince });
       const metrics = await runJob('metrics', day, { as_of: dayEnd, since: new Date(dayStart(day)).toISOString() });
       for (const row of (metrics.metrics ?? []) as MetricRow[]) {
-        if (row.metric === 'ctr' && row.experiment === 'personalization' && row.dimension === '') warehouseCtr.push({ day, arm: row.arm, numerator: row.numerator, denominator: row.denominator });
+        if (row.experiment !== 'personalization' || row.dimension !== '') continue;
+        const counted = { day, arm: row.arm, numerator: row.numerator, denominator: row.denominator };
+        if (row.metric === 'ctr') warehouseCtr.push(counted);
+        if (row.metric === 'mrr') warehouseMrr.push(counted);
       }
       log?.info('simulated day done', { day: day + 1, date: dates[day], accepted: sent.accepted, searches: ledger.searchCount, drain_ms: drainMs.at(-1) });
     }
@@ -273,6 +279,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         endToEndEventsPerSecond: sent.accepted / ((drained - firstSend) / 1000),
         jobs,
         warehouseCtr,
+        warehouseMrr,
       },
       score: score(dates, ledger.searches, ledger.reorders, ledger.brands),
       wallSeconds: 0,

@@ -168,7 +168,7 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
     const shown = outcome.results.map((r) => catalog.bySku.get(r.sku) as Product);
     const position = chooseClick(rng, truth, need, shown);
     ideal.searched(need, shown, position);
-    ledger.searches.push({ day, arm: outcome.arm ?? 'none', clicked: position !== null });
+    ledger.searches.push({ day, arm: outcome.arm ?? 'none', clicked: position });
     if (position === null) continue;
     const clicked = shown[position - 1] as Product;
     events.push(searchResultClickedEvent(outcome.event, productRef(clicked), { now: new Date(step()), position }));
