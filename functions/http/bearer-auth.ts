@@ -1,7 +1,7 @@
 import { errors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
 import { createExpiringCache } from '../kernel/expiring-cache.ts';
-import type { AuthOutcome, TokenVerifier } from '../kernel/ports.ts';
-import { ShopperId } from '../kernel/shopper-id.ts';
+import type { AuthOutcome, Identity, TokenVerifier } from '../kernel/ports.ts';
+import { ANONYMOUS_PREFIX, anonymousUserId, isAnonymousUserId, MAX_ANONYMOUS_SUBJECT_LENGTH, ShopperId } from '../kernel/shopper-id.ts';
 import type { ErrorReply } from './reply.ts';
 
 export type TokenSettings = {
@@ -35,24 +35,42 @@ export async function createJwtVerifier(settings: TokenSettings): Promise<TokenV
   };
   // WebCrypto verification runs on the libuv thread pool; a shopper sends many requests with one
   // token, so remembering successful checks (never failures) removes that hop from the hot path.
-  const verified = createExpiringCache<string, string>({ max: settings.cacheEntries ?? 10_000 });
+  const verified = createExpiringCache<string, Identity>({ max: settings.cacheEntries ?? 10_000 });
   return {
     async verify(token: string): Promise<AuthOutcome> {
       const now = Date.now();
       const known = verified.get(token);
-      if (known !== undefined) return { ok: true, identity: { userId: known } };
+      if (known !== undefined) return { ok: true, identity: known };
       try {
         const { payload } = await jwtVerify(token, key, options);
-        const subject = ShopperId.safeParse(payload.sub);
-        if (!subject.success) return { ok: false, reason: 'token subject is not a valid user id' };
+        const identity = identityOf(payload);
+        if (!identity.ok) return identity;
         const expiresMs = (payload.exp ?? 0) * 1000;
-        verified.set(token, subject.data, Math.min(expiresMs, now + CACHE_TTL_MS));
-        return { ok: true, identity: { userId: subject.data } };
+        verified.set(token, identity.identity, Math.min(expiresMs, now + CACHE_TTL_MS));
+        return identity;
       } catch (error) {
         return { ok: false, reason: describeTokenError(error) };
       }
     },
   };
+}
+
+/**
+ * Who a verified token's claims name. `"anonymous": true` marks an anonymous visitor, whose user id is
+ * `anonymous:<sub>`; without the claim (or with `false`) `sub` is the shopper's id, which may not start with
+ * `anonymous:`: a shop whose ids could would otherwise let a shopper take a visitor's id.
+ */
+function identityOf(claims: { sub?: string; anonymous?: unknown }): AuthOutcome {
+  const { anonymous } = claims;
+  if (anonymous !== undefined && typeof anonymous !== 'boolean') return { ok: false, reason: 'token claim "anonymous" must be true or false' };
+  const subject = ShopperId.safeParse(claims.sub);
+  if (!subject.success) return { ok: false, reason: 'token subject is not a valid user id' };
+  if (anonymous === true) {
+    if (subject.data.length > MAX_ANONYMOUS_SUBJECT_LENGTH) return { ok: false, reason: `an anonymous token's subject has at most ${MAX_ANONYMOUS_SUBJECT_LENGTH} characters` };
+    return { ok: true, identity: { userId: anonymousUserId(subject.data), kind: 'anonymous' } };
+  }
+  if (isAnonymousUserId(subject.data)) return { ok: false, reason: `token subject may not start with "${ANONYMOUS_PREFIX}", which names anonymous visitors` };
+  return { ok: true, identity: { userId: subject.data, kind: 'shopper' } };
 }
 
 async function importVerificationKey(

@@ -5,7 +5,11 @@
 
 export type Clock = () => Date;
 
-export type Identity = { userId: string };
+/**
+ * Who a token names. A `shopper` is logged in; an `anonymous` visitor is not yet, and their user id is in its own
+ * namespace (`anonymous:<sub>`, functions/kernel/shopper-id.ts), so that it never equals a shopper's.
+ */
+export type Identity = { userId: string; kind: 'shopper' | 'anonymous' };
 export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; reason: string };
 
 /** Checks the shopper's bearer token; the user id is taken from it, never from the body. */

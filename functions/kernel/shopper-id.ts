@@ -54,3 +54,22 @@ export function shopperIdOfDocument(documentId: string): string | null {
     return null; // not %-encoded UTF-8, or empty
   }
 }
+
+/**
+ * Where an anonymous visitor's user id lives: `anonymous:` and the subject of the visitor's token. A logged-in
+ * shopper's token may not name an id there (bearer-auth refuses it), so no visitor's id is ever a shopper's.
+ */
+export const ANONYMOUS_PREFIX = 'anonymous:';
+
+/** Longest subject of an anonymous token: its user id, with the prefix, is still a valid user id. */
+export const MAX_ANONYMOUS_SUBJECT_LENGTH = MAX_SHOPPER_ID_LENGTH - ANONYMOUS_PREFIX.length;
+
+/** The user id of the anonymous visitor whose token's subject is `subject`. */
+export function anonymousUserId(subject: string): string {
+  return `${ANONYMOUS_PREFIX}${subject}`;
+}
+
+/** Whether a user id is an anonymous visitor's rather than a logged-in shopper's. */
+export function isAnonymousUserId(userId: string): boolean {
+  return userId.startsWith(ANONYMOUS_PREFIX);
+}

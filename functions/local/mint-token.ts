@@ -7,14 +7,19 @@ export type MintOptions = {
   /** Lifetime in seconds; negative values make an already expired token (for tests). */
   ttlSec?: number;
   now?: Date;
+  /** A token for an anonymous visitor: the claim `"anonymous": true`, and `sub` the visitor's id. Default false. */
+  anonymous?: boolean;
 };
 
-/** Signs a shopper token the way the shop's sign-in would (HS256 with the shared secret). */
-export async function mintShopperToken(userId: string, options: MintOptions): Promise<string> {
+/**
+ * Signs a shopper token the way the shop's sign-in would (HS256 with the shared secret); with `anonymous`, the token
+ * the shop gives a visitor who has not logged in, `subject` being the visitor's id.
+ */
+export async function mintShopperToken(subject: string, options: MintOptions): Promise<string> {
   const now = Math.floor((options.now ?? new Date()).getTime() / 1000);
-  return new SignJWT({})
+  return new SignJWT(options.anonymous ? { anonymous: true } : {})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(userId)
+    .setSubject(subject)
     .setIssuer(options.issuer)
     .setAudience(options.audience)
     .setIssuedAt(now)

@@ -16,7 +16,7 @@ describe('shopper token verification', () => {
   it('takes the user id from the subject of a valid token', async () => {
     const verifier = await createJwtVerifier(settings);
     const token = await mintShopperToken('shopper-42', TEST_TOKEN);
-    expect(await verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'shopper-42' } });
+    expect(await verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'shopper-42', kind: 'shopper' } });
   });
 
   it.each([
@@ -62,7 +62,7 @@ describe('shopper token verification', () => {
       for (const token of [a, b, a, c]) await verifier.verify(token);
       // a was used after b: c takes b's place.
       expect(checks).toHaveBeenCalledTimes(3);
-      expect(await verifier.verify(a)).toEqual({ ok: true, identity: { userId: 'shopper-a' } });
+      expect(await verifier.verify(a)).toEqual({ ok: true, identity: { userId: 'shopper-a', kind: 'shopper' } });
       expect(checks).toHaveBeenCalledTimes(3);
       await verifier.verify(b);
       expect(checks).toHaveBeenCalledTimes(4);
@@ -84,7 +84,47 @@ describe('shopper token verification', () => {
 
   it.each(['x/y', '..', '__p__'])('takes %j as a user id like any other: ids are data, never paths', async (subject) => {
     const verifier = await createJwtVerifier(settings);
-    expect(await verifier.verify(await mintShopperToken(subject, TEST_TOKEN))).toEqual({ ok: true, identity: { userId: subject } });
+    expect(await verifier.verify(await mintShopperToken(subject, TEST_TOKEN))).toEqual({ ok: true, identity: { userId: subject, kind: 'shopper' } });
+  });
+
+  describe('anonymous visitors', () => {
+    const sign = (claims: Record<string, unknown>, subject: string) =>
+      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuer(TEST_TOKEN.issuer).setAudience(TEST_TOKEN.audience).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_TOKEN.key));
+
+    it('gives a token with "anonymous": true the user id anonymous:<sub>, of the anonymous kind', async () => {
+      const verifier = await createJwtVerifier(settings);
+      const token = await mintShopperToken('visitor-7', { ...TEST_TOKEN, anonymous: true });
+      expect(await verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'anonymous:visitor-7', kind: 'anonymous' } });
+      // Remembered as what it is.
+      expect(await verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'anonymous:visitor-7', kind: 'anonymous' } });
+    });
+
+    it('takes "anonymous": false as a logged-in shopper', async () => {
+      const verifier = await createJwtVerifier(settings);
+      expect(await verifier.verify(await sign({ anonymous: false }, 'shopper-8'))).toEqual({ ok: true, identity: { userId: 'shopper-8', kind: 'shopper' } });
+    });
+
+    it('refuses a logged-in token whose subject would be an anonymous visitor\'s id', async () => {
+      const verifier = await createJwtVerifier(settings);
+      expect(await verifier.verify(await mintShopperToken('anonymous:visitor-7', TEST_TOKEN))).toEqual({
+        ok: false,
+        reason: 'token subject may not start with "anonymous:", which names anonymous visitors',
+      });
+    });
+
+    it.each([['a string', 'true'], ['a number', 1], ['null', null]])('refuses an "anonymous" claim that is %s', async (_name, value) => {
+      const verifier = await createJwtVerifier(settings);
+      expect(await verifier.verify(await sign({ anonymous: value }, 'visitor-7'))).toEqual({ ok: false, reason: 'token claim "anonymous" must be true or false' });
+    });
+
+    it('refuses an anonymous subject whose user id would be longer than a user id may be', async () => {
+      const verifier = await createJwtVerifier(settings);
+      expect((await verifier.verify(await mintShopperToken('v'.repeat(118), { ...TEST_TOKEN, anonymous: true }))).ok).toBe(true);
+      expect(await verifier.verify(await mintShopperToken('v'.repeat(119), { ...TEST_TOKEN, anonymous: true }))).toEqual({
+        ok: false,
+        reason: "an anonymous token's subject has at most 118 characters",
+      });
+    });
   });
 
   it('verifies ES256 tokens against a PEM public key', async () => {
@@ -97,7 +137,7 @@ describe('shopper token verification', () => {
       .setAudience(TEST_TOKEN.audience)
       .setExpirationTime('5m')
       .sign(privateKey);
-    expect(await verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'shopper-7' } });
+    expect(await verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'shopper-7', kind: 'shopper' } });
     // A shared-secret token must not pass where a public key is configured.
     expect((await verifier.verify(await mintShopperToken('u', TEST_TOKEN))).ok).toBe(false);
   });
