@@ -2,7 +2,7 @@ import type { CollectedEvent } from '../events/schema.ts';
 import { affinitySignals, orderedProducts, type AffinityMap, type AffinitySignal } from './affinity-signals.ts';
 import { currentValue, scaleToEpoch } from './decay.ts';
 import { DEFAULT_LEARNING_CONFIG, type LearningConfig } from './learning-config.ts';
-import { PREFERENCES_SCHEMA_VERSION, type Affinity, type ExplicitPreference, type Preferences } from './preferences.ts';
+import { PREFERENCES_SCHEMA_VERSION, type Affinity, type ExplicitPreference, type Preferences, type ReorderState } from './preferences.ts';
 import { keepTop, keepWhere } from './prune.ts';
 import { recordOrder } from './reorder-state.ts';
 
@@ -49,69 +49,96 @@ export function learn(
   if (base.user_id !== userId) throw new Error(`the preferences of ${base.user_id} cannot learn for ${userId}`);
   const epoch = new Date(base.epoch);
   const halfLifeDays = base.half_life_days;
-  // Maps, not the records themselves: a brand called `__proto__` or `constructor` is data like any other.
-  const affinities: Record<AffinityMap, Map<string, Affinity>> = {
-    products: new Map(Object.entries(base.products)),
-    brands: new Map(Object.entries(base.brands)),
-    categories: new Map(Object.entries(base.categories)),
-    dietary: new Map(Object.entries(base.dietary)),
-  };
-  const brandsByCategory = new Map(Object.entries(base.brands_by_category ?? {}).map(([category, brands]) => [category, new Map(Object.entries(brands))]));
-  const recent = { brands: new Map(Object.entries(base.recent.brands)), categories: new Map(Object.entries(base.recent.categories)) };
-  const reorder = new Map(Object.entries(base.reorder));
-  const explicit = new Map(Object.entries(base.explicit));
-  let lastEventAt = base.last_event_at;
+  const doc = workingCopy(base);
 
   for (const event of events) {
     // A stray event would leak one shopper's behaviour into another's document.
     if (event.user_id !== userId) throw new Error(`an event of ${event.user_id} cannot be learned for ${userId}`);
     const at = new Date(event.event_time);
-    lastEventAt = latest(lastEventAt, at);
+    doc.lastEventAt = latest(doc.lastEventAt, at);
     for (const signal of affinitySignals(event, config)) {
-      const map = affinities[signal.map];
+      const map = doc.affinities[signal.map];
       const scaled = scaleToEpoch(signal.signal, at, epoch, halfLifeDays);
       map.set(signal.key, withSignal(map.get(signal.key), signal, scaled, at));
       if (signal.category !== undefined) {
-        const brands = brandsByCategory.get(signal.category) ?? new Map<string, Affinity>();
-        brandsByCategory.set(signal.category, brands.set(signal.key, withSignal(brands.get(signal.key), signal, scaled, at)));
+        const brands = doc.brandsByCategory.get(signal.category) ?? new Map<string, Affinity>();
+        doc.brandsByCategory.set(signal.category, brands.set(signal.key, withSignal(brands.get(signal.key), signal, scaled, at)));
       }
       if (signal.signal > 0 && (signal.map === 'brands' || signal.map === 'categories')) {
-        recent[signal.map].set(signal.key, latest(recent[signal.map].get(signal.key) ?? null, at));
+        doc.recent[signal.map].set(signal.key, latest(doc.recent[signal.map].get(signal.key) ?? null, at));
       }
     }
     if (event.type === 'order_completed') {
-      for (const { item, quantity } of orderedProducts(event.data.items)) reorder.set(item.sku, recordOrder(reorder.get(item.sku), quantity, at));
+      for (const { item, quantity } of orderedProducts(event.data.items)) doc.reorder.set(item.sku, recordOrder(doc.reorder.get(item.sku), quantity, at));
     }
     if (event.type === 'preference_updated') {
       const key = `${event.data.preference}:${event.data.value}`;
       const statement: ExplicitPreference = { action: event.data.action, at: at.toISOString() };
-      const known = explicit.get(key);
-      if (known === undefined || supersedes(statement, known)) explicit.set(key, statement);
+      const known = doc.explicit.get(key);
+      if (known === undefined || supersedes(statement, known)) doc.explicit.set(key, statement);
     }
   }
+  doc.eventCount += events.length;
+  return settle(base, doc, now, config);
+}
 
+/** A document's maps as maps, to change in place: a brand called `__proto__` or `constructor` is data like any other. */
+export type WorkingCopy = {
+  affinities: Record<AffinityMap, Map<string, Affinity>>;
+  brandsByCategory: Map<string, Map<string, Affinity>>;
+  recent: { brands: Map<string, string>; categories: Map<string, string> };
+  reorder: Map<string, ReorderState>;
+  explicit: Map<string, ExplicitPreference>;
+  eventCount: number;
+  lastEventAt: string | null;
+};
+
+export function workingCopy(base: Preferences): WorkingCopy {
+  return {
+    affinities: {
+      products: new Map(Object.entries(base.products)),
+      brands: new Map(Object.entries(base.brands)),
+      categories: new Map(Object.entries(base.categories)),
+      dietary: new Map(Object.entries(base.dietary)),
+    },
+    brandsByCategory: new Map(Object.entries(base.brands_by_category ?? {}).map(([category, brands]) => [category, new Map(Object.entries(brands))])),
+    recent: { brands: new Map(Object.entries(base.recent.brands)), categories: new Map(Object.entries(base.recent.categories)) },
+    reorder: new Map(Object.entries(base.reorder)),
+    explicit: new Map(Object.entries(base.explicit)),
+    eventCount: base.event_count,
+    lastEventAt: base.last_event_at,
+  };
+}
+
+/**
+ * `base` with the working copy's maps, pruned as of `now`: weak and overflowing affinities, interests past the
+ * recent window, and the oldest reorder states and statements beyond their top-K.
+ */
+export function settle(base: Preferences, doc: WorkingCopy, now: Date, config: LearningConfig): Preferences {
+  const epoch = new Date(base.epoch);
   const { topK } = config;
   // Entries carrying an explicit statement stay: dropping them would lose that count between calls.
-  const worthKeeping = (a: Affinity) => a.signals.explicit !== undefined || Math.abs(currentValue(a.weight, now, epoch, halfLifeDays)) >= config.pruneBelow;
+  const worthKeeping = (a: Affinity) => a.signals.explicit !== undefined || Math.abs(currentValue(a.weight, now, epoch, base.half_life_days)) >= config.pruneBelow;
   // One factor decays every weight alike, so ranking stored weights ranks current values.
   const strength = (a: Affinity) => Math.abs(a.weight);
   const recentSince = now.getTime() - config.recentWindowMs;
   const isRecent = (at: string) => Date.parse(at) >= recentSince;
+  const { affinities, recent } = doc;
   return {
     ...base,
     products: Object.fromEntries(keepTop(keepWhere(affinities.products, worthKeeping), topK.products, strength)),
     brands: Object.fromEntries(keepTop(keepWhere(affinities.brands, worthKeeping), topK.brands, strength)),
     categories: Object.fromEntries(keepTop(keepWhere(affinities.categories, worthKeeping), topK.categories, strength)),
-    brands_by_category: keptBrandsByCategory(brandsByCategory, topK, worthKeeping, strength),
+    brands_by_category: keptBrandsByCategory(doc.brandsByCategory, topK, worthKeeping, strength),
     dietary: Object.fromEntries(keepTop(keepWhere(affinities.dietary, worthKeeping), topK.dietary, strength)),
     recent: {
       brands: Object.fromEntries(keepTop(keepWhere(recent.brands, isRecent), topK.recentBrands, Date.parse)),
       categories: Object.fromEntries(keepTop(keepWhere(recent.categories, isRecent), topK.recentCategories, Date.parse)),
     },
-    reorder: Object.fromEntries(keepTop(reorder, topK.reorder, (state) => Date.parse(state.last_at))),
-    explicit: Object.fromEntries(keepTop(explicit, topK.explicit, (statement) => Date.parse(statement.at))),
-    event_count: base.event_count + events.length,
-    last_event_at: lastEventAt,
+    reorder: Object.fromEntries(keepTop(doc.reorder, topK.reorder, (state) => Date.parse(state.last_at))),
+    explicit: Object.fromEntries(keepTop(doc.explicit, topK.explicit, (statement) => Date.parse(statement.at))),
+    event_count: doc.eventCount,
+    last_event_at: doc.lastEventAt,
   };
 }
 
@@ -140,14 +167,15 @@ function withSignal(affinity: Affinity | undefined, signal: AffinitySignal, scal
 }
 
 /** The later of a stored time and an event time, as ISO 8601. */
-function latest(stored: string | null, at: Date): string {
+export function latest(stored: string | null, at: Date): string {
   return stored !== null && Date.parse(stored) >= at.getTime() ? stored : at.toISOString();
 }
 
 // On a tie to the millisecond the more cautious statement wins, so arrival order never decides.
 const CAUTION = { like: 0, reset: 1, dislike: 2 } as const;
 
-function supersedes(statement: ExplicitPreference, known: ExplicitPreference): boolean {
+/** Whether `statement` replaces `known`: the later one wins, and on a tie the more cautious. */
+export function supersedes(statement: ExplicitPreference, known: ExplicitPreference): boolean {
   const byTime = Date.parse(statement.at) - Date.parse(known.at);
   return byTime > 0 || (byTime === 0 && CAUTION[statement.action] > CAUTION[known.action]);
 }
