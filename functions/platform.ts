@@ -30,7 +30,7 @@ import { openDuckDb } from './adapters/local/duckdb-files.ts';
 import { withDeadlines } from './kernel/deadline.ts';
 import type { Logger } from './logging/logger.ts';
 import { createUserHasher } from './privacy/user-hash.ts';
-import type { SqlWarehouse, Warehouse } from './warehouse/ports.ts';
+import type { LinkWarehouse, SqlWarehouse, Warehouse } from './warehouse/ports.ts';
 
 /**
  * What the functions of one process are built from: the Google clients, stores and warehouses, each made the first
@@ -54,8 +54,8 @@ export type Platform = {
     batching: CollectSettings['publishBatching'],
     options: { timeoutMs: number },
   ): ReturnType<typeof createPubSubEventBus>;
-  /** Where events are stored as they arrive: BigQuery's streaming inserts, or the local DuckDB file. */
-  eventWarehouse(settings: { projectId: string; warehouse: WarehouseSetting }): Promise<Warehouse>;
+  /** Where events and links are stored as they arrive: BigQuery's streaming inserts, or the local DuckDB file. */
+  eventWarehouse(settings: { projectId: string; warehouse: WarehouseSetting }): Promise<Warehouse & LinkWarehouse>;
   /**
    * The batch jobs' warehouse: BigQuery, or the local DuckDB file. A request path gives `deadlineMs`: BigQuery then
    * stops a query job that outlives it.
@@ -82,7 +82,7 @@ export function createPlatform(): Platform {
   const firestores = memo<Firestore>();
   const requestFirestores = memo<Promise<Firestore>>();
   const pubsubs = memo<PubSub>();
-  const eventWarehouses = memo<Warehouse>();
+  const eventWarehouses = memo<Warehouse & LinkWarehouse>();
   const bigQuery = (projectId: string) => bigQueries(projectId, () => new BigQuery({ projectId }));
   return {
     clock: () => new Date(),

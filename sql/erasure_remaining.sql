@@ -68,3 +68,11 @@ CROSS JOIN UNNEST(@user_ids) AS id
 WHERE r.user_id = id
   OR (r.user_id IS NULL AND STRPOS(r.payload, CONCAT('"', id, '"')) > 0)
 GROUP BY id
+UNION ALL
+-- A link names two ids: it is the erased one's whether they are the shopper or the visitor.
+SELECT id, 'identity_links', COUNT(*)
+FROM identity_links AS l
+CROSS JOIN UNNEST(@user_ids) AS id
+WHERE l.user_id = id
+  OR l.anonymous_id = id
+GROUP BY id

@@ -25,6 +25,8 @@ export const ERASED_TABLES = [
   'import_events_staging',
   'import_order_items_staging',
   'import_rejected_staging',
+  // Last: the others find a shopper's linked visitors through it.
+  'identity_links',
 ] as const;
 export type ErasedTable = (typeof ERASED_TABLES)[number];
 

@@ -26,6 +26,8 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   // No key: event_index is NULL for a whole unreadable message and key columns cannot be NULL.
   // Instead the DuckDB adapter skips a row whose REJECTED_ROW_IDENTITY (functions/warehouse/rows.ts) is stored.
   rejected_events: [],
+  // A visitor is linked to one shopper at most: a resent link is the same row.
+  identity_links: ['anonymous_id'],
   user_patterns: ['user_id'],
   user_patterns_staging: ['user_id'],
   job_runs: ['job', 'run_id'],

@@ -88,6 +88,18 @@ export interface Warehouse {
 
 export type { RejectedEvent };
 
+/** A row of `identity_links`: an anonymous visitor and the shopper they turned out to be. Mirrors `sql/identity_links.sql`. */
+export type IdentityLinkRow = { anonymous_id: string; user_id: string; linked_at: string };
+
+/**
+ * Where `users` records a link for the batch jobs. Idempotent by `anonymous_id`: the same link recorded again is
+ * one row in effect. A failure throws, transient or not: the caller answers 503 and the shopper's page sends the
+ * same link again, which the Firestore record already holds and this completes.
+ */
+export interface LinkWarehouse {
+  recordLink(row: IdentityLinkRow): Promise<void>;
+}
+
 /**
  * A value in a batch job's result row, the same from BigQuery and DuckDB: TIMESTAMP → ISO 8601 UTC
  * with milliseconds (`2026-03-01T10:00:00.000Z`), INT64 and FLOAT64 → number, BOOL → boolean,

@@ -5,9 +5,13 @@ import { expandSqlMacros } from './sql-macros.ts';
 export const INGEST_TABLES = ['events', 'order_items', 'rejected_events'] as const;
 export type IngestTable = (typeof INGEST_TABLES)[number];
 
-/** Every warehouse table, each declared by `sql/<table>.sql`, in creation order: ingest's, then the batch jobs'. */
+/** The tables functions write by streaming inserts: ingest's, and the links `users` records. */
+export const STREAMED_TABLES = [...INGEST_TABLES, 'identity_links'] as const;
+export type StreamedTable = (typeof STREAMED_TABLES)[number];
+
+/** Every warehouse table, each declared by `sql/<table>.sql`, in creation order: the streamed ones, then the batch jobs'. */
 export const WAREHOUSE_TABLES = [
-  ...INGEST_TABLES,
+  ...STREAMED_TABLES,
   'user_patterns',
   'user_patterns_staging',
   'job_runs',

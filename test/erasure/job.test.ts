@@ -66,8 +66,8 @@ type Shopper = { id: string; orders: number };
 
 /**
  * Rows of each shopper in every table holding a user id: a product view and `orders` orders (two
- * lines each), a rejected event, an unreadable message naming them, patterns, and the staging rows (a patterns
- * run's, and a history import's).
+ * lines each), a rejected event, an unreadable message naming them, patterns, the staging rows (a patterns
+ * run's, and a history import's) and a link.
  */
 async function seed(warehouse: DuckDbWarehouse, shoppers: readonly Shopper[]): Promise<void> {
   for (const { id, orders } of shoppers) {
@@ -97,6 +97,8 @@ async function seed(warehouse: DuckDbWarehouse, shoppers: readonly Shopper[]): P
   await warehouse.sql('INSERT INTO import_events_staging SELECT *, 1 FROM events');
   await warehouse.sql('INSERT INTO import_order_items_staging SELECT *, 1 FROM order_items');
   await warehouse.sql('INSERT INTO import_rejected_staging SELECT * FROM rejected_events');
+  // Each shopper linked the visitor they were before logging in.
+  for (const { id } of shoppers) await warehouse.recordLink({ anonymous_id: `anonymous:${id}`, user_id: id, linked_at: EVENT_AT.toISOString() });
 }
 
 /** A shopper's rows per table, by user_id (and, for unreadable messages, by the id in the payload). */
@@ -123,6 +125,7 @@ const SEEDED = (orders: number) => ({
   import_events_staging: 1 + orders,
   import_order_items_staging: 2 * orders,
   import_rejected_staging: 2,
+  identity_links: 1,
 });
 const NONE = Object.fromEntries(ERASED_TABLES.map((t) => [t, 0]));
 

@@ -169,6 +169,7 @@ describe('who may do what', () => {
       'table learning_loop.engagement_staging: roles/bigquery.dataEditor',
       'table learning_loop.erasure_log: roles/bigquery.dataEditor',
       'table learning_loop.events: roles/bigquery.dataEditor',
+      'table learning_loop.identity_links: roles/bigquery.dataEditor',
       'table learning_loop.import_events_staging: roles/bigquery.dataEditor',
       'table learning_loop.import_order_items_staging: roles/bigquery.dataEditor',
       'table learning_loop.import_rejected_staging: roles/bigquery.dataEditor',

@@ -30,6 +30,7 @@ const UNPARTITIONED = {
   import_events_staging: 'one history import, replaced by each import and emptied after its merge',
   import_order_items_staging: 'one history import, replaced by each import and emptied after its merge',
   import_rejected_staging: 'one history import, replaced by each import and emptied after its merge',
+  identity_links: 'one row per visitor who logged in, read whole by every statement that resolves linked visitors',
 } as const;
 
 /** How the tables of the batch jobs are clustered: by the key every statement on them looks rows up by. */
@@ -49,6 +50,7 @@ const BATCH_TABLE_CLUSTERING = {
   import_events_staging: ['user_id', 'event_id'],
   import_order_items_staging: ['user_id', 'event_id'],
   import_rejected_staging: ['source'],
+  identity_links: ['anonymous_id'],
 } as const;
 
 /** The DDL of `sql/<table>.sql`, parsed by the functions' own parser. */

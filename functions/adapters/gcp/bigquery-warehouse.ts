@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CollectedEvent } from '../../events/schema.ts';
 import { eventKey, type EventIdentity } from '../../kernel/event-identity.ts';
-import type { RejectedRow, RowFailure, Warehouse } from '../../warehouse/ports.ts';
+import type { IdentityLinkRow, LinkWarehouse, RejectedRow, RowFailure, Warehouse } from '../../warehouse/ports.ts';
 import { eventRow, orderItemRows, REJECTED_ROW_IDENTITY } from '../../warehouse/rows.ts';
 import { readTableDdl, WAREHOUSE_TABLES } from '../../warehouse/sql-files.ts';
 
@@ -67,7 +67,7 @@ export function createBigQueryWarehouse(
   client: StreamingInsertClient,
   dataset: string,
   options: BigQueryWarehouseOptions = {},
-): Warehouse {
+): Warehouse & LinkWarehouse {
   const settings = {
     maxRetries: options.maxRetries ?? 3,
     baseDelayMs: options.baseDelayMs ?? 200,
@@ -134,6 +134,11 @@ export function createBigQueryWarehouse(
       // Nowhere else to keep them: throwing sends the message on to the dead-letter topic.
       if (refused.size > 0) throw new Error(`rejected_events refused ${refused.size} rows: ${[...refused.values()].join('; ')}`);
     },
+
+    async recordLink(row: IdentityLinkRow) {
+      const refused = await insertAll('identity_links', [{ insertId: linkInsertId(row), json: row }]);
+      if (refused.size > 0) throw new Error(`identity_links refused the link: ${[...refused.values()].join('; ')}`);
+    },
   };
 }
 
@@ -191,6 +196,11 @@ export function orderItemInsertId(item: EventIdentity & { line: number }): strin
 export function rejectedInsertId(row: RejectedRow): string {
   const identity = REJECTED_ROW_IDENTITY.map((column) => row[column]);
   return sha256(JSON.stringify(identity));
+}
+
+/** A link's insertId: the visitor and the shopper, so that the same link recorded again is dropped as a repeat. */
+export function linkInsertId(row: IdentityLinkRow): string {
+  return sha256(JSON.stringify([row.anonymous_id, row.user_id]));
 }
 
 function sha256(text: string): string {

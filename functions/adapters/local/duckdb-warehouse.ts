@@ -20,14 +20,14 @@ import {
 import type { CollectedEvent } from '../../events/schema.ts';
 import { parseTableDdl, type ColumnType, type ScalarType, type TableDdl } from '../../warehouse/ddl.ts';
 import { DUCKDB_PRELUDE, duckDbKey, duckDbType, isStagingTable, quote, renderDuckDbTable, toDuckDbQuery, usedParams } from '../../warehouse/dialect.ts';
-import type { RejectedRow, SqlCost, SqlParams, SqlRow, SqlValue, SqlWarehouse, Warehouse } from '../../warehouse/ports.ts';
+import type { LinkWarehouse, RejectedRow, SqlCost, SqlParams, SqlRow, SqlValue, SqlWarehouse, Warehouse } from '../../warehouse/ports.ts';
 import { eventRow, orderItemRows, REJECTED_ROW_IDENTITY } from '../../warehouse/rows.ts';
-import { readSqlFile, readTableDdl, WAREHOUSE_TABLES, type IngestTable, type WarehouseTable } from '../../warehouse/sql-files.ts';
+import { readSqlFile, readTableDdl, WAREHOUSE_TABLES, type StreamedTable, type WarehouseTable } from '../../warehouse/sql-files.ts';
 
 export type QueryParams = DuckDBValue[] | Record<string, DuckDBValue>;
 
 /** The local warehouse: the `Warehouse` and `SqlWarehouse` ports, plus plain DuckDB SQL for tests and tools. */
-export type DuckDbWarehouse = Warehouse & SqlWarehouse & {
+export type DuckDbWarehouse = Warehouse & LinkWarehouse & SqlWarehouse & {
   /** DuckDB SQL as it is. Rows as JS values: TIMESTAMPTZ → Date, BIGINT → bigint, arrays → arrays, JSON → its text. */
   sql(sql: string, params?: QueryParams): Promise<Record<string, JS>[]>;
   /** DuckDB SQL as it is, its rows in the port's terms and read the same way as a file's `query` reads them. */
@@ -85,10 +85,11 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
   if (typeof databaseName !== 'string') throw new Error('DuckDB named no current database');
   for (const table of WAREHOUSE_TABLES) await createTable(connection, databaseName, table);
   for (const statement of DUCKDB_PRELUDE) await connection.run(statement);
-  const inserters: Record<IngestTable, Inserter> = {
+  const inserters: Record<StreamedTable, Inserter> = {
     events: await openTable(connection, 'events'),
     order_items: await openTable(connection, 'order_items'),
     rejected_events: await openTable(connection, 'rejected_events'),
+    identity_links: await openTable(connection, 'identity_links'),
   };
   const jobTables = new Map<string, TableDdl>();
   for (const table of WAREHOUSE_TABLES) jobTables.set(table, parseTableDdl(await readTableDdl(table)));
@@ -118,6 +119,12 @@ export async function createDuckDbWarehouse(path: string): Promise<DuckDbWarehou
       serially(async () => {
         open();
         await inTransaction(connection, () => insertRows(connection, inserters.rejected_events, rows));
+      }),
+
+    recordLink: (row) =>
+      serially(async () => {
+        open();
+        await inTransaction(connection, () => insertRows(connection, inserters.identity_links, [row]));
       }),
 
     sql: (sql: string, params?: QueryParams) =>
@@ -318,8 +325,8 @@ async function keepDeclaredKey(connection: DuckDBConnection, database: string, d
   });
 }
 
-/** An ingest table's inserter; checks that `insertSql` knows how to keep the table idempotent. */
-async function openTable(connection: DuckDBConnection, name: IngestTable): Promise<Inserter> {
+/** A streamed table's inserter; checks that `insertSql` knows how to keep the table idempotent. */
+async function openTable(connection: DuckDBConnection, name: StreamedTable): Promise<Inserter> {
   const table = parseTableDdl(await readTableDdl(name));
   insertSql(table, 1);
   const key = duckDbKey(name);

@@ -5,6 +5,7 @@ import {
   createBigQueryWarehouse,
   createTables,
   eventInsertId,
+  linkInsertId,
   orderItemInsertId,
   rejectedInsertId,
   type BigQueryWarehouseOptions,
@@ -306,6 +307,27 @@ describe('BigQuery warehouse', () => {
       const { warehouse } = warehouseOn(fake);
       await warehouse.insertRejected(rejected);
       expect(fake.stored('rejected_events')).toHaveLength(2);
+    });
+  });
+
+  describe('identity links', () => {
+    const link = { anonymous_id: 'anonymous:visitor-1', user_id: 'shopper-1', linked_at: '2026-11-26T12:00:00.000Z' };
+
+    it('are streamed with an insertId of the visitor and the shopper, the same when the link is recorded again', async () => {
+      const fake = fakeBigQuery();
+      const { warehouse } = warehouseOn(fake);
+      await warehouse.recordLink(link);
+      await warehouse.recordLink({ ...link });
+      expect(fake.calls.map((c) => c.table)).toEqual(['ds.identity_links', 'ds.identity_links']);
+      expect(fake.calls.map((c) => c.insertIds)).toEqual([[linkInsertId(link)], [linkInsertId(link)]]);
+      expect(linkInsertId({ ...link, user_id: 'shopper-2' })).not.toBe(linkInsertId(link));
+      expect(fake.stored('identity_links')).toEqual([link]);
+    });
+
+    it('throw when the row is refused, so that the link is answered 503 and sent again', async () => {
+      const fake = fakeBigQuery({ invalid: () => 'no such field' });
+      const { warehouse } = warehouseOn(fake);
+      await expect(warehouse.recordLink(link)).rejects.toThrow(/identity_links refused the link: invalid: no such field/);
     });
   });
 

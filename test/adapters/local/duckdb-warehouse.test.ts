@@ -193,6 +193,13 @@ describe('DuckDB warehouse (in memory)', () => {
     );
   });
 
+  it('records a link once however often it is recorded: a visitor is linked to one shopper at most', async () => {
+    const link = { anonymous_id: 'anonymous:visitor-1', user_id: 'shopper-1', linked_at: '2026-11-26T12:00:00.000Z' };
+    await warehouse.recordLink(link);
+    await warehouse.recordLink({ ...link, linked_at: '2026-11-26T12:00:05.000Z' });
+    expect(await warehouse.sql('SELECT * FROM identity_links')).toEqual([{ ...link, linked_at: new Date(link.linked_at) }]);
+  });
+
   it('keeps two unreadable messages apart even when neither has a request id of its own', async () => {
     const a = rejectedMessageRow({ messageId: 'unknown', raw: 'a', reason: 'bad', source: 'ingest', receivedAt: '2026-11-26T12:00:00Z' });
     const b = rejectedMessageRow({ messageId: 'unknown', raw: 'b', reason: 'bad', source: 'ingest', receivedAt: '2026-11-26T12:00:00Z' });
