@@ -21,7 +21,7 @@ const FUNCTION_FOLDERS = '<a folder with a function.ts>';
 const LAYERS: readonly (readonly string[])[] = [
   ['kernel'],
   ['events', 'logging'],
-  ['http', 'warehouse', 'privacy', 'experiments'],
+  ['http', 'warehouse', 'privacy', 'experiments', 'identity'],
   ['jobs', 'patterns/patterns.ts'],
   ['learn'],
   ['collect', 'ingest', 'users', 'operators', 'search', 'patterns', 'erasure', 'retention', 'metrics', 'client', FUNCTION_FOLDERS],

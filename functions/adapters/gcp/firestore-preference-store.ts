@@ -1,7 +1,8 @@
 import { createHash, randomInt } from 'node:crypto';
-import { FieldValue, Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore, type Transaction } from '@google-cloud/firestore';
 import type { CollectedEvent } from '../../events/schema.ts';
 import type { HistorySeeder, SeedOutcome } from '../../history/ports.ts';
+import { isAnonymousUserId } from '../../kernel/shopper-id.ts';
 import type { ApplyOutcome, PreferenceStore } from '../../ingest/ports.ts';
 import type { Preferences } from '../../learn/preferences.ts';
 import type { ClickThroughIncrement } from '../../learn/click-through.ts';
@@ -28,7 +29,8 @@ export type PreferenceStoreOptions = {
  */
 export const APPLIED_SHARDS = 16;
 
-type AppliedShard = { ids: Record<string, number>; expire_at: Timestamp };
+/** `preferences/{id}/applied/{shard}`: applied event ids, each with when its marker expires (ms). */
+export type AppliedShard = { ids: Record<string, number>; expire_at: Timestamp };
 
 export function appliedShardOf(eventId: string): string {
   return String(parseInt(createHash('sha256').update(eventId).digest('hex').slice(0, 4), 16) % APPLIED_SHARDS);
@@ -222,15 +224,13 @@ function plan(firestore: Firestore, options: PreferenceStoreOptions, shopper: Se
   for (const [i, id] of read.shardIds.entries()) {
     const shardRef = read.shardRefs[i];
     if (!touched.has(id) || !shardRef) continue;
-    const ids = Object.fromEntries(Object.entries(applied.get(id) ?? {}).filter(([, expiresAt]) => expiresAt > now.getTime()));
+    const shard = liveShard(applied.get(id) ?? {}, now.getTime());
     const before = shardSnapshots[i];
     // A shard whose marks have all run out (old imported events) is deleted rather than kept empty.
-    if (Object.keys(ids).length === 0) {
+    if (!shard) {
       if (before?.exists && before.updateTime) writes.push({ kind: 'delete', ref: shardRef, updateTime: before.updateTime });
       continue;
     }
-    // The document expires (Firestore TTL) once its newest id has: a shopper who left leaves nothing behind.
-    const shard: AppliedShard = { ids, expire_at: Timestamp.fromMillis(Math.max(...Object.values(ids))) };
     writes.push({ kind: 'replace', ref: shardRef, data: shard, updateTime: before?.exists ? before.updateTime : undefined });
   }
   // One write per query, all its positions together: a search shows many results.
@@ -250,10 +250,15 @@ async function learnOnce(
   now: Date,
   marking: Marking,
 ): Promise<SeedOutcome> {
-  const read = readPlan(firestore, userId, events, marking);
   return firestore.runTransaction(async (tx) => {
+    // A visitor linked to a shopper since these events were collected learns into the shopper's document, behind
+    // the shopper's markers (which took the visitor's in when they were linked): read in this transaction, so a
+    // link made meanwhile never leaves a visitor's document behind that nothing would merge.
+    const shopper = isAnonymousUserId(userId) ? await linkedShopper(tx, shopperRefs(firestore, userId).link) : null;
+    const learner = { userId: shopper ?? userId, events: shopper === null ? events : events.map((event) => ({ ...event, user_id: shopper })) };
+    const read = readPlan(firestore, learner.userId, learner.events, marking);
     const snapshots = await tx.getAll(...read.refs);
-    const { outcome, writes } = plan(firestore, options, { userId, events }, now, marking, read, snapshots);
+    const { outcome, writes } = plan(firestore, options, learner, now, marking, read, snapshots);
     for (const write of writes) {
       if (write.kind === 'delete') tx.delete(write.ref);
       else if (write.kind === 'increment') tx.set(write.ref, write.data, { merge: true });
@@ -261,6 +266,22 @@ async function learnOnce(
     }
     return outcome;
   });
+}
+
+/** The shopper a visitor was linked to, read in the learning transaction; null for a visitor nobody linked. */
+async function linkedShopper(tx: Transaction, link: DocumentReference): Promise<string | null> {
+  const userId = (await tx.get(link)).get('user_id') as unknown;
+  return typeof userId === 'string' ? userId : null;
+}
+
+/**
+ * A shard as stored: its ids less those expired by `nowMs`, expiring (Firestore TTL) once its newest id has, so a
+ * shopper who left leaves nothing behind; null when no id is left.
+ */
+export function liveShard(ids: AppliedShard['ids'], nowMs: number): AppliedShard | null {
+  const live = Object.fromEntries(Object.entries(ids).filter(([, expiresAt]) => expiresAt > nowMs));
+  const expiries = Object.values(live);
+  return expiries.length === 0 ? null : { ids: live, expire_at: Timestamp.fromMillis(Math.max(...expiries)) };
 }
 
 async function pool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {

@@ -1,4 +1,4 @@
-import type { CollectionReference, DocumentReference, Firestore } from '@google-cloud/firestore';
+import type { CollectionReference, DocumentReference, Firestore, Query } from '@google-cloud/firestore';
 import { shopperDocumentId } from '../../kernel/shopper-id.ts';
 
 export const COLLECTIONS = {
@@ -9,6 +9,8 @@ export const COLLECTIONS = {
   shards: 'shards',
   /** `privacy/{id}`: the shopper's settings (firestore-privacy-store.ts owns them; learning reads one flag). */
   privacy: 'privacy',
+  /** `links/{id}`: the shopper an anonymous visitor was linked to (firestore-identity-links.ts owns them). */
+  links: 'links',
 } as const;
 
 /** The Firestore documents of one shopper, each under the shopper's document id. */
@@ -19,6 +21,8 @@ export type ShopperRefs = {
   applied: CollectionReference;
   /** `privacy/{id}`: the shopper's settings. */
   privacy: DocumentReference;
+  /** `links/{id}`: for an anonymous visitor, the shopper they were linked to. */
+  link: DocumentReference;
 };
 
 /**
@@ -28,5 +32,15 @@ export type ShopperRefs = {
 export function shopperRefs(firestore: Firestore, userId: string): ShopperRefs {
   const id = shopperDocumentId(userId);
   const preferences = firestore.collection(COLLECTIONS.preferences).doc(id);
-  return { preferences, applied: preferences.collection(COLLECTIONS.applied), privacy: firestore.collection(COLLECTIONS.privacy).doc(id) };
+  return {
+    preferences,
+    applied: preferences.collection(COLLECTIONS.applied),
+    privacy: firestore.collection(COLLECTIONS.privacy).doc(id),
+    link: firestore.collection(COLLECTIONS.links).doc(id),
+  };
+}
+
+/** The links of the visitors linked to a shopper: the shopper's id is a field's value here, never a path. */
+export function linksOfShopper(firestore: Firestore, userId: string): Query {
+  return firestore.collection(COLLECTIONS.links).where('user_id', '==', userId);
 }

@@ -3,6 +3,7 @@ import { CollectionReference, type DocumentReference } from '@google-cloud/fires
 import fc from 'fast-check';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createFirestoreErasureStore } from '../../../functions/adapters/gcp/firestore-erasure-store.ts';
+import { createFirestoreIdentityLinks } from '../../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createFirestorePatternPublisher } from '../../../functions/adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceReader } from '../../../functions/adapters/gcp/firestore-preference-reader.ts';
 import { APPLIED_SHARDS, createFirestorePreferenceStore } from '../../../functions/adapters/gcp/firestore-preference-store.ts';
@@ -10,6 +11,7 @@ import { createFirestorePrivacyStore } from '../../../functions/adapters/gcp/fir
 import { shopperDocumentId, shopperIdOfDocument } from '../../../functions/kernel/shopper-id.ts';
 import { clickThroughIncrements } from '../../../functions/learn/click-through.ts';
 import { learn } from '../../../functions/learn/learn.ts';
+import { mergePreferences } from '../../../functions/learn/merge.ts';
 import type { Patterns } from '../../../functions/patterns/patterns.ts';
 import { DEFAULT_PRIVACY } from '../../../functions/privacy/settings.ts';
 import { createUserHasher } from '../../../functions/privacy/user-hash.ts';
@@ -32,6 +34,7 @@ const stores = {
   patterns: createFirestorePatternPublisher(firestore),
   documents: createFirestorePreferenceDocumentReader(firestore),
   learned: createFirestorePreferenceReader(firestore),
+  links: createFirestoreIdentityLinks(firestore, { merge: mergePreferences }),
 };
 afterAll(() => firestore.terminate());
 
@@ -47,6 +50,7 @@ async function pathsBuiltFor(userId: string): Promise<string[]> {
       collectedEvent('search_result_clicked', userId, NOW, { data: { ...VALID_DATA.search_result_clicked, query } }),
     ];
     await stores.preferences.apply(userId, events, NOW);
+    expect(await stores.links.shopperOf(userId)).toBeNull();
     await stores.patterns.publish([{ userId, patterns: PATTERNS }]);
     expect(await stores.documents.read(userId)).toMatchObject({ patterns: PATTERNS, learned: { user_id: userId, event_count: 2 } });
     expect(await stores.learned.read(userId)).toMatchObject({ user_id: userId });
@@ -66,7 +70,7 @@ async function pathsBuiltFor(userId: string): Promise<string[]> {
 function ownerOf(path: string, userId: string): 'shopper' | 'tombstone' | 'request' | 'query' {
   const segments = path.split('/');
   const [collection, id = '', sub, shard] = segments;
-  if (collection === 'preferences' || collection === 'privacy') {
+  if (collection === 'preferences' || collection === 'privacy' || collection === 'links') {
     expect(segments.length === 2 || (collection === 'preferences' && sub === 'applied' && segments.length === 4), path).toBe(true);
     if (shard !== undefined) expect(Number(shard)).toBeLessThan(APPLIED_SHARDS);
     expect(isValidDocumentId(id), path).toBe(true);
