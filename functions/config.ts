@@ -201,8 +201,8 @@ export const DeadlineEnv = z.object({
   /** Longest wait for collect's Pub/Sub publish, ms. Default 2,000. */
   PUBLISH_DEADLINE_MS: positiveInt(2000),
   /**
-   * Longest wait for one of ingest's warehouse inserts, ms, with the adapter's resends of rows that
-   * failed for a transient reason (about 0.2, 0.4 and 0.8 s apart). Default 10,000.
+   * Longest wait for one of ingest's warehouse inserts (and users' link rows), ms, with the adapter's resends of
+   * rows that failed for a transient reason (about 0.2, 0.4 and 0.8 s apart). Default 10,000.
    */
   WAREHOUSE_INSERT_DEADLINE_MS: positiveInt(10_000),
   /** Longest wait for the operators dashboard's warehouse queries, ms (they run side by side). Default 30,000. */

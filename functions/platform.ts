@@ -16,6 +16,7 @@ import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
 import { connect, createBoundedFirestore, type FirestoreDeadlines } from './adapters/gcp/bounded-firestore.ts';
 import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
+import { createFirestoreIdentityLinks, type MergeFn } from './adapters/gcp/firestore-identity-links.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceDocumentReader } from './adapters/gcp/firestore-preference-document.ts';
 import {
@@ -177,6 +178,11 @@ export function firestoreStores(firestore: Firestore) {
     /** A history import's shoppers' standing: their settings, and whether they were ever erased. */
     shopperGate: (privacy: Pick<PrivacyStore, 'readMany'>, hashUser: UserHasher) => createFirestoreShopperGate(firestore, { privacy, hashUser }),
   };
+}
+
+/** Which visitor is which shopper (`links/{visitor}`); linking merges a visitor's preferences with `merge`. */
+export function identityLinks(firestore: Firestore, merge: MergeFn) {
+  return createFirestoreIdentityLinks(firestore, { merge });
 }
 
 /** Firestore on a request path: every RPC and every transaction within the Firestore deadline. */

@@ -5,7 +5,9 @@ import { applyCors } from '../http/cors.ts';
 import { readJsonBody, unsupportedContentType } from '../http/read-body.ts';
 import { badRequest, retryLater, sendError, sendReply, type Reply } from '../http/reply.ts';
 import { createRouter, type Route } from '../http/routes.ts';
-import type { Clock, TokenVerifier } from '../kernel/ports.ts';
+import { z } from 'zod';
+import type { IdentityLinks } from '../identity/ports.ts';
+import type { Clock, Identity, TokenVerifier } from '../kernel/ports.ts';
 import { learningStatus } from '../learn/learning-status.ts';
 import type { PreferenceDocumentReader } from '../learn/preference-document.ts';
 import { preferenceView } from '../learn/preference-view.ts';
@@ -13,6 +15,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { ErasureRequest } from '../privacy/ports.ts';
 import { PrivacyUpdate } from '../privacy/settings.ts';
 import type { UserHasher } from '../privacy/user-hash.ts';
+import type { LinkWarehouse } from '../warehouse/ports.ts';
 import type { ShopperErasures, ShopperPrivacy } from './ports.ts';
 
 export type UsersDeps = {
@@ -23,18 +26,28 @@ export type UsersDeps = {
   erasures: ShopperErasures;
   /** The same keyed hash the erasure store files requests under: how a request is matched to its shopper. */
   hashUser: UserHasher;
+  /** Which visitor is which shopper, in Firestore: the record linking decides by. */
+  links: IdentityLinks;
+  /** Where a link is recorded for the batch jobs. */
+  linkWarehouse: LinkWarehouse;
   clock: Clock;
   logger: Logger;
   corsOrigins: string[] | '*';
 };
 
-type Call = { req: Request; userId: string; params: Readonly<Record<string, string>>; deps: UsersDeps };
+type Call = { req: Request; userId: string; identity: Identity; params: Readonly<Record<string, string>>; deps: UsersDeps };
 type Action = (call: Call) => Promise<Reply>;
 /** `what` names what the route serves, in the answers that refuse or fail it. */
 type UsersRoute = Route<Action> & { what: string };
 
 /** Settings are a handful of booleans and a number; anything larger is not a settings change. */
 const PRIVACY_BODY_MAX_BYTES = 4096;
+/** Longest anonymous token a link takes, in characters: a JWT of a few claims is a few hundred. */
+const MAX_LINK_TOKEN_LENGTH = 4096;
+/** A link's body: the visitor's token and its JSON around it. */
+const LINK_BODY_MAX_BYTES = MAX_LINK_TOKEN_LENGTH + 256;
+
+const LinkRequest = z.strictObject({ anonymous_token: z.string().min(1).max(MAX_LINK_TOKEN_LENGTH) });
 
 /** The shopper's routes. `:userId` must be the token's subject. */
 const ROUTES: readonly UsersRoute[] = [
@@ -43,6 +56,7 @@ const ROUTES: readonly UsersRoute[] = [
   { path: '/v1/users/:userId/privacy', what: 'privacy settings', methods: { GET: readPrivacy, PUT: changePrivacy } },
   { path: '/v1/users/:userId/learning-data', what: 'learning data', methods: { DELETE: eraseLearningData } },
   { path: '/v1/users/:userId/erasures/:requestId', what: 'erasure requests', methods: { GET: erasureStatus } },
+  { path: '/v1/users/:userId/links', what: 'links', methods: { POST: linkVisitor } },
 ];
 
 /**
@@ -53,7 +67,7 @@ const ROUTES: readonly UsersRoute[] = [
 export function createUsersHandler(deps: UsersDeps): HttpFunction {
   const findRoute = createRouter(ROUTES, { preflight: true });
   return async (req: Request, res: Response) => {
-    applyCors(req, res, deps.corsOrigins, { methods: 'GET, PUT, DELETE, OPTIONS', headers: 'Authorization, Content-Type' });
+    applyCors(req, res, deps.corsOrigins, { methods: 'GET, POST, PUT, DELETE, OPTIONS', headers: 'Authorization, Content-Type' });
     // Every answer is about one shopper: no shared cache may keep it.
     res.set('Cache-Control', 'private, no-store');
     if (req.method === 'OPTIONS') return void res.status(204).end();
@@ -68,7 +82,7 @@ export function createUsersHandler(deps: UsersDeps): HttpFunction {
     if (auth.identity.userId !== userId) return sendError(res, { status: 403, code: 'forbidden', message: `a shopper may access only their own ${route.what}` });
 
     try {
-      sendReply(res, await action({ req, userId, params, deps }));
+      sendReply(res, await action({ req, userId, identity: auth.identity, params, deps }));
     } catch (error) {
       // Only the stores throw, and only when Firestore does: the client may retry.
       deps.logger.error('users request failed', { route: route.what, method: req.method, error });
@@ -112,6 +126,33 @@ async function eraseLearningData({ userId, deps }: Call): Promise<Reply> {
     body: { request_id: request.request_id, state: request.state, requested_at: request.requested_at, status_url: statusUrl },
     headers: { Location: statusUrl },
   };
+}
+
+/**
+ * Links the anonymous visitor the shopper was before logging in: the shopper's token authorizes the call and the
+ * visitor's token, in the body, proves the caller holds that identity too, so nobody takes a visitor's history by
+ * naming its id. The Firestore record decides (and merges what was learned); the warehouse row follows, so that a
+ * 503 after the first is completed by sending the same link again, which is answered as the first was.
+ */
+async function linkVisitor({ req, userId, identity, deps }: Call): Promise<Reply> {
+  if (identity.kind !== 'shopper') return { status: 403, code: 'forbidden', message: 'a visitor is linked with the token of the shopper who logged in, not a visitor\'s' };
+  const unsupported = unsupportedContentType(req, ['application/json']);
+  if (unsupported) return unsupported;
+  const body = readJsonBody(req, LINK_BODY_MAX_BYTES);
+  if (!body.ok) return body.reply;
+  const parsed = LinkRequest.safeParse(body.value);
+  if (!parsed.success) return badRequest(describeIssues(parsed.error));
+
+  const visitor = await deps.verifier.verify(parsed.data.anonymous_token);
+  if (!visitor.ok) return { status: 400, code: 'invalid_anonymous_token', message: `anonymous_token: ${visitor.reason}` };
+  if (visitor.identity.kind !== 'anonymous') {
+    return { status: 400, code: 'invalid_anonymous_token', message: 'anonymous_token is a logged-in shopper\'s token, not an anonymous visitor\'s' };
+  }
+  const outcome = await deps.links.link(visitor.identity.userId, userId, deps.clock());
+  if (outcome.kind === 'linked_elsewhere') return { status: 409, code: 'conflict', message: 'this visitor is already linked to another shopper' };
+  await deps.linkWarehouse.recordLink(outcome.link);
+  deps.logger.info('visitor linked', { first_time: outcome.kind === 'linked' });
+  return { status: 200, body: outcome.link };
 }
 
 /** Another shopper's request is answered exactly like one that does not exist. */

@@ -110,11 +110,13 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the users account use Firestore and read the token and hash keys, nothing more', () => {
+  it('lets the users account use Firestore, stream links into their table and read the token and hash keys, nothing more', () => {
     expect(heldBy(USERS_SA)).toEqual([
+      'dataset learning_loop: roles/bigquery.metadataViewer',
       `project ${PROJECT}: roles/datastore.user`,
       'secret user-hash-key: roles/secretmanager.secretAccessor',
       'secret user-token-key: roles/secretmanager.secretAccessor',
+      'table learning_loop.identity_links: roles/bigquery.dataEditor',
     ]);
   });
 
@@ -246,7 +248,10 @@ describe('who may do what', () => {
   it('lets no function\'s account edit or read the dataset as a whole', () => {
     const onDataset = all.filter((g) => g.type === TYPES.datasetIam).map((g) => `${g.member} ${g.role}`);
 
-    expect(onDataset.sort()).toEqual([`${INGEST_SA} roles/bigquery.metadataViewer`, `${STORE_REJECTED_SA} roles/bigquery.metadataViewer`]);
+    // Streaming inserts need the dataset's metadata, and nothing else of it.
+    expect(onDataset.sort()).toEqual(
+      [`${INGEST_SA} roles/bigquery.metadataViewer`, `${STORE_REJECTED_SA} roles/bigquery.metadataViewer`, `${USERS_SA} roles/bigquery.metadataViewer`].sort(),
+    );
   });
 
   it('lets the build account write build logs, read the function sources and push images to the functions repository, nothing more', () => {

@@ -42,9 +42,11 @@ describe('users function', () => {
     for (const name of plain) expect(name).not.toMatch(/KEY|SECRET|PASSWORD|CREDENTIAL/i);
   });
 
-  it('is told its project, token claims and CORS origins, and nothing of topics or the warehouse', () => {
+  it('is told its project, the warehouse it records links in, token claims and CORS origins, and nothing of topics', () => {
     expect(serviceConfig.environmentVariables).toEqual({
       GOOGLE_CLOUD_PROJECT: PROJECT,
+      WAREHOUSE: 'bigquery',
+      BIGQUERY_DATASET: 'learning_loop',
       TOKEN_ISSUER: 'grocery-shop',
       TOKEN_AUDIENCE: 'learning-loop',
       CORS_ORIGINS: '*',

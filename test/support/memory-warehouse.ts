@@ -1,6 +1,6 @@
 import type { CollectedEvent } from '../../functions/events/schema.ts';
 import { eventKey } from '../../functions/kernel/event-identity.ts';
-import type { RejectedRow, RowFailure, Warehouse } from '../../functions/warehouse/ports.ts';
+import type { IdentityLinkRow, LinkWarehouse, RejectedRow, RowFailure, Warehouse } from '../../functions/warehouse/ports.ts';
 
 /** A warehouse that keeps rows in memory and can be told to fail, for tests of the ingest logic. */
 export function createMemoryWarehouse() {
@@ -30,6 +30,22 @@ export function createMemoryWarehouse() {
     },
     async insertRejected(rows) {
       state.rejected.push(...rows);
+    },
+  };
+  return { warehouse, state };
+}
+
+/** Where `users` records links, in memory, one row per visitor as the real warehouses keep them; can be told to fail. */
+export function createMemoryLinkWarehouse() {
+  const state = { links: new Map<string, IdentityLinkRow>(), failNextWith: undefined as Error | undefined };
+  const warehouse: LinkWarehouse = {
+    async recordLink(row) {
+      if (state.failNextWith) {
+        const error = state.failNextWith;
+        state.failNextWith = undefined;
+        throw error;
+      }
+      if (!state.links.has(row.anonymous_id)) state.links.set(row.anonymous_id, row);
     },
   };
   return { warehouse, state };

@@ -1,14 +1,17 @@
 import type { Server } from 'node:http';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
+import { createFirestoreIdentityLinks } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
 import { registerHttpFunction } from '../../functions/http/register.ts';
+import { mergePreferences } from '../../functions/learn/merge.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { createFirestorePreferenceDocumentReader } from '../../functions/adapters/gcp/firestore-preference-document.ts';
 import { createUsersHandler, type UsersDeps } from '../../functions/users/handler.ts';
 import { emulatorFirestore } from './firestore.ts';
+import { createMemoryLinkWarehouse } from './memory-warehouse.ts';
 import { NOW, TEST_TOKEN } from './fixtures.ts';
 
 export const hashUser = createUserHasher('test-user-hash-key-that-is-long-enough-0123');
@@ -25,6 +28,8 @@ export async function usersUnderTest(overrides: Partial<UsersDeps> = {}) {
     privacy: createFirestorePrivacyStore(firestore, { hashUser }),
     erasures: createFirestoreErasureStore(firestore, { hashUser }),
     hashUser,
+    links: createFirestoreIdentityLinks(firestore, { merge: mergePreferences }),
+    linkWarehouse: createMemoryLinkWarehouse().warehouse,
     clock: () => NOW,
     logger,
     corsOrigins: '*',

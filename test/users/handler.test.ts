@@ -383,7 +383,7 @@ describe('routing', () => {
     const res = await request(server).options('/v1/users/shopper-1/privacy').set('Origin', 'https://shop.example').set('Access-Control-Request-Method', 'PUT');
     expect(res.status).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.headers['access-control-allow-methods']).toBe('GET, PUT, DELETE, OPTIONS');
+    expect(res.headers['access-control-allow-methods']).toBe('GET, POST, PUT, DELETE, OPTIONS');
     expect(res.headers['access-control-allow-headers']).toBe('Authorization, Content-Type');
   });
 

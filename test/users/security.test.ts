@@ -29,9 +29,12 @@ const ROUTES: ShopperRoute[] = [
   { name: 'GET erasure status', call: (s, u, r) => request(s).get(`/v1/users/${u}/erasures/${r}`), ownStatus: 200 },
   { name: 'GET preferences', call: (s, u) => request(s).get(`/v1/users/${u}/preferences`), ownStatus: 200 },
   { name: 'GET learning-status', call: (s, u) => request(s).get(`/v1/users/${u}/learning-status`), ownStatus: 200 },
+  { name: 'POST links', call: (s, u) => request(s).post(`/v1/users/${u}/links`).send({ anonymous_token: VISITOR_TOKEN }), ownStatus: 200 },
 ];
 
 const sign = (userId: string, options: { key?: string; ttlSec?: number } = {}) => mintShopperToken(userId, { ...TEST_TOKEN, now: new Date(), ...options });
+/** A visitor's token, which a refused link must not link to anyone. */
+const VISITOR_TOKEN = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anonymous: true });
 
 /** Ways to call as `victim` without being them. */
 const REFUSALS: [string, (victim: string) => Promise<string | null>, number, string][] = [
@@ -46,12 +49,13 @@ const REFUSALS: [string, (victim: string) => Promise<string | null>, number, str
 /** Everything of a shopper's in Firestore: what a refused call must leave exactly as it was. */
 async function shopperState(firestore: Firestore, userId: string) {
   const preferences = firestore.collection(COLLECTIONS.preferences).doc(userId);
-  const [privacy, learned, applied, tombstone, requests] = await Promise.all([
+  const [privacy, learned, applied, tombstone, requests, links] = await Promise.all([
     firestore.collection(PRIVACY_COLLECTION).doc(userId).get(),
     preferences.get(),
     preferences.collection(COLLECTIONS.applied).get(),
     firestore.collection(TOMBSTONES_COLLECTION).doc(hashUser(userId)).get(),
     firestore.collection(ERASURE_REQUESTS_COLLECTION).where('user_hash', '==', hashUser(userId)).get(),
+    firestore.collection(COLLECTIONS.links).where('user_id', '==', userId).get(),
   ]);
   return {
     privacy: privacy.data() ?? null,
@@ -59,6 +63,7 @@ async function shopperState(firestore: Firestore, userId: string) {
     applied: applied.docs.map((d) => [d.id, d.data()]),
     tombstone: tombstone.data() ?? null,
     requests: requests.docs.map((d) => d.data()),
+    links: links.docs.map((d) => d.data()),
   };
 }
 

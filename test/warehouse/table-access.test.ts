@@ -17,14 +17,15 @@ import { createMetricsHandler } from '../../functions/metrics/handler.ts';
 import { createPatternsHandler } from '../../functions/patterns/handler.ts';
 import { createIngestConsent } from '../../functions/privacy/consent.ts';
 import { createRetentionHandler } from '../../functions/retention/handler.ts';
-import type { SqlWarehouse, Warehouse } from '../../functions/warehouse/ports.ts';
+import type { LinkWarehouse, SqlWarehouse, Warehouse } from '../../functions/warehouse/ports.ts';
 import { orderItemRows } from '../../functions/warehouse/rows.ts';
 import { readSqlFile, WAREHOUSE_TABLES, type WarehouseTable } from '../../functions/warehouse/sql-files.ts';
 import { readOnlyTables } from '../../functions/warehouse/table-access.ts';
 import { TABLE_ACCESS, type WarehouseFunction } from '../../functions/registry.ts';
 import { resourceName } from '../../infra/functions.ts';
 import { grants, runProgram, serviceAccountMember, TYPES, type Grant } from '../infra/run-program.ts';
-import { NOW } from '../support/fixtures.ts';
+import { mintShopperToken } from '../../functions/local/mint-token.ts';
+import { NOW, TEST_TOKEN } from '../support/fixtures.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { createMemoryErasureStore, createMemoryPrivacyStore } from '../support/memory-privacy.ts';
 import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
@@ -41,6 +42,7 @@ import { createHistoryHandler } from '../../functions/history/handler.ts';
 import type { ImportRecord } from '../../functions/history/import-job.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { statementTables } from '../support/statement-tables.ts';
+import { usersUnderTest } from '../support/users-server.ts';
 
 // Every function that touches the warehouse runs here for real, on DuckDB, through its handler: each statement it
 // runs is read for the tables it names, and each bulk write counts for its table. What it touched must be exactly what
@@ -52,7 +54,7 @@ type Touched = { reads: Set<WarehouseTable>; writes: Set<WarehouseTable>; jobs: 
 const HOUR = 3_600_000;
 
 /** The warehouse as `fn` sees it, recording what it touches in `touched`. */
-function recording(warehouse: DuckDbWarehouse, touched: Touched): SqlWarehouse & Warehouse & Pick<DuckDbWarehouse, 'appendRows'> {
+function recording(warehouse: DuckDbWarehouse, touched: Touched): SqlWarehouse & Warehouse & LinkWarehouse & Pick<DuckDbWarehouse, 'appendRows'> {
   const statement = async (file: string) => {
     touched.jobs += 1;
     const { reads, writes } = statementTables(await readSqlFile(file), file);
@@ -95,6 +97,11 @@ function recording(warehouse: DuckDbWarehouse, touched: Touched): SqlWarehouse &
       touched.streamed += 1;
       write('rejected_events');
       return warehouse.insertRejected(rows);
+    },
+    async recordLink(row) {
+      touched.streamed += 1;
+      write('identity_links');
+      return warehouse.recordLink(row);
     },
   };
 }
@@ -154,6 +161,15 @@ beforeAll(async () => {
     rejected: [{ index: 0, event_id: null, type: 'product_viewed', reason: 'data.product is required', payload: '{"type":"product_viewed"}' }],
   };
   await storeRejected(pubsubCloudEvent(rejected));
+
+  // The learning shopper browsed as a visitor before logging in, and links that visitor.
+  const visitor = randomUUID();
+  const { server: users } = await usersUnderTest({ linkWarehouse: recording(warehouse, touchedBy.users), clock: at(0) });
+  const linked = await request(users)
+    .post(`/v1/users/${SHOPPERS.learning}/links`)
+    .set('Authorization', `Bearer ${await mintShopperToken(SHOPPERS.learning, TEST_TOKEN)}`)
+    .send({ anonymous_token: await mintShopperToken(visitor, { ...TEST_TOKEN, anonymous: true }) });
+  expect(linked.status).toBe(200);
 
   const patterns = serve(
     createPatternsHandler({ warehouse: recording(warehouse, touchedBy.patterns), publisher, privacy, erasures, clock: at(HOUR), logger, settleMs: 0 }),
