@@ -176,7 +176,7 @@ export function loadUserHashKey(env: NodeJS.ProcessEnv): string {
 }
 
 export const PrivacyCacheEnv = z.object({
-  /** Seconds collect caches a shopper's privacy settings (ingest never caches them). Default 5. */
+  /** Seconds collect caches a shopper's privacy settings and a visitor's link (ingest caches neither). Default 5. */
   PRIVACY_CACHE_SECONDS: z.coerce.number().nonnegative().max(60).default(5),
 });
 
@@ -187,7 +187,7 @@ export function loadPrivacyCacheMs(env: NodeJS.ProcessEnv): number {
 
 export const DeadlineEnv = z.object({
   /**
-   * Longest wait for one Firestore call on a request path, ms: collect's privacy read, every store
+   * Longest wait for one Firestore call on a request path, ms: collect's privacy and link reads, every store
    * call of users and operators, ingest's consent and tombstone reads. A read takes tens of ms when
    * Firestore is well. Default 1,500.
    */

@@ -16,7 +16,7 @@ import { createBigQuerySql } from './adapters/gcp/bigquery-sql.ts';
 import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
 import { connect, createBoundedFirestore, type FirestoreDeadlines } from './adapters/gcp/bounded-firestore.ts';
 import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
-import { createFirestoreIdentityLinks, type MergeFn } from './adapters/gcp/firestore-identity-links.ts';
+import { createFirestoreIdentityLinks, createFirestoreLinkReader, type MergeFn } from './adapters/gcp/firestore-identity-links.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceDocumentReader } from './adapters/gcp/firestore-preference-document.ts';
 import {
@@ -183,6 +183,11 @@ export function firestoreStores(firestore: Firestore) {
 /** Which visitor is which shopper (`links/{visitor}`); linking merges a visitor's preferences with `merge`. */
 export function identityLinks(firestore: Firestore, merge: MergeFn) {
   return createFirestoreIdentityLinks(firestore, { merge });
+}
+
+/** The shopper a visitor was linked to, read only. */
+export function linkReader(firestore: Firestore) {
+  return createFirestoreLinkReader(firestore);
 }
 
 /** Firestore on a request path: every RPC and every transaction within the Firestore deadline. */

@@ -141,6 +141,8 @@ const collect = (token: string, body: unknown) =>
   request(getTestServer('collect')).post('/v1/events').set('Authorization', `Bearer ${token}`).send(body as object);
 const privacy = (userId: string, token: string) =>
   request(getTestServer('users')).get(`/v1/users/${encodeURIComponent(userId)}/privacy`).set('Authorization', `Bearer ${token}`);
+const link = (userId: string, token: string, visitorToken: string) =>
+  request(getTestServer('users')).post(`/v1/users/${encodeURIComponent(userId)}/links`).set('Authorization', `Bearer ${token}`).send({ anonymous_token: visitorToken });
 const learningStatus = (userId: string) => request(getTestServer('operators')).get(`/v1/users/${encodeURIComponent(userId)}/learning-status`);
 
 function ingest(): CloudEventFunction<MessagePublishedData> {
@@ -173,6 +175,26 @@ describe('while Firestore is frozen', () => {
     expect(during.ms).toBeLessThan(ANSWER_BOUND_MS);
 
     expect((await retriedAnswer(() => privacy(userId, token))).status).toBe(200);
+  });
+
+  it('collect answers a visitor (whose link it reads) and users a link with 503 and Retry-After within their deadline, then 202 and 200', SLOW, async () => {
+    const { userId, token } = await newShopper();
+    const visitorToken = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anonymous: true });
+    const body = { events: [validEvent('product_viewed', {}, new Date())] };
+
+    const during = await frozen(firestoreEmulator, async () => ({
+      collect: await answer(collect(visitorToken, body)),
+      users: await answer(link(userId, token, visitorToken)),
+    }));
+    expect(during).toEqual({ collect: UNAVAILABLE, users: UNAVAILABLE });
+    for (const { ms } of Object.values(during)) expect(ms).toBeLessThan(ANSWER_BOUND_MS);
+
+    expect((await retriedAnswer(() => collect(visitorToken, body))).status).toBe(202);
+    // The link abandoned at its deadline holds its documents' locks until Firestore expires its transaction: a link of
+    // that pair waits for it, while another pair's goes through as soon as Firestore answers.
+    const next = await newShopper();
+    const nextVisitor = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anonymous: true });
+    expect((await retriedAnswer(() => link(next.userId, next.token, nextVisitor))).status).toBe(200);
   });
 
   it('operators answers a learning status with 503 and Retry-After within its deadline, then 200', SLOW, async () => {

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import { CollectEnv, DeadlineEnv, loadCollectSettings, loadDeadlines, loadPrivacyCacheMs, loadUserHashKey, PrivacyCacheEnv, UserHashEnv } from '../config.ts';
 import { defineFunction, httpFunction } from '../descriptor.ts';
 import { createJwtVerifier } from '../http/bearer-auth.ts';
+import { createEventOwner } from '../identity/owner.ts';
 import { createLogger } from '../logging/logger.ts';
-import { bounded, requestDeadlines, shopperStores } from '../platform.ts';
+import { bounded, linkReader, requestDeadlines, shopperStores } from '../platform.ts';
 import { createCollectConsent } from '../privacy/consent.ts';
 import { createCollectHandler } from './handler.ts';
 
@@ -22,7 +23,8 @@ export const collectFunction = defineFunction({
       userHashKey: loadUserHashKey(env),
     }),
   },
-  // It reads each shopper's privacy settings (an erased shopper's tombstone by the hash of their id), nothing more.
+  // It reads each shopper's privacy settings (an erased shopper's tombstone by the hash of their id) and the shopper a
+  // visitor was linked to, nothing more.
   needs: { firestore: 'read', secrets: ['TOKEN_KEY', 'USER_HASH_KEY'], publishes: { events: 'EVENTS_TOPIC', rejected: 'REJECTED_EVENTS_TOPIC' } },
   /**
    * Waits on Pub/Sub: 80 requests at once on one vCPU; 512Mi leaves room for that many 512 KiB bodies.
@@ -32,11 +34,14 @@ export const collectFunction = defineFunction({
   async create(settings, platform) {
     const { deadlines } = settings;
     const logger = createLogger({ minSeverity: settings.logLevel, labels: { function: 'collect' } });
-    const { privacy } = shopperStores(await platform.requestFirestore(settings.projectId, requestDeadlines(deadlines)), settings.userHashKey);
+    const firestore = await platform.requestFirestore(settings.projectId, requestDeadlines(deadlines));
+    const { privacy } = shopperStores(firestore, settings.userHashKey);
+    const links = linkReader(firestore);
     const bus = platform.eventBus(settings.projectId, settings.topics, settings.publishBatching, { timeoutMs: deadlines.publishMs });
     return httpFunction(
       createCollectHandler({
         verifier: await createJwtVerifier(settings.token),
+        owner: createEventOwner(bounded(links, 'links', deadlines.firestoreMs, logger), { cacheMs: settings.privacyCacheMs }),
         bus: { events: bounded(bus.events, 'events', deadlines.publishMs, logger), rejected: bounded(bus.rejected, 'rejected', deadlines.publishMs, logger) },
         consent: createCollectConsent(bounded(privacy, 'privacy', deadlines.firestoreMs, logger), { cacheMs: settings.privacyCacheMs }),
         clock: platform.clock,

@@ -9,6 +9,7 @@ import { readJsonBody } from '../http/read-body.ts';
 import { badRequest, retryLater, sendError, tooLarge, type ErrorReply } from '../http/reply.ts';
 import { createRouter } from '../http/routes.ts';
 import type { Clock, ConsentDecision, ConsentPolicy, TokenVerifier } from '../kernel/ports.ts';
+import type { EventOwner } from '../identity/owner.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { EventBus } from './ports.ts';
 import { COLLECT_ROUTES, type EventsRoute } from './routes.ts';
@@ -16,6 +17,8 @@ import { createRequestScope, createValidateEventStep, type EventOutcome } from '
 
 export type CollectDeps = {
   verifier: TokenVerifier;
+  /** Whose the events are: a visitor linked to a shopper sends the shopper's. */
+  owner: EventOwner;
   bus: EventBus;
   consent: ConsentPolicy<ClientEvent>;
   clock: Clock;
@@ -37,7 +40,7 @@ export type CollectResponse = {
 };
 
 /**
- * `collect`: authenticate → read the body → validate each event → consent → publish → answer.
+ * `collect`: authenticate → whose events → read the body → validate each event → consent → publish → answer.
  * Each step answers with a value; only this shell writes the response. Valid events beside
  * invalid ones are still accepted; rejected events are published to their own topic to be stored.
  */
@@ -55,6 +58,14 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
 
     const auth = await authenticate(req.get('authorization'), deps.verifier);
     if (!auth.ok) return sendError(res, unauthenticated(auth.reason));
+    let userId: string;
+    try {
+      userId = await deps.owner(auth.identity);
+    } catch (error) {
+      // Published under the visitor's id, a linked visitor's events would be decided on by the wrong settings.
+      deps.logger.error('identity link could not be read', { error });
+      return sendError(res, retryLater('events could not be stored right now; retry the same request'));
+    }
 
     const body = readJsonBody(req);
     if (!body.ok) return sendError(res, body.reply);
@@ -63,7 +74,6 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
 
     const requestId = newRequestId();
     const receivedAt = deps.clock();
-    const userId = auth.identity.userId;
     const scope = createRequestScope({ userId, receivedAt, requestBytes: req.rawBody?.length ?? 0, ...(routed.action.kind === 'single' ? { routeType: routed.action.type } : {}) });
     const outcomes: EventOutcome[] = items.events.map((raw, index) => validate(raw, index, scope));
 

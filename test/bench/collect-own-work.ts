@@ -3,6 +3,7 @@ import type { Request, Response } from '@google-cloud/functions-framework';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import { createCollectHandler } from '../../functions/collect/handler.ts';
 import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
+import { createEventOwner } from '../../functions/identity/owner.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { createLogger } from '../../functions/logging/logger.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
@@ -37,6 +38,8 @@ const discard = { publish: async () => 'discarded' };
 const handler = createCollectHandler({
   verifier: await createJwtVerifier({ key: KEY, issuer: 'grocery-shop', audience: 'learning-loop', clockToleranceSec: 30 }),
   bus: { events: discard, rejected: discard },
+  // Nobody linked: the benchmark's shoppers are logged in, so no link is read.
+  owner: createEventOwner({ shopperOf: async () => null }),
   consent: trackEverything,
   clock: () => new Date(),
   logger: createLogger({ minSeverity: 'ERROR' }),

@@ -2,6 +2,7 @@ import * as ff from '@google-cloud/functions-framework';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import { createCollectHandler } from '../../functions/collect/handler.ts';
 import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
+import { createEventOwner } from '../../functions/identity/owner.ts';
 import { loadCollectSettings } from '../../functions/config.ts';
 import { createLogger } from '../../functions/logging/logger.ts';
 
@@ -12,6 +13,7 @@ ff.http(
   'collect',
   createCollectHandler({
     verifier: await createJwtVerifier(settings.token),
+    owner: createEventOwner({ shopperOf: async () => null }),
     bus: { events: discard, rejected: discard },
     consent: trackEverything,
     clock: () => new Date(),

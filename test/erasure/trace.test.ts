@@ -10,6 +10,7 @@ import type { Message } from '@google-cloud/pubsub';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
+import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
@@ -17,6 +18,7 @@ import { createPubSubEventBus } from '../../functions/adapters/gcp/pubsub-event-
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createCollectHandler } from '../../functions/collect/handler.ts';
 import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
+import { createEventOwner } from '../../functions/identity/owner.ts';
 import { runErasureJob } from '../../functions/erasure/job.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';
@@ -171,6 +173,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       'collect-erasure-trace',
       createCollectHandler({
         verifier: await createJwtVerifier({ ...TEST_TOKEN, clockToleranceSec: 30 }),
+        owner: createEventOwner(createFirestoreLinkReader(firestore), { cacheMs: 0 }),
         bus: createPubSubEventBus(pubsub, { events: topics.events.name, rejected: topics.rejected.name }, { maxMessages: 1, maxMilliseconds: 1, maxBytes: 1_000_000 }),
         consent: createCollectConsent(privacy, { cacheMs: 0 }),
         clock,

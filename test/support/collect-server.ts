@@ -3,6 +3,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createCollectHandler, type CollectDeps } from '../../functions/collect/handler.ts';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import { createJwtVerifier } from '../../functions/http/bearer-auth.ts';
+import { createEventOwner } from '../../functions/identity/owner.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 import { registerHttpFunction } from '../../functions/http/register.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
@@ -18,6 +19,8 @@ export async function collectUnderTest(overrides: Partial<CollectDeps> = {}) {
   const logger = createMemoryLogger();
   const deps: CollectDeps = {
     verifier: await createJwtVerifier({ ...TEST_TOKEN, clockToleranceSec: 30 }),
+    // Nobody linked: a visitor's events are their own.
+    owner: createEventOwner({ shopperOf: async () => null }, { cacheMs: 0 }),
     bus,
     consent: trackEverything,
     clock: () => NOW,

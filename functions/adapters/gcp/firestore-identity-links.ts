@@ -1,7 +1,7 @@
 import type { DocumentSnapshot, Firestore } from '@google-cloud/firestore';
 import type { IdentityLink, IdentityLinks } from '../../identity/ports.ts';
 import type { Preferences } from '../../learn/preferences.ts';
-import { learnedPreferences, liveShard, type AppliedShard } from './firestore-preference-store.ts';
+import { APPLIED_SHARDS, learnedPreferences, liveShard, type AppliedShard } from './firestore-preference-store.ts';
 import { shopperRefs } from './shopper-documents.ts';
 
 /** `mergePreferences` (functions/learn/merge.ts), given by the function that builds the store. */
@@ -17,23 +17,23 @@ export type MergeFn = (visitor: Preferences, shopper: Preferences | null, userId
  */
 export function createFirestoreIdentityLinks(firestore: Firestore, options: { merge: MergeFn }): IdentityLinks {
   return {
-    async shopperOf(anonymousId) {
-      return linkOf(await shopperRefs(firestore, anonymousId).link.get())?.user_id ?? null;
-    },
+    ...createFirestoreLinkReader(firestore),
 
     async link(anonymousId, userId, now) {
       const visitor = shopperRefs(firestore, anonymousId);
       const shopper = shopperRefs(firestore, userId);
+      // Every shard by its id, not a query of the visitor's: a transaction's query locks more than its documents.
+      const shardIds = Array.from({ length: APPLIED_SHARDS }, (_, shard) => String(shard));
       return firestore.runTransaction(async (tx) => {
-        const visitorShards = await tx.get(visitor.applied);
-        const shardIds = visitorShards.docs.map((doc) => doc.id);
-        const [stored, visitorDocument, shopperDocument, settings, ...shopperShards] = await tx.getAll(
+        const [stored, visitorDocument, shopperDocument, settings, ...shards] = await tx.getAll(
           visitor.link,
           visitor.preferences,
           shopper.preferences,
           shopper.privacy,
+          ...shardIds.map((id) => visitor.applied.doc(id)),
           ...shardIds.map((id) => shopper.applied.doc(id)),
         );
+        const [visitorShards, shopperShards] = [shards.slice(0, APPLIED_SHARDS), shards.slice(APPLIED_SHARDS)];
         const earlier = stored ? linkOf(stored) : null;
         if (earlier) return earlier.user_id === userId ? { kind: 'already_linked' as const, link: earlier } : { kind: 'linked_elsewhere' as const };
 
@@ -45,7 +45,9 @@ export function createFirestoreIdentityLinks(firestore: Firestore, options: { me
           tx.set(shopper.preferences, { ...(current ?? {}), ...options.merge(learned, learnedPreferences(current), userId, now) });
         }
         for (const [i, id] of shardIds.entries()) {
-          const united = liveShard({ ...idsOf(shopperShards[i]), ...laterOf(idsOf(visitorShards.docs[i]), idsOf(shopperShards[i])) }, now.getTime());
+          const taken = idsOf(visitorShards[i]);
+          if (Object.keys(taken).length === 0) continue;
+          const united = liveShard({ ...idsOf(shopperShards[i]), ...laterOf(taken, idsOf(shopperShards[i])) }, now.getTime());
           if (united) tx.set(shopper.applied.doc(id), united);
         }
         tx.delete(visitor.preferences);
@@ -53,6 +55,15 @@ export function createFirestoreIdentityLinks(firestore: Firestore, options: { me
         tx.set(visitor.link, link);
         return { kind: 'linked' as const, link };
       });
+    },
+  };
+}
+
+/** Which shopper a visitor was linked to, and nothing else: what collect needs of the links. */
+export function createFirestoreLinkReader(firestore: Firestore): Pick<IdentityLinks, 'shopperOf'> {
+  return {
+    async shopperOf(anonymousId) {
+      return linkOf(await shopperRefs(firestore, anonymousId).link.get())?.user_id ?? null;
     },
   };
 }
