@@ -1,6 +1,5 @@
 import { createExpiringCache } from '../kernel/expiring-cache.ts';
-import type { Clock, Identity } from '../kernel/ports.ts';
-import type { IdentityLinks } from './ports.ts';
+import type { Clock, Identity, LinkReader } from '../kernel/ports.ts';
 
 /** Whose a request's events are: the user id `collect` publishes them under, and whose settings decide on them. */
 export type EventOwner = (identity: Identity) => Promise<string>;
@@ -23,7 +22,7 @@ export type EventOwnerOptions = {
  * Nothing is lost by it: ingest learns them into the shopper's document (it reads the link in its transaction) and
  * the warehouse SQL reads them as the shopper's (identity_links).
  */
-export function createEventOwner(links: Pick<IdentityLinks, 'shopperOf'>, options: EventOwnerOptions = {}): EventOwner {
+export function createEventOwner(links: LinkReader, options: EventOwnerOptions = {}): EventOwner {
   const cacheMs = options.cacheMs ?? 5000;
   const clock = options.clock ?? (() => new Date());
   const reads = createExpiringCache<string, Promise<string | null>>({ max: options.maxVisitors ?? 10_000, nowMs: () => clock().getTime() });

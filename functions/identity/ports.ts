@@ -1,3 +1,5 @@
+import type { LinkReader } from '../kernel/ports.ts';
+
 /** An anonymous visitor linked to the shopper they turned out to be, as stored and as the link route answers it. */
 export type IdentityLink = { anonymous_id: string; user_id: string; linked_at: string };
 
@@ -9,9 +11,7 @@ export type IdentityLink = { anonymous_id: string; user_id: string; linked_at: s
 export type LinkOutcome = { kind: 'linked' | 'already_linked'; link: IdentityLink } | { kind: 'linked_elsewhere' };
 
 /** `links/{visitor}`: the links between visitors and shoppers, the one record every other store follows. */
-export interface IdentityLinks {
-  /** The shopper the visitor was linked to; null when none. */
-  shopperOf(anonymousId: string): Promise<string | null>;
+export interface IdentityLinks extends LinkReader {
   /**
    * Links the visitor to the shopper, in one transaction with merging what was learned about the visitor into the
    * shopper's preference document (when the shopper lets learning run) and deleting the visitor's documents.

@@ -4,7 +4,7 @@ import { cloudEventFunction, defineFunction, PUSH_ACK_DEADLINE_SECONDS } from '.
 import { clickThroughIncrements } from '../learn/click-through.ts';
 import { learn } from '../learn/learn.ts';
 import { createLogger } from '../logging/logger.ts';
-import { bounded, firestoreStores, shopperStores } from '../platform.ts';
+import { bounded, firestoreStores, linkReader, shopperStores } from '../platform.ts';
 import { createIngestConsent } from '../privacy/consent.ts';
 import { createIngestHandler } from './handler.ts';
 
@@ -51,7 +51,11 @@ export const ingestFunction = defineFunction({
       createIngestHandler({
         warehouse: bounded(warehouse, 'warehouse', deadlines.warehouseInsertMs, logger),
         preferences: bounded(preferences, 'preferences', deadlines.learningMs, logger),
-        consent: createIngestConsent(bounded(privacy, 'privacy', deadlines.firestoreMs, logger), bounded(erasures, 'erasures', deadlines.firestoreMs, logger)),
+        consent: createIngestConsent(
+          bounded(privacy, 'privacy', deadlines.firestoreMs, logger),
+          bounded(erasures, 'erasures', deadlines.firestoreMs, logger),
+          bounded(linkReader(firestore), 'links', deadlines.firestoreMs, logger),
+        ),
         clock: platform.clock,
         logger,
       }),

@@ -17,6 +17,12 @@ export interface TokenVerifier {
   verify(token: string): Promise<AuthOutcome>;
 }
 
+/** Which shopper an anonymous visitor was linked to on login (`links/{visitor}`): what collect and ingest read. */
+export interface LinkReader {
+  /** The shopper the visitor was linked to; null when none. */
+  shopperOf(anonymousId: string): Promise<string | null>;
+}
+
 /** Whether an event may be kept and, if so, learned from (`learn`: ingest heeds it; collect only publishes). */
 export type ConsentDecision = { track: true; learn: boolean } | { track: false; reason: string };
 

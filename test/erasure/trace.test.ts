@@ -186,7 +186,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     ingest = createIngestHandler({
       warehouse,
       preferences: createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements }),
-      consent: createIngestConsent(privacy, erasures),
+      consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
       clock,
       logger,
     });

@@ -7,6 +7,7 @@ import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firest
 import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { CollectResponse } from '../../functions/collect/handler.ts';
+import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
 import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
@@ -37,7 +38,7 @@ beforeAll(async () => {
   ingest = createIngestHandler({
     warehouse,
     preferences: createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements }),
-    consent: createIngestConsent(privacy, erasures),
+    consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
     clock: () => NOW,
     logger: createMemoryLogger(),
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
+import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
 import type { EventBatchMessage } from '../../functions/events/messages.ts';
 import { EVENT_TYPES, type EventType } from '../../functions/events/schema.ts';
@@ -53,10 +54,11 @@ const SWITCHES: [keyof PrivacySettings, EventType[]][] = [
 ];
 
 const noErasures = { erasedBefore: async () => null };
+const noLinks = { shopperOf: async () => null };
 
 describe.each([
   ['collect', (store: Pick<PrivacyStore, 'read'>) => createCollectConsent(store)],
-  ['ingest', (store: Pick<PrivacyStore, 'read'>) => createIngestConsent(store, noErasures)],
+  ['ingest', (store: Pick<PrivacyStore, 'read'>) => createIngestConsent(store, noErasures, noLinks)],
 ])('%s consent maps every event type to its setting', (_name, policyOver) => {
   const everyType = EVENT_TYPES.map((type) => collectedEvent(type, 'shopper-1', NOW));
 
@@ -154,7 +156,7 @@ describe('collect consent caches settings, for at most cacheMs', () => {
 describe('ingest consent reads afresh for every message', () => {
   it('sees a change at once', async () => {
     const { store, state, set } = countingStore();
-    const consent = createIngestConsent(store, noErasures);
+    const consent = createIngestConsent(store, noErasures, noLinks);
     const order = [collectedEvent('order_completed', 'shopper-1', NOW)];
     expect(await consent.decide('shopper-1', order)).toEqual([{ track: true, learn: true }]);
     set('shopper-1', { track_purchases: false });
@@ -166,7 +168,7 @@ describe('ingest consent reads afresh for every message', () => {
 
   it('drops events received before the shopper’s erasure, whenever they arrive', async () => {
     const erasures = { erasedBefore: async (userId: string) => (userId === 'shopper-1' ? NOW : null) };
-    const consent = createIngestConsent(countingStore().store, erasures);
+    const consent = createIngestConsent(countingStore().store, erasures, noLinks);
     const at = (offsetMs: number) => collectedEvent('product_viewed', 'shopper-1', new Date(NOW.getTime() + offsetMs));
 
     expect(await consent.decide('shopper-1', [at(-60_000), at(-1), at(0), at(1000)])).toEqual([
@@ -179,13 +181,36 @@ describe('ingest consent reads afresh for every message', () => {
     expect(await consent.decide('shopper-2', [at(-60_000)])).toEqual([{ track: true, learn: true }]);
   });
 
+  it('decides on a linked visitor\'s events by the shopper\'s settings, and on an unlinked visitor\'s by their own', async () => {
+    const { store, set } = countingStore();
+    set('shopper-1', { track_clicks: false, learn_preferences: false });
+    const consent = createIngestConsent(store, noErasures, { shopperOf: async (id) => (id === 'anonymous:linked' ? 'shopper-1' : null) });
+    const view = (userId: string) => [collectedEvent('product_viewed', userId, NOW), collectedEvent('order_completed', userId, NOW)];
+
+    expect(await consent.decide('anonymous:linked', view('anonymous:linked'))).toEqual([{ track: false, reason: 'track_clicks is off' }, { track: true, learn: false }]);
+    expect(await consent.decide('anonymous:other', view('anonymous:other'))).toEqual([{ track: true, learn: true }, { track: true, learn: true }]);
+  });
+
+  it('drops a linked visitor\'s events received before their shopper\'s erasure or their own', async () => {
+    const erased: Record<string, Date> = { 'shopper-1': NOW, 'anonymous:erased': new Date(NOW.getTime() + 60_000) };
+    const links: Record<string, string> = { 'anonymous:linked': 'shopper-1', 'anonymous:erased': 'shopper-2' };
+    const consent = createIngestConsent(countingStore().store, { erasedBefore: async (id) => erased[id] ?? null }, { shopperOf: async (id) => links[id] ?? null });
+    const at = (userId: string, offsetMs: number) => collectedEvent('product_viewed', userId, new Date(NOW.getTime() + offsetMs));
+
+    expect(await consent.decide('anonymous:linked', [at('anonymous:linked', -1), at('anonymous:linked', 0)])).toEqual([{ track: false, reason: 'erased' }, { track: true, learn: true }]);
+    expect(await consent.decide('anonymous:erased', [at('anonymous:erased', 59_999), at('anonymous:erased', 60_000)])).toEqual([{ track: false, reason: 'erased' }, { track: true, learn: true }]);
+  });
+
   it('throws when the settings or the tombstone cannot be read, so the message is redelivered', async () => {
     const { store, state } = countingStore();
     const events = [collectedEvent('order_completed', 'shopper-1', NOW)];
     state.failNext = new Error('14 UNAVAILABLE');
-    await expect(createIngestConsent(store, noErasures).decide('shopper-1', events)).rejects.toThrow('14 UNAVAILABLE');
+    await expect(createIngestConsent(store, noErasures, noLinks).decide('shopper-1', events)).rejects.toThrow('14 UNAVAILABLE');
     const brokenErasures = { erasedBefore: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) };
-    await expect(createIngestConsent(store, brokenErasures).decide('shopper-1', events)).rejects.toThrow('DEADLINE_EXCEEDED');
+    await expect(createIngestConsent(store, brokenErasures, noLinks).decide('shopper-1', events)).rejects.toThrow('DEADLINE_EXCEEDED');
+    const brokenLinks = { shopperOf: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) };
+    const visitorEvents = [collectedEvent('order_completed', 'anonymous:v', NOW)];
+    await expect(createIngestConsent(store, noErasures, brokenLinks).decide('anonymous:v', visitorEvents)).rejects.toThrow('DEADLINE_EXCEEDED');
   });
 });
 
@@ -206,7 +231,7 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
   const ingestUnderTest = () => {
     const { warehouse, state } = createMemoryWarehouse();
     const { learned, preferences } = recordingLearner();
-    const ingest = createIngestHandler({ warehouse, preferences, consent: createIngestConsent(privacy, erasures), clock: () => NOW, logger: createMemoryLogger() });
+    const ingest = createIngestHandler({ warehouse, preferences, consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)), clock: () => NOW, logger: createMemoryLogger() });
     return { ingest, stored: state.events, learned };
   };
 

@@ -9,6 +9,7 @@ import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/ada
 import { createErasureHandler } from '../../functions/erasure/handler.ts';
 import type { RejectedBatchMessage } from '../../functions/events/messages.ts';
 import type { EventType } from '../../functions/events/schema.ts';
+import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
 import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
@@ -141,7 +142,7 @@ beforeAll(async () => {
   const ingest = createIngestHandler({
     warehouse: recording(warehouse, touchedBy.ingest),
     preferences: createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements, markerTtlDays: 8, counterShards: 2 }),
-    consent: createIngestConsent(privacy, erasures),
+    consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
     clock: at(0),
     logger,
   });

@@ -1,5 +1,6 @@
 import type { DocumentSnapshot, Firestore } from '@google-cloud/firestore';
 import type { IdentityLink, IdentityLinks } from '../../identity/ports.ts';
+import type { LinkReader } from '../../kernel/ports.ts';
 import type { Preferences } from '../../learn/preferences.ts';
 import { APPLIED_SHARDS, learnedPreferences, liveShard, type AppliedShard } from './firestore-preference-store.ts';
 import { shopperRefs } from './shopper-documents.ts';
@@ -60,7 +61,7 @@ export function createFirestoreIdentityLinks(firestore: Firestore, options: { me
 }
 
 /** Which shopper a visitor was linked to, and nothing else: what collect needs of the links. */
-export function createFirestoreLinkReader(firestore: Firestore): Pick<IdentityLinks, 'shopperOf'> {
+export function createFirestoreLinkReader(firestore: Firestore): LinkReader {
   return {
     async shopperOf(anonymousId) {
       return linkOf(await shopperRefs(firestore, anonymousId).link.get())?.user_id ?? null;
