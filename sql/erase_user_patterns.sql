@@ -1,3 +1,5 @@
 -- Erasure: the published batch patterns of the shoppers in @user_ids.
+-- A visitor linked to one of them is theirs (LINKED_VISITORS, functions/warehouse/sql-macros.ts).
 DELETE FROM user_patterns
 WHERE user_id IN UNNEST(@user_ids)
+  OR user_id IN LINKED_VISITORS(@user_ids)

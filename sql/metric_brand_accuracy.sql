@@ -4,10 +4,11 @@
 -- when the order bought that brand in the category.
 --   brand_accuracy = right predictions / predictions
 -- with a Wilson 95% interval. A category the shopper never bought a brand in before has no prediction.
+-- A visitor linked to a shopper is that shopper, before the link as after (SHOPPER_ORDER_ITEMS, functions/warehouse/sql-macros.ts).
 WITH
 lines AS (
   SELECT user_id, event_id, line, category, brand, event_time
-  FROM order_items
+  FROM SHOPPER_ORDER_ITEMS() AS i
   WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL HISTORY_DAYS() DAY)
     AND event_time < @as_of
     AND brand IS NOT NULL

@@ -5,11 +5,12 @@
 --   avg_cart_value: per day (UTC, dimension YYYY-MM-DD), the mean order total of the orders of the
 --     window (numerator: their sum; denominator: how many), with a normal 95% interval
 --     mean ± Z_95() · s / √n (none for a single order). Totals are averaged as sent, in the shop's currency.
+-- A visitor linked to a shopper is that shopper, before the link as after (SHOPPER_EVENTS, functions/warehouse/sql-macros.ts).
 WITH
 -- Only the latest add and order of a session count, so a repeated row changes nothing.
 carts AS (
   SELECT user_id, session_id, MAX(event_time) AS last_added_at
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'cart_item_added'
     AND event_time >= @window_start
     AND event_time < @as_of
@@ -17,7 +18,7 @@ carts AS (
 ),
 checkouts AS (
   SELECT user_id, session_id, MAX(event_time) AS last_ordered_at
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'order_completed'
     AND event_time >= @window_start
     AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)
@@ -32,7 +33,7 @@ abandonment AS (
 ),
 orders AS (
   SELECT event_time, order_total
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'order_completed'
     AND event_time >= @window_start
     AND event_time < @as_of

@@ -6,10 +6,11 @@
 --     below 0.01), or
 --   - had batch patterns published (user_patterns, computed before the search).
 -- It overstates coverage for shoppers who switched learning off, whose events are stored but not learned.
+-- A visitor linked to a shopper is that shopper, before the link as after (SHOPPER_EVENTS, functions/warehouse/sql-macros.ts).
 WITH
 search_events AS (
   SELECT user_id, search_id, event_id, event_time
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'search_performed'
     AND event_time >= @window_start
     AND event_time < @as_of
@@ -26,7 +27,7 @@ searches AS (
 -- Each instant a shopper did something, and the one before it: whether anything came before a search.
 moments AS (
   SELECT DISTINCT user_id, event_time
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL 90 DAY)
     AND event_time < @as_of
 ),

@@ -5,10 +5,11 @@
 -- A click counts for its search (same shopper, same search_id) when it comes before @as_of + 30
 -- minutes: a search just before the window's end still gets its clicks, and a run that starts half an
 -- hour after the window has them all.
+-- A visitor linked to a shopper is that shopper, before the link as after (SHOPPER_EVENTS, functions/warehouse/sql-macros.ts).
 WITH
 search_events AS (
   SELECT user_id, search_id, event_id, event_time, personalized, experiments
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'search_performed'
     AND event_time >= @window_start
     AND event_time < @as_of
@@ -25,7 +26,7 @@ searches AS (
 -- Whether a search had a click is all that counts, so a repeated click row changes nothing.
 clicked AS (
   SELECT DISTINCT user_id, search_id
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'search_result_clicked'
     AND event_time >= @window_start
     AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)

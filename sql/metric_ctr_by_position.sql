@@ -2,10 +2,11 @@
 -- showed a result at position p (data.results), the share with a click at p, with its Wilson 95%
 -- interval; dimension is p. Clicks count as in metric_ctr.sql: same shopper and search_id, before
 -- @as_of + 30 minutes; several clicks at one position of one search count once.
+-- A visitor linked to a shopper is that shopper, before the link as after (SHOPPER_EVENTS, functions/warehouse/sql-macros.ts).
 WITH
 search_events AS (
   SELECT user_id, search_id, event_id, event_time, data
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'search_performed'
     AND event_time >= @window_start
     AND event_time < @as_of
@@ -26,7 +27,7 @@ shown AS (
 ),
 clicked AS (
   SELECT DISTINCT user_id, search_id, position AS clicked_at
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'search_result_clicked'
     AND event_time >= @window_start
     AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)

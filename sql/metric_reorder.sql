@@ -10,10 +10,11 @@
 -- Both are summed over every order of the window (each judged product counts once), with Wilson 95%
 -- intervals. A product bought for the first or second time has no rhythm yet: no rule could foretell
 -- it, so it is left out of recall rather than counted as a miss.
+-- A visitor linked to a shopper is that shopper, before the link as after (SHOPPER_ORDER_ITEMS, functions/warehouse/sql-macros.ts).
 WITH
 lines AS (
   SELECT user_id, event_id, line, sku, event_time
-  FROM order_items
+  FROM SHOPPER_ORDER_ITEMS() AS i
   WHERE event_time >= TIMESTAMP_SUB(@window_start, INTERVAL HISTORY_DAYS() DAY)
     AND event_time < @as_of
   -- Redelivery can repeat a row: keep one per (user_id, event_id, line).

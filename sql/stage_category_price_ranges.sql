@@ -9,7 +9,8 @@ INSERT INTO category_price_ranges_staging (category, low, high, mean, as_of)
 SELECT category, MIN(price) AS low, MAX(price) AS high, AVG(price) AS mean, @as_of AS as_of
 FROM (
   SELECT category, price
-  FROM order_items
+  -- A line the client sent under a visitor's and then their shopper's id is one line.
+  FROM SHOPPER_ORDER_ITEMS() AS i
   WHERE event_time >= TIMESTAMP_SUB(@as_of, INTERVAL HISTORY_DAYS() DAY)
     AND event_time < @as_of
   -- Redelivery can repeat a row: keep one per (user_id, event_id, line).

@@ -24,7 +24,8 @@ export const metricsFunction = defineFunction({
   needs: {
     warehouse: {
       via: 'jobs',
-      reads: ['events', 'order_items', 'user_patterns', 'learning_metrics_staging'],
+      // A linked visitor's events and lines count as their shopper's (identity_links).
+      reads: ['events', 'order_items', 'identity_links', 'user_patterns', 'learning_metrics_staging'],
       writes: ['learning_metrics_staging', 'learning_metrics', 'job_runs'],
     },
     firestore: 'none',

@@ -38,10 +38,12 @@ export const patternsFunction = defineFunction({
   needs: {
     warehouse: {
       via: 'jobs',
-      // Active shoppers and their staged lines and engagement come from events and order_items; job_runs holds the watermark.
+      // Active shoppers and their staged lines and engagement come from events and order_items, a linked visitor's as
+      // their shopper's (identity_links); job_runs holds the watermark.
       reads: [
         'events',
         'order_items',
+        'identity_links',
         'job_runs',
         'user_patterns',
         'user_patterns_staging',

@@ -36,6 +36,22 @@ function wilson(sign: '-' | '+'): (p: string, n: string) => string {
     `(${p} + ${Z_95_SQUARED} / (2 * ${n}) ${sign} ${Z_95} * SQRT(${p} * (1 - ${p}) / ${n} + ${Z_95_SQUARED} / (4 * ${n} * ${n}))) / (1 + ${Z_95_SQUARED} / ${n})`;
 }
 
+/**
+ * Each visitor's shopper, one row per linked visitor: a resent link can repeat its row in BigQuery (streaming
+ * inserts drop repeats only best-effort), and a visitor is linked to one shopper at most, so MIN picks that one.
+ */
+const LINKS = '(SELECT anonymous_id, MIN(user_id) AS user_id FROM identity_links GROUP BY anonymous_id)';
+
+/**
+ * A table's rows with a linked visitor's `user_id` replaced by their shopper's: from the moment a visitor is linked,
+ * what they did before logging in is the shopper's, in the patterns and the metrics as in learning. The table's
+ * other columns pass through unchanged, so a query's filter on its partitioning column still prunes partitions (and
+ * satisfies `require_partition_filter`): BigQuery pushes it into the preserved side of the join.
+ */
+function linkedAsShoppers(table: 'events' | 'order_items'): () => string {
+  return () => `(SELECT t.* REPLACE (COALESCE(l.user_id, t.user_id) AS user_id) FROM ${table} AS t LEFT JOIN ${LINKS} AS l ON l.anonymous_id = t.user_id)`;
+}
+
 /** Every macro by name, with its expansion from the text of its arguments. */
 export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>> = {
   /** The lower bound of the Wilson 95% interval of a share p of n trials; n must be above 0 (BigQuery fails a division by zero). */
@@ -48,11 +64,24 @@ export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>>
   HISTORY_DAYS: () => String(HISTORY_DAYS),
   /** `INTERVAL ATTRIBUTION_MINUTES() MINUTE`. */
   ATTRIBUTION_MINUTES: () => String(ATTRIBUTION_MINUTES),
+  /** `FROM SHOPPER_EVENTS() AS e`: `events`, each linked visitor's rows as their shopper's. */
+  SHOPPER_EVENTS: linkedAsShoppers('events'),
+  /** `FROM SHOPPER_ORDER_ITEMS() AS i`: `order_items`, each linked visitor's lines as their shopper's. */
+  SHOPPER_ORDER_ITEMS: linkedAsShoppers('order_items'),
+  /**
+   * `JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id`: every id whose rows an erasure of the shoppers in the
+   * array removes, each with the erased shopper it belongs to (`x.user_id`): the shopper's own, and each visitor
+   * linked to them.
+   */
+  ERASED_IDS: (userIds) =>
+    `(SELECT DISTINCT id, user_id FROM (SELECT id, id AS user_id FROM UNNEST(${userIds}) AS id UNION ALL SELECT anonymous_id, user_id FROM identity_links WHERE user_id IN UNNEST(${userIds})))`,
+  /** `user_id IN LINKED_VISITORS(@user_ids)`: the visitors linked to the shoppers in the array. */
+  LINKED_VISITORS: (userIds) => `(SELECT anonymous_id FROM identity_links WHERE user_id IN UNNEST(${userIds}))`,
 };
 
 /**
- * The statement with every macro call expanded. An argument is taken as written when it is a name,
- * and in parentheses otherwise, so `WILSON_LOWER(a / b, n)` keeps its precedence. Calls are found in
+ * The statement with every macro call expanded. An argument is taken as written when it is a name or a
+ * parameter, and in parentheses otherwise, so `WILSON_LOWER(a / b, n)` keeps its precedence. Calls are found in
  * code only, never in string literals or comments; a call with the wrong number of arguments, or not
  * closed within its stretch of code, throws.
  */
@@ -99,6 +128,7 @@ function callArguments(code: string, start: number, name: string): { args: strin
   throw new Error(`${name}( is not closed in the same stretch of code (a string or comment inside a macro call is not supported)`);
 }
 
+/** A name, a qualified name or a query parameter is taken as written; anything else keeps its precedence in parentheses. */
 function argument(text: string): string {
-  return /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$/.test(text) ? text : `(${text})`;
+  return /^@?[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$/.test(text) ? text : `(${text})`;
 }

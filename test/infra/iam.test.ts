@@ -146,7 +146,7 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the patterns account run BigQuery jobs, read events and orders, write its staging tables, patterns and runs, use Firestore and read the hash key', () => {
+  it('lets the patterns account run BigQuery jobs, read events, orders and links, write its staging tables, patterns and runs, use Firestore and read the hash key', () => {
     expect(heldBy(PATTERNS_SA)).toEqual([
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
@@ -154,6 +154,7 @@ describe('who may do what', () => {
       'table learning_loop.category_price_ranges_staging: roles/bigquery.dataEditor',
       'table learning_loop.engagement_staging: roles/bigquery.dataEditor',
       'table learning_loop.events: roles/bigquery.dataViewer',
+      'table learning_loop.identity_links: roles/bigquery.dataViewer',
       'table learning_loop.job_runs: roles/bigquery.dataEditor',
       'table learning_loop.order_items: roles/bigquery.dataViewer',
       'table learning_loop.order_lines_staging: roles/bigquery.dataEditor',
@@ -225,6 +226,7 @@ describe('who may do what', () => {
     expect(heldBy(METRICS_SA)).toEqual([
       `project ${PROJECT}: roles/bigquery.jobUser`,
       'table learning_loop.events: roles/bigquery.dataViewer',
+      'table learning_loop.identity_links: roles/bigquery.dataViewer',
       'table learning_loop.job_runs: roles/bigquery.dataEditor',
       'table learning_loop.learning_metrics: roles/bigquery.dataEditor',
       'table learning_loop.learning_metrics_staging: roles/bigquery.dataEditor',

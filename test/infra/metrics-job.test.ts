@@ -104,6 +104,8 @@ describe('the metrics job', () => {
         `${TYPES.projectIam} ${PROJECT}: roles/bigquery.jobUser`,
         `${TABLE_IAM} learning_loop.events: roles/bigquery.dataViewer`,
         `${TABLE_IAM} learning_loop.order_items: roles/bigquery.dataViewer`,
+        // A linked visitor's events count as their shopper's.
+        `${TABLE_IAM} learning_loop.identity_links: roles/bigquery.dataViewer`,
         `${TABLE_IAM} learning_loop.user_patterns: roles/bigquery.dataViewer`,
         `${TABLE_IAM} learning_loop.learning_metrics: roles/bigquery.dataEditor`,
         `${TABLE_IAM} learning_loop.learning_metrics_staging: roles/bigquery.dataEditor`,
@@ -117,7 +119,7 @@ describe('the metrics job', () => {
     const tableGrants = ofType(resources, TABLE_IAM).filter((g) => g.inputs.member === serviceAccountMember('metrics-fn'));
     const lastTable = Math.max(...ofType(resources, TYPES.table).map((t) => t.created ?? Infinity));
 
-    expect(tableGrants).toHaveLength(6);
+    expect(tableGrants).toHaveLength(7);
     for (const grant of tableGrants) expect(grant.started, grant.name).toBeGreaterThan(lastTable);
   });
 

@@ -32,6 +32,20 @@ describe('the macros of sql/', () => {
     expect(expanded).not.toContain('WILSON_LOWER');
   });
 
+  it('take a query parameter as written, as a name', () => {
+    expect(expandSqlMacros('WHERE user_id IN LINKED_VISITORS(@user_ids)')).toBe(
+      'WHERE user_id IN (SELECT anonymous_id FROM identity_links WHERE user_id IN UNNEST(@user_ids))',
+    );
+  });
+
+  it('read a table with each linked visitor\'s user_id replaced by their shopper\'s, one link per visitor', () => {
+    const links = '(SELECT anonymous_id, MIN(user_id) AS user_id FROM identity_links GROUP BY anonymous_id)';
+    expect(expandSqlMacros('FROM SHOPPER_EVENTS() AS e')).toBe(
+      `FROM (SELECT t.* REPLACE (COALESCE(l.user_id, t.user_id) AS user_id) FROM events AS t LEFT JOIN ${links} AS l ON l.anonymous_id = t.user_id) AS e`,
+    );
+    expect(expandSqlMacros('FROM SHOPPER_ORDER_ITEMS() AS i')).toContain('FROM order_items AS t LEFT JOIN');
+  });
+
   it('leave string literals and comments alone', () => {
     const sql = "SELECT 'WILSON_LOWER(p, n)' AS s -- WILSON_UPPER(p, n)\n/* Z_95() */ FROM t";
     expect(expandSqlMacros(sql)).toBe(sql);
