@@ -74,10 +74,13 @@ export const MAX_SHOPPERS_PER_RUN = 10_000;
  *
  * 1. count each shopper's rows per table (`erasure_remaining.sql`): what the DELETEs will remove, per
  *    shopper (a set-based DELETE's affected rows are the table's total, not any one shopper's);
- * 2. run each `erase_<table>.sql`. A table whose rows are still in BigQuery's streaming buffer is
- *    skipped this run, the others still run; any other error fails the run (and Cloud Scheduler retries);
- * 3. delete the shoppers' preference documents again: a late ingest or a patterns run may have written
- *    them since the request; then compact the warehouse where it has such a step (`SqlWarehouse.compact`);
+ * 2. run each `erase_<table>.sql`, which erase the visitors linked to a shopper with them. A table whose rows are
+ *    still in BigQuery's streaming buffer is skipped this run, the others still run; any other error fails the run
+ *    (and Cloud Scheduler retries). `identity_links` goes last, and keeps the links of a shopper who had rows in a
+ *    skipped table: the others find a shopper's visitors through it, and will again in the next run;
+ * 3. delete the shoppers' and their linked visitors' preference documents again: a late ingest or a patterns run
+ *    may have written them since the request; then compact the warehouse where it has such a step
+ *    (`SqlWarehouse.compact`);
  * 4. count again: a shopper with nothing left anywhere, whose rows were in no skipped table, is
  *    completed — an `erasure_log` row (the hash, never the id) first, then the request, so a failure in
  *    between logs it twice at worst (the insert skips a logged request) and never completes it unlogged;
@@ -134,9 +137,20 @@ export async function runErasureJob(deps: ErasureJobDeps, _request: JobRequest =
 
       const found = await count('before the deletes');
       const { skipped } = progress;
+      /** Whether a shopper had no rows in the tables skipped so far. */
+      const clear = (userId: string) => [...skipped.keys()].every((table) => (found.get(userId)?.get(table) ?? 0) === 0);
+      // Shoppers whose links a skipped table still needs: the others find a shopper's linked visitors through them.
+      const keptLinks = new Set<string>();
       for (const table of ERASED_TABLES) {
+        let ids = userIds;
+        if (table === 'identity_links') {
+          ids = userIds.filter(clear);
+          for (const userId of userIds) if (!clear(userId)) keptLinks.add(userId);
+          if (keptLinks.size > 0) log.info(`table ${table} kept for shoppers whose rows a skipped table holds`, { table, shoppers: keptLinks.size });
+          if (ids.length === 0) continue;
+        }
         try {
-          const result = await warehouse.execute(`erase_${table}.sql`, { user_ids: userIds }, JOB);
+          const result = await warehouse.execute(`erase_${table}.sql`, { user_ids: ids }, JOB);
           progress.rows_deleted[table] = result.affectedRows;
           addCost(result.bytesProcessed);
           log.info(`table ${table} erased`, { table, rows_deleted: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
@@ -148,8 +162,9 @@ export async function runErasureJob(deps: ErasureJobDeps, _request: JobRequest =
           log.warn(`table ${table} skipped: rows in the streaming buffer`, { table, error: message });
         }
       }
-      for (let i = 0; i < userIds.length; i += PARALLEL_DOCUMENT_DELETES) {
-        await Promise.all(userIds.slice(i, i + PARALLEL_DOCUMENT_DELETES).map((userId) => deps.documents.deleteAll(userId)));
+      const documentIds = [...new Set(pending.flatMap((p) => [p.user_id, ...p.linked_ids]))];
+      for (let i = 0; i < documentIds.length; i += PARALLEL_DOCUMENT_DELETES) {
+        await Promise.all(documentIds.slice(i, i + PARALLEL_DOCUMENT_DELETES).map((userId) => deps.documents.deleteAll(userId)));
       }
       // Before any request is completed: a deleted row can outlive its DELETE in storage (DuckDB's file).
       if (warehouse.compact) {
@@ -162,7 +177,7 @@ export async function runErasureJob(deps: ErasureJobDeps, _request: JobRequest =
         const had = found.get(request.user_id) ?? new Map<ErasedTable, number>();
         const remaining = left.get(request.user_id) ?? new Map<ErasedTable, number>();
         const blocked = [...skipped.keys()].filter((table) => (had.get(table) ?? 0) > 0);
-        const soFar = accumulate(request, had, skipped.keys());
+        const soFar = accumulate(request, had, [...skipped.keys(), ...(keptLinks.has(request.user_id) ? ['identity_links' as const] : [])]);
         const now = deps.clock();
         if (remaining.size === 0 && blocked.length === 0) {
           await logErasure(warehouse, request, soFar, now);

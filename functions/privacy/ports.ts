@@ -36,8 +36,11 @@ export type ErasureRequest = {
   last_error: string | null;
 };
 
-/** A pending request with the user id the erasure job needs; the id is removed on completion. */
-export type PendingErasure = ErasureRequest & { user_id: string };
+/**
+ * A pending request with the user id the erasure job needs, and the visitors linked to that shopper when they asked
+ * (whose documents go too); both are removed on completion.
+ */
+export type PendingErasure = ErasureRequest & { user_id: string; linked_ids: string[] };
 
 /**
  * Erasure requests and tombstones. A tombstone, `erasures/{userHash}`, says that every event of the
@@ -47,6 +50,8 @@ export interface ErasureStore {
   /**
    * Records the request and its tombstone, and deletes the shopper's Firestore documents
    * (preferences with their applied-event markers, privacy settings — kept in the tombstone) at once.
+   * The visitors linked to the shopper go with them: each gets a tombstone of their own (with the shopper's
+   * settings), loses their documents and their link. A visitor erased on their own loses their link too.
    */
   request(userId: string, by: Requester, now: Date): Promise<ErasureRequest>;
   get(requestId: string): Promise<ErasureRequest | null>;

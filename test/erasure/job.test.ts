@@ -212,10 +212,11 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
 
     const first = await runErasureJob(deps);
     expect(first).toMatchObject({ requests: 1, completed: 0, deferred: 1, skipped_tables: ['order_items'] });
-    // Every other table was erased; only the order lines wait.
-    expect(await rowsOf(warehouse, shopper.id)).toEqual({ ...NONE, order_items: 4 });
+    // Every other table was erased; only the order lines wait, and the shopper's links, which name the visitors whose
+    // lines the next run erases with theirs.
+    expect(await rowsOf(warehouse, shopper.id)).toEqual({ ...NONE, order_items: 4, identity_links: 1 });
     const deferred = await store.get(request_id);
-    expect(deferred).toMatchObject({ state: 'pending', attempts: 1, rows_deleted: { ...SEEDED(2), order_items: 0 } });
+    expect(deferred).toMatchObject({ state: 'pending', attempts: 1, rows_deleted: { ...SEEDED(2), order_items: 0, identity_links: 0 } });
     expect(deferred?.last_error).toBe("rows still in BigQuery's streaming buffer (order_items); a later run deletes them");
     expect(deps.logger.entries).toContainEqual(
       expect.objectContaining({ severity: 'WARNING', table: 'order_items', error: expect.stringContaining('would affect rows in the streaming buffer') }),

@@ -10,7 +10,8 @@ import type { Message } from '@google-cloud/pubsub';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
-import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
+import { createFirestoreIdentityLinks, createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
+import { createFirestorePreferenceDocumentReader } from '../../functions/adapters/gcp/firestore-preference-document.ts';
 import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
@@ -24,7 +25,9 @@ import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
 import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
+import { shopperDocumentId } from '../../functions/kernel/shopper-id.ts';
 import { learn } from '../../functions/learn/learn.ts';
+import { mergePreferences } from '../../functions/learn/merge.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { runPatternsJob } from '../../functions/patterns/job.ts';
@@ -41,16 +44,19 @@ import { createDuckDbImportStaging } from '../../functions/adapters/local/duckdb
 import { createLocalHistoryFiles } from '../../functions/adapters/local/local-history-files.ts';
 import { planImport, runImport, type ImportRecord } from '../../functions/history/import-job.ts';
 import { emulatorPubSub, freshTopic, receive } from '../support/pubsub.ts';
+import { usersUnderTest } from '../support/users-server.ts';
 
 /*
  * Invariant 4, end to end: erasure is complete and sticky. A shopper walks the whole loop in-process
- * on the emulators and a DuckDB file — events through collect with a real token, Pub/Sub, ingest into
+ * on the emulators and a DuckDB file — browsing as an anonymous visitor first, then logging in and linking
+ * that visitor through users, events through collect with a real token, Pub/Sub, ingest into
  * the warehouse and Firestore, a rejected event, privacy settings, imported order history (a bad line
  * of it rejected), the patterns and retention jobs —
  * then asks to be forgotten. After the erasure job, every DuckDB table (every column as text) and every
  * Firestore document (ids and data, every collection and subcollection) is searched for the shopper's
- * id and their token: nothing may remain, while a second shopper's traces are found everywhere (the
- * search works). An event the shopper sent before the request but delivered after it is dropped.
+ * id, their visitor's id (as it is and as a document id) and both tokens: nothing may remain, while a second
+ * shopper's traces, and their visitor's, are found everywhere (the search works). Events the shopper and their
+ * visitor sent before the request but delivered after it are dropped.
  *
  * Firestore is this file's own emulator project, so the search covers everything the loop wrote and
  * the erasure job works on this file's requests only.
@@ -165,6 +171,11 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
   let storeRejected: ReturnType<typeof createStoreRejectedHandler>;
   /** Received by collect before the erasure request; delivered only after the erasure job. */
   let late: Message | undefined;
+  /** The visitor's, received by collect before they logged in; delivered only after the erasure job. */
+  let lateVisitor: Message | undefined;
+  /** Each shopper's visitor: the anonymous id they browsed under before logging in. */
+  const visitors = new Map<string, string>();
+  let users: Awaited<ReturnType<typeof usersUnderTest>>['server'];
 
   beforeAll(async () => {
     privacy = createFirestorePrivacyStore(firestore, { hashUser });
@@ -191,8 +202,25 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       logger,
     });
     storeRejected = createStoreRejectedHandler({ warehouse, clock, logger });
-    for (const userId of [erased, kept]) tokens.set(userId, await mintShopperToken(userId, TEST_TOKEN));
+    for (const userId of [erased, kept]) {
+      const subject = randomUUID();
+      visitors.set(userId, `anonymous:${subject}`);
+      tokens.set(userId, await mintShopperToken(userId, TEST_TOKEN));
+      tokens.set(`anonymous:${subject}`, await mintShopperToken(subject, { ...TEST_TOKEN, anonymous: true }));
+    }
+    // users over this file's Firestore project and warehouse.
+    ({ server: users } = await usersUnderTest({
+      documents: createFirestorePreferenceDocumentReader(firestore),
+      privacy,
+      erasures,
+      hashUser,
+      links: createFirestoreIdentityLinks(firestore, { merge: mergePreferences }),
+      linkWarehouse: warehouse,
+      clock,
+    }));
   });
+
+  const visitorOf = (userId: string) => visitors.get(userId) ?? '';
 
   /** Sends the events through collect with the shopper's token; answers collect's verdict. */
   const send = async (userId: string, events: Record<string, unknown>[]) => {
@@ -261,9 +289,30 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
 
   it('both shoppers leave traces everywhere the loop keeps them', async () => {
     for (const userId of [erased, kept]) {
+      // Before logging in: the visitor searches, clicks and adds to the cart.
+      const visitor = visitorOf(userId);
+      expect(await send(visitor, aWeekOfShopping().slice(0, 3))).toMatchObject({ accepted: 3 });
+      await deliver({ events: 1, rejected: 0 });
+      if (userId === erased) {
+        // One more view, which Pub/Sub is slow to deliver.
+        expect(await send(visitor, [{ event_id: randomUUID(), type: 'product_viewed', session_id: 'session-0', occurred_at: new Date().toISOString(), sent_at: new Date().toISOString(), data: { product: { sku: 'tea', name: 'Green tea', category: 'Tea', price: 3 } } }])).toMatchObject({ accepted: 1 });
+        [lateVisitor] = await receive(topics.events.subscription, 1);
+      }
+      // Logging in links the visitor.
+      const linked = await request(users)
+        .post(`/v1/users/${userId}/links`)
+        .set('Authorization', `Bearer ${tokens.get(userId)}`)
+        .send({ anonymous_token: tokens.get(visitor) });
+      expect(linked.status, JSON.stringify(linked.body)).toBe(200);
+
       await privacy.write(userId, { ...DEFAULT_PRIVACY, share_patterns: true, retention_days: 400 }, new Date());
       expect(await send(userId, aWeekOfShopping())).toMatchObject({ accepted: 5, rejected: [expect.anything()] });
       await deliver({ events: 1, rejected: 1 });
+      // A page still holding the visitor's token sends one more: it is the shopper's now.
+      expect(await send(visitor, aWeekOfShopping().slice(0, 1))).toMatchObject({ accepted: 1 });
+      await deliver({ events: 1, rejected: 0 });
+      // What the visitor did was learned, and is the shopper's: 3 + 5 + 1 events.
+      expect((await firestore.collection('preferences').doc(userId).get()).get('event_count')).toBe(9);
     }
     const imported = await importHistory();
     expect(imported.imported).toMatchObject({ events: 4, order_lines: 4, shoppers: 2, rejected: 2 });
@@ -277,7 +326,8 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
 
     for (const userId of [erased, kept]) {
       expect(await findInWarehouse(userId)).toEqual([
-        'events (7)',
+        'events (8)',
+        'identity_links (1)',
         'order_items (6)',
         'rejected_events (2)',
         'shopper_privacy_staging (1)',
@@ -285,6 +335,9 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
         'user_patterns (1)',
         'user_patterns_staging (1)',
       ]);
+      // The visitor's rows keep their id; the link makes them the shopper's.
+      expect(await findInWarehouse(visitorOf(userId))).toEqual(['events (3)', 'identity_links (1)']);
+      expect((await findInFirestore(visitorOf(userId))).found).toEqual([`links/${shopperDocumentId(visitorOf(userId))}`]);
       // The byte search finds what it looks for: every id is in the files, in the log at least.
       expect(findInWarehouseFiles(userId)).not.toEqual([]);
       const { found } = await findInFirestore(userId);
@@ -306,35 +359,54 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     const run = await runErasureJob({ warehouse, erasures, documents: erasures, clock, logger });
     expect(run).toMatchObject({ requests: 1, completed: 1, deferred: 0 });
 
-    // Delivered after all that: received before the request, so dropped — neither stored nor learned.
-    expect(late).toBeDefined();
-    if (late) await ingest(asCloudEvent(late, 'events-ingest'));
-    expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'message ingested', events: 1, not_consented: 1, learned: 0 }));
+    // Delivered after all that: received before the request, so dropped — neither stored nor learned; the visitor's
+    // too, though the link that made them the shopper's is gone.
+    for (const message of [late, lateVisitor]) {
+      expect(message).toBeDefined();
+      logger.entries.length = 0;
+      if (message) await ingest(asCloudEvent(message, 'events-ingest'));
+      expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'message ingested', events: 1, not_consented: 1, learned: 0 }));
+    }
 
     const tables = await warehouseTables();
     expect(tables).toEqual(expect.arrayContaining(['events', 'order_items', 'rejected_events', 'user_patterns', 'erasure_log', 'job_runs']));
-    for (const needle of [erased, tokens.get(erased) ?? '']) {
+    const visitor = visitorOf(erased);
+    const needles = {
+      'user id': erased,
+      token: tokens.get(erased) ?? '',
+      "visitor's id": visitor,
+      "visitor's document id": shopperDocumentId(visitor),
+      "visitor's token": tokens.get(visitor) ?? '',
+    };
+    for (const [what, needle] of Object.entries(needles)) {
       expect(needle).not.toBe('');
-      expect(await findInWarehouse(needle), `${needle === erased ? 'user id' : 'token'} in DuckDB`).toEqual([]);
-      expect(findInWarehouseFiles(needle), `${needle === erased ? 'user id' : 'token'} in the bytes of DuckDB's files`).toEqual([]);
+      expect(await findInWarehouse(needle), `${what} in DuckDB`).toEqual([]);
+      expect(findInWarehouseFiles(needle), `${what} in the bytes of DuckDB's files`).toEqual([]);
       const firestoreSearch = await findInFirestore(needle);
-      expect(firestoreSearch.found, `${needle === erased ? 'user id' : 'token'} in Firestore`).toEqual([]);
+      expect(firestoreSearch.found, `${what} in Firestore`).toEqual([]);
       // Every kind of document the loop writes was looked at.
-      expect(firestoreSearch.collections).toEqual(['applied', 'click_through', 'erasure_requests', 'erasures', 'imports', 'preferences', 'privacy', 'shards']);
+      expect(firestoreSearch.collections).toEqual(['applied', 'click_through', 'erasure_requests', 'erasures', 'imports', 'links', 'preferences', 'privacy', 'shards']);
     }
 
-    // The other shopper is all there; the search that found nothing finds them.
-    expect(await findInWarehouse(kept)).toHaveLength(7);
+    // The other shopper is all there, and their visitor; the search that found nothing finds them.
+    expect(await findInWarehouse(kept)).toHaveLength(8);
+    expect(await findInWarehouse(visitorOf(kept))).toEqual(['events (3)', 'identity_links (1)']);
+    expect((await findInFirestore(shopperDocumentId(visitorOf(kept)))).found).toEqual(expect.arrayContaining([expect.stringMatching(/^preferences\/anonymous%3A.+\/applied\//)]));
     expect(findInWarehouseFiles(kept)).not.toEqual([]);
     expect((await findInFirestore(kept)).found).toEqual(expect.arrayContaining([`preferences/${kept}`, `privacy/${kept}`]));
 
     // What erasure keeps is the keyed hash only: the tombstone, the receipt and the log row.
     const hash = hashUser(erased);
     expect((await firestore.collection('erasures').doc(hash).get()).get('privacy')).toMatchObject({ share_patterns: true, retention_days: 400 });
-    expect(await erasures.get(filed.request_id)).toMatchObject({ state: 'completed', user_hash: hash, rows_deleted: { events: 7, order_items: 6, rejected_events: 2, user_patterns: 1 } });
+    expect(await erasures.get(filed.request_id)).toMatchObject({
+      state: 'completed',
+      user_hash: hash,
+      rows_deleted: { events: 11, order_items: 6, rejected_events: 2, user_patterns: 1, identity_links: 1 },
+    });
     expect(await findInWarehouse(hash)).toEqual(['erasure_log (1)']);
-    // The shopper's settings outlive the erasure, so tracking stays as they chose it.
+    // The shopper's settings outlive the erasure, so tracking stays as they chose it — for their visitor too.
     expect(await privacy.read(erased)).toMatchObject({ share_patterns: true, retention_days: 400 });
+    expect(await privacy.read(visitor)).toMatchObject({ share_patterns: true, retention_days: 400 });
   });
 
   it('the shop importing the erased shopper’s history again brings nothing of it back, not even its bad line', async () => {

@@ -93,7 +93,7 @@ export function createMemoryErasureStore(
       return request ? shown(request) : null;
     },
     async pending() {
-      return [...requests.values()].flatMap((r): PendingErasure[] => (r.state === 'pending' && r.user_id !== null ? [{ ...shown(r), user_id: r.user_id }] : []));
+      return [...requests.values()].flatMap((r): PendingErasure[] => (r.state === 'pending' && r.user_id !== null ? [{ ...shown(r), user_id: r.user_id, linked_ids: [] }] : []));
     },
     async deferred(requestId: string, reason: string, _now: Date, rowsDeleted?: Record<string, number>) {
       const request = must(requestId);

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { FieldValue, type DocumentData, type Firestore } from '@google-cloud/firestore';
+import { FieldValue, type DocumentData, type DocumentSnapshot, type Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import type { ShopperDocuments } from '../../erasure/ports.ts';
 import type { ErasureRequest, ErasureStore, PendingErasure } from '../../privacy/ports.ts';
 import { DEFAULT_PRIVACY } from '../../privacy/settings.ts';
 import type { UserHasher } from '../../privacy/user-hash.ts';
 import { TOMBSTONE_PRIVACY_FIELD, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
-import { shopperRefs } from './shopper-documents.ts';
+import { linksOfShopper, shopperRefs } from './shopper-documents.ts';
 
 /** `erasure_requests/{requestId}`: one per request; the user id is on it only while it is pending. */
 export const ERASURE_REQUESTS_COLLECTION = 'erasure_requests';
@@ -31,6 +31,10 @@ type Tombstone = { erased_before: string; privacy?: Record<string, unknown> };
  *   erasure job (`deleteAll`), since a late ingest or a patterns run may have written it since;
  * - `privacy/{id}`: deleted by the request; the settings live on, without the id, in the tombstone
  *   (erasing must not switch tracking back on);
+ * - `links/{visitor}` of each visitor linked to the shopper (and a visitor's own, when the visitor is
+ *   erased): deleted by the request, with the visitor's preference and privacy documents; each such visitor gets a
+ *   tombstone of their own, holding the shopper's settings, and their ids stay on the pending request
+ *   (`linked_ids`) until the job has deleted their documents again;
  * - click-through counters (`click_through/{queryHash}/shards/*`) are per query and position, summed
  *   over every shopper: they name nobody, so there is nothing of the shopper's to delete there.
  */
@@ -57,26 +61,39 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
         rows_deleted: null,
         last_error: null,
       };
-      const { privacy: privacyRef, preferences: preferencesRef } = shopperRefs(firestore, userId);
-      const tombstoneRef = tombstoneOf(userId);
-      // One transaction: from the moment the request exists, the tombstone stops late events
-      // (ingest reads it) and the shopper's documents are gone.
-      await firestore.runTransaction(async (tx) => {
-        const [privacy, earlier] = await tx.getAll(privacyRef, tombstoneRef);
-        const earlierBefore = earlier?.get('erased_before') as unknown;
-        // A later request moves the line forward, never back.
-        const erasedBefore =
-          typeof earlierBefore === 'string' && Date.parse(earlierBefore) > now.getTime() ? earlierBefore : now.toISOString();
+      const own = shopperRefs(firestore, userId);
+      // Found before the transaction, whose query would lock more than the links it reads; each link is read again in
+      // it, and one made meanwhile is still erased in the warehouse (the erase files read identity_links).
+      const linked = (await linksOfShopper(firestore, userId).get()).docs.map((doc) => doc.ref);
+      // One transaction: from the moment the request exists, the tombstones stop late events (ingest reads them),
+      // and the shopper's documents and those of the visitors linked to them are gone.
+      const linkedIds = await firestore.runTransaction(async (tx) => {
+        const [privacy, earlier, ...links] = await tx.getAll(own.privacy, tombstoneOf(userId), ...linked);
+        const visitors = links.flatMap((link) => {
+          const anonymousId = link.get('anonymous_id') as unknown;
+          return link.get('user_id') === userId && typeof anonymousId === 'string' ? [anonymousId] : [];
+        });
+        const visitorTombstones = visitors.length ? await tx.getAll(...visitors.map(tombstoneOf)) : [];
         const settings = privacy?.exists ? keptSettings(privacy.data()) : (earlier?.get(TOMBSTONE_PRIVACY_FIELD) as Record<string, unknown> | undefined);
-        const tombstone: Tombstone = { erased_before: erasedBefore, ...(settings ? { [TOMBSTONE_PRIVACY_FIELD]: settings } : {}) };
-        tx.set(tombstoneRef, tombstone);
-        tx.create(requests.doc(erasure.request_id), { ...erasure, user_id: userId });
-        tx.delete(privacyRef);
-        tx.delete(preferencesRef);
+        tx.set(tombstoneOf(userId), tombstoneAt(now, earlier, settings));
+        tx.create(requests.doc(erasure.request_id), { ...erasure, user_id: userId, linked_ids: visitors });
+        tx.delete(own.privacy);
+        tx.delete(own.preferences);
+        // A visitor erased on their own leaves the shopper they were linked to, if any.
+        tx.delete(own.link);
+        for (const [i, visitor] of visitors.entries()) {
+          const refs = shopperRefs(firestore, visitor);
+          // The shopper's settings governed the visitor's data since the link, and go on governing what they send.
+          tx.set(tombstoneOf(visitor), tombstoneAt(now, visitorTombstones[i], settings));
+          tx.delete(refs.privacy);
+          tx.delete(refs.preferences);
+          tx.delete(refs.link);
+        }
+        return visitors;
       });
-      // The applied-event markers under the preference document. Should this fail, the request
+      // The applied-event markers under the preference documents. Should this fail, the request
       // stands and the erasure job deletes them (deleteAll) before it completes the request.
-      await deleteAll(userId);
+      for (const id of [userId, ...linkedIds]) await deleteAll(id);
       return erasure;
     },
 
@@ -92,7 +109,8 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
         const userId = doc.get('user_id') as unknown;
         // Only completion removes the id; a pending request without one cannot be worked on.
         if (typeof userId !== 'string' || userId === '') throw new Error(`erasure request ${doc.id} is pending but has no user id`);
-        return { ...publicRequest(doc.data()), user_id: userId };
+        const linkedIds = doc.get('linked_ids') as unknown;
+        return { ...publicRequest(doc.data()), user_id: userId, linked_ids: Array.isArray(linkedIds) ? linkedIds.filter((id) => typeof id === 'string') : [] };
       });
       // Oldest first; sorted here rather than by the query, which would need a composite index.
       return pending.sort((a, b) => a.requested_at.localeCompare(b.requested_at) || a.request_id.localeCompare(b.request_id));
@@ -115,8 +133,9 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
         rows_deleted: rowsDeleted,
         attempts: FieldValue.increment(1),
         last_error: null,
-        // The request outlives the erasure as its receipt; the id must not.
+        // The request outlives the erasure as its receipt; the ids must not.
         user_id: FieldValue.delete(),
+        linked_ids: FieldValue.delete(),
       });
     },
 
@@ -127,6 +146,13 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
 
     deleteAll,
   };
+}
+
+/** A tombstone as of `now`: a later request moves the line forward, never back; the settings live on in it. */
+function tombstoneAt(now: Date, earlier: DocumentSnapshot | undefined, settings: Record<string, unknown> | undefined): Tombstone {
+  const earlierBefore = earlier?.get('erased_before') as unknown;
+  const erasedBefore = typeof earlierBefore === 'string' && Date.parse(earlierBefore) > now.getTime() ? earlierBefore : now.toISOString();
+  return { erased_before: erasedBefore, ...(settings ? { [TOMBSTONE_PRIVACY_FIELD]: settings } : {}) };
 }
 
 /** The request as whoever asked may see it: the fields of `ErasureRequest` and nothing else (no user id). */

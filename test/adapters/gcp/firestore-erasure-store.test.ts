@@ -3,6 +3,7 @@ import { CollectionReference } from '@google-cloud/firestore';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ERASURE_REQUESTS_COLLECTION, createFirestoreErasureStore } from '../../../functions/adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePrivacyStore } from '../../../functions/adapters/gcp/firestore-privacy-store.ts';
+import { shopperRefs } from '../../../functions/adapters/gcp/shopper-documents.ts';
 import { DEFAULT_PRIVACY } from '../../../functions/privacy/settings.ts';
 import { createUserHasher } from '../../../functions/privacy/user-hash.ts';
 import { emulatorFirestore } from '../../support/firestore.ts';
@@ -51,7 +52,7 @@ describe('the Firestore erasure store (emulator)', () => {
       last_error: null,
     });
     expect(answered).not.toHaveProperty('user_id');
-    expect((await docs.request(answered.request_id)).data()).toEqual({ ...answered, user_id: userId });
+    expect((await docs.request(answered.request_id)).data()).toEqual({ ...answered, user_id: userId, linked_ids: [] });
     expect((await docs.tombstone(userId)).data()).toEqual({
       erased_before: T0.toISOString(),
       privacy: { ...DEFAULT_PRIVACY, track_searches: false, updated_at: T0.toISOString() },
@@ -59,6 +60,57 @@ describe('the Firestore erasure store (emulator)', () => {
     expect((await firestore.collection('privacy').doc(userId).get()).exists).toBe(false);
     expect((await firestore.collection('preferences').doc(userId).get()).exists).toBe(false);
     expect((await firestore.collection('preferences').doc(userId).collection('applied').get()).empty).toBe(true);
+  });
+
+  describe('a shopper who linked the visitors they were before logging in', () => {
+    /** A visitor with a learned document, markers and settings of their own, linked to the shopper. */
+    async function linkedVisitor(userId: string) {
+      const visitor = `anonymous:${randomUUID()}`;
+      const refs = shopperRefs(firestore, visitor);
+      await refs.preferences.set({ user_id: visitor, schema_version: 1, event_count: 1 });
+      await refs.applied.doc('2').set({ ids: { 'event-9': 1 } });
+      await refs.privacy.set({ ...DEFAULT_PRIVACY, updated_at: T0.toISOString() });
+      await refs.link.set({ anonymous_id: visitor, user_id: userId, linked_at: T0.toISOString() });
+      return { visitor, refs };
+    }
+
+    it('takes the visitors with them: their documents and links gone, each a tombstone with the shopper\'s settings', async () => {
+      const userId = await shopperWithDocuments();
+      const [a, b] = [await linkedVisitor(userId), await linkedVisitor(userId)];
+      const someoneElses = await linkedVisitor(`shopper-${randomUUID()}`);
+
+      const { request_id } = await store().request(userId, 'shopper', T0);
+
+      for (const { visitor, refs } of [a, b]) {
+        for (const ref of [refs.preferences, refs.privacy, refs.link]) expect((await ref.get()).exists, ref.path).toBe(false);
+        expect((await refs.applied.get()).empty).toBe(true);
+        expect((await docs.tombstone(visitor)).data()).toEqual({
+          erased_before: T0.toISOString(),
+          privacy: { ...DEFAULT_PRIVACY, track_searches: false, updated_at: T0.toISOString() },
+        });
+      }
+      expect((await someoneElses.refs.link.get()).exists).toBe(true);
+      expect((await docs.request(request_id)).get('linked_ids')).toEqual(expect.arrayContaining([a.visitor, b.visitor]));
+      const [pending] = (await store().pending()).filter((p) => p.request_id === request_id);
+      expect(pending?.linked_ids.sort()).toEqual([a.visitor, b.visitor].sort());
+
+      await store().completed(request_id, {}, later(60));
+      const receipt = (await docs.request(request_id)).data();
+      expect(receipt).not.toHaveProperty('user_id');
+      expect(receipt).not.toHaveProperty('linked_ids');
+    });
+
+    it('a visitor erased on their own leaves the shopper they were linked to', async () => {
+      const userId = await shopperWithDocuments();
+      const { visitor, refs } = await linkedVisitor(userId);
+
+      await store().request(visitor, 'shopper', T0);
+
+      expect((await refs.link.get()).exists).toBe(false);
+      expect((await refs.preferences.get()).exists).toBe(false);
+      expect((await docs.tombstone(visitor)).get('erased_before')).toBe(T0.toISOString());
+      expect((await firestore.collection('preferences').doc(userId).get()).exists).toBe(true);
+    });
   });
 
   it('keeps the settings the privacy store reads back after erasure (tracking stays off)', async () => {
