@@ -20,7 +20,7 @@ export const retentionFunction = defineFunction({
   needs: {
     warehouse: {
       via: 'jobs',
-      reads: ['shopper_retention_staging'],
+      reads: ['shopper_retention_staging', 'identity_links'],
       writes: ['events', 'order_items', 'rejected_events', 'shopper_retention_staging', 'job_runs'],
     },
     firestore: 'read',

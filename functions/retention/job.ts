@@ -45,8 +45,8 @@ export type RetentionRun = {
 
 /**
  * The retention job: loads `shopper_retention_staging` with every shopper whose retention_days is not
- * the default, then deletes, table by table, the rows older than each shopper's retention (the
- * default for everyone else). The tables' partition expiration (730 days, the most retention_days
+ * the default, gives each linked visitor their shopper's (whose settings govern the visitor's rows), then
+ * deletes, table by table, the rows older than each shopper's retention (the default for everyone else). The tables' partition expiration (730 days, the most retention_days
  * allows) is the ceiling for all. A table whose DELETE meets BigQuery's streaming buffer is left to
  * the next run; any other failure fails the run.
  */
@@ -114,7 +114,10 @@ export async function runRetentionJob(deps: RetentionJobDeps, request: Retention
   });
 }
 
-/** Loads every shopper with a retention of their own; always, even none, so no earlier run's row lingers. */
+/**
+ * Loads every shopper with a retention of their own, always (even none, so no earlier run's row lingers), then
+ * stages each linked visitor with their shopper's retention in place of any of their own. Answers the loaded rows.
+ */
 async function stageRetention(deps: RetentionJobDeps): Promise<{ user_id: string; retention_days: number }[]> {
   const staged = [...(await deps.privacy.nonDefault('retention_days'))].map(([userId, settings]) => {
     // A value outside 1…730 would delete too much or too little: refuse it rather than guess (no shopper named).
@@ -123,6 +126,7 @@ async function stageRetention(deps: RetentionJobDeps): Promise<{ user_id: string
     return { user_id: userId, retention_days: days.data };
   });
   await deps.warehouse.replaceRows('shopper_retention_staging', staged, JOB);
+  if (staged.length > 0) await deps.warehouse.execute('stage_linked_retention.sql', {}, JOB);
   return staged;
 }
 

@@ -335,8 +335,8 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
         'user_patterns (1)',
         'user_patterns_staging (1)',
       ]);
-      // The visitor's rows keep their id; the link makes them the shopper's.
-      expect(await findInWarehouse(visitorOf(userId))).toEqual(['events (3)', 'identity_links (1)']);
+      // The visitor's rows keep their id; the link makes them the shopper's, kept as long as the shopper's.
+      expect(await findInWarehouse(visitorOf(userId))).toEqual(['events (3)', 'identity_links (1)', 'shopper_retention_staging (1)']);
       expect((await findInFirestore(visitorOf(userId))).found).toEqual([`links/${shopperDocumentId(visitorOf(userId))}`]);
       // The byte search finds what it looks for: every id is in the files, in the log at least.
       expect(findInWarehouseFiles(userId)).not.toEqual([]);
@@ -390,7 +390,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
 
     // The other shopper is all there, and their visitor; the search that found nothing finds them.
     expect(await findInWarehouse(kept)).toHaveLength(8);
-    expect(await findInWarehouse(visitorOf(kept))).toEqual(['events (3)', 'identity_links (1)']);
+    expect(await findInWarehouse(visitorOf(kept))).toEqual(['events (3)', 'identity_links (1)', 'shopper_retention_staging (1)']);
     expect((await findInFirestore(shopperDocumentId(visitorOf(kept)))).found).toEqual(expect.arrayContaining([expect.stringMatching(/^preferences\/anonymous%3A.+\/applied\//)]));
     expect(findInWarehouseFiles(kept)).not.toEqual([]);
     expect((await findInFirestore(kept)).found).toEqual(expect.arrayContaining([`preferences/${kept}`, `privacy/${kept}`]));

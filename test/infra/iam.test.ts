@@ -210,11 +210,12 @@ describe('who may do what', () => {
     expect(all.filter((g) => g.type === TYPES.bucketIam).map((g) => g.member)).toEqual([HISTORY_SA]);
   });
 
-  it('lets the retention account run BigQuery jobs, delete from the three event tables, stage retentions, record runs and read Firestore', () => {
+  it('lets the retention account run BigQuery jobs, delete from the three event tables, read the links, stage retentions, record runs and read Firestore', () => {
     expect(heldBy(RETENTION_SA)).toEqual([
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.viewer`,
       'table learning_loop.events: roles/bigquery.dataEditor',
+      'table learning_loop.identity_links: roles/bigquery.dataViewer',
       'table learning_loop.job_runs: roles/bigquery.dataEditor',
       'table learning_loop.order_items: roles/bigquery.dataEditor',
       'table learning_loop.rejected_events: roles/bigquery.dataEditor',

@@ -4,6 +4,7 @@ import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { runRetentionJob, type RetentionJobDeps } from '../../functions/retention/job.ts';
 import { failingAt } from '../support/failing-warehouse.ts';
+import { collectedEvent } from '../support/messages.ts';
 import { createMemoryPrivacyStore } from '../support/memory-privacy.ts';
 import { AS_OF, KEPT, loadTables, STAGING, TABLES } from './fixtures.ts';
 
@@ -56,6 +57,33 @@ describe('the retention job on DuckDB', () => {
       { user_id: 'short', retention_days: 30n },
     ]);
     expect(await runs()).toEqual([{ job: 'retention', run_id: 'run-1', status: 'succeeded', shoppers: 2n, changed: 0n, result_rows: 11n, error: null }]);
+  });
+
+  it('judges a linked visitor\'s rows by their shopper\'s retention, and an unlinked visitor\'s by the default', async () => {
+    await warehouse.recordLink({ anonymous_id: 'anonymous:of-short', user_id: 'short', linked_at: '2026-02-01T00:00:00.000Z' });
+    // Older than short's 30 days, well inside the default.
+    const january = new Date('2026-01-15T00:00:00.000Z');
+    await warehouse.insertEvents([collectedEvent('product_viewed', 'anonymous:of-short', january), collectedEvent('product_viewed', 'anonymous:nobody', january)], 'r');
+
+    await runRetentionJob(deps);
+
+    expect(await warehouse.sql("SELECT user_id FROM events WHERE user_id LIKE 'anonymous:%'")).toEqual([{ user_id: 'anonymous:nobody' }]);
+    expect(await warehouse.sql("SELECT * FROM shopper_retention_staging WHERE user_id LIKE 'anonymous:%'")).toEqual([{ user_id: 'anonymous:of-short', retention_days: 30n }]);
+  });
+
+  it('holds a linked visitor to their shopper\'s retention, not to settings the visitor wrote under their own token', async () => {
+    await warehouse.recordLink({ anonymous_id: 'anonymous:of-short', user_id: 'short', linked_at: '2026-02-01T00:00:00.000Z' });
+    await warehouse.recordLink({ anonymous_id: 'anonymous:of-dflt', user_id: 'dflt', linked_at: '2026-02-01T00:00:00.000Z' });
+    await privacy.set('anonymous:of-short', { retention_days: 700 });
+    await privacy.set('anonymous:of-dflt', { retention_days: 1 });
+    // Older than short's 30 days, younger than the default 365: of-short's goes, of-dflt's stays.
+    const january = new Date('2026-01-15T00:00:00.000Z');
+    await warehouse.insertEvents([collectedEvent('product_viewed', 'anonymous:of-short', january), collectedEvent('product_viewed', 'anonymous:of-dflt', january)], 'r');
+
+    await runRetentionJob(deps);
+
+    expect(await warehouse.sql("SELECT user_id FROM events WHERE user_id LIKE 'anonymous:%'")).toEqual([{ user_id: 'anonymous:of-dflt' }]);
+    expect(await warehouse.sql("SELECT * FROM shopper_retention_staging WHERE user_id LIKE 'anonymous:%'")).toEqual([{ user_id: 'anonymous:of-short', retention_days: 30n }]);
   });
 
   it('reads the retentions afresh each run: a shopper back on the default is judged by it', async () => {
