@@ -6,6 +6,7 @@
 export { createTracker } from './browser.ts';
 export type { Dropped, EventContext, EventData, EventOf, Experiments, Product, SearchInput, SearchRef, Tracker, TrackerOptions, TrackerStats, TrackOptions } from './tracker.ts';
 export type { FlushResult, Rejection } from './delivery.ts';
+export type { LinkResult, VisitorLink } from './link.ts';
 export type { TrackingConsent } from './consent.ts';
 export type { TokenSource } from './token.ts';
 export type { BackoffPolicy } from './backoff.ts';

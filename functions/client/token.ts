@@ -15,20 +15,34 @@ export type TokenProvider = {
   refresh(): Promise<string>;
   /** The shopper the token names (its `sub`): whose privacy settings to read. */
   subject(): Promise<string | undefined>;
+  /** From now on, tokens come from `next` (a visitor logged in). */
+  use(next: TokenSource): void;
 };
 
-export function createTokenProvider(source: TokenSource): TokenProvider {
-  let current: string | undefined = typeof source === 'string' ? source : undefined;
+export function createTokenProvider(first: TokenSource): TokenProvider {
+  let source = first;
+  let current: string | undefined = typeof first === 'string' ? first : undefined;
   let pending: Promise<string> | undefined;
 
   /** One call of the source at a time; concurrent callers share it. A failed call is not kept. */
   function fetchToken(): Promise<string> {
-    if (typeof source === 'string') return Promise.resolve(source);
-    pending ??= Promise.resolve()
-      .then(source)
-      .then((token) => (current = token))
-      .finally(() => (pending = undefined));
-    return pending;
+    const from = source;
+    if (typeof from === 'string') return Promise.resolve(from);
+    if (pending) return pending;
+    // A call of a source replaced meanwhile answers its caller, but is not kept.
+    const call: Promise<string> = Promise.resolve()
+      .then(from)
+      .then((token) => (source === from ? (current = token) : token))
+      .finally(() => {
+        if (pending === call) pending = undefined;
+      });
+    return (pending = call);
+  }
+
+  function use(next: TokenSource): void {
+    source = next;
+    current = typeof next === 'string' ? next : undefined;
+    pending = undefined;
   }
 
   return {
@@ -39,6 +53,7 @@ export function createTokenProvider(source: TokenSource): TokenProvider {
       const token = current ?? (await fetchToken());
       return jwtSubject(token);
     },
+    use,
   };
 }
 

@@ -5,6 +5,7 @@ import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { sentBytes } from './batch.ts';
 import { allows, fetchPrivacySettings, storeConsent, storedConsent, withConsent, type TrackingConsent } from './consent.ts';
 import { createDelivery, type DeliveryCounts, type FlushResult, type Rejection } from './delivery.ts';
+import { postLink, type LinkResult } from './link.ts';
 import { SYSTEM_TIMERS, type FetchLike, type StorageLike, type Timers } from './ports.ts';
 import { createQueue, DEFAULT_QUEUE_BOUNDS, entryOf, type QueueBounds } from './queue.ts';
 import { createTokenProvider, type TokenSource } from './token.ts';
@@ -112,6 +113,13 @@ export type Tracker = {
   setConsent(settings: Partial<PrivacySettings>): TrackingConsent;
   /** Reads the shopper's settings from `users` (`GET /v1/users/{userId}/privacy`) and applies them; null if unread. */
   loadConsent(usersEndpoint: string, userId?: string): Promise<TrackingConsent | null>;
+  /**
+   * On login, for a tracker made with an anonymous visitor's token: flushes what the visitor did under their token,
+   * links the visitor to the shopper (`POST /v1/users/{userId}/links` on `users`; `userId` defaults to the new
+   * token's `sub`), sends every later event with `token`, and loads the shopper's settings. What a refused link
+   * answers is the reason; with `retry`, calling again links the same visitor.
+   */
+  identify(usersEndpoint: string, token: TokenSource, userId?: string): Promise<LinkResult>;
   /** Sends what is queued now; resolves once collect answered for it, or after `flushTimeoutMs`. */
   flush(): Promise<FlushResult>;
   /** Tracks nothing more, flushes, and stops. In Node, what is still unsent after it is dropped. */
@@ -154,6 +162,8 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
   let consent = storedConsent(storage, consentKey);
   let dropped = 0;
   let closed = false;
+  /** The visitor's token until they are linked: a retried `identify` links the same visitor. */
+  let visitorToken: string | undefined;
   let markStopped = () => {};
   const stopped = new Promise<void>((resolve) => (markStopped = resolve));
 
@@ -279,6 +289,24 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
         return settings ? tracker.setConsent(settings) : null;
       } catch {
         return null;
+      }
+    },
+    async identify(usersEndpoint, token, userId) {
+      try {
+        // Queued events go under the visitor's token first: should the link be refused, they stay the visitor's.
+        if (visitorToken === undefined) await delivery.flush(flushTimeoutMs);
+        visitorToken ??= await tokens.get();
+        tokens.use(token);
+        const shopper = userId ?? (await tokens.subject()) ?? '';
+        const link = async (bearer: string) =>
+          postLink({ fetch, usersEndpoint, userId: shopper, token: bearer, anonymousToken: visitorToken ?? '', timeoutMs: options.requestTimeoutMs ?? 10_000, timers });
+        let result = await link(await tokens.get());
+        if (!result.ok && result.unauthorized) result = await link(await tokens.refresh());
+        if (result.ok || !result.retry) visitorToken = undefined;
+        await tracker.loadConsent(usersEndpoint, shopper);
+        return result.ok ? { ok: true, link: result.link } : { ok: false, reason: result.reason, retry: result.retry };
+      } catch {
+        return { ok: false, reason: 'a token could not be had', retry: true };
       }
     },
     flush: () => delivery.flush(flushTimeoutMs),

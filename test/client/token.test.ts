@@ -25,6 +25,22 @@ describe('the token provider', () => {
     await expect(tokens.get()).resolves.toBe('token');
   });
 
+  it('takes its tokens from a new source once told to use it, and never keeps a late answer of the old one', async () => {
+    let answer = (_token: string) => {};
+    const tokens = createTokenProvider(() => new Promise<string>((resolve) => (answer = resolve)));
+    const late = tokens.get();
+    await new Promise((resolve) => setImmediate(resolve)); // the shop has been asked
+
+    tokens.use(async () => 'shopper-token');
+    answer('visitor-token');
+
+    await expect(late).resolves.toBe('visitor-token');
+    await expect(tokens.get()).resolves.toBe('shopper-token');
+    expect(tokens.cached()).toBe('shopper-token');
+    tokens.use('fixed-token');
+    expect(tokens.cached()).toBe('fixed-token');
+  });
+
   it('reads the shopper from the token’s sub, any characters included', async () => {
     const token = await mintShopperToken('shopper/ü 1', { key: 'k'.repeat(32), issuer: 'i', audience: 'a' });
     await expect(createTokenProvider(token).subject()).resolves.toBe('shopper/ü 1');
