@@ -53,22 +53,22 @@ FROM engagement_staging AS t
 JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id
 GROUP BY x.user_id
 UNION ALL
-SELECT user_id, 'import_events_staging', COUNT(*)
-FROM import_events_staging
-WHERE user_id IN UNNEST(@user_ids)
-GROUP BY user_id
+SELECT x.user_id, 'import_events_staging', COUNT(*)
+FROM import_events_staging AS t
+JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id
+GROUP BY x.user_id
 UNION ALL
-SELECT user_id, 'import_order_items_staging', COUNT(*)
-FROM import_order_items_staging
-WHERE user_id IN UNNEST(@user_ids)
-GROUP BY user_id
+SELECT x.user_id, 'import_order_items_staging', COUNT(*)
+FROM import_order_items_staging AS t
+JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id
+GROUP BY x.user_id
 UNION ALL
-SELECT id, 'import_rejected_staging', COUNT(*)
+SELECT x.user_id, 'import_rejected_staging', COUNT(*)
 FROM import_rejected_staging AS r
-CROSS JOIN UNNEST(@user_ids) AS id
-WHERE r.user_id = id
-  OR (r.user_id IS NULL AND STRPOS(r.payload, CONCAT('"', id, '"')) > 0)
-GROUP BY id
+JOIN ERASED_IDS(@user_ids) AS x
+  ON r.user_id = x.id
+  OR (r.user_id IS NULL AND STRPOS(r.payload, CONCAT('"', x.id, '"')) > 0)
+GROUP BY x.user_id
 UNION ALL
 -- A link names two ids: it is the erased one's whether they are the shopper or the visitor.
 SELECT id, 'identity_links', COUNT(*)

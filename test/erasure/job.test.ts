@@ -191,6 +191,21 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     expect(JSON.stringify(deps.logger.entries)).not.toContain(erased.id);
   });
 
+  it('erases the rows of the visitor linked to the shopper in every table, as the shopper\'s', async () => {
+    const [erased, visitor] = [newShopper(1), { id: `anonymous:${randomUUID()}`, orders: 1 }];
+    // The visitor has rows everywhere a shopper has them; their own link rows name them as a shopper would.
+    await seed(warehouse, [erased, visitor]);
+    await warehouse.recordLink({ anonymous_id: visitor.id, user_id: erased.id, linked_at: EVENT_AT.toISOString() });
+    await store.request(erased.id, 'shopper', REQUESTED);
+
+    const run = await runErasureJob(deps);
+
+    expect(run).toMatchObject({ requests: 1, completed: 1, deferred: 0 });
+    // Left: only the link seed() made for a visitor of the visitor, which names no erased id as a visitor.
+    expect(await rowsOf(warehouse, visitor.id)).toEqual({ ...NONE, identity_links: 1 });
+    expect(await rowsOf(warehouse, erased.id)).toEqual(NONE);
+  });
+
   it('deletes all pending shoppers with one statement per table, not one per shopper', async () => {
     const shoppers = [newShopper(), newShopper(), newShopper()];
     await seed(warehouse, shoppers);
