@@ -10,10 +10,11 @@
 --     Lower is better; clicks do not enter, so the position bias of clicks does not either.
 -- Both with a normal 95% interval mean ± Z_95() · s / √n, within [0, 1] for mrr and from 1 for positions
 -- (none for a single value), as avg_cart_value in metric_cart.sql.
+-- A visitor linked to a shopper is that shopper, before the link as after (SHOPPER_EVENTS, functions/warehouse/sql-macros.ts).
 WITH
 search_events AS (
   SELECT user_id, search_id, event_id, event_time, personalized, experiments, data
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'search_performed'
     AND event_time >= @window_start
     AND event_time < @as_of
@@ -30,7 +31,7 @@ searches AS (
 -- The best position clicked: a repeated click, or a second one further down, changes nothing.
 best_clicks AS (
   SELECT user_id, search_id, MIN(position) AS clicked_at
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'search_result_clicked'
     AND event_time >= @window_start
     AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)
@@ -45,13 +46,13 @@ shown AS (
 -- What shoppers bought, as cart adds and ordered lines; a search of the window's last 30 minutes keeps its purchases.
 purchases AS (
   SELECT user_id, sku, event_time
-  FROM events
+  FROM SHOPPER_EVENTS() AS e
   WHERE type = 'cart_item_added'
     AND event_time >= @window_start
     AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)
   UNION ALL
   SELECT user_id, sku, event_time
-  FROM order_items
+  FROM SHOPPER_ORDER_ITEMS() AS i
   WHERE event_time >= @window_start
     AND event_time < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)
 ),

@@ -67,6 +67,15 @@ const QUERIES: { file: string; columns: string[]; expected: (links: number) => S
       { dimension: 'not_personalized', numerator: 1, denominator: 2 },
     ],
   },
+  // The shopper's click ranks the visitor's search first: a reciprocal rank of 1, and 0 for q-w, never clicked.
+  {
+    file: 'metric_search_quality',
+    columns: ['metric', 'dimension', 'value', 'numerator', 'denominator'],
+    expected: () => [
+      { metric: 'mrr', dimension: '', value: 0.5, numerator: 1, denominator: 2 },
+      { metric: 'mrr', dimension: 'not_personalized', value: 0.5, numerator: 1, denominator: 2 },
+    ],
+  },
   // The visitor's cart in sv ended in the shopper's order in sv; e-dup is one order, not two.
   {
     file: 'metric_cart',
