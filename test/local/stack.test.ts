@@ -6,6 +6,7 @@ import { Firestore } from '@google-cloud/firestore';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { freePort, portAccepts } from '../../functions/local/emulators.ts';
+import { CHARTS } from '../../functions/operators/dashboard-page.ts';
 
 // What a newcomer does after `npm start`: paste the printed curl, see the event published, stored
 // and learned from, press Ctrl-C.
@@ -145,7 +146,7 @@ describe('npm start', () => {
     // and job_runs the patterns run.
     const page = await fetch(`http://127.0.0.1:${ports.OPERATORS_PORT}/dashboard?hours=1`);
     expect(page.status).toBe(200);
-    expect((await page.text()).match(/<svg /g)).toHaveLength(6);
+    expect((await page.text()).match(/<svg /g)).toHaveLength(CHARTS.length);
     const dashboard = (await (await fetch(`http://127.0.0.1:${ports.OPERATORS_PORT}/v1/dashboard/data?hours=1`)).json()) as {
       events: number;
       rejected: { total: number };
