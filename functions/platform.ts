@@ -1,6 +1,7 @@
 import { BigQuery } from '@google-cloud/bigquery';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
+import { Storage } from '@google-cloud/storage';
 import { GoogleAuth } from 'google-auth-library';
 import type { BatchSettings, CollectSettings, Deadlines, HistorySettings, WarehouseSetting } from './config.ts';
 import { createBigQueryImportStaging } from './adapters/gcp/bigquery-import-staging.ts';
@@ -84,6 +85,7 @@ export function createPlatform(): Platform {
   const requestFirestores = memo<Promise<Firestore>>();
   const pubsubs = memo<PubSub>();
   const eventWarehouses = memo<Warehouse & LinkWarehouse>();
+  const storages = memo<Storage>();
   const bigQuery = (projectId: string) => bigQueries(projectId, () => new BigQuery({ projectId }));
   return {
     clock: () => new Date(),
@@ -116,7 +118,7 @@ export function createPlatform(): Platform {
         return { files: createLocalHistoryFiles(), sources: { kind: 'local' }, staging: createDuckDbImportStaging(await openDuckDb(settings.warehouse)) };
       }
       const bucket = settings.importBucket ?? '';
-      const storage = createCloudStorage(new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/devstorage.read_write'] }));
+      const storage = createCloudStorage(storages(settings.projectId, () => new Storage({ projectId: settings.projectId })));
       return {
         files: createCloudStorageHistoryFiles(storage, bucket),
         sources: { kind: 'bucket', bucket },
