@@ -1,3 +1,4 @@
+import { REORDER_CELLS, REORDER_FIT, sqlBinOf } from '../kernel/reorder-model.ts';
 import { mapCode } from './dialect.ts';
 
 /**
@@ -77,6 +78,14 @@ export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>>
     `(SELECT DISTINCT id, user_id FROM (SELECT id, id AS user_id FROM UNNEST(${userIds}) AS id UNION ALL SELECT anonymous_id, user_id FROM identity_links WHERE user_id IN UNNEST(${userIds})))`,
   /** `user_id IN LINKED_VISITORS(@user_ids)`: the visitors linked to the shoppers in the array. */
   LINKED_VISITORS: (userIds) => `(SELECT anonymous_id FROM identity_links WHERE user_id IN UNNEST(${userIds}))`,
+  /** The reorder model's cycle bin of days since the last purchase ÷ mean interval (`REORDER_CELLS`). */
+  REORDER_CYCLE_BIN: (cycle) => sqlBinOf(cycle, REORDER_CELLS.cycle),
+  /** Its orders bin of the orders that bought the product. */
+  REORDER_ORDERS_BIN: (orders) => sqlBinOf(orders, REORDER_CELLS.orders),
+  /** Its interval bin of the mean interval, days. */
+  REORDER_INTERVAL_BIN: (days) => sqlBinOf(days, REORDER_CELLS.interval),
+  /** `INTERVAL REORDER_FIT_DAYS() DAY`: the days of orders a fit learns from (`REORDER_FIT`). */
+  REORDER_FIT_DAYS: () => String(REORDER_FIT.fitDays),
 };
 
 /**
