@@ -18,6 +18,7 @@ import { createBigQueryWarehouse } from './adapters/gcp/bigquery-warehouse.ts';
 import { connect, createBoundedFirestore, type FirestoreDeadlines } from './adapters/gcp/bounded-firestore.ts';
 import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-store.ts';
 import { createFirestoreIdentityLinks, createFirestoreLinkReader, type MergeFn } from './adapters/gcp/firestore-identity-links.ts';
+import { createFirestoreReorderModelPublisher, createFirestoreReorderModelReader } from './adapters/gcp/firestore-reorder-model.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceDocumentReader } from './adapters/gcp/firestore-preference-document.ts';
 import {
@@ -171,6 +172,8 @@ export function firestoreStores(firestore: Firestore) {
     documents: () => createFirestorePreferenceDocumentReader(firestore),
     /** Where the patterns job publishes each shopper's patterns. */
     patterns: () => createFirestorePatternPublisher(firestore),
+    /** Where the patterns job publishes the reorder model it fits, and where shoppers' views read it. */
+    reorderModels: () => ({ publisher: createFirestoreReorderModelPublisher(firestore), reader: createFirestoreReorderModelReader(firestore) }),
     /** The stored privacy settings that differ from the default in `field`: retention reads them by value, never by shopper. */
     nonDefaultPrivacy: (field: 'retention_days') => readNonDefaultPrivacy(firestore, field),
     /** What a history import seeds shoppers' preference documents through: learning's own transaction and marks. */

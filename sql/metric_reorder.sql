@@ -1,10 +1,12 @@
 -- Reorder precision and recall: how well "due for reorder" foretold the orders of [@window_start, @as_of).
 -- For each order in the window, each product the shopper bought in the 180 days before it is judged by
--- the rule search uses (functions/learn/reorder-due.ts, regular_purchases.sql): it has a rhythm when it
--- was bought in at least two earlier orders at different times, mean interval = (last − first) /
--- (orders − 1), and it is due when the days since its last purchase reach @due_fraction (90%) of that
--- interval, until they reach @lapse_cycles (2) × the interval: a product that missed a whole cycle has
--- lapsed and is not due (REORDER_RULE, functions/kernel/reorder-rule.ts).
+-- the rule search uses (functions/learn/reorder-due.ts): it has a rhythm when it was bought in at least two
+-- earlier orders at different times, mean interval = (last − first) / (orders − 1), and it is due when the
+-- reorder model in force as the window began (reorder_model, the latest version whose as_of is not after
+-- @window_start) holds its cell due: days since its last purchase ÷ the interval, the orders, and the
+-- interval, binned as functions/kernel/reorder-model.ts bins them (REORDER_*_BIN). Before any model was fitted,
+-- the default rule decides: due from @due_fraction (90%) of the interval until @lapse_cycles (2) × the
+-- interval (REORDER_RULE, functions/kernel/reorder-rule.ts).
 --   reorder_precision = due products the order bought / due products
 --   reorder_recall    = due products the order bought / products the order bought that had a rhythm
 -- Both are summed over every order of the window (each judged product counts once), with Wilson 95%
@@ -49,15 +51,39 @@ rhythms AS (
   GROUP BY o.user_id, o.event_id, p.sku
   HAVING COUNT(*) >= 2
 ),
+in_force AS (
+  SELECT version
+  FROM reorder_model
+  WHERE as_of <= @window_start
+  ORDER BY as_of DESC, fitted_at DESC, version DESC
+  LIMIT 1
+),
+model AS (
+  SELECT m.cycle_bin, m.orders_bin, m.interval_bin, m.due
+  FROM reorder_model AS m
+  JOIN in_force USING (version)
+),
+cells AS (
+  SELECT
+    r.*,
+    REORDER_CYCLE_BIN(r.days_since_last / r.mean_interval_days) AS cycle_bin,
+    REORDER_ORDERS_BIN(r.orders) AS orders_bin,
+    REORDER_INTERVAL_BIN(r.mean_interval_days) AS interval_bin
+  FROM rhythms AS r
+  WHERE r.mean_interval_days > 0
+),
 judged AS (
   SELECT
-    r.mean_interval_days > 0 AS regular,
-    r.mean_interval_days > 0
-      AND r.days_since_last >= @due_fraction * r.mean_interval_days
-      AND r.days_since_last < @lapse_cycles * r.mean_interval_days AS due,
+    TRUE AS regular,
+    CASE
+      WHEN f.fitted THEN COALESCE(m.due, FALSE)
+      ELSE c.days_since_last >= @due_fraction * c.mean_interval_days AND c.days_since_last < @lapse_cycles * c.mean_interval_days
+    END AS due,
     b.sku IS NOT NULL AS bought
-  FROM rhythms AS r
-  LEFT JOIN purchases AS b ON b.user_id = r.user_id AND b.event_id = r.order_event_id AND b.sku = r.sku
+  FROM cells AS c
+  CROSS JOIN (SELECT COUNT(*) > 0 AS fitted FROM in_force) AS f
+  LEFT JOIN model AS m ON m.cycle_bin = c.cycle_bin AND m.orders_bin = c.orders_bin AND m.interval_bin = c.interval_bin
+  LEFT JOIN purchases AS b ON b.user_id = c.user_id AND b.event_id = c.order_event_id AND b.sku = c.sku
 ),
 shares AS (
   SELECT 'reorder_precision' AS metric, CAST(COUNTIF(due AND bought) AS FLOAT64) AS numerator, CAST(COUNTIF(due) AS FLOAT64) AS denominator

@@ -3,6 +3,7 @@ import { strengthAt } from '../learn/affinity-strength.ts';
 import { learn } from '../learn/learn.ts';
 import type { Preferences } from '../learn/preferences.ts';
 import { isRegularItemDue, isReorderDue } from '../learn/reorder-due.ts';
+import type { ReorderModel } from '../kernel/reorder-model.ts';
 import type { Logger } from '../logging/logger.ts';
 import { BEGINNING, runPatternsJob } from '../patterns/job.ts';
 import type { Patterns } from '../patterns/patterns.ts';
@@ -90,20 +91,27 @@ async function replaySlice(deps: BacktestDeps, userIds: string[], until: Date): 
     const event = storedEvent(row);
     next.set(event.user_id, event);
   }
-  const patterns = await replayPatterns(deps, byShopper, until);
+  const { patterns, model } = await replayPatterns(deps, byShopper, until);
   const judged: Judged[] = [];
   for (const [userId, events] of byShopper) {
     const order = next.get(userId);
     if (order?.type !== 'order_completed') continue;
     // Learned as live learning would have, at the cutoff: what search would read at the next order.
     const learned = learn(null, userId, events, until);
-    judged.push(judge(learned, patterns.get(userId) ?? null, events, order));
+    judged.push(judge(learned, patterns.get(userId) ?? null, model, events, order));
   }
   return judged;
 }
 
-/** The patterns job itself over the slice's history, on a warehouse of its own, as of the cutoff. */
-async function replayPatterns(deps: BacktestDeps, byShopper: ReadonlyMap<string, readonly CollectedEvent[]>, until: Date): Promise<Map<string, Patterns>> {
+/**
+ * The patterns job itself over the slice's history, on a warehouse of its own, as of the cutoff: the slice's patterns,
+ * and the reorder model it fitted from the slice's orders before the cutoff (null when they were too few).
+ */
+async function replayPatterns(
+  deps: BacktestDeps,
+  byShopper: ReadonlyMap<string, readonly CollectedEvent[]>,
+  until: Date,
+): Promise<{ patterns: Map<string, Patterns>; model: ReorderModel | null }> {
   const scratch = await deps.scratch();
   try {
     const events = [...byShopper.values()].flat();
@@ -111,6 +119,7 @@ async function replayPatterns(deps: BacktestDeps, byShopper: ReadonlyMap<string,
     await scratch.replaceRows('events', events.map((e) => ({ ...eventRow(e, e.received_at) })), 'backtest');
     await scratch.replaceRows('order_items', events.flatMap((e) => orderItemRows(e)), 'backtest');
     const published = new Map<string, Patterns>();
+    let model: ReorderModel | null = null;
     await runPatternsJob(
       {
         warehouse: scratch,
@@ -118,6 +127,12 @@ async function replayPatterns(deps: BacktestDeps, byShopper: ReadonlyMap<string,
           publish: (entries) => {
             for (const { userId, patterns } of entries) published.set(userId, patterns);
             return Promise.resolve({ written: entries.length });
+          },
+        },
+        reorderModels: {
+          publish: (fitted) => {
+            model = fitted;
+            return Promise.resolve();
           },
         },
         // The warehouse keeps only what each shopper let be tracked; the replay has no settings of its own to read.
@@ -129,19 +144,26 @@ async function replayPatterns(deps: BacktestDeps, byShopper: ReadonlyMap<string,
       },
       { asOf: until, since: BEGINNING },
     );
-    return published;
+    return { patterns: published, model };
   } finally {
     await scratch.close();
   }
 }
 
 /** One shopper's predictions at their next order, beside the baseline's, and the brands per category. */
-function judge(learned: Preferences, patterns: Patterns | null, history: readonly CollectedEvent[], order: Extract<CollectedEvent, { type: 'order_completed' }>): Judged {
+function judge(
+  learned: Preferences,
+  patterns: Patterns | null,
+  model: ReorderModel | null,
+  history: readonly CollectedEvent[],
+  order: Extract<CollectedEvent, { type: 'order_completed' }>,
+): Judged {
   const at = new Date(order.event_time);
-  // Due as search ranks it (functions/search/signals.ts): by the real-time rhythm, or as a regular item of the patterns.
+  // Due as search ranks it (functions/search/signals.ts), by the model the replayed job fitted: by the real-time
+  // rhythm, or as a regular item of the patterns.
   const predicted = new Set<string>();
-  for (const [sku, state] of Object.entries(learned.reorder)) if (isReorderDue(state, at)) predicted.add(sku);
-  for (const item of patterns?.regular_items ?? []) if (isRegularItemDue(item, at)) predicted.add(item.sku);
+  for (const [sku, state] of Object.entries(learned.reorder)) if (isReorderDue(state, at, model)) predicted.add(sku);
+  for (const item of patterns?.regular_items ?? []) if (isRegularItemDue(item, at, model)) predicted.add(item.sku);
 
   const purchases = new Map<string, number[]>();
   const brandCounts = new Map<string, Map<string, number>>();

@@ -25,7 +25,7 @@ export const metricsFunction = defineFunction({
     warehouse: {
       via: 'jobs',
       // A linked visitor's events and lines count as their shopper's (identity_links).
-      reads: ['events', 'order_items', 'identity_links', 'user_patterns', 'learning_metrics_staging'],
+      reads: ['events', 'order_items', 'identity_links', 'user_patterns', 'reorder_model', 'learning_metrics_staging'],
       writes: ['learning_metrics_staging', 'learning_metrics', 'job_runs'],
     },
     firestore: 'none',

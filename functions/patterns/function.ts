@@ -51,6 +51,8 @@ export const patternsFunction = defineFunction({
         'order_lines_staging',
         'engagement_staging',
         'category_price_ranges_staging',
+        'reorder_model',
+        'reorder_model_staging',
       ],
       writes: [
         'user_patterns',
@@ -59,6 +61,8 @@ export const patternsFunction = defineFunction({
         'order_lines_staging',
         'engagement_staging',
         'category_price_ranges_staging',
+        'reorder_model',
+        'reorder_model_staging',
         'job_runs',
       ],
     },
@@ -80,6 +84,7 @@ export const patternsFunction = defineFunction({
       createPatternsHandler({
         warehouse: await platform.sqlWarehouse(settings),
         publisher: firestoreStores(firestore).patterns(),
+        reorderModels: firestoreStores(firestore).reorderModels().publisher,
         privacy,
         erasures,
         clock: platform.clock,

@@ -1,10 +1,12 @@
+import { z } from 'zod';
 import { runJob } from '../jobs/lifecycle.ts';
+import { fitReorderModel, type ReorderModel, type ReorderOutcome } from '../kernel/reorder-model.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureStore, PrivacyStore } from '../privacy/ports.ts';
 import type { StoredPrivacy } from '../privacy/settings.ts';
 import type { SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 import { ANALYSES, parseRow, patternParams, PatternsBuilder, serializePatterns, type Patterns } from './patterns.ts';
-import type { PatternPublisher } from './ports.ts';
+import type { PatternPublisher, ReorderModelPublisher } from './ports.ts';
 
 export const JOB = 'patterns';
 /** The since of the very first run: every shopper. */
@@ -29,6 +31,8 @@ export const SLICE_STAGING = [
 export type PatternsJobDeps = {
   warehouse: SqlWarehouse;
   publisher: PatternPublisher;
+  /** Where the reorder model the run fits is published for search. */
+  reorderModels: ReorderModelPublisher;
   /** The active shoppers' privacy flags, staged for the pattern SQL, which leaves out what a shopper turned off. */
   privacy: Pick<PrivacyStore, 'readMany'>;
   /** Shoppers whose erasure is pending are skipped: the erasure job is deleting their data, and publishing would resurrect it. */
@@ -70,6 +74,8 @@ export type PatternsRun = {
   forgotten: number;
   /** Those whose patterns changed, and so were published. */
   changed: number;
+  /** The reorder model the run fitted and published; null when its examples were too few (the last one stays in force). */
+  reorder_model: Pick<ReorderModel, 'version' | 'examples' | 'bought' | 'threshold' | 'expected'> | null;
   result_rows: number;
   bytes_processed: number | null;
   ms: number;
@@ -101,6 +107,8 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     const params = patternParams(asOf, since);
     const totals = { rows: 0, bytes: null as number | null };
     const counts = { shoppers: 0, forgotten: 0, forgottenRows: 0, changed: 0, merged: 0 };
+    // The reorder model's sufficient statistics, summed over the slices: one fit from every slice's examples.
+    const outcomes = new Map<string, ReorderOutcome>();
     /** A query's or staging statement's bytes added to the run's, and its `query … done` log line. */
     const account = (file: string, rows: number, result: { bytesProcessed: number | null; ms: number }) => {
       if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
@@ -143,7 +151,7 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
 
       // Always one slice, even empty: the staging tables are then emptied of any earlier run's rows.
       for (let slice = 0; slice < slices; slice += 1) {
-        const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, restage, log);
+        const done = await runSlice(deps, kept.slice(slice * size, (slice + 1) * size), asOf, run, restage, log, outcomes);
         counts.shoppers += done.shoppers;
         counts.forgotten += done.forgotten;
         counts.forgottenRows += done.forgottenRows;
@@ -154,6 +162,7 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
       if (counts.forgotten > 0) log.info('patterns forgotten', { shoppers: counts.forgotten, rows: counts.forgottenRows });
       // The last slice's lines and engagement are shoppers' data the run no longer needs.
       for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
+      const model = await fitAndPublish(deps, [...outcomes.values()], { version: runId, asOf, fittedAt: deps.clock() }, log);
 
       return {
         run_id: runId,
@@ -164,6 +173,7 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
         erasing,
         forgotten: counts.forgotten,
         changed: counts.changed,
+        reorder_model: model && { version: model.version, examples: model.examples, bought: model.bought, threshold: model.threshold, expected: model.expected },
         result_rows: totals.rows,
         bytes_processed: totals.bytes,
         ms: Math.round(deps.clock().getTime() - started.getTime()),
@@ -212,6 +222,7 @@ async function runSlice(
   run: (file: string) => Promise<SqlRow[]>,
   restage: (table: string, file: string, anyone: boolean) => Promise<void>,
   log: Logger,
+  outcomes: Map<string, ReorderOutcome>,
 ): Promise<SliceDone> {
   const { warehouse } = deps;
   const flags = await stagePrivacy(deps, shoppers);
@@ -226,6 +237,9 @@ async function runSlice(
   // the rows of the last are read. Each result is parsed as it comes, so its raw rows can go at once.
   const [storedRows] = await Promise.all([
     run('stored_fingerprints'),
+    run('reorder_outcomes').then((rows) => {
+      for (const row of rows) addOutcome(outcomes, parseOutcome(row));
+    }),
     ...ANALYSES.map(async (analysis) => {
       for (const row of await run(analysis)) {
         const parsed = parseRow(analysis, row);
@@ -285,6 +299,42 @@ async function stagePrivacy(deps: PatternsJobDeps, shoppers: readonly string[]):
   });
   await deps.warehouse.replaceRows('shopper_privacy_staging', staged, JOB);
   return staged;
+}
+
+const count = z.number().int().nonnegative();
+const OutcomeRow = z.object({ cycle_bin: count, orders_bin: count, interval_bin: count, examples: count, bought: count });
+function parseOutcome(row: SqlRow): ReorderOutcome {
+  const parsed = OutcomeRow.safeParse(row);
+  if (!parsed.success) throw new Error(`sql/reorder_outcomes.sql answered an unexpected row: ${parsed.error.issues[0]?.path.join('.') ?? ''}`);
+  return parsed.data;
+}
+
+function addOutcome(outcomes: Map<string, ReorderOutcome>, o: ReorderOutcome): void {
+  const key = `${o.cycle_bin}/${o.orders_bin}/${o.interval_bin}`;
+  const seen = outcomes.get(key);
+  outcomes.set(key, seen ? { ...seen, examples: seen.examples + o.examples, bought: seen.bought + o.bought } : o);
+}
+
+/**
+ * Fits the reorder model from the run's outcomes and, when there were enough, publishes it for search first and keeps
+ * it in `reorder_model` second (staged, then inserted): a run that fails between the two publishes the same model
+ * again when retried, and the metric never judges by a model search has not read.
+ */
+async function fitAndPublish(deps: PatternsJobDeps, outcomes: ReorderOutcome[], meta: { version: string; asOf: Date; fittedAt: Date }, log: Logger): Promise<ReorderModel | null> {
+  const model = fitReorderModel(outcomes, meta);
+  const examples = outcomes.reduce((t, o) => t + o.examples, 0);
+  const bought = outcomes.reduce((t, o) => t + o.bought, 0);
+  if (model === null) {
+    log.info('reorder model not fitted: too few purchases', { examples, bought });
+    return null;
+  }
+  await deps.reorderModels.publish(model);
+  const { cells, expected: _expected, examples: _examples, bought: _bought, ...version } = model;
+  await deps.warehouse.replaceRows('reorder_model_staging', cells.map((cell) => ({ ...version, ...cell })), JOB);
+  await deps.warehouse.execute('insert_reorder_model.sql', {}, JOB);
+  await deps.warehouse.replaceRows('reorder_model_staging', [], JOB);
+  log.info('reorder model published', { version: model.version, examples, bought, threshold: model.threshold, ...model.expected });
+  return model;
 }
 
 async function lastWatermark(warehouse: SqlWarehouse): Promise<Date | null> {

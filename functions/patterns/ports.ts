@@ -1,3 +1,4 @@
+import type { ReorderModel } from '../kernel/reorder-model.ts';
 import type { Patterns } from './patterns.ts';
 
 export type PublishedPatterns = { userId: string; patterns: Patterns };
@@ -6,4 +7,9 @@ export type PublishedPatterns = { userId: string; patterns: Patterns };
 export interface PatternPublisher {
   /** Writes every entry, leaving the documents' other fields alone; throws when any write failed for good. */
   publish(entries: readonly PublishedPatterns[]): Promise<{ written: number }>;
+}
+
+/** Where a fitted reorder model goes for search to read (`learning_models/reorder`), replaced whole. */
+export interface ReorderModelPublisher {
+  publish(model: ReorderModel): Promise<void>;
 }

@@ -7,6 +7,7 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firestore-preference-document.ts';
 import { createFirestorePrivacyStore } from '../adapters/gcp/firestore-privacy-store.ts';
+import { createFirestoreReorderModelReader } from '../adapters/gcp/firestore-reorder-model.ts';
 import type { UserHasher } from '../privacy/user-hash.ts';
 import { createSearchPreferenceReader, type SearchPreferenceReader, type SearchPreferenceReaderSettings } from './preference-reader.ts';
 
@@ -31,7 +32,9 @@ export {
 export { createSearchPreferenceReader, DEFAULT_BUDGET_MS, DEFAULT_MAX_ENTRIES, DEFAULT_TTL_MS } from './preference-reader.ts';
 export type { PreferenceRead, SearchPreferenceReader, SearchPreferenceReaderSettings, UnreadReason } from './preference-reader.ts';
 export { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firestore-preference-document.ts';
-export type { PersonalizationFlags, PrivacyReader, ShopperPreferences } from './ports.ts';
+export type { PersonalizationFlags, PrivacyReader, ReorderModelReader, ShopperPreferences } from './ports.ts';
+export { createFirestoreReorderModelReader } from '../adapters/gcp/firestore-reorder-model.ts';
+export { ReorderModel } from '../kernel/reorder-model.ts';
 export type { PreferenceDocument, PreferenceDocumentReader } from '../learn/preference-document.ts';
 export { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent, SIGNAL_DECIMALS } from './events.ts';
 export type { RankingEntry, ResultClickInput, SearchPerformedEvent, SearchPerformedInput, SearchResultClickedEvent } from './events.ts';
@@ -43,7 +46,8 @@ export { shopperDocumentId } from '../kernel/shopper-id.ts';
 
 /**
  * The reader over Firestore: `preferences/{shopperDocumentId(userId)}` and the shopper's privacy settings (with an erased
- * shopper's kept in their tombstone, which is why the user hash key is needed), cached, within a budget.
+ * shopper's kept in their tombstone, which is why the user hash key is needed), cached, within a budget; and the
+ * reorder model in force (`learning_models/reorder`), shared by every shopper's read.
  */
 export function createFirestoreSearchPreferenceReader(
   firestore: Firestore,
@@ -51,7 +55,11 @@ export function createFirestoreSearchPreferenceReader(
 ): SearchPreferenceReader {
   const { hashUser, ...readerSettings } = settings;
   return createSearchPreferenceReader(
-    { documents: createFirestorePreferenceDocumentReader(firestore), privacy: createFirestorePrivacyStore(firestore, { hashUser }) },
+    {
+      documents: createFirestorePreferenceDocumentReader(firestore),
+      privacy: createFirestorePrivacyStore(firestore, { hashUser }),
+      reorderModel: createFirestoreReorderModelReader(firestore),
+    },
     readerSettings,
   );
 }

@@ -2,6 +2,7 @@ import { createExpiringCache } from '../kernel/expiring-cache.ts';
 import type { Clock } from '../kernel/ports.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { PreferenceDocumentReader } from '../learn/preference-document.ts';
+import type { ReorderModel, ReorderModelReader } from '../kernel/reorder-model.ts';
 import type { PrivacyReader, ShopperPreferences } from './ports.ts';
 
 /** Why a search goes on unpersonalized. */
@@ -54,7 +55,12 @@ type Answer = { preferences: ShopperPreferences; reason: null } | { preferences:
  * personalized. Answers are cached; errors are not, so the next search tries again.
  */
 export function createSearchPreferenceReader(
-  ports: { documents: PreferenceDocumentReader; privacy: PrivacyReader },
+  ports: {
+    documents: PreferenceDocumentReader;
+    privacy: PrivacyReader;
+    /** The reorder model in force, read once per `ttlMs` for every shopper; without it, the default due rule decides. */
+    reorderModel?: ReorderModelReader;
+  },
   settings: SearchPreferenceReaderSettings = {},
 ): SearchPreferenceReader {
   const budgetMs = positive('budgetMs', settings.budgetMs ?? DEFAULT_BUDGET_MS);
@@ -71,14 +77,15 @@ export function createSearchPreferenceReader(
   };
   const answers = createExpiringCache<string, Answer>({ max: maxEntries, nowMs: () => clock().getTime() });
   const inFlight = new Map<string, Promise<Answer>>();
+  const reorderModel = sharedModel(ports.reorderModel, ttlMs, () => clock().getTime(), warn);
 
   async function readNow(userId: string): Promise<Answer> {
     try {
-      const [document, privacy] = await Promise.all([ports.documents.read(userId), ports.privacy.read(userId)]);
+      const [document, privacy, model] = await Promise.all([ports.documents.read(userId), ports.privacy.read(userId), reorderModel()]);
       if (!privacy.learn_preferences) return { preferences: null, reason: 'not_learning' };
       if (!document || (document.learned === null && document.patterns === null)) return { preferences: null, reason: 'missing' };
       const { learn_preferences, learn_brands, learn_price, learn_schedule, learn_dietary } = privacy;
-      return { preferences: { ...document, privacy: { learn_preferences, learn_brands, learn_price, learn_schedule, learn_dietary } }, reason: null };
+      return { preferences: { ...document, privacy: { learn_preferences, learn_brands, learn_price, learn_schedule, learn_dietary }, reorder_model: model }, reason: null };
     } catch (error) {
       warn('preferences could not be read; searching unpersonalized', { error });
       return { preferences: null, reason: 'error' };
@@ -124,6 +131,42 @@ export function createSearchPreferenceReader(
       answers.delete(userId);
       inFlight.delete(userId);
     },
+  };
+}
+
+/**
+ * The one model every shopper's read shares: fetched at most once per `ttlMs` (reads at once share the fetch). A
+ * failed fetch keeps the last model read (null at first), so a search never waits on it twice, and is tried again next.
+ */
+function sharedModel(
+  reader: ReorderModelReader | undefined,
+  ttlMs: number,
+  nowMs: () => number,
+  warn: (message: string, fields: Record<string, unknown>) => void,
+): () => Promise<ReorderModel | null> {
+  let model: ReorderModel | null = null;
+  let readAt = Number.NEGATIVE_INFINITY;
+  let flight: Promise<ReorderModel | null> | null = null;
+  return () => {
+    if (reader === undefined) return Promise.resolve(null);
+    if (nowMs() - readAt < ttlMs) return Promise.resolve(model);
+    flight ??= reader
+      .read()
+      .then(
+        (read) => {
+          model = read;
+          readAt = nowMs();
+          return model;
+        },
+        (error: unknown) => {
+          warn('the reorder model could not be read; deciding by the last one read', { error });
+          return model;
+        },
+      )
+      .finally(() => {
+        flight = null;
+      });
+    return flight;
   };
 }
 

@@ -2,7 +2,7 @@ import { RANKING_SIGNALS, type RankingSignal } from '../kernel/signal-weights.ts
 import { strengthAt } from '../learn/affinity-strength.ts';
 import { DEFAULT_LEARNING_CONFIG } from '../learn/learning-config.ts';
 import type { Affinity, Preferences } from '../learn/preferences.ts';
-import { DEFAULT_DUE_FRACTION, DEFAULT_LAPSE_CYCLES, isRegularItemDue, isReorderDue } from '../learn/reorder-due.ts';
+import { isRegularItemDue, isReorderDue } from '../learn/reorder-due.ts';
 import type { Patterns } from '../patterns/patterns.ts';
 import type { ShopperPreferences } from './ports.ts';
 
@@ -34,13 +34,6 @@ export type SignalOptions = {
   now: Date;
   /** What counts as a recent interest. Default: learning's window, 1 hour. */
   recentWindowMs?: number;
-  /**
-   * Share of a product's usual interval after which its real-time rhythm makes it due. Default 0.9, as
-   * learning's `reorder_due`. A regular item of the patterns is due from its `due_at`, set by the job.
-   */
-  dueFraction?: number;
-  /** Intervals since the last purchase after which a due product lapses, real-time or regular item. Default 2, as learning's. */
-  lapseCycles?: number;
 };
 
 export function noSignals(): SignalValues {
@@ -55,14 +48,15 @@ export function noSignals(): SignalValues {
  * - learn_dietary: dietary, explicit dietary statements;
  * - learn_price: price, promotion;
  * - learn_schedule: reorder_due.
+ * A product is due (`reorder_due` 1) when the reorder model read with the preferences holds it due, by its real-time
+ * rhythm or as a regular item of the patterns (functions/learn/reorder-due.ts).
  */
 export function signalValues(shopper: ShopperPreferences, results: readonly SearchResult[], options: SignalOptions): SignalValues[] {
   const { learned, patterns, privacy } = shopper;
   if (!privacy.learn_preferences) return results.map(noSignals);
   const now = options.now;
   const windowMs = options.recentWindowMs ?? DEFAULT_LEARNING_CONFIG.recentWindowMs;
-  const dueFraction = options.dueFraction ?? DEFAULT_DUE_FRACTION;
-  const lapseCycles = options.lapseCycles ?? DEFAULT_LAPSE_CYCLES;
+  const model = shopper.reorder_model ?? null;
   const affinity = affinityReader(learned, now);
   const batch = batchLookups(patterns);
   const estimated = estimatedPricePositions(results);
@@ -84,8 +78,8 @@ export function signalValues(shopper: ShopperPreferences, results: readonly Sear
     const regular = batch.regularItems.get(sku);
 
     const reorderState = privacy.learn_schedule ? own(learned?.reorder, sku) : undefined;
-    const dueByRhythm = reorderState !== undefined && isReorderDue(reorderState, now, dueFraction, lapseCycles);
-    const dueByPattern = privacy.learn_schedule && regular !== undefined && isRegularItemDue(regular, now, lapseCycles);
+    const dueByRhythm = reorderState !== undefined && isReorderDue(reorderState, now, model);
+    const dueByPattern = privacy.learn_schedule && regular !== undefined && isRegularItemDue(regular, now, model);
 
     const statements = [
       statement(`product:${sku}`),

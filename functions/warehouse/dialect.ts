@@ -43,6 +43,9 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   // One row per metric and slice of a window; the staging table holds one window.
   learning_metrics: ['as_of', 'window_start', 'metric', 'experiment', 'arm', 'dimension'],
   learning_metrics_staging: ['metric', 'experiment', 'arm', 'dimension'],
+  // One row per cell of a fitted model's version; the staging table holds one model.
+  reorder_model: ['version', 'cycle_bin', 'orders_bin', 'interval_bin'],
+  reorder_model_staging: ['cycle_bin', 'orders_bin', 'interval_bin'],
   // No key: a history import may stage one event twice (a file that repeats it), which its merge statements sort out.
   import_events_staging: [],
   import_order_items_staging: [],

@@ -23,6 +23,8 @@ export const WAREHOUSE_TABLES = [
   'shopper_retention_staging',
   'learning_metrics',
   'learning_metrics_staging',
+  'reorder_model',
+  'reorder_model_staging',
   'import_events_staging',
   'import_order_items_staging',
   'import_rejected_staging',

@@ -249,6 +249,7 @@ async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, pu
     {
       warehouse: timedWarehouse(warehouse, calls),
       publisher,
+      reorderModels: { publish: async () => undefined },
       privacy: defaultPrivacy,
       erasures: noErasures,
       clock: () => new Date(),

@@ -30,6 +30,7 @@ import { learn } from '../../functions/learn/learn.ts';
 import { mergePreferences } from '../../functions/learn/merge.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { createFirestoreReorderModelPublisher } from '../../functions/adapters/gcp/firestore-reorder-model.ts';
 import { runPatternsJob } from '../../functions/patterns/job.ts';
 import { createCollectConsent, createIngestConsent } from '../../functions/privacy/consent.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
@@ -320,7 +321,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     expect(await send(erased, [{ event_id: randomUUID(), type: 'product_viewed', session_id: 'session-2', occurred_at: new Date().toISOString(), sent_at: new Date().toISOString(), data: { product: { sku: 'tea', name: 'Green tea', category: 'Tea', price: 3 } } }])).toMatchObject({ accepted: 1 });
     [late] = await receive(topics.events.subscription, 1);
 
-    const patterns = await runPatternsJob({ warehouse, publisher: createFirestorePatternPublisher(firestore), privacy, erasures, clock, logger, settleMs: 0 });
+    const patterns = await runPatternsJob({ warehouse, publisher: createFirestorePatternPublisher(firestore), reorderModels: createFirestoreReorderModelPublisher(firestore), privacy, erasures, clock, logger, settleMs: 0 });
     expect(patterns).toMatchObject({ shoppers: 2, changed: 2 });
     expect(await runRetentionJob({ warehouse, privacy, clock, logger })).toMatchObject({ shoppers: 2 });
 

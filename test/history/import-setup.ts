@@ -20,6 +20,7 @@ import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { DAY_MS } from '../../functions/learn/decay.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { createFirestoreReorderModelPublisher } from '../../functions/adapters/gcp/firestore-reorder-model.ts';
 import { runPatternsJob } from '../../functions/patterns/job.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 
@@ -63,7 +64,7 @@ export async function importBench(now: Date): Promise<ImportBench> {
     liveWindowMs: LIVE_WINDOW_MS,
     resumeWindowMs: RESUME_WINDOW_DAYS * DAY_MS,
   });
-  const patternsDeps = { warehouse, publisher: createFirestorePatternPublisher(firestore), privacy, erasures, clock, logger, settleMs: 0 };
+  const patternsDeps = { warehouse, publisher: createFirestorePatternPublisher(firestore), reorderModels: createFirestoreReorderModelPublisher(firestore), privacy, erasures, clock, logger, settleMs: 0 };
   const deps: ImportDeps = {
     files: createLocalHistoryFiles(),
     gate: createFirestoreShopperGate(firestore, { privacy, hashUser }),

@@ -146,7 +146,7 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets the patterns account run BigQuery jobs, read events, orders and links, write its staging tables, patterns and runs, use Firestore and read the hash key', () => {
+  it('lets the patterns account run BigQuery jobs, read events, orders and links, write its staging tables, patterns, reorder models and runs, use Firestore and read the hash key', () => {
     expect(heldBy(PATTERNS_SA)).toEqual([
       `project ${PROJECT}: roles/bigquery.jobUser`,
       `project ${PROJECT}: roles/datastore.user`,
@@ -158,6 +158,8 @@ describe('who may do what', () => {
       'table learning_loop.job_runs: roles/bigquery.dataEditor',
       'table learning_loop.order_items: roles/bigquery.dataViewer',
       'table learning_loop.order_lines_staging: roles/bigquery.dataEditor',
+      'table learning_loop.reorder_model: roles/bigquery.dataEditor',
+      'table learning_loop.reorder_model_staging: roles/bigquery.dataEditor',
       'table learning_loop.shopper_privacy_staging: roles/bigquery.dataEditor',
       'table learning_loop.user_patterns: roles/bigquery.dataEditor',
       'table learning_loop.user_patterns_staging: roles/bigquery.dataEditor',
@@ -232,6 +234,7 @@ describe('who may do what', () => {
       'table learning_loop.learning_metrics: roles/bigquery.dataEditor',
       'table learning_loop.learning_metrics_staging: roles/bigquery.dataEditor',
       'table learning_loop.order_items: roles/bigquery.dataViewer',
+      'table learning_loop.reorder_model: roles/bigquery.dataViewer',
       'table learning_loop.user_patterns: roles/bigquery.dataViewer',
     ]);
   });

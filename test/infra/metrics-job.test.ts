@@ -107,6 +107,8 @@ describe('the metrics job', () => {
         // A linked visitor's events count as their shopper's.
         `${TABLE_IAM} learning_loop.identity_links: roles/bigquery.dataViewer`,
         `${TABLE_IAM} learning_loop.user_patterns: roles/bigquery.dataViewer`,
+        // metric_reorder.sql judges by the reorder model in force.
+        `${TABLE_IAM} learning_loop.reorder_model: roles/bigquery.dataViewer`,
         `${TABLE_IAM} learning_loop.learning_metrics: roles/bigquery.dataEditor`,
         `${TABLE_IAM} learning_loop.learning_metrics_staging: roles/bigquery.dataEditor`,
         // Every run inserts its row into job_runs (insert_job_run.sql), succeeded or failed.
@@ -119,7 +121,7 @@ describe('the metrics job', () => {
     const tableGrants = ofType(resources, TABLE_IAM).filter((g) => g.inputs.member === serviceAccountMember('metrics-fn'));
     const lastTable = Math.max(...ofType(resources, TYPES.table).map((t) => t.created ?? Infinity));
 
-    expect(tableGrants).toHaveLength(7);
+    expect(tableGrants).toHaveLength(8);
     for (const grant of tableGrants) expect(grant.started, grant.name).toBeGreaterThan(lastTable);
   });
 

@@ -27,6 +27,8 @@ const UNPARTITIONED = {
   engagement_staging: 'one slice of a patterns run, replaced by each slice and emptied after the run',
   shopper_retention_staging: 'one row per shopper with their own retention, replaced by each run',
   learning_metrics_staging: 'one row per metric and slice of the latest metrics run, replaced by each run',
+  reorder_model: 'a few hundred rows per fitted model, one model a day, read by version',
+  reorder_model_staging: 'the cells of the latest fitted model, replaced by each run',
   import_events_staging: 'one history import, replaced by each import and emptied after its merge',
   import_order_items_staging: 'one history import, replaced by each import and emptied after its merge',
   import_rejected_staging: 'one history import, replaced by each import and emptied after its merge',
@@ -46,6 +48,7 @@ const BATCH_TABLE_CLUSTERING = {
   shopper_retention_staging: ['user_id'],
   learning_metrics: ['metric'],
   learning_metrics_staging: ['metric'],
+  reorder_model: ['version'],
   // The merge looks staged events up by (user_id, event_id); the rejected rows are merged by their source's import.
   import_events_staging: ['user_id', 'event_id'],
   import_order_items_staging: ['user_id', 'event_id'],

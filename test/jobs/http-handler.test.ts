@@ -40,6 +40,7 @@ function serve(warehouse: SqlWarehouse) {
     createPatternsHandler({
       warehouse,
       publisher: { publish: async (e) => ({ written: e.length }) },
+      reorderModels: { publish: async () => undefined },
       // The stub warehouse answers no active shopper, so neither store is asked anything.
       privacy: { readMany: async () => new Map() },
       erasures: { pending: async () => [] },

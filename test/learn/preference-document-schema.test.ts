@@ -14,6 +14,7 @@ import { learn } from '../../functions/learn/learn.ts';
 import { renderPreferenceDocumentJsonSchema } from '../../functions/learn/preference-document-schema.ts';
 import { PREFERENCES_JSON_SCHEMA_PATH } from '../../functions/learn/write-json-schema.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import { createFirestoreReorderModelPublisher } from '../../functions/adapters/gcp/firestore-reorder-model.ts';
 import { runPatternsJob } from '../../functions/patterns/job.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { NOW } from '../support/fixtures.ts';
@@ -72,6 +73,7 @@ describe('the preference document’s JSON Schema', () => {
       const run = await runPatternsJob({
         warehouse,
         publisher: createFirestorePatternPublisher(firestore),
+        reorderModels: createFirestoreReorderModelPublisher(firestore),
         privacy,
         erasures: createMemoryErasureStore({ privacy }),
         clock: () => new Date(AS_OF),

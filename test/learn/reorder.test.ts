@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyPreferences, learn } from '../../functions/learn/learn.ts';
-import { DEFAULT_LAPSE_CYCLES, dueProducts, isReorderDue } from '../../functions/learn/reorder-due.ts';
+import { REORDER_RULE } from '../../functions/kernel/reorder-rule.ts';
+import { dueProducts, isReorderDue } from '../../functions/learn/reorder-due.ts';
+import { cycleBinFrom, reorderModelWhere } from '../support/reorder-models.ts';
 import { collected, daysAfter, product, SHOPPER } from './collected.ts';
 
 const DAY_0 = new Date('2026-10-01T08:00:00.000Z');
@@ -50,19 +52,28 @@ describe('reorder rhythm', () => {
     if (state === undefined) throw new Error('milk has no reorder state');
     expect(isReorderDue(state, daysAfter(DAY_0, 20.2))).toBe(false);
     expect(isReorderDue(state, daysAfter(DAY_0, 20.3))).toBe(true);
-    expect(isReorderDue(state, daysAfter(DAY_0, 20.2), 0.8)).toBe(true);
+  });
+
+  it('is due where a fitted model holds its cell due: milk (3 orders, every 7 days) from 0.75 of the interval, only while under 1.25', () => {
+    const state = learn(null, SHOPPER, history, daysAfter(DAY_0, 15)).reorder['sku-oat-1l'];
+    if (state === undefined) throw new Error('milk has no reorder state');
+    // Three orders (bin 1), 7 days (bin 2); everything else stays not due.
+    const model = reorderModelWhere((c) => c.orders_bin === 1 && c.interval_bin === 2 && c.cycle_bin >= cycleBinFrom(0.75) && c.cycle_bin < cycleBinFrom(1.25));
+    // 0.75 × 7 = 5.25 days and 1.25 × 7 = 8.75 days after day 14.
+    expect([19.2, 19.3, 22.7, 22.8].map((day) => isReorderDue(state, daysAfter(DAY_0, day), model))).toEqual([false, true, true, false]);
+    // Bread (2 orders, every 10 days) is in no due cell of that model.
+    const bread = learn(null, SHOPPER, history, daysAfter(DAY_0, 15)).reorder['sku-rye'];
+    if (bread === undefined) throw new Error('bread has no reorder state');
+    expect(isReorderDue(bread, daysAfter(DAY_0, 20), model)).toBe(false);
   });
 
   it('lapses at 2 × the mean interval since the last order: milk (last day 14, every 7 days) is due on day 27.9, not on day 28', () => {
-    expect(DEFAULT_LAPSE_CYCLES).toBe(2);
+    expect(REORDER_RULE.lapseCycles).toBe(2);
     const state = learn(null, SHOPPER, history, daysAfter(DAY_0, 15)).reorder['sku-oat-1l'];
     if (state === undefined) throw new Error('milk has no reorder state');
     expect(isReorderDue(state, daysAfter(DAY_0, 27.9))).toBe(true);
     expect(isReorderDue(state, daysAfter(DAY_0, 28))).toBe(false);
     expect(isReorderDue(state, daysAfter(DAY_0, 60))).toBe(false);
-    // Another number of cycles: 3 × 7 days after day 14.
-    expect(isReorderDue(state, daysAfter(DAY_0, 30), 0.9, 3)).toBe(true);
-    expect(isReorderDue(state, daysAfter(DAY_0, 35), 0.9, 3)).toBe(false);
   });
 
   it('is due again after a new order once lapsed: milk on day 40 makes the mean 40 / 3 days, due from day 52 to day 66⅔', () => {
@@ -93,8 +104,8 @@ describe('reorder rhythm', () => {
     expect(due.map((d) => d.sku)).toEqual(['sku-rye']);
     expect(due[0]?.cycle).toBeCloseTo(1.9, 12);
     expect(dueProducts(doc, daysAfter(DAY_0, 30))).toEqual([]);
-    // With 3 cycles milk (15 of 7 days: 2.14) is due again, and bread (1.9) after it.
-    expect(dueProducts(doc, daysAfter(DAY_0, 29), 0.9, 3).map((d) => d.sku)).toEqual(['sku-oat-1l', 'sku-rye']);
+    // A model that holds everything from 2 cycles on due: milk (15 of 7 days: 2.14) is due, bread (1.9) not.
+    expect(dueProducts(doc, daysAfter(DAY_0, 29), reorderModelWhere((c) => c.cycle_bin >= cycleBinFrom(2))).map((d) => d.sku)).toEqual(['sku-oat-1l']);
   });
 
   it('sees no rhythm in a product ordered twice at the same instant', () => {

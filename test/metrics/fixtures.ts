@@ -1,4 +1,6 @@
+import type { ReorderCellKey } from '../../functions/kernel/reorder-model.ts';
 import { REORDER_RULE_PARAMS } from '../../functions/kernel/reorder-rule.ts';
+import { reorderModelWhere } from '../support/reorder-models.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
 
@@ -209,7 +211,8 @@ export const ORDER_ITEMS: SqlRow[] = [
   ...order('u3', 'oD', '2026-03-01T09:00:00.000Z', [MILK_ARLA]),
 ];
 
-export const TABLES: Record<string, SqlRow[]> = { events: EVENTS, order_items: ORDER_ITEMS, user_patterns: USER_PATTERNS };
+/** No reorder model fitted yet: metric_reorder.sql judges by the default rule, bound as parameters. */
+export const TABLES: Record<string, SqlRow[]> = { events: EVENTS, order_items: ORDER_ITEMS, user_patterns: USER_PATTERNS, reorder_model: [] };
 
 /**
  * u7, whose client made the same event ids as u1's: v1, s1 and oA (both redelivered for u1), c1, a1,
@@ -327,6 +330,32 @@ export const KEYS = ['metric', 'experiment', 'arm', 'dimension'];
 export const WITHOUT_LAPSE = {
   params: { ...PARAMS, lapse_cycles: 1000 },
   expected: [share('reorder_precision', {}, 3, 4), share('reorder_recall', {}, 3, 5)],
+};
+
+/** A fitted model's version as `reorder_model` rows: every cell, due where `due` says. */
+function modelRows(version: string, asOf: string, due: (cell: ReorderCellKey) => boolean): SqlRow[] {
+  const { cells, threshold, kind } = reorderModelWhere(due, version);
+  return cells.map(({ cycle_bin, orders_bin, interval_bin, examples, bought, probability, due: isDue }) => ({
+    version, kind, as_of: asOf, fitted_at: asOf, threshold, cycle_bin, orders_bin, interval_bin, examples, bought, probability, due: isDue,
+  }));
+}
+
+/**
+ * metric_reorder.sql with fitted models: the one in force as the window begins (as_of 02-28, the latest not after
+ * WINDOW_START) holds due only 2 to 3 intervals since the last purchase (cycle bin 8). Of the judged products (beside
+ * EXPECTED) only oA's milk is there (14 days on a 7-day rhythm, 3 orders), and bought: 1 of 1, and 1 of 5. The older
+ * model (from 0.9 to 1 interval: oA's and oB's eggs) and the one fitted after the window began (everything) are not read.
+ */
+export const WITH_MODEL = {
+  tables: {
+    ...TABLES,
+    reorder_model: [
+      ...modelRows('run-old', '2026-02-01T03:00:00.000Z', (c) => c.cycle_bin === 3),
+      ...modelRows('run-in-force', '2026-02-28T03:00:00.000Z', (c) => c.cycle_bin === 8),
+      ...modelRows('run-later', '2026-03-01T03:00:00.000Z', () => true),
+    ],
+  },
+  expected: [share('reorder_precision', {}, 1, 1), share('reorder_recall', {}, 1, 5)],
 };
 
 /** Every metric query's answer for PARAMS, worked out by hand from the tables above. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { METRIC_QUERIES } from '../../functions/metrics/job.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, WITHOUT_LAPSE } from './fixtures.ts';
+import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, WITH_MODEL, WITHOUT_LAPSE } from './fixtures.ts';
 
 // The same files and fixtures as queries.zetasql.test.ts: DuckDB, through the dialect bridge, must
 // give BigQuery's answers.
@@ -22,6 +22,16 @@ describe('metric queries on DuckDB', () => {
   it('sql/metric_reorder.sql judges by the reorder rule bound to it: without the lapse, more is due', async () => {
     const { rows } = await warehouse.query('metric_reorder.sql', WITHOUT_LAPSE.params, 'test');
     expectRows(rows, WITHOUT_LAPSE.expected, KEYS);
+  });
+
+  it('sql/metric_reorder.sql judges by the reorder model in force as the window began, once one is fitted', async () => {
+    await warehouse.replaceRows('reorder_model', WITH_MODEL.tables.reorder_model, 'test');
+    try {
+      const { rows } = await warehouse.query('metric_reorder.sql', PARAMS, 'test');
+      expectRows(rows, WITH_MODEL.expected, KEYS);
+    } finally {
+      await warehouse.replaceRows('reorder_model', [], 'test');
+    }
   });
 
   it('sql/metric_cart.sql gives one avg_cart_value row per day of a longer window', async () => {

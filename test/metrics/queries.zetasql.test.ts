@@ -4,7 +4,7 @@ import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, wilson, WITHOUT_LAPSE } from './fixtures.ts';
+import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, wilson, WITH_MODEL, WITHOUT_LAPSE } from './fixtures.ts';
 
 // ZetaSQL's reference evaluator is BigQuery's semantics: these are the answers BigQuery would give.
 // queries.duckdb.test.ts holds the local warehouse to the same hand-worked answers.
@@ -27,6 +27,11 @@ describe('metric queries on ZetaSQL’s reference evaluator', () => {
   it('sql/metric_reorder.sql judges by the reorder rule bound to it: without the lapse, more is due', async () => {
     const rows = await zeta.evaluate(await readSqlFile('metric_reorder.sql'), { tables: TABLES, params: WITHOUT_LAPSE.params });
     expectRows(rows as SqlRow[], WITHOUT_LAPSE.expected, KEYS);
+  });
+
+  it('sql/metric_reorder.sql judges by the reorder model in force as the window began, once one is fitted', async () => {
+    const rows = await zeta.evaluate(await readSqlFile('metric_reorder.sql'), { tables: WITH_MODEL.tables, params: PARAMS });
+    expectRows(rows as SqlRow[], WITH_MODEL.expected, KEYS);
   });
 
   it('sql/metric_cart.sql gives one avg_cart_value row per day of a longer window', async () => {

@@ -4,7 +4,7 @@ import { quote } from '../../functions/warehouse/dialect.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { expectRows } from './answers.ts';
 import { ANALYSES } from '../../functions/patterns/patterns.ts';
-import { ENGAGEMENT, EXPECTED, KEYS, ORDER_LINES, PARAMS, PRICE_RANGES, REBOUND, STAGED, TABLES } from './fixtures.ts';
+import { ENGAGEMENT, EXPECTED, KEYS, ORDER_LINES, PARAMS, PRICE_RANGES, REBOUND, REORDER_OUTCOMES_WITHOUT_U4, STAGED, TABLES } from './fixtures.ts';
 
 // The same files and fixtures as analyses.zetasql.test.ts: DuckDB, through the dialect bridge, must
 // give BigQuery's answers.
@@ -24,6 +24,16 @@ describe('pattern analyses on DuckDB', () => {
   it.each(REBOUND)('$analysis follows its parameters: $change', async ({ analysis, params, expected }) => {
     const { rows } = await warehouse.query(`${analysis}.sql`, params, 'test');
     expectRows(rows, expected(EXPECTED[analysis] ?? []), KEYS[analysis] ?? []);
+  });
+
+  it('sql/reorder_outcomes.sql learns nothing from a shopper who turned learning of their schedule off', async () => {
+    await warehouse.replaceRows('shopper_privacy_staging', REORDER_OUTCOMES_WITHOUT_U4.tables.shopper_privacy_staging, 'test');
+    try {
+      const { rows } = await warehouse.query('reorder_outcomes.sql', PARAMS, 'test');
+      expectRows(rows, REORDER_OUTCOMES_WITHOUT_U4.expected, KEYS.reorder_outcomes ?? []);
+    } finally {
+      await warehouse.replaceRows('shopper_privacy_staging', TABLES.shopper_privacy_staging, 'test');
+    }
   });
 });
 

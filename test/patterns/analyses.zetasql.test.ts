@@ -4,7 +4,7 @@ import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from './answers.ts';
 import { ANALYSES } from '../../functions/patterns/patterns.ts';
-import { ENGAGEMENT, EXPECTED, KEYS, ORDER_LINES, PARAMS, PRICE_RANGES, REBOUND, STAGED, TABLES } from './fixtures.ts';
+import { ENGAGEMENT, EXPECTED, KEYS, ORDER_LINES, PARAMS, PRICE_RANGES, REBOUND, REORDER_OUTCOMES_WITHOUT_U4, STAGED, TABLES } from './fixtures.ts';
 
 // ZetaSQL's reference evaluator is BigQuery's semantics: these are the answers BigQuery would give.
 // analyses.duckdb.test.ts holds the local warehouse to the same hand-worked answers.
@@ -23,6 +23,11 @@ describe('pattern analyses on ZetaSQL’s reference evaluator', () => {
   it.each(REBOUND)('$analysis follows its parameters: $change', async ({ analysis, params, expected }) => {
     const rows = await zeta.evaluate(await readSqlFile(`${analysis}.sql`), { tables: TABLES, params });
     expectRows(rows as SqlRow[], expected(EXPECTED[analysis] ?? []), KEYS[analysis] ?? []);
+  });
+
+  it('sql/reorder_outcomes.sql learns nothing from a shopper who turned learning of their schedule off', async () => {
+    const rows = await zeta.evaluate(await readSqlFile('reorder_outcomes.sql'), { tables: REORDER_OUTCOMES_WITHOUT_U4.tables, params: PARAMS });
+    expectRows(rows as SqlRow[], REORDER_OUTCOMES_WITHOUT_U4.expected, KEYS.reorder_outcomes ?? []);
   });
 
   it.each(Object.keys(STAGED))('sql/%s.sql inserts the hand-worked rows into its emptied table, and nothing else', async (file) => {

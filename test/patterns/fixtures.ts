@@ -400,6 +400,19 @@ export const EXPECTED: Record<string, SqlRow[]> = {
     { user_id: 'u7', tag: 'vegan', tagged_lines: 4, lines: 4, share: 1, confidence: 0.5101 },
   ],
 
+  // The reorder model's examples: the orders of the 28 days before AS_OF (from 2026-02-01) of the shoppers who allow
+  // learning and their schedule (u1, u3, u4, u7; u5 is not staged, u6 has learn_schedule off), each judged for every
+  // product bought in two earlier orders at different times. u1's o5 (02-20 10:00): milk (o1, o2, o3: 3 orders, 7 days
+  // apart, last 36 days before: 5.14 intervals → cycle bin 9, orders bin 1, interval bin 2), bread (o1, o2: 2 orders,
+  // 7 days, 43 days before: 6.14 → bins 9, 0, 2); neither bought; rice was bought once before. u4's o43 (02-16 08:00):
+  // coffee and tea (o41, o42: 2 orders, 7 days, 7 days before: exactly 1 interval → bins 4, 0, 2), coffee bought.
+  // u4's o42, u3's o6 and u7's o3 had nothing bought twice before them.
+  reorder_outcomes: [
+    { cycle_bin: 4, orders_bin: 0, interval_bin: 2, examples: 2, bought: 1 },
+    { cycle_bin: 9, orders_bin: 0, interval_bin: 2, examples: 1, bought: 0 },
+    { cycle_bin: 9, orders_bin: 1, interval_bin: 2, examples: 1, bought: 0 },
+  ],
+
   // u1's 5 orders: milk in 3, bread in 2, both in 2 (o1, o2); milk and eggs only once.
   bought_together: [
     { user_id: 'u1', sku: 'bread', with_sku: 'milk', together: 2, support: 0.4, confidence: 1, lift: 5 / 3 },
@@ -423,6 +436,7 @@ export const KEYS: Record<string, string[]> = {
   shopping_schedule: ['user_id'],
   dietary_patterns: ['user_id', 'tag'],
   bought_together: ['user_id', 'sku', 'with_sku'],
+  reorder_outcomes: ['cycle_bin', 'orders_bin', 'interval_bin'],
 };
 
 /**
@@ -478,3 +492,12 @@ export const REBOUND: { analysis: string; change: string; params: typeof PARAMS;
       }),
   },
 ];
+
+/**
+ * The reorder model's examples when u4 turns learn_schedule off (or learn_preferences): u4's two were the only ones in
+ * cycle bin 4, so only u1's remain. A shopper who does not allow learning feeds no fit.
+ */
+export const REORDER_OUTCOMES_WITHOUT_U4 = {
+  tables: { ...TABLES, shopper_privacy_staging: PRIVACY_STAGING.map((row) => (row.user_id === 'u4' ? { ...row, learn_schedule: false } : row)) },
+  expected: (EXPECTED.reorder_outcomes ?? []).filter((row) => row.cycle_bin !== 4),
+};

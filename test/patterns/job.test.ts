@@ -2,11 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDuckDbWarehouse, duckDbParam, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { BEGINNING, runPatternsJob, type PatternsJobDeps } from '../../functions/patterns/job.ts';
+import type { ReorderModel } from '../../functions/kernel/reorder-model.ts';
 import { ANALYSES, type Patterns } from '../../functions/patterns/patterns.ts';
 import type { PatternPublisher, PublishedPatterns } from '../../functions/patterns/ports.ts';
 import { toDuckDbQuery } from '../../functions/warehouse/dialect.ts';
 import type { SqlRow, SqlWarehouse } from '../../functions/warehouse/ports.ts';
 import { createMemoryErasureStore, createMemoryPrivacyStore } from '../support/memory-privacy.ts';
+import { weeklyOrders } from '../support/weekly-orders.ts';
 import { expectRows } from './answers.ts';
 import { AS_OF, EVENTS, ORDER_ITEMS, PRICE_RANGES, PRIVACY } from './fixtures.ts';
 
@@ -115,6 +117,7 @@ describe('the patterns job on DuckDB', () => {
   let now: Date;
   let deps: PatternsJobDeps & { logger: ReturnType<typeof createMemoryLogger> };
   let events: SqlRow[];
+  let models: ReorderModel[];
 
   beforeEach(async () => {
     warehouse = await createDuckDbWarehouse(':memory:');
@@ -129,7 +132,9 @@ describe('the patterns job on DuckDB', () => {
     erasures = createMemoryErasureStore({ privacy, learned: publisher.documents });
     now = new Date(AS_OF);
     let runs = 0;
-    deps = { warehouse, publisher, privacy, erasures, clock: () => now, logger: createMemoryLogger(), settleMs: SETTLE, newRunId: () => `run-${(runs += 1)}` };
+    models = [];
+    const reorderModels = { publish: async (model: ReorderModel) => void models.push(model) };
+    deps = { warehouse, publisher, reorderModels, privacy, erasures, clock: () => now, logger: createMemoryLogger(), settleMs: SETTLE, newRunId: () => `run-${(runs += 1)}` };
   });
   afterEach(() => warehouse.close());
 
@@ -150,6 +155,55 @@ describe('the patterns job on DuckDB', () => {
     expect([...publisher.documents.keys()].sort()).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
     expect(await patternRows()).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
     expect(await runs()).toMatchObject([{ run_id: 'run-1', status: 'succeeded', shoppers: 5n, changed: 5n, error: null }]);
+  });
+
+  it('fits no reorder model from the fixture’s one reorder: too few purchases, so none is published or kept', async () => {
+    const run = await runPatternsJob(deps);
+    expect(run.reorder_model).toBeNull();
+    expect(models).toEqual([]);
+    expect(await warehouse.sql('SELECT COUNT(*) AS n FROM reorder_model')).toEqual([{ n: 0n }]);
+    expect(deps.logger.entries.map((e) => e.message)).toContain('reorder model not fitted: too few purchases');
+  });
+
+  it('fits the reorder model from the outcomes of every slice, publishes it for search and keeps it as a version of reorder_model', async () => {
+    // Two shoppers in two slices, five weekly orders of twenty products each: from the third order on, each order buys
+    // twenty products with a rhythm (one interval in, 2, 3 and 4 orders before it, 7 days): 60 outcomes a shopper,
+    // beside the fixture's shoppers' 4 (one bought; fixtures.ts, reorder_outcomes).
+    const lastAt = new Date(Date.parse(AS_OF) - 2 * HOUR);
+    for (const userId of ['w1', 'w2']) expect((await warehouse.insertEvents(weeklyOrders(userId, lastAt, 5, 20), 'test')).failed).toEqual([]);
+    const run = await runPatternsJob({ ...deps, sliceShoppers: 4 }, { asOf: new Date(AS_OF) });
+
+    expect(run.reorder_model).toMatchObject({ version: 'run-1', examples: 124, bought: 121 });
+    expect(models).toHaveLength(1);
+    const [model] = models;
+    expect(model).toMatchObject({ kind: 'reorder-cells-v1', version: 'run-1', as_of: AS_OF, examples: 124, bought: 121 });
+    const seen = model?.cells.filter((c) => c.examples > 0).map((c) => [c.cycle_bin, c.orders_bin, c.interval_bin, c.examples, c.bought, c.due]);
+    expect(seen).toEqual([
+      [4, 0, 2, 42, 41, true],
+      [4, 1, 2, 40, 40, true],
+      [4, 2, 2, 40, 40, true],
+      // One unbought example each does not outweigh the ten the prior lends them at the run's rate (121 / 124).
+      [9, 0, 2, 1, 0, true],
+      [9, 1, 2, 1, 0, true],
+    ]);
+    const kept = await warehouse.sql("SELECT version, COUNT(*) AS cells, SUM(examples) AS examples, SUM(CAST(due AS INT)) AS due FROM reorder_model GROUP BY version");
+    expect(kept).toEqual([{ version: 'run-1', cells: BigInt(model?.cells.length ?? 0), examples: 124n, due: BigInt(model?.cells.filter((c) => c.due).length ?? 0) }]);
+    expect(await warehouse.sql('SELECT COUNT(*) AS n FROM reorder_model_staging')).toEqual([{ n: 0n }]);
+
+    // A run with no new activity has no examples, and the model in force stays; a run over everyone again is another version.
+    expect((await runPatternsJob(deps, { asOf: new Date(AS_OF) })).reorder_model).toBeNull();
+    expect((await runPatternsJob(deps, { asOf: new Date(AS_OF), since: BEGINNING })).reorder_model).toMatchObject({ version: 'run-3' });
+    expect(await warehouse.sql('SELECT DISTINCT version FROM reorder_model ORDER BY version')).toEqual([{ version: 'run-1' }, { version: 'run-3' }]);
+  });
+
+  it('learns the reorder model only from shoppers who allow learning their schedule', async () => {
+    const lastAt = new Date(Date.parse(AS_OF) - 2 * HOUR);
+    for (const userId of ['w1', 'w2']) expect((await warehouse.insertEvents(weeklyOrders(userId, lastAt, 5, 20), 'test')).failed).toEqual([]);
+    await privacy.set('w2', { learn_schedule: false });
+    // w1's 60 outcomes beside the fixture's 4; with w1's off too, the fixture's one purchase is too few to fit.
+    expect((await runPatternsJob(deps, { asOf: new Date(AS_OF) })).reorder_model).toMatchObject({ examples: 64, bought: 61 });
+    await privacy.set('w1', { learn_preferences: false });
+    expect((await runPatternsJob(deps, { asOf: new Date(AS_OF) })).reorder_model).toBeNull();
   });
 
   it('stages every active shopper’s flags first, so the patterns leave out what each turned off', async () => {

@@ -132,10 +132,10 @@ describe('personalize: each signal moves results as documented', () => {
     expect(skus(notYet.results)).toBe('abcd');
   });
 
-  it('reorder_due: a regular item of the patterns is due once its due_at has passed', () => {
-    const prefs = (dueAt: string) => shopper({ patterns: patterns({ regular_items: [regularItem('d', { due_at: dueAt, confidence: 0 })] }) });
-    expect(explanationOf(ranked(results(4), prefs(daysBefore(1))).explanations, 'd').contributions.reorder_due).toBe(0.4);
-    expect(explanationOf(ranked(results(4), prefs(daysBefore(-1))).explanations, 'd').contributions.reorder_due).toBe(0);
+  it('reorder_due: a regular item of the patterns is due once 0.9 of its interval has passed since its last purchase (no model fitted yet)', () => {
+    const prefs = (lastDaysAgo: number) => shopper({ patterns: patterns({ regular_items: [regularItem('d', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo), confidence: 0 })] }) });
+    expect(explanationOf(ranked(results(4), prefs(7)).explanations, 'd').contributions.reorder_due).toBe(0.4);
+    expect(explanationOf(ranked(results(4), prefs(3)).explanations, 'd').contributions.reorder_due).toBe(0);
   });
 
   it('recent: brand and category touched within the hour add 0.15, each half of it', () => {

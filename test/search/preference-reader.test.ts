@@ -4,7 +4,9 @@ import type { PreferenceDocument, PreferenceDocumentReader } from '../../functio
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { DEFAULT_PRIVACY, type StoredPrivacy } from '../../functions/privacy/settings.ts';
 import { createSearchPreferenceReader, type SearchPreferenceReaderSettings } from '../../functions/search/preference-reader.ts';
-import type { PrivacyReader } from '../../functions/search/ports.ts';
+import type { ReorderModel } from '../../functions/kernel/reorder-model.ts';
+import type { PrivacyReader, ReorderModelReader } from '../../functions/search/ports.ts';
+import { reorderModelWhere } from '../support/reorder-models.ts';
 import { affinity, ALL_ON, learned, NOW, patterns } from './shoppers.ts';
 
 const DOCUMENT: PreferenceDocument = { learned: learned({ products: { a: affinity(1) } }), patterns: patterns() };
@@ -48,7 +50,7 @@ describe('search preference reader: answers', () => {
   it('answers the document with the shopper’s personalization flags', async () => {
     const { ports } = fakePorts({ privacy: { learn_brands: false, track_searches: false } });
     expect(await reader(ports).read('shopper-1')).toEqual({
-      preferences: { ...DOCUMENT, privacy: { ...ALL_ON, learn_brands: false } },
+      preferences: { ...DOCUMENT, privacy: { ...ALL_ON, learn_brands: false }, reorder_model: null },
       reason: null,
       cached: false,
     });
@@ -202,5 +204,54 @@ describe('search preference reader: cache', () => {
     preferences.forget('u');
     expect(await preferences.read('u')).toMatchObject({ cached: false });
     expect(state.documentReads).toBe(3);
+  });
+});
+
+describe('search preference reader: the reorder model', () => {
+  /** A model store that counts its reads, answering `models` in turn, or failing while `fail` is set. */
+  function modelStore(...models: ReorderModel[]) {
+    const state = { reads: 0, fail: false };
+    const reorderModel: ReorderModelReader = {
+      async read() {
+        state.reads += 1;
+        if (state.fail) throw new Error('unavailable');
+        return models[Math.min(state.reads, models.length) - 1] ?? null;
+      },
+    };
+    return { reorderModel, state };
+  }
+  const first = reorderModelWhere(() => true, 'run-1');
+  const second = reorderModelWhere(() => false, 'run-2');
+
+  it('reads the model in force with the preferences, once per TTL for every shopper, then the next one', async () => {
+    const { reorderModel, state } = modelStore(first, second);
+    const { clock, advance } = manualClock();
+    const preferences = createSearchPreferenceReader({ ...fakePorts().ports, reorderModel }, { clock, ttlMs: 1_000 });
+    expect((await preferences.read('u1')).preferences?.reorder_model?.version).toBe('run-1');
+    expect((await preferences.read('u2')).preferences?.reorder_model?.version).toBe('run-1');
+    expect(state.reads).toBe(1);
+    advance(1_000);
+    preferences.forget('u1');
+    expect((await preferences.read('u1')).preferences?.reorder_model?.version).toBe('run-2');
+    expect(state.reads).toBe(2);
+  });
+
+  it('keeps deciding by the last model read when the next read fails, and tries again on the next search', async () => {
+    const { reorderModel, state } = modelStore(first, second);
+    const { clock, advance } = manualClock();
+    const logger = createMemoryLogger();
+    const preferences = createSearchPreferenceReader({ ...fakePorts().ports, reorderModel }, { clock, ttlMs: 1_000, logger });
+    await preferences.read('u1');
+    advance(1_000);
+    state.fail = true;
+    expect((await preferences.read('u2')).preferences?.reorder_model?.version).toBe('run-1');
+    expect(logger.entries.map((e) => e.message)).toContain('the reorder model could not be read; deciding by the last one read');
+    state.fail = false;
+    expect((await preferences.read('u3')).preferences?.reorder_model?.version).toBe('run-2');
+  });
+
+  it('decides by the default rule (no model) without a model store, or before any model was fitted', async () => {
+    expect((await reader(fakePorts().ports).read('u')).preferences?.reorder_model).toBeNull();
+    expect((await createSearchPreferenceReader({ ...fakePorts().ports, reorderModel: modelStore().reorderModel }).read('u')).preferences?.reorder_model).toBeNull();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AFFINITY_SCALE } from '../../functions/learn/affinity-strength.ts';
 import { noSignals, SIGNALS, signalValues } from '../../functions/search/signals.ts';
+import { cycleBinFrom, reorderModelWhere } from '../support/reorder-models.ts';
 import { affinity, DAY_MS, daysBefore, learned, NOW, patterns, priceSensitivity, regularItem, results, shopper, weeklyRhythm } from './shoppers.ts';
 
 describe('signal values', () => {
@@ -50,25 +51,27 @@ describe('signal values', () => {
     expect(signalValues(prefs, list, { now: NOW, recentWindowMs: 60_000 })[0]?.recent).toBe(0);
   });
 
-  it('hold a product due by its real-time rhythm from 90% of its mean interval until 2 × it: 6.3 to 14 days for a 7-day rhythm', () => {
-    const due = (lastDaysAgo: number, dueFraction?: number) =>
-      signalValues(shopper({ learned: learned({ reorder: { a: weeklyRhythm(lastDaysAgo) } }) }), results(1), { now: NOW, ...(dueFraction === undefined ? {} : { dueFraction }) })[0]?.reorder_due;
+  it('hold a product due by its real-time rhythm, before any model is fitted, from 90% of its mean interval until 2 × it: 6.3 to 14 days for a 7-day rhythm', () => {
+    const due = (lastDaysAgo: number) => signalValues(shopper({ learned: learned({ reorder: { a: weeklyRhythm(lastDaysAgo) } }) }), results(1), { now: NOW })[0]?.reorder_due;
     expect([6, 6.3, 13.9, 14, 30].map((days) => due(days))).toEqual([0, 1, 1, 0, 0]);
-    // Another due fraction moves the start (0.8 × 7 = 5.6 days), not the lapse.
-    expect([5.5, 5.7, 13.9, 14].map((days) => due(days, 0.8))).toEqual([0, 1, 1, 0]);
   });
 
-  it('hold a regular item of the patterns due from its due_at until last purchase + 2 × its interval, then 0', () => {
-    // Every 7 days: due 6.3 days after the last purchase, lapsed 14 days after it.
-    const bought = (lastDaysAgo: number) => regularItem('a', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo), due_at: daysBefore(lastDaysAgo - 6.3) });
-    const due = (lastDaysAgo: number, lapseCycles?: number) =>
-      signalValues(shopper({ patterns: patterns({ regular_items: [bought(lastDaysAgo)] }) }), results(1), { now: NOW, ...(lapseCycles === undefined ? {} : { lapseCycles }) })[0]?.reorder_due;
+  it('hold a product due where the reorder model read with the preferences holds its cell due, by real-time rhythm and regular item alike', () => {
+    // Due only from 1.25 to 1.5 intervals in: 8.75 to 10.5 days for a 7-day rhythm.
+    const reorderModel = reorderModelWhere((c) => c.cycle_bin === cycleBinFrom(1.25));
+    const byRhythm = (lastDaysAgo: number) =>
+      signalValues({ ...shopper({ learned: learned({ reorder: { a: weeklyRhythm(lastDaysAgo) } }) }), reorder_model: reorderModel }, results(1), { now: NOW })[0]?.reorder_due;
+    expect([6.3, 8.7, 8.8, 10.4, 10.5].map((days) => byRhythm(days))).toEqual([0, 0, 1, 1, 0]);
+    const byPattern = (lastDaysAgo: number) =>
+      signalValues({ ...shopper({ patterns: patterns({ regular_items: [regularItem('a', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo) })] }) }), reorder_model: reorderModel }, results(1), { now: NOW })[0]
+        ?.reorder_due;
+    expect([6.3, 8.7, 8.8, 10.4, 10.5].map((days) => byPattern(days))).toEqual([0, 0, 1, 1, 0]);
+  });
+
+  it('hold a regular item of the patterns due, before any model is fitted, from 0.9 × its interval after its last purchase until 2 ×, then 0', () => {
+    const due = (lastDaysAgo: number) =>
+      signalValues(shopper({ patterns: patterns({ regular_items: [regularItem('a', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo) })] }) }), results(1), { now: NOW })[0]?.reorder_due;
     expect([6, 6.3, 13.9, 14, 51.6].map((days) => due(days))).toEqual([0, 1, 1, 0, 0]);
-    // Another lapse moves the end for regular items and real-time rhythms alike: 3 × 7 = 21 days.
-    expect([14, 20.9, 21].map((days) => due(days, 3))).toEqual([1, 1, 0]);
-    const rhythm = { orders: 2, quantity: 2, first_at: daysBefore(27), last_at: daysBefore(20), mean_interval_days: 7, next_due_at: daysBefore(13) };
-    expect(signalValues(shopper({ learned: learned({ reorder: { a: rhythm } }) }), results(1), { now: NOW, lapseCycles: 3 })[0]?.reorder_due).toBe(1);
-    expect(signalValues(shopper({ learned: learned({ reorder: { a: rhythm } }) }), results(1), { now: NOW })[0]?.reorder_due).toBe(0);
   });
 
   it('are all 0 when learn_preferences is off', () => {

@@ -22,6 +22,7 @@ export async function shopHistory(world: TripWorld, shoppers: readonly ShopperTr
   const reader = createSearchPreferenceReader({ documents: { read: async () => null }, privacy: { read: async () => ({ ...DEFAULT_PRIVACY, updated_at: null }) } });
   const ports: TripPorts = {
     believed: async () => null,
+    reorderModel: async () => null,
     personalizer: (clock) => createSearchPersonalizer({ reader, clock }),
     send: async (userId, events) => {
       for (const event of events) if (event.type === 'order_completed') orders.push({ userId, event });

@@ -1,5 +1,9 @@
+import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
+import type { ReorderModel } from '../../functions/kernel/reorder-model.ts';
 import { learn } from '../../functions/learn/learn.ts';
+import { createLogger } from '../../functions/logging/logger.ts';
+import { BEGINNING, runPatternsJob } from '../../functions/patterns/job.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { createSearchPersonalizer, createSearchPreferenceReader } from '../../functions/search/index.ts';
@@ -9,9 +13,10 @@ import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } fr
 
 // The same shoppers and trips as the simulation, learned in this process: each trip's events go straight
 // into `learn` (real-time learning, as the learn function applies them) and search reads the documents
-// from memory. No collect, Pub/Sub, warehouse or batch jobs — so no patterns (regular items, brand
-// shares) either. It is for trying a learning or ranking change on several seeds in seconds; the
-// figures that count come from the simulation through the local stack.
+// from memory. No collect or Pub/Sub, and no published patterns (regular items, brand shares): the orders
+// go to an in-memory DuckDB warehouse, where the patterns job runs after each day for the reorder model it
+// fits, which search and the scorer then read. It is for trying a learning or ranking change on several
+// seeds in a minute or two; the figures that count come from the simulation through the local stack.
 
 export type InProcessOptions = RunOptions & {
   progress?: (text: string, fraction: number) => void;
@@ -33,7 +38,7 @@ export type InProcessResult = {
 
 export async function runInProcess(options: InProcessOptions): Promise<InProcessResult> {
   const started = Date.now();
-  const { world, shoppers } = buildWorld(options, options.ranking);
+  const { world, shoppers } = buildWorld(options);
   const { dates } = world;
 
   const documents = new Map<string, Preferences>();
@@ -41,21 +46,34 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     const learned = documents.get(userId);
     return learned ? { learned, patterns: null } : null;
   };
-  const reader = createSearchPreferenceReader({ documents: { read }, privacy: { read: async () => ({ ...DEFAULT_PRIVACY, updated_at: null }) } });
+  const warehouse = await createDuckDbWarehouse(':memory:');
+  let model: ReorderModel | null = null;
+  // A reader per simulated day: the model is read fresh after each night's fit, as a day outlasts its cache.
+  const newReader = () =>
+    createSearchPreferenceReader({ documents: { read }, privacy: { read: async () => ({ ...DEFAULT_PRIVACY, updated_at: null }) }, reorderModel: { read: async () => model } });
+  let reader = newReader();
   let events = 0;
+  const orders: CollectedEvent[] = [];
   const ports: TripPorts = {
     believed: async (userId) => {
       reader.forget(userId);
       return read(userId);
     },
+    reorderModel: async () => model,
     personalizer: (clock) => createSearchPersonalizer({ reader, clock, ...(options.ranking ? { ranking: options.ranking } : {}) }),
     send: async (userId, sent) => {
       // Collect's fields for a client whose clock is right: the event happened when it says.
       const collected = sent.map((e) => ({ ...e, user_id: userId, received_at: e.sent_at, event_time: e.occurred_at }));
       const last = collected.at(-1);
       if (last) documents.set(userId, learn(documents.get(userId) ?? null, userId, collected, new Date(last.event_time)));
+      orders.push(...collected.filter((e) => e.type === 'order_completed'));
       events += sent.length;
     },
+  };
+  /** The day's orders into the warehouse, then the patterns job as of `asOf`, for the reorder model it fits (or keeps). */
+  const fit = async (asOf: Date) => {
+    model = (await fitReorderModelInWarehouse(warehouse, orders.splice(0), asOf)) ?? model;
+    reader = newReader();
   };
   const ledger = emptyLedger();
   const historyDays = options.historyDays ?? 0;
@@ -66,12 +84,20 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   for (const { userId, event } of history) {
     const collected = { ...event, user_id: userId, received_at: seededAt.toISOString(), event_time: event.occurred_at } as CollectedEvent;
     ordersOf.set(userId, [...(ordersOf.get(userId) ?? []), collected]);
+    orders.push(collected);
   }
-  for (const [userId, orders] of ordersOf) documents.set(userId, learn(null, userId, orders, seededAt));
-  for (let day = 0; day < options.days; day++) {
-    // One shopper after another, so the run is the same whatever the machine.
-    for (const [index, truth] of shoppers.entries()) await shopTrip(world, ports, ledger, index, truth, day);
-    options.progress?.(`day ${day + 1}/${options.days} ${dates[day]}: ${events} events learned`, (day + 1) / options.days);
+  for (const [userId, imported] of ordersOf) documents.set(userId, learn(null, userId, imported, seededAt));
+  // The patterns job runs over the imported range, as an import runs it.
+  if (ordersOf.size > 0) await fit(seededAt);
+  try {
+    for (let day = 0; day < options.days; day++) {
+      // One shopper after another, so the run is the same whatever the machine.
+      for (const [index, truth] of shoppers.entries()) await shopTrip(world, ports, ledger, index, truth, day);
+      await fit(new Date(world.dayStart(day + 1)));
+      options.progress?.(`day ${day + 1}/${options.days} ${dates[day]}: ${events} events learned`, (day + 1) / options.days);
+    }
+  } finally {
+    await warehouse.close();
   }
   return {
     options: { shoppers: options.shoppers, days: options.days, seed: options.seed, historyDays },
@@ -83,4 +109,35 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     score: score(dates, ledger.searches, ledger.reorders, ledger.brands),
     wallSeconds: (Date.now() - started) / 1000,
   };
+}
+
+const quiet = createLogger({ minSeverity: 'ERROR', sink: () => undefined });
+
+/**
+ * Adds `orders` to the warehouse and runs the patterns job over every shopper as of `asOf`, keeping only the reorder
+ * model it fits (null when its examples were too few); the shoppers' patterns are not published here.
+ */
+async function fitReorderModelInWarehouse(warehouse: DuckDbWarehouse, orders: readonly CollectedEvent[], asOf: Date): Promise<ReorderModel | null> {
+  // As ingest stores them: the events and their order lines.
+  const { failed } = await warehouse.insertEvents(orders, 'simulation');
+  if (failed.length > 0) throw new Error(`the warehouse refused ${failed.length} orders, e.g. ${failed[0]?.reason}`);
+  let fitted: ReorderModel | null = null;
+  await runPatternsJob(
+    {
+      warehouse,
+      publisher: { publish: async (entries) => ({ written: entries.length }) },
+      reorderModels: {
+        publish: async (m) => {
+          fitted = m;
+        },
+      },
+      privacy: { readMany: async (ids) => new Map(ids.map((id) => [id, { ...DEFAULT_PRIVACY, updated_at: null }])) },
+      erasures: { pending: async () => [] },
+      clock: () => asOf,
+      logger: quiet,
+      settleMs: 0,
+    },
+    { asOf, since: BEGINNING },
+  );
+  return fitted;
 }

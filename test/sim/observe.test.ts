@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { emptyPreferences } from '../../functions/learn/learn.ts';
 import type { Patterns } from '../../functions/patterns/patterns.ts';
-import { brandEvidence, learnedTopBrands, predictedDue } from './observe.ts';
+import { cycleBinFrom, reorderModelWhere } from '../support/reorder-models.ts';
+import { brandEvidence, learnedTopBrands, predictedDue, reorderCandidates } from './observe.ts';
 import { uplift, wilson } from './score.ts';
 
 // What the simulation reads as the loop's predictions, and how the scorer turns counts into figures.
@@ -20,7 +21,7 @@ describe('the loop as the simulation reads it', () => {
     // Every 5 days, last bought 10 days ago: lapsed at exactly 2 × 5 days.
     learned.reorder.butter = { orders: 2, quantity: 2, first_at: '2026-11-05T12:00:00Z', last_at: '2026-11-10T12:00:00Z', mean_interval_days: 5, next_due_at: '2026-11-15T12:00:00Z' };
     const item = (sku: string, lastPurchasedAt: string, dueAt: string) =>
-      ({ sku, avg_interval_days: 7, last_purchased_at: lastPurchasedAt, due_at: dueAt }) as Patterns['regular_items'][number];
+      ({ sku, purchases: 3, avg_interval_days: 7, last_purchased_at: lastPurchasedAt, due_at: dueAt }) as Patterns['regular_items'][number];
     // Every 7 days, due 6.3 days (6 d 7 h 12 min) after the last purchase, lapsed 14 days after it.
     const regular = item('eggs', '2026-11-14T03:48:00Z', '2026-11-20T11:00:00Z');
     const later = item('tea', '2026-11-14T16:48:00Z', '2026-11-21T00:00:00Z');
@@ -28,8 +29,22 @@ describe('the loop as the simulation reads it', () => {
     const lapsed = item('jam', '2026-11-01T12:00:00Z', '2026-11-07T19:12:00Z');
     expect(predictedDue({ learned, patterns: patterns({ regular_items: [regular, later, lapsed] }) }, now)).toEqual(['eggs', 'milk']);
     expect(predictedDue(null, now)).toEqual([]);
-    // The rule search is configured with: lapsing at 3 × the interval keeps butter and jam (19 < 21 days).
-    expect(predictedDue({ learned, patterns: patterns({ regular_items: [regular, later, lapsed] }) }, now, { lapseCycles: 3 })).toEqual(['butter', 'eggs', 'jam', 'milk']);
+    // The model search reads: one that holds everything from 2 intervals on due keeps butter (2 × 5 days) and jam (19 of 7 days).
+    const late = reorderModelWhere((c) => c.cycle_bin >= cycleBinFrom(2));
+    expect(predictedDue({ learned, patterns: patterns({ regular_items: [regular, later, lapsed] }) }, now, late)).toEqual(['butter', 'jam']);
+  });
+
+  it('lists each product with a rhythm once, with its fitted probability and the naive rule beside the model', () => {
+    const learned = emptyPreferences('s');
+    // 7 days in of a 7-day rhythm: the naive rule's (at least one interval since); 0.9 of a 10-day one is not.
+    learned.reorder.milk = { orders: 2, quantity: 2, first_at: '2026-11-06T12:00:00Z', last_at: '2026-11-13T12:00:00Z', mean_interval_days: 7, next_due_at: '2026-11-20T12:00:00Z' };
+    learned.reorder.bread = { orders: 2, quantity: 2, first_at: '2026-11-01T12:00:00Z', last_at: '2026-11-11T12:00:00Z', mean_interval_days: 10, next_due_at: '2026-11-21T12:00:00Z' };
+    const model = reorderModelWhere((c) => c.cycle_bin === cycleBinFrom(0.9));
+    expect(reorderCandidates({ learned, patterns: null }, now, model)).toEqual([
+      { sku: 'bread', due: true, probability: 0.9, naive: false },
+      { sku: 'milk', due: false, probability: 0.1, naive: true },
+    ]);
+    expect(reorderCandidates({ learned, patterns: null }, now, null).map((c) => c.probability)).toEqual([null, null]);
   });
 
   it("counts the brand signals behind each category's brands, from the real-time document only", () => {

@@ -1,19 +1,39 @@
+import { reorderDecision, type ReorderModel, type Rhythm } from '../../functions/kernel/reorder-model.ts';
 import { currentValue } from '../../functions/learn/decay.ts';
-import { isRegularItemDue, isReorderDue } from '../../functions/learn/reorder-due.ts';
-import type { PreferenceDocument, SignalOptions } from '../../functions/search/index.ts';
+import type { PreferenceDocument } from '../../functions/search/index.ts';
 
 // What the loop believes about a shopper at a moment, read from their preference document exactly as
 // search reads it. No ground truth here: these are the loop's predictions, which the scorer judges.
 
-/** The due rule as search is configured with it (`SignalOptions`); learning's defaults when not given. */
-export type DueRule = Pick<SignalOptions, 'dueFraction' | 'lapseCycles'>;
+/**
+ * A product the shopper has a rhythm for, as a trip starts: whether the reorder model search reads (`model`; null: the
+ * default rule) holds it due, its fitted probability (null without a model), and whether the naive rule would (bought
+ * at least twice, and at least one mean interval since the last purchase). From the real-time rhythm and the patterns'
+ * regular items; a product in both is due if either holds it due, at the higher probability.
+ */
+export type ReorderCandidate = { sku: string; due: boolean; probability: number | null; naive: boolean };
 
-/** Products the loop holds due at `now`: the real-time reorder rhythm, or a regular item past its due_at and not yet lapsed (search's `reorder_due`). */
-export function predictedDue(document: PreferenceDocument | null, now: Date, rule: DueRule = {}): string[] {
-  const due = new Set<string>();
-  for (const [sku, state] of Object.entries(document?.learned?.reorder ?? {})) if (isReorderDue(state, now, rule.dueFraction, rule.lapseCycles)) due.add(sku);
-  for (const item of document?.patterns?.regular_items ?? []) if (isRegularItemDue(item, now, rule.lapseCycles)) due.add(item.sku);
-  return [...due].sort();
+export function reorderCandidates(document: PreferenceDocument | null, now: Date, model: ReorderModel | null): ReorderCandidate[] {
+  const rhythms: [string, Rhythm][] = [
+    ...Object.entries(document?.learned?.reorder ?? {}),
+    ...(document?.patterns?.regular_items ?? []).map((i): [string, Rhythm] => [i.sku, { orders: i.purchases, mean_interval_days: i.avg_interval_days, last_at: i.last_purchased_at }]),
+  ];
+  const bySku = new Map<string, ReorderCandidate>();
+  for (const [sku, rhythm] of rhythms) {
+    const decision = reorderDecision(model, rhythm, now);
+    if (decision === null) continue;
+    const seen = bySku.get(sku);
+    const probability = decision.probability === null ? (seen?.probability ?? null) : Math.max(decision.probability, seen?.probability ?? 0);
+    bySku.set(sku, { sku, due: decision.due || (seen?.due ?? false), probability, naive: decision.cycle >= 1 || (seen?.naive ?? false) });
+  }
+  return [...bySku.values()].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+/** Products the loop holds due at `now`, by the model search reads: search's `reorder_due`. */
+export function predictedDue(document: PreferenceDocument | null, now: Date, model: ReorderModel | null = null): string[] {
+  return reorderCandidates(document, now, model)
+    .filter((c) => c.due)
+    .map((c) => c.sku);
 }
 
 /**

@@ -6,9 +6,9 @@ import { inProcessSummary, markdownSummary, writeReport } from './report.ts';
 import { runSimulation } from './simulate.ts';
 
 // `npm run simulate -- [--shoppers N] [--days N] [--history-days N] [--seed N] [--concurrency N] [--report DIR]
-//   [--strength X] [--weight signal=X …] [--lapse-cycles X] [--in-process]`: the shopper simulation
-// through the local stack. `--strength`, `--weight` and `--lapse-cycles` set the search service's ranking
-// (the scorer judges due predictions by the same lapse); `--in-process` runs the same trips
+//   [--strength X] [--weight signal=X …] [--in-process]`: the shopper simulation
+// through the local stack. `--strength` and `--weight` set the search service's ranking; due predictions
+// follow the reorder model the patterns job fits; `--in-process` runs the same trips
 // straight into the learning code instead (see in-process.ts), to try a change in seconds. `--history-days` first
 // shops that many days before the loop and imports their orders (history.ts).
 // Progress and logs go to stderr; the Markdown summary to stdout.
@@ -22,7 +22,6 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     report: { type: 'string' },
     strength: { type: 'string' },
-    'lapse-cycles': { type: 'string' },
     weight: { type: 'string', multiple: true },
     'in-process': { type: 'boolean', default: false },
   },
@@ -49,12 +48,9 @@ for (const pair of values.weight ?? []) {
 }
 const strength = values.strength === undefined ? undefined : Number(values.strength);
 if (strength !== undefined && !(Number.isFinite(strength) && strength >= 0)) fail(`--strength must be a number ≥ 0, got ${values.strength}`);
-const lapseCycles = values['lapse-cycles'] === undefined ? undefined : Number(values['lapse-cycles']);
-if (lapseCycles !== undefined && !(lapseCycles > 0)) fail(`--lapse-cycles must be a number > 0 (Infinity: never), got ${values['lapse-cycles']}`);
 const ranking = {
   ...(strength === undefined ? {} : { strength }),
   ...(Object.keys(weights).length ? { weights } : {}),
-  ...(lapseCycles === undefined ? {} : { lapseCycles }),
 };
 const logger = createLogger({ labels: { component: 'simulation' }, sink: (line) => process.stderr.write(`${line}\n`) });
 const interactive = process.stderr.isTTY;

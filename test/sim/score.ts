@@ -59,8 +59,22 @@ export type SearchRecord = { day: number; arm: string; clicked: number | null };
 export function reciprocalRank(search: SearchRecord): number {
   return search.clicked === null ? 0 : 1 / search.clicked;
 }
-/** At the start of a trip: what the loop held due, what the order held, and which of those were bought twice before. */
-export type ReorderRecord = { day: number; predicted: string[]; ordered: string[]; repeat: string[] };
+/**
+ * At the start of a trip: what the loop held due, what the naive rule would have (bought at least twice, and at least
+ * one mean interval since), each product with a rhythm and its fitted probability (null before a model was fitted),
+ * what the order held, and which of those were bought twice before.
+ */
+export type ReorderRecord = {
+  day: number;
+  predicted: string[];
+  naive: string[];
+  ranked: { sku: string; probability: number | null }[];
+  ordered: string[];
+  repeat: string[];
+};
+
+/** Reorder precision and recall of a set of due predictions. */
+export type ReorderShares = { precision: Share; recall: Share };
 /**
  * The loop's top brand in a category vs the shopper's hidden favourite there (null: the shopper has none),
  * and, for the same shopper, category and moment, the order-count oracle's brand (null: it has none there).
@@ -145,7 +159,15 @@ export type Measures = {
   /** The mean reciprocal rank of the clicked result per arm, which does not saturate as CTR does, and its uplift. */
   mrr: { control: Mean; personalized: Mean };
   mrrUplift: Uplift;
-  reorder: { precision: Share; recall: Share };
+  reorder: ReorderShares & {
+    /** The naive rule on the same trips. */
+    naive: ReorderShares;
+    /**
+     * The fitted probabilities as a ranking, cut at the first level whose recall reaches the naive rule's: the
+     * precision the model gives at the naive rule's recall. Null when no cut reaches it (too few fitted trips).
+     */
+    atNaiveRecall: ReorderShares | null;
+  };
   brand: Share;
   /** The order-count oracle over the same shopper-category pairs (see orderCountTopBrands). */
   brandOracle: Share;
@@ -184,20 +206,50 @@ function ctrOf(searches: SearchRecord[]) {
   };
 }
 
-function reorderOf(records: ReorderRecord[]) {
+function sharesOf(records: readonly ReorderRecord[], predictedOf: (r: ReorderRecord) => readonly string[]): ReorderShares {
   let hits = 0;
   let predicted = 0;
   let repeatHits = 0;
   let repeats = 0;
   for (const r of records) {
     const ordered = new Set(r.ordered);
-    const due = new Set(r.predicted);
-    predicted += r.predicted.length;
-    hits += r.predicted.filter((sku) => ordered.has(sku)).length;
+    const due = new Set(predictedOf(r));
+    predicted += due.size;
+    hits += [...due].filter((sku) => ordered.has(sku)).length;
     repeats += r.repeat.length;
     repeatHits += r.repeat.filter((sku) => due.has(sku)).length;
   }
   return { precision: wilson(hits, predicted), recall: wilson(repeatHits, repeats) };
+}
+
+/** The ranked products, most probable first, cut at the first probability level whose recall reaches `target`. */
+function atRecall(records: readonly ReorderRecord[], target: number | null): ReorderShares | null {
+  if (target === null) return null;
+  const repeats = records.reduce((sum, r) => sum + r.repeat.length, 0);
+  const ranked = records
+    .flatMap((r) => {
+      const ordered = new Set(r.ordered);
+      const repeat = new Set(r.repeat);
+      return r.ranked.flatMap((c) => (c.probability === null ? [] : [{ probability: c.probability, hit: ordered.has(c.sku), repeatHit: repeat.has(c.sku) }]));
+    })
+    .sort((a, b) => b.probability - a.probability);
+  let predicted = 0;
+  let hits = 0;
+  let repeatHits = 0;
+  for (let i = 0; i < ranked.length; i++) {
+    const c = ranked[i]!;
+    predicted += 1;
+    hits += Number(c.hit);
+    repeatHits += Number(c.repeatHit);
+    const levelEnds = ranked[i + 1]?.probability !== c.probability;
+    if (levelEnds && repeats > 0 && repeatHits / repeats >= target) return { precision: wilson(hits, predicted), recall: wilson(repeatHits, repeats) };
+  }
+  return null;
+}
+
+function reorderOf(records: ReorderRecord[]): Measures['reorder'] {
+  const naive = sharesOf(records, (r) => r.naive);
+  return { ...sharesOf(records, (r) => r.predicted), naive, atNaiveRecall: atRecall(records, naive.recall.value) };
 }
 
 /** The loop's, the oracle's and the ideal observer's accuracy over the same judged pairs; a reference without a brand there counts as a miss. */

@@ -7,6 +7,7 @@ import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import type { Logger } from '../../functions/logging/logger.ts';
 import {
   createFirestorePreferenceDocumentReader,
+  createFirestoreReorderModelReader,
   createFirestoreSearchPreferenceReader,
   createSearchPersonalizer,
   createUserHasher,
@@ -100,7 +101,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const progress = options.progress ?? (() => undefined);
   const log = options.logger;
   const wallStart = Date.now();
-  const { world, shoppers } = buildWorld(options, options.ranking);
+  const { world, shoppers } = buildWorld(options);
   const { catalog, categoryOfBrand, dayStart, dates } = world;
   const historyDays = options.historyDays ?? 0;
   if (!(historyDays >= 0 && historyDays <= 365)) throw new Error('--history-days must be 0–365');
@@ -128,7 +129,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
 
   async function drive(): Promise<SimulationResult> {
     const documents = createFirestorePreferenceDocumentReader(firestore);
-    const reader = createFirestoreSearchPreferenceReader(firestore, { hashUser: createUserHasher(LOCAL.userHashKey), budgetMs: 5_000, ttlMs: 600_000 });
+    // A reader per simulated day: the reorder model the night's patterns job fitted is read fresh, as a simulated day
+    // outlasts no cache but the sim's days pass in minutes.
+    const newReader = () => createFirestoreSearchPreferenceReader(firestore, { hashUser: createUserHasher(LOCAL.userHashKey), budgetMs: 5_000, ttlMs: 600_000 });
+    let reader = newReader();
+    const models = createFirestoreReorderModelReader(firestore);
     const tokens = new Map<string, string>();
     for (const s of shoppers) {
       tokens.set(s.userId, await mintShopperToken(s.userId, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 24 * 3600 }));
@@ -176,6 +181,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         reader.forget(userId);
         return document;
       },
+      reorderModel: () => models.read(),
       personalizer: (clock) => createSearchPersonalizer({ reader, clock, ...(options.ranking ? { ranking: options.ranking } : {}) }),
       send,
     };
@@ -250,6 +256,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const dayEnd = new Date(dayStart(day) + DAY_MS).toISOString();
       progress(`day ${day + 1}/${options.days} ${dates[day]}: patterns and metrics jobs as of ${dayEnd}`, (day + 0.9) / options.days);
       await runJob('patterns', day, { as_of: dayEnd, since: runSince });
+      reader = newReader();
       const metrics = await runJob('metrics', day, { as_of: dayEnd, since: new Date(dayStart(day)).toISOString() });
       for (const row of (metrics.metrics ?? []) as MetricRow[]) {
         if (row.experiment !== 'personalization' || row.dimension !== '') continue;

@@ -9,7 +9,8 @@ import {
   type SearchPerformedEvent,
 } from '../../functions/search/index.ts';
 import { baselineSearch, buildCatalog, seededRandom, type Catalog, type Product } from './catalog.ts';
-import { brandEvidence, learnedTopBrands, predictedDue, type DueRule } from './observe.ts';
+import type { ReorderModel } from '../../functions/kernel/reorder-model.ts';
+import { brandEvidence, learnedTopBrands, reorderCandidates } from './observe.ts';
 import { idealObserver, type IdealObserver } from './ideal.ts';
 import { orderCountTopBrands, type BrandRecord, type ReorderRecord, type SearchRecord } from './score.ts';
 import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
@@ -29,7 +30,7 @@ export type RunOptions = {
    * unpersonalized) and imported as order history (history.ts). Default 0: the loop starts cold.
    */
   historyDays?: number;
-  /** The search service's ranking settings (strength, weights, due rule); the defaults when not given. */
+  /** The search service's ranking settings (strength, weights); the defaults when not given. */
   ranking?: Omit<PersonalizeOptions, 'now'>;
 };
 
@@ -42,14 +43,14 @@ export type TripWorld = {
   dayStart: (day: number) => number;
   /** Each simulated day as YYYY-MM-DD. */
   dates: string[];
-  /** The due rule search ranks with, so the scorer judges what search acts on. */
-  dueRule?: DueRule;
 };
 
 /** How a trip reaches the loop. */
 export type TripPorts = {
   /** The shopper's preference document as the trip starts: the scorer's look at what the loop believes. */
   believed: (userId: string) => Promise<PreferenceDocument | null>;
+  /** The reorder model search reads as the trip starts (null: none fitted yet), so the scorer judges what search acts on. */
+  reorderModel: () => Promise<ReorderModel | null>;
   /** The search service, reading the shopper's preferences at the trip's simulated clock. */
   personalizer: (clock: () => Date) => PersonalizeSearch;
   /** Sends the trip's events, in order, as the shopper's app would. */
@@ -78,7 +79,7 @@ const DAY_MS = 86_400_000;
  * A run's seeded world and shoppers: the catalogue, then the shoppers, from one random stream, over the
  * N whole UTC days ending at today's midnight (the shoppers' week starts on the first of them).
  */
-export function buildWorld(options: Omit<RunOptions, 'ranking'>, dueRule?: DueRule): { world: TripWorld; shoppers: ShopperTruth[] } {
+export function buildWorld(options: Omit<RunOptions, 'ranking'>): { world: TripWorld; shoppers: ShopperTruth[] } {
   const historyDays = options.historyDays ?? 0;
   const random = seededRandom(options.seed);
   const catalog = buildCatalog(random);
@@ -89,7 +90,7 @@ export function buildWorld(options: Omit<RunOptions, 'ranking'>, dueRule?: DueRu
   const dates = Array.from({ length: options.days }, (_, d) => new Date(dayStart(d)).toISOString().slice(0, 10));
   // The shoppers' staples start where their days start: the first day of history, if there is any.
   const shoppers = buildShoppers(random, catalog, options.shoppers, dayStart(-historyDays));
-  return { world: { seed: options.seed, catalog, categoryOfBrand, dayStart, dates, ...(dueRule ? { dueRule } : {}) }, shoppers };
+  return { world: { seed: options.seed, catalog, categoryOfBrand, dayStart, dates }, shoppers };
 }
 
 export function emptyLedger(): TripLedger {
@@ -118,7 +119,7 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
   const sessionId = `${truth.userId}-${dates[day] ?? new Date(world.dayStart(day)).toISOString().slice(0, 10)}`;
   // The scorer's look at what the loop believes as the trip starts (not the loop's own read).
   const believed = await ports.believed(truth.userId);
-  const due = predictedDue(believed, new Date(at), world.dueRule);
+  const candidates = reorderCandidates(believed, new Date(at), await ports.reorderModel());
   // The reference: the same pairs judged by the order-count oracle over the events sent so far.
   const oracle = orderCountTopBrands(ledger.sentEvents.get(truth.userId) ?? []);
   const ideal = ledger.ideals.get(truth.userId) ?? idealObserver(catalog, truth);
@@ -192,7 +193,14 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
     for (const staple of truth.staples) if (cart.has(staple.sku)) staple.lastBoughtAt = Date.parse(orderTime);
     const counts = ledger.orderCounts.get(truth.userId) ?? new Map<string, number>();
     ledger.orderCounts.set(truth.userId, counts);
-    ledger.reorders.push({ day, predicted: due, ordered: items.map((p) => p.sku), repeat: items.filter((p) => (counts.get(p.sku) ?? 0) >= 2).map((p) => p.sku) });
+    ledger.reorders.push({
+      day,
+      predicted: candidates.filter((c) => c.due).map((c) => c.sku),
+      naive: candidates.filter((c) => c.naive).map((c) => c.sku),
+      ranked: candidates.map((c) => ({ sku: c.sku, probability: c.probability })),
+      ordered: items.map((p) => p.sku),
+      repeat: items.filter((p) => (counts.get(p.sku) ?? 0) >= 2).map((p) => p.sku),
+    });
     for (const p of items) counts.set(p.sku, (counts.get(p.sku) ?? 0) + 1);
   }
   await ports.send(truth.userId, events);

@@ -3,6 +3,7 @@ import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFirestoreReorderModelPublisher } from '../../functions/adapters/gcp/firestore-reorder-model.ts';
 import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
@@ -44,6 +45,7 @@ import type { ImportRecord } from '../../functions/history/import-job.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { statementTables } from '../support/statement-tables.ts';
 import { usersUnderTest } from '../support/users-server.ts';
+import { weeklyOrders } from '../support/weekly-orders.ts';
 
 // Every function that touches the warehouse runs here for real, on DuckDB, through its handler: each statement it
 // runs is read for the tables it names, and each bulk write counts for its table. What it touched must be exactly what
@@ -172,8 +174,10 @@ beforeAll(async () => {
     .send({ anonymous_token: await mintShopperToken(visitor, { ...TEST_TOKEN, anonymous: true }) });
   expect(linked.status).toBe(200);
 
+  // Five weekly orders of twenty products: enough outcomes for the patterns job to fit and keep a reorder model.
+  expect((await warehouse.insertEvents(weeklyOrders(SHOPPERS.learning, new Date(NOW.getTime() - 24 * HOUR), 5, 20), 'weekly')).failed).toEqual([]);
   const patterns = serve(
-    createPatternsHandler({ warehouse: recording(warehouse, touchedBy.patterns), publisher, privacy, erasures, clock: at(HOUR), logger, settleMs: 0 }),
+    createPatternsHandler({ warehouse: recording(warehouse, touchedBy.patterns), publisher, reorderModels: createFirestoreReorderModelPublisher(firestore), privacy, erasures, clock: at(HOUR), logger, settleMs: 0 }),
   );
   expect((await request(patterns).post('/').send({})).status).toBe(200);
 
