@@ -3,6 +3,7 @@ import { currentValue } from './decay.ts';
 import type { PreferenceDocument } from './preference-document.ts';
 import type { Affinity, SignalKind } from './preferences.ts';
 import { dueProducts } from './reorder-due.ts';
+import type { ReorderModel } from '../kernel/reorder-model.ts';
 
 /**
  * How much of a preference document the view shows, so an answer stays small whatever was learned:
@@ -34,7 +35,17 @@ export type PreferenceView = {
 };
 
 /** What was learned about a shopper and what the patterns job found, decayed to `now`; empty without a document. */
-export function preferenceView(userId: string, document: PreferenceDocument | null, now: Date, recentWindowMs = 60 * 60 * 1000): PreferenceView {
+/**
+ * `reorderModel` is the model in force (`learning_models/reorder`): the view's due products are the ones search
+ * would offer again; without one, the default rule decides, as it does for search.
+ */
+export function preferenceView(
+  userId: string,
+  document: PreferenceDocument | null,
+  now: Date,
+  reorderModel: ReorderModel | null = null,
+  recentWindowMs = 60 * 60 * 1000,
+): PreferenceView {
   const patterns = document?.patterns ?? null;
   const preferences = document?.learned;
   if (!preferences) {
@@ -80,7 +91,7 @@ export function preferenceView(userId: string, document: PreferenceDocument | nu
     categories: rank(preferences.categories),
     dietary: rank(preferences.dietary),
     recent_interests: { brands: recent(preferences.recent.brands), categories: recent(preferences.recent.categories) },
-    reorder_due: dueProducts(preferences, now).map(({ sku, cycle }) => {
+    reorder_due: dueProducts(preferences, now, reorderModel).map(({ sku, cycle }) => {
       const state = preferences.reorder[sku];
       return { sku, orders: state?.orders ?? 0, mean_interval_days: state?.mean_interval_days ?? null, next_due_at: state?.next_due_at ?? null, cycle: round(cycle) };
     }),

@@ -49,6 +49,7 @@ export const usersFunction = defineFunction({
         hashUser,
         links: within(identityLinks(firestore, mergePreferences), 'links'),
         linkWarehouse: bounded(warehouse, 'warehouse', deadlines.warehouseInsertMs, logger),
+        reorderModel: within(preferences.reorderModels().reader, 'reorderModel'),
         clock: platform.clock,
         logger,
         corsOrigins: settings.corsOrigins,

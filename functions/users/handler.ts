@@ -16,6 +16,7 @@ import type { ErasureRequest } from '../privacy/ports.ts';
 import { PrivacyUpdate } from '../privacy/settings.ts';
 import type { UserHasher } from '../privacy/user-hash.ts';
 import type { LinkWarehouse } from '../warehouse/ports.ts';
+import type { ReorderModel, ReorderModelReader } from '../kernel/reorder-model.ts';
 import type { ShopperErasures, ShopperPrivacy } from './ports.ts';
 
 export type UsersDeps = {
@@ -30,6 +31,8 @@ export type UsersDeps = {
   links: IdentityLinks;
   /** Where a link is recorded for the batch jobs. */
   linkWarehouse: LinkWarehouse;
+  /** The reorder model in force, so the preferences show as due what search would offer again. */
+  reorderModel: ReorderModelReader;
   clock: Clock;
   logger: Logger;
   corsOrigins: string[] | '*';
@@ -92,7 +95,18 @@ export function createUsersHandler(deps: UsersDeps): HttpFunction {
 }
 
 async function readPreferences({ userId, deps }: Call): Promise<Reply> {
-  return { status: 200, body: preferenceView(userId, await deps.documents.read(userId), deps.clock()) };
+  const [document, reorderModel] = await Promise.all([deps.documents.read(userId), readReorderModel(deps)]);
+  return { status: 200, body: preferenceView(userId, document, deps.clock(), reorderModel) };
+}
+
+/** The model in force; if it cannot be read, the default rule decides, as search does before its first read. */
+async function readReorderModel(deps: UsersDeps): Promise<ReorderModel | null> {
+  try {
+    return await deps.reorderModel.read();
+  } catch (error) {
+    deps.logger.warn('reorder model could not be read; the default rule decides', { error });
+    return null;
+  }
 }
 
 /** What the guide shows: regular items, top brands, confidence, last update; or that learning is off. */

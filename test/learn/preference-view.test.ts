@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fitReorderModel, reorderCell } from '../../functions/kernel/reorder-model.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { PREFERENCE_VIEW_LIMITS, preferenceView } from '../../functions/learn/preference-view.ts';
 import { codeNames, pageWithHeading, tableUnder } from '../docs/markdown.ts';
@@ -57,6 +58,25 @@ describe('preference view', () => {
       ['sku-bread', 3, 7, 1],
       ['sku-oat-1l', 3, 7, 1],
     ]);
+  });
+
+  it('lists as due what the reorder model in force says, as search decides', () => {
+    const orders = [21, 14, 7].map((d) => collectedEvent('order_completed', 'u', days(d)));
+    const document = { learned: learn(null, 'u', orders, NOW), patterns: null };
+    // The weekly order's cell (a cycle of 1, three orders, a 7-day rhythm) never bought again in the examples;
+    // products bought far earlier in their rhythm always were.
+    const weekly = reorderCell({ orders: 3, mean_interval_days: 7, last_at: days(7).toISOString() }, NOW);
+    if (!weekly) throw new Error('the weekly order has a cell');
+    const model = fitReorderModel(
+      [
+        { cycle_bin: weekly.cycle_bin, orders_bin: weekly.orders_bin, interval_bin: weekly.interval_bin, examples: 200, bought: 0 },
+        { cycle_bin: 0, orders_bin: weekly.orders_bin, interval_bin: weekly.interval_bin, examples: 100, bought: 100 },
+      ],
+      { version: 'run-1', asOf: NOW, fittedAt: NOW },
+    );
+    expect(model).not.toBeNull();
+    expect(preferenceView('u', document, NOW, model).reorder_due).toEqual([]);
+    expect(preferenceView('u', document, NOW, null).reorder_due).toHaveLength(2);
   });
 
   it('has the limits the docs name', () => {

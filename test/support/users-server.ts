@@ -9,6 +9,7 @@ import { mergePreferences } from '../../functions/learn/merge.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { createFirestorePreferenceDocumentReader } from '../../functions/adapters/gcp/firestore-preference-document.ts';
+import { createFirestoreReorderModelReader } from '../../functions/adapters/gcp/firestore-reorder-model.ts';
 import { createUsersHandler, type UsersDeps } from '../../functions/users/handler.ts';
 import { emulatorFirestore } from './firestore.ts';
 import { createMemoryLinkWarehouse } from './memory-warehouse.ts';
@@ -30,6 +31,7 @@ export async function usersUnderTest(overrides: Partial<UsersDeps> = {}) {
     hashUser,
     links: createFirestoreIdentityLinks(firestore, { merge: mergePreferences }),
     linkWarehouse: createMemoryLinkWarehouse().warehouse,
+    reorderModel: createFirestoreReorderModelReader(firestore),
     clock: () => NOW,
     logger,
     corsOrigins: '*',
