@@ -64,10 +64,8 @@ export function loadWarehouseSettings(env: NodeJS.ProcessEnv): WarehouseSettings
 }
 
 export const IngestEnv = WarehouseEnv.extend({
-  /** Days an applied-event marker is kept; must outlast Pub/Sub redelivery (7 days). Default 8. */
+  /** Days an applied event's id is kept; must outlast Pub/Sub redelivery (7 days). Default 8. */
   MARKER_TTL_DAYS: z.coerce.number().positive().default(8),
-  /** Shards per query's click-through counter. Default 10. */
-  CLICK_THROUGH_SHARDS: positiveInt(10),
 });
 
 export type WarehouseSetting = { kind: 'bigquery'; dataset: string } | { kind: 'duckdb'; path: string };
@@ -76,7 +74,6 @@ export type IngestSettings = {
   projectId: string;
   warehouse: WarehouseSetting;
   markerTtlDays: number;
-  clickThroughShards: number;
   logLevel: CollectSettings['logLevel'];
 };
 
@@ -86,7 +83,6 @@ export function loadIngestSettings(env: NodeJS.ProcessEnv): IngestSettings {
     projectId: e.GOOGLE_CLOUD_PROJECT,
     warehouse: warehouseSetting(e),
     markerTtlDays: e.MARKER_TTL_DAYS,
-    clickThroughShards: e.CLICK_THROUGH_SHARDS,
     logLevel: e.LOG_LEVEL,
   };
 }
@@ -134,7 +130,6 @@ export const HistoryEnv = BatchEnv.extend({
   MAX_EVENT_AGE_DAYS: CollectEnv.shape.MAX_EVENT_AGE_DAYS,
   MAX_FUTURE_SKEW_SECONDS: CollectEnv.shape.MAX_FUTURE_SKEW_SECONDS,
   MARKER_TTL_DAYS: IngestEnv.shape.MARKER_TTL_DAYS,
-  CLICK_THROUGH_SHARDS: IngestEnv.shape.CLICK_THROUGH_SHARDS,
 });
 
 /** What `history` reads: the warehouse as the batch jobs do, where files come from, and learning's marks. */
@@ -144,7 +139,6 @@ export type HistorySettings = BatchSettings & {
   maxEventAgeMs: number;
   maxFutureSkewMs: number;
   markerTtlDays: number;
-  clickThroughShards: number;
 };
 
 /** The settings of `history`, the history imports. */
@@ -158,7 +152,6 @@ export function loadHistorySettings(env: NodeJS.ProcessEnv): HistorySettings {
     maxEventAgeMs: e.MAX_EVENT_AGE_DAYS * 86_400_000,
     maxFutureSkewMs: e.MAX_FUTURE_SKEW_SECONDS * 1000,
     markerTtlDays: e.MARKER_TTL_DAYS,
-    clickThroughShards: e.CLICK_THROUGH_SHARDS,
   };
 }
 

@@ -57,8 +57,6 @@ export type IngestSettings = FunctionSizing & {
    * redelivery of its message, and Pub/Sub redelivers for as long as it retains a message (`messageRetention`, 7 days).
    */
   markerTtlDays: number;
-  /** Shards per query's click-through counter (`CLICK_THROUGH_SHARDS`). Default 10: a document takes about one write a second. */
-  clickThroughShards: number;
 };
 
 /** Lowest severity a function logs (its `LOG_LEVEL`). */
@@ -252,7 +250,7 @@ export function loadConfig(): InfraConfig {
     region: config.get('region', { minLength: 1 }) ?? 'europe-west1',
     ...functions,
     collect: { ...functions.collect, privacyCacheSeconds: count('privacyCacheSeconds', 5, { min: 0, max: 60 }) },
-    ingest: { ...functions.ingest, markerTtlDays, clickThroughShards: count('clickThroughShards', 10, { min: 1, max: 1000 }) },
+    ingest: { ...functions.ingest, markerTtlDays },
     patterns: {
       ...functions.patterns,
       settleMinutes: count('patternsSettleMinutes', 15, { min: 0, max: 1440 }),

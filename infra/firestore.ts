@@ -1,5 +1,6 @@
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
+import { APPLIED_IDS_FIELD } from '../functions/adapters/gcp/applied-ids.ts';
 
 export type FirestoreArgs = {
   project: string;
@@ -9,9 +10,10 @@ export type FirestoreArgs = {
 
 /**
  * Map fields of `preferences/{userId}` that are read whole, by document id, and never queried on:
- * the learned affinities, recent interests, reorder state, explicit statements and the batch `patterns`.
+ * the learned affinities, recent interests, reorder state, explicit statements, the batch `patterns` and the
+ * ids of the events learned (`applied_ids`, up to 320 KB of Bytes, far past what an index entry takes).
  */
-const UNINDEXED_PREFERENCE_MAPS = ['products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'patterns'] as const;
+const UNINDEXED_PREFERENCE_MAPS = ['products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'patterns', APPLIED_IDS_FIELD] as const;
 
 /**
  * The `(default)` Firestore database the functions write to, the TTL that deletes idempotency
@@ -37,7 +39,8 @@ export class FirestoreDatabase extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const field = (resourceName: string, collection: string, fieldPath: string, extra: { ttl?: boolean } = {}) =>
+    type Extra = { ttl?: boolean; indexConfig?: gcp.types.input.firestore.FieldIndexConfig };
+    const field = (resourceName: string, collection: string, fieldPath: string, extra: Extra = {}) =>
       new gcp.firestore.Field(
         resourceName,
         {
@@ -46,17 +49,19 @@ export class FirestoreDatabase extends pulumi.ComponentResource {
           collection,
           field: fieldPath,
           // An empty index config exempts the field (and every subfield of a map) from single-field indexing.
-          indexConfig: {},
+          indexConfig: extra.indexConfig ?? {},
           ...(extra.ttl ? { ttlConfig: {} } : {}),
         },
         { parent: this },
       );
 
-    // `preferences/{userId}/applied/{shard}` holds the ids of applied events, `ids` (id → expiry), and `expire_at`,
-    // the expiry of its newest id: Firestore deletes the document once that passes (usually within a day).
-    // Neither is ever queried. `ids` holds up to some 20,000 ids: indexed, each would take two of the 40,000
-    // index entries a document may have, and every write would re-index them.
-    field('applied-expire-at-ttl', 'applied', 'expire_at', { ttl: true });
+    // The layout before `applied_ids`: `preferences/{userId}/applied/{shard}` holds the ids of applied events, `ids`
+    // (id → expiry), and `expire_at`, the expiry of its newest id: Firestore deletes the document once that passes
+    // (usually within a day). No longer written; learning reads a message's shards while any is live, which it
+    // asks with one collection-group query on `expire_at` (functions/adapters/gcp/legacy-applied-markers.ts): the
+    // one index here. `ids` held up to some 20,000 ids: indexed, each would take two of the 40,000 index entries a
+    // document may have.
+    field('applied-expire-at-ttl', 'applied', 'expire_at', { ttl: true, indexConfig: { indexes: [{ queryScope: 'COLLECTION_GROUP', order: 'ASCENDING' }] } });
     field('applied-ids-unindexed', 'applied', 'ids');
 
     // Firestore indexes every field of every document by default, each map subfield twice (ascending and
@@ -64,9 +69,6 @@ export class FirestoreDatabase extends pulumi.ComponentResource {
     // indexing them would multiply the cost of every learning write and, as a document grows, hit the limit
     // of 40,000 index entries per document, after which writes fail. They are read whole, never queried.
     for (const map of UNINDEXED_PREFERENCE_MAPS) field(`preferences-${map}-unindexed`, 'preferences', map);
-    // Click-through counters, `click_through/{queryKey}/shards/{n}`: `positions` maps each result position to
-    // its counts and is only ever summed after reading a query's shards.
-    field('shards-positions-unindexed', 'shards', 'positions');
 
     this.registerOutputs({ database: this.database.name });
   }

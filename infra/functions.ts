@@ -51,10 +51,7 @@ type Callee = { fn: { name: pulumi.Output<string> }; url: pulumi.Output<string> 
 /** What a function is told that only it is told: settings of the stack beyond those of its kind. */
 const OWN_ENVIRONMENT: Partial<Record<FunctionName, (config: InfraConfig) => Record<string, pulumi.Input<string>>>> = {
   collect: (config) => ({ [collectFunction.settings.env.PRIVACY_CACHE_SECONDS]: String(config.collect.privacyCacheSeconds) }),
-  ingest: (config) => ({
-    [ingestFunction.settings.env.MARKER_TTL_DAYS]: String(config.ingest.markerTtlDays),
-    [ingestFunction.settings.env.CLICK_THROUGH_SHARDS]: String(config.ingest.clickThroughShards),
-  }),
+  ingest: (config) => ({ [ingestFunction.settings.env.MARKER_TTL_DAYS]: String(config.ingest.markerTtlDays) }),
   patterns: (config) => patternsEnvironment(config.patterns),
 };
 

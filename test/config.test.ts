@@ -36,7 +36,6 @@ describe('ingest settings', () => {
       projectId: 'demo-test',
       warehouse: { kind: 'bigquery', dataset: 'learning_loop' },
       markerTtlDays: 8,
-      clickThroughShards: 10,
       logLevel: 'INFO',
     });
   });

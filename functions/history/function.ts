@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { DeadlineEnv, HistoryEnv, loadDeadlines, loadHistorySettings, loadUserHashKey, UserHashEnv } from '../config.ts';
 import { defineFunction, httpFunction } from '../descriptor.ts';
 import { DAY_MS } from '../learn/decay.ts';
-import { clickThroughIncrements } from '../learn/click-through.ts';
 import { learn } from '../learn/learn.ts';
 import { createLogger } from '../logging/logger.ts';
 import { bounded, firestoreStores, shopperStores } from '../platform.ts';
@@ -54,9 +53,7 @@ export const historyFunction = defineFunction({
         warehouse,
         seeder: stores.seeder({
           learn,
-          clickThrough: clickThroughIncrements,
           markerTtlDays: settings.markerTtlDays,
-          counterShards: settings.clickThroughShards,
           liveWindowMs: settings.maxEventAgeMs,
           resumeWindowMs: RESUME_WINDOW_DAYS * DAY_MS,
         }),

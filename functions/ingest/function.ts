@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { DeadlineEnv, IngestEnv, loadDeadlines, loadIngestSettings, loadUserHashKey, UserHashEnv } from '../config.ts';
 import { cloudEventFunction, defineFunction, PUSH_ACK_DEADLINE_SECONDS } from '../descriptor.ts';
-import { clickThroughIncrements } from '../learn/click-through.ts';
 import { learn } from '../learn/learn.ts';
 import { createLogger } from '../logging/logger.ts';
 import { bounded, firestoreStores, linkReader, shopperStores } from '../platform.ts';
@@ -39,12 +38,7 @@ export const ingestFunction = defineFunction({
     // Reads within the Firestore deadline; the learning transaction may take longer (see LEARNING_DEADLINE_MS).
     const firestore = await platform.requestFirestore(settings.projectId, { callMs: deadlines.firestoreMs, transactionMs: deadlines.learningMs });
     const { privacy, erasures } = shopperStores(firestore, settings.userHashKey);
-    const preferences = firestoreStores(firestore).learning({
-      learn,
-      clickThrough: clickThroughIncrements,
-      markerTtlDays: settings.markerTtlDays,
-      counterShards: settings.clickThroughShards,
-    });
+    const preferences = firestoreStores(firestore).learning({ learn, markerTtlDays: settings.markerTtlDays });
     // A delivery that passes a deadline throws: Pub/Sub redelivers it after its backoff, and the idempotent writes
     // absorb whatever the abandoned calls still did.
     return cloudEventFunction(

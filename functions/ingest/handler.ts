@@ -9,7 +9,7 @@ import type { RejectedRow, Warehouse } from '../warehouse/ports.ts';
 import { rejectedMessageRow, rejectedRows } from '../warehouse/rows.ts';
 import { decodeMessage, type MessagePublishedData } from './decode-message.ts';
 import type { PreferenceStore } from './ports.ts';
-import { MESSAGE_INGESTED } from './log-messages.ts';
+import { APPLIED_IDS_FORGOTTEN, MESSAGE_INGESTED } from './log-messages.ts';
 
 export type IngestDeps = {
   warehouse: Warehouse;
@@ -79,6 +79,8 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
         firestore_writes: outcome.writes,
         lag_ms: now.getTime() - Date.parse(batch.received_at),
       });
+      // Exactly-once for this shopper now reaches back less far than the marks' lifetime: worth an alert.
+      if (outcome.forgottenIds) deps.logger.warn(APPLIED_IDS_FORGOTTEN, { message_id: decoded.messageId, forgotten_ids: outcome.forgottenIds });
     } catch (error) {
       if (failureKind(error) === 'transient') throw error;
       const reason = `${undone.step} failed for good: ${describeFailure(error)}`;

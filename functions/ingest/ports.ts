@@ -5,12 +5,17 @@ export type ApplyOutcome = {
   applied: number;
   /** Events skipped because an earlier delivery already applied them. */
   alreadyApplied: number;
-  /** Firestore documents written: the cost of learning, per message rather than per event. */
+  /** Firestore documents written: the cost of learning, one per message whatever its size. */
   writes: number;
+  /**
+   * Ids of applied events dropped before their time to keep the shopper's document within its bound (a shopper
+   * sending more than the document keeps within the marks' lifetime); absent when none were.
+   */
+  forgottenIds?: number;
 };
 
 /**
- * The shopper's preference document and the idempotency markers beside it. `apply` learns from
+ * The shopper's preference document and the idempotency marks in it. `apply` learns from
  * the events not applied before, atomically with recording that they now are: redelivery and
  * retries change nothing.
  */

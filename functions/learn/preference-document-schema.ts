@@ -140,13 +140,19 @@ export const StoredPatterns = z
   })
   .meta({ id: 'Patterns', description: "What the patterns job's batch analyses found in the shopper's last 180 days." });
 
+/** Ingest's record of the events learned (functions/adapters/gcp/applied-ids.ts): not for readers, whose language's client reads it as bytes. */
+const AppliedIds = z
+  .record(z.string().regex(/^\d+$/), z.unknown().describe('Firestore Bytes: 8 bytes per event id.'))
+  .describe('The ids of the events learned from, by the day their marks run out (days since 1970): how ingest learns each event once. Not part of what was learned.');
+
 /**
  * The whole document: what learning wrote and the patterns beside it, or the patterns alone when the
- * patterns job reached the shopper first.
+ * patterns job reached the shopper first, or the applied ids alone when the shopper switched learning off.
  */
 export const PreferenceDocumentSchema = z.union([
-  LearnedPreferences.extend({ patterns: StoredPatterns.optional() }),
+  LearnedPreferences.extend({ patterns: StoredPatterns.optional(), applied_ids: AppliedIds.optional() }),
   z.strictObject({ patterns: StoredPatterns }),
+  z.strictObject({ applied_ids: AppliedIds }),
 ]);
 
 /** Every optional field made required and every array's element unwrapped, at any depth: so drift in either direction shows. */

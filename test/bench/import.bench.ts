@@ -15,7 +15,6 @@ import { csvRecords } from '../../functions/history/csv.ts';
 import { planImport, RESUME_WINDOW_DAYS, runImport, SEED_SLICE_SHOPPERS, SLICE_ROWS, type ImportRecord } from '../../functions/history/import-job.ts';
 import { LIMITS } from '../../functions/events/limits.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { DAY_MS } from '../../functions/learn/decay.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { freePort, startEmulator } from '../../functions/local/emulators.ts';
@@ -137,7 +136,6 @@ async function main(): Promise<void> {
       warehouse,
       seeder: createFirestoreHistorySeeder(firestore, {
         learn,
-        clickThrough: clickThroughIncrements,
         liveWindowMs: DEFAULT_TIME_LIMITS.maxEventAgeMs,
         resumeWindowMs: RESUME_WINDOW_DAYS * DAY_MS,
       }),

@@ -4,7 +4,6 @@ import { trackEverything } from '../../functions/collect/consent.ts';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { loadIngestSettings } from '../../functions/config.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createLogger } from '../../functions/logging/logger.ts';
 import type { Warehouse } from '../../functions/warehouse/ports.ts';
@@ -19,9 +18,7 @@ ff.cloudEvent(
     warehouse: discard,
     preferences: createFirestorePreferenceStore(new Firestore({ projectId: settings.projectId, ignoreUndefinedProperties: true }), {
       learn,
-      clickThrough: clickThroughIncrements,
       markerTtlDays: settings.markerTtlDays,
-      counterShards: settings.clickThroughShards,
     }),
     consent: trackEverything,
     clock: () => new Date(),

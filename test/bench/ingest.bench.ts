@@ -8,19 +8,19 @@ import { fileURLToPath } from 'node:url';
 import { Firestore, type DocumentSnapshot } from '@google-cloud/firestore';
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import { z } from 'zod';
-import { appliedShardOf } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { encodeEventBatch, MESSAGE_SCHEMA_VERSION, type EventBatchMessage } from '../../functions/events/messages.ts';
-import type { CollectedEvent, EventType } from '../../functions/events/schema.ts';
+import type { EventType } from '../../functions/events/schema.ts';
+import { createTracker } from '../../functions/client/node.ts';
+import type { EventData } from '../../functions/client/tracker.ts';
 import { ingestFunction } from '../../functions/ingest/function.ts';
 import { storeRejectedFunction } from '../../functions/ingest/store-rejected-function.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { freePort, httpAnswers, portAccepts, startEmulator, startProcessGroup, type RunningProcess } from '../../functions/local/emulators.ts';
 import { LOCAL } from '../../functions/local/local-settings.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { provisionPubSub } from '../../functions/local/provision.ts';
 import { validEvent } from '../support/fixtures.ts';
 import { collectedEvent } from '../support/messages.ts';
-import { groupCpuMs } from './process-cpu.ts';
+import { groupCpuMs, sampleGroupRss } from './process-cpu.ts';
 import { sessionEvent } from './shopping-session.ts';
 import { stopScope } from './stop-scope.ts';
 
@@ -33,9 +33,12 @@ import { stopScope } from './stop-scope.ts';
 //      documents' event_counts add up, over many shoppers and over one; then the same backlogs through
 //      ingest without a warehouse (test/bench/ingest-without-warehouse.ts, its own topic), since the
 //      local DuckDB warehouse, which production does not have, limits the first;
-//   3. Firestore writes per event, from ingest's own 'message ingested' log lines.
+//   3. Firestore writes per event, from ingest's own 'message ingested' log lines, for the runs above and for
+//      events sent by the client SDK (functions/client/node.ts) with its default batching.
+// Each run also samples the resident memory (RSS) of the functions process that served it.
 // Options: --duration=SECONDS (lag phase, default 30), --rate=REQ_PER_SEC (20), --shoppers=N (50),
 // --messages=N (1-event messages per throughput run, 2000), --batches=N (100-event messages, 100),
+// --sdk-events=N (events per shopper sent through the SDK, 100),
 // --profile (the functions processes run with --cpu-prof; profiles land in out/ingest-profile/).
 
 const option = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
@@ -44,6 +47,7 @@ const RATE = option('rate', 20);
 const SHOPPERS = option('shoppers', 50);
 const ONE_EVENT_MESSAGES = option('messages', 2000);
 const BATCH_MESSAGES = option('batches', 100);
+const SDK_EVENTS = option('sdk-events', 100);
 const PROFILE = process.argv.includes('--profile');
 const LAG_TARGET_MS = 2000;
 /** Longer than Pub/Sub's longest redelivery backoff (60 s): a run that stalls this long is given up. */
@@ -295,7 +299,11 @@ type LagResult = {
   requests: Sent[];
   achievedRate: number;
   cpu: Cpu;
+  rss: Rss;
 };
+
+/** The peak resident memory of the functions process that served a run, MB (sampled every 250 ms). */
+type Rss = { peakMb: number };
 
 async function measureLag(stack: Stack, prefix: string, shopperCount: number, rate: number, durationSec: number): Promise<LagResult> {
   const shoppers = Array.from({ length: shopperCount }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
@@ -325,6 +333,7 @@ async function measureLag(stack: Stack, prefix: string, shopperCount: number, ra
   const requests: Sent[] = [];
   const sends: Promise<void>[] = [];
   const cpuBefore = cpuNow(stack);
+  const rssSampler = sampleGroupRss(stack.functions.child.pid);
   const startedAt = performance.now();
   let lastShown = Date.now();
   for (let i = 0; i < total; i++) {
@@ -376,6 +385,7 @@ async function measureLag(stack: Stack, prefix: string, shopperCount: number, ra
   );
   if (!complete) progress(`    gave up: ${finalCounts.size - caughtUp()} documents never caught up`);
   const cpu = cpuSince(stack, cpuBefore);
+  const rss = { peakMb: rssSampler.stop() };
   for (const unsubscribe of unsubscribes) unsubscribe();
   await sleep(500); // the last log lines
 
@@ -409,6 +419,7 @@ async function measureLag(stack: Stack, prefix: string, shopperCount: number, ra
     requests,
     achievedRate,
     cpu,
+    rss,
   };
 }
 
@@ -438,8 +449,7 @@ type ThroughputResult = ThroughputSpec & {
   inFlight: number;
   /** The most deliveries handled at once. */
   maxInFlight: number;
-  /** The writes the store makes for these messages, computed with the functions it uses: one per document, applied-id shard and query. */
-  split: { documents: number; appliedShards: number; clickThrough: number };
+  rss: Rss;
 };
 
 function mostAtOnce(intervals: readonly { start: number; end: number }[]): number {
@@ -463,17 +473,6 @@ function buildMessages(spec: ThroughputSpec, prefix: string): EventBatchMessage[
     });
     return { schema_version: MESSAGE_SCHEMA_VERSION, request_id: randomUUID(), user_id: userId, received_at: now.toISOString(), events };
   });
-}
-
-function writeSplit(messages: readonly EventBatchMessage[]): ThroughputResult['split'] {
-  let appliedShards = 0;
-  let clickThrough = 0;
-  for (const message of messages) {
-    const events: readonly CollectedEvent[] = message.events;
-    appliedShards += new Set(events.map((e) => appliedShardOf(e.event_id))).size;
-    clickThrough += new Set(clickThroughIncrements(events).map((i) => i.query)).size;
-  }
-  return { documents: messages.length, appliedShards, clickThrough };
 }
 
 async function measureThroughput(stack: Stack, spec: ThroughputSpec, index: number): Promise<ThroughputResult> {
@@ -507,6 +506,7 @@ async function measureThroughput(stack: Stack, spec: ThroughputSpec, index: numb
   const functions = spec.warehouse === 'duckdb' ? stack.functions : stack.learningOnly;
   const topic = stack.pubsub.topic(spec.warehouse === 'duckdb' ? LOCAL.topics.events : LEARNING_ONLY.topic, { batching: { maxMessages: 100, maxMilliseconds: 10 } });
   const cpuBefore = cpuNow(stack, functions);
+  const rssSampler = sampleGroupRss(functions.child.pid);
   const startedAt = Date.now();
   await Promise.all(messages.map((m) => topic.publishMessage(encodeEventBatch(m))));
   const publishMs = Date.now() - startedAt;
@@ -518,6 +518,7 @@ async function measureThroughput(stack: Stack, spec: ThroughputSpec, index: numb
   );
   const totalMs = (doneAt || Date.now()) - startedAt;
   const cpu = cpuSince(stack, cpuBefore, functions);
+  const rss = { peakMb: rssSampler.stop() };
   for (const unsubscribe of unsubscribes) unsubscribe();
   await sleep(500); // the last log lines
   const ids = messages.map((m) => m.request_id);
@@ -538,8 +539,49 @@ async function measureThroughput(stack: Stack, spec: ThroughputSpec, index: numb
     inFlight: span > 0 ? handlerMs.reduce((a, b) => a + b, 0) / span : 0,
     maxInFlight: mostAtOnce(writes.loggedAt.map((end, i) => ({ start: receivedAt + (writes.lagMs[i] ?? 0), end }))),
     deadLettered: ids.reduce((n, id) => n + (stack.deadLetters.get(id) ?? 0), 0),
-    split: writeSplit(messages),
+    rss,
   };
+}
+
+// 3. The client SDK's batching: shoppers' events tracked with the Node tracker's defaults, through collect.
+
+type SdkSpec = { name: string; shoppers: number; eventsPerShopper: number; /** Between two events of one shopper; 0 tracks them at once. */ gapMs: number };
+type SdkResult = SdkSpec & { events: number; accepted: number; writes: Writes; totalMs: number; cpu: Cpu; rss: Rss };
+
+async function measureSdk(stack: Stack, spec: SdkSpec, index: number): Promise<SdkResult> {
+  const shoppers = Array.from({ length: spec.shoppers }, (_, i) => `sdk${index}-${String(i).padStart(4, '0')}`);
+  const tokens = await Promise.all(
+    shoppers.map((u) => mintShopperToken(u, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 3600 })),
+  );
+  // Ingest's lines for this run are those it logs for requests not seen before.
+  const seenBefore = new Set(ingested.keys());
+  const cpuBefore = cpuNow(stack);
+  const rssSampler = sampleGroupRss(stack.functions.child.pid);
+  const startedAt = Date.now();
+  const endpoint = stack.collectUrl.replace(/\/v1\/events$/, '');
+  const delivered = await Promise.all(
+    shoppers.map(async (_, s) => {
+      const tracker = createTracker({ endpoint, token: tokens[s] ?? '', onDropped: (d) => progress(`    ${d.length} events dropped by the SDK`) });
+      for (let i = 0; i < spec.eventsPerShopper; i++) {
+        const { type, data } = sessionEvent(s, i);
+        tracker.track(type, data as EventData<EventType>);
+        if (spec.gapMs > 0) await sleep(spec.gapMs);
+      }
+      await tracker.shutdown();
+      return tracker.stats();
+    }),
+  );
+  const accepted = delivered.reduce((n, stats) => n + stats.delivered, 0);
+  const newIds = () => [...ingested.keys()].filter((id) => !seenBefore.has(id));
+  await waitUntil(
+    () => writesOf(newIds()).learned >= accepted,
+    () => `${writesOf(newIds()).learned}/${accepted} events learned`,
+    () => writesOf(newIds()).learned,
+  );
+  const totalMs = Date.now() - startedAt;
+  const cpu = cpuSince(stack, cpuBefore);
+  const rss = { peakMb: rssSampler.stop() };
+  return { ...spec, events: spec.shoppers * spec.eventsPerShopper, accepted, writes: writesOf(newIds()), totalMs, cpu, rss };
 }
 
 
@@ -551,7 +593,7 @@ async function main(): Promise<void> {
   progress(`warm-up: ${RATE} req/s for 3 s over 10 shoppers`);
   await measureLag(stack, 'warm', 10, RATE, 3);
 
-  progress(`[1/2] end-to-end lag: ${RATE} req/s of 1-event requests for ${DURATION_SEC} s over ${SHOPPERS} shoppers`);
+  progress(`[1/3] end-to-end lag: ${RATE} req/s of 1-event requests for ${DURATION_SEC} s over ${SHOPPERS} shoppers`);
   const lag = await measureLag(stack, 'lag', SHOPPERS, RATE, DURATION_SEC);
   progress(
     `    p50 ${percentile(lag.lagMs, 50)} ms, p95 ${percentile(lag.lagMs, 95)} ms, p99 ${percentile(lag.lagMs, 99)} ms, max ${lag.lagMs.at(-1)} ms (${lag.reflected}/${lag.accepted} reflected)`,
@@ -570,7 +612,7 @@ async function main(): Promise<void> {
   );
   const throughput: ThroughputResult[] = [];
   for (const [i, spec] of specs.entries()) {
-    progress(`[2/2] throughput ${i + 1}/${specs.length}: ${spec.messages} × ${spec.name}`);
+    progress(`[2/3] throughput ${i + 1}/${specs.length}: ${spec.messages} × ${spec.name}`);
     const result = await measureThroughput(stack, spec, i);
     throughput.push(result);
     progress(
@@ -579,7 +621,19 @@ async function main(): Promise<void> {
     );
   }
 
-  const text = report({ startedAt, loadBefore, loadAfter: loadavg(), lag, throughput });
+  const sdkSpecs: SdkSpec[] = [
+    { name: 'tracked at once (a page’s burst, or a server’s backlog)', shoppers: SHOPPERS, eventsPerShopper: SDK_EVENTS, gapMs: 0 },
+    { name: 'one event every 250 ms per shopper', shoppers: SHOPPERS, eventsPerShopper: Math.min(SDK_EVENTS, 40), gapMs: 250 },
+  ];
+  const sdk: SdkResult[] = [];
+  for (const [i, spec] of sdkSpecs.entries()) {
+    progress(`[3/3] client SDK ${i + 1}/${sdkSpecs.length}: ${spec.shoppers} shoppers × ${spec.eventsPerShopper} events, ${spec.name}`);
+    const result = await measureSdk(stack, spec, i);
+    sdk.push(result);
+    progress(`    ${result.writes.learned} events learned from ${result.writes.deliveries} messages: ${ratio(result.writes.writes, result.writes.learned)} writes/event`);
+  }
+
+  const text = report({ startedAt, loadBefore, loadAfter: loadavg(), lag, throughput, sdk });
   mkdirSync(`${ROOT}out`, { recursive: true });
   writeFileSync(`${ROOT}out/bench-ingest.md`, text);
   process.stdout.write(text);
@@ -592,8 +646,9 @@ const rate = (n: number, ms: number) => {
 };
 const perEvent = (cpuMs: number, n: number) => (n > 0 ? Math.round((cpuMs * 1000) / n) : 0);
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
+const mb = (x: number) => x.toFixed(0);
 
-function report(r: { startedAt: Date; loadBefore: number[]; loadAfter: number[]; lag: LagResult; throughput: ThroughputResult[] }): string {
+function report(r: { startedAt: Date; loadBefore: number[]; loadAfter: number[]; lag: LagResult; throughput: ThroughputResult[]; sdk: SdkResult[] }): string {
   const { lag } = r;
   const p = (xs: readonly number[], q: number) => (xs.length ? String(percentile(xs, q)) : 'n/a');
   const lagP99 = percentile(lag.lagMs, 99);
@@ -622,32 +677,41 @@ function report(r: { startedAt: Date; loadBefore: number[]; loadAfter: number[];
     `| ingest logged → listener saw the change | ${p(lag.toListenerMs, 50)} | ${p(lag.toListenerMs, 95)} | ${p(lag.toListenerMs, 99)} | ${p(lag.toListenerMs, 100)} |`,
     '',
     `CPU during the phase, per request: functions ${perEvent(lag.cpu.functions, lag.accepted)} µs, ` +
-      `Pub/Sub emulator ${perEvent(lag.cpu.pubsub, lag.accepted)} µs, Firestore emulator ${perEvent(lag.cpu.firestore, lag.accepted)} µs.`,
+      `Pub/Sub emulator ${perEvent(lag.cpu.pubsub, lag.accepted)} µs, Firestore emulator ${perEvent(lag.cpu.firestore, lag.accepted)} µs; ` +
+      `functions RSS peak ${mb(lag.rss.peakMb)} MB.`,
     '',
     `Target p99 < ${LAG_TARGET_MS} ms: **${lagMet ? 'met' : 'missed'}** (p99 ${lagP99} ms${lag.reflected < lag.accepted ? `, ${lag.accepted - lag.reflected} accepted events never seen` : ''}).`,
     '',
     '### Ingest throughput: a published backlog until every event is learned',
     '',
-    '| run | messages | events | learned | s | events/s | messages/s | ingest p50 / p95 / max ms per delivery | deliveries in flight (mean / max) | functions CPU µs/event | Firestore emulator µs/event | Pub/Sub emulator µs/event | deliveries | dead-lettered |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| run | messages | events | learned | s | events/s | messages/s | ingest p50 / p95 / max ms per delivery | deliveries in flight (mean / max) | functions CPU µs/event | functions peak RSS MB | Firestore emulator µs/event | Pub/Sub emulator µs/event | deliveries | dead-lettered |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.throughput.map(
       (t) =>
         `| ${t.name} | ${t.messages} | ${t.events} | ${t.learned}${t.complete ? '' : ' (gave up)'} | ${(t.totalMs / 1000).toFixed(1)} | ${rate(t.learned, t.totalMs)} | ` +
-        `${rate(Math.round((t.learned / t.events) * t.messages), t.totalMs)} | ${p(t.handlerMs, 50)} / ${p(t.handlerMs, 95)} / ${p(t.handlerMs, 100)} | ${t.inFlight.toFixed(1)} / ${t.maxInFlight} | ${perEvent(t.cpu.functions, t.learned)} | ${perEvent(t.cpu.firestore, t.learned)} | ` +
+        `${rate(Math.round((t.learned / t.events) * t.messages), t.totalMs)} | ${p(t.handlerMs, 50)} / ${p(t.handlerMs, 95)} / ${p(t.handlerMs, 100)} | ${t.inFlight.toFixed(1)} / ${t.maxInFlight} | ${perEvent(t.cpu.functions, t.learned)} | ${mb(t.rss.peakMb)} | ${perEvent(t.cpu.firestore, t.learned)} | ` +
         `${perEvent(t.cpu.pubsub, t.learned)} | ${t.writes.deliveries} | ${t.deadLettered} |`,
     ),
     '',
     '### Firestore writes per event (from ingest\'s log: firestore_writes / learned)',
     '',
-    '| messages | learned | writes | writes/event | expected: preference documents | + applied-id shards | + click-through counters (one per query) | = writes/event |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
-    ...r.throughput.map((t) => {
-      const s = t.split;
-      return (
-        `| ${t.name} | ${t.writes.learned} | ${t.writes.writes} | **${ratio(t.writes.writes, t.writes.learned)}** | ${s.documents} | ${s.appliedShards} | ${s.clickThrough} | ` +
-        `${ratio(s.documents + s.appliedShards + s.clickThrough, t.events)} |`
-      );
-    }),
+    '| messages | deliveries | learned | writes | writes/message | writes/event | expected writes/event (one per message) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...r.throughput.map(
+      (t) =>
+        `| ${t.name} | ${t.writes.deliveries} | ${t.writes.learned} | ${t.writes.writes} | ${ratio(t.writes.writes, t.writes.deliveries)} | **${ratio(t.writes.writes, t.writes.learned)}** | ` +
+        `${ratio(t.messages, t.events)} |`,
+    ),
+    '',
+    'Events sent by the client SDK (`functions/client/node.ts`, default batching: a request at 20 queued events or after 1 s), through collect:',
+    '',
+    '| shoppers × events | sent as | accepted | requests (messages) | events/message | writes | writes/event | s | functions CPU µs/event | functions peak RSS MB |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.sdk.map(
+      (t) =>
+        `| ${t.shoppers} × ${t.eventsPerShopper} | ${t.name} | ${t.accepted} | ${t.writes.deliveries} | ${ratio(t.writes.learned, t.writes.deliveries)} | ${t.writes.writes} | ` +
+        `**${ratio(t.writes.writes, t.writes.learned)}** | ${(t.totalMs / 1000).toFixed(1)} | ${perEvent(t.cpu.functions, t.accepted)} | ${mb(t.rss.peakMb)} |`,
+    ),
     '',
     '1-event requests through collect (the lag phase), by event type:',
     '',

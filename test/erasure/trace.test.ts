@@ -24,7 +24,6 @@ import { runErasureJob } from '../../functions/erasure/job.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { shopperDocumentId } from '../../functions/kernel/shopper-id.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { mergePreferences } from '../../functions/learn/merge.ts';
@@ -197,7 +196,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     collect = getTestServer('collect-erasure-trace');
     ingest = createIngestHandler({
       warehouse,
-      preferences: createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements }),
+      preferences: createFirestorePreferenceStore(firestore, { learn }),
       consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
       clock,
       logger,
@@ -277,7 +276,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       gate: createFirestoreShopperGate(firestore, { privacy, hashUser }),
       staging: createDuckDbImportStaging(warehouse),
       warehouse,
-      seeder: createFirestoreHistorySeeder(firestore, { learn, clickThrough: clickThroughIncrements, liveWindowMs: DEFAULT_TIME_LIMITS.maxEventAgeMs, resumeWindowMs: 30 * DAY }),
+      seeder: createFirestoreHistorySeeder(firestore, { learn, liveWindowMs: DEFAULT_TIME_LIMITS.maxEventAgeMs, resumeWindowMs: 30 * DAY }),
       patterns: { run: async () => ({}) },
       ledger: createFirestoreImportLedger<ImportRecord>(firestore),
       clock,
@@ -342,7 +341,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       // The byte search finds what it looks for: every id is in the files, in the log at least.
       expect(findInWarehouseFiles(userId)).not.toEqual([]);
       const { found } = await findInFirestore(userId);
-      expect(found).toEqual(expect.arrayContaining([`preferences/${userId}`, `privacy/${userId}`, expect.stringMatching(new RegExp(`^preferences/${userId}/applied/`))]));
+      expect(found).toEqual(expect.arrayContaining([`preferences/${userId}`, `privacy/${userId}`]));
       expect((await firestore.collection('preferences').doc(userId).get()).get('patterns')).toBeDefined();
     }
   });

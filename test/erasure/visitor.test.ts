@@ -9,7 +9,6 @@ import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firest
 import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { runErasureJob } from '../../functions/erasure/job.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { mergePreferences } from '../../functions/learn/merge.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
@@ -46,7 +45,7 @@ async function browsed() {
   const visitor = `anonymous:${subject}`;
   const events = [collectedEvent('product_viewed', visitor, NOW), collectedEvent('order_completed', visitor, NOW)];
   await warehouse.insertEvents(events, randomUUID());
-  await createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements }).apply(visitor, events, NOW);
+  await createFirestorePreferenceStore(firestore, { learn }).apply(visitor, events, NOW);
   return { visitor, token: await mintShopperToken(subject, { ...TEST_TOKEN, anonymous: true }) };
 }
 

@@ -16,7 +16,6 @@ import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/ada
 import { createLocalHistoryFiles } from '../../functions/adapters/local/local-history-files.ts';
 import { planImport, runImport, RESUME_WINDOW_DAYS, type ImportDeps, type ImportReport, type ImportRequest } from '../../functions/history/import-job.ts';
 import type { HistorySeeder } from '../../functions/history/ports.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { DAY_MS } from '../../functions/learn/decay.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
@@ -58,9 +57,7 @@ export async function importBench(now: Date): Promise<ImportBench> {
   const clock = () => now;
   const seeder: HistorySeeder = createFirestoreHistorySeeder(firestore, {
     learn,
-    clickThrough: clickThroughIncrements,
     markerTtlDays: 8,
-    counterShards: 2,
     liveWindowMs: LIVE_WINDOW_MS,
     resumeWindowMs: RESUME_WINDOW_DAYS * DAY_MS,
   });

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createFirestoreHistorySeeder, createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createFirestoreHistorySeeder, createFirestorePreferenceStore, learnedPreferences } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { DAY_MS, scaleToEpoch } from '../../functions/learn/decay.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { DEFAULT_LEARNING_CONFIG, type LearningConfig } from '../../functions/learn/learning-config.ts';
@@ -30,7 +29,7 @@ const catalogue = {
   dietaryTags: ['vegan', 'organic', 'gluten_free'],
 };
 const weightFloor = scaleToEpoch(1, NOW, new Date(config.epoch), config.halfLifeDays);
-const options = { learn: (current: Preferences | null, userId: string, events: readonly CollectedEvent[], now: Date) => learn(current, userId, events, now, config), clickThrough: clickThroughIncrements, markerTtlDays: 8, counterShards: 2 };
+const options = { learn: (current: Preferences | null, userId: string, events: readonly CollectedEvent[], now: Date) => learn(current, userId, events, now, config), markerTtlDays: 8 };
 
 let firestore: Firestore;
 beforeAll(() => {
@@ -49,7 +48,7 @@ const scenario = fc.array(arbitraryEvent(catalogue), { minLength: 1, maxLength: 
 );
 
 const ofShopper = (events: readonly CollectedEvent[], userId: string) => events.map((e) => ({ ...e, user_id: userId }));
-const learned = async (userId: string) => ((await shopperRefs(firestore, userId).preferences.get()).data() ?? null) as Preferences | null;
+const learned = async (userId: string) => learnedPreferences((await shopperRefs(firestore, userId).preferences.get()).data());
 
 describe('seeding from history', () => {
   it('gives the document learning the same events one by one gives, whichever of them were learned live first', async () => {

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { emptyPreferences } from '../../functions/learn/learn.ts';
 import { named, ofType, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
 
-/** The maps of `preferences/{userId}`: what learning writes, plus `patterns`, which the batch job writes. */
-const PREFERENCE_MAPS = ['products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'patterns'];
+/** The maps of `preferences/{userId}`: what learning writes, `patterns`, which the batch job writes, and the applied ids. */
+const PREFERENCE_MAPS = ['products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'patterns', 'applied_ids'];
 
 describe('Firestore', () => {
   let resources: Registered[];
@@ -29,8 +29,12 @@ describe('Firestore', () => {
     });
   });
 
-  it('deletes idempotency markers by their expire_at, in every applied subcollection', () => {
+  it('deletes the idempotency markers of the earlier layout by their expire_at, in every applied subcollection', () => {
     expect(fieldAt('applied', 'expire_at')).toMatchObject({ project: PROJECT, database: '(default)', ttlConfig: {} });
+  });
+
+  it('indexes that expire_at across applied subcollections, ascending: learning asks whether any marker is still live', () => {
+    expect(fieldAt('applied', 'expire_at').indexConfig).toEqual({ indexes: [{ queryScope: 'COLLECTION_GROUP', order: 'ASCENDING' }] });
   });
 
   it('keeps the applied event ids out of the indexes: thousands per document would exceed its index entries', () => {
@@ -54,12 +58,8 @@ describe('Firestore', () => {
     for (const [name] of maps) expect(PREFERENCE_MAPS).toContain(name);
   });
 
-  it('keeps the click-through counts of each shard out of the indexes', () => {
-    expect(fieldAt('shards', 'positions')).toMatchObject({ collection: 'shards', indexConfig: {} });
-  });
-
-  it('asks for no single-field index anywhere: each field config is an exemption', () => {
-    for (const field of fields) expect(field.inputs.indexConfig).toEqual({});
+  it('asks for no other single-field index: every other field config is an exemption', () => {
+    for (const field of fields.filter((f) => f.inputs.field !== 'expire_at')) expect(field.inputs.indexConfig).toEqual({});
   });
 
   // The runtime queries `erasure_requests` by `state == 'pending'` and `privacy` by `retention_days != 365`: each needs

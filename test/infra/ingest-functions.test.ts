@@ -57,7 +57,6 @@ describe('ingest and store-rejected functions', () => {
       WAREHOUSE: 'bigquery',
       BIGQUERY_DATASET: dataset.inputs.datasetId,
       MARKER_TTL_DAYS: '8',
-      CLICK_THROUGH_SHARDS: '10',
     });
   });
 

@@ -9,7 +9,6 @@ import { encodeEventBatch } from '../../functions/events/messages.ts';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import type { Warehouse } from '../../functions/warehouse/ports.ts';
 import type { PreferenceStore } from '../../functions/ingest/ports.ts';
@@ -41,7 +40,7 @@ describe('push delivery to ingest (emulators)', () => {
   it('publish → push → ingest → a Firestore document and DuckDB rows, as on the local stack', async () => {
     const firestore = emulatorFirestore();
     const warehouse = await createDuckDbWarehouse(':memory:');
-    const preferences = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+    const preferences = createFirestorePreferenceStore(firestore, { learn });
     const { url } = await serveIngest('ingest-push', preferences, warehouse);
     const events = await freshTopic(pubsub, 'events-push');
     await events.subscription.close();

@@ -10,7 +10,6 @@ import { trackEverything } from '../../functions/collect/consent.ts';
 import { encodeEventBatch } from '../../functions/events/messages.ts';
 import { replayDeadLetters, type DeadLetterQueue } from '../../functions/ingest/dead-letters.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
@@ -37,7 +36,7 @@ const fault = { broken: true, attempts: 0 };
 
 beforeAll(async () => {
   warehouse = await createDuckDbWarehouse(':memory:');
-  const store = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+  const store = createFirestorePreferenceStore(firestore, { learn });
   const preferences = {
     apply: (...args: Parameters<typeof store.apply>) => {
       fault.attempts += 1;

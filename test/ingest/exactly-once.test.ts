@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackEverything } from '../../functions/collect/consent.ts';
-import { APPLIED_SHARDS, appliedShardOf, createFirestorePreferenceStore, readClickThrough } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { APPLIED_IDS_FIELD, appliedIdOf } from '../../functions/adapters/gcp/applied-ids.ts';
+import { createFirestorePreferenceStore, learnedPreferences } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createLegacyMarkerCheck } from '../../functions/adapters/gcp/legacy-applied-markers.ts';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
 import type { PreferenceStore } from '../../functions/ingest/ports.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
 import { VALID_DATA } from '../support/fixtures.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
+import { createLegacyPreferenceStore } from '../support/legacy-preference-store.ts';
 import { differences } from '../support/same-document.ts';
 import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
 
@@ -35,7 +37,7 @@ function ingest(preferences: PreferenceStore = store()) {
 }
 
 function store(): PreferenceStore {
-  return createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+  return createFirestorePreferenceStore(firestore, { learn });
 }
 
 async function preferencesOf(userId: string) {
@@ -96,7 +98,8 @@ describe('exactly-once learning over at-least-once delivery', () => {
     await ingest()(pubsubCloudEvent(b2));
     await ingest()(pubsubCloudEvent(b1));
 
-    const [docA, docB] = [await preferencesOf(first), await preferencesOf(second)];
+    // What was learned, not the ids learned from: those are each shopper's own.
+    const [docA, docB] = [learnedPreferences(await preferencesOf(first)), learnedPreferences(await preferencesOf(second))];
     // Equal up to float rounding: sums taken in another order round differently in the last bit.
     expect(differences({ ...docB, user_id: first }, docA, 1)).toEqual([]);
     expect(docA?.event_count).toBe(4);
@@ -123,17 +126,6 @@ describe('exactly-once learning over at-least-once delivery', () => {
     expect(await rowCount('events', user)).toBe(4);
   });
 
-  it('counts impressions and clicks per query and position once, across shards', async () => {
-    const user = `u-${randomUUID()}`;
-    const query = `oat milk ${randomUUID().slice(0, 6)}`;
-    const message = pubsubCloudEvent(batchMessage(user, afternoon(user, query)));
-    await ingest()(message);
-    await ingest()(message);
-    const counts = await readClickThrough(firestore, query);
-    expect(counts['1']).toEqual({ impressions: 1, clicks: 0 });
-    expect(counts['2']).toEqual({ impressions: 1, clicks: 1 });
-  });
-
   it('keeps fields other writers own, such as the batch patterns', async () => {
     const user = `u-${randomUUID()}`;
     await firestore.collection('preferences').doc(user).set({ patterns: { regular_items: 3 } });
@@ -141,38 +133,26 @@ describe('exactly-once learning over at-least-once delivery', () => {
     expect(await preferencesOf(user)).toMatchObject({ patterns: { regular_items: 3 }, event_count: 4 });
   });
 
-  it('remembers applied event ids with an expiry for the TTL policy', async () => {
+  it('remembers the applied ids in the document, each under the day its mark runs out', async () => {
     const user = `u-${randomUUID()}`;
     const events = afternoon(user);
     await ingest()(pubsubCloudEvent(batchMessage(user, events)));
-    const [first] = events;
-    const shard = await firestore.collection('preferences').doc(user).collection('applied').doc(appliedShardOf(first?.event_id ?? '')).get();
-    const expiry = NOW.getTime() + 8 * 86_400_000;
-    expect(shard.get('ids')).toMatchObject({ [first?.event_id ?? '']: expiry });
-    expect(shard.get('expire_at').toMillis()).toBe(expiry);
+    const stored = (await preferencesOf(user))?.[APPLIED_IDS_FIELD] as Record<string, Buffer>;
+    const runsOutOn = String(Math.floor((NOW.getTime() + 8 * 86_400_000) / 86_400_000) + 1);
+    expect(Object.keys(stored)).toEqual([runsOutOn]);
+    expect(stored[runsOutOn]).toEqual(Buffer.concat(events.map((e) => appliedIdOf(e.event_id))));
   });
 
-  it('writes one counter document per query, whatever the number of positions shown', async () => {
+  it('writes one document per message, whatever its size', async () => {
     const user = `u-${randomUUID()}`;
-    const query = `tea ${randomUUID().slice(0, 6)}`;
     const results = Array.from({ length: 20 }, (_, i) => ({ sku: `sku-${i}`, position: i + 1 }));
-    const search = collectedEvent('search_performed', user, NOW, { data: { ...VALID_DATA.search_performed, query, results } });
-    // The preference document, one applied-id shard, one counter shard.
-    expect(await store().apply(user, [search], NOW)).toEqual({ applied: 1, alreadyApplied: 0, writes: 3 });
-    const counts = await readClickThrough(firestore, query);
-    expect(Object.keys(counts)).toHaveLength(20);
-    expect(counts['20']).toEqual({ impressions: 1, clicks: 0 });
-  });
+    const search = collectedEvent('search_performed', user, NOW, { data: { ...VALID_DATA.search_performed, results } });
+    expect(await store().apply(user, [search], NOW)).toEqual({ applied: 1, alreadyApplied: 0, writes: 1 });
 
-  it('writes far fewer documents than events for a batched request', async () => {
-    const user = `u-${randomUUID()}`;
     const events = Array.from({ length: 100 }, (_, i) => collectedEvent('cart_item_added', user, new Date(NOW.getTime() - i * 1000)));
-    const outcome = await store().apply(user, events, NOW);
-    expect(outcome.applied).toBe(100);
-    // The document and at most 16 shards of applied ids; cart adds touch no click-through counter.
-    expect(outcome.writes).toBeLessThanOrEqual(1 + APPLIED_SHARDS);
-    expect(outcome.writes / outcome.applied).toBeLessThan(0.2);
+    expect(await store().apply(user, events, NOW)).toEqual({ applied: 100, alreadyApplied: 0, writes: 1 });
     expect(await store().apply(user, events, NOW)).toEqual({ applied: 0, alreadyApplied: 100, writes: 0 });
+    expect((await preferencesOf(user))?.event_count).toBe(101);
   });
 
   it('learns nothing once the shopper switched learning off, even from a message checked before the switch', async () => {
@@ -182,11 +162,103 @@ describe('exactly-once learning over at-least-once delivery', () => {
     await firestore.collection('privacy').doc(user).set({ learn_preferences: false });
     const outcome = await store().apply(user, events, NOW);
     expect(outcome).toMatchObject({ applied: 0, alreadyApplied: 0 });
-    expect(await preferencesOf(user)).toBeUndefined();
+    // Only the ids of the events are kept: nothing learned.
+    expect(Object.keys((await preferencesOf(user)) ?? {})).toEqual([APPLIED_IDS_FIELD]);
 
     // Switched back on: the same events, redelivered, are not learned late.
     await firestore.collection('privacy').doc(user).set({ learn_preferences: true });
     expect(await store().apply(user, events, NOW)).toEqual({ applied: 0, alreadyApplied: events.length, writes: 0 });
+    expect(learnedPreferences(await preferencesOf(user))).toBeNull();
+  });
+});
+
+// The deploy that moved applied ids into the preference document: what the earlier code marked in
+// `preferences/{id}/applied/{shard}` must still count, and both codes run side by side for a while.
+describe('exactly-once across the move of applied ids into the document', () => {
+  const legacy = createLegacyPreferenceStore(firestore);
+  // As at the deploy: the earlier code has marked events in the last days, so learning reads its marks.
+  beforeAll(async () => {
+    const shopper = `u-${randomUUID()}`;
+    await legacy.apply(shopper, afternoon(shopper), NOW);
+  });
+
+  it('does not learn again a message learned under the earlier layout and delivered after the deploy', async () => {
+    const user = `u-${randomUUID()}`;
+    const message = pubsubCloudEvent(batchMessage(user, afternoon(user)));
+    await ingest(legacy)(message);
+    const before = await preferencesOf(user);
+    expect(before?.event_count).toBe(4);
+    expect(before?.[APPLIED_IDS_FIELD]).toBeUndefined();
+
+    await ingest()(message);
+    expect(await preferencesOf(user)).toEqual(before);
+  });
+
+  it('learns only the events the earlier code had not, when a resent request overlaps one it learned', async () => {
+    const user = `u-${randomUUID()}`;
+    const events = afternoon(user);
+    await legacy.apply(user, events.slice(0, 2), NOW);
+    expect(await store().apply(user, events, NOW)).toEqual({ applied: 2, alreadyApplied: 2, writes: 1 });
+    expect(await store().apply(user, events, NOW)).toEqual({ applied: 0, alreadyApplied: 4, writes: 0 });
+    expect((await preferencesOf(user))?.event_count).toBe(4);
+  });
+
+  it('counts a message the earlier code learned once when its redeliveries race after the deploy', async () => {
+    const user = `u-${randomUUID()}`;
+    const message = pubsubCloudEvent(batchMessage(user, afternoon(user)));
+    await ingest(legacy)(message);
+    await Promise.all([ingest()(message), ingest()(message), ingest()(message)]);
+    expect((await preferencesOf(user))?.event_count).toBe(4);
+  });
+
+  it('gives the same document whether part of a shopper’s messages was learned before the deploy, in another order, or all after', async () => {
+    const [across, after] = [`u-${randomUUID()}`, `u-${randomUUID()}`];
+    const query = `rye bread ${randomUUID().slice(0, 6)}`;
+    const messages = (user: string) => {
+      const events = afternoon(user, query);
+      return [pubsubCloudEvent(batchMessage(user, events.slice(0, 2))), pubsubCloudEvent(batchMessage(user, events.slice(2)))] as const;
+    };
+    const [a1, a2] = messages(across);
+    const [b1, b2] = messages(after);
+    // The second message before the deploy, the first after it, then both again.
+    await ingest(legacy)(a2);
+    for (const message of [a1, a2, a1]) await ingest()(message);
+    for (const message of [b1, b2]) await ingest()(message);
+
+    const [docA, docB] = [learnedPreferences(await preferencesOf(across)), learnedPreferences(await preferencesOf(after))];
+    expect(differences({ ...docB, user_id: across }, docA, 1)).toEqual([]);
+    expect(docA?.event_count).toBe(4);
+  });
+
+  it('keeps the earlier marks of a shopper whose learning was off, for when it is switched on again', async () => {
+    const user = `u-${randomUUID()}`;
+    const events = afternoon(user);
+    await firestore.collection('privacy').doc(user).set({ learn_preferences: false });
+    await legacy.apply(user, events, NOW);
     expect(await preferencesOf(user)).toBeUndefined();
+    await firestore.collection('privacy').doc(user).set({ learn_preferences: true });
+    expect(await store().apply(user, events, NOW)).toEqual({ applied: 0, alreadyApplied: 4, writes: 0 });
+  });
+});
+
+describe('whether any mark of the earlier layout is still live (emulator, a project of its own)', () => {
+  const own = emulatorFirestore('demo-legacy-markers');
+  afterAll(() => own.terminate());
+
+  it('says no before any, yes while one is live, and no once every one has run out', async () => {
+    expect(await createLegacyMarkerCheck(own).mayExist(NOW)).toBe(false);
+    const user = `u-${randomUUID()}`;
+    await createLegacyPreferenceStore(own).apply(user, afternoon(user), NOW);
+    expect(await createLegacyMarkerCheck(own).mayExist(NOW)).toBe(true);
+    expect(await createLegacyMarkerCheck(own).mayExist(new Date(NOW.getTime() + 8 * 86_400_000 + 1))).toBe(false);
+  });
+
+  it('reads no earlier mark once none is live: such a mark has run out and its event is new', async () => {
+    const user = `u-${randomUUID()}`;
+    const events = afternoon(user);
+    await createLegacyPreferenceStore(own).apply(user, events.slice(0, 1), NOW);
+    const later = new Date(NOW.getTime() + 9 * 86_400_000);
+    const present = createFirestorePreferenceStore(own, { learn });
+    expect(await present.apply(user, events, later)).toEqual({ applied: 4, alreadyApplied: 0, writes: 1 });
   });
 });

@@ -13,7 +13,6 @@ import type { MessagePublishedData } from '../../functions/ingest/decode-message
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
 import { eventKey } from '../../functions/kernel/event-identity.ts';
 import type { PreferenceStore } from '../../functions/ingest/ports.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
@@ -203,7 +202,6 @@ describe('ingest: only transient failures are retried', () => {
     // A learned document over Firestore's 1 MiB value limit: refused with INVALID_ARGUMENT on every try.
     const oversized = createFirestorePreferenceStore(firestore, {
       learn: (current, userId, events, now) => ({ ...learn(current, userId, events, now), note: 'x'.repeat(1_100_000) }),
-      clickThrough: clickThroughIncrements,
     });
     const { warehouse, state } = createMemoryWarehouse();
     const logger = createMemoryLogger();

@@ -8,7 +8,6 @@ import { trackEverything } from '../../functions/collect/consent.ts';
 import type { OutgoingMessage } from '../../functions/events/messages.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { collectUnderTest, tokenFor } from '../support/collect-server.ts';
@@ -24,7 +23,7 @@ let warehouse: DuckDbWarehouse;
 let ingest: CloudEventFunction<MessagePublishedData>;
 beforeAll(async () => {
   warehouse = await createDuckDbWarehouse(':memory:');
-  const preferences = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+  const preferences = createFirestorePreferenceStore(firestore, { learn });
   ingest = createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => NOW, logger: createMemoryLogger() });
 });
 afterAll(async () => {

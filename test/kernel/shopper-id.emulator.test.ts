@@ -2,14 +2,15 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
-import { appliedShardOf, createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { APPLIED_IDS_FIELD } from '../../functions/adapters/gcp/applied-ids.ts';
+import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { legacyShardOf } from '../../functions/adapters/gcp/legacy-applied-markers.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { CollectResponse } from '../../functions/collect/handler.ts';
 import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createCollectConsent, createIngestConsent } from '../../functions/privacy/consent.ts';
@@ -37,7 +38,7 @@ beforeAll(async () => {
   users = await usersUnderTest();
   ingest = createIngestHandler({
     warehouse,
-    preferences: createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements }),
+    preferences: createFirestorePreferenceStore(firestore, { learn }),
     consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
     clock: () => NOW,
     logger: createMemoryLogger(),
@@ -63,9 +64,11 @@ async function eventCount(userId: string): Promise<unknown> {
   return (await shopperRefs(firestore, userId).preferences.get()).get('event_count');
 }
 
+/** The shopper's applied ids, in their document, and any marker document under it (the earlier layout's). */
 async function markers(userId: string) {
-  const shards = await shopperRefs(firestore, userId).applied.get();
-  return shards.docs.map((doc) => [doc.id, doc.data()]).sort(([a], [b]) => (a as string).localeCompare((b as string)));
+  const { preferences, applied } = shopperRefs(firestore, userId);
+  const [document, shards] = await Promise.all([preferences.get(), applied.get()]);
+  return { ids: document.get(APPLIED_IDS_FIELD) as unknown, shards: shards.docs.map((doc) => [doc.id, doc.data()]) };
 }
 
 describe('a shopper id is data, never a path (emulators)', () => {
@@ -77,7 +80,7 @@ describe('a shopper id is data, never a path (emulators)', () => {
     const before = await markers(victim);
     const resent = sent[0] as RawEvent;
 
-    const attacker = `${victim}/applied/${appliedShardOf(String(resent.event_id))}`;
+    const attacker = `${victim}/applied/${legacyShardOf(String(resent.event_id))}`;
     expect((await send(attacker, [validEvent('order_completed')])).status).toBe(202);
     const erased = await request(users.server).delete(`/v1/users/${segment(attacker)}/learning-data`).set('Authorization', await bearer(attacker));
     expect(erased.status).toBe(202);

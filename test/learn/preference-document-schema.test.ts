@@ -9,7 +9,6 @@ import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/fir
 import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { EVENT_TYPES, type CollectedEvent } from '../../functions/events/schema.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { renderPreferenceDocumentJsonSchema } from '../../functions/learn/preference-document-schema.ts';
 import { PREFERENCES_JSON_SCHEMA_PATH } from '../../functions/learn/write-json-schema.ts';
@@ -38,7 +37,7 @@ const catalogue = {
 // The patterns job publishes under the fixtures' fixed ids (u1…): a project of its own.
 const firestore = emulatorFirestore('demo-preference-schema');
 afterAll(() => firestore.terminate());
-const store = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+const store = createFirestorePreferenceStore(firestore, { learn });
 const stored = async (userId: string) => (await shopperRefs(firestore, userId).preferences.get()).data();
 const as = (userId: string, events: readonly CollectedEvent[]) => events.map((event) => ({ ...event, user_id: userId }));
 
@@ -57,7 +56,7 @@ describe('the preference document’s JSON Schema', () => {
     }
     // Each part is there to be checked, not merely allowed to be absent.
     expect(Object.keys((await stored(user)) ?? {}).sort()).toEqual(
-      ['schema_version', 'user_id', 'epoch', 'half_life_days', 'products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'event_count', 'last_event_at'].sort(),
+      ['schema_version', 'user_id', 'epoch', 'half_life_days', 'products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'event_count', 'last_event_at', 'applied_ids'].sort(),
     );
   });
 
@@ -94,6 +93,14 @@ describe('the preference document’s JSON Schema', () => {
     } finally {
       await warehouse.close();
     }
+  });
+
+  it('holds the document of a shopper who switched learning off: the ids of the events applied, alone', async () => {
+    const user = `shopper-${randomUUID()}`;
+    await firestore.collection('privacy').doc(user).set({ learn_preferences: false });
+    await store.apply(user, [collectedEvent('order_completed', user, NOW)], NOW);
+    expect(Object.keys((await stored(user)) ?? {})).toEqual(['applied_ids']);
+    expect(errorsOf(await stored(user))).toEqual([]);
   });
 
   it('holds every document learning makes of any events, stored or not', () => {

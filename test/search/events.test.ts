@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../functions/events/limits.ts';
-import { ClientEvent, type CollectedEvent, type ProductRef } from '../../functions/events/schema.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
+import { ClientEvent, type ProductRef } from '../../functions/events/schema.ts';
 import { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent, SIGNAL_DECIMALS } from '../../functions/search/events.ts';
 import { noSignals, SIGNALS, type SignalValues } from '../../functions/search/signals.ts';
 import { VALID_DATA } from '../support/fixtures.ts';
@@ -20,7 +19,6 @@ const search = (overrides: Partial<Parameters<typeof searchPerformedEvent>[0]> =
     ...overrides,
   });
 const values = (set: Partial<SignalValues>): SignalValues => ({ ...noSignals(), ...set });
-const asCollected = (event: ClientEvent): CollectedEvent => ({ ...event, user_id: 'shopper-1', received_at: event.sent_at, event_time: event.occurred_at });
 
 describe('search_performed', () => {
   it('passes the event schema as built', () => {
@@ -144,16 +142,6 @@ describe('search_result_clicked', () => {
     const elsewhere = { ...oatDrink, sku: 'sku-almond-1l' };
     expect(searchResultClickedEvent(performed, elsewhere, { now: NOW, position: 7 }).data.position).toBe(7);
     expect(() => searchResultClickedEvent(performed, elsewhere, { now: NOW })).toThrow(/did not show sku-almond-1l/);
-  });
-
-  it('feeds click-through learning: one impression per shown position, the click at its position', () => {
-    const performed = search();
-    const click = searchResultClickedEvent(performed, oatDrink, { now: NOW });
-    expect(clickThroughIncrements([asCollected(performed), asCollected(click)])).toEqual([
-      { query: 'oat milk', position: 1, impressions: 1, clicks: 0 },
-      { query: 'oat milk', position: 2, impressions: 1, clicks: 1 },
-      { query: 'oat milk', position: 3, impressions: 1, clicks: 0 },
-    ]);
   });
 });
 

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { COLLECTIONS, createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { TOMBSTONES_COLLECTION, createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { ClientEvent } from '../../functions/events/schema.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import * as search from '../../functions/search/index.ts';
@@ -47,7 +46,7 @@ describe('the search package', () => {
 describe('the search package over Firestore (emulator)', () => {
   const firestore = emulatorFirestore();
   const privacy = createFirestorePrivacyStore(firestore, { hashUser });
-  const learning = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+  const learning = createFirestorePreferenceStore(firestore, { learn });
   // The emulator's first answers can be slow; the budget is not what is tested here.
   const reader = () => search.createFirestoreSearchPreferenceReader(firestore, { hashUser, budgetMs: 5000 });
   const oatly = VALID_DATA.cart_item_added;

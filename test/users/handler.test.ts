@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import type { Firestore } from '@google-cloud/firestore';
+import { APPLIED_IDS_FIELD, appliedIdOf } from '../../functions/adapters/gcp/applied-ids.ts';
 import { createFirestorePatternPublisher } from '../../functions/adapters/gcp/firestore-pattern-publisher.ts';
 import { COLLECTIONS, createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { LearningStatus } from '../../functions/learn/learning-status.ts';
 import type { PreferenceDocumentReader } from '../../functions/learn/preference-document.ts';
@@ -94,7 +94,7 @@ describe('GET /v1/users/{userId}/preferences (emulator)', () => {
     const aisles = Array.from({ length: brandCategories + 2 }, (_, i) => `aisle-${String(i).padStart(2, '0')}`);
     const favourites = aisles.map((aisle) => item(`fav-${aisle}`, aisle, `Fav ${aisle}`));
     const tried = ['a', 'b', 'c', 'd'].map((x) => item(`tried-${x}`, 'aisle-00', `Tried ${x}`));
-    const store = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+    const store = createFirestorePreferenceStore(firestore, { learn });
     await store.apply(user, [order(user, [...favourites, ...tried]), order(user, favourites)], NOW);
     await createFirestorePatternPublisher(firestore).publish([{ userId: user, patterns: PATTERNS }]);
 
@@ -276,18 +276,17 @@ describe('GET and PUT /v1/users/{userId}/privacy (emulator)', () => {
     expect((await put().send({ track_clicks: false, padding: 'x'.repeat(5000) })).status).toBe(413);
   });
 
-  it('switching learning off deletes what was learned, batch patterns included; the applied markers stay', async () => {
+  it('switching learning off deletes what was learned, batch patterns included; the applied ids stay', async () => {
     const { server, firestore } = await usersUnderTest();
     const user = newShopper();
     const preferences = firestore.collection(COLLECTIONS.preferences).doc(user);
-    await preferences.set({ ...learn(null, user, [collectedEvent('order_completed', user, NOW)], NOW), patterns: { as_of: NOW.toISOString() } });
-    await preferences.collection(COLLECTIONS.applied).doc('3').set({ ids: { 'event-1': NOW.getTime() } });
+    const appliedIds = { '20430': appliedIdOf('event-1') };
+    await preferences.set({ ...learn(null, user, [collectedEvent('order_completed', user, NOW)], NOW), patterns: { as_of: NOW.toISOString() }, [APPLIED_IDS_FIELD]: appliedIds });
     expect((await request(server).get(`/v1/users/${user}/preferences`).set('Authorization', await bearer(user))).body).toMatchObject({ event_count: 1 });
 
     const res = await request(server).put(`/v1/users/${user}/privacy`).set('Authorization', await bearer(user)).send({ learn_preferences: false });
     expect(res.status).toBe(200);
-    expect((await preferences.get()).exists).toBe(false);
-    expect((await preferences.collection(COLLECTIONS.applied).doc('3').get()).exists).toBe(true);
+    expect((await preferences.get()).data()).toEqual({ [APPLIED_IDS_FIELD]: appliedIds });
     expect((await request(server).get(`/v1/users/${user}/preferences`).set('Authorization', await bearer(user))).body).toMatchObject({ event_count: 0, products: [] });
   });
 

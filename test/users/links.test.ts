@@ -5,7 +5,6 @@ import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/fir
 import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { IdentityLinks } from '../../functions/identity/ports.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import type { LinkWarehouse } from '../../functions/warehouse/ports.ts';
@@ -21,7 +20,7 @@ type ErrorBody = { error: { code: string; message: string } };
 type Link = { anonymous_id: string; user_id: string; linked_at: string };
 
 const firestore = emulatorFirestore();
-const preferences = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+const preferences = createFirestorePreferenceStore(firestore, { learn });
 let warehouse: DuckDbWarehouse;
 beforeAll(async () => {
   warehouse = await createDuckDbWarehouse(':memory:');

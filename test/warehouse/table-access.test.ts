@@ -12,7 +12,6 @@ import type { RejectedBatchMessage } from '../../functions/events/messages.ts';
 import type { EventType } from '../../functions/events/schema.ts';
 import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
-import { clickThroughIncrements } from '../../functions/learn/click-through.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createMetricsHandler } from '../../functions/metrics/handler.ts';
@@ -143,7 +142,7 @@ beforeAll(async () => {
 
   const ingest = createIngestHandler({
     warehouse: recording(warehouse, touchedBy.ingest),
-    preferences: createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements, markerTtlDays: 8, counterShards: 2 }),
+    preferences: createFirestorePreferenceStore(firestore, { learn, markerTtlDays: 8 }),
     consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
     clock: at(0),
     logger,
@@ -219,7 +218,7 @@ beforeAll(async () => {
       gate: createFirestoreShopperGate(firestore, { privacy, hashUser: createUserHasher('table-access-test-key-0123456789abcdef') }),
       staging: createDuckDbImportStaging(historyWarehouse),
       warehouse: historyWarehouse,
-      seeder: createFirestoreHistorySeeder(firestore, { learn, clickThrough: clickThroughIncrements, liveWindowMs: 30 * 86_400_000, resumeWindowMs: 30 * 86_400_000 }),
+      seeder: createFirestoreHistorySeeder(firestore, { learn, liveWindowMs: 30 * 86_400_000, resumeWindowMs: 30 * 86_400_000 }),
       // The patterns function runs on its own account, checked above.
       patterns: { run: async () => ({}) },
       ledger,

@@ -27,16 +27,15 @@ type Tombstone = { erased_before: string; privacy?: Record<string, unknown> };
  * Erasure requests and tombstones in Firestore, and the shopper's own documents they delete.
  *
  * What a shopper leaves in Firestore, and where it goes:
- * - `preferences/{id}` and its `applied/*` markers: deleted by the request, and again by the
- *   erasure job (`deleteAll`), since a late ingest or a patterns run may have written it since;
+ * - `preferences/{id}` with the applied ids in it, and the earlier layout's `applied/*` markers under it:
+ *   deleted by the request, and again by the erasure job (`deleteAll`), since a late ingest or a patterns
+ *   run may have written it since;
  * - `privacy/{id}`: deleted by the request; the settings live on, without the id, in the tombstone
  *   (erasing must not switch tracking back on);
  * - `links/{visitor}` of each visitor linked to the shopper (and a visitor's own, when the visitor is
  *   erased): deleted by the request, with the visitor's preference and privacy documents; each such visitor gets a
  *   tombstone of their own, holding the shopper's settings, and their ids stay on the pending request
- *   (`linked_ids`) until the job has deleted their documents again;
- * - click-through counters (`click_through/{queryHash}/shards/*`) are per query and position, summed
- *   over every shopper: they name nobody, so there is nothing of the shopper's to delete there.
+ *   (`linked_ids`) until the job has deleted their documents again.
  */
 export function createFirestoreErasureStore(firestore: Firestore, options: ErasureStoreOptions): ErasureStore & ShopperDocuments {
   const newRequestId = options.newRequestId ?? randomUUID;

@@ -1,53 +1,40 @@
-import { createHash, randomInt } from 'node:crypto';
-import { FieldValue, Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore, type Transaction } from '@google-cloud/firestore';
+import type { DocumentReference, DocumentSnapshot, Firestore, Timestamp, Transaction } from '@google-cloud/firestore';
 import type { CollectedEvent } from '../../events/schema.ts';
 import type { HistorySeeder, SeedOutcome } from '../../history/ports.ts';
-import { isAnonymousUserId } from '../../kernel/shopper-id.ts';
 import type { ApplyOutcome, PreferenceStore } from '../../ingest/ports.ts';
+import { isAnonymousUserId } from '../../kernel/shopper-id.ts';
 import type { Preferences } from '../../learn/preferences.ts';
-import type { ClickThroughIncrement } from '../../learn/click-through.ts';
-import { COLLECTIONS, shopperRefs } from './shopper-documents.ts';
+import { APPLIED_IDS_FIELD, appliedIdOf, appliedIds, withoutAppliedIds } from './applied-ids.ts';
+import { createLegacyMarkerCheck, legacyMarked, legacyShardOf, type LegacyMarkers } from './legacy-applied-markers.ts';
+import { shopperRefs } from './shopper-documents.ts';
 
 export { COLLECTIONS } from './shopper-documents.ts';
 
 export type LearnFn = (current: Preferences | null, userId: string, events: readonly CollectedEvent[], now: Date) => Preferences;
-export type ClickThroughFn = (events: readonly CollectedEvent[]) => ClickThroughIncrement[];
 
 export type PreferenceStoreOptions = {
   learn: LearnFn;
-  clickThrough: ClickThroughFn;
   /** How long an applied event id is remembered; must outlast Pub/Sub's redelivery window (7 days). Default 8 days. */
   markerTtlDays?: number;
-  /** Shards per query's click-through counter: one Firestore document takes about one sustained write a second. Default 10. */
-  counterShards?: number;
+  /** Whether marks of the layout before this one may still be live; by default asked of Firestore (legacy-applied-markers.ts). */
+  legacyMarkers?: LegacyMarkers;
 };
 
 /**
- * Applied event ids are spread over 16 documents by a hash of the id, so a message touches at most
- * 16 of them whatever its size: writes per event fall well under one for batched requests, and
- * each document stays far below Firestore's 1 MiB (about 20,000 ids each within the TTL window).
- */
-export const APPLIED_SHARDS = 16;
-
-/** `preferences/{id}/applied/{shard}`: applied event ids, each with when its marker expires (ms). */
-export type AppliedShard = { ids: Record<string, number>; expire_at: Timestamp };
-
-export function appliedShardOf(eventId: string): string {
-  return String(parseInt(createHash('sha256').update(eventId).digest('hex').slice(0, 4), 16) % APPLIED_SHARDS);
-}
-
-/**
- * Learning as one Firestore transaction per message: read the document and the applied-id shards
- * the message's events fall in, learn from the events not seen before, and write the document,
- * the shards (with the new ids, expired ones dropped) and the click-through increments together.
- * A redelivered or resent event finds its id and changes nothing.
+ * Learning as one Firestore transaction per message, and one write: read the preference document (which holds
+ * the ids of the events learned, `applied_ids`) and the shopper's settings, learn from the events not seen
+ * before, and write the document back with their ids. A redelivered or resent event finds its id and changes
+ * nothing; deliveries that race are serialized by the transaction.
  */
 export function createFirestorePreferenceStore(firestore: Firestore, options: PreferenceStoreOptions): PreferenceStore {
   const markerTtlMs = markerTtlOf(options);
+  const legacy = options.legacyMarkers ?? createLegacyMarkerCheck(firestore);
   return {
     async apply(userId, events, now): Promise<ApplyOutcome> {
-      const { applied, alreadyApplied, writes } = await learnOnce(firestore, options, userId, events, now, { markedUntil: () => now.getTime() + markerTtlMs });
-      return { applied, alreadyApplied, writes };
+      const { applied, alreadyApplied, writes, forgottenIds } = await learnOnce(firestore, options, legacy, userId, events, now, {
+        markedUntil: () => now.getTime() + markerTtlMs,
+      });
+      return { applied, alreadyApplied, writes, ...(forgottenIds ? { forgottenIds } : {}) };
     },
   };
 }
@@ -73,15 +60,17 @@ const GET_ALL_CHUNK = 300;
  *   its mark is not kept;
  * - the shopper is marked as seeded by the import (`import:<id>`, for `resumeWindowMs`), with the same write, so a
  *   resumed import never learns the shopper twice, whatever became of the events' own marks.
- * A slice of shoppers is read in a few batched reads, and each shopper's document, marks and privacy settings are
- * written in one batch that holds only if none of them changed since the read (preconditions on their update
+ * Both kinds are applied ids in the preference document, so seeding a shopper writes that one document (and
+ * touches their privacy settings, below). A slice of shoppers is read in a few batched reads, and each shopper's
+ * writes go in one batch that holds only if nothing changed since the read (preconditions on their update
  * times, or on their absence): a shopper whom live learning, a privacy change or an erasure touched meanwhile is
  * learned again in the transaction live learning uses. Batches need none of a transaction's locks or round trips.
- * Not a BulkWriter: it commits each document on its own, and a shopper's document, marks and seeded mark must hold
+ * Not a BulkWriter: it commits each document on its own, and a shopper's document and settings must hold
  * together or not at all; the slice's batches go in parallel instead.
  */
 export function createFirestoreHistorySeeder(firestore: Firestore, options: HistorySeederOptions): HistorySeeder {
   const markerTtlMs = markerTtlOf(options);
+  const legacy = options.legacyMarkers ?? createLegacyMarkerCheck(firestore);
   const markingFor = (importId: string, now: Date): Marking => ({
     markedUntil: (event) => Date.parse(event.event_time) + options.liveWindowMs + markerTtlMs,
     seededBy: { id: `${SEEDED_MARK}${importId}`, until: now.getTime() + options.resumeWindowMs },
@@ -89,7 +78,8 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
   return {
     async seed(shoppers, now, importId): Promise<SeedOutcome[]> {
       const marking = markingFor(importId, now);
-      const reads = shoppers.map(({ userId, events }) => readPlan(firestore, userId, events, marking));
+      const withLegacy = await legacy.mayExist(now);
+      const reads = shoppers.map(({ userId, events }) => readPlan(firestore, userId, events, withLegacy));
       const refs = reads.flatMap((r) => r.refs);
       const snapshots: DocumentSnapshot[] = [];
       for (let i = 0; i < refs.length; i += GET_ALL_CHUNK) snapshots.push(...(await firestore.getAll(...refs.slice(i, i + GET_ALL_CHUNK))));
@@ -98,20 +88,16 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
       const planned = reads.map((read, i) => {
         const own = snapshots.slice(offset, offset + read.refs.length);
         offset += read.refs.length;
-        return { i, read, plan: plan(firestore, options, shoppers[i] as SeedShopper, now, marking, read, own) };
+        return { i, read, plan: plan(options, shoppers[i] as SeedShopper, now, marking, read, own) };
       });
       await pool(planned, options.concurrency ?? 64, async ({ i, read, plan: p }) => {
-        if (p.writes.length === 0) {
+        if (p.write === null) {
           outcomes[i] = p.outcome;
           return;
         }
         const batch = firestore.batch();
-        for (const write of p.writes) {
-          if (write.kind === 'increment') batch.set(write.ref, write.data, { merge: true });
-          else if (write.kind === 'delete') batch.delete(write.ref, { lastUpdateTime: write.updateTime });
-          else if (write.updateTime) batch.update(write.ref, write.data, { lastUpdateTime: write.updateTime });
-          else batch.create(write.ref, write.data);
-        }
+        if (p.write.updateTime) batch.update(read.preferences, p.write.data, { lastUpdateTime: p.write.updateTime });
+        else batch.create(read.preferences, p.write.data);
         // The settings decided whether to learn: they must be what was read.
         const privacy = p.privacy;
         if (privacy.updateTime) batch.update(read.privacy, { updated_at: privacy.updatedAt ?? null }, { lastUpdateTime: privacy.updateTime });
@@ -122,7 +108,7 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
         } catch (error) {
           if (!changedSinceRead(error)) throw error;
           const { userId, events } = shoppers[i] as SeedShopper;
-          outcomes[i] = await learnOnce(firestore, options, userId, events, now, marking);
+          outcomes[i] = await learnOnce(firestore, options, legacy, userId, events, now, marking);
         }
       });
       return outcomes;
@@ -148,122 +134,96 @@ function markerTtlOf(options: PreferenceStoreOptions): number {
 /** How one learning call marks what it learned: each event until when, and the call itself when it is an import's seeding. */
 type Marking = { markedUntil: (event: CollectedEvent) => number; seededBy?: { id: string; until: number } };
 
-/** What one learning call reads: the document, the shopper's settings, and the shards its marks fall in. */
+/** What one learning call reads: the document, the shopper's settings, and the earlier layout's shards of its events. */
 type ReadPlan = {
   preferences: DocumentReference;
   privacy: DocumentReference;
-  shardIds: string[];
-  shardRefs: DocumentReference[];
-  shardOf: Map<string, string>;
-  seededShard: string | null;
+  /** The shard of each event id, while marks of the earlier layout may be live; else null. */
+  legacyShardOf: Map<string, string> | null;
+  legacyShardIds: string[];
   /** In read order: the document, the settings, then the shards. */
   refs: DocumentReference[];
 };
 
-function readPlan(firestore: Firestore, userId: string, events: readonly CollectedEvent[], marking: Marking): ReadPlan {
-  const { preferences, applied: markers, privacy } = shopperRefs(firestore, userId);
-  // The shards are the shopper's own (`preferences/{id}/applied`): an event_id is looked up among this
-  // shopper's applied events only, so the marker's identity is (user_id, event_id) and another's same id is new.
-  const shardOf = new Map(events.map((e) => [e.event_id, appliedShardOf(e.event_id)]));
-  const seededShard = marking.seededBy ? appliedShardOf(marking.seededBy.id) : null;
-  const shardIds = [...new Set([...shardOf.values(), ...(seededShard === null ? [] : [seededShard])])];
-  const shardRefs = shardIds.map((id) => markers.doc(id));
-  return { preferences, privacy, shardIds, shardRefs, shardOf, seededShard, refs: [preferences, privacy, ...shardRefs] };
+function readPlan(firestore: Firestore, userId: string, events: readonly CollectedEvent[], withLegacy: boolean): ReadPlan {
+  // The ids are the shopper's own (in their document): an event_id is looked up among this shopper's applied
+  // events only, so a mark's identity is (user_id, event_id) and another's same id is new.
+  const { preferences, applied: legacyShards, privacy } = shopperRefs(firestore, userId);
+  const shardOf = withLegacy ? new Map(events.map((e) => [e.event_id, legacyShardOf(e.event_id)])) : null;
+  const legacyShardIds = shardOf ? [...new Set(shardOf.values())] : [];
+  return { preferences, privacy, legacyShardOf: shardOf, legacyShardIds, refs: [preferences, privacy, ...legacyShardIds.map((id) => legacyShards.doc(id))] };
 }
 
-/** A write of one learning call: a document replaced (or created) as read, one deleted as read, or counters incremented. */
-type PlannedWrite =
-  | { kind: 'replace'; ref: DocumentReference; data: Record<string, unknown>; updateTime: Timestamp | undefined }
-  | { kind: 'delete'; ref: DocumentReference; updateTime: Timestamp }
-  | { kind: 'increment'; ref: DocumentReference; data: Record<string, unknown> };
-
-type Plan = { outcome: SeedOutcome; writes: PlannedWrite[]; privacy: { updateTime: Timestamp | undefined; updatedAt: unknown } };
+type Plan = {
+  outcome: SeedOutcome & { forgottenIds?: number };
+  /** The preference document as it is to be, and the update time it was read at (none: it did not exist). */
+  write: { data: Record<string, unknown>; updateTime: Timestamp | undefined } | null;
+  privacy: { updateTime: Timestamp | undefined; updatedAt: unknown };
+};
 
 /**
- * What one learning call does, from what it read: the events without a mark are learned and marked; the document,
- * the changed shards and the click-through increments are what it writes. The same whether a transaction or a
- * batch with preconditions applies it.
+ * What one learning call does, from what it read: the events without a mark are learned and marked, and the
+ * document is written back with them. The same whether a transaction or a batch with preconditions applies it.
  */
-function plan(firestore: Firestore, options: PreferenceStoreOptions, shopper: SeedShopper, now: Date, marking: Marking, read: ReadPlan, snapshots: readonly (DocumentSnapshot | undefined)[]): Plan {
+function plan(options: PreferenceStoreOptions, shopper: SeedShopper, now: Date, marking: Marking, read: ReadPlan, snapshots: readonly (DocumentSnapshot | undefined)[]): Plan {
   const { userId, events } = shopper;
-  const [current, settings, ...shardSnapshots] = snapshots;
+  const [current, settings, ...legacySnapshots] = snapshots;
   const privacy = { updateTime: settings?.exists ? settings.updateTime : undefined, updatedAt: settings?.get('updated_at') as unknown };
-  const applied = new Map(read.shardIds.map((id, i) => [id, { ...((shardSnapshots[i]?.get('ids') ?? {}) as AppliedShard['ids']) }]));
-  const nothing = (seededBefore: boolean): Plan => ({ outcome: { applied: 0, alreadyApplied: seededBefore ? 0 : events.length, seededBefore, writes: 0 }, writes: [], privacy });
+  const stored = current?.exists ? (current.data() ?? null) : null;
+  const applied = appliedIds(stored?.[APPLIED_IDS_FIELD]);
+  const nothing = (seededBefore: boolean): Plan => ({ outcome: { applied: 0, alreadyApplied: seededBefore ? 0 : events.length, seededBefore, writes: 0 }, write: null, privacy });
   const { seededBy } = marking;
-  if (seededBy && read.seededShard !== null && seededBy.id in (applied.get(read.seededShard) ?? {})) return nothing(true);
+  const seededId = seededBy ? appliedIdOf(seededBy.id) : null;
+  if (seededId && applied.has(seededId)) return nothing(true);
 
-  const touched = new Set<string>();
+  const legacyMarkedAlready = (eventId: string) =>
+    read.legacyShardOf !== null && legacyMarked(legacySnapshots[read.legacyShardIds.indexOf(read.legacyShardOf.get(eventId) ?? '')], eventId);
   const fresh: CollectedEvent[] = [];
   for (const event of events) {
-    const shard = read.shardOf.get(event.event_id) ?? '';
-    const ids = applied.get(shard);
-    if (!ids || event.event_id in ids) continue;
+    const id = appliedIdOf(event.event_id);
+    if (applied.has(id) || legacyMarkedAlready(event.event_id)) continue;
     // Marked even when the mark is not kept: a repeat within this call is then a repeat too.
-    ids[event.event_id] = marking.markedUntil(event);
-    touched.add(shard);
+    applied.add(id, marking.markedUntil(event));
     fresh.push(event);
   }
-  if (seededBy && read.seededShard !== null) {
-    (applied.get(read.seededShard) ?? {})[seededBy.id] = seededBy.until;
-    touched.add(read.seededShard);
-  }
-  if (touched.size === 0) return nothing(false);
+  if (seededBy && seededId) applied.add(seededId, seededBy.until);
+  if (fresh.length === 0 && !seededBy) return nothing(false);
 
   // Consent was checked before this message was stored, but learning may have been switched off since:
-  // reading the flag with the document means a document the switch deleted is never re-created.
+  // reading the flag with the document means what the switch deleted is never learned again.
   // The events are still marked applied, so turning learning back on never learns them late.
   const learning = settings?.get('learn_preferences') !== false;
-  const writes: PlannedWrite[] = [];
-  if (learning && fresh.length > 0) {
-    const stored = current?.data() ?? null;
-    const learned = options.learn(learnedPreferences(stored), userId, fresh, now);
-    // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
-    writes.push({ kind: 'replace', ref: read.preferences, data: { ...(stored ?? {}), ...learned }, updateTime: current?.exists ? current.updateTime : undefined });
-  }
-  for (const [i, id] of read.shardIds.entries()) {
-    const shardRef = read.shardRefs[i];
-    if (!touched.has(id) || !shardRef) continue;
-    const shard = liveShard(applied.get(id) ?? {}, now.getTime());
-    const before = shardSnapshots[i];
-    // A shard whose marks have all run out (old imported events) is deleted rather than kept empty.
-    if (!shard) {
-      if (before?.exists && before.updateTime) writes.push({ kind: 'delete', ref: shardRef, updateTime: before.updateTime });
-      continue;
-    }
-    writes.push({ kind: 'replace', ref: shardRef, data: shard, updateTime: before?.exists ? before.updateTime : undefined });
-  }
-  // One write per query, all its positions together: a search shows many results.
-  const counterShards = options.counterShards ?? 10;
-  for (const [query, increments] of groupByQuery(options.clickThrough(fresh))) {
-    writes.push({ kind: 'increment', ref: counterShard(firestore, query, randomInt(counterShards)), data: counterUpdate(query, increments) });
-  }
-  return { outcome: { applied: learning ? fresh.length : 0, alreadyApplied: events.length - fresh.length, seededBefore: false, writes: writes.length }, writes, privacy };
+  const { value, forgotten } = applied.toStored(now.getTime());
+  // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
+  const learned = learning && fresh.length > 0 ? options.learn(learnedPreferences(stored), userId, fresh, now) : {};
+  return {
+    outcome: { applied: learning ? fresh.length : 0, alreadyApplied: events.length - fresh.length, seededBefore: false, writes: 1, ...(forgotten > 0 ? { forgottenIds: forgotten } : {}) },
+    write: { data: { ...stored, ...learned, [APPLIED_IDS_FIELD]: value }, updateTime: current?.exists ? current.updateTime : undefined },
+    privacy,
+  };
 }
 
 /** The one transaction of learning: `plan` over what the transaction read, written together. */
 async function learnOnce(
   firestore: Firestore,
   options: PreferenceStoreOptions,
+  legacy: LegacyMarkers,
   userId: string,
   events: readonly CollectedEvent[],
   now: Date,
   marking: Marking,
-): Promise<SeedOutcome> {
+): Promise<Plan['outcome']> {
+  const withLegacy = await legacy.mayExist(now);
   return firestore.runTransaction(async (tx) => {
     // A visitor linked to a shopper since these events were collected learns into the shopper's document, behind
-    // the shopper's markers (which took the visitor's in when they were linked): read in this transaction, so a
+    // the shopper's applied ids (which took the visitor's in when they were linked): read in this transaction, so a
     // link made meanwhile never leaves a visitor's document behind that nothing would merge.
     const shopper = isAnonymousUserId(userId) ? await linkedShopper(tx, shopperRefs(firestore, userId).link) : null;
     const learner = { userId: shopper ?? userId, events: shopper === null ? events : events.map((event) => ({ ...event, user_id: shopper })) };
-    const read = readPlan(firestore, learner.userId, learner.events, marking);
+    const read = readPlan(firestore, learner.userId, learner.events, withLegacy);
     const snapshots = await tx.getAll(...read.refs);
-    const { outcome, writes } = plan(firestore, options, learner, now, marking, read, snapshots);
-    for (const write of writes) {
-      if (write.kind === 'delete') tx.delete(write.ref);
-      else if (write.kind === 'increment') tx.set(write.ref, write.data, { merge: true });
-      else tx.set(write.ref, write.data);
-    }
+    const { outcome, write } = plan(options, learner, now, marking, read, snapshots);
+    if (write) tx.set(read.preferences, write.data);
     return outcome;
   });
 }
@@ -272,16 +232,6 @@ async function learnOnce(
 async function linkedShopper(tx: Transaction, link: DocumentReference): Promise<string | null> {
   const userId = (await tx.get(link)).get('user_id') as unknown;
   return typeof userId === 'string' ? userId : null;
-}
-
-/**
- * A shard as stored: its ids less those expired by `nowMs`, expiring (Firestore TTL) once its newest id has, so a
- * shopper who left leaves nothing behind; null when no id is left.
- */
-export function liveShard(ids: AppliedShard['ids'], nowMs: number): AppliedShard | null {
-  const live = Object.fromEntries(Object.entries(ids).filter(([, expiresAt]) => expiresAt > nowMs));
-  const expiries = Object.values(live);
-  return expiries.length === 0 ? null : { ids: live, expire_at: Timestamp.fromMillis(Math.max(...expiries)) };
 }
 
 async function pool<T>(items: readonly T[], size: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -293,51 +243,11 @@ async function pool<T>(items: readonly T[], size: number, work: (item: T) => Pro
   );
 }
 
-/** Query texts can hold any character; a hash makes a valid, bounded document id. */
-export function queryKey(normalizedQuery: string): string {
-  return createHash('sha256').update(normalizedQuery).digest('hex').slice(0, 32);
-}
-
-function counterShard(firestore: Firestore, query: string, shard: number): DocumentReference {
-  return firestore.collection(COLLECTIONS.clickThrough).doc(queryKey(query)).collection(COLLECTIONS.shards).doc(String(shard));
-}
-
-function groupByQuery(increments: readonly ClickThroughIncrement[]): Map<string, ClickThroughIncrement[]> {
-  const byQuery = new Map<string, ClickThroughIncrement[]>();
-  for (const increment of increments) {
-    const group = byQuery.get(increment.query);
-    if (group) group.push(increment);
-    else byQuery.set(increment.query, [increment]);
-  }
-  return byQuery;
-}
-
 /**
  * The learned part of a stored preference document, or null when learning has not run yet: a
- * document the batch job created first holds only its own fields.
+ * document the batch job created first holds only its own fields, one whose shopper switched learning off
+ * only the applied ids.
  */
 export function learnedPreferences(data: Record<string, unknown> | null | undefined): Preferences | null {
-  return data?.schema_version === undefined ? null : (data as Preferences);
-}
-
-function counterUpdate(query: string, increments: readonly ClickThroughIncrement[]) {
-  const positions = Object.fromEntries(
-    increments.map((i) => [String(i.position), { impressions: FieldValue.increment(i.impressions), clicks: FieldValue.increment(i.clicks) }]),
-  );
-  return { query, positions };
-}
-
-/** Sums a query's shards: impressions and clicks per position. */
-export async function readClickThrough(firestore: Firestore, normalizedQuery: string): Promise<Record<string, { impressions: number; clicks: number }>> {
-  const snapshot = await firestore.collection(COLLECTIONS.clickThrough).doc(queryKey(normalizedQuery)).collection(COLLECTIONS.shards).get();
-  const totals: Record<string, { impressions: number; clicks: number }> = {};
-  for (const doc of snapshot.docs) {
-    const positions = (doc.get('positions') ?? {}) as Record<string, { impressions?: number; clicks?: number }>;
-    for (const [position, counts] of Object.entries(positions)) {
-      const total = (totals[position] ??= { impressions: 0, clicks: 0 });
-      total.impressions += counts.impressions ?? 0;
-      total.clicks += counts.clicks ?? 0;
-    }
-  }
-  return totals;
+  return data?.schema_version === undefined ? null : (withoutAppliedIds(data) as Preferences);
 }

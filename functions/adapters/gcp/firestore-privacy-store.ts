@@ -3,6 +3,7 @@ import { shopperIdOfDocument } from '../../kernel/shopper-id.ts';
 import type { PrivacyStore } from '../../privacy/ports.ts';
 import { DEFAULT_PRIVACY, PrivacySettings, type StoredPrivacy } from '../../privacy/settings.ts';
 import type { UserHasher } from '../../privacy/user-hash.ts';
+import { APPLIED_IDS_FIELD } from './applied-ids.ts';
 import { COLLECTIONS, shopperRefs } from './shopper-documents.ts';
 
 /** `privacy/{shopperDocumentId(userId)}`: the settings plus `updated_at`. */
@@ -54,12 +55,16 @@ export function createFirestorePrivacyStore(firestore: Firestore, options: Priva
     async write(userId, settings, now) {
       const stored: StoredPrivacy = { ...PrivacySettings.parse(settings), updated_at: now.toISOString() };
       const refs = shopperRefs(firestore, userId);
-      await firestore.runTransaction((tx) => {
+      await firestore.runTransaction(async (tx) => {
+        const learned = stored.learn_preferences ? null : await tx.get(refs.preferences);
         tx.set(refs.privacy, stored);
-        // What was learned goes with the switch. The `applied` markers stay: they are not about the
-        // shopper's taste, and without them a redelivered old message would be learned again later.
-        if (!stored.learn_preferences) tx.delete(refs.preferences);
-        return Promise.resolve();
+        // What was learned goes with the switch. The applied ids stay: they are not about the shopper's
+        // taste, and without them a redelivered old message would be learned again later.
+        if (learned?.exists) {
+          const applied: unknown = learned.get(APPLIED_IDS_FIELD);
+          if (applied === undefined) tx.delete(refs.preferences);
+          else tx.set(refs.preferences, { [APPLIED_IDS_FIELD]: applied });
+        }
       });
       return stored;
     },

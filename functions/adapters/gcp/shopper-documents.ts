@@ -3,10 +3,8 @@ import { shopperDocumentId } from '../../kernel/shopper-id.ts';
 
 export const COLLECTIONS = {
   preferences: 'preferences',
-  /** Subcollection of a preference document: the applied event ids, in APPLIED_SHARDS documents. */
+  /** Subcollection of a preference document: the applied event ids of the layout before `applied_ids` (legacy-applied-markers.ts). */
   applied: 'applied',
-  clickThrough: 'click_through',
-  shards: 'shards',
   /** `privacy/{id}`: the shopper's settings (firestore-privacy-store.ts owns them; learning reads one flag). */
   privacy: 'privacy',
   /** `links/{id}`: the shopper an anonymous visitor was linked to (firestore-identity-links.ts owns them). */
@@ -17,7 +15,7 @@ export const COLLECTIONS = {
 export type ShopperRefs = {
   /** `preferences/{id}`: what was learned, and the batch patterns. */
   preferences: DocumentReference;
-  /** `preferences/{id}/applied`: the applied-event markers, one document per shard. */
+  /** `preferences/{id}/applied`: applied-event markers of the earlier layout, one document per shard, read until they run out. */
   applied: CollectionReference;
   /** `privacy/{id}`: the shopper's settings. */
   privacy: DocumentReference;

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { createFirestorePatternPublisher } from '../../../functions/adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceDocumentReader, storedPatterns } from '../../../functions/adapters/gcp/firestore-preference-document.ts';
 import { COLLECTIONS, createFirestorePreferenceStore } from '../../../functions/adapters/gcp/firestore-preference-store.ts';
-import { clickThroughIncrements } from '../../../functions/learn/click-through.ts';
 import { learn } from '../../../functions/learn/learn.ts';
 import { emulatorFirestore } from '../../support/firestore.ts';
 import { collectedEvent } from '../../support/messages.ts';
@@ -14,7 +13,7 @@ const newShopper = () => `shopper-${randomUUID()}`;
 describe('preference document reader (Firestore emulator)', () => {
   const firestore = emulatorFirestore();
   const documents = createFirestorePreferenceDocumentReader(firestore);
-  const learning = createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements });
+  const learning = createFirestorePreferenceStore(firestore, { learn });
   const publisher = createFirestorePatternPublisher(firestore);
   const published = patterns({ regular_items: [regularItem('sku-oat-1l')], price: priceSensitivity({ position: 0.2, class: 'budget' }) });
 

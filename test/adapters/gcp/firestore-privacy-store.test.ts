@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
+import { APPLIED_IDS_FIELD, appliedIdOf } from '../../../functions/adapters/gcp/applied-ids.ts';
 import { COLLECTIONS } from '../../../functions/adapters/gcp/firestore-preference-store.ts';
 import {
   PRIVACY_COLLECTION,
@@ -119,21 +120,32 @@ describe('privacy settings in Firestore (emulator)', () => {
   });
 
   describe('switching learning off', () => {
-    async function learnedShopper() {
+    const appliedIds = { '20430': Buffer.concat([appliedIdOf('event-1'), appliedIdOf('event-2')]) };
+
+    async function learnedShopper(layout: 'present' | 'earlier' = 'present') {
       const user = newShopper();
-      await preferencesDoc(user).set({ schema_version: 1, user_id: user, event_count: 3, patterns: { as_of: NOW.toISOString() } });
-      await preferencesDoc(user).collection(COLLECTIONS.applied).doc('7').set({ ids: { 'event-1': NOW.getTime() } });
+      const applied = layout === 'present' ? { [APPLIED_IDS_FIELD]: appliedIds } : {};
+      await preferencesDoc(user).set({ schema_version: 1, user_id: user, event_count: 3, patterns: { as_of: NOW.toISOString() }, ...applied });
+      await preferencesDoc(user).collection(COLLECTIONS.applied).doc('7').set({ ids: { 'event-0': NOW.getTime() } });
       return user;
     }
 
-    it('deletes what was learned, batch patterns included, but keeps the applied-event markers', async () => {
+    it('deletes what was learned, batch patterns included, but keeps the ids of the applied events', async () => {
       const user = await learnedShopper();
       await store.write(user, { ...DEFAULT_PRIVACY, learn_preferences: false }, NOW);
 
-      expect((await preferencesDoc(user).get()).exists).toBe(false);
       // Kept so a redelivered old message is not learned again once learning is back on.
-      expect((await preferencesDoc(user).collection(COLLECTIONS.applied).doc('7').get()).data()).toEqual({ ids: { 'event-1': NOW.getTime() } });
+      expect((await preferencesDoc(user).get()).data()).toEqual({ [APPLIED_IDS_FIELD]: appliedIds });
+      expect((await preferencesDoc(user).collection(COLLECTIONS.applied).doc('7').get()).data()).toEqual({ ids: { 'event-0': NOW.getTime() } });
       expect(await store.read(user)).toMatchObject({ learn_preferences: false });
+    });
+
+    it('deletes a document of the earlier layout whole: its marks are beside it, and stay', async () => {
+      const user = await learnedShopper('earlier');
+      await store.write(user, { ...DEFAULT_PRIVACY, learn_preferences: false }, NOW);
+
+      expect((await preferencesDoc(user).get()).exists).toBe(false);
+      expect((await preferencesDoc(user).collection(COLLECTIONS.applied).doc('7').get()).exists).toBe(true);
     });
 
     it('keeps what was learned while learning stays on', async () => {

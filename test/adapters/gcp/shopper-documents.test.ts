@@ -6,10 +6,10 @@ import { createFirestoreErasureStore } from '../../../functions/adapters/gcp/fir
 import { createFirestoreIdentityLinks } from '../../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createFirestorePatternPublisher } from '../../../functions/adapters/gcp/firestore-pattern-publisher.ts';
 import { createFirestorePreferenceReader } from '../../../functions/adapters/gcp/firestore-preference-reader.ts';
-import { APPLIED_SHARDS, createFirestorePreferenceStore } from '../../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createFirestorePreferenceStore } from '../../../functions/adapters/gcp/firestore-preference-store.ts';
+import { LEGACY_APPLIED_SHARDS } from '../../../functions/adapters/gcp/legacy-applied-markers.ts';
 import { createFirestorePrivacyStore } from '../../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { shopperDocumentId, shopperIdOfDocument } from '../../../functions/kernel/shopper-id.ts';
-import { clickThroughIncrements } from '../../../functions/learn/click-through.ts';
 import { learn } from '../../../functions/learn/learn.ts';
 import { mergePreferences } from '../../../functions/learn/merge.ts';
 import type { Patterns } from '../../../functions/patterns/patterns.ts';
@@ -28,7 +28,7 @@ import { isValidDocumentId, subjects } from '../../support/subjects.ts';
 const firestore = emulatorFirestore('demo-shopper-documents');
 const hashUser = createUserHasher('test-user-hash-key-that-is-long-enough-0123');
 const stores = {
-  preferences: createFirestorePreferenceStore(firestore, { learn, clickThrough: clickThroughIncrements }),
+  preferences: createFirestorePreferenceStore(firestore, { learn }),
   privacy: createFirestorePrivacyStore(firestore, { hashUser }),
   erasures: createFirestoreErasureStore(firestore, { hashUser }),
   patterns: createFirestorePatternPublisher(firestore),
@@ -67,12 +67,12 @@ async function pathsBuiltFor(userId: string): Promise<string[]> {
 }
 
 /** A path is the subject's own document, or one keyed by something that names nobody else. */
-function ownerOf(path: string, userId: string): 'shopper' | 'tombstone' | 'request' | 'query' {
+function ownerOf(path: string, userId: string): 'shopper' | 'tombstone' | 'request' {
   const segments = path.split('/');
   const [collection, id = '', sub, shard] = segments;
   if (collection === 'preferences' || collection === 'privacy' || collection === 'links') {
     expect(segments.length === 2 || (collection === 'preferences' && sub === 'applied' && segments.length === 4), path).toBe(true);
-    if (shard !== undefined) expect(Number(shard)).toBeLessThan(APPLIED_SHARDS);
+    if (shard !== undefined) expect(Number(shard)).toBeLessThan(LEGACY_APPLIED_SHARDS);
     expect(isValidDocumentId(id), path).toBe(true);
     expect(id).toBe(shopperDocumentId(userId));
     expect(shopperIdOfDocument(id)).toBe(userId);
@@ -82,14 +82,10 @@ function ownerOf(path: string, userId: string): 'shopper' | 'tombstone' | 'reque
     expect(segments).toEqual(['erasures', hashUser(userId)]);
     return 'tombstone';
   }
-  if (collection === 'erasure_requests') {
-    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(segments).toHaveLength(2);
-    return 'request';
-  }
-  // Click-through counters are per query and position, shared by every shopper: they name nobody.
-  expect(path).toMatch(/^click_through\/[0-9a-f]{32}(\/shards\/\d+)?$/);
-  return 'query';
+  expect(collection).toBe('erasure_requests');
+  expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  expect(segments).toHaveLength(2);
+  return 'request';
 }
 
 describe('the documents a store builds for a shopper (emulator)', () => {
@@ -102,8 +98,8 @@ describe('the documents a store builds for a shopper (emulator)', () => {
         fc.pre(!ownPaths.has(userId));
         const paths = await pathsBuiltFor(userId);
         const owners = paths.map((path) => ownerOf(path, userId));
-        expect(new Set(owners)).toEqual(new Set(['shopper', 'tombstone', 'request', 'query']));
-        ownPaths.set(userId, paths.filter((_, i) => owners[i] !== 'query'));
+        expect(new Set(owners)).toEqual(new Set(['shopper', 'tombstone', 'request']));
+        ownPaths.set(userId, paths);
       }),
       { numRuns: 24, examples: [[victim], [`${victim}/applied/3`], ['..'], ['.'], ['__p__'], ['x/y'], ['x%2Fy']] },
     );
