@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trackEverything } from '../../functions/collect/consent.ts';
-import { APPLIED_IDS_FIELD, appliedIdOf } from '../../functions/adapters/gcp/applied-ids.ts';
+import { APPLIED_IDS_FIELD, APPLIED_IDS_LIMIT, appliedIdOf } from '../../functions/adapters/gcp/applied-ids.ts';
 import { createFirestorePreferenceStore, learnedPreferences } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createLegacyMarkerCheck } from '../../functions/adapters/gcp/legacy-applied-markers.ts';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
@@ -153,6 +153,19 @@ describe('exactly-once learning over at-least-once delivery', () => {
     expect(await store().apply(user, events, NOW)).toEqual({ applied: 100, alreadyApplied: 0, writes: 1 });
     expect(await store().apply(user, events, NOW)).toEqual({ applied: 0, alreadyApplied: 100, writes: 0 });
     expect((await preferencesOf(user))?.event_count).toBe(101);
+  });
+
+  it('keeps a document at its bound of applied ids under Firestore’s 1 MiB, forgetting the oldest id to take a new one', async () => {
+    const user = `u-${randomUUID()}`;
+    const day = String(Math.floor((NOW.getTime() + 86_400_000) / 86_400_000) + 1);
+    const full = Buffer.concat(Array.from({ length: APPLIED_IDS_LIMIT }, (_, i) => appliedIdOf(`earlier-${i}`)));
+    // Standing in for the rest at its largest: learned preferences under 512 KiB (test/learn/bounded-size.test.ts)
+    // and patterns of tens of KB.
+    await firestore.collection('preferences').doc(user).set({ patterns: { as_of: NOW.toISOString(), filler: 'x'.repeat(600_000) }, [APPLIED_IDS_FIELD]: { [day]: full } });
+
+    const event = collectedEvent('product_viewed', user, NOW);
+    expect(await store().apply(user, [event], NOW)).toEqual({ applied: 1, alreadyApplied: 0, writes: 1, forgottenIds: 1 });
+    expect(await store().apply(user, [event], NOW)).toEqual({ applied: 0, alreadyApplied: 1, writes: 0 });
   });
 
   it('learns nothing once the shopper switched learning off, even from a message checked before the switch', async () => {

@@ -24,6 +24,9 @@ export const APPLIED_IDS_LIMIT = 40_000;
 
 const DAY_MS = 86_400_000;
 
+/** Up to this many bytes of stored ids (512 ids) are searched as they are; past it, indexed in a Set. */
+const SCANNED_BYTES = 4096;
+
 export function appliedIdOf(eventId: string): Buffer {
   return createHash('sha256').update(eventId).digest().subarray(0, APPLIED_ID_BYTES);
 }
@@ -50,12 +53,16 @@ export function appliedIds(field: unknown): AppliedIds {
   const days = new Map<number, Buffer[]>(storedDays(field).map(([day, ids]) => [day, [ids]]));
   // Marked in this call: a repeat within one message is a repeat too.
   const added = new Set<string>();
-
-  const has = (id: Buffer): boolean => {
-    if (added.has(id.toString('latin1'))) return true;
-    for (const chunks of days.values()) for (const chunk of chunks) if (containsId(chunk, id)) return true;
-    return false;
+  // Few ids are scanned where they lie; many are indexed once, on the first look-up.
+  const stored = [...days.values()].flat();
+  let index: Set<string> | null = null;
+  const inStored = (id: Buffer): boolean => {
+    if (stored.reduce((n, chunk) => n + chunk.length, 0) <= SCANNED_BYTES) return stored.some((chunk) => containsId(chunk, id));
+    index ??= new Set(stored.flatMap((chunk) => Array.from({ length: chunk.length / APPLIED_ID_BYTES }, (_, i) => chunk.toString('latin1', i * APPLIED_ID_BYTES, (i + 1) * APPLIED_ID_BYTES))));
+    return index.has(id.toString('latin1'));
   };
+
+  const has = (id: Buffer): boolean => added.has(id.toString('latin1')) || inStored(id);
   const add = (id: Buffer, expiresAtMs: number): void => {
     added.add(id.toString('latin1'));
     const day = Math.floor(expiresAtMs / DAY_MS) + 1;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { APPLIED_ID_BYTES, APPLIED_IDS_LIMIT, appliedIdOf, appliedIds } from '../../../functions/adapters/gcp/applied-ids.ts';
@@ -72,5 +73,14 @@ describe('the applied ids a preference document keeps', () => {
     for (const field of [null, 'x', 7, [id], { soon: id }, { '3': 'text' }]) expect(appliedIds(field).has(id)).toBe(false);
     // A stored value cut short keeps its whole ids only.
     expect(appliedIds({ '3': Buffer.concat([id, id.subarray(0, 3)]) }).has(id)).toBe(true);
+  });
+});
+
+describe('docs/learning.md', () => {
+  it('states the bound of applied ids, and the events a day it allows over the default 8 days, from their home', () => {
+    const page = readFileSync('docs/learning.md', 'utf8');
+    const format = (n: number) => n.toLocaleString('en-US');
+    expect(page).toContain(`at most \`APPLIED_IDS_LIMIT\`, ${format(APPLIED_IDS_LIMIT)} ids (${format(APPLIED_IDS_LIMIT * APPLIED_ID_BYTES)} bytes)`);
+    expect(page).toContain(`**${format(APPLIED_IDS_LIMIT / 8)} events a`);
   });
 });
