@@ -60,6 +60,8 @@ const FF = `${ROOT}node_modules/.bin/functions-framework`;
 const LEARNING_ONLY = { topic: 'events-learning-only', subscription: 'events-learning-only-ingest' };
 
 process.env.METADATA_SERVER_DETECTION ??= 'none';
+// Each Node tracker of the SDK phase listens for the process's beforeExit.
+process.setMaxListeners(0);
 const progress = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
 // What the functions process says: ingest's 'message ingested' lines, and anything on stderr.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import { APPLIED_IDS_FIELD, APPLIED_IDS_LIMIT, appliedIdOf } from '../../functions/adapters/gcp/applied-ids.ts';
 import { createFirestorePreferenceStore, learnedPreferences } from '../../functions/adapters/gcp/firestore-preference-store.ts';
@@ -103,6 +103,26 @@ describe('exactly-once learning over at-least-once delivery', () => {
     // Equal up to float rounding: sums taken in another order round differently in the last bit.
     expect(differences({ ...docB, user_id: first }, docA, 1)).toEqual([]);
     expect(docA?.event_count).toBe(4);
+  });
+
+  it('lets one shopper’s messages wait for each other within an instance, rather than collide and be retried', async () => {
+    const user = `u-${randomUUID()}`;
+    const own = store();
+    let attempts = 0;
+    const runTransaction = firestore.runTransaction.bind(firestore);
+    const counting = vi.spyOn(firestore, 'runTransaction').mockImplementation((update, options) =>
+      runTransaction((tx) => {
+        attempts += 1;
+        return update(tx);
+      }, options),
+    );
+    try {
+      await Promise.all(Array.from({ length: 8 }, (_, i) => own.apply(user, [collectedEvent('product_viewed', user, new Date(NOW.getTime() - i * 1000))], NOW)));
+    } finally {
+      counting.mockRestore();
+    }
+    expect((await preferencesOf(user))?.event_count).toBe(8);
+    expect(attempts).toBe(8);
   });
 
   it('counts events once when a client resends them in a new request after a 503', async () => {

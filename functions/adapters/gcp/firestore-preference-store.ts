@@ -29,13 +29,31 @@ export type PreferenceStoreOptions = {
 export function createFirestorePreferenceStore(firestore: Firestore, options: PreferenceStoreOptions): PreferenceStore {
   const markerTtlMs = markerTtlOf(options);
   const legacy = options.legacyMarkers ?? createLegacyMarkerCheck(firestore);
+  // Two transactions on one document collide, and Firestore's client retries the loser after 1 s, 1.5 s, …:
+  // within an instance, a shopper's messages wait for each other instead.
+  const oneAtATime = createQueuePerKey();
+  const learnMessage = async (userId: string, events: readonly CollectedEvent[], now: Date): Promise<ApplyOutcome> => {
+    const { applied, alreadyApplied, writes, forgottenIds } = await learnOnce(firestore, options, legacy, userId, events, now, {
+      markedUntil: () => now.getTime() + markerTtlMs,
+    });
+    return { applied, alreadyApplied, writes, ...(forgottenIds ? { forgottenIds } : {}) };
+  };
   return {
-    async apply(userId, events, now): Promise<ApplyOutcome> {
-      const { applied, alreadyApplied, writes, forgottenIds } = await learnOnce(firestore, options, legacy, userId, events, now, {
-        markedUntil: () => now.getTime() + markerTtlMs,
-      });
-      return { applied, alreadyApplied, writes, ...(forgottenIds ? { forgottenIds } : {}) };
-    },
+    apply: (userId, events, now) => oneAtATime(shopperRefs(firestore, userId).preferences.path, () => learnMessage(userId, events, now)),
+  };
+}
+
+/** Runs the work of one key one after another, in the order given; work of other keys runs alongside. */
+function createQueuePerKey(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
+  const last = new Map<string, Promise<unknown>>();
+  return (key, work) => {
+    const run = (last.get(key) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => undefined);
+    last.set(key, settled);
+    void settled.then(() => {
+      if (last.get(key) === settled) last.delete(key);
+    });
+    return run;
   };
 }
 
