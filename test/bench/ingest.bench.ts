@@ -190,6 +190,8 @@ async function startStack(): Promise<Stack> {
     REJECTED_EVENTS_TOPIC: LOCAL.topics.rejected,
     WAREHOUSE: `duckdb:${join(warehouseDir, 'warehouse.duckdb')}`,
     LOG_LEVEL: 'INFO',
+    // The entry file builds every function, history too, which needs the patterns function's URL; no run calls it.
+    PATTERNS_URL: 'http://127.0.0.1:9/',
   };
   const profileArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${ROOT}out/ingest-profile`] : [];
   progress(`starting the functions (collect :${ports.collect}, ingest :${ports.ingest}, storeRejected :${ports.storeRejected})`);
