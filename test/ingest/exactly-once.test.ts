@@ -181,7 +181,11 @@ describe('exactly-once learning over at-least-once delivery', () => {
     const full = Buffer.concat(Array.from({ length: APPLIED_IDS_LIMIT }, (_, i) => appliedIdOf(`earlier-${i}`)));
     // Standing in for the rest at its largest: learned preferences under 512 KiB (test/learn/bounded-size.test.ts)
     // and patterns of tens of KB.
-    await firestore.collection('preferences').doc(user).set({ patterns: { as_of: NOW.toISOString(), filler: 'x'.repeat(600_000) }, [APPLIED_IDS_FIELD]: { [day]: full } });
+    const patterns = { as_of: NOW.toISOString(), filler: 'x'.repeat(600_000) };
+    // Unbounded, the ids of a busy fortnight would not fit beside them.
+    const unbounded = Buffer.concat([full, full.subarray(0, 30_000 * 8)]);
+    await expect(firestore.collection('preferences').doc(user).set({ patterns, [APPLIED_IDS_FIELD]: { [day]: unbounded } })).rejects.toThrow(/entity size/);
+    await firestore.collection('preferences').doc(user).set({ patterns, [APPLIED_IDS_FIELD]: { [day]: full } });
 
     const event = collectedEvent('product_viewed', user, NOW);
     expect(await store().apply(user, [event], NOW)).toEqual({ applied: 1, alreadyApplied: 0, writes: 1, forgottenIds: 1 });
