@@ -68,6 +68,14 @@ describe('the applied ids a preference document keeps', () => {
     expect(older.slice(0, 990).some((id) => kept.has(id))).toBe(false);
   });
 
+  it('takes in another document’s ids, each for as long as it was kept there, once', () => {
+    const [mine, theirs, both] = idsOf('merge', 3) as [Buffer, Buffer, Buffer];
+    const ids = appliedIds({ '30': Buffer.concat([mine, both]) });
+    ids.addStored({ '32': Buffer.concat([theirs, both]) });
+    expect(ids.has(theirs)).toBe(true);
+    expect(ids.toStored(29 * DAY_MS).value).toEqual({ '30': Buffer.concat([mine, both]), '32': theirs });
+  });
+
   it('reads a field it does not recognise, or a day that is not one, as nothing applied', () => {
     const [id] = idsOf('odd', 1) as [Buffer];
     for (const field of [null, 'x', 7, [id], { soon: id }, { '3': 'text' }]) expect(appliedIds(field).has(id)).toBe(false);
