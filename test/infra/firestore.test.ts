@@ -58,6 +58,10 @@ describe('Firestore', () => {
     for (const [name] of maps) expect(PREFERENCE_MAPS).toContain(name);
   });
 
+  it('keeps the click-through counts the earlier layout left out of the indexes', () => {
+    expect(fieldAt('shards', 'positions')).toMatchObject({ collection: 'shards', indexConfig: {} });
+  });
+
   it('asks for no other single-field index: every other field config is an exemption', () => {
     for (const field of fields.filter((f) => f.inputs.field !== 'expire_at')) expect(field.inputs.indexConfig).toEqual({});
   });
