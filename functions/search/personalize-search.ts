@@ -1,7 +1,7 @@
 import { assignArms, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from '../experiments/experiments.ts';
 import type { Clock } from '../kernel/ports.ts';
 import type { Logger } from '../logging/logger.ts';
-import { searchPerformedEvent, newSearchId, type SearchPerformedEvent, type SearchPerformedInput } from './events.ts';
+import { searchPerformedEvent, newSearchId, type RankingEntry, type SearchPerformedEvent, type SearchPerformedInput } from './events.ts';
 import { personalize, rankingStrength, rankingWeights, type Explanation, type PersonalizeOptions } from './personalize.ts';
 import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from './preference-reader.ts';
 import type { SearchResult } from './signals.ts';
@@ -15,6 +15,13 @@ export type SearchPersonalizerSettings = {
    * every shopper's search is personalized.
    */
   experiments?: readonly Experiment[];
+  /**
+   * Default false. When true, a control-arm search reads the shopper's preferences too and logs the signal values of
+   * each shown result in `data.ranking`, while the order shown stays the engine's: the clicks of an order the signals
+   * did not choose are what the ranking-weights fit learns from (docs/weights.md). Costs one preference read per
+   * control search.
+   */
+  signalsInControl?: boolean;
   /** How strongly to personalize; see `personalize`. Default strength 1, `DEFAULT_RANKING_WEIGHTS`. */
   ranking?: Omit<PersonalizeOptions, 'now'>;
   /** Default: the system clock. */
@@ -80,14 +87,17 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
 
     let reason: NotPersonalizedReason | null = null;
     let ranked = personalize(request.results, null, { now });
+    let logged: readonly RankingEntry[] | null = null;
     if (gate && arm !== null && isControl(gate, arm)) {
       reason = 'control';
+      if (settings.signalsInControl === true) logged = await controlSignals(settings.reader, request, { ...ranking, now });
     } else {
       const read = await readSafely(settings.reader, request.userId);
       if (read.preferences === null) reason = read.reason;
       else {
         ranked = personalize(request.results, read.preferences, { ...ranking, now });
         if (!ranked.applied) reason = 'no_signal';
+        if (ranked.signalsRead) logged = ranked.explanations;
       }
     }
 
@@ -98,7 +108,7 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
       query: request.query,
       shown: ranked.results,
       personalized,
-      ...(ranked.signalsRead ? { ranking: ranked.explanations } : {}),
+      ...(logged === null ? {} : { ranking: logged }),
       experiments: arms,
       now,
       searchId,
@@ -110,6 +120,22 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
     settings.logger?.debug('search ranked', { personalized, reason, arm, results: ranked.results.length });
     return { results: ranked.results, explanations: ranked.explanations, experiments: arms, arm, personalized, reason, search_id: searchId, event };
   };
+}
+
+/**
+ * The signal values of each result in the engine's order, as the personalized arm would read them, for a search whose
+ * order stays the engine's; null when nothing could be read.
+ */
+async function controlSignals(
+  reader: Pick<SearchPreferenceReader, 'read'>,
+  request: SearchRequest<SearchResult>,
+  options: PersonalizeOptions,
+): Promise<readonly RankingEntry[] | null> {
+  const read = await readSafely(reader, request.userId);
+  if (read.preferences === null) return null;
+  const shadow = personalize(request.results, read.preferences, options);
+  if (!shadow.signalsRead) return null;
+  return shadow.explanations.toSorted((a, b) => a.original_position - b.original_position);
 }
 
 /** The reader promises never to throw; one that does still costs the shopper only personalization. */

@@ -75,6 +75,24 @@ describe('personalizeSearch', () => {
     expect(asked).toEqual([]);
   });
 
+  it('logs the control arm’s signal values in the engine’s order when asked to, without moving a result', async () => {
+    const { reader, asked } = fixedReader({ preferences: LIKES_C });
+    const outcome = await personalizer({ reader, signalsInControl: true })(request(CONTROL));
+    expect(asked).toEqual([CONTROL]);
+    expect(skus(outcome.results)).toBe('abc');
+    expect(outcome).toMatchObject({ arm: 'control', personalized: false, reason: 'control' });
+    expect(outcome.explanations.every((e) => e.position === e.original_position)).toBe(true);
+    // c would rise to second in the personalized arm; here it stays third, and its value is logged where it was shown.
+    expect(outcome.event.data.ranking).toEqual([
+      { position: 1, original_position: 1, signals: {} },
+      { position: 2, original_position: 2, signals: {} },
+      { position: 3, original_position: 3, signals: { product: 0.7163 } },
+    ]);
+    expect(ClientEvent.safeParse(outcome.event).error?.issues ?? []).toEqual([]);
+    const unread = await personalizer({ reader: fixedReader({ reason: 'timeout' }).reader, signalsInControl: true })(request(CONTROL));
+    expect(unread.event.data).not.toHaveProperty('ranking');
+  });
+
   it.each(['timeout', 'error', 'missing', 'not_learning'] as const)('keeps the engine order, with the reason, when the read answers %s', async (reason) => {
     const outcome = await personalizer({ reader: fixedReader({ reason }).reader })(request(PERSONALIZED));
     expect(skus(outcome.results)).toBe('abc');
