@@ -60,6 +60,15 @@ export const BATCH_PREFERENCE_SCORE = {
 export const RANKING_SIGNALS = ['product', 'brand', 'category', 'reorder_due', 'recent', 'dietary', 'price', 'promotion', 'explicit'] as const;
 export type RankingSignal = (typeof RANKING_SIGNALS)[number];
 
+/**
+ * The engine's order as a score: 1 / (1 + rank), rank 0-based. It falls fast at the top and slowly
+ * further down, so personalization easily reorders the tail and needs strong evidence to displace
+ * the engine's first results. Here, beside the weights, because the weights are in its units.
+ */
+export function prior(rank: number): number {
+  return 1 / (1 + rank);
+}
+
 /** How much each signal's value (in [−1, 1]) adds to a result's score at strength 1. */
 export type RankingWeights = Record<RankingSignal, number>;
 

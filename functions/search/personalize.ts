@@ -1,6 +1,8 @@
 import type { ShopperPreferences } from './ports.ts';
-import { DEFAULT_RANKING_WEIGHTS, RANKING_SIGNALS, type RankingWeights } from '../kernel/signal-weights.ts';
+import { DEFAULT_RANKING_WEIGHTS, prior, RANKING_SIGNALS, type RankingWeights } from '../kernel/signal-weights.ts';
 import { noSignals, signalValues, type SearchResult, type SignalOptions, type SignalValues } from './signals.ts';
+
+export { prior } from '../kernel/signal-weights.ts';
 
 /** Default 1: at 0 the engine's order is kept exactly; 2 doubles every signal's pull against the prior. */
 export const DEFAULT_STRENGTH = 1;
@@ -41,15 +43,6 @@ export type Personalized<T> = {
    */
   signalsRead: boolean;
 };
-
-/**
- * The engine's order as a score: 1 / (1 + rank), rank 0-based. It falls fast at the top and slowly
- * further down, so personalization easily reorders the tail and needs strong evidence to displace
- * the engine's first results.
- */
-export function prior(rank: number): number {
-  return 1 / (1 + rank);
-}
 
 /**
  * Re-ranks the engine's results for one shopper: `score = prior(rank) + strength × Σ weight × value`,

@@ -66,6 +66,9 @@ const PARAMS: Record<string, ZetaType> = {
   limit: 'INT64',
   // The backtest (functions/history/backtest.ts): the cutoff it replays the history up to.
   until: 'TIMESTAMP',
+  // The ranking-weights fit (functions/weights/job.ts): the personalization experiment and its control arm.
+  personalization_experiment: 'STRING',
+  control_arm: 'STRING',
 };
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);
