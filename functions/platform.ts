@@ -20,6 +20,7 @@ import { createFirestoreErasureStore } from './adapters/gcp/firestore-erasure-st
 import { createFirestoreIdentityLinks, createFirestoreLinkReader, type MergeFn } from './adapters/gcp/firestore-identity-links.ts';
 import { createFirestoreReorderModelPublisher, createFirestoreReorderModelReader } from './adapters/gcp/firestore-reorder-model.ts';
 import { createFirestorePatternPublisher } from './adapters/gcp/firestore-pattern-publisher.ts';
+import { createFirestoreWeightsStore } from './adapters/gcp/firestore-weights-store.ts';
 import { createFirestorePreferenceDocumentReader } from './adapters/gcp/firestore-preference-document.ts';
 import {
   createFirestoreHistorySeeder,
@@ -182,6 +183,8 @@ export function firestoreStores(firestore: Firestore) {
     importLedger: <Record extends object>() => createFirestoreImportLedger<Record>(firestore),
     /** A history import's shoppers' standing: their settings, and whether they were ever erased. */
     shopperGate: (privacy: Pick<PrivacyStore, 'readMany'>, hashUser: UserHasher) => createFirestoreShopperGate(firestore, { privacy, hashUser }),
+    /** The ranking weights' versions and which is current and challenger. */
+    weights: () => createFirestoreWeightsStore(firestore),
   };
 }
 
