@@ -8,6 +8,7 @@ import { operatorsFunction } from './operators/function.ts';
 import { patternsFunction } from './patterns/function.ts';
 import { retentionFunction } from './retention/function.ts';
 import { usersFunction } from './users/function.ts';
+import { weightsFunction } from './weights/function.ts';
 import type { TableAccess } from './warehouse/table-access.ts';
 
 /**
@@ -26,6 +27,7 @@ export const FUNCTIONS = [
   retentionFunction,
   metricsFunction,
   historyFunction,
+  weightsFunction,
 ] as const;
 
 export type RegisteredFunction = (typeof FUNCTIONS)[number];

@@ -3,8 +3,10 @@ import { prior, RANKING_SIGNALS, type RankingSignal, type RankingWeights } from 
 /** One row of `ranking_click_counts.sql`: results shown at `position` with these (rounded) signal values, and how many were clicked. */
 export type ClickCount = { position: number; values: Record<RankingSignal, number>; shown: number; clicked: number };
 
+export type FitSettings = { minSupport: number; ridge: number; maxIterations: number; tolerance: number };
+
 /** What the fit needs to trust a signal, and how hard it holds unsupported coefficients to 0. */
-export const FIT_SETTINGS = {
+export const FIT_SETTINGS: Readonly<FitSettings> = {
   /** A signal read non-zero on fewer shown results keeps its current weight: too few clicks say nothing. */
   minSupport: 200,
   /** Ridge on the signal coefficients (not on the intercept or the prior): keeps a rare signal's coefficient finite. */
@@ -13,7 +15,7 @@ export const FIT_SETTINGS = {
   maxIterations: 50,
   /** Stop when no coefficient moves more than this. */
   tolerance: 1e-9,
-} as const;
+};
 
 export type SignalFit = {
   /** Log-odds of a click per unit of the signal's value, at a fixed position. */
@@ -46,7 +48,7 @@ export type WeightsFit =
  * not chosen by the signals, so β_s is what a signal is worth at a fixed position: the clicks' position bias is held
  * in `a + b · prior` instead of leaking into the signals. A signal with too little support keeps its `current` weight.
  */
-export function fitRankingWeights(counts: readonly ClickCount[], current: Readonly<RankingWeights>, settings = FIT_SETTINGS): WeightsFit {
+export function fitRankingWeights(counts: readonly ClickCount[], current: Readonly<RankingWeights>, settings: Readonly<FitSettings> = FIT_SETTINGS): WeightsFit {
   const shown = counts.reduce((sum, c) => sum + c.shown, 0);
   const clicked = counts.reduce((sum, c) => sum + c.clicked, 0);
   if (clicked === 0 || clicked === shown) return { ok: false, reason: 'no_clicks', shown, clicked };

@@ -362,6 +362,7 @@ describe('who may do what', () => {
       `${PATTERNS_SA} roles/datastore.user`,
       `${RETENTION_SA} roles/datastore.viewer`,
       `${USERS_SA} roles/datastore.user`,
+      `${serviceAccountMember('weights-fn')} roles/datastore.user`,
     ]);
   });
 

@@ -18,6 +18,8 @@ import { createMetricsHandler } from '../../functions/metrics/handler.ts';
 import { createPatternsHandler } from '../../functions/patterns/handler.ts';
 import { createIngestConsent } from '../../functions/privacy/consent.ts';
 import { createRetentionHandler } from '../../functions/retention/handler.ts';
+import { createFirestoreWeightsStore } from '../../functions/adapters/gcp/firestore-weights-store.ts';
+import { createWeightsHandler } from '../../functions/weights/handler.ts';
 import type { LinkWarehouse, SqlWarehouse, Warehouse } from '../../functions/warehouse/ports.ts';
 import { orderItemRows } from '../../functions/warehouse/rows.ts';
 import { readSqlFile, WAREHOUSE_TABLES, type WarehouseTable } from '../../functions/warehouse/sql-files.ts';
@@ -183,6 +185,10 @@ beforeAll(async () => {
   const metrics = serve(createMetricsHandler({ warehouse: recording(warehouse, touchedBy.metrics), clock: at(2 * HOUR), logger }));
   const window = { as_of: new Date(NOW.getTime() + HOUR).toISOString(), since: new Date(NOW.getTime() - 24 * HOUR).toISOString() };
   expect((await request(metrics).post('/').send(window)).status).toBe(200);
+
+  const weightsStore = createFirestoreWeightsStore(emulatorFirestore(`demo-weights-${randomUUID().slice(0, 8)}`));
+  const weights = serve(createWeightsHandler({ warehouse: recording(warehouse, touchedBy.weights), store: weightsStore, clock: at(2 * HOUR), logger }));
+  expect((await request(weights).post('/').send(window)).status).toBe(200);
 
   const retention = serve(createRetentionHandler({ warehouse: recording(warehouse, touchedBy.retention), privacy, clock: at(2 * HOUR), logger }));
   expect((await request(retention).post('/').send({})).status).toBe(200);

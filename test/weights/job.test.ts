@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFirestoreWeightsStore } from '../../functions/adapters/gcp/firestore-weights-store.ts';
+import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
+import { DEFAULT_RANKING_WEIGHTS, prior } from '../../functions/kernel/signal-weights.ts';
+import { HAND_SET_VERSION } from '../../functions/kernel/weights-versions.ts';
+import { createMemoryLogger } from '../../functions/logging/logger.ts';
+import type { SqlRow } from '../../functions/warehouse/ports.ts';
+import { runWeightsJob } from '../../functions/weights/job.ts';
+import { emulatorFirestore } from '../support/firestore.ts';
+import { eventsRow } from '../support/warehouse-rows.ts';
+
+const AS_OF = new Date('2026-03-29T00:00:00Z');
+const NOW = new Date('2026-03-29T05:00:00Z');
+const SEARCHES = 2_000;
+
+/**
+ * 2,000 control-arm searches of five results, the third of brand value 1, and clicks made by the rule
+ * `P(click) = σ(−2 + 3 · prior + 0.9 · brand)`, spread evenly (not drawn) so the fit has one answer: brand is worth
+ * 0.9 / 3 = 0.3 of prior. Plus as many personalized searches whose brand results were all clicked: were they read,
+ * the brand weight would come out far higher.
+ */
+function warehouseRows(): SqlRow[] {
+  const rows: SqlRow[] = [];
+  const p = (rank: number, brand: number) => 1 / (1 + Math.exp(-(-2 + 3 * prior(rank) + 0.9 * brand)));
+  for (let i = 0; i < SEARCHES; i += 1) {
+    for (const arm of ['control', 'personalized']) {
+      const user = `${arm}-${i % 50}`;
+      const searchId = `${arm}-q${i}`;
+      const at = new Date(AS_OF.getTime() - 86_400_000 + i * 1000).toISOString();
+      const ranking = [1, 2, 3, 4, 5].map((position) => ({ position, original_position: position, signals: position === 3 ? { brand: 1 } : {} }));
+      rows.push(
+        eventsRow({ event_id: `s-${searchId}`, type: 'search_performed', user_id: user, event_time: at, search_id: searchId, personalized: arm === 'personalized', experiments: JSON.stringify({ personalization: arm }), data: JSON.stringify({ results: [], ranking }) }),
+      );
+      for (const position of [1, 2, 3, 4, 5]) {
+        const brand = position === 3 ? 1 : 0;
+        // The i-th search clicks a position when its evenly spaced quantile falls under the click probability.
+        const clicked = arm === 'personalized' ? brand === 1 : (i + 0.5) / SEARCHES < p(position - 1, brand);
+        if (clicked) rows.push(eventsRow({ event_id: `c-${searchId}-${position}`, type: 'search_result_clicked', user_id: user, event_time: at, search_id: searchId, position }));
+      }
+    }
+  }
+  return rows;
+}
+
+describe('runWeightsJob', () => {
+  let warehouse: DuckDbWarehouse;
+  beforeAll(async () => {
+    warehouse = await createDuckDbWarehouse(':memory:');
+    await warehouse.replaceRows('events', warehouseRows(), 'test');
+  });
+  afterAll(() => warehouse.close());
+
+  it('fits the control arm’s clicks into a challenger version, leaving the current weights current', async () => {
+    // A project of its own: the rollout is one document for everyone.
+    const store = createFirestoreWeightsStore(emulatorFirestore(`demo-weights-${randomUUID().slice(0, 8)}`));
+    const logger = createMemoryLogger();
+    const run = await runWeightsJob({ warehouse, store, clock: () => NOW, logger });
+
+    expect(run).toMatchObject({ current: HAND_SET_VERSION, challenger: 'fit-20260329', not_fitted: null, shown: SEARCHES * 5, groups: 5 });
+    const rollout = await store.rollout();
+    expect(rollout).toEqual({ current: HAND_SET_VERSION, challenger: 'fit-20260329', updated_at: NOW.toISOString() });
+    const saved = await store.read('fit-20260329');
+    expect(saved?.weights.brand).toBeCloseTo(0.3, 1);
+    // Signals the control arm never read keep the current weights.
+    expect(saved?.weights.product).toBe(DEFAULT_RANKING_WEIGHTS.product);
+    expect(saved?.source).toMatchObject({ kind: 'fit', as_of: AS_OF.toISOString(), since: '2026-03-01T00:00:00.000Z' });
+    expect(logger.entries.map((e) => e.message)).toEqual(expect.arrayContaining(['challenger saved', 'job succeeded']));
+  });
+
+  it('saves nothing, and says why, when the window holds no clicks', async () => {
+    const store = createFirestoreWeightsStore(emulatorFirestore(`demo-weights-${randomUUID().slice(0, 8)}`));
+    const logger = createMemoryLogger();
+    const run = await runWeightsJob({ warehouse, store, clock: () => NOW, logger }, { asOf: new Date('2026-01-02T00:00:00Z'), since: new Date('2026-01-01T00:00:00Z') });
+    expect(run).toMatchObject({ challenger: null, not_fitted: 'no_clicks', shown: 0 });
+    expect(await store.rollout()).toMatchObject({ current: HAND_SET_VERSION, challenger: null });
+  });
+});
