@@ -8,8 +8,10 @@ import type { Firestore } from '@google-cloud/firestore';
 import { createFirestorePreferenceDocumentReader } from '../adapters/gcp/firestore-preference-document.ts';
 import { createFirestorePrivacyStore } from '../adapters/gcp/firestore-privacy-store.ts';
 import { createFirestoreReorderModelReader } from '../adapters/gcp/firestore-reorder-model.ts';
+import { createFirestoreWeightsStore } from '../adapters/gcp/firestore-weights-store.ts';
 import type { UserHasher } from '../privacy/user-hash.ts';
 import { createSearchPreferenceReader, type SearchPreferenceReader, type SearchPreferenceReaderSettings } from './preference-reader.ts';
+import { createRankingWeightsReader, type RankingWeightsReader, type RankingWeightsReaderSettings } from './weights-reader.ts';
 
 export { personalize, prior, rankingStrength, rankingWeights, DEFAULT_STRENGTH } from './personalize.ts';
 export type { Explanation, Personalized, PersonalizeOptions } from './personalize.ts';
@@ -39,6 +41,10 @@ export type { PreferenceDocument, PreferenceDocumentReader } from '../learn/pref
 export { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent, SIGNAL_DECIMALS } from './events.ts';
 export type { RankingEntry, ResultClickInput, SearchPerformedEvent, SearchPerformedInput, SearchResultClickedEvent } from './events.ts';
 export { createSearchPersonalizer } from './personalize-search.ts';
+export { createRankingWeightsReader, DEFAULT_WEIGHTS_BUDGET_MS, DEFAULT_WEIGHTS_TTL_MS } from './weights-reader.ts';
+export type { RankingVersions, RankingWeightsReader, RankingWeightsReaderSettings } from './weights-reader.ts';
+export { CHALLENGER_SHARE, HAND_SET_VERSION, WEIGHTS_ARMS, weightsExperimentId } from '../kernel/weights-versions.ts';
+export type { WeightsVersion } from '../kernel/weights-versions.ts';
 export type { NotPersonalizedReason, PersonalizeSearch, SearchOutcome, SearchPersonalizerSettings, SearchRequest } from './personalize-search.ts';
 export { createUserHasher } from '../privacy/user-hash.ts';
 export type { UserHasher } from '../privacy/user-hash.ts';
@@ -62,4 +68,9 @@ export function createFirestoreSearchPreferenceReader(
     },
     readerSettings,
   );
+}
+
+/** The ranking weights' versions over Firestore (`ranking/rollout`, `ranking_weights/{version}`), refreshed once a minute. */
+export function createFirestoreRankingWeightsReader(firestore: Firestore, settings: RankingWeightsReaderSettings = {}): RankingWeightsReader {
+  return createRankingWeightsReader(createFirestoreWeightsStore(firestore), settings);
 }

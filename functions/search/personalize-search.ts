@@ -1,10 +1,13 @@
-import { assignArms, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from '../experiments/experiments.ts';
+import { assignArms, bucketOf, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from '../experiments/experiments.ts';
 import type { Clock } from '../kernel/ports.ts';
+import type { RankingWeights } from '../kernel/signal-weights.ts';
+import { CHALLENGER_SHARE, WEIGHTS_ARMS, weightsExperimentId } from '../kernel/weights-versions.ts';
 import type { Logger } from '../logging/logger.ts';
 import { searchPerformedEvent, newSearchId, type RankingEntry, type SearchPerformedEvent, type SearchPerformedInput } from './events.ts';
 import { personalize, rankingStrength, rankingWeights, type Explanation, type PersonalizeOptions } from './personalize.ts';
 import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from './preference-reader.ts';
 import type { SearchResult } from './signals.ts';
+import type { RankingWeightsReader } from './weights-reader.ts';
 
 export type SearchPersonalizerSettings = {
   /** Usually `createSearchPreferenceReader(…)`: answers within its budget, never throws. */
@@ -22,6 +25,13 @@ export type SearchPersonalizerSettings = {
    * control search.
    */
   signalsInControl?: boolean;
+  /**
+   * Where the ranking weights' versions come from, usually `createRankingWeightsReader(…)` over Firestore. Without it
+   * every personalized search ranks with `ranking.weights`. With it, the current version's weights replace those, and
+   * while a challenger is tried, `CHALLENGER_SHARE` of the personalized arm's shoppers rank with the challenger's: they
+   * are in the experiment `weights.<challenger>`, arm `challenger`, the others in its arm `current` (docs/weights.md).
+   */
+  weights?: RankingWeightsReader;
   /** How strongly to personalize; see `personalize`. Default strength 1, `DEFAULT_RANKING_WEIGHTS`. */
   ranking?: Omit<PersonalizeOptions, 'now'>;
   /** Default: the system clock. */
@@ -92,10 +102,10 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
       reason = 'control';
       if (settings.signalsInControl === true) logged = await controlSignals(settings.reader, request, { ...ranking, now });
     } else {
-      const read = await readSafely(settings.reader, request.userId);
+      const [read, weights] = await Promise.all([readSafely(settings.reader, request.userId), weightsFor(settings.weights, request.userId, arms)]);
       if (read.preferences === null) reason = read.reason;
       else {
-        ranked = personalize(request.results, read.preferences, { ...ranking, now });
+        ranked = personalize(request.results, read.preferences, { ...ranking, ...(weights === null ? {} : { weights }), now });
         if (!ranked.applied) reason = 'no_signal';
         if (ranked.signalsRead) logged = ranked.explanations;
       }
@@ -120,6 +130,20 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
     settings.logger?.debug('search ranked', { personalized, reason, arm, results: ranked.results.length });
     return { results: ranked.results, explanations: ranked.explanations, experiments: arms, arm, personalized, reason, search_id: searchId, event };
   };
+}
+
+/**
+ * The weights of the shopper's version, with their arm added to `arms` while a challenger is tried; null without a
+ * weights reader. The arm follows the shopper's bucket in the challenger's own experiment, so each trial splits anew.
+ */
+async function weightsFor(reader: RankingWeightsReader | undefined, userId: string, arms: Record<string, string>): Promise<RankingWeights | null> {
+  if (reader === undefined) return null;
+  const { current, challenger } = await reader.read();
+  if (challenger === null) return current.weights;
+  const experiment = weightsExperimentId(challenger.version);
+  const arm = bucketOf(experiment, userId) < CHALLENGER_SHARE ? WEIGHTS_ARMS.challenger : WEIGHTS_ARMS.current;
+  arms[experiment] = arm;
+  return arm === WEIGHTS_ARMS.challenger ? challenger.weights : current.weights;
 }
 
 /**

@@ -5,6 +5,9 @@ import { assignArm, DEFAULT_EXPERIMENT, type Experiment } from '../../functions/
 import { createSearchPersonalizer, type SearchPersonalizerSettings } from '../../functions/search/personalize-search.ts';
 import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from '../../functions/search/preference-reader.ts';
 import type { ShopperPreferences } from '../../functions/search/ports.ts';
+import { DEFAULT_RANKING_WEIGHTS } from '../../functions/kernel/signal-weights.ts';
+import { handSetVersion, weightsExperimentId, type WeightsVersion } from '../../functions/kernel/weights-versions.ts';
+import type { RankingWeightsReader } from '../../functions/search/weights-reader.ts';
 import { affinity, learned, NOW, results, shopper, skus } from './shoppers.ts';
 
 // Pinned in experiments.test.ts: shopper-1 is in the personalized arm, shopper-3 in control.
@@ -91,6 +94,25 @@ describe('personalizeSearch', () => {
     expect(ClientEvent.safeParse(outcome.event).error?.issues ?? []).toEqual([]);
     const unread = await personalizer({ reader: fixedReader({ reason: 'timeout' }).reader, signalsInControl: true })(request(CONTROL));
     expect(unread.event.data).not.toHaveProperty('ranking');
+  });
+
+  it('tries a challenger’s weights on its share of the personalized arm, naming its arm in the event', async () => {
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    // The challenger ignores the product signal: its shoppers keep the engine's order.
+    const challenger: WeightsVersion = { ...handSetVersion(), version: 'fit-20260329', weights: { ...DEFAULT_RANKING_WEIGHTS, product: 0 } };
+    const weights: RankingWeightsReader = { read: () => Promise.resolve({ current: handSetVersion(), challenger }) };
+    const experiment = weightsExperimentId('fit-20260329');
+    const shoppers = Array.from({ length: 40 }, (_, i) => `shopper-${i}`).filter((u) => assignArm(DEFAULT_EXPERIMENT, u) === 'personalized');
+    const outcomes = await Promise.all(shoppers.map((u) => personalizer({ reader, weights })(request(u))));
+    const arms = outcomes.map((o) => o.experiments[experiment]);
+    expect(new Set(arms)).toEqual(new Set(['challenger', 'current']));
+    for (const o of outcomes) {
+      const arm = o.experiments[experiment];
+      expect([skus(o.results), o.event.context?.experiments?.[experiment]]).toEqual([arm === 'challenger' ? 'abc' : 'acb', arm]);
+    }
+    // Control shoppers are in no trial of weights.
+    const control = await personalizer({ reader, weights })(request(CONTROL));
+    expect(control.experiments).toEqual({ personalization: 'control' });
   });
 
   it.each(['timeout', 'error', 'missing', 'not_learning'] as const)('keeps the engine order, with the reason, when the read answers %s', async (reason) => {
