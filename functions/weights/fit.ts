@@ -77,8 +77,16 @@ export function fitRankingWeights(counts: readonly ClickCount[], current: Readon
     }
     const step = solve(information, gradient);
     if (step === null) return { ok: false, reason: 'not_converged', shown, clicked };
-    beta = beta.map((b, j) => b + (step[j] ?? 0));
-    if (Math.max(...step.map(Math.abs)) < settings.tolerance) break;
+    // Newton's full step can overshoot where clicks are rare; halving it until the likelihood rises always converges.
+    const before = logLikelihood(rows, beta, penalty);
+    let scale = 1;
+    let next = beta.map((b, j) => b + (step[j] ?? 0));
+    while (logLikelihood(rows, next, penalty) < before && scale > 1e-6) {
+      scale /= 2;
+      next = beta.map((b, j) => b + scale * (step[j] ?? 0));
+    }
+    beta = next;
+    if (scale * Math.max(...step.map(Math.abs)) < settings.tolerance) break;
   }
   if (iterations === settings.maxIterations || beta.some((b) => !Number.isFinite(b))) return { ok: false, reason: 'not_converged', shown, clicked };
 
@@ -99,6 +107,17 @@ export function fitRankingWeights(counts: readonly ClickCount[], current: Readon
     weights[signal] = coefficient / priorCoefficient;
   }
   return { ok: true, weights, priorCoefficient, signals, shown, clicked, iterations: iterations + 1 };
+}
+
+/** The penalized log-likelihood of grouped binomial counts: Σ k·η − n·log(1 + e^η) − ½ Σ λ_j β_j². */
+function logLikelihood(rows: readonly { x: number[]; n: number; k: number }[], beta: readonly number[], penalty: (j: number) => number): number {
+  let total = -0.5 * beta.reduce((sum, b, j) => sum + penalty(j) * b * b, 0);
+  for (const { x, n, k } of rows) {
+    const eta = dot(x, beta);
+    // log(1 + e^η) without overflow for large η.
+    total += k * eta - n * (eta > 0 ? eta + Math.log1p(Math.exp(-eta)) : Math.log1p(Math.exp(eta)));
+  }
+  return total;
 }
 
 function dot(a: readonly number[], b: readonly number[]): number {

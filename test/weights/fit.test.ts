@@ -71,3 +71,16 @@ describe('solve', () => {
     expect(solve([[1, 2], [2, 4]], [1, 2])).toBeNull();
   });
 });
+
+describe('fitRankingWeights where a signal all but decides the click', () => {
+  it('still converges, the ridge holding the coefficient finite', () => {
+    // Every result with the brand is clicked, and few without: Newton's full step overshoots here.
+    const counts: ClickCount[] = Array.from({ length: 10 }, (_, rank) => [
+      { position: rank + 1, values: { ...none(), brand: 1 }, shown: 1_000, clicked: 1_000 },
+      { position: rank + 1, values: none(), shown: 100_000, clicked: Math.round(100_000 * 0.02 * prior(rank)) },
+    ]).flat();
+    const fit = fitRankingWeights(counts, DEFAULT_RANKING_WEIGHTS);
+    expect(fit).toMatchObject({ ok: true });
+    expect(fit.ok && fit.weights.brand).toBeGreaterThan(1);
+  });
+});
