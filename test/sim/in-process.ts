@@ -6,7 +6,7 @@ import { createLogger } from '../../functions/logging/logger.ts';
 import { BEGINNING, runPatternsJob } from '../../functions/patterns/job.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
-import { createSearchPersonalizer, createSearchPreferenceReader } from '../../functions/search/index.ts';
+import { createSearchPersonalizer, createSearchPreferenceReader, type RankingWeightsReader } from '../../functions/search/index.ts';
 import { shopHistory } from './history.ts';
 import { score, type Score } from './score.ts';
 import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
@@ -20,6 +20,12 @@ import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } fr
 
 export type InProcessOptions = RunOptions & {
   progress?: (text: string, fraction: number) => void;
+  /** Passed to the personalizer: control searches log their signal values (the weights fit's data). */
+  signalsInControl?: boolean;
+  /** Passed to the personalizer: the ranking weights' current and challenger versions. */
+  weights?: RankingWeightsReader;
+  /** Told every event as collect would store it, e.g. to fill a warehouse. */
+  collected?: (events: readonly CollectedEvent[]) => void;
 };
 
 export type InProcessResult = {
@@ -60,10 +66,18 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
       return read(userId);
     },
     reorderModel: async () => model,
-    personalizer: (clock) => createSearchPersonalizer({ reader, clock, ...(options.ranking ? { ranking: options.ranking } : {}) }),
+    personalizer: (clock) =>
+      createSearchPersonalizer({
+        reader,
+        clock,
+        ...(options.ranking ? { ranking: options.ranking } : {}),
+        ...(options.signalsInControl ? { signalsInControl: true } : {}),
+        ...(options.weights ? { weights: options.weights } : {}),
+      }),
     send: async (userId, sent) => {
       // Collect's fields for a client whose clock is right: the event happened when it says.
       const collected = sent.map((e) => ({ ...e, user_id: userId, received_at: e.sent_at, event_time: e.occurred_at }));
+      options.collected?.(collected);
       const last = collected.at(-1);
       if (last) documents.set(userId, learn(documents.get(userId) ?? null, userId, collected, new Date(last.event_time)));
       orders.push(...collected.filter((e) => e.type === 'order_completed'));
