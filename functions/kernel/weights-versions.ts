@@ -63,7 +63,7 @@ export interface WeightsStore {
   /** The version, the hand-set one included; null when no such version was saved. */
   read(version: string): Promise<WeightsVersion | null>;
   rollout(): Promise<Rollout>;
-  /** Saves a new version and makes it the challenger, replacing any other challenger, in one transaction. */
+  /** Saves a new version and makes it the challenger, replacing any other challenger, in one transaction; refuses the current version's name. */
   saveChallenger(version: WeightsVersion, now: Date): Promise<Rollout>;
   /** Makes a saved version current (ending its trial if it was the challenger), in one transaction. */
   promote(version: string, now: Date): Promise<PromoteOutcome>;

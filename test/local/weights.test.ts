@@ -53,6 +53,14 @@ describe('npm run weights', () => {
     expect(await store.read(HAND_SET_VERSION)).toMatchObject({ weights: DEFAULT_RANKING_WEIGHTS });
   });
 
+  it('never rewrites the current version: a rerun after its promotion leaves what everyone ranks with alone', async () => {
+    const store = freshStore();
+    await store.saveChallenger(fitted('fit-20260329', 0.4), NOW);
+    await store.promote('fit-20260329', NOW);
+    await expect(store.saveChallenger(fitted('fit-20260329', 0.9), NOW)).rejects.toThrow(/is current/);
+    expect((await store.read('fit-20260329'))?.weights.brand).toBe(0.4);
+  });
+
   it('never saves a fit under the hand-set weights’ name', async () => {
     await expect(freshStore().saveChallenger(fitted(HAND_SET_VERSION, 0.4), NOW)).rejects.toThrow(/hand-set/);
   });

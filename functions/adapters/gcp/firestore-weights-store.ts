@@ -35,6 +35,8 @@ export function createFirestoreWeightsStore(firestore: Firestore): WeightsStore 
       if (parsed.version === HAND_SET_VERSION) throw new RangeError(`${HAND_SET_VERSION} is the name of the hand-set weights`);
       return firestore.runTransaction(async (tx) => {
         const current = parseRollout((await tx.get(rolloutRef)).data());
+        // Rewriting the current version would change every shopper's ranking without a trial.
+        if (current.current === parsed.version) throw new RangeError(`${parsed.version} is current; a fit is saved under a new version`);
         const rollout: Rollout = { ...current, challenger: parsed.version, updated_at: now.toISOString() };
         // A rerun of the same day's fit writes the same version again: set, not create.
         tx.set(versions.doc(parsed.version), parsed);
