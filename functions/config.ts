@@ -37,9 +37,15 @@ export const CollectEnv = TokenEnv.extend({
   /** Topic for rejected events, kept for inspection. Default `rejected-events`. */
   REJECTED_EVENTS_TOPIC: z.string().min(1).default(TOPICS.rejected),
   /** Oldest accepted event, days after skew correction. Default 30. */
-  MAX_EVENT_AGE_DAYS: z.coerce.number().positive().default(DEFAULT_TIME_LIMITS.maxEventAgeMs / 86_400_000),
+  MAX_EVENT_AGE_DAYS: z.coerce
+    .number()
+    .positive()
+    .default(DEFAULT_TIME_LIMITS.maxEventAgeMs / 86_400_000),
   /** How far `occurred_at` may run ahead of `sent_at`, seconds. Default 300. */
-  MAX_FUTURE_SKEW_SECONDS: z.coerce.number().nonnegative().default(DEFAULT_TIME_LIMITS.maxFutureSkewMs / 1000),
+  MAX_FUTURE_SKEW_SECONDS: z.coerce
+    .number()
+    .nonnegative()
+    .default(DEFAULT_TIME_LIMITS.maxFutureSkewMs / 1000),
   /** Pub/Sub publisher batching: messages per batch. Default 100. */
   PUBLISH_BATCH_MAX_MESSAGES: positiveInt(100),
   /** Pub/Sub publisher batching: longest wait before a batch is sent, ms. Default 10 (test/bench/RESULTS.md). */
@@ -50,9 +56,15 @@ export const CollectEnv = TokenEnv.extend({
 
 export const WarehouseEnv = CommonEnv.extend({
   /** Where events are stored: `bigquery` (default) or `duckdb:<file>` for the local stack. */
-  WAREHOUSE: z.string().regex(/^(bigquery|duckdb:.+)$/, 'must be bigquery or duckdb:<file>').default('bigquery'),
+  WAREHOUSE: z
+    .string()
+    .regex(/^(bigquery|duckdb:.+)$/, 'must be bigquery or duckdb:<file>')
+    .default('bigquery'),
   /** BigQuery dataset holding the tables of `sql/`. Default `learning_loop`. */
-  BIGQUERY_DATASET: z.string().regex(/^\w{1,1024}$/).default('learning_loop'),
+  BIGQUERY_DATASET: z
+    .string()
+    .regex(/^\w{1,1024}$/)
+    .default('learning_loop'),
 });
 
 /** Where a function that only stores events writes them (`storeRejected`): the project and the warehouse. */
@@ -123,7 +135,10 @@ export const HistoryEnv = BatchEnv.extend({
    * The Cloud Storage bucket history imports read from, and stage their rows in, on BigQuery (`gs://<bucket>/…`).
    * Required with `WAREHOUSE=bigquery`; the local stack imports files of its own machine instead.
    */
-  IMPORT_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a Cloud Storage bucket name').optional(),
+  IMPORT_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a Cloud Storage bucket name')
+    .optional(),
   /** The patterns function's URL: an import runs the patterns job over what it imported. Required. */
   PATTERNS_URL: z.url({ protocol: /^https?$/ }),
   // Seeding marks imported events as learning does: until when one could still arrive live, and a mark's own life.
@@ -144,7 +159,8 @@ export type HistorySettings = BatchSettings & {
 /** The settings of `history`, the history imports. */
 export function loadHistorySettings(env: NodeJS.ProcessEnv): HistorySettings {
   const e = parseEnv(HistoryEnv, env);
-  if (e.WAREHOUSE === 'bigquery' && e.IMPORT_BUCKET === undefined) throw new Error('invalid settings: IMPORT_BUCKET is required with WAREHOUSE=bigquery');
+  if (e.WAREHOUSE === 'bigquery' && e.IMPORT_BUCKET === undefined)
+    throw new Error('invalid settings: IMPORT_BUCKET is required with WAREHOUSE=bigquery');
   return {
     ...batchSettings(e),
     importBucket: e.IMPORT_BUCKET,
@@ -232,7 +248,9 @@ export function loadOperatorsSettings(env: NodeJS.ProcessEnv): BatchSettings {
 }
 
 function warehouseSetting(e: z.infer<typeof WarehouseEnv>): WarehouseSetting {
-  return e.WAREHOUSE === 'bigquery' ? { kind: 'bigquery', dataset: e.BIGQUERY_DATASET } : { kind: 'duckdb', path: e.WAREHOUSE.slice('duckdb:'.length) };
+  return e.WAREHOUSE === 'bigquery'
+    ? { kind: 'bigquery', dataset: e.BIGQUERY_DATASET }
+    : { kind: 'duckdb', path: e.WAREHOUSE.slice('duckdb:'.length) };
 }
 
 export type CollectSettings = {
@@ -289,5 +307,10 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
 
 function parseOrigins(value: string): string[] | '*' {
   const origins = value.trim();
-  return origins === '*' ? '*' : origins.split(',').map((o) => o.trim()).filter(Boolean);
+  return origins === '*'
+    ? '*'
+    : origins
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean);
 }

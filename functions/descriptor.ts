@@ -79,8 +79,7 @@ export type Needs<S extends z.ZodObject = z.ZodObject> = {
 
 /** A handler as the Functions Framework registers it: an HTTP function, or a function of the CloudEvents of pushed messages. */
 export type Registration =
-  | { signature: 'http'; handler: HttpFunction }
-  | { signature: 'cloudevent'; handler: CloudEventFunction<MessagePublishedData> };
+  { signature: 'http'; handler: HttpFunction } | { signature: 'cloudevent'; handler: CloudEventFunction<MessagePublishedData> };
 
 /** Pushed messages arrive as CloudEvents; everything else is an HTTP request. */
 export type RegistrationOf<T extends Trigger> = T extends { kind: 'pubsub' }
@@ -128,9 +127,13 @@ export type FunctionDescriptor<
 };
 
 /** Describes a function: its name, trigger, settings, handler factory and needs, checked against each other by type. */
-export function defineFunction<const Name extends string, const T extends Trigger, S extends z.ZodObject, const N extends Needs<S>, Settings>(
-  spec: Spec<Name, T, S, N, Settings>,
-): FunctionDescriptor<Name, T, S, N, Settings> {
+export function defineFunction<
+  const Name extends string,
+  const T extends Trigger,
+  S extends z.ZodObject,
+  const N extends Needs<S>,
+  Settings,
+>(spec: Spec<Name, T, S, N, Settings>): FunctionDescriptor<Name, T, S, N, Settings> {
   return {
     ...spec,
     settings: { ...spec.settings, env: envNames(spec.settings.schema) },

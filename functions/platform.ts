@@ -99,7 +99,12 @@ export function createPlatform(): Platform {
         return firestore;
       }),
     eventBus: (projectId, topics, batching, options) =>
-      createPubSubEventBus(pubsubs(projectId, () => new PubSub({ projectId })), topics, batching, options),
+      createPubSubEventBus(
+        pubsubs(projectId, () => new PubSub({ projectId })),
+        topics,
+        batching,
+        options,
+      ),
     eventWarehouse: async ({ projectId, warehouse }) =>
       // BigQuery's client cannot bound its own requests here (its `timeout` reaches node-fetch 3, which dropped that
       // option): the deadline the function puts around each insert is what bounds it.
@@ -117,7 +122,11 @@ export function createPlatform(): Platform {
     },
     importSources: async (settings, warehouse) => {
       if (settings.warehouse.kind === 'duckdb') {
-        return { files: createLocalHistoryFiles(), sources: { kind: 'local' }, staging: createDuckDbImportStaging(await openDuckDb(settings.warehouse)) };
+        return {
+          files: createLocalHistoryFiles(),
+          sources: { kind: 'local' },
+          staging: createDuckDbImportStaging(await openDuckDb(settings.warehouse)),
+        };
       }
       const bucket = settings.importBucket ?? '';
       const storage = createCloudStorage(storages(settings.projectId, () => new Storage({ projectId: settings.projectId })));
@@ -136,7 +145,8 @@ export function createPlatform(): Platform {
       };
     },
     // On loopback (the local stack) a function takes any caller; a deployed one wants the caller's identity token.
-    functionCaller: (url) => createPatternsFunctionRunner({ url, ...(url.startsWith('https:') ? { authorize: () => identityHeaders(url) } : {}) }),
+    functionCaller: (url) =>
+      createPatternsFunctionRunner({ url, ...(url.startsWith('https:') ? { authorize: () => identityHeaders(url) } : {}) }),
   };
 }
 
@@ -161,7 +171,11 @@ function memo<T>(): (key: string, make: () => T) => T {
 /** The stores that know shoppers by the hash of their id: privacy settings (with tombstones) and erasure requests. */
 export function shopperStores(firestore: Firestore, userHashKey: string) {
   const hashUser = createUserHasher(userHashKey);
-  return { hashUser, privacy: createFirestorePrivacyStore(firestore, { hashUser }), erasures: createFirestoreErasureStore(firestore, { hashUser }) };
+  return {
+    hashUser,
+    privacy: createFirestorePrivacyStore(firestore, { hashUser }),
+    erasures: createFirestoreErasureStore(firestore, { hashUser }),
+  };
 }
 
 /** The stores over `firestore` that know shoppers by their id: preference documents, and privacy settings by value. */
@@ -174,7 +188,10 @@ export function firestoreStores(firestore: Firestore) {
     /** Where the patterns job publishes each shopper's patterns. */
     patterns: () => createFirestorePatternPublisher(firestore),
     /** Where the patterns job publishes the reorder model it fits, and where shoppers' views read it. */
-    reorderModels: () => ({ publisher: createFirestoreReorderModelPublisher(firestore), reader: createFirestoreReorderModelReader(firestore) }),
+    reorderModels: () => ({
+      publisher: createFirestoreReorderModelPublisher(firestore),
+      reader: createFirestoreReorderModelReader(firestore),
+    }),
     /** The stored privacy settings that differ from the default in `field`: retention reads them by value, never by shopper. */
     nonDefaultPrivacy: (field: 'retention_days') => readNonDefaultPrivacy(firestore, field),
     /** What a history import seeds shoppers' preference documents through: learning's own transaction and marks. */
@@ -182,7 +199,8 @@ export function firestoreStores(firestore: Firestore) {
     /** Where history imports keep how far they got. */
     importLedger: <Record extends object>() => createFirestoreImportLedger<Record>(firestore),
     /** A history import's shoppers' standing: their settings, and whether they were ever erased. */
-    shopperGate: (privacy: Pick<PrivacyStore, 'readMany'>, hashUser: UserHasher) => createFirestoreShopperGate(firestore, { privacy, hashUser }),
+    shopperGate: (privacy: Pick<PrivacyStore, 'readMany'>, hashUser: UserHasher) =>
+      createFirestoreShopperGate(firestore, { privacy, hashUser }),
     /** The ranking weights' versions and which is current and challenger. */
     weights: () => createFirestoreWeightsStore(firestore),
   };

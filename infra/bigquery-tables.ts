@@ -107,7 +107,9 @@ function isTableDefinition(sql: string): boolean {
  * functions read it by; a file that cannot be mapped throws, naming the file.
  */
 export function tableSpecs(sqlDir: string): TableSpec[] {
-  const files = readdirSync(sqlDir).filter((file) => file.endsWith('.sql')).sort();
+  const files = readdirSync(sqlDir)
+    .filter((file) => file.endsWith('.sql'))
+    .sort();
   return files.flatMap((file) => {
     const sql = readFileSync(path.join(sqlDir, file), 'utf8');
     if (!isTableDefinition(sql)) return [];

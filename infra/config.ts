@@ -190,7 +190,9 @@ export function loadConfig(): InfraConfig {
   const markerTtlDays = config.getNumber('markerTtlDays', { min: 0 }) ?? 8;
   // A marker that expires while its message can still be redelivered lets that message be learned from twice.
   if (markerTtlDays * SECONDS_PER_UNIT.d <= retentionSeconds) {
-    throw new pulumi.RunError(`markerTtlDays ${markerTtlDays} must exceed messageRetention ${retentionText}: markers must outlive redelivery`);
+    throw new pulumi.RunError(
+      `markerTtlDays ${markerTtlDays} must exceed messageRetention ${retentionText}: markers must outlive redelivery`,
+    );
   }
 
   const corsOrigins = config.get('corsOrigins', { minLength: 1 }) ?? '*';
@@ -221,7 +223,8 @@ export function loadConfig(): InfraConfig {
       throw new pulumi.RunError(`${prefix}Schedule must be a unix-cron expression of five fields, e.g. "0 3 * * *", got "${schedule}"`);
     }
     const timeZone = config.get(`${prefix}TimeZone`) ?? 'Etc/UTC';
-    if (!isTimeZone(timeZone)) throw new pulumi.RunError(`${prefix}TimeZone must be a tz database name such as Europe/Amsterdam, got "${timeZone}"`);
+    if (!isTimeZone(timeZone))
+      throw new pulumi.RunError(`${prefix}TimeZone must be a tz database name such as Europe/Amsterdam, got "${timeZone}"`);
     return {
       memory: config.get(`${prefix}Memory`, { pattern: /^\d+(Mi|Gi)$/ }) ?? defaults.memory,
       cpu: config.get(`${prefix}Cpu`, { pattern: /^\d+(\.\d+)?$/ }) ?? defaults.cpu,
@@ -271,7 +274,10 @@ export function loadConfig(): InfraConfig {
     maximumBytesBilled: count('maximumBytesBilled', DEFAULT_MAXIMUM_BYTES_BILLED, { min: 10 * 2 ** 20, max: Number.MAX_SAFE_INTEGER }),
     // One address, as Cloud Monitoring's email channel takes it; a list needs a channel (or a group address) each.
     alertEmail: config.get('alertEmail', { pattern: /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/ }),
-    secrets: { userTokenKey: secretKey('userTokenKey', MIN_SECRET_LENGTH), userHashKey: secretKey('userHashKey', MIN_USER_HASH_KEY_LENGTH) },
+    secrets: {
+      userTokenKey: secretKey('userTokenKey', MIN_SECRET_LENGTH),
+      userHashKey: secretKey('userHashKey', MIN_USER_HASH_KEY_LENGTH),
+    },
   };
 }
 

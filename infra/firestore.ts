@@ -13,7 +13,18 @@ export type FirestoreArgs = {
  * the learned affinities, recent interests, reorder state, explicit statements, the batch `patterns` and the
  * ids of the events learned (`applied_ids`, up to 320 KB of Bytes, far past what an index entry takes).
  */
-const UNINDEXED_PREFERENCE_MAPS = ['products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'patterns', APPLIED_IDS_FIELD] as const;
+const UNINDEXED_PREFERENCE_MAPS = [
+  'products',
+  'brands',
+  'categories',
+  'brands_by_category',
+  'dietary',
+  'recent',
+  'reorder',
+  'explicit',
+  'patterns',
+  APPLIED_IDS_FIELD,
+] as const;
 
 /**
  * The `(default)` Firestore database the functions write to, the TTL that deletes idempotency
@@ -61,7 +72,10 @@ export class FirestoreDatabase extends pulumi.ComponentResource {
     // asks with one collection-group query on `expire_at` (functions/adapters/gcp/legacy-applied-markers.ts): the
     // one index here. `ids` held up to some 20,000 ids: indexed, each would take two of the 40,000 index entries a
     // document may have.
-    field('applied-expire-at-ttl', 'applied', 'expire_at', { ttl: true, indexConfig: { indexes: [{ queryScope: 'COLLECTION_GROUP', order: 'ASCENDING' }] } });
+    field('applied-expire-at-ttl', 'applied', 'expire_at', {
+      ttl: true,
+      indexConfig: { indexes: [{ queryScope: 'COLLECTION_GROUP', order: 'ASCENDING' }] },
+    });
     field('applied-ids-unindexed', 'applied', 'ids');
 
     // Firestore indexes every field of every document by default, each map subfield twice (ascending and

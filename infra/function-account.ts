@@ -73,10 +73,18 @@ export function functionAccount(
   const member = account.member;
   const grants: pulumi.Resource[] = [];
   // Firestore has no IAM narrower than the project.
-  if (args.firestore === 'read') grants.push(new gcp.projects.IAMMember(`${name}-reads-firestore`, { project, role: 'roles/datastore.viewer', member }, opts));
-  if (args.firestore === 'write') grants.push(new gcp.projects.IAMMember(`${name}-uses-firestore`, { project, role: 'roles/datastore.user', member }, opts));
+  if (args.firestore === 'read')
+    grants.push(new gcp.projects.IAMMember(`${name}-reads-firestore`, { project, role: 'roles/datastore.viewer', member }, opts));
+  if (args.firestore === 'write')
+    grants.push(new gcp.projects.IAMMember(`${name}-uses-firestore`, { project, role: 'roles/datastore.user', member }, opts));
   for (const { name: topicName, topic } of args.publishes ?? []) {
-    grants.push(new gcp.pubsub.TopicIAMMember(`${name}-publishes-${topicName}`, { project, topic: topic.name, role: 'roles/pubsub.publisher', member }, opts));
+    grants.push(
+      new gcp.pubsub.TopicIAMMember(
+        `${name}-publishes-${topicName}`,
+        { project, topic: topic.name, role: 'roles/pubsub.publisher', member },
+        opts,
+      ),
+    );
   }
   if (args.warehouse) {
     grants.push(
@@ -90,12 +98,22 @@ export function functionAccount(
   for (const callee of args.calls ?? []) {
     // Cloud Run checks the caller's identity token; the caller's account must hold the invoker role on the callee.
     grants.push(
-      new gcp.cloudrunv2.ServiceIamMember(`${name}-invokes-${callee.name}`, { project, location: args.region, name: callee.service, role: 'roles/run.invoker', member }, opts),
+      new gcp.cloudrunv2.ServiceIamMember(
+        `${name}-invokes-${callee.name}`,
+        { project, location: args.region, name: callee.service, role: 'roles/run.invoker', member },
+        opts,
+      ),
     );
   }
   if (args.importBucket) {
     // It reads the files, writes the staged rows and deletes them again: objects of this bucket only, not the bucket itself.
-    grants.push(new gcp.storage.BucketIAMMember(`${name}-uses-import-bucket`, { bucket: args.importBucket.name, role: 'roles/storage.objectAdmin', member }, opts));
+    grants.push(
+      new gcp.storage.BucketIAMMember(
+        `${name}-uses-import-bucket`,
+        { bucket: args.importBucket.name, role: 'roles/storage.objectAdmin', member },
+        opts,
+      ),
+    );
   }
   const secretReads = grantSecretReads(name, { project, member, variables: args.secrets }, opts);
   return { account, grants, secretReads: [...secretReads, ...secretsReady(args.secrets)] };

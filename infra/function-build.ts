@@ -41,7 +41,13 @@ export class FunctionBuild extends pulumi.ComponentResource {
     );
     this.repository = new gcp.artifactregistry.Repository(
       'functions-images',
-      { project, location: region, repositoryId: 'functions', format: 'DOCKER', description: 'Container images of the learning loop\'s functions.' },
+      {
+        project,
+        location: region,
+        repositoryId: 'functions',
+        format: 'DOCKER',
+        description: "Container images of the learning loop's functions.",
+      },
       { parent: this },
     );
     const member = this.account.member;
@@ -52,7 +58,11 @@ export class FunctionBuild extends pulumi.ComponentResource {
         { project, location: region, repository: this.repository.repositoryId, role: 'roles/artifactregistry.writer', member },
         { parent: this },
       ),
-      new gcp.projects.IAMMember('functions-build-reads-sources', { project, role: 'roles/storage.objectViewer', member }, { parent: this }),
+      new gcp.projects.IAMMember(
+        'functions-build-reads-sources',
+        { project, role: 'roles/storage.objectViewer', member },
+        { parent: this },
+      ),
     ];
 
     this.archive = {

@@ -120,14 +120,19 @@ export function deployFunctions(platform: FunctionPlatform, opts?: pulumi.Compon
   const { project, config } = platform;
   const delivery = new PushDelivery('pubsub-push', { project, deadLetter: platform.deadLetter, formerParent: INGEST_FUNCTIONS }, opts);
   const jobs = byName(SCHEDULED, (fn) => {
-    const job = new ScheduledJob(resourceName(fn.name), { ...functionArgs(fn, platform), settings: config[fn.name], description: fn.summary }, opts);
+    const job = new ScheduledJob(
+      resourceName(fn.name),
+      { ...functionArgs(fn, platform), settings: config[fn.name], description: fn.summary },
+      opts,
+    );
     JOB_EXTRAS[fn.name]?.(project, job);
     return job;
   });
   return {
     ...byName(
       SHOPPER_FACING,
-      (fn) => new ShopperFunction(resourceName(fn.name), { ...functionArgs(fn, platform), settings: config[fn.name], token: config.token }, opts),
+      (fn) =>
+        new ShopperFunction(resourceName(fn.name), { ...functionArgs(fn, platform), settings: config[fn.name], token: config.token }, opts),
     ),
     ...byName(
       PUSHED,
@@ -148,6 +153,9 @@ export function deployFunctions(platform: FunctionPlatform, opts?: pulumi.Compon
     ),
     ...jobs,
     // After the jobs: an operators' function may call one (`history` runs `patterns`).
-    ...byName(OPERATOR_FACING, (fn) => new OperatorsFunction(resourceName(fn.name), { ...functionArgs(fn, platform, jobs), settings: config[fn.name] }, opts)),
+    ...byName(
+      OPERATOR_FACING,
+      (fn) => new OperatorsFunction(resourceName(fn.name), { ...functionArgs(fn, platform, jobs), settings: config[fn.name] }, opts),
+    ),
   };
 }

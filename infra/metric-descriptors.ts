@@ -42,7 +42,9 @@ export function waitForMetricDescriptor(project: string, options: MetricWaitOpti
       if (status === 200) return;
       if (status !== 404) throw new pulumi.RunError(`Cloud Monitoring answered ${status} for the metric ${metricType}`);
       if (Date.now() >= deadline) {
-        throw new pulumi.RunError(`the log-based metric ${metricType} did not reach Cloud Monitoring within ${wait.timeoutMs / 60_000} minutes; run pulumi up again`);
+        throw new pulumi.RunError(
+          `the log-based metric ${metricType} did not reach Cloud Monitoring within ${wait.timeoutMs / 60_000} minutes; run pulumi up again`,
+        );
       }
       void pulumi.log.info(`waiting for Cloud Monitoring to know ${metricType} before the alert policies that name it`);
       await sleep(wait.pollMs);

@@ -25,7 +25,8 @@ const SERIES = [
     name: 'learning_metric_value',
     field: 'value',
     displayName: 'Learning metric',
-    description: 'The learning metrics of each day as the metrics job stored them (value of "learning metric"), by metric, experiment, arm and dimension.',
+    description:
+      'The learning metrics of each day as the metrics job stored them (value of "learning metric"), by metric, experiment, arm and dimension.',
     buckets: VALUE_BUCKETS,
   },
   {

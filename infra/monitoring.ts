@@ -51,8 +51,7 @@ type Aggregation = {
   groupByFields?: string[];
 };
 type TimeSeriesQuery =
-  | { timeSeriesFilter: { filter: string; aggregation: Aggregation } }
-  | { prometheusQuery: string; unitOverride?: string };
+  { timeSeriesFilter: { filter: string; aggregation: Aggregation } } | { prometheusQuery: string; unitOverride?: string };
 type DataSet = {
   timeSeriesQuery: TimeSeriesQuery;
   plotType: 'LINE' | 'STACKED_AREA' | 'STACKED_BAR';
@@ -296,7 +295,7 @@ export class Monitoring extends pulumi.ComponentResource {
       displayName: 'Collect publish failures',
       severity: 'CRITICAL',
       runbook: [
-        '`collect` could not publish to Pub/Sub and answered 503: shoppers\' events are not being captured unless their clients retry.',
+        "`collect` could not publish to Pub/Sub and answered 503: shoppers' events are not being captured unless their clients retry.",
         '',
         '1. Open Logs Explorer: `resource.type="cloud_run_revision" resource.labels.service_name="collect" jsonPayload.message="publish failed"` and read the error.',
         '2. A permission error means `collect-fn` lost `roles/pubsub.publisher` on `events` or `rejected-events`; a missing topic, that it was deleted: run `pulumi up`.',
@@ -318,7 +317,7 @@ export class Monitoring extends pulumi.ComponentResource {
         `A run of a scheduled job logged "job failed" in the last hour: the incident's \`job\` label names it (${args.jobs.map((job) => `\`${job}\``).join(', ')}); \`<job>\` below stands for it. Cloud Scheduler retries a failed run 3 times, 5, 10 and 20 minutes apart, and every job is safe to run again: a failed patterns run moves no watermark, an erasure request stays pending until a run completes it.`,
         '',
         '1. Open Logs Explorer: `resource.type="cloud_run_revision" labels.job="<job>" severity>=ERROR` and read the error (a query over `maximumBytesBilled`, a permission, a missing table, a Firestore quota).',
-        '2. Look at the job\'s history in BigQuery: `SELECT * FROM learning_loop.job_runs WHERE job = \'<job>\' ORDER BY started_at DESC LIMIT 10` (the dataset is `bigqueryDataset`).',
+        "2. Look at the job's history in BigQuery: `SELECT * FROM learning_loop.job_runs WHERE job = '<job>' ORDER BY started_at DESC LIMIT 10` (the dataset is `bigqueryDataset`).",
         '3. Once fixed, run it now instead of waiting for the schedule: `gcloud scheduler jobs run <job> --location <region>`. Erasure has a deadline (a month from the request under the GDPR): do not leave it failing.',
         '4. A run that was stopped at its timeout or ran out of memory logs no "job failed": check the Cloud Scheduler job\'s last attempt (`gcloud scheduler jobs describe <job> --location <region>`) when runs stop being recorded.',
       ].join('\n'),
@@ -326,7 +325,12 @@ export class Monitoring extends pulumi.ComponentResource {
         filter: ofMetric(jobFailures),
         // Jobs run hourly at most: an hour's window holds a failure long enough to be seen, one incident per job.
         aggregations: [
-          { alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_RATE', crossSeriesReducer: 'REDUCE_SUM', groupByFields: ['metric.label.job'] },
+          {
+            alignmentPeriod: '3600s',
+            perSeriesAligner: 'ALIGN_RATE',
+            crossSeriesReducer: 'REDUCE_SUM',
+            groupByFields: ['metric.label.job'],
+          },
         ],
         comparison: 'COMPARISON_GT',
         thresholdValue: 0,
@@ -399,7 +403,9 @@ export function dashboardSpec(n: DashboardNames): DashboardSpec {
     {
       title: `Dead-letter backlog (${n.deadLetterKeep})`,
       xyChart: {
-        dataSets: [line(ofSubscription('num_undelivered_messages', n.deadLetterKeep), { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' })],
+        dataSets: [
+          line(ofSubscription('num_undelivered_messages', n.deadLetterKeep), { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' }),
+        ],
         thresholds: [{ value: 0, label: 'any is too many', color: 'RED' }],
         yAxis: { label: 'messages', scale: 'LINEAR' },
       },
@@ -407,7 +413,9 @@ export function dashboardSpec(n: DashboardNames): DashboardSpec {
     {
       title: `Push backlog age (${n.ingestPush})`,
       xyChart: {
-        dataSets: [line(ofSubscription('oldest_unacked_message_age', n.ingestPush), { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' })],
+        dataSets: [
+          line(ofSubscription('oldest_unacked_message_age', n.ingestPush), { alignmentPeriod: '60s', perSeriesAligner: 'ALIGN_MAX' }),
+        ],
         thresholds: [{ value: 600, label: 'alert', color: 'RED' }],
         yAxis: { label: 's', scale: 'LINEAR' },
       },
@@ -449,7 +457,12 @@ export function dashboardSpec(n: DashboardNames): DashboardSpec {
           {
             ...line(
               `metric.type="${userMetric(n.jobFailuresMetric)}" AND resource.type="cloud_run_revision"`,
-              { alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM', groupByFields: ['metric.label.job'] },
+              {
+                alignmentPeriod: '3600s',
+                perSeriesAligner: 'ALIGN_DELTA',
+                crossSeriesReducer: 'REDUCE_SUM',
+                groupByFields: ['metric.label.job'],
+              },
               '${metric.labels.job}',
             ),
             plotType: 'STACKED_BAR',

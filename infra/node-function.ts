@@ -30,7 +30,10 @@ export type NodeFunctionArgs = {
 };
 
 /** A gen2 Node 22 function built from the shared archive by the build account, after what `opts.dependsOn` names. */
-export function nodeFunction(args: NodeFunctionArgs, opts: Omit<pulumi.CustomResourceOptions, 'dependsOn'> & { dependsOn?: pulumi.Resource[] }): gcp.cloudfunctionsv2.Function {
+export function nodeFunction(
+  args: NodeFunctionArgs,
+  opts: Omit<pulumi.CustomResourceOptions, 'dependsOn'> & { dependsOn?: pulumi.Resource[] },
+): gcp.cloudfunctionsv2.Function {
   const { project, sizing } = args;
   return new gcp.cloudfunctionsv2.Function(
     args.name,

@@ -27,7 +27,12 @@ export class OperatorsFunction extends pulumi.ComponentResource {
     // The dashboard needs its reads as soon as it serves.
     const { fn } = deployFunction(
       args,
-      { displayName: `${args.name} function`, sizing: settings, environment: { [COMMON.LOG_LEVEL]: settings.logLevel }, waitForGrants: true },
+      {
+        displayName: `${args.name} function`,
+        sizing: settings,
+        environment: { [COMMON.LOG_LEVEL]: settings.logLevel },
+        waitForGrants: true,
+      },
       own,
     );
 

@@ -40,7 +40,12 @@ function filesUnder(rootDir: string, entry: string): string[] {
 /** Names and contents together, so a renamed file changes the hash as much as an edited one. */
 function contentHash(rootDir: string, files: string[]): string {
   const hash = createHash('sha256');
-  for (const file of files) hash.update(file).update('\0').update(readFileSync(path.join(rootDir, file))).update('\0');
+  for (const file of files)
+    hash
+      .update(file)
+      .update('\0')
+      .update(readFileSync(path.join(rootDir, file)))
+      .update('\0');
   return hash.digest('hex').slice(0, 16);
 }
 

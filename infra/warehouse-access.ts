@@ -39,7 +39,11 @@ export type WarehouseAccessArgs = {
  *   (https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery#required_permissions). This is the
  *   narrowest predefined role holding it: dataset and table metadata, no rows.
  */
-export function grantWarehouseAccess(access: TableAccess, args: WarehouseAccessArgs, opts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+export function grantWarehouseAccess(
+  access: TableAccess,
+  args: WarehouseAccessArgs,
+  opts: pulumi.CustomResourceOptions,
+): pulumi.Resource[] {
   const { project, member } = args;
   const datasetId = args.dataset.datasetId;
   const onTable = (verb: string, role: string) => (tableId: string) =>
@@ -53,7 +57,9 @@ export function grantWarehouseAccess(access: TableAccess, args: WarehouseAccessA
     ...readOnlyTables(access).map(onTable('reads', 'roles/bigquery.dataViewer')),
   ];
   if (access.via === 'jobs') {
-    grants.push(new gcp.projects.IAMMember(`${args.resourcePrefix}-runs-bigquery-jobs`, { project, role: 'roles/bigquery.jobUser', member }, opts));
+    grants.push(
+      new gcp.projects.IAMMember(`${args.resourcePrefix}-runs-bigquery-jobs`, { project, role: 'roles/bigquery.jobUser', member }, opts),
+    );
   } else {
     grants.push(
       new gcp.bigquery.DatasetIamMember(

@@ -31,7 +31,8 @@ export class Warehouse extends pulumi.ComponentResource {
         project: args.project,
         datasetId: args.dataset,
         location: args.location,
-        description: 'Shopper events, ordered items, rejected input, and the batch jobs\' patterns and runs, of the grocery search learning loop.',
+        description:
+          "Shopper events, ordered items, rejected input, and the batch jobs' patterns and runs, of the grocery search learning loop.",
         // Destroying the stack must never take the event history with it.
         deleteContentsOnDestroy: false,
       },

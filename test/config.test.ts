@@ -18,7 +18,12 @@ describe('settings', () => {
   });
 
   it('reads overrides, including an origin allow-list', () => {
-    const settings = loadCollectSettings({ ...required, CORS_ORIGINS: 'https://a.example, https://b.example', MAX_EVENT_AGE_DAYS: '7', PUBLISH_BATCH_MAX_MILLISECONDS: '0' });
+    const settings = loadCollectSettings({
+      ...required,
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      MAX_EVENT_AGE_DAYS: '7',
+      PUBLISH_BATCH_MAX_MILLISECONDS: '0',
+    });
     expect(settings.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(settings.timeLimits.maxEventAgeMs).toBe(7 * 86_400_000);
     expect(settings.publishBatching.maxMilliseconds).toBe(0);
@@ -41,8 +46,13 @@ describe('ingest settings', () => {
   });
 
   it('take a DuckDB file for the local stack, and refuse other warehouses', () => {
-    expect(loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'duckdb:/tmp/w.duckdb' }).warehouse).toEqual({ kind: 'duckdb', path: '/tmp/w.duckdb' });
-    expect(() => loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'postgres' })).toThrow(/WAREHOUSE: must be bigquery or duckdb:<file>/);
+    expect(loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'duckdb:/tmp/w.duckdb' }).warehouse).toEqual({
+      kind: 'duckdb',
+      path: '/tmp/w.duckdb',
+    });
+    expect(() => loadIngestSettings({ GOOGLE_CLOUD_PROJECT: 'p', WAREHOUSE: 'postgres' })).toThrow(
+      /WAREHOUSE: must be bigquery or duckdb:<file>/,
+    );
   });
 
   describe('of the patterns job', () => {
@@ -59,8 +69,19 @@ describe('ingest settings', () => {
     });
 
     it('take the deployed values, and refuse a cost guard that is not a positive integer', () => {
-      const env = { GOOGLE_CLOUD_PROJECT: 'p', BIGQUERY_DATASET: 'ds', BIGQUERY_LOCATION: 'EU', MAXIMUM_BYTES_BILLED: '1000000000', PATTERNS_SETTLE_MINUTES: '0' };
-      expect(loadPatternsSettings(env)).toMatchObject({ warehouse: { kind: 'bigquery', dataset: 'ds' }, location: 'EU', maximumBytesBilled: 1e9, settleMs: 0 });
+      const env = {
+        GOOGLE_CLOUD_PROJECT: 'p',
+        BIGQUERY_DATASET: 'ds',
+        BIGQUERY_LOCATION: 'EU',
+        MAXIMUM_BYTES_BILLED: '1000000000',
+        PATTERNS_SETTLE_MINUTES: '0',
+      };
+      expect(loadPatternsSettings(env)).toMatchObject({
+        warehouse: { kind: 'bigquery', dataset: 'ds' },
+        location: 'EU',
+        maximumBytesBilled: 1e9,
+        settleMs: 0,
+      });
       expect(() => loadPatternsSettings({ ...env, MAXIMUM_BYTES_BILLED: '-1' })).toThrow(/MAXIMUM_BYTES_BILLED/);
       expect(() => loadPatternsSettings({ ...env, PATTERNS_SETTLE_MINUTES: 'soon' })).toThrow(/PATTERNS_SETTLE_MINUTES/);
       expect(loadPatternsSettings({ ...env, PATTERNS_SLICE_SHOPPERS: '5000' })).toMatchObject({ sliceShoppers: 5000 });
@@ -88,11 +109,20 @@ describe('operators settings', () => {
 
 describe('deadlines', () => {
   it('default to a second and a half for Firestore, longer for learning, the warehouse and the dashboard', () => {
-    expect(loadDeadlines({})).toEqual({ firestoreMs: 1500, learningMs: 10_000, publishMs: 2000, warehouseInsertMs: 10_000, dashboardMs: 30_000 });
+    expect(loadDeadlines({})).toEqual({
+      firestoreMs: 1500,
+      learningMs: 10_000,
+      publishMs: 2000,
+      warehouseInsertMs: 10_000,
+      dashboardMs: 30_000,
+    });
   });
 
   it('read overrides and refuse a deadline that is not a positive whole number of ms, naming it', () => {
-    expect(loadDeadlines({ FIRESTORE_DEADLINE_MS: '800', PUBLISH_DEADLINE_MS: '1000' })).toMatchObject({ firestoreMs: 800, publishMs: 1000 });
+    expect(loadDeadlines({ FIRESTORE_DEADLINE_MS: '800', PUBLISH_DEADLINE_MS: '1000' })).toMatchObject({
+      firestoreMs: 800,
+      publishMs: 1000,
+    });
     expect(() => loadDeadlines({ FIRESTORE_DEADLINE_MS: '0' })).toThrow(/invalid settings: FIRESTORE_DEADLINE_MS/);
     expect(() => loadDeadlines({ LEARNING_DEADLINE_MS: '1.5' })).toThrow(/LEARNING_DEADLINE_MS/);
   });

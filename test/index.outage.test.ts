@@ -62,7 +62,14 @@ beforeAll(async () => {
   expect((await retriedAnswer(() => collect(token, { events: [validEvent('product_viewed', {}, new Date())] }))).status).toBe(202);
   expect((await retriedAnswer(() => privacy(userId, token))).status).toBe(200);
   expect((await retriedAnswer(() => learningStatus(userId))).status).toBe(200);
-  expect((await retried(() => ending(ingest()(deliveryOf(userId))), (e) => e.outcome === 'thrown')).outcome).toBe('returned');
+  expect(
+    (
+      await retried(
+        () => ending(ingest()(deliveryOf(userId))),
+        (e) => e.outcome === 'thrown',
+      )
+    ).outcome,
+  ).toBe('returned');
 });
 
 afterAll(async () => {
@@ -126,7 +133,11 @@ async function retried<T>(call: () => Promise<T>, transient: (outcome: T) => boo
   }
   return outcome;
 }
-const retriedAnswer = (call: () => request.Test) => retried(() => answer(call()), (a) => a.status === 503);
+const retriedAnswer = (call: () => request.Test) =>
+  retried(
+    () => answer(call()),
+    (a) => a.status === 503,
+  );
 
 /** A transient failure's answer: retry in a second. */
 const UNAVAILABLE = { status: 503, retryAfter: '1', ms: expect.any(Number) };
@@ -138,12 +149,21 @@ async function newShopper() {
 }
 
 const collect = (token: string, body: unknown) =>
-  request(getTestServer('collect')).post('/v1/events').set('Authorization', `Bearer ${token}`).send(body as object);
+  request(getTestServer('collect'))
+    .post('/v1/events')
+    .set('Authorization', `Bearer ${token}`)
+    .send(body as object);
 const privacy = (userId: string, token: string) =>
-  request(getTestServer('users')).get(`/v1/users/${encodeURIComponent(userId)}/privacy`).set('Authorization', `Bearer ${token}`);
+  request(getTestServer('users'))
+    .get(`/v1/users/${encodeURIComponent(userId)}/privacy`)
+    .set('Authorization', `Bearer ${token}`);
 const link = (userId: string, token: string, visitorToken: string) =>
-  request(getTestServer('users')).post(`/v1/users/${encodeURIComponent(userId)}/links`).set('Authorization', `Bearer ${token}`).send({ anonymous_token: visitorToken });
-const learningStatus = (userId: string) => request(getTestServer('operators')).get(`/v1/users/${encodeURIComponent(userId)}/learning-status`);
+  request(getTestServer('users'))
+    .post(`/v1/users/${encodeURIComponent(userId)}/links`)
+    .set('Authorization', `Bearer ${token}`)
+    .send({ anonymous_token: visitorToken });
+const learningStatus = (userId: string) =>
+  request(getTestServer('operators')).get(`/v1/users/${encodeURIComponent(userId)}/learning-status`);
 
 function ingest(): CloudEventFunction<MessagePublishedData> {
   const handler = getFunction('ingest');
@@ -177,25 +197,29 @@ describe('while Firestore is frozen', () => {
     expect((await retriedAnswer(() => privacy(userId, token))).status).toBe(200);
   });
 
-  it('collect answers a visitor (whose link it reads) and users a link with 503 and Retry-After within their deadline, then 202 and 200', SLOW, async () => {
-    const { userId, token } = await newShopper();
-    const visitorToken = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anonymous: true });
-    const body = { events: [validEvent('product_viewed', {}, new Date())] };
+  it(
+    'collect answers a visitor (whose link it reads) and users a link with 503 and Retry-After within their deadline, then 202 and 200',
+    SLOW,
+    async () => {
+      const { userId, token } = await newShopper();
+      const visitorToken = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anonymous: true });
+      const body = { events: [validEvent('product_viewed', {}, new Date())] };
 
-    const during = await frozen(firestoreEmulator, async () => ({
-      collect: await answer(collect(visitorToken, body)),
-      users: await answer(link(userId, token, visitorToken)),
-    }));
-    expect(during).toEqual({ collect: UNAVAILABLE, users: UNAVAILABLE });
-    for (const { ms } of Object.values(during)) expect(ms).toBeLessThan(ANSWER_BOUND_MS);
+      const during = await frozen(firestoreEmulator, async () => ({
+        collect: await answer(collect(visitorToken, body)),
+        users: await answer(link(userId, token, visitorToken)),
+      }));
+      expect(during).toEqual({ collect: UNAVAILABLE, users: UNAVAILABLE });
+      for (const { ms } of Object.values(during)) expect(ms).toBeLessThan(ANSWER_BOUND_MS);
 
-    expect((await retriedAnswer(() => collect(visitorToken, body))).status).toBe(202);
-    // The link abandoned at its deadline holds its documents' locks until Firestore expires its transaction: a link of
-    // that pair waits for it, while another pair's goes through as soon as Firestore answers.
-    const next = await newShopper();
-    const nextVisitor = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anonymous: true });
-    expect((await retriedAnswer(() => link(next.userId, next.token, nextVisitor))).status).toBe(200);
-  });
+      expect((await retriedAnswer(() => collect(visitorToken, body))).status).toBe(202);
+      // The link abandoned at its deadline holds its documents' locks until Firestore expires its transaction: a link of
+      // that pair waits for it, while another pair's goes through as soon as Firestore answers.
+      const next = await newShopper();
+      const nextVisitor = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anonymous: true });
+      expect((await retriedAnswer(() => link(next.userId, next.token, nextVisitor))).status).toBe(200);
+    },
+  );
 
   it('operators answers a learning status with 503 and Retry-After within its deadline, then 200', SLOW, async () => {
     const { userId } = await newShopper();
@@ -215,37 +239,57 @@ describe('while Firestore is frozen', () => {
     expect(during).toMatchObject({ outcome: 'thrown', error: { name: 'DeliveryFailed', cause: { name: 'DeadlineExceeded' } } });
     expect(during.ms).toBeLessThan(ANSWER_BOUND_MS);
 
-    expect((await retried(() => ending(ingest()(event)), (e) => e.outcome === 'thrown')).outcome).toBe('returned');
+    expect(
+      (
+        await retried(
+          () => ending(ingest()(event)),
+          (e) => e.outcome === 'thrown',
+        )
+      ).outcome,
+    ).toBe('returned');
     expect((await firestore.collection('preferences').doc(userId).get()).get('event_count')).toBe(1);
   });
 
-  it('the Firestore client of a request path ends a read it was left with by itself; a default client waits for minutes', SLOW, async () => {
-    const client = createBoundedFirestore({ projectId: 'demo-test' }, { callMs: 500, transactionMs: 500 });
-    await client.collection('preferences').doc('warm-up').get();
+  it(
+    'the Firestore client of a request path ends a read it was left with by itself; a default client waits for minutes',
+    SLOW,
+    async () => {
+      const client = createBoundedFirestore({ projectId: 'demo-test' }, { callMs: 500, transactionMs: 500 });
+      await client.collection('preferences').doc('warm-up').get();
 
-    const read = await frozen(firestoreEmulator, () => ending(client.collection('preferences').doc(randomUUID()).get()));
-    await client.terminate();
+      const read = await frozen(firestoreEmulator, () => ending(client.collection('preferences').doc(randomUUID()).get()));
+      await client.terminate();
 
-    // Each RPC ends at 500 ms; the client's own 5 attempts with backoffs from 1 s (not configurable) take the rest.
-    expect(read).toMatchObject({ outcome: 'thrown', error: { code: DEADLINE_EXCEEDED } });
-  });
+      // Each RPC ends at 500 ms; the client's own 5 attempts with backoffs from 1 s (not configurable) take the rest.
+      expect(read).toMatchObject({ outcome: 'thrown', error: { code: DEADLINE_EXCEEDED } });
+    },
+  );
 });
 
 describe('while Pub/Sub is frozen', () => {
-  it('collect answers 503 with Retry-After within its publish deadline, and accepts the same request once Pub/Sub answers', SLOW, async () => {
-    const { token } = await newShopper();
-    const body = { events: [validEvent('product_viewed', {}, new Date())] };
+  it(
+    'collect answers 503 with Retry-After within its publish deadline, and accepts the same request once Pub/Sub answers',
+    SLOW,
+    async () => {
+      const { token } = await newShopper();
+      const body = { events: [validEvent('product_viewed', {}, new Date())] };
 
-    const during = await frozen(pubsubEmulator, () => answer(collect(token, body)));
-    expect(during).toEqual(UNAVAILABLE);
-    expect(during.ms).toBeLessThan(ANSWER_BOUND_MS);
+      const during = await frozen(pubsubEmulator, () => answer(collect(token, body)));
+      expect(during).toEqual(UNAVAILABLE);
+      expect(during.ms).toBeLessThan(ANSWER_BOUND_MS);
 
-    expect((await retriedAnswer(() => collect(token, body))).status).toBe(202);
-  });
+      expect((await retriedAnswer(() => collect(token, body))).status).toBe(202);
+    },
+  );
 
   it("collect's publisher ends a publish it was left with by itself; by default it retries for 600 s", SLOW, async () => {
     const pubsub = new PubSub({ projectId: 'demo-test' });
-    const bus = createPubSubEventBus(pubsub, { events: 'events', rejected: 'rejected-events' }, { maxMessages: 1, maxMilliseconds: 0, maxBytes: 1024 }, { timeoutMs: 500 });
+    const bus = createPubSubEventBus(
+      pubsub,
+      { events: 'events', rejected: 'rejected-events' },
+      { maxMessages: 1, maxMilliseconds: 0, maxBytes: 1024 },
+      { timeoutMs: 500 },
+    );
     const message = { data: Buffer.from('{}'), attributes: {} };
     await bus.events.publish(message);
 

@@ -68,7 +68,7 @@ describe('every function of the entry point', () => {
     ['a POST of plain text', (r) => r.post('/').set('Content-Type', 'text/plain').send('hello')],
   ];
 
-  it.each(names)('%s answers requests it cannot take with a short JSON error, never an error\'s text or a stack trace', async (name) => {
+  it.each(names)("%s answers requests it cannot take with a short JSON error, never an error's text or a stack trace", async (name) => {
     const server = getTestServer(name);
     for (const [what, send] of requests) {
       const res = await send(request(server));

@@ -86,7 +86,7 @@ describe('the local stack', () => {
     expect([pubsub, firestore]).toEqual([LOCAL.emulatorPorts.pubsub, LOCAL.emulatorPorts.firestore]);
   });
 
-  it('schedules every scheduled function, and only those, on its descriptor\'s interval', () => {
+  it("schedules every scheduled function, and only those, on its descriptor's interval", () => {
     const schedule = localSchedule(ports, scheduleMinutes({}));
 
     expect(schedule).toEqual(
@@ -122,7 +122,11 @@ describe('the Pulumi program', () => {
   });
 
   it('gives every scheduled function a Cloud Scheduler job, and nothing else one', () => {
-    expect(ofType(resources, TYPES.schedulerJob).map((job) => job.name).sort()).toEqual(SCHEDULED.map((fn) => resourceName(fn.name)).sort());
+    expect(
+      ofType(resources, TYPES.schedulerJob)
+        .map((job) => job.name)
+        .sort(),
+    ).toEqual(SCHEDULED.map((fn) => resourceName(fn.name)).sort());
   });
 
   it('pushes to every function with a Pub/Sub trigger from its topic, through its own subscription', () => {

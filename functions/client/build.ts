@@ -65,8 +65,12 @@ export async function buildClient(outdir: string): Promise<BuiltBundle[]> {
 /** Why the bundles may not ship: a browser bundle over budget, or anything bundled from outside functions/. */
 export function bundleProblems(bundles: readonly BuiltBundle[], budgetBytes = BUDGET_BYTES): string[] {
   return bundles.flatMap((bundle) => [
-    ...(bundle.platform === 'browser' && bundle.gzipBytes > budgetBytes ? [`${bundle.file} is ${bundle.gzipBytes} bytes min+gzip; the budget is ${budgetBytes}`] : []),
-    ...bundle.inputs.filter((input) => !input.startsWith('functions/')).map((input) => `${bundle.file} bundles ${input}: the client has no runtime dependencies`),
+    ...(bundle.platform === 'browser' && bundle.gzipBytes > budgetBytes
+      ? [`${bundle.file} is ${bundle.gzipBytes} bytes min+gzip; the budget is ${budgetBytes}`]
+      : []),
+    ...bundle.inputs
+      .filter((input) => !input.startsWith('functions/'))
+      .map((input) => `${bundle.file} bundles ${input}: the client has no runtime dependencies`),
   ]);
 }
 

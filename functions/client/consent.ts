@@ -54,10 +54,14 @@ export async function fetchPrivacySettings(request: PrivacyRequest): Promise<Par
   const timer = request.timers.setTimeout(() => abort.abort(), request.timeoutMs);
   try {
     const url = `${request.usersEndpoint.replace(/\/+$/, '')}/v1/users/${encodeURIComponent(request.userId)}/privacy`;
-    const response = await request.fetch(url, { method: 'GET', headers: { Authorization: `Bearer ${request.token}` }, signal: abort.signal });
+    const response = await request.fetch(url, {
+      method: 'GET',
+      headers: { Authorization: `Bearer ${request.token}` },
+      signal: abort.signal,
+    });
     if (response.status !== 200) return null;
     const body = await response.json();
-    return typeof body === 'object' && body !== null ? (body) : null;
+    return typeof body === 'object' && body !== null ? body : null;
   } catch {
     return null;
   } finally {

@@ -4,7 +4,20 @@
  * `browser.ts` (also a script-tag bundle, global `GroceryLoop`); Node's is `node.ts`. Same API.
  */
 export { createTracker } from './browser.ts';
-export type { Dropped, EventContext, EventData, EventOf, Experiments, Product, SearchInput, SearchRef, Tracker, TrackerOptions, TrackerStats, TrackOptions } from './tracker.ts';
+export type {
+  Dropped,
+  EventContext,
+  EventData,
+  EventOf,
+  Experiments,
+  Product,
+  SearchInput,
+  SearchRef,
+  Tracker,
+  TrackerOptions,
+  TrackerStats,
+  TrackOptions,
+} from './tracker.ts';
 export type { FlushResult, Rejection } from './delivery.ts';
 export type { LinkResult, VisitorLink } from './link.ts';
 export type { TrackingConsent } from './consent.ts';

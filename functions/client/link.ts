@@ -35,7 +35,12 @@ export async function postLink(request: LinkRequest): Promise<LinkResult & { una
     // The same rule as for events: 5xx, 429 and 408 are worth sending again; any other 4xx is not.
     const outcome = outcomeOf(response.status, body);
     if (outcome.kind === 'answered') return { ok: true, link: body as VisitorLink };
-    return { ok: false, reason: 'reason' in outcome ? outcome.reason : String(response.status), retry: outcome.kind === 'retry', unauthorized: outcome.kind === 'unauthorized' };
+    return {
+      ok: false,
+      reason: 'reason' in outcome ? outcome.reason : String(response.status),
+      retry: outcome.kind === 'retry',
+      unauthorized: outcome.kind === 'unauthorized',
+    };
   } catch {
     return { ok: false, reason: 'users did not answer', retry: true };
   } finally {

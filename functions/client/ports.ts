@@ -41,5 +41,6 @@ export const SYSTEM_TIMERS: Timers = {
 
 /** A Node timer that should not keep the process alive by itself; browsers' timers are numbers. */
 export function unref(handle: unknown): void {
-  if (typeof handle === 'object' && handle !== null && 'unref' in handle && typeof handle.unref === 'function') (handle as { unref(): void }).unref();
+  if (typeof handle === 'object' && handle !== null && 'unref' in handle && typeof handle.unref === 'function')
+    (handle as { unref(): void }).unref();
 }

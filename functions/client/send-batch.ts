@@ -59,7 +59,8 @@ export function outcomeOf(status: number, body: unknown, retryAfterMs?: number):
   const reason = `${status}${errorMessage(body)}`;
   if (status === 401) return { kind: 'unauthorized', reason };
   // 429 is a 4xx worth retrying: Cloud Run answers it when no instance is free to take the request.
-  if (status === 429 || status === 408 || status >= 500) return retryAfterMs === undefined ? { kind: 'retry' } : { kind: 'retry', retryAfterMs };
+  if (status === 429 || status === 408 || status >= 500)
+    return retryAfterMs === undefined ? { kind: 'retry' } : { kind: 'retry', retryAfterMs };
   return { kind: 'refused', reason };
 }
 

@@ -61,7 +61,12 @@ export function createTokenProvider(first: TokenSource): TokenProvider {
 export function jwtSubject(token: string): string | undefined {
   try {
     const payload = token.split('.')[1] ?? '';
-    const binary = atob(payload.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(payload.length / 4) * 4, '='));
+    const binary = atob(
+      payload
+        .replace(/-/g, '+')
+        .replace(/_/g, '/')
+        .padEnd(Math.ceil(payload.length / 4) * 4, '='),
+    );
     const claims: unknown = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
     const sub = typeof claims === 'object' && claims !== null ? (claims as { sub?: unknown }).sub : undefined;
     return typeof sub === 'string' ? sub : undefined;

@@ -198,7 +198,10 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
   });
   // An earlier page's events, or a crashed tab's, go with this page's.
   drop(queue.adopt(), 'queue_full');
-  drop(queue.removeWhere((entry) => !allows(consent, entry.type)), 'consent');
+  drop(
+    queue.removeWhere((entry) => !allows(consent, entry.type)),
+    'consent',
+  );
   delivery.queued();
 
   function contextFor(call: TrackOptions, searchId: string | undefined): EventContext | undefined {
@@ -243,9 +246,11 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
   const tracker: Tracker = {
     trackSearch(search, call) {
       const searchId = search.search_id ?? uuidV4();
-      const results = search.results.slice(0, LIMITS.maxResultsPerSearch).map((result, i) =>
-        typeof result === 'string' ? { sku: result, position: i + 1 } : { sku: result.sku, position: result.position ?? i + 1 },
-      );
+      const results = search.results
+        .slice(0, LIMITS.maxResultsPerSearch)
+        .map((result, i) =>
+          typeof result === 'string' ? { sku: result, position: i + 1 } : { sku: result.sku, position: result.position ?? i + 1 },
+        );
       searches.delete(searchId);
       searches.set(searchId, search.query);
       if (searches.size > REMEMBERED_SEARCHES) searches.delete(searches.keys().next().value ?? '');
@@ -278,14 +283,24 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
     setConsent(settings) {
       consent = withConsent(consent, settings);
       storeConsent(storage, consentKey, consent);
-      drop(queue.removeWhere((entry) => !allows(consent, entry.type)), 'consent');
+      drop(
+        queue.removeWhere((entry) => !allows(consent, entry.type)),
+        'consent',
+      );
       return { ...consent };
     },
     async loadConsent(usersEndpoint, userId) {
       try {
         const shopper = userId ?? (await tokens.subject());
         if (shopper === undefined) return null;
-        const settings = await fetchPrivacySettings({ fetch, usersEndpoint, userId: shopper, token: await tokens.get(), timeoutMs: options.requestTimeoutMs ?? 10_000, timers });
+        const settings = await fetchPrivacySettings({
+          fetch,
+          usersEndpoint,
+          userId: shopper,
+          token: await tokens.get(),
+          timeoutMs: options.requestTimeoutMs ?? 10_000,
+          timers,
+        });
         return settings ? tracker.setConsent(settings) : null;
       } catch {
         return null;
@@ -299,7 +314,15 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
         tokens.use(token);
         const shopper = userId ?? (await tokens.subject()) ?? '';
         const link = async (bearer: string) =>
-          postLink({ fetch, usersEndpoint, userId: shopper, token: bearer, anonymousToken: visitorToken ?? '', timeoutMs: options.requestTimeoutMs ?? 10_000, timers });
+          postLink({
+            fetch,
+            usersEndpoint,
+            userId: shopper,
+            token: bearer,
+            anonymousToken: visitorToken ?? '',
+            timeoutMs: options.requestTimeoutMs ?? 10_000,
+            timers,
+          });
         let result = await link(await tokens.get());
         if (!result.ok && result.unauthorized) result = await link(await tokens.refresh());
         if (result.ok || !result.retry) visitorToken = undefined;
@@ -314,7 +337,11 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
       closed = true;
       const result = await delivery.flush(flushTimeoutMs);
       delivery.stop();
-      if (platform.dropOnShutdown) drop(queue.removeWhere(() => true), 'shutdown');
+      if (platform.dropOnShutdown)
+        drop(
+          queue.removeWhere(() => true),
+          'shutdown',
+        );
       markStopped();
       return result;
     },

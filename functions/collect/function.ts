@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { CollectEnv, DeadlineEnv, loadCollectSettings, loadDeadlines, loadPrivacyCacheMs, loadUserHashKey, PrivacyCacheEnv, UserHashEnv } from '../config.ts';
+import {
+  CollectEnv,
+  DeadlineEnv,
+  loadCollectSettings,
+  loadDeadlines,
+  loadPrivacyCacheMs,
+  loadUserHashKey,
+  PrivacyCacheEnv,
+  UserHashEnv,
+} from '../config.ts';
 import { defineFunction, httpFunction } from '../descriptor.ts';
 import { createJwtVerifier } from '../http/bearer-auth.ts';
 import { createEventOwner } from '../identity/owner.ts';
@@ -11,7 +20,7 @@ import { createCollectHandler } from './handler.ts';
 /** `collect`: the shop's pages and apps send shoppers' events here, with the shopper's token. */
 export const collectFunction = defineFunction({
   name: 'collect',
-  summary: 'Takes shoppers\' events over HTTPS, checks them, and publishes the accepted and the rejected to Pub/Sub.',
+  summary: "Takes shoppers' events over HTTPS, checks them, and publishes the accepted and the rejected to Pub/Sub.",
   trigger: { kind: 'http', callers: 'shoppers' },
   localPort: 8080,
   settings: {
@@ -25,7 +34,11 @@ export const collectFunction = defineFunction({
   },
   // It reads each shopper's privacy settings (an erased shopper's tombstone by the hash of their id) and the shopper a
   // visitor was linked to, nothing more.
-  needs: { firestore: 'read', secrets: ['TOKEN_KEY', 'USER_HASH_KEY'], publishes: { events: 'EVENTS_TOPIC', rejected: 'REJECTED_EVENTS_TOPIC' } },
+  needs: {
+    firestore: 'read',
+    secrets: ['TOKEN_KEY', 'USER_HASH_KEY'],
+    publishes: { events: 'EVENTS_TOPIC', rejected: 'REJECTED_EVENTS_TOPIC' },
+  },
   /**
    * Waits on Pub/Sub: 80 requests at once on one vCPU; 512Mi leaves room for that many 512 KiB bodies.
    * Scaling to zero keeps an idle shop free; `collectMinInstances 1` removes cold starts where that matters.
@@ -42,7 +55,10 @@ export const collectFunction = defineFunction({
       createCollectHandler({
         verifier: await createJwtVerifier(settings.token),
         owner: createEventOwner(bounded(links, 'links', deadlines.firestoreMs, logger), { cacheMs: settings.privacyCacheMs }),
-        bus: { events: bounded(bus.events, 'events', deadlines.publishMs, logger), rejected: bounded(bus.rejected, 'rejected', deadlines.publishMs, logger) },
+        bus: {
+          events: bounded(bus.events, 'events', deadlines.publishMs, logger),
+          rejected: bounded(bus.rejected, 'rejected', deadlines.publishMs, logger),
+        },
         consent: createCollectConsent(bounded(privacy, 'privacy', deadlines.firestoreMs, logger), { cacheMs: settings.privacyCacheMs }),
         clock: platform.clock,
         logger,

@@ -74,7 +74,12 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
 
     const requestId = newRequestId();
     const receivedAt = deps.clock();
-    const scope = createRequestScope({ userId, receivedAt, requestBytes: req.rawBody?.length ?? 0, ...(routed.action.kind === 'single' ? { routeType: routed.action.type } : {}) });
+    const scope = createRequestScope({
+      userId,
+      receivedAt,
+      requestBytes: req.rawBody?.length ?? 0,
+      ...(routed.action.kind === 'single' ? { routeType: routed.action.type } : {}),
+    });
     const outcomes: EventOutcome[] = items.events.map((raw, index) => validate(raw, index, scope));
 
     const valid = outcomes.filter((o): o is Extract<EventOutcome, { kind: 'accepted' }> => o.kind === 'accepted');
@@ -83,7 +88,10 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
 
     let decisions: ConsentDecision[];
     try {
-      decisions = await deps.consent.decide(userId, valid.map((o) => o.event));
+      decisions = await deps.consent.decide(
+        userId,
+        valid.map((o) => o.event),
+      );
     } catch (error) {
       // Without the shopper's settings nothing may be published: the client retries, as after a publish failure.
       deps.logger.error('privacy settings could not be read', { request_id: requestId, error });
@@ -96,7 +104,10 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
       await Promise.all([
         tracked.length
           ? deps.bus.events.publish(
-              encodeSerializedEventBatch({ schema_version: MESSAGE_SCHEMA_VERSION, request_id: requestId, user_id: userId, received_at: scope.receivedAtIso }, tracked),
+              encodeSerializedEventBatch(
+                { schema_version: MESSAGE_SCHEMA_VERSION, request_id: requestId, user_id: userId, received_at: scope.receivedAtIso },
+                tracked,
+              ),
             )
           : undefined,
         rejected.length
@@ -126,7 +137,14 @@ export function createCollectHandler(deps: CollectDeps): HttpFunction {
       dropped,
       duplicates,
     };
-    deps.logger[rejected.length ? 'warn' : 'debug']('events collected', { request_id: requestId, accepted: tracked.length, rejected: rejected.length, dropped, duplicates, reasons: rejected.slice(0, 3).map((r) => r.reason) });
+    deps.logger[rejected.length ? 'warn' : 'debug']('events collected', {
+      request_id: requestId,
+      accepted: tracked.length,
+      rejected: rejected.length,
+      dropped,
+      duplicates,
+      reasons: rejected.slice(0, 3).map((r) => r.reason),
+    });
     // Nothing accepted and something wrong: the request as a whole was bad.
     const nothingAccepted = tracked.length === 0 && dropped === 0 && duplicates === 0 && rejected.length > 0;
     res.status(nothingAccepted ? 400 : 202).json(answer);

@@ -18,5 +18,8 @@ export type EventsRoute = { kind: 'batch' } | { kind: 'single'; type: EventType 
 
 export const COLLECT_ROUTES: readonly Route<EventsRoute>[] = [
   { path: '/v1/events', methods: { POST: { kind: 'batch' } } },
-  ...Object.entries(SINGLE_EVENT_ROUTES).map(([segment, type]) => ({ path: `/v1/events/${segment}`, methods: { POST: { kind: 'single' as const, type } } })),
+  ...Object.entries(SINGLE_EVENT_ROUTES).map(([segment, type]) => ({
+    path: `/v1/events/${segment}`,
+    methods: { POST: { kind: 'single' as const, type } },
+  })),
 ];

@@ -27,7 +27,12 @@ export type RequestScope = {
   requestBytes: number;
 };
 
-export function createRequestScope(request: { userId: string; receivedAt: Date; requestBytes: number; routeType?: EventType }): RequestScope {
+export function createRequestScope(request: {
+  userId: string;
+  receivedAt: Date;
+  requestBytes: number;
+  routeType?: EventType;
+}): RequestScope {
   const receivedAtIso = request.receivedAt.toISOString();
   return {
     receivedAt: request.receivedAt,
@@ -56,7 +61,9 @@ export function createValidateEventStep(timeLimits: TimeLimits): ValidateEventSt
     const candidate = withRouteType(raw, scope.routeType);
     if (candidate !== null && matchesEventSchema(candidate)) {
       // zod's only change to a valid event is trimming labels: an event without padded text is its own output.
-      const event = hasPaddedText(candidate) ? ClientEvent.safeParse(candidate) : { success: true as const, data: candidate as ClientEvent };
+      const event = hasPaddedText(candidate)
+        ? ClientEvent.safeParse(candidate)
+        : { success: true as const, data: candidate as ClientEvent };
       if (event.success) return accept(raw, event.data, index, scope, { sizeChecked: false });
     }
     return checkEachRule(raw, index, scope, accept);
@@ -81,7 +88,9 @@ function checkEachRule(raw: unknown, index: number, scope: RequestScope, accept:
   const candidate = raw as Record<string, unknown>;
   if (scope.routeType) {
     if (candidate.type !== undefined && candidate.type !== scope.routeType) {
-      return reject(`type ${typeof candidate.type === 'string' ? JSON.stringify(candidate.type) : `(a ${typeof candidate.type})`} does not match this route, which takes ${scope.routeType}`);
+      return reject(
+        `type ${typeof candidate.type === 'string' ? JSON.stringify(candidate.type) : `(a ${typeof candidate.type})`} does not match this route, which takes ${scope.routeType}`,
+      );
     }
   } else if (typeof candidate.type !== 'string' || !EVENT_TYPES.includes(candidate.type as EventType)) {
     return reject(
@@ -123,7 +132,13 @@ function createAcceptStep(timeLimits: TimeLimits): AcceptStep {
 function rejected(raw: unknown, index: number, reason: string): EventOutcome {
   return {
     kind: 'rejected',
-    rejected: { index, event_id: stringField(raw, 'event_id'), type: stringField(raw, 'type'), reason, payload: boundedJson(raw, PAYLOAD_BOUNDS).text },
+    rejected: {
+      index,
+      event_id: stringField(raw, 'event_id'),
+      type: stringField(raw, 'type'),
+      reason,
+      payload: boundedJson(raw, PAYLOAD_BOUNDS).text,
+    },
   };
 }
 

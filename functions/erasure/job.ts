@@ -125,7 +125,11 @@ export async function runErasureJob(deps: ErasureJobDeps, _request: JobRequest =
       }
       progress.requests = pending.length;
       const userIds = [...new Set(pending.map((p) => p.user_id))];
-      log.info('erasing', { requests: pending.length, shoppers: userIds.length, request_ids: pending.slice(0, 100).map((p) => p.request_id) });
+      log.info('erasing', {
+        requests: pending.length,
+        shoppers: userIds.length,
+        request_ids: pending.slice(0, 100).map((p) => p.request_id),
+      });
 
       const count = async (when: string): Promise<Counts> => {
         const result = await warehouse.query('erasure_remaining.sql', { user_ids: userIds }, JOB);
@@ -146,14 +150,20 @@ export async function runErasureJob(deps: ErasureJobDeps, _request: JobRequest =
         if (table === 'identity_links') {
           ids = userIds.filter(clear);
           for (const userId of userIds) if (!clear(userId)) keptLinks.add(userId);
-          if (keptLinks.size > 0) log.info(`table ${table} kept for shoppers whose rows a skipped table holds`, { table, shoppers: keptLinks.size });
+          if (keptLinks.size > 0)
+            log.info(`table ${table} kept for shoppers whose rows a skipped table holds`, { table, shoppers: keptLinks.size });
           if (ids.length === 0) continue;
         }
         try {
           const result = await warehouse.execute(`erase_${table}.sql`, { user_ids: ids }, JOB);
           progress.rows_deleted[table] = result.affectedRows;
           addCost(result.bytesProcessed);
-          log.info(`table ${table} erased`, { table, rows_deleted: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+          log.info(`table ${table} erased`, {
+            table,
+            rows_deleted: result.affectedRows,
+            bytes_processed: result.bytesProcessed,
+            ms: Math.round(result.ms),
+          });
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           if (!STREAMING_BUFFER.test(message)) throw error;
@@ -183,12 +193,22 @@ export async function runErasureJob(deps: ErasureJobDeps, _request: JobRequest =
           await logErasure(warehouse, request, soFar, now);
           await erasures.completed(request.request_id, soFar, now);
           progress.completed += 1;
-          log.info('erasure request completed', { request_id: request.request_id, user_hash: request.user_hash, rows_deleted: soFar, attempts: request.attempts + 1 });
+          log.info('erasure request completed', {
+            request_id: request.request_id,
+            user_hash: request.user_hash,
+            rows_deleted: soFar,
+            attempts: request.attempts + 1,
+          });
         } else {
           const reason = deferralReason(blocked, remaining);
           await erasures.deferred(request.request_id, reason, now, soFar);
           progress.deferred += 1;
-          log.warn('erasure request deferred', { request_id: request.request_id, user_hash: request.user_hash, reason, attempts: request.attempts + 1 });
+          log.warn('erasure request deferred', {
+            request_id: request.request_id,
+            user_hash: request.user_hash,
+            reason,
+            attempts: request.attempts + 1,
+          });
         }
       }
       return summary();
@@ -243,7 +263,11 @@ function countsOf(rows: readonly SqlRow[]): Counts {
  * run's — what the shopper had in each table whose DELETE ran. Each request of a shopper who asked
  * twice counts the rows the run deleted for that shopper.
  */
-function accumulate(request: PendingErasure, had: ReadonlyMap<ErasedTable, number>, skipped: Iterable<ErasedTable>): Record<string, number> {
+function accumulate(
+  request: PendingErasure,
+  had: ReadonlyMap<ErasedTable, number>,
+  skipped: Iterable<ErasedTable>,
+): Record<string, number> {
   const notRun = new Set(skipped);
   const soFar: Record<string, number> = {};
   for (const table of ERASED_TABLES) {
@@ -260,7 +284,12 @@ function deferralReason(blocked: readonly ErasedTable[], remaining: ReadonlyMap<
   return `rows still there after the deletes (${tables}); a later run deletes them`;
 }
 
-async function logErasure(warehouse: SqlWarehouse, request: PendingErasure, rowsDeleted: Record<string, number>, completedAt: Date): Promise<void> {
+async function logErasure(
+  warehouse: SqlWarehouse,
+  request: PendingErasure,
+  rowsDeleted: Record<string, number>,
+  completedAt: Date,
+): Promise<void> {
   await warehouse.execute(
     'insert_erasure_log.sql',
     {

@@ -6,12 +6,7 @@ export type EventTimeOutcome = { ok: true; eventTime: Date } | { ok: false; reas
  * The Segment/Snowplow rule: the client's clock may be wrong, but the gap between `occurred_at`
  * and `sent_at` on that one clock is right, so `event_time = received_at − (sent_at − occurred_at)`.
  */
-export function correctClockSkew(
-  occurredAt: string,
-  sentAt: string,
-  receivedAt: Date,
-  limits: TimeLimits,
-): EventTimeOutcome {
+export function correctClockSkew(occurredAt: string, sentAt: string, receivedAt: Date, limits: TimeLimits): EventTimeOutcome {
   // An event sent as it happened needs no parsing: the same text is the same instant.
   const delayMs = sentAt === occurredAt ? 0 : Date.parse(sentAt) - Date.parse(occurredAt);
   if (-delayMs > limits.maxFutureSkewMs) {

@@ -25,7 +25,8 @@ export const EventBatchMessage = z
   })
   .superRefine((message, ctx) => {
     for (const [i, event] of message.events.entries()) {
-      if (event.user_id !== message.user_id) ctx.addIssue({ code: 'custom', path: ['events', i, 'user_id'], message: 'must be the batch’s user_id' });
+      if (event.user_id !== message.user_id)
+        ctx.addIssue({ code: 'custom', path: ['events', i, 'user_id'], message: 'must be the batch’s user_id' });
     }
   });
 export type EventBatchMessage = z.infer<typeof EventBatchMessage>;
@@ -63,7 +64,12 @@ export function encodeEventBatch(message: EventBatchMessage): OutgoingMessage {
  * measuring it on the way, rather than serializing it again inside the whole.
  */
 export function encodeSerializedEventBatch(header: Omit<EventBatchMessage, 'events'>, eventsJson: readonly string[]): OutgoingMessage {
-  const fields = { schema_version: header.schema_version, request_id: header.request_id, user_id: header.user_id, received_at: header.received_at };
+  const fields = {
+    schema_version: header.schema_version,
+    request_id: header.request_id,
+    user_id: header.user_id,
+    received_at: header.received_at,
+  };
   return {
     data: Buffer.from(`${JSON.stringify(fields).slice(0, -1)},"events":[${eventsJson.join(',')}]}`),
     attributes: eventBatchAttributes(header, eventsJson.length),

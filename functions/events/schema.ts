@@ -21,7 +21,10 @@ const label = z.string().trim().min(1).max(LIMITS.maxLabelLength).refine(notRese
  * published schema, and the validator compiled from it, would take reserved names and padded labels zod refuses.
  * A key set to `undefined` is removed: a label's lengths count after trimming, so its pattern says them.
  */
-export const JSON_SCHEMA_AMENDMENTS: ReadonlyMap<z.ZodType, Readonly<Record<string, unknown>>> = new Map<z.ZodType, Record<string, unknown>>([
+export const JSON_SCHEMA_AMENDMENTS: ReadonlyMap<z.ZodType, Readonly<Record<string, unknown>>> = new Map<
+  z.ZodType,
+  Record<string, unknown>
+>([
   [identifier, { not: { pattern: RESERVED.source } }],
   [
     label,
@@ -38,7 +41,9 @@ const text = z.string().max(LIMITS.maxTextLength);
 const amount = z.number().finite().nonnegative().max(LIMITS.maxAmount);
 const quantity = z.number().finite().positive().max(LIMITS.maxQuantity);
 const position = z.int().min(1).max(LIMITS.maxPosition);
-const timestamp = z.iso.datetime({ offset: true }).meta({ id: 'Timestamp', description: 'RFC 3339 date-time, e.g. 2026-11-26T14:05:00.000Z' });
+const timestamp = z.iso
+  .datetime({ offset: true })
+  .meta({ id: 'Timestamp', description: 'RFC 3339 date-time, e.g. 2026-11-26T14:05:00.000Z' });
 const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
 const query = z.string().max(LIMITS.maxQueryLength);
 
@@ -48,28 +53,32 @@ export const DietaryTag = z
   .regex(/^[a-z][a-z0-9_]{0,31}$/, 'must be lower snake case, e.g. gluten_free')
   .meta({ examples: ['vegan', 'vegetarian', 'gluten_free', 'lactose_free', 'organic', 'halal', 'kosher'] });
 
-export const Product = z.strictObject({
-  sku: identifier,
-  name: label,
-  category: label,
-  brand: label.optional(),
-  price: amount,
-  dietary_tags: z.array(DietaryTag).max(LIMITS.maxTagsPerItem).optional(),
-}).meta({ id: 'Product', description: 'A product as the shop lists it.' });
+export const Product = z
+  .strictObject({
+    sku: identifier,
+    name: label,
+    category: label,
+    brand: label.optional(),
+    price: amount,
+    dietary_tags: z.array(DietaryTag).max(LIMITS.maxTagsPerItem).optional(),
+  })
+  .meta({ id: 'Product', description: 'A product as the shop lists it.' });
 
-export const Context = z.strictObject({
-  /** Experiment id → arm the shopper was assigned to, e.g. `{ "personalization": "treatment" }`. */
-  experiments: z.record(identifier, identifier).optional(),
-  /** The search this event came from, for click-after-search attribution. */
-  search_id: identifier.optional(),
-  user_agent: text.optional(),
-  locale: z.string().max(35).optional(),
-  timezone: z.string().max(64).optional(),
-  page_url: text.optional(),
-  referrer: text.optional(),
-  app_version: z.string().max(64).optional(),
-  platform: z.enum(['web', 'ios', 'android', 'server']).optional(),
-}).meta({ id: 'Context', description: 'Where and under which experiments the event happened.' });
+export const Context = z
+  .strictObject({
+    /** Experiment id → arm the shopper was assigned to, e.g. `{ "personalization": "treatment" }`. */
+    experiments: z.record(identifier, identifier).optional(),
+    /** The search this event came from, for click-after-search attribution. */
+    search_id: identifier.optional(),
+    user_agent: text.optional(),
+    locale: z.string().max(35).optional(),
+    timezone: z.string().max(64).optional(),
+    page_url: text.optional(),
+    referrer: text.optional(),
+    app_version: z.string().max(64).optional(),
+    platform: z.enum(['web', 'ios', 'android', 'server']).optional(),
+  })
+  .meta({ id: 'Context', description: 'Where and under which experiments the event happened.' });
 
 const SearchResult = z.strictObject({ sku: identifier, position });
 
@@ -80,14 +89,16 @@ const signalValue = z.number().min(-1).max(1);
  * Why one shown result is where it is: the search scored it `prior(original_position − 1) + strength × Σ weight ×
  * value` over these values (docs/search.md). The data the ranking weights are fitted from.
  */
-const RankedResult = z.strictObject({
-  /** 1-based, as shown: the entry of `results` at the same position, one of the first `maxRankedResults`. */
-  position: z.int().min(1).max(LIMITS.maxRankedResults),
-  /** 1-based, as the engine ranked it before personalization. */
-  original_position: position,
-  /** Each ranking signal's value; a signal left out was 0. */
-  signals: z.partialRecord(z.enum(RANKING_SIGNALS), signalValue),
-}).meta({ id: 'RankedResult', description: 'The signal values that placed one shown result.' });
+const RankedResult = z
+  .strictObject({
+    /** 1-based, as shown: the entry of `results` at the same position, one of the first `maxRankedResults`. */
+    position: z.int().min(1).max(LIMITS.maxRankedResults),
+    /** 1-based, as the engine ranked it before personalization. */
+    original_position: position,
+    /** Each ranking signal's value; a signal left out was 0. */
+    signals: z.partialRecord(z.enum(RANKING_SIGNALS), signalValue),
+  })
+  .meta({ id: 'RankedResult', description: 'The signal values that placed one shown result.' });
 
 const SearchPerformed = z.strictObject({
   search_id: identifier,
@@ -95,9 +106,7 @@ const SearchPerformed = z.strictObject({
   results_count: z.int().nonnegative(),
   /** The results shown, with their 1-based positions. */
   results: z.array(SearchResult).max(LIMITS.maxResultsPerSearch),
-  filters: z
-    .record(z.string().max(64), z.union([z.string().max(LIMITS.maxLabelLength), z.number(), z.boolean()]))
-    .optional(),
+  filters: z.record(z.string().max(64), z.union([z.string().max(LIMITS.maxLabelLength), z.number(), z.boolean()])).optional(),
   personalized: z.boolean(),
   top_categories: z.array(label).max(LIMITS.maxTagsPerItem).optional(),
   /**
@@ -219,17 +228,14 @@ export const ServerFields = z.strictObject({
 export type ServerFields = z.infer<typeof ServerFields>;
 
 /** An accepted event as it travels on the events topic and lands in the warehouse. */
-export const CollectedEvent = z.discriminatedUnion(
-  'type',
-  [
-    ENVELOPES[0].extend(ServerFields.shape),
-    ENVELOPES[1].extend(ServerFields.shape),
-    ENVELOPES[2].extend(ServerFields.shape),
-    ENVELOPES[3].extend(ServerFields.shape),
-    ENVELOPES[4].extend(ServerFields.shape),
-    ENVELOPES[5].extend(ServerFields.shape),
-    ENVELOPES[6].extend(ServerFields.shape),
-    ENVELOPES[7].extend(ServerFields.shape),
-  ],
-);
+export const CollectedEvent = z.discriminatedUnion('type', [
+  ENVELOPES[0].extend(ServerFields.shape),
+  ENVELOPES[1].extend(ServerFields.shape),
+  ENVELOPES[2].extend(ServerFields.shape),
+  ENVELOPES[3].extend(ServerFields.shape),
+  ENVELOPES[4].extend(ServerFields.shape),
+  ENVELOPES[5].extend(ServerFields.shape),
+  ENVELOPES[6].extend(ServerFields.shape),
+  ENVELOPES[7].extend(ServerFields.shape),
+]);
 export type CollectedEvent = z.infer<typeof CollectedEvent>;

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { LIMITS } from '../events/limits.ts';
 
 // Ids and arm names travel in every event's `context.experiments`: lower case, no spaces, short.
-const Name = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1–64 lower case letters, digits, "_", "." or "-", starting with a letter or digit');
+const Name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,63}$/, 'must be 1–64 lower case letters, digits, "_", "." or "-", starting with a letter or digit');
 
 const Arm = z.strictObject({
   name: Name,
@@ -15,13 +17,12 @@ const Arm = z.strictObject({
  * An experiment: shoppers are split over its arms by weight, and one arm is the control — the
  * behaviour without the change, which is also what shoppers see when the experiment's code path fails.
  */
-export const Experiment = z
-  .strictObject({ id: Name, control: Name, arms: z.array(Arm).min(2).max(16) })
-  .superRefine((experiment, ctx) => {
-    const names = experiment.arms.map((arm) => arm.name);
-    if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['arms'], message: 'arm names must be unique' });
-    if (!names.includes(experiment.control)) ctx.addIssue({ code: 'custom', path: ['control'], message: `the control arm "${experiment.control}" is not one of the arms` });
-  });
+export const Experiment = z.strictObject({ id: Name, control: Name, arms: z.array(Arm).min(2).max(16) }).superRefine((experiment, ctx) => {
+  const names = experiment.arms.map((arm) => arm.name);
+  if (new Set(names).size !== names.length) ctx.addIssue({ code: 'custom', path: ['arms'], message: 'arm names must be unique' });
+  if (!names.includes(experiment.control))
+    ctx.addIssue({ code: 'custom', path: ['control'], message: `the control arm "${experiment.control}" is not one of the arms` });
+});
 export type Experiment = z.infer<typeof Experiment>;
 
 /** A set of experiments, each id once; no more than an event's context may carry. */

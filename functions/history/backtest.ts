@@ -49,13 +49,23 @@ export type BacktestResult = {
   until: string;
   /** Shoppers who ordered before the cutoff and after it: the ones scored, each on their next order. */
   shoppers: number;
-  reorder: { loop: ReorderScore; baseline: ReorderScore; lift: { precision: number | null; recall: number | null; f1: number | null; mean_order_f1: number | null } };
+  reorder: {
+    loop: ReorderScore;
+    baseline: ReorderScore;
+    lift: { precision: number | null; recall: number | null; f1: number | null; mean_order_f1: number | null };
+  };
   brand: { loop: BrandScore; baseline: BrandScore; by_category: { category: string; loop: BrandScore; baseline: BrandScore }[] };
   ms: number;
 };
 
 /** One shopper's next order as the backtest judges it. */
-type Judged = { predicted: Set<string>; baseline: Set<string>; ordered: Set<string>; boughtBefore: Set<string>; brands: { category: string; loop: boolean | null; baseline: boolean | null }[] };
+type Judged = {
+  predicted: Set<string>;
+  baseline: Set<string>;
+  ordered: Set<string>;
+  boughtBefore: Set<string>;
+  brands: { category: string; loop: boolean | null; baseline: boolean | null }[];
+};
 
 /**
  * The backtest: the warehouse's history before `until` replayed through the loop's own code — real-time learning
@@ -68,7 +78,7 @@ export async function runBacktest(deps: BacktestDeps, until: Date): Promise<Back
   const started = Date.now();
   const limit = deps.sliceShoppers ?? BACKTEST_SLICE_SHOPPERS;
   const judged: Judged[] = [];
-  for (let after = ''; ; ) {
+  for (let after = ''; ;) {
     const page = (await deps.history.query('backtest_shoppers.sql', { until, after, limit }, 'backtest')).rows;
     if (page.length === 0) break;
     after = String(page.at(-1)?.user_id);
@@ -116,8 +126,16 @@ async function replayPatterns(
   try {
     const events = [...byShopper.values()].flat();
     // The rows as the warehouse held them; the job reads them again from its own copy.
-    await scratch.replaceRows('events', events.map((e) => ({ ...eventRow(e, e.received_at) })), 'backtest');
-    await scratch.replaceRows('order_items', events.flatMap((e) => orderItemRows(e)), 'backtest');
+    await scratch.replaceRows(
+      'events',
+      events.map((e) => ({ ...eventRow(e, e.received_at) })),
+      'backtest',
+    );
+    await scratch.replaceRows(
+      'order_items',
+      events.flatMap((e) => orderItemRows(e)),
+      'backtest',
+    );
     const published = new Map<string, Patterns>();
     let model: ReorderModel | null = null;
     await runPatternsJob(
@@ -187,7 +205,8 @@ function judge(
 
   const ordered = new Set(order.data.items.map((i) => i.sku));
   const orderedBrands = new Map<string, Set<string>>();
-  for (const item of order.data.items) if (item.brand !== undefined) orderedBrands.set(item.category, (orderedBrands.get(item.category) ?? new Set()).add(item.brand));
+  for (const item of order.data.items)
+    if (item.brand !== undefined) orderedBrands.set(item.category, (orderedBrands.get(item.category) ?? new Set()).add(item.brand));
   const brands = [...orderedBrands].map(([category, bought]) => {
     const candidates = [...(brandCounts.get(category)?.keys() ?? [])];
     const loop = topBrand(candidates, (brand) => brandStrength(learned, patterns, brand, at));
@@ -256,7 +275,7 @@ function reorderScore(judged: readonly Judged[], predictedOf: (j: Judged) => Set
     predicted += guess.size;
     hits += hit;
     reorders += reordered.length;
-    f1Sum += guess.size === 0 && reordered.length === 0 ? 1 : f1(ratio(hit, guess.size), ratio(hit, reordered.length)) ?? 0;
+    f1Sum += guess.size === 0 && reordered.length === 0 ? 1 : (f1(ratio(hit, guess.size), ratio(hit, reordered.length)) ?? 0);
   }
   const precision = ratio(hits, predicted);
   const recall = ratio(hits, reorders);

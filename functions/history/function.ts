@@ -23,7 +23,14 @@ export const historyFunction = defineFunction({
     warehouse: {
       via: 'jobs',
       reads: ['events', 'order_items', 'rejected_events', 'import_events_staging', 'import_order_items_staging', 'import_rejected_staging'],
-      writes: ['events', 'order_items', 'rejected_events', 'import_events_staging', 'import_order_items_staging', 'import_rejected_staging'],
+      writes: [
+        'events',
+        'order_items',
+        'rejected_events',
+        'import_events_staging',
+        'import_order_items_staging',
+        'import_rejected_staging',
+      ],
     },
     // It reads shoppers' settings and tombstones (found by the hash of their id), writes their preference documents
     // and markers, and keeps each import's progress.

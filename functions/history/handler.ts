@@ -72,9 +72,17 @@ async function startImport({ req, res, deps, running }: Call): Promise<Reply | '
   if (typeof source !== 'string') return source;
   if (running.busy) {
     const id = running.current?.import_id;
-    return { status: 409, code: 'already_running', message: id ? `import ${id} is in progress; follow it at /v1/imports/${id}` : 'an import is starting; try again when it ends' };
+    return {
+      status: 409,
+      code: 'already_running',
+      message: id ? `import ${id} is in progress; follow it at /v1/imports/${id}` : 'an import is starting; try again when it ends',
+    };
   }
-  const request: ImportRequest = { format: parsed.data.format, source, ...(parsed.data.anchor ? { anchor: anchorOf(parsed.data.anchor) } : {}) };
+  const request: ImportRequest = {
+    format: parsed.data.format,
+    source,
+    ...(parsed.data.anchor ? { anchor: anchorOf(parsed.data.anchor) } : {}),
+  };
   // Taken before the first wait: two requests at once must not both start.
   running.busy = true;
   let planned: Awaited<ReturnType<typeof planImport>>;
@@ -95,8 +103,13 @@ async function startImport({ req, res, deps, running }: Call): Promise<Reply | '
     res.end(`${JSON.stringify({ report })}\n`);
   } catch (error) {
     // The run has logged and recorded why; its record says it in our words.
-    const reason = error instanceof UnreadableHistory ? error.message : `the import failed; GET ${statusUrl} says why, and importing the same file again resumes it`;
-    res.end(`${JSON.stringify({ error: { code: error instanceof UnreadableHistory ? 'unreadable_history' : 'import_failed', message: reason } })}\n`);
+    const reason =
+      error instanceof UnreadableHistory
+        ? error.message
+        : `the import failed; GET ${statusUrl} says why, and importing the same file again resumes it`;
+    res.end(
+      `${JSON.stringify({ error: { code: error instanceof UnreadableHistory ? 'unreadable_history' : 'import_failed', message: reason } })}\n`,
+    );
   } finally {
     running.busy = false;
     running.current = null;
@@ -118,7 +131,8 @@ function checkedSource(source: string, sources: ImportSources): string | ErrorRe
     return source.startsWith('/') ? source : badRequest('source: the local stack imports a file named by its absolute path');
   }
   const prefix = `gs://${sources.bucket}/`;
-  if (!source.startsWith(prefix) || source.length === prefix.length) return badRequest(`source: an import reads from ${prefix}…, the bucket the deployment gives imports`);
+  if (!source.startsWith(prefix) || source.length === prefix.length)
+    return badRequest(`source: an import reads from ${prefix}…, the bucket the deployment gives imports`);
   return source;
 }
 

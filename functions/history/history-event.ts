@@ -26,13 +26,17 @@ export const PAYLOAD_BOUNDS = { maxDepth: LIMITS.maxNestingDepth, maxBytes: MAX_
  * it to compare with), so history is taken as written. Nothing may lie ahead of the import beyond the tolerance.
  */
 export function historyEvent(raw: unknown, userId: unknown, eventTime: unknown, scope: HistoryScope): HistoryEventOutcome {
-  if (nestedDeeperThan(raw, LIMITS.maxNestingDepth)) return { ok: false, reason: `event is nested deeper than ${LIMITS.maxNestingDepth} levels` };
+  if (nestedDeeperThan(raw, LIMITS.maxNestingDepth))
+    return { ok: false, reason: `event is nested deeper than ${LIMITS.maxNestingDepth} levels` };
   const bytes = Buffer.byteLength(JSON.stringify(raw) ?? '');
   if (bytes > LIMITS.maxEventBytes) return { ok: false, reason: `event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes} bytes` };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'event must be a JSON object' };
   const type = (raw as { type?: unknown }).type;
   if (typeof type !== 'string' || !EVENT_TYPES.includes(type as EventType)) {
-    return { ok: false, reason: `type ${type === undefined ? 'is missing' : `${JSON.stringify(type).slice(0, 80)} is not an event type`}; expected one of ${EVENT_TYPES.join(', ')}` };
+    return {
+      ok: false,
+      reason: `type ${type === undefined ? 'is missing' : `${JSON.stringify(type).slice(0, 80)} is not an event type`}; expected one of ${EVENT_TYPES.join(', ')}`,
+    };
   }
   const occurredAt = (raw as { occurred_at?: unknown }).occurred_at;
   const candidate = { ...raw, user_id: userId, received_at: scope.receivedAtIso, event_time: eventTime ?? occurredAt };
@@ -41,10 +45,14 @@ export function historyEvent(raw: unknown, userId: unknown, eventTime: unknown, 
   const event = parsed.data;
   const ahead = Date.parse(event.occurred_at) - Date.parse(event.sent_at);
   if (ahead > scope.maxFutureSkewMs) {
-    return { ok: false, reason: `occurred_at is ${formatDuration(ahead)} after sent_at; at most ${formatDuration(scope.maxFutureSkewMs)} is allowed` };
+    return {
+      ok: false,
+      reason: `occurred_at is ${formatDuration(ahead)} after sent_at; at most ${formatDuration(scope.maxFutureSkewMs)} is allowed`,
+    };
   }
   const future = Date.parse(event.event_time) - scope.receivedAt.getTime();
-  if (future > scope.maxFutureSkewMs) return { ok: false, reason: `event_time is ${formatDuration(future)} after the import; history cannot lie in the future` };
+  if (future > scope.maxFutureSkewMs)
+    return { ok: false, reason: `event_time is ${formatDuration(future)} after the import; history cannot lie in the future` };
   return { ok: true, event: { ...event, event_time: new Date(event.event_time).toISOString() } };
 }
 

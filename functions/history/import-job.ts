@@ -64,7 +64,14 @@ export type ImportProgress = {
 export type ImportPhase = 'loading' | 'seeding' | 'patterns' | 'done';
 
 /** The warehouse's own count of what the import holds, once it is merged. */
-export type ImportCounts = { events: number; order_lines: number; shoppers: number; earliest: string | null; latest: string | null; rejected: number };
+export type ImportCounts = {
+  events: number;
+  order_lines: number;
+  shoppers: number;
+  earliest: string | null;
+  latest: string | null;
+  rejected: number;
+};
 
 export type ImportReport = {
   import_id: string;
@@ -142,7 +149,10 @@ export function emptyProgress(): ImportProgress {
 }
 
 /** Where a planned import stands: its ledger record (made now when it is new), and whether this run resumes it. */
-export async function planImport(deps: Pick<ImportDeps, 'files' | 'ledger' | 'clock'>, request: ImportRequest): Promise<{ record: ImportRecord; resumed: boolean }> {
+export async function planImport(
+  deps: Pick<ImportDeps, 'files' | 'ledger' | 'clock'>,
+  request: ImportRequest,
+): Promise<{ record: ImportRecord; resumed: boolean }> {
   const fingerprint = await fingerprintOf(deps.files, request);
   const importId = importIdOf(request, fingerprint);
   const stored = await deps.ledger.get(importId);
@@ -174,7 +184,8 @@ export async function planImport(deps: Pick<ImportDeps, 'files' | 'ledger' | 'cl
 async function fingerprintOf(files: HistoryFiles, request: ImportRequest): Promise<string> {
   if (request.format !== 'instacart') return files.fingerprint(request.source);
   const parts: string[] = [];
-  for (const name of ['aisles.csv', 'products.csv', 'orders.csv', 'order_products__prior.csv']) parts.push(await files.fingerprint(files.within(request.source, name)));
+  for (const name of ['aisles.csv', 'products.csv', 'orders.csv', 'order_products__prior.csv'])
+    parts.push(await files.fingerprint(files.within(request.source, name)));
   return parts.join(' ');
 }
 
@@ -217,7 +228,9 @@ export async function runImport(deps: ImportDeps, record: ImportRecord): Promise
     if (state.phase === 'seeding') {
       const began = Date.parse(state.seeding_started_at ?? state.updated_at);
       if (deps.clock().getTime() - began > RESUME_WINDOW_DAYS * DAY_MS) {
-        throw new Error(`seeding began more than ${RESUME_WINDOW_DAYS} days ago and its marks are gone: resuming could learn a shopper twice`);
+        throw new Error(
+          `seeding began more than ${RESUME_WINDOW_DAYS} days ago and its marks are gone: resuming could learn a shopper twice`,
+        );
       }
       const started = Date.now();
       await seed(deps, state, () => report());
@@ -232,7 +245,11 @@ export async function runImport(deps: ImportDeps, record: ImportRecord): Promise
       state.ms.patterns = Date.now() - started;
       state.phase = 'done';
     }
-    const rejections = await deps.warehouse.query('import_rejections.sql', { import_id: state.import_id, source: IMPORT_SOURCE, limit: REPORTED_REJECTIONS }, 'import');
+    const rejections = await deps.warehouse.query(
+      'import_rejections.sql',
+      { import_id: state.import_id, source: IMPORT_SOURCE, limit: REPORTED_REJECTIONS },
+      'import',
+    );
     const done: ImportReport = {
       import_id: state.import_id,
       format: state.format,
@@ -240,7 +257,10 @@ export async function runImport(deps: ImportDeps, record: ImportRecord): Promise
       fingerprint: state.fingerprint,
       anchor: state.anchor,
       progress: state.progress,
-      imported: { ...(state.counts ?? { events: 0, order_lines: 0, shoppers: 0, earliest: null, latest: null, rejected: 0 }), already_present: state.already_present },
+      imported: {
+        ...(state.counts ?? { events: 0, order_lines: 0, shoppers: 0, earliest: null, latest: null, rejected: 0 }),
+        already_present: state.already_present,
+      },
       rejections: rejections.rows.map((row) => ({ line: Number(row.line), reason: String(row.reason) })),
       patterns: state.patterns,
       ms: state.ms,
@@ -282,7 +302,12 @@ async function load(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
   await deps.staging.clear();
 
   let slice: { events: { line: number; event: CollectedEvent }[]; rejected: RejectedRow[] } = { events: [], rejected: [] };
-  const rejectedRow = (line: number, reason: string, payload: string, who: { userId: string | null; eventId: string | null; type: string | null }): RejectedRow => {
+  const rejectedRow = (
+    line: number,
+    reason: string,
+    payload: string,
+    who: { userId: string | null; eventId: string | null; type: string | null },
+  ): RejectedRow => {
     const cut = truncatePayload(payload);
     return {
       request_id: state.import_id,
@@ -341,7 +366,11 @@ async function load(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
 }
 
 /** Why an event is left out, by its shopper's standing and settings, or `kept`. */
-function keep(event: CollectedEvent, standing: ShopperStanding | undefined, now: Date): 'kept' | 'not_tracked' | 'past_retention' | 'erased' {
+function keep(
+  event: CollectedEvent,
+  standing: ShopperStanding | undefined,
+  now: Date,
+): 'kept' | 'not_tracked' | 'past_retention' | 'erased' {
   // The gate answers every shopper asked about; a missing one is a broken store, not a default.
   if (!standing) throw new Error('the privacy settings answered no standing for a shopper of the file');
   // History from before an erasure must stay gone, and a file cannot tell which rows came after it.
@@ -392,7 +421,7 @@ async function seed(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
   const progress = state.progress;
   // A resumed run walks every shopper again: those seeded before cost a read and are not learned twice.
   Object.assign(progress, { shoppers_seeded: 0, events_learned: 0, seeding_writes: 0 });
-  for (let after = ''; ; ) {
+  for (let after = ''; ;) {
     const page = await deps.warehouse.query('imported_shoppers.sql', { import_id: state.import_id, after, limit }, 'import');
     const shoppers = page.rows.map((row) => String(row.user_id));
     if (shoppers.length === 0) break;
@@ -403,11 +432,20 @@ async function seed(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
     if (erased.length) {
       await deps.warehouse.execute('forget_imported_events.sql', { import_id: state.import_id, user_ids: erased }, 'import');
       await deps.warehouse.execute('forget_imported_order_items.sql', { import_id: state.import_id, user_ids: erased }, 'import');
-      await deps.warehouse.execute('forget_imported_rejections.sql', { import_id: state.import_id, source: IMPORT_SOURCE, user_ids: erased }, 'import');
-      deps.logger.info('imported rows of shoppers erased during the import removed', { import_id: state.import_id, shoppers: erased.length });
+      await deps.warehouse.execute(
+        'forget_imported_rejections.sql',
+        { import_id: state.import_id, source: IMPORT_SOURCE, user_ids: erased },
+        'import',
+      );
+      deps.logger.info('imported rows of shoppers erased during the import removed', {
+        import_id: state.import_id,
+        shoppers: erased.length,
+      });
     }
     const seeding = shoppers.filter((userId) => !erased.includes(userId));
-    const rows = seeding.length ? (await deps.warehouse.query('imported_events.sql', { import_id: state.import_id, user_ids: seeding }, 'import')).rows : [];
+    const rows = seeding.length
+      ? (await deps.warehouse.query('imported_events.sql', { import_id: state.import_id, user_ids: seeding }, 'import')).rows
+      : [];
     const byShopper = new Map<string, CollectedEvent[]>();
     for (const row of rows) {
       const event = storedEvent(row);
@@ -415,7 +453,11 @@ async function seed(deps: ImportDeps, state: ImportRecord, progressed: () => Pro
       if (list) list.push(event);
       else byShopper.set(event.user_id, [event]);
     }
-    for (const outcome of await deps.seeder.seed([...byShopper].map(([userId, events]) => ({ userId, events })), now, state.import_id)) {
+    for (const outcome of await deps.seeder.seed(
+      [...byShopper].map(([userId, events]) => ({ userId, events })),
+      now,
+      state.import_id,
+    )) {
       progress.shoppers_seeded += 1;
       progress.events_learned += outcome.applied;
       progress.seeding_writes += outcome.writes;
@@ -437,10 +479,12 @@ function knownShoppers(gate: ShopperGate): ShopperGate {
         if (known.size <= KNOWN_SHOPPERS) break;
         known.delete(id);
       }
-      return new Map(userIds.flatMap((id): [string, ShopperStanding][] => {
-        const standing = fetched.get(id) ?? known.get(id);
-        return standing ? [[id, standing]] : [];
-      }));
+      return new Map(
+        userIds.flatMap((id): [string, ShopperStanding][] => {
+          const standing = fetched.get(id) ?? known.get(id);
+          return standing ? [[id, standing]] : [];
+        }),
+      );
     },
   };
 }

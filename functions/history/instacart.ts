@@ -20,7 +20,15 @@ const SAME_HOUR_STEP_MS = 60_000;
 /** Instacart's own splits: `prior` history, the `train` next order, the `test` order whose lines are withheld. */
 const EVAL_SETS = ['prior', 'train', 'test'] as const;
 
-type OrderRow = { line: number; orderId: number; userId: number; evalSet: number; orderNumber: number; hour: number; daysSincePrior: number | null };
+type OrderRow = {
+  line: number;
+  orderId: number;
+  userId: number;
+  evalSet: number;
+  orderNumber: number;
+  hour: number;
+  daysSincePrior: number | null;
+};
 
 /**
  * The orders of Instacart's table, by order id, in typed arrays (about 13 bytes an order: 3.4 million orders take
@@ -87,7 +95,13 @@ export function readInstacart(files: HistoryFiles, folder: string, scope: Histor
         continue;
       }
       const aisle = aisles.get(row.values.aisle_id);
-      if (aisle === undefined) yield reject(INSTACART_FILES.products, row.line, `aisle_id ${row.values.aisle_id.slice(0, 20)} is not in ${INSTACART_FILES.aisles}`, row.values);
+      if (aisle === undefined)
+        yield reject(
+          INSTACART_FILES.products,
+          row.line,
+          `aisle_id ${row.values.aisle_id.slice(0, 20)} is not in ${INSTACART_FILES.aisles}`,
+          row.values,
+        );
       else products.set(row.values.product_id, { name: row.values.product_name, aisle });
     }
     const orders = new OrderTable();
@@ -106,7 +120,10 @@ export function readInstacart(files: HistoryFiles, folder: string, scope: Histor
   }
 
   /** The records of one file of the layout, by column name, after its header; rejected rows as they come. */
-  async function* table<C extends string>(name: string, wanted: readonly C[]): AsyncGenerator<{ line: number; values: Record<C, string> } | { rejected: HistoryRow }> {
+  async function* table<C extends string>(
+    name: string,
+    wanted: readonly C[],
+  ): AsyncGenerator<{ line: number; values: Record<C, string> } | { rejected: HistoryRow }> {
     let columns: number[] | null = null;
     const base = linesRead;
     let records: AsyncIterable<CsvRecord>;
@@ -156,7 +173,12 @@ export function readInstacart(files: HistoryFiles, folder: string, scope: Histor
       const last = shopper.at(-1);
       if (last && last.userId !== parsed.userId) place();
       else if (last && parsed.orderNumber <= last.orderNumber) {
-        yield reject(INSTACART_FILES.orders, row.line, `order_number ${parsed.orderNumber} does not follow ${last.orderNumber}: a shopper's orders must be in order`, row.values);
+        yield reject(
+          INSTACART_FILES.orders,
+          row.line,
+          `order_number ${parsed.orderNumber} does not follow ${last.orderNumber}: a shopper's orders must be in order`,
+          row.values,
+        );
         continue;
       }
       shopper.push(parsed);
@@ -165,7 +187,11 @@ export function readInstacart(files: HistoryFiles, folder: string, scope: Histor
   }
 
   /** A file of order lines (sorted by order, as Instacart's are): each order's run of lines becomes its event. */
-  async function* readLines(name: string, orders: OrderTable, products: ReadonlyMap<string, { name: string; aisle: string }>): AsyncGenerator<HistoryRow> {
+  async function* readLines(
+    name: string,
+    orders: OrderTable,
+    products: ReadonlyMap<string, { name: string; aisle: string }>,
+  ): AsyncGenerator<HistoryRow> {
     let open: { orderId: string; firstLine: number; lines: { line: number; productId: string }[] } | null = null;
     const close = function* (): Generator<HistoryRow> {
       if (!open) return;
@@ -173,7 +199,8 @@ export function readInstacart(files: HistoryFiles, folder: string, scope: Histor
       const { orderId, firstLine, lines } = open;
       open = null;
       if (!order) {
-        for (const { line, productId } of lines) yield reject(name, line, `order_id ${orderId} is not in ${INSTACART_FILES.orders}`, { order_id: orderId, product_id: productId });
+        for (const { line, productId } of lines)
+          yield reject(name, line, `order_id ${orderId} is not in ${INSTACART_FILES.orders}`, { order_id: orderId, product_id: productId });
         return;
       }
       if (order.at > scope.receivedAt.getTime()) {
@@ -183,8 +210,16 @@ export function readInstacart(files: HistoryFiles, folder: string, scope: Histor
       const items: { sku: string; name: string; category: string; price: number; quantity: number }[] = [];
       for (const { line, productId } of lines) {
         const product = products.get(productId);
-        if (!product) yield reject(name, line, `product_id ${productId.slice(0, 20)} is not in ${INSTACART_FILES.products}`, { order_id: orderId, product_id: productId });
-        else if (items.length >= LIMITS.maxItemsPerOrder) yield reject(name, line, `the order already has ${LIMITS.maxItemsPerOrder} items, the most one order may have`, { order_id: orderId, product_id: productId });
+        if (!product)
+          yield reject(name, line, `product_id ${productId.slice(0, 20)} is not in ${INSTACART_FILES.products}`, {
+            order_id: orderId,
+            product_id: productId,
+          });
+        else if (items.length >= LIMITS.maxItemsPerOrder)
+          yield reject(name, line, `the order already has ${LIMITS.maxItemsPerOrder} items, the most one order may have`, {
+            order_id: orderId,
+            product_id: productId,
+          });
         else items.push({ sku: productId, name: product.name, category: product.aisle, price: 0, quantity: 1 });
       }
       if (items.length === 0) return;
@@ -200,7 +235,16 @@ export function readInstacart(files: HistoryFiles, folder: string, scope: Histor
       };
       const outcome = historyEvent(raw, userId, undefined, scope);
       if (outcome.ok) yield { kind: 'event', line: firstLine, event: outcome.event };
-      else yield { kind: 'rejected', line: firstLine, reason: `${name}: order ${orderId}: ${outcome.reason}`, payload: rejectedPayload(raw), userId, eventId: raw.event_id, type: raw.type };
+      else
+        yield {
+          kind: 'rejected',
+          line: firstLine,
+          reason: `${name}: order ${orderId}: ${outcome.reason}`,
+          payload: rejectedPayload(raw),
+          userId,
+          eventId: raw.event_id,
+          type: raw.type,
+        };
     };
     for await (const row of table(name, ['order_id', 'product_id'] as const)) {
       if ('rejected' in row) {
@@ -224,7 +268,10 @@ export function readInstacart(files: HistoryFiles, folder: string, scope: Histor
 
 const WHOLE = /^\d{1,9}$/;
 
-function orderRow(line: number, v: Record<'order_id' | 'user_id' | 'eval_set' | 'order_number' | 'order_hour_of_day' | 'days_since_prior_order', string>): OrderRow | string {
+function orderRow(
+  line: number,
+  v: Record<'order_id' | 'user_id' | 'eval_set' | 'order_number' | 'order_hour_of_day' | 'days_since_prior_order', string>,
+): OrderRow | string {
   if (!WHOLE.test(v.order_id)) return 'order_id must be a whole number, as in the Instacart layout';
   if (!WHOLE.test(v.user_id)) return 'user_id must be a whole number, as in the Instacart layout';
   const evalSet = EVAL_SETS.indexOf(v.eval_set as (typeof EVAL_SETS)[number]);
@@ -234,8 +281,17 @@ function orderRow(line: number, v: Record<'order_id' | 'user_id' | 'eval_set' | 
   if (!WHOLE.test(v.order_hour_of_day) || hour > 23) return 'order_hour_of_day must be a whole hour, 0–23';
   const days = v.days_since_prior_order.trim();
   const daysSincePrior = days === '' ? null : Number(days);
-  if (daysSincePrior !== null && !(Number.isFinite(daysSincePrior) && daysSincePrior >= 0)) return 'days_since_prior_order must be empty or a number of days ≥ 0';
-  return { line, orderId: Number(v.order_id), userId: Number(v.user_id), evalSet, orderNumber: Number(v.order_number), hour, daysSincePrior };
+  if (daysSincePrior !== null && !(Number.isFinite(daysSincePrior) && daysSincePrior >= 0))
+    return 'days_since_prior_order must be empty or a number of days ≥ 0';
+  return {
+    line,
+    orderId: Number(v.order_id),
+    userId: Number(v.user_id),
+    evalSet,
+    orderNumber: Number(v.order_number),
+    hour,
+    daysSincePrior,
+  };
 }
 
 /**
@@ -264,5 +320,13 @@ export function timed(orders: readonly OrderRow[], anchor: Date): { orderId: num
 }
 
 function reject(file: string, line: number, reason: string, values: Record<string, string>): HistoryRow {
-  return { kind: 'rejected', line, reason: `${file}: ${reason}`, payload: rejectedPayload(values), userId: null, eventId: null, type: null };
+  return {
+    kind: 'rejected',
+    line,
+    reason: `${file}: ${reason}`,
+    payload: rejectedPayload(values),
+    userId: null,
+    eventId: null,
+    type: null,
+  };
 }

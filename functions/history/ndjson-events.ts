@@ -44,5 +44,13 @@ function rejected(line: number, reason: string, payload: string, json: Record<st
   const text = (key: string) => (typeof json?.[key] === 'string' ? String(json[key]).slice(0, LIMITS.maxIdLength) : null);
   // Only a shopper's id names the row's shopper (erasure finds it by that column); anything else stays in the payload.
   const userId = ShopperId.safeParse(json?.user_id);
-  return { kind: 'rejected', line, reason, payload, userId: userId.success ? userId.data : null, eventId: text('event_id'), type: text('type') };
+  return {
+    kind: 'rejected',
+    line,
+    reason,
+    payload,
+    userId: userId.success ? userId.data : null,
+    eventId: text('event_id'),
+    type: text('type'),
+  };
 }

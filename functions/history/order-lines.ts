@@ -9,7 +9,17 @@ import { orderEventId } from './order-event-id.ts';
 import { UnreadableHistory, type HistoryReader, type HistoryRow } from './ports.ts';
 
 /** The columns every order-lines file has, in any order; `brand` may be empty. */
-export const ORDER_LINE_COLUMNS = ['order_id', 'shopper_id', 'ordered_at', 'sku', 'name', 'category', 'brand', 'price', 'quantity'] as const;
+export const ORDER_LINE_COLUMNS = [
+  'order_id',
+  'shopper_id',
+  'ordered_at',
+  'sku',
+  'name',
+  'category',
+  'brand',
+  'price',
+  'quantity',
+] as const;
 /** Columns a file may add: the order's currency, the line's promotion, and its dietary tags. */
 export const OPTIONAL_ORDER_LINE_COLUMNS = ['currency', 'promotion', 'dietary_tags'] as const;
 /** Between the dietary tags of one line, e.g. `vegan|gluten_free`. */
@@ -20,7 +30,16 @@ const Timestamp = z.iso.datetime({ offset: true });
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** The order being gathered: its lines follow each other in the file. */
-type OpenOrder = { userId: string; orderId: string; orderedAt: string; orderedAtMs: number; currency: string | undefined; firstLine: number; lastLine: number; items: OrderItem[] };
+type OpenOrder = {
+  userId: string;
+  orderId: string;
+  orderedAt: string;
+  orderedAtMs: number;
+  currency: string | undefined;
+  firstLine: number;
+  lastLine: number;
+  items: OrderItem[];
+};
 
 /**
  * CSV order lines, one line per item, with a header row: every run of lines of one shopper's order (the same
@@ -47,7 +66,10 @@ export function readOrderLines(text: AsyncIterable<string>, scope: HistoryScope)
         yield rejectedLine(record.line, record.error, {}, null);
         continue;
       }
-      const values = Object.fromEntries([...columns].map(([name, i]) => [name, record.fields[i] ?? ''])) as Record<Column, string | undefined>;
+      const values = Object.fromEntries([...columns].map(([name, i]) => [name, record.fields[i] ?? ''])) as Record<
+        Column,
+        string | undefined
+      >;
       if (record.fields.length !== width) {
         yield rejectedLine(record.line, `the line has ${record.fields.length} fields; the header has ${width}`, values, null);
         continue;
@@ -63,12 +85,26 @@ export function readOrderLines(text: AsyncIterable<string>, scope: HistoryScope)
         open = null;
       }
       if (!open) {
-        open = { userId, orderId, orderedAt, orderedAtMs: Date.parse(orderedAt), currency, firstLine: record.line, lastLine: record.line, items: [] };
+        open = {
+          userId,
+          orderId,
+          orderedAt,
+          orderedAtMs: Date.parse(orderedAt),
+          currency,
+          firstLine: record.line,
+          lastLine: record.line,
+          items: [],
+        };
       } else if (Date.parse(orderedAt) !== open.orderedAtMs) {
         yield rejectedLine(record.line, `ordered_at differs from the one on line ${open.firstLine} of the same order`, values, userId);
         continue;
       } else if (open.items.length >= LIMITS.maxItemsPerOrder) {
-        yield rejectedLine(record.line, `the order already has ${LIMITS.maxItemsPerOrder} items, the most one order may have`, values, userId);
+        yield rejectedLine(
+          record.line,
+          `the order already has ${LIMITS.maxItemsPerOrder} items, the most one order may have`,
+          values,
+          userId,
+        );
         continue;
       }
       open.items.push(item);
@@ -93,19 +129,24 @@ function headerColumns(fields: readonly string[]): Map<Column, number> {
     repeated.length ? `repeated ${repeated.join(', ')}` : '',
   ].filter(Boolean);
   if (problems.length) {
-    throw new UnreadableHistory(`the header row must name ${ORDER_LINE_COLUMNS.join(', ')} (and may add ${OPTIONAL_ORDER_LINE_COLUMNS.join(', ')}): ${problems.join('; ')}`);
+    throw new UnreadableHistory(
+      `the header row must name ${ORDER_LINE_COLUMNS.join(', ')} (and may add ${OPTIONAL_ORDER_LINE_COLUMNS.join(', ')}): ${problems.join('; ')}`,
+    );
   }
   return new Map(names.map((name, i) => [name as Column, i]));
 }
 
-type CheckedLine = { ok: true; userId: string; orderId: string; orderedAt: string; currency: string | undefined; item: OrderItem } | { ok: false; reason: string };
+type CheckedLine =
+  | { ok: true; userId: string; orderId: string; orderedAt: string; currency: string | undefined; item: OrderItem }
+  | { ok: false; reason: string };
 
 /** One line's shopper, order time and item, by the contract's rules. */
 function checkedLine(values: Record<Column, string | undefined>): CheckedLine {
   const userId = ShopperId.safeParse(values.shopper_id);
   if (!userId.success) return { ok: false, reason: `shopper_id: ${describeIssues(userId.error)}` };
   const orderedAt = Timestamp.safeParse(values.ordered_at?.trim());
-  if (!orderedAt.success) return { ok: false, reason: `ordered_at: must be an RFC 3339 date-time with an offset, e.g. 2026-03-01T10:00:00Z` };
+  if (!orderedAt.success)
+    return { ok: false, reason: `ordered_at: must be an RFC 3339 date-time with an offset, e.g. 2026-03-01T10:00:00Z` };
   const price = decimal(values.price);
   if (price === null) return { ok: false, reason: 'price: must be a number, e.g. 2.49' };
   const quantity = decimal(values.quantity);

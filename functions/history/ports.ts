@@ -40,7 +40,11 @@ export interface ShopperGate {
 }
 
 /** The staging tables of a history import, one per kind of row (`sql/import_*_staging.sql`). */
-export const IMPORT_STAGING_TABLES = { events: 'import_events_staging', orderItems: 'import_order_items_staging', rejected: 'import_rejected_staging' } as const;
+export const IMPORT_STAGING_TABLES = {
+  events: 'import_events_staging',
+  orderItems: 'import_order_items_staging',
+  rejected: 'import_rejected_staging',
+} as const;
 
 /** One slice of staged rows, in the columns of the staging tables of `sql/`. */
 export type StagedSlice = { events: SqlRow[]; orderItems: SqlRow[]; rejected: RejectedRow[] };

@@ -62,20 +62,21 @@ export async function createJwtVerifier(settings: TokenSettings): Promise<TokenV
  */
 function identityOf(claims: { sub?: string; anonymous?: unknown }): AuthOutcome {
   const { anonymous } = claims;
-  if (anonymous !== undefined && typeof anonymous !== 'boolean') return { ok: false, reason: 'token claim "anonymous" must be true or false' };
+  if (anonymous !== undefined && typeof anonymous !== 'boolean')
+    return { ok: false, reason: 'token claim "anonymous" must be true or false' };
   const subject = ShopperId.safeParse(claims.sub);
   if (!subject.success) return { ok: false, reason: 'token subject is not a valid user id' };
   if (anonymous === true) {
-    if (subject.data.length > MAX_ANONYMOUS_SUBJECT_LENGTH) return { ok: false, reason: `an anonymous token's subject has at most ${MAX_ANONYMOUS_SUBJECT_LENGTH} characters` };
+    if (subject.data.length > MAX_ANONYMOUS_SUBJECT_LENGTH)
+      return { ok: false, reason: `an anonymous token's subject has at most ${MAX_ANONYMOUS_SUBJECT_LENGTH} characters` };
     return { ok: true, identity: { userId: anonymousUserId(subject.data), kind: 'anonymous' } };
   }
-  if (isAnonymousUserId(subject.data)) return { ok: false, reason: `token subject may not start with "${ANONYMOUS_PREFIX}", which names anonymous visitors` };
+  if (isAnonymousUserId(subject.data))
+    return { ok: false, reason: `token subject may not start with "${ANONYMOUS_PREFIX}", which names anonymous visitors` };
   return { ok: true, identity: { userId: subject.data, kind: 'shopper' } };
 }
 
-async function importVerificationKey(
-  material: string,
-): Promise<{ key: CryptoKey | Uint8Array; algorithms: string[] }> {
+async function importVerificationKey(material: string): Promise<{ key: CryptoKey | Uint8Array; algorithms: string[] }> {
   const pem = material.trim();
   if (pem.startsWith('-----BEGIN PUBLIC KEY-----')) {
     // The same SPKI text imports for either family; try the one the key is for.
@@ -92,7 +93,9 @@ async function importVerificationKey(
     throw new Error(`the token key must be a PEM public key or a secret of at least ${MIN_SECRET_LENGTH} characters`);
   }
   // Imported once: handing jose raw bytes would re-import the key on every request.
-  const secret = await crypto.subtle.importKey('raw', new TextEncoder().encode(material), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  const secret = await crypto.subtle.importKey('raw', new TextEncoder().encode(material), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'verify',
+  ]);
   return { key: secret, algorithms: ['HS256'] };
 }
 
@@ -113,7 +116,12 @@ export async function authenticate(authorization: string | undefined, verifier: 
 
 /** 401 with the `WWW-Authenticate` challenge that goes with it (RFC 6750). */
 export function unauthenticated(reason: string): ErrorReply {
-  return { status: 401, code: 'unauthenticated', message: reason, headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${reason}"` } };
+  return {
+    status: 401,
+    code: 'unauthenticated',
+    message: reason,
+    headers: { 'WWW-Authenticate': `Bearer error="invalid_token", error_description="${reason}"` },
+  };
 }
 
 /** Extracts the token from `Authorization: Bearer <token>`. */

@@ -54,8 +54,16 @@ function answer(req: Request, res: Response, error: unknown, logger: Logger): vo
 
 /** The body parsers' errors (`type` of an http-errors error), in our words. */
 const BODY_ERRORS: Record<string, ErrorReply> = {
-  'charset.unsupported': { status: 415, code: 'unsupported_media_type', message: 'the charset of the request body is not supported; send UTF-8' },
-  'encoding.unsupported': { status: 415, code: 'unsupported_media_type', message: 'the Content-Encoding of the request body is not supported' },
+  'charset.unsupported': {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'the charset of the request body is not supported; send UTF-8',
+  },
+  'encoding.unsupported': {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: 'the Content-Encoding of the request body is not supported',
+  },
   'entity.too.large': { status: 413, code: 'payload_too_large', message: 'request body is too large' },
   'parameters.too.many': { status: 413, code: 'payload_too_large', message: 'the form in the request body has too many fields' },
   'querystring.parse.rangeError': { status: 400, code: 'bad_request', message: 'the form in the request body is nested too deeply' },
@@ -70,13 +78,20 @@ const BODY_ERRORS: Record<string, ErrorReply> = {
  * not an object.
  */
 export function frameworkErrorReply(method: string, error: unknown): ErrorReply {
-  const wrongMethod: ErrorReply = { status: 405, code: 'method_not_allowed', message: `${method} is not allowed; use POST`, headers: { Allow: 'POST' } };
+  const wrongMethod: ErrorReply = {
+    status: 405,
+    code: 'method_not_allowed',
+    message: `${method} is not allowed; use POST`,
+    headers: { Allow: 'POST' },
+  };
   if (!error) return method === 'POST' ? { status: 404, code: 'not_found', message: 'no route for this request' } : wrongMethod;
   const status = httpStatusOf(error);
-  if (status === undefined) return method === 'POST' ? { status: 400, code: 'bad_request', message: 'request is not a CloudEvent' } : wrongMethod;
+  if (status === undefined)
+    return method === 'POST' ? { status: 400, code: 'bad_request', message: 'request is not a CloudEvent' } : wrongMethod;
   if (status >= 500) return { status: 500, code: 'internal', message: 'the request could not be read; retry later' };
   const type = typeOf(error);
-  if (type === 'entity.parse.failed') return { status: 400, code: 'bad_request', message: `request body is ${describeJsonSyntaxError(error)}` };
+  if (type === 'entity.parse.failed')
+    return { status: 400, code: 'bad_request', message: `request body is ${describeJsonSyntaxError(error)}` };
   return BODY_ERRORS[type] ?? { status, code: 'bad_request', message: 'request body could not be read' };
 }
 

@@ -32,7 +32,11 @@ export function readJsonBody(req: Request, maxBytes: number = LIMITS.maxRequestB
 export function unsupportedContentType(req: Request, types: readonly string[]): ErrorReply | null {
   const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (types.includes(type)) return null;
-  return { status: 415, code: 'unsupported_media_type', message: `content type "${type || 'none'}" is not supported; send application/json` };
+  return {
+    status: 415,
+    code: 'unsupported_media_type',
+    message: `content type "${type || 'none'}" is not supported; send application/json`,
+  };
 }
 
 function refused(reply: ErrorReply): BodyOutcome {

@@ -6,7 +6,8 @@ export type ReplyHeaders = Readonly<Record<string, string>>;
 export type ErrorReply = { status: number; code: string; message: string; headers?: ReplyHeaders };
 
 /** What a route answers: a JSON body, an HTML page, or an error. Only the handler's shell writes it. */
-export type Reply = ErrorReply | { status: number; body: unknown; headers?: ReplyHeaders } | { status: number; html: string; headers?: ReplyHeaders };
+export type Reply =
+  ErrorReply | { status: number; body: unknown; headers?: ReplyHeaders } | { status: number; html: string; headers?: ReplyHeaders };
 
 /** Every error answer has one shape, `{"error": {"code", "message"}}`, and a message in our own words. */
 export function sendError(res: Response, reply: ErrorReply): void {

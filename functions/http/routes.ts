@@ -12,8 +12,7 @@ export type Route<A> = { path: string; methods: Partial<Record<Method, A>> };
 type ActionOf<R> = R extends Route<infer A> ? A : never;
 
 export type Routed<R extends Route<unknown>> =
-  | { ok: true; route: R; action: ActionOf<R>; params: Readonly<Record<string, string>> }
-  | { ok: false; reply: ErrorReply };
+  { ok: true; route: R; action: ActionOf<R>; params: Readonly<Record<string, string>> } | { ok: false; reply: ErrorReply };
 
 export type RouterOptions = {
   /** The function answers CORS preflights itself: `OPTIONS` is named in `Allow` too. */
@@ -25,7 +24,10 @@ export type RouterOptions = {
  * malformed %-escape, which names nothing), 405 with `Allow` for a method the route does not take.
  * A trailing slash is ignored.
  */
-export function createRouter<R extends Route<unknown>>(routes: readonly R[], options: RouterOptions = {}): (method: string, path: string) => Routed<R> {
+export function createRouter<R extends Route<unknown>>(
+  routes: readonly R[],
+  options: RouterOptions = {},
+): (method: string, path: string) => Routed<R> {
   const table = routes.map((route) => ({ route, match: matcher(route.path) }));
   return (method, path) => {
     const normalized = path.replace(/\/+$/, '');
@@ -61,7 +63,8 @@ function matcher(pattern: string): (path: string) => Record<string, string> | nu
     if (!matches) return undefined;
     const params: Record<string, string> = {};
     try {
-      for (const [i, segment] of segments.entries()) if (segment.startsWith(':')) params[segment.slice(1)] = decodeURIComponent(parts[i] ?? '');
+      for (const [i, segment] of segments.entries())
+        if (segment.startsWith(':')) params[segment.slice(1)] = decodeURIComponent(parts[i] ?? '');
     } catch {
       return null;
     }

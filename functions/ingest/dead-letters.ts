@@ -81,7 +81,10 @@ export async function replayDeadLetters(
         } catch (error) {
           // This message and the rest of the batch go back now, not when their ack deadline passes.
           held.push(...fresh.slice(i).map((m) => m.ackId));
-          deps.logger.error('a dead letter could not be re-published; it stays on the subscription, and the replay stops', { message_id: message.messageId, error });
+          deps.logger.error('a dead letter could not be re-published; it stays on the subscription, and the replay stops', {
+            message_id: message.messageId,
+            error,
+          });
           throw error;
         }
         outcome.republished[topic] += 1;

@@ -36,7 +36,10 @@ export const ingestFunction = defineFunction({
     const logger = createLogger({ minSeverity: settings.logLevel }).child({ function: 'ingest' });
     const warehouse = await platform.eventWarehouse(settings);
     // Reads within the Firestore deadline; the learning transaction may take longer (see LEARNING_DEADLINE_MS).
-    const firestore = await platform.requestFirestore(settings.projectId, { callMs: deadlines.firestoreMs, transactionMs: deadlines.learningMs });
+    const firestore = await platform.requestFirestore(settings.projectId, {
+      callMs: deadlines.firestoreMs,
+      transactionMs: deadlines.learningMs,
+    });
     const { privacy, erasures } = shopperStores(firestore, settings.userHashKey);
     const preferences = firestoreStores(firestore).learning({ learn, markerTtlDays: settings.markerTtlDays });
     // A delivery that passes a deadline throws: Pub/Sub redelivers it after its backoff, and the idempotent writes

@@ -35,7 +35,9 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
     const now = deps.clock();
     const decoded = decodeMessage(event.data, EventBatchMessage);
     if (!decoded.ok) {
-      await deps.warehouse.insertRejected([rejectedMessageRow({ reason: decoded.reason, raw: decoded.raw, messageId: decoded.messageId, source: 'ingest', receivedAt: now })]);
+      await deps.warehouse.insertRejected([
+        rejectedMessageRow({ reason: decoded.reason, raw: decoded.raw, messageId: decoded.messageId, source: 'ingest', receivedAt: now }),
+      ]);
       deps.logger.warn('unreadable message kept as rejected', { message_id: decoded.messageId, reason: decoded.reason });
       return;
     }
@@ -57,7 +59,9 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
       const { failed } = allowed.length ? await deps.warehouse.insertEvents(allowed, batch.request_id) : { failed: [] };
       if (failed.length) {
         const indexOf = new Map(batch.events.map((e, i) => [eventKey(e), i]));
-        const refused = failed.map((f) => rejectedEventRow(batch, indexOf.get(eventKey(f)) ?? -1, `warehouse refused the row: ${f.reason}`));
+        const refused = failed.map((f) =>
+          rejectedEventRow(batch, indexOf.get(eventKey(f)) ?? -1, `warehouse refused the row: ${f.reason}`),
+        );
         await deps.warehouse.insertRejected(refused);
       }
       const refusedIds = new Set(failed.map(eventKey));
@@ -66,7 +70,9 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
       const toLearn = stored.filter((e) => learnable.has(eventKey(e)));
 
       undone = { step: 'learning', events: toLearn };
-      const outcome = toLearn.length ? await deps.preferences.apply(batch.user_id, toLearn, now) : { applied: 0, alreadyApplied: 0, writes: 0 };
+      const outcome = toLearn.length
+        ? await deps.preferences.apply(batch.user_id, toLearn, now)
+        : { applied: 0, alreadyApplied: 0, writes: 0 };
       deps.logger.info(MESSAGE_INGESTED, {
         message_id: decoded.messageId,
         request_id: batch.request_id,
@@ -80,7 +86,8 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
         lag_ms: now.getTime() - Date.parse(batch.received_at),
       });
       // Exactly-once for this shopper now reaches back less far than the marks' lifetime: worth an alert.
-      if (outcome.forgottenIds) deps.logger.warn(APPLIED_IDS_FORGOTTEN, { message_id: decoded.messageId, forgotten_ids: outcome.forgottenIds });
+      if (outcome.forgottenIds)
+        deps.logger.warn(APPLIED_IDS_FORGOTTEN, { message_id: decoded.messageId, forgotten_ids: outcome.forgottenIds });
     } catch (error) {
       if (failureKind(error) === 'transient') throw error;
       const reason = `${undone.step} failed for good: ${describeFailure(error)}`;
@@ -116,12 +123,22 @@ function describeFailure(error: unknown): string {
 }
 
 /** `storeRejected`: rejected events published by collect → the `rejected_events` table. */
-export function createStoreRejectedHandler(deps: Pick<IngestDeps, 'warehouse' | 'clock' | 'logger'>): CloudEventFunction<MessagePublishedData> {
+export function createStoreRejectedHandler(
+  deps: Pick<IngestDeps, 'warehouse' | 'clock' | 'logger'>,
+): CloudEventFunction<MessagePublishedData> {
   return async (event: CloudEvent<MessagePublishedData>) => {
     const decoded = decodeMessage(event.data, RejectedBatchMessage);
     const rows = decoded.ok
       ? rejectedRows(decoded.value)
-      : [rejectedMessageRow({ reason: decoded.reason, raw: decoded.raw, messageId: decoded.messageId, source: 'store-rejected', receivedAt: deps.clock() })];
+      : [
+          rejectedMessageRow({
+            reason: decoded.reason,
+            raw: decoded.raw,
+            messageId: decoded.messageId,
+            source: 'store-rejected',
+            receivedAt: deps.clock(),
+          }),
+        ];
     await deps.warehouse.insertRejected(rows);
     deps.logger.info('rejected events stored', { message_id: decoded.messageId, rows: rows.length });
   };

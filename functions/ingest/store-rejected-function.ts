@@ -28,7 +28,11 @@ export const storeRejectedFunction = defineFunction({
     const logger = createLogger({ minSeverity: settings.logLevel }).child({ function: 'storeRejected' });
     const warehouse = await platform.eventWarehouse(settings);
     return cloudEventFunction(
-      createStoreRejectedHandler({ warehouse: bounded(warehouse, 'warehouse', settings.deadlines.warehouseInsertMs, logger), clock: platform.clock, logger }),
+      createStoreRejectedHandler({
+        warehouse: bounded(warehouse, 'warehouse', settings.deadlines.warehouseInsertMs, logger),
+        clock: platform.clock,
+        logger,
+      }),
     );
   },
 });

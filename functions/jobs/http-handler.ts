@@ -33,7 +33,8 @@ export function createJobHandler<Summary>(job: string, run: (request: JobRequest
     const parsed = Body.safeParse(req.body ?? {});
     if (!parsed.success) return sendError(res, { status: 400, code: 'invalid_request', message: describeIssues(parsed.error) });
     // A job's runs may share state (a staging table); in production max instances 1 and concurrency 1 keep them apart too.
-    if (running) return sendError(res, { status: 409, code: 'already_running', message: `a ${job} run is in progress; try again when it ends` });
+    if (running)
+      return sendError(res, { status: 409, code: 'already_running', message: `a ${job} run is in progress; try again when it ends` });
 
     const request: JobRequest = {};
     if (parsed.data.as_of) request.asOf = new Date(parsed.data.as_of);

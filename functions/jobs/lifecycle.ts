@@ -33,13 +33,25 @@ export type JobRun<Summary extends LogFields> = {
  * recorded in `job_runs` as succeeded or failed with its reason. A failed run is logged "job failed"
  * (the line the alert policy counts) and thrown on, so Cloud Scheduler retries it.
  */
-export async function runJob<Summary extends LogFields>(deps: JobRunDeps, job: string, open: (run: RunContext) => Promise<JobRun<Summary>> | JobRun<Summary>): Promise<Summary> {
+export async function runJob<Summary extends LogFields>(
+  deps: JobRunDeps,
+  job: string,
+  open: (run: RunContext) => Promise<JobRun<Summary>> | JobRun<Summary>,
+): Promise<Summary> {
   const started = deps.clock();
   const runId = deps.newRunId?.() ?? randomUUID();
   const log = deps.logger.child({ job, run_id: runId });
   const run = await open({ runId, started, log });
   const record = (summary: Summary | null, error: string) =>
-    recordJobRun(deps.warehouse, { job, runId, status: summary === null ? 'failed' : 'succeeded', started, finished: deps.clock(), ...run.figures(summary), error });
+    recordJobRun(deps.warehouse, {
+      job,
+      runId,
+      status: summary === null ? 'failed' : 'succeeded',
+      started,
+      finished: deps.clock(),
+      ...run.figures(summary),
+      error,
+    });
 
   try {
     const summary = await run.work();

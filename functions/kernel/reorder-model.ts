@@ -122,10 +122,15 @@ function cellOf(model: ReorderModel, key: ReorderCellKey): ReorderCell | undefin
 }
 
 /** A rhythm's decision at `now`: by the fitted table, or by `REORDER_RULE` while none is fitted (`model` null). */
-export function reorderDecision(model: ReorderModel | null, rhythm: Rhythm, now: Date): { due: boolean; cycle: number; probability: number | null } | null {
+export function reorderDecision(
+  model: ReorderModel | null,
+  rhythm: Rhythm,
+  now: Date,
+): { due: boolean; cycle: number; probability: number | null } | null {
   const cell = reorderCell(rhythm, now);
   if (cell === null) return null;
-  if (model === null) return { due: cell.cycle >= REORDER_RULE.dueFraction && cell.cycle < REORDER_RULE.lapseCycles, cycle: cell.cycle, probability: null };
+  if (model === null)
+    return { due: cell.cycle >= REORDER_RULE.dueFraction && cell.cycle < REORDER_RULE.lapseCycles, cycle: cell.cycle, probability: null };
   const fitted = cellOf(model, cell);
   return { due: fitted?.due ?? false, cycle: cell.cycle, probability: fitted?.probability ?? null };
 }
@@ -141,8 +146,12 @@ export function isDueByModel(model: ReorderModel | null, rhythm: Rhythm, now: Da
  * cells from the most probable down are due while adding one raises 2·E[hits] / (E[due] + E[purchases]).
  * Null when the counts hold fewer than `REORDER_FIT.minBought` purchases: too few to fit.
  */
-export function fitReorderModel(outcomes: readonly ReorderOutcome[], meta: { version: string; asOf: Date; fittedAt: Date }): ReorderModel | null {
-  const sum = (rows: readonly ReorderOutcome[]) => rows.reduce((t, r) => ({ examples: t.examples + r.examples, bought: t.bought + r.bought }), { examples: 0, bought: 0 });
+export function fitReorderModel(
+  outcomes: readonly ReorderOutcome[],
+  meta: { version: string; asOf: Date; fittedAt: Date },
+): ReorderModel | null {
+  const sum = (rows: readonly ReorderOutcome[]) =>
+    rows.reduce((t, r) => ({ examples: t.examples + r.examples, bought: t.bought + r.bought }), { examples: 0, bought: 0 });
   const total = sum(outcomes);
   if (total.bought < REORDER_FIT.minBought) return null;
   const m = REORDER_FIT.priorExamples;
@@ -195,7 +204,8 @@ function maximumExpectedF1(cells: readonly Omit<ReorderCell, 'due'>[]): { thresh
       hits += c.examples * c.probability;
     }
     const f1 = (2 * hits) / (due + purchases);
-    if (f1 > best.expected.f1) best = { threshold: level, expected: { precision: round(hits / due), recall: round(hits / purchases), f1: round(f1) } };
+    if (f1 > best.expected.f1)
+      best = { threshold: level, expected: { precision: round(hits / due), recall: round(hits / purchases), f1: round(f1) } };
   }
   return best;
 }

@@ -10,7 +10,10 @@ export const MAX_SHOPPER_ID_LENGTH = 128;
  */
 export const ShopperId = z
   .string()
-  .regex(new RegExp(`^[\\x21-\\x7e]{1,${MAX_SHOPPER_ID_LENGTH}}$`), `must be 1–${MAX_SHOPPER_ID_LENGTH} printable ASCII characters without spaces`);
+  .regex(
+    new RegExp(`^[\\x21-\\x7e]{1,${MAX_SHOPPER_ID_LENGTH}}$`),
+    `must be 1–${MAX_SHOPPER_ID_LENGTH} printable ASCII characters without spaces`,
+  );
 export type ShopperId = z.infer<typeof ShopperId>;
 
 /** Firestore's limit on a document id, in bytes of UTF-8. */
@@ -38,7 +41,8 @@ export function shopperDocumentId(userId: string): string {
     const kept = keptByte[byte] === true && !(i === 0 && (byte === 0x2e || byte === 0x5f));
     documentId += kept ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
-  if (documentId.length > MAX_DOCUMENT_ID_BYTES) throw new RangeError(`a shopper's document id would exceed ${MAX_DOCUMENT_ID_BYTES} bytes`);
+  if (documentId.length > MAX_DOCUMENT_ID_BYTES)
+    throw new RangeError(`a shopper's document id would exceed ${MAX_DOCUMENT_ID_BYTES} bytes`);
   return documentId;
 }
 

@@ -57,7 +57,17 @@ export const BATCH_PREFERENCE_SCORE = {
 } as const;
 
 /** The signals a search result is ranked by, in the order explanations list them. */
-export const RANKING_SIGNALS = ['product', 'brand', 'category', 'reorder_due', 'recent', 'dietary', 'price', 'promotion', 'explicit'] as const;
+export const RANKING_SIGNALS = [
+  'product',
+  'brand',
+  'category',
+  'reorder_due',
+  'recent',
+  'dietary',
+  'price',
+  'promotion',
+  'explicit',
+] as const;
 export type RankingSignal = (typeof RANKING_SIGNALS)[number];
 
 /**

@@ -22,10 +22,14 @@ export const WEIGHTS_ARMS = { current: 'current', challenger: 'challenger' } as 
 export const CHALLENGER_SHARE = 0.5;
 
 /** A version's name: as an experiment arm's, so the experiment id `weights.<version>` is one too. */
-export const VersionName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,55}$/, 'must be 1–56 lower case letters, digits, "_", "." or "-", starting with a letter or digit');
+export const VersionName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,55}$/, 'must be 1–56 lower case letters, digits, "_", "." or "-", starting with a letter or digit');
 
 const finite = z.number().finite();
-export const StoredRankingWeights = z.strictObject(Object.fromEntries(RANKING_SIGNALS.map((s) => [s, finite])) as Record<keyof RankingWeights, typeof finite>);
+export const StoredRankingWeights = z.strictObject(
+  Object.fromEntries(RANKING_SIGNALS.map((s) => [s, finite])) as Record<keyof RankingWeights, typeof finite>,
+);
 
 /** One stored version: its weights and where they came from. */
 export const WeightsVersion = z.strictObject({
@@ -43,7 +47,10 @@ export const WeightsVersion = z.strictObject({
       clicked: z.number().int().nonnegative(),
       prior_coefficient: finite,
       /** Per signal: log-odds per unit, its standard error (null when not fitted), support, and whether it was fitted. */
-      signals: z.record(z.string(), z.strictObject({ coefficient: finite, se: finite.nullable(), support: z.number().int().nonnegative(), fitted: z.boolean() })),
+      signals: z.record(
+        z.string(),
+        z.strictObject({ coefficient: finite, se: finite.nullable(), support: z.number().int().nonnegative(), fitted: z.boolean() }),
+      ),
     }),
     z.strictObject({ kind: z.literal('manual') }),
   ]),
@@ -71,7 +78,12 @@ export interface WeightsStore {
 
 /** The hand-set version as a stored one would read. */
 export function handSetVersion(): WeightsVersion {
-  return { version: HAND_SET_VERSION, weights: { ...DEFAULT_RANKING_WEIGHTS }, created_at: new Date(0).toISOString(), source: { kind: 'manual' } };
+  return {
+    version: HAND_SET_VERSION,
+    weights: { ...DEFAULT_RANKING_WEIGHTS },
+    created_at: new Date(0).toISOString(),
+    source: { kind: 'manual' },
+  };
 }
 
 /** The experiment id under which `version` is tried as a challenger. */

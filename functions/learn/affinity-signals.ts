@@ -58,7 +58,8 @@ function productSignals(product: ProductRef, kind: SignalKind, weights: Learning
     { map: 'products', key: product.sku, kind, signal: weights.product * share },
     { map: 'categories', key: product.category, kind, signal: weights.category * share },
   ];
-  if (product.brand !== undefined) signals.push({ map: 'brands', key: product.brand, kind, signal: weights.brand * share, category: product.category });
+  if (product.brand !== undefined)
+    signals.push({ map: 'brands', key: product.brand, kind, signal: weights.brand * share, category: product.category });
   for (const tag of new Set(product.dietary_tags)) signals.push({ map: 'dietary', key: tag, kind, signal: weights.dietary * share });
   // A zero weight means this kind of event says nothing about that map, so no entry is created.
   return signals.filter((s) => s.signal !== 0);

@@ -69,7 +69,8 @@ export function learn(
       }
     }
     if (event.type === 'order_completed') {
-      for (const { item, quantity } of orderedProducts(event.data.items)) doc.reorder.set(item.sku, recordOrder(doc.reorder.get(item.sku), quantity, at));
+      for (const { item, quantity } of orderedProducts(event.data.items))
+        doc.reorder.set(item.sku, recordOrder(doc.reorder.get(item.sku), quantity, at));
     }
     if (event.type === 'preference_updated') {
       const key = `${event.data.preference}:${event.data.value}`;
@@ -101,7 +102,9 @@ export function workingCopy(base: Preferences): WorkingCopy {
       categories: new Map(Object.entries(base.categories)),
       dietary: new Map(Object.entries(base.dietary)),
     },
-    brandsByCategory: new Map(Object.entries(base.brands_by_category ?? {}).map(([category, brands]) => [category, new Map(Object.entries(brands))])),
+    brandsByCategory: new Map(
+      Object.entries(base.brands_by_category ?? {}).map(([category, brands]) => [category, new Map(Object.entries(brands))]),
+    ),
     recent: { brands: new Map(Object.entries(base.recent.brands)), categories: new Map(Object.entries(base.recent.categories)) },
     reorder: new Map(Object.entries(base.reorder)),
     explicit: new Map(Object.entries(base.explicit)),
@@ -118,7 +121,8 @@ export function settle(base: Preferences, doc: WorkingCopy, now: Date, config: L
   const epoch = new Date(base.epoch);
   const { topK } = config;
   // Entries carrying an explicit statement stay: dropping them would lose that count between calls.
-  const worthKeeping = (a: Affinity) => a.signals.explicit !== undefined || Math.abs(currentValue(a.weight, now, epoch, base.half_life_days)) >= config.pruneBelow;
+  const worthKeeping = (a: Affinity) =>
+    a.signals.explicit !== undefined || Math.abs(currentValue(a.weight, now, epoch, base.half_life_days)) >= config.pruneBelow;
   // One factor decays every weight alike, so ranking stored weights ranks current values.
   const strength = (a: Affinity) => Math.abs(a.weight);
   const recentSince = now.getTime() - config.recentWindowMs;
@@ -155,7 +159,9 @@ function keptBrandsByCategory(
     if (top.size > 0) kept.set(category, top);
   }
   const strongest = (brands: ReadonlyMap<string, Affinity>) => Math.max(...[...brands.values()].map(strength));
-  return Object.fromEntries([...keepTop(kept, topK.brandCategories, strongest)].map(([category, brands]) => [category, Object.fromEntries(brands)]));
+  return Object.fromEntries(
+    [...keepTop(kept, topK.brandCategories, strongest)].map(([category, brands]) => [category, Object.fromEntries(brands)]),
+  );
 }
 
 function withSignal(affinity: Affinity | undefined, signal: AffinitySignal, scaled: number, at: Date): Affinity {

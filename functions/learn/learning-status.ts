@@ -60,7 +60,8 @@ export function overallConfidence(regularItemConfidences: readonly number[], eve
   const items = regularItemConfidences.length ? regularItemConfidences.reduce((sum, c) => sum + c, 0) / regularItemConfidences.length : 0;
   const evidence = eventCount / (eventCount + EVIDENCE_HALF_EVENTS);
   const overall = 0.5 * Math.min(1, items / REGULAR_ITEM_CONFIDENCE.max) + 0.5 * evidence;
-  const level = eventCount === 0 && regularItemConfidences.length === 0 ? 'none' : overall < 1 / 3 ? 'low' : overall < 2 / 3 ? 'medium' : 'high';
+  const level =
+    eventCount === 0 && regularItemConfidences.length === 0 ? 'none' : overall < 1 / 3 ? 'low' : overall < 2 / 3 ? 'medium' : 'high';
   return { overall: round(overall), level, regular_items: round(items), evidence: round(evidence) };
 }
 

@@ -67,6 +67,7 @@ function weightIn(shopper: Preferences, visitor: Preferences, now: Date): (weigh
 
 function sumOf(known: Affinity | undefined, more: Affinity, rescale: (weight: number) => number): Affinity {
   const signals = { ...known?.signals };
-  for (const [kind, count] of Object.entries(more.signals) as [keyof Affinity['signals'], number][]) signals[kind] = (signals[kind] ?? 0) + count;
+  for (const [kind, count] of Object.entries(more.signals) as [keyof Affinity['signals'], number][])
+    signals[kind] = (signals[kind] ?? 0) + count;
   return { weight: (known?.weight ?? 0) + rescale(more.weight), signals, last_at: latest(known?.last_at ?? null, new Date(more.last_at)) };
 }

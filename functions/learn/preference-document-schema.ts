@@ -10,7 +10,9 @@ import { PREFERENCES_SCHEMA_VERSION, type Preferences } from './preferences.ts';
  * below fails the typecheck when either drifts from this schema, a field added, removed or retyped at any depth.
  */
 
-const instant = z.iso.datetime({ offset: true }).meta({ id: 'Instant', description: 'RFC 3339 date-time in UTC, e.g. 2026-11-26T14:05:00.000Z' });
+const instant = z.iso
+  .datetime({ offset: true })
+  .meta({ id: 'Instant', description: 'RFC 3339 date-time in UTC, e.g. 2026-11-26T14:05:00.000Z' });
 const count = z.int().nonnegative();
 const name = z.string().describe("A name as the shop's events spell it: data, any characters.");
 
@@ -18,7 +20,11 @@ const SIGNAL_KINDS = ['view', 'click', 'cart_add', 'cart_remove', 'order', 'expl
 
 const Affinity = z
   .strictObject({
-    weight: z.number().describe('Σ signal × 2^((event_time − epoch) / half_life_days); its value now is weight × 2^(−(now − epoch) / half_life_days). Negative after cart removals.'),
+    weight: z
+      .number()
+      .describe(
+        'Σ signal × 2^((event_time − epoch) / half_life_days); its value now is weight × 2^(−(now − epoch) / half_life_days). Negative after cart removals.',
+      ),
     signals: z.partialRecord(z.enum(SIGNAL_KINDS), count).describe('How many events of each kind contributed.'),
     last_at: instant.describe('The latest event time that contributed.'),
   })
@@ -57,7 +63,9 @@ export const LearnedPreferences = z.strictObject({
   reorder: z.record(name, ReorderState).describe('Per SKU.'),
   explicit: z
     .record(name, z.strictObject({ action: z.enum(['like', 'dislike', 'reset']), at: instant }))
-    .describe("The shopper's statements, keyed `${preference}:${value}` (preference: product, brand, category or dietary_tag); the latest wins."),
+    .describe(
+      "The shopper's statements, keyed `${preference}:${value}` (preference: product, brand, category or dietary_tag); the latest wins.",
+    ),
   event_count: count.describe('Events learned from.'),
   last_event_at: instant.nullable().describe('The latest event time among them.'),
 });
@@ -124,7 +132,14 @@ const DietaryPattern = z.strictObject({
   lines: count,
 });
 
-const BoughtTogether = z.strictObject({ sku: z.string(), with_sku: z.string(), together: count, support: z.number(), confidence: z.number(), lift: z.number() });
+const BoughtTogether = z.strictObject({
+  sku: z.string(),
+  with_sku: z.string(),
+  together: count,
+  support: z.number(),
+  confidence: z.number(),
+  lift: z.number(),
+});
 
 /** What the patterns job publishes, as one field it replaces whole. */
 export const StoredPatterns = z
@@ -143,7 +158,9 @@ export const StoredPatterns = z
 /** Ingest's record of the events learned (functions/adapters/gcp/applied-ids.ts): not for readers, whose language's client reads it as bytes. */
 const AppliedIds = z
   .record(z.string().regex(/^\d+$/), z.unknown().describe('Firestore Bytes: 8 bytes per event id.'))
-  .describe('The ids of the events learned from, by the day their marks run out (days since 1970): how ingest learns each event once. Not part of what was learned.');
+  .describe(
+    'The ids of the events learned from, by the day their marks run out (days since 1970): how ingest learns each event once. Not part of what was learned.',
+  );
 
 /**
  * The whole document: what learning wrote and the patterns beside it, or the patterns alone when the
@@ -160,7 +177,10 @@ type Deep<T> = T extends readonly (infer U)[] ? Deep<U>[] : T extends object ? {
 type Same<A, B> = [Deep<A>] extends [Deep<B>] ? ([Deep<B>] extends [Deep<A>] ? true : false) : false;
 type Holds<T extends true> = T;
 /** Fails to typecheck when the schema and the types of learning or of the patterns job say different things. */
-export type SchemaMatchesTypes = [Holds<Same<z.infer<typeof LearnedPreferences>, Preferences>>, Holds<Same<z.infer<typeof StoredPatterns>, Patterns>>];
+export type SchemaMatchesTypes = [
+  Holds<Same<z.infer<typeof LearnedPreferences>, Preferences>>,
+  Holds<Same<z.infer<typeof StoredPatterns>, Patterns>>,
+];
 
 export const PREFERENCES_JSON_SCHEMA_ID = 'https://schemas.grocery-learning-loop.dev/preferences/v1.json';
 

@@ -67,14 +67,21 @@ export function preferenceView(
   const epoch = new Date(preferences.epoch);
   const rank = (map: Record<string, Affinity>, top: number = PREFERENCE_VIEW_LIMITS.ranked): RankedAffinity[] =>
     Object.entries(map)
-      .map(([name, a]) => ({ name, score: round(currentValue(a.weight, now, epoch, preferences.half_life_days)), signals: a.signals, last_at: a.last_at }))
+      .map(([name, a]) => ({
+        name,
+        score: round(currentValue(a.weight, now, epoch, preferences.half_life_days)),
+        signals: a.signals,
+        last_at: a.last_at,
+      }))
       .filter((a) => a.score > 0)
       .sort(strongestFirst)
       .slice(0, top);
   const brandsByCategory = Object.entries(preferences.brands_by_category ?? {})
     .map(([category, brands]) => ({ category, brands: rank(brands, PREFERENCE_VIEW_LIMITS.brandsPerCategory) }))
     .filter((c) => c.brands.length > 0)
-    .sort((x, y) => strongestFirst({ name: x.category, score: x.brands[0]?.score ?? 0 }, { name: y.category, score: y.brands[0]?.score ?? 0 }))
+    .sort((x, y) =>
+      strongestFirst({ name: x.category, score: x.brands[0]?.score ?? 0 }, { name: y.category, score: y.brands[0]?.score ?? 0 }),
+    )
     .slice(0, PREFERENCE_VIEW_LIMITS.brandCategories);
   const recent = (map: Record<string, string>) =>
     Object.entries(map)
@@ -93,7 +100,13 @@ export function preferenceView(
     recent_interests: { brands: recent(preferences.recent.brands), categories: recent(preferences.recent.categories) },
     reorder_due: dueProducts(preferences, now, reorderModel).map(({ sku, cycle }) => {
       const state = preferences.reorder[sku];
-      return { sku, orders: state?.orders ?? 0, mean_interval_days: state?.mean_interval_days ?? null, next_due_at: state?.next_due_at ?? null, cycle: round(cycle) };
+      return {
+        sku,
+        orders: state?.orders ?? 0,
+        mean_interval_days: state?.mean_interval_days ?? null,
+        next_due_at: state?.next_due_at ?? null,
+        cycle: round(cycle),
+      };
     }),
     explicit: Object.entries(preferences.explicit).map(([key, e]) => {
       const [preference = '', ...value] = key.split(':');

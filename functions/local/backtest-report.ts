@@ -73,33 +73,52 @@ export function backtestSummary(r: BacktestResult): string {
 
 export function backtestPage(r: BacktestResult): string {
   const charts = [
-    pairedBars('reorder', 'Reorder predictions at the next order', 'Precision, recall and F1 of the products predicted due, and the mean F1 per order.', [
-      { label: 'precision', loop: r.reorder.loop.precision, baseline: r.reorder.baseline.precision },
-      { label: 'recall', loop: r.reorder.loop.recall, baseline: r.reorder.baseline.recall },
-      { label: 'F1', loop: r.reorder.loop.f1, baseline: r.reorder.baseline.f1 },
-      { label: 'mean F1 per order', loop: r.reorder.loop.mean_order_f1, baseline: r.reorder.baseline.mean_order_f1 },
-    ]),
+    pairedBars(
+      'reorder',
+      'Reorder predictions at the next order',
+      'Precision, recall and F1 of the products predicted due, and the mean F1 per order.',
+      [
+        { label: 'precision', loop: r.reorder.loop.precision, baseline: r.reorder.baseline.precision },
+        { label: 'recall', loop: r.reorder.loop.recall, baseline: r.reorder.baseline.recall },
+        { label: 'F1', loop: r.reorder.loop.f1, baseline: r.reorder.baseline.f1 },
+        { label: 'mean F1 per order', loop: r.reorder.loop.mean_order_f1, baseline: r.reorder.baseline.mean_order_f1 },
+      ],
+    ),
     ...(r.brand.by_category.length
       ? [
           pairedBars(
             'brands',
             'Brand hit rate per category',
             'Per category of the next orders: how often the brand the loop favours there was bought.',
-            [{ label: 'all categories', loop: r.brand.loop.rate, baseline: r.brand.baseline.rate }, ...r.brand.by_category.map((c) => ({ label: c.category, loop: c.loop.rate, baseline: c.baseline.rate }))],
+            [
+              { label: 'all categories', loop: r.brand.loop.rate, baseline: r.brand.baseline.rate },
+              ...r.brand.by_category.map((c) => ({ label: c.category, loop: c.loop.rate, baseline: c.baseline.rate })),
+            ],
           ),
         ]
       : []),
   ];
   const rows = backtestSummary(r)
     .split('\n')
-    .map((line) => (line.startsWith('#') ? `<h${line.indexOf(' ')}>${escape(line.replace(/^#+ /, ''))}</h${line.indexOf(' ')}>` : line.startsWith('|') ? tableLine(line) : line ? `<p>${escape(line)}</p>` : ''));
+    .map((line) =>
+      line.startsWith('#')
+        ? `<h${line.indexOf(' ')}>${escape(line.replace(/^#+ /, ''))}</h${line.indexOf(' ')}>`
+        : line.startsWith('|')
+          ? tableLine(line)
+          : line
+            ? `<p>${escape(line)}</p>`
+            : '',
+    );
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Backtest up to ${escape(r.until)}</title>
 <style>body{font:14px system-ui,sans-serif;max-width:960px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style></head>
 <body>${charts.join('')}${groupTables(rows).join('\n')}</body></html>\n`;
 }
 
 function tableLine(line: string): string {
-  const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim().replaceAll('\\|', '|'));
+  const cells = line
+    .slice(1, -1)
+    .split(/(?<!\\)\|/)
+    .map((c) => c.trim().replaceAll('\\|', '|'));
   if (cells.every((c) => /^-+$/.test(c))) return '';
   return `<tr>${cells.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`;
 }

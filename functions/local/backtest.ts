@@ -14,9 +14,14 @@ import { LOCAL } from './local-settings.ts';
 // stack's warehouse file (stop `npm start` first: its process owns the file), or BigQuery with the operator's
 // application default credentials. It writes backtest.json and backtest.html to the report folder.
 
-export type BacktestCommand = { until: Date; report: string; warehouse: { kind: 'duckdb'; path: string } | { kind: 'bigquery'; project: string; dataset: string; location?: string } };
+export type BacktestCommand = {
+  until: Date;
+  report: string;
+  warehouse: { kind: 'duckdb'; path: string } | { kind: 'bigquery'; project: string; dataset: string; location?: string };
+};
 
-const USAGE = 'usage: npm run backtest -- --until <date> [--report DIR] [--warehouse duckdb:<file> | --project ID [--dataset NAME] [--location LOC]]';
+const USAGE =
+  'usage: npm run backtest -- --until <date> [--report DIR] [--warehouse duckdb:<file> | --project ID [--dataset NAME] [--location LOC]]';
 
 export function parseBacktestArgs(args: string[], cwd: string, env: NodeJS.ProcessEnv): BacktestCommand {
   const { values } = parseArgs({
@@ -44,7 +49,12 @@ export function parseBacktestArgs(args: string[], cwd: string, env: NodeJS.Proce
 }
 
 /** Runs the backtest on `history`, writes its report files, and answers the summary to print. */
-export async function backtestAndReport(history: Pick<SqlWarehouse, 'query'>, until: Date, report: string, logger: Logger): Promise<{ result: BacktestResult; files: string[]; summary: string }> {
+export async function backtestAndReport(
+  history: Pick<SqlWarehouse, 'query'>,
+  until: Date,
+  report: string,
+  logger: Logger,
+): Promise<{ result: BacktestResult; files: string[]; summary: string }> {
   const { createDuckDbWarehouse } = await import('../adapters/local/duckdb-warehouse.ts');
   const scratch = async (): Promise<ScratchWarehouse> => createDuckDbWarehouse(':memory:');
   const result = await runBacktest({ history, scratch, logger }, until);
@@ -61,7 +71,12 @@ async function openHistory(command: BacktestCommand): Promise<{ history: Pick<Sq
     const { createBigQuerySql } = await import('../adapters/gcp/bigquery-sql.ts');
     const { project, dataset, location } = command.warehouse;
     // Reads only; the cost guard of the jobs' default.
-    const history = createBigQuerySql(new BigQuery({ projectId: project }), { dataset, ...(location ? { location } : {}), maximumBytesBilled: 1024 ** 4, labels: { job: 'backtest' } });
+    const history = createBigQuerySql(new BigQuery({ projectId: project }), {
+      dataset,
+      ...(location ? { location } : {}),
+      maximumBytesBilled: 1024 ** 4,
+      labels: { job: 'backtest' },
+    });
     return { history, close: () => Promise.resolve() };
   }
   const { createDuckDbWarehouse } = await import('../adapters/local/duckdb-warehouse.ts');
@@ -69,7 +84,11 @@ async function openHistory(command: BacktestCommand): Promise<{ history: Pick<Sq
     const warehouse = await createDuckDbWarehouse(command.warehouse.path);
     return { history: warehouse, close: () => warehouse.close() };
   } catch (error) {
-    if (/lock/i.test(error instanceof Error ? error.message : '')) throw new Error(`${command.warehouse.path} is open in another process: stop npm start (its process owns the file), then run the backtest`, { cause: error });
+    if (/lock/i.test(error instanceof Error ? error.message : ''))
+      throw new Error(
+        `${command.warehouse.path} is open in another process: stop npm start (its process owns the file), then run the backtest`,
+        { cause: error },
+      );
     throw error;
   }
 }

@@ -8,7 +8,15 @@ import { localPorts } from './local-functions.ts';
 // the report. With `--project <id> --region <region>` the file is `gs://<import bucket>/…` and the deployed `history`
 // function imports it, called with a Google identity token of the operator's application default credentials.
 
-export type ImportCommand = { format: ImportFormat; source: string; anchor?: string; json: boolean; project?: string; region?: string; url?: string };
+export type ImportCommand = {
+  format: ImportFormat;
+  source: string;
+  anchor?: string;
+  json: boolean;
+  project?: string;
+  region?: string;
+  url?: string;
+};
 
 const USAGE = `usage: npm run import -- orders <file> [--format ${IMPORT_FORMATS.join('|')}] [--anchor <date>] [--json] [--project ID --region REGION | --url HISTORY_URL]`;
 
@@ -28,12 +36,16 @@ export function parseImportArgs(args: string[], cwd: string): ImportCommand {
   });
   const [what, source, ...rest] = positionals;
   if (what !== 'orders' || !source || rest.length > 0) throw new Error(USAGE);
-  if (!(IMPORT_FORMATS as readonly string[]).includes(values.format)) throw new Error(`--format must be one of ${IMPORT_FORMATS.join(', ')}\n${USAGE}`);
+  if (!(IMPORT_FORMATS as readonly string[]).includes(values.format))
+    throw new Error(`--format must be one of ${IMPORT_FORMATS.join(', ')}\n${USAGE}`);
   if (values.project && !values.region) throw new Error('--region is needed with --project');
-  if (values.url && !values.url.startsWith('https://')) throw new Error('--url is the deployed history function\'s https:// URL (pulumi stack output historyUrl)');
+  if (values.url && !values.url.startsWith('https://'))
+    throw new Error("--url is the deployed history function's https:// URL (pulumi stack output historyUrl)");
   const deployed = Boolean(values.project || values.url);
-  if (deployed && !source.startsWith('gs://')) throw new Error('a deployed import reads gs://<import bucket>/…: upload the file there first');
-  if (values.anchor && values.format !== 'instacart') throw new Error('--anchor places the orders of the instacart layout; the other formats have their own times');
+  if (deployed && !source.startsWith('gs://'))
+    throw new Error('a deployed import reads gs://<import bucket>/…: upload the file there first');
+  if (values.anchor && values.format !== 'instacart')
+    throw new Error('--anchor places the orders of the instacart layout; the other formats have their own times');
   return {
     format: values.format as ImportFormat,
     // The stack reads the file itself, so it is named whole.
@@ -62,7 +74,10 @@ export async function runImportCommand(command: ImportCommand, deps: ImportComma
   const headers = { 'Content-Type': 'application/json', ...(deployed ? await deps.identity(base) : {}) };
   const body = JSON.stringify({ format: command.format, source: command.source, ...(command.anchor ? { anchor: command.anchor } : {}) });
   const response = await deps.fetchFn(`${base}/v1/imports`, { method: 'POST', headers, body }).catch((error: unknown) => {
-    throw new Error(deployed ? `the history function does not answer at ${base}` : `the local stack does not answer at ${base} (is npm start running?)`, { cause: error });
+    throw new Error(
+      deployed ? `the history function does not answer at ${base}` : `the local stack does not answer at ${base} (is npm start running?)`,
+      { cause: error },
+    );
   });
   if (!response.ok || !response.body) return { ok: false, output: await response.text() };
 
@@ -85,7 +100,12 @@ export async function runImportCommand(command: ImportCommand, deps: ImportComma
   finished = true;
   await polling;
   if (last.report) return { ok: true, output: command.json ? JSON.stringify(last.report, null, 2) : describeReport(last.report) };
-  return { ok: false, output: last.error ? `import ${started.import_id} failed: ${last.error.message}` : `the import ${started.import_id} ended without a report; GET ${started.status_url} says where it stands` };
+  return {
+    ok: false,
+    output: last.error
+      ? `import ${started.import_id} failed: ${last.error.message}`
+      : `the import ${started.import_id} ended without a report; GET ${started.status_url} says where it stands`,
+  };
 }
 
 async function* ndjsonLines(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown> {

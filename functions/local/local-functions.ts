@@ -33,7 +33,11 @@ export const LOCAL_ENV = {
 } as const;
 
 /** Every environment variable the local stack reads for itself (the functions' own are `SETTING_NAMES`). */
-export const LOCAL_SETTING_NAMES: readonly string[] = [...Object.values(LOCAL_ENV.ports), ...Object.values(LOCAL_ENV.scheduleMinutes), LOCAL_ENV.warehouseFile];
+export const LOCAL_SETTING_NAMES: readonly string[] = [
+  ...Object.values(LOCAL_ENV.ports),
+  ...Object.values(LOCAL_ENV.scheduleMinutes),
+  LOCAL_ENV.warehouseFile,
+];
 
 export type LocalPorts = Record<FunctionName | Emulator, number>;
 
@@ -104,10 +108,18 @@ const STORE = envNames(WarehouseEnv);
  * gives others), the topics each function publishes to, the URLs of the functions each calls (on their local
  * ports), and the local warehouse file.
  */
-export function functionEnvironment(env: NodeJS.ProcessEnv, emulators: Record<string, string>, warehouseFile: string, ports: LocalPorts): NodeJS.ProcessEnv {
+export function functionEnvironment(
+  env: NodeJS.ProcessEnv,
+  emulators: Record<string, string>,
+  warehouseFile: string,
+  ports: LocalPorts,
+): NodeJS.ProcessEnv {
   const needs: { publishes: Partial<Record<Topic, string>>; calls?: Readonly<Record<string, string>> }[] = FUNCTIONS.map((fn) => fn.needs);
   const topics = needs.flatMap(({ publishes }) =>
-    FUNCTION_TOPICS.flatMap((topic): [string, string][] => { const env = publishes[topic]; return env ? [[env, TOPICS[topic]]] : []; }),
+    FUNCTION_TOPICS.flatMap((topic): [string, string][] => {
+      const env = publishes[topic];
+      return env ? [[env, TOPICS[topic]]] : [];
+    }),
   );
   const portOf = (name: string) => (FUNCTIONS.some((fn) => fn.name === name) ? ports[name as FunctionName] : undefined);
   const callees = needs.flatMap(({ calls }) =>

@@ -21,7 +21,12 @@ export async function provisionPubSub(pubsub: PubSub, plan: TopicPlan[]): Promis
         retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },
         ...(sub.pushEndpoint ? { pushConfig: { pushEndpoint: sub.pushEndpoint } } : {}),
         ...(sub.deadLetterTopic
-          ? { deadLetterPolicy: { deadLetterTopic: pubsub.topic(sub.deadLetterTopic).name, maxDeliveryAttempts: sub.maxDeliveryAttempts ?? 5 } }
+          ? {
+              deadLetterPolicy: {
+                deadLetterTopic: pubsub.topic(sub.deadLetterTopic).name,
+                maxDeliveryAttempts: sub.maxDeliveryAttempts ?? 5,
+              },
+            }
           : {}),
       });
     }

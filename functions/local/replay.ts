@@ -19,7 +19,11 @@ export function parseReplayArgs(args: string[]): ReplayCommand {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { limit: { type: 'string', default: String(DEFAULT_REPLAY_LIMIT) }, 'dry-run': { type: 'boolean', default: false }, project: { type: 'string' } },
+    options: {
+      limit: { type: 'string', default: String(DEFAULT_REPLAY_LIMIT) },
+      'dry-run': { type: 'boolean', default: false },
+      project: { type: 'string' },
+    },
   });
   if (positionals.length !== 1 || positionals[0] !== 'dead-letters') throw new Error(USAGE);
   const limit = Number(values.limit);

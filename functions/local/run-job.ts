@@ -29,7 +29,8 @@ export function parseRunJobArgs(args: string[]): RunJobOptions {
     throw new Error(`usage: npm run job -- <${JOB_NAMES.join('|')}> [--as-of ISO] [--since ISO] | [--project ID --region REGION]`);
   }
   if (values.project && !values.region) throw new Error('--region is needed with --project');
-  if (values.project && (values['as-of'] || values.since)) throw new Error('--as-of and --since apply to local runs; a deployed job runs as scheduled');
+  if (values.project && (values['as-of'] || values.since))
+    throw new Error('--as-of and --since apply to local runs; a deployed job runs as scheduled');
   return { job, asOf: values['as-of'], since: values.since, project: values.project, region: values.region };
 }
 
@@ -51,9 +52,11 @@ export async function runJobNow(
   if (options.asOf) body.as_of = options.asOf;
   if (options.since) body.since = options.since;
   const url = `http://127.0.0.1:${localPorts(deps.env)[options.job]}/`;
-  const res = await deps.fetchFn(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).catch((error: unknown) => {
-    throw new Error(`the local stack does not answer at ${url} (is npm start running?)`, { cause: error });
-  });
+  const res = await deps
+    .fetchFn(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    .catch((error: unknown) => {
+      throw new Error(`the local stack does not answer at ${url} (is npm start running?)`, { cause: error });
+    });
   return { ok: res.ok, output: await res.text() };
 }
 

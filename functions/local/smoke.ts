@@ -60,7 +60,10 @@ export function parseSmokeArgs(args: string[], env: NodeJS.ProcessEnv): SmokeOpt
   });
   const [collectUrl, usersUrl, ...rest] = positionals;
   if (!collectUrl || !usersUrl || rest.length > 0) throw new UsageError(USAGE);
-  for (const [name, url] of [['collect', collectUrl], ['users', usersUrl]] as const) {
+  for (const [name, url] of [
+    ['collect', collectUrl],
+    ['users', usersUrl],
+  ] as const) {
     if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`the ${name} URL must be an http(s) URL, got ${url}\n${USAGE}`);
   }
   const token = values.token ?? env.SMOKE_TOKEN;
@@ -71,7 +74,8 @@ export function parseSmokeArgs(args: string[], env: NodeJS.ProcessEnv): SmokeOpt
     usersUrl,
     token,
     learnTimeoutMs: values['learn-timeout'] === undefined ? DEFAULT_LEARN_TIMEOUT_MS : duration('--learn-timeout', values['learn-timeout']),
-    erasureTimeoutMs: values['erasure-timeout'] === undefined ? DEFAULT_ERASURE_TIMEOUT_MS : duration('--erasure-timeout', values['erasure-timeout']),
+    erasureTimeoutMs:
+      values['erasure-timeout'] === undefined ? DEFAULT_ERASURE_TIMEOUT_MS : duration('--erasure-timeout', values['erasure-timeout']),
   };
 }
 
@@ -102,20 +106,42 @@ const CollectAnswer = z.object({
   dropped: z.number(),
 });
 const LearningStatus = z.object({ state: z.string(), event_count: z.number() });
-const Preferences = z.object({ event_count: z.number(), products: z.array(z.object({ name: z.string() })), brands: z.array(z.object({ name: z.string() })) });
+const Preferences = z.object({
+  event_count: z.number(),
+  products: z.array(z.object({ name: z.string() })),
+  brands: z.array(z.object({ name: z.string() })),
+});
 const ErasureAccepted = z.object({ request_id: z.string(), state: z.string() });
-const ErasureStatus = z.object({ state: z.string(), attempts: z.number(), rows_deleted: z.record(z.string(), z.number()).nullable().optional(), last_error: z.string().nullable().optional() });
+const ErasureStatus = z.object({
+  state: z.string(),
+  attempts: z.number(),
+  rows_deleted: z.record(z.string(), z.number()).nullable().optional(),
+  last_error: z.string().nullable().optional(),
+});
 
 /** The session the smoke shopper sends: a search, a click on its first result, a cart add and an order of that product. */
 export function smokeSession(runId: string, now: Date) {
   const at = now.toISOString();
   const product = { sku: `smoke-${runId}`, name: 'Smoke check item', category: 'smoke-check', brand: 'Smoke Check', price: 1 };
   const searchId = `smoke-search-${runId}`;
-  const event = (type: string, data: Record<string, unknown>) => ({ event_id: randomUUID(), type, session_id: `smoke-${runId}`, occurred_at: at, sent_at: at, data });
+  const event = (type: string, data: Record<string, unknown>) => ({
+    event_id: randomUUID(),
+    type,
+    session_id: `smoke-${runId}`,
+    occurred_at: at,
+    sent_at: at,
+    data,
+  });
   return {
     sku: product.sku,
     events: [
-      event('search_performed', { search_id: searchId, query: 'smoke check', results_count: 1, results: [{ sku: product.sku, position: 1 }], personalized: false }),
+      event('search_performed', {
+        search_id: searchId,
+        query: 'smoke check',
+        results_count: 1,
+        results: [{ sku: product.sku, position: 1 }],
+        personalized: false,
+      }),
       event('search_result_clicked', { search_id: searchId, query: 'smoke check', product, position: 1 }),
       event('cart_item_added', { product, quantity: 1, cart_value: 1, search_id: searchId }),
       event('order_completed', { order_id: `smoke-order-${runId}`, total: 1, items: [{ ...product, quantity: 1 }] }),
@@ -155,7 +181,9 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
   }
   const finish = (ok: boolean): SmokeResult => {
     const failedStep = steps.find((s) => !s.ok);
-    print(ok ? `smoke check passed in ${seconds(clock.now() - started)}` : `smoke check FAILED at "${failedStep?.step}": ${failedStep?.detail}`);
+    print(
+      ok ? `smoke check passed in ${seconds(clock.now() - started)}` : `smoke check FAILED at "${failedStep?.step}": ${failedStep?.detail}`,
+    );
     return { ok, steps };
   };
 
@@ -170,7 +198,8 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
       clock,
       options.learnTimeoutMs,
       () => sessionLearned(services, session.sku, before.value + sent.value),
-      (last) => `the preference document did not show the session within ${seconds(options.learnTimeoutMs)} (${last}): is ingest receiving the events topic?`,
+      (last) =>
+        `the preference document did not show the session within ${seconds(options.learnTimeoutMs)} (${last}): is ingest receiving the events topic?`,
     ),
   );
   if (!learned.ok) return finish(false);
@@ -180,7 +209,9 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
   if (!forgotten.ok) return finish(false);
 
   if (options.erasureTimeoutMs === 0) {
-    print(`  skip  ${'erasure completed'.padEnd(28)} ${''.padStart(8)}  not awaited (--erasure-timeout 0): GET ${usersUrl(erasurePath(erasure.value))} later`);
+    print(
+      `  skip  ${'erasure completed'.padEnd(28)} ${''.padStart(8)}  not awaited (--erasure-timeout 0): GET ${usersUrl(erasurePath(erasure.value))} later`,
+    );
     return finish(true);
   }
   const completed = await step('erasure completed', () =>
@@ -188,14 +219,20 @@ export async function runSmoke(options: SmokeOptions, deps: SmokeDeps): Promise<
       clock,
       options.erasureTimeoutMs,
       () => erasureCompleted(services, erasure.value),
-      (last) => `the erasure did not complete within ${seconds(options.erasureTimeoutMs)} (${last}); the erasure job runs on its schedule: give --erasure-timeout more time`,
+      (last) =>
+        `the erasure did not complete within ${seconds(options.erasureTimeoutMs)} (${last}); the erasure job runs on its schedule: give --erasure-timeout more time`,
     ),
   );
   return finish(completed.ok);
 }
 
 /** Asks `read` until it answers a value or `timeoutMs` has passed; the last reason says what was seen. */
-async function poll<T>(clock: SmokeDeps['clock'], timeoutMs: number, read: () => Promise<Outcome<T>>, timedOut: (last: string) => string): Promise<Outcome<T>> {
+async function poll<T>(
+  clock: SmokeDeps['clock'],
+  timeoutMs: number,
+  read: () => Promise<Outcome<T>>,
+  timedOut: (last: string) => string,
+): Promise<Outcome<T>> {
   const deadline = clock.now() + timeoutMs;
   for (;;) {
     const outcome = await read();
@@ -211,7 +248,10 @@ async function learningSoFar(services: Services): Promise<Outcome<number>> {
   if (answer.status !== 200) return failed(unexpected('users', 'GET learning-status', answer));
   const status = LearningStatus.safeParse(answer.body);
   if (!status.success) return failed(`users answered learning-status without a state and event_count: ${answer.text.slice(0, 300)}`);
-  if (status.data.state === 'off') return failed('learning is off for the smoke shopper (learn_preferences): nothing would be learned; switch it on or use another shopper');
+  if (status.data.state === 'off')
+    return failed(
+      'learning is off for the smoke shopper (learn_preferences): nothing would be learned; switch it on or use another shopper',
+    );
   return done(status.data.event_count, `learning-status ${status.data.state}, ${status.data.event_count} events learned so far`);
 }
 
@@ -221,7 +261,10 @@ async function sendSession(services: Services, events: readonly unknown[], sku: 
   const verdict = CollectAnswer.safeParse(answer.body);
   if (!verdict.success) return failed(`collect answered 202 without its verdict: ${answer.text.slice(0, 300)}`);
   const { accepted, rejected, dropped, request_id } = verdict.data;
-  if (rejected.length > 0) return failed(`collect rejected ${rejected.length} of the session's events: ${rejected.map((r) => `#${r.index} ${r.reason}`).join('; ')}`);
+  if (rejected.length > 0)
+    return failed(
+      `collect rejected ${rejected.length} of the session's events: ${rejected.map((r) => `#${r.index} ${r.reason}`).join('; ')}`,
+    );
   if (dropped > 0) return failed(`collect dropped ${dropped} events: the smoke shopper's privacy settings do not track them`);
   if (accepted !== events.length) return failed(`collect accepted ${accepted} of ${events.length} events`);
   return done(accepted, `${accepted} events accepted (search, click, cart add, order of ${sku}; request ${request_id})`);
@@ -236,7 +279,11 @@ async function sessionLearned(services: Services, sku: string, expected: number)
   const { event_count, products, brands } = document.data;
   if (event_count < expected) return failed(`event_count ${event_count}, expected at least ${expected}`);
   if (!products.some((p) => p.name === sku)) return failed(`event_count ${event_count}, but ${sku} is not among the products`);
-  const names = (list: readonly { name: string }[]) => list.slice(0, 3).map((a) => a.name).join(', ');
+  const names = (list: readonly { name: string }[]) =>
+    list
+      .slice(0, 3)
+      .map((a) => a.name)
+      .join(', ');
   return done(event_count, `event_count ${event_count}; products ${names(products)}; brands ${names(brands)}`);
 }
 
@@ -254,7 +301,8 @@ async function preferencesForgotten(services: Services): Promise<Outcome<null>> 
   if (answer.status !== 200) return failed(unexpected('users', 'GET preferences', answer));
   const document = Preferences.safeParse(answer.body);
   if (!document.success) return failed(`users answered preferences in another shape: ${answer.text.slice(0, 300)}`);
-  if (document.data.event_count !== 0 || document.data.products.length > 0) return failed(`the preference document is still there after the request (event_count ${document.data.event_count})`);
+  if (document.data.event_count !== 0 || document.data.products.length > 0)
+    return failed(`the preference document is still there after the request (event_count ${document.data.event_count})`);
   return done(null, 'the preference document was deleted with the request');
 }
 
@@ -266,7 +314,10 @@ async function erasureCompleted(services: Services, requestId: string): Promise<
   const request = ErasureStatus.safeParse(answer.body);
   if (!request.success) return failed(`users answered the erasure request in another shape: ${answer.text.slice(0, 300)}`);
   const { state, attempts, rows_deleted, last_error } = request.data;
-  if (state !== 'completed') return failed(`still ${state} after ${attempts} run${attempts === 1 ? '' : 's'} of the erasure job${last_error ? `: ${last_error}` : ''}`);
+  if (state !== 'completed')
+    return failed(
+      `still ${state} after ${attempts} run${attempts === 1 ? '' : 's'} of the erasure job${last_error ? `: ${last_error}` : ''}`,
+    );
   const rows = Object.entries(rows_deleted ?? {}).filter(([, n]) => n > 0);
   return done(null, `rows deleted: ${rows.map(([table, n]) => `${table} ${n}`).join(', ') || 'none'}`);
 }
@@ -279,10 +330,17 @@ async function httpJson(fetchFn: SmokeDeps['fetch'], method: string, url: string
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let response: Response;
   try {
-    response = await fetchFn(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+    response = await fetchFn(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
   } catch (error) {
-    if (error instanceof Error && error.name === 'TimeoutError') throw new Error(`${method} ${url} did not answer within ${seconds(REQUEST_TIMEOUT_MS)}`, { cause: error });
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+    if (error instanceof Error && error.name === 'TimeoutError')
+      throw new Error(`${method} ${url} did not answer within ${seconds(REQUEST_TIMEOUT_MS)}`, { cause: error });
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
     throw new Error(`${method} ${url} could not be reached: ${cause}`, { cause: error });
   }
   const text = await response.text();

@@ -7,7 +7,17 @@ import { FUNCTION_TOPICS, TOPICS } from '../events/topics.ts';
 import { createLogger } from '../logging/logger.ts';
 import { FUNCTIONS } from '../registry.ts';
 import { missingPrerequisites, portAccepts, portIsFree, startEmulator, startProcessGroup, type RunningProcess } from './emulators.ts';
-import { functionEnvironment, JOBS, LOCAL_ENV, localPorts, localSchedule, pubSubPlan, scheduleMinutes, type JobName, type LocalPorts } from './local-functions.ts';
+import {
+  functionEnvironment,
+  JOBS,
+  LOCAL_ENV,
+  localPorts,
+  localSchedule,
+  pubSubPlan,
+  scheduleMinutes,
+  type JobName,
+  type LocalPorts,
+} from './local-functions.ts';
 import { LOCAL } from './local-settings.ts';
 import { mintShopperToken } from './mint-token.ts';
 import { provisionPubSub } from './provision.ts';
@@ -59,18 +69,13 @@ async function main(): Promise<void> {
   const functionEnv = functionEnvironment(process.env, emulatorEnv, warehouseFile, ports);
   const collectHost = `127.0.0.1:${ports.collect}`;
   track(
-    await startProcessGroup(
-      'functions',
-      process.execPath,
-      [SERVE, ...FUNCTIONS.map((fn) => `${fn.name}=${ports[fn.name]}`)],
-      {
-        host: collectHost,
-        env: functionEnv,
-        // serve.ts listens once every function is registered.
-        ready: async () => (await Promise.all(FUNCTIONS.map((fn) => portAccepts(ports[fn.name])))).every(Boolean),
-        onOutput: (line) => process.stdout.write(`${line}\n`),
-      },
-    ),
+    await startProcessGroup('functions', process.execPath, [SERVE, ...FUNCTIONS.map((fn) => `${fn.name}=${ports[fn.name]}`)], {
+      host: collectHost,
+      env: functionEnv,
+      // serve.ts listens once every function is registered.
+      ready: async () => (await Promise.all(FUNCTIONS.map((fn) => portAccepts(ports[fn.name])))).every(Boolean),
+      onOutput: (line) => process.stdout.write(`${line}\n`),
+    }),
   );
 
   const every = scheduleMinutes(process.env);
@@ -101,7 +106,10 @@ function tail(pubsub: PubSub, subscription: string, message: string): void {
     .subscription(subscription)
     .on('message', (m: Message) => {
       m.ack();
-      const body = JSON.parse(m.data.toString()) as { events?: { type: string; event_id: string }[]; rejected?: { index: number; reason: string }[] };
+      const body = JSON.parse(m.data.toString()) as {
+        events?: { type: string; event_id: string }[];
+        rejected?: { index: number; reason: string }[];
+      };
       logger.info(message, {
         request_id: m.attributes.request_id,
         events: body.events?.map((e) => `${e.type} ${e.event_id}`),

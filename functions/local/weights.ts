@@ -36,7 +36,8 @@ export async function runWeightsCommand(command: WeightsCommand, store: WeightsS
 }
 
 export function describePromotion(version: string, outcome: PromoteOutcome): string {
-  if (outcome.promoted) return `promoted ${version}: current ${outcome.rollout.current}, challenger ${outcome.rollout.challenger ?? 'none'}`;
+  if (outcome.promoted)
+    return `promoted ${version}: current ${outcome.rollout.current}, challenger ${outcome.rollout.challenger ?? 'none'}`;
   return outcome.reason === 'already_current' ? `${version} is already current` : `no weights version ${version} is stored`;
 }
 

@@ -21,9 +21,7 @@ const defaultSink: LogSink = (line, severity) => {
 
 const ORDER: Record<Severity, number> = { DEBUG: 0, INFO: 1, NOTICE: 2, WARNING: 3, ERROR: 4, CRITICAL: 5 };
 
-export function createLogger(
-  options: { labels?: Record<string, string>; sink?: LogSink; minSeverity?: Severity } = {},
-): Logger {
+export function createLogger(options: { labels?: Record<string, string>; sink?: LogSink; minSeverity?: Severity } = {}): Logger {
   const labels = options.labels ?? {};
   const sink = options.sink ?? defaultSink;
   const min = ORDER[options.minSeverity ?? 'INFO'];

@@ -127,7 +127,12 @@ export async function runMetricsJob(deps: MetricsJobDeps, request: MetricsReques
         METRIC_QUERIES.map(async (file) => {
           const result = await warehouse.query(`${file}.sql`, params, JOB);
           if (result.bytesProcessed !== null) totals.bytes = (totals.bytes ?? 0) + result.bytesProcessed;
-          log.info(`query ${file} done`, { query: file, rows: result.rows.length, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+          log.info(`query ${file} done`, {
+            query: file,
+            rows: result.rows.length,
+            bytes_processed: result.bytesProcessed,
+            ms: Math.round(result.ms),
+          });
           return result.rows.map((row) => parseRow(file, row, asOf, windowStart));
         }),
       );
@@ -164,7 +169,15 @@ export async function runMetricsJob(deps: MetricsJobDeps, request: MetricsReques
       work,
       // The measured window: since is its start; no later run starts from it, so the watermark is its end.
       // Aggregates only: no shopper is processed one by one, and nothing is published.
-      figures: () => ({ asOf, since: windowStart, watermark: asOf, shoppers: 0, changed: 0, resultRows: totals.rows, bytesProcessed: totals.bytes }),
+      figures: () => ({
+        asOf,
+        since: windowStart,
+        watermark: asOf,
+        shoppers: 0,
+        changed: 0,
+        resultRows: totals.rows,
+        bytesProcessed: totals.bytes,
+      }),
       // The rows were logged one by one above.
       succeeded: ({ metrics: _logged, ...outline }) => ({ message: 'job succeeded', fields: outline }),
     };

@@ -16,7 +16,10 @@ export const RUNS_PER_JOB = 20;
 export const DashboardQuery = z.strictObject({
   hours: z.coerce.number().int().min(1).max(168).default(24),
   days: z.coerce.number().int().min(1).max(90).default(30),
-  experiment: z.string().regex(/^[a-z0-9_.-]{1,64}$/, 'must be an experiment id').default(PERSONALIZATION_EXPERIMENT),
+  experiment: z
+    .string()
+    .regex(/^[a-z0-9_.-]{1,64}$/, 'must be an experiment id')
+    .default(PERSONALIZATION_EXPERIMENT),
 });
 export type DashboardQuery = z.infer<typeof DashboardQuery>;
 
@@ -170,7 +173,8 @@ export function assembleDashboard(rows: DashboardRows, window: DashboardWindow):
   };
   // Reorder quality overall, and per arm of the same experiment when the metrics job measured it so.
   const reorder = metrics.filter(
-    (r) => (r.metric === 'reorder_precision' || r.metric === 'reorder_recall') && (r.experiment === '' || r.experiment === window.experiment),
+    (r) =>
+      (r.metric === 'reorder_precision' || r.metric === 'reorder_recall') && (r.experiment === '' || r.experiment === window.experiment),
   );
   return {
     as_of: window.asOf.toISOString(),

@@ -199,7 +199,9 @@ function jobLines(runs: JobRun[]): ChartSeries[] {
   const jobs = [...new Set(runs.map((r) => r.job))].sort();
   return jobs.map((job) => ({
     name: job,
-    points: runs.filter((r) => r.job === job).map((r) => ({ at: Date.parse(r.started_at), value: r.duration_seconds, failed: r.status !== 'succeeded' })),
+    points: runs
+      .filter((r) => r.job === job)
+      .map((r) => ({ at: Date.parse(r.started_at), value: r.duration_seconds, failed: r.status !== 'succeeded' })),
   }));
 }
 

@@ -79,7 +79,11 @@ async function eraseForShopper({ params, operator, deps }: Call): Promise<Reply>
   deps.logger.info('erasure requested by an operator', { operator, request_id: request.request_id, user_hash: request.user_hash });
   const statusUrl = `/v1/erasures/${encodeURIComponent(request.request_id)}`;
   const { request_id, user_hash, state, requested_by, requested_at } = request;
-  return { status: 202, body: { request_id, user_hash, state, requested_by, requested_at, status_url: statusUrl }, headers: { Location: statusUrl } };
+  return {
+    status: 202,
+    body: { request_id, user_hash, state, requested_by, requested_at, status_url: statusUrl },
+    headers: { Location: statusUrl },
+  };
 }
 
 /** A request id that is no UUID names no request: the store answers null without asking Firestore. */
@@ -98,7 +102,10 @@ async function readLearningStatus({ params, operator, deps }: Call): Promise<Rep
   if (malformed) return malformed;
   const [document, privacy] = await Promise.all([deps.documents.read(userId), deps.privacy.read(userId)]);
   deps.logger.info('learning status read by an operator', { operator, user_hash: deps.hashUser(userId) });
-  return { status: 200, body: learningStatus(userId, { learned: document?.learned ?? null, patterns: document?.patterns ?? null, privacy }, deps.clock()) };
+  return {
+    status: 200,
+    body: learningStatus(userId, { learned: document?.learned ?? null, patterns: document?.patterns ?? null, privacy }, deps.clock()),
+  };
 }
 
 async function dashboardPage({ req, deps }: Call): Promise<Reply> {
@@ -109,7 +116,10 @@ async function dashboardPage({ req, deps }: Call): Promise<Reply> {
     status: 200,
     html,
     // Inline SVG and one style sheet: the page needs no script and loads nothing.
-    headers: { 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'" },
+    headers: {
+      'Content-Security-Policy':
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    },
   };
 }
 

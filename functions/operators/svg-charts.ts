@@ -94,7 +94,10 @@ export function lineChart(spec: LineChartSpec): string {
     return `<g class="series" data-series="${escape(s.name)}" data-points="${s.points.length}">${marks.join('')}</g>`;
   });
 
-  const legend = legendOf([...series.map((s, i) => ({ name: s.name, colour: COLOURS[i % COLOURS.length] ?? COLOURS[0] })), ...(failures ? [{ name: 'failed run', colour: FAILED_COLOUR }] : [])]);
+  const legend = legendOf([
+    ...series.map((s, i) => ({ name: s.name, colour: COLOURS[i % COLOURS.length] ?? COLOURS[0] })),
+    ...(failures ? [{ name: 'failed run', colour: FAILED_COLOUR }] : []),
+  ]);
   const summary = series.map((s) => {
     const last = s.points.at(-1);
     return `${s.name}: ${s.points.length} point${s.points.length === 1 ? '' : 's'}${last ? `, latest ${format(last.value)}${intervalLabel(last, format)} at ${timeLabel(last.at)}` : ''}.`;
@@ -137,7 +140,10 @@ export function barChart(spec: BarChartSpec): string {
     return `<g class="series" data-series="${escape(s.name)}" data-bars="${bars.length}">${bars.join('')}</g>`;
   });
 
-  const summary = series.map((s) => `${s.name}: ${format(s.values.reduce((sum, v) => sum + v, 0))} in all, in ${s.values.filter((v) => v > 0).length} of ${spec.buckets.length} buckets.`);
+  const summary = series.map(
+    (s) =>
+      `${s.name}: ${format(s.values.reduce((sum, v) => sum + v, 0))} in all, in ${s.values.filter((v) => v > 0).length} of ${spec.buckets.length} buckets.`,
+  );
   return frame(spec, summary, [
     yAxis(yTicks, y, spec.yLabel, format),
     xAxis(timeTicks(from, to), x, from, to),
@@ -258,7 +264,23 @@ export function niceTicks(max: number, integers = false): number[] {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 const DAY_MS = 24 * HOUR_MS;
-const TIME_STEPS = [MINUTE_MS, 5 * MINUTE_MS, 10 * MINUTE_MS, 15 * MINUTE_MS, 30 * MINUTE_MS, HOUR_MS, 2 * HOUR_MS, 3 * HOUR_MS, 6 * HOUR_MS, 12 * HOUR_MS, DAY_MS, 2 * DAY_MS, 7 * DAY_MS, 14 * DAY_MS, 30 * DAY_MS];
+const TIME_STEPS = [
+  MINUTE_MS,
+  5 * MINUTE_MS,
+  10 * MINUTE_MS,
+  15 * MINUTE_MS,
+  30 * MINUTE_MS,
+  HOUR_MS,
+  2 * HOUR_MS,
+  3 * HOUR_MS,
+  6 * HOUR_MS,
+  12 * HOUR_MS,
+  DAY_MS,
+  2 * DAY_MS,
+  7 * DAY_MS,
+  14 * DAY_MS,
+  30 * DAY_MS,
+];
 
 /** Ticks at whole UTC steps within [from, to], the finest step giving at most 8: `HH:MM` within a day, else `MM-DD` (with the time when steps are shorter than a day). */
 export function timeTicks(from: number, to: number): { at: number; label: string }[] {

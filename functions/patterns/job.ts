@@ -173,7 +173,13 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
         erasing,
         forgotten: counts.forgotten,
         changed: counts.changed,
-        reorder_model: model && { version: model.version, examples: model.examples, bought: model.bought, threshold: model.threshold, expected: model.expected },
+        reorder_model: model && {
+          version: model.version,
+          examples: model.examples,
+          bought: model.bought,
+          threshold: model.threshold,
+          expected: model.expected,
+        },
         result_rows: totals.rows,
         bytes_processed: totals.bytes,
         ms: Math.round(deps.clock().getTime() - started.getTime()),
@@ -305,7 +311,8 @@ const count = z.number().int().nonnegative();
 const OutcomeRow = z.object({ cycle_bin: count, orders_bin: count, interval_bin: count, examples: count, bought: count });
 function parseOutcome(row: SqlRow): ReorderOutcome {
   const parsed = OutcomeRow.safeParse(row);
-  if (!parsed.success) throw new Error(`sql/reorder_outcomes.sql answered an unexpected row: ${parsed.error.issues[0]?.path.join('.') ?? ''}`);
+  if (!parsed.success)
+    throw new Error(`sql/reorder_outcomes.sql answered an unexpected row: ${parsed.error.issues[0]?.path.join('.') ?? ''}`);
   return parsed.data;
 }
 
@@ -320,7 +327,12 @@ function addOutcome(outcomes: Map<string, ReorderOutcome>, o: ReorderOutcome): v
  * it in `reorder_model` second (staged, then inserted): a run that fails between the two publishes the same model
  * again when retried, and the metric never judges by a model search has not read.
  */
-async function fitAndPublish(deps: PatternsJobDeps, outcomes: ReorderOutcome[], meta: { version: string; asOf: Date; fittedAt: Date }, log: Logger): Promise<ReorderModel | null> {
+async function fitAndPublish(
+  deps: PatternsJobDeps,
+  outcomes: ReorderOutcome[],
+  meta: { version: string; asOf: Date; fittedAt: Date },
+  log: Logger,
+): Promise<ReorderModel | null> {
   const model = fitReorderModel(outcomes, meta);
   const examples = outcomes.reduce((t, o) => t + o.examples, 0);
   const bought = outcomes.reduce((t, o) => t + o.bought, 0);
@@ -330,7 +342,11 @@ async function fitAndPublish(deps: PatternsJobDeps, outcomes: ReorderOutcome[], 
   }
   await deps.reorderModels.publish(model);
   const { cells, expected: _expected, examples: _examples, bought: _bought, ...version } = model;
-  await deps.warehouse.replaceRows('reorder_model_staging', cells.map((cell) => ({ ...version, ...cell })), JOB);
+  await deps.warehouse.replaceRows(
+    'reorder_model_staging',
+    cells.map((cell) => ({ ...version, ...cell })),
+    JOB,
+  );
   await deps.warehouse.execute('insert_reorder_model.sql', {}, JOB);
   await deps.warehouse.replaceRows('reorder_model_staging', [], JOB);
   log.info('reorder model published', { version: model.version, examples, bought, threshold: model.threshold, ...model.expected });

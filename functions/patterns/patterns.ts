@@ -176,8 +176,24 @@ const ROWS = {
     days_since_last: ratio,
     due: z.boolean(),
   }),
-  brand_preferences: userRow.extend({ brand: z.string(), purchases: count, cart_adds: count, clicks: count, score: ratio, share: ratio, ordinal: count }),
-  category_preferences: userRow.extend({ category: z.string(), purchases: count, cart_adds: count, clicks: count, score: ratio, share: ratio, ordinal: count }),
+  brand_preferences: userRow.extend({
+    brand: z.string(),
+    purchases: count,
+    cart_adds: count,
+    clicks: count,
+    score: ratio,
+    share: ratio,
+    ordinal: count,
+  }),
+  category_preferences: userRow.extend({
+    category: z.string(),
+    purchases: count,
+    cart_adds: count,
+    clicks: count,
+    score: ratio,
+    share: ratio,
+    ordinal: count,
+  }),
   price_sensitivity: userRow.extend({
     category: z.string(),
     lines: count,
@@ -259,7 +275,9 @@ export class PatternsBuilder {
         .slice(0, PATTERN_LIMITS.dietaryTags)
         .map((r) => ({ tag: r.tag, share: round(r.share), confidence: round(r.confidence), tagged_lines: r.tagged_lines, lines: r.lines })),
       bought_together: rows.bought_together
-        .toSorted((a, b) => b.lift - a.lift || b.together - a.together || a.sku.localeCompare(b.sku) || a.with_sku.localeCompare(b.with_sku))
+        .toSorted(
+          (a, b) => b.lift - a.lift || b.together - a.together || a.sku.localeCompare(b.sku) || a.with_sku.localeCompare(b.with_sku),
+        )
         .map((r) => ({
           sku: r.sku,
           with_sku: r.with_sku,
@@ -277,7 +295,14 @@ type PreferenceRow = Omit<RowOf<'brand_preferences'>, 'brand'> & { name: string 
 function preferences(rows: PreferenceRow[]): Preference[] {
   return rows
     .toSorted((a, b) => a.ordinal - b.ordinal)
-    .map((r) => ({ name: r.name, score: round(r.score), share: round(r.share), purchases: r.purchases, cart_adds: r.cart_adds, clicks: r.clicks }));
+    .map((r) => ({
+      name: r.name,
+      score: round(r.score),
+      share: round(r.share),
+      purchases: r.purchases,
+      cart_adds: r.cart_adds,
+      clicks: r.clicks,
+    }));
 }
 
 function priceSensitivity(rows: RowOf<'price_sensitivity'>[]): PriceSensitivity | null {

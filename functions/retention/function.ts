@@ -10,7 +10,7 @@ import { createRetentionHandler } from './handler.ts';
  */
 export const retentionFunction = defineFunction({
   name: 'retention',
-  summary: 'Deletes the rows each shopper\'s retention_days no longer allows.',
+  summary: "Deletes the rows each shopper's retention_days no longer allows.",
   /** Daily at 02:30 UTC, before `patterns` at 03:00, so that patterns are not computed from expired events. */
   trigger: { kind: 'schedule', cron: '30 2 * * *', localEveryMinutes: 60 },
   localPort: 8089,

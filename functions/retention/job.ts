@@ -74,7 +74,12 @@ export async function runRetentionJob(deps: RetentionJobDeps, request: Retention
           const result = await warehouse.execute(`retain_${table}.sql`, params, JOB);
           deleted[table] = result.affectedRows;
           if (result.bytesProcessed !== null) bytes = (bytes ?? 0) + result.bytesProcessed;
-          log.info(`table ${table} retained`, { table, deleted_rows: result.affectedRows, bytes_processed: result.bytesProcessed, ms: Math.round(result.ms) });
+          log.info(`table ${table} retained`, {
+            table,
+            deleted_rows: result.affectedRows,
+            bytes_processed: result.bytesProcessed,
+            ms: Math.round(result.ms),
+          });
         } catch (error) {
           // Streamed rows are seconds old, far inside any retention (1 day at least); should BigQuery still
           // refuse the DELETE for them, the rows it was after wait a day for the next run.

@@ -53,7 +53,10 @@ export type SearchPerformedInput = {
  * `sent_at` is set to `now`; a sender that holds it back sets it anew. collect validates it like any event.
  */
 export function searchPerformedEvent(input: SearchPerformedInput): SearchPerformedEvent {
-  const event = buildSearchPerformed(input, input.ranking ? rankingOf(input.ranking, Math.min(input.shown.length, LIMITS.maxResultsPerSearch)) : []);
+  const event = buildSearchPerformed(
+    input,
+    input.ranking ? rankingOf(input.ranking, Math.min(input.shown.length, LIMITS.maxResultsPerSearch)) : [],
+  );
   // collect would refuse the whole search for its ranking: without it the search still counts.
   if (event.data.ranking && Buffer.byteLength(JSON.stringify(event)) > LIMITS.maxEventBytes) {
     const { ranking: _dropped, ...data } = event.data;
@@ -132,9 +135,14 @@ export type ResultClickInput = {
  * The `search_result_clicked` event for a product the search showed: same search id, query and
  * arms. Throws when no position is given and the search did not show the product — a caller's bug.
  */
-export function searchResultClickedEvent(search: SearchPerformedEvent, product: ProductRef, input: ResultClickInput): SearchResultClickedEvent {
+export function searchResultClickedEvent(
+  search: SearchPerformedEvent,
+  product: ProductRef,
+  input: ResultClickInput,
+): SearchResultClickedEvent {
   const position = input.position ?? search.data.results.find((result) => result.sku === product.sku)?.position;
-  if (position === undefined) throw new Error(`search ${search.data.search_id} did not show ${product.sku}; give the position it was clicked at`);
+  if (position === undefined)
+    throw new Error(`search ${search.data.search_id} did not show ${product.sku}; give the position it was clicked at`);
   const at = input.now.toISOString();
   return {
     event_id: randomUUID(),

@@ -45,7 +45,13 @@ export { createRankingWeightsReader, DEFAULT_WEIGHTS_BUDGET_MS, DEFAULT_WEIGHTS_
 export type { RankingVersions, RankingWeightsReader, RankingWeightsReaderSettings } from './weights-reader.ts';
 export { CHALLENGER_SHARE, HAND_SET_VERSION, WEIGHTS_ARMS, weightsExperimentId } from '../kernel/weights-versions.ts';
 export type { WeightsVersion } from '../kernel/weights-versions.ts';
-export type { NotPersonalizedReason, PersonalizeSearch, SearchOutcome, SearchPersonalizerSettings, SearchRequest } from './personalize-search.ts';
+export type {
+  NotPersonalizedReason,
+  PersonalizeSearch,
+  SearchOutcome,
+  SearchPersonalizerSettings,
+  SearchRequest,
+} from './personalize-search.ts';
 export { createUserHasher } from '../privacy/user-hash.ts';
 export type { UserHasher } from '../privacy/user-hash.ts';
 export { shopperDocumentId } from '../kernel/shopper-id.ts';
@@ -71,6 +77,9 @@ export function createFirestoreSearchPreferenceReader(
 }
 
 /** The ranking weights' versions over Firestore (`ranking/rollout`, `ranking_weights/{version}`), refreshed once a minute. */
-export function createFirestoreRankingWeightsReader(firestore: Firestore, settings: RankingWeightsReaderSettings = {}): RankingWeightsReader {
+export function createFirestoreRankingWeightsReader(
+  firestore: Firestore,
+  settings: RankingWeightsReaderSettings = {},
+): RankingWeightsReader {
   return createRankingWeightsReader(createFirestoreWeightsStore(firestore), settings);
 }

@@ -1,4 +1,12 @@
-import { assignArms, bucketOf, DEFAULT_EXPERIMENT, isControl, parseExperiments, PERSONALIZATION_EXPERIMENT, type Experiment } from '../experiments/experiments.ts';
+import {
+  assignArms,
+  bucketOf,
+  DEFAULT_EXPERIMENT,
+  isControl,
+  parseExperiments,
+  PERSONALIZATION_EXPERIMENT,
+  type Experiment,
+} from '../experiments/experiments.ts';
 import type { Clock } from '../kernel/ports.ts';
 import type { RankingWeights } from '../kernel/signal-weights.ts';
 import { CHALLENGER_SHARE, WEIGHTS_ARMS, weightsExperimentId } from '../kernel/weights-versions.ts';
@@ -102,7 +110,10 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
       reason = 'control';
       if (settings.signalsInControl === true) logged = await controlSignals(settings.reader, request, { ...ranking, now });
     } else {
-      const [read, weights] = await Promise.all([readSafely(settings.reader, request.userId), weightsFor(settings.weights, request.userId, arms)]);
+      const [read, weights] = await Promise.all([
+        readSafely(settings.reader, request.userId),
+        weightsFor(settings.weights, request.userId, arms),
+      ]);
       if (read.preferences === null) reason = read.reason;
       else {
         ranked = personalize(request.results, read.preferences, { ...ranking, ...(weights === null ? {} : { weights }), now });
@@ -128,7 +139,16 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
       context: request.context,
     });
     settings.logger?.debug('search ranked', { personalized, reason, arm, results: ranked.results.length });
-    return { results: ranked.results, explanations: ranked.explanations, experiments: arms, arm, personalized, reason, search_id: searchId, event };
+    return {
+      results: ranked.results,
+      explanations: ranked.explanations,
+      experiments: arms,
+      arm,
+      personalized,
+      reason,
+      search_id: searchId,
+      event,
+    };
   };
 }
 
@@ -136,7 +156,11 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
  * The weights of the shopper's version, with their arm added to `arms` while a challenger is tried; null without a
  * weights reader. The arm follows the shopper's bucket in the challenger's own experiment, so each trial splits anew.
  */
-async function weightsFor(reader: RankingWeightsReader | undefined, userId: string, arms: Record<string, string>): Promise<RankingWeights | null> {
+async function weightsFor(
+  reader: RankingWeightsReader | undefined,
+  userId: string,
+  arms: Record<string, string>,
+): Promise<RankingWeights | null> {
   if (reader === undefined) return null;
   const { current, challenger } = await reader.read();
   if (challenger === null) return current.weights;

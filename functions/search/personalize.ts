@@ -49,7 +49,11 @@ export type Personalized<T> = {
  * highest first, ties in the engine's order. Pure and deterministic. Without preferences, with
  * learn_preferences off or at strength 0, every contribution is 0 and the engine's order is kept.
  */
-export function personalize<T extends SearchResult>(results: readonly T[], preferences: ShopperPreferences | null, options: PersonalizeOptions): Personalized<T> {
+export function personalize<T extends SearchResult>(
+  results: readonly T[],
+  preferences: ShopperPreferences | null,
+  options: PersonalizeOptions,
+): Personalized<T> {
   const strength = rankingStrength(options.strength);
   const weights = rankingWeights(options.weights);
 

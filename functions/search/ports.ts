@@ -7,7 +7,10 @@ import type { PrivacySettings } from '../privacy/settings.ts';
 export type PrivacyReader = Pick<PrivacyStore, 'read'>;
 
 /** The switches personalization honours; every other setting is about tracking, not about using what was learned. */
-export type PersonalizationFlags = Pick<PrivacySettings, 'learn_preferences' | 'learn_brands' | 'learn_price' | 'learn_schedule' | 'learn_dietary'>;
+export type PersonalizationFlags = Pick<
+  PrivacySettings,
+  'learn_preferences' | 'learn_brands' | 'learn_price' | 'learn_schedule' | 'learn_dietary'
+>;
 
 /**
  * Everything `personalize` may use about one shopper, and the reorder model in force, which decides when their

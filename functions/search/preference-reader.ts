@@ -17,8 +17,7 @@ export type UnreadReason =
   | 'not_learning';
 
 export type PreferenceRead =
-  | { preferences: ShopperPreferences; reason: null; cached: boolean }
-  | { preferences: null; reason: UnreadReason; cached: boolean };
+  { preferences: ShopperPreferences; reason: null; cached: boolean } | { preferences: null; reason: UnreadReason; cached: boolean };
 
 export interface SearchPreferenceReader {
   /** Never throws and never takes much longer than the budget. */
@@ -85,7 +84,14 @@ export function createSearchPreferenceReader(
       if (!privacy.learn_preferences) return { preferences: null, reason: 'not_learning' };
       if (!document || (document.learned === null && document.patterns === null)) return { preferences: null, reason: 'missing' };
       const { learn_preferences, learn_brands, learn_price, learn_schedule, learn_dietary } = privacy;
-      return { preferences: { ...document, privacy: { learn_preferences, learn_brands, learn_price, learn_schedule, learn_dietary }, reorder_model: model }, reason: null };
+      return {
+        preferences: {
+          ...document,
+          privacy: { learn_preferences, learn_brands, learn_price, learn_schedule, learn_dietary },
+          reorder_model: model,
+        },
+        reason: null,
+      };
     } catch (error) {
       warn('preferences could not be read; searching unpersonalized', { error });
       return { preferences: null, reason: 'error' };
@@ -120,7 +126,8 @@ export function createSearchPreferenceReader(
           timer = setTimeout(() => resolve({ preferences: null, reason: 'timeout' }), budgetMs);
         });
         const answer = await Promise.race([fetch(userId), timedOut]).finally(() => clearTimeout(timer));
-        if (answer.reason === 'timeout') warn('preferences were not read within the budget; searching unpersonalized', { budget_ms: budgetMs });
+        if (answer.reason === 'timeout')
+          warn('preferences were not read within the budget; searching unpersonalized', { budget_ms: budgetMs });
         return { ...answer, cached: false };
       } catch {
         // Only a broken clock gets here; the search must go on regardless.

@@ -28,7 +28,10 @@ export const DEFAULT_WEIGHTS_BUDGET_MS = 200;
  * process, not per search: they change once a day at most. A version the rollout names but the store lacks is left
  * out (a missing current falls back to the hand-set weights), so a bad rollout never fails a search.
  */
-export function createRankingWeightsReader(store: Pick<WeightsStore, 'rollout' | 'read'>, settings: RankingWeightsReaderSettings = {}): RankingWeightsReader {
+export function createRankingWeightsReader(
+  store: Pick<WeightsStore, 'rollout' | 'read'>,
+  settings: RankingWeightsReaderSettings = {},
+): RankingWeightsReader {
   const ttlMs = settings.ttlMs ?? DEFAULT_WEIGHTS_TTL_MS;
   const budgetMs = settings.budgetMs ?? DEFAULT_WEIGHTS_BUDGET_MS;
   const clock = settings.clock ?? (() => new Date());
@@ -38,7 +41,10 @@ export function createRankingWeightsReader(store: Pick<WeightsStore, 'rollout' |
 
   const refresh = async (): Promise<RankingVersions> => {
     const rollout = await store.rollout();
-    const [current, challenger] = await Promise.all([store.read(rollout.current), rollout.challenger === null ? null : store.read(rollout.challenger)]);
+    const [current, challenger] = await Promise.all([
+      store.read(rollout.current),
+      rollout.challenger === null ? null : store.read(rollout.challenger),
+    ]);
     return { current: current ?? handSetVersion(), challenger };
   };
 

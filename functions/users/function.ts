@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { DeadlineEnv, loadDeadlines, loadUserHashKey, loadUsersSettings, loadWarehouseSettings, TokenEnv, UserHashEnv, WarehouseEnv } from '../config.ts';
+import {
+  DeadlineEnv,
+  loadDeadlines,
+  loadUserHashKey,
+  loadUsersSettings,
+  loadWarehouseSettings,
+  TokenEnv,
+  UserHashEnv,
+  WarehouseEnv,
+} from '../config.ts';
 import { defineFunction, httpFunction } from '../descriptor.ts';
 import { createJwtVerifier } from '../http/bearer-auth.ts';
 import { mergePreferences } from '../learn/merge.ts';
@@ -15,7 +24,12 @@ export const usersFunction = defineFunction({
   localPort: 8083,
   settings: {
     schema: z.object({ ...TokenEnv.shape, ...WarehouseEnv.shape, ...DeadlineEnv.shape, ...UserHashEnv.shape }),
-    load: (env) => ({ ...loadUsersSettings(env), warehouse: loadWarehouseSettings(env).warehouse, deadlines: loadDeadlines(env), userHashKey: loadUserHashKey(env) }),
+    load: (env) => ({
+      ...loadUsersSettings(env),
+      warehouse: loadWarehouseSettings(env).warehouse,
+      deadlines: loadDeadlines(env),
+      userHashKey: loadUserHashKey(env),
+    }),
   },
   // It writes privacy settings, erasure requests and links (the merge of a visitor's preferences with them), hashes
   // the user id of an erasure request, and records each link in the warehouse.

@@ -82,7 +82,8 @@ export function createUsersHandler(deps: UsersDeps): HttpFunction {
 
     const auth = await authenticate(req.get('authorization'), deps.verifier);
     if (!auth.ok) return sendError(res, unauthenticated(auth.reason));
-    if (auth.identity.userId !== userId) return sendError(res, { status: 403, code: 'forbidden', message: `a shopper may access only their own ${route.what}` });
+    if (auth.identity.userId !== userId)
+      return sendError(res, { status: 403, code: 'forbidden', message: `a shopper may access only their own ${route.what}` });
 
     try {
       sendReply(res, await action({ req, userId, identity: auth.identity, params, deps }));
@@ -112,7 +113,10 @@ async function readReorderModel(deps: UsersDeps): Promise<ReorderModel | null> {
 /** What the guide shows: regular items, top brands, confidence, last update; or that learning is off. */
 async function readLearningStatus({ userId, deps }: Call): Promise<Reply> {
   const [document, privacy] = await Promise.all([deps.documents.read(userId), deps.privacy.read(userId)]);
-  return { status: 200, body: learningStatus(userId, { learned: document?.learned ?? null, patterns: document?.patterns ?? null, privacy }, deps.clock()) };
+  return {
+    status: 200,
+    body: learningStatus(userId, { learned: document?.learned ?? null, patterns: document?.patterns ?? null, privacy }, deps.clock()),
+  };
 }
 
 async function readPrivacy({ userId, deps }: Call): Promise<Reply> {
@@ -149,7 +153,8 @@ async function eraseLearningData({ userId, deps }: Call): Promise<Reply> {
  * 503 after the first is completed by sending the same link again, which is answered as the first was.
  */
 async function linkVisitor({ req, userId, identity, deps }: Call): Promise<Reply> {
-  if (identity.kind !== 'shopper') return { status: 403, code: 'forbidden', message: 'a visitor is linked with the token of the shopper who logged in, not a visitor\'s' };
+  if (identity.kind !== 'shopper')
+    return { status: 403, code: 'forbidden', message: "a visitor is linked with the token of the shopper who logged in, not a visitor's" };
   const unsupported = unsupportedContentType(req, ['application/json']);
   if (unsupported) return unsupported;
   const body = readJsonBody(req, LINK_BODY_MAX_BYTES);
@@ -160,10 +165,15 @@ async function linkVisitor({ req, userId, identity, deps }: Call): Promise<Reply
   const visitor = await deps.verifier.verify(parsed.data.anonymous_token);
   if (!visitor.ok) return { status: 400, code: 'invalid_anonymous_token', message: `anonymous_token: ${visitor.reason}` };
   if (visitor.identity.kind !== 'anonymous') {
-    return { status: 400, code: 'invalid_anonymous_token', message: 'anonymous_token is a logged-in shopper\'s token, not an anonymous visitor\'s' };
+    return {
+      status: 400,
+      code: 'invalid_anonymous_token',
+      message: "anonymous_token is a logged-in shopper's token, not an anonymous visitor's",
+    };
   }
   const outcome = await deps.links.link(visitor.identity.userId, userId, deps.clock());
-  if (outcome.kind === 'linked_elsewhere') return { status: 409, code: 'conflict', message: 'this visitor is already linked to another shopper' };
+  if (outcome.kind === 'linked_elsewhere')
+    return { status: 409, code: 'conflict', message: 'this visitor is already linked to another shopper' };
   await deps.linkWarehouse.recordLink(outcome.link);
   deps.logger.info('visitor linked', { first_time: outcome.kind === 'linked' });
   return { status: 200, body: outcome.link };
@@ -173,7 +183,8 @@ async function linkVisitor({ req, userId, identity, deps }: Call): Promise<Reply
 async function erasureStatus({ userId, params, deps }: Call): Promise<Reply> {
   const requestId = params.requestId ?? '';
   const found = await deps.erasures.get(requestId);
-  if (!found || found.user_hash !== deps.hashUser(userId)) return { status: 404, code: 'not_found', message: `no erasure request ${requestId}` };
+  if (!found || found.user_hash !== deps.hashUser(userId))
+    return { status: 404, code: 'not_found', message: `no erasure request ${requestId}` };
   return { status: 200, body: erasureView(found) };
 }
 

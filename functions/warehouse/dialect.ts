@@ -62,7 +62,8 @@ export function duckDbType(type: ColumnType): string {
 
 export function duckDbKey(table: string): readonly string[] {
   const key = DUCKDB_KEYS[table];
-  if (key === undefined) throw new Error(`no DuckDB key declared for table ${table}: add it to DUCKDB_KEYS in functions/warehouse/dialect.ts`);
+  if (key === undefined)
+    throw new Error(`no DuckDB key declared for table ${table}: add it to DUCKDB_KEYS in functions/warehouse/dialect.ts`);
   return key;
 }
 
@@ -131,7 +132,10 @@ export function toDuckDbQuery(bigQuerySql: string): string {
   return mapCode(bigQuerySql, (code) =>
     code
       .replace(/@([A-Za-z_]\w*)/g, (_, name: string) => `$${name}`)
-      .replace(/\bUNNEST\(([^()]*)\)(\s+AS\s+)([A-Za-z_]\w*)\b(?!\s*\()/gi, (_, array: string, as: string, name: string) => `UNNEST(${array})${as}${name}(${name})`)
+      .replace(
+        /\bUNNEST\(([^()]*)\)(\s+AS\s+)([A-Za-z_]\w*)\b(?!\s*\()/gi,
+        (_, array: string, as: string, name: string) => `UNNEST(${array})${as}${name}(${name})`,
+      )
       .replace(/\bIN\s+UNNEST\(([^()]*)\)/gi, (_, array: string) => `IN (SELECT UNNEST(${array}))`),
   );
 }

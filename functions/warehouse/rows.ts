@@ -14,10 +14,10 @@ export const REJECTED_ROW_IDENTITY = ['request_id', 'source', 'event_index', 'pa
 export const MAX_REJECTED_PAYLOAD_BYTES = 256 * 1024;
 
 /** Fields only some event types carry; every other column of the row is null for that type. */
-type TypedFields = Pick<
-  EventRow,
-  'query' | 'quantity' | 'position' | 'cart_value' | 'order_id' | 'order_total' | 'personalized'
-> & { product: ProductRef | null; dataSearchId: string | null };
+type TypedFields = Pick<EventRow, 'query' | 'quantity' | 'position' | 'cart_value' | 'order_id' | 'order_total' | 'personalized'> & {
+  product: ProductRef | null;
+  dataSearchId: string | null;
+};
 
 const NONE: TypedFields = {
   query: null,

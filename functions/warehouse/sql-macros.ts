@@ -50,7 +50,8 @@ const LINKS = '(SELECT anonymous_id, MIN(user_id) AS user_id FROM identity_links
  * satisfies `require_partition_filter`): BigQuery pushes it into the preserved side of the join.
  */
 function linkedAsShoppers(table: 'events' | 'order_items'): () => string {
-  return () => `(SELECT t.* REPLACE (COALESCE(l.user_id, t.user_id) AS user_id) FROM ${table} AS t LEFT JOIN ${LINKS} AS l ON l.anonymous_id = t.user_id)`;
+  return () =>
+    `(SELECT t.* REPLACE (COALESCE(l.user_id, t.user_id) AS user_id) FROM ${table} AS t LEFT JOIN ${LINKS} AS l ON l.anonymous_id = t.user_id)`;
 }
 
 /** Every macro by name, with its expansion from the text of its arguments. */
@@ -108,7 +109,8 @@ function expandCode(code: string): string {
     const name = match[1] ?? '';
     const { args, end } = callArguments(code, match.index + match[0].length, name);
     const macro = SQL_MACROS[name]!;
-    if (args.length !== macro.length || args.includes('')) throw new Error(`${name} takes ${macro.length} arguments, not (${args.join(', ')})`);
+    if (args.length !== macro.length || args.includes(''))
+      throw new Error(`${name} takes ${macro.length} arguments, not (${args.join(', ')})`);
     out += code.slice(from, match.index) + macro(...args.map(argument));
     from = end;
     CALL.lastIndex = end;

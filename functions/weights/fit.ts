@@ -48,12 +48,18 @@ export type WeightsFit =
  * not chosen by the signals, so β_s is what a signal is worth at a fixed position: the clicks' position bias is held
  * in `a + b · prior` instead of leaking into the signals. A signal with too little support keeps its `current` weight.
  */
-export function fitRankingWeights(counts: readonly ClickCount[], current: Readonly<RankingWeights>, settings: Readonly<FitSettings> = FIT_SETTINGS): WeightsFit {
+export function fitRankingWeights(
+  counts: readonly ClickCount[],
+  current: Readonly<RankingWeights>,
+  settings: Readonly<FitSettings> = FIT_SETTINGS,
+): WeightsFit {
   const shown = counts.reduce((sum, c) => sum + c.shown, 0);
   const clicked = counts.reduce((sum, c) => sum + c.clicked, 0);
   if (clicked === 0 || clicked === shown) return { ok: false, reason: 'no_clicks', shown, clicked };
 
-  const support = Object.fromEntries(RANKING_SIGNALS.map((s) => [s, counts.reduce((sum, c) => sum + (c.values[s] === 0 ? 0 : c.shown), 0)])) as Record<RankingSignal, number>;
+  const support = Object.fromEntries(
+    RANKING_SIGNALS.map((s) => [s, counts.reduce((sum, c) => sum + (c.values[s] === 0 ? 0 : c.shown), 0)]),
+  ) as Record<RankingSignal, number>;
   const used = RANKING_SIGNALS.filter((s) => support[s] >= settings.minSupport);
   const rows = counts.map((c) => ({ x: [1, prior(c.position - 1), ...used.map((s) => c.values[s])], n: c.shown, k: c.clicked }));
   const size = 2 + used.length;
@@ -88,7 +94,8 @@ export function fitRankingWeights(counts: readonly ClickCount[], current: Readon
     beta = next;
     if (scale * Math.max(...step.map(Math.abs)) < settings.tolerance) break;
   }
-  if (iterations === settings.maxIterations || beta.some((b) => !Number.isFinite(b))) return { ok: false, reason: 'not_converged', shown, clicked };
+  if (iterations === settings.maxIterations || beta.some((b) => !Number.isFinite(b)))
+    return { ok: false, reason: 'not_converged', shown, clicked };
 
   const priorCoefficient = beta[1] ?? 0;
   // Without clicks falling with position there is no scale to weigh a signal against the engine's order.
@@ -110,7 +117,11 @@ export function fitRankingWeights(counts: readonly ClickCount[], current: Readon
 }
 
 /** The penalized log-likelihood of grouped binomial counts: Σ k·η − n·log(1 + e^η) − ½ Σ λ_j β_j². */
-function logLikelihood(rows: readonly { x: number[]; n: number; k: number }[], beta: readonly number[], penalty: (j: number) => number): number {
+function logLikelihood(
+  rows: readonly { x: number[]; n: number; k: number }[],
+  beta: readonly number[],
+  penalty: (j: number) => number,
+): number {
   let total = -0.5 * beta.reduce((sum, b, j) => sum + penalty(j) * b * b, 0);
   for (const { x, n, k } of rows) {
     const eta = dot(x, beta);
@@ -145,7 +156,12 @@ export function solve(a: readonly (readonly number[])[], b: readonly number[]): 
 }
 
 function inverse(a: readonly (readonly number[])[]): number[][] | null {
-  const columns = a.map((_, j) => solve(a, a.map((__, i) => (i === j ? 1 : 0))));
+  const columns = a.map((_, j) =>
+    solve(
+      a,
+      a.map((__, i) => (i === j ? 1 : 0)),
+    ),
+  );
   if (columns.some((c) => c === null)) return null;
   return a.map((_, i) => columns.map((c) => c?.[i] ?? Number.NaN));
 }

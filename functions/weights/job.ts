@@ -65,7 +65,12 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
     const work = async (): Promise<WeightsRun> => {
       if (!(since.getTime() < asOf.getTime())) throw new Error('since must be before as_of');
       if (asOf.getTime() > started.getTime()) throw new Error('as_of must not be in the future');
-      const params = { since, as_of: asOf, personalization_experiment: PERSONALIZATION_EXPERIMENT, control_arm: DEFAULT_EXPERIMENT.control };
+      const params = {
+        since,
+        as_of: asOf,
+        personalization_experiment: PERSONALIZATION_EXPERIMENT,
+        control_arm: DEFAULT_EXPERIMENT.control,
+      };
       const answer = await deps.warehouse.query('ranking_click_counts.sql', params, JOB);
       const counts = answer.rows.map(parseCount);
       totals.groups = counts.length;
@@ -73,7 +78,16 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
       const current = await deps.store.read(rollout.current);
       if (current === null) throw new Error(`the current weights version ${rollout.current} is not stored`);
       const fit = fitRankingWeights(counts, current.weights);
-      const base = { run_id: runId, as_of: asOf.toISOString(), since: since.toISOString(), current: rollout.current, shown: fit.shown, clicked: fit.clicked, groups: counts.length, bytes_processed: answer.bytesProcessed };
+      const base = {
+        run_id: runId,
+        as_of: asOf.toISOString(),
+        since: since.toISOString(),
+        current: rollout.current,
+        shown: fit.shown,
+        clicked: fit.clicked,
+        groups: counts.length,
+        bytes_processed: answer.bytesProcessed,
+      };
       if (!fit.ok) {
         log.warn('weights not fitted', { reason: fit.reason, shown: fit.shown, clicked: fit.clicked });
         return { ...base, challenger: null, not_fitted: fit.reason };
@@ -86,7 +100,15 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
 
     return {
       work,
-      figures: (run) => ({ asOf, since, watermark: asOf, shoppers: 0, changed: run?.challenger ? 1 : 0, resultRows: totals.groups, bytesProcessed: run?.bytes_processed ?? null }),
+      figures: (run) => ({
+        asOf,
+        since,
+        watermark: asOf,
+        shoppers: 0,
+        changed: run?.challenger ? 1 : 0,
+        resultRows: totals.groups,
+        bytesProcessed: run?.bytes_processed ?? null,
+      }),
     };
   });
 }
@@ -103,7 +125,15 @@ export function fittedVersion(fit: Extract<WeightsFit, { ok: true }>, asOf: Date
     version: `fit-${asOf.toISOString().slice(0, 10).replaceAll('-', '')}`,
     weights: fit.weights,
     created_at: now.toISOString(),
-    source: { kind: 'fit', since: since.toISOString(), as_of: asOf.toISOString(), shown: fit.shown, clicked: fit.clicked, prior_coefficient: fit.priorCoefficient, signals },
+    source: {
+      kind: 'fit',
+      since: since.toISOString(),
+      as_of: asOf.toISOString(),
+      shown: fit.shown,
+      clicked: fit.clicked,
+      prior_coefficient: fit.priorCoefficient,
+      signals,
+    },
   };
 }
 

@@ -28,7 +28,14 @@ function event(now: string) {
       search_id: 'search-1',
       query: 'oat milk',
       position: 2,
-      product: { sku: 'sku-oat-1l', name: 'Oat drink 1 l', category: 'dairy-alternatives', brand: 'Oatly', price: 2.49, dietary_tags: ['vegan'] },
+      product: {
+        sku: 'sku-oat-1l',
+        name: 'Oat drink 1 l',
+        category: 'dairy-alternatives',
+        brand: 'Oatly',
+        price: 2.49,
+        dietary_tags: ['vegan'],
+      },
     },
   };
 }
@@ -61,7 +68,13 @@ function exchange(text: string): { req: Request; res: Response; answered: () => 
     vary: () => res,
     end: () => res,
   };
-  const req = { method: 'POST', path: '/v1/events', get: (name: string) => headers[name.toLowerCase()], rawBody: Buffer.from(text), body: JSON.parse(text) as unknown };
+  const req = {
+    method: 'POST',
+    path: '/v1/events',
+    get: (name: string) => headers[name.toLowerCase()],
+    rawBody: Buffer.from(text),
+    body: JSON.parse(text) as unknown,
+  };
   return { req: req as unknown as Request, res: res as unknown as Response, answered: () => status };
 }
 
@@ -83,5 +96,7 @@ for (const size of [1, 100]) {
   };
   await run(Math.min(REQUESTS, 5000));
   const perRequest = await run(REQUESTS);
-  process.stdout.write(`${size} event${size > 1 ? 's' : ''}: ${perRequest.toFixed(1)} µs of CPU per request (${(perRequest / size).toFixed(2)} µs per event)\n`);
+  process.stdout.write(
+    `${size} event${size > 1 ? 's' : ''}: ${perRequest.toFixed(1)} µs of CPU per request (${(perRequest / size).toFixed(2)} µs per event)\n`,
+  );
 }

@@ -43,7 +43,6 @@ type Row = {
   peakRssMb: number;
 };
 
-
 const progress = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
 
 function event(now: string) {
@@ -58,7 +57,14 @@ function event(now: string) {
       search_id: 'search-1',
       query: 'oat milk',
       position: 2,
-      product: { sku: 'sku-oat-1l', name: 'Oat drink 1 l', category: 'dairy-alternatives', brand: 'Oatly', price: 2.49, dietary_tags: ['vegan'] },
+      product: {
+        sku: 'sku-oat-1l',
+        name: 'Oat drink 1 l',
+        category: 'dairy-alternatives',
+        brand: 'Oatly',
+        price: 2.49,
+        dietary_tags: ['vegan'],
+      },
     },
   };
 }
@@ -114,16 +120,31 @@ async function main(): Promise<void> {
     PUBLISH_BATCH_MAX_MILLISECONDS: String(batchMs),
   });
   const servers: { name: string; start: (port: number) => Promise<RunningProcess>; bodies: (keyof typeof bodies)[]; rate?: boolean }[] = [
-    { name: 'bare node:http', start: (p) => serve('bare-http', p, [`${ROOT}test/bench/bare-servers.ts`, 'http', String(p)], {}), bodies: ['1 event', '100 events'] },
-    { name: 'bare Functions Framework', start: (p) => serve('bare-ff', p, [FF, '--target=bare', `--source=${ROOT}test/bench/bare-servers.ts`, `--port=${p}`], {}), bodies: ['1 event', '100 events'] },
+    {
+      name: 'bare node:http',
+      start: (p) => serve('bare-http', p, [`${ROOT}test/bench/bare-servers.ts`, 'http', String(p)], {}),
+      bodies: ['1 event', '100 events'],
+    },
+    {
+      name: 'bare Functions Framework',
+      start: (p) => serve('bare-ff', p, [FF, '--target=bare', `--source=${ROOT}test/bench/bare-servers.ts`, `--port=${p}`], {}),
+      bodies: ['1 event', '100 events'],
+    },
     {
       name: 'collect, publisher discarding',
-      start: (p) => serve('collect-null', p, [FF, '--target=collect', `--source=${ROOT}test/bench/collect-without-pubsub.ts`, `--port=${p}`], collectEnv(5)),
+      start: (p) =>
+        serve(
+          'collect-null',
+          p,
+          [FF, '--target=collect', `--source=${ROOT}test/bench/collect-without-pubsub.ts`, `--port=${p}`],
+          collectEnv(5),
+        ),
       bodies: ['1 event', '100 events'],
     },
     ...[0, 5, 10, 20].map((ms) => ({
       name: `collect → Pub/Sub emulator, batching ${ms} ms`,
-      start: (p: number) => serve(`collect-${ms}`, p, [FF, '--target=collect', `--source=${ROOT}functions/index.ts`, `--port=${p}`], collectEnv(ms)),
+      start: (p: number) =>
+        serve(`collect-${ms}`, p, [FF, '--target=collect', `--source=${ROOT}functions/index.ts`, `--port=${p}`], collectEnv(ms)),
       bodies: ['1 event', '100 events'] as (keyof typeof bodies)[],
       rate: true,
     })),
@@ -173,7 +194,9 @@ async function main(): Promise<void> {
               peakRssMb,
             };
             rows.push(row);
-            progress(`    ${body}, ${row.load}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, CPU ${row.cpuUsPerRequest} µs/request (+ emulator ${row.emulatorCpuUsPerRequest}), peak RSS ${row.peakRssMb} MB, non-2xx ${row.non2xx}`);
+            progress(
+              `    ${body}, ${row.load}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, CPU ${row.cpuUsPerRequest} µs/request (+ emulator ${row.emulatorCpuUsPerRequest}), peak RSS ${row.peakRssMb} MB, non-2xx ${row.non2xx}`,
+            );
           }
         }
       } finally {
@@ -187,14 +210,16 @@ async function main(): Promise<void> {
 }
 
 function report(rows: Row[]): void {
-  const find = (server: string, body: string) => rows.find((r) => r.server.startsWith(server) && r.body === body && r.load.includes('connections'));
+  const find = (server: string, body: string) =>
+    rows.find((r) => r.server.startsWith(server) && r.body === body && r.load.includes('connections'));
   const lines = [
     `Measured ${new Date().toISOString()}, ${DURATION_SEC} s per run after a 2 s warm-up, with \`npm run bench\`.`,
     '',
     '| server | body | load | req/s | p50 ms | p99 ms | server CPU µs/req | emulator CPU µs/req | server peak RSS MB | non-2xx | errors |',
     '|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
-      (r) => `| ${r.server} | ${r.body} | ${r.load} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.cpuUsPerRequest} | ${r.emulatorCpuUsPerRequest} | ${r.peakRssMb} | ${r.non2xx} | ${r.errors} |`,
+      (r) =>
+        `| ${r.server} | ${r.body} | ${r.load} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.cpuUsPerRequest} | ${r.emulatorCpuUsPerRequest} | ${r.peakRssMb} | ${r.non2xx} | ${r.errors} |`,
     ),
     '',
     'Ratios against the bare Functions Framework handler, same run: measured throughput, and capacity',

@@ -122,7 +122,10 @@ export function modelAt(eventsPerDay: number, figures: Figures): SizeModel {
   // Functions: CPU measured per request or message, billed as instance time at the assumed utilization.
   const instanceCost = (cpuMicros: number, memory: string, vcpus: string) => {
     const instanceSeconds = (requestsPerDay * cpuMicros) / 1e6 / ASSUMPTIONS.cpuUtilization;
-    return instanceSeconds * (Number(vcpus) * PRICES.vcpuSecond + gib(memory) * PRICES.gibSecond) + (requestsPerDay / 1e6) * PRICES.perMillionRequests;
+    return (
+      instanceSeconds * (Number(vcpus) * PRICES.vcpuSecond + gib(memory) * PRICES.gibSecond) +
+      (requestsPerDay / 1e6) * PRICES.perMillionRequests
+    );
   };
   const collectCpu = at(figures.collect.cpuMicrosPerRequest, n);
   const ingestCpu = at(figures.ingest.cpuMicrosPerMessage, n);
@@ -140,7 +143,8 @@ export function modelAt(eventsPerDay: number, figures: Figures): SizeModel {
   const storedGiB = (days: number) => (eventsPerDay * ASSUMPTIONS.rowBytesPerEvent * days) / GiB;
   const retention = DEFAULT_PRIVACY.retention_days;
   const slices = Math.ceil(eventsPerDay / ASSUMPTIONS.eventsPerActiveShopperPerDay / SLICE_SHOPPERS);
-  const windowBytes = HISTORY_DAYS * eventsPerDay * (ASSUMPTIONS.stagedBytesPerEvent + ASSUMPTIONS.orderLinesPerEvent * ASSUMPTIONS.stagedBytesPerOrderLine);
+  const windowBytes =
+    HISTORY_DAYS * eventsPerDay * (ASSUMPTIONS.stagedBytesPerEvent + ASSUMPTIONS.orderLinesPerEvent * ASSUMPTIONS.stagedBytesPerOrderLine);
   const nightlyScan = slices * windowBytes;
 
   const lines: CostLine[] = [
@@ -152,7 +156,9 @@ export function modelAt(eventsPerDay: number, figures: Figures): SizeModel {
     { item: 'BigQuery streaming inserts', perMonth: month((streamedBytes / 200e6) * PRICES.per200MBStreamingInsert) },
     {
       item: 'BigQuery storage',
-      perMonth: storedGiB(Math.min(90, retention)) * PRICES.gibMonthActiveStorage + storedGiB(Math.max(0, retention - 90)) * PRICES.gibMonthLongTermStorage,
+      perMonth:
+        storedGiB(Math.min(90, retention)) * PRICES.gibMonthActiveStorage +
+        storedGiB(Math.max(0, retention - 90)) * PRICES.gibMonthLongTermStorage,
     },
     { item: 'BigQuery nightly patterns scan', perMonth: month((nightlyScan / TiB) * PRICES.perTiBScanned) },
   ];
@@ -161,9 +167,18 @@ export function modelAt(eventsPerDay: number, figures: Figures): SizeModel {
   const peak = (perDay: number) => (perDay / SECONDS_PER_DAY) * ASSUMPTIONS.peakToMean;
   const vcpusAt = (cpuMicros: number) => (peak(requestsPerDay) * cpuMicros) / 1e6 / ASSUMPTIONS.cpuUtilization;
   const limits: LimitUse[] = [
-    { limit: `collect instances (max ${collect.sizing.maxInstances} × ${collect.sizing.cpu} vCPU)`, used: vcpusAt(collectCpu) / (collect.sizing.maxInstances * Number(collect.sizing.cpu)) },
-    { limit: `ingest instances (max ${ingest.sizing.maxInstances} × ${ingest.sizing.cpu} vCPU)`, used: vcpusAt(ingestCpu) / (ingest.sizing.maxInstances * Number(ingest.sizing.cpu)) },
-    { limit: 'Pub/Sub publish throughput (200 MB/s a region)', used: (peak(requestsPerDay) * messageBytes) / LIMITS.pubsubPublishBytesPerSecond },
+    {
+      limit: `collect instances (max ${collect.sizing.maxInstances} × ${collect.sizing.cpu} vCPU)`,
+      used: vcpusAt(collectCpu) / (collect.sizing.maxInstances * Number(collect.sizing.cpu)),
+    },
+    {
+      limit: `ingest instances (max ${ingest.sizing.maxInstances} × ${ingest.sizing.cpu} vCPU)`,
+      used: vcpusAt(ingestCpu) / (ingest.sizing.maxInstances * Number(ingest.sizing.cpu)),
+    },
+    {
+      limit: 'Pub/Sub publish throughput (200 MB/s a region)',
+      used: (peak(requestsPerDay) * messageBytes) / LIMITS.pubsubPublishBytesPerSecond,
+    },
     {
       limit: `BigQuery slots for the patterns night (${LIMITS.onDemandSlots} in ${SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS / 60} min)`,
       used: nightlyScan / ASSUMPTIONS.slotBytesPerSecond / (LIMITS.onDemandSlots * SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS),
@@ -191,7 +206,9 @@ export function costTables(figures: Figures): string {
   const limits = [
     `| share of the limit used in the peak hour | ${models.map((m) => `${millions(m.eventsPerDay)} events/day`).join(' | ')} |`,
     rule,
-    ...(models[0]?.limits ?? []).map((limit, i) => `| ${limit.limit} | ${models.map((m) => percent(m.limits[i]?.used ?? 0)).join(' | ')} |`),
+    ...(models[0]?.limits ?? []).map(
+      (limit, i) => `| ${limit.limit} | ${models.map((m) => percent(m.limits[i]?.used ?? 0)).join(' | ')} |`,
+    ),
     `| **nearest limit** | ${models.map((m) => `**${firstLimit(m)}**`).join(' | ')} |`,
   ];
   const inputs = [

@@ -12,7 +12,14 @@ import { createDuckDbImportStaging } from '../../functions/adapters/local/duckdb
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createLocalHistoryFiles } from '../../functions/adapters/local/local-history-files.ts';
 import { csvRecords } from '../../functions/history/csv.ts';
-import { planImport, RESUME_WINDOW_DAYS, runImport, SEED_SLICE_SHOPPERS, SLICE_ROWS, type ImportRecord } from '../../functions/history/import-job.ts';
+import {
+  planImport,
+  RESUME_WINDOW_DAYS,
+  runImport,
+  SEED_SLICE_SHOPPERS,
+  SLICE_ROWS,
+  type ImportRecord,
+} from '../../functions/history/import-job.ts';
 import { LIMITS } from '../../functions/events/limits.ts';
 import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 import { DAY_MS } from '../../functions/learn/decay.ts';
@@ -31,7 +38,9 @@ import { ORDER_LINES_HEADER, orderLines, shopperOrders, type HistorySpec } from 
 // job's run over the import is left out: `npm run bench:patterns` measures it at this size.
 // Options (or BENCH_<NAME>): --lines=N (10000000), --seed=N (1), --days=N (180), --data-dir=PATH.
 
-const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replaceAll('-', '_')}`];
+const argument = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ??
+  process.env[`BENCH_${name.toUpperCase().replaceAll('-', '_')}`];
 const LINES = Number(argument('lines') ?? 10_000_000);
 const SEED = Number(argument('seed') ?? 1);
 const DAYS = Number(argument('days') ?? 180);
@@ -49,7 +58,8 @@ async function ensureFile(): Promise<{ path: string; shoppers: number }> {
   const base = join(DATA_DIR, `orders-${LINES}-seed${SEED}-days${DAYS}-v${GENERATOR_VERSION}`);
   const path = `${base}.csv`;
   const countFile = `${base}.shoppers`;
-  if (existsSync(path) && existsSync(countFile)) return { path, shoppers: Number((await import('node:fs')).readFileSync(countFile, 'utf8')) };
+  if (existsSync(path) && existsSync(countFile))
+    return { path, shoppers: Number((await import('node:fs')).readFileSync(countFile, 'utf8')) };
   log(`generating ${LINES} order lines in ${path}`);
   const spec: HistorySpec = { seed: SEED, shoppers: Number.MAX_SAFE_INTEGER, days: DAYS, end: new Date(NOW.getTime() - DAY_MS) };
   const out = createWriteStream(`${path}.partial`);
@@ -90,7 +100,10 @@ async function scanLines(path: string): Promise<{ lines: number; ms: number }> {
 async function scanRecords(path: string): Promise<{ records: number; ms: number }> {
   const started = performance.now();
   let records = 0;
-  for await (const _ of csvRecords(createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), { maxRecordChars: LIMITS.maxEventBytes })) records += 1;
+  for await (const _ of csvRecords(createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), {
+    maxRecordChars: LIMITS.maxEventBytes,
+  }))
+    records += 1;
   return { records, ms: performance.now() - started };
 }
 
@@ -152,7 +165,9 @@ async function main(): Promise<void> {
         if (performance.now() - last < 5_000) return;
         last = performance.now();
         const p = record.progress;
-        log(`${record.phase}: lines ${p.lines_read}, events ${p.events_staged}, rejected ${p.rejected_rows}, shoppers seeded ${p.shoppers_seeded}, heap ${mb(process.memoryUsage().heapUsed)} MB`);
+        log(
+          `${record.phase}: lines ${p.lines_read}, events ${p.events_staged}, rejected ${p.rejected_rows}, shoppers seeded ${p.shoppers_seeded}, heap ${mb(process.memoryUsage().heapUsed)} MB`,
+        );
       },
     };
     const { record } = await planImport(deps, { format: 'csv', source: path });
@@ -163,13 +178,23 @@ async function main(): Promise<void> {
     const lines = report.progress.lines_read - 1;
     const result = {
       measured: new Date().toISOString(),
-      machine: { cpus: cpus().length, load: loadavg().map((l) => Math.round(l * 100) / 100), heapLimitMb: mb(getHeapStatistics().heap_size_limit) },
+      machine: {
+        cpus: cpus().length,
+        load: loadavg().map((l) => Math.round(l * 100) / 100),
+        heapLimitMb: mb(getHeapStatistics().heap_size_limit),
+      },
       file: { lines, bytes, shoppers },
       slices: { rows: SLICE_ROWS, seedShoppers: SEED_SLICE_SHOPPERS },
       scan: { seconds: scan.ms / 1000, linesPerSecond: Math.round(scan.lines / (scan.ms / 1000)) },
       parse: { seconds: parse.ms / 1000, linesPerSecond: Math.round(parse.records / (parse.ms / 1000)) },
       load: { seconds: report.ms.load / 1000, linesPerSecond: Math.round(lines / (report.ms.load / 1000)) },
-      seed: { seconds: report.ms.seed / 1000, shoppers: report.progress.shoppers_seeded, shoppersPerSecond: Math.round(report.progress.shoppers_seeded / (report.ms.seed / 1000)), writes: report.progress.seeding_writes, writesPerShopper: report.progress.seeding_writes / report.progress.shoppers_seeded },
+      seed: {
+        seconds: report.ms.seed / 1000,
+        shoppers: report.progress.shoppers_seeded,
+        shoppersPerSecond: Math.round(report.progress.shoppers_seeded / (report.ms.seed / 1000)),
+        writes: report.progress.seeding_writes,
+        writesPerShopper: report.progress.seeding_writes / report.progress.shoppers_seeded,
+      },
       total: { seconds, linesPerSecond: Math.round(lines / seconds) },
       imported: report.imported,
       memory: { heapMaxMb: mb(heapMax), heapMaxMbByPhase: heapByPhase, rssMaxMb: mb(rssMax), fileMb: mb(bytes) },

@@ -14,7 +14,14 @@ import { createTracker } from '../../functions/client/node.ts';
 import type { EventData } from '../../functions/client/tracker.ts';
 import { ingestFunction } from '../../functions/ingest/function.ts';
 import { storeRejectedFunction } from '../../functions/ingest/store-rejected-function.ts';
-import { freePort, httpAnswers, portAccepts, startEmulator, startProcessGroup, type RunningProcess } from '../../functions/local/emulators.ts';
+import {
+  freePort,
+  httpAnswers,
+  portAccepts,
+  startEmulator,
+  startProcessGroup,
+  type RunningProcess,
+} from '../../functions/local/emulators.ts';
 import { LOCAL } from '../../functions/local/local-settings.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { provisionPubSub } from '../../functions/local/provision.ts';
@@ -155,15 +162,36 @@ async function startStack(): Promise<Stack> {
     { topic: LOCAL.topics.deadLetter, subscriptions: [{ name: LOCAL.subscriptions.deadLetters }] },
     {
       topic: LOCAL.topics.events,
-      subscriptions: [{ name: ingestFunction.trigger.subscription, pushEndpoint: local(ports.ingest), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts }],
+      subscriptions: [
+        {
+          name: ingestFunction.trigger.subscription,
+          pushEndpoint: local(ports.ingest),
+          deadLetterTopic: LOCAL.topics.deadLetter,
+          maxDeliveryAttempts: LOCAL.maxDeliveryAttempts,
+        },
+      ],
     },
     {
       topic: LOCAL.topics.rejected,
-      subscriptions: [{ name: storeRejectedFunction.trigger.subscription, pushEndpoint: local(ports.storeRejected), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts }],
+      subscriptions: [
+        {
+          name: storeRejectedFunction.trigger.subscription,
+          pushEndpoint: local(ports.storeRejected),
+          deadLetterTopic: LOCAL.topics.deadLetter,
+          maxDeliveryAttempts: LOCAL.maxDeliveryAttempts,
+        },
+      ],
     },
     {
       topic: LEARNING_ONLY.topic,
-      subscriptions: [{ name: LEARNING_ONLY.subscription, pushEndpoint: local(ports.learningOnly), deadLetterTopic: LOCAL.topics.deadLetter, maxDeliveryAttempts: LOCAL.maxDeliveryAttempts }],
+      subscriptions: [
+        {
+          name: LEARNING_ONLY.subscription,
+          pushEndpoint: local(ports.learningOnly),
+          deadLetterTopic: LOCAL.topics.deadLetter,
+          maxDeliveryAttempts: LOCAL.maxDeliveryAttempts,
+        },
+      ],
     },
   ]);
   // Dead letters are counted per request, so a run can say how many of its messages ended there.
@@ -197,12 +225,19 @@ async function startStack(): Promise<Stack> {
   progress(`starting the functions (collect :${ports.collect}, ingest :${ports.ingest}, storeRejected :${ports.storeRejected})`);
   const collectHost = `127.0.0.1:${ports.collect}`;
   const functions = await start(
-    startProcessGroup('functions', process.execPath, [...profileArgs, SERVE, `collect=${ports.collect}`, `ingest=${ports.ingest}`, `storeRejected=${ports.storeRejected}`], {
-      host: collectHost,
-      env: functionEnv,
-      ready: async () =>
-        (await httpAnswers(`http://${collectHost}/v1/events`, { method: 'OPTIONS' })) && (await portAccepts(ports.ingest)) && (await portAccepts(ports.storeRejected)),
-    }),
+    startProcessGroup(
+      'functions',
+      process.execPath,
+      [...profileArgs, SERVE, `collect=${ports.collect}`, `ingest=${ports.ingest}`, `storeRejected=${ports.storeRejected}`],
+      {
+        host: collectHost,
+        env: functionEnv,
+        ready: async () =>
+          (await httpAnswers(`http://${collectHost}/v1/events`, { method: 'OPTIONS' })) &&
+          (await portAccepts(ports.ingest)) &&
+          (await portAccepts(ports.storeRejected)),
+      },
+    ),
   );
   readFunctionOutput(functions);
   progress(`starting ingest without a warehouse (:${ports.learningOnly})`);
@@ -218,7 +253,16 @@ async function startStack(): Promise<Stack> {
 
   const firestore = new Firestore({ projectId: PROJECT });
   cleanup(() => firestore.terminate());
-  return { functions, learningOnly, pubsubEmulator, firestoreEmulator, collectUrl: `http://${collectHost}/v1/events`, firestore, pubsub, deadLetters };
+  return {
+    functions,
+    learningOnly,
+    pubsubEmulator,
+    firestoreEmulator,
+    collectUrl: `http://${collectHost}/v1/events`,
+    firestore,
+    pubsub,
+    deadLetters,
+  };
 }
 
 function eventCount(snapshot: DocumentSnapshot): number {
@@ -312,7 +356,9 @@ type Rss = { peakMb: number };
 async function measureLag(stack: Stack, prefix: string, shopperCount: number, rate: number, durationSec: number): Promise<LagResult> {
   const shoppers = Array.from({ length: shopperCount }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
   const tokens = await Promise.all(
-    shoppers.map((u) => mintShopperToken(u, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 3600 })),
+    shoppers.map((u) =>
+      mintShopperToken(u, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 3600 }),
+    ),
   );
   // Each document's counts as the listener saw them, with when.
   const seen = new Map<string, { count: number; at: number }[]>(shoppers.map((u) => [u, []]));
@@ -331,7 +377,11 @@ async function measureLag(stack: Stack, prefix: string, shopperCount: number, ra
         (error) => progress(`listener on preferences/${u} failed: ${error.message}`),
       ),
   );
-  await waitUntil(() => initial === shoppers.length, () => `${initial}/${shoppers.length} listeners attached`, () => initial);
+  await waitUntil(
+    () => initial === shoppers.length,
+    () => `${initial}/${shoppers.length} listeners attached`,
+    () => initial,
+  );
 
   const total = Math.round(rate * durationSec);
   const requests: Sent[] = [];
@@ -380,7 +430,8 @@ async function measureLag(stack: Stack, prefix: string, shopperCount: number, ra
 
   // Every shopper's document must reach the count of its last accepted request.
   const finalCounts = new Map<string, number>();
-  for (const r of requests) if (r.acceptedAt !== undefined) finalCounts.set(r.shopper, Math.max(finalCounts.get(r.shopper) ?? 0, r.expected));
+  for (const r of requests)
+    if (r.acceptedAt !== undefined) finalCounts.set(r.shopper, Math.max(finalCounts.get(r.shopper) ?? 0, r.expected));
   const caughtUp = () => [...finalCounts].filter(([u, n]) => (seen.get(u)?.at(-1)?.count ?? 0) >= n).length;
   const complete = await waitUntil(
     () => caughtUp() === finalCounts.size,
@@ -458,7 +509,12 @@ type ThroughputResult = ThroughputSpec & {
 
 function mostAtOnce(intervals: readonly { start: number; end: number }[]): number {
   // Ends sort before starts at the same millisecond: log times are whole milliseconds.
-  const edges = intervals.flatMap(({ start, end }) => [{ at: start, d: 1 }, { at: end, d: -1 }]).sort((a, b) => a.at - b.at || a.d - b.d);
+  const edges = intervals
+    .flatMap(({ start, end }) => [
+      { at: start, d: 1 },
+      { at: end, d: -1 },
+    ])
+    .sort((a, b) => a.at - b.at || a.d - b.d);
   let now = 0;
   let most = 0;
   for (const { d } of edges) most = Math.max(most, (now += d));
@@ -505,10 +561,16 @@ async function measureThroughput(stack: Stack, spec: ThroughputSpec, index: numb
         (error) => progress(`listener on preferences/${userId} failed: ${error.message}`),
       ),
   );
-  await waitUntil(() => counts.size === shoppers.length, () => `${counts.size}/${shoppers.length} listeners attached`, () => counts.size);
+  await waitUntil(
+    () => counts.size === shoppers.length,
+    () => `${counts.size}/${shoppers.length} listeners attached`,
+    () => counts.size,
+  );
 
   const functions = spec.warehouse === 'duckdb' ? stack.functions : stack.learningOnly;
-  const topic = stack.pubsub.topic(spec.warehouse === 'duckdb' ? LOCAL.topics.events : LEARNING_ONLY.topic, { batching: { maxMessages: 100, maxMilliseconds: 10 } });
+  const topic = stack.pubsub.topic(spec.warehouse === 'duckdb' ? LOCAL.topics.events : LEARNING_ONLY.topic, {
+    batching: { maxMessages: 100, maxMilliseconds: 10 },
+  });
   const cpuBefore = cpuNow(stack, functions);
   const rssSampler = sampleGroupRss(functions.child.pid);
   const startedAt = Date.now();
@@ -549,13 +611,20 @@ async function measureThroughput(stack: Stack, spec: ThroughputSpec, index: numb
 
 // 3. The client SDK's batching: shoppers' events tracked with the Node tracker's defaults, through collect.
 
-type SdkSpec = { name: string; shoppers: number; eventsPerShopper: number; /** Between two events of one shopper; 0 tracks them at once. */ gapMs: number };
+type SdkSpec = {
+  name: string;
+  shoppers: number;
+  eventsPerShopper: number;
+  /** Between two events of one shopper; 0 tracks them at once. */ gapMs: number;
+};
 type SdkResult = SdkSpec & { events: number; accepted: number; writes: Writes; totalMs: number; cpu: Cpu; rss: Rss };
 
 async function measureSdk(stack: Stack, spec: SdkSpec, index: number): Promise<SdkResult> {
   const shoppers = Array.from({ length: spec.shoppers }, (_, i) => `sdk${index}-${String(i).padStart(4, '0')}`);
   const tokens = await Promise.all(
-    shoppers.map((u) => mintShopperToken(u, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 3600 })),
+    shoppers.map((u) =>
+      mintShopperToken(u, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 3600 }),
+    ),
   );
   // Ingest's lines for this run are those it logs for requests not seen before.
   const seenBefore = new Set(ingested.keys());
@@ -565,7 +634,11 @@ async function measureSdk(stack: Stack, spec: SdkSpec, index: number): Promise<S
   const endpoint = stack.collectUrl.replace(/\/v1\/events$/, '');
   const delivered = await Promise.all(
     shoppers.map(async (_, s) => {
-      const tracker = createTracker({ endpoint, token: tokens[s] ?? '', onDropped: (d) => progress(`    ${d.length} events dropped by the SDK`) });
+      const tracker = createTracker({
+        endpoint,
+        token: tokens[s] ?? '',
+        onDropped: (d) => progress(`    ${d.length} events dropped by the SDK`),
+      });
       for (let i = 0; i < spec.eventsPerShopper; i++) {
         const { type, data } = sessionEvent(s, i);
         tracker.track(type, data as EventData<EventType>);
@@ -587,7 +660,6 @@ async function measureSdk(stack: Stack, spec: SdkSpec, index: number): Promise<S
   const rss = { peakMb: rssSampler.stop() };
   return { ...spec, events: spec.shoppers * spec.eventsPerShopper, accepted, writes: writesOf(newIds()), totalMs, cpu, rss };
 }
-
 
 async function main(): Promise<void> {
   const startedAt = new Date();
@@ -634,7 +706,9 @@ async function main(): Promise<void> {
     progress(`[3/3] client SDK ${i + 1}/${sdkSpecs.length}: ${spec.shoppers} shoppers × ${spec.eventsPerShopper} events, ${spec.name}`);
     const result = await measureSdk(stack, spec, i);
     sdk.push(result);
-    progress(`    ${result.writes.learned} events learned from ${result.writes.deliveries} messages: ${ratio(result.writes.writes, result.writes.learned)} writes/event`);
+    progress(
+      `    ${result.writes.learned} events learned from ${result.writes.deliveries} messages: ${ratio(result.writes.writes, result.writes.learned)} writes/event`,
+    );
   }
 
   const text = report({ startedAt, loadBefore, loadAfter: loadavg(), lag, throughput, sdk });
@@ -652,7 +726,14 @@ const perEvent = (cpuMs: number, n: number) => (n > 0 ? Math.round((cpuMs * 1000
 const ratio = (a: number, b: number) => (b > 0 ? (a / b).toFixed(2) : 'n/a');
 const mb = (x: number) => x.toFixed(0);
 
-function report(r: { startedAt: Date; loadBefore: number[]; loadAfter: number[]; lag: LagResult; throughput: ThroughputResult[]; sdk: SdkResult[] }): string {
+function report(r: {
+  startedAt: Date;
+  loadBefore: number[];
+  loadAfter: number[];
+  lag: LagResult;
+  throughput: ThroughputResult[];
+  sdk: SdkResult[];
+}): string {
   const { lag } = r;
   const p = (xs: readonly number[], q: number) => (xs.length ? String(percentile(xs, q)) : 'n/a');
   const lagP99 = percentile(lag.lagMs, 99);
@@ -697,7 +778,7 @@ function report(r: { startedAt: Date; loadBefore: number[]; loadAfter: number[];
         `${perEvent(t.cpu.pubsub, t.learned)} | ${t.writes.deliveries} | ${t.deadLettered} |`,
     ),
     '',
-    '### Firestore writes per event (from ingest\'s log: firestore_writes / learned)',
+    "### Firestore writes per event (from ingest's log: firestore_writes / learned)",
     '',
     '| messages | deliveries | learned | writes | writes/message | writes/event | expected writes/event (one per message) |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -721,10 +802,12 @@ function report(r: { startedAt: Date; loadBefore: number[]; loadAfter: number[];
     '',
     '| event type | messages | writes/event |',
     '|---|---:|---:|',
-    ...[...byType].sort(([a], [b]) => a.localeCompare(b)).map(([type, ids]) => {
-      const w = writesOf(ids);
-      return `| ${type} | ${w.deliveries} | ${ratio(w.writes, w.learned)} |`;
-    }),
+    ...[...byType]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([type, ids]) => {
+        const w = writesOf(ids);
+        return `| ${type} | ${w.deliveries} | ${ratio(w.writes, w.learned)} |`;
+      }),
     `| all | ${lagWrites.deliveries} | ${ratio(lagWrites.writes, lagWrites.learned)} |`,
     '',
     `The functions processes warned ${topicWarnings} time(s) "Failed to extract the topic name from the URL path" (the push endpoint is ` +

@@ -47,17 +47,71 @@ export const EVENT_MIX = [
 ] as const;
 
 const CATEGORIES = [
-  'Milk', 'Cheese', 'Yogurt', 'Butter & Spreads', 'Eggs', 'Bread', 'Bakery', 'Breakfast Cereal', 'Fruit', 'Vegetables',
-  'Salad', 'Fresh Herbs', 'Beef', 'Pork', 'Poultry', 'Fish', 'Deli', 'Ready Meals', 'Frozen Vegetables', 'Frozen Meals',
-  'Ice Cream', 'Pasta', 'Rice & Grains', 'Canned Goods', 'Soups', 'Sauces', 'Condiments', 'Spices', 'Baking', 'Oils & Vinegar',
-  'Snacks', 'Crisps', 'Biscuits', 'Chocolate', 'Sweets', 'Nuts & Dried Fruit', 'Coffee', 'Tea', 'Juice', 'Soft Drinks',
-  'Water', 'Beer', 'Wine', 'Plant-based', 'Baby Food', 'Pet Food', 'Cleaning', 'Laundry', 'Paper Goods', 'Personal Care',
+  'Milk',
+  'Cheese',
+  'Yogurt',
+  'Butter & Spreads',
+  'Eggs',
+  'Bread',
+  'Bakery',
+  'Breakfast Cereal',
+  'Fruit',
+  'Vegetables',
+  'Salad',
+  'Fresh Herbs',
+  'Beef',
+  'Pork',
+  'Poultry',
+  'Fish',
+  'Deli',
+  'Ready Meals',
+  'Frozen Vegetables',
+  'Frozen Meals',
+  'Ice Cream',
+  'Pasta',
+  'Rice & Grains',
+  'Canned Goods',
+  'Soups',
+  'Sauces',
+  'Condiments',
+  'Spices',
+  'Baking',
+  'Oils & Vinegar',
+  'Snacks',
+  'Crisps',
+  'Biscuits',
+  'Chocolate',
+  'Sweets',
+  'Nuts & Dried Fruit',
+  'Coffee',
+  'Tea',
+  'Juice',
+  'Soft Drinks',
+  'Water',
+  'Beer',
+  'Wine',
+  'Plant-based',
+  'Baby Food',
+  'Pet Food',
+  'Cleaning',
+  'Laundry',
+  'Paper Goods',
+  'Personal Care',
 ] as const;
 const PRODUCTS_PER_CATEGORY = 100;
 const BRANDS_PER_CATEGORY = 6;
 const PRODUCTS = CATEGORIES.length * PRODUCTS_PER_CATEGORY;
 /** Tag → share of products carrying it. */
-const DIETARY_TAGS = { vegan: 0.15, vegetarian: 0.25, gluten_free: 0.12, lactose_free: 0.08, organic: 0.15, halal: 0.05, kosher: 0.04, low_sugar: 0.06 };
+const DIETARY_TAGS = {
+  vegan: 0.15,
+  vegetarian: 0.25,
+  gluten_free: 0.12,
+  lactose_free: 0.08,
+  organic: 0.15,
+  halal: 0.05,
+  kosher: 0.04,
+  low_sugar: 0.06,
+};
 /** Price factor of a category's brand tiers (product number mod 6): two cheaper, two middle, two dearer. */
 const BRAND_TIER_PRICE = [0.7, 0.85, 1, 1, 1.25, 1.6];
 
@@ -69,7 +123,11 @@ export function dataFileName(spec: DataSpec): string {
  * The warehouse file for `spec` in `dir`: reused when it is there, else generated under a temporary
  * name and renamed when complete, so an interrupted generation is never mistaken for data.
  */
-export async function ensurePatternsData(spec: DataSpec, dir: string, progress: (message: string) => void): Promise<{ path: string; reused: boolean; seconds: number }> {
+export async function ensurePatternsData(
+  spec: DataSpec,
+  dir: string,
+  progress: (message: string) => void,
+): Promise<{ path: string; reused: boolean; seconds: number }> {
   for (const [name, value] of Object.entries(spec)) {
     if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer, not ${value}`);
   }
@@ -109,9 +167,12 @@ export async function generatePatternsData(warehouse: DuckDbWarehouse, spec: Dat
     for (const statement of chunkSql(spec, lo, hi)) await warehouse.sql(statement);
     const [row] = await warehouse.sql('SELECT count(*) AS n FROM bench_chunk_items');
     lines += Number(row?.n ?? 0);
-    progress(`    events ${hi.toLocaleString('en')}/${spec.events.toLocaleString('en')}, order lines ${lines.toLocaleString('en')} (${seconds()} s)`);
+    progress(
+      `    events ${hi.toLocaleString('en')}/${spec.events.toLocaleString('en')}, order lines ${lines.toLocaleString('en')} (${seconds()} s)`,
+    );
   }
-  for (const table of ['bench_chunk', 'bench_chunk_items', 'bench_pools', 'bench_shoppers', 'bench_products']) await warehouse.sql(`DROP TABLE IF EXISTS ${table}`);
+  for (const table of ['bench_chunk', 'bench_chunk_items', 'bench_pools', 'bench_shoppers', 'bench_products'])
+    await warehouse.sql(`DROP TABLE IF EXISTS ${table}`);
 }
 
 /** A SQL string literal. */
@@ -123,7 +184,9 @@ const inList = (values: readonly (string | number)[]) => `(${literals(values)})`
 
 function setupSql(spec: DataSpec): string[] {
   const { seed, shoppers } = spec;
-  const tagShare = `CASE t ${Object.entries(DIETARY_TAGS).map(([tag, share]) => `WHEN ${text(tag)} THEN ${share}`).join(' ')} END`;
+  const tagShare = `CASE t ${Object.entries(DIETARY_TAGS)
+    .map(([tag, share]) => `WHEN ${text(tag)} THEN ${share}`)
+    .join(' ')} END`;
   return [
     // Uniform in [0, 1) and in 0 … n-1, from a key and a salt naming the choice.
     `CREATE OR REPLACE TEMP MACRO bench_rnd(k, salt) AS hash(k, salt, ${seed}) / 18446744073709551616.0`,

@@ -42,9 +42,15 @@ import { stopScope } from './stop-scope.ts';
 // sliceShoppers, default its SLICE_SHOPPERS), --duckdb-alone (after each run, every file again wrapped in an
 // aggregate, for all the run's shoppers at once: DuckDB's share of each query without rows to JS).
 
-const argument = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replaceAll('-', '_')}`];
+const argument = (name: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ??
+  process.env[`BENCH_${name.toUpperCase().replaceAll('-', '_')}`];
 const option = (name: string, fallback: number) => Number(argument(name) ?? fallback);
-const SPEC: DataSpec = { shoppers: option('shoppers', DEFAULT_SPEC.shoppers), events: option('events', DEFAULT_SPEC.events), seed: option('seed', DEFAULT_SPEC.seed) };
+const SPEC: DataSpec = {
+  shoppers: option('shoppers', DEFAULT_SPEC.shoppers),
+  events: option('events', DEFAULT_SPEC.events),
+  seed: option('seed', DEFAULT_SPEC.seed),
+};
 const SCANS = option('scans', 3);
 /** Also time every file alone in DuckDB (an aggregate of the result only) after each run: as long again as the queries. */
 const DUCKDB_ALONE = process.argv.includes('--duckdb-alone');
@@ -145,7 +151,9 @@ function jobLogger(queries: QueryLine[]) {
       }
       const { severity, message, time: _time, 'logging.googleapis.com/labels': _labels, ...fields } = entry;
       const shown = Object.entries(fields).filter(([key]) => !['as_of', 'run_id', 'bytes_processed'].includes(key));
-      progress(`    ${String(message)}${severity === 'INFO' ? '' : ` [${String(severity)}]`}${shown.length ? ` (${shown.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')})` : ''}`);
+      progress(
+        `    ${String(message)}${severity === 'INFO' ? '' : ` [${String(severity)}]`}${shown.length ? ` (${shown.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')})` : ''}`,
+      );
     },
   });
 }
@@ -161,9 +169,27 @@ function timedWarehouse(warehouse: SqlWarehouse, calls: Call[]): SqlWarehouse {
     return result;
   };
   return {
-    query: (file, params, job) => time('query', file, () => warehouse.query(file, params, job), (r) => r.rows.length),
-    execute: (file, params, job) => time('execute', file, () => warehouse.execute(file, params, job), (r) => r.affectedRows),
-    replaceRows: (table, rows, job) => time('replaceRows', table, () => warehouse.replaceRows(table, rows, job), () => rows.length),
+    query: (file, params, job) =>
+      time(
+        'query',
+        file,
+        () => warehouse.query(file, params, job),
+        (r) => r.rows.length,
+      ),
+    execute: (file, params, job) =>
+      time(
+        'execute',
+        file,
+        () => warehouse.execute(file, params, job),
+        (r) => r.affectedRows,
+      ),
+    replaceRows: (table, rows, job) =>
+      time(
+        'replaceRows',
+        table,
+        () => warehouse.replaceRows(table, rows, job),
+        () => rows.length,
+      ),
   };
 }
 
@@ -212,7 +238,9 @@ async function timeScan(warehouse: DuckDbWarehouse, name: string, sql: string): 
     const [row] = await warehouse.sql(sql);
     ms.push(performance.now() - startedAt);
     cpu.push(cpuMs() - cpuBefore);
-    result = Object.entries(row ?? {}).map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(0) : (v as string)}`).join(', ');
+    result = Object.entries(row ?? {})
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? v.toFixed(0) : (v as string)}`)
+      .join(', ');
     progress(`    ${name} scan ${i + 1}/${SCANS}: ${(ms.at(-1) ?? 0).toFixed(0)} ms, CPU ${(cpu.at(-1) ?? 0).toFixed(0)} ms (${result})`);
   }
   return { name, sql, ms, cpuMs: cpu, result };
@@ -237,7 +265,12 @@ type JobResult = {
   readOnlyMs: Map<string, number>;
 };
 
-async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, publisher: ReturnType<typeof countingPublisher>): Promise<JobResult> {
+async function timeJob(
+  warehouse: DuckDbWarehouse,
+  name: string,
+  since: Date,
+  publisher: ReturnType<typeof countingPublisher>,
+): Promise<JobResult> {
   const queries: QueryLine[] = [];
   const calls: Call[] = [];
   globalThis.gc?.();
@@ -263,7 +296,13 @@ async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, pu
   // the run's cost, whenever DuckDB would take it, so it is taken and timed here.
   const checkpointStartedAt = performance.now();
   await warehouse.sql('CHECKPOINT');
-  calls.push({ kind: 'checkpoint', name: 'CHECKPOINT', rows: 0, startedAt: checkpointStartedAt, ms: performance.now() - checkpointStartedAt });
+  calls.push({
+    kind: 'checkpoint',
+    name: 'CHECKPOINT',
+    rows: 0,
+    startedAt: checkpointStartedAt,
+    ms: performance.now() - checkpointStartedAt,
+  });
   const wallMs = performance.now() - startedAt;
   const jobCpuMs = cpuMs() - cpuBefore;
   const peaks = memory.stop();
@@ -299,7 +338,22 @@ async function timeJob(warehouse: DuckDbWarehouse, name: string, since: Date, pu
     for (const file of ANALYSES) readOnlyMs.set(file, await timeReadOnly(warehouse, file, params));
     for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
   }
-  return { name, run, wallMs, cpuMs: jobCpuMs, queries, calls, publishMs, rssBefore, heapBefore, peaks, highWater, documentBytes, duckDbOnlyMs, readOnlyMs };
+  return {
+    name,
+    run,
+    wallMs,
+    cpuMs: jobCpuMs,
+    queries,
+    calls,
+    publishMs,
+    rssBefore,
+    heapBefore,
+    peaks,
+    highWater,
+    documentBytes,
+    duckDbOnlyMs,
+    readOnlyMs,
+  };
 }
 
 /**
@@ -360,7 +414,13 @@ async function timeFirestore(entries: readonly PublishedPatterns[]): Promise<Pub
   const stored = sample ? await firestore.collection(COLLECTIONS.preferences).doc(sample.userId).get() : undefined;
   const storedItems: unknown = stored?.get('patterns.regular_items');
   const checked = written === entries.length && JSON.stringify(storedItems) === JSON.stringify(sample?.patterns.regular_items);
-  results.push({ name: 'createFirestorePatternPublisher (BulkWriter, default throttling)', documents: written, ms, checked, unit: 'writes/s' });
+  results.push({
+    name: 'createFirestorePatternPublisher (BulkWriter, default throttling)',
+    documents: written,
+    ms,
+    checked,
+    unit: 'writes/s',
+  });
   progress(`    ${written} documents in ${(ms / 1000).toFixed(1)} s: ${rate(written, ms)} writes/s`);
 
   // The same writes with the BulkWriter's ramp-up throttle off: what bounds the figure above.
@@ -369,11 +429,19 @@ async function timeFirestore(entries: readonly PublishedPatterns[]): Promise<Pub
   let failed = 0;
   startedAt = performance.now();
   for (const { userId, patterns } of entries) {
-    writer.set(firestore.collection(COLLECTIONS.preferences).doc(userId), { patterns }, { mergeFields: ['patterns'] }).catch(() => (failed += 1));
+    writer
+      .set(firestore.collection(COLLECTIONS.preferences).doc(userId), { patterns }, { mergeFields: ['patterns'] })
+      .catch(() => (failed += 1));
   }
   await writer.close();
   const unthrottledMs = performance.now() - startedAt;
-  results.push({ name: 'BulkWriter({ throttling: false }), same writes (comparison)', documents: entries.length - failed, ms: unthrottledMs, checked: failed === 0, unit: 'writes/s' });
+  results.push({
+    name: 'BulkWriter({ throttling: false }), same writes (comparison)',
+    documents: entries.length - failed,
+    ms: unthrottledMs,
+    checked: failed === 0,
+    unit: 'writes/s',
+  });
   progress(`    ${entries.length} documents in ${(unthrottledMs / 1000).toFixed(1)} s: ${rate(entries.length, unthrottledMs)} writes/s`);
 
   // What the job asks Firestore before any analysis: the active shoppers' privacy flags (none stored
@@ -383,24 +451,39 @@ async function timeFirestore(entries: readonly PublishedPatterns[]): Promise<Pub
   startedAt = performance.now();
   const flags = await privacy.readMany(entries.map((e) => e.userId));
   const readMs = performance.now() - startedAt;
-  results.push({ name: 'createFirestorePrivacyStore(…).readMany (privacy document + tombstone per shopper)', documents: flags.size, ms: readMs, checked: flags.size === entries.length, unit: 'shoppers/s' });
+  results.push({
+    name: 'createFirestorePrivacyStore(…).readMany (privacy document + tombstone per shopper)',
+    documents: flags.size,
+    ms: readMs,
+    checked: flags.size === entries.length,
+    unit: 'shoppers/s',
+  });
   progress(`    ${flags.size} shoppers in ${(readMs / 1000).toFixed(1)} s: ${rate(flags.size, readMs)} shoppers/s`);
   return results;
 }
 
 // The data, described from the warehouse itself.
 
-type DataFacts = { rows: Record<string, number>; types: [string, number][]; shoppers: number; orders: number; activeShoppers: number; fileBytes: number };
+type DataFacts = {
+  rows: Record<string, number>;
+  types: [string, number][];
+  shoppers: number;
+  orders: number;
+  activeShoppers: number;
+  fileBytes: number;
+};
 
 async function describeData(warehouse: DuckDbWarehouse, path: string): Promise<DataFacts> {
   const value = (row: Record<string, unknown> | undefined, key: string) => Number(row?.[key] ?? 0);
   const [events] = await warehouse.sql('SELECT count(*) AS n, count(DISTINCT user_id) AS shoppers FROM events');
   const [items] = await warehouse.sql('SELECT count(*) AS n, count(DISTINCT (user_id, event_id)) AS orders FROM order_items');
   const types = await warehouse.sql('SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY n DESC');
-  const [active] = await warehouse.sql('SELECT count(DISTINCT user_id) AS n FROM events WHERE received_at >= $since', { since: duckDbParam(ACTIVE_SINCE) });
+  const [active] = await warehouse.sql('SELECT count(DISTINCT user_id) AS n FROM events WHERE received_at >= $since', {
+    since: duckDbParam(ACTIVE_SINCE),
+  });
   return {
     rows: { events: value(events, 'n'), order_items: value(items, 'n') },
-    types: types.map((t) => [(t.type as string), Number(t.n)]),
+    types: types.map((t) => [t.type as string, Number(t.n)]),
     shoppers: value(events, 'shoppers'),
     orders: value(items, 'orders'),
     activeShoppers: value(active, 'n'),
@@ -428,7 +511,9 @@ async function main(): Promise<void> {
   // The job's own tables start empty, whatever the kept file holds.
   for (const table of ['user_patterns', 'user_patterns_staging', 'job_runs']) await warehouse.sql(`DELETE FROM ${table}`);
   const facts = await describeData(warehouse, data.path);
-  progress(`    ${facts.rows.events} events, ${facts.rows.order_items} order lines in ${facts.orders} orders, ${facts.shoppers} shoppers, ${facts.activeShoppers} active since ${ACTIVE_SINCE.toISOString()}`);
+  progress(
+    `    ${facts.rows.events} events, ${facts.rows.order_items} order lines in ${facts.orders} orders, ${facts.shoppers} shoppers, ${facts.activeShoppers} active since ${ACTIVE_SINCE.toISOString()}`,
+  );
 
   progress(`[2/4] baseline: a full-scan aggregation, ${SCANS} times after a warm-up`);
   const scans = [await timeScan(warehouse, 'events', SCANS_SQL.events), await timeScan(warehouse, 'order_items', SCANS_SQL.order_items)];
@@ -453,7 +538,17 @@ async function main(): Promise<void> {
   }
 
   const [version] = await warehouse.sql('SELECT version() AS v');
-  const text = report({ startedAt, loadBefore, loadAfter: loadavg(), data, duckDbVersion: (version?.v as string), facts, scans, jobs: [incremental, backfill], firestore });
+  const text = report({
+    startedAt,
+    loadBefore,
+    loadAfter: loadavg(),
+    data,
+    duckDbVersion: version?.v as string,
+    facts,
+    scans,
+    jobs: [incremental, backfill],
+    firestore,
+  });
   mkdirSync(`${ROOT}out`, { recursive: true });
   writeFileSync(`${ROOT}out/bench-patterns.md`, text);
   process.stdout.write(text);
@@ -554,7 +649,8 @@ function report(r: {
     '| scan | median ms | min / max ms | median CPU ms | result |',
     '|---|---:|---:|---:|---|',
     ...r.scans.map(
-      (s) => `| \`${s.sql}\` | ${median(s.ms).toFixed(0)} | ${Math.min(...s.ms).toFixed(0)} / ${Math.max(...s.ms).toFixed(0)} | ${median(s.cpuMs).toFixed(0)} | ${s.result} |`,
+      (s) =>
+        `| \`${s.sql}\` | ${median(s.ms).toFixed(0)} | ${Math.min(...s.ms).toFixed(0)} / ${Math.max(...s.ms).toFixed(0)} | ${median(s.cpuMs).toFixed(0)} | ${s.result} |`,
     ),
     '',
     `The ratios below divide by the events scan's medians (${scanMs.toFixed(0)} ms, CPU ${scanCpuMs.toFixed(0)} ms); the order_items scan ` +
@@ -562,7 +658,9 @@ function report(r: {
     '',
     '#### The patterns job',
     '',
-    '| run | shoppers | slices of ≤ ' + thousands(SLICE) + ' | changed (published) | result rows | job s | job / scan | CPU s | job / scan by CPU | < 60 s | < 5× scan | RSS / JS heap before MB | peak RSS MB (VmHWM) | peak RSS / JS heap MB (100 ms samples; longest gap ms) | patterns JSON bytes mean / max |',
+    '| run | shoppers | slices of ≤ ' +
+      thousands(SLICE) +
+      ' | changed (published) | result rows | job s | job / scan | CPU s | job / scan by CPU | < 60 s | < 5× scan | RSS / JS heap before MB | peak RSS MB (VmHWM) | peak RSS / JS heap MB (100 ms samples; longest gap ms) | patterns JSON bytes mean / max |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|',
     ...r.jobs.map((j) => {
       const ratio = j.wallMs / scanMs;
@@ -622,7 +720,10 @@ function report(r: {
       '',
       '| client | documents / shoppers | s | rate | checked |',
       '|---|---:|---:|---:|---|',
-      ...r.firestore.map((f) => `| ${f.name} | ${thousands(f.documents)} | ${seconds(f.ms)} | **${rate(f.documents, f.ms)}** ${f.unit} | ${f.checked ? 'yes' : 'NO'} |`),
+      ...r.firestore.map(
+        (f) =>
+          `| ${f.name} | ${thousands(f.documents)} | ${seconds(f.ms)} | **${rate(f.documents, f.ms)}** ${f.unit} | ${f.checked ? 'yes' : 'NO'} |`,
+      ),
       '',
     );
     const [publish, , read] = r.firestore;

@@ -8,7 +8,11 @@ const SENT_AT = '2026-11-26T12:00:00.000Z';
 
 /** An event of about `bytes` bytes of JSON, `text` repeated in its query. */
 function event(id: number, text = 'x', repeat = 1): Entry {
-  return entryOf(JSON.stringify({ event_id: `e-${id}`, type: 'search_performed', data: { query: text.repeat(repeat) } }), `e-${id}`, 'search_performed');
+  return entryOf(
+    JSON.stringify({ event_id: `e-${id}`, type: 'search_performed', data: { query: text.repeat(repeat) } }),
+    `e-${id}`,
+    'search_performed',
+  );
 }
 
 describe('a batch', () => {
@@ -45,7 +49,8 @@ describe('a batch', () => {
           expect(batch.bytes).toBeLessThanOrEqual(maxBytes);
           expect(batch.entries).toEqual(queued.slice(0, batch.entries.length));
           const next = queued[batch.entries.length];
-          if (next && batch.entries.length < maxEvents) expect(Buffer.byteLength(requestBody([...batch.entries, next], SENT_AT))).toBeGreaterThan(maxBytes);
+          if (next && batch.entries.length < maxEvents)
+            expect(Buffer.byteLength(requestBody([...batch.entries, next], SENT_AT))).toBeGreaterThan(maxBytes);
         },
       ),
     );

@@ -38,7 +38,9 @@ describe('the client’s bundles', () => {
 
   it('fail the build over budget, or with a dependency inside', () => {
     const browser = bundle('grocery-loop.min.js');
-    expect(bundleProblems([{ ...browser, gzipBytes: BUDGET_BYTES + 1 }])).toEqual([`grocery-loop.min.js is ${BUDGET_BYTES + 1} bytes min+gzip; the budget is ${BUDGET_BYTES}`]);
+    expect(bundleProblems([{ ...browser, gzipBytes: BUDGET_BYTES + 1 }])).toEqual([
+      `grocery-loop.min.js is ${BUDGET_BYTES + 1} bytes min+gzip; the budget is ${BUDGET_BYTES}`,
+    ]);
     expect(bundleProblems([{ ...browser, inputs: [...browser.inputs, 'node_modules/zod/v4/classic/schemas.js'] }])).toEqual([
       'grocery-loop.min.js bundles node_modules/zod/v4/classic/schemas.js: the client has no runtime dependencies',
     ]);
@@ -49,7 +51,9 @@ describe('the client’s bundles', () => {
     expect(scripts.build).toContain('node functions/client/build.ts');
     const run = spawnSync(process.execPath, ['functions/client/build.ts', join(outdir, 'cli')], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`grocery-loop\\.min\\.js \\d+ bytes, ${bundle('grocery-loop.min.js').gzipBytes} min\\+gzip \\(budget ${BUDGET_BYTES}\\)`));
+    expect(run.stdout).toMatch(
+      new RegExp(`grocery-loop\\.min\\.js \\d+ bytes, ${bundle('grocery-loop.min.js').gzipBytes} min\\+gzip \\(budget ${BUDGET_BYTES}\\)`),
+    );
   });
 
   it('are as large as the README and docs/client.md say, to a tenth of a KB', () => {
@@ -68,13 +72,18 @@ describe('the client’s bundles', () => {
   });
 
   it('give Node a tracker that sends its events before it shuts down', async () => {
-    const { createTracker: create } = (await import(pathToFileURL(join(outdir, 'node.mjs')).href)) as { createTracker: typeof createTracker };
+    const { createTracker: create } = (await import(pathToFileURL(join(outdir, 'node.mjs')).href)) as {
+      createTracker: typeof createTracker;
+    };
     const bodies: string[] = [];
     const tracker = create({
       endpoint: 'https://collect.test',
       token: 't',
       flushIntervalMs: 60_000,
-      fetch: async (_, init) => (bodies.push(init.body ?? ''), { status: 202, headers: { get: () => null }, json: async () => ({ rejected: [] }) }),
+      fetch: async (_, init) => (
+        bodies.push(init.body ?? ''),
+        { status: 202, headers: { get: () => null }, json: async () => ({ rejected: [] }) }
+      ),
     });
     tracker.trackPreference({ preference: 'brand', value: 'Oatly', action: 'like' });
     await expect(tracker.shutdown()).resolves.toEqual({ pending: 0 });

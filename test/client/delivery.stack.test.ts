@@ -24,7 +24,9 @@ import { processGroupListeningOn } from '../support/listening-process.ts';
 // collect answers 503. Every event must be learned once, and stored once in the warehouse.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const MISSING = existsSync(CHROMIUM) ? null : `Chromium is missing at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium), or set CHROMIUM_PATH.`;
+const MISSING = existsSync(CHROMIUM)
+  ? null
+  : `Chromium is missing at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium), or set CHROMIUM_PATH.`;
 /** collect's publish deadline here: a frozen Pub/Sub is answered 503 after it. */
 const PUBLISH_DEADLINE_MS = 1000;
 /** Longest a fault lasts: it ends once the client failed twice, or after this. */
@@ -100,7 +102,9 @@ async function serveShopPage(dir: string): Promise<{ url: string; server: Server
   const script = readFileSync(join(dir, 'grocery-loop.min.js'));
   const server = createServer((req, res) => {
     if (req.url === '/grocery-loop.min.js') return void res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(script);
-    res.writeHead(200, { 'Content-Type': 'text/html' }).end('<!doctype html><title>Shop</title><script src="/grocery-loop.min.js"></script><h1>Shop</h1>');
+    res
+      .writeHead(200, { 'Content-Type': 'text/html' })
+      .end('<!doctype html><title>Shop</title><script src="/grocery-loop.min.js"></script><h1>Shop</h1>');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server };
@@ -164,25 +168,29 @@ function watchCollect(page: Page): { posts: number; statuses: number[] } {
 describe('the script-tag client in Chromium', () => {
   // Leaving for another site is what tells keepalive apart: Chromium cancels a plain fetch of a page
   // navigated away from (these events were lost without it), while a closed tab's requests go on.
-  it.each(['closed', 'left for another site'] as const)('delivers a search, a click, a cart add and an order from a page %s without flush', async (ending) => {
-    const shopper = await newShopper(ending === 'closed' ? 'closed-page' : 'left-page');
-    const context = await newContext();
-    // Nothing would go before a minute: only leaving the page sends the events.
-    const page = await openShop(context, shopper, { flushIntervalMs: 60_000 });
-    // A network with 1.5 s of latency: the requests are still on their way when the page is gone.
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Network.enable');
-    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 1500, downloadThroughput: -1, uploadThroughput: -1 });
-    const seen = watchCollect(page);
-    const sent = await shopInPage(page, `order-${shopper.id}`);
-    expect(sent).toBe(4);
-    expect(seen.posts).toBe(0);
-    if (ending === 'closed') await page.close();
-    else await page.goto('about:blank');
-    ledger.push({ scenario: `browser: page ${ending} without flush`, shopper: shopper.id, sent });
-    await expectLearned(shopper, sent);
-    await context.close();
-  }, SLOW.timeout);
+  it.each(['closed', 'left for another site'] as const)(
+    'delivers a search, a click, a cart add and an order from a page %s without flush',
+    async (ending) => {
+      const shopper = await newShopper(ending === 'closed' ? 'closed-page' : 'left-page');
+      const context = await newContext();
+      // Nothing would go before a minute: only leaving the page sends the events.
+      const page = await openShop(context, shopper, { flushIntervalMs: 60_000 });
+      // A network with 1.5 s of latency: the requests are still on their way when the page is gone.
+      const cdp = await context.newCDPSession(page);
+      await cdp.send('Network.enable');
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 1500, downloadThroughput: -1, uploadThroughput: -1 });
+      const seen = watchCollect(page);
+      const sent = await shopInPage(page, `order-${shopper.id}`);
+      expect(sent).toBe(4);
+      expect(seen.posts).toBe(0);
+      if (ending === 'closed') await page.close();
+      else await page.goto('about:blank');
+      ledger.push({ scenario: `browser: page ${ending} without flush`, shopper: shopper.id, sent });
+      await expectLearned(shopper, sent);
+      await context.close();
+    },
+    SLOW.timeout,
+  );
 
   it('keeps events while offline, drains when back online, and hands what is left to the next page', SLOW, async () => {
     const shopper = await newShopper('offline');
@@ -239,7 +247,10 @@ async function nodeClient(): Promise<typeof createTracker> {
 }
 
 /** A shop server process that tracks a trip and then ends, by itself or by `shutdown` and `process.exit`. */
-function serverProcess(shopper: Shopper, ending: 'exit on its own' | 'shutdown, then process.exit'): Promise<{ code: number | null; output: string }> {
+function serverProcess(
+  shopper: Shopper,
+  ending: 'exit on its own' | 'shutdown, then process.exit',
+): Promise<{ code: number | null; output: string }> {
   const script = `
     const { createTracker } = await import(process.env.CLIENT_URL);
     const tracker = createTracker({ endpoint: process.env.COLLECT_URL, token: process.env.TOKEN, flushIntervalMs: 60000 });
@@ -253,7 +264,13 @@ function serverProcess(shopper: Shopper, ending: 'exit on its own' | 'shutdown, 
       process.exit(0);
     }`;
   const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, CLIENT_URL: pathToFileURL(join(bundles, 'node.mjs')).href, COLLECT_URL: collectUrl, TOKEN: shopper.token, ENDING: ending },
+    env: {
+      ...process.env,
+      CLIENT_URL: pathToFileURL(join(bundles, 'node.mjs')).href,
+      COLLECT_URL: collectUrl,
+      TOKEN: shopper.token,
+      ENDING: ending,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -263,14 +280,18 @@ function serverProcess(shopper: Shopper, ending: 'exit on its own' | 'shutdown, 
 }
 
 describe('the Node client', () => {
-  it.each(['exit on its own', 'shutdown, then process.exit'] as const)('delivers a trip from a process that ends: %s', async (ending) => {
-    const shopper = await newShopper('node-exit');
-    const { code, output } = await serverProcess(shopper, ending);
-    expect(code, output).toBe(0);
-    if (ending !== 'exit on its own') expect(JSON.parse(output)).toEqual({ pending: 0 });
-    ledger.push({ scenario: `node: process ${ending}`, shopper: shopper.id, sent: 4 });
-    await expectLearned(shopper, 4);
-  }, SLOW.timeout);
+  it.each(['exit on its own', 'shutdown, then process.exit'] as const)(
+    'delivers a trip from a process that ends: %s',
+    async (ending) => {
+      const shopper = await newShopper('node-exit');
+      const { code, output } = await serverProcess(shopper, ending);
+      expect(code, output).toBe(0);
+      if (ending !== 'exit on its own') expect(JSON.parse(output)).toEqual({ pending: 0 });
+      ledger.push({ scenario: `node: process ${ending}`, shopper: shopper.id, sent: 4 });
+      await expectLearned(shopper, 4);
+    },
+    SLOW.timeout,
+  );
 
   it('delivers every event once after collect stopped answering for a while', SLOW, async () => {
     const shopper = await newShopper('node-frozen-collect');
@@ -338,7 +359,15 @@ describe('the warehouse, once the stack has stopped', () => {
       const figures = ledger.map(({ scenario, shopper, sent, requests, retries }) => {
         const row = stored.get(shopper);
         const once = Number(row?.events ?? 0n);
-        return { scenario, sent, 'received once': row && row.most === 1n ? once : 0, twice: row ? Number(row.rows) - once : 0, lost: sent - once, requests, retries };
+        return {
+          scenario,
+          sent,
+          'received once': row && row.most === 1n ? once : 0,
+          twice: row ? Number(row.rows) - once : 0,
+          lost: sent - once,
+          requests,
+          retries,
+        };
       });
       console.table(figures);
       for (const figure of figures) expect(figure, figure.scenario).toMatchObject({ 'received once': figure.sent, twice: 0, lost: 0 });

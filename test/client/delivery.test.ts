@@ -145,7 +145,12 @@ describe('retries', () => {
   it('surface each event collect rejected in a 202, and keep none of the batch', async () => {
     const collect = fakeCollect((request) => ({
       status: 202,
-      body: { accepted: 1, rejected: [{ index: 1, event_id: request.events[1]?.event_id, reason: 'data.product.price: Too big' }], dropped: 0, duplicates: 0 },
+      body: {
+        accepted: 1,
+        rejected: [{ index: 1, event_id: request.events[1]?.event_id, reason: 'data.product.price: Too big' }],
+        dropped: 0,
+        duplicates: 0,
+      },
     }));
     const rejected: Rejection[] = [];
     const { tracker } = trackerUnderTest({ fetch: collect.fetch, flushAt: 2, onRejected: (r) => rejected.push(...r) });
@@ -159,7 +164,9 @@ describe('retries', () => {
 
 describe('the token', () => {
   it('is asked for again once after a 401, and the batch sent once more with it', async () => {
-    const collect = fakeCollect((request) => (request.token === 'fresh' ? { status: 202 } : { status: 401, body: { error: { message: 'token expired' } } }));
+    const collect = fakeCollect((request) =>
+      request.token === 'fresh' ? { status: 202 } : { status: 401, body: { error: { message: 'token expired' } } },
+    );
     const tokens = ['stale', 'fresh'];
     const { tracker } = trackerUnderTest({ fetch: collect.fetch, flushAt: 1, token: async () => tokens.shift() ?? 'none' });
     tracker.trackView(view);
@@ -175,7 +182,12 @@ describe('the token', () => {
     const collect = fakeCollect(() => ({ status: 401, body: { error: { message: 'wrong issuer' } } }));
     const rejected: Rejection[] = [];
     let calls = 0;
-    const { tracker } = trackerUnderTest({ fetch: collect.fetch, flushAt: 1, token: () => `token-${++calls}`, onRejected: (r) => rejected.push(...r) });
+    const { tracker } = trackerUnderTest({
+      fetch: collect.fetch,
+      flushAt: 1,
+      token: () => `token-${++calls}`,
+      onRejected: (r) => rejected.push(...r),
+    });
     tracker.trackView(view);
     await after(120_000);
     expect(collect.requests).toHaveLength(2);
@@ -222,7 +234,13 @@ describe('the queue across pages', () => {
   it('is bounded: the oldest events are dropped first, counted and reported', async () => {
     const dropped: Dropped[] = [];
     const collect = fakeCollect(() => 'network-error');
-    const { tracker } = trackerUnderTest({ fetch: collect.fetch, storage: memoryStorage(), flushAt: 1000, queue: { maxEvents: 3 }, onDropped: (d) => dropped.push(...d) });
+    const { tracker } = trackerUnderTest({
+      fetch: collect.fetch,
+      storage: memoryStorage(),
+      flushAt: 1000,
+      queue: { maxEvents: 3 },
+      onDropped: (d) => dropped.push(...d),
+    });
     const ids = [1, 2, 3, 4, 5].map(() => tracker.trackView(view));
     expect(dropped).toEqual(ids.slice(0, 2).map((event_id) => ({ event_id, type: 'product_viewed', reason: 'queue_full' })));
     expect(tracker.stats()).toMatchObject({ queued: 3, dropped: 2 });
@@ -305,7 +323,10 @@ describe('flush and shutdown', () => {
   it('shutdown tracks nothing more; in Node what is still unsent is dropped and reported', async () => {
     const dropped: Dropped[] = [];
     const collect = fakeCollect(() => 'network-error');
-    const { tracker } = trackerUnderTest({ fetch: collect.fetch, flushTimeoutMs: 1000, onDropped: (d) => dropped.push(...d) }, { dropOnShutdown: true });
+    const { tracker } = trackerUnderTest(
+      { fetch: collect.fetch, flushTimeoutMs: 1000, onDropped: (d) => dropped.push(...d) },
+      { dropOnShutdown: true },
+    );
     const id = tracker.trackView(view);
     const done = tracker.shutdown();
     await after(1000);

@@ -22,7 +22,15 @@ export function memoryStorage(): StorageLike & { items: Map<string, string>; fai
 
 /** One request as collect would have received it. */
 export type Received = { url: string; init: FetchInit; token: string; events: SentEvent[] };
-export type SentEvent = { event_id: string; type: string; sent_at: string; session_id: string; occurred_at: string; context?: Record<string, unknown>; data: Record<string, unknown> };
+export type SentEvent = {
+  event_id: string;
+  type: string;
+  sent_at: string;
+  session_id: string;
+  occurred_at: string;
+  context?: Record<string, unknown>;
+  data: Record<string, unknown>;
+};
 
 export type Answer = { status: number; body?: unknown; headers?: Record<string, string> } | 'network-error';
 
@@ -57,7 +65,10 @@ export function fakeCollect(answer: (request: Received, index: number) => Answer
 export type TestPlatform = Partial<Platform> & { online?: boolean };
 
 /** A tracker core on the given ports, browser-like (storage, no drop on shutdown) unless told otherwise. */
-export function trackerUnderTest(options: Partial<TrackerOptions> & { fetch: FetchLike }, platform: TestPlatform = {}): TrackerCore & { platform: { online: boolean } } {
+export function trackerUnderTest(
+  options: Partial<TrackerOptions> & { fetch: FetchLike },
+  platform: TestPlatform = {},
+): TrackerCore & { platform: { online: boolean } } {
   const state = { online: platform.online ?? true };
   const core = createTrackerCore(
     { endpoint: 'https://collect.test', token: 'token-1', ...options },

@@ -36,7 +36,10 @@ async function listening(server: Server): Promise<string> {
 
 /** collect, which reads the links as production does, and users; the fetch records each request's path and bearer. */
 async function shop(usersOverrides: { linkWarehouse?: LinkWarehouse } = {}) {
-  const collect = await collectUnderTest({ clock: () => new Date(), owner: createEventOwner(createFirestoreLinkReader(firestore), { cacheMs: 0 }) });
+  const collect = await collectUnderTest({
+    clock: () => new Date(),
+    owner: createEventOwner(createFirestoreLinkReader(firestore), { cacheMs: 0 }),
+  });
   const collectUrl = await listening(collect.server);
   const usersUrl = await listening((await usersUnderTest(usersOverrides)).server);
   const requests: { path: string; bearer: string; body?: string }[] = [];
@@ -61,7 +64,7 @@ async function shopper() {
 const order = { order_id: 'order-1', total: 2.49, items: [{ ...MILK, quantity: 1 }] };
 
 describe('tracker.identify: linking the visitor on login', () => {
-  it('sends the visitor\'s events with their token, links them with both tokens, then sends as the shopper', async () => {
+  it("sends the visitor's events with their token, links them with both tokens, then sends as the shopper", async () => {
     const { collectUrl, usersUrl, requests, published, fetch } = await shop();
     const [anonymous, logged] = [await visitor(), await shopper()];
     const { tracker } = trackerUnderTest({ fetch, endpoint: collectUrl, token: anonymous.token });
@@ -73,13 +76,17 @@ describe('tracker.identify: linking the visitor on login', () => {
 
     expect(result).toEqual({ ok: true, link: { anonymous_id: anonymous.id, user_id: logged.id, linked_at: NOW.toISOString() } });
     const link = requests.find((r) => r.path.endsWith('/links'));
-    expect(link).toEqual({ path: `/v1/users/${logged.id}/links`, bearer: logged.token, body: JSON.stringify({ anonymous_token: anonymous.token }) });
+    expect(link).toEqual({
+      path: `/v1/users/${logged.id}/links`,
+      bearer: logged.token,
+      body: JSON.stringify({ anonymous_token: anonymous.token }),
+    });
     expect(requests.filter((r) => r.path === '/v1/events').map((r) => r.bearer)).toEqual([anonymous.token, logged.token]);
     expect(published()).toEqual([anonymous.id, logged.id]);
     expect(await createFirestoreLinkReader(firestore).shopperOf(anonymous.id)).toBe(logged.id);
   });
 
-  it('takes up the shopper\'s settings at once: what the shopper turned off is no longer tracked', async () => {
+  it("takes up the shopper's settings at once: what the shopper turned off is no longer tracked", async () => {
     const { collectUrl, usersUrl, fetch } = await shop();
     const [anonymous, logged] = [await visitor(), await shopper()];
     await privacy.write(logged.id, { ...DEFAULT_PRIVACY, track_purchases: false }, NOW);
@@ -108,10 +115,18 @@ describe('tracker.identify: linking the visitor on login', () => {
   it('answers a forged visitor token with the reason users gives, not to be retried', async () => {
     const { collectUrl, usersUrl, fetch } = await shop();
     const logged = await shopper();
-    const forged = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, key: 'a-key-the-shop-never-had-0123456789abcdef', anonymous: true });
+    const forged = await mintShopperToken(randomUUID(), {
+      ...TEST_TOKEN,
+      key: 'a-key-the-shop-never-had-0123456789abcdef',
+      anonymous: true,
+    });
     const { tracker } = trackerUnderTest({ fetch, endpoint: collectUrl, token: forged });
 
-    await expect(tracker.identify(usersUrl, logged.token)).resolves.toEqual({ ok: false, reason: '400: anonymous_token: token signature is invalid', retry: false });
+    await expect(tracker.identify(usersUrl, logged.token)).resolves.toEqual({
+      ok: false,
+      reason: '400: anonymous_token: token signature is invalid',
+      retry: false,
+    });
   });
 
   it('keeps the visitor after a 503: identify again links the same visitor, though the tracker sends as the shopper', async () => {
@@ -133,7 +148,7 @@ describe('tracker.identify: linking the visitor on login', () => {
     expect(again).toMatchObject({ ok: true, link: { anonymous_id: anonymous.id, user_id: logged.id } });
   });
 
-  it('asks the shopper\'s token provider again once after a 401', async () => {
+  it("asks the shopper's token provider again once after a 401", async () => {
     const { collectUrl, usersUrl, fetch } = await shop();
     const [anonymous, logged] = [await visitor(), await shopper()];
     const tokens = [await tokenFor(logged.id, { ttlSec: -3600 }), logged.token];

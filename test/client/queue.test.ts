@@ -8,7 +8,12 @@ function event(id: string, bytes = 0) {
   return entryOf(JSON.stringify({ event_id: id, type: 'product_viewed', data: { pad: 'x'.repeat(bytes) } }), id, 'product_viewed');
 }
 
-function queueOn(storage: ReturnType<typeof memoryStorage>, id: string, clock: { now: number }, bounds: Partial<QueueOptions['bounds']> = {}) {
+function queueOn(
+  storage: ReturnType<typeof memoryStorage>,
+  id: string,
+  clock: { now: number },
+  bounds: Partial<QueueOptions['bounds']> = {},
+) {
   return createQueue({ bounds: { maxEvents: 1000, maxBytes: 1_000_000, ...bounds }, storage, prefix: PREFIX, id, now: () => clock.now });
 }
 

@@ -13,8 +13,18 @@ describe('what collect’s answer means for a batch', () => {
   it.each([
     ['202, every event accepted', 202, { accepted: 2, rejected: [] }, { kind: 'answered', rejected: [] }],
     ['202 with a rejected event', 202, listed, { kind: 'answered', rejected: [{ index: 1, reason: 'data.position: Too small' }] }],
-    ['400 listing every event', 400, { ...listed, accepted: 0 }, { kind: 'answered', rejected: [{ index: 1, reason: 'data.position: Too small' }] }],
-    ['400, a malformed body', 400, { error: { code: 'bad_request', message: '"events" is empty' } }, { kind: 'refused', reason: '400: "events" is empty' }],
+    [
+      '400 listing every event',
+      400,
+      { ...listed, accepted: 0 },
+      { kind: 'answered', rejected: [{ index: 1, reason: 'data.position: Too small' }] },
+    ],
+    [
+      '400, a malformed body',
+      400,
+      { error: { code: 'bad_request', message: '"events" is empty' } },
+      { kind: 'refused', reason: '400: "events" is empty' },
+    ],
     ['401', 401, { error: { code: 'unauthenticated', message: 'token expired' } }, { kind: 'unauthorized', reason: '401: token expired' }],
     ['413', 413, { error: { message: 'too large' } }, { kind: 'refused', reason: '413: too large' }],
     ['404', 404, undefined, { kind: 'refused', reason: '404' }],
@@ -32,12 +42,24 @@ describe('what collect’s answer means for a batch', () => {
 });
 
 describe('sending a batch', () => {
-  const request = { url: 'https://collect.test/v1/events', token: 't', body: '{"events":[]}', keepalive: false, timeoutMs: 5000, timers: SYSTEM_TIMERS, now: Date.now };
+  const request = {
+    url: 'https://collect.test/v1/events',
+    token: 't',
+    body: '{"events":[]}',
+    keepalive: false,
+    timeoutMs: 5000,
+    timers: SYSTEM_TIMERS,
+    now: Date.now,
+  };
 
   it('posts JSON with the bearer token, and reads Retry-After', async () => {
     const collect = fakeCollect(() => ({ status: 503, headers: { 'Retry-After': '2' } }));
     await expect(sendBatch({ ...request, fetch: collect.fetch })).resolves.toEqual({ kind: 'retry', retryAfterMs: 2000 });
-    expect(collect.requests[0]?.init).toMatchObject({ method: 'POST', headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' }, keepalive: false });
+    expect(collect.requests[0]?.init).toMatchObject({
+      method: 'POST',
+      headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json' },
+      keepalive: false,
+    });
   });
 
   it('is retried when the network fails', async () => {
@@ -63,7 +85,11 @@ describe('sending a batch', () => {
   });
 
   it('is answered for even when collect’s body is not JSON', async () => {
-    const fetch = async () => ({ status: 202, headers: { get: () => null }, json: () => Promise.reject(new SyntaxError('Unexpected token')) });
+    const fetch = async () => ({
+      status: 202,
+      headers: { get: () => null },
+      json: () => Promise.reject(new SyntaxError('Unexpected token')),
+    });
     await expect(sendBatch({ ...request, fetch })).resolves.toEqual({ kind: 'answered', rejected: [] });
   });
 });

@@ -22,7 +22,12 @@ describe('the browser session', () => {
     const storage = memoryStorage();
     storage.failWrites = true;
     let made = 0;
-    const session = storedSession(storage, 'k', () => 0, () => `session-${++made}`);
+    const session = storedSession(
+      storage,
+      'k',
+      () => 0,
+      () => `session-${++made}`,
+    );
     expect([session(), session()]).toEqual(['session-1', 'session-1']);
   });
 });

@@ -17,7 +17,12 @@ afterEach(() => {
 
 /** Every helper once, with the contract's sample data; returns the ids it gave. */
 function trackEveryType(tracker: Tracker): (string | null)[] {
-  const searchId = tracker.trackSearch({ query: 'oat milk', results: ['sku-oat-1l', { sku: 'sku-soy-1l' }], results_count: 42, personalized: true });
+  const searchId = tracker.trackSearch({
+    query: 'oat milk',
+    results: ['sku-oat-1l', { sku: 'sku-soy-1l' }],
+    results_count: 42,
+    personalized: true,
+  });
   return [
     searchId,
     tracker.trackClick(searchId, MILK, 1),
@@ -52,11 +57,18 @@ describe('the events a tracker sends', () => {
     const endpoint = await listening(server);
     try {
       const rejected: Rejection[] = [];
-      const tracker = trackerUnderTest({ fetch: (url, init) => fetch(url, init), endpoint, token: await tokenFor('shopper-client'), onRejected: (r) => rejected.push(...r) }).tracker;
+      const tracker = trackerUnderTest({
+        fetch: (url, init) => fetch(url, init),
+        endpoint,
+        token: await tokenFor('shopper-client'),
+        onRejected: (r) => rejected.push(...r),
+      }).tracker;
       const ids = trackEveryType(tracker);
       await expect(tracker.flush()).resolves.toEqual({ pending: 0 });
       expect(rejected).toEqual([]);
-      const published = bus.events.messages.flatMap((m) => (JSON.parse(m.data.toString()) as { events: { event_id: string }[] }).events.map((e) => e.event_id));
+      const published = bus.events.messages.flatMap((m) =>
+        (JSON.parse(m.data.toString()) as { events: { event_id: string }[] }).events.map((e) => e.event_id),
+      );
       expect(published).toHaveLength(ids.length);
       expect(tracker.stats()).toMatchObject({ delivered: ids.length, rejected: 0, queued: 0 });
     } finally {
@@ -74,7 +86,15 @@ describe('the events a tracker sends', () => {
     tracker.trackCartAdd({ product: MILK, quantity: 1, cart_value: 2.49, search_id: searchId });
     await tracker.flush();
     const [search, click, otherClick, viewed, added] = collect.requests.flatMap((r) => r.events);
-    expect(search?.data).toMatchObject({ search_id: searchId, results: [{ sku: 'sku-soy-1l', position: 1 }, { sku: 'sku-oat-1l', position: 2 }], results_count: 2, personalized: false });
+    expect(search?.data).toMatchObject({
+      search_id: searchId,
+      results: [
+        { sku: 'sku-soy-1l', position: 1 },
+        { sku: 'sku-oat-1l', position: 2 },
+      ],
+      results_count: 2,
+      personalized: false,
+    });
     expect(click?.data).toMatchObject({ search_id: searchId, query: 'oat milk', position: 2, product: MILK });
     expect(otherClick?.data).toMatchObject({ search_id: 'from-another-page', query: 'rye' });
     for (const event of [search, click, viewed, added]) expect(event?.context?.search_id).toBe(searchId);
@@ -82,7 +102,11 @@ describe('the events a tracker sends', () => {
 
   it('carry the experiment arms in context: the tracker’s, then setExperiments’, and a call’s over them', async () => {
     const collect = fakeCollect();
-    const { tracker } = trackerUnderTest({ fetch: collect.fetch, experiments: { personalization: 'control' }, context: { locale: 'de-DE' } });
+    const { tracker } = trackerUnderTest({
+      fetch: collect.fetch,
+      experiments: { personalization: 'control' },
+      context: { locale: 'de-DE' },
+    });
     tracker.trackView({ product: MILK });
     tracker.setExperiments({ personalization: 'treatment', ranking: 'b' });
     tracker.trackView({ product: MILK }, { experiments: { ranking: 'c' } });
@@ -100,7 +124,13 @@ describe('the events a tracker sends', () => {
     expect(tracker.trackView({ product: { ...MILK, name: 'n'.repeat(40_000) } })).toBeNull();
     await tracker.flush();
     expect(collect.requests).toEqual([]);
-    expect(rejected).toEqual([{ event_id: expect.any(String), type: 'product_viewed', reason: expect.stringMatching(/^event is \d+ bytes; the limit is 32768 bytes$/) }]);
+    expect(rejected).toEqual([
+      {
+        event_id: expect.any(String),
+        type: 'product_viewed',
+        reason: expect.stringMatching(/^event is \d+ bytes; the limit is 32768 bytes$/),
+      },
+    ]);
   });
 });
 
@@ -134,7 +164,11 @@ describe('consent', () => {
 
   it('starts as a shopper who changed nothing: the defaults of the privacy settings', () => {
     const { tracker } = trackerUnderTest({ fetch: fakeCollect().fetch });
-    expect(tracker.setConsent({})).toEqual({ track_searches: DEFAULT_PRIVACY.track_searches, track_clicks: DEFAULT_PRIVACY.track_clicks, track_purchases: DEFAULT_PRIVACY.track_purchases });
+    expect(tracker.setConsent({})).toEqual({
+      track_searches: DEFAULT_PRIVACY.track_searches,
+      track_clicks: DEFAULT_PRIVACY.track_clicks,
+      track_purchases: DEFAULT_PRIVACY.track_purchases,
+    });
   });
 
   it('is loaded from the shopper’s settings in users, for the shopper the token names', async () => {

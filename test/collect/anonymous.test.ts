@@ -24,7 +24,10 @@ const links = createFirestoreIdentityLinks(firestore, { merge: mergePreferences 
 const privacy = createFirestorePrivacyStore(firestore, { hashUser: createUserHasher('collect-anonymous-test-key-0123456789') });
 
 async function collect() {
-  return collectUnderTest({ owner: createEventOwner(createFirestoreLinkReader(firestore), { cacheMs: 0 }), consent: createCollectConsent(privacy, { cacheMs: 0 }) });
+  return collectUnderTest({
+    owner: createEventOwner(createFirestoreLinkReader(firestore), { cacheMs: 0 }),
+    consent: createCollectConsent(privacy, { cacheMs: 0 }),
+  });
 }
 
 const visitor = async () => {
@@ -35,7 +38,7 @@ const send = (server: Awaited<ReturnType<typeof collect>>['server'], token: stri
   request(server).post('/v1/events').set('Authorization', `Bearer ${token}`).send({ events });
 
 describe('collect and anonymous visitors (emulator)', () => {
-  it('publishes an unlinked visitor\'s events under their anonymous id', async () => {
+  it("publishes an unlinked visitor's events under their anonymous id", async () => {
     const { server, bus } = await collect();
     const { id, token } = await visitor();
 
@@ -47,7 +50,7 @@ describe('collect and anonymous visitors (emulator)', () => {
     expect(batch.events.map((e) => e.user_id)).toEqual([id]);
   });
 
-  it('publishes a linked visitor\'s events under the shopper\'s id, decided on by the shopper\'s settings', async () => {
+  it("publishes a linked visitor's events under the shopper's id, decided on by the shopper's settings", async () => {
     const { server, bus } = await collect();
     const { id, token } = await visitor();
     const shopper = `shopper-${randomUUID()}`;
@@ -63,7 +66,9 @@ describe('collect and anonymous visitors (emulator)', () => {
   });
 
   it('answers 503 with Retry-After, and publishes nothing, when the link cannot be read', async () => {
-    const { server, bus, logger } = await collectUnderTest({ owner: createEventOwner({ shopperOf: () => Promise.reject(new Error('DEADLINE_EXCEEDED')) }) });
+    const { server, bus, logger } = await collectUnderTest({
+      owner: createEventOwner({ shopperOf: () => Promise.reject(new Error('DEADLINE_EXCEEDED')) }),
+    });
     const { token } = await visitor();
 
     const res = await send(server, token, [validEvent('product_viewed')]);
@@ -74,11 +79,13 @@ describe('collect and anonymous visitors (emulator)', () => {
     expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'identity link could not be read' }));
   });
 
-  it('refuses a logged-in token whose subject is in the visitors\' namespace, before reading anything', async () => {
+  it("refuses a logged-in token whose subject is in the visitors' namespace, before reading anything", async () => {
     const { server, bus } = await collect();
     const res = await send(server, await mintShopperToken(`anonymous:${randomUUID()}`, TEST_TOKEN), [validEvent('product_viewed')]);
     expect(res.status).toBe(401);
-    expect((res.body as { error: { message: string } }).error.message).toBe('token subject may not start with "anonymous:", which names anonymous visitors');
+    expect((res.body as { error: { message: string } }).error.message).toBe(
+      'token subject may not start with "anonymous:", which names anonymous visitors',
+    );
     expect(bus.events.messages).toEqual([]);
   });
 });

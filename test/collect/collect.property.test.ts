@@ -23,8 +23,10 @@ function reset(): void {
 
 /** Everything on the events topic must be a well-formed batch, and nothing else. */
 function expectOnlyWellFormedMessages(): void {
-  for (const message of harness.bus.events.messages) expect(EventBatchMessage.safeParse(JSON.parse(message.data.toString())).success).toBe(true);
-  for (const message of harness.bus.rejected.messages) expect(RejectedBatchMessage.safeParse(JSON.parse(message.data.toString())).success).toBe(true);
+  for (const message of harness.bus.events.messages)
+    expect(EventBatchMessage.safeParse(JSON.parse(message.data.toString())).success).toBe(true);
+  for (const message of harness.bus.rejected.messages)
+    expect(RejectedBatchMessage.safeParse(JSON.parse(message.data.toString())).success).toBe(true);
 }
 
 const validEvents = fc.constantFrom(...EVENT_TYPES).map((type) => validEvent(type));
@@ -56,13 +58,23 @@ const mutatedEvents = fc.tuple(validEvents, fc.nat(), fc.jsonValue({ maxDepth: 2
 const deepJsonTexts = fc
   .record({
     tree: fc.letrec((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 4 }), tie('node'), { maxKeys: 3 })),
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 1 }),
+        fc.array(tie('node'), { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 4 }), tie('node'), { maxKeys: 3 }),
+      ),
     })).node,
     levels: fc.oneof(fc.integer({ min: 0, max: 64 }), fc.integer({ min: 0, max: 20_000 })),
     wrapper: fc.constantFrom('[', '{"k":', '{"":[', '[{"a":'),
   })
   .map(({ tree, levels, wrapper }) => {
-    const close = wrapper.replace(/"[^"]*":/g, '').replace(/[[{]/g, (c) => (c === '[' ? ']' : '}')).split('').reverse().join('');
+    const close = wrapper
+      .replace(/"[^"]*":/g, '')
+      .replace(/[[{]/g, (c) => (c === '[' ? ']' : '}'))
+      .split('')
+      .reverse()
+      .join('');
     return wrapper.repeat(levels) + JSON.stringify(tree) + close.repeat(levels);
   });
 
@@ -75,13 +87,22 @@ describe('collect under arbitrary input', () => {
       fc.asyncProperty(deepJsonTexts, placements, fc.constantFrom('application/json', 'text/plain'), async (value, placement, type) => {
         reset();
         const good = validEvent('product_viewed');
-        const other = placement === 'event' ? value : JSON.stringify({ ...validEvent('cart_item_added'), [placement]: '__value__' }).replace('"__value__"', () => value); // a function: `$` in a value is not a replacement pattern
-        const res = await request(harness.server).post('/v1/events').set('Authorization', `Bearer ${token}`).set('Content-Type', type).send(`{"events":[${JSON.stringify(good)},${other}]}`);
+        const other =
+          placement === 'event'
+            ? value
+            : JSON.stringify({ ...validEvent('cart_item_added'), [placement]: '__value__' }).replace('"__value__"', () => value); // a function: `$` in a value is not a replacement pattern
+        const res = await request(harness.server)
+          .post('/v1/events')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', type)
+          .send(`{"events":[${JSON.stringify(good)},${other}]}`);
 
         expect(res.status).toBe(202);
         expect((res.body as CollectResponse).accepted).toBeGreaterThanOrEqual(1);
         expectOnlyWellFormedMessages();
-        const published = harness.bus.events.messages.flatMap((m) => EventBatchMessage.parse(JSON.parse(m.data.toString())).events.map((e) => e.event_id));
+        const published = harness.bus.events.messages.flatMap((m) =>
+          EventBatchMessage.parse(JSON.parse(m.data.toString())).events.map((e) => e.event_id),
+        );
         expect(published).toContain(good.event_id);
         for (const message of harness.bus.rejected.messages) {
           for (const rejected of RejectedBatchMessage.parse(JSON.parse(message.data.toString())).rejected) {
@@ -97,7 +118,11 @@ describe('collect under arbitrary input', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.jsonValue(), fc.record({ events: fc.array(fc.jsonValue(), { maxLength: 5 }) })), async (body) => {
         reset();
-        const res = await request(harness.server).post('/v1/events').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(JSON.stringify(body));
+        const res = await request(harness.server)
+          .post('/v1/events')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', 'application/json')
+          .send(JSON.stringify(body));
         expect([202, 400, 413]).toContain(res.status);
         expect(harness.bus.events.messages).toHaveLength(0);
         expectOnlyWellFormedMessages();
@@ -110,7 +135,11 @@ describe('collect under arbitrary input', () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }), async (body) => {
         reset();
-        const res = await request(harness.server).post('/v1/events/click').set('Authorization', `Bearer ${token}`).set('Content-Type', 'text/plain').send(body);
+        const res = await request(harness.server)
+          .post('/v1/events/click')
+          .set('Authorization', `Bearer ${token}`)
+          .set('Content-Type', 'text/plain')
+          .send(body);
         expect(res.status).toBeGreaterThanOrEqual(400);
         expect(res.status).toBeLessThan(500);
         expect(harness.bus.events.messages).toHaveLength(0);
@@ -128,16 +157,23 @@ describe('collect under arbitrary input', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 12 }), async (items) => {
         reset();
-        const res = await request(harness.server).post('/v1/events').set('Authorization', `Bearer ${token}`).send({ events: items.map((i) => i.event) });
+        const res = await request(harness.server)
+          .post('/v1/events')
+          .set('Authorization', `Bearer ${token}`)
+          .send({ events: items.map((i) => i.event) });
         expect([202, 400]).toContain(res.status);
         const body = res.body as CollectResponse;
         expectOnlyWellFormedMessages();
 
-        const published = harness.bus.events.messages.flatMap((m) => EventBatchMessage.parse(JSON.parse(m.data.toString())).events.map((e) => e.event_id));
-        const keptRejected = harness.bus.rejected.messages.flatMap((m) => RejectedBatchMessage.parse(JSON.parse(m.data.toString())).rejected.map((r) => r.index));
+        const published = harness.bus.events.messages.flatMap((m) =>
+          EventBatchMessage.parse(JSON.parse(m.data.toString())).events.map((e) => e.event_id),
+        );
+        const keptRejected = harness.bus.rejected.messages.flatMap((m) =>
+          RejectedBatchMessage.parse(JSON.parse(m.data.toString())).rejected.map((r) => r.index),
+        );
         // Every valid event is accepted; nothing is lost: each index is accepted or rejected and kept.
         for (const [index, i] of items.entries()) {
-          if (i.kind === 'valid') expect(published).toContain((i.event).event_id);
+          if (i.kind === 'valid') expect(published).toContain(i.event.event_id);
           if (i.kind === 'junk') expect(keptRejected).toContain(index);
         }
         expect(body.accepted).toBe(published.length);

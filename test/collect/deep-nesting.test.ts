@@ -43,27 +43,30 @@ async function storedRejections(message: Parameters<typeof decode>[0]) {
 
 describe('collect: events nested too deeply', () => {
   describe.each(['application/json', 'text/plain'])('sent as %s', (type) => {
-    it.each(['data', 'context', 'unknown_field'])('rejects an event nested deeply in %s on its own and accepts the one beside it', async (field) => {
-      const { server, bus } = await collectUnderTest();
-      const good = validEvent('product_viewed');
-      const deep = validEvent('cart_item_added');
-      const res = await post(server, '/v1/events', type, `{"events":[${JSON.stringify(good)},${deepEventText(deep, field, DEPTH)}]}`);
+    it.each(['data', 'context', 'unknown_field'])(
+      'rejects an event nested deeply in %s on its own and accepts the one beside it',
+      async (field) => {
+        const { server, bus } = await collectUnderTest();
+        const good = validEvent('product_viewed');
+        const deep = validEvent('cart_item_added');
+        const res = await post(server, '/v1/events', type, `{"events":[${JSON.stringify(good)},${deepEventText(deep, field, DEPTH)}]}`);
 
-      expect(res.status).toBe(202);
-      expect(res.body).toMatchObject({ accepted: 1, rejected: [{ index: 1, event_id: deep.event_id, reason: REASON }] });
-      expect(EventBatchMessage.parse(decode(bus.events.messages[0])).events.map((e) => e.event_id)).toEqual([good.event_id]);
+        expect(res.status).toBe(202);
+        expect(res.body).toMatchObject({ accepted: 1, rejected: [{ index: 1, event_id: deep.event_id, reason: REASON }] });
+        expect(EventBatchMessage.parse(decode(bus.events.messages[0])).events.map((e) => e.event_id)).toEqual([good.event_id]);
 
-      const [rejected] = RejectedBatchMessage.parse(decode(bus.rejected.messages[0])).rejected;
-      expect(rejected).toMatchObject({ index: 1, event_id: deep.event_id, type: 'cart_item_added', reason: REASON });
-      // The payload keeps the event's first levels, as valid JSON, and no more.
-      const payload = JSON.parse(rejected?.payload ?? '') as RawEvent;
-      expect(payload).toMatchObject({ event_id: deep.event_id, session_id: deep.session_id });
-      expect(JSON.stringify(payload[field])).toContain(`nested deeper than ${LIMITS.maxNestingDepth} levels`);
+        const [rejected] = RejectedBatchMessage.parse(decode(bus.rejected.messages[0])).rejected;
+        expect(rejected).toMatchObject({ index: 1, event_id: deep.event_id, type: 'cart_item_added', reason: REASON });
+        // The payload keeps the event's first levels, as valid JSON, and no more.
+        const payload = JSON.parse(rejected?.payload ?? '') as RawEvent;
+        expect(payload).toMatchObject({ event_id: deep.event_id, session_id: deep.session_id });
+        expect(JSON.stringify(payload[field])).toContain(`nested deeper than ${LIMITS.maxNestingDepth} levels`);
 
-      const rows = await storedRejections(bus.rejected.messages[0]);
-      expect(rows).toMatchObject([{ event_id: deep.event_id, reason: REASON, source: 'collect', user_id: 'shopper-deep' }]);
-      expect(Buffer.byteLength(rows[0]?.payload ?? '')).toBeLessThanOrEqual(MAX_REJECTED_PAYLOAD_BYTES);
-    });
+        const rows = await storedRejections(bus.rejected.messages[0]);
+        expect(rows).toMatchObject([{ event_id: deep.event_id, reason: REASON, source: 'collect', user_id: 'shopper-deep' }]);
+        expect(Buffer.byteLength(rows[0]?.payload ?? '')).toBeLessThanOrEqual(MAX_REJECTED_PAYLOAD_BYTES);
+      },
+    );
 
     it('rejects a deep event on a single-event route with 400 and keeps it', async () => {
       const { server, bus } = await collectUnderTest();
@@ -91,7 +94,12 @@ describe('collect: events nested too deeply', () => {
   it('keeps an event one level within the limit to the schema, which names the field', async () => {
     const { server } = await collectUnderTest();
     // The event is level one, so a field nested to the limit sits at level 2 to 32.
-    const res = await post(server, '/v1/events', 'application/json', `{"events":[${deepEventText(validEvent('product_viewed'), 'data', LIMITS.maxNestingDepth - 1)}]}`);
+    const res = await post(
+      server,
+      '/v1/events',
+      'application/json',
+      `{"events":[${deepEventText(validEvent('product_viewed'), 'data', LIMITS.maxNestingDepth - 1)}]}`,
+    );
     expect(res.status).toBe(400);
     expect((res.body as CollectResponse).rejected[0]?.reason).toMatch(/^data: /);
   });

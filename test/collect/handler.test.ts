@@ -48,7 +48,9 @@ describe('POST /v1/events', () => {
     const { server, bus } = await collectUnderTest();
     // The phone's clock is 3 hours behind; the event happened 20 s before it was sent.
     const event = validEvent('product_viewed', { occurred_at: '2026-11-26T08:59:40.000Z', sent_at: '2026-11-26T09:00:00.000Z' });
-    await post(server).send({ events: [event] }).expect(202);
+    await post(server)
+      .send({ events: [event] })
+      .expect(202);
     const [collected] = decode<EventBatchMessage>(bus.events.messages[0]).events;
     expect(collected?.event_time).toBe('2026-11-26T11:59:40.000Z');
     expect(collected?.occurred_at).toBe('2026-11-26T08:59:40.000Z');
@@ -83,7 +85,9 @@ describe('POST /v1/events', () => {
     const { server, bus } = await collectUnderTest();
     const res = await post(server).send({ events: [validEvent('search_performed', { type: 'page_viewed' })] });
     expect(res.status).toBe(400);
-    expect((res.body as CollectResponse).rejected[0]?.reason).toMatch(/^type "page_viewed" is not an event type; expected one of search_performed/);
+    expect((res.body as CollectResponse).rejected[0]?.reason).toMatch(
+      /^type "page_viewed" is not an event type; expected one of search_performed/,
+    );
     expect(bus.events.messages).toHaveLength(0);
     expect(bus.rejected.messages).toHaveLength(1);
   });
@@ -111,7 +115,10 @@ describe('POST /v1/events', () => {
     const item = { sku: 'sku-1', name: 'n'.repeat(200), category: 'bakery', price: 1, quantity: 1 };
     const big = validEvent('order_completed', { data: { ...VALID_DATA.order_completed, items: Array.from({ length: 200 }, () => item) } });
     const res = await post(server).send({ events: [huge, big] });
-    expect(res.body).toMatchObject({ accepted: 1, rejected: [{ index: 1, reason: expect.stringMatching(/^event is \d+ bytes; the limit is 32768 bytes$/) }] });
+    expect(res.body).toMatchObject({
+      accepted: 1,
+      rejected: [{ index: 1, reason: expect.stringMatching(/^event is \d+ bytes; the limit is 32768 bytes$/) }],
+    });
     expect(bus.rejected.messages).toHaveLength(1);
   });
 
@@ -124,18 +131,38 @@ describe('POST /v1/events', () => {
   });
 
   it.each([
-    ['a body that is not JSON (text/plain)', (r: request.Test) => r.set('Content-Type', 'text/plain').send('{"events": ['), 400, /^request body is not valid JSON/],
-    ['a JSON array', (r: request.Test) => r.send([validEvent('product_viewed')]), 400, /^body must be a JSON object with an "events" array$/],
+    [
+      'a body that is not JSON (text/plain)',
+      (r: request.Test) => r.set('Content-Type', 'text/plain').send('{"events": ['),
+      400,
+      /^request body is not valid JSON/,
+    ],
+    [
+      'a JSON array',
+      (r: request.Test) => r.send([validEvent('product_viewed')]),
+      400,
+      /^body must be a JSON object with an "events" array$/,
+    ],
     ['an empty events array', (r: request.Test) => r.send({ events: [] }), 400, /^"events" is empty$/],
     ['no body', (r: request.Test) => r, 400, /^request body is empty/],
-    ['a form body', (r: request.Test) => r.type('form').send('events=1'), 415, /^content type "application\/x-www-form-urlencoded" is not supported/],
+    [
+      'a form body',
+      (r: request.Test) => r.type('form').send('events=1'),
+      415,
+      /^content type "application\/x-www-form-urlencoded" is not supported/,
+    ],
     [
       'too many events',
       (r: request.Test) => r.send({ events: Array.from({ length: LIMITS.maxEventsPerRequest + 1 }, () => ({})) }),
       413,
       /^101 events in one request; the limit is 100$/,
     ],
-    ['a body over the byte limit', (r: request.Test) => r.send({ events: [{ pad: 'x'.repeat(LIMITS.maxRequestBytes) }] }), 413, /^request body is \d+ bytes; the limit is 524288 bytes$/],
+    [
+      'a body over the byte limit',
+      (r: request.Test) => r.send({ events: [{ pad: 'x'.repeat(LIMITS.maxRequestBytes) }] }),
+      413,
+      /^request body is \d+ bytes; the limit is 524288 bytes$/,
+    ],
   ])('answers %s with its status and a reason, publishing nothing', async (_name, send, status, reason) => {
     const { server, bus } = await collectUnderTest();
     const res = await send(post(server));
@@ -144,17 +171,22 @@ describe('POST /v1/events', () => {
     expect(bus.events.messages.length + bus.rejected.messages.length).toBe(0);
   });
 
-  it.each(['application/json', 'text/plain'])('answers malformed JSON sent as %s with 400 and a reason in its own words, not the parser\'s', async (type) => {
-    const { server, bus } = await collectUnderTest();
-    const res = await post(server).set('Content-Type', type).send('{"events": [secret-token');
-    expect(res.status).toBe(400);
-    expect(res.body).toEqual({ error: { code: 'bad_request', message: 'request body is not valid JSON' } });
-    expect(bus.events.messages).toHaveLength(0);
-  });
+  it.each(['application/json', 'text/plain'])(
+    "answers malformed JSON sent as %s with 400 and a reason in its own words, not the parser's",
+    async (type) => {
+      const { server, bus } = await collectUnderTest();
+      const res = await post(server).set('Content-Type', type).send('{"events": [secret-token');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: { code: 'bad_request', message: 'request body is not valid JSON' } });
+      expect(bus.events.messages).toHaveLength(0);
+    },
+  );
 
   it('accepts JSON sent as text/plain', async () => {
     const { server, bus } = await collectUnderTest();
-    const res = await post(server).set('Content-Type', 'text/plain;charset=UTF-8').send(JSON.stringify({ events: [validEvent('product_viewed')] }));
+    const res = await post(server)
+      .set('Content-Type', 'text/plain;charset=UTF-8')
+      .send(JSON.stringify({ events: [validEvent('product_viewed')] }));
     expect(res.status).toBe(202);
     expect(bus.events.messages).toHaveLength(1);
   });
@@ -179,7 +211,10 @@ describe('authentication', () => {
   it('answers an expired token with 401, saying so', async () => {
     const { server } = await collectUnderTest();
     const expired = await tokenFor('shopper-1', { ttlSec: -3600 });
-    const res = await request(server).post('/v1/events').set('Authorization', `Bearer ${expired}`).send({ events: [validEvent('product_viewed')] });
+    const res = await request(server)
+      .post('/v1/events')
+      .set('Authorization', `Bearer ${expired}`)
+      .send({ events: [validEvent('product_viewed')] });
     expect(res.status).toBe(401);
     expect((res.body as { error: { message: string } }).error.message).toBe('token has expired');
   });
@@ -208,7 +243,9 @@ describe('single-event routes', () => {
     const { server, bus } = await collectUnderTest();
     const res = await post(server, '/v1/events/click').send(validEvent('order_completed'));
     expect(res.status).toBe(400);
-    expect((res.body as CollectResponse).rejected[0]?.reason).toBe('type "order_completed" does not match this route, which takes search_result_clicked');
+    expect((res.body as CollectResponse).rejected[0]?.reason).toBe(
+      'type "order_completed" does not match this route, which takes search_result_clicked',
+    );
     expect(bus.rejected.messages).toHaveLength(1);
   });
 
@@ -224,7 +261,9 @@ describe('consent', () => {
   it('drops events the shopper does not allow, counting them in the answer', async () => {
     const noClicks: ConsentPolicy = {
       decide: async (_user, events) =>
-        events.map((e) => (e.type === 'search_result_clicked' ? { track: false, reason: 'track_clicks is off' } : { track: true, learn: true })),
+        events.map((e) =>
+          e.type === 'search_result_clicked' ? { track: false, reason: 'track_clicks is off' } : { track: true, learn: true },
+        ),
     };
     const { server, bus } = await collectUnderTest({ consent: noClicks });
     const res = await post(server).send({ events: [validEvent('search_result_clicked'), validEvent('order_completed')] });
@@ -265,7 +304,10 @@ describe('when the privacy settings cannot be read', () => {
 describe('CORS', () => {
   it('answers a preflight from any origin by default', async () => {
     const { server } = await collectUnderTest();
-    const res = await request(server).options('/v1/events').set('Origin', 'https://shop.example').set('Access-Control-Request-Method', 'POST');
+    const res = await request(server)
+      .options('/v1/events')
+      .set('Origin', 'https://shop.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(res.status).toBe(204);
     expect(res.headers).toMatchObject({
       'access-control-allow-origin': '*',

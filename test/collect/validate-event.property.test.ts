@@ -53,7 +53,10 @@ describe('validating one event', () => {
     expect(outcome.kind === 'accepted' && (JSON.parse(outcome.json) as RawEvent).type).toBe('product_viewed');
 
     const other = validate(validEvent('cart_item_added'), 0, scopeFor(1000, 'product_viewed'));
-    expect(other).toMatchObject({ kind: 'rejected', rejected: { reason: 'type "cart_item_added" does not match this route, which takes product_viewed' } });
+    expect(other).toMatchObject({
+      kind: 'rejected',
+      rejected: { reason: 'type "cart_item_added" does not match this route, which takes product_viewed' },
+    });
   });
 
   it('measures a valid event as received, to the byte, when it may pass the limit', () => {
@@ -65,6 +68,9 @@ describe('validating one event', () => {
     expect(bytes).toBeGreaterThan(LIMITS.maxEventBytes);
 
     const outcome = validate(big, 3, scopeFor(LIMITS.maxRequestBytes));
-    expect(outcome).toMatchObject({ kind: 'rejected', rejected: { index: 3, reason: `event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes} bytes` } });
+    expect(outcome).toMatchObject({
+      kind: 'rejected',
+      rejected: { index: 3, reason: `event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes} bytes` },
+    });
   });
 });

@@ -47,7 +47,10 @@ describe('the README and docs/', () => {
       const resolved = path === '' ? file : normalize(join(dirname(file), decodeURIComponent(path)));
       if (!existsSync(resolved)) {
         broken.push(`${target}: no ${resolved}`);
-      } else if (anchor !== undefined && !(resolved.endsWith('.md') && anchors(readFileSync(resolved, 'utf8')).has(decodeURIComponent(anchor)))) {
+      } else if (
+        anchor !== undefined &&
+        !(resolved.endsWith('.md') && anchors(readFileSync(resolved, 'utf8')).has(decodeURIComponent(anchor)))
+      ) {
         broken.push(`${target}: no heading #${anchor} in ${resolved}`);
       }
     }
@@ -56,7 +59,9 @@ describe('the README and docs/', () => {
 
   it.each(documentationFiles())('%s: every table row has as many cells as its header, as GitHub draws it', (file) => {
     const ragged = tables(readFileSync(file, 'utf8')).flatMap(({ line, header, rows }) =>
-      rows.flatMap((row, i) => (row.length === header.length ? [] : [`line ${line + 2 + i}: ${row.length} cells, header ${header.length}`])),
+      rows.flatMap((row, i) =>
+        row.length === header.length ? [] : [`line ${line + 2 + i}: ${row.length} cells, header ${header.length}`],
+      ),
     );
     expect(ragged).toEqual([]);
   });

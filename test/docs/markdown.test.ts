@@ -49,7 +49,19 @@ describe('reading markdown as GitHub renders it', () => {
   });
 
   it('finds the table under a heading, and none that belongs to the next heading', () => {
-    const page = ['## Stack settings', '', 'Text.', '', '| key | default |', '| --- | --- |', '| `a` / `b` | 1 / 2 |', '## Other', '| k |', '| --- |', '| `c` |'].join('\n');
+    const page = [
+      '## Stack settings',
+      '',
+      'Text.',
+      '',
+      '| key | default |',
+      '| --- | --- |',
+      '| `a` / `b` | 1 / 2 |',
+      '## Other',
+      '| k |',
+      '| --- |',
+      '| `c` |',
+    ].join('\n');
     expect(tableUnder(page, 'Stack settings')?.rows.flatMap((row) => codeNames(row[0] ?? ''))).toEqual(['a', 'b']);
     expect(tableUnder(['## Empty', 'No table here.', '## Other', '| k |', '| --- |'].join('\n'), 'Empty')).toBeUndefined();
   });

@@ -101,7 +101,10 @@ export function tableUnder(markdown: string, heading: string): Table | undefined
 
 /** A row's cells, split as GitHub splits them: on every `|` not escaped as `\|`, inside code spans too. */
 function cells(row: string): string[] {
-  const inner = row.trim().replace(/^\|/, '').replace(/(?<!\\)\|$/, '');
+  const inner = row
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/(?<!\\)\|$/, '');
   return inner.split(/(?<!\\)\|/).map((cell) => cell.replace(/\\\|/g, '|').trim());
 }
 

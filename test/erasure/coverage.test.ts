@@ -15,16 +15,16 @@ import type { SqlValue } from '../../functions/warehouse/ports.ts';
 const SQL_DIR = new URL('../../sql/', import.meta.url);
 const files = new Map(
   await Promise.all(
-    (await readdir(SQL_DIR)).filter((name) => name.endsWith('.sql')).map(async (name) => [name, await readFile(new URL(name, SQL_DIR), 'utf8')] as const),
+    (await readdir(SQL_DIR))
+      .filter((name) => name.endsWith('.sql'))
+      .map(async (name) => [name, await readFile(new URL(name, SQL_DIR), 'utf8')] as const),
   ),
 );
 
 /** The statement without its comments, so that a table named only in a comment does not count. */
 const code = (sql: string) => sql.replace(/--[^\n]*/g, '').replace(/\/\*[\s\S]*?\*\//g, '');
 
-const tables: TableDdl[] = [...files.values()]
-  .filter((sql) => /^\s*CREATE\s+TABLE\b/im.test(code(sql)))
-  .map((sql) => parseTableDdl(sql));
+const tables: TableDdl[] = [...files.values()].filter((sql) => /^\s*CREATE\s+TABLE\b/im.test(code(sql))).map((sql) => parseTableDdl(sql));
 const withUserId = tables.filter((t) => t.columns.some((c) => c.name === 'user_id'));
 const remaining = code(files.get('erasure_remaining.sql') ?? '');
 
@@ -67,7 +67,9 @@ describe('the erase files and the check do what they say, table by table (DuckDB
 
   /** Rows of any table, from its DDL alone: every column filled, keys unique per shopper. */
   async function insert(table: TableDdl, userIds: readonly string[]): Promise<void> {
-    const rows = userIds.map((userId) => Object.fromEntries(table.columns.map((c) => [c.name, c.name === 'user_id' ? userId : sample(c.type, `${c.name}-${userId}`)])));
+    const rows = userIds.map((userId) =>
+      Object.fromEntries(table.columns.map((c) => [c.name, c.name === 'user_id' ? userId : sample(c.type, `${c.name}-${userId}`)])),
+    );
     await warehouse.replaceRows(table.table, rows, 'test');
   }
 

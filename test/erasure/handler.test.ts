@@ -37,7 +37,16 @@ const noRequests: ErasureStore = {
 let served = 0;
 function serve(warehouse: SqlWarehouse) {
   const name = `erasure-${(served += 1)}`;
-  ff.http(name, createErasureHandler({ warehouse, erasures: noRequests, documents: { deleteAll: async () => undefined }, clock: () => new Date('2026-11-26T12:00:00Z'), logger: createMemoryLogger() }));
+  ff.http(
+    name,
+    createErasureHandler({
+      warehouse,
+      erasures: noRequests,
+      documents: { deleteAll: async () => undefined },
+      clock: () => new Date('2026-11-26T12:00:00Z'),
+      logger: createMemoryLogger(),
+    }),
+  );
   return getTestServer(name);
 }
 
@@ -51,7 +60,9 @@ describe('the erasure function (the job over HTTP)', () => {
   });
 
   it('answers 500 when the run failed, so Cloud Scheduler retries; 405 for another method', async () => {
-    const res = await request(serve(stubWarehouse(true))).post('/').send({});
+    const res = await request(serve(stubWarehouse(true)))
+      .post('/')
+      .send({});
     expect(res.status).toBe(500);
     expect(res.body.error.code).toBe('job_failed');
     expect((await request(serve(stubWarehouse())).get('/')).status).toBe(405);

@@ -71,41 +71,85 @@ type Shopper = { id: string; orders: number };
  */
 async function seed(warehouse: DuckDbWarehouse, shoppers: readonly Shopper[]): Promise<void> {
   for (const { id, orders } of shoppers) {
-    const events = [collectedEvent('product_viewed', id, EVENT_AT), ...Array.from({ length: orders }, () => collectedEvent('order_completed', id, EVENT_AT))];
+    const events = [
+      collectedEvent('product_viewed', id, EVENT_AT),
+      ...Array.from({ length: orders }, () => collectedEvent('order_completed', id, EVENT_AT)),
+    ];
     await warehouse.insertEvents(events, `request-${id}`);
     const received_at = EVENT_AT.toISOString();
     await warehouse.insertRejected([
-      { request_id: `r-${id}`, event_index: 0, event_id: randomUUID(), type: 'cart_item_added', user_id: id, reason: 'data: required', payload: '{}', source: 'collect', received_at },
-      { request_id: `m-${id}`, event_index: null, event_id: null, type: null, user_id: null, reason: 'not a batch', payload: `{"user_id":"${id}","events":7}`, source: 'ingest', received_at },
+      {
+        request_id: `r-${id}`,
+        event_index: 0,
+        event_id: randomUUID(),
+        type: 'cart_item_added',
+        user_id: id,
+        reason: 'data: required',
+        payload: '{}',
+        source: 'collect',
+        received_at,
+      },
+      {
+        request_id: `m-${id}`,
+        event_index: null,
+        event_id: null,
+        type: null,
+        user_id: null,
+        reason: 'not a batch',
+        payload: `{"user_id":"${id}","events":7}`,
+        source: 'ingest',
+        received_at,
+      },
     ]);
   }
-  const patterns = shoppers.map(({ id }) => ({ user_id: id, as_of: EVENT_AT.toISOString(), computed_at: EVENT_AT.toISOString(), fingerprint: `f-${id}`, patterns: '{}' }));
+  const patterns = shoppers.map(({ id }) => ({
+    user_id: id,
+    as_of: EVENT_AT.toISOString(),
+    computed_at: EVENT_AT.toISOString(),
+    fingerprint: `f-${id}`,
+    patterns: '{}',
+  }));
   await warehouse.replaceRows('user_patterns', patterns, 'test');
   await warehouse.replaceRows('user_patterns_staging', patterns, 'test');
   await warehouse.replaceRows(
     'shopper_privacy_staging',
-    shoppers.map(({ id }) => ({ user_id: id, learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true })),
+    shoppers.map(({ id }) => ({
+      user_id: id,
+      learn_preferences: true,
+      learn_brands: true,
+      learn_price: true,
+      learn_schedule: true,
+      learn_dietary: true,
+    })),
     'test',
   );
-  await warehouse.replaceRows('shopper_retention_staging', shoppers.map(({ id }) => ({ user_id: id, retention_days: 30 })), 'test');
+  await warehouse.replaceRows(
+    'shopper_retention_staging',
+    shoppers.map(({ id }) => ({ user_id: id, retention_days: 30 })),
+    'test',
+  );
   // A patterns slice staged the shoppers' order lines and one click each.
   await warehouse.sql(
     'INSERT INTO order_lines_staging SELECT user_id, event_id, line, event_time, sku, product_name, category, brand, price, quantity, promotion, dietary_tags, event_time FROM order_items',
   );
-  await warehouse.sql("INSERT INTO engagement_staging SELECT user_id, event_id, 'search_result_clicked', event_time, category, brand, event_time FROM events WHERE type = 'product_viewed'");
+  await warehouse.sql(
+    "INSERT INTO engagement_staging SELECT user_id, event_id, 'search_result_clicked', event_time, category, brand, event_time FROM events WHERE type = 'product_viewed'",
+  );
   // A history import was staging the same rows when the erasure came.
   await warehouse.sql('INSERT INTO import_events_staging SELECT *, 1 FROM events');
   await warehouse.sql('INSERT INTO import_order_items_staging SELECT *, 1 FROM order_items');
   await warehouse.sql('INSERT INTO import_rejected_staging SELECT * FROM rejected_events');
   // Each shopper linked the visitor they were before logging in.
-  for (const { id } of shoppers) await warehouse.recordLink({ anonymous_id: `anonymous:${id}`, user_id: id, linked_at: EVENT_AT.toISOString() });
+  for (const { id } of shoppers)
+    await warehouse.recordLink({ anonymous_id: `anonymous:${id}`, user_id: id, linked_at: EVENT_AT.toISOString() });
 }
 
 /** A shopper's rows per table, by user_id (and, for unreadable messages, by the id in the payload). */
 async function rowsOf(warehouse: DuckDbWarehouse, userId: string): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
   for (const table of ERASED_TABLES) {
-    const extra = table === 'rejected_events' || table === 'import_rejected_staging' ? ` OR (user_id IS NULL AND payload LIKE '%"' || $1 || '"%')` : '';
+    const extra =
+      table === 'rejected_events' || table === 'import_rejected_staging' ? ` OR (user_id IS NULL AND payload LIKE '%"' || $1 || '"%')` : '';
     const [row] = await warehouse.sql(`SELECT count(*)::INTEGER AS n FROM ${table} WHERE user_id = $1${extra}`, [userId]);
     counts[table] = Number(row?.n);
   }
@@ -144,7 +188,14 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     now = new Date(REQUESTED.getTime() + 3_600_000);
     store = createFirestoreErasureStore(firestore, { hashUser });
     let runs = 0;
-    deps = { warehouse: sql, erasures: store, documents: store, clock: () => now, logger: createMemoryLogger(), newRunId: () => `run-${(runs += 1)}` };
+    deps = {
+      warehouse: sql,
+      erasures: store,
+      documents: store,
+      clock: () => now,
+      logger: createMemoryLogger(),
+      newRunId: () => `run-${(runs += 1)}`,
+    };
   });
   afterEach(async () => {
     // Nothing of one test stays pending for the next: the job works on every pending request.
@@ -153,9 +204,12 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
   });
 
   const newShopper = (orders = 1): Shopper => ({ id: `shopper-${randomUUID()}`, orders });
-  const jobRuns = () => warehouse.sql("SELECT run_id, status, shoppers, changed, error FROM job_runs WHERE job = 'erasure' ORDER BY started_at, run_id");
+  const jobRuns = () =>
+    warehouse.sql("SELECT run_id, status, shoppers, changed, error FROM job_runs WHERE job = 'erasure' ORDER BY started_at, run_id");
   const erasureLog = () =>
-    warehouse.sql('SELECT request_id, user_hash, requested_by, requested_at, completed_at, attempts, CAST(rows_deleted AS VARCHAR) AS rows_deleted FROM erasure_log ORDER BY request_id');
+    warehouse.sql(
+      'SELECT request_id, user_hash, requested_by, requested_at, completed_at, attempts, CAST(rows_deleted AS VARCHAR) AS rows_deleted FROM erasure_log ORDER BY request_id',
+    );
 
   it('erases every row of the shopper in every table, leaves the other shopper alone, completes the request and logs it by hash', async () => {
     const [erased, kept] = [newShopper(2), newShopper(1)];
@@ -169,7 +223,13 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     expect(run.rows_deleted).toEqual(SEEDED(2));
     expect(await rowsOf(warehouse, erased.id)).toEqual(NONE);
     expect(await rowsOf(warehouse, kept.id)).toEqual(SEEDED(1));
-    expect(await store.get(request_id)).toMatchObject({ state: 'completed', completed_at: now.toISOString(), attempts: 1, rows_deleted: SEEDED(2), last_error: null });
+    expect(await store.get(request_id)).toMatchObject({
+      state: 'completed',
+      completed_at: now.toISOString(),
+      attempts: 1,
+      rows_deleted: SEEDED(2),
+      last_error: null,
+    });
     expect(await store.pending()).toEqual([]);
 
     const log = await erasureLog();
@@ -187,11 +247,13 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     expect(JSON.stringify(log, (_, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain(erased.id);
     expect(await jobRuns()).toMatchObject([{ run_id: 'run-1', status: 'succeeded', shoppers: 1n, changed: 1n, error: null }]);
     // The logs tell the story by request and hash, never by the shopper's id.
-    expect(deps.logger.entries.map((e) => e.message)).toEqual(expect.arrayContaining(['erasing', 'erasure request completed', 'job succeeded']));
+    expect(deps.logger.entries.map((e) => e.message)).toEqual(
+      expect.arrayContaining(['erasing', 'erasure request completed', 'job succeeded']),
+    );
     expect(JSON.stringify(deps.logger.entries)).not.toContain(erased.id);
   });
 
-  it('erases the rows of the visitor linked to the shopper in every table, as the shopper\'s', async () => {
+  it("erases the rows of the visitor linked to the shopper in every table, as the shopper's", async () => {
     const [erased, visitor] = [newShopper(1), { id: `anonymous:${randomUUID()}`, orders: 1 }];
     // The visitor has rows everywhere a shopper has them; their own link rows name them as a shopper would.
     await seed(warehouse, [erased, visitor]);
@@ -216,7 +278,7 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     expect(sql.ran.filter((f) => f === 'erasure_remaining.sql')).toHaveLength(2);
     for (const s of shoppers) expect(await rowsOf(warehouse, s.id)).toEqual(NONE);
     // Each request counts its own shopper's rows, not the statement's total.
-    for (const row of await erasureLog()) expect(JSON.parse((row.rows_deleted as string))).toEqual(SEEDED(1));
+    for (const row of await erasureLog()) expect(JSON.parse(row.rows_deleted as string)).toEqual(SEEDED(1));
   });
 
   it('defers a request whose rows are in the streaming buffer, runs the other tables, and completes it later with every run’s counts', async () => {
@@ -234,10 +296,16 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     expect(deferred).toMatchObject({ state: 'pending', attempts: 1, rows_deleted: { ...SEEDED(2), order_items: 0, identity_links: 0 } });
     expect(deferred?.last_error).toBe("rows still in BigQuery's streaming buffer (order_items); a later run deletes them");
     expect(deps.logger.entries).toContainEqual(
-      expect.objectContaining({ severity: 'WARNING', table: 'order_items', error: expect.stringContaining('would affect rows in the streaming buffer') }),
+      expect.objectContaining({
+        severity: 'WARNING',
+        table: 'order_items',
+        error: expect.stringContaining('would affect rows in the streaming buffer'),
+      }),
     );
     expect(await erasureLog()).toEqual([]);
-    expect(deps.logger.entries).toContainEqual(expect.objectContaining({ severity: 'WARNING', message: 'erasure request deferred', request_id }));
+    expect(deps.logger.entries).toContainEqual(
+      expect.objectContaining({ severity: 'WARNING', message: 'erasure request deferred', request_id }),
+    );
 
     now = new Date(now.getTime() + 3_600_000);
     const second = await runErasureJob(deps);
@@ -246,7 +314,7 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     expect(await store.get(request_id)).toMatchObject({ state: 'completed', attempts: 2, rows_deleted: SEEDED(2), last_error: null });
     const [logged] = await erasureLog();
     expect(logged).toMatchObject({ request_id, attempts: 2n });
-    expect(JSON.parse((logged?.rows_deleted as string))).toEqual(SEEDED(2));
+    expect(JSON.parse(logged?.rows_deleted as string)).toEqual(SEEDED(2));
     expect(await jobRuns()).toMatchObject([
       { run_id: 'run-1', status: 'succeeded', shoppers: 1n, changed: 0n },
       { run_id: 'run-2', status: 'succeeded', shoppers: 1n, changed: 1n },
@@ -271,7 +339,10 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
     await store.request(shopper.id, 'shopper', REQUESTED);
     const preferences = firestore.collection('preferences').doc(shopper.id);
     await preferences.set({ user_id: shopper.id, patterns: { as_of: REQUESTED.toISOString() } });
-    await preferences.collection('applied').doc('5').set({ ids: { late: 1 } });
+    await preferences
+      .collection('applied')
+      .doc('5')
+      .set({ ids: { late: 1 } });
 
     await runErasureJob(deps);
     expect((await preferences.get()).exists).toBe(false);
@@ -312,7 +383,11 @@ describe('the erasure job (DuckDB, Firestore emulator)', () => {
 
     await expect(runErasureJob(deps)).rejects.toThrow('backendError');
     expect(deps.logger.entries).toContainEqual(
-      expect.objectContaining({ severity: 'ERROR', message: 'job failed', 'logging.googleapis.com/labels': { job: 'erasure', run_id: 'run-1' } }),
+      expect.objectContaining({
+        severity: 'ERROR',
+        message: 'job failed',
+        'logging.googleapis.com/labels': { job: 'erasure', run_id: 'run-1' },
+      }),
     );
     expect(await jobRuns()).toMatchObject([{ run_id: 'run-1', status: 'failed', error: expect.stringContaining('backendError') }]);
     expect(await store.get(request_id)).toMatchObject({ state: 'pending', attempts: 0 });

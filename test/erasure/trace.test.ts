@@ -96,18 +96,23 @@ function asCloudEvent(message: Message, subscription: string): CloudEvent<Messag
     id: message.id,
     source: '//pubsub.googleapis.com/projects/demo-test/topics/events',
     type: 'google.cloud.pubsub.topic.v1.messagePublished',
-    data: { message: { data: message.data.toString('base64'), messageId: message.id, attributes: { ...message.attributes } }, subscription },
+    data: {
+      message: { data: message.data.toString('base64'), messageId: message.id, attributes: { ...message.attributes } },
+      subscription,
+    },
   };
 }
 
 /** Every place in the DuckDB file whose text holds `needle`: `table (rows)`, searching every column cast to text. */
 async function findInWarehouse(needle: string): Promise<string[]> {
-  const columns = await warehouse.sql("SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index");
+  const columns = await warehouse.sql(
+    "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' ORDER BY table_name, column_index",
+  );
   const byTable = new Map<string, string[]>();
   for (const { table_name, column_name } of columns) {
-    const list = byTable.get((table_name as string)) ?? [];
-    list.push((column_name as string));
-    byTable.set((table_name as string), list);
+    const list = byTable.get(table_name as string) ?? [];
+    list.push(column_name as string);
+    byTable.set(table_name as string, list);
   }
   const found: string[] = [];
   for (const [table, names] of byTable) {
@@ -129,7 +134,9 @@ function findInWarehouseFiles(needle: string): string[] {
 
 /** Every table of the DuckDB file, so the search is known to have looked at all of them. */
 async function warehouseTables(): Promise<string[]> {
-  return (await warehouse.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name")).map((r) => (r.table_name as string));
+  return (await warehouse.sql("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name")).map(
+    (r) => r.table_name as string,
+  );
 }
 
 /**
@@ -185,7 +192,11 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       createCollectHandler({
         verifier: await createJwtVerifier({ ...TEST_TOKEN, clockToleranceSec: 30 }),
         owner: createEventOwner(createFirestoreLinkReader(firestore), { cacheMs: 0 }),
-        bus: createPubSubEventBus(pubsub, { events: topics.events.name, rejected: topics.rejected.name }, { maxMessages: 1, maxMilliseconds: 1, maxBytes: 1_000_000 }),
+        bus: createPubSubEventBus(
+          pubsub,
+          { events: topics.events.name, rejected: topics.rejected.name },
+          { maxMessages: 1, maxMilliseconds: 1, maxBytes: 1_000_000 },
+        ),
         consent: createCollectConsent(privacy, { cacheMs: 0 }),
         clock,
         logger,
@@ -224,7 +235,10 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
 
   /** Sends the events through collect with the shopper's token; answers collect's verdict. */
   const send = async (userId: string, events: Record<string, unknown>[]) => {
-    const res = await request(collect).post('/v1/events').set('Authorization', `Bearer ${tokens.get(userId)}`).send({ events });
+    const res = await request(collect)
+      .post('/v1/events')
+      .set('Authorization', `Bearer ${tokens.get(userId)}`)
+      .send({ events });
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     return res.body as { accepted: number; rejected: unknown[] };
   };
@@ -235,9 +249,22 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     const at = (daysAgo: number) => new Date(now - daysAgo * DAY).toISOString();
     const sent = new Date(now).toISOString();
     const milk = { sku: 'milk', name: 'Oat milk', category: 'Dairy alternatives', brand: 'Oatly', price: 2, dietary_tags: ['vegan'] };
-    const base = (type: string, daysAgo: number, data: Record<string, unknown>) => ({ event_id: randomUUID(), type, session_id: 'session-1', occurred_at: at(daysAgo), sent_at: sent, data });
+    const base = (type: string, daysAgo: number, data: Record<string, unknown>) => ({
+      event_id: randomUUID(),
+      type,
+      session_id: 'session-1',
+      occurred_at: at(daysAgo),
+      sent_at: sent,
+      data,
+    });
     return [
-      base('search_performed', 7, { search_id: 'q-1', query: 'oat milk', results_count: 1, results: [{ sku: 'milk', position: 1 }], personalized: false }),
+      base('search_performed', 7, {
+        search_id: 'q-1',
+        query: 'oat milk',
+        results_count: 1,
+        results: [{ sku: 'milk', position: 1 }],
+        personalized: false,
+      }),
       base('search_result_clicked', 7, { search_id: 'q-1', query: 'oat milk', product: milk, position: 1 }),
       base('cart_item_added', 7, { product: milk, quantity: 1, cart_value: 2 }),
       ...[7, 1].map((daysAgo) =>
@@ -255,7 +282,8 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
   };
 
   const deliver = async (count: { events: number; rejected: number }) => {
-    for (const message of count.events ? await receive(topics.events.subscription, count.events) : []) await ingest(asCloudEvent(message, 'events-ingest'));
+    for (const message of count.events ? await receive(topics.events.subscription, count.events) : [])
+      await ingest(asCloudEvent(message, 'events-ingest'));
     for (const message of count.rejected ? await receive(topics.rejected.subscription, count.rejected) : []) {
       await storeRejected(asCloudEvent(message, 'rejected-events-store'));
     }
@@ -295,7 +323,18 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       await deliver({ events: 1, rejected: 0 });
       if (userId === erased) {
         // One more view, which Pub/Sub is slow to deliver.
-        expect(await send(visitor, [{ event_id: randomUUID(), type: 'product_viewed', session_id: 'session-0', occurred_at: new Date().toISOString(), sent_at: new Date().toISOString(), data: { product: { sku: 'tea', name: 'Green tea', category: 'Tea', price: 3 } } }])).toMatchObject({ accepted: 1 });
+        expect(
+          await send(visitor, [
+            {
+              event_id: randomUUID(),
+              type: 'product_viewed',
+              session_id: 'session-0',
+              occurred_at: new Date().toISOString(),
+              sent_at: new Date().toISOString(),
+              data: { product: { sku: 'tea', name: 'Green tea', category: 'Tea', price: 3 } },
+            },
+          ]),
+        ).toMatchObject({ accepted: 1 });
         [lateVisitor] = await receive(topics.events.subscription, 1);
       }
       // Logging in links the visitor.
@@ -317,10 +356,30 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     const imported = await importHistory();
     expect(imported.imported).toMatchObject({ events: 4, order_lines: 4, shoppers: 2, rejected: 2 });
     // The shopper looks at one more product; Pub/Sub is slow to deliver it.
-    expect(await send(erased, [{ event_id: randomUUID(), type: 'product_viewed', session_id: 'session-2', occurred_at: new Date().toISOString(), sent_at: new Date().toISOString(), data: { product: { sku: 'tea', name: 'Green tea', category: 'Tea', price: 3 } } }])).toMatchObject({ accepted: 1 });
+    expect(
+      await send(erased, [
+        {
+          event_id: randomUUID(),
+          type: 'product_viewed',
+          session_id: 'session-2',
+          occurred_at: new Date().toISOString(),
+          sent_at: new Date().toISOString(),
+          data: { product: { sku: 'tea', name: 'Green tea', category: 'Tea', price: 3 } },
+        },
+      ]),
+    ).toMatchObject({ accepted: 1 });
     [late] = await receive(topics.events.subscription, 1);
 
-    const patterns = await runPatternsJob({ warehouse, publisher: createFirestorePatternPublisher(firestore), reorderModels: createFirestoreReorderModelPublisher(firestore), privacy, erasures, clock, logger, settleMs: 0 });
+    const patterns = await runPatternsJob({
+      warehouse,
+      publisher: createFirestorePatternPublisher(firestore),
+      reorderModels: createFirestoreReorderModelPublisher(firestore),
+      privacy,
+      erasures,
+      clock,
+      logger,
+      settleMs: 0,
+    });
     expect(patterns).toMatchObject({ shoppers: 2, changed: 2 });
     expect(await runRetentionJob({ warehouse, privacy, clock, logger })).toMatchObject({ shoppers: 2 });
 
@@ -349,7 +408,10 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
   it('retention deletes the imported rows past a shopper’s retention, as it deletes any', async () => {
     await privacy.write(kept, { ...DEFAULT_PRIVACY, share_patterns: true, retention_days: 100 }, new Date());
     expect(await runRetentionJob({ warehouse, privacy, clock, logger })).toMatchObject({ deleted: { events: 1, order_items: 1 } });
-    const orders = await warehouse.sql("SELECT order_id, import_id IS NOT NULL AS imported FROM events WHERE user_id = $1 AND type = 'order_completed' ORDER BY event_time", [kept]);
+    const orders = await warehouse.sql(
+      "SELECT order_id, import_id IS NOT NULL AS imported FROM events WHERE user_id = $1 AND type = 'order_completed' ORDER BY event_time",
+      [kept],
+    );
     expect(orders.filter((o) => o.imported).map((o) => o.order_id)).toEqual(['h-20']);
     await privacy.write(kept, { ...DEFAULT_PRIVACY, share_patterns: true, retention_days: 400 }, new Date());
   });
@@ -365,11 +427,15 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       expect(message).toBeDefined();
       logger.entries.length = 0;
       if (message) await ingest(asCloudEvent(message, 'events-ingest'));
-      expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'message ingested', events: 1, not_consented: 1, learned: 0 }));
+      expect(logger.entries).toContainEqual(
+        expect.objectContaining({ message: 'message ingested', events: 1, not_consented: 1, learned: 0 }),
+      );
     }
 
     const tables = await warehouseTables();
-    expect(tables).toEqual(expect.arrayContaining(['events', 'order_items', 'rejected_events', 'user_patterns', 'erasure_log', 'job_runs']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['events', 'order_items', 'rejected_events', 'user_patterns', 'erasure_log', 'job_runs']),
+    );
     const visitor = visitorOf(erased);
     const needles = {
       'user id': erased,
@@ -398,7 +464,10 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
 
     // What erasure keeps is the keyed hash only: the tombstone, the receipt and the log row.
     const hash = hashUser(erased);
-    expect((await firestore.collection('erasures').doc(hash).get()).get('privacy')).toMatchObject({ share_patterns: true, retention_days: 400 });
+    expect((await firestore.collection('erasures').doc(hash).get()).get('privacy')).toMatchObject({
+      share_patterns: true,
+      retention_days: 400,
+    });
     expect(await erasures.get(filed.request_id)).toMatchObject({
       state: 'completed',
       user_hash: hash,

@@ -37,7 +37,15 @@ afterAll(async () => {
 const erasures = () => createFirestoreErasureStore(firestore, { hashUser });
 const links = () => createFirestoreIdentityLinks(firestore, { merge: mergePreferences });
 const users = async () =>
-  (await usersUnderTest({ privacy: createFirestorePrivacyStore(firestore, { hashUser }), erasures: erasures(), hashUser, links: links(), linkWarehouse: warehouse })).server;
+  (
+    await usersUnderTest({
+      privacy: createFirestorePrivacyStore(firestore, { hashUser }),
+      erasures: erasures(),
+      hashUser,
+      links: links(),
+      linkWarehouse: warehouse,
+    })
+  ).server;
 
 /** A visitor who browsed: a view and an order, stored and learned under their anonymous id. */
 async function browsed() {
@@ -59,7 +67,14 @@ const rowsOf = async (userId: string) =>
       }),
     ),
   );
-const runJob = () => runErasureJob({ warehouse, erasures: erasures(), documents: erasures(), clock: () => new Date(NOW.getTime() + 3_600_000), logger: createMemoryLogger() });
+const runJob = () =>
+  runErasureJob({
+    warehouse,
+    erasures: erasures(),
+    documents: erasures(),
+    clock: () => new Date(NOW.getTime() + 3_600_000),
+    logger: createMemoryLogger(),
+  });
 
 describe('an anonymous visitor erased on their own (users, the erasure job, DuckDB, emulator)', () => {
   it('asks with their own token under their anonymous id, and the job leaves nothing of them', async () => {
@@ -67,7 +82,9 @@ describe('an anonymous visitor erased on their own (users, the erasure job, Duck
     const { visitor, token } = await browsed();
     expect(await rowsOf(visitor)).toEqual({ events: 2, order_items: 2, identity_links: 0 });
 
-    const asked = await request(server).delete(`/v1/users/${encodeURIComponent(visitor)}/learning-data`).set('Authorization', `Bearer ${token}`);
+    const asked = await request(server)
+      .delete(`/v1/users/${encodeURIComponent(visitor)}/learning-data`)
+      .set('Authorization', `Bearer ${token}`);
     expect(asked.status).toBe(202);
     const statusUrl = (asked.body as { status_url: string }).status_url;
     expect(statusUrl).toMatch(/^\/v1\/users\/anonymous%3A[0-9a-f-]+\/erasures\/[0-9a-f-]+$/);
@@ -81,7 +98,7 @@ describe('an anonymous visitor erased on their own (users, the erasure job, Duck
     expect(status.body).toMatchObject({ state: 'completed', user_hash: hashUser(visitor), rows_deleted: { events: 2, order_items: 2 } });
   });
 
-  it('a visitor linked to a shopper takes their own rows and the link, and leaves the shopper\'s', async () => {
+  it("a visitor linked to a shopper takes their own rows and the link, and leaves the shopper's", async () => {
     const server = await users();
     const { visitor, token } = await browsed();
     const shopper = `shopper-${randomUUID()}`;
@@ -92,7 +109,13 @@ describe('an anonymous visitor erased on their own (users, the erasure job, Duck
     expect(linked.status).toBe(200);
     await warehouse.insertEvents([collectedEvent('product_viewed', shopper, NOW)], randomUUID());
 
-    expect((await request(server).delete(`/v1/users/${encodeURIComponent(visitor)}/learning-data`).set('Authorization', `Bearer ${token}`)).status).toBe(202);
+    expect(
+      (
+        await request(server)
+          .delete(`/v1/users/${encodeURIComponent(visitor)}/learning-data`)
+          .set('Authorization', `Bearer ${token}`)
+      ).status,
+    ).toBe(202);
     expect(await runJob()).toMatchObject({ requests: 1, completed: 1 });
 
     expect(await rowsOf(visitor)).toEqual({ events: 0, order_items: 0, identity_links: 0 });

@@ -16,7 +16,11 @@ const WHITE_SPACE = [' ', '\t', '\n', '\r', '\v', '\f', '\u00a0', '\u1680', '\u2
 /** Look like white space to some, not to `trim`: a next line, a Mongolian vowel separator, a zero-width space. */
 const NOT_WHITE_SPACE = ['\u0085', '\u180e', '\u200b'];
 const CHARACTERS = ['a', 'Z', '_', 'é', '€', '😀', '\ud800', '-', '.', ...WHITE_SPACE, ...NOT_WHITE_SPACE];
-const LENGTHS = [LIMITS.maxIdLength, LIMITS.maxLabelLength, LIMITS.maxQueryLength, LIMITS.maxTextLength, 35, 64].flatMap((n) => [n - 1, n, n + 1]);
+const LENGTHS = [LIMITS.maxIdLength, LIMITS.maxLabelLength, LIMITS.maxQueryLength, LIMITS.maxTextLength, 35, 64].flatMap((n) => [
+  n - 1,
+  n,
+  n + 1,
+]);
 
 /** Strings at and around every length limit, of characters that count once or twice, padded or not. */
 const edgeStrings = fc
@@ -26,7 +30,10 @@ const edgeStrings = fc
     pad: fc.constantFrom('', ' ', '\u00a0', '\n\t', '\u3000\ufeff'),
     padEnd: fc.boolean(),
   })
-  .map(({ length, character, pad, padEnd }) => `${pad}${character.repeat(Math.ceil(length / character.length)).slice(0, length)}${padEnd ? pad : ''}`);
+  .map(
+    ({ length, character, pad, padEnd }) =>
+      `${pad}${character.repeat(Math.ceil(length / character.length)).slice(0, length)}${padEnd ? pad : ''}`,
+  );
 
 /** Names of the form __x__ that zod reserves, and near misses: padded, across a line break, too short. */
 const reservedNames = fc
@@ -34,31 +41,66 @@ const reservedNames = fc
   .map(([name, pad]) => `${pad}${name}${pad}`);
 
 const numbers = fc.oneof(
-  fc.constantFrom(0, -0, 1, -1, 0.5, 1.5, 1000, 1000.0001, 1001, 1_000_000, 1_000_000.01, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 1e300, Infinity, -Infinity, NaN, 5e-324),
+  fc.constantFrom(
+    0,
+    -0,
+    1,
+    -1,
+    0.5,
+    1.5,
+    1000,
+    1000.0001,
+    1001,
+    1_000_000,
+    1_000_000.01,
+    2 ** 53 - 1,
+    2 ** 53,
+    2 ** 53 + 2,
+    1e300,
+    Infinity,
+    -Infinity,
+    NaN,
+    5e-324,
+  ),
   fc.double(),
   fc.integer(),
 );
 
 /** RFC 3339 texts and near misses: other offsets, no seconds, no zone, lower case, impossible days, padding. */
-const timestamps = fc.tuple(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.nat({ max: 11 })).map(([date, variant]) => {
-  const iso = date.toISOString();
-  return [
-    iso,
-    iso.replace('Z', '+01:00'),
-    iso.replace('Z', '-23:59'),
-    iso.replace('Z', '+24:00'),
-    iso.replace(/\.\d+Z$/, 'Z'),
-    iso.replace(/:\d\d\.\d+Z$/, 'Z'),
-    iso.replace('Z', ''),
-    iso.toLowerCase(),
-    ` ${iso}`,
-    iso.replace(/^\d{4}-\d\d-\d\d/, '2023-02-29'),
-    iso.replace(/^\d{4}-\d\d-\d\d/, '2024-02-29'),
-    iso.replace(/T\d\d/, 'T24'),
-  ][variant] as string;
-});
+const timestamps = fc
+  .tuple(
+    fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+    fc.nat({ max: 11 }),
+  )
+  .map(([date, variant]) => {
+    const iso = date.toISOString();
+    return [
+      iso,
+      iso.replace('Z', '+01:00'),
+      iso.replace('Z', '-23:59'),
+      iso.replace('Z', '+24:00'),
+      iso.replace(/\.\d+Z$/, 'Z'),
+      iso.replace(/:\d\d\.\d+Z$/, 'Z'),
+      iso.replace('Z', ''),
+      iso.toLowerCase(),
+      ` ${iso}`,
+      iso.replace(/^\d{4}-\d\d-\d\d/, '2023-02-29'),
+      iso.replace(/^\d{4}-\d\d-\d\d/, '2024-02-29'),
+      iso.replace(/T\d\d/, 'T24'),
+    ][variant] as string;
+  });
 
-const uuids = fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()), fc.constantFrom('00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff', '123e4567-e89b-02d3-a456-426614174000', '123e4567-e89b-12d3-c456-426614174000', '123e4567e89b12d3a456426614174000'));
+const uuids = fc.oneof(
+  fc.uuid(),
+  fc.uuid().map((u) => u.toUpperCase()),
+  fc.constantFrom(
+    '00000000-0000-0000-0000-000000000000',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff',
+    '123e4567-e89b-02d3-a456-426614174000',
+    '123e4567-e89b-12d3-c456-426614174000',
+    '123e4567e89b12d3a456426614174000',
+  ),
+);
 
 /** `levels` arrays inside each other: built by JSON.parse, as no recursive builder could. */
 const deepValues = fc.integer({ min: 1, max: 5000 }).map((levels) => JSON.parse('['.repeat(levels) + ']'.repeat(levels)) as unknown);
@@ -111,7 +153,10 @@ function containers(value: unknown, path: (string | number)[] = []): (string | n
   return [path, ...children];
 }
 
-function mutate(event: RawEvent, mutations: { pick: number; childPick: number; change: Mutation['change']; key: string; value: unknown }[]): RawEvent {
+function mutate(
+  event: RawEvent,
+  mutations: { pick: number; childPick: number; change: Mutation['change']; key: string; value: unknown }[],
+): RawEvent {
   const copy = structuredClone(event);
   for (const { pick, childPick, change, key, value } of mutations) {
     const places = containers(copy);
@@ -140,11 +185,20 @@ const mutations = fc.array(
 
 /** A search with the signal values that placed its results: the fixture's search has none. */
 const RANKED_SEARCH = validEvent('search_performed', {
-  data: { ...VALID_DATA.search_performed, ranking: [{ position: 1, original_position: 2, signals: { brand: 1, price: -0.25 } }, { position: 2, original_position: 1, signals: {} }] },
+  data: {
+    ...VALID_DATA.search_performed,
+    ranking: [
+      { position: 1, original_position: 2, signals: { brand: 1, price: -0.25 } },
+      { position: 2, original_position: 1, signals: {} },
+    ],
+  },
 });
 
 const events = fc.oneof(
-  { weight: 8, arbitrary: fc.tuple(fc.constantFrom(...EVENT_TYPES), mutations).map(([type, changes]) => mutate(validEvent(type), changes) as unknown) },
+  {
+    weight: 8,
+    arbitrary: fc.tuple(fc.constantFrom(...EVENT_TYPES), mutations).map(([type, changes]) => mutate(validEvent(type), changes) as unknown),
+  },
   { weight: 2, arbitrary: mutations.map((changes) => mutate(RANKED_SEARCH, changes) as unknown) },
   { weight: 1, arbitrary: nastyValues },
   { weight: 1, arbitrary: fc.jsonValue({ stringUnit: 'binary' }) },
@@ -173,11 +227,17 @@ describe('the compiled event validator', () => {
   it.each([
     ['signal values at both ends of their range', { brand: 1, explicit: -1, price: 0 }, true],
     ['a signal value just beyond 1', { brand: 1.0000001 }, false],
-    ['a signal named __proto__ (zod passes over it, as any map key of that name)', JSON.parse('{"__proto__": 5, "brand": 0.5}') as RawEvent, true],
+    [
+      'a signal named __proto__ (zod passes over it, as any map key of that name)',
+      JSON.parse('{"__proto__": 5, "brand": 0.5}') as RawEvent,
+      true,
+    ],
     ['an unknown signal', { popularity: 0.5 }, false],
     ['a signal value of null', { brand: null }, false],
   ])('agrees with zod on a ranking with %s', (_name, signals, valid) => {
-    const event = validEvent('search_performed', { data: { ...VALID_DATA.search_performed, ranking: [{ position: 1, original_position: 1, signals }] } });
+    const event = validEvent('search_performed', {
+      data: { ...VALID_DATA.search_performed, ranking: [{ position: 1, original_position: 1, signals }] },
+    });
     expect(ClientEvent.safeParse(event).success).toBe(valid);
     expect(matchesEventSchema(event)).toBe(valid);
   });
@@ -193,7 +253,9 @@ describe('the compiled event validator', () => {
     ['a reserved sku', { sku: '__sku__' }, false],
     ['a price of Infinity (1e999 in JSON)', { price: Infinity }, false],
   ])('agrees with zod on %s', (_name, productChange, valid) => {
-    const event = validEvent('product_viewed', { data: { product: { sku: 'sku-1', name: 'Oat drink', category: 'dairy', price: 1, ...productChange } } });
+    const event = validEvent('product_viewed', {
+      data: { product: { sku: 'sku-1', name: 'Oat drink', category: 'dairy', price: 1, ...productChange } },
+    });
     expect(ClientEvent.safeParse(event).success).toBe(valid);
     expect(matchesEventSchema(event)).toBe(valid);
   });

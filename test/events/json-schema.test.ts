@@ -35,20 +35,35 @@ describe('published JSON Schema', () => {
     ['an empty batch', { events: [] }],
     ['a ranking naming an unknown signal', { events: [search({ ranking: [ranked(1, { popularity: 1 })] })] }],
     ['a signal value below −1', { events: [search({ ranking: [ranked(1, { brand: -2 })] })] }],
-    ['more ranking entries than the limit', { events: [search({ ranking: Array.from({ length: LIMITS.maxRankedResults + 1 }, () => ranked(1, {})) })] }],
+    [
+      'more ranking entries than the limit',
+      { events: [search({ ranking: Array.from({ length: LIMITS.maxRankedResults + 1 }, () => ranked(1, {})) })] },
+    ],
     ['an unknown type', { events: [validEvent('search_performed', { type: 'nope' })] }],
-    ['a click at position 0', { events: [validEvent('search_result_clicked', { data: { ...VALID_DATA.search_result_clicked, position: 0 } })] }],
+    [
+      'a click at position 0',
+      { events: [validEvent('search_result_clicked', { data: { ...VALID_DATA.search_result_clicked, position: 0 } })] },
+    ],
     ['a bad event id', { events: [validEvent('product_viewed', { event_id: 'x' })] }],
     ['an extra top-level field', { events: [validEvent('product_viewed')], user_id: 'u' }],
     ['a reserved session id', { events: [validEvent('product_viewed', { session_id: '__session__' })] }],
-    ['a reserved brand, padded', { events: [validEvent('preference_updated', { data: { preference: 'brand', value: ' __brand__ ', action: 'like' } })] }],
-    ['a label of white space only', { events: [validEvent('preference_updated', { data: { preference: 'brand', value: '   ', action: 'like' } })] }],
+    [
+      'a reserved brand, padded',
+      { events: [validEvent('preference_updated', { data: { preference: 'brand', value: ' __brand__ ', action: 'like' } })] },
+    ],
+    [
+      'a label of white space only',
+      { events: [validEvent('preference_updated', { data: { preference: 'brand', value: '   ', action: 'like' } })] },
+    ],
   ])('rejects %s, as the server does', (_name, body) => {
     expect(validate(body)).toBe(false);
   });
 
   it.each([
-    ['a label padded beyond its length, which the server trims', { preference: 'brand', value: `${' '.repeat(300)}Oatly `, action: 'like' }],
+    [
+      'a label padded beyond its length, which the server trims',
+      { preference: 'brand', value: `${' '.repeat(300)}Oatly `, action: 'like' },
+    ],
     ['a key named __proto__ among the experiments, which the server leaves out', null],
   ])('accepts %s, as the server does', (_name, data) => {
     const event = data

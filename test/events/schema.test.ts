@@ -47,7 +47,13 @@ describe('event contract', () => {
   it('accepts a search with the signal values that placed its results, and one without (as every search sent before them)', () => {
     const ranking = [ranked(1, { brand: 1, product: 0.2913, explicit: -1 }), ranked(2, {})];
     expect(reasonFor(withData('search_performed', { ranking }))).toBeNull();
-    expect(reasonFor(withData('search_performed', { ranking: Array.from({ length: LIMITS.maxRankedResults }, (_, i) => ranked(i + 1, { price: -0.5 })) }))).toBeNull();
+    expect(
+      reasonFor(
+        withData('search_performed', {
+          ranking: Array.from({ length: LIMITS.maxRankedResults }, (_, i) => ranked(i + 1, { price: -0.5 })),
+        }),
+      ),
+    ).toBeNull();
     expect(VALID_DATA.search_performed).not.toHaveProperty('ranking');
     expect(reasonFor(validEvent('search_performed'))).toBeNull();
   });
@@ -56,7 +62,11 @@ describe('event contract', () => {
     ['an event id that is not a UUID', validEvent('search_performed', { event_id: 'abc' }), /event_id: Invalid UUID/],
     ['a missing session id', validEvent('search_performed', { session_id: undefined }), /session_id/],
     ['a session id with spaces', validEvent('search_performed', { session_id: 'a b' }), /session_id: must be printable ASCII/],
-    ['a timestamp without a zone', validEvent('search_performed', { occurred_at: '2026-11-26 12:00:00' }), /occurred_at: Invalid ISO datetime/],
+    [
+      'a timestamp without a zone',
+      validEvent('search_performed', { occurred_at: '2026-11-26 12:00:00' }),
+      /occurred_at: Invalid ISO datetime/,
+    ],
     ['an unknown envelope field', validEvent('search_performed', { user_id: 'someone-else' }), /Unrecognized key: "user_id"/],
     ['an unknown context field', validEvent('search_performed', { context: { ip: '1.2.3.4' } }), /Unrecognized key: "ip"/],
     ['a data payload of another type', validEvent('search_result_clicked', { data: VALID_DATA.search_performed }), /data/],
@@ -65,7 +75,11 @@ describe('event contract', () => {
     ['a click without search_id', withData('search_result_clicked', { search_id: undefined }), /data\.search_id/],
     ['a negative price', withData('product_viewed', { product: { ...product, price: -1 } }), /data\.product\.price: Too small/],
     ['a price that is not a number', withData('product_viewed', { product: { ...product, price: '2.49' } }), /data\.product\.price/],
-    ['a dietary tag in the wrong case', withData('product_viewed', { product: { ...product, dietary_tags: ['Vegan'] } }), /dietary_tags\[0\]: must be lower snake case/],
+    [
+      'a dietary tag in the wrong case',
+      withData('product_viewed', { product: { ...product, dietary_tags: ['Vegan'] } }),
+      /dietary_tags\[0\]: must be lower snake case/,
+    ],
     ['an empty product name', withData('product_viewed', { product: { ...product, name: '   ' } }), /data\.product\.name: Too small/],
     ['zero quantity added', withData('cart_item_added', { quantity: 0 }), /data\.quantity: Too small/],
     ['a quantity over the limit', withData('cart_item_added', { quantity: LIMITS.maxQuantity + 1 }), /data\.quantity: Too big/],
@@ -77,13 +91,31 @@ describe('event contract', () => {
     ['a query over the limit', withData('search_performed', { query: 'x'.repeat(LIMITS.maxQueryLength + 1) }), /data\.query: Too big/],
     [
       'too many results',
-      withData('search_performed', { results: Array.from({ length: LIMITS.maxResultsPerSearch + 1 }, (_, i) => ({ sku: `s${i}`, position: i + 1 })) }),
+      withData('search_performed', {
+        results: Array.from({ length: LIMITS.maxResultsPerSearch + 1 }, (_, i) => ({ sku: `s${i}`, position: i + 1 })),
+      }),
       /data\.results: Too big/,
     ],
-    ['a ranking entry naming an unknown signal', withData('search_performed', { ranking: [ranked(1, { popularity: 0.5 })] }), /data\.ranking\[0\]\.signals/],
-    ['a signal value beyond 1', withData('search_performed', { ranking: [ranked(1, { brand: 1.5 })] }), /data\.ranking\[0\]\.signals\.brand: Too big/],
-    ['a signal value that is not a number', withData('search_performed', { ranking: [ranked(1, { brand: '1' })] }), /data\.ranking\[0\]\.signals\.brand/],
-    ['a ranking entry without its engine position', withData('search_performed', { ranking: [{ position: 1, signals: {} }] }), /data\.ranking\[0\]\.original_position/],
+    [
+      'a ranking entry naming an unknown signal',
+      withData('search_performed', { ranking: [ranked(1, { popularity: 0.5 })] }),
+      /data\.ranking\[0\]\.signals/,
+    ],
+    [
+      'a signal value beyond 1',
+      withData('search_performed', { ranking: [ranked(1, { brand: 1.5 })] }),
+      /data\.ranking\[0\]\.signals\.brand: Too big/,
+    ],
+    [
+      'a signal value that is not a number',
+      withData('search_performed', { ranking: [ranked(1, { brand: '1' })] }),
+      /data\.ranking\[0\]\.signals\.brand/,
+    ],
+    [
+      'a ranking entry without its engine position',
+      withData('search_performed', { ranking: [{ position: 1, signals: {} }] }),
+      /data\.ranking\[0\]\.original_position/,
+    ],
     [
       'a ranking entry beyond the first results it may cover',
       withData('search_performed', { ranking: [ranked(LIMITS.maxRankedResults + 1, {})] }),
@@ -91,12 +123,22 @@ describe('event contract', () => {
     ],
     [
       'more ranking entries than the limit',
-      withData('search_performed', { ranking: Array.from({ length: LIMITS.maxRankedResults + 1 }, (_, i) => ranked(Math.min(i + 1, LIMITS.maxRankedResults), {})) }),
+      withData('search_performed', {
+        ranking: Array.from({ length: LIMITS.maxRankedResults + 1 }, (_, i) => ranked(Math.min(i + 1, LIMITS.maxRankedResults), {})),
+      }),
       /data\.ranking: Too big/,
     ],
     ['an unknown type', validEvent('search_performed', { type: 'page_viewed' }), /type/],
-    ['a brand Firestore reserves', withData('product_viewed', { product: { ...product, brand: '__name__' } }), /data\.product\.brand: names of the form __x__ are reserved/],
-    ['a sku Firestore reserves', withData('product_viewed', { product: { ...product, sku: '__proto__' } }), /data\.product\.sku: names of the form __x__ are reserved/],
+    [
+      'a brand Firestore reserves',
+      withData('product_viewed', { product: { ...product, brand: '__name__' } }),
+      /data\.product\.brand: names of the form __x__ are reserved/,
+    ],
+    [
+      'a sku Firestore reserves',
+      withData('product_viewed', { product: { ...product, sku: '__proto__' } }),
+      /data\.product\.sku: names of the form __x__ are reserved/,
+    ],
   ];
 
   it.each(invalid)('rejects %s with a readable reason', (_name, raw, reason) => {

@@ -34,7 +34,12 @@ describe('experiment assignment', () => {
   it('is sticky: the same shopper gets the same arm on every call and every deployment', () => {
     for (const userId of SHOPPERS.slice(0, 1000)) expect(assignArm(DEFAULT_EXPERIMENT, userId)).toBe(assignArm(DEFAULT_EXPERIMENT, userId));
     // Pinned: a change to the hash or the slicing would move shoppers between arms mid-experiment.
-    expect(['shopper-1', 'shopper-2', 'shopper-3', 'shopper-4'].map((u) => assignArm(DEFAULT_EXPERIMENT, u))).toEqual(['personalized', 'personalized', 'control', 'control']);
+    expect(['shopper-1', 'shopper-2', 'shopper-3', 'shopper-4'].map((u) => assignArm(DEFAULT_EXPERIMENT, u))).toEqual([
+      'personalized',
+      'personalized',
+      'control',
+      'control',
+    ]);
     expect(bucketOf('personalization', 'shopper-1')).toBeCloseTo(0.74003244, 8);
   });
 
@@ -54,7 +59,15 @@ describe('experiment assignment', () => {
     const ninety = shares(twoArms('checkout-copy', 9, 1));
     expect(Math.abs((ninety.control ?? 0) - 0.9)).toBeLessThan(0.01);
     expect(Math.abs((ninety.treatment ?? 0) - 0.1)).toBeLessThan(0.01);
-    const three = shares({ id: 'three', control: 'a', arms: [{ name: 'a', weight: 1 }, { name: 'b', weight: 1 }, { name: 'c', weight: 2 }] });
+    const three = shares({
+      id: 'three',
+      control: 'a',
+      arms: [
+        { name: 'a', weight: 1 },
+        { name: 'b', weight: 1 },
+        { name: 'c', weight: 2 },
+      ],
+    });
     expect(Math.abs((three.a ?? 0) - 0.25)).toBeLessThan(0.01);
     expect(Math.abs((three.b ?? 0) - 0.25)).toBeLessThan(0.01);
     expect(Math.abs((three.c ?? 0) - 0.5)).toBeLessThan(0.01);
@@ -97,19 +110,48 @@ describe('experiment assignment', () => {
 describe('experiment definitions', () => {
   it('accept the default experiment: personalization, control and personalized at 50/50', () => {
     expect(parseExperiments([DEFAULT_EXPERIMENT])).toEqual([
-      { id: 'personalization', control: 'control', arms: [{ name: 'control', weight: 50 }, { name: 'personalized', weight: 50 }] },
+      {
+        id: 'personalization',
+        control: 'control',
+        arms: [
+          { name: 'control', weight: 50 },
+          { name: 'personalized', weight: 50 },
+        ],
+      },
     ]);
   });
 
   it.each([
     ['a control arm that is not an arm', { ...twoArms('x', 1, 1), control: 'baseline' }, /control arm "baseline"/],
-    ['arms named twice', { id: 'x', control: 'a', arms: [{ name: 'a', weight: 1 }, { name: 'a', weight: 1 }] }, /unique/],
+    [
+      'arms named twice',
+      {
+        id: 'x',
+        control: 'a',
+        arms: [
+          { name: 'a', weight: 1 },
+          { name: 'a', weight: 1 },
+        ],
+      },
+      /unique/,
+    ],
     ['a weight of 0', twoArms('x', 1, 0), /arms/],
     ['a negative weight', twoArms('x', -1, 1), /arms/],
     ['an infinite weight', twoArms('x', Number.POSITIVE_INFINITY, 1), /arms/],
     ['a single arm', { id: 'x', control: 'a', arms: [{ name: 'a', weight: 1 }] }, /arms/],
     ['an id with upper case or spaces', twoArms('New Ranking', 1, 1), /id/],
-    ['an arm name too long', { id: 'x', control: 'c', arms: [{ name: 'c', weight: 1 }, { name: 'a'.repeat(65), weight: 1 }] }, /arms/],
+    [
+      'an arm name too long',
+      {
+        id: 'x',
+        control: 'c',
+        arms: [
+          { name: 'c', weight: 1 },
+          { name: 'a'.repeat(65), weight: 1 },
+        ],
+      },
+      /arms/,
+    ],
     ['an unknown field', { ...twoArms('x', 1, 1), salt: 'pepper' }, /salt|unrecognized/i],
   ])('reject %s', (_, definition, message) => {
     expect(() => parseExperiments([definition])).toThrow(message);

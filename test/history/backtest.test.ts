@@ -39,7 +39,15 @@ const ORDERS = [
 ].join('\n');
 
 const backtest = (bench: ImportBench, until: Date, sliceShoppers?: number) =>
-  runBacktest({ history: bench.warehouse, scratch: () => createDuckDbWarehouse(':memory:'), logger: createMemoryLogger(), ...(sliceShoppers ? { sliceShoppers } : {}) }, until);
+  runBacktest(
+    {
+      history: bench.warehouse,
+      scratch: () => createDuckDbWarehouse(':memory:'),
+      logger: createMemoryLogger(),
+      ...(sliceShoppers ? { sliceShoppers } : {}),
+    },
+    until,
+  );
 
 describe('the backtest, worked by hand (CSV order lines imported into DuckDB)', () => {
   let bench: ImportBench;
@@ -61,11 +69,27 @@ describe('the backtest, worked by hand (CSV order lines imported into DuckDB)', 
     // Alice: milk bought three times, 7 days apart, last 7 days before her next order: due (0.9 × 7 ≤ 7 < 2 × 7), and
     // ordered. Bob: coffee's last purchase 55 days before, past twice its 7-day interval: lapsed. 1 of 1 right.
     // Reorders: alice's milk and rye bread, bob's rice (bought before, ordered again): 3.
-    expect(result.reorder.loop).toEqual({ predicted: 1, hits: 1, reorders: 3, precision: 1, recall: 1 / 3, f1: 0.5, mean_order_f1: (2 / 3 + 0) / 2 });
+    expect(result.reorder.loop).toEqual({
+      predicted: 1,
+      hits: 1,
+      reorders: 3,
+      precision: 1,
+      recall: 1 / 3,
+      f1: 0.5,
+      mean_order_f1: (2 / 3 + 0) / 2,
+    });
   });
 
   it('beside the naive baseline, which holds bob’s coffee due too: bought twice, a mean interval since', () => {
-    expect(result.reorder.baseline).toEqual({ predicted: 2, hits: 1, reorders: 3, precision: 0.5, recall: 1 / 3, f1: 0.4, mean_order_f1: (2 / 3 + 0) / 2 });
+    expect(result.reorder.baseline).toEqual({
+      predicted: 2,
+      hits: 1,
+      reorders: 3,
+      precision: 0.5,
+      recall: 1 / 3,
+      f1: 0.4,
+      mean_order_f1: (2 / 3 + 0) / 2,
+    });
     expect(result.reorder.lift).toEqual({ precision: 0.5, recall: 0, f1: expect.closeTo(0.1, 12), mean_order_f1: 0 });
   });
 
@@ -94,7 +118,8 @@ describe('the backtest’s report', () => {
       const html = readFileSync(join(dir, 'backtest.html'), 'utf8');
       expect(html.match(/<svg /g)).toHaveLength(2);
       expect(html).toContain('the loop − baseline');
-      for (const text of [summary, html, readFileSync(join(dir, 'backtest.json'), 'utf8')]) for (const shopper of ['alice', 'bob', 'dave', 'erin']) expect(text).not.toContain(shopper);
+      for (const text of [summary, html, readFileSync(join(dir, 'backtest.json'), 'utf8')])
+        for (const shopper of ['alice', 'bob', 'dave', 'erin']) expect(text).not.toContain(shopper);
     } finally {
       await bench.close();
     }
@@ -118,7 +143,10 @@ describe.each(['csv', 'ndjson', 'instacart'] as const)('the backtest on a genera
       // Every shopper's last prior order on the cutoff's eve: the train order is the next one.
       await bench.run({ format, source: dir, anchor: new Date(GENERATED_UNTIL.getTime() - 1) }, BIG_SLICES);
     } else {
-      await bench.run({ format, source: bench.file(`orders.${format}`, format === 'csv' ? csvText(orders) : ndjsonText(orders)) }, BIG_SLICES);
+      await bench.run(
+        { format, source: bench.file(`orders.${format}`, format === 'csv' ? csvText(orders) : ndjsonText(orders)) },
+        BIG_SLICES,
+      );
     }
     result = await backtest(bench, GENERATED_UNTIL);
   }, 120_000);

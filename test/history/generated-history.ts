@@ -13,11 +13,60 @@ import { DAY_MS } from '../../functions/learn/decay.ts';
 // - every trip also takes 1–5 other products, each from a random category, of the favourite brand half the time.
 // So a staple's rhythm can be learned and the rest is noise: what a reorder prediction is for.
 
-export type GeneratedItem = { sku: string; name: string; category: string; brand: string; price: number; quantity: number; dietary_tags: string[] };
+export type GeneratedItem = {
+  sku: string;
+  name: string;
+  category: string;
+  brand: string;
+  price: number;
+  quantity: number;
+  dietary_tags: string[];
+};
 export type GeneratedOrder = { userId: string; orderId: string; at: Date; items: GeneratedItem[] };
 export type HistorySpec = { seed: number; shoppers: number; days: number; end: Date };
 
-const CATEGORY_NAMES = ['milk', 'bread', 'eggs', 'cheese', 'yogurt', 'coffee', 'tea', 'pasta', 'rice', 'fruit', 'vegetables', 'cereal', 'juice', 'snacks', 'chocolate', 'water', 'soup', 'sauce', 'spices', 'frozen', 'beer', 'wine', 'baking', 'cleaning', 'paper', 'pet food', 'baby food', 'butter', 'oil', 'jam', 'honey', 'nuts', 'crisps', 'biscuits', 'ice cream', 'fish', 'poultry', 'beef', 'deli', 'salad'];
+const CATEGORY_NAMES = [
+  'milk',
+  'bread',
+  'eggs',
+  'cheese',
+  'yogurt',
+  'coffee',
+  'tea',
+  'pasta',
+  'rice',
+  'fruit',
+  'vegetables',
+  'cereal',
+  'juice',
+  'snacks',
+  'chocolate',
+  'water',
+  'soup',
+  'sauce',
+  'spices',
+  'frozen',
+  'beer',
+  'wine',
+  'baking',
+  'cleaning',
+  'paper',
+  'pet food',
+  'baby food',
+  'butter',
+  'oil',
+  'jam',
+  'honey',
+  'nuts',
+  'crisps',
+  'biscuits',
+  'ice cream',
+  'fish',
+  'poultry',
+  'beef',
+  'deli',
+  'salad',
+];
 const BRANDS = 6;
 const PRODUCTS_PER_BRAND = 5;
 const TAGS = ['vegan', 'organic', 'gluten_free'];
@@ -64,7 +113,11 @@ export function shopperOrders(spec: HistorySpec, shopper: number): GeneratedOrde
   };
   const staples = Array.from({ length: rng.int(3, 7) }, () => {
     const category = rng.int(0, CATEGORY_NAMES.length - 1);
-    return { item: product(category, brandIn(category), rng.int(0, PRODUCTS_PER_BRAND - 1)), interval: rng.pick([7, 14, 21, 28]), last: start - rng.next() * 28 * DAY_MS };
+    return {
+      item: product(category, brandIn(category), rng.int(0, PRODUCTS_PER_BRAND - 1)),
+      interval: rng.pick([7, 14, 21, 28]),
+      last: start - rng.next() * 28 * DAY_MS,
+    };
   });
   const orders: GeneratedOrder[] = [];
   for (let day = rng.int(0, rhythm); day < spec.days; day += Math.max(1, rhythm + rng.int(-1, 1))) {
@@ -96,7 +149,20 @@ export const ORDER_LINES_HEADER = [...ORDER_LINE_COLUMNS, 'dietary_tags'].join('
 /** An order as CSV order lines (no field here needs quoting). */
 export function orderLines(order: GeneratedOrder): string {
   return order.items
-    .map((i) => [order.orderId, order.userId, order.at.toISOString(), i.sku, i.name, i.category, i.brand, i.price, i.quantity, i.dietary_tags.join(DIETARY_TAG_SEPARATOR)].join(','))
+    .map((i) =>
+      [
+        order.orderId,
+        order.userId,
+        order.at.toISOString(),
+        i.sku,
+        i.name,
+        i.category,
+        i.brand,
+        i.price,
+        i.quantity,
+        i.dietary_tags.join(DIETARY_TAG_SEPARATOR),
+      ].join(','),
+    )
     .join('\n');
 }
 
@@ -120,7 +186,11 @@ export function ndjsonText(orders: Iterable<GeneratedOrder>): string {
         occurred_at: at,
         sent_at: at,
         user_id: order.userId,
-        data: { order_id: order.orderId, total, items: order.items.map(({ dietary_tags, ...i }) => ({ ...i, ...(dietary_tags.length ? { dietary_tags } : {}) })) },
+        data: {
+          order_id: order.orderId,
+          total,
+          items: order.items.map(({ dietary_tags, ...i }) => ({ ...i, ...(dietary_tags.length ? { dietary_tags } : {}) })),
+        },
       }),
     );
   }
@@ -151,13 +221,20 @@ export function writeInstacart(dir: string, orders: readonly GeneratedOrder[]): 
       const set = n === own.length - 1 ? 'train' : 'prior';
       orderRows.push(`${orderId},${user},${set},${n + 1},${order.at.getUTCDay()},${order.at.getUTCHours()},${days}`);
       for (const [line, item] of order.items.entries()) {
-        const known = productIds.get(item.sku) ?? { id: productIds.size + 1, name: item.name, aisle: CATEGORY_NAMES.indexOf(item.category) + 1 };
+        const known = productIds.get(item.sku) ?? {
+          id: productIds.size + 1,
+          name: item.name,
+          aisle: CATEGORY_NAMES.indexOf(item.category) + 1,
+        };
         productIds.set(item.sku, known);
         (set === 'train' ? train : prior).push(`${orderId},${known.id},${line + 1},0`);
       }
     }
   }
-  const products = ['product_id,product_name,aisle_id,department_id', ...[...productIds.values()].map((p) => `${p.id},${p.name},${p.aisle},1`)];
+  const products = [
+    'product_id,product_name,aisle_id,department_id',
+    ...[...productIds.values()].map((p) => `${p.id},${p.name},${p.aisle},1`),
+  ];
   const files: Record<string, string[]> = {
     'aisles.csv': ['aisle_id,aisle', ...aisles],
     'departments.csv': ['department_id,department', '1,groceries'],

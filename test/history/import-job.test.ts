@@ -40,7 +40,8 @@ async function aliceEvents(): Promise<CollectedEvent[]> {
   }
   const events: CollectedEvent[] = [];
   const scope = { receivedAt: NOW, receivedAtIso: NOW.toISOString(), maxFutureSkewMs: 300_000 };
-  for await (const row of readOrderLines(text(), scope).rows) if (row.kind === 'event' && row.event.user_id === 'alice' && row.line !== 7) events.push(row.event);
+  for await (const row of readOrderLines(text(), scope).rows)
+    if (row.kind === 'event' && row.event.user_id === 'alice' && row.line !== 7) events.push(row.event);
   return events;
 }
 
@@ -63,7 +64,15 @@ describe('importing CSV order lines (DuckDB, Firestore emulator)', () => {
   it('loads the good orders, marked as imported, and reports what it read, rejected and left out', async () => {
     const { report, resumed } = first;
     expect(resumed).toBe(false);
-    expect(report.imported).toMatchObject({ events: 4, order_lines: 5, shoppers: 1, rejected: 2, already_present: 0, earliest: '2026-05-01T10:00:00.000Z', latest: '2026-05-30T10:00:00.000Z' });
+    expect(report.imported).toMatchObject({
+      events: 4,
+      order_lines: 5,
+      shoppers: 1,
+      rejected: 2,
+      already_present: 0,
+      earliest: '2026-05-01T10:00:00.000Z',
+      latest: '2026-05-30T10:00:00.000Z',
+    });
     expect(report.progress).toMatchObject({
       lines_read: 11,
       events_staged: 5,
@@ -76,7 +85,9 @@ describe('importing CSV order lines (DuckDB, Firestore emulator)', () => {
     const stored = await bench.warehouse.sql('SELECT user_id, event_id, import_id, request_id FROM events ORDER BY event_time');
     expect(stored.map((row) => row.event_id)).toEqual(['o-1', 'o-2', 'o-3', 'o-6'].map((order) => orderEventId('alice', order)));
     expect(new Set(stored.map((row) => row.import_id))).toEqual(new Set([report.import_id]));
-    expect(await bench.warehouse.sql("SELECT sku, line FROM order_items WHERE event_id = $1 ORDER BY line", [orderEventId('alice', 'o-1')])).toEqual([
+    expect(
+      await bench.warehouse.sql('SELECT sku, line FROM order_items WHERE event_id = $1 ORDER BY line', [orderEventId('alice', 'o-1')]),
+    ).toEqual([
       { sku: 'milk', line: 1n },
       { sku: 'bread', line: 2n },
     ]);
@@ -95,7 +106,9 @@ describe('importing CSV order lines (DuckDB, Firestore emulator)', () => {
   });
 
   it('stores nothing of the shoppers it left out', async () => {
-    expect(await bench.warehouse.sql("SELECT count(*)::INTEGER AS n FROM events WHERE user_id IN ('bob', 'carol', 'dave')")).toEqual([{ n: 0 }]);
+    expect(await bench.warehouse.sql("SELECT count(*)::INTEGER AS n FROM events WHERE user_id IN ('bob', 'carol', 'dave')")).toEqual([
+      { n: 0 },
+    ]);
     for (const userId of ['bob', 'carol', 'dave']) expect(await bench.document(userId)).toBeNull();
   });
 
@@ -108,7 +121,9 @@ describe('importing CSV order lines (DuckDB, Firestore emulator)', () => {
   it('then runs the patterns job over the imported range, so the document has the batch patterns too', async () => {
     expect(first.report.patterns).toMatchObject({ since: '2026-05-01T10:00:00.000Z', as_of: NOW.toISOString(), shoppers: 1, changed: 1 });
     const document = await bench.document('alice');
-    expect((document?.patterns as { regular_items: { sku: string; purchases: number }[] }).regular_items).toEqual([expect.objectContaining({ sku: 'milk', purchases: 3 })]);
+    expect((document?.patterns as { regular_items: { sku: string; purchases: number }[] }).regular_items).toEqual([
+      expect.objectContaining({ sku: 'milk', purchases: 3 }),
+    ]);
   });
 
   it('adds nothing when the same file is imported again: the same import, already done', async () => {
@@ -144,7 +159,13 @@ describe('an imported order that is also sent live', () => {
 });
 
 describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
-  const TWO = [HEADER, 'o-1,erin,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1', 'o-2,erin,2026-05-15T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1', 'o-1,frank,2026-05-02T10:00:00Z,tea,Tea,drinks,,4.00,1', 'o-2,frank,2026-05-20T10:00:00Z,tea,Tea,drinks,,4.00,1'].join('\n');
+  const TWO = [
+    HEADER,
+    'o-1,erin,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1',
+    'o-2,erin,2026-05-15T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1',
+    'o-1,frank,2026-05-02T10:00:00Z,tea,Tea,drinks,,4.00,1',
+    'o-2,frank,2026-05-20T10:00:00Z,tea,Tea,drinks,,4.00,1',
+  ].join('\n');
   let failing: ImportBench;
   beforeAll(async () => {
     failing = await importBench(NOW);
@@ -161,7 +182,9 @@ describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
         return failing.deps.seeder.seed(...args);
       },
     };
-    await expect(failing.run({ format: 'csv', source: path }, { seeder: brokenSeeder, seedSliceShoppers: 1 })).rejects.toThrow('Firestore went away');
+    await expect(failing.run({ format: 'csv', source: path }, { seeder: brokenSeeder, seedSliceShoppers: 1 })).rejects.toThrow(
+      'Firestore went away',
+    );
     const { report, resumed } = await failing.run({ format: 'csv', source: path });
     expect(resumed).toBe(true);
     expect(report.imported).toMatchObject({ events: 4, shoppers: 2 });
@@ -172,7 +195,14 @@ describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
   });
 
   it('takes out again the rows of a shopper erased while it ran, and seeds nothing for them', async () => {
-    const path = failing.file('grace.csv', [HEADER, 'o-1,grace,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1', 'o-2,grace,2026-05-08T10:00:00Z,tea,Tea,drinks,,free,1'].join('\n'));
+    const path = failing.file(
+      'grace.csv',
+      [
+        HEADER,
+        'o-1,grace,2026-05-01T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1',
+        'o-2,grace,2026-05-08T10:00:00Z,tea,Tea,drinks,,free,1',
+      ].join('\n'),
+    );
     const erasedMidway = {
       ...failing.deps.staging,
       finish: async () => {
@@ -189,10 +219,25 @@ describe('an import that fails on the way (DuckDB, Firestore emulator)', () => {
   });
 
   it('shows its progress slice by slice, paced by the machine’s clock whatever the import’s says', async () => {
-    const path = failing.file('progress.csv', [HEADER, ...Array.from({ length: 6 }, (_, i) => `p-${i},henry,2026-05-0${i + 1}T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1`)].join('\n'));
-    const slow = { ...failing.deps.staging, append: async (...args: Parameters<ImportBench['deps']['staging']['append']>) => (await new Promise((r) => setTimeout(r, 20)), failing.deps.staging.append(...args)) };
+    const path = failing.file(
+      'progress.csv',
+      [
+        HEADER,
+        ...Array.from({ length: 6 }, (_, i) => `p-${i},henry,2026-05-0${i + 1}T10:00:00Z,milk,Oat milk 1 l,dairy,Oatly,2.49,1`),
+      ].join('\n'),
+    );
+    const slow = {
+      ...failing.deps.staging,
+      append: async (...args: Parameters<ImportBench['deps']['staging']['append']>) => (
+        await new Promise((r) => setTimeout(r, 20)),
+        failing.deps.staging.append(...args)
+      ),
+    };
     const seen: number[] = [];
-    await failing.run({ format: 'csv', source: path }, { staging: slow, sliceRows: 2, progressEveryMs: 10, onProgress: (record) => seen.push(record.progress.lines_read) });
+    await failing.run(
+      { format: 'csv', source: path },
+      { staging: slow, sliceRows: 2, progressEveryMs: 10, onProgress: (record) => seen.push(record.progress.lines_read) },
+    );
     // Each slice of two lines is shown as it is staged (the clock of the import stands still).
     expect(seen.filter((lines) => lines > 0 && lines < 7).length).toBeGreaterThanOrEqual(2);
   });

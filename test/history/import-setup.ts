@@ -14,7 +14,14 @@ import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import { createDuckDbImportStaging } from '../../functions/adapters/local/duckdb-import-staging.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { createLocalHistoryFiles } from '../../functions/adapters/local/local-history-files.ts';
-import { planImport, runImport, RESUME_WINDOW_DAYS, type ImportDeps, type ImportReport, type ImportRequest } from '../../functions/history/import-job.ts';
+import {
+  planImport,
+  runImport,
+  RESUME_WINDOW_DAYS,
+  type ImportDeps,
+  type ImportReport,
+  type ImportRequest,
+} from '../../functions/history/import-job.ts';
 import type { HistorySeeder } from '../../functions/history/ports.ts';
 import { DAY_MS } from '../../functions/learn/decay.ts';
 import { learn } from '../../functions/learn/learn.ts';
@@ -61,7 +68,16 @@ export async function importBench(now: Date): Promise<ImportBench> {
     liveWindowMs: LIVE_WINDOW_MS,
     resumeWindowMs: RESUME_WINDOW_DAYS * DAY_MS,
   });
-  const patternsDeps = { warehouse, publisher: createFirestorePatternPublisher(firestore), reorderModels: createFirestoreReorderModelPublisher(firestore), privacy, erasures, clock, logger, settleMs: 0 };
+  const patternsDeps = {
+    warehouse,
+    publisher: createFirestorePatternPublisher(firestore),
+    reorderModels: createFirestoreReorderModelPublisher(firestore),
+    privacy,
+    erasures,
+    clock,
+    logger,
+    settleMs: 0,
+  };
   const deps: ImportDeps = {
     files: createLocalHistoryFiles(),
     gate: createFirestoreShopperGate(firestore, { privacy, hashUser }),

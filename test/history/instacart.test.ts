@@ -27,7 +27,17 @@ export function smallInstacart(): string {
       '201,2,prior,2,0,20,0.0',
       '202,2,test,3,1,11,5.0',
     ],
-    'order_products__prior.csv': ['order_id,product_id,add_to_cart_order,reordered', '100,10,1,0', '100,20,2,0', '101,10,1,1', '102,10,1,1', '102,30,2,0', '200,20,1,0', '201,20,1,1', '999,10,1,0'],
+    'order_products__prior.csv': [
+      'order_id,product_id,add_to_cart_order,reordered',
+      '100,10,1,0',
+      '100,20,2,0',
+      '101,10,1,1',
+      '102,10,1,1',
+      '102,30,2,0',
+      '200,20,1,0',
+      '201,20,1,1',
+      '999,10,1,0',
+    ],
     'order_products__train.csv': ['order_id,product_id,add_to_cart_order,reordered', '103,10,1,1', '103,20,2,1'],
   };
   for (const [name, lines] of Object.entries(files)) writeFileSync(join(dir, name), `${lines.join('\n')}\n`);
@@ -45,7 +55,9 @@ describe('the Instacart Market Basket layout', () => {
   it('places each shopper’s last prior order on the anchor’s day at its hour and walks back by the gaps', async () => {
     const { rows, linesRead, skipped } = await read(smallInstacart(), new Date('2026-05-31T23:59:59.999Z'));
     const events = rows.flatMap((r) => (r.kind === 'event' && r.event.type === 'order_completed' ? [r.event] : []));
-    expect(events.map((e) => [e.user_id, e.data.order_id, e.event_time, e.data.items.map((i) => `${i.sku} ${i.name} (${i.category})`)])).toEqual([
+    expect(
+      events.map((e) => [e.user_id, e.data.order_id, e.event_time, e.data.items.map((i) => `${i.sku} ${i.name} (${i.category})`)]),
+    ).toEqual([
       // Shopper 1: order 102 on the anchor's day at 09:00; 101 fourteen days before at 10:00; 100 seven before that at 08:00.
       ['1', '100', '2026-05-10T08:00:00.000Z', ['10 Banana (fresh fruits)', '20 Milk, whole (milk)']],
       ['1', '101', '2026-05-17T10:00:00.000Z', ['10 Banana (fresh fruits)']],
@@ -54,7 +66,16 @@ describe('the Instacart Market Basket layout', () => {
       ['2', '200', '2026-05-31T20:00:00.000Z', ['20 Milk, whole (milk)']],
       ['2', '201', '2026-05-31T20:01:00.000Z', ['20 Milk, whole (milk)']],
     ]);
-    expect(events[0]).toMatchObject({ event_id: orderEventId('1', '100'), data: { total: 0, items: [{ price: 0, quantity: 1 }, { price: 0, quantity: 1 }] } });
+    expect(events[0]).toMatchObject({
+      event_id: orderEventId('1', '100'),
+      data: {
+        total: 0,
+        items: [
+          { price: 0, quantity: 1 },
+          { price: 0, quantity: 1 },
+        ],
+      },
+    });
     expect(events.every((e) => e.data.items.every((i) => i.brand === undefined))).toBe(true);
     expect(rows.flatMap((r) => (r.kind === 'rejected' ? [[r.line, r.reason]] : []))).toEqual([
       [4, 'products.csv: aisle_id 99 is not in aisles.csv'],
@@ -68,7 +89,9 @@ describe('the Instacart Market Basket layout', () => {
 
   it('keeps the train order when the anchor leaves room for it, and never places an order after the anchor', async () => {
     const { rows } = await read(smallInstacart(), new Date('2026-05-20T12:00:00.000Z'));
-    const times = Object.fromEntries(rows.flatMap((r) => (r.kind === 'event' && r.event.type === 'order_completed' ? [[r.event.data.order_id, r.event.event_time]] : [])));
+    const times = Object.fromEntries(
+      rows.flatMap((r) => (r.kind === 'event' && r.event.type === 'order_completed' ? [[r.event.data.order_id, r.event.event_time]] : [])),
+    );
     // Shopper 1's 102 at 09:00 on the anchor's day; shopper 2's 201 at 20:00 would be after the anchor (12:00): the day before.
     expect(times).toEqual({
       '100': '2026-04-29T08:00:00.000Z',

@@ -28,8 +28,16 @@ describe('NDJSON events', () => {
       line({ ...order, user_id: 'alice', event_time: '2026-01-10T07:59:00Z', received_at: '1999-01-01T00:00:00Z' }),
     ]);
     expect(rows).toEqual([
-      { kind: 'event', line: 1, event: { ...click, user_id: 'alice', received_at: NOW.toISOString(), event_time: String(click.occurred_at) } },
-      { kind: 'event', line: 3, event: { ...order, user_id: 'alice', received_at: NOW.toISOString(), event_time: '2026-01-10T07:59:00.000Z' } },
+      {
+        kind: 'event',
+        line: 1,
+        event: { ...click, user_id: 'alice', received_at: NOW.toISOString(), event_time: String(click.occurred_at) },
+      },
+      {
+        kind: 'event',
+        line: 3,
+        event: { ...order, user_id: 'alice', received_at: NOW.toISOString(), event_time: '2026-01-10T07:59:00.000Z' },
+      },
     ]);
   });
 
@@ -50,7 +58,10 @@ describe('NDJSON events', () => {
       [2, 'the line must be a JSON object: one event'],
       [3, 'user_id: Invalid input: expected string, received undefined'],
       [4, 'user_id: must be 1–128 printable ASCII characters without spaces'],
-      [5, 'type "page_viewed" is not an event type; expected one of search_performed, search_result_clicked, product_viewed, cart_item_added, cart_item_removed, cart_item_updated, order_completed, preference_updated'],
+      [
+        5,
+        'type "page_viewed" is not an event type; expected one of search_performed, search_result_clicked, product_viewed, cart_item_added, cart_item_removed, cart_item_updated, order_completed, preference_updated',
+      ],
       [6, 'event_time is 30 days after the import; history cannot lie in the future'],
       [7, 'event'],
       [8, 'the line is longer than 32768 characters, more than one event may be'],

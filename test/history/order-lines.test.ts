@@ -74,7 +74,9 @@ describe('CSV order lines', () => {
       [9, 'the order (line 9): event_time is 1310 days after the import; history cannot lie in the future'],
     ]);
     const events = rows.flatMap((r) => (r.kind === 'event' ? [r] : []));
-    expect(events.map((e) => [e.line, e.event.type === 'order_completed' ? e.event.data.items.map((i) => i.sku) : []])).toEqual([[3, ['eggs']]]);
+    expect(events.map((e) => [e.line, e.event.type === 'order_completed' ? e.event.data.items.map((i) => i.sku) : []])).toEqual([
+      [3, ['eggs']],
+    ]);
   });
 
   it('reads optional columns in any order: currency, promotion and dietary tags', async () => {
@@ -82,7 +84,10 @@ describe('CSV order lines', () => {
       'shopper_id,order_id,ordered_at,quantity,price,brand,category,name,sku,currency,dietary_tags,promotion',
       'alice,o-9,2026-05-01T10:00:00Z,1,1.99,,dairy,Soy drink,soy,EUR,vegan|gluten_free,SPRING',
     );
-    expect(rows[0]).toMatchObject({ kind: 'event', event: { data: { currency: 'EUR', items: [{ sku: 'soy', dietary_tags: ['vegan', 'gluten_free'], promotion: 'SPRING' }] } } });
+    expect(rows[0]).toMatchObject({
+      kind: 'event',
+      event: { data: { currency: 'EUR', items: [{ sku: 'soy', dietary_tags: ['vegan', 'gluten_free'], promotion: 'SPRING' }] } },
+    });
   });
 
   it('refuse a file whose header misses a column or names an unknown one', async () => {

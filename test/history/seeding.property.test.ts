@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createFirestoreHistorySeeder, createFirestorePreferenceStore, learnedPreferences } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import {
+  createFirestoreHistorySeeder,
+  createFirestorePreferenceStore,
+  learnedPreferences,
+} from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
 import { DAY_MS, scaleToEpoch } from '../../functions/learn/decay.ts';
@@ -29,7 +33,11 @@ const catalogue = {
   dietaryTags: ['vegan', 'organic', 'gluten_free'],
 };
 const weightFloor = scaleToEpoch(1, NOW, new Date(config.epoch), config.halfLifeDays);
-const options = { learn: (current: Preferences | null, userId: string, events: readonly CollectedEvent[], now: Date) => learn(current, userId, events, now, config), markerTtlDays: 8 };
+const options = {
+  learn: (current: Preferences | null, userId: string, events: readonly CollectedEvent[], now: Date) =>
+    learn(current, userId, events, now, config),
+  markerTtlDays: 8,
+};
 
 let firestore: Firestore;
 beforeAll(() => {
@@ -63,7 +71,9 @@ describe('seeding from history', () => {
         const importId = randomUUID();
         await seeder.seed([{ userId: seeded, events: history }], NOW, importId);
         // A resumed import seeds the shopper again: nothing changes.
-        expect(await seeder.seed([{ userId: seeded, events: history }], NOW, importId)).toEqual([{ applied: 0, alreadyApplied: 0, seededBefore: true, writes: 0 }]);
+        expect(await seeder.seed([{ userId: seeded, events: history }], NOW, importId)).toEqual([
+          { applied: 0, alreadyApplied: 0, seededBefore: true, writes: 0 },
+        ]);
 
         for (const event of ofShopper(arrival, oneByOne)) await live.apply(oneByOne, [event], NOW);
 

@@ -21,14 +21,31 @@ describe('shopper token verification', () => {
 
   it.each([
     ['an expired token', () => mintShopperToken('u', { ...TEST_TOKEN, ttlSec: -120 }), 'token has expired'],
-    ['a token signed with another key', () => mintShopperToken('u', { ...TEST_TOKEN, key: 'another-key-that-is-also-long-enough-000' }), 'token signature is invalid'],
-    ['a token for another audience', () => mintShopperToken('u', { ...TEST_TOKEN, audience: 'someone-else' }), 'token claim "aud" is not accepted: check_failed'],
-    ['a token from another issuer', () => mintShopperToken('u', { ...TEST_TOKEN, issuer: 'evil' }), 'token claim "iss" is not accepted: check_failed'],
+    [
+      'a token signed with another key',
+      () => mintShopperToken('u', { ...TEST_TOKEN, key: 'another-key-that-is-also-long-enough-000' }),
+      'token signature is invalid',
+    ],
+    [
+      'a token for another audience',
+      () => mintShopperToken('u', { ...TEST_TOKEN, audience: 'someone-else' }),
+      'token claim "aud" is not accepted: check_failed',
+    ],
+    [
+      'a token from another issuer',
+      () => mintShopperToken('u', { ...TEST_TOKEN, issuer: 'evil' }),
+      'token claim "iss" is not accepted: check_failed',
+    ],
     ['garbage', async () => 'not.a.jwt', 'token is malformed'],
     [
       'a token without expiry',
       () =>
-        new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('u').setIssuer(TEST_TOKEN.issuer).setAudience(TEST_TOKEN.audience).sign(new TextEncoder().encode(TEST_TOKEN.key)),
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'HS256' })
+          .setSubject('u')
+          .setIssuer(TEST_TOKEN.issuer)
+          .setAudience(TEST_TOKEN.audience)
+          .sign(new TextEncoder().encode(TEST_TOKEN.key)),
       'token claim "exp" is not accepted: missing',
     ],
     [
@@ -56,7 +73,11 @@ describe('shopper token verification', () => {
 
     it('keeps at most cacheEntries tokens, forgetting the least recently used first', async () => {
       const verifier = await createJwtVerifier({ ...settings, cacheEntries: 2 });
-      const [a, b, c] = [await mintShopperToken('shopper-a', TEST_TOKEN), await mintShopperToken('shopper-b', TEST_TOKEN), await mintShopperToken('shopper-c', TEST_TOKEN)];
+      const [a, b, c] = [
+        await mintShopperToken('shopper-a', TEST_TOKEN),
+        await mintShopperToken('shopper-b', TEST_TOKEN),
+        await mintShopperToken('shopper-c', TEST_TOKEN),
+      ];
       const checks = vi.mocked(jwtVerify);
       checks.mockClear();
       for (const token of [a, b, a, c]) await verifier.verify(token);
@@ -78,18 +99,33 @@ describe('shopper token verification', () => {
 
   it('refuses a subject that cannot be a user id', async () => {
     const verifier = await createJwtVerifier(settings);
-    expect(await verifier.verify(await mintShopperToken('has space', TEST_TOKEN))).toEqual({ ok: false, reason: 'token subject is not a valid user id' });
-    expect(await verifier.verify(await mintShopperToken('x'.repeat(129), TEST_TOKEN))).toEqual({ ok: false, reason: 'token subject is not a valid user id' });
+    expect(await verifier.verify(await mintShopperToken('has space', TEST_TOKEN))).toEqual({
+      ok: false,
+      reason: 'token subject is not a valid user id',
+    });
+    expect(await verifier.verify(await mintShopperToken('x'.repeat(129), TEST_TOKEN))).toEqual({
+      ok: false,
+      reason: 'token subject is not a valid user id',
+    });
   });
 
   it.each(['x/y', '..', '__p__'])('takes %j as a user id like any other: ids are data, never paths', async (subject) => {
     const verifier = await createJwtVerifier(settings);
-    expect(await verifier.verify(await mintShopperToken(subject, TEST_TOKEN))).toEqual({ ok: true, identity: { userId: subject, kind: 'shopper' } });
+    expect(await verifier.verify(await mintShopperToken(subject, TEST_TOKEN))).toEqual({
+      ok: true,
+      identity: { userId: subject, kind: 'shopper' },
+    });
   });
 
   describe('anonymous visitors', () => {
     const sign = (claims: Record<string, unknown>, subject: string) =>
-      new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(subject).setIssuer(TEST_TOKEN.issuer).setAudience(TEST_TOKEN.audience).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_TOKEN.key));
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(subject)
+        .setIssuer(TEST_TOKEN.issuer)
+        .setAudience(TEST_TOKEN.audience)
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(TEST_TOKEN.key));
 
     it('gives a token with "anonymous": true the user id anonymous:<sub>, of the anonymous kind', async () => {
       const verifier = await createJwtVerifier(settings);
@@ -101,10 +137,13 @@ describe('shopper token verification', () => {
 
     it('takes "anonymous": false as a logged-in shopper', async () => {
       const verifier = await createJwtVerifier(settings);
-      expect(await verifier.verify(await sign({ anonymous: false }, 'shopper-8'))).toEqual({ ok: true, identity: { userId: 'shopper-8', kind: 'shopper' } });
+      expect(await verifier.verify(await sign({ anonymous: false }, 'shopper-8'))).toEqual({
+        ok: true,
+        identity: { userId: 'shopper-8', kind: 'shopper' },
+      });
     });
 
-    it('refuses a logged-in token whose subject would be an anonymous visitor\'s id', async () => {
+    it("refuses a logged-in token whose subject would be an anonymous visitor's id", async () => {
       const verifier = await createJwtVerifier(settings);
       expect(await verifier.verify(await mintShopperToken('anonymous:visitor-7', TEST_TOKEN))).toEqual({
         ok: false,
@@ -112,9 +151,16 @@ describe('shopper token verification', () => {
       });
     });
 
-    it.each([['a string', 'true'], ['a number', 1], ['null', null]])('refuses an "anonymous" claim that is %s', async (_name, value) => {
+    it.each([
+      ['a string', 'true'],
+      ['a number', 1],
+      ['null', null],
+    ])('refuses an "anonymous" claim that is %s', async (_name, value) => {
       const verifier = await createJwtVerifier(settings);
-      expect(await verifier.verify(await sign({ anonymous: value }, 'visitor-7'))).toEqual({ ok: false, reason: 'token claim "anonymous" must be true or false' });
+      expect(await verifier.verify(await sign({ anonymous: value }, 'visitor-7'))).toEqual({
+        ok: false,
+        reason: 'token claim "anonymous" must be true or false',
+      });
     });
 
     it('refuses an anonymous subject whose user id would be longer than a user id may be', async () => {

@@ -25,8 +25,16 @@ function cloudEventFunctions() {
   const logger = createMemoryLogger();
   const preferences = { apply: async () => ({ applied: 0, alreadyApplied: 0, writes: 0 }) };
   const n = ++registered;
-  registerCloudEventFunction<MessagePublishedData>(`ingest-${n}`, createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => NOW, logger }), { logger });
-  registerCloudEventFunction<MessagePublishedData>(`store-rejected-${n}`, createStoreRejectedHandler({ warehouse, clock: () => NOW, logger }), { logger });
+  registerCloudEventFunction<MessagePublishedData>(
+    `ingest-${n}`,
+    createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => NOW, logger }),
+    { logger },
+  );
+  registerCloudEventFunction<MessagePublishedData>(
+    `store-rejected-${n}`,
+    createStoreRejectedHandler({ warehouse, clock: () => NOW, logger }),
+    { logger },
+  );
   return { ingest: getTestServer(`ingest-${n}`), storeRejected: getTestServer(`store-rejected-${n}`), state, logger };
 }
 
@@ -35,17 +43,40 @@ const PUSH_PATH = '/projects/demo-test/topics/events';
 
 /** A Pub/Sub push body, as the emulator's push subscription (and the local stack) delivers it. */
 function pushBody(message: unknown) {
-  return { message: { data: Buffer.from(JSON.stringify(message)).toString('base64'), messageId: 'm-1' }, subscription: 'projects/demo-test/subscriptions/s' };
+  return {
+    message: { data: Buffer.from(JSON.stringify(message)).toString('base64'), messageId: 'm-1' },
+    subscription: 'projects/demo-test/subscriptions/s',
+  };
 }
 
 describe.each(['ingest', 'storeRejected'] as const)('%s, registered behind the shared guard', (name) => {
   it.each([
     ['GET /', (r: ReturnType<typeof request>) => r.get('/'), 405, 'method_not_allowed'],
-    ['GET / with a JSON body', (r: ReturnType<typeof request>) => r.get('/').set('Content-Type', 'application/json').send('{}'), 405, 'method_not_allowed'],
-    ['a POST that is not JSON', (r: ReturnType<typeof request>) => r.post('/').set('Content-Type', 'application/json').send('{"message": nope'), 400, 'bad_request'],
-    ['a POST of plain text', (r: ReturnType<typeof request>) => r.post('/').set('Content-Type', 'text/plain').send('hello'), 400, 'bad_request'],
+    [
+      'GET / with a JSON body',
+      (r: ReturnType<typeof request>) => r.get('/').set('Content-Type', 'application/json').send('{}'),
+      405,
+      'method_not_allowed',
+    ],
+    [
+      'a POST that is not JSON',
+      (r: ReturnType<typeof request>) => r.post('/').set('Content-Type', 'application/json').send('{"message": nope'),
+      400,
+      'bad_request',
+    ],
+    [
+      'a POST of plain text',
+      (r: ReturnType<typeof request>) => r.post('/').set('Content-Type', 'text/plain').send('hello'),
+      400,
+      'bad_request',
+    ],
     ['a POST with no body', (r: ReturnType<typeof request>) => r.post('/'), 400, 'bad_request'],
-    ['a POST in a charset it cannot read', (r: ReturnType<typeof request>) => r.post('/').set('Content-Type', 'application/json; charset=latin1').send('{}'), 415, 'unsupported_media_type'],
+    [
+      'a POST in a charset it cannot read',
+      (r: ReturnType<typeof request>) => r.post('/').set('Content-Type', 'application/json; charset=latin1').send('{}'),
+      415,
+      'unsupported_media_type',
+    ],
   ])('answers %s with a short JSON error', async (_case, send, status, code) => {
     const servers = cloudEventFunctions();
     const res = await send(request(servers[name]));
@@ -70,7 +101,10 @@ describe.each(['ingest', 'storeRejected'] as const)('%s, registered behind the s
     const res = await request(server).post(PUSH_PATH).send(pushBody(message));
     expect(res.status).toBe(204);
     if (name === 'ingest') expect([...state.events.values()]).toEqual([event]);
-    else expect(state.rejected).toMatchObject([{ source: 'store-rejected', reason: expect.stringMatching(/^message does not match its contract/) }]);
+    else
+      expect(state.rejected).toMatchObject([
+        { source: 'store-rejected', reason: expect.stringMatching(/^message does not match its contract/) },
+      ]);
   });
 
   it('answers a failed delivery 500, so it is redelivered, without the cause, which goes to the log', async () => {
@@ -83,31 +117,48 @@ describe.each(['ingest', 'storeRejected'] as const)('%s, registered behind the s
     const logger = createMemoryLogger();
     const handler =
       name === 'ingest'
-        ? createIngestHandler({ warehouse, preferences: { apply: async () => ({ applied: 0, alreadyApplied: 0, writes: 0 }) }, consent: trackEverything, clock: () => NOW, logger })
+        ? createIngestHandler({
+            warehouse,
+            preferences: { apply: async () => ({ applied: 0, alreadyApplied: 0, writes: 0 }) },
+            consent: trackEverything,
+            clock: () => NOW,
+            logger,
+          })
         : createStoreRejectedHandler({ warehouse, clock: () => NOW, logger });
     registerCloudEventFunction<MessagePublishedData>(`failing-${n}`, handler, { logger });
-    const message = name === 'ingest' ? batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)]) : { not: 'a rejected batch' };
+    const message =
+      name === 'ingest' ? batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)]) : { not: 'a rejected batch' };
 
-    const res = await request(getTestServer(`failing-${n}`)).post(PUSH_PATH).send(pushBody(message));
+    const res = await request(getTestServer(`failing-${n}`))
+      .post(PUSH_PATH)
+      .send(pushBody(message));
 
     expect(res.status).toBe(500);
     expect(res.text).not.toMatch(/ECONNREFUSED|secret|Error:/);
-    expect(logger.entries).toContainEqual(expect.objectContaining({ severity: 'ERROR', error: expect.objectContaining({ message: expect.stringContaining('ECONNREFUSED') }) }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ severity: 'ERROR', error: expect.objectContaining({ message: expect.stringContaining('ECONNREFUSED') }) }),
+    );
   });
 });
 
 describe('an HTTP function, registered behind the shared guard', () => {
   it('answers what its handler throws with 500 and a short JSON error, and logs the cause', async () => {
     const logger = createMemoryLogger();
-    registerHttpFunction('throws', () => {
-      throw new RangeError('Maximum call stack size exceeded');
-    }, { logger });
+    registerHttpFunction(
+      'throws',
+      () => {
+        throw new RangeError('Maximum call stack size exceeded');
+      },
+      { logger },
+    );
     const res = await request(getTestServer('throws')).post('/').send({});
 
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: { code: 'internal', message: 'the request could not be handled; it has been logged' } });
     expectNothingInternal(res);
-    expect(logger.entries).toContainEqual(expect.objectContaining({ severity: 'ERROR', error: expect.objectContaining({ name: 'RangeError' }) }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ severity: 'ERROR', error: expect.objectContaining({ name: 'RangeError' }) }),
+    );
   });
 
   it('answers a malformed JSON body before the handler runs with 400 and a short JSON error', async () => {

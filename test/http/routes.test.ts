@@ -11,8 +11,16 @@ describe('a route table', () => {
   const findRoute = createRouter(ROUTES);
 
   it('answers the action for the method, with the parameters %-decoded', () => {
-    expect(findRoute('PUT', '/v1/users/shopper%3A1/privacy')).toMatchObject({ ok: true, action: 'change', params: { userId: 'shopper:1' } });
-    expect(findRoute('GET', '/v1/users/..%2Fx/erasures/r-1')).toMatchObject({ ok: true, action: 'status', params: { userId: '../x', requestId: 'r-1' } });
+    expect(findRoute('PUT', '/v1/users/shopper%3A1/privacy')).toMatchObject({
+      ok: true,
+      action: 'change',
+      params: { userId: 'shopper:1' },
+    });
+    expect(findRoute('GET', '/v1/users/..%2Fx/erasures/r-1')).toMatchObject({
+      ok: true,
+      action: 'status',
+      params: { userId: '../x', requestId: 'r-1' },
+    });
     expect(findRoute('GET', '/dashboard')).toMatchObject({ ok: true, action: 'page', params: {} });
   });
 

@@ -18,20 +18,20 @@ function links(linked: Record<string, string>) {
   };
 }
 
-describe('whose events a request\'s are', () => {
-  it('a shopper\'s are their own, without reading any link', async () => {
+describe("whose events a request's are", () => {
+  it("a shopper's are their own, without reading any link", async () => {
     const store = links({ 'shopper-1': 'someone-else' });
     expect(await createEventOwner(store)(shopper)).toBe('shopper-1');
     expect(store.state.reads).toBe(0);
   });
 
-  it('a visitor\'s are the shopper\'s they were linked to, else their own', async () => {
+  it("a visitor's are the shopper's they were linked to, else their own", async () => {
     const owner = createEventOwner(links({ 'anonymous:visitor-1': 'shopper-1' }));
     expect(await owner(visitor)).toBe('shopper-1');
     expect(await owner({ userId: 'anonymous:visitor-2', kind: 'anonymous' })).toBe('anonymous:visitor-2');
   });
 
-  it('reuses a visitor\'s link, or that there is none, for cacheMs, and reads it again after', async () => {
+  it("reuses a visitor's link, or that there is none, for cacheMs, and reads it again after", async () => {
     let now = 1_000_000;
     const linked: Record<string, string> = {};
     const store = links(linked);

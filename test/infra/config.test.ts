@@ -48,7 +48,16 @@ describe('loadConfig', () => {
       },
       users: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 10, concurrency: 80, timeoutSeconds: 30, corsOrigins: '*' },
       // Nobody may call operators until the stack names someone.
-      operators: { memory: '256Mi', cpu: '1', minInstances: 0, maxInstances: 2, concurrency: 10, timeoutSeconds: 60, logLevel: 'INFO', invokers: [] },
+      operators: {
+        memory: '256Mi',
+        cpu: '1',
+        minInstances: 0,
+        maxInstances: 2,
+        concurrency: 10,
+        timeoutSeconds: 60,
+        logLevel: 'INFO',
+        invokers: [],
+      },
       ingest: {
         memory: '512Mi',
         cpu: '1',
@@ -63,7 +72,16 @@ describe('loadConfig', () => {
       messageRetention: '604800s',
       bigquery: { dataset: 'learning_loop', location: 'EU' },
       firestoreLocation: 'eur3',
-      patterns: { memory: '2Gi', cpu: '1', timeoutSeconds: 1800, schedule: '0 3 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO', settleMinutes: 15, sliceShoppers: 20_000 },
+      patterns: {
+        memory: '2Gi',
+        cpu: '1',
+        timeoutSeconds: 1800,
+        schedule: '0 3 * * *',
+        timeZone: 'Etc/UTC',
+        logLevel: 'INFO',
+        settleMinutes: 15,
+        sliceShoppers: 20_000,
+      },
       erasure: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '15 * * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       retention: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '30 2 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
       metrics: { memory: '512Mi', cpu: '1', timeoutSeconds: 1800, schedule: '0 4 * * *', timeZone: 'Etc/UTC', logLevel: 'INFO' },
@@ -85,7 +103,8 @@ describe('loadConfig', () => {
       [key('collectTimeoutSeconds')]: '30',
       [key('corsOrigins')]: 'https://shop.example,https://m.shop.example',
       [key('privacyCacheSeconds')]: '0',
-      [key('operators')]: ' group:privacy-ops@shop.example, user:dpo@shop.example,serviceAccount:crm@shop-prod.iam.gserviceaccount.com,domain:shop.example ',
+      [key('operators')]:
+        ' group:privacy-ops@shop.example, user:dpo@shop.example,serviceAccount:crm@shop-prod.iam.gserviceaccount.com,domain:shop.example ',
       [key('operatorsMemory')]: '512Mi',
       [key('operatorsCpu')]: '2',
       [key('operatorsMinInstances')]: '1',
@@ -200,7 +219,12 @@ describe('loadConfig', () => {
       // The stack's operators call every function operators call.
       history: {
         ...DESCRIBED_DEFAULTS.history,
-        invokers: ['group:privacy-ops@shop.example', 'user:dpo@shop.example', 'serviceAccount:crm@shop-prod.iam.gserviceaccount.com', 'domain:shop.example'],
+        invokers: [
+          'group:privacy-ops@shop.example',
+          'user:dpo@shop.example',
+          'serviceAccount:crm@shop-prod.iam.gserviceaccount.com',
+          'domain:shop.example',
+        ],
       },
       token: { issuer: 'shop-auth', audience: 'loop' },
       messageRetention: '43200s',
@@ -225,7 +249,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('takes the keys from the stack\'s secret config, as secrets', async () => {
+  it("takes the keys from the stack's secret config, as secrets", async () => {
     const { secrets } = loadWith({
       'gcp:project': PROJECT,
       [key('userTokenKey')]: 't'.repeat(32),
@@ -246,7 +270,10 @@ describe('loadConfig', () => {
   });
 
   it('names each operator once, however often the stack lists them', () => {
-    const config = loadWith({ 'gcp:project': PROJECT, [key('operators')]: 'user:dpo@shop.example,,user:dpo@shop.example , group:ops@shop.example' });
+    const config = loadWith({
+      'gcp:project': PROJECT,
+      [key('operators')]: 'user:dpo@shop.example,,user:dpo@shop.example , group:ops@shop.example',
+    });
 
     expect(config.operators.invokers).toEqual(['user:dpo@shop.example', 'group:ops@shop.example']);
   });
@@ -268,20 +295,40 @@ describe('loadConfig', () => {
     ['more minimum than maximum users instances', { usersMinInstances: '11' }, /usersMinInstances 11 exceeds usersMaxInstances 10/],
     ['a users timeout beyond what Cloud Run allows', { usersTimeoutSeconds: '3601' }, /usersTimeoutSeconds/],
     ['ingest concurrency on a fraction of a vCPU', { ingestCpu: '0.5' }, /ingestConcurrency 20 needs ingestCpu ≥ 1/],
-    ['store-rejected concurrency on a fraction of a vCPU', { storeRejectedCpu: '0.5' }, /storeRejectedConcurrency 20 needs storeRejectedCpu ≥ 1/],
+    [
+      'store-rejected concurrency on a fraction of a vCPU',
+      { storeRejectedCpu: '0.5' },
+      /storeRejectedConcurrency 20 needs storeRejectedCpu ≥ 1/,
+    ],
     ['more minimum than maximum ingest instances', { ingestMinInstances: '60' }, /ingestMinInstances 60 exceeds ingestMaxInstances 50/],
-    ['an ingest timeout beyond the push ack deadline', { ingestTimeoutSeconds: '300' }, /ingestTimeoutSeconds 300 exceeds the push ack deadline/],
+    [
+      'an ingest timeout beyond the push ack deadline',
+      { ingestTimeoutSeconds: '300' },
+      /ingestTimeoutSeconds 300 exceeds the push ack deadline/,
+    ],
     ['a store-rejected timeout beyond the push ack deadline', { storeRejectedTimeoutSeconds: '121' }, /storeRejectedTimeoutSeconds 121/],
     ['markers that expire before Pub/Sub stops redelivering', { markerTtlDays: '7' }, /markerTtlDays 7 must exceed messageRetention 7d/],
     ['markers shorter than a longer retention', { messageRetention: '14d' }, /markerTtlDays 8 must exceed messageRetention 14d/],
     ['a dataset id BigQuery refuses', { bigqueryDataset: 'learning-loop' }, /bigqueryDataset/],
     ['an alert address that is not one email address', { alertEmail: 'a@shop.example, b@shop.example' }, /alertEmail/],
-    ['a patterns run longer than Cloud Scheduler waits', { patternsTimeoutSeconds: '1801' }, /patternsTimeoutSeconds 1801 must be between 15 and 1800/],
-    ['a patterns run shorter than the shortest attempt deadline', { patternsTimeoutSeconds: '10' }, /patternsTimeoutSeconds 10 must be between 15 and 1800/],
+    [
+      'a patterns run longer than Cloud Scheduler waits',
+      { patternsTimeoutSeconds: '1801' },
+      /patternsTimeoutSeconds 1801 must be between 15 and 1800/,
+    ],
+    [
+      'a patterns run shorter than the shortest attempt deadline',
+      { patternsTimeoutSeconds: '10' },
+      /patternsTimeoutSeconds 10 must be between 15 and 1800/,
+    ],
     ['a schedule that is not five cron fields', { patternsSchedule: '0 3 * *' }, /patternsSchedule must be a unix-cron expression/],
     ['a schedule in words', { patternsSchedule: 'every day' }, /patternsSchedule/],
     ['a time zone that does not exist', { patternsTimeZone: 'Mars/Olympus_Mons' }, /patternsTimeZone/],
-    ['a log level the functions do not know', { patternsLogLevel: 'VERBOSE' }, /patternsLogLevel must be one of DEBUG, INFO, WARNING, ERROR/],
+    [
+      'a log level the functions do not know',
+      { patternsLogLevel: 'VERBOSE' },
+      /patternsLogLevel must be one of DEBUG, INFO, WARNING, ERROR/,
+    ],
     ['patterns memory without a unit Cloud Run reads', { patternsMemory: '2GB' }, /patternsMemory/],
     ['a negative settle time', { patternsSettleMinutes: '-1' }, /patternsSettleMinutes/],
     ['an empty slice', { patternsSliceShoppers: '0' }, /patternsSliceShoppers/],
@@ -290,7 +337,11 @@ describe('loadConfig', () => {
     ['a privacy cache longer than a minute', { privacyCacheSeconds: '61' }, /privacyCacheSeconds/],
     ['a negative privacy cache', { privacyCacheSeconds: '-1' }, /privacyCacheSeconds/],
     ['a fractional privacy cache', { privacyCacheSeconds: '2.5' }, /privacyCacheSeconds must be a whole number/],
-    ['an operator without a member type', { operators: 'dpo@shop.example' }, /operators must be a comma-separated list of IAM members.*"dpo@shop.example"/],
+    [
+      'an operator without a member type',
+      { operators: 'dpo@shop.example' },
+      /operators must be a comma-separated list of IAM members.*"dpo@shop.example"/,
+    ],
     ['everyone as an operator', { operators: 'group:ops@shop.example,allUsers' }, /operators .*"allUsers"/],
     ['every Google account as an operator', { operators: 'allAuthenticatedUsers' }, /operators .*"allAuthenticatedUsers"/],
     ['a member type IAM does not know', { operators: 'people:dpo@shop.example' }, /operators .*"people:dpo@shop.example"/],
@@ -298,14 +349,26 @@ describe('loadConfig', () => {
     ['a domain that is an address', { operators: 'domain:dpo@shop.example' }, /operators .*"domain:dpo@shop.example"/],
     ['a domain without its member type', { operators: 'shop.example' }, /operators .*"shop.example"/],
     ['operators concurrency on a fraction of a vCPU', { operatorsCpu: '0.5' }, /operatorsConcurrency 10 needs operatorsCpu ≥ 1/],
-    ['more minimum than maximum operators instances', { operatorsMinInstances: '3' }, /operatorsMinInstances 3 exceeds operatorsMaxInstances 2/],
+    [
+      'more minimum than maximum operators instances',
+      { operatorsMinInstances: '3' },
+      /operatorsMinInstances 3 exceeds operatorsMaxInstances 2/,
+    ],
     ['an operators log level the functions do not know', { operatorsLogLevel: 'TRACE' }, /operatorsLogLevel must be one of/],
-    ['an erasure run longer than Cloud Scheduler waits', { erasureTimeoutSeconds: '3600' }, /erasureTimeoutSeconds 3600 must be between 15 and 1800/],
+    [
+      'an erasure run longer than Cloud Scheduler waits',
+      { erasureTimeoutSeconds: '3600' },
+      /erasureTimeoutSeconds 3600 must be between 15 and 1800/,
+    ],
     ['an erasure schedule that is not five cron fields', { erasureSchedule: 'hourly' }, /erasureSchedule must be a unix-cron expression/],
     ['a retention schedule of six fields', { retentionSchedule: '0 30 2 * * *' }, /retentionSchedule must be a unix-cron expression/],
     ['a retention time zone that does not exist', { retentionTimeZone: 'Europe/Atlantis' }, /retentionTimeZone/],
     ['a metrics schedule of six fields', { metricsSchedule: '0 0 4 * * *' }, /metricsSchedule must be a unix-cron expression/],
-    ['a metrics run longer than Cloud Scheduler waits', { metricsTimeoutSeconds: '3600' }, /metricsTimeoutSeconds 3600 must be between 15 and 1800/],
+    [
+      'a metrics run longer than Cloud Scheduler waits',
+      { metricsTimeoutSeconds: '3600' },
+      /metricsTimeoutSeconds 3600 must be between 15 and 1800/,
+    ],
     ['retention memory without a unit Cloud Run reads', { retentionMemory: '512' }, /retentionMemory/],
   ])('refuses %s', (_case, settings: Record<string, string>, named) => {
     const config = Object.fromEntries(Object.entries(settings).map(([name, value]) => [key(name), value]));

@@ -16,14 +16,14 @@ describe('order of creation of a push subscription', () => {
     ['events-ingest', 'ingest-invokable-by-pubsub-push', 'the right of pubsub-push to invoke ingest'],
     ['events-ingest', 'pubsub-mints-push-tokens', 'the right of Pub/Sub to sign push tokens'],
     ['events-ingest', 'pubsub-publishes-dead-letters', 'the right of Pub/Sub to publish dead letters'],
-    ['events-ingest', 'ingest-edits-events', 'the function\'s right to insert events'],
-    ['events-ingest', 'ingest-edits-order-items', 'the function\'s right to insert ordered items'],
+    ['events-ingest', 'ingest-edits-events', "the function's right to insert events"],
+    ['events-ingest', 'ingest-edits-order-items', "the function's right to insert ordered items"],
     ['events-ingest', 'ingest-reads-dataset-metadata', 'the dataset metadata a streaming insert reads'],
-    ['events-ingest', 'ingest-uses-firestore', 'the function\'s right to use Firestore'],
-    ['events-ingest', 'ingest-reads-user-hash-key', 'the function\'s right to read the hash key, without which it is not deployed'],
+    ['events-ingest', 'ingest-uses-firestore', "the function's right to use Firestore"],
+    ['events-ingest', 'ingest-reads-user-hash-key', "the function's right to read the hash key, without which it is not deployed"],
     ['rejected-events-store', 'storage', 'the storage its function writes to'],
     ['rejected-events-store', 'store-rejected-invokable-by-pubsub-push', 'the right of pubsub-push to invoke store-rejected'],
-    ['rejected-events-store', 'store-rejected-edits-rejected-events', 'the function\'s right to insert rows'],
+    ['rejected-events-store', 'store-rejected-edits-rejected-events', "the function's right to insert rows"],
   ])('creates %s only after %s exists (%s)', async (subscription, slow) => {
     const resources = await deployWithSlow(slow);
     const created = resources.find((r) => r.name === slow)?.created;

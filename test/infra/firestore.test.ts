@@ -3,7 +3,18 @@ import { emptyPreferences } from '../../functions/learn/learn.ts';
 import { named, ofType, PROJECT, runProgram, TYPES, type Registered } from './run-program.ts';
 
 /** The maps of `preferences/{userId}`: what learning writes, `patterns`, which the batch job writes, and the applied ids. */
-const PREFERENCE_MAPS = ['products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'patterns', 'applied_ids'];
+const PREFERENCE_MAPS = [
+  'products',
+  'brands',
+  'categories',
+  'brands_by_category',
+  'dietary',
+  'recent',
+  'reorder',
+  'explicit',
+  'patterns',
+  'applied_ids',
+];
 
 describe('Firestore', () => {
   let resources: Registered[];
@@ -38,17 +49,29 @@ describe('Firestore', () => {
   });
 
   it('keeps the applied event ids out of the indexes: thousands per document would exceed its index entries', () => {
-    expect(fieldAt('applied', 'ids')).toEqual({ project: PROJECT, database: '(default)', collection: 'applied', field: 'ids', indexConfig: {} });
+    expect(fieldAt('applied', 'ids')).toEqual({
+      project: PROJECT,
+      database: '(default)',
+      collection: 'applied',
+      field: 'ids',
+      indexConfig: {},
+    });
   });
 
   it('sets a TTL on no other field', () => {
-    expect(fields.filter((f) => f.inputs.ttlConfig !== undefined).map((f) => `${String(f.inputs.collection)}.${String(f.inputs.field)}`)).toEqual([
-      'applied.expire_at',
-    ]);
+    expect(
+      fields.filter((f) => f.inputs.ttlConfig !== undefined).map((f) => `${String(f.inputs.collection)}.${String(f.inputs.field)}`),
+    ).toEqual(['applied.expire_at']);
   });
 
   it.each(PREFERENCE_MAPS)('keeps preferences.%s out of every single-field index', (map) => {
-    expect(fieldAt('preferences', map)).toEqual({ project: PROJECT, database: '(default)', collection: 'preferences', field: map, indexConfig: {} });
+    expect(fieldAt('preferences', map)).toEqual({
+      project: PROJECT,
+      database: '(default)',
+      collection: 'preferences',
+      field: map,
+      indexConfig: {},
+    });
   });
 
   it('exempts every map that learning writes, so a new one cannot slip into the indexes unnoticed', () => {

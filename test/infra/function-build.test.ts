@@ -22,9 +22,14 @@ describe('how the functions are built', () => {
     expect(named(resources, TYPES.account, 'functions-build').inputs).toMatchObject({ accountId: 'functions-build', project: PROJECT });
   });
 
-  it('puts every image in the Docker repository functions of the functions\' region, which the build account may push to', () => {
+  it("puts every image in the Docker repository functions of the functions' region, which the build account may push to", () => {
     for (const fn of ofType(resources, TYPES.function)) expect(objectAt(fn.inputs.buildConfig).dockerRepository, fn.name).toBe(REPOSITORY);
-    expect(named(resources, TYPES.repository, 'functions-images').inputs).toMatchObject({ project: PROJECT, location: 'europe-west1', repositoryId: 'functions', format: 'DOCKER' });
+    expect(named(resources, TYPES.repository, 'functions-images').inputs).toMatchObject({
+      project: PROJECT,
+      location: 'europe-west1',
+      repositoryId: 'functions',
+      format: 'DOCKER',
+    });
     expect(named(resources, TYPES.repositoryIam, 'functions-build-pushes-images').inputs).toMatchObject({
       location: 'europe-west1',
       repository: 'functions',

@@ -1,6 +1,17 @@
 import type * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { grants, named, objectAt, PROJECT, PULUMI_PROJECT, runProgram, serviceAccountMember, serviceUrl, TYPES, type Registered } from './run-program.ts';
+import {
+  grants,
+  named,
+  objectAt,
+  PROJECT,
+  PULUMI_PROJECT,
+  runProgram,
+  serviceAccountMember,
+  serviceUrl,
+  TYPES,
+  type Registered,
+} from './run-program.ts';
 
 // The history function as the program deploys it from its descriptor's needs: what it is told, who may call it, and
 // whom it may call.
@@ -35,7 +46,13 @@ describe('history function', () => {
   });
 
   it('runs one import at a time, within a request of up to an hour', () => {
-    expect(serviceConfig()).toMatchObject({ maxInstanceCount: 1, minInstanceCount: 0, maxInstanceRequestConcurrency: 4, timeoutSeconds: 3600, availableMemory: '1Gi' });
+    expect(serviceConfig()).toMatchObject({
+      maxInstanceCount: 1,
+      minInstanceCount: 0,
+      maxInstanceRequestConcurrency: 4,
+      timeoutSeconds: 3600,
+      availableMemory: '1Gi',
+    });
   });
 
   it('may be invoked by the stack’s operators alone, and may invoke the patterns function', () => {

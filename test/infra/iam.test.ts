@@ -208,7 +208,11 @@ describe('who may do what', () => {
 
   it('keeps the import bucket private: uniform access, public access prevented, and staged rows deleted after a week', () => {
     const bucket = named(resources, TYPES.bucket, 'imports');
-    expect(bucket.inputs).toMatchObject({ uniformBucketLevelAccess: true, publicAccessPrevention: 'enforced', lifecycleRules: [{ action: { type: 'Delete' }, condition: { age: 7, matchesPrefixes: ['import-staging/'] } }] });
+    expect(bucket.inputs).toMatchObject({
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: 'enforced',
+      lifecycleRules: [{ action: { type: 'Delete' }, condition: { age: 7, matchesPrefixes: ['import-staging/'] } }],
+    });
     expect(all.filter((g) => g.type === TYPES.bucketIam).map((g) => g.member)).toEqual([HISTORY_SA]);
   });
 
@@ -251,12 +255,16 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('lets no function\'s account edit or read the dataset as a whole', () => {
+  it("lets no function's account edit or read the dataset as a whole", () => {
     const onDataset = all.filter((g) => g.type === TYPES.datasetIam).map((g) => `${g.member} ${g.role}`);
 
     // Streaming inserts need the dataset's metadata, and nothing else of it.
     expect(onDataset.sort()).toEqual(
-      [`${INGEST_SA} roles/bigquery.metadataViewer`, `${STORE_REJECTED_SA} roles/bigquery.metadataViewer`, `${USERS_SA} roles/bigquery.metadataViewer`].sort(),
+      [
+        `${INGEST_SA} roles/bigquery.metadataViewer`,
+        `${STORE_REJECTED_SA} roles/bigquery.metadataViewer`,
+        `${USERS_SA} roles/bigquery.metadataViewer`,
+      ].sort(),
     );
   });
 
@@ -268,7 +276,7 @@ describe('who may do what', () => {
     ]);
   });
 
-  it('gives no function\'s account a logging role: Cloud Run collects what the functions print', () => {
+  it("gives no function's account a logging role: Cloud Run collects what the functions print", () => {
     const logging = all.filter((g) => g.role.startsWith('roles/logging.'));
 
     expect(logging.map((g) => g.member)).toEqual([BUILD_SA]);
@@ -317,9 +325,12 @@ describe('who may do what', () => {
       return needs.warehouse?.via === 'jobs';
     }).map((fn) => fn.name);
     expect(runningJobs).toEqual(expect.arrayContaining(['erasure', 'metrics', 'operators', 'patterns', 'retention']));
-    expect(projectWide.filter((g) => g.role.startsWith('roles/bigquery.')).map((g) => `${g.member} ${g.role}`).sort()).toEqual(
-      runningJobs.map((fn) => `${serviceAccountMember(`${resourceName(fn)}-fn`)} roles/bigquery.jobUser`).sort(),
-    );
+    expect(
+      projectWide
+        .filter((g) => g.role.startsWith('roles/bigquery.'))
+        .map((g) => `${g.member} ${g.role}`)
+        .sort(),
+    ).toEqual(runningJobs.map((fn) => `${serviceAccountMember(`${resourceName(fn)}-fn`)} roles/bigquery.jobUser`).sort());
   });
 
   it('lets only the token verifiers, the collect and users accounts, read the token key', () => {
@@ -338,16 +349,22 @@ describe('who may do what', () => {
 
     expect(secret.inputs.secretId).toBe('user-hash-key');
     expect(onSecret.map((g) => [g.member, g.role]).sort()).toEqual(
-      [COLLECT_SA, ERASURE_SA, HISTORY_SA, INGEST_SA, OPERATORS_SA, PATTERNS_SA, USERS_SA].map((member) => [member, 'roles/secretmanager.secretAccessor']),
+      [COLLECT_SA, ERASURE_SA, HISTORY_SA, INGEST_SA, OPERATORS_SA, PATTERNS_SA, USERS_SA].map((member) => [
+        member,
+        'roles/secretmanager.secretAccessor',
+      ]),
     );
   });
 
   it('gives no other account any role on Secret Manager', () => {
     const onSecrets = all.filter((g) => g.type.startsWith('gcp:secretmanager/') || g.role.startsWith('roles/secretmanager.'));
 
-    expect(new Set(onSecrets.map((g) => g.member))).toEqual(new Set([COLLECT_SA, USERS_SA, INGEST_SA, PATTERNS_SA, ERASURE_SA, OPERATORS_SA, HISTORY_SA]));
+    expect(new Set(onSecrets.map((g) => g.member))).toEqual(
+      new Set([COLLECT_SA, USERS_SA, INGEST_SA, PATTERNS_SA, ERASURE_SA, OPERATORS_SA, HISTORY_SA]),
+    );
     // Each on one secret, never on the project: an account reads only the secrets named for it.
-    for (const grant of onSecrets) expect(grant.type, `${grant.member} ${grant.role}`).toBe('gcp:secretmanager/secretIamMember:SecretIamMember');
+    for (const grant of onSecrets)
+      expect(grant.type, `${grant.member} ${grant.role}`).toBe('gcp:secretmanager/secretIamMember:SecretIamMember');
   });
 
   it('gives Firestore to exactly these accounts: read-only to collect and retention, read-write to the others', () => {

@@ -6,7 +6,13 @@ const PUSH_ACCOUNT = `pubsub-push@${PROJECT}.iam.gserviceaccount.com`;
 /** Each pushed function, its entry point, account, and the subscription that feeds it from which topic. */
 const PUSHED = [
   { name: 'ingest', entryPoint: 'ingest', account: 'ingest-fn', subscription: 'events-ingest', topic: 'events' },
-  { name: 'store-rejected', entryPoint: 'storeRejected', account: 'store-rejected-fn', subscription: 'rejected-events-store', topic: 'rejected-events' },
+  {
+    name: 'store-rejected',
+    entryPoint: 'storeRejected',
+    account: 'store-rejected-fn',
+    subscription: 'rejected-events-store',
+    topic: 'rejected-events',
+  },
 ] as const;
 
 // The program runs once per file: a module is imported only once.
@@ -69,8 +75,14 @@ describe('ingest and store-rejected functions', () => {
   });
 
   it.each([
-    ['ingest', { availableMemory: '512Mi', availableCpu: '1', maxInstanceRequestConcurrency: 20, maxInstanceCount: 50, timeoutSeconds: 120 }],
-    ['store-rejected', { availableMemory: '256Mi', availableCpu: '1', maxInstanceRequestConcurrency: 20, maxInstanceCount: 5, timeoutSeconds: 60 }],
+    [
+      'ingest',
+      { availableMemory: '512Mi', availableCpu: '1', maxInstanceRequestConcurrency: 20, maxInstanceCount: 50, timeoutSeconds: 120 },
+    ],
+    [
+      'store-rejected',
+      { availableMemory: '256Mi', availableCpu: '1', maxInstanceRequestConcurrency: 20, maxInstanceCount: 5, timeoutSeconds: 60 },
+    ],
   ])('sizes %s by the documented defaults, scaling to zero', (name, sizing) => {
     expect(serviceConfig(name)).toMatchObject({ ...sizing, minInstanceCount: 0, ingressSettings: 'ALLOW_ALL' });
   });

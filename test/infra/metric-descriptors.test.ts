@@ -15,18 +15,24 @@ function answering(...statuses: number[]): MonitoringLookup & { urls: string[] }
 }
 
 describe('waiting for a log-based metric to reach Cloud Monitoring', () => {
-  it('asks for the metric\'s descriptor until Cloud Monitoring knows it', async () => {
+  it("asks for the metric's descriptor until Cloud Monitoring knows it", async () => {
     const lookup = answering(404, 404, 200);
 
     await waitForMetricDescriptor('shop-prod', { lookup, wait: FAST, isDryRun: () => false })(TYPE);
 
     expect(lookup.urls).toEqual(
-      Array(3).fill('https://monitoring.googleapis.com/v3/projects/shop-prod/metricDescriptors/logging.googleapis.com%2Fuser%2Fingest_errors'),
+      Array(3).fill(
+        'https://monitoring.googleapis.com/v3/projects/shop-prod/metricDescriptors/logging.googleapis.com%2Fuser%2Fingest_errors',
+      ),
     );
   });
 
   it('fails the deployment, naming the metric, when the metric is still unknown after the wait', async () => {
-    const ready = waitForMetricDescriptor('shop-prod', { lookup: answering(404), wait: { timeoutMs: 20, pollMs: 5 }, isDryRun: () => false });
+    const ready = waitForMetricDescriptor('shop-prod', {
+      lookup: answering(404),
+      wait: { timeoutMs: 20, pollMs: 5 },
+      isDryRun: () => false,
+    });
 
     await expect(ready(TYPE)).rejects.toThrow(`the log-based metric ${TYPE} did not reach Cloud Monitoring`);
   });

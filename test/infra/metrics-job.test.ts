@@ -65,7 +65,11 @@ describe('the metrics job', () => {
   it('is a Node 22 function built from the same archive and build as collect, with its own entry point', () => {
     const collect = objectAt(named(resources, TYPES.function, 'collect').inputs.buildConfig);
 
-    expect(named(resources, TYPES.function, 'metrics').inputs).toMatchObject({ name: 'metrics', project: PROJECT, location: 'europe-west1' });
+    expect(named(resources, TYPES.function, 'metrics').inputs).toMatchObject({
+      name: 'metrics',
+      project: PROJECT,
+      location: 'europe-west1',
+    });
     expect(named(resources, TYPES.function, 'metrics').inputs.buildConfig).toEqual({ ...collect, entryPoint: 'metrics' });
   });
 
@@ -141,19 +145,33 @@ describe('the metrics job', () => {
   });
 
   it('runs on the stack’s schedule 0 5 * * * in Europe/Amsterdam, in the functions’ region', () => {
-    expect(schedulerJob().inputs).toMatchObject({ name: 'metrics', project: PROJECT, region: 'europe-west1', schedule: '0 5 * * *', timeZone: 'Europe/Amsterdam' });
+    expect(schedulerJob().inputs).toMatchObject({
+      name: 'metrics',
+      project: PROJECT,
+      region: 'europe-west1',
+      schedule: '0 5 * * *',
+      timeZone: 'Europe/Amsterdam',
+    });
   });
 
   it('posts {} to the function’s service URL with an OIDC token of its own scheduler account, for that URL', () => {
     expect(httpTarget()).toMatchObject({ uri: serviceUrl('metrics'), httpMethod: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(Buffer.from(String(httpTarget().body), 'base64').toString('utf8')).toBe('{}');
-    expect(httpTarget().oidcToken).toEqual({ serviceAccountEmail: `metrics-scheduler@${PROJECT}.iam.gserviceaccount.com`, audience: serviceUrl('metrics') });
+    expect(httpTarget().oidcToken).toEqual({
+      serviceAccountEmail: `metrics-scheduler@${PROJECT}.iam.gserviceaccount.com`,
+      audience: serviceUrl('metrics'),
+    });
     expect(httpTarget().oauthToken).toBeUndefined();
   });
 
   it('waits for a run as long as the function may run, and retries a failed one 3 times from 5 minutes on', () => {
     expect(schedulerJob().inputs.attemptDeadline).toBe('900s');
-    expect(schedulerJob().inputs.retryConfig).toEqual({ retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 });
+    expect(schedulerJob().inputs.retryConfig).toEqual({
+      retryCount: 3,
+      minBackoffDuration: '300s',
+      maxBackoffDuration: '3600s',
+      maxDoublings: 3,
+    });
   });
 
   it('exports the scheduler job as metricsSchedulerJob', async () => {
@@ -179,18 +197,28 @@ describe('the learning metrics in Cloud Monitoring', () => {
   ])('%s: a distribution of the %s of each "learning metric" entry of the metrics function', (resourceName, name, field, buckets) => {
     const metric = logMetric(resourceName).inputs;
 
-    expect(metric).toMatchObject({ project: PROJECT, name, valueExtractor: `EXTRACT(jsonPayload.${field})`, bucketOptions: { exponentialBuckets: buckets } });
-    expect(metric.filter).toBe('resource.type="cloud_run_revision" AND resource.labels.service_name="metrics" AND jsonPayload.message="learning metric"');
+    expect(metric).toMatchObject({
+      project: PROJECT,
+      name,
+      valueExtractor: `EXTRACT(jsonPayload.${field})`,
+      bucketOptions: { exponentialBuckets: buckets },
+    });
+    expect(metric.filter).toBe(
+      'resource.type="cloud_run_revision" AND resource.labels.service_name="metrics" AND jsonPayload.message="learning metric"',
+    );
     expect(objectAt(metric.metricDescriptor)).toMatchObject({ metricKind: 'DELTA', valueType: 'DISTRIBUTION' });
   });
 
-  it.each(['learning-metric-value', 'learning-metric-denominator'])('%s is labelled by metric, experiment, arm and dimension, from the entry', (resourceName) => {
-    const metric = logMetric(resourceName).inputs;
-    const labels = objectAt(metric.metricDescriptor).labels as { key: string; valueType: string }[];
+  it.each(['learning-metric-value', 'learning-metric-denominator'])(
+    '%s is labelled by metric, experiment, arm and dimension, from the entry',
+    (resourceName) => {
+      const metric = logMetric(resourceName).inputs;
+      const labels = objectAt(metric.metricDescriptor).labels as { key: string; valueType: string }[];
 
-    expect(labels.map((l) => [l.key, l.valueType])).toEqual(LABELS.map((key) => [key, 'STRING']));
-    expect(metric.labelExtractors).toEqual(Object.fromEntries(LABELS.map((key) => [key, `EXTRACT(jsonPayload.${key})`])));
-  });
+      expect(labels.map((l) => [l.key, l.valueType])).toEqual(LABELS.map((key) => [key, 'STRING']));
+      expect(metric.labelExtractors).toEqual(Object.fromEntries(LABELS.map((key) => [key, `EXTRACT(jsonPayload.${key})`])));
+    },
+  );
 
   it('covers shares and order values alike: 0.001 to over 10,000', () => {
     expect(VALUE_BUCKETS.scale).toBe(0.001);

@@ -2,7 +2,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SCHEDULED } from '../../functions/registry.ts';
 import { resourceName } from '../../infra/functions.ts';
 import { LAG_ALERT_MS, Monitoring, type DashboardSpec } from '../../infra/monitoring.ts';
-import { named, objectAt, ofType, PROJECT, PULUMI_PROJECT, runProgram, settled, startMocks, TYPES, type Registered } from './run-program.ts';
+import {
+  named,
+  objectAt,
+  ofType,
+  PROJECT,
+  PULUMI_PROJECT,
+  runProgram,
+  settled,
+  startMocks,
+  TYPES,
+  type Registered,
+} from './run-program.ts';
 
 const ALERT_EMAIL = 'oncall@shop.example';
 const CHANNEL = `projects/${PROJECT}/notificationChannels/alert-email`;
@@ -36,7 +47,11 @@ const metric = (name: string) => named(resources, TYPES.logMetric, name);
 
 describe('alert policies', () => {
   it('declares one policy per failure the loop can have', () => {
-    expect(ofType(resources, TYPES.alertPolicy).map((p) => p.name).sort()).toEqual([
+    expect(
+      ofType(resources, TYPES.alertPolicy)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual([
       'collect-publish-failures',
       'dead-letters-present',
       'ingest-errors',
@@ -79,7 +94,11 @@ describe('alert policies', () => {
     expect(LAG_ALERT_MS).toBe(2000);
     expect(pinned(condition.filter, 'metric.type')).toEqual(['logging.googleapis.com/user/ingest_lag_ms']);
     expect(condition).toMatchObject({ comparison: 'COMPARISON_GT', thresholdValue: 2000 });
-    expect(aggregation(condition)).toEqual({ alignmentPeriod: '600s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_PERCENTILE_99' });
+    expect(aggregation(condition)).toEqual({
+      alignmentPeriod: '600s',
+      perSeriesAligner: 'ALIGN_DELTA',
+      crossSeriesReducer: 'REDUCE_PERCENTILE_99',
+    });
   });
 
   it('opens on any ingest error over 10 minutes', () => {
@@ -138,7 +157,11 @@ describe('alert policies', () => {
 
 describe('log-based metrics', () => {
   it('declares the five metrics the alerts and the dashboard read, beside the learning metrics of the metrics job', () => {
-    expect(ofType(resources, TYPES.logMetric).map((m) => m.inputs.name).sort()).toEqual([
+    expect(
+      ofType(resources, TYPES.logMetric)
+        .map((m) => m.inputs.name)
+        .sort(),
+    ).toEqual([
       'collect_publish_failures',
       'events_learned',
       'ingest_errors',
@@ -190,7 +213,10 @@ describe('log-based metrics', () => {
     const { scale, growthFactor, numFiniteBuckets } = objectAt(objectAt(lag.bucketOptions).exponentialBuckets);
     const bounds = Array.from({ length: Number(numFiniteBuckets) + 1 }, (_, k) => Number(scale) * Number(growthFactor) ** k);
 
-    expect(lag).toMatchObject({ valueExtractor: 'EXTRACT(jsonPayload.lag_ms)', metricDescriptor: { metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: 'ms' } });
+    expect(lag).toMatchObject({
+      valueExtractor: 'EXTRACT(jsonPayload.lag_ms)',
+      metricDescriptor: { metricKind: 'DELTA', valueType: 'DISTRIBUTION', unit: 'ms' },
+    });
     expect(bounds).toContain(LAG_ALERT_MS);
     // A message can wait out the longest retention Pub/Sub allows (31 days) and still land in a finite bucket.
     expect(bounds.at(-1)).toBeGreaterThan(31 * 86_400_000);
@@ -300,7 +326,10 @@ describe('the first deploy, while Cloud Monitoring does not know the new log-bas
   /** The metric types asked about, each released when the test says Cloud Monitoring knows it. */
   const waiting = new Map<string, () => void>();
   let registered: Registered[];
-  const alertPolicies = () => ofType(registered, TYPES.alertPolicy).map((p) => p.name).sort();
+  const alertPolicies = () =>
+    ofType(registered, TYPES.alertPolicy)
+      .map((p) => p.name)
+      .sort();
 
   beforeAll(async () => {
     registered = await startMocks({ preview: true });

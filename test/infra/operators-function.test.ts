@@ -95,9 +95,11 @@ describe('operators function', () => {
 
 describe('who may call operators', () => {
   it('may be invoked by exactly the members the stack names', () => {
-    expect(onOperators(resources).map((g) => [g.type, g.role, g.member]).sort()).toEqual(
-      OPERATORS.map((member) => [TYPES.runServiceIam, 'roles/run.invoker', member]).sort(),
-    );
+    expect(
+      onOperators(resources)
+        .map((g) => [g.type, g.role, g.member])
+        .sort(),
+    ).toEqual(OPERATORS.map((member) => [TYPES.runServiceIam, 'roles/run.invoker', member]).sort());
     for (const grant of onOperators(resources)) expect(grant.inputs).toMatchObject({ project: PROJECT, location: 'europe-west1' });
   });
 
@@ -110,9 +112,11 @@ describe('who may call operators', () => {
 
   it('gives the operators nothing but the right to invoke it, and every other function operators call', () => {
     for (const member of OPERATORS) {
-      expect(grants(resources).filter((g) => g.member === member).map((g) => `${g.type} ${String(g.inputs.name)} ${g.role}`)).toEqual(
-        OPERATOR_FACING.map((fn) => `${TYPES.runServiceIam} ${resourceName(fn.name)} roles/run.invoker`),
-      );
+      expect(
+        grants(resources)
+          .filter((g) => g.member === member)
+          .map((g) => `${g.type} ${String(g.inputs.name)} ${g.role}`),
+      ).toEqual(OPERATOR_FACING.map((fn) => `${TYPES.runServiceIam} ${resourceName(fn.name)} roles/run.invoker`));
     }
   });
 
@@ -171,7 +175,10 @@ describe('operators on its own', () => {
     expect(named(registered, TYPES.function, 'operators').inputs.name).toBe('operators');
     expect(onOperators(registered)).toEqual([]);
     expect(ofType(registered, TYPES.runServiceIam)).toEqual([]);
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/Nobody may invoke the operators function: set the stack key operators/), expect.anything());
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/Nobody may invoke the operators function: set the stack key operators/),
+      expect.anything(),
+    );
   });
 
   it('says nothing when operators are named', async () => {

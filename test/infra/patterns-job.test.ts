@@ -118,7 +118,7 @@ describe('patterns function', () => {
   });
 });
 
-describe('the patterns job\'s heap limit', () => {
+describe("the patterns job's heap limit", () => {
   it('is three quarters of the instance memory, in MiB', () => {
     expect(heapLimitMiB('2Gi')).toBe(1536);
     expect(heapLimitMiB('512Mi')).toBe(384);
@@ -153,8 +153,16 @@ describe('who may touch patterns', () => {
       .filter((g) => g.member === serviceAccountMember('patterns-fn'))
       .map((g) => ({ type: g.type, role: g.role, on: onWhat(g) }));
     const onTables = [
-      ...TABLE_ACCESS.patterns.writes.map((table) => ({ type: TYPES.tableIam, role: 'roles/bigquery.dataEditor', on: `learning_loop.${table}` })),
-      ...readOnlyTables(TABLE_ACCESS.patterns).map((table) => ({ type: TYPES.tableIam, role: 'roles/bigquery.dataViewer', on: `learning_loop.${table}` })),
+      ...TABLE_ACCESS.patterns.writes.map((table) => ({
+        type: TYPES.tableIam,
+        role: 'roles/bigquery.dataEditor',
+        on: `learning_loop.${table}`,
+      })),
+      ...readOnlyTables(TABLE_ACCESS.patterns).map((table) => ({
+        type: TYPES.tableIam,
+        role: 'roles/bigquery.dataViewer',
+        on: `learning_loop.${table}`,
+      })),
     ];
 
     expect(held).toHaveLength(3 + onTables.length);
@@ -170,20 +178,25 @@ describe('who may touch patterns', () => {
 
   it('lets its account read the hash key and no other secret', () => {
     const onSecrets = grants(resources).filter(
-      (g) => g.member === serviceAccountMember('patterns-fn') && (g.type.startsWith('gcp:secretmanager/') || g.role.startsWith('roles/secretmanager.')),
+      (g) =>
+        g.member === serviceAccountMember('patterns-fn') &&
+        (g.type.startsWith('gcp:secretmanager/') || g.role.startsWith('roles/secretmanager.')),
     );
 
     expect(onSecrets.map((g) => `${String(g.inputs.secretId)} ${g.role}`)).toEqual(['user-hash-key roles/secretmanager.secretAccessor']);
   });
 
   it('keeps the scheduler account apart from the account the function runs as', () => {
-    expect(named(resources, TYPES.account, 'patterns-scheduler').inputs).toMatchObject({ accountId: 'patterns-scheduler', project: PROJECT });
+    expect(named(resources, TYPES.account, 'patterns-scheduler').inputs).toMatchObject({
+      accountId: 'patterns-scheduler',
+      project: PROJECT,
+    });
     expect(SCHEDULER_ACCOUNT).not.toBe(serviceConfig().serviceAccountEmail);
   });
 });
 
 describe('patterns schedule', () => {
-  it('runs on the schedule and in the time zone of the stack, in the functions\' region', () => {
+  it("runs on the schedule and in the time zone of the stack, in the functions' region", () => {
     expect(schedulerJob().inputs).toMatchObject({
       name: 'patterns',
       project: PROJECT,
@@ -193,13 +206,17 @@ describe('patterns schedule', () => {
     });
   });
 
-  it('posts an empty JSON object to the function\'s service URL', () => {
-    expect(httpTarget()).toMatchObject({ uri: serviceUrl('patterns'), httpMethod: 'POST', headers: { 'Content-Type': 'application/json' } });
+  it("posts an empty JSON object to the function's service URL", () => {
+    expect(httpTarget()).toMatchObject({
+      uri: serviceUrl('patterns'),
+      httpMethod: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+    });
     // The API takes the body base64-encoded.
     expect(Buffer.from(String(httpTarget().body), 'base64').toString('utf8')).toBe('{}');
   });
 
-  it('signs each call with an OIDC token of the scheduler account, for the function\'s URL', () => {
+  it("signs each call with an OIDC token of the scheduler account, for the function's URL", () => {
     expect(httpTarget().oidcToken).toEqual({ serviceAccountEmail: SCHEDULER_ACCOUNT, audience: serviceUrl('patterns') });
     expect(httpTarget().oauthToken).toBeUndefined();
   });
@@ -210,11 +227,20 @@ describe('patterns schedule', () => {
   });
 
   it('retries a failed run 3 times, 5 minutes apart and doubling, never more than an hour apart', () => {
-    expect(schedulerJob().inputs.retryConfig).toEqual({ retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 });
+    expect(schedulerJob().inputs.retryConfig).toEqual({
+      retryCount: 3,
+      minBackoffDuration: '300s',
+      maxBackoffDuration: '3600s',
+      maxDoublings: 3,
+    });
   });
 
   it('is one of the scheduler jobs, exactly one per batch job', () => {
-    expect(ofType(resources, TYPES.schedulerJob).map((j) => j.name).sort()).toEqual(SCHEDULED.map((job) => resourceName(job.name)).sort());
+    expect(
+      ofType(resources, TYPES.schedulerJob)
+        .map((j) => j.name)
+        .sort(),
+    ).toEqual(SCHEDULED.map((job) => resourceName(job.name)).sort());
     expect(SCHEDULED.map((job) => job.name)).toEqual(expect.arrayContaining(['erasure', 'metrics', 'patterns', 'retention']));
   });
 
@@ -268,11 +294,11 @@ describe('order of creation of a scheduled job', () => {
   // An attempt that fails for want of a permission or a table still uses up one of the retries.
   it.each([
     ['nightly-invokable-by-scheduler', 'the right of its scheduler account to invoke it'],
-    ['nightly-reads-firestore', 'its account\'s project role'],
-    ['nightly-runs-bigquery-jobs', 'its account\'s right to run BigQuery jobs'],
-    ['nightly-edits-job-runs', 'its account\'s right to write a table'],
+    ['nightly-reads-firestore', "its account's project role"],
+    ['nightly-runs-bigquery-jobs', "its account's right to run BigQuery jobs"],
+    ['nightly-edits-job-runs', "its account's right to write a table"],
     ['storage', 'what it uses'],
-    ['nightly-reads-nightly-key', 'its account\'s right to read its secret'],
+    ['nightly-reads-nightly-key', "its account's right to read its secret"],
   ])('creates the schedule only after %s exists (%s)', async (slow) => {
     const registered = await deployWithSlow(slow);
     const created = registered.find((r) => r.name === slow)?.created;
@@ -296,9 +322,11 @@ describe('order of creation of a scheduled job', () => {
     expect(objectAt(named(registered, TYPES.function, 'nightly').inputs.serviceConfig).secretEnvironmentVariables).toEqual([
       { key: 'NIGHTLY_KEY', projectId: PROJECT, secret: 'nightly-key', version: 'latest' },
     ]);
-    expect(grants(registered).filter((g) => g.member === account && g.type === TYPES.secretIam).map((g) => [g.inputs.secretId, g.role])).toEqual([
-      ['nightly-key', 'roles/secretmanager.secretAccessor'],
-    ]);
+    expect(
+      grants(registered)
+        .filter((g) => g.member === account && g.type === TYPES.secretIam)
+        .map((g) => [g.inputs.secretId, g.role]),
+    ).toEqual([['nightly-key', 'roles/secretmanager.secretAccessor']]);
   });
 
   it('takes its sizes from its settings, and serves one run at a time on one instance', async () => {

@@ -152,16 +152,24 @@ describe.each(JOBS)('the $job job', ({ job, memory, timeoutSeconds, schedule, ti
     expect(schedulerJob(job).inputs).toMatchObject({ name: job, project: PROJECT, region: 'europe-west1', schedule, timeZone });
   });
 
-  it('posts {} to the function\'s service URL with an OIDC token of its own scheduler account, for that URL', () => {
+  it("posts {} to the function's service URL with an OIDC token of its own scheduler account, for that URL", () => {
     expect(httpTarget(job)).toMatchObject({ uri: serviceUrl(job), httpMethod: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(Buffer.from(String(httpTarget(job).body), 'base64').toString('utf8')).toBe('{}');
-    expect(httpTarget(job).oidcToken).toEqual({ serviceAccountEmail: `${job}-scheduler@${PROJECT}.iam.gserviceaccount.com`, audience: serviceUrl(job) });
+    expect(httpTarget(job).oidcToken).toEqual({
+      serviceAccountEmail: `${job}-scheduler@${PROJECT}.iam.gserviceaccount.com`,
+      audience: serviceUrl(job),
+    });
     expect(httpTarget(job).oauthToken).toBeUndefined();
   });
 
   it('waits for a run as long as the function may run, and retries a failed one 3 times from 5 minutes on', () => {
     expect(schedulerJob(job).inputs.attemptDeadline).toBe(`${timeoutSeconds}s`);
-    expect(schedulerJob(job).inputs.retryConfig).toEqual({ retryCount: 3, minBackoffDuration: '300s', maxBackoffDuration: '3600s', maxDoublings: 3 });
+    expect(schedulerJob(job).inputs.retryConfig).toEqual({
+      retryCount: 3,
+      minBackoffDuration: '300s',
+      maxBackoffDuration: '3600s',
+      maxDoublings: 3,
+    });
   });
 
   it(`exports the scheduler job as ${job}SchedulerJob`, async () => {

@@ -71,8 +71,8 @@ function mockState(type: string, name: string, inputs: Record<string, unknown>):
       return { ...state, email, member: `serviceAccount:${email}`, name: `projects/${PROJECT}/serviceAccounts/${email}` };
     }
     case TYPES.function: {
-      const serviceConfig = { ...objectAt(inputs.serviceConfig), uri: serviceUrl((state.name as string)) };
-      return { ...state, serviceConfig, url: `https://${String(inputs.location)}-${PROJECT}.cloudfunctions.net/${(state.name as string)}` };
+      const serviceConfig = { ...objectAt(inputs.serviceConfig), uri: serviceUrl(state.name as string) };
+      return { ...state, serviceConfig, url: `https://${String(inputs.location)}-${PROJECT}.cloudfunctions.net/${state.name as string}` };
     }
     case TYPES.randomPassword:
       // What random.RandomPassword makes, of the length asked for; the provider marks `result` secret.
@@ -186,7 +186,10 @@ export function testArchive(): FunctionArchive {
 /** A secret with a version, as a component built on its own reads it. */
 export function testSecret(key: string, secretId: string): SecretVariable {
   const secret = new gcp.secretmanager.Secret(secretId, { project: PROJECT, secretId, replication: { auto: {} } });
-  const version = new gcp.secretmanager.SecretVersion(`${secretId}-version`, { secret: secret.id, secretData: pulumi.secret('k'.repeat(32)) });
+  const version = new gcp.secretmanager.SecretVersion(`${secretId}-version`, {
+    secret: secret.id,
+    secretData: pulumi.secret('k'.repeat(32)),
+  });
   return { key, secret, secretName: secretId, version };
 }
 

@@ -30,7 +30,11 @@ describe('secrets of a new project, whose stack gives no key', () => {
   });
 
   it('declares exactly the token key and the hash key', () => {
-    expect(ofType(resources, TYPES.secret).map((s) => s.inputs.secretId).sort()).toEqual(['user-hash-key', 'user-token-key']);
+    expect(
+      ofType(resources, TYPES.secret)
+        .map((s) => s.inputs.secretId)
+        .sort(),
+    ).toEqual(['user-hash-key', 'user-token-key']);
   });
 
   it('declares user-hash-key in the project, replicated automatically, and Google refuses to delete it: tombstones are found by it', () => {
@@ -46,16 +50,19 @@ describe('secrets of a new project, whose stack gives no key', () => {
     expect(named(resources, TYPES.randomPassword, `${secretId}-value`).inputs).toEqual({ length: 64, special: false });
   });
 
-  it.each(['user-token-key', 'user-hash-key'])('adds the generated %s as the secret\'s version, passed to the engine as a secret', (secretId) => {
-    const version = named(resources, TYPES.secretVersion, `${secretId}-version`);
+  it.each(['user-token-key', 'user-hash-key'])(
+    "adds the generated %s as the secret's version, passed to the engine as a secret",
+    (secretId) => {
+      const version = named(resources, TYPES.secretVersion, `${secretId}-version`);
 
-    expect(version.inputs.secret).toBe(`${secretId}_id`);
-    expect(isSecretInput(version.inputs.secretData)).toBe(true);
-    // The mocks' RandomPassword answers 'g' times its length.
-    expect(secretValue(version.inputs.secretData)).toBe('g'.repeat(64));
-  });
+      expect(version.inputs.secret).toBe(`${secretId}_id`);
+      expect(isSecretInput(version.inputs.secretData)).toBe(true);
+      // The mocks' RandomPassword answers 'g' times its length.
+      expect(secretValue(version.inputs.secretData)).toBe('g'.repeat(64));
+    },
+  );
 
-  it('leaves the hash key\'s version in Secret Manager should it ever leave the stack', () => {
+  it("leaves the hash key's version in Secret Manager should it ever leave the stack", () => {
     expect(named(resources, TYPES.secretVersion, 'user-hash-key-version').inputs.deletionPolicy).toBe('ABANDON');
   });
 
@@ -69,7 +76,7 @@ describe('secrets of a new project, whose stack gives no key', () => {
     }
   });
 
-  it('exports the token key in force as a secret output, for the shop to sign HS256 tokens with, and the hash key\'s secret id', async () => {
+  it("exports the token key in force as a secret output, for the shop to sign HS256 tokens with, and the hash key's secret id", async () => {
     const program = await import('../../infra/index.ts');
 
     expect(await pulumi.isSecret(program.userTokenKey)).toBe(true);
@@ -83,7 +90,10 @@ describe('secrets whose keys the stack gives', () => {
   let secrets: Secrets;
   beforeAll(async () => {
     resources = await startMocks({ preview: true });
-    secrets = new Secrets('secrets', { project: PROJECT, given: { userTokenKey: pulumi.secret('t'.repeat(40)), userHashKey: pulumi.secret('h'.repeat(48)) } });
+    secrets = new Secrets('secrets', {
+      project: PROJECT,
+      given: { userTokenKey: pulumi.secret('t'.repeat(40)), userHashKey: pulumi.secret('h'.repeat(48)) },
+    });
     await settled();
   });
 
@@ -91,14 +101,14 @@ describe('secrets whose keys the stack gives', () => {
     expect(ofType(resources, TYPES.randomPassword)).toEqual([]);
   });
 
-  it('adds each given key as its secret\'s version, as a secret', () => {
+  it("adds each given key as its secret's version, as a secret", () => {
     const data = (name: string) => named(resources, TYPES.secretVersion, name).inputs.secretData;
 
     expect(secretValue(data('user-token-key-version'))).toBe('t'.repeat(40));
     expect(secretValue(data('user-hash-key-version'))).toBe('h'.repeat(48));
   });
 
-  it('protects the hash key\'s secret and version: a run that would change the key fails instead', () => {
+  it("protects the hash key's secret and version: a run that would change the key fails instead", () => {
     expect(isProtected(secrets.userHashKey.secret)).toBe(true);
     expect(isProtected(secrets.userHashKey.version)).toBe(true);
     // The token key may be rotated: a new value adds a new version.
@@ -114,7 +124,11 @@ describe('a generated hash key', () => {
     const generated = secrets.generated.userHashKey;
     if (!generated) throw new Error('no hash key was generated');
 
-    expect(ofType(resources, TYPES.randomPassword).map((r) => r.name).sort()).toEqual(['user-hash-key-value', 'user-token-key-value']);
+    expect(
+      ofType(resources, TYPES.randomPassword)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(['user-hash-key-value', 'user-token-key-value']);
     expect(isProtected(generated)).toBe(true);
     expect(isProtected(secrets.userHashKey.version)).toBe(true);
   });

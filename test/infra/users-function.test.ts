@@ -64,7 +64,6 @@ describe('users function', () => {
       timeoutSeconds: 30,
     });
   });
-
 });
 
 describe('order of creation of the users function', () => {

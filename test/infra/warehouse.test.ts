@@ -68,7 +68,12 @@ function schemaOf(table: Registered): Field[] {
   if (!Array.isArray(parsed)) throw new Error(`${table.name}: schema is not a list`);
   return parsed.map((field) => {
     const f = objectAt(field);
-    return { name: String(f.name), type: String(f.type), mode: String(f.mode), ...(f.description === undefined ? {} : { description: (f.description as string) }) };
+    return {
+      name: String(f.name),
+      type: String(f.type),
+      mode: String(f.mode),
+      ...(f.description === undefined ? {} : { description: f.description as string }),
+    };
   });
 }
 
@@ -91,7 +96,8 @@ describe('BigQuery warehouse', () => {
 
   it('declares every table the ingest path writes, each protected from deletion', () => {
     expect(tables.map((t) => t.inputs.tableId)).toEqual(expect.arrayContaining([...WAREHOUSE_TABLES]));
-    for (const table of tables) expect(table.inputs).toMatchObject({ project: PROJECT, datasetId: 'learning_loop', deletionProtection: true });
+    for (const table of tables)
+      expect(table.inputs).toMatchObject({ project: PROJECT, datasetId: 'learning_loop', deletionProtection: true });
   });
 
   it('gives each table the columns, modes and descriptions of its sql/ file', () => {
@@ -209,8 +215,16 @@ describe('tableSpec', () => {
     ['an unknown column option', table("c STRING OPTIONS (rounding_mode = 'x')"), /t\.c: column option rounding_mode/],
     ['partitioning on a bare column', table('at TIMESTAMP', 'PARTITION BY at'), /only PARTITION BY DATE/],
     ['a partition filter without partitions', table('at TIMESTAMP', 'OPTIONS (require_partition_filter = TRUE)'), /need PARTITION BY/],
-    ['a partition filter that is not a boolean', table('at TIMESTAMP', "PARTITION BY DATE(at) OPTIONS (require_partition_filter = 'yes')"), /must be a boolean/],
-    ['a fractional partition expiry', table('at TIMESTAMP', 'PARTITION BY DATE(at) OPTIONS (partition_expiration_days = 1.5)'), /whole number of days/],
+    [
+      'a partition filter that is not a boolean',
+      table('at TIMESTAMP', "PARTITION BY DATE(at) OPTIONS (require_partition_filter = 'yes')"),
+      /must be a boolean/,
+    ],
+    [
+      'a fractional partition expiry',
+      table('at TIMESTAMP', 'PARTITION BY DATE(at) OPTIONS (partition_expiration_days = 1.5)'),
+      /whole number of days/,
+    ],
     ['a description that is not text', table('c STRING OPTIONS (description = 3)'), /t\.c: description must be a string/],
   ])('refuses %s', (_case, sql, message) => {
     expect(() => spec(sql)).toThrow(message);

@@ -29,7 +29,10 @@ afterAll(async () => {
 });
 
 async function serveIngest(name: string, preferences: PreferenceStore, warehouse: Warehouse = createMemoryWarehouse().warehouse) {
-  ff.cloudEvent(name, createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => new Date(), logger: createMemoryLogger() }));
+  ff.cloudEvent(
+    name,
+    createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => new Date(), logger: createMemoryLogger() }),
+  );
   const server = getTestServer(name);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -26,7 +26,11 @@ const pubsub = emulatorPubSub();
 const firestore = emulatorFirestore();
 const shopper = `shopper-${randomUUID()}`;
 const logger = createMemoryLogger();
-const names = { events: `replay-events-${randomUUID().slice(0, 8)}`, rejected: `replay-rejected-${randomUUID().slice(0, 8)}`, deadLetter: `replay-dead-${randomUUID().slice(0, 8)}` };
+const names = {
+  events: `replay-events-${randomUUID().slice(0, 8)}`,
+  rejected: `replay-rejected-${randomUUID().slice(0, 8)}`,
+  deadLetter: `replay-dead-${randomUUID().slice(0, 8)}`,
+};
 const keep = `${names.deadLetter}-keep`;
 let warehouse: DuckDbWarehouse;
 let server: ReturnType<typeof getTestServer>;
@@ -44,7 +48,10 @@ beforeAll(async () => {
       return store.apply(...args);
     },
   };
-  ff.cloudEvent('ingest-replay', createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => new Date(), logger }));
+  ff.cloudEvent(
+    'ingest-replay',
+    createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => new Date(), logger }),
+  );
   server = getTestServer('ingest-replay');
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const [deadLetter] = await pubsub.createTopic(names.deadLetter);
@@ -67,7 +74,11 @@ afterAll(async () => {
   await firestore.terminate();
 });
 
-const replay = (dryRun: boolean) => replayDeadLetters({ queue, republisher: createPubSubRepublisher(pubsub, { events: names.events, rejected: names.rejected }), logger }, { limit: 10, dryRun });
+const replay = (dryRun: boolean) =>
+  replayDeadLetters(
+    { queue, republisher: createPubSubRepublisher(pubsub, { events: names.events, rejected: names.rejected }), logger },
+    { limit: 10, dryRun },
+  );
 const learned = async () => (await firestore.collection('preferences').doc(shopper).get()).get('event_count') as number | undefined;
 const stored = async () => (await warehouse.sql('SELECT count(*)::INTEGER AS n FROM events WHERE user_id = $1', [shopper]))[0]?.n;
 
@@ -81,11 +92,17 @@ async function until<T>(what: () => Promise<T>, done: (value: T) => boolean, ms:
 }
 
 describe('npm run replay -- dead-letters (emulators)', () => {
-  const poison = encodeEventBatch(batchMessage(shopper, [collectedEvent('product_viewed', shopper, new Date()), collectedEvent('order_completed', shopper, new Date())]));
+  const poison = encodeEventBatch(
+    batchMessage(shopper, [collectedEvent('product_viewed', shopper, new Date()), collectedEvent('order_completed', shopper, new Date())]),
+  );
 
   it('finds the message ingest gave up on, and a dry run leaves it there', async () => {
     await pubsub.topic(names.events).publishMessage(poison);
-    const seen = await until(() => replay(true), (outcome) => outcome.pulled > 0, 45_000);
+    const seen = await until(
+      () => replay(true),
+      (outcome) => outcome.pulled > 0,
+      45_000,
+    );
     expect(fault.attempts).toBe(5);
     expect(seen).toEqual({ dry_run: true, pulled: 1, republished: { events: 1, rejected: 0 }, acknowledged: 0, kept: 0 });
     expect(await replay(true)).toMatchObject({ pulled: 1 });
@@ -103,7 +120,11 @@ describe('npm run replay -- dead-letters (emulators)', () => {
     expect(await replay(false)).toMatchObject({ pulled: 0, acknowledged: 0 });
     // As if a replay had published it and died before acknowledging: it comes round once more.
     await pubsub.topic(names.events).publishMessage(poison);
-    const repeated = await until(async () => logger.entries.filter((e) => e.message === 'message ingested' && e.already_learned === 2), (found) => found.length > 0, 20_000);
+    const repeated = await until(
+      async () => logger.entries.filter((e) => e.message === 'message ingested' && e.already_learned === 2),
+      (found) => found.length > 0,
+      20_000,
+    );
     expect(repeated).toHaveLength(1);
     expect(await learned()).toBe(2);
     expect(await stored()).toBe(2);

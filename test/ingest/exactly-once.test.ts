@@ -54,7 +54,9 @@ function afternoon(userId: string, query = `oat milk ${randomUUID().slice(0, 6)}
   const at = (minutes: number) => new Date(NOW.getTime() - (60 - minutes) * 60_000);
   return [
     collectedEvent('search_performed', userId, at(0), { data: { ...VALID_DATA.search_performed, query, search_id: 'q-1' } }),
-    collectedEvent('search_result_clicked', userId, at(1), { data: { ...VALID_DATA.search_result_clicked, query, search_id: 'q-1', position: 2 } }),
+    collectedEvent('search_result_clicked', userId, at(1), {
+      data: { ...VALID_DATA.search_result_clicked, query, search_id: 'q-1', position: 2 },
+    }),
     collectedEvent('cart_item_added', userId, at(2)),
     collectedEvent('order_completed', userId, at(30)),
   ];
@@ -117,7 +119,11 @@ describe('exactly-once learning over at-least-once delivery', () => {
       }, options),
     );
     try {
-      await Promise.all(Array.from({ length: 8 }, (_, i) => own.apply(user, [collectedEvent('product_viewed', user, new Date(NOW.getTime() - i * 1000))], NOW)));
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          own.apply(user, [collectedEvent('product_viewed', user, new Date(NOW.getTime() - i * 1000))], NOW),
+        ),
+      );
     } finally {
       counting.mockRestore();
     }
@@ -148,7 +154,10 @@ describe('exactly-once learning over at-least-once delivery', () => {
 
   it('keeps fields other writers own, such as the batch patterns', async () => {
     const user = `u-${randomUUID()}`;
-    await firestore.collection('preferences').doc(user).set({ patterns: { regular_items: 3 } });
+    await firestore
+      .collection('preferences')
+      .doc(user)
+      .set({ patterns: { regular_items: 3 } });
     await ingest()(pubsubCloudEvent(batchMessage(user, afternoon(user))));
     expect(await preferencesOf(user)).toMatchObject({ patterns: { regular_items: 3 }, event_count: 4 });
   });
@@ -184,8 +193,16 @@ describe('exactly-once learning over at-least-once delivery', () => {
     const patterns = { as_of: NOW.toISOString(), filler: 'x'.repeat(600_000) };
     // Unbounded, the ids of a busy fortnight would not fit beside them.
     const unbounded = Buffer.concat([full, full.subarray(0, 30_000 * 8)]);
-    await expect(firestore.collection('preferences').doc(user).set({ patterns, [APPLIED_IDS_FIELD]: { [day]: unbounded } })).rejects.toThrow(/entity size/);
-    await firestore.collection('preferences').doc(user).set({ patterns, [APPLIED_IDS_FIELD]: { [day]: full } });
+    await expect(
+      firestore
+        .collection('preferences')
+        .doc(user)
+        .set({ patterns, [APPLIED_IDS_FIELD]: { [day]: unbounded } }),
+    ).rejects.toThrow(/entity size/);
+    await firestore
+      .collection('preferences')
+      .doc(user)
+      .set({ patterns, [APPLIED_IDS_FIELD]: { [day]: full } });
 
     const event = collectedEvent('product_viewed', user, NOW);
     expect(await store().apply(user, [event], NOW)).toEqual({ applied: 1, alreadyApplied: 0, writes: 1, forgottenIds: 1 });

@@ -36,7 +36,13 @@ function ingestUnderTest(options: { consent?: ConsentPolicy; storeFails?: Error 
   const { warehouse, state } = createMemoryWarehouse();
   const { store, calls } = recordingStore(options.storeFails);
   const logger = createMemoryLogger();
-  const handler = createIngestHandler({ warehouse, preferences: store, consent: options.consent ?? trackEverything, clock: () => NOW, logger });
+  const handler = createIngestHandler({
+    warehouse,
+    preferences: store,
+    consent: options.consent ?? trackEverything,
+    clock: () => NOW,
+    logger,
+  });
   return { handler, state, calls, logger };
 }
 
@@ -52,7 +58,11 @@ describe('ingest', () => {
   it.each([
     ['data that is not JSON', 'not json', /^message is not JSON/],
     ['JSON that breaks the contract', { schema_version: 1, events: [] }, /^message does not match its contract/],
-    ['an event without its server fields', { ...batchMessage('u', []), events: [{ type: 'product_viewed' }] }, /^message does not match its contract/],
+    [
+      'an event without its server fields',
+      { ...batchMessage('u', []), events: [{ type: 'product_viewed' }] },
+      /^message does not match its contract/,
+    ],
   ])('keeps %s as rejected and acknowledges it, never retrying', async (_name, body, reason) => {
     const { handler, state, calls } = ingestUnderTest();
     await expect(handler(pubsubCloudEvent(body, 'msg-1'))).resolves.toBeUndefined();
@@ -71,7 +81,10 @@ describe('ingest', () => {
 
   it('checks consent again: events the shopper no longer allows are neither stored nor learned', async () => {
     const noOrders: ConsentPolicy = {
-      decide: async (_u, events) => events.map((e) => (e.type === 'order_completed' ? { track: false, reason: 'track_purchases is off' } : { track: true, learn: true })),
+      decide: async (_u, events) =>
+        events.map((e) =>
+          e.type === 'order_completed' ? { track: false, reason: 'track_purchases is off' } : { track: true, learn: true },
+        ),
     };
     const { handler, state, calls } = ingestUnderTest({ consent: noOrders });
     const click = collectedEvent('search_result_clicked', 'shopper-1', NOW);
@@ -105,7 +118,9 @@ describe('ingest', () => {
   it('throws when consent cannot be read, before storing anything, so Pub/Sub redelivers', async () => {
     const unavailable: ConsentPolicy = { decide: async () => Promise.reject(new Error('14 UNAVAILABLE')) };
     const { handler, state, calls } = ingestUnderTest({ consent: unavailable });
-    await expect(handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('order_completed', 'shopper-1', NOW)])))).rejects.toThrow('14 UNAVAILABLE');
+    await expect(
+      handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('order_completed', 'shopper-1', NOW)]))),
+    ).rejects.toThrow('14 UNAVAILABLE');
     expect(state.events.size).toBe(0);
     expect(calls).toHaveLength(0);
   });
@@ -116,20 +131,26 @@ describe('ingest', () => {
     const refused = collectedEvent('product_viewed', 'shopper-1', NOW);
     state.refuse.set(eventKey(refused), 'invalid: no such field');
     await handler(pubsubCloudEvent(batchMessage('shopper-1', [good, refused])));
-    expect(state.rejected).toMatchObject([{ event_id: refused.event_id, event_index: 1, reason: 'warehouse refused the row: invalid: no such field', source: 'ingest' }]);
+    expect(state.rejected).toMatchObject([
+      { event_id: refused.event_id, event_index: 1, reason: 'warehouse refused the row: invalid: no such field', source: 'ingest' },
+    ]);
     expect(calls[0]?.events.map((e) => e.event_id)).toEqual([good.event_id]);
   });
 
   it('throws on a transient warehouse failure, before learning, so Pub/Sub redelivers', async () => {
     const { handler, state, calls } = ingestUnderTest();
     state.failNextWith = new Error('503 backendError');
-    await expect(handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)])))).rejects.toThrow('503 backendError');
+    await expect(
+      handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)]))),
+    ).rejects.toThrow('503 backendError');
     expect(calls).toHaveLength(0);
   });
 
   it('throws when learning fails, so Pub/Sub redelivers', async () => {
     const { handler } = ingestUnderTest({ storeFails: new Error('14 UNAVAILABLE') });
-    await expect(handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)])))).rejects.toThrow('14 UNAVAILABLE');
+    await expect(
+      handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)]))),
+    ).rejects.toThrow('14 UNAVAILABLE');
   });
 
   it('logs a summary without user ids, tokens or event bodies', async () => {
@@ -161,7 +182,11 @@ describe('ingest: only transient failures are retried', () => {
   it.each([
     [
       'events of another shopper than the batch’s',
-      () => batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW), collectedEvent('order_completed', 'shopper-2', NOW)]),
+      () =>
+        batchMessage('shopper-1', [
+          collectedEvent('product_viewed', 'shopper-1', NOW),
+          collectedEvent('order_completed', 'shopper-2', NOW),
+        ]),
       /^message does not match its contract: events\[1\]\.user_id: must be the batch’s user_id$/,
     ],
     [
@@ -192,7 +217,10 @@ describe('ingest: only transient failures are retried', () => {
   it('answers 5xx to a transient failure, so Pub/Sub redelivers', async () => {
     const unavailable = Object.assign(new Error('14 UNAVAILABLE: no connection'), { code: 14 });
     const { handler, state } = ingestUnderTest({ storeFails: unavailable });
-    const res = await deliver(serve(handler), pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)])));
+    const res = await deliver(
+      serve(handler),
+      pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('product_viewed', 'shopper-1', NOW)])),
+    );
     expect(res.status).toBeGreaterThanOrEqual(500);
     expect(state.rejected).toEqual([]);
   });
@@ -215,7 +243,13 @@ describe('ingest: only transient failures are retried', () => {
     // Stored in the warehouse, but not learned from: kept as rejected, each with why.
     expect([...state.events.keys()]).toEqual(events.map(eventKey));
     expect(state.rejected).toMatchObject(
-      events.map((e, i) => ({ event_id: e.event_id, event_index: i, user_id: user, source: 'ingest', reason: expect.stringMatching(/^learning failed for good: 3 INVALID_ARGUMENT/) })),
+      events.map((e, i) => ({
+        event_id: e.event_id,
+        event_index: i,
+        user_id: user,
+        source: 'ingest',
+        reason: expect.stringMatching(/^learning failed for good: 3 INVALID_ARGUMENT/),
+      })),
     );
     expect((await firestore.collection('preferences').doc(user).get()).exists).toBe(false);
     expect(logger.entries.at(-1)).toMatchObject({ severity: 'ERROR', step: 'learning', events: 2, code: 'INVALID_ARGUMENT' });
@@ -251,6 +285,8 @@ describe('storeRejected', () => {
     const { warehouse, state } = createMemoryWarehouse();
     const handler = createStoreRejectedHandler({ warehouse, clock: () => NOW, logger: createMemoryLogger() });
     await handler(pubsubCloudEvent('{"broken"'));
-    expect(state.rejected).toMatchObject([{ event_index: null, payload: '{"broken"', reason: expect.stringMatching(/^message is not JSON/) }]);
+    expect(state.rejected).toMatchObject([
+      { event_index: null, payload: '{"broken"', reason: expect.stringMatching(/^message is not JSON/) },
+    ]);
   });
 });

@@ -36,7 +36,10 @@ const deliver = (message: OutgoingMessage | undefined) => ingest(pubsubCloudEven
 
 function order(eventId: string, sku: string) {
   const item = { sku, name: sku, category: 'dairy', price: 2, quantity: 1 };
-  return validEvent('order_completed', { event_id: eventId, data: { ...VALID_DATA.order_completed, order_id: `order-${sku}`, items: [item] } });
+  return validEvent('order_completed', {
+    event_id: eventId,
+    data: { ...VALID_DATA.order_completed, order_id: `order-${sku}`, items: [item] },
+  });
 }
 
 describe('two shoppers whose clients made the same event_id', () => {
@@ -45,7 +48,10 @@ describe('two shoppers whose clients made the same event_id', () => {
     const [v, w] = [`shopper-v-${randomUUID()}`, `shopper-w-${randomUUID()}`];
     const eventId = randomUUID();
     const send = async (userId: string, sku: string) =>
-      request(server).post('/v1/events').set('Authorization', `Bearer ${await tokenFor(userId)}`).send({ events: [order(eventId, sku)] });
+      request(server)
+        .post('/v1/events')
+        .set('Authorization', `Bearer ${await tokenFor(userId)}`)
+        .send({ events: [order(eventId, sku)] });
 
     expect((await send(v, 'oat-milk')).status).toBe(202);
     expect((await send(w, 'rye-bread')).status).toBe(202);

@@ -63,7 +63,9 @@ describe('a batch job over HTTP (the patterns function)', () => {
 
   it('takes as_of and since for a backfill', async () => {
     const warehouse = stubWarehouse();
-    const res = await request(serve(warehouse).server).post('/').send({ as_of: '2026-02-01T00:00:00Z', since: '2026-01-01T00:00:00+01:00' });
+    const res = await request(serve(warehouse).server)
+      .post('/')
+      .send({ as_of: '2026-02-01T00:00:00Z', since: '2026-01-01T00:00:00+01:00' });
     expect(res.status).toBe(200);
     const analysis = warehouse.calls.find((c) => c.file === 'regular_purchases.sql');
     expect(analysis?.params).toEqual(patternParams(new Date('2026-02-01T00:00:00Z'), new Date('2025-12-31T23:00:00Z')));
@@ -77,7 +79,10 @@ describe('a batch job over HTTP (the patterns function)', () => {
     [{ shopper: 'u1' }, /shopper/],
     ['[]', /expected object/],
   ])('refuses %j with 400 and a reason', async (body, reason) => {
-    const res = await request(serve(stubWarehouse()).server).post('/').set('Content-Type', 'application/json').send(typeof body === 'string' ? body : JSON.stringify(body));
+    const res = await request(serve(stubWarehouse()).server)
+      .post('/')
+      .set('Content-Type', 'application/json')
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(reason);
   });
@@ -100,7 +105,10 @@ describe('a batch job over HTTP (the patterns function)', () => {
     let open = () => {};
     const gate = new Promise<void>((resolve) => (open = resolve));
     const { server } = serve(stubWarehouse({ gate }));
-    const first = request(server).post('/').send({}).then((r) => r);
+    const first = request(server)
+      .post('/')
+      .send({})
+      .then((r) => r);
     await new Promise((r) => setTimeout(r, 50));
     const second = await request(server).post('/').send({});
     open();

@@ -25,7 +25,10 @@ describe('recordJobRun', () => {
   });
   afterEach(() => warehouse.close());
 
-  const rows = () => warehouse.sql('SELECT job, run_id, status, since, watermark, shoppers, changed, result_rows, bytes_processed, error FROM job_runs ORDER BY run_id');
+  const rows = () =>
+    warehouse.sql(
+      'SELECT job, run_id, status, since, watermark, shoppers, changed, result_rows, bytes_processed, error FROM job_runs ORDER BY run_id',
+    );
 
   it('stores a succeeded run as given, with no error', async () => {
     await recordJobRun(warehouse, run);
@@ -46,10 +49,16 @@ describe('recordJobRun', () => {
   });
 
   it('stores unknown bytes as NULL and keeps only the first 1,024 characters of an error', async () => {
-    await recordJobRun(warehouse, { ...run, runId: 'run-2', status: 'failed', bytesProcessed: null, error: `sql/x.sql: ${'e'.repeat(2000)}` });
+    await recordJobRun(warehouse, {
+      ...run,
+      runId: 'run-2',
+      status: 'failed',
+      bytesProcessed: null,
+      error: `sql/x.sql: ${'e'.repeat(2000)}`,
+    });
     const [failed] = await rows();
     expect(failed).toMatchObject({ run_id: 'run-2', status: 'failed', bytes_processed: null });
-    expect((failed?.error as string)).toHaveLength(MAX_ERROR_LENGTH);
-    expect((failed?.error as string)).toMatch(/^sql\/x\.sql: e+$/);
+    expect(failed?.error as string).toHaveLength(MAX_ERROR_LENGTH);
+    expect(failed?.error as string).toMatch(/^sql\/x\.sql: e+$/);
   });
 });

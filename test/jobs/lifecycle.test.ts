@@ -5,7 +5,15 @@ import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { failingAt } from '../support/failing-warehouse.ts';
 
 const STARTED = new Date('2026-03-02T03:00:00.000Z');
-const FIGURES: RunFigures = { asOf: STARTED, since: new Date(0), watermark: STARTED, shoppers: 4, changed: 2, resultRows: 9, bytesProcessed: null };
+const FIGURES: RunFigures = {
+  asOf: STARTED,
+  since: new Date(0),
+  watermark: STARTED,
+  shoppers: 4,
+  changed: 2,
+  resultRows: 9,
+  bytesProcessed: null,
+};
 
 describe('runJob: the lifecycle every batch job shares', () => {
   let warehouse: DuckDbWarehouse;
@@ -27,13 +35,19 @@ describe('runJob: the lifecycle every batch job shares', () => {
       figures: (done) => ({ ...FIGURES, changed: done ? 2 : 0 }),
     }));
     expect(summary).toEqual({ run_id: 'run-1', started: STARTED.toISOString() });
-    expect(await jobRuns()).toEqual([{ job: 'demo', run_id: 'run-1', status: 'succeeded', shoppers: 4n, changed: 2n, result_rows: 9n, error: null }]);
+    expect(await jobRuns()).toEqual([
+      { job: 'demo', run_id: 'run-1', status: 'succeeded', shoppers: 4n, changed: 2n, result_rows: 9n, error: null },
+    ]);
     expect(lines()).toEqual([['INFO', 'job succeeded', { job: 'demo', run_id: 'run-1' }]]);
     expect(logger.entries[0]).toMatchObject({ run_id: 'run-1', started: STARTED.toISOString() });
   });
 
   it('logs the line a job names for its success instead', async () => {
-    await runJob(deps, 'demo', () => ({ work: async () => ({ n: 0 }), figures: () => FIGURES, succeeded: () => ({ message: 'nothing to do', fields: {} }) }));
+    await runJob(deps, 'demo', () => ({
+      work: async () => ({ n: 0 }),
+      figures: () => FIGURES,
+      succeeded: () => ({ message: 'nothing to do', fields: {} }),
+    }));
     expect(lines()).toEqual([['INFO', 'nothing to do', { job: 'demo', run_id: 'run-1' }]]);
   });
 
@@ -44,7 +58,9 @@ describe('runJob: the lifecycle every batch job shares', () => {
       figures: (done) => ({ ...FIGURES, changed: done ? 2 : 0 }),
     }));
     await expect(run).rejects.toBe(failure);
-    expect(await jobRuns()).toEqual([{ job: 'demo', run_id: 'run-1', status: 'failed', shoppers: 4n, changed: 0n, result_rows: 9n, error: 'sql/x.sql: boom' }]);
+    expect(await jobRuns()).toEqual([
+      { job: 'demo', run_id: 'run-1', status: 'failed', shoppers: 4n, changed: 0n, result_rows: 9n, error: 'sql/x.sql: boom' },
+    ]);
     expect(lines()).toEqual([['ERROR', 'job failed', { job: 'demo', run_id: 'run-1' }]]);
   });
 

@@ -35,7 +35,12 @@ describe('withDeadline', () => {
     expect(await settleAfter(call, 999)).toBe('pending');
     const { error } = (await settleAfter(call, 1)) as { error: unknown };
     expect(error).toBeInstanceOf(DeadlineExceeded);
-    expect(error).toMatchObject({ name: 'DeadlineExceeded', call: 'privacy.read', deadlineMs: 1000, message: 'privacy.read did not answer within 1000 ms' });
+    expect(error).toMatchObject({
+      name: 'DeadlineExceeded',
+      call: 'privacy.read',
+      deadlineMs: 1000,
+      message: 'privacy.read did not answer within 1000 ms',
+    });
   });
 
   it("passes the call's own failure on unchanged", async () => {
@@ -52,7 +57,10 @@ describe('withDeadline', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 5000 }), async (answerMs, deadlineMs) => {
         fc.pre(answerMs !== deadlineMs);
-        const ended = await settleAfter(withDeadline(answering('value', answerMs), deadlineMs, 'port.call'), Math.max(answerMs, deadlineMs));
+        const ended = await settleAfter(
+          withDeadline(answering('value', answerMs), deadlineMs, 'port.call'),
+          Math.max(answerMs, deadlineMs),
+        );
         if (answerMs < deadlineMs) expect(ended).toEqual({ value: 'value' });
         else expect(ended).toEqual({ error: expect.any(DeadlineExceeded) });
       }),

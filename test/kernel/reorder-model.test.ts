@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { binOf, fitReorderModel, isDueByModel, REORDER_CELLS, REORDER_FIT, ReorderModel, reorderCell, type ReorderOutcome } from '../../functions/kernel/reorder-model.ts';
+import {
+  binOf,
+  fitReorderModel,
+  isDueByModel,
+  REORDER_CELLS,
+  REORDER_FIT,
+  ReorderModel,
+  reorderCell,
+  type ReorderOutcome,
+} from '../../functions/kernel/reorder-model.ts';
 import { REORDER_RULE } from '../../functions/kernel/reorder-rule.ts';
 import { SQL_MACROS } from '../../functions/warehouse/sql-macros.ts';
 
@@ -18,13 +27,20 @@ describe('the reorder model’s cells', () => {
   });
 
   it('are binned in SQL by the same edges (REORDER_*_BIN expand to the CASE of these edges)', () => {
-    expect(SQL_MACROS.REORDER_ORDERS_BIN?.('r.orders')).toBe('(CASE WHEN r.orders < 3 THEN 0 WHEN r.orders < 4 THEN 1 WHEN r.orders < 6 THEN 2 WHEN r.orders < 10 THEN 3 ELSE 4 END)');
+    expect(SQL_MACROS.REORDER_ORDERS_BIN?.('r.orders')).toBe(
+      '(CASE WHEN r.orders < 3 THEN 0 WHEN r.orders < 4 THEN 1 WHEN r.orders < 6 THEN 2 WHEN r.orders < 10 THEN 3 ELSE 4 END)',
+    );
     expect(SQL_MACROS.REORDER_FIT_DAYS?.()).toBe(String(REORDER_FIT.fitDays));
   });
 
   it('place a rhythm by days since its last order ÷ its interval, its orders and its interval; no rhythm, no cell', () => {
     // 3 orders every 7 days, last 7 days ago: one whole cycle in.
-    expect(reorderCell({ orders: 3, mean_interval_days: 7, last_at: daysBefore(7) }, NOW)).toEqual({ cycle: 1, cycle_bin: 4, orders_bin: 1, interval_bin: 2 });
+    expect(reorderCell({ orders: 3, mean_interval_days: 7, last_at: daysBefore(7) }, NOW)).toEqual({
+      cycle: 1,
+      cycle_bin: 4,
+      orders_bin: 1,
+      interval_bin: 2,
+    });
     expect(reorderCell({ orders: 1, mean_interval_days: null, last_at: daysBefore(7) }, NOW)).toBeNull();
     // Two orders at one instant.
     expect(reorderCell({ orders: 2, mean_interval_days: 0, last_at: daysBefore(7) }, NOW)).toBeNull();
@@ -47,10 +63,19 @@ describe('fitting the reorder model', () => {
   it('shrinks each cell’s share towards its parent’s by 10 examples, cell ← cycle and orders ← cycle ← all', () => {
     const model = fitReorderModel(outcomes, META);
     if (model === null) throw new Error('no model fitted');
-    const cell = (cycle: number, orders: number, interval: number) => model.cells.find((c) => c.cycle_bin === cycle && c.orders_bin === orders && c.interval_bin === interval);
+    const cell = (cycle: number, orders: number, interval: number) =>
+      model.cells.find((c) => c.cycle_bin === cycle && c.orders_bin === orders && c.interval_bin === interval);
     // All: (100 + 1) / (200 + 2) = 0.5. Cycle 4: (80 + 10 × 0.5) / 110 = 0.772727; with two orders: (80 + 7.72727) / 110 = 0.797521;
     // the cell: (80 + 7.97521) / 110 = 0.799775. Cycle 8: 25 / 110 = 0.227273 → 22.27273 / 110 = 0.202479 → 22.02479 / 110 = 0.200225.
-    expect(cell(4, 0, 2)).toEqual({ cycle_bin: 4, orders_bin: 0, interval_bin: 2, examples: 100, bought: 80, probability: 0.799775, due: true });
+    expect(cell(4, 0, 2)).toEqual({
+      cycle_bin: 4,
+      orders_bin: 0,
+      interval_bin: 2,
+      examples: 100,
+      bought: 80,
+      probability: 0.799775,
+      due: true,
+    });
     expect(cell(8, 0, 2)).toMatchObject({ examples: 100, bought: 20, probability: 0.200225, due: false });
     // A cell never seen takes its parent's rate: another interval at cycle 4 and two orders, then cycle 4 alone, then all.
     expect(cell(4, 0, 4)).toMatchObject({ examples: 0, probability: 0.797521, due: false });
@@ -62,7 +87,14 @@ describe('fitting the reorder model', () => {
   it('holds due the cells that maximize the expected F1: cycle bin 4 alone (F1 0.80), not with bin 8 as well (0.67)', () => {
     const model = fitReorderModel(outcomes, META);
     // Σ examples × probability = 79.9775 + 20.0225 = 100 expected purchases. Bin 4: 2 × 79.9775 / (100 + 100); both: 200 / 300.
-    expect(model).toMatchObject({ kind: 'reorder-cells-v1', version: 'run-7', as_of: META.asOf.toISOString(), fitted_at: META.fittedAt.toISOString(), examples: 200, bought: 100 });
+    expect(model).toMatchObject({
+      kind: 'reorder-cells-v1',
+      version: 'run-7',
+      as_of: META.asOf.toISOString(),
+      fitted_at: META.fittedAt.toISOString(),
+      examples: 200,
+      bought: 100,
+    });
     expect(model?.threshold).toBe(0.799775);
     expect(model?.expected).toEqual({ precision: 0.799775, recall: 0.799775, f1: 0.799775 });
     expect(model?.cells.filter((c) => c.due).map((c) => [c.cycle_bin, c.orders_bin, c.interval_bin])).toEqual([[4, 0, 2]]);
@@ -79,7 +111,11 @@ describe('fitting the reorder model', () => {
   });
 
   it(`fits nothing from fewer than ${REORDER_FIT.minBought} purchases: the model in force stays`, () => {
-    expect(fitReorderModel([{ cycle_bin: 4, orders_bin: 0, interval_bin: 2, examples: 100, bought: REORDER_FIT.minBought - 1 }], META)).toBeNull();
-    expect(fitReorderModel([{ cycle_bin: 4, orders_bin: 0, interval_bin: 2, examples: 100, bought: REORDER_FIT.minBought }], META)).not.toBeNull();
+    expect(
+      fitReorderModel([{ cycle_bin: 4, orders_bin: 0, interval_bin: 2, examples: 100, bought: REORDER_FIT.minBought - 1 }], META),
+    ).toBeNull();
+    expect(
+      fitReorderModel([{ cycle_bin: 4, orders_bin: 0, interval_bin: 2, examples: 100, bought: REORDER_FIT.minBought }], META),
+    ).not.toBeNull();
   });
 });

@@ -55,7 +55,10 @@ const segment = (userId: string) => encodeURIComponent(userId).replaceAll('.', '
 
 /** collect, then ingest of what it published, as Pub/Sub would deliver it. */
 async function send(userId: string, events: RawEvent[]) {
-  const res = await request(collect.server).post('/v1/events').set('Authorization', await bearer(userId)).send({ events });
+  const res = await request(collect.server)
+    .post('/v1/events')
+    .set('Authorization', await bearer(userId))
+    .send({ events });
   for (const message of collect.bus.events.messages.splice(0)) await ingest(pubsubCloudEvent(message.data.toString('utf8')));
   return res;
 }
@@ -82,7 +85,9 @@ describe('a shopper id is data, never a path (emulators)', () => {
 
     const attacker = `${victim}/applied/${legacyShardOf(String(resent.event_id))}`;
     expect((await send(attacker, [validEvent('order_completed')])).status).toBe(202);
-    const erased = await request(users.server).delete(`/v1/users/${segment(attacker)}/learning-data`).set('Authorization', await bearer(attacker));
+    const erased = await request(users.server)
+      .delete(`/v1/users/${segment(attacker)}/learning-data`)
+      .set('Authorization', await bearer(attacker));
     expect(erased.status).toBe(202);
     expect(await markers(victim)).toEqual(before);
 
@@ -91,24 +96,33 @@ describe('a shopper id is data, never a path (emulators)', () => {
     expect(await markers(victim)).toEqual(before);
   });
 
-  it.each(['x/y', '..', '.', '__p__'])('%j is a shopper like any other: collected, learned under its own document, and its settings read', async (userId) => {
-    const res = await send(userId, [validEvent('order_completed')]);
-    expect(res.status).toBe(202);
-    expect(res.body as CollectResponse).toMatchObject({ accepted: 1, rejected: [] });
-    expect((await shopperRefs(firestore, userId).preferences.get()).data()).toMatchObject({ user_id: userId, event_count: 1 });
+  it.each(['x/y', '..', '.', '__p__'])(
+    '%j is a shopper like any other: collected, learned under its own document, and its settings read',
+    async (userId) => {
+      const res = await send(userId, [validEvent('order_completed')]);
+      expect(res.status).toBe(202);
+      expect(res.body as CollectResponse).toMatchObject({ accepted: 1, rejected: [] });
+      expect((await shopperRefs(firestore, userId).preferences.get()).data()).toMatchObject({ user_id: userId, event_count: 1 });
 
-    const settings = await request(users.server).get(`/v1/users/${segment(userId)}/privacy`).set('Authorization', await bearer(userId));
-    expect(settings.status).toBe(200);
-    expect(settings.body).toMatchObject(DEFAULT_PRIVACY);
-  });
+      const settings = await request(users.server)
+        .get(`/v1/users/${segment(userId)}/privacy`)
+        .set('Authorization', await bearer(userId));
+      expect(settings.status).toBe(200);
+      expect(settings.body).toMatchObject(DEFAULT_PRIVACY);
+    },
+  );
 
   it('answers an erasure of such a shopper with a status URL that leads back to it', async () => {
     const userId = '..';
-    const erased = await request(users.server).delete(`/v1/users/${segment(userId)}/learning-data`).set('Authorization', await bearer(userId));
+    const erased = await request(users.server)
+      .delete(`/v1/users/${segment(userId)}/learning-data`)
+      .set('Authorization', await bearer(userId));
     expect(erased.status).toBe(202);
     const statusUrl = (erased.body as { status_url: string }).status_url;
     expect(statusUrl).toMatch(/^\/v1\/users\/%2E%2E\/erasures\/[0-9a-f-]{36}$/);
-    const status = await request(users.server).get(statusUrl).set('Authorization', await bearer(userId));
+    const status = await request(users.server)
+      .get(statusUrl)
+      .set('Authorization', await bearer(userId));
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ state: 'pending', user_hash: hashUser(userId) });
   });

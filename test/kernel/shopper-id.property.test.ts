@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_DOCUMENT_ID_BYTES, MAX_SHOPPER_ID_LENGTH, ShopperId, shopperDocumentId, shopperIdOfDocument } from '../../functions/kernel/shopper-id.ts';
+import {
+  MAX_DOCUMENT_ID_BYTES,
+  MAX_SHOPPER_ID_LENGTH,
+  ShopperId,
+  shopperDocumentId,
+  shopperIdOfDocument,
+} from '../../functions/kernel/shopper-id.ts';
 import { isValidDocumentId, subjects } from '../support/subjects.ts';
 
 describe('ShopperId: the token subject rule', () => {

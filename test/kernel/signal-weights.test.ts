@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RANKING_WEIGHTS, LEARNING_SIGNALS, RANKING_SIGNALS, type LearningEvent, type LearningSignals } from '../../functions/kernel/signal-weights.ts';
+import {
+  DEFAULT_RANKING_WEIGHTS,
+  LEARNING_SIGNALS,
+  RANKING_SIGNALS,
+  type LearningEvent,
+  type LearningSignals,
+} from '../../functions/kernel/signal-weights.ts';
 import { PREFERENCE_SCORE_PARAMS } from '../../functions/patterns/patterns.ts';
 import { documentationFiles, headings, tableUnder, type Table } from '../docs/markdown.ts';
 
@@ -53,7 +59,12 @@ const LEARNING_ROWS: Record<string, LearningEvent> = {
   'removed from cart': 'cart_remove',
   ordered: 'order',
 };
-const LEARNING_COLUMNS: Record<string, keyof LearningSignals> = { product: 'product', brand: 'brand', category: 'category', 'dietary tags': 'dietary' };
+const LEARNING_COLUMNS: Record<string, keyof LearningSignals> = {
+  product: 'product',
+  brand: 'brand',
+  category: 'category',
+  'dietary tags': 'dietary',
+};
 
 /** Every difference between the docs' weight tables and the source, as readable lines; none when they agree. */
 function weightTableMismatches(docs: readonly Doc[]): string[] {
@@ -63,7 +74,8 @@ function weightTableMismatches(docs: readonly Doc[]): string[] {
   if (learning) {
     const { where, header, rows } = learning;
     const columns = header.slice(1).map((name) => LEARNING_COLUMNS[name]);
-    if (columns.length !== 4 || columns.some((c) => c === undefined)) mismatches.push(`${where}: columns ${header.join(', ')}, not signal, product, brand, category, dietary tags`);
+    if (columns.length !== 4 || columns.some((c) => c === undefined))
+      mismatches.push(`${where}: columns ${header.join(', ')}, not signal, product, brand, category, dietary tags`);
     const seen = new Set<string>();
     for (const [label = '', ...cells] of rows) {
       const event = LEARNING_ROWS[label];
@@ -75,7 +87,9 @@ function weightTableMismatches(docs: readonly Doc[]): string[] {
       cells.forEach((cell, c) => {
         const column = columns[c];
         if (column && number(cell, true) !== LEARNING_SIGNALS[event][column]) {
-          mismatches.push(`${where}: ${label} / ${header[c + 1]} is ${cell}, LEARNING_SIGNALS.${event}.${column} is ${LEARNING_SIGNALS[event][column]}`);
+          mismatches.push(
+            `${where}: ${label} / ${header[c + 1]} is ${cell}, LEARNING_SIGNALS.${event}.${column} is ${LEARNING_SIGNALS[event][column]}`,
+          );
         }
       });
     }
@@ -101,7 +115,8 @@ function weightTableMismatches(docs: readonly Doc[]): string[] {
         continue;
       }
       seen.add(name);
-      if (number(cells[column] ?? '', false) !== source[name]) mismatches.push(`${where}: ${cells[0]} is ${cells[column]}, the source says ${source[name]}`);
+      if (number(cells[column] ?? '', false) !== source[name])
+        mismatches.push(`${where}: ${cells[0]} is ${cells[column]}, the source says ${source[name]}`);
     }
     for (const name of Object.keys(source)) if (!seen.has(name)) mismatches.push(`${where}: no row for ${prefix}${name}`);
   };
@@ -122,12 +137,16 @@ describe('the docs show the signal weights of functions/kernel/signal-weights.ts
     expect(weightTableMismatches(edited('| added to cart | 0.7 |', '| added to cart | 0.8 |'))).toEqual([
       expect.stringMatching(/added to cart \/ product is 0\.8, LEARNING_SIGNALS\.cart_add\.product is 0\.7$/),
     ]);
-    expect(weightTableMismatches(edited('| `@click_weight` | 0.3 |', '| `@click_weight` | 0.30001 |'))).toEqual([expect.stringMatching(/`@click_weight` is 0\.30001/)]);
+    expect(weightTableMismatches(edited('| `@click_weight` | 0.3 |', '| `@click_weight` | 0.30001 |'))).toEqual([
+      expect.stringMatching(/`@click_weight` is 0\.30001/),
+    ]);
     expect(weightTableMismatches(edited('| `explicit` | 2 |', '| `explicit_like` | 2 |'))).toEqual([
       expect.stringMatching(/row `explicit_like` is not in the source/),
       expect.stringMatching(/no row for explicit$/),
     ]);
-    expect(weightTableMismatches(edited('### Ranking weights', '### Weights'))).toEqual([expect.stringMatching(/"Ranking weights" is on 0 pages/)]);
+    expect(weightTableMismatches(edited('### Ranking weights', '### Weights'))).toEqual([
+      expect.stringMatching(/"Ranking weights" is on 0 pages/),
+    ]);
   });
 
   it('for every ranking signal and learning event there is', () => {
@@ -139,7 +158,12 @@ describe('the docs show the signal weights of functions/kernel/signal-weights.ts
 describe('the batch preference score', () => {
   // The patterns fixtures (test/patterns/fixtures.ts) are worked out by hand with these.
   it('weighs a purchase 0.9, a cart add 0.6 and a click 0.3, counts from 2, and keeps 10', () => {
-    expect(PREFERENCE_SCORE_PARAMS).toEqual({ purchase_weight: 0.9, cart_add_weight: 0.6, click_weight: 0.3, min_preference_score: 2, preferences_kept: 10 });
+    expect(PREFERENCE_SCORE_PARAMS).toEqual({
+      purchase_weight: 0.9,
+      cart_add_weight: 0.6,
+      click_weight: 0.3,
+      min_preference_score: 2,
+      preferences_kept: 10,
+    });
   });
-
 });

@@ -34,7 +34,11 @@ describe('affinity strength', () => {
         const document = learned({ brands: { Oatly: affinity(weight) } });
         const now = new Date(NOW.getTime() + days * DAY_MS);
         const [ranked] = signalValues(shopper({ learned: document }), results(1, { a: { brand: 'Oatly' } }), { now });
-        const status = learningStatus('shopper-1', { learned: document, patterns: null, privacy: { learn_preferences: true, learn_brands: true } }, now);
+        const status = learningStatus(
+          'shopper-1',
+          { learned: document, patterns: null, privacy: { learn_preferences: true, learn_brands: true } },
+          now,
+        );
         const shown = status.top_brands[0]?.strength ?? 0;
         expect(ranked?.brand).toBe(strengthAt(weight, now, new Date(document.epoch), document.half_life_days));
         expect(shown).toBeCloseTo(ranked?.brand ?? NaN, 3);

@@ -40,7 +40,10 @@ export function arbitraryEvent(catalogue: Catalogue): fc.Arbitrary<CollectedEven
     order_completed: fc.record({
       order_id: fc.constant('order-1'),
       total: fc.constant(10),
-      items: fc.array(fc.tuple(anyProduct, quantity).map(([p, q]) => ({ ...p, quantity: q })), { minLength: 1, maxLength: 4 }),
+      items: fc.array(
+        fc.tuple(anyProduct, quantity).map(([p, q]) => ({ ...p, quantity: q })),
+        { minLength: 1, maxLength: 4 },
+      ),
     }),
     preference_updated: fc.record({
       preference: fc.constantFrom('brand', 'category', 'product', 'dietary_tag'),

@@ -13,7 +13,8 @@ const PER_CALL = 100;
 
 /** Names padded to `longest` characters where the contract allows that much; 0 keeps them short. */
 function catalogue(skus: number, labels: number, tags: number, longest = 0): Catalogue {
-  const names = (prefix: string, n: number, max: number) => Array.from({ length: n }, (_, i) => `${prefix}_${i}_`.padEnd(Math.min(longest, max), 'x'));
+  const names = (prefix: string, n: number, max: number) =>
+    Array.from({ length: n }, (_, i) => `${prefix}_${i}_`.padEnd(Math.min(longest, max), 'x'));
   return {
     skus: names('sku', skus, 128),
     brands: names('brand', labels, 256),

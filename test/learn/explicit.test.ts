@@ -32,7 +32,10 @@ describe('explicit preferences', () => {
 
   it('a late-arriving older statement never overrides a newer one already stored', () => {
     const stored = learn(null, SHOPPER, [statement('dislike', LATER)], NOW);
-    expect(learn(stored, SHOPPER, [statement('like', EARLIER)], NOW).explicit['brand:Oatly']).toEqual({ action: 'dislike', at: LATER.toISOString() });
+    expect(learn(stored, SHOPPER, [statement('like', EARLIER)], NOW).explicit['brand:Oatly']).toEqual({
+      action: 'dislike',
+      at: LATER.toISOString(),
+    });
   });
 
   it('on a tie to the millisecond the more cautious statement wins, in any order', () => {
@@ -43,10 +46,12 @@ describe('explicit preferences', () => {
   });
 
   it('keys statements by what they are about, so a brand and a category of the same name stay apart', () => {
-    const doc = learn(null, SHOPPER, [
-      statement('like', EARLIER),
-      collected('preference_updated', EARLIER, { preference: 'category', value: 'Oatly', action: 'dislike' }),
-    ], NOW);
+    const doc = learn(
+      null,
+      SHOPPER,
+      [statement('like', EARLIER), collected('preference_updated', EARLIER, { preference: 'category', value: 'Oatly', action: 'dislike' })],
+      NOW,
+    );
     expect(Object.keys(doc.explicit).sort()).toEqual(['brand:Oatly', 'category:Oatly']);
     expect(doc.categories.Oatly?.signals).toEqual({ explicit: 1 });
   });

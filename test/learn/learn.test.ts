@@ -45,7 +45,11 @@ describe('learn', () => {
 
   it('never changes the document or the events it is given', () => {
     const current = deepFreeze(learn(null, SHOPPER, [collected('order_completed', AT), collected('search_result_clicked', AT)], NOW));
-    const events = deepFreeze([collected('order_completed', NOW), collected('cart_item_removed', NOW), collected('preference_updated', NOW)]);
+    const events = deepFreeze([
+      collected('order_completed', NOW),
+      collected('cart_item_removed', NOW),
+      collected('preference_updated', NOW),
+    ]);
     const before = structuredClone(current);
     const after = learn(current, SHOPPER, events, NOW);
     expect(current).toEqual(before);
@@ -67,22 +71,33 @@ describe('learn', () => {
 
   it('keeps what other writers stored beside the learned fields, such as batch patterns', () => {
     const withPatterns = { ...emptyPreferences(SHOPPER), patterns: { weekly_shop_day: 'saturday' } };
-    expect(learn(withPatterns, SHOPPER, [collected('product_viewed', AT)], NOW)).toHaveProperty('patterns', { weekly_shop_day: 'saturday' });
+    expect(learn(withPatterns, SHOPPER, [collected('product_viewed', AT)], NOW)).toHaveProperty('patterns', {
+      weekly_shop_day: 'saturday',
+    });
   });
 
   it('learns each brand in the categories it was seen in, so a category’s favourite shows though the brand leads nowhere else', () => {
     const ordered = (sku: string, category: string, brand: string) => ({ ...product(sku, category, brand), quantity: 1 });
     const order = (id: string, ...items: Record<string, unknown>[]) => collected('order_completed', AT, { order_id: id, total: 1, items });
-    const doc = learn(null, SHOPPER, [
-      order('o1', ordered('oat', 'dairy-alternatives', 'Oatly'), ordered('skyr', 'yoghurt', 'Arla'), ordered('milk', 'milk', 'Arla')),
-      order('o2', ordered('oat-yog', 'yoghurt', 'Oatly')),
-      collected('preference_updated', AT, { preference: 'brand', value: 'Alpro', action: 'like' }),
-    ], NOW);
+    const doc = learn(
+      null,
+      SHOPPER,
+      [
+        order('o1', ordered('oat', 'dairy-alternatives', 'Oatly'), ordered('skyr', 'yoghurt', 'Arla'), ordered('milk', 'milk', 'Arla')),
+        order('o2', ordered('oat-yog', 'yoghurt', 'Oatly')),
+        collected('preference_updated', AT, { preference: 'brand', value: 'Alpro', action: 'like' }),
+      ],
+      NOW,
+    );
     const names = (byCategory: Record<string, Record<string, Affinity>> = {}) =>
       Object.fromEntries(Object.entries(byCategory).map(([category, brands]) => [category, Object.keys(brands).sort()]));
     expect(names(doc.brands_by_category)).toEqual({ 'dairy-alternatives': ['Oatly'], yoghurt: ['Arla', 'Oatly'], milk: ['Arla'] });
     // The same signals as the brand overall, counted where they happened.
-    expect(doc.brands_by_category?.milk?.Arla).toEqual({ ...doc.brands.Arla, weight: (doc.brands.Arla?.weight ?? 0) / 2, signals: { order: 1 } });
+    expect(doc.brands_by_category?.milk?.Arla).toEqual({
+      ...doc.brands.Arla,
+      weight: (doc.brands.Arla?.weight ?? 0) / 2,
+      signals: { order: 1 },
+    });
   });
 
   it('reads a document learned before brands were kept per category as having none yet', () => {
@@ -92,12 +107,20 @@ describe('learn', () => {
   });
 
   it('treats names as data: a brand called hasOwnProperty or constructor is learned like any other', () => {
-    const events: CollectedEvent[] = ['hasOwnProperty', 'constructor'].map((brand) => collected('search_result_clicked', AT, {
-      search_id: 'search-1', query: 'x', position: 1, product: product(`sku-${brand}`, 'toString', brand),
-    }));
+    const events: CollectedEvent[] = ['hasOwnProperty', 'constructor'].map((brand) =>
+      collected('search_result_clicked', AT, {
+        search_id: 'search-1',
+        query: 'x',
+        position: 1,
+        product: product(`sku-${brand}`, 'toString', brand),
+      }),
+    );
     const doc = learn(learn(null, SHOPPER, events, NOW), SHOPPER, events, NOW);
     const signals = (map: Record<string, Affinity>) => Object.entries(map).map(([name, affinity]) => [name, affinity.signals]);
-    expect(signals(doc.brands)).toEqual([['hasOwnProperty', { click: 2 }], ['constructor', { click: 2 }]]);
+    expect(signals(doc.brands)).toEqual([
+      ['hasOwnProperty', { click: 2 }],
+      ['constructor', { click: 2 }],
+    ]);
     expect(signals(doc.categories)).toEqual([['toString', { click: 4 }]]);
     expect(Object.getPrototypeOf(doc.brands)).toBe(Object.prototype);
   });

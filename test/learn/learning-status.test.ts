@@ -7,7 +7,14 @@ import { affinity, daysBefore, learned, NOW, patterns, regularItem, SHOPPER } fr
 const ON = { learn_preferences: true, learn_brands: true };
 
 function ordered(orders: number): ReorderState {
-  return { orders, quantity: orders, first_at: daysBefore(30), last_at: daysBefore(2), mean_interval_days: orders > 1 ? 28 / (orders - 1) : null, next_due_at: null };
+  return {
+    orders,
+    quantity: orders,
+    first_at: daysBefore(30),
+    last_at: daysBefore(2),
+    mean_interval_days: orders > 1 ? 28 / (orders - 1) : null,
+    next_due_at: null,
+  };
 }
 
 function brand(name: string, share: number): Preference {
@@ -97,7 +104,11 @@ describe('learningStatus', () => {
     expect(status).toMatchObject({
       state: 'learning',
       regular_item_count: 2,
-      top_brands: [{ name: 'Hovis', strength: 0.6 }, { name: 'Lurpak', strength: 0.5 }, { name: 'Oatly', strength: 0.3 }],
+      top_brands: [
+        { name: 'Hovis', strength: 0.6 },
+        { name: 'Lurpak', strength: 0.5 },
+        { name: 'Oatly', strength: 0.3 },
+      ],
       confidence: { overall: 0.167, level: 'low', regular_items: 0.3, evidence: 0 },
       event_count: 0,
       last_updated: '2026-11-26T03:00:00.000Z',

@@ -23,11 +23,13 @@ const catalogue = {
 const VISITOR = 'anonymous:visitor-1';
 const weightFloor = scaleToEpoch(1, NOW, new Date(config.epoch), config.halfLifeDays);
 
-const as = (userId: string) => (event: CollectedEvent): CollectedEvent => ({ ...event, user_id: userId });
+const as =
+  (userId: string) =>
+  (event: CollectedEvent): CollectedEvent => ({ ...event, user_id: userId });
 const stream = fc.array(arbitraryEvent(catalogue), { maxLength: 20 });
 
 describe('merging a visitor into the shopper', () => {
-  it('gives what learning the visitor\'s and the shopper\'s events into one document gives', () => {
+  it("gives what learning the visitor's and the shopper's events into one document gives", () => {
     fc.assert(
       fc.property(stream, stream, fc.boolean(), (visitorEvents, shopperEvents, shopperHasDocument) => {
         const visitor = learn(null, VISITOR, visitorEvents.map(as(VISITOR)), NOW, config);
@@ -43,8 +45,20 @@ describe('merging a visitor into the shopper', () => {
   });
 
   it('leaves both documents as they were', () => {
-    const visitor = learn(null, VISITOR, [collected('product_viewed', NOW, { product: product('sku-rye', 'bakery', 'Hovis') }, VISITOR)], NOW, config);
-    const shopper = learn(null, SHOPPER, [collected('product_viewed', NOW, { product: product('sku-rye', 'bakery', 'Hovis') })], NOW, config);
+    const visitor = learn(
+      null,
+      VISITOR,
+      [collected('product_viewed', NOW, { product: product('sku-rye', 'bakery', 'Hovis') }, VISITOR)],
+      NOW,
+      config,
+    );
+    const shopper = learn(
+      null,
+      SHOPPER,
+      [collected('product_viewed', NOW, { product: product('sku-rye', 'bakery', 'Hovis') })],
+      NOW,
+      config,
+    );
     const [visitorBefore, shopperBefore] = [structuredClone(visitor), structuredClone(shopper)];
 
     mergePreferences(visitor, shopper, SHOPPER, NOW, config);
@@ -53,11 +67,17 @@ describe('merging a visitor into the shopper', () => {
     expect(shopper).toEqual(shopperBefore);
   });
 
-  it('rescales a visitor\'s weights kept relative to another epoch exactly', () => {
+  it("rescales a visitor's weights kept relative to another epoch exactly", () => {
     const viewed = collected('product_viewed', NOW, { product: product('sku-rye', 'bakery') }, VISITOR);
     const laterEpoch = { ...config, epoch: new Date(Date.parse(config.epoch) + 30 * DAY_MS).toISOString() };
     const visitor = learn(null, VISITOR, [viewed], NOW, laterEpoch);
-    const shopper = learn(null, SHOPPER, [collected('product_viewed', NOW, { product: product('sku-oat-1l', 'dairy-alternatives') })], NOW, config);
+    const shopper = learn(
+      null,
+      SHOPPER,
+      [collected('product_viewed', NOW, { product: product('sku-oat-1l', 'dairy-alternatives') })],
+      NOW,
+      config,
+    );
 
     const merged = mergePreferences(visitor, shopper, SHOPPER, NOW, config);
 
@@ -66,7 +86,7 @@ describe('merging a visitor into the shopper', () => {
     expect(differences(merged, expected, weightFloor)).toEqual([]);
   });
 
-  it('carries a visitor\'s weights under another half-life over at their value now', () => {
+  it("carries a visitor's weights under another half-life over at their value now", () => {
     const viewed = collected('product_viewed', new Date(NOW.getTime() - 10 * DAY_MS), { product: product('sku-rye', 'bakery') }, VISITOR);
     const visitor = learn(null, VISITOR, [viewed], NOW, { ...config, halfLifeDays: 7 });
     const shopper = learn(null, SHOPPER, [], NOW, config);
@@ -74,13 +94,14 @@ describe('merging a visitor into the shopper', () => {
     const merged = mergePreferences(visitor, shopper, SHOPPER, NOW, config);
 
     const epoch = new Date(config.epoch);
-    const valueNow = (doc: typeof visitor) => currentValue(doc.products['sku-rye']?.weight ?? NaN, NOW, new Date(doc.epoch), doc.half_life_days);
+    const valueNow = (doc: typeof visitor) =>
+      currentValue(doc.products['sku-rye']?.weight ?? NaN, NOW, new Date(doc.epoch), doc.half_life_days);
     expect(merged.half_life_days).toBe(config.halfLifeDays);
     expect(valueNow(merged)).toBeCloseTo(valueNow(visitor), 12);
     expect(currentValue(merged.products['sku-rye']?.weight ?? NaN, NOW, epoch, config.halfLifeDays)).toBeGreaterThan(0);
   });
 
-  it('refuses to merge into another shopper\'s document', () => {
+  it("refuses to merge into another shopper's document", () => {
     const visitor = learn(null, VISITOR, [], NOW, config);
     const someoneElse = learn(null, 'shopper-2', [], NOW, config);
     expect(() => mergePreferences(visitor, someoneElse, SHOPPER, NOW, config)).toThrow(/cannot be merged/);

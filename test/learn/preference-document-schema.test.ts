@@ -25,7 +25,8 @@ import { arbitraryEvent } from './arbitrary-events.ts';
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats.default(ajv);
 const validate = ajv.compile(JSON.parse(readFileSync(PREFERENCES_JSON_SCHEMA_PATH, 'utf8')) as object);
-const errorsOf = (document: unknown) => (validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`));
+const errorsOf = (document: unknown) =>
+  validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ''}`);
 
 const catalogue = {
   skus: ['sku-oat-1l', 'sku-rye', 'sku-eggs'],
@@ -56,7 +57,23 @@ describe('the preference document’s JSON Schema', () => {
     }
     // Each part is there to be checked, not merely allowed to be absent.
     expect(Object.keys((await stored(user)) ?? {}).sort()).toEqual(
-      ['schema_version', 'user_id', 'epoch', 'half_life_days', 'products', 'brands', 'categories', 'brands_by_category', 'dietary', 'recent', 'reorder', 'explicit', 'event_count', 'last_event_at', 'applied_ids'].sort(),
+      [
+        'schema_version',
+        'user_id',
+        'epoch',
+        'half_life_days',
+        'products',
+        'brands',
+        'categories',
+        'brands_by_category',
+        'dietary',
+        'recent',
+        'reorder',
+        'explicit',
+        'event_count',
+        'last_event_at',
+        'applied_ids',
+      ].sort(),
     );
   });
 
@@ -68,7 +85,14 @@ describe('the preference document’s JSON Schema', () => {
       const privacy = createMemoryPrivacyStore();
       for (const [userId, off] of Object.entries(PRIVACY)) await privacy.set(userId, off);
       // u1 has learned too; the others' documents are the patterns job's alone.
-      await store.apply('u1', as('u1', EVENT_TYPES.map((type) => collectedEvent(type, 'u1', NOW))), NOW);
+      await store.apply(
+        'u1',
+        as(
+          'u1',
+          EVENT_TYPES.map((type) => collectedEvent(type, 'u1', NOW)),
+        ),
+        NOW,
+      );
       const run = await runPatternsJob({
         warehouse,
         publisher: createFirestorePatternPublisher(firestore),
@@ -86,10 +110,20 @@ describe('the preference document’s JSON Schema', () => {
         const document = await stored(userId);
         expect(errorsOf(document), userId).toEqual([]);
         const patterns = (document?.patterns ?? {}) as Record<string, unknown>;
-        for (const [part, value] of Object.entries(patterns)) if (Array.isArray(value) ? value.length > 0 : value !== null) filled.add(part);
+        for (const [part, value] of Object.entries(patterns))
+          if (Array.isArray(value) ? value.length > 0 : value !== null) filled.add(part);
       }
       // Every part was published filled for some shopper, so each part's schema was exercised.
-      expect([...filled].sort()).toEqual(['as_of', 'bought_together', 'brands', 'categories', 'dietary', 'price', 'regular_items', 'schedule']);
+      expect([...filled].sort()).toEqual([
+        'as_of',
+        'bought_together',
+        'brands',
+        'categories',
+        'dietary',
+        'price',
+        'regular_items',
+        'schedule',
+      ]);
     } finally {
       await warehouse.close();
     }
@@ -114,7 +148,10 @@ describe('the preference document’s JSON Schema', () => {
 
   it.each([
     ['a field it does not name', (doc: Record<string, unknown>) => ({ ...doc, favourite: 'Oatly' })],
-    ['an affinity without its weight', (doc: Record<string, unknown>) => ({ ...doc, brands: { Oatly: { signals: {}, last_at: NOW.toISOString() } } })],
+    [
+      'an affinity without its weight',
+      (doc: Record<string, unknown>) => ({ ...doc, brands: { Oatly: { signals: {}, last_at: NOW.toISOString() } } }),
+    ],
     ['a time that is not RFC 3339', (doc: Record<string, unknown>) => ({ ...doc, last_event_at: 'yesterday' })],
     ['neither learned fields nor patterns', () => ({})],
   ])('rejects a document with %s, so a reader can rely on it', (_name, change) => {

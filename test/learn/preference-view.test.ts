@@ -20,9 +20,15 @@ describe('preference view', () => {
 
   it('ranks strongest first and leaves out what the shopper turned away from', () => {
     const events = [
-      collectedEvent('cart_item_added', 'u', NOW, { data: { ...VALID_DATA.cart_item_added, product: { ...product, sku: 'a', brand: 'A' } } }),
-      collectedEvent('order_completed', 'u', NOW, { data: { ...VALID_DATA.order_completed, items: [{ ...product, sku: 'b', brand: 'B', quantity: 1 }] } }),
-      collectedEvent('cart_item_removed', 'u', NOW, { data: { ...VALID_DATA.cart_item_removed, product: { ...product, sku: 'c', brand: 'C' } } }),
+      collectedEvent('cart_item_added', 'u', NOW, {
+        data: { ...VALID_DATA.cart_item_added, product: { ...product, sku: 'a', brand: 'A' } },
+      }),
+      collectedEvent('order_completed', 'u', NOW, {
+        data: { ...VALID_DATA.order_completed, items: [{ ...product, sku: 'b', brand: 'B', quantity: 1 }] },
+      }),
+      collectedEvent('cart_item_removed', 'u', NOW, {
+        data: { ...VALID_DATA.cart_item_removed, product: { ...product, sku: 'c', brand: 'C' } },
+      }),
     ];
     const view = preferenceView('u', { learned: learn(null, 'u', events, NOW), patterns: null }, NOW);
     expect(view.brands.map((b) => b.name)).toEqual(['B', 'A']);
@@ -38,13 +44,18 @@ describe('preference view', () => {
       inAisle('cart_item_removed', 'd', 'soup', 'Heinz'),
     ];
     const view = preferenceView('u', { learned: learn(null, 'u', events, NOW), patterns: null }, NOW);
-    expect(view.brands_by_category.map((c) => [c.category, c.brands.map((b) => b.name)])).toEqual([['tea', ['Twinings']], ['bakery', ['Hovis']]]);
+    expect(view.brands_by_category.map((c) => [c.category, c.brands.map((b) => b.name)])).toEqual([
+      ['tea', ['Twinings']],
+      ['bakery', ['Hovis']],
+    ]);
   });
 
   it('counts as recent interests only what happened within the last hour', () => {
     const events = [
       collectedEvent('search_result_clicked', 'u', new Date(NOW.getTime() - 10 * 60_000)),
-      collectedEvent('cart_item_added', 'u', days(1), { data: { ...VALID_DATA.cart_item_added, product: { ...product, brand: 'Alpro', category: 'soy' } } }),
+      collectedEvent('cart_item_added', 'u', days(1), {
+        data: { ...VALID_DATA.cart_item_added, product: { ...product, brand: 'Alpro', category: 'soy' } },
+      }),
     ];
     const view = preferenceView('u', { learned: learn(null, 'u', events, NOW), patterns: null }, NOW);
     expect(view.recent_interests).toEqual({ brands: ['Oatly'], categories: ['dairy-alternatives'] });
@@ -82,6 +93,8 @@ describe('preference view', () => {
   it('has the limits the docs name', () => {
     const { markdown } = pageWithHeading('Preference view limits');
     const rows = tableUnder(markdown, 'Preference view limits')?.rows ?? [];
-    expect(Object.fromEntries(rows.map(([name = '', value = '']) => [codeNames(name)[0], Number(value.replaceAll(',', ''))]))).toEqual(PREFERENCE_VIEW_LIMITS);
+    expect(Object.fromEntries(rows.map(([name = '', value = '']) => [codeNames(name)[0], Number(value.replaceAll(',', ''))]))).toEqual(
+      PREFERENCE_VIEW_LIMITS,
+    );
   });
 });

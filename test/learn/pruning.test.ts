@@ -18,11 +18,16 @@ describe('pruning', () => {
   it('removes an interest that removals have cancelled out', () => {
     const milk = product('sku-oat-1l', 'dairy-alternatives', 'Oatly');
     const at = minutesAgo(5);
-    const doc = learn(null, SHOPPER, [
-      collected('cart_item_updated', at, { product: milk, previous_quantity: 0, quantity: 2, cart_value: 5 }),
-      collected('cart_item_removed', at, { product: milk, quantity: 1, cart_value: 2.5 }),
-      collected('cart_item_removed', at, { product: milk, quantity: 1, cart_value: 0 }),
-    ], NOW);
+    const doc = learn(
+      null,
+      SHOPPER,
+      [
+        collected('cart_item_updated', at, { product: milk, previous_quantity: 0, quantity: 2, cart_value: 5 }),
+        collected('cart_item_removed', at, { product: milk, quantity: 1, cart_value: 2.5 }),
+        collected('cart_item_removed', at, { product: milk, quantity: 1, cart_value: 0 }),
+      ],
+      NOW,
+    );
     expect(doc.products).toEqual({});
   });
 
@@ -33,37 +38,60 @@ describe('pruning', () => {
   });
 
   it('keeps an affinity an explicit statement was counted on, though it carries no weight', () => {
-    const doc = learn(null, SHOPPER, [collected('preference_updated', daysAgo(90), { preference: 'brand', value: 'Oatly', action: 'dislike' })], NOW);
+    const doc = learn(
+      null,
+      SHOPPER,
+      [collected('preference_updated', daysAgo(90), { preference: 'brand', value: 'Oatly', action: 'dislike' })],
+      NOW,
+    );
     expect(Object.keys(doc.brands)).toEqual(['Oatly']);
   });
 
   it('keeps the strongest affinities by |value| once a map overflows its top-K, strong dislikes included', () => {
     const config: LearningConfig = { ...DEFAULT_LEARNING_CONFIG, topK: { ...DEFAULT_LEARNING_CONFIG.topK, brands: 2 } };
     const at = minutesAgo(5);
-    const removal = (brand: string) => collected('cart_item_removed', at, { product: product('sku-b', 'bakery', brand), quantity: 1, cart_value: 0 });
-    const doc = learn(null, SHOPPER, [
-      collected('cart_item_added', at, { product: product('sku-a', 'bakery', 'Added'), quantity: 1, cart_value: 2 }),
-      removal('Removed thrice'),
-      removal('Removed thrice'),
-      removal('Removed thrice'),
-      viewOf('sku-c', 'Viewed', at),
-    ], NOW, config);
+    const removal = (brand: string) =>
+      collected('cart_item_removed', at, { product: product('sku-b', 'bakery', brand), quantity: 1, cart_value: 0 });
+    const doc = learn(
+      null,
+      SHOPPER,
+      [
+        collected('cart_item_added', at, { product: product('sku-a', 'bakery', 'Added'), quantity: 1, cart_value: 2 }),
+        removal('Removed thrice'),
+        removal('Removed thrice'),
+        removal('Removed thrice'),
+        viewOf('sku-c', 'Viewed', at),
+      ],
+      NOW,
+      config,
+    );
     expect(Object.keys(doc.brands).sort()).toEqual(['Added', 'Removed thrice']);
   });
 
   it('keeps the strongest brands of each category, in the categories whose strongest brand is strongest', () => {
-    const config: LearningConfig = { ...DEFAULT_LEARNING_CONFIG, topK: { ...DEFAULT_LEARNING_CONFIG.topK, brandsPerCategory: 1, brandCategories: 2 } };
+    const config: LearningConfig = {
+      ...DEFAULT_LEARNING_CONFIG,
+      topK: { ...DEFAULT_LEARNING_CONFIG.topK, brandsPerCategory: 1, brandCategories: 2 },
+    };
     const at = minutesAgo(5);
     const added = (sku: string, category: string, brand: string) =>
       collected('cart_item_added', at, { product: product(sku, category, brand), quantity: 1, cart_value: 2 });
-    const doc = learn(null, SHOPPER, [
-      added('sku-a', 'bakery', 'Hovis'),
-      added('sku-b', 'bakery', 'Hovis'),
-      added('sku-c', 'bakery', 'Warburtons'),
-      added('sku-d', 'dairy', 'Arla'),
-      collected('product_viewed', at, { product: product('sku-e', 'stock', 'Kallo') }),
-    ], NOW, config);
-    const kept = Object.fromEntries(Object.entries(doc.brands_by_category ?? {}).map(([category, brands]) => [category, Object.keys(brands)]));
+    const doc = learn(
+      null,
+      SHOPPER,
+      [
+        added('sku-a', 'bakery', 'Hovis'),
+        added('sku-b', 'bakery', 'Hovis'),
+        added('sku-c', 'bakery', 'Warburtons'),
+        added('sku-d', 'dairy', 'Arla'),
+        collected('product_viewed', at, { product: product('sku-e', 'stock', 'Kallo') }),
+      ],
+      NOW,
+      config,
+    );
+    const kept = Object.fromEntries(
+      Object.entries(doc.brands_by_category ?? {}).map(([category, brands]) => [category, Object.keys(brands)]),
+    );
     // The viewed brand's category is the weakest of three: two are kept.
     expect(kept).toEqual({ bakery: ['Hovis'], dairy: ['Arla'] });
   });
@@ -76,7 +104,11 @@ describe('pruning', () => {
   it('keeps the most recently bought products’ reorder state once it overflows its top-K', () => {
     const config: LearningConfig = { ...DEFAULT_LEARNING_CONFIG, topK: { ...DEFAULT_LEARNING_CONFIG.topK, reorder: 2 } };
     const order = (sku: string, days: number) =>
-      collected('order_completed', daysAgo(days), { order_id: `order-${sku}`, total: 1, items: [{ ...product(sku, 'bakery'), quantity: 1 }] });
+      collected('order_completed', daysAgo(days), {
+        order_id: `order-${sku}`,
+        total: 1,
+        items: [{ ...product(sku, 'bakery'), quantity: 1 }],
+      });
     const doc = learn(null, SHOPPER, [order('sku-a', 3), order('sku-b', 30), order('sku-c', 1)], NOW, config);
     expect(Object.keys(doc.reorder).sort()).toEqual(['sku-a', 'sku-c']);
   });

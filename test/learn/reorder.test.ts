@@ -14,10 +14,16 @@ function order(day: number, items: Record<string, unknown>[]) {
 }
 
 // Milk on days 0, 7 and 14; bread on days 0 and 10; eggs once.
-const day0 = order(0, [{ ...milk, quantity: 2 }, { ...bread, quantity: 1 }]);
+const day0 = order(0, [
+  { ...milk, quantity: 2 },
+  { ...bread, quantity: 1 },
+]);
 const day7 = order(7, [{ ...milk, quantity: 1 }]);
 const day10 = order(10, [{ ...bread, quantity: 1 }]);
-const day14 = order(14, [{ ...milk, quantity: 3 }, { ...product('sku-eggs', 'eggs'), quantity: 1 }]);
+const day14 = order(14, [
+  { ...milk, quantity: 3 },
+  { ...product('sku-eggs', 'eggs'), quantity: 1 },
+]);
 const history = [day0, day7, day10, day14];
 
 describe('reorder rhythm', () => {
@@ -58,7 +64,9 @@ describe('reorder rhythm', () => {
     const state = learn(null, SHOPPER, history, daysAfter(DAY_0, 15)).reorder['sku-oat-1l'];
     if (state === undefined) throw new Error('milk has no reorder state');
     // Three orders (bin 1), 7 days (bin 2); everything else stays not due.
-    const model = reorderModelWhere((c) => c.orders_bin === 1 && c.interval_bin === 2 && c.cycle_bin >= cycleBinFrom(0.75) && c.cycle_bin < cycleBinFrom(1.25));
+    const model = reorderModelWhere(
+      (c) => c.orders_bin === 1 && c.interval_bin === 2 && c.cycle_bin >= cycleBinFrom(0.75) && c.cycle_bin < cycleBinFrom(1.25),
+    );
     // 0.75 × 7 = 5.25 days and 1.25 × 7 = 8.75 days after day 14.
     expect([19.2, 19.3, 22.7, 22.8].map((day) => isReorderDue(state, daysAfter(DAY_0, day), model))).toEqual([false, true, true, false]);
     // Bread (2 orders, every 10 days) is in no due cell of that model.
@@ -105,7 +113,13 @@ describe('reorder rhythm', () => {
     expect(due[0]?.cycle).toBeCloseTo(1.9, 12);
     expect(dueProducts(doc, daysAfter(DAY_0, 30))).toEqual([]);
     // A model that holds everything from 2 cycles on due: milk (15 of 7 days: 2.14) is due, bread (1.9) not.
-    expect(dueProducts(doc, daysAfter(DAY_0, 29), reorderModelWhere((c) => c.cycle_bin >= cycleBinFrom(2))).map((d) => d.sku)).toEqual(['sku-oat-1l']);
+    expect(
+      dueProducts(
+        doc,
+        daysAfter(DAY_0, 29),
+        reorderModelWhere((c) => c.cycle_bin >= cycleBinFrom(2)),
+      ).map((d) => d.sku),
+    ).toEqual(['sku-oat-1l']);
   });
 
   it('sees no rhythm in a product ordered twice at the same instant', () => {

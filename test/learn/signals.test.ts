@@ -32,11 +32,26 @@ describe('the signal table: what each event teaches', () => {
     ['a search click', 'search_result_clicked', undefined, onMilk(0.3, 0.3, 0.2)],
     ['a cart add, whatever its quantity', 'cart_item_added', { product: milk, quantity: 6, cart_value: 15 }, onMilk(0.7, 0.6, 0.5, 0.5)],
     ['a cart removal, negative at half an add', 'cart_item_removed', undefined, onMilk(-0.35, -0.3, -0.25, -0.25)],
-    ['a cart update from 1 to 3 units: an add scaled by the added share 2/3', 'cart_item_updated', cartUpdate(1, 3), onMilk(0.7 * (2 / 3), 0.6 * (2 / 3), 0.5 * (2 / 3), 0.5 * (2 / 3))],
+    [
+      'a cart update from 1 to 3 units: an add scaled by the added share 2/3',
+      'cart_item_updated',
+      cartUpdate(1, 3),
+      onMilk(0.7 * (2 / 3), 0.6 * (2 / 3), 0.5 * (2 / 3), 0.5 * (2 / 3)),
+    ],
     ['a cart update from 0 units: a full add', 'cart_item_updated', cartUpdate(0, 2), onMilk(0.7, 0.6, 0.5, 0.5)],
-    ['a cart update from 3 to 1 units: a removal scaled by the removed share 2/3', 'cart_item_updated', cartUpdate(3, 1), onMilk(-0.35 * (2 / 3), -0.3 * (2 / 3), -0.25 * (2 / 3), -0.25 * (2 / 3))],
+    [
+      'a cart update from 3 to 1 units: a removal scaled by the removed share 2/3',
+      'cart_item_updated',
+      cartUpdate(3, 1),
+      onMilk(-0.35 * (2 / 3), -0.3 * (2 / 3), -0.25 * (2 / 3), -0.25 * (2 / 3)),
+    ],
     ['a cart update to 0 units: a full removal', 'cart_item_updated', cartUpdate(2, 0), onMilk(-0.35, -0.3, -0.25, -0.25)],
-    ['a cart update that changes nothing', 'cart_item_updated', cartUpdate(2, 2), { products: {}, brands: {}, categories: {}, dietary: {} }],
+    [
+      'a cart update that changes nothing',
+      'cart_item_updated',
+      cartUpdate(2, 2),
+      { products: {}, brands: {}, categories: {}, dietary: {} },
+    ],
     ['a search, which is the ranking’s doing', 'search_performed', undefined, { products: {}, brands: {}, categories: {}, dietary: {} }],
   ] as const)('%s', (_, type, data, expected) => {
     expect(learnedFrom(type, data)).toEqual(expected);
@@ -53,7 +68,14 @@ describe('the signal table: what each event teaches', () => {
   });
 
   it('an order listing one product on two lines counts it once', () => {
-    const order = { order_id: 'o-2', total: 5, items: [{ ...milk, quantity: 1 }, { ...milk, quantity: 2 }] };
+    const order = {
+      order_id: 'o-2',
+      total: 5,
+      items: [
+        { ...milk, quantity: 1 },
+        { ...milk, quantity: 2 },
+      ],
+    };
     expect(learnedFrom('order_completed', order)).toEqual(onMilk(0.9, 0.8, 0.7, 0.5));
   });
 
@@ -77,10 +99,15 @@ describe('the signal table: what each event teaches', () => {
   });
 
   it('makes brands and categories shown interest in recent interests, but not removals', () => {
-    const doc = learn(null, SHOPPER, [
-      collected('search_result_clicked', AT),
-      collected('cart_item_removed', AT, { product: product('sku-rye', 'bakery', 'Harry'), quantity: 1, cart_value: 0 }),
-    ], NOW);
+    const doc = learn(
+      null,
+      SHOPPER,
+      [
+        collected('search_result_clicked', AT),
+        collected('cart_item_removed', AT, { product: product('sku-rye', 'bakery', 'Harry'), quantity: 1, cart_value: 0 }),
+      ],
+      NOW,
+    );
     expect(doc.recent).toEqual({ brands: { Oatly: AT.toISOString() }, categories: { 'dairy-alternatives': AT.toISOString() } });
   });
 });

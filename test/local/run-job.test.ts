@@ -32,13 +32,16 @@ describe('npm run job', () => {
     });
     expect(scheduler.calls).toEqual([{ name: 'projects/my-shop/locations/europe-west1/jobs/patterns' }]);
     expect(scheduler.closed()).toBe(true);
-    expect(result).toEqual({ ok: true, output: JSON.stringify({ job: 'projects/my-shop/locations/europe-west1/jobs/patterns', state: 'ENABLED' }) });
+    expect(result).toEqual({
+      ok: true,
+      output: JSON.stringify({ job: 'projects/my-shop/locations/europe-west1/jobs/patterns', state: 'ENABLED' }),
+    });
   });
 
   it('posts a backfill to the local stack’s patterns port', async () => {
     const sent: { url: string; body: unknown }[] = [];
     const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
-      sent.push({ url: (url as string), body: JSON.parse((init?.body as string)) });
+      sent.push({ url: url as string, body: JSON.parse(init?.body as string) });
       return new Response('{"shoppers":1}', { status: 200 });
     }) as typeof fetch;
     const result = await runJobNow(parseRunJobArgs(['patterns', '--as-of', '2026-03-01T00:00:00Z', '--since', '2026-02-01T00:00:00Z']), {
@@ -55,7 +58,7 @@ describe('npm run job', () => {
   it('posts a metrics window to the local stack’s metrics port: --since starts it, --as-of ends it', async () => {
     const sent: { url: string; body: unknown }[] = [];
     const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
-      sent.push({ url: (url as string), body: JSON.parse((init?.body as string)) });
+      sent.push({ url: url as string, body: JSON.parse(init?.body as string) });
       return new Response('{"rows":23}', { status: 200 });
     }) as typeof fetch;
     const result = await runJobNow(parseRunJobArgs(['metrics', '--as-of', '2026-03-02T00:00:00Z', '--since', '2026-02-23T00:00:00Z']), {

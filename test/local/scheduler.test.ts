@@ -9,7 +9,7 @@ describe('the local scheduler', () => {
     vi.useFakeTimers();
     const calls: { url: string; init: RequestInit | undefined }[] = [];
     const fetchFn = (async (url: string | URL | Request, init?: RequestInit) => {
-      calls.push({ url: (url as string), init });
+      calls.push({ url: url as string, init });
       return new Response('{"shoppers":2}', { status: 200 });
     }) as typeof fetch;
     const logger = createMemoryLogger();
@@ -23,8 +23,13 @@ describe('the local scheduler', () => {
     await vi.advanceTimersByTimeAsync(120_000);
 
     expect(calls).toHaveLength(2);
-    expect(calls[0]).toEqual({ url: 'http://127.0.0.1:1/', init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' } });
-    expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'scheduled run finished', job: 'patterns', status: 200, answer: '{"shoppers":2}' }));
+    expect(calls[0]).toEqual({
+      url: 'http://127.0.0.1:1/',
+      init: { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' },
+    });
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ message: 'scheduled run finished', job: 'patterns', status: 200, answer: '{"shoppers":2}' }),
+    );
   });
 
   it('skips a run while the previous one is still going, and logs a failed run', async () => {
@@ -39,7 +44,10 @@ describe('the local scheduler', () => {
     expect(await first).toBe(500);
     scheduler.stop();
 
-    expect(logger.entries.map((e) => e.message)).toEqual(['scheduled run skipped: the previous one is still running', 'scheduled run failed']);
+    expect(logger.entries.map((e) => e.message)).toEqual([
+      'scheduled run skipped: the previous one is still running',
+      'scheduled run failed',
+    ]);
   });
 
   it('logs, and does not throw, when the function cannot be reached', async () => {
@@ -50,6 +58,8 @@ describe('the local scheduler', () => {
     const scheduler = startLocalScheduler([{ job: 'patterns', url: 'http://127.0.0.1:1/', everyMs: 3_600_000 }], logger, fetchFn);
     expect(await scheduler.fire('patterns')).toBeNull();
     scheduler.stop();
-    expect(logger.entries).toContainEqual(expect.objectContaining({ severity: 'WARNING', message: 'scheduled run could not reach its function' }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ severity: 'WARNING', message: 'scheduled run could not reach its function' }),
+    );
   });
 });

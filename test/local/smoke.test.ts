@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../functions/local/emulators.ts';
 import { LOCAL } from '../../functions/local/local-settings.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
-import { DEFAULT_ERASURE_TIMEOUT_MS, DEFAULT_LEARN_TIMEOUT_MS, duration, parseSmokeArgs, REQUEST_TIMEOUT_MS, smokeShopper, USAGE } from '../../functions/local/smoke.ts';
+import {
+  DEFAULT_ERASURE_TIMEOUT_MS,
+  DEFAULT_LEARN_TIMEOUT_MS,
+  duration,
+  parseSmokeArgs,
+  REQUEST_TIMEOUT_MS,
+  smokeShopper,
+  USAGE,
+} from '../../functions/local/smoke.ts';
 import { startStack, type RunningStack } from '../sim/local-stack.ts';
 
 // `npm run smoke` as an operator runs it after a deploy, here against `npm start`'s own stack, whose
@@ -14,15 +22,26 @@ type Run = { code: number | null; stdout: string; stderr: string };
 
 function smoke(args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['functions/local/smoke.ts', ...args], { env: { ...process.env, SMOKE_TOKEN: '', ...env } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      ['functions/local/smoke.ts', ...args],
+      { env: { ...process.env, SMOKE_TOKEN: '', ...env } },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
   });
 }
 
-const token = (userId: string, key: string = LOCAL.tokenKey) => mintShopperToken(userId, { key, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 600 });
+const token = (userId: string, key: string = LOCAL.tokenKey) =>
+  mintShopperToken(userId, { key, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 600 });
 
-const STEPS = ['users knows the shopper', 'collect takes a session', 'preferences show it', 'erasure requested', 'preferences forgotten', 'erasure completed'];
+const STEPS = [
+  'users knows the shopper',
+  'collect takes a session',
+  'preferences show it',
+  'erasure requested',
+  'preferences forgotten',
+  'erasure completed',
+];
 
 describe('npm run smoke, against the local stack', () => {
   let stack: RunningStack;
@@ -82,7 +101,9 @@ describe('npm run smoke, against the local stack', () => {
     const run = await smoke([urls[0], closed], { SMOKE_TOKEN: await token('smoke-check') });
 
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`smoke check FAILED at "users knows the shopper": GET ${closed}/v1/users/smoke-check/learning-status could not be reached: connect ECONNREFUSED`);
+    expect(run.stdout).toContain(
+      `smoke check FAILED at "users knows the shopper": GET ${closed}/v1/users/smoke-check/learning-status could not be reached: connect ECONNREFUSED`,
+    );
   });
 });
 
@@ -96,7 +117,9 @@ describe('npm run smoke: its command line', () => {
       learnTimeoutMs: 120_000,
       erasureTimeoutMs: 600_000,
     });
-    expect(parseSmokeArgs(['http://c', 'http://u', '--token', smokeToken, '--learn-timeout', '90s', '--erasure-timeout', '3h'], {})).toMatchObject({
+    expect(
+      parseSmokeArgs(['http://c', 'http://u', '--token', smokeToken, '--learn-timeout', '90s', '--erasure-timeout', '3h'], {}),
+    ).toMatchObject({
       token: smokeToken,
       learnTimeoutMs: 90_000,
       erasureTimeoutMs: 3 * 3_600_000,
@@ -109,9 +132,13 @@ describe('npm run smoke: its command line', () => {
     const smokeToken = await token('smoke-check');
     expect(() => parseSmokeArgs(['http://c', 'http://u'], {})).toThrow('a token is needed: set SMOKE_TOKEN (or pass --token)');
     expect(() => parseSmokeArgs(['http://c'], { SMOKE_TOKEN: 'x' })).toThrow(/^usage: npm run smoke -- <collect URL> <users URL>/);
-    expect(() => parseSmokeArgs(['127.0.0.1:8080', 'http://u'], { SMOKE_TOKEN: 'x' })).toThrow('the collect URL must be an http(s) URL, got 127.0.0.1:8080');
+    expect(() => parseSmokeArgs(['127.0.0.1:8080', 'http://u'], { SMOKE_TOKEN: 'x' })).toThrow(
+      'the collect URL must be an http(s) URL, got 127.0.0.1:8080',
+    );
     expect(() => parseSmokeArgs(['http://c', 'http://u'], { SMOKE_TOKEN: 'not-a-jwt' })).toThrow('the token is not a JWT');
-    expect(() => parseSmokeArgs(['http://c', 'http://u', '--erasure-timeout', 'soon'], { SMOKE_TOKEN: smokeToken })).toThrow('--erasure-timeout takes a duration such as 90s, 10m or 3h, got soon');
+    expect(() => parseSmokeArgs(['http://c', 'http://u', '--erasure-timeout', 'soon'], { SMOKE_TOKEN: smokeToken })).toThrow(
+      '--erasure-timeout takes a duration such as 90s, 10m or 3h, got soon',
+    );
 
     const run = await smoke(['http://127.0.0.1:9', 'http://127.0.0.1:9']);
     expect(run.code).toBe(2);

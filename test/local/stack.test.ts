@@ -139,7 +139,9 @@ describe('npm start', () => {
     });
 
     // The shopper's learning status: milk and bread, bought in two orders, are regular items.
-    const learningStatus = await fetch(`http://127.0.0.1:${ports.USERS_PORT}/v1/users/shopper-1/learning-status`, { headers: { Authorization: `Bearer ${token}` } });
+    const learningStatus = await fetch(`http://127.0.0.1:${ports.USERS_PORT}/v1/users/shopper-1/learning-status`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(await learningStatus.json()).toMatchObject({ user_id: 'shopper-1', state: 'learning', regular_item_count: 2, event_count: 3 });
 
     // The operators' dashboard over the local warehouse: the last hour holds the search and the broken event,
@@ -157,12 +159,25 @@ describe('npm start', () => {
 
     // The learning metrics of the last two days, as an operator would backfill them: the one search
     // (not personalized, not clicked), and yesterday's order, whose brands match the week-old one's.
-    const metricsRun = spawnSync(process.execPath, ['functions/local/run-job.ts', 'metrics', '--as-of', new Date().toISOString(), '--since', new Date(now - 2 * 86_400_000).toISOString()], {
-      env,
-      encoding: 'utf8',
-    });
+    const metricsRun = spawnSync(
+      process.execPath,
+      [
+        'functions/local/run-job.ts',
+        'metrics',
+        '--as-of',
+        new Date().toISOString(),
+        '--since',
+        new Date(now - 2 * 86_400_000).toISOString(),
+      ],
+      {
+        env,
+        encoding: 'utf8',
+      },
+    );
     expect(metricsRun.status, metricsRun.stderr).toBe(0);
-    const { metrics } = JSON.parse(metricsRun.stdout) as { metrics: { metric: string; dimension: string; value: number; numerator: number; denominator: number }[] };
+    const { metrics } = JSON.parse(metricsRun.stdout) as {
+      metrics: { metric: string; dimension: string; value: number; numerator: number; denominator: number }[];
+    };
     expect(metrics).toContainEqual(expect.objectContaining({ metric: 'ctr', dimension: '', numerator: 0, denominator: 1 }));
     expect(metrics).toContainEqual(expect.objectContaining({ metric: 'ctr', dimension: 'not_personalized', numerator: 0, denominator: 1 }));
     expect(metrics).toContainEqual(expect.objectContaining({ metric: 'brand_accuracy', numerator: 2, denominator: 2 }));
@@ -176,7 +191,9 @@ describe('npm start', () => {
     // The functions checkpointed the warehouse as they stopped: its file holds every row, and no log is left beside it.
     expect(existsSync(`${warehouseFile}.wal`) ? statSync(`${warehouseFile}.wal`).size : 0).toBe(0);
     const warehouse = await createDuckDbWarehouse(warehouseFile);
-    const [stored] = await warehouse.sql('SELECT (SELECT count(*) FROM events)::INTEGER AS events, (SELECT count(*) FROM rejected_events)::INTEGER AS rejected');
+    const [stored] = await warehouse.sql(
+      'SELECT (SELECT count(*) FROM events)::INTEGER AS events, (SELECT count(*) FROM rejected_events)::INTEGER AS rejected',
+    );
     await warehouse.close();
     expect(stored).toEqual({ events: 3, rejected: 1 });
   }, 150_000);

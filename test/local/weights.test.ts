@@ -19,15 +19,23 @@ const freshStore = () => createFirestoreWeightsStore(emulatorFirestore(`demo-wei
 describe('npm run weights', () => {
   it('reads its commands, and refuses anything else with the usage', () => {
     expect(parseWeightsArgs(['show'])).toEqual({ action: 'show' });
-    expect(parseWeightsArgs(['promote', 'fit-20260329', '--project', 'shop'])).toEqual({ action: 'promote', version: 'fit-20260329', project: 'shop' });
-    for (const args of [[], ['promote'], ['promote', 'a', 'b'], ['show', 'x'], ['retire', 'a']]) expect(() => parseWeightsArgs(args)).toThrow(/usage/);
+    expect(parseWeightsArgs(['promote', 'fit-20260329', '--project', 'shop'])).toEqual({
+      action: 'promote',
+      version: 'fit-20260329',
+      project: 'shop',
+    });
+    for (const args of [[], ['promote'], ['promote', 'a', 'b'], ['show', 'x'], ['retire', 'a']])
+      expect(() => parseWeightsArgs(args)).toThrow(/usage/);
     expect(() => parseWeightsArgs(['promote', '../privacy/u1'])).toThrow(/not a version name/);
   });
 
   it('promotes the challenger to current in one command, ending its trial', async () => {
     const store = freshStore();
     await store.saveChallenger(fitted('fit-20260329', 0.4), NOW);
-    expect(await runWeightsCommand({ action: 'show' }, store, NOW)).toMatchObject({ ok: true, output: expect.stringContaining('challenger: fit-20260329 {') as string });
+    expect(await runWeightsCommand({ action: 'show' }, store, NOW)).toMatchObject({
+      ok: true,
+      output: expect.stringContaining('challenger: fit-20260329 {') as string,
+    });
 
     const promoted = await runWeightsCommand({ action: 'promote', version: 'fit-20260329' }, store, NOW);
     expect(promoted).toEqual({ ok: true, output: 'promoted fit-20260329: current fit-20260329, challenger none' });
@@ -37,8 +45,14 @@ describe('npm run weights', () => {
 
   it('refuses a version never stored and one already current, changing nothing', async () => {
     const store = freshStore();
-    expect(await runWeightsCommand({ action: 'promote', version: 'fit-20990101' }, store, NOW)).toEqual({ ok: false, output: 'no weights version fit-20990101 is stored' });
-    expect(await runWeightsCommand({ action: 'promote', version: HAND_SET_VERSION }, store, NOW)).toEqual({ ok: false, output: 'hand-set is already current' });
+    expect(await runWeightsCommand({ action: 'promote', version: 'fit-20990101' }, store, NOW)).toEqual({
+      ok: false,
+      output: 'no weights version fit-20990101 is stored',
+    });
+    expect(await runWeightsCommand({ action: 'promote', version: HAND_SET_VERSION }, store, NOW)).toEqual({
+      ok: false,
+      output: 'hand-set is already current',
+    });
     expect((await store.rollout()).current).toBe(HAND_SET_VERSION);
   });
 

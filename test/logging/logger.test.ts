@@ -9,7 +9,9 @@ function capture() {
 describe('structured logger', () => {
   it('writes one Cloud Logging JSON entry per line, with severity, message and labels', () => {
     const { lines, sink } = capture();
-    createLogger({ sink, labels: { function: 'collect' } }).child({ request: 'r1' }).warn('events collected', { rejected: 2 });
+    createLogger({ sink, labels: { function: 'collect' } })
+      .child({ request: 'r1' })
+      .warn('events collected', { rejected: 2 });
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]?.line ?? '') as Record<string, unknown>;
     expect(entry).toMatchObject({

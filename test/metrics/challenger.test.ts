@@ -22,28 +22,62 @@ const PARAMS = { as_of: new Date('2026-03-02T00:00:00Z'), window_start: new Date
 const TRIAL = 'weights.fit-20260329';
 
 const search = (searchId: string, experiments: Record<string, string>): SqlRow =>
-  eventsRow({ event_id: `s-${searchId}`, type: 'search_performed', user_id: `u-${searchId}`, event_time: '2026-03-01T10:00:00Z', search_id: searchId, query: 'milk', personalized: true, experiments: JSON.stringify(experiments), data: JSON.stringify({ results: [] }) });
+  eventsRow({
+    event_id: `s-${searchId}`,
+    type: 'search_performed',
+    user_id: `u-${searchId}`,
+    event_time: '2026-03-01T10:00:00Z',
+    search_id: searchId,
+    query: 'milk',
+    personalized: true,
+    experiments: JSON.stringify(experiments),
+    data: JSON.stringify({ results: [] }),
+  });
 const click = (searchId: string, position: number, at = '2026-03-01T10:01:00Z'): SqlRow =>
-  eventsRow({ event_id: `c-${searchId}-${position}`, type: 'search_result_clicked', user_id: `u-${searchId}`, event_time: at, search_id: searchId, position });
+  eventsRow({
+    event_id: `c-${searchId}-${position}`,
+    type: 'search_result_clicked',
+    user_id: `u-${searchId}`,
+    event_time: at,
+    search_id: searchId,
+    position,
+  });
 const inTrial = (arm: string) => ({ personalization: 'personalized', [TRIAL]: arm });
 
 const TABLES = {
   events: [
-    search('c1', inTrial('challenger')), click('c1', 1), click('c1', 3),
-    search('c2', inTrial('challenger')), click('c2', 2),
+    search('c1', inTrial('challenger')),
+    click('c1', 1),
+    click('c1', 3),
+    search('c2', inTrial('challenger')),
+    click('c2', 2),
     search('c3', inTrial('challenger')),
-    search('c4', inTrial('challenger')), click('c4', 1),
-    search('k1', inTrial('current')), click('k1', 2),
-    search('k2', inTrial('current')), click('k2', 1, '2026-03-02T10:00:00Z'),
-    search('o1', { other: 'challenger' }), click('o1', 1),
-    search('x1', { [TRIAL]: 'control' }), click('x1', 1),
+    search('c4', inTrial('challenger')),
+    click('c4', 1),
+    search('k1', inTrial('current')),
+    click('k1', 2),
+    search('k2', inTrial('current')),
+    click('k2', 1, '2026-03-02T10:00:00Z'),
+    search('o1', { other: 'challenger' }),
+    click('o1', 1),
+    search('x1', { [TRIAL]: 'control' }),
+    click('x1', 1),
   ],
   order_items: [],
 };
 
 const row = (metric: string, value: number, low: number, high: number): SqlRow => ({
-  as_of: '2026-03-02T00:00:00.000Z', window_start: '2026-03-01T00:00:00.000Z', metric, experiment: TRIAL, arm: 'challenger', dimension: '',
-  value, numerator: null, denominator: 6, ci_low: low, ci_high: high,
+  as_of: '2026-03-02T00:00:00.000Z',
+  window_start: '2026-03-01T00:00:00.000Z',
+  metric,
+  experiment: TRIAL,
+  arm: 'challenger',
+  dimension: '',
+  value,
+  numerator: null,
+  denominator: 6,
+  ci_low: low,
+  ci_high: high,
 });
 const EXPECTED = [row('challenger_ctr_gain', 0.25, -0.8456733, 1.3456733), row('challenger_mrr_gain', 0.375, -0.3033742, 1.0533742)];
 const KEYS = ['metric', 'experiment'];

@@ -68,14 +68,23 @@ function search(
 }
 
 function click(eventId: string, userId: string, searchId: string, at: string, position: number): SqlRow {
-  return eventsRow({ event_id: eventId, type: 'search_result_clicked', user_id: userId, event_time: at, search_id: searchId, position, sku: `sku-${position}` });
+  return eventsRow({
+    event_id: eventId,
+    type: 'search_result_clicked',
+    user_id: userId,
+    event_time: at,
+    search_id: searchId,
+    position,
+    sku: `sku-${position}`,
+  });
 }
 
 function other(eventId: string, userId: string, type: string, at: string, session = 's', fields: SqlRow = {}): SqlRow {
   return eventsRow({ event_id: eventId, type, user_id: userId, event_time: at, session_id: session, ...fields });
 }
 
-const cartAdd = (eventId: string, userId: string, session: string, at: string, sku = 'milk') => other(eventId, userId, 'cart_item_added', at, session, { sku, quantity: 1 });
+const cartAdd = (eventId: string, userId: string, session: string, at: string, sku = 'milk') =>
+  other(eventId, userId, 'cart_item_added', at, session, { sku, quantity: 1 });
 const orderEvent = (eventId: string, userId: string, session: string, at: string, total: number, receivedAt = at) =>
   other(eventId, userId, 'order_completed', at, session, { order_id: `order-${eventId}`, order_total: total, received_at: receivedAt });
 
@@ -177,7 +186,9 @@ const JUICE_INNOCENT = { sku: 'juice', category: 'Juice', brand: 'Innocent' };
 const JUICE_TROPICANA = { sku: 'juice', category: 'Juice', brand: 'Tropicana' };
 
 function order(userId: string, eventId: string, at: string, products: Product[]): SqlRow[] {
-  return products.map((product, i) => orderItemsRow({ event_id: eventId, line: i + 1, user_id: userId, event_time: at, price: 2, quantity: 1, ...product }));
+  return products.map((product, i) =>
+    orderItemsRow({ event_id: eventId, line: i + 1, user_id: userId, event_time: at, price: 2, quantity: 1, ...product }),
+  );
 }
 
 const orderA = order('u1', 'oA', '2026-03-01T10:00:00.000Z', [MILK_ARLA, MILK_ARLA, BREAD_HOVIS, RICE, TEA_PUKKA]);
@@ -212,7 +223,12 @@ export const ORDER_ITEMS: SqlRow[] = [
 ];
 
 /** No reorder model fitted yet: metric_reorder.sql judges by the default rule, bound as parameters. */
-export const TABLES: Record<string, SqlRow[]> = { events: EVENTS, order_items: ORDER_ITEMS, user_patterns: USER_PATTERNS, reorder_model: [] };
+export const TABLES: Record<string, SqlRow[]> = {
+  events: EVENTS,
+  order_items: ORDER_ITEMS,
+  user_patterns: USER_PATTERNS,
+  reorder_model: [],
+};
 
 /**
  * u7, whose client made the same event ids as u1's: v1, s1 and oA (both redelivered for u1), c1, a1,
@@ -322,7 +338,8 @@ function meanOf(metric: string, slice: Slice, values: number[], bounds: { min: n
 }
 
 const mrr = (slice: Slice, reciprocalRanks: number[]) => meanOf('mrr', slice, reciprocalRanks, { min: 0, max: 1 });
-const boughtPosition = (slice: Slice, positions: number[]) => meanOf('bought_position', slice, positions, { min: 1, max: Number.POSITIVE_INFINITY });
+const boughtPosition = (slice: Slice, positions: number[]) =>
+  meanOf('bought_position', slice, positions, { min: 1, max: Number.POSITIVE_INFINITY });
 
 export const KEYS = ['metric', 'experiment', 'arm', 'dimension'];
 
@@ -336,7 +353,18 @@ export const WITHOUT_LAPSE = {
 function modelRows(version: string, asOf: string, due: (cell: ReorderCellKey) => boolean): SqlRow[] {
   const { cells, threshold, kind } = reorderModelWhere(due, version);
   return cells.map(({ cycle_bin, orders_bin, interval_bin, examples, bought, probability, due: isDue }) => ({
-    version, kind, as_of: asOf, fitted_at: asOf, threshold, cycle_bin, orders_bin, interval_bin, examples, bought, probability, due: isDue,
+    version,
+    kind,
+    as_of: asOf,
+    fitted_at: asOf,
+    threshold,
+    cycle_bin,
+    orders_bin,
+    interval_bin,
+    examples,
+    bought,
+    probability,
+    due: isDue,
   }));
 }
 

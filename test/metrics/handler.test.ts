@@ -12,7 +12,10 @@ describe('the metrics function', () => {
   beforeAll(async () => {
     warehouse = await createDuckDbWarehouse(':memory:');
     for (const [table, rows] of Object.entries(TABLES)) await warehouse.replaceRows(table, rows, 'test');
-    ff.http('metrics-test', createMetricsHandler({ warehouse, clock: () => new Date('2026-03-02T04:00:00Z'), logger: createMemoryLogger() }));
+    ff.http(
+      'metrics-test',
+      createMetricsHandler({ warehouse, clock: () => new Date('2026-03-02T04:00:00Z'), logger: createMemoryLogger() }),
+    );
   });
   afterAll(() => warehouse.close());
 
@@ -20,11 +23,15 @@ describe('the metrics function', () => {
     const res = await request(getTestServer('metrics-test')).post('/').send({});
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ as_of: AS_OF, window_start: WINDOW_START, rows: Object.values(EXPECTED).flat().length });
-    expect(res.body.metrics).toContainEqual(expect.objectContaining({ metric: 'ctr', experiment: '', arm: '', dimension: '', numerator: 4, denominator: 9 }));
+    expect(res.body.metrics).toContainEqual(
+      expect.objectContaining({ metric: 'ctr', experiment: '', arm: '', dimension: '', numerator: 4, denominator: 9 }),
+    );
   });
 
   it('measures the window from since to as_of', async () => {
-    const res = await request(getTestServer('metrics-test')).post('/').send({ as_of: '2026-03-01T12:00:00Z', since: '2026-03-01T00:00:00Z' });
+    const res = await request(getTestServer('metrics-test'))
+      .post('/')
+      .send({ as_of: '2026-03-01T12:00:00Z', since: '2026-03-01T00:00:00Z' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ as_of: '2026-03-01T12:00:00.000Z', window_start: WINDOW_START });
   });

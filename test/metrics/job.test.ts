@@ -24,23 +24,39 @@ describe('the metrics job on DuckDB', () => {
   afterEach(() => warehouse.close());
 
   const stored = (where = 'TRUE') => readStored(warehouse, where);
-  const jobRuns = () => warehouse.sql('SELECT job, run_id, status, as_of::VARCHAR AS as_of, since::VARCHAR AS since, result_rows, error FROM job_runs');
+  const jobRuns = () =>
+    warehouse.sql('SELECT job, run_id, status, as_of::VARCHAR AS as_of, since::VARCHAR AS since, result_rows, error FROM job_runs');
 
   it('measures the day before its run by default, and stores one row per metric and slice', async () => {
     const run = await runMetricsJob(deps);
 
-    expect(run).toMatchObject({ run_id: 'run-1', as_of: AS_OF, window_start: WINDOW_START, rows: DAY_ROWS.length, bytes_processed: null, ms: 0 });
+    expect(run).toMatchObject({
+      run_id: 'run-1',
+      as_of: AS_OF,
+      window_start: WINDOW_START,
+      rows: DAY_ROWS.length,
+      bytes_processed: null,
+      ms: 0,
+    });
     expectRows(
       run.metrics.map((m) => ({ ...m, as_of: AS_OF, window_start: WINDOW_START })),
       DAY_ROWS,
       KEYS,
     );
     expectRows(await stored(), DAY_ROWS, KEYS);
-    expect(await warehouse.sql("SELECT DISTINCT run_id, computed_at::VARCHAR AS computed_at FROM learning_metrics")).toEqual([
+    expect(await warehouse.sql('SELECT DISTINCT run_id, computed_at::VARCHAR AS computed_at FROM learning_metrics')).toEqual([
       { run_id: 'run-1', computed_at: '2026-03-02 04:00:00+00' },
     ]);
     expect(await jobRuns()).toEqual([
-      { job: 'metrics', run_id: 'run-1', status: 'succeeded', as_of: '2026-03-02 00:00:00+00', since: '2026-03-01 00:00:00+00', result_rows: BigInt(DAY_ROWS.length), error: null },
+      {
+        job: 'metrics',
+        run_id: 'run-1',
+        status: 'succeeded',
+        as_of: '2026-03-02 00:00:00+00',
+        since: '2026-03-01 00:00:00+00',
+        result_rows: BigInt(DAY_ROWS.length),
+        error: null,
+      },
     ]);
   });
 
@@ -122,7 +138,8 @@ describe('the metrics job on DuckDB', () => {
     ]);
     expect(deps.logger.entries).toContainEqual(expect.objectContaining({ severity: 'ERROR', message: 'job failed' }));
     // Nothing was stored, so nothing of the failed run is charted.
-    const ofRun = (runId: string) => deps.logger.entries.filter((e) => e.message === 'learning metric' && JSON.stringify(e).includes(`"run_id":"${runId}"`));
+    const ofRun = (runId: string) =>
+      deps.logger.entries.filter((e) => e.message === 'learning metric' && JSON.stringify(e).includes(`"run_id":"${runId}"`));
     expect(ofRun('run-1')).toHaveLength(DAY_ROWS.length);
     expect(ofRun('run-2')).toEqual([]);
     expect(await warehouse.sql('SELECT DISTINCT run_id FROM learning_metrics')).toEqual([{ run_id: 'run-1' }]);
@@ -152,6 +169,11 @@ async function readStored(warehouse: DuckDbWarehouse, where = 'TRUE') {
     `SELECT as_of, window_start, metric, experiment, arm, dimension, value, numerator, denominator, ci_low, ci_high FROM learning_metrics WHERE ${where}`,
   );
   return rows.map((row) =>
-    Object.fromEntries(Object.entries(row).map(([column, value]) => [column, value instanceof Date ? value.toISOString() : (value as string | number | null)])),
+    Object.fromEntries(
+      Object.entries(row).map(([column, value]) => [
+        column,
+        value instanceof Date ? value.toISOString() : (value as string | number | null),
+      ]),
+    ),
   );
 }

@@ -2,7 +2,18 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { METRIC_QUERIES } from '../../functions/metrics/job.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, WITH_MODEL, WITHOUT_LAPSE } from './fixtures.ts';
+import {
+  EXPECTED,
+  EXPECTED_TWO_DAYS,
+  EXPECTED_WITH_SAME_IDS,
+  KEYS,
+  PARAMS,
+  TABLES,
+  TABLES_WITH_SAME_IDS,
+  TWO_DAYS,
+  WITH_MODEL,
+  WITHOUT_LAPSE,
+} from './fixtures.ts';
 
 // The same files and fixtures as queries.zetasql.test.ts: DuckDB, through the dialect bridge, must
 // give BigQuery's answers.

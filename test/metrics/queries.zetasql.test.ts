@@ -4,7 +4,19 @@ import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
 import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
 import { expectRows } from '../patterns/answers.ts';
-import { EXPECTED, EXPECTED_TWO_DAYS, EXPECTED_WITH_SAME_IDS, KEYS, PARAMS, TABLES, TABLES_WITH_SAME_IDS, TWO_DAYS, wilson, WITH_MODEL, WITHOUT_LAPSE } from './fixtures.ts';
+import {
+  EXPECTED,
+  EXPECTED_TWO_DAYS,
+  EXPECTED_WITH_SAME_IDS,
+  KEYS,
+  PARAMS,
+  TABLES,
+  TABLES_WITH_SAME_IDS,
+  TWO_DAYS,
+  wilson,
+  WITH_MODEL,
+  WITHOUT_LAPSE,
+} from './fixtures.ts';
 
 // ZetaSQL's reference evaluator is BigQuery's semantics: these are the answers BigQuery would give.
 // queries.duckdb.test.ts holds the local warehouse to the same hand-worked answers.

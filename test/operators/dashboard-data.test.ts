@@ -73,7 +73,11 @@ describe('reading the dashboard', () => {
     const { warehouse, calls } = answering();
     await readDashboardRows(warehouse, WINDOW);
 
-    expect(calls.map((c) => c.file).sort()).toEqual(Object.keys(ANSWERS).map((f) => `${f}.sql`).sort());
+    expect(calls.map((c) => c.file).sort()).toEqual(
+      Object.keys(ANSWERS)
+        .map((f) => `${f}.sql`)
+        .sort(),
+    );
     for (const call of calls) {
       expect(call.job).toBe('dashboard');
       expect(call.params).toEqual({ as_of: WINDOW.asOf, since: WINDOW.since, history_since: WINDOW.historySince, runs_per_job: 20 });
@@ -82,13 +86,22 @@ describe('reading the dashboard', () => {
 
   it('fails naming the file and the column when a file answers an unexpected row', async () => {
     const { warehouse } = answering({ dashboard_rejected: [{ hour: '2026-11-26T09:00:00.000Z', source: 'collect', rejected: -1 }] });
-    await expect(readDashboard(warehouse, WINDOW)).rejects.toThrow(/^sql\/dashboard_rejected\.sql answered an unexpected row: rejected Too small/);
+    await expect(readDashboard(warehouse, WINDOW)).rejects.toThrow(
+      /^sql\/dashboard_rejected\.sql answered an unexpected row: rejected Too small/,
+    );
   });
 
   it('assembles each chart’s series from the rows', async () => {
     const { warehouse } = answering();
     const data = await readDashboard(warehouse, WINDOW);
-    const point = (as_of: string, value: number, ci: [number, number]) => ({ as_of, value, numerator: value * 1000, denominator: 1000, ci_low: ci[0], ci_high: ci[1] });
+    const point = (as_of: string, value: number, ci: [number, number]) => ({
+      as_of,
+      value,
+      numerator: value * 1000,
+      denominator: 1000,
+      ci_low: ci[0],
+      ci_high: ci[1],
+    });
 
     expect(data).toEqual({
       as_of: '2026-11-26T12:00:00.000Z',
@@ -106,7 +119,13 @@ describe('reading the dashboard', () => {
           arm: 'control',
           points: [point('2026-11-25T00:00:00.000Z', 0.1, [0.08, 0.12]), point('2026-11-26T00:00:00.000Z', 0.12, [0.1, 0.14])],
         },
-        { name: 'personalized', metric: 'ctr', experiment: 'personalization', arm: 'personalized', points: [point('2026-11-26T00:00:00.000Z', 0.15, [0.13, 0.17])] },
+        {
+          name: 'personalized',
+          metric: 'ctr',
+          experiment: 'personalization',
+          arm: 'personalized',
+          points: [point('2026-11-26T00:00:00.000Z', 0.15, [0.13, 0.17])],
+        },
       ],
       // Alike: the overall MRR is left out while arms were measured; lower positions are better.
       mrr: [
@@ -117,11 +136,29 @@ describe('reading the dashboard', () => {
           arm: 'control',
           points: [point('2026-11-25T00:00:00.000Z', 0.3, [0.25, 0.35]), point('2026-11-26T00:00:00.000Z', 0.32, [0.28, 0.36])],
         },
-        { name: 'personalized', metric: 'mrr', experiment: 'personalization', arm: 'personalized', points: [point('2026-11-26T00:00:00.000Z', 0.45, [0.4, 0.5])] },
+        {
+          name: 'personalized',
+          metric: 'mrr',
+          experiment: 'personalization',
+          arm: 'personalized',
+          points: [point('2026-11-26T00:00:00.000Z', 0.45, [0.4, 0.5])],
+        },
       ],
       bought_position: [
-        { name: 'control', metric: 'bought_position', experiment: 'personalization', arm: 'control', points: [point('2026-11-26T00:00:00.000Z', 4.25, [3.5, 5])] },
-        { name: 'personalized', metric: 'bought_position', experiment: 'personalization', arm: 'personalized', points: [point('2026-11-26T00:00:00.000Z', 2.5, [2, 3])] },
+        {
+          name: 'control',
+          metric: 'bought_position',
+          experiment: 'personalization',
+          arm: 'control',
+          points: [point('2026-11-26T00:00:00.000Z', 4.25, [3.5, 5])],
+        },
+        {
+          name: 'personalized',
+          metric: 'bought_position',
+          experiment: 'personalization',
+          arm: 'personalized',
+          points: [point('2026-11-26T00:00:00.000Z', 2.5, [2, 3])],
+        },
       ],
       reorder: [
         {
@@ -146,16 +183,38 @@ describe('reading the dashboard', () => {
       },
       ingest_lag: ANSWERS.dashboard_ingest_lag?.rows,
       job_runs: [
-        expect.objectContaining({ job: 'patterns', run_id: 'p2', status: 'failed', duration_seconds: 90, error: 'BigQuery <backendError>' }),
+        expect.objectContaining({
+          job: 'patterns',
+          run_id: 'p2',
+          status: 'failed',
+          duration_seconds: 90,
+          error: 'BigQuery <backendError>',
+        }),
         expect.objectContaining({ job: 'patterns', run_id: 'p3', status: 'succeeded', duration_seconds: 630 }),
-        expect.objectContaining({ job: 'erasure', run_id: 'e1', duration_seconds: 12.5, started_at: '2026-11-26T11:15:00.000Z', finished_at: '2026-11-26T11:15:12.500Z' }),
+        expect.objectContaining({
+          job: 'erasure',
+          run_id: 'e1',
+          duration_seconds: 12.5,
+          started_at: '2026-11-26T11:15:00.000Z',
+          finished_at: '2026-11-26T11:15:12.500Z',
+        }),
       ],
     });
   });
 
   it('charts the overall CTR when no arm was measured, and the arms of the experiment asked for', () => {
     const rows = emptyRows();
-    const ctr = (experiment: string, arm: string, value: number) => ({ metric: 'ctr', experiment, arm, as_of: '2026-11-26T00:00:00.000Z', value, numerator: null, denominator: null, ci_low: null, ci_high: null });
+    const ctr = (experiment: string, arm: string, value: number) => ({
+      metric: 'ctr',
+      experiment,
+      arm,
+      as_of: '2026-11-26T00:00:00.000Z',
+      value,
+      numerator: null,
+      denominator: null,
+      ci_low: null,
+      ci_high: null,
+    });
     rows.dashboard_learning_metrics = [ctr('', '', 0.2), ctr('ranking', 'a', 0.3), ctr('ranking', 'b', 0.4)];
 
     expect(assembleDashboard(rows, WINDOW).ctr.map((s) => [s.name, s.points.map((p) => p.value)])).toEqual([['all shoppers', [0.2]]]);
@@ -167,8 +226,23 @@ describe('reading the dashboard', () => {
 
   it('charts MRR and the bought position per arm alike, each on its own: one measured per arm does not hide the other overall', () => {
     const rows = emptyRows();
-    const row = (metric: string, experiment: string, arm: string, value: number) => ({ metric, experiment, arm, as_of: '2026-11-26T00:00:00.000Z', value, numerator: null, denominator: null, ci_low: null, ci_high: null });
-    rows.dashboard_learning_metrics = [row('mrr', '', '', 0.4), row('mrr', 'personalization', 'control', 0.3), row('bought_position', '', '', 3.5), row('ctr', 'personalization', 'control', 0.2)];
+    const row = (metric: string, experiment: string, arm: string, value: number) => ({
+      metric,
+      experiment,
+      arm,
+      as_of: '2026-11-26T00:00:00.000Z',
+      value,
+      numerator: null,
+      denominator: null,
+      ci_low: null,
+      ci_high: null,
+    });
+    rows.dashboard_learning_metrics = [
+      row('mrr', '', '', 0.4),
+      row('mrr', 'personalization', 'control', 0.3),
+      row('bought_position', '', '', 3.5),
+      row('ctr', 'personalization', 'control', 0.2),
+    ];
 
     const data = assembleDashboard(rows, WINDOW);
     expect(data.mrr.map((s) => [s.name, s.points.map((p) => p.value)])).toEqual([['control', [0.3]]]);
@@ -188,7 +262,11 @@ describe('reading the dashboard', () => {
       ci_low: null,
       ci_high: null,
     });
-    rows.dashboard_learning_metrics = [reorder('reorder_recall', 'control', 0.2), reorder('reorder_precision', '', 0.5), reorder('reorder_precision', 'control', null)];
+    rows.dashboard_learning_metrics = [
+      reorder('reorder_recall', 'control', 0.2),
+      reorder('reorder_precision', '', 0.5),
+      reorder('reorder_precision', 'control', null),
+    ];
 
     expect(assembleDashboard(rows, WINDOW).reorder.map((s) => s.name)).toEqual(['precision', 'recall · control']);
   });
@@ -202,5 +280,11 @@ describe('reading the dashboard', () => {
 });
 
 function emptyRows(): DashboardRows {
-  return { dashboard_events_per_minute: [], dashboard_ingest_lag: [], dashboard_rejected: [], dashboard_job_runs: [], dashboard_learning_metrics: [] };
+  return {
+    dashboard_events_per_minute: [],
+    dashboard_ingest_lag: [],
+    dashboard_rejected: [],
+    dashboard_job_runs: [],
+    dashboard_learning_metrics: [],
+  };
 }

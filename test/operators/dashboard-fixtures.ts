@@ -37,7 +37,17 @@ export const EVENTS: SqlRow[] = [
 export const SAME_ID_EVENT: SqlRow = event('b', '2026-11-26T10:00:20.000Z', '2026-11-26T10:00:40.000Z', 'another-shopper');
 
 function rejected(requestId: string, source: string, receivedAt: string): RejectedRow {
-  return { request_id: requestId, event_index: 0, event_id: null, type: null, user_id: null, reason: 'invalid', payload: '{}', source, received_at: receivedAt };
+  return {
+    request_id: requestId,
+    event_index: 0,
+    event_id: null,
+    type: null,
+    user_id: null,
+    reason: 'invalid',
+    payload: '{}',
+    source,
+    received_at: receivedAt,
+  };
 }
 
 export const REJECTED_EVENTS: RejectedRow[] = [
@@ -76,7 +86,16 @@ export const JOB_RUNS: SqlRow[] = [
   run('erasure', 'e1', 'succeeded', '2026-11-26T11:15:00.000Z', 12.5),
 ];
 
-function metric(row: { metric: string; experiment?: string; arm?: string; dimension?: string; as_of: string; window_start: string; value: number; ci?: [number, number] }): SqlRow {
+function metric(row: {
+  metric: string;
+  experiment?: string;
+  arm?: string;
+  dimension?: string;
+  as_of: string;
+  window_start: string;
+  value: number;
+  ci?: [number, number];
+}): SqlRow {
   const denominator = 1000;
   return {
     run_id: `run-${row.as_of}`,
@@ -174,19 +193,149 @@ export const ANSWERS: Record<string, { rows: SqlRow[]; keys: string[] }> = {
   dashboard_learning_metrics: {
     keys: ['metric', 'experiment', 'arm', 'as_of'],
     rows: [
-      { metric: 'ctr', experiment: '', arm: '', as_of: day(26), value: 0.135, numerator: 135, denominator: 1000, ci_low: 0.12, ci_high: 0.15 },
-      { metric: 'ctr', experiment: 'personalization', arm: 'control', as_of: day(25), value: 0.1, numerator: 100, denominator: 1000, ci_low: 0.08, ci_high: 0.12 },
-      { metric: 'ctr', experiment: 'personalization', arm: 'control', as_of: day(26), value: 0.12, numerator: 120, denominator: 1000, ci_low: 0.1, ci_high: 0.14 },
-      { metric: 'ctr', experiment: 'personalization', arm: 'personalized', as_of: day(26), value: 0.15, numerator: 150, denominator: 1000, ci_low: 0.13, ci_high: 0.17 },
-      { metric: 'mrr', experiment: '', arm: '', as_of: day(26), value: 0.38, numerator: 380, denominator: 1000, ci_low: 0.35, ci_high: 0.41 },
-      { metric: 'mrr', experiment: 'personalization', arm: 'control', as_of: day(25), value: 0.3, numerator: 300, denominator: 1000, ci_low: 0.25, ci_high: 0.35 },
-      { metric: 'mrr', experiment: 'personalization', arm: 'control', as_of: day(26), value: 0.32, numerator: 320, denominator: 1000, ci_low: 0.28, ci_high: 0.36 },
-      { metric: 'mrr', experiment: 'personalization', arm: 'personalized', as_of: day(26), value: 0.45, numerator: 450, denominator: 1000, ci_low: 0.4, ci_high: 0.5 },
-      { metric: 'bought_position', experiment: 'personalization', arm: 'control', as_of: day(26), value: 4.25, numerator: 4250, denominator: 1000, ci_low: 3.5, ci_high: 5 },
-      { metric: 'bought_position', experiment: 'personalization', arm: 'personalized', as_of: day(26), value: 2.5, numerator: 2500, denominator: 1000, ci_low: 2, ci_high: 3 },
-      { metric: 'reorder_precision', experiment: '', arm: '', as_of: day(25), value: 0.5, numerator: 500, denominator: 1000, ci_low: 0.4, ci_high: 0.6 },
-      { metric: 'reorder_precision', experiment: '', arm: '', as_of: day(26), value: 0.6, numerator: 600, denominator: 1000, ci_low: 0.5, ci_high: 0.7 },
-      { metric: 'reorder_recall', experiment: '', arm: '', as_of: day(26), value: 0.3, numerator: 300, denominator: 1000, ci_low: 0.2, ci_high: 0.4 },
+      {
+        metric: 'ctr',
+        experiment: '',
+        arm: '',
+        as_of: day(26),
+        value: 0.135,
+        numerator: 135,
+        denominator: 1000,
+        ci_low: 0.12,
+        ci_high: 0.15,
+      },
+      {
+        metric: 'ctr',
+        experiment: 'personalization',
+        arm: 'control',
+        as_of: day(25),
+        value: 0.1,
+        numerator: 100,
+        denominator: 1000,
+        ci_low: 0.08,
+        ci_high: 0.12,
+      },
+      {
+        metric: 'ctr',
+        experiment: 'personalization',
+        arm: 'control',
+        as_of: day(26),
+        value: 0.12,
+        numerator: 120,
+        denominator: 1000,
+        ci_low: 0.1,
+        ci_high: 0.14,
+      },
+      {
+        metric: 'ctr',
+        experiment: 'personalization',
+        arm: 'personalized',
+        as_of: day(26),
+        value: 0.15,
+        numerator: 150,
+        denominator: 1000,
+        ci_low: 0.13,
+        ci_high: 0.17,
+      },
+      {
+        metric: 'mrr',
+        experiment: '',
+        arm: '',
+        as_of: day(26),
+        value: 0.38,
+        numerator: 380,
+        denominator: 1000,
+        ci_low: 0.35,
+        ci_high: 0.41,
+      },
+      {
+        metric: 'mrr',
+        experiment: 'personalization',
+        arm: 'control',
+        as_of: day(25),
+        value: 0.3,
+        numerator: 300,
+        denominator: 1000,
+        ci_low: 0.25,
+        ci_high: 0.35,
+      },
+      {
+        metric: 'mrr',
+        experiment: 'personalization',
+        arm: 'control',
+        as_of: day(26),
+        value: 0.32,
+        numerator: 320,
+        denominator: 1000,
+        ci_low: 0.28,
+        ci_high: 0.36,
+      },
+      {
+        metric: 'mrr',
+        experiment: 'personalization',
+        arm: 'personalized',
+        as_of: day(26),
+        value: 0.45,
+        numerator: 450,
+        denominator: 1000,
+        ci_low: 0.4,
+        ci_high: 0.5,
+      },
+      {
+        metric: 'bought_position',
+        experiment: 'personalization',
+        arm: 'control',
+        as_of: day(26),
+        value: 4.25,
+        numerator: 4250,
+        denominator: 1000,
+        ci_low: 3.5,
+        ci_high: 5,
+      },
+      {
+        metric: 'bought_position',
+        experiment: 'personalization',
+        arm: 'personalized',
+        as_of: day(26),
+        value: 2.5,
+        numerator: 2500,
+        denominator: 1000,
+        ci_low: 2,
+        ci_high: 3,
+      },
+      {
+        metric: 'reorder_precision',
+        experiment: '',
+        arm: '',
+        as_of: day(25),
+        value: 0.5,
+        numerator: 500,
+        denominator: 1000,
+        ci_low: 0.4,
+        ci_high: 0.6,
+      },
+      {
+        metric: 'reorder_precision',
+        experiment: '',
+        arm: '',
+        as_of: day(26),
+        value: 0.6,
+        numerator: 600,
+        denominator: 1000,
+        ci_low: 0.5,
+        ci_high: 0.7,
+      },
+      {
+        metric: 'reorder_recall',
+        experiment: '',
+        arm: '',
+        as_of: day(26),
+        value: 0.3,
+        numerator: 300,
+        denominator: 1000,
+        ci_low: 0.2,
+        ci_high: 0.4,
+      },
     ],
   },
 };

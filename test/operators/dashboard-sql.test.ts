@@ -37,7 +37,9 @@ describe('sql/dashboard_*.sql give the hand-worked answers', () => {
   });
 
   it('lists every dashboard file of sql/', async () => {
-    const files = (await readdir(new URL('../../sql/', import.meta.url))).filter((f) => f.startsWith('dashboard_')).map((f) => f.replace(/\.sql$/, ''));
+    const files = (await readdir(new URL('../../sql/', import.meta.url)))
+      .filter((f) => f.startsWith('dashboard_'))
+      .map((f) => f.replace(/\.sql$/, ''));
     expect(files.sort()).toEqual([...FILES].sort());
   });
 

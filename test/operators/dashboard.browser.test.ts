@@ -55,38 +55,42 @@ type Polyline = Box & { points: { numberOfItems: number } };
 
 /** What the browser rendered of one chart: its series, legend names, x tick labels, and counts of marks per series. */
 async function rendered(id: string): Promise<Rendered> {
-  return dashboard().locator(`svg#${id}`).evaluate((svg) => {
-    const visible = (el: Box) => {
-      const box = el.getBoundingClientRect();
-      return box.width > 0 || box.height > 0;
-    };
-    const series = [...svg.querySelectorAll('g.series')];
-    const marks: Record<string, number> = {};
-    for (const g of series) {
-      const name = g.getAttribute('data-series') ?? '';
-      marks[`${name} points`] = [...g.querySelectorAll('circle.point')].filter(visible).length;
-      marks[`${name} bars`] = [...g.querySelectorAll('rect.bar')].filter(visible).length;
-      marks[`${name} intervals`] = [...g.querySelectorAll('.interval')].filter(visible).length;
-      const line = g.querySelector('polyline.line') as Polyline | null;
-      marks[`${name} line`] = line && visible(line) ? line.points.numberOfItems : 0;
-    }
-    return {
-      series: series.map((g) => g.getAttribute('data-series') ?? ''),
-      legend: [...svg.querySelectorAll('g.legend-item text')].map((t) => t.textContent ?? ''),
-      ticks: [...svg.querySelectorAll('g.x-axis g.tick text')].map((t) => t.textContent ?? ''),
-      marks,
-    };
-  });
+  return dashboard()
+    .locator(`svg#${id}`)
+    .evaluate((svg) => {
+      const visible = (el: Box) => {
+        const box = el.getBoundingClientRect();
+        return box.width > 0 || box.height > 0;
+      };
+      const series = [...svg.querySelectorAll('g.series')];
+      const marks: Record<string, number> = {};
+      for (const g of series) {
+        const name = g.getAttribute('data-series') ?? '';
+        marks[`${name} points`] = [...g.querySelectorAll('circle.point')].filter(visible).length;
+        marks[`${name} bars`] = [...g.querySelectorAll('rect.bar')].filter(visible).length;
+        marks[`${name} intervals`] = [...g.querySelectorAll('.interval')].filter(visible).length;
+        const line = g.querySelector('polyline.line') as Polyline | null;
+        marks[`${name} line`] = line && visible(line) ? line.points.numberOfItems : 0;
+      }
+      return {
+        series: series.map((g) => g.getAttribute('data-series') ?? ''),
+        legend: [...svg.querySelectorAll('g.legend-item text')].map((t) => t.textContent ?? ''),
+        ticks: [...svg.querySelectorAll('g.x-axis g.tick text')].map((t) => t.textContent ?? ''),
+        marks,
+      };
+    });
 }
 
 /** The on-screen centre of each point of a series, top to bottom being larger y. */
 async function centres(id: string, series: string): Promise<{ x: number; y: number }[]> {
-  return dashboard().locator(`svg#${id} g.series[data-series="${series}"] circle.point`).evaluateAll((circles) =>
-    circles.map((c) => {
-      const box = c.getBoundingClientRect();
-      return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-    }),
-  );
+  return dashboard()
+    .locator(`svg#${id} g.series[data-series="${series}"] circle.point`)
+    .evaluateAll((circles) =>
+      circles.map((c) => {
+        const box = c.getBoundingClientRect();
+        return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      }),
+    );
 }
 
 describe('the dashboard in headless Chromium', () => {
@@ -113,7 +117,13 @@ describe('the dashboard in headless Chromium', () => {
     const ctr = await rendered('ctr');
     expect(ctr.series).toEqual(['control', 'personalized']);
     expect(ctr.legend).toEqual(['control', 'personalized']);
-    expect(ctr.marks).toMatchObject({ 'control points': 2, 'control intervals': 1, 'control line': 2, 'personalized points': 1, 'personalized intervals': 1 });
+    expect(ctr.marks).toMatchObject({
+      'control points': 2,
+      'control intervals': 1,
+      'control line': 2,
+      'personalized points': 1,
+      'personalized intervals': 1,
+    });
     // 15% is drawn higher than 12% on the same day, and 12% higher than the 10% the day before.
     const [before, last] = await centres('ctr', 'control');
     const [personalized] = await centres('ctr', 'personalized');
@@ -129,7 +139,13 @@ describe('the dashboard in headless Chromium', () => {
     const page = dashboard();
     const mrr = await rendered('mrr');
     expect(mrr.legend).toEqual(['control', 'personalized']);
-    expect(mrr.marks).toMatchObject({ 'control points': 2, 'control intervals': 1, 'control line': 2, 'personalized points': 1, 'personalized intervals': 1 });
+    expect(mrr.marks).toMatchObject({
+      'control points': 2,
+      'control intervals': 1,
+      'control line': 2,
+      'personalized points': 1,
+      'personalized intervals': 1,
+    });
     // 0.45 is drawn higher than 0.32 on the same day, and 0.32 higher than 0.3 the day before.
     const [before, last] = await centres('mrr', 'control');
     const [personalized] = await centres('mrr', 'personalized');
@@ -146,7 +162,12 @@ describe('the dashboard in headless Chromium', () => {
     const page = dashboard();
     const bought = await rendered('bought-position');
     expect(bought.legend).toEqual(['control', 'personalized']);
-    expect(bought.marks).toMatchObject({ 'control points': 1, 'control intervals': 1, 'personalized points': 1, 'personalized intervals': 1 });
+    expect(bought.marks).toMatchObject({
+      'control points': 1,
+      'control intervals': 1,
+      'personalized points': 1,
+      'personalized intervals': 1,
+    });
     const [control] = await centres('bought-position', 'control');
     const [personalized] = await centres('bought-position', 'personalized');
     expect(personalized?.y).toBeGreaterThan(control?.y ?? Number.POSITIVE_INFINITY);
@@ -172,7 +193,9 @@ describe('the dashboard in headless Chromium', () => {
     const rejected = await rendered('rejected');
     expect(rejected.legend).toEqual(['collect', 'ingest']);
     expect(rejected.marks).toMatchObject({ 'collect bars': 2, 'ingest bars': 1 });
-    const heights = await page.locator('svg#rejected g.series[data-series="collect"] rect.bar').evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect().height));
+    const heights = await page
+      .locator('svg#rejected g.series[data-series="collect"] rect.bar')
+      .evaluateAll((bars) => bars.map((b) => b.getBoundingClientRect().height));
     expect((heights[0] ?? 0) / (heights[1] ?? 1)).toBeCloseTo(2, 2);
     await expect(page.getByText('events-dead-letter-keep', { exact: true }).count()).resolves.toBe(1);
   });

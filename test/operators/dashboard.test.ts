@@ -70,7 +70,9 @@ describe('GET /dashboard', () => {
       expect(res.headers['retry-after']).toBe('1');
       expect(res.body.error).toEqual({ code: 'unavailable', message: 'the dashboard could not be reached right now; retry' });
     }
-    expect(logger.entries).toContainEqual(expect.objectContaining({ severity: 'ERROR', message: 'operators request failed', route: 'the dashboard' }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ severity: 'ERROR', message: 'operators request failed', route: 'the dashboard' }),
+    );
   });
 });
 
@@ -86,6 +88,12 @@ describe('GET /v1/dashboard/data', () => {
 
   it('defaults to the last 24 hours and 30 days', async () => {
     const res = await request(serve().server).get('/v1/dashboard/data');
-    expect(res.body).toMatchObject({ hours: 24, days: 30, since: '2026-11-25T12:00:00.000Z', history_since: '2026-10-27T12:00:00.000Z', experiment: 'personalization' });
+    expect(res.body).toMatchObject({
+      hours: 24,
+      days: 30,
+      since: '2026-11-25T12:00:00.000Z',
+      history_since: '2026-10-27T12:00:00.000Z',
+      experiment: 'personalization',
+    });
   });
 });

@@ -36,7 +36,9 @@ describe('operators (internal HTTP function)', () => {
     await firestore.collection('preferences').doc(userId).set({ user_id: userId, event_count: 1 });
     const { server, logger } = serve(store);
 
-    const res = await request(server).delete(`/v1/users/${encodeURIComponent(userId)}/learning-data`).set('X-Goog-Authenticated-User-Email', 'accounts.google.com:ops@shop.example');
+    const res = await request(server)
+      .delete(`/v1/users/${encodeURIComponent(userId)}/learning-data`)
+      .set('X-Goog-Authenticated-User-Email', 'accounts.google.com:ops@shop.example');
 
     expect(res.status).toBe(202);
     expect(res.body).toEqual({
@@ -53,7 +55,12 @@ describe('operators (internal HTTP function)', () => {
     expect(await store.get(res.body.request_id)).toMatchObject({ requested_by: 'operator', state: 'pending' });
     // Who asked, and what, without the shopper's id.
     expect(logger.entries).toContainEqual(
-      expect.objectContaining({ message: 'erasure requested by an operator', operator: 'ops@shop.example', request_id: res.body.request_id, user_hash: hashUser(userId) }),
+      expect.objectContaining({
+        message: 'erasure requested by an operator',
+        operator: 'ops@shop.example',
+        request_id: res.body.request_id,
+        user_hash: hashUser(userId),
+      }),
     );
     expect(JSON.stringify(logger.entries)).not.toContain(userId);
   });
@@ -63,12 +70,16 @@ describe('operators (internal HTTP function)', () => {
     const filed = await store.request(userId, 'shopper', NOW);
     const { server, logger } = serve(store);
 
-    const res = await request(server).get(`/v1/erasures/${filed.request_id}`).set('Authorization', `Bearer ${identityToken('oncall@shop.example')}`);
+    const res = await request(server)
+      .get(`/v1/erasures/${filed.request_id}`)
+      .set('Authorization', `Bearer ${identityToken('oncall@shop.example')}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual(filed);
     expect(JSON.stringify(res.body)).not.toContain(userId);
     expect(res.headers['cache-control']).toBe('private, no-store');
-    expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'erasure request read by an operator', operator: 'oncall@shop.example' }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ message: 'erasure request read by an operator', operator: 'oncall@shop.example' }),
+    );
 
     const missing = await request(server).get(`/v1/erasures/missing-${randomUUID()}`);
     expect(missing.status).toBe(404);
@@ -119,20 +130,35 @@ describe('operators (internal HTTP function)', () => {
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
     expect(JSON.stringify(logger.entries)).not.toContain('shopper-secret');
-    expect(logger.entries).toContainEqual(expect.objectContaining({ severity: 'ERROR', message: 'operators request failed', operator: 'unknown' }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ severity: 'ERROR', message: 'operators request failed', operator: 'unknown' }),
+    );
   });
 });
 
 describe('GET /v1/users/{userId}/learning-status (operators, emulator)', () => {
   it('answers what the shopper’s own route answers, and logs who read whose status by the keyed hash', async () => {
     const userId = `shopper-${randomUUID()}`;
-    await firestore.collection('preferences').doc(userId).set({
-      ...learn(null, userId, [collectedEvent('order_completed', userId, new Date(NOW.getTime() - 7 * 86_400_000)), collectedEvent('order_completed', userId, NOW)], NOW),
-      patterns: { as_of: '2026-11-26T03:00:00.000Z', regular_items: [{ sku: 'sku-oat-1l', confidence: 0.4 }], brands: [] },
-    });
+    await firestore
+      .collection('preferences')
+      .doc(userId)
+      .set({
+        ...learn(
+          null,
+          userId,
+          [
+            collectedEvent('order_completed', userId, new Date(NOW.getTime() - 7 * 86_400_000)),
+            collectedEvent('order_completed', userId, NOW),
+          ],
+          NOW,
+        ),
+        patterns: { as_of: '2026-11-26T03:00:00.000Z', regular_items: [{ sku: 'sku-oat-1l', confidence: 0.4 }], brands: [] },
+      });
     const { server, logger } = operatorsUnderTest({ now: NOW });
 
-    const res = await request(server).get(`/v1/users/${encodeURIComponent(userId)}/learning-status`).set('X-Goog-Authenticated-User-Email', 'accounts.google.com:ops@shop.example');
+    const res = await request(server)
+      .get(`/v1/users/${encodeURIComponent(userId)}/learning-status`)
+      .set('X-Goog-Authenticated-User-Email', 'accounts.google.com:ops@shop.example');
 
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('private, no-store');
@@ -146,7 +172,13 @@ describe('GET /v1/users/{userId}/learning-status (operators, emulator)', () => {
       event_count: 2,
       patterns_as_of: '2026-11-26T03:00:00.000Z',
     });
-    expect(logger.entries).toContainEqual(expect.objectContaining({ message: 'learning status read by an operator', operator: 'ops@shop.example', user_hash: hashUser(userId) }));
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({
+        message: 'learning status read by an operator',
+        operator: 'ops@shop.example',
+        user_hash: hashUser(userId),
+      }),
+    );
     expect(JSON.stringify(logger.entries)).not.toContain(userId);
   });
 
@@ -176,11 +208,14 @@ describe('ids in the path are data (operators, emulator)', () => {
   /** The id as one path segment, dots included, as a client that keeps the path as it is sends it. */
   const segment = (userId: string) => encodeURIComponent(userId).replaceAll('.', '%2E');
 
-  it.each(['a/b', `../${randomUUID()}`, `__${randomUUID()}__`])('answers the learning status of %j, a shopper id like any other', async (userId) => {
-    const res = await request(operatorsUnderTest({ now: NOW }).server).get(`/v1/users/${segment(userId)}/learning-status`);
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ user_id: userId, state: 'not_started' });
-  });
+  it.each(['a/b', `../${randomUUID()}`, `__${randomUUID()}__`])(
+    'answers the learning status of %j, a shopper id like any other',
+    async (userId) => {
+      const res = await request(operatorsUnderTest({ now: NOW }).server).get(`/v1/users/${segment(userId)}/learning-status`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ user_id: userId, state: 'not_started' });
+    },
+  );
 
   it('erases the shopper a path-like id names, and no other', async () => {
     const victim = `shopper-${randomUUID()}`;
@@ -201,7 +236,10 @@ describe('ids in the path are data (operators, emulator)', () => {
     const erased = await request(server).delete(`/v1/users/${path}/learning-data`);
     expect([status.status, erased.status]).toEqual([400, 400]);
     expect(erased.body.error).toEqual({ code: 'bad_request', message: 'user id must be 1–128 printable ASCII characters without spaces' });
-    const filed = await firestore.collection(ERASURE_REQUESTS_COLLECTION).where('user_hash', '==', hashUser(decodeURIComponent(path))).get();
+    const filed = await firestore
+      .collection(ERASURE_REQUESTS_COLLECTION)
+      .where('user_hash', '==', hashUser(decodeURIComponent(path)))
+      .get();
     expect(filed.empty).toBe(true);
   });
 
@@ -218,5 +256,15 @@ describe('ids in the path are data (operators, emulator)', () => {
 });
 
 function pendingRequest(id: string): ErasureRequest {
-  return { request_id: id, user_hash: 'h', state: 'pending', requested_by: 'shopper', requested_at: NOW.toISOString(), completed_at: null, attempts: 0, rows_deleted: null, last_error: null };
+  return {
+    request_id: id,
+    user_hash: 'h',
+    state: 'pending',
+    requested_by: 'shopper',
+    requested_at: NOW.toISOString(),
+    completed_at: null,
+    attempts: 0,
+    rows_deleted: null,
+    last_error: null,
+  };
 }

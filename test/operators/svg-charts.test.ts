@@ -44,7 +44,9 @@ describe('lineChart', () => {
   it('is an accessible image: a title, a description of each series, axis titles and a legend', () => {
     const svg = lineChart(line);
 
-    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" id="lag" role="img" aria-labelledby="lag-title" aria-describedby="lag-desc" viewBox="0 0 720 300"/);
+    expect(svg).toMatch(
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" class="chart" id="lag" role="img" aria-labelledby="lag-title" aria-describedby="lag-desc" viewBox="0 0 720 300"/,
+    );
     expect(svg).toContain('<title id="lag-title">Lag</title>');
     expect(svg).toContain('<desc id="lag-desc">How late. p95: 3 points, latest 10 (8–10) at 2026-11-26 04:00.</desc>');
     expect(svg).toContain('>seconds</text>');
@@ -72,7 +74,19 @@ describe('lineChart', () => {
   });
 
   it('draws an error bar for a point whose neighbours have no interval', () => {
-    const svg = lineChart({ ...line, series: [{ name: 'arm', points: [{ at: T0, value: 1 }, { at: T0 + HOUR, value: 2, low: 1, high: 3 }, { at: T0 + 2 * HOUR, value: 2 }] }] });
+    const svg = lineChart({
+      ...line,
+      series: [
+        {
+          name: 'arm',
+          points: [
+            { at: T0, value: 1 },
+            { at: T0 + HOUR, value: 2, low: 1, high: 3 },
+            { at: T0 + 2 * HOUR, value: 2 },
+          ],
+        },
+      ],
+    });
 
     // Ticks 0 to 3 (the largest value is the interval's 3): y(v) = 252 − 212 v / 3; x(1 h) = 64 + 154.
     expect(attributes(svg, 'line', 'interval', 'y1')).toEqual(['181.33']);
@@ -81,7 +95,18 @@ describe('lineChart', () => {
   });
 
   it('draws failed points hollow and says so in the legend', () => {
-    const svg = lineChart({ ...line, series: [{ name: 'patterns', points: [{ at: T0, value: 600 }, { at: T0 + HOUR, value: 90, failed: true }] }] });
+    const svg = lineChart({
+      ...line,
+      series: [
+        {
+          name: 'patterns',
+          points: [
+            { at: T0, value: 600 },
+            { at: T0 + HOUR, value: 90, failed: true },
+          ],
+        },
+      ],
+    });
 
     expect(attributes(svg, 'circle', 'point failed', 'fill')).toEqual(['#ffffff']);
     expect(attributes(svg, 'g', 'legend-item', 'data-series')).toEqual(['patterns', 'failed run']);
@@ -106,7 +131,12 @@ describe('lineChart', () => {
   });
 
   it('escapes every text it is given', () => {
-    const svg = lineChart({ ...line, id: 'x"y', title: 'a < b', series: [{ name: '<script>alert(1)</script>', points: [{ at: T0, value: 1 }] }] });
+    const svg = lineChart({
+      ...line,
+      id: 'x"y',
+      title: 'a < b',
+      series: [{ name: '<script>alert(1)</script>', points: [{ at: T0, value: 1 }] }],
+    });
 
     expect(svg).not.toContain('<script>');
     expect(svg).toContain('data-series="&lt;script&gt;alert(1)&lt;/script&gt;"');
@@ -165,9 +195,25 @@ describe('scales and labels', () => {
   });
 
   it('ticks time at the finest whole UTC step giving at most 8: half hours over 4 hours, half days over 2 days, weeks over 3', () => {
-    expect(timeTicks(T0, T0 + 4 * HOUR).map((t) => t.label)).toEqual(['00:00', '00:30', '01:00', '01:30', '02:00', '02:30', '03:00', '03:30', '04:00']);
+    expect(timeTicks(T0, T0 + 4 * HOUR).map((t) => t.label)).toEqual([
+      '00:00',
+      '00:30',
+      '01:00',
+      '01:30',
+      '02:00',
+      '02:30',
+      '03:00',
+      '03:30',
+      '04:00',
+    ]);
     // 48.5 hours: 6-hour steps would be 8.08 of them.
-    expect(timeTicks(T0 - 30 * 60_000, T0 + 48 * HOUR).map((t) => t.label)).toEqual(['11-26 00:00', '11-26 12:00', '11-27 00:00', '11-27 12:00', '11-28 00:00']);
+    expect(timeTicks(T0 - 30 * 60_000, T0 + 48 * HOUR).map((t) => t.label)).toEqual([
+      '11-26 00:00',
+      '11-26 12:00',
+      '11-27 00:00',
+      '11-27 12:00',
+      '11-28 00:00',
+    ]);
     // Weeks counted from the epoch, a Thursday: 2026-11-26 is one.
     expect(timeTicks(T0, T0 + 21 * 24 * HOUR).map((t) => t.label)).toEqual(['11-26', '12-03', '12-10', '12-17']);
   });

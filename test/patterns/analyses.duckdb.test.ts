@@ -4,7 +4,18 @@ import { quote } from '../../functions/warehouse/dialect.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { expectRows } from './answers.ts';
 import { ANALYSES } from '../../functions/patterns/patterns.ts';
-import { ENGAGEMENT, EXPECTED, KEYS, ORDER_LINES, PARAMS, PRICE_RANGES, REBOUND, REORDER_OUTCOMES_WITHOUT_U4, STAGED, TABLES } from './fixtures.ts';
+import {
+  ENGAGEMENT,
+  EXPECTED,
+  KEYS,
+  ORDER_LINES,
+  PARAMS,
+  PRICE_RANGES,
+  REBOUND,
+  REORDER_OUTCOMES_WITHOUT_U4,
+  STAGED,
+  TABLES,
+} from './fixtures.ts';
 
 // The same files and fixtures as analyses.zetasql.test.ts: DuckDB, through the dialect bridge, must
 // give BigQuery's answers.
@@ -47,7 +58,12 @@ describe('pattern staging statements on DuckDB', () => {
   /** The table's rows in the port's terms: TIMESTAMPs as ISO strings. */
   const rowsOf = async (table: string): Promise<SqlRow[]> =>
     (await warehouse.sql(`SELECT * FROM ${quote(table)}`)).map((row) =>
-      Object.fromEntries(Object.entries(row).map(([column, value]) => [column, value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? Number(value) : (value as SqlRow[string])])),
+      Object.fromEntries(
+        Object.entries(row).map(([column, value]) => [
+          column,
+          value instanceof Date ? value.toISOString() : typeof value === 'bigint' ? Number(value) : (value as SqlRow[string]),
+        ]),
+      ),
     );
 
   it.each(Object.keys(STAGED))('sql/%s.sql stages the hand-worked rows into its emptied table', async (file) => {
@@ -59,18 +75,23 @@ describe('pattern staging statements on DuckDB', () => {
     expectRows(await rowsOf(table), rows, key);
   });
 
-  it.each(Object.keys(EXPECTED))('sql/%s.sql gives the hand-worked answer from the lines and engagement the slice staged itself', async (analysis) => {
-    const staging = ['order_lines_staging', 'engagement_staging'];
-    for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, staging.includes(name) ? [] : tableRows, 'test');
-    await warehouse.execute('stage_order_lines.sql', PARAMS, 'test');
-    await warehouse.execute('stage_engagement.sql', PARAMS, 'test');
+  it.each(Object.keys(EXPECTED))(
+    'sql/%s.sql gives the hand-worked answer from the lines and engagement the slice staged itself',
+    async (analysis) => {
+      const staging = ['order_lines_staging', 'engagement_staging'];
+      for (const [name, tableRows] of Object.entries(TABLES))
+        await warehouse.replaceRows(name, staging.includes(name) ? [] : tableRows, 'test');
+      await warehouse.execute('stage_order_lines.sql', PARAMS, 'test');
+      await warehouse.execute('stage_engagement.sql', PARAMS, 'test');
 
-    const { rows } = await warehouse.query(`${analysis}.sql`, PARAMS, 'test');
-    expectRows(rows, EXPECTED[analysis] ?? [], KEYS[analysis] ?? []);
-  });
+      const { rows } = await warehouse.query(`${analysis}.sql`, PARAMS, 'test');
+      expectRows(rows, EXPECTED[analysis] ?? [], KEYS[analysis] ?? []);
+    },
+  );
 
   it('sql/price_sensitivity.sql gives the hand-worked answer from the ranges the run staged itself', async () => {
-    for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, name === 'category_price_ranges_staging' ? [] : tableRows, 'test');
+    for (const [name, tableRows] of Object.entries(TABLES))
+      await warehouse.replaceRows(name, name === 'category_price_ranges_staging' ? [] : tableRows, 'test');
     await warehouse.execute('stage_category_price_ranges.sql', PARAMS, 'test');
 
     const { rows } = await warehouse.query('price_sensitivity.sql', PARAMS, 'test');
@@ -79,15 +100,26 @@ describe('pattern staging statements on DuckDB', () => {
 
   it('sql/price_sensitivity.sql reads no ranges staged for another @as_of', async () => {
     for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, tableRows, 'test');
-    await warehouse.replaceRows('category_price_ranges_staging', PRICE_RANGES.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' })), 'test');
+    await warehouse.replaceRows(
+      'category_price_ranges_staging',
+      PRICE_RANGES.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' })),
+      'test',
+    );
 
     expect((await warehouse.query('price_sensitivity.sql', PARAMS, 'test')).rows).toEqual([]);
   });
 
   it.each(ANALYSES)('sql/%s.sql reads no order lines or engagement staged for another @as_of', async (analysis) => {
     for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, tableRows, 'test');
-    for (const [table, rows] of [['order_lines_staging', ORDER_LINES], ['engagement_staging', ENGAGEMENT]] as const) {
-      await warehouse.replaceRows(table, rows.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' })), 'test');
+    for (const [table, rows] of [
+      ['order_lines_staging', ORDER_LINES],
+      ['engagement_staging', ENGAGEMENT],
+    ] as const) {
+      await warehouse.replaceRows(
+        table,
+        rows.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' })),
+        'test',
+      );
     }
 
     expect((await warehouse.query(`${analysis}.sql`, PARAMS, 'test')).rows).toEqual([]);

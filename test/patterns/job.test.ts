@@ -134,7 +134,17 @@ describe('the patterns job on DuckDB', () => {
     let runs = 0;
     models = [];
     const reorderModels = { publish: async (model: ReorderModel) => void models.push(model) };
-    deps = { warehouse, publisher, reorderModels, privacy, erasures, clock: () => now, logger: createMemoryLogger(), settleMs: SETTLE, newRunId: () => `run-${(runs += 1)}` };
+    deps = {
+      warehouse,
+      publisher,
+      reorderModels,
+      privacy,
+      erasures,
+      clock: () => now,
+      logger: createMemoryLogger(),
+      settleMs: SETTLE,
+      newRunId: () => `run-${(runs += 1)}`,
+    };
   });
   afterEach(() => warehouse.close());
 
@@ -142,7 +152,8 @@ describe('the patterns job on DuckDB', () => {
     events.push(...rows);
     await warehouse.replaceRows('events', events, 'test');
   };
-  const runs = () => warehouse.sql('SELECT run_id, status, since, watermark, shoppers, changed, error FROM job_runs ORDER BY started_at, run_id');
+  const runs = () =>
+    warehouse.sql('SELECT run_id, status, since, watermark, shoppers, changed, error FROM job_runs ORDER BY started_at, run_id');
 
   const patternRows = async () => (await warehouse.sql('SELECT user_id FROM user_patterns ORDER BY user_id')).map((r) => r.user_id);
 
@@ -150,7 +161,15 @@ describe('the patterns job on DuckDB', () => {
     const run = await runPatternsJob(deps);
 
     // u5 has learn_preferences off: active, but neither computed nor published.
-    expect(run).toMatchObject({ run_id: 'run-1', as_of: AS_OF, since: BEGINNING.toISOString(), shoppers: 5, erasing: 0, forgotten: 1, changed: 5 });
+    expect(run).toMatchObject({
+      run_id: 'run-1',
+      as_of: AS_OF,
+      since: BEGINNING.toISOString(),
+      shoppers: 5,
+      erasing: 0,
+      forgotten: 1,
+      changed: 5,
+    });
     expect(run.watermark).toBe(new Date(now.getTime() - SETTLE).toISOString());
     expect([...publisher.documents.keys()].sort()).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
     expect(await patternRows()).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
@@ -170,14 +189,17 @@ describe('the patterns job on DuckDB', () => {
     // twenty products with a rhythm (one interval in, 2, 3 and 4 orders before it, 7 days): 60 outcomes a shopper,
     // beside the fixture's shoppers' 4 (one bought; fixtures.ts, reorder_outcomes).
     const lastAt = new Date(Date.parse(AS_OF) - 2 * HOUR);
-    for (const userId of ['w1', 'w2']) expect((await warehouse.insertEvents(weeklyOrders(userId, lastAt, 5, 20), 'test')).failed).toEqual([]);
+    for (const userId of ['w1', 'w2'])
+      expect((await warehouse.insertEvents(weeklyOrders(userId, lastAt, 5, 20), 'test')).failed).toEqual([]);
     const run = await runPatternsJob({ ...deps, sliceShoppers: 4 }, { asOf: new Date(AS_OF) });
 
     expect(run.reorder_model).toMatchObject({ version: 'run-1', examples: 124, bought: 121 });
     expect(models).toHaveLength(1);
     const [model] = models;
     expect(model).toMatchObject({ kind: 'reorder-cells-v1', version: 'run-1', as_of: AS_OF, examples: 124, bought: 121 });
-    const seen = model?.cells.filter((c) => c.examples > 0).map((c) => [c.cycle_bin, c.orders_bin, c.interval_bin, c.examples, c.bought, c.due]);
+    const seen = model?.cells
+      .filter((c) => c.examples > 0)
+      .map((c) => [c.cycle_bin, c.orders_bin, c.interval_bin, c.examples, c.bought, c.due]);
     expect(seen).toEqual([
       [4, 0, 2, 42, 41, true],
       [4, 1, 2, 40, 40, true],
@@ -186,19 +208,32 @@ describe('the patterns job on DuckDB', () => {
       [9, 0, 2, 1, 0, true],
       [9, 1, 2, 1, 0, true],
     ]);
-    const kept = await warehouse.sql("SELECT version, COUNT(*) AS cells, SUM(examples) AS examples, SUM(CAST(due AS INT)) AS due FROM reorder_model GROUP BY version");
-    expect(kept).toEqual([{ version: 'run-1', cells: BigInt(model?.cells.length ?? 0), examples: 124n, due: BigInt(model?.cells.filter((c) => c.due).length ?? 0) }]);
+    const kept = await warehouse.sql(
+      'SELECT version, COUNT(*) AS cells, SUM(examples) AS examples, SUM(CAST(due AS INT)) AS due FROM reorder_model GROUP BY version',
+    );
+    expect(kept).toEqual([
+      {
+        version: 'run-1',
+        cells: BigInt(model?.cells.length ?? 0),
+        examples: 124n,
+        due: BigInt(model?.cells.filter((c) => c.due).length ?? 0),
+      },
+    ]);
     expect(await warehouse.sql('SELECT COUNT(*) AS n FROM reorder_model_staging')).toEqual([{ n: 0n }]);
 
     // A run with no new activity has no examples, and the model in force stays; a run over everyone again is another version.
     expect((await runPatternsJob(deps, { asOf: new Date(AS_OF) })).reorder_model).toBeNull();
     expect((await runPatternsJob(deps, { asOf: new Date(AS_OF), since: BEGINNING })).reorder_model).toMatchObject({ version: 'run-3' });
-    expect(await warehouse.sql('SELECT DISTINCT version FROM reorder_model ORDER BY version')).toEqual([{ version: 'run-1' }, { version: 'run-3' }]);
+    expect(await warehouse.sql('SELECT DISTINCT version FROM reorder_model ORDER BY version')).toEqual([
+      { version: 'run-1' },
+      { version: 'run-3' },
+    ]);
   });
 
   it('learns the reorder model only from shoppers who allow learning their schedule', async () => {
     const lastAt = new Date(Date.parse(AS_OF) - 2 * HOUR);
-    for (const userId of ['w1', 'w2']) expect((await warehouse.insertEvents(weeklyOrders(userId, lastAt, 5, 20), 'test')).failed).toEqual([]);
+    for (const userId of ['w1', 'w2'])
+      expect((await warehouse.insertEvents(weeklyOrders(userId, lastAt, 5, 20), 'test')).failed).toEqual([]);
     await privacy.set('w2', { learn_schedule: false });
     // w1's 60 outcomes beside the fixture's 4; with w1's off too, the fixture's one purchase is too few to fit.
     expect((await runPatternsJob(deps, { asOf: new Date(AS_OF) })).reorder_model).toMatchObject({ examples: 64, bought: 61 });
@@ -220,7 +255,12 @@ describe('the patterns job on DuckDB', () => {
 
     // u4 turned brands off: no brands, everything else.
     const u4 = publisher.documents.get('u4');
-    expect(u4).toMatchObject({ brands: [], categories: [{ name: 'Drinks', score: 4.8 }], schedule: { orders: 3 }, dietary: [{ tag: 'vegan' }] });
+    expect(u4).toMatchObject({
+      brands: [],
+      categories: [{ name: 'Drinks', score: 4.8 }],
+      schedule: { orders: 3 },
+      dietary: [{ tag: 'vegan' }],
+    });
     expect(u4?.regular_items.map((i) => i.sku)).toEqual(['coffee', 'tea']);
     expect(u4?.price).toMatchObject({ position: 0.3333, index: 0.8333, promo_share: 0.3333 });
     expect(u4?.bought_together.map((p) => `${p.sku}→${p.with_sku}`)).toEqual(['coffee→tea', 'tea→coffee']);
@@ -241,7 +281,13 @@ describe('the patterns job on DuckDB', () => {
 
     const run = await runPatternsJob(deps);
     expect(run).toMatchObject({ shoppers: 4, erasing: 1, forgotten: 1, changed: 4 });
-    expect((await warehouse.sql('SELECT user_id FROM shopper_privacy_staging ORDER BY user_id')).map((r) => r.user_id)).toEqual(['u2', 'u3', 'u4', 'u5', 'u6']);
+    expect((await warehouse.sql('SELECT user_id FROM shopper_privacy_staging ORDER BY user_id')).map((r) => r.user_id)).toEqual([
+      'u2',
+      'u3',
+      'u4',
+      'u5',
+      'u6',
+    ]);
     expect(publisher.published.flat().map((p) => p.userId)).not.toContain('u1');
     expect(publisher.documents.has('u1')).toBe(false);
     expect(await patternRows()).toEqual(['u2', 'u3', 'u4', 'u6']);
@@ -314,7 +360,11 @@ describe('the patterns job on DuckDB', () => {
     now = new Date(now.getTime() + HOUR);
 
     // Nothing new: nobody is recomputed.
-    expect(await runPatternsJob(deps)).toMatchObject({ since: new Date(Date.parse(AS_OF) - SETTLE).toISOString(), shoppers: 0, changed: 0 });
+    expect(await runPatternsJob(deps)).toMatchObject({
+      since: new Date(Date.parse(AS_OF) - SETTLE).toISOString(),
+      shoppers: 0,
+      changed: 0,
+    });
 
     // u1 views a product: recomputed, but as of the same instant the patterns are the same.
     const at = new Date(now.getTime() - 5 * 60_000).toISOString();
@@ -333,9 +383,11 @@ describe('the patterns job on DuckDB', () => {
     const changed = await runPatternsJob(deps, { asOf: new Date(AS_OF), since: new Date(at) });
     expect(changed).toMatchObject({ shoppers: 2, changed: 1 });
     expect(publisher.published.at(-1)?.map((p) => p.userId)).toEqual(['u3']);
-    expect(publisher.documents.get('u3')?.brands).toEqual([{ name: 'Hovis', score: 2.1, share: 0.7, purchases: 1, cart_adds: 1, clicks: 2 }]);
+    expect(publisher.documents.get('u3')?.brands).toEqual([
+      { name: 'Hovis', score: 2.1, share: 0.7, purchases: 1, cart_adds: 1, clicks: 2 },
+    ]);
     const [stored] = await warehouse.sql("SELECT CAST(patterns AS VARCHAR) AS patterns FROM user_patterns WHERE user_id = 'u3'");
-    expect(JSON.parse((stored?.patterns as string))).toEqual(publisher.documents.get('u3'));
+    expect(JSON.parse(stored?.patterns as string)).toEqual(publisher.documents.get('u3'));
   });
 
   it('leaves the watermark where it was when a run fails, so the next run redoes and republishes its shoppers', async () => {
@@ -374,8 +426,17 @@ describe('the patterns job on DuckDB', () => {
         [3, 3, 1],
       ]);
       // The staging table holds the last slice only.
-      expect((await sliced.sql('SELECT user_id FROM shopper_privacy_staging ORDER BY user_id')).map((r) => r.user_id)).toEqual(['u5', 'u6']);
-      expect((await sliced.sql('SELECT user_id FROM user_patterns ORDER BY user_id')).map((r) => r.user_id)).toEqual(['u1', 'u2', 'u3', 'u4', 'u6']);
+      expect((await sliced.sql('SELECT user_id FROM shopper_privacy_staging ORDER BY user_id')).map((r) => r.user_id)).toEqual([
+        'u5',
+        'u6',
+      ]);
+      expect((await sliced.sql('SELECT user_id FROM user_patterns ORDER BY user_id')).map((r) => r.user_id)).toEqual([
+        'u1',
+        'u2',
+        'u3',
+        'u4',
+        'u6',
+      ]);
     } finally {
       await sliced.close();
     }
@@ -399,7 +460,11 @@ describe('the patterns job on DuckDB', () => {
 
     // Every shopper's ranges of the 180 days before as_of, logged like a query with the rows it staged.
     const staged = await warehouse.sql('SELECT category, low, high, mean, as_of FROM category_price_ranges_staging');
-    expectRows(staged.map((r) => ({ ...r, as_of: (r.as_of as Date).toISOString() })), PRICE_RANGES, ['category']);
+    expectRows(
+      staged.map((r) => ({ ...r, as_of: (r.as_of as Date).toISOString() })),
+      PRICE_RANGES,
+      ['category'],
+    );
     expect(deps.logger.entries.filter((e) => e.message === 'query stage_category_price_ranges done')).toEqual([
       expect.objectContaining({ query: 'stage_category_price_ranges', rows: PRICE_RANGES.length, ms: expect.any(Number) }),
     ]);
@@ -449,9 +514,16 @@ describe('the patterns job on DuckDB', () => {
 
     // The single query, with every active shopper staged at once (u2 set nothing: the defaults).
     const on = { learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };
-    await warehouse.replaceRows('shopper_privacy_staging', ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((userId) => ({ user_id: userId, ...on, ...PRIVACY[userId] })), 'test');
+    await warehouse.replaceRows(
+      'shopper_privacy_staging',
+      ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map((userId) => ({ user_id: userId, ...on, ...PRIVACY[userId] })),
+      'test',
+    );
     const single = (await warehouse.sql(toDuckDbQuery(SINGLE_QUERY_PRICE_SENSITIVITY), { as_of: duckDbParam(new Date(AS_OF)) })).map(
-      (row) => Object.fromEntries(Object.entries(row).map(([column, value]) => [column, typeof value === 'bigint' ? Number(value) : value])) as SqlRow,
+      (row) =>
+        Object.fromEntries(
+          Object.entries(row).map(([column, value]) => [column, typeof value === 'bigint' ? Number(value) : value]),
+        ) as SqlRow,
     );
 
     // u1, u2 (dearest milk and bread), u3 and u4; u5 and u6 have learn_price off.
@@ -470,7 +542,9 @@ describe('the patterns job on DuckDB', () => {
         return publisher.publish(entries);
       },
     };
-    await expect(runPatternsJob({ ...deps, publisher: failing, sliceShoppers: 3 }, { asOf: new Date(AS_OF) })).rejects.toThrow('Firestore is unavailable');
+    await expect(runPatternsJob({ ...deps, publisher: failing, sliceShoppers: 3 }, { asOf: new Date(AS_OF) })).rejects.toThrow(
+      'Firestore is unavailable',
+    );
     expect(await runs()).toMatchObject([{ status: 'failed', since: BEGINNING }]);
     expect(await patternRows()).toEqual(['u1', 'u2', 'u3']);
 
@@ -502,8 +576,19 @@ describe('the patterns job on DuckDB', () => {
   it('logs progress per query and a summary, naming no shopper', async () => {
     await runPatternsJob(deps);
     const messages = deps.logger.entries.map((e) => e.message);
-    expect(messages).toEqual(expect.arrayContaining(['job started', 'query regular_purchases done', 'query bought_together done', 'patterns published', 'job succeeded']));
-    expect(deps.logger.entries.find((e) => e.message === 'query brand_preferences done')).toMatchObject({ query: 'brand_preferences', rows: 3 });
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        'job started',
+        'query regular_purchases done',
+        'query bought_together done',
+        'patterns published',
+        'job succeeded',
+      ]),
+    );
+    expect(deps.logger.entries.find((e) => e.message === 'query brand_preferences done')).toMatchObject({
+      query: 'brand_preferences',
+      rows: 3,
+    });
     expect(JSON.stringify(deps.logger.entries)).not.toMatch(/"u[1-6]"/);
   });
 });

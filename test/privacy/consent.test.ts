@@ -38,7 +38,8 @@ function countingStore(initial: Partial<PrivacySettings> = {}) {
       return settings.get(userId) ?? { ...DEFAULT_PRIVACY, ...initial, updated_at: null };
     },
   };
-  const set = (userId: string, change: Partial<PrivacySettings>) => settings.set(userId, { ...DEFAULT_PRIVACY, ...change, updated_at: NOW.toISOString() });
+  const set = (userId: string, change: Partial<PrivacySettings>) =>
+    settings.set(userId, { ...DEFAULT_PRIVACY, ...change, updated_at: NOW.toISOString() });
   return { store, state, set };
 }
 
@@ -70,7 +71,9 @@ describe.each([
   it.each(SWITCHES)('with %s off, drops exactly %j, naming the setting', async (flag, types) => {
     const decisions = await policyOver(countingStore({ [flag]: false }).store).decide('shopper-1', everyType);
     expect(Object.fromEntries(EVENT_TYPES.map((type, i) => [type, decisions[i]]))).toEqual(
-      Object.fromEntries(EVENT_TYPES.map((type) => [type, types.includes(type) ? { track: false, reason: `${flag} is off` } : { track: true, learn: true }])),
+      Object.fromEntries(
+        EVENT_TYPES.map((type) => [type, types.includes(type) ? { track: false, reason: `${flag} is off` } : { track: true, learn: true }]),
+      ),
     );
   });
 
@@ -181,24 +184,40 @@ describe('ingest consent reads afresh for every message', () => {
     expect(await consent.decide('shopper-2', [at(-60_000)])).toEqual([{ track: true, learn: true }]);
   });
 
-  it('decides on a linked visitor\'s events by the shopper\'s settings, and on an unlinked visitor\'s by their own', async () => {
+  it("decides on a linked visitor's events by the shopper's settings, and on an unlinked visitor's by their own", async () => {
     const { store, set } = countingStore();
     set('shopper-1', { track_clicks: false, learn_preferences: false });
     const consent = createIngestConsent(store, noErasures, { shopperOf: async (id) => (id === 'anonymous:linked' ? 'shopper-1' : null) });
     const view = (userId: string) => [collectedEvent('product_viewed', userId, NOW), collectedEvent('order_completed', userId, NOW)];
 
-    expect(await consent.decide('anonymous:linked', view('anonymous:linked'))).toEqual([{ track: false, reason: 'track_clicks is off' }, { track: true, learn: false }]);
-    expect(await consent.decide('anonymous:other', view('anonymous:other'))).toEqual([{ track: true, learn: true }, { track: true, learn: true }]);
+    expect(await consent.decide('anonymous:linked', view('anonymous:linked'))).toEqual([
+      { track: false, reason: 'track_clicks is off' },
+      { track: true, learn: false },
+    ]);
+    expect(await consent.decide('anonymous:other', view('anonymous:other'))).toEqual([
+      { track: true, learn: true },
+      { track: true, learn: true },
+    ]);
   });
 
-  it('drops a linked visitor\'s events received before their shopper\'s erasure or their own', async () => {
+  it("drops a linked visitor's events received before their shopper's erasure or their own", async () => {
     const erased: Record<string, Date> = { 'shopper-1': NOW, 'anonymous:erased': new Date(NOW.getTime() + 60_000) };
     const links: Record<string, string> = { 'anonymous:linked': 'shopper-1', 'anonymous:erased': 'shopper-2' };
-    const consent = createIngestConsent(countingStore().store, { erasedBefore: async (id) => erased[id] ?? null }, { shopperOf: async (id) => links[id] ?? null });
+    const consent = createIngestConsent(
+      countingStore().store,
+      { erasedBefore: async (id) => erased[id] ?? null },
+      { shopperOf: async (id) => links[id] ?? null },
+    );
     const at = (userId: string, offsetMs: number) => collectedEvent('product_viewed', userId, new Date(NOW.getTime() + offsetMs));
 
-    expect(await consent.decide('anonymous:linked', [at('anonymous:linked', -1), at('anonymous:linked', 0)])).toEqual([{ track: false, reason: 'erased' }, { track: true, learn: true }]);
-    expect(await consent.decide('anonymous:erased', [at('anonymous:erased', 59_999), at('anonymous:erased', 60_000)])).toEqual([{ track: false, reason: 'erased' }, { track: true, learn: true }]);
+    expect(await consent.decide('anonymous:linked', [at('anonymous:linked', -1), at('anonymous:linked', 0)])).toEqual([
+      { track: false, reason: 'erased' },
+      { track: true, learn: true },
+    ]);
+    expect(await consent.decide('anonymous:erased', [at('anonymous:erased', 59_999), at('anonymous:erased', 60_000)])).toEqual([
+      { track: false, reason: 'erased' },
+      { track: true, learn: true },
+    ]);
   });
 
   it('throws when the settings or the tombstone cannot be read, so the message is redelivered', async () => {
@@ -210,7 +229,9 @@ describe('ingest consent reads afresh for every message', () => {
     await expect(createIngestConsent(store, brokenErasures, noLinks).decide('shopper-1', events)).rejects.toThrow('DEADLINE_EXCEEDED');
     const brokenLinks = { shopperOf: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) };
     const visitorEvents = [collectedEvent('order_completed', 'anonymous:v', NOW)];
-    await expect(createIngestConsent(store, noErasures, brokenLinks).decide('anonymous:v', visitorEvents)).rejects.toThrow('DEADLINE_EXCEEDED');
+    await expect(createIngestConsent(store, noErasures, brokenLinks).decide('anonymous:v', visitorEvents)).rejects.toThrow(
+      'DEADLINE_EXCEEDED',
+    );
   });
 });
 
@@ -231,7 +252,13 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
   const ingestUnderTest = () => {
     const { warehouse, state } = createMemoryWarehouse();
     const { learned, preferences } = recordingLearner();
-    const ingest = createIngestHandler({ warehouse, preferences, consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)), clock: () => NOW, logger: createMemoryLogger() });
+    const ingest = createIngestHandler({
+      warehouse,
+      preferences,
+      consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
+      clock: () => NOW,
+      logger: createMemoryLogger(),
+    });
     return { ingest, stored: state.events, learned };
   };
 
@@ -268,7 +295,9 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
     await privacy.write(user, { ...DEFAULT_PRIVACY, learn_preferences: false }, NOW);
     const { ingest, stored, learned } = ingestUnderTest();
     const order = collectedEvent('order_completed', user, NOW);
-    await ingest(pubsubCloudEvent({ schema_version: 1, request_id: randomUUID(), user_id: user, received_at: NOW.toISOString(), events: [order] }));
+    await ingest(
+      pubsubCloudEvent({ schema_version: 1, request_id: randomUUID(), user_id: user, received_at: NOW.toISOString(), events: [order] }),
+    );
     expect([...stored.keys()]).toEqual([eventKey(order)]);
     expect(learned).toEqual([]);
   });
@@ -280,7 +309,15 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
     await erasures.request(user, 'shopper', NOW);
 
     const { ingest, stored, learned } = ingestUnderTest();
-    await ingest(pubsubCloudEvent({ schema_version: 1, request_id: randomUUID(), user_id: user, received_at: late.received_at, events: [late, fresh] }));
+    await ingest(
+      pubsubCloudEvent({
+        schema_version: 1,
+        request_id: randomUUID(),
+        user_id: user,
+        received_at: late.received_at,
+        events: [late, fresh],
+      }),
+    );
     expect([...stored.keys()]).toEqual([eventKey(fresh)]);
     expect(learned).toEqual([fresh.event_id]);
   });
@@ -292,7 +329,9 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
 
     const { ingest, stored } = ingestUnderTest();
     const order = collectedEvent('order_completed', user, new Date(NOW.getTime() + 1000));
-    await ingest(pubsubCloudEvent({ schema_version: 1, request_id: randomUUID(), user_id: user, received_at: order.received_at, events: [order] }));
+    await ingest(
+      pubsubCloudEvent({ schema_version: 1, request_id: randomUUID(), user_id: user, received_at: order.received_at, events: [order] }),
+    );
     expect(stored.size).toBe(0);
   });
 });

@@ -22,7 +22,15 @@ export const STAGING: SqlRow[] = [
 export const PARAMS = { as_of: new Date(AS_OF), default_retention_days: 365, shortest_retention_days: 30 };
 
 function event(eventId: string, userId: string, at: string): SqlRow {
-  return eventsRow({ event_id: eventId, type: 'product_viewed', user_id: userId, event_time: at, sku: 'milk', product_name: 'milk', category: 'Dairy' });
+  return eventsRow({
+    event_id: eventId,
+    type: 'product_viewed',
+    user_id: userId,
+    event_time: at,
+    sku: 'milk',
+    product_name: 'milk',
+    category: 'Dairy',
+  });
 }
 
 function orderLine(eventId: string, line: number, userId: string, at: string): SqlRow {

@@ -31,9 +31,9 @@ describe('the retention job on DuckDB', () => {
   afterEach(() => warehouse.close());
 
   const remaining = async () => ({
-    events: (await warehouse.sql('SELECT event_id AS id FROM events')).map((r) => (r.id as string)).sort(),
-    order_items: (await warehouse.sql("SELECT event_id || '/' || line AS id FROM order_items")).map((r) => (r.id as string)).sort(),
-    rejected_events: (await warehouse.sql('SELECT request_id AS id FROM rejected_events')).map((r) => (r.id as string)).sort(),
+    events: (await warehouse.sql('SELECT event_id AS id FROM events')).map((r) => r.id as string).sort(),
+    order_items: (await warehouse.sql("SELECT event_id || '/' || line AS id FROM order_items")).map((r) => r.id as string).sort(),
+    rejected_events: (await warehouse.sql('SELECT request_id AS id FROM rejected_events')).map((r) => r.id as string).sort(),
   });
   const runs = () => warehouse.sql('SELECT job, run_id, status, shoppers, changed, result_rows, error FROM job_runs');
 
@@ -56,34 +56,46 @@ describe('the retention job on DuckDB', () => {
       { user_id: 'long', retention_days: 500n },
       { user_id: 'short', retention_days: 30n },
     ]);
-    expect(await runs()).toEqual([{ job: 'retention', run_id: 'run-1', status: 'succeeded', shoppers: 2n, changed: 0n, result_rows: 11n, error: null }]);
+    expect(await runs()).toEqual([
+      { job: 'retention', run_id: 'run-1', status: 'succeeded', shoppers: 2n, changed: 0n, result_rows: 11n, error: null },
+    ]);
   });
 
-  it('judges a linked visitor\'s rows by their shopper\'s retention, and an unlinked visitor\'s by the default', async () => {
+  it("judges a linked visitor's rows by their shopper's retention, and an unlinked visitor's by the default", async () => {
     await warehouse.recordLink({ anonymous_id: 'anonymous:of-short', user_id: 'short', linked_at: '2026-02-01T00:00:00.000Z' });
     // Older than short's 30 days, well inside the default.
     const january = new Date('2026-01-15T00:00:00.000Z');
-    await warehouse.insertEvents([collectedEvent('product_viewed', 'anonymous:of-short', january), collectedEvent('product_viewed', 'anonymous:nobody', january)], 'r');
+    await warehouse.insertEvents(
+      [collectedEvent('product_viewed', 'anonymous:of-short', january), collectedEvent('product_viewed', 'anonymous:nobody', january)],
+      'r',
+    );
 
     await runRetentionJob(deps);
 
     expect(await warehouse.sql("SELECT user_id FROM events WHERE user_id LIKE 'anonymous:%'")).toEqual([{ user_id: 'anonymous:nobody' }]);
-    expect(await warehouse.sql("SELECT * FROM shopper_retention_staging WHERE user_id LIKE 'anonymous:%'")).toEqual([{ user_id: 'anonymous:of-short', retention_days: 30n }]);
+    expect(await warehouse.sql("SELECT * FROM shopper_retention_staging WHERE user_id LIKE 'anonymous:%'")).toEqual([
+      { user_id: 'anonymous:of-short', retention_days: 30n },
+    ]);
   });
 
-  it('holds a linked visitor to their shopper\'s retention, not to settings the visitor wrote under their own token', async () => {
+  it("holds a linked visitor to their shopper's retention, not to settings the visitor wrote under their own token", async () => {
     await warehouse.recordLink({ anonymous_id: 'anonymous:of-short', user_id: 'short', linked_at: '2026-02-01T00:00:00.000Z' });
     await warehouse.recordLink({ anonymous_id: 'anonymous:of-dflt', user_id: 'dflt', linked_at: '2026-02-01T00:00:00.000Z' });
     await privacy.set('anonymous:of-short', { retention_days: 700 });
     await privacy.set('anonymous:of-dflt', { retention_days: 1 });
     // Older than short's 30 days, younger than the default 365: of-short's goes, of-dflt's stays.
     const january = new Date('2026-01-15T00:00:00.000Z');
-    await warehouse.insertEvents([collectedEvent('product_viewed', 'anonymous:of-short', january), collectedEvent('product_viewed', 'anonymous:of-dflt', january)], 'r');
+    await warehouse.insertEvents(
+      [collectedEvent('product_viewed', 'anonymous:of-short', january), collectedEvent('product_viewed', 'anonymous:of-dflt', january)],
+      'r',
+    );
 
     await runRetentionJob(deps);
 
     expect(await warehouse.sql("SELECT user_id FROM events WHERE user_id LIKE 'anonymous:%'")).toEqual([{ user_id: 'anonymous:of-dflt' }]);
-    expect(await warehouse.sql("SELECT * FROM shopper_retention_staging WHERE user_id LIKE 'anonymous:%'")).toEqual([{ user_id: 'anonymous:of-short', retention_days: 30n }]);
+    expect(await warehouse.sql("SELECT * FROM shopper_retention_staging WHERE user_id LIKE 'anonymous:%'")).toEqual([
+      { user_id: 'anonymous:of-short', retention_days: 30n },
+    ]);
   });
 
   it('reads the retentions afresh each run: a shopper back on the default is judged by it', async () => {
@@ -96,7 +108,18 @@ describe('the retention job on DuckDB', () => {
     const run = await runRetentionJob(deps, { asOf: new Date(AS_OF) });
     expect(run).toMatchObject({ shoppers: 1, shortest_retention_days: 365, deleted: { events: 2, order_items: 3, rejected_events: 1 } });
     expect(await warehouse.sql('SELECT user_id FROM shopper_retention_staging')).toEqual([{ user_id: 'long' }]);
-    expect((await remaining()).events).toEqual(['dflt-at', 'dflt-in', 'dflt-new', 'long-in', 'long-mid', 'short-in', 'short-in-ms', 'short-old', 'short-out', 'short-out-ms']);
+    expect((await remaining()).events).toEqual([
+      'dflt-at',
+      'dflt-in',
+      'dflt-new',
+      'long-in',
+      'long-mid',
+      'short-in',
+      'short-in-ms',
+      'short-old',
+      'short-out',
+      'short-out-ms',
+    ]);
   });
 
   it('deletes nothing inside the default retention when nobody has one of their own', async () => {
@@ -127,7 +150,9 @@ describe('the retention job on DuckDB', () => {
     const run = await runRetentionJob(deps);
     expect(run).toMatchObject({ deleted: { events: 5, order_items: 0, rejected_events: 2 }, deferred: ['order_items'] });
     expect((await remaining()).order_items).toHaveLength(TABLES.order_items.length);
-    expect(deps.logger.entries).toContainEqual(expect.objectContaining({ severity: 'WARNING', message: 'table order_items deferred', table: 'order_items' }));
+    expect(deps.logger.entries).toContainEqual(
+      expect.objectContaining({ severity: 'WARNING', message: 'table order_items deferred', table: 'order_items' }),
+    );
     expect(await runs()).toMatchObject([{ status: 'succeeded', result_rows: 7n }]);
 
     // The next run deletes them.

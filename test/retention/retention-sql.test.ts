@@ -11,7 +11,11 @@ import { EXPIRED, loadTables, PARAMS, TABLES } from './fixtures.ts';
 // whose branches must be the DELETEs' predicates word for word.
 
 /** The statement without comments, its whitespace collapsed. */
-const normalize = (sql: string) => sql.replace(/--[^\n]*/g, '').replace(/\s+/g, ' ').trim();
+const normalize = (sql: string) =>
+  sql
+    .replace(/--[^\n]*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** Each branch's table and WHERE clause in retention_expired.sql. */
 async function expiredPredicates(): Promise<Map<string, string>> {

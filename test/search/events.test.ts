@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '../../functions/events/limits.ts';
 import { ClientEvent, type ProductRef } from '../../functions/events/schema.ts';
-import { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent, SIGNAL_DECIMALS } from '../../functions/search/events.ts';
+import {
+  newSearchId,
+  searchContext,
+  searchPerformedEvent,
+  searchResultClickedEvent,
+  SIGNAL_DECIMALS,
+} from '../../functions/search/events.ts';
 import { noSignals, SIGNALS, type SignalValues } from '../../functions/search/signals.ts';
 import { VALID_DATA } from '../support/fixtures.ts';
 import { NOW } from './shoppers.ts';
@@ -25,7 +31,13 @@ describe('search_performed', () => {
     const event = search();
     // Parsed unchanged: nothing in it needed the schema's defaults or trimming.
     expect(ClientEvent.parse(event)).toEqual(event);
-    const parsed = ClientEvent.safeParse(search({ filters: { organic: true, max_price: 5 }, topCategories: ['dairy-alternatives'], context: { platform: 'server', locale: 'de-DE' } }));
+    const parsed = ClientEvent.safeParse(
+      search({
+        filters: { organic: true, max_price: 5 },
+        topCategories: ['dairy-alternatives'],
+        context: { platform: 'server', locale: 'de-DE' },
+      }),
+    );
     expect(parsed.error?.issues ?? []).toEqual([]);
   });
 
@@ -92,7 +104,9 @@ describe('search_performed', () => {
     const shown = Array.from({ length: 120 }, (_, i) => ({ sku: `sku-${i}` }));
     const ranking = shown.map((_, i) => ({ original_position: i === 4 ? LIMITS.maxPosition + 1 : i + 1, values: values({ brand: 0.5 }) }));
     const listed = search({ shown, ranking }).data.ranking ?? [];
-    expect(listed.map((entry) => entry.position)).toEqual(Array.from({ length: LIMITS.maxRankedResults }, (_, i) => i + 1).filter((p) => p !== 5));
+    expect(listed.map((entry) => entry.position)).toEqual(
+      Array.from({ length: LIMITS.maxRankedResults }, (_, i) => i + 1).filter((p) => p !== 5),
+    );
     // A ranking longer than what was shown says nothing of results that were not shown.
     expect(search({ ranking }).data.ranking).toHaveLength(3);
     expect(ClientEvent.safeParse(search({ shown, ranking })).success).toBe(true);
@@ -100,18 +114,30 @@ describe('search_performed', () => {
 
   it('keeps the ranking, every signal set, to under a third of an event’s bytes', () => {
     const shown = Array.from({ length: LIMITS.maxResultsPerSearch }, (_, i) => ({ sku: `sku-${i}` }));
-    const ranking = shown.map(() => ({ original_position: LIMITS.maxPosition, values: values(Object.fromEntries(SIGNALS.map((signal) => [signal, -0.123456]))) }));
+    const ranking = shown.map(() => ({
+      original_position: LIMITS.maxPosition,
+      values: values(Object.fromEntries(SIGNALS.map((signal) => [signal, -0.123456]))),
+    }));
     expect(Buffer.byteLength(JSON.stringify(search({ shown, ranking }).data.ranking))).toBeLessThan(LIMITS.maxEventBytes / 3);
   });
 
   it('drops the ranking, not the search, when the event would be too large for collect with it', () => {
-    const shown = Array.from({ length: LIMITS.maxResultsPerSearch }, (_, i) => ({ sku: `${'s'.repeat(LIMITS.maxIdLength - 3)}${String(i).padStart(3, '0')}` }));
-    const filters = Object.fromEntries(Array.from({ length: LIMITS.maxMapEntries }, (_, i) => [`filter-${i}`.padEnd(64, 'x'), 'v'.repeat(LIMITS.maxLabelLength)]));
-    const ranking = shown.map((_, i) => ({ original_position: i + 1, values: values(Object.fromEntries(SIGNALS.map((signal) => [signal, -0.5]))) }));
+    const shown = Array.from({ length: LIMITS.maxResultsPerSearch }, (_, i) => ({
+      sku: `${'s'.repeat(LIMITS.maxIdLength - 3)}${String(i).padStart(3, '0')}`,
+    }));
+    const filters = Object.fromEntries(
+      Array.from({ length: LIMITS.maxMapEntries }, (_, i) => [`filter-${i}`.padEnd(64, 'x'), 'v'.repeat(LIMITS.maxLabelLength)]),
+    );
+    const ranking = shown.map((_, i) => ({
+      original_position: i + 1,
+      values: values(Object.fromEntries(SIGNALS.map((signal) => [signal, -0.5]))),
+    }));
     const event = search({ shown, filters, ranking });
     expect(event.data).not.toHaveProperty('ranking');
     expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(LIMITS.maxEventBytes);
-    expect(Buffer.byteLength(JSON.stringify(search({ shown, filters, ranking: ranking.slice(0, 1) })))).toBeLessThanOrEqual(LIMITS.maxEventBytes);
+    expect(Buffer.byteLength(JSON.stringify(search({ shown, filters, ranking: ranking.slice(0, 1) })))).toBeLessThanOrEqual(
+      LIMITS.maxEventBytes,
+    );
     expect(search({ shown, filters, ranking: ranking.slice(0, 1) }).data.ranking).toHaveLength(1);
     expect(ClientEvent.safeParse(event).success).toBe(true);
   });
@@ -158,6 +184,10 @@ describe('search context', () => {
       data: { product: oatDrink, quantity: 1, cart_value: 2.49, search_id: performed.data.search_id },
     };
     const parsed = ClientEvent.parse(add);
-    expect(parsed.context).toEqual({ search_id: performed.data.search_id, experiments: { personalization: 'personalized' }, platform: 'web' });
+    expect(parsed.context).toEqual({
+      search_id: performed.data.search_id,
+      experiments: { personalization: 'personalized' },
+      platform: 'web',
+    });
   });
 });

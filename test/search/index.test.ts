@@ -87,7 +87,10 @@ describe('the search package over Firestore (emulator)', () => {
 
   it('honours the flags an erased shopper left in their tombstone', async () => {
     const user = shopperIn('personalized');
-    await firestore.collection(TOMBSTONES_COLLECTION).doc(hashUser(user)).set({ erased_before: NOW.toISOString(), privacy: { ...DEFAULT_PRIVACY, learn_dietary: false } });
+    await firestore
+      .collection(TOMBSTONES_COLLECTION)
+      .doc(hashUser(user))
+      .set({ erased_before: NOW.toISOString(), privacy: { ...DEFAULT_PRIVACY, learn_dietary: false } });
     await learning.apply(user, [collectedEvent('cart_item_added', user, NOW)], NOW);
     expect((await reader().read(user)).preferences?.privacy).toEqual({ ...ALL_ON, learn_dietary: false });
   });

@@ -21,7 +21,9 @@ function fixedReader(answer: { preferences: ShopperPreferences } | { reason: Unr
   const reader: Pick<SearchPreferenceReader, 'read'> = {
     async read(userId): Promise<PreferenceRead> {
       asked.push(userId);
-      return 'preferences' in answer ? { preferences: answer.preferences, reason: null, cached: false } : { preferences: null, reason: answer.reason, cached: false };
+      return 'preferences' in answer
+        ? { preferences: answer.preferences, reason: null, cached: false }
+        : { preferences: null, reason: answer.reason, cached: false };
     },
   };
   return { reader, asked };
@@ -36,13 +38,32 @@ describe('personalizeSearch', () => {
     const { reader } = fixedReader({ preferences: LIKES_C });
     const outcome = await personalizer({ reader })(request(PERSONALIZED));
     expect(skus(outcome.results)).toBe('acb');
-    expect(outcome).toMatchObject({ arm: 'personalized', personalized: true, reason: null, experiments: { personalization: 'personalized' } });
-    expect(outcome.explanations.map((e) => [e.sku, e.original_position, e.position])).toEqual([['a', 1, 1], ['c', 3, 2], ['b', 2, 3]]);
+    expect(outcome).toMatchObject({
+      arm: 'personalized',
+      personalized: true,
+      reason: null,
+      experiments: { personalization: 'personalized' },
+    });
+    expect(outcome.explanations.map((e) => [e.sku, e.original_position, e.position])).toEqual([
+      ['a', 1, 1],
+      ['c', 3, 2],
+      ['b', 2, 3],
+    ]);
     expect(ClientEvent.safeParse(outcome.event).error?.issues ?? []).toEqual([]);
     expect(outcome.event).toMatchObject({
       occurred_at: NOW.toISOString(),
       context: { search_id: outcome.search_id, experiments: { personalization: 'personalized' } },
-      data: { search_id: outcome.search_id, query: 'milk', personalized: true, results_count: 3, results: [{ sku: 'a', position: 1 }, { sku: 'c', position: 2 }, { sku: 'b', position: 3 }] },
+      data: {
+        search_id: outcome.search_id,
+        query: 'milk',
+        personalized: true,
+        results_count: 3,
+        results: [
+          { sku: 'a', position: 1 },
+          { sku: 'c', position: 2 },
+          { sku: 'b', position: 3 },
+        ],
+      },
     });
   });
 
@@ -64,7 +85,9 @@ describe('personalizeSearch', () => {
     expect(unmoved.event.data.ranking).toEqual([1, 2, 3].map((p) => ({ position: p, original_position: p, signals: {} })));
     const control = await personalizer({ reader: fixedReader({ preferences: LIKES_C }).reader })(request(CONTROL));
     const unread = await personalizer({ reader: fixedReader({ reason: 'timeout' }).reader })(request(PERSONALIZED));
-    const flat = await personalizer({ reader: fixedReader({ preferences: LIKES_C }).reader, ranking: { strength: 0 } })(request(PERSONALIZED));
+    const flat = await personalizer({ reader: fixedReader({ preferences: LIKES_C }).reader, ranking: { strength: 0 } })(
+      request(PERSONALIZED),
+    );
     for (const outcome of [control, unread, flat]) expect(outcome.event.data).not.toHaveProperty('ranking');
   });
 
@@ -99,10 +122,16 @@ describe('personalizeSearch', () => {
   it('tries a challenger’s weights on its share of the personalized arm, naming its arm in the event', async () => {
     const { reader } = fixedReader({ preferences: LIKES_C });
     // The challenger ignores the product signal: its shoppers keep the engine's order.
-    const challenger: WeightsVersion = { ...handSetVersion(), version: 'fit-20260329', weights: { ...DEFAULT_RANKING_WEIGHTS, product: 0 } };
+    const challenger: WeightsVersion = {
+      ...handSetVersion(),
+      version: 'fit-20260329',
+      weights: { ...DEFAULT_RANKING_WEIGHTS, product: 0 },
+    };
     const weights: RankingWeightsReader = { read: () => Promise.resolve({ current: handSetVersion(), challenger }) };
     const experiment = weightsExperimentId('fit-20260329');
-    const shoppers = Array.from({ length: 40 }, (_, i) => `shopper-${i}`).filter((u) => assignArm(DEFAULT_EXPERIMENT, u) === 'personalized');
+    const shoppers = Array.from({ length: 40 }, (_, i) => `shopper-${i}`).filter(
+      (u) => assignArm(DEFAULT_EXPERIMENT, u) === 'personalized',
+    );
     const outcomes = await Promise.all(shoppers.map((u) => personalizer({ reader, weights })(request(u))));
     const arms = outcomes.map((o) => o.experiments[experiment]);
     expect(new Set(arms)).toEqual(new Set(['challenger', 'current']));
@@ -115,13 +144,16 @@ describe('personalizeSearch', () => {
     expect(control.experiments).toEqual({ personalization: 'control' });
   });
 
-  it.each(['timeout', 'error', 'missing', 'not_learning'] as const)('keeps the engine order, with the reason, when the read answers %s', async (reason) => {
-    const outcome = await personalizer({ reader: fixedReader({ reason }).reader })(request(PERSONALIZED));
-    expect(skus(outcome.results)).toBe('abc');
-    expect(outcome).toMatchObject({ arm: 'personalized', personalized: false, reason });
-    expect(outcome.event.data.personalized).toBe(false);
-    expect(outcome.explanations.every((e) => e.position === e.original_position)).toBe(true);
-  });
+  it.each(['timeout', 'error', 'missing', 'not_learning'] as const)(
+    'keeps the engine order, with the reason, when the read answers %s',
+    async (reason) => {
+      const outcome = await personalizer({ reader: fixedReader({ reason }).reader })(request(PERSONALIZED));
+      expect(skus(outcome.results)).toBe('abc');
+      expect(outcome).toMatchObject({ arm: 'personalized', personalized: false, reason });
+      expect(outcome.event.data.personalized).toBe(false);
+      expect(outcome.explanations.every((e) => e.position === e.original_position)).toBe(true);
+    },
+  );
 
   it('says no_signal when nothing learned applies to these results', async () => {
     const { reader } = fixedReader({ preferences: shopper({ learned: learned({ brands: { Alpro: affinity(1) } }) }) });
@@ -135,11 +167,19 @@ describe('personalizeSearch', () => {
         throw new Error('boom');
       },
     };
-    for (const reader of [rejects, throws]) expect(await personalizer({ reader })(request(PERSONALIZED))).toMatchObject({ personalized: false, reason: 'error' });
+    for (const reader of [rejects, throws])
+      expect(await personalizer({ reader })(request(PERSONALIZED))).toMatchObject({ personalized: false, reason: 'error' });
   });
 
   it('personalizes every shopper once the personalization experiment is over, and reports the other experiments’ arms', async () => {
-    const copy: Experiment = { id: 'checkout-copy', control: 'old', arms: [{ name: 'old', weight: 1 }, { name: 'new', weight: 1 }] };
+    const copy: Experiment = {
+      id: 'checkout-copy',
+      control: 'old',
+      arms: [
+        { name: 'old', weight: 1 },
+        { name: 'new', weight: 1 },
+      ],
+    };
     const { reader } = fixedReader({ preferences: LIKES_C });
     const outcome = await personalizer({ reader, experiments: [copy] })(request(CONTROL));
     expect(outcome).toMatchObject({ arm: null, personalized: true, experiments: { 'checkout-copy': assignArm(copy, CONTROL) } });
@@ -148,13 +188,22 @@ describe('personalizeSearch', () => {
 
   it('applies the ranking settings: strength 0 keeps the engine order', async () => {
     const { reader } = fixedReader({ preferences: LIKES_C });
-    expect(await personalizer({ reader, ranking: { strength: 0 } })(request(PERSONALIZED))).toMatchObject({ personalized: false, reason: 'no_signal' });
+    expect(await personalizer({ reader, ranking: { strength: 0 } })(request(PERSONALIZED))).toMatchObject({
+      personalized: false,
+      reason: 'no_signal',
+    });
   });
 
   it('passes the engine’s count, filters and context on to the event, and a fresh search id each time', async () => {
     const { reader } = fixedReader({ reason: 'missing' });
     const search = personalizer({ reader, experiments: [DEFAULT_EXPERIMENT] });
-    const input = { ...request(PERSONALIZED), resultsCount: 240, filters: { organic: true }, topCategories: ['dairy'], context: { platform: 'server' as const } };
+    const input = {
+      ...request(PERSONALIZED),
+      resultsCount: 240,
+      filters: { organic: true },
+      topCategories: ['dairy'],
+      context: { platform: 'server' as const },
+    };
     const [one, two] = [await search(input), await search(input)];
     expect(one.event.data).toMatchObject({ results_count: 240, filters: { organic: true }, top_categories: ['dairy'] });
     expect(one.event.context?.platform).toBe('server');
@@ -165,7 +214,9 @@ describe('personalizeSearch', () => {
   it('logs each search at debug level, without the shopper', async () => {
     const logger = createMemoryLogger();
     await personalizer({ reader: fixedReader({ reason: 'missing' }).reader, logger })(request(PERSONALIZED));
-    expect(logger.entries).toMatchObject([{ severity: 'DEBUG', message: 'search ranked', personalized: false, reason: 'missing', arm: 'personalized' }]);
+    expect(logger.entries).toMatchObject([
+      { severity: 'DEBUG', message: 'search ranked', personalized: false, reason: 'missing', arm: 'personalized' },
+    ]);
     expect(JSON.stringify(logger.entries)).not.toContain(PERSONALIZED);
   });
 

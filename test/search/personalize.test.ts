@@ -20,7 +20,17 @@ import {
 
 // The worked examples below are computed with these weights, named here so the arithmetic in each test
 // stays readable; the defaults are checked on their own at the end.
-const WORKED = { product: 0.3, brand: 0.2, category: 0.1, reorder_due: 0.4, recent: 0.15, dietary: 0.2, price: 0.1, promotion: 0.05, explicit: 1 };
+const WORKED = {
+  product: 0.3,
+  brand: 0.2,
+  category: 0.1,
+  reorder_due: 0.4,
+  recent: 0.15,
+  dietary: 0.2,
+  price: 0.1,
+  promotion: 0.05,
+  explicit: 1,
+};
 const ranked = (list: readonly SearchResult[], prefs: ShopperPreferences | null, strength?: number) =>
   personalize(list, prefs, { now: NOW, weights: WORKED, ...(strength === undefined ? {} : { strength }) });
 const explanationOf = (explanations: readonly Explanation[], sku: string) => {
@@ -40,7 +50,13 @@ describe('personalize: the engine order is kept', () => {
     expect(skus(out)).toBe('abcde');
     expect(applied).toBe(false);
     expect(signalsRead).toBe(false);
-    expect(explanations.map((e) => [e.original_position, e.position])).toEqual([[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]]);
+    expect(explanations.map((e) => [e.original_position, e.position])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+      [4, 4],
+      [5, 5],
+    ]);
   });
 
   it('with a document in which nothing has been learned', () => {
@@ -89,13 +105,19 @@ describe('personalize: each signal moves results as documented', () => {
   });
 
   it('product: a regular item of the batch patterns counts its confidence when real-time learning knows less', () => {
-    const { results: out, explanations } = ranked(results(3), shopper({ patterns: patterns({ regular_items: [regularItem('c', { confidence: 0.8 })] }) }));
+    const { results: out, explanations } = ranked(
+      results(3),
+      shopper({ patterns: patterns({ regular_items: [regularItem('c', { confidence: 0.8 })] }) }),
+    );
     expect(skus(out)).toBe('acb');
     expect(explanationOf(explanations, 'c').contributions.product).toBeCloseTo(0.3 * 0.8, 12);
   });
 
   it('product: a negative real-time affinity (cart removals) wins over a regular purchase and pushes down', () => {
-    const prefs = shopper({ learned: learned({ products: { a: affinity(-0.35) } }), patterns: patterns({ regular_items: [regularItem('a', { confidence: 0.9 })] }) });
+    const prefs = shopper({
+      learned: learned({ products: { a: affinity(-0.35) } }),
+      patterns: patterns({ regular_items: [regularItem('a', { confidence: 0.9 })] }),
+    });
     const a = explanationOf(ranked(results(3), prefs).explanations, 'a');
     expect(a.contributions.product).toBeCloseTo(0.3 * Math.tanh(-0.35), 12);
     expect(a.contributions.product).toBeLessThan(0);
@@ -110,7 +132,9 @@ describe('personalize: each signal moves results as documented', () => {
 
   it('brand: the batch patterns give the brand its share of the shopper’s brand scores', () => {
     const list = results(4, { d: { brand: 'Oatly' } });
-    const prefs = shopper({ patterns: patterns({ brands: [{ name: 'Oatly', score: 2.7, share: 0.6, purchases: 3, cart_adds: 0, clicks: 0 }] }) });
+    const prefs = shopper({
+      patterns: patterns({ brands: [{ name: 'Oatly', score: 2.7, share: 0.6, purchases: 3, cart_adds: 0, clicks: 0 }] }),
+    });
     const { results: out, explanations } = ranked(list, prefs);
     expect(skus(out)).toBe('abdc');
     expect(explanationOf(explanations, 'd').contributions.brand).toBeCloseTo(0.12, 12);
@@ -133,27 +157,40 @@ describe('personalize: each signal moves results as documented', () => {
   });
 
   it('reorder_due: a regular item of the patterns is due once 0.9 of its interval has passed since its last purchase (no model fitted yet)', () => {
-    const prefs = (lastDaysAgo: number) => shopper({ patterns: patterns({ regular_items: [regularItem('d', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo), confidence: 0 })] }) });
+    const prefs = (lastDaysAgo: number) =>
+      shopper({
+        patterns: patterns({
+          regular_items: [regularItem('d', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo), confidence: 0 })],
+        }),
+      });
     expect(explanationOf(ranked(results(4), prefs(7)).explanations, 'd').contributions.reorder_due).toBe(0.4);
     expect(explanationOf(ranked(results(4), prefs(3)).explanations, 'd').contributions.reorder_due).toBe(0);
   });
 
   it('recent: brand and category touched within the hour add 0.15, each half of it', () => {
     const list = results(4, { d: { brand: 'Oatly', category: 'dairy' } });
-    const both = ranked(list, shopper({ learned: learned({ recent: { brands: { Oatly: minutesBefore(10) }, categories: { dairy: minutesBefore(10) } } }) }));
+    const both = ranked(
+      list,
+      shopper({ learned: learned({ recent: { brands: { Oatly: minutesBefore(10) }, categories: { dairy: minutesBefore(10) } } }) }),
+    );
     expect(skus(both.results)).toBe('abdc');
     expect(explanationOf(both.explanations, 'd').contributions.recent).toBeCloseTo(0.15, 12);
     // Half of it (0.075) is less than the 1/12 between c and d.
     const category = ranked(list, shopper({ learned: learned({ recent: { brands: {}, categories: { dairy: minutesBefore(10) } } }) }));
     expect(skus(category.results)).toBe('abcd');
     expect(explanationOf(category.explanations, 'd').contributions.recent).toBeCloseTo(0.075, 12);
-    const stale = ranked(list, shopper({ learned: learned({ recent: { brands: { Oatly: minutesBefore(61) }, categories: { dairy: minutesBefore(61) } } }) }));
+    const stale = ranked(
+      list,
+      shopper({ learned: learned({ recent: { brands: { Oatly: minutesBefore(61) }, categories: { dairy: minutesBefore(61) } } }) }),
+    );
     expect(explanationOf(stale.explanations, 'd').contributions.recent).toBe(0);
   });
 
   it('dietary: a tag the shopper buys with confidence 0.8 adds 0.2 × 0.8 = 0.16 to the items carrying it', () => {
     const list = results(4, { c: { dietary_tags: ['organic'] }, d: { dietary_tags: ['vegan', 'organic'] } });
-    const prefs = shopper({ patterns: patterns({ dietary: [{ tag: 'vegan', share: 0.9, confidence: 0.8, tagged_lines: 18, lines: 20 }] }) });
+    const prefs = shopper({
+      patterns: patterns({ dietary: [{ tag: 'vegan', share: 0.9, confidence: 0.8, tagged_lines: 18, lines: 20 }] }),
+    });
     const { results: out, explanations } = ranked(list, prefs);
     expect(skus(out)).toBe('abdc');
     expect(explanationOf(explanations, 'd').contributions.dietary).toBeCloseTo(0.16, 12);
@@ -162,8 +199,16 @@ describe('personalize: each signal moves results as documented', () => {
 
   it('price: a budget shopper (position 0.1) gets cheap items lifted and dear ones pushed down, by 0.1 × (1 − 2 |item − shopper|)', () => {
     // Milk at 2, 2, 4 and 1: positions in the category 1/3, 1/3, 1 and 0.
-    const list = results(4, { a: { category: 'milk', price: 2 }, b: { category: 'milk', price: 2 }, c: { category: 'milk', price: 4 }, d: { category: 'milk', price: 1 } });
-    const { results: out, explanations } = ranked(list, shopper({ patterns: patterns({ price: priceSensitivity({ position: 0.1, class: 'budget' }) }) }));
+    const list = results(4, {
+      a: { category: 'milk', price: 2 },
+      b: { category: 'milk', price: 2 },
+      c: { category: 'milk', price: 4 },
+      d: { category: 'milk', price: 1 },
+    });
+    const { results: out, explanations } = ranked(
+      list,
+      shopper({ patterns: patterns({ price: priceSensitivity({ position: 0.1, class: 'budget' }) }) }),
+    );
     expect(skus(out)).toBe('abdc');
     expect(explanationOf(explanations, 'a').contributions.price).toBeCloseTo(0.1 * (1 - 2 * (1 / 3 - 0.1)), 12);
     expect(explanationOf(explanations, 'c').contributions.price).toBeCloseTo(-0.08, 12);
@@ -173,7 +218,12 @@ describe('personalize: each signal moves results as documented', () => {
   it('price: the shopper’s position in the item’s category, and the catalogue’s price position, come first', () => {
     const list = results(2, { a: { category: 'milk', price_position: 0.9 }, b: { category: 'wine', price_position: 0.9 } });
     const prefs = shopper({
-      patterns: patterns({ price: priceSensitivity({ position: 0.1, categories: [{ category: 'milk', lines: 5, units: 10, position: 0.9, index: 1.3, promo_share: 0 }] }) }),
+      patterns: patterns({
+        price: priceSensitivity({
+          position: 0.1,
+          categories: [{ category: 'milk', lines: 5, units: 10, position: 0.9, index: 1.3, promo_share: 0 }],
+        }),
+      }),
     });
     const { explanations } = ranked(list, prefs);
     expect(explanationOf(explanations, 'a').contributions.price).toBeCloseTo(0.1, 12);
@@ -200,7 +250,10 @@ describe('personalize: each signal moves results as documented', () => {
     const like = ranked(list, shopper({ learned: learned({ explicit: { 'product:d': { action: 'like', at: NOW.toISOString() } } }) }));
     expect(skus(like.results)).toBe('dabc');
     expect(explanationOf(like.explanations, 'd').contributions.explicit).toBe(1);
-    const dislike = ranked(list, shopper({ learned: learned({ explicit: { 'brand:Acme': { action: 'dislike', at: NOW.toISOString() } } }) }));
+    const dislike = ranked(
+      list,
+      shopper({ learned: learned({ explicit: { 'brand:Acme': { action: 'dislike', at: NOW.toISOString() } } }) }),
+    );
     expect(skus(dislike.results)).toBe('bcda');
     expect(explanationOf(dislike.explanations, 'a').score).toBe(0);
     const reset = ranked(list, shopper({ learned: learned({ explicit: { 'brand:Acme': { action: 'reset', at: NOW.toISOString() } } }) }));
@@ -210,7 +263,12 @@ describe('personalize: each signal moves results as documented', () => {
   it('explicit: a dislike outweighs a like on the same item', () => {
     const list = results(2, { b: { brand: 'Acme', category: 'dairy' } });
     const prefs = shopper({
-      learned: learned({ explicit: { 'brand:Acme': { action: 'like', at: NOW.toISOString() }, 'category:dairy': { action: 'dislike', at: NOW.toISOString() } } }),
+      learned: learned({
+        explicit: {
+          'brand:Acme': { action: 'like', at: NOW.toISOString() },
+          'category:dairy': { action: 'dislike', at: NOW.toISOString() },
+        },
+      }),
     });
     expect(explanationOf(ranked(list, prefs).explanations, 'b').contributions.explicit).toBe(-1);
   });
@@ -231,12 +289,25 @@ describe('personalize: privacy flags switch signals off', () => {
         categories: { milk: affinity(0.9) },
         dietary: { vegan: affinity(0.9) },
         recent: { brands: { Oatly: minutesBefore(5) }, categories: { milk: minutesBefore(5) } },
-        reorder: { d: { orders: 2, quantity: 2, first_at: daysBefore(14), last_at: daysBefore(7), mean_interval_days: 7, next_due_at: NOW.toISOString() } },
-        explicit: { 'brand:Oatly': { action: 'like', at: NOW.toISOString() }, 'dietary_tag:vegan': { action: 'like', at: NOW.toISOString() } },
+        reorder: {
+          d: {
+            orders: 2,
+            quantity: 2,
+            first_at: daysBefore(14),
+            last_at: daysBefore(7),
+            mean_interval_days: 7,
+            next_due_at: NOW.toISOString(),
+          },
+        },
+        explicit: {
+          'brand:Oatly': { action: 'like', at: NOW.toISOString() },
+          'dietary_tag:vegan': { action: 'like', at: NOW.toISOString() },
+        },
       }),
       patterns: patterns({ price: priceSensitivity({ position: 0, promo_share: 0.5 }) }),
     });
-  const contributionsOfD = (privacy: Partial<PersonalizationFlags>) => explanationOf(ranked(list, everything(privacy)).explanations, 'd').contributions;
+  const contributionsOfD = (privacy: Partial<PersonalizationFlags>) =>
+    explanationOf(ranked(list, everything(privacy)).explanations, 'd').contributions;
 
   it('with every flag on, every signal speaks for d', () => {
     const all = contributionsOfD({});
@@ -286,7 +357,16 @@ describe('personalize: determinism, strength and explanations', () => {
       categories: { bakery: affinity(0.3) },
       dietary: { vegan: affinity(0.5) },
       recent: { brands: { Oatly: minutesBefore(3) }, categories: {} },
-      reorder: { 'sku-27': { orders: 4, quantity: 4, first_at: daysBefore(30), last_at: daysBefore(10), mean_interval_days: 10, next_due_at: NOW.toISOString() } },
+      reorder: {
+        'sku-27': {
+          orders: 4,
+          quantity: 4,
+          first_at: daysBefore(30),
+          last_at: daysBefore(10),
+          mean_interval_days: 10,
+          next_due_at: NOW.toISOString(),
+        },
+      },
       explicit: { 'product:sku-1': { action: 'dislike', at: NOW.toISOString() } },
     }),
     patterns: patterns({ price: priceSensitivity({ position: 0.2, promo_share: 0.4 }) }),
@@ -312,7 +392,8 @@ describe('personalize: determinism, strength and explanations', () => {
       const doubled = explanationOf(two, e.sku);
       for (const signal of SIGNALS) expect(doubled.contributions[signal]).toBeCloseTo(2 * e.contributions[signal], 12);
     }
-    const moved = (explanations: readonly Explanation[]) => explanations.reduce((sum, e) => sum + Math.abs(e.position - e.original_position), 0);
+    const moved = (explanations: readonly Explanation[]) =>
+      explanations.reduce((sum, e) => sum + Math.abs(e.position - e.original_position), 0);
     expect(moved(two)).toBeGreaterThan(moved(one));
   });
 
@@ -327,14 +408,24 @@ describe('personalize: determinism, strength and explanations', () => {
       const sum = SIGNALS.reduce((total, s) => total + e.contributions[s], e.prior);
       expect(e.score).toBeCloseTo(sum, 12);
     }
-    for (let i = 1; i < explanations.length; i += 1) expect(explanations[i - 1]?.score).toBeGreaterThanOrEqual(explanations[i]?.score ?? Number.NaN);
+    for (let i = 1; i < explanations.length; i += 1)
+      expect(explanations[i - 1]?.score).toBeGreaterThanOrEqual(explanations[i]?.score ?? Number.NaN);
     expect(skus(out)).not.toBe(skus(list));
   });
 
   it('keeps the caller’s own fields on each result, and the same objects', () => {
-    const own = [{ sku: 'x', title: 'X' }, { sku: 'y', title: 'Y' }];
-    const { results: out } = ranked(own, shopper({ learned: learned({ explicit: { 'product:y': { action: 'like', at: NOW.toISOString() } } }) }));
-    expect(out).toEqual([{ sku: 'y', title: 'Y' }, { sku: 'x', title: 'X' }]);
+    const own = [
+      { sku: 'x', title: 'X' },
+      { sku: 'y', title: 'Y' },
+    ];
+    const { results: out } = ranked(
+      own,
+      shopper({ learned: learned({ explicit: { 'product:y': { action: 'like', at: NOW.toISOString() } } }) }),
+    );
+    expect(out).toEqual([
+      { sku: 'y', title: 'Y' },
+      { sku: 'x', title: 'X' },
+    ]);
     expect(out[0]).toBe(own[1]);
   });
 
@@ -345,7 +436,17 @@ describe('personalize: determinism, strength and explanations', () => {
   });
 
   it('defaults to weights twice the worked ones, with brand at 1', () => {
-    expect(DEFAULT_RANKING_WEIGHTS).toEqual({ product: 0.6, brand: 1, category: 0.2, reorder_due: 0.8, recent: 0.3, dietary: 0.4, price: 0.2, promotion: 0.1, explicit: 2 });
+    expect(DEFAULT_RANKING_WEIGHTS).toEqual({
+      product: 0.6,
+      brand: 1,
+      category: 0.2,
+      reorder_due: 0.8,
+      recent: 0.3,
+      dietary: 0.4,
+      price: 0.2,
+      promotion: 0.1,
+      explicit: 2,
+    });
   });
 
   it('at the defaults, a brand bought once (click, cart, order: 1.7) lifts its product from 8th to the top', () => {

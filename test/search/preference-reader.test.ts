@@ -16,7 +16,12 @@ const DOCUMENT: PreferenceDocument = { learned: learned({ products: { a: affinit
  * `fail` makes the next reads fail. A fake is the point here: the timing logic is under test.
  */
 function fakePorts(options: { document?: PreferenceDocument | null; privacy?: Partial<StoredPrivacy>; delayMs?: number } = {}) {
-  const state = { documentReads: 0, privacyReads: 0, fail: undefined as 'document' | 'privacy' | 'sync' | undefined, delayMs: options.delayMs ?? 0 };
+  const state = {
+    documentReads: 0,
+    privacyReads: 0,
+    fail: undefined as 'document' | 'privacy' | 'sync' | undefined,
+    delayMs: options.delayMs ?? 0,
+  };
   const documents: PreferenceDocumentReader = {
     read(_userId) {
       state.documentReads += 1;
@@ -44,7 +49,8 @@ function manualClock() {
   return { clock: () => new Date(ms), advance: (by: number) => (ms += by) };
 }
 
-const reader = (ports: ReturnType<typeof fakePorts>['ports'], settings: SearchPreferenceReaderSettings = {}) => createSearchPreferenceReader(ports, settings);
+const reader = (ports: ReturnType<typeof fakePorts>['ports'], settings: SearchPreferenceReaderSettings = {}) =>
+  createSearchPreferenceReader(ports, settings);
 
 describe('search preference reader: answers', () => {
   it('answers the document with the shopper’s personalization flags', async () => {
@@ -63,7 +69,11 @@ describe('search preference reader: answers', () => {
   });
 
   it('answers not_learning when the shopper switched learn_preferences off, whatever the document holds', async () => {
-    expect(await reader(fakePorts({ privacy: { learn_preferences: false } }).ports).read('u')).toEqual({ preferences: null, reason: 'not_learning', cached: false });
+    expect(await reader(fakePorts({ privacy: { learn_preferences: false } }).ports).read('u')).toEqual({
+      preferences: null,
+      reason: 'not_learning',
+      cached: false,
+    });
   });
 });
 
@@ -106,16 +116,19 @@ describe('search preference reader: time budget', () => {
 });
 
 describe('search preference reader: errors never throw', () => {
-  it.each(['document', 'privacy', 'sync'] as const)('answers error when the %s read fails, logs it, and tries again next time', async (fail) => {
-    const { ports, state } = fakePorts();
-    const logger = createMemoryLogger();
-    const preferences = reader(ports, { logger });
-    state.fail = fail;
-    expect(await preferences.read('u')).toEqual({ preferences: null, reason: 'error', cached: false });
-    expect(logger.entries).toMatchObject([{ severity: 'WARNING', message: 'preferences could not be read; searching unpersonalized' }]);
-    state.fail = undefined;
-    expect(await preferences.read('u')).toMatchObject({ reason: null, cached: false });
-  });
+  it.each(['document', 'privacy', 'sync'] as const)(
+    'answers error when the %s read fails, logs it, and tries again next time',
+    async (fail) => {
+      const { ports, state } = fakePorts();
+      const logger = createMemoryLogger();
+      const preferences = reader(ports, { logger });
+      state.fail = fail;
+      expect(await preferences.read('u')).toEqual({ preferences: null, reason: 'error', cached: false });
+      expect(logger.entries).toMatchObject([{ severity: 'WARNING', message: 'preferences could not be read; searching unpersonalized' }]);
+      state.fail = undefined;
+      expect(await preferences.read('u')).toMatchObject({ reason: null, cached: false });
+    },
+  );
 
   it('logs a timeout, without the shopper’s id', async () => {
     const { ports } = fakePorts({ delayMs: 100 });
@@ -128,7 +141,12 @@ describe('search preference reader: errors never throw', () => {
   it('still answers when the logger itself throws', async () => {
     const { ports, state } = fakePorts();
     state.fail = 'document';
-    const logger = { ...createMemoryLogger(), warn: () => { throw new Error('log sink closed'); } };
+    const logger = {
+      ...createMemoryLogger(),
+      warn: () => {
+        throw new Error('log sink closed');
+      },
+    };
     expect(await reader(ports, { logger }).read('u')).toMatchObject({ reason: 'error' });
   });
 
@@ -252,6 +270,9 @@ describe('search preference reader: the reorder model', () => {
 
   it('decides by the default rule (no model) without a model store, or before any model was fitted', async () => {
     expect((await reader(fakePorts().ports).read('u')).preferences?.reorder_model).toBeNull();
-    expect((await createSearchPreferenceReader({ ...fakePorts().ports, reorderModel: modelStore().reorderModel }).read('u')).preferences?.reorder_model).toBeNull();
+    expect(
+      (await createSearchPreferenceReader({ ...fakePorts().ports, reorderModel: modelStore().reorderModel }).read('u')).preferences
+        ?.reorder_model,
+    ).toBeNull();
   });
 });

@@ -20,7 +20,13 @@ export const weeklyRhythm = (lastDaysAgo: number) => ({
 });
 export const minutesBefore = (minutes: number) => new Date(NOW.getTime() - minutes * 60_000).toISOString();
 
-export const ALL_ON: PersonalizationFlags = { learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };
+export const ALL_ON: PersonalizationFlags = {
+  learn_preferences: true,
+  learn_brands: true,
+  learn_price: true,
+  learn_schedule: true,
+  learn_dietary: true,
+};
 
 /**
  * A learned document whose epoch is NOW, so a stored weight is its current value: an affinity of
@@ -35,7 +41,17 @@ export function affinity(weight: number): Affinity {
 }
 
 export function patterns(overrides: Partial<Patterns> = {}): Patterns {
-  return { as_of: NOW.toISOString(), regular_items: [], brands: [], categories: [], price: null, schedule: null, dietary: [], bought_together: [], ...overrides };
+  return {
+    as_of: NOW.toISOString(),
+    regular_items: [],
+    brands: [],
+    categories: [],
+    price: null,
+    schedule: null,
+    dietary: [],
+    bought_together: [],
+    ...overrides,
+  };
 }
 
 export function regularItem(sku: string, overrides: Partial<RegularItem> = {}): RegularItem {
@@ -61,7 +77,9 @@ export function priceSensitivity(overrides: Partial<PriceSensitivity> = {}): Pri
   return { units: 40, position: 0.5, index: 1, promo_share: 0, class: 'mid_range', categories: [], ...overrides };
 }
 
-export function shopper(parts: { learned?: Preferences | null; patterns?: Patterns | null; privacy?: Partial<PersonalizationFlags> } = {}): ShopperPreferences {
+export function shopper(
+  parts: { learned?: Preferences | null; patterns?: Patterns | null; privacy?: Partial<PersonalizationFlags> } = {},
+): ShopperPreferences {
   return { learned: parts.learned ?? null, patterns: parts.patterns ?? null, privacy: { ...ALL_ON, ...parts.privacy } };
 }
 

@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { AFFINITY_SCALE } from '../../functions/learn/affinity-strength.ts';
 import { noSignals, SIGNALS, signalValues } from '../../functions/search/signals.ts';
 import { cycleBinFrom, reorderModelWhere } from '../support/reorder-models.ts';
-import { affinity, DAY_MS, daysBefore, learned, NOW, patterns, priceSensitivity, regularItem, results, shopper, weeklyRhythm } from './shoppers.ts';
+import {
+  affinity,
+  DAY_MS,
+  daysBefore,
+  learned,
+  NOW,
+  patterns,
+  priceSensitivity,
+  regularItem,
+  results,
+  shopper,
+  weeklyRhythm,
+} from './shoppers.ts';
 
 describe('signal values', () => {
   it('read an affinity as tanh(value / AFFINITY_SCALE): one click 0.29, one order 0.72, three orders 0.99', () => {
@@ -22,11 +34,19 @@ describe('signal values', () => {
 
   it('stay within [−1, 1] whatever the evidence', () => {
     const prefs = shopper({
-      learned: learned({ products: { a: affinity(1e6), b: affinity(-1e6) }, brands: { X: affinity(50) }, dietary: { vegan: affinity(-50) } }),
+      learned: learned({
+        products: { a: affinity(1e6), b: affinity(-1e6) },
+        brands: { X: affinity(50) },
+        dietary: { vegan: affinity(-50) },
+      }),
       patterns: patterns({ price: priceSensitivity({ position: 7, promo_share: 3 }) }),
     });
-    const list = results(2, { a: { brand: 'X', category: 'k', price: 1, promotion: 'P' }, b: { dietary_tags: ['vegan'], category: 'k', price: 9 } });
-    for (const values of signalValues(prefs, list, { now: NOW })) for (const signal of SIGNALS) expect(Math.abs(values[signal]), signal).toBeLessThanOrEqual(1);
+    const list = results(2, {
+      a: { brand: 'X', category: 'k', price: 1, promotion: 'P' },
+      b: { dietary_tags: ['vegan'], category: 'k', price: 9 },
+    });
+    for (const values of signalValues(prefs, list, { now: NOW }))
+      for (const signal of SIGNALS) expect(Math.abs(values[signal]), signal).toBeLessThanOrEqual(1);
   });
 
   it('take, of several dietary tags, the strongest liking, or the strongest aversion when none is liked', () => {
@@ -45,14 +65,17 @@ describe('signal values', () => {
   });
 
   it('honour a recent window and due fraction other than learning’s', () => {
-    const prefs = shopper({ learned: learned({ recent: { brands: {}, categories: { milk: new Date(NOW.getTime() - 5 * 60_000).toISOString() } } }) });
+    const prefs = shopper({
+      learned: learned({ recent: { brands: {}, categories: { milk: new Date(NOW.getTime() - 5 * 60_000).toISOString() } } }),
+    });
     const list = results(1, { a: { category: 'milk' } });
     expect(signalValues(prefs, list, { now: NOW })[0]?.recent).toBe(0.5);
     expect(signalValues(prefs, list, { now: NOW, recentWindowMs: 60_000 })[0]?.recent).toBe(0);
   });
 
   it('hold a product due by its real-time rhythm, before any model is fitted, from 90% of its mean interval until 2 × it: 6.3 to 14 days for a 7-day rhythm', () => {
-    const due = (lastDaysAgo: number) => signalValues(shopper({ learned: learned({ reorder: { a: weeklyRhythm(lastDaysAgo) } }) }), results(1), { now: NOW })[0]?.reorder_due;
+    const due = (lastDaysAgo: number) =>
+      signalValues(shopper({ learned: learned({ reorder: { a: weeklyRhythm(lastDaysAgo) } }) }), results(1), { now: NOW })[0]?.reorder_due;
     expect([6, 6.3, 13.9, 14, 30].map((days) => due(days))).toEqual([0, 1, 1, 0, 0]);
   });
 
@@ -60,17 +83,35 @@ describe('signal values', () => {
     // Due only from 1.25 to 1.5 intervals in: 8.75 to 10.5 days for a 7-day rhythm.
     const reorderModel = reorderModelWhere((c) => c.cycle_bin === cycleBinFrom(1.25));
     const byRhythm = (lastDaysAgo: number) =>
-      signalValues({ ...shopper({ learned: learned({ reorder: { a: weeklyRhythm(lastDaysAgo) } }) }), reorder_model: reorderModel }, results(1), { now: NOW })[0]?.reorder_due;
+      signalValues(
+        { ...shopper({ learned: learned({ reorder: { a: weeklyRhythm(lastDaysAgo) } }) }), reorder_model: reorderModel },
+        results(1),
+        { now: NOW },
+      )[0]?.reorder_due;
     expect([6.3, 8.7, 8.8, 10.4, 10.5].map((days) => byRhythm(days))).toEqual([0, 0, 1, 1, 0]);
     const byPattern = (lastDaysAgo: number) =>
-      signalValues({ ...shopper({ patterns: patterns({ regular_items: [regularItem('a', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo) })] }) }), reorder_model: reorderModel }, results(1), { now: NOW })[0]
-        ?.reorder_due;
+      signalValues(
+        {
+          ...shopper({
+            patterns: patterns({ regular_items: [regularItem('a', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo) })] }),
+          }),
+          reorder_model: reorderModel,
+        },
+        results(1),
+        { now: NOW },
+      )[0]?.reorder_due;
     expect([6.3, 8.7, 8.8, 10.4, 10.5].map((days) => byPattern(days))).toEqual([0, 0, 1, 1, 0]);
   });
 
   it('hold a regular item of the patterns due, before any model is fitted, from 0.9 × its interval after its last purchase until 2 ×, then 0', () => {
     const due = (lastDaysAgo: number) =>
-      signalValues(shopper({ patterns: patterns({ regular_items: [regularItem('a', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo) })] }) }), results(1), { now: NOW })[0]?.reorder_due;
+      signalValues(
+        shopper({
+          patterns: patterns({ regular_items: [regularItem('a', { avg_interval_days: 7, last_purchased_at: daysBefore(lastDaysAgo) })] }),
+        }),
+        results(1),
+        { now: NOW },
+      )[0]?.reorder_due;
     expect([6, 6.3, 13.9, 14, 51.6].map((days) => due(days))).toEqual([0, 1, 1, 0, 0]);
   });
 

@@ -7,13 +7,21 @@ import { createRankingWeightsReader } from '../../functions/search/weights-reade
 import { emulatorFirestore } from '../support/firestore.ts';
 
 const NOW = new Date('2026-03-29T09:00:00Z');
-const version = (name: string, brand: number): WeightsVersion => ({ version: name, weights: { ...DEFAULT_RANKING_WEIGHTS, brand }, created_at: NOW.toISOString(), source: { kind: 'manual' } });
+const version = (name: string, brand: number): WeightsVersion => ({
+  version: name,
+  weights: { ...DEFAULT_RANKING_WEIGHTS, brand },
+  created_at: NOW.toISOString(),
+  source: { kind: 'manual' },
+});
 const freshStore = () => createFirestoreWeightsStore(emulatorFirestore(`demo-weights-${randomUUID().slice(0, 8)}`));
 
 describe('createRankingWeightsReader', () => {
   it('ranks with the hand-set weights until anything is stored', async () => {
     const versions = await createRankingWeightsReader(freshStore()).read();
-    expect(versions).toEqual({ current: expect.objectContaining({ version: HAND_SET_VERSION, weights: DEFAULT_RANKING_WEIGHTS }) as unknown, challenger: null });
+    expect(versions).toEqual({
+      current: expect.objectContaining({ version: HAND_SET_VERSION, weights: DEFAULT_RANKING_WEIGHTS }) as unknown,
+      challenger: null,
+    });
   });
 
   it('reads the current version and the challenger, and sees a promotion once its answer expires', async () => {
@@ -21,7 +29,10 @@ describe('createRankingWeightsReader', () => {
     await store.saveChallenger(version('fit-20260329', 0.4), NOW);
     let now = NOW.getTime();
     const reader = createRankingWeightsReader(store, { ttlMs: 60_000, clock: () => new Date(now) });
-    expect(await reader.read()).toMatchObject({ current: { version: HAND_SET_VERSION }, challenger: { version: 'fit-20260329', weights: { brand: 0.4 } } });
+    expect(await reader.read()).toMatchObject({
+      current: { version: HAND_SET_VERSION },
+      challenger: { version: 'fit-20260329', weights: { brand: 0.4 } },
+    });
 
     await store.promote('fit-20260329', NOW);
     now += 59_000;
@@ -44,7 +55,10 @@ describe('createRankingWeightsReader', () => {
     broken = true;
     now += 5_000;
     expect((await reader.read()).challenger?.version).toBe('fit-20260329');
-    const hanging = createRankingWeightsReader({ rollout: () => new Promise(() => undefined), read: (name) => store.read(name) }, { budgetMs: 20 });
+    const hanging = createRankingWeightsReader(
+      { rollout: () => new Promise(() => undefined), read: (name) => store.read(name) },
+      { budgetMs: 20 },
+    );
     expect((await hanging.read()).current.version).toBe(HAND_SET_VERSION);
   });
 });

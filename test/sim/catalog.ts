@@ -2,7 +2,12 @@
 // search engine (text match and popularity, the same for every shopper: no personalization here).
 
 /** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export type Random = { next: () => number; int: (lo: number, hi: number) => number; pick: <T>(items: readonly T[]) => T; chance: (p: number) => boolean };
+export type Random = {
+  next: () => number;
+  int: (lo: number, hi: number) => number;
+  pick: <T>(items: readonly T[]) => T;
+  chance: (p: number) => boolean;
+};
 
 export function seededRandom(seed: number): Random {
   let state = seed >>> 0;
@@ -34,7 +39,13 @@ export type Product = {
   popularity: number;
 };
 
-export type Catalog = { products: Product[]; categories: string[]; brandsByCategory: Map<string, string[]>; byCategory: Map<string, Product[]>; bySku: Map<string, Product> };
+export type Catalog = {
+  products: Product[];
+  categories: string[];
+  brandsByCategory: Map<string, string[]>;
+  byCategory: Map<string, Product[]>;
+  bySku: Map<string, Product>;
+};
 
 // Category, base price, and the chance a product of it carries each dietary tag.
 const CATEGORIES: [string, number, Partial<Record<string, number>>][] = [
@@ -75,8 +86,54 @@ const CATEGORIES: [string, number, Partial<Record<string, number>>][] = [
   ['nappies', 8.0, {}],
   ['dog food', 4.0, {}],
 ];
-const VARIANTS = ['classic', 'light', 'large', 'small', 'family pack', 'extra', 'original', 'fresh', 'smooth', 'mild', 'strong', 'mini', 'value', 'finest', 'everyday', 'select', 'farmhouse', 'rustic', 'golden', 'crunchy'];
-const SYLLABLES = ['ar', 'bel', 'co', 'da', 'fen', 'gro', 'hal', 'ix', 'jo', 'kel', 'lu', 'mor', 'nor', 'ol', 'pra', 'quin', 'ros', 'sol', 'tev', 'ul', 'var', 'wen', 'yor', 'zan'];
+const VARIANTS = [
+  'classic',
+  'light',
+  'large',
+  'small',
+  'family pack',
+  'extra',
+  'original',
+  'fresh',
+  'smooth',
+  'mild',
+  'strong',
+  'mini',
+  'value',
+  'finest',
+  'everyday',
+  'select',
+  'farmhouse',
+  'rustic',
+  'golden',
+  'crunchy',
+];
+const SYLLABLES = [
+  'ar',
+  'bel',
+  'co',
+  'da',
+  'fen',
+  'gro',
+  'hal',
+  'ix',
+  'jo',
+  'kel',
+  'lu',
+  'mor',
+  'nor',
+  'ol',
+  'pra',
+  'quin',
+  'ros',
+  'sol',
+  'tev',
+  'ul',
+  'var',
+  'wen',
+  'yor',
+  'zan',
+];
 
 /** About `productsPerCategory × 36` products: each category has its own 5–8 brands, each brand 4–14 products. */
 export function buildCatalog(random: Random, productsPerCategory = 80): Catalog {
@@ -115,12 +172,19 @@ export function buildCatalog(random: Random, productsPerCategory = 80): Catalog 
       });
     }
     const prices = inCategory.map((p) => p.price).sort((a, b) => a - b);
-    for (const product of inCategory) product.price_position = prices.length > 1 ? prices.indexOf(product.price) / (prices.length - 1) : 0.5;
+    for (const product of inCategory)
+      product.price_position = prices.length > 1 ? prices.indexOf(product.price) / (prices.length - 1) : 0.5;
     products.push(...inCategory);
   }
   const byCategory = new Map<string, Product[]>();
   for (const p of products) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
-  return { products, categories: CATEGORIES.map(([c]) => c), brandsByCategory, byCategory, bySku: new Map(products.map((p) => [p.sku, p])) };
+  return {
+    products,
+    categories: CATEGORIES.map(([c]) => c),
+    brandsByCategory,
+    byCategory,
+    bySku: new Map(products.map((p) => [p.sku, p])),
+  };
 }
 
 /**

@@ -16,10 +16,19 @@ export type HistoryOrder = { userId: string; event: Extract<ClientEvent, { type:
  * keeps what later scoring must know of the past — which purchases are repeats, the ideal observer, the orders the
  * order-count oracle sees (the loop sees the imported orders too) — and nothing that would be scored.
  */
-export async function shopHistory(world: TripWorld, shoppers: readonly ShopperTruth[], ledger: TripLedger, historyDays: number, onDay?: (day: number) => void): Promise<HistoryOrder[]> {
+export async function shopHistory(
+  world: TripWorld,
+  shoppers: readonly ShopperTruth[],
+  ledger: TripLedger,
+  historyDays: number,
+  onDay?: (day: number) => void,
+): Promise<HistoryOrder[]> {
   const orders: HistoryOrder[] = [];
   // The shop's search before the loop: no shopper has a document, so every result list is the engine's.
-  const reader = createSearchPreferenceReader({ documents: { read: async () => null }, privacy: { read: async () => ({ ...DEFAULT_PRIVACY, updated_at: null }) } });
+  const reader = createSearchPreferenceReader({
+    documents: { read: async () => null },
+    privacy: { read: async () => ({ ...DEFAULT_PRIVACY, updated_at: null }) },
+  });
   const ports: TripPorts = {
     believed: async () => null,
     reorderModel: async () => null,
@@ -32,7 +41,11 @@ export async function shopHistory(world: TripWorld, shoppers: readonly ShopperTr
     for (const [index, truth] of shoppers.entries()) await shopTrip(world, ports, ledger, index, truth, day);
     onDay?.(day);
   }
-  for (const [userId, events] of ledger.sentEvents) ledger.sentEvents.set(userId, events.filter((e) => e.type === 'order_completed'));
+  for (const [userId, events] of ledger.sentEvents)
+    ledger.sentEvents.set(
+      userId,
+      events.filter((e) => e.type === 'order_completed'),
+    );
   Object.assign(ledger, { searches: [], reorders: [], brands: [], orderLines: 0, searchCount: 0, personalizedReasons: {} });
   return orders;
 }

@@ -77,7 +77,13 @@ describe('the ideal observer', () => {
   it('counts a staple once, however often it is ordered, and learns nothing from other products ordered', () => {
     const observer = idealObserver(
       catalog,
-      shopper({ loyalty: 0.8, staples: [{ sku: 'b1', intervalDays: 7, lastBoughtAt: 0 }, { sku: 'c1', intervalDays: 7, lastBoughtAt: 0 }] }),
+      shopper({
+        loyalty: 0.8,
+        staples: [
+          { sku: 'b1', intervalDays: 7, lastBoughtAt: 0 },
+          { sku: 'c1', intervalDays: 7, lastBoughtAt: 0 },
+        ],
+      }),
     );
     observer.ordered([B1, A1, A2]);
     expect(observer.favourite('tea')).toBe('Birch');

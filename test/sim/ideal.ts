@@ -38,7 +38,10 @@ export function idealObserver(catalog: Catalog, truth: ShopperTruth): IdealObser
     if (byBrand && current !== undefined) byBrand.set(brand, current + logP);
   };
   /** The same shopper, with `brand` as their favourite in `category`. */
-  const supposing = (category: string, brand: string): ShopperTruth => ({ ...truth, favouriteBrand: new Map(truth.favouriteBrand).set(category, brand) });
+  const supposing = (category: string, brand: string): ShopperTruth => ({
+    ...truth,
+    favouriteBrand: new Map(truth.favouriteBrand).set(category, brand),
+  });
 
   return {
     searched(need, shown, clicked) {
@@ -63,7 +66,8 @@ export function idealObserver(catalog: Catalog, truth: ShopperTruth): IdealObser
         if (!staples.has(product.sku) || seenStaples.has(product.sku)) continue;
         seenStaples.add(product.sku);
         const options = acceptableIn.get(product.category) ?? [];
-        for (const brand of logLikelihood.get(product.category)?.keys() ?? []) add(product.category, brand, Math.log(stapleChance(options, brand, product, truth.loyalty)));
+        for (const brand of logLikelihood.get(product.category)?.keys() ?? [])
+          add(product.category, brand, Math.log(stapleChance(options, brand, product, truth.loyalty)));
       }
     },
 

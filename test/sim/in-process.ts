@@ -56,7 +56,11 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   let model: ReorderModel | null = null;
   // A reader per simulated day: the model is read fresh after each night's fit, as a day outlasts its cache.
   const newReader = () =>
-    createSearchPreferenceReader({ documents: { read }, privacy: { read: async () => ({ ...DEFAULT_PRIVACY, updated_at: null }) }, reorderModel: { read: async () => model } });
+    createSearchPreferenceReader({
+      documents: { read },
+      privacy: { read: async () => ({ ...DEFAULT_PRIVACY, updated_at: null }) },
+      reorderModel: { read: async () => model },
+    });
   let reader = newReader();
   let events = 0;
   const orders: CollectedEvent[] = [];
@@ -91,7 +95,9 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   };
   const ledger = emptyLedger();
   const historyDays = options.historyDays ?? 0;
-  const history = await shopHistory(world, shoppers, ledger, historyDays, (day) => options.progress?.(`history day ${day + historyDays + 1}/${historyDays}`, 0));
+  const history = await shopHistory(world, shoppers, ledger, historyDays, (day) =>
+    options.progress?.(`history day ${day + historyDays + 1}/${historyDays}`, 0),
+  );
   // Seeded at the first live day, from the orders alone: what an import of them learns (test/history/seeding.property.test.ts).
   const seededAt = new Date(world.dayStart(0));
   const ordersOf = new Map<string, CollectedEvent[]>();
@@ -131,7 +137,11 @@ const quiet = createLogger({ minSeverity: 'ERROR', sink: () => undefined });
  * Adds `orders` to the warehouse and runs the patterns job over every shopper as of `asOf`, keeping only the reorder
  * model it fits (null when its examples were too few); the shoppers' patterns are not published here.
  */
-async function fitReorderModelInWarehouse(warehouse: DuckDbWarehouse, orders: readonly CollectedEvent[], asOf: Date): Promise<ReorderModel | null> {
+async function fitReorderModelInWarehouse(
+  warehouse: DuckDbWarehouse,
+  orders: readonly CollectedEvent[],
+  asOf: Date,
+): Promise<ReorderModel | null> {
   // As ingest stores them: the events and their order lines.
   const { failed } = await warehouse.insertEvents(orders, 'simulation');
   if (failed.length > 0) throw new Error(`the warehouse refused ${failed.length} orders, e.g. ${failed[0]?.reason}`);

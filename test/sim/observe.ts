@@ -16,14 +16,18 @@ export type ReorderCandidate = { sku: string; due: boolean; probability: number 
 export function reorderCandidates(document: PreferenceDocument | null, now: Date, model: ReorderModel | null): ReorderCandidate[] {
   const rhythms: [string, Rhythm][] = [
     ...Object.entries(document?.learned?.reorder ?? {}),
-    ...(document?.patterns?.regular_items ?? []).map((i): [string, Rhythm] => [i.sku, { orders: i.purchases, mean_interval_days: i.avg_interval_days, last_at: i.last_purchased_at }]),
+    ...(document?.patterns?.regular_items ?? []).map((i): [string, Rhythm] => [
+      i.sku,
+      { orders: i.purchases, mean_interval_days: i.avg_interval_days, last_at: i.last_purchased_at },
+    ]),
   ];
   const bySku = new Map<string, ReorderCandidate>();
   for (const [sku, rhythm] of rhythms) {
     const decision = reorderDecision(model, rhythm, now);
     if (decision === null) continue;
     const seen = bySku.get(sku);
-    const probability = decision.probability === null ? (seen?.probability ?? null) : Math.max(decision.probability, seen?.probability ?? 0);
+    const probability =
+      decision.probability === null ? (seen?.probability ?? null) : Math.max(decision.probability, seen?.probability ?? 0);
     bySku.set(sku, { sku, due: decision.due || (seen?.due ?? false), probability, naive: decision.cycle >= 1 || (seen?.naive ?? false) });
   }
   return [...bySku.values()].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
@@ -41,12 +45,17 @@ export function predictedDue(document: PreferenceDocument | null, now: Date, mod
  * decayed to now read as tanh, or the brand's share in the patterns, whichever is stronger. A brand with
  * a negative real-time affinity is ruled out. `categoryOf` is the catalogue's brand → category.
  */
-export function learnedTopBrands(document: PreferenceDocument | null, now: Date, categoryOf: (brand: string) => string | undefined): Map<string, string> {
+export function learnedTopBrands(
+  document: PreferenceDocument | null,
+  now: Date,
+  categoryOf: (brand: string) => string | undefined,
+): Map<string, string> {
   const strength = new Map<string, number>();
   const learned = document?.learned;
   if (learned) {
     const epoch = new Date(learned.epoch);
-    for (const [brand, affinity] of Object.entries(learned.brands)) strength.set(brand, Math.tanh(currentValue(affinity.weight, now, epoch, learned.half_life_days)));
+    for (const [brand, affinity] of Object.entries(learned.brands))
+      strength.set(brand, Math.tanh(currentValue(affinity.weight, now, epoch, learned.half_life_days)));
   }
   for (const brand of document?.patterns?.brands ?? []) {
     const realTime = strength.get(brand.name);
@@ -57,7 +66,8 @@ export function learnedTopBrands(document: PreferenceDocument | null, now: Date,
     const category = categoryOf(brand);
     if (category === undefined || !(value > 0)) continue;
     const current = best.get(category);
-    if (!current || value > current.strength || (value === current.strength && brand < current.brand)) best.set(category, { brand, strength: value });
+    if (!current || value > current.strength || (value === current.strength && brand < current.brand))
+      best.set(category, { brand, strength: value });
   }
   return new Map([...best].map(([category, b]) => [category, b.brand]));
 }

@@ -1,6 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { barChart, escape, formatPercent, lineChart, type BarChartSpec, type ChartSeries, type LineChartSpec } from '../../functions/operators/svg-charts.ts';
+import {
+  barChart,
+  escape,
+  formatPercent,
+  lineChart,
+  type BarChartSpec,
+  type ChartSeries,
+  type LineChartSpec,
+} from '../../functions/operators/svg-charts.ts';
 import type { Mean, Measures, Score, Share, Uplift } from './score.ts';
 import type { InProcessResult } from './in-process.ts';
 import type { SimulationResult } from './simulate.ts';
@@ -9,7 +17,13 @@ import type { SimulationResult } from './simulate.ts';
 // the operators' dashboard's chart functions).
 
 /** The guide's success bars. */
-export const TARGETS = { ctrUplift: 0.2, reorderPrecision: 0.8, brandAccuracy: 0.7, firstWeekReorderRecall: 0.6, reorderLeadOverNaive: 0.1 } as const;
+export const TARGETS = {
+  ctrUplift: 0.2,
+  reorderPrecision: 0.8,
+  brandAccuracy: 0.7,
+  firstWeekReorderRecall: 0.6,
+  reorderLeadOverNaive: 0.1,
+} as const;
 
 const DAY_MS = 86_400_000;
 
@@ -24,7 +38,9 @@ export function share(s: Share): string {
 /** A mean reciprocal rank, 0–1, to three decimals with its interval and the searches it is over. */
 export function meanText(m: Mean): string {
   const fixed = (value: number | null) => (value === null ? '—' : value.toFixed(3));
-  return m.value === null ? '— (0 searches)' : `${fixed(m.value)}${m.low === null ? '' : ` [${fixed(m.low)}, ${fixed(m.high)}]`} (n ${m.n})`;
+  return m.value === null
+    ? '— (0 searches)'
+    : `${fixed(m.value)}${m.low === null ? '' : ` [${fixed(m.low)}, ${fixed(m.high)}]`} (n ${m.n})`;
 }
 
 function upliftText(u: Uplift): string {
@@ -82,7 +98,10 @@ export function scoreSections(score: Score, dates: readonly string[]): string[] 
 
 /** The naive rule on the same trips, and the fitted model's precision at the naive rule's recall (the issue's "at equal recall"). */
 function naiveRows(r: Measures['reorder']): string[] {
-  const lead = r.atNaiveRecall?.precision.value != null && r.naive.precision.value !== null ? r.atNaiveRecall.precision.value - r.naive.precision.value : null;
+  const lead =
+    r.atNaiveRecall?.precision.value != null && r.naive.precision.value !== null
+      ? r.atNaiveRecall.precision.value - r.naive.precision.value
+      : null;
   return [
     `| reorder precision / recall, naive rule (bought ≥ 2 times, ≥ one mean interval since) | ${share(r.naive.precision)} / ${share(r.naive.recall)} | reference | |`,
     `| reorder precision / recall of the fitted probabilities at the naive rule's recall | ${r.atNaiveRecall ? `${share(r.atNaiveRecall.precision)} / ${share(r.atNaiveRecall.recall)}` : '— (no fitted model reaches it)'} | ≥ naive + ${pct(TARGETS.reorderLeadOverNaive)} | ${lead === null ? 'not measured' : `${lead >= 0 ? '+' : ''}${pct(lead)}: ${lead >= TARGETS.reorderLeadOverNaive ? '**met**' : '**not met**'}`} |`,
@@ -115,7 +134,12 @@ export function inProcessSummary(r: InProcessResult, ranking: object = {}): stri
     `# Shopper simulation in process: ${r.options.shoppers} shoppers × ${r.options.days} days (seed ${r.options.seed})`,
     '',
     `Real-time learning and the search service, and the patterns job on an in-memory warehouse of the orders for its reorder model only: no collect, Pub/Sub or published patterns. Ranking: ${JSON.stringify(ranking)}. ${r.events} events, ${Math.round(r.wallSeconds)} s of wall time.`,
-    ...(r.options.historyDays > 0 ? ['', `History: ${r.history.orders} orders of ${r.history.shoppers} shoppers over ${r.options.historyDays} days, seeded before the first live day.`] : []),
+    ...(r.options.historyDays > 0
+      ? [
+          '',
+          `History: ${r.history.orders} orders of ${r.history.shoppers} shoppers over ${r.options.historyDays} days, seeded before the first live day.`,
+        ]
+      : []),
     '',
     ...firstWeekSection(r.score, r.dates, r.options.historyDays),
     ...scoreSections(r.score, r.dates),
@@ -137,7 +161,11 @@ export function markdownSummary(r: SimulationResult): string {
     '',
     `- Sent: ${r.sent.requests} requests, ${r.sent.events} events (${Object.entries(r.sent.byType)
       .map(([t, n]) => `${n} ${t}`)
-      .join(', ')}); accepted ${r.sent.accepted}, rejected ${r.sent.rejected}; ${r.sent.orderLines} order lines; ${r.sent.searches} searches (${Object.entries(r.sent.personalizedReasons)
+      .join(
+        ', ',
+      )}); accepted ${r.sent.accepted}, rejected ${r.sent.rejected}; ${r.sent.orderLines} order lines; ${r.sent.searches} searches (${Object.entries(
+      r.sent.personalizedReasons,
+    )
       .map(([t, n]) => `${t} ${n}`)
       .join(', ')}).`,
     `- Carried: ${p.learnedInFirestore} events learned in Firestore (Σ event_count, less what seeding learned), ${p.warehouseEvents - (r.history.report?.imported.events ?? 0)} distinct events and ${p.warehouseOrderLines - (r.history.report?.imported.order_lines ?? 0)} order lines in the DuckDB warehouse (less the imported ones), ${p.ingestedMessages} messages ingested.`,
@@ -180,7 +208,9 @@ export function warehouseAgrees(r: SimulationResult): boolean {
       const sent = d.ctr[arm];
       const ranks = d.mrr[arm];
       const ctrAgrees = ctr ? ctr.numerator === sent.numerator && ctr.denominator === sent.denominator : sent.denominator === 0;
-      const mrrAgrees = mrr ? Math.abs(mrr.numerator - ranks.total) < 1e-9 * Math.max(1, ranks.n) && mrr.denominator === ranks.n : ranks.n === 0;
+      const mrrAgrees = mrr
+        ? Math.abs(mrr.numerator - ranks.total) < 1e-9 * Math.max(1, ranks.n) && mrr.denominator === ranks.n
+        : ranks.n === 0;
       return ctrAgrees && mrrAgrees;
     }),
   );
@@ -222,16 +252,32 @@ export function htmlReport(r: SimulationResult, summary: string): string {
         {
           name: 'personalized / control',
           points: r.score.days.flatMap((d) =>
-            d.uplift.value === null ? [] : [{ at: at(d.day), value: 1 + d.uplift.value, low: 1 + (d.uplift.low ?? d.uplift.value), high: 1 + (d.uplift.high ?? d.uplift.value) }],
+            d.uplift.value === null
+              ? []
+              : [
+                  {
+                    at: at(d.day),
+                    value: 1 + d.uplift.value,
+                    low: 1 + (d.uplift.low ?? d.uplift.value),
+                    high: 1 + (d.uplift.high ?? d.uplift.value),
+                  },
+                ],
           ),
         },
-        { name: 'target', points: [{ at: from, value: 1 + TARGETS.ctrUplift }, { at: to, value: 1 + TARGETS.ctrUplift }] },
+        {
+          name: 'target',
+          points: [
+            { at: from, value: 1 + TARGETS.ctrUplift },
+            { at: to, value: 1 + TARGETS.ctrUplift },
+          ],
+        },
       ],
     }),
     line({
       id: 'mrr',
       title: 'Mean reciprocal rank of the clicked result by arm, per simulated day',
-      description: 'Per search, 1 / the position clicked (0 without a click), averaged per arm of the personalization experiment, with normal 95% intervals: unlike CTR, it rewards putting the wanted result higher.',
+      description:
+        'Per search, 1 / the position clicked (0 without a click), averaged per arm of the personalization experiment, with normal 95% intervals: unlike CTR, it rewards putting the wanted result higher.',
       from,
       to,
       yLabel: 'MRR',
@@ -241,7 +287,8 @@ export function htmlReport(r: SimulationResult, summary: string): string {
     line({
       id: 'reorder',
       title: `Reorder precision and recall; the bar for precision is ${TARGETS.reorderPrecision}`,
-      description: 'At each trip: of the products the loop held due, the share the order bought (precision); of the products bought that had been bought twice before, the share held due (recall).',
+      description:
+        'At each trip: of the products the loop held due, the share the order bought (precision); of the products bought that had been bought twice before, the share held due (recall).',
       from,
       to,
       yLabel: 'share',
@@ -259,7 +306,11 @@ export function htmlReport(r: SimulationResult, summary: string): string {
       yLabel: 'accuracy',
       yMax: 1,
       format: formatPercent,
-      series: [series('loop', (d) => d.brand), series('order-count oracle', (d) => d.brandOracle), series('ideal observer', (d) => d.brandIdeal)],
+      series: [
+        series('loop', (d) => d.brand),
+        series('order-count oracle', (d) => d.brandOracle),
+        series('ideal observer', (d) => d.brandIdeal),
+      ],
     }),
     bar({
       id: 'drain',

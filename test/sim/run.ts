@@ -41,13 +41,15 @@ const fail = (message: string): never => {
 const weights: Partial<Record<Signal, number>> = {};
 for (const pair of values.weight ?? []) {
   const [signal = '', value = ''] = pair.split('=');
-  if (!(SIGNALS as readonly string[]).includes(signal)) fail(`--weight takes signal=value with a signal among ${SIGNALS.join(', ')}, got ${pair}`);
+  if (!(SIGNALS as readonly string[]).includes(signal))
+    fail(`--weight takes signal=value with a signal among ${SIGNALS.join(', ')}, got ${pair}`);
   const weight = Number(value);
   if (value === '' || !Number.isFinite(weight)) fail(`--weight ${signal} must be a number, got ${value}`);
   weights[signal as Signal] = weight;
 }
 const strength = values.strength === undefined ? undefined : Number(values.strength);
-if (strength !== undefined && !(Number.isFinite(strength) && strength >= 0)) fail(`--strength must be a number ≥ 0, got ${values.strength}`);
+if (strength !== undefined && !(Number.isFinite(strength) && strength >= 0))
+  fail(`--strength must be a number ≥ 0, got ${values.strength}`);
 const ranking = {
   ...(strength === undefined ? {} : { strength }),
   ...(Object.keys(weights).length ? { weights } : {}),
@@ -80,19 +82,19 @@ try {
     if (interactive) process.stderr.write('\n');
     process.stdout.write(inProcessSummary(result, ranking));
   } else {
-  const result = await runSimulation({
-    shoppers: number('shoppers', values.shoppers),
-    days: number('days', values.days),
-    seed: number('seed', values.seed),
-    historyDays: number('history-days', values['history-days']),
-    concurrency: number('concurrency', values.concurrency),
-    ranking,
-    logger: { ...logger, info: (m, f) => (interactive && process.stderr.write('\n'), logger.info(m, f)) },
-    progress,
-  });
-  if (interactive) process.stderr.write('\n');
-  if (values.report) for (const file of writeReport(result, values.report)) logger.info('report written', { file });
-  process.stdout.write(markdownSummary(result));
+    const result = await runSimulation({
+      shoppers: number('shoppers', values.shoppers),
+      days: number('days', values.days),
+      seed: number('seed', values.seed),
+      historyDays: number('history-days', values['history-days']),
+      concurrency: number('concurrency', values.concurrency),
+      ranking,
+      logger: { ...logger, info: (m, f) => (interactive && process.stderr.write('\n'), logger.info(m, f)) },
+      progress,
+    });
+    if (interactive) process.stderr.write('\n');
+    if (values.report) for (const file of writeReport(result, values.report)) logger.info('report written', { file });
+    process.stdout.write(markdownSummary(result));
   }
 } catch (error) {
   if (interactive) process.stderr.write('\n');

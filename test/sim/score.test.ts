@@ -6,8 +6,19 @@ import { mean, meanUplift, orderCountTopBrands, score, type BrandRecord, type Se
 
 const at = '2026-11-20T12:00:00.000Z';
 let id = 0;
-const envelope = () => ({ event_id: `00000000-0000-4000-8000-${String(++id).padStart(12, '0')}`, session_id: 's-1', occurred_at: at, sent_at: at });
-const product = (brand: string | undefined, category: string): ProductRef => ({ sku: `${brand ?? 'none'}-${category}`, name: `${brand ?? 'Plain'} ${category}`, category, ...(brand ? { brand } : {}), price: 1 });
+const envelope = () => ({
+  event_id: `00000000-0000-4000-8000-${String(++id).padStart(12, '0')}`,
+  session_id: 's-1',
+  occurred_at: at,
+  sent_at: at,
+});
+const product = (brand: string | undefined, category: string): ProductRef => ({
+  sku: `${brand ?? 'none'}-${category}`,
+  name: `${brand ?? 'Plain'} ${category}`,
+  category,
+  ...(brand ? { brand } : {}),
+  price: 1,
+});
 
 const click = (brand: string | undefined, category: string): ClientEvent => ({
   ...envelope(),
@@ -55,7 +66,12 @@ describe('the order-count oracle', () => {
       click('Heinz', 'beans'),
       cartAdd('Branston', 'beans'),
     ];
-    expect(Object.fromEntries(orderCountTopBrands(events))).toEqual({ 'plant milk': 'Alpro', bread: 'Warburtons', butter: 'Anchor', beans: 'Branston' });
+    expect(Object.fromEntries(orderCountTopBrands(events))).toEqual({
+      'plant milk': 'Alpro',
+      bread: 'Warburtons',
+      butter: 'Anchor',
+      beans: 'Branston',
+    });
   });
 
   it('ignores searches and unbranded products, and has nothing to say without events', () => {
@@ -73,7 +89,16 @@ describe('the order-count oracle', () => {
       { day: 1, predicted: 'C', oracle: 'D', ideal: 'D', favourite: null, evidence: 3 },
     ];
     const s = score(['2026-11-19', '2026-11-20'], [], [], brands);
-    expect(s.days.map((d) => [d.brand.numerator, d.brandOracle.numerator, d.brandIdeal.numerator, d.brand.denominator, d.brandOracle.denominator, d.brandIdeal.denominator])).toEqual([
+    expect(
+      s.days.map((d) => [
+        d.brand.numerator,
+        d.brandOracle.numerator,
+        d.brandIdeal.numerator,
+        d.brand.denominator,
+        d.brandOracle.denominator,
+        d.brandIdeal.denominator,
+      ]),
+    ).toEqual([
       [1, 2, 1, 2, 2, 2],
       [1, 1, 1, 2, 2, 2],
     ]);
@@ -85,11 +110,23 @@ describe('the order-count oracle', () => {
   });
 
   it('breaks brand accuracy down by the evidence the loop held, from the day after the first week', () => {
-    const at = (day: number, evidence: number, right: boolean): BrandRecord => ({ day, predicted: right ? 'A' : 'B', oracle: 'A', ideal: 'A', favourite: 'A', evidence });
+    const at = (day: number, evidence: number, right: boolean): BrandRecord => ({
+      day,
+      predicted: right ? 'A' : 'B',
+      oracle: 'A',
+      ideal: 'A',
+      favourite: 'A',
+      evidence,
+    });
     // Day 7 is the first scored after a week of eight days; day 6's records stay out.
     const brands = [at(6, 1, true), at(7, 1, false), at(7, 2, true), at(8, 4, true), at(8, 5, true), at(9, 12, false), at(9, 0, true)];
     const dates = Array.from({ length: 10 }, (_, d) => `2026-11-${String(10 + d)}`);
-    const byBucket = score(dates, [], [], brands).afterFirstWeek.brandByEvidence.map((b) => [b.bucket, b.brand.numerator, b.brand.denominator, b.brandOracle.numerator]);
+    const byBucket = score(dates, [], [], brands).afterFirstWeek.brandByEvidence.map((b) => [
+      b.bucket,
+      b.brand.numerator,
+      b.brand.denominator,
+      b.brandOracle.numerator,
+    ]);
     expect(byBucket).toEqual([
       ['1–2', 1, 2, 2],
       ['3–5', 2, 2, 2],

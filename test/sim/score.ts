@@ -144,7 +144,14 @@ export function orderCountTopBrands(events: readonly ClientEvent[]): Map<string,
         continue;
       }
       const [bestBrand, b] = best;
-      const better = t.orders !== b.orders ? t.orders > b.orders : t.cartAdds !== b.cartAdds ? t.cartAdds > b.cartAdds : t.clicks !== b.clicks ? t.clicks > b.clicks : brand < bestBrand;
+      const better =
+        t.orders !== b.orders
+          ? t.orders > b.orders
+          : t.cartAdds !== b.cartAdds
+            ? t.cartAdds > b.cartAdds
+            : t.clicks !== b.clicks
+              ? t.clicks > b.clicks
+              : brand < bestBrand;
       if (better) best = entry;
     }
     if (best) top.set(category, best[0]);
@@ -230,7 +237,9 @@ function atRecall(records: readonly ReorderRecord[], target: number | null): Reo
     .flatMap((r) => {
       const ordered = new Set(r.ordered);
       const repeat = new Set(r.repeat);
-      return r.ranked.flatMap((c) => (c.probability === null ? [] : [{ probability: c.probability, hit: ordered.has(c.sku), repeatHit: repeat.has(c.sku) }]));
+      return r.ranked.flatMap((c) =>
+        c.probability === null ? [] : [{ probability: c.probability, hit: ordered.has(c.sku), repeatHit: repeat.has(c.sku) }],
+      );
     })
     .sort((a, b) => b.probability - a.probability);
   let predicted = 0;
@@ -242,7 +251,8 @@ function atRecall(records: readonly ReorderRecord[], target: number | null): Reo
     hits += Number(c.hit);
     repeatHits += Number(c.repeatHit);
     const levelEnds = ranked[i + 1]?.probability !== c.probability;
-    if (levelEnds && repeats > 0 && repeatHits / repeats >= target) return { precision: wilson(hits, predicted), recall: wilson(repeatHits, repeats) };
+    if (levelEnds && repeats > 0 && repeatHits / repeats >= target)
+      return { precision: wilson(hits, predicted), recall: wilson(repeatHits, repeats) };
   }
   return null;
 }
@@ -263,7 +273,10 @@ function brandOf(records: BrandRecord[]) {
 }
 
 function brandByEvidence(records: BrandRecord[]): EvidenceShare[] {
-  return EVIDENCE_BUCKETS.map(({ label, min, max }) => ({ bucket: label, ...brandOf(records.filter((r) => r.evidence >= min && r.evidence <= max)) }));
+  return EVIDENCE_BUCKETS.map(({ label, min, max }) => ({
+    bucket: label,
+    ...brandOf(records.filter((r) => r.evidence >= min && r.evidence <= max)),
+  }));
 }
 
 export function score(dates: string[], searches: SearchRecord[], reorders: ReorderRecord[], brands: BrandRecord[]): Score {

@@ -61,7 +61,9 @@ export function buildShoppers(random: Random, catalog: Catalog, count: number, s
     for (let s = 0; s < stapleCount * 4 && staples.length < stapleCount; s++) {
       const c = random.pick(categories);
       const fav = favouriteBrand.get(c);
-      const options = (catalog.byCategory.get(c) ?? []).filter((p) => acceptable(p, truthTags) && (random.chance(loyalty) ? p.brand === fav : true));
+      const options = (catalog.byCategory.get(c) ?? []).filter(
+        (p) => acceptable(p, truthTags) && (random.chance(loyalty) ? p.brand === fav : true),
+      );
       if (options.length === 0) continue;
       const product = random.pick(options);
       if (staples.some((x) => x.sku === product.sku)) continue;

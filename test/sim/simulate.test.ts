@@ -83,7 +83,21 @@ describe('shopper simulation', () => {
     const files = writeReport(result, dir);
     for (const file of files) expect(existsSync(file)).toBe(true);
     const summary = readFileSync(join(dir, 'summary.md'), 'utf8');
-    for (const section of ["## Against the guide's bars", '## Per simulated day', '## The pipeline', 'CTR uplift', 'MRR uplift', 'MRR, control', 'MRR, personalized', 'reorder precision', 'brand accuracy', 'order-count oracle', 'ideal observer', 'Throughput', 'Lag']) {
+    for (const section of [
+      "## Against the guide's bars",
+      '## Per simulated day',
+      '## The pipeline',
+      'CTR uplift',
+      'MRR uplift',
+      'MRR, control',
+      'MRR, personalized',
+      'reorder precision',
+      'brand accuracy',
+      'order-count oracle',
+      'ideal observer',
+      'Throughput',
+      'Lag',
+    ]) {
       expect(summary).toContain(section);
     }
     const html = readFileSync(join(dir, 'report.html'), 'utf8');

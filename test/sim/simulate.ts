@@ -42,7 +42,15 @@ export type SimulationOptions = RunOptions & {
 };
 
 export type JobRun = { job: 'patterns' | 'metrics'; day: number; status: number; ms: number; summary: Record<string, unknown> };
-export type MetricRow = { metric: string; experiment: string; arm: string; dimension: string; numerator: number; denominator: number; value: number };
+export type MetricRow = {
+  metric: string;
+  experiment: string;
+  arm: string;
+  dimension: string;
+  numerator: number;
+  denominator: number;
+  value: number;
+};
 
 /** The history imported before the first live day (`--history-days`), and what the import reported. */
 export type ImportedHistory = { days: number; orders: number; lines: number; report: ImportReport | null; wallSeconds: number };
@@ -53,7 +61,16 @@ export type SimulationResult = {
   startedAt: string;
   calendar: { from: string; to: string; dates: string[] };
   catalog: { products: number; categories: number; brands: number };
-  sent: { requests: number; events: number; accepted: number; rejected: number; byType: Record<string, number>; orderLines: number; searches: number; personalizedReasons: Record<string, number> };
+  sent: {
+    requests: number;
+    events: number;
+    accepted: number;
+    rejected: number;
+    byType: Record<string, number>;
+    orderLines: number;
+    searches: number;
+    personalizedReasons: Record<string, number>;
+  };
   pipeline: {
     /** Σ event_count over the shoppers' preference documents after the last day, less what seeding learned from history. */
     learnedInFirestore: number;
@@ -107,7 +124,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   if (!(historyDays >= 0 && historyDays <= 365)) throw new Error('--history-days must be 0–365');
   // The shoppers' days before the loop: shopped here, and imported into the stack once it runs.
   const ledger = emptyLedger();
-  const history = await shopHistory(world, shoppers, ledger, historyDays, (day) => progress(`history day ${day + historyDays + 1}/${historyDays}`, 0));
+  const history = await shopHistory(world, shoppers, ledger, historyDays, (day) =>
+    progress(`history day ${day + historyDays + 1}/${historyDays}`, 0),
+  );
 
   // The Google clients must not look for a metadata server.
   process.env.METADATA_SERVER_DETECTION ??= 'none';
@@ -131,12 +150,21 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const documents = createFirestorePreferenceDocumentReader(firestore);
     // A reader per simulated day: the reorder model the night's patterns job fitted is read fresh, as a simulated day
     // outlasts no cache but the sim's days pass in minutes.
-    const newReader = () => createFirestoreSearchPreferenceReader(firestore, { hashUser: createUserHasher(LOCAL.userHashKey), budgetMs: 5_000, ttlMs: 600_000 });
+    const newReader = () =>
+      createFirestoreSearchPreferenceReader(firestore, { hashUser: createUserHasher(LOCAL.userHashKey), budgetMs: 5_000, ttlMs: 600_000 });
     let reader = newReader();
     const models = createFirestoreReorderModelReader(firestore);
     const tokens = new Map<string, string>();
     for (const s of shoppers) {
-      tokens.set(s.userId, await mintShopperToken(s.userId, { key: LOCAL.tokenKey, issuer: LOCAL.tokenIssuer, audience: LOCAL.tokenAudience, ttlSec: 24 * 3600 }));
+      tokens.set(
+        s.userId,
+        await mintShopperToken(s.userId, {
+          key: LOCAL.tokenKey,
+          issuer: LOCAL.tokenIssuer,
+          audience: LOCAL.tokenAudience,
+          ttlSec: 24 * 3600,
+        }),
+      );
     }
     const sent = { requests: 0, events: 0, accepted: 0, rejected: 0, byType: {} as Record<string, number> };
     const jobs: JobRun[] = [];
@@ -201,8 +229,19 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       });
       if (!result.ok) throw new Error(`the history import failed: ${result.output.slice(0, 1000)}\n${stack.errors.slice(-3).join('\n')}`);
       const report = JSON.parse(result.output) as ImportReport;
-      log?.info('history imported', { orders: history.length, imported: report.imported, seeded: report.progress.shoppers_seeded, ms: report.ms });
-      return { days: historyDays, orders: history.length, lines: csv.split('\n').length - 2, report, wallSeconds: (Date.now() - started) / 1000 };
+      log?.info('history imported', {
+        orders: history.length,
+        imported: report.imported,
+        seeded: report.progress.shoppers_seeded,
+        ms: report.ms,
+      });
+      return {
+        days: historyDays,
+        orders: history.length,
+        lines: csv.split('\n').length - 2,
+        report,
+        wallSeconds: (Date.now() - started) / 1000,
+      };
     }
 
     async function learnedCount(): Promise<number> {
@@ -218,11 +257,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     async function runJob(job: 'patterns' | 'metrics', day: number, body: Record<string, string>): Promise<Record<string, unknown>> {
       const started = Date.now();
       const port = job === 'patterns' ? stack.ports.patterns : stack.ports.metrics;
-      const response = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`http://127.0.0.1:${port}/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const summary = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      jobs.push({ job, day, status: response.status, ms: Date.now() - started, summary: job === 'metrics' ? { rows: summary.rows } : summary });
+      jobs.push({
+        job,
+        day,
+        status: response.status,
+        ms: Date.now() - started,
+        summary: job === 'metrics' ? { rows: summary.rows } : summary,
+      });
       if (response.status !== 200) {
-        throw new Error(`the ${job} job answered ${response.status}: ${JSON.stringify(summary).slice(0, 500)}\n${stack.errors.slice(-3).join('\n')}`);
+        throw new Error(
+          `the ${job} job answered ${response.status}: ${JSON.stringify(summary).slice(0, 500)}\n${stack.errors.slice(-3).join('\n')}`,
+        );
       }
       return summary;
     }
@@ -238,7 +289,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         async ([truth, index]) => {
           await shopTrip(world, ports, ledger, index, truth, day);
           done++;
-          if (done % 25 === 0 || done === shoppers.length) progress(`day ${day + 1}/${options.days} ${dates[day]}: shoppers ${done}/${shoppers.length}, events ${sent.accepted}`, (day + (0.8 * done) / shoppers.length) / options.days);
+          if (done % 25 === 0 || done === shoppers.length)
+            progress(
+              `day ${day + 1}/${options.days} ${dates[day]}: shoppers ${done}/${shoppers.length}, events ${sent.accepted}`,
+              (day + (0.8 * done) / shoppers.length) / options.days,
+            );
         },
       );
       sendingMs += Date.now() - sendStart;
@@ -247,7 +302,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const deadline = drainStart + (options.drainTimeoutMs ?? 180_000);
       let learned = (await learnedCount()) - seededLearned;
       while (learned < sent.accepted) {
-        if (Date.now() > deadline) throw new Error(`day ${day + 1}: ${learned} of ${sent.accepted} events learned after ${options.drainTimeoutMs ?? 180_000} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`day ${day + 1}: ${learned} of ${sent.accepted} events learned after ${options.drainTimeoutMs ?? 180_000} ms`);
         progress(`day ${day + 1}/${options.days} ${dates[day]}: learned ${learned}/${sent.accepted}`, (day + 0.8) / options.days);
         await new Promise((r) => setTimeout(r, 250));
         learned = (await learnedCount()) - seededLearned;
@@ -264,7 +320,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         if (row.metric === 'ctr') warehouseCtr.push(counted);
         if (row.metric === 'mrr') warehouseMrr.push(counted);
       }
-      log?.info('simulated day done', { day: day + 1, date: dates[day], accepted: sent.accepted, searches: ledger.searchCount, drain_ms: drainMs.at(-1) });
+      log?.info('simulated day done', {
+        day: day + 1,
+        date: dates[day],
+        accepted: sent.accepted,
+        searches: ledger.searchCount,
+        drain_ms: drainMs.at(-1),
+      });
     }
     const drained = Date.now();
     const lags = stack.ingested.map((m) => m.lag_ms);
@@ -299,8 +361,12 @@ async function countWarehouse(file: string): Promise<{ events: number; orderLine
   const instance = await DuckDBInstance.create(file, { access_mode: 'READ_ONLY' });
   const connection = await instance.connect();
   try {
-    const events = (await connection.runAndReadAll('SELECT COUNT(*) AS n FROM (SELECT DISTINCT user_id, event_id FROM events)')).getRowObjectsJS()[0]?.n;
-    const lines = (await connection.runAndReadAll('SELECT COUNT(*) AS n FROM (SELECT DISTINCT user_id, event_id, line FROM order_items)')).getRowObjectsJS()[0]?.n;
+    const events = (
+      await connection.runAndReadAll('SELECT COUNT(*) AS n FROM (SELECT DISTINCT user_id, event_id FROM events)')
+    ).getRowObjectsJS()[0]?.n;
+    const lines = (
+      await connection.runAndReadAll('SELECT COUNT(*) AS n FROM (SELECT DISTINCT user_id, event_id, line FROM order_items)')
+    ).getRowObjectsJS()[0]?.n;
     return { events: Number(events ?? 0), orderLines: Number(lines ?? 0) };
   } finally {
     connection.closeSync();

@@ -94,7 +94,17 @@ export function buildWorld(options: Omit<RunOptions, 'ranking'>): { world: TripW
 }
 
 export function emptyLedger(): TripLedger {
-  return { searches: [], reorders: [], brands: [], sentEvents: new Map(), ideals: new Map(), orderCounts: new Map(), orderLines: 0, searchCount: 0, personalizedReasons: {} };
+  return {
+    searches: [],
+    reorders: [],
+    brands: [],
+    sentEvents: new Map(),
+    ideals: new Map(),
+    orderCounts: new Map(),
+    orderLines: 0,
+    searchCount: 0,
+    personalizedReasons: {},
+  };
 }
 
 const HOUR_MS = 3_600_000;
@@ -109,7 +119,14 @@ export function streamSeed(seed: number, shopper: number, day: number): number {
 }
 
 /** Shopper `index`'s trip on `day`, if they shop that day: every event goes through `ports.send`. */
-export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripLedger, index: number, truth: ShopperTruth, day: number): Promise<void> {
+export async function shopTrip(
+  world: TripWorld,
+  ports: TripPorts,
+  ledger: TripLedger,
+  index: number,
+  truth: ShopperTruth,
+  day: number,
+): Promise<void> {
   const { catalog, categoryOfBrand, dates } = world;
   const rng = seededRandom(streamSeed(world.seed, index, day));
   if (!shopsOn(rng, truth, day)) return;
@@ -127,7 +144,14 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
   const categoryOf = (brand: string) => categoryOfBrand.get(brand);
   const evidence = brandEvidence(believed, categoryOf);
   for (const [category, predicted] of learnedTopBrands(believed, new Date(at), categoryOf)) {
-    ledger.brands.push({ day, predicted, oracle: oracle.get(category) ?? null, ideal: ideal.favourite(category), favourite: truth.favouriteBrand.get(category) ?? null, evidence: evidence.get(category) ?? 0 });
+    ledger.brands.push({
+      day,
+      predicted,
+      oracle: oracle.get(category) ?? null,
+      ideal: ideal.favourite(category),
+      favourite: truth.favouriteBrand.get(category) ?? null,
+      evidence: evidence.get(category) ?? 0,
+    });
   }
   // The search service's clock is the simulated one, so decay and due dates are read at simulated time.
   let searchAt = new Date(at);
@@ -186,7 +210,12 @@ export async function shopTrip(world: TripWorld, ports: TripPorts, ledger: TripL
       session_id: sessionId,
       occurred_at: orderTime,
       sent_at: orderTime,
-      data: { order_id: `order-${sessionId}`, total: cartValue, currency: 'EUR', items: items.map((p) => ({ ...productRef(p), quantity: 1 })) },
+      data: {
+        order_id: `order-${sessionId}`,
+        total: cartValue,
+        currency: 'EUR',
+        items: items.map((p) => ({ ...productRef(p), quantity: 1 })),
+      },
     });
     ledger.orderLines += items.length;
     ideal.ordered(items);

@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
-import { handSetVersion, INITIAL_ROLLOUT, type Rollout, type WeightsStore, type WeightsVersion } from '../../functions/kernel/weights-versions.ts';
+import {
+  handSetVersion,
+  INITIAL_ROLLOUT,
+  type Rollout,
+  type WeightsStore,
+  type WeightsVersion,
+} from '../../functions/kernel/weights-versions.ts';
 import { createLogger } from '../../functions/logging/logger.ts';
 import { createRankingWeightsReader } from '../../functions/search/weights-reader.ts';
 import { eventRow, orderItemRows } from '../../functions/warehouse/rows.ts';
@@ -14,7 +20,13 @@ import { runInProcess } from './in-process.ts';
 // them (DuckDB). Second run, the same shoppers: the fit is the challenger against the hand-set weights, and the
 // metrics job's metric_challenger.sql reads out the trial over the second week.
 
-const { values } = parseArgs({ options: { shoppers: { type: 'string', default: '1000' }, days: { type: 'string', default: '14' }, seed: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: {
+    shoppers: { type: 'string', default: '1000' },
+    days: { type: 'string', default: '14' },
+    seed: { type: 'string', default: '7' },
+  },
+});
 const shoppers = Number(values.shoppers);
 const days = Number(values.days);
 const seed = Number(values.seed);
@@ -39,8 +51,16 @@ function memoryWeightsStore(): WeightsStore {
 
 async function warehouseOf(events: readonly CollectedEvent[]) {
   const warehouse = await createDuckDbWarehouse(':memory:');
-  await warehouse.replaceRows('events', events.map((e) => eventRow(e, 'sim')), 'sim');
-  await warehouse.replaceRows('order_items', events.flatMap((e) => orderItemRows(e)), 'sim');
+  await warehouse.replaceRows(
+    'events',
+    events.map((e) => eventRow(e, 'sim')),
+    'sim',
+  );
+  await warehouse.replaceRows(
+    'order_items',
+    events.flatMap((e) => orderItemRows(e)),
+    'sim',
+  );
   return warehouse;
 }
 
@@ -50,22 +70,36 @@ const start = Date.parse(`${fitRun.dates[0] ?? ''}T00:00:00Z`);
 const asOf = new Date(start + days * DAY_MS);
 const store = memoryWeightsStore();
 const fitWarehouse = await warehouseOf(first);
-const fit = await runWeightsJob({ warehouse: fitWarehouse, store, clock: () => new Date(asOf.getTime() + 3_600_000), logger }, { asOf, since: new Date(start) });
+const fit = await runWeightsJob(
+  { warehouse: fitWarehouse, store, clock: () => new Date(asOf.getTime() + 3_600_000), logger },
+  { asOf, since: new Date(start) },
+);
 await fitWarehouse.close();
 const challenger = fit.challenger === null ? null : await store.read(fit.challenger);
-process.stdout.write(`fit: ${JSON.stringify({ ...fit, weights: challenger?.weights, signals: challenger?.source.kind === 'fit' ? challenger.source.signals : null })}\n`);
+process.stdout.write(
+  `fit: ${JSON.stringify({ ...fit, weights: challenger?.weights, signals: challenger?.source.kind === 'fit' ? challenger.source.signals : null })}\n`,
+);
 if (challenger === null) process.exit(1);
 
 const second: CollectedEvent[] = [];
-const trialRun = await runInProcess({ shoppers, days, seed, weights: createRankingWeightsReader(store), collected: (events) => second.push(...events) });
+const trialRun = await runInProcess({
+  shoppers,
+  days,
+  seed,
+  weights: createRankingWeightsReader(store),
+  collected: (events) => second.push(...events),
+});
 const trialWarehouse = await warehouseOf(second);
 // The second week, as the metrics job would measure it.
 const params = { as_of: new Date(start + days * DAY_MS), window_start: new Date(start + Math.min(7, days - 1) * DAY_MS) };
 const readout = await trialWarehouse.query('metric_challenger.sql', params, 'sim');
 const arms = await trialWarehouse.query('metric_search_quality.sql', params, 'sim');
 const ctr = await trialWarehouse.query('metric_ctr.sql', params, 'sim');
-const inTrial = (rows: SqlRow[]) => rows.filter((r) => String(r.experiment).startsWith('weights.') || String(r.experiment) === 'personalization');
+const inTrial = (rows: SqlRow[]) =>
+  rows.filter((r) => String(r.experiment).startsWith('weights.') || String(r.experiment) === 'personalization');
 process.stdout.write(`readout (days ${Math.min(8, days)}–${days}): ${JSON.stringify(readout.rows)}\n`);
-process.stdout.write(`per arm: ${JSON.stringify(inTrial([...ctr.rows, ...arms.rows]).map((r) => ({ metric: r.metric, experiment: r.experiment, arm: r.arm, value: r.value, n: r.denominator, ci: [r.ci_low, r.ci_high] })))}\n`);
+process.stdout.write(
+  `per arm: ${JSON.stringify(inTrial([...ctr.rows, ...arms.rows]).map((r) => ({ metric: r.metric, experiment: r.experiment, arm: r.arm, value: r.value, n: r.denominator, ci: [r.ci_low, r.ci_high] })))}\n`,
+);
 process.stdout.write(`wall: fit run ${Math.round(fitRun.wallSeconds)} s, trial run ${Math.round(trialRun.wallSeconds)} s\n`);
 await trialWarehouse.close();

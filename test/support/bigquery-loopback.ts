@@ -36,7 +36,9 @@ export function loopbackBigQuery(server: Server, reset: () => void): () => BigQu
   });
 
   afterEach(() => {
-    const elsewhere = outbound.flatMap((spy) => spy.mock.calls.map(([target]) => String(target))).filter((url) => !url.startsWith(`${origin}/`));
+    const elsewhere = outbound
+      .flatMap((spy) => spy.mock.calls.map(([target]) => String(target)))
+      .filter((url) => !url.startsWith(`${origin}/`));
     expect(elsewhere).toEqual([]);
   });
 

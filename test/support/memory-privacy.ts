@@ -28,7 +28,11 @@ export function createMemoryPrivacyStore(learned: LearnedDocuments = new Map()):
       return new Map(userIds.map((userId) => [userId, structuredClone(settings.get(userId) ?? defaults())]));
     },
     async nonDefault(field: 'retention_days') {
-      return new Map([...settings].filter(([, stored]) => stored[field] !== DEFAULT_PRIVACY[field]).map(([userId, stored]) => [userId, structuredClone(stored)]));
+      return new Map(
+        [...settings]
+          .filter(([, stored]) => stored[field] !== DEFAULT_PRIVACY[field])
+          .map(([userId, stored]) => [userId, structuredClone(stored)]),
+      );
     },
     async write(userId: string, next: PrivacySettings, now: Date) {
       const valid = PrivacySettings.parse(next);
@@ -93,7 +97,9 @@ export function createMemoryErasureStore(
       return request ? shown(request) : null;
     },
     async pending() {
-      return [...requests.values()].flatMap((r): PendingErasure[] => (r.state === 'pending' && r.user_id !== null ? [{ ...shown(r), user_id: r.user_id, linked_ids: [] }] : []));
+      return [...requests.values()].flatMap((r): PendingErasure[] =>
+        r.state === 'pending' && r.user_id !== null ? [{ ...shown(r), user_id: r.user_id, linked_ids: [] }] : [],
+      );
     },
     async deferred(requestId: string, reason: string, _now: Date, rowsDeleted?: Record<string, number>) {
       const request = must(requestId);
@@ -103,7 +109,14 @@ export function createMemoryErasureStore(
     },
     async completed(requestId: string, rowsDeleted: Record<string, number>, now: Date) {
       const request = must(requestId);
-      Object.assign(request, { state: 'completed', completed_at: now.toISOString(), attempts: request.attempts + 1, rows_deleted: { ...rowsDeleted }, last_error: null, user_id: null });
+      Object.assign(request, {
+        state: 'completed',
+        completed_at: now.toISOString(),
+        attempts: request.attempts + 1,
+        rows_deleted: { ...rowsDeleted },
+        last_error: null,
+        user_id: null,
+      });
     },
     async erasedBefore(userId: string) {
       return tombstones.get(hash(userId)) ?? null;

@@ -8,11 +8,22 @@ import { validEvent, type RawEvent } from './fixtures.ts';
 /** An accepted event as collect publishes it: the client event plus the server's fields. */
 export function collectedEvent(type: EventType, userId: string, at: Date, overrides: RawEvent = {}): CollectedEvent {
   const event = validEvent(type, overrides, at);
-  return { ...event, user_id: userId, received_at: at.toISOString(), event_time: new Date(at.getTime() - 1000).toISOString() } as CollectedEvent;
+  return {
+    ...event,
+    user_id: userId,
+    received_at: at.toISOString(),
+    event_time: new Date(at.getTime() - 1000).toISOString(),
+  } as CollectedEvent;
 }
 
 export function batchMessage(userId: string, events: CollectedEvent[], requestId: string = randomUUID()): EventBatchMessage {
-  return { schema_version: 1, request_id: requestId, user_id: userId, received_at: events[0]?.received_at ?? new Date().toISOString(), events };
+  return {
+    schema_version: 1,
+    request_id: requestId,
+    user_id: userId,
+    received_at: events[0]?.received_at ?? new Date().toISOString(),
+    events,
+  };
 }
 
 /** The CloudEvent Eventarc delivers for a Pub/Sub message. */
@@ -23,6 +34,9 @@ export function pubsubCloudEvent(body: unknown, messageId: string = randomUUID()
     id: messageId,
     source: '//pubsub.googleapis.com/projects/demo-test/topics/events',
     type: 'google.cloud.pubsub.topic.v1.messagePublished',
-    data: { message: { data: Buffer.from(data).toString('base64'), messageId, attributes: {} }, subscription: 'projects/demo-test/subscriptions/events-ingest' },
+    data: {
+      message: { data: Buffer.from(data).toString('base64'), messageId, attributes: {} },
+      subscription: 'projects/demo-test/subscriptions/events-ingest',
+    },
   };
 }

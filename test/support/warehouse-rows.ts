@@ -34,7 +34,16 @@ export function eventsRow(row: { event_id: string; type: string; user_id: string
 }
 
 export function orderItemsRow(
-  row: { event_id: string; line: number; user_id: string; event_time: string; sku: string; category: string; price: number; quantity: number } & SqlRow,
+  row: {
+    event_id: string;
+    line: number;
+    user_id: string;
+    event_time: string;
+    sku: string;
+    category: string;
+    price: number;
+    quantity: number;
+  } & SqlRow,
 ): SqlRow {
   return {
     order_id: `order-${row.event_id}`,

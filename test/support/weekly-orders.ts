@@ -10,7 +10,13 @@ const DAY_MS = 86_400_000;
 export function weeklyOrders(userId: string, lastAt: Date, orders: number, products: number): CollectedEvent[] {
   return Array.from({ length: orders }, (_, week) => {
     const at = new Date(lastAt.getTime() - (orders - 1 - week) * 7 * DAY_MS);
-    const items = Array.from({ length: products }, (_, i) => ({ sku: `sku-${i + 1}`, name: `Product ${i + 1}`, category: 'pantry', price: 1, quantity: 1 }));
+    const items = Array.from({ length: products }, (_, i) => ({
+      sku: `sku-${i + 1}`,
+      name: `Product ${i + 1}`,
+      category: 'pantry',
+      price: 1,
+      quantity: 1,
+    }));
     return collectedEvent('order_completed', userId, at, { data: { order_id: `weekly-${userId}-${week}`, total: products, items } });
   });
 }

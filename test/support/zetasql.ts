@@ -175,7 +175,8 @@ export async function connectZetaSql(port: number, tables: readonly TableDdl[]):
         const operation = MODIFY_OPERATIONS[change.operation];
         if (!operation) throw new Error(`evaluateModify: change ${r + 1} has no operation`);
         if (operation === 'DELETE') return { operation, row: {} };
-        if (change.cell.length !== columns.length) throw new Error(`evaluateModify: change ${r + 1} has ${change.cell.length} cells for ${columns.length} columns`);
+        if (change.cell.length !== columns.length)
+          throw new Error(`evaluateModify: change ${r + 1} has ${change.cell.length} cells for ${columns.length} columns`);
         return { operation, row: Object.fromEntries(columns.map((c, i) => [c.name, fromValue(outputType(c.type), change.cell[i])])) };
       });
       return { table, changes };
@@ -225,7 +226,10 @@ function outputType(type: ZetaType): TypeProto__Output {
 }
 
 /** A unary method's request and response types, from the last (callback-only) overload of the stub. */
-type Unary<M extends keyof Api> = Api[M] extends (request: infer Req, callback: (error: ServiceError | null, response?: infer Res) => void) => unknown
+type Unary<M extends keyof Api> = Api[M] extends (
+  request: infer Req,
+  callback: (error: ServiceError | null, response?: infer Res) => void,
+) => unknown
   ? [Req, Res]
   : never;
 

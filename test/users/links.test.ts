@@ -31,7 +31,8 @@ afterAll(async () => {
 });
 
 const shopperToken = (userId: string) => mintShopperToken(userId, TEST_TOKEN);
-const visitorToken = (subject: string, options: { key?: string; ttlSec?: number } = {}) => mintShopperToken(subject, { ...TEST_TOKEN, ...options, anonymous: true });
+const visitorToken = (subject: string, options: { key?: string; ttlSec?: number } = {}) =>
+  mintShopperToken(subject, { ...TEST_TOKEN, ...options, anonymous: true });
 
 /** A visitor who browsed (one order learned under their id) and the shopper they log in as. */
 async function browsed() {
@@ -51,11 +52,12 @@ const link = async (server: Awaited<ReturnType<typeof users>>, shopper: string, 
     .set('Authorization', `Bearer ${bearer ?? (await shopperToken(shopper))}`)
     .send(body as object);
 
-const rowsOf = (visitor: string) => warehouse.sql('SELECT anonymous_id, user_id, linked_at FROM identity_links WHERE anonymous_id = $1', [visitor]);
+const rowsOf = (visitor: string) =>
+  warehouse.sql('SELECT anonymous_id, user_id, linked_at FROM identity_links WHERE anonymous_id = $1', [visitor]);
 const documentOf = async (userId: string) => (await shopperRefs(firestore, userId).preferences.get()).data() ?? null;
 
 describe('POST /v1/users/{userId}/links (emulator, DuckDB)', () => {
-  it('links the visitor: 200 with the link, the visitor\'s learning merged into the shopper\'s, the link in the warehouse', async () => {
+  it("links the visitor: 200 with the link, the visitor's learning merged into the shopper's, the link in the warehouse", async () => {
     const server = await users();
     const { subject, visitor, shopper } = await browsed();
 
@@ -98,9 +100,17 @@ describe('POST /v1/users/{userId}/links (emulator, DuckDB)', () => {
   });
 
   it.each([
-    ['a forged anonymous token', (subject: string) => visitorToken(subject, { key: 'a-key-the-shop-never-had-0123456789abcdef' }), 'anonymous_token: token signature is invalid'],
+    [
+      'a forged anonymous token',
+      (subject: string) => visitorToken(subject, { key: 'a-key-the-shop-never-had-0123456789abcdef' }),
+      'anonymous_token: token signature is invalid',
+    ],
     ['an expired anonymous token', (subject: string) => visitorToken(subject, { ttlSec: -3600 }), 'anonymous_token: token has expired'],
-    ['a logged-in shopper\'s token', () => shopperToken(`shopper-${randomUUID()}`), "anonymous_token is a logged-in shopper's token, not an anonymous visitor's"],
+    [
+      "a logged-in shopper's token",
+      () => shopperToken(`shopper-${randomUUID()}`),
+      "anonymous_token is a logged-in shopper's token, not an anonymous visitor's",
+    ],
     ['no token at all, but text', async () => 'not-a-token', 'anonymous_token: token is malformed'],
   ])('refuses %s with 400 and a reason, and links nothing', async (_name, make, reason) => {
     const server = await users();
@@ -130,12 +140,16 @@ describe('POST /v1/users/{userId}/links (emulator, DuckDB)', () => {
     const server = await users();
     const shopper = `shopper-${randomUUID()}`;
     const bearer = `Bearer ${await shopperToken(shopper)}`;
-    const text = await request(server).post(`/v1/users/${shopper}/links`).set('Authorization', bearer).set('Content-Type', 'text/plain').send('{}');
+    const text = await request(server)
+      .post(`/v1/users/${shopper}/links`)
+      .set('Authorization', bearer)
+      .set('Content-Type', 'text/plain')
+      .send('{}');
     const large = await link(server, shopper, { anonymous_token: 'x'.repeat(10_000) });
     expect([text.status, large.status]).toEqual([415, 413]);
   });
 
-  it('lets only the shopper themselves link: 403 for another\'s token or a visitor\'s, 401 without one', async () => {
+  it("lets only the shopper themselves link: 403 for another's token or a visitor's, 401 without one", async () => {
     const server = await users();
     const { subject, visitor, shopper } = await browsed();
     const body = { anonymous_token: await visitorToken(subject) };
@@ -145,7 +159,9 @@ describe('POST /v1/users/{userId}/links (emulator, DuckDB)', () => {
     const none = await request(server).post(`/v1/users/${shopper}/links`).send(body);
 
     expect([other.status, asVisitor.status, none.status]).toEqual([403, 403, 401]);
-    expect((asVisitor.body as ErrorBody).error.message).toBe("a visitor is linked with the token of the shopper who logged in, not a visitor's");
+    expect((asVisitor.body as ErrorBody).error.message).toBe(
+      "a visitor is linked with the token of the shopper who logged in, not a visitor's",
+    );
     expect(await documentOf(visitor)).toMatchObject({ event_count: 1 });
   });
 
@@ -175,7 +191,9 @@ describe('POST /v1/users/{userId}/links (emulator, DuckDB)', () => {
 
   it('answers 503 with Retry-After when Firestore fails, and links nothing', async () => {
     const { subject, visitor, shopper } = await browsed();
-    const server = await users({ links: { shopperOf: async () => null, link: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) } });
+    const server = await users({
+      links: { shopperOf: async () => null, link: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) },
+    });
 
     const res = await link(server, shopper, { anonymous_token: await visitorToken(subject) });
 

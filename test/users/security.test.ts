@@ -24,7 +24,11 @@ type ShopperRoute = {
 /** Every route a shopper calls, each with a request that would change or reveal something. */
 const ROUTES: ShopperRoute[] = [
   { name: 'GET privacy', call: (s, u) => request(s).get(`/v1/users/${u}/privacy`), ownStatus: 200 },
-  { name: 'PUT privacy', call: (s, u) => request(s).put(`/v1/users/${u}/privacy`).send({ learn_preferences: false, track_purchases: false }), ownStatus: 200 },
+  {
+    name: 'PUT privacy',
+    call: (s, u) => request(s).put(`/v1/users/${u}/privacy`).send({ learn_preferences: false, track_purchases: false }),
+    ownStatus: 200,
+  },
   { name: 'DELETE learning-data', call: (s, u) => request(s).delete(`/v1/users/${u}/learning-data`), ownStatus: 202 },
   { name: 'GET erasure status', call: (s, u, r) => request(s).get(`/v1/users/${u}/erasures/${r}`), ownStatus: 200 },
   { name: 'GET preferences', call: (s, u) => request(s).get(`/v1/users/${u}/preferences`), ownStatus: 200 },
@@ -32,7 +36,8 @@ const ROUTES: ShopperRoute[] = [
   { name: 'POST links', call: (s, u) => request(s).post(`/v1/users/${u}/links`).send({ anonymous_token: VISITOR_TOKEN }), ownStatus: 200 },
 ];
 
-const sign = (userId: string, options: { key?: string; ttlSec?: number } = {}) => mintShopperToken(userId, { ...TEST_TOKEN, now: new Date(), ...options });
+const sign = (userId: string, options: { key?: string; ttlSec?: number } = {}) =>
+  mintShopperToken(userId, { ...TEST_TOKEN, now: new Date(), ...options });
 /** A visitor's token, which a refused link must not link to anyone. */
 const VISITOR_TOKEN = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anonymous: true });
 
@@ -40,9 +45,19 @@ const VISITOR_TOKEN = await mintShopperToken(randomUUID(), { ...TEST_TOKEN, anon
 const REFUSALS: [string, (victim: string) => Promise<string | null>, number, string][] = [
   ['another shopper’s valid token', async () => `Bearer ${await sign('shopper-attacker')}`, 403, 'a shopper may access only their own'],
   ['an expired token', async (victim) => `Bearer ${await sign(victim, { ttlSec: -3600 })}`, 401, 'token has expired'],
-  ['a token signed with another key', async (victim) => `Bearer ${await sign(victim, { key: 'another-signing-key-that-is-long-enough-9876543210' })}`, 401, 'token signature is invalid'],
+  [
+    'a token signed with another key',
+    async (victim) => `Bearer ${await sign(victim, { key: 'another-signing-key-that-is-long-enough-9876543210' })}`,
+    401,
+    'token signature is invalid',
+  ],
   ['no token', async () => null, 401, 'missing bearer token'],
-  ['a malformed Authorization header', async (victim) => `Basic ${Buffer.from(`${victim}:password`).toString('base64')}`, 401, 'missing bearer token'],
+  [
+    'a malformed Authorization header',
+    async (victim) => `Basic ${Buffer.from(`${victim}:password`).toString('base64')}`,
+    401,
+    'missing bearer token',
+  ],
   ['a bearer token that is no JWT', async () => 'Bearer not-a-token', 401, 'token is malformed'],
 ];
 
@@ -70,12 +85,20 @@ async function shopperState(firestore: Firestore, userId: string) {
 /** A shopper with settings, learned preferences, applied markers and one erasure request behind them. */
 async function seededShopper(server: Server, firestore: Firestore) {
   const userId = `shopper-${randomUUID()}`;
-  const created = await request(server).delete(`/v1/users/${userId}/learning-data`).set('Authorization', `Bearer ${await sign(userId)}`);
+  const created = await request(server)
+    .delete(`/v1/users/${userId}/learning-data`)
+    .set('Authorization', `Bearer ${await sign(userId)}`);
   const requestId = (created.body as { request_id: string }).request_id;
-  await request(server).put(`/v1/users/${userId}/privacy`).set('Authorization', `Bearer ${await sign(userId)}`).send({ retention_days: 90 });
+  await request(server)
+    .put(`/v1/users/${userId}/privacy`)
+    .set('Authorization', `Bearer ${await sign(userId)}`)
+    .send({ retention_days: 90 });
   const preferences = firestore.collection(COLLECTIONS.preferences).doc(userId);
   await preferences.set(learn(null, userId, [collectedEvent('order_completed', userId, NOW)], NOW));
-  await preferences.collection(COLLECTIONS.applied).doc('5').set({ ids: { 'event-1': NOW.getTime() } });
+  await preferences
+    .collection(COLLECTIONS.applied)
+    .doc('5')
+    .set({ ids: { 'event-1': NOW.getTime() } });
   return { userId, requestId };
 }
 
@@ -89,12 +112,18 @@ describe('a shopper’s routes are theirs alone (emulator)', () => {
     ({ server, firestore } = await usersUnderTest({ clock: () => new Date() }));
     victim = await seededShopper(server, firestore);
     before = await shopperState(firestore, victim.userId);
-    expect(before).toMatchObject({ privacy: { ...DEFAULT_PRIVACY, retention_days: 90 }, preferences: { event_count: 1 }, requests: [{ state: 'pending' }] });
+    expect(before).toMatchObject({
+      privacy: { ...DEFAULT_PRIVACY, retention_days: 90 },
+      preferences: { event_count: 1 },
+      requests: [{ state: 'pending' }],
+    });
   });
 
   it('hides another shopper’s erasure request from a shopper asking under their own id', async () => {
     const attacker = `shopper-${randomUUID()}`;
-    const res = await request(server).get(`/v1/users/${attacker}/erasures/${victim.requestId}`).set('Authorization', `Bearer ${await sign(attacker)}`);
+    const res = await request(server)
+      .get(`/v1/users/${attacker}/erasures/${victim.requestId}`)
+      .set('Authorization', `Bearer ${await sign(attacker)}`);
     expect(res.status).toBe(404);
     expect(JSON.stringify(res.body)).not.toContain(hashUser(victim.userId));
   });

@@ -44,7 +44,10 @@ function sampleRows(): Record<keyof typeof NULLABLE, Record<string, unknown>[]> 
   // Collected live, and loaded by a history import: the same events, marked.
   const importId = 'imp-0123456789abcdef0123';
   return {
-    events: [...events.map((e) => eventRow(e, '7c0d6f0e-2a55-4c51-9a8e-0a9b3c1f2d4e')), ...events.map((e) => eventRow(e, importId, importId))],
+    events: [
+      ...events.map((e) => eventRow(e, '7c0d6f0e-2a55-4c51-9a8e-0a9b3c1f2d4e')),
+      ...events.map((e) => eventRow(e, importId, importId)),
+    ],
     order_items: [...events.flatMap((e) => orderItemRows(e)), ...events.flatMap((e) => orderItemRows(e, importId))],
     rejected_events: [
       ...rejectedRows({
@@ -102,14 +105,17 @@ function disagreements(ddl: TableDdl, rows: Record<string, unknown>[], nullable:
       const value = row[column.name];
       if (value === undefined) problems.push(`${ddl.table}: row ${i} has no ${column.name}`);
       else if (value === null && column.notNull) problems.push(`${ddl.table}: row ${i} has NULL in NOT NULL ${column.name}`);
-      else if (value !== null && !holds(column.type, value)) problems.push(`${ddl.table}: row ${i}: ${column.name} = ${JSON.stringify(value)} is not a ${column.type}`);
+      else if (value !== null && !holds(column.type, value))
+        problems.push(`${ddl.table}: row ${i}: ${column.name} = ${JSON.stringify(value)} is not a ${column.type}`);
     }
   }
   for (const column of ddl.columns) {
     // BigQuery arrays are never NULL, so an ARRAY column is nullable in the DDL but not in the type.
     const nullableInDdl = !column.notNull && !column.type.startsWith('ARRAY<');
-    if (nullableInDdl !== (column.name in nullable)) {
-      problems.push(`${ddl.table}: ${column.name} is ${nullableInDdl ? '' : 'NOT '}NULL in the DDL but ${nullableInDdl ? 'not ' : ''}nullable in ports.ts`);
+    if (nullableInDdl !== column.name in nullable) {
+      problems.push(
+        `${ddl.table}: ${column.name} is ${nullableInDdl ? '' : 'NOT '}NULL in the DDL but ${nullableInDdl ? 'not ' : ''}nullable in ports.ts`,
+      );
     }
     const values = rows.map((r) => r[column.name]);
     if (values.every((v) => v === null || v === undefined)) problems.push(`${ddl.table}: the mapping never fills ${column.name}`);

@@ -2,7 +2,15 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parseTableDdl } from '../../functions/warehouse/ddl.ts';
-import { DUCKDB_PRELUDE, duckDbType, parameterNames, renderDuckDbTable, toDuckDbDdl, toDuckDbQuery, usedParams } from '../../functions/warehouse/dialect.ts';
+import {
+  DUCKDB_PRELUDE,
+  duckDbType,
+  parameterNames,
+  renderDuckDbTable,
+  toDuckDbDdl,
+  toDuckDbQuery,
+  usedParams,
+} from '../../functions/warehouse/dialect.ts';
 import { readTableDdl, WAREHOUSE_TABLES } from '../../functions/warehouse/sql-files.ts';
 import { duckDbParam } from '../../functions/adapters/local/duckdb-warehouse.ts';
 
@@ -73,15 +81,21 @@ describe('the BigQuery → DuckDB DDL bridge', () => {
   });
 
   it('throws for a table that has not declared how DuckDB keeps it idempotent', () => {
-    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS shopper_segments (day STRING NOT NULL)')).toThrow(/no DuckDB key declared for table shopper_segments/);
+    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS shopper_segments (day STRING NOT NULL)')).toThrow(
+      /no DuckDB key declared for table shopper_segments/,
+    );
   });
 
   it('throws when a declared key column is missing from the DDL', () => {
-    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS order_items (user_id STRING NOT NULL, event_id STRING NOT NULL)')).toThrow(/key column line is not a column/);
+    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS order_items (user_id STRING NOT NULL, event_id STRING NOT NULL)')).toThrow(
+      /key column line is not a column/,
+    );
   });
 
   it('throws on what the parser does not understand rather than passing it through', () => {
-    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS events (event_id STRING NOT NULL, amount NUMERIC)')).toThrow(/unsupported column type NUMERIC/);
+    expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS events (event_id STRING NOT NULL, amount NUMERIC)')).toThrow(
+      /unsupported column type NUMERIC/,
+    );
     expect(() => toDuckDbDdl('CREATE TABLE IF NOT EXISTS events (event_id STRING NOT NULL) PARTITION BY RANGE_BUCKET(x, y)')).toThrow();
   });
 
@@ -148,12 +162,17 @@ describe('the BigQuery → DuckDB query bridge', () => {
   });
 
   it('tests membership in a list parameter DuckDB’s way', async () => {
-    expect(toDuckDbQuery('DELETE FROM t WHERE user_id IN UNNEST(@user_ids)')).toBe('DELETE FROM t WHERE user_id IN (SELECT UNNEST($user_ids))');
+    expect(toDuckDbQuery('DELETE FROM t WHERE user_id IN UNNEST(@user_ids)')).toBe(
+      'DELETE FROM t WHERE user_id IN (SELECT UNNEST($user_ids))',
+    );
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    const reader = await connection.runAndReadAll(toDuckDbQuery("SELECT x FROM (VALUES ('a'), ('b'), ('c')) AS t(x) WHERE x IN UNNEST(@xs) ORDER BY x"), {
-      xs: duckDbParam(['a', 'c']),
-    });
+    const reader = await connection.runAndReadAll(
+      toDuckDbQuery("SELECT x FROM (VALUES ('a'), ('b'), ('c')) AS t(x) WHERE x IN UNNEST(@xs) ORDER BY x"),
+      {
+        xs: duckDbParam(['a', 'c']),
+      },
+    );
     expect(reader.getRowObjectsJS()).toEqual([{ x: 'a' }, { x: 'c' }]);
     connection.closeSync();
     instance.closeSync();

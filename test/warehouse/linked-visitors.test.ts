@@ -23,23 +23,72 @@ import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
  */
 const WINDOW_START = '2026-03-01T00:00:00.000Z';
 const AS_OF = '2026-03-02T00:00:00.000Z';
-const PARAMS: SqlParams = { as_of: new Date(AS_OF), window_start: new Date(WINDOW_START), since: new Date(WINDOW_START), user_ids: ['shopper-1'], ...REORDER_RULE_PARAMS };
+const PARAMS: SqlParams = {
+  as_of: new Date(AS_OF),
+  window_start: new Date(WINDOW_START),
+  since: new Date(WINDOW_START),
+  user_ids: ['shopper-1'],
+  ...REORDER_RULE_PARAMS,
+};
 const [S, V, W, T, X] = ['shopper-1', 'anonymous:v1', 'anonymous:w1', 'shopper-3', 'anonymous:x1'];
 const at = (time: string) => `2026-03-01T${time}:00.000Z`;
 
 const order = (eventId: string, userId: string, time: string, total: number) =>
-  eventsRow({ event_id: eventId, type: 'order_completed', user_id: userId, event_time: time, session_id: 'sv', order_id: `order-${eventId}`, order_total: total });
-const line = (eventId: string, userId: string, time: string, sku: string) => orderItemsRow({ event_id: eventId, line: 1, user_id: userId, event_time: time, sku, category: 'dairy', price: 2, quantity: 1 });
+  eventsRow({
+    event_id: eventId,
+    type: 'order_completed',
+    user_id: userId,
+    event_time: time,
+    session_id: 'sv',
+    order_id: `order-${eventId}`,
+    order_total: total,
+  });
+const line = (eventId: string, userId: string, time: string, sku: string) =>
+  orderItemsRow({ event_id: eventId, line: 1, user_id: userId, event_time: time, sku, category: 'dairy', price: 2, quantity: 1 });
 
 const TABLES: Record<string, SqlRow[]> = {
   events: [
-    eventsRow({ event_id: 'vs1', type: 'search_performed', user_id: V, event_time: at('09:00'), search_id: 'q-v', query: 'milk', personalized: false, data: '{"results":[{"sku":"milk","position":1}]}' }),
-    eventsRow({ event_id: 'sc1', type: 'search_result_clicked', user_id: S, event_time: at('09:05'), search_id: 'q-v', position: 1, sku: 'milk' }),
-    eventsRow({ event_id: 'va1', type: 'cart_item_added', user_id: V, event_time: at('10:30'), session_id: 'sv', sku: 'milk', quantity: 1 }),
+    eventsRow({
+      event_id: 'vs1',
+      type: 'search_performed',
+      user_id: V,
+      event_time: at('09:00'),
+      search_id: 'q-v',
+      query: 'milk',
+      personalized: false,
+      data: '{"results":[{"sku":"milk","position":1}]}',
+    }),
+    eventsRow({
+      event_id: 'sc1',
+      type: 'search_result_clicked',
+      user_id: S,
+      event_time: at('09:05'),
+      search_id: 'q-v',
+      position: 1,
+      sku: 'milk',
+    }),
+    eventsRow({
+      event_id: 'va1',
+      type: 'cart_item_added',
+      user_id: V,
+      event_time: at('10:30'),
+      session_id: 'sv',
+      sku: 'milk',
+      quantity: 1,
+    }),
     order('e-dup', V, at('08:00'), 5),
     order('e-dup', S, at('08:00'), 5),
     order('o-1', S, at('11:00'), 10),
-    eventsRow({ event_id: 'ws1', type: 'search_performed', user_id: W, event_time: at('10:00'), search_id: 'q-w', query: 'tea', personalized: false, data: '{"results":[{"sku":"tea","position":1}]}' }),
+    eventsRow({
+      event_id: 'ws1',
+      type: 'search_performed',
+      user_id: W,
+      event_time: at('10:00'),
+      search_id: 'q-w',
+      query: 'tea',
+      personalized: false,
+      data: '{"results":[{"sku":"tea","position":1}]}',
+    }),
     eventsRow({ event_id: 'xv1', type: 'product_viewed', user_id: X, event_time: '2026-02-20T10:00:00.000Z', sku: 'tea' }),
   ],
   order_items: [
@@ -53,7 +102,9 @@ const TABLES: Record<string, SqlRow[]> = {
     { anonymous_id: V, user_id: S, linked_at: at('09:02') },
     { anonymous_id: X, user_id: T, linked_at: at('12:00') },
   ],
-  shopper_privacy_staging: [{ user_id: S, learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true }],
+  shopper_privacy_staging: [
+    { user_id: S, learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true },
+  ],
 };
 
 /** The hand-worked answer of each query, in the columns it is judged by, given the rows of anonymous:v1's link. */
@@ -111,7 +162,7 @@ const ERASED_EVENTS = 6;
 
 const pick = (rows: SqlRow[], columns: string[]) => rows.map((row) => Object.fromEntries(columns.map((c) => [c, row[c] ?? null])));
 
-describe('a linked visitor\'s rows are their shopper\'s (ZetaSQL\'s reference evaluator)', () => {
+describe("a linked visitor's rows are their shopper's (ZetaSQL's reference evaluator)", () => {
   let zeta: ZetaSql;
   beforeAll(async () => {
     zeta = await connectWarehouseZetaSql();
@@ -123,18 +174,21 @@ describe('a linked visitor\'s rows are their shopper\'s (ZetaSQL\'s reference ev
     expectRows(pick(rows as SqlRow[], columns), expected(2), columns);
   });
 
-  it('sql/stage_order_lines.sql stages the visitor\'s lines as the shopper\'s, a resent one once', async () => {
-    const { changes } = await zeta.evaluateModify(await readSqlFile('stage_order_lines.sql'), { tables: { ...TABLES, order_lines_staging: [] }, params: PARAMS });
+  it("sql/stage_order_lines.sql stages the visitor's lines as the shopper's, a resent one once", async () => {
+    const { changes } = await zeta.evaluateModify(await readSqlFile('stage_order_lines.sql'), {
+      tables: { ...TABLES, order_lines_staging: [] },
+      params: PARAMS,
+    });
     expectRows(pick(changes.map((c) => c.row) as SqlRow[], ['user_id', 'event_id', 'sku']), STAGED_LINES, ['event_id']);
   });
 
-  it('sql/erase_events.sql deletes the shopper\'s events and the visitor\'s', async () => {
+  it("sql/erase_events.sql deletes the shopper's events and the visitor's", async () => {
     const { changes } = await zeta.evaluateModify(await readSqlFile('erase_events.sql'), { tables: TABLES, params: PARAMS });
     expect(changes.filter((c) => c.operation === 'DELETE')).toHaveLength(ERASED_EVENTS);
   });
 });
 
-describe('a linked visitor\'s rows are their shopper\'s (DuckDB)', () => {
+describe("a linked visitor's rows are their shopper's (DuckDB)", () => {
   let warehouse: DuckDbWarehouse;
   beforeAll(async () => {
     warehouse = await createDuckDbWarehouse(':memory:');
@@ -152,13 +206,13 @@ describe('a linked visitor\'s rows are their shopper\'s (DuckDB)', () => {
     expectRows(pick(rows, columns), expected(1), columns);
   });
 
-  it('sql/stage_order_lines.sql stages the visitor\'s lines as the shopper\'s, a resent one once', async () => {
+  it("sql/stage_order_lines.sql stages the visitor's lines as the shopper's, a resent one once", async () => {
     await load();
     await warehouse.execute('stage_order_lines.sql', PARAMS, 'test');
     expectRows(await warehouse.rows('SELECT user_id, event_id, sku FROM order_lines_staging'), STAGED_LINES, ['event_id']);
   });
 
-  it('sql/erase_events.sql deletes the shopper\'s events and the visitor\'s, and, the links erased too, erasure_remaining.sql finds only the tables still to erase', async () => {
+  it("sql/erase_events.sql deletes the shopper's events and the visitor's, and, the links erased too, erasure_remaining.sql finds only the tables still to erase", async () => {
     await load();
     expect(await warehouse.execute('erase_events.sql', PARAMS, 'test')).toMatchObject({ affectedRows: ERASED_EVENTS });
     expect((await warehouse.rows('SELECT DISTINCT user_id FROM events ORDER BY user_id')).map((r) => r.user_id)).toEqual([W, X]);

@@ -82,7 +82,10 @@ describe('eventRow', () => {
   });
 
   it('keeps the signal values that placed a search’s results in data, as sent, where the weights are fitted from', () => {
-    const ranking = [{ position: 1, original_position: 3, signals: { brand: 1, product: 0.2913 } }, { position: 2, original_position: 1, signals: {} }];
+    const ranking = [
+      { position: 1, original_position: 3, signals: { brand: 1, product: 0.2913 } },
+      { position: 2, original_position: 1, signals: {} },
+    ];
     const row = eventRow(collectedEvent('search_performed', { data: { ...VALID_DATA.search_performed, ranking } }), REQUEST_ID);
     expect((JSON.parse(row.data) as { ranking: unknown }).ranking).toEqual(ranking);
   });
@@ -199,7 +202,13 @@ describe('rejectedRows', () => {
 describe('rejectedMessageRow', () => {
   it('keeps a whole unreadable message under its message id, with no event index', () => {
     expect(
-      rejectedMessageRow({ messageId: 'm-1', raw: 'not json', reason: 'message is not JSON', source: 'ingest', receivedAt: new Date('2026-11-26T12:00:00Z') }),
+      rejectedMessageRow({
+        messageId: 'm-1',
+        raw: 'not json',
+        reason: 'message is not JSON',
+        source: 'ingest',
+        receivedAt: new Date('2026-11-26T12:00:00Z'),
+      }),
     ).toEqual({
       request_id: 'm-1',
       event_index: null,
@@ -227,7 +236,13 @@ describe('rejectedMessageRow', () => {
   });
 
   it('truncates a huge message', () => {
-    const row = rejectedMessageRow({ messageId: 'm', raw: 'y'.repeat(1_000_000), reason: 'bad', source: 'ingest', receivedAt: '2026-11-26T12:00:00Z' });
+    const row = rejectedMessageRow({
+      messageId: 'm',
+      raw: 'y'.repeat(1_000_000),
+      reason: 'bad',
+      source: 'ingest',
+      receivedAt: '2026-11-26T12:00:00Z',
+    });
     expect(Buffer.byteLength(row.payload)).toBe(MAX_REJECTED_PAYLOAD_BYTES);
     expect(row.reason).toMatch(/^bad \[payload truncated/);
   });

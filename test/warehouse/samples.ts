@@ -19,7 +19,11 @@ export const MINIMAL_DATA: Record<EventType, Record<string, unknown>> = {
     previous_quantity: 2,
     cart_value: 0,
   },
-  order_completed: { order_id: 'order-2', total: 4.99, items: [{ sku: 'sku-bread', name: 'Rye bread', category: 'bakery', price: 4.99, quantity: 1 }] },
+  order_completed: {
+    order_id: 'order-2',
+    total: 4.99,
+    items: [{ sku: 'sku-bread', name: 'Rye bread', category: 'bakery', price: 4.99, quantity: 1 }],
+  },
   preference_updated: { preference: 'dietary_tag', value: 'vegan', action: 'dislike' },
 };
 

@@ -8,7 +8,9 @@ import { connectZetaSql, type ZetaSql } from '../support/zetasql.ts';
 
 const SQL_DIR = new URL('../../sql/', import.meta.url);
 const files = await Promise.all(
-  (await readdir(SQL_DIR)).filter((name) => name.endsWith('.sql')).map(async (name) => ({ name, text: await readFile(new URL(name, SQL_DIR), 'utf8') })),
+  (await readdir(SQL_DIR))
+    .filter((name) => name.endsWith('.sql'))
+    .map(async (name) => ({ name, text: await readFile(new URL(name, SQL_DIR), 'utf8') })),
 );
 
 describe('the macros of sql/', () => {
@@ -22,8 +24,12 @@ describe('the macros of sql/', () => {
   });
 
   it('write the days of history and the minutes of attribution once', () => {
-    expect(expandSqlMacros('WHERE t >= TIMESTAMP_SUB(@as_of, INTERVAL HISTORY_DAYS() DAY)')).toBe('WHERE t >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)');
-    expect(expandSqlMacros('WHERE t < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)')).toBe('WHERE t < TIMESTAMP_ADD(@as_of, INTERVAL 30 MINUTE)');
+    expect(expandSqlMacros('WHERE t >= TIMESTAMP_SUB(@as_of, INTERVAL HISTORY_DAYS() DAY)')).toBe(
+      'WHERE t >= TIMESTAMP_SUB(@as_of, INTERVAL 180 DAY)',
+    );
+    expect(expandSqlMacros('WHERE t < TIMESTAMP_ADD(@as_of, INTERVAL ATTRIBUTION_MINUTES() MINUTE)')).toBe(
+      'WHERE t < TIMESTAMP_ADD(@as_of, INTERVAL 30 MINUTE)',
+    );
   });
 
   it('take a name as written and any other argument in parentheses, commas inside calls included', () => {
@@ -38,7 +44,7 @@ describe('the macros of sql/', () => {
     );
   });
 
-  it('read a table with each linked visitor\'s user_id replaced by their shopper\'s, one link per visitor', () => {
+  it("read a table with each linked visitor's user_id replaced by their shopper's, one link per visitor", () => {
     const links = '(SELECT anonymous_id, MIN(user_id) AS user_id FROM identity_links GROUP BY anonymous_id)';
     expect(expandSqlMacros('FROM SHOPPER_EVENTS() AS e')).toBe(
       `FROM (SELECT t.* REPLACE (COALESCE(l.user_id, t.user_id) AS user_id) FROM events AS t LEFT JOIN ${links} AS l ON l.anonymous_id = t.user_id) AS e`,

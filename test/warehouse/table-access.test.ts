@@ -58,7 +58,10 @@ type Touched = { reads: Set<WarehouseTable>; writes: Set<WarehouseTable>; jobs: 
 const HOUR = 3_600_000;
 
 /** The warehouse as `fn` sees it, recording what it touches in `touched`. */
-function recording(warehouse: DuckDbWarehouse, touched: Touched): SqlWarehouse & Warehouse & LinkWarehouse & Pick<DuckDbWarehouse, 'appendRows'> {
+function recording(
+  warehouse: DuckDbWarehouse,
+  touched: Touched,
+): SqlWarehouse & Warehouse & LinkWarehouse & Pick<DuckDbWarehouse, 'appendRows'> {
   const statement = async (file: string) => {
     touched.jobs += 1;
     const { reads, writes } = statementTables(await readSqlFile(file), file);
@@ -150,7 +153,14 @@ beforeAll(async () => {
     logger,
   });
   for (const userId of Object.values(SHOPPERS)) {
-    await ingest(pubsubCloudEvent(batchMessage(userId, SESSION.map((type) => collectedEvent(type, userId, NOW)))));
+    await ingest(
+      pubsubCloudEvent(
+        batchMessage(
+          userId,
+          SESSION.map((type) => collectedEvent(type, userId, NOW)),
+        ),
+      ),
+    );
   }
   // A message that can never be read is kept as rejected.
   await ingest(pubsubCloudEvent('not json'));
@@ -162,7 +172,9 @@ beforeAll(async () => {
     user_id: SHOPPERS.learning,
     received_at: NOW.toISOString(),
     source: 'collect',
-    rejected: [{ index: 0, event_id: null, type: 'product_viewed', reason: 'data.product is required', payload: '{"type":"product_viewed"}' }],
+    rejected: [
+      { index: 0, event_id: null, type: 'product_viewed', reason: 'data.product is required', payload: '{"type":"product_viewed"}' },
+    ],
   };
   await storeRejected(pubsubCloudEvent(rejected));
 
@@ -176,9 +188,20 @@ beforeAll(async () => {
   expect(linked.status).toBe(200);
 
   // Five weekly orders of twenty products: enough outcomes for the patterns job to fit and keep a reorder model.
-  expect((await warehouse.insertEvents(weeklyOrders(SHOPPERS.learning, new Date(NOW.getTime() - 24 * HOUR), 5, 20), 'weekly')).failed).toEqual([]);
+  expect(
+    (await warehouse.insertEvents(weeklyOrders(SHOPPERS.learning, new Date(NOW.getTime() - 24 * HOUR), 5, 20), 'weekly')).failed,
+  ).toEqual([]);
   const patterns = serve(
-    createPatternsHandler({ warehouse: recording(warehouse, touchedBy.patterns), publisher, reorderModels: createFirestoreReorderModelPublisher(firestore), privacy, erasures, clock: at(HOUR), logger, settleMs: 0 }),
+    createPatternsHandler({
+      warehouse: recording(warehouse, touchedBy.patterns),
+      publisher,
+      reorderModels: createFirestoreReorderModelPublisher(firestore),
+      privacy,
+      erasures,
+      clock: at(HOUR),
+      logger,
+      settleMs: 0,
+    }),
   );
   expect((await request(patterns).post('/').send({})).status).toBe(200);
 
@@ -187,10 +210,14 @@ beforeAll(async () => {
   expect((await request(metrics).post('/').send(window)).status).toBe(200);
 
   const weightsStore = createFirestoreWeightsStore(emulatorFirestore(`demo-weights-${randomUUID().slice(0, 8)}`));
-  const weights = serve(createWeightsHandler({ warehouse: recording(warehouse, touchedBy.weights), store: weightsStore, clock: at(2 * HOUR), logger }));
+  const weights = serve(
+    createWeightsHandler({ warehouse: recording(warehouse, touchedBy.weights), store: weightsStore, clock: at(2 * HOUR), logger }),
+  );
   expect((await request(weights).post('/').send(window)).status).toBe(200);
 
-  const retention = serve(createRetentionHandler({ warehouse: recording(warehouse, touchedBy.retention), privacy, clock: at(2 * HOUR), logger }));
+  const retention = serve(
+    createRetentionHandler({ warehouse: recording(warehouse, touchedBy.retention), privacy, clock: at(2 * HOUR), logger }),
+  );
   expect((await request(retention).post('/').send({})).status).toBe(200);
 
   await erasures.request(SHOPPERS.erased, 'shopper', NOW);
@@ -214,7 +241,16 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), 'table-access-'));
   const file = join(dir, 'orders.csv');
   const ordered = (order: string, at: string) => `${order},${SHOPPERS.learning},${at},milk,Milk,dairy,,1.00,1`;
-  writeFileSync(file, ['order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity', ordered('h-1', '2026-11-01T10:00:00Z'), ordered('h-2', '2026-11-08T10:00:00Z'), 'h-3,x,bad,,,,,,', ordered('h-1', '2026-11-01T10:00:00Z')].join('\n'));
+  writeFileSync(
+    file,
+    [
+      'order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity',
+      ordered('h-1', '2026-11-01T10:00:00Z'),
+      ordered('h-2', '2026-11-08T10:00:00Z'),
+      'h-3,x,bad,,,,,,',
+      ordered('h-1', '2026-11-01T10:00:00Z'),
+    ].join('\n'),
+  );
   const historyWarehouse = recording(warehouse, touchedBy.history);
   const ledger = createFirestoreImportLedger<ImportRecord>(firestore);
   const history = serve(
@@ -252,7 +288,12 @@ describe('what each function touches in the warehouse, run for real', () => {
 
   it.each(FUNCTIONS)('%s reaches the warehouse the way it declares: by jobs, or by streaming inserts', (fn) => {
     const { jobs, streamed } = touchedBy[fn];
-    const via = jobs > 0 && streamed === 0 ? 'jobs' : streamed > 0 && jobs === 0 ? 'streaming' : `both or neither (${jobs} jobs, ${streamed} inserts)`;
+    const via =
+      jobs > 0 && streamed === 0
+        ? 'jobs'
+        : streamed > 0 && jobs === 0
+          ? 'streaming'
+          : `both or neither (${jobs} jobs, ${streamed} inserts)`;
 
     expect(via).toBe(TABLE_ACCESS[fn].via);
   });
@@ -276,11 +317,14 @@ describe('what the Pulumi program grants each function in BigQuery', () => {
     expect(tablesWith(fn, 'roles/bigquery.dataViewer')).toEqual(sorted(readOnlyTables(TABLE_ACCESS[fn])));
   });
 
-  it.each(FUNCTIONS)('%s holds nothing else in BigQuery but running jobs, or reading the dataset\'s metadata to stream', (fn) => {
+  it.each(FUNCTIONS)("%s holds nothing else in BigQuery but running jobs, or reading the dataset's metadata to stream", (fn) => {
     const others = heldBy(fn)
       .filter((g) => g.type !== TYPES.tableIam)
       .map((g) => `${g.type} ${g.role}`);
-    const expected = TABLE_ACCESS[fn].via === 'jobs' ? [`${TYPES.projectIam} roles/bigquery.jobUser`] : [`${TYPES.datasetIam} roles/bigquery.metadataViewer`];
+    const expected =
+      TABLE_ACCESS[fn].via === 'jobs'
+        ? [`${TYPES.projectIam} roles/bigquery.jobUser`]
+        : [`${TYPES.datasetIam} roles/bigquery.metadataViewer`];
 
     expect(others).toEqual(expected);
   });

@@ -11,16 +11,23 @@ const SHOWN = 100_000;
  * clicked at `logit = a + b · prior + β · brand`, counted without noise so the fit must give the model back.
  */
 function controlClicks(a: number, b: number, beta: number, brandValue = 1): ClickCount[] {
-  return Array.from({ length: 10 }, (_, rank) => [0, brandValue].map((brand) => {
-    const p = 1 / (1 + Math.exp(-(a + b * prior(rank) + beta * brand)));
-    return { position: rank + 1, values: { ...none(), brand }, shown: SHOWN, clicked: Math.round(SHOWN * p) };
-  })).flat();
+  return Array.from({ length: 10 }, (_, rank) =>
+    [0, brandValue].map((brand) => {
+      const p = 1 / (1 + Math.exp(-(a + b * prior(rank) + beta * brand)));
+      return { position: rank + 1, values: { ...none(), brand }, shown: SHOWN, clicked: Math.round(SHOWN * p) };
+    }),
+  ).flat();
 }
 
 describe('fitRankingWeights', () => {
   it('gives back the weight the control arm’s clicks were made with, in the prior’s units', () => {
     // β = 0.9 log-odds for a brand value of 1 against b = 3 per unit of prior: worth 0.3 of prior, about the gap from 2nd to 5th.
-    const fit = fitRankingWeights(controlClicks(-2, 3, 0.9), DEFAULT_RANKING_WEIGHTS, { minSupport: 1, ridge: 0, maxIterations: 50, tolerance: 1e-10 });
+    const fit = fitRankingWeights(controlClicks(-2, 3, 0.9), DEFAULT_RANKING_WEIGHTS, {
+      minSupport: 1,
+      ridge: 0,
+      maxIterations: 50,
+      tolerance: 1e-10,
+    });
     expect(fit.ok).toBe(true);
     if (!fit.ok) return;
     expect(fit.priorCoefficient).toBeCloseTo(3, 2);
@@ -41,7 +48,12 @@ describe('fitRankingWeights', () => {
   });
 
   it('fits a negative weight for a signal shoppers avoid', () => {
-    const fit = fitRankingWeights(controlClicks(-2, 3, -0.6, 0.5), DEFAULT_RANKING_WEIGHTS, { minSupport: 1, ridge: 0, maxIterations: 50, tolerance: 1e-10 });
+    const fit = fitRankingWeights(controlClicks(-2, 3, -0.6, 0.5), DEFAULT_RANKING_WEIGHTS, {
+      minSupport: 1,
+      ridge: 0,
+      maxIterations: 50,
+      tolerance: 1e-10,
+    });
     expect(fit.ok && fit.weights.brand).toBeCloseTo(-0.2, 2);
   });
 
@@ -49,7 +61,10 @@ describe('fitRankingWeights', () => {
     const noClicks = controlClicks(-2, 3, 0.9).map((c) => ({ ...c, clicked: 0 }));
     expect(fitRankingWeights(noClicks, DEFAULT_RANKING_WEIGHTS)).toMatchObject({ ok: false, reason: 'no_clicks' });
     expect(fitRankingWeights([], DEFAULT_RANKING_WEIGHTS)).toMatchObject({ ok: false, reason: 'no_clicks', shown: 0 });
-    expect(fitRankingWeights(controlClicks(-2, -1, 0.9), DEFAULT_RANKING_WEIGHTS)).toMatchObject({ ok: false, reason: 'no_position_effect' });
+    expect(fitRankingWeights(controlClicks(-2, -1, 0.9), DEFAULT_RANKING_WEIGHTS)).toMatchObject({
+      ok: false,
+      reason: 'no_position_effect',
+    });
   });
 });
 
@@ -57,18 +72,30 @@ describe('solve', () => {
   it('solves a well-conditioned system: A · solve(A, b) = b', () => {
     const entry = fc.double({ min: -1, max: 1, noNaN: true });
     fc.assert(
-      fc.property(fc.array(fc.array(entry, { minLength: 3, maxLength: 3 }), { minLength: 3, maxLength: 3 }), fc.array(entry, { minLength: 3, maxLength: 3 }), (m, b) => {
-        // Diagonally dominant: never singular.
-        const a = m.map((row, i) => row.map((v, j) => (i === j ? v + 4 : v)));
-        const x = solve(a, b);
-        expect(x).not.toBeNull();
-        a.forEach((row, i) => expect(row.reduce((sum, v, j) => sum + v * (x?.[j] ?? 0), 0)).toBeCloseTo(b[i] ?? 0, 9));
-      }),
+      fc.property(
+        fc.array(fc.array(entry, { minLength: 3, maxLength: 3 }), { minLength: 3, maxLength: 3 }),
+        fc.array(entry, { minLength: 3, maxLength: 3 }),
+        (m, b) => {
+          // Diagonally dominant: never singular.
+          const a = m.map((row, i) => row.map((v, j) => (i === j ? v + 4 : v)));
+          const x = solve(a, b);
+          expect(x).not.toBeNull();
+          a.forEach((row, i) => expect(row.reduce((sum, v, j) => sum + v * (x?.[j] ?? 0), 0)).toBeCloseTo(b[i] ?? 0, 9));
+        },
+      ),
     );
   });
 
   it('says a singular system has no answer', () => {
-    expect(solve([[1, 2], [2, 4]], [1, 2])).toBeNull();
+    expect(
+      solve(
+        [
+          [1, 2],
+          [2, 4],
+        ],
+        [1, 2],
+      ),
+    ).toBeNull();
   });
 });
 

@@ -28,15 +28,38 @@ function warehouseRows(): SqlRow[] {
       const user = `${arm}-${i % 50}`;
       const searchId = `${arm}-q${i}`;
       const at = new Date(AS_OF.getTime() - 86_400_000 + i * 1000).toISOString();
-      const ranking = [1, 2, 3, 4, 5].map((position) => ({ position, original_position: position, signals: position === 3 ? { brand: 1 } : {} }));
+      const ranking = [1, 2, 3, 4, 5].map((position) => ({
+        position,
+        original_position: position,
+        signals: position === 3 ? { brand: 1 } : {},
+      }));
       rows.push(
-        eventsRow({ event_id: `s-${searchId}`, type: 'search_performed', user_id: user, event_time: at, search_id: searchId, personalized: arm === 'personalized', experiments: JSON.stringify({ personalization: arm }), data: JSON.stringify({ results: [], ranking }) }),
+        eventsRow({
+          event_id: `s-${searchId}`,
+          type: 'search_performed',
+          user_id: user,
+          event_time: at,
+          search_id: searchId,
+          personalized: arm === 'personalized',
+          experiments: JSON.stringify({ personalization: arm }),
+          data: JSON.stringify({ results: [], ranking }),
+        }),
       );
       for (const position of [1, 2, 3, 4, 5]) {
         const brand = position === 3 ? 1 : 0;
         // The i-th search clicks a position when its evenly spaced quantile falls under the click probability.
         const clicked = arm === 'personalized' ? brand === 1 : (i + 0.5) / SEARCHES < p(position - 1, brand);
-        if (clicked) rows.push(eventsRow({ event_id: `c-${searchId}-${position}`, type: 'search_result_clicked', user_id: user, event_time: at, search_id: searchId, position }));
+        if (clicked)
+          rows.push(
+            eventsRow({
+              event_id: `c-${searchId}-${position}`,
+              type: 'search_result_clicked',
+              user_id: user,
+              event_time: at,
+              search_id: searchId,
+              position,
+            }),
+          );
       }
     }
   }
@@ -71,7 +94,10 @@ describe('runWeightsJob', () => {
   it('saves nothing, and says why, when the window holds no clicks', async () => {
     const store = createFirestoreWeightsStore(emulatorFirestore(`demo-weights-${randomUUID().slice(0, 8)}`));
     const logger = createMemoryLogger();
-    const run = await runWeightsJob({ warehouse, store, clock: () => NOW, logger }, { asOf: new Date('2026-01-02T00:00:00Z'), since: new Date('2026-01-01T00:00:00Z') });
+    const run = await runWeightsJob(
+      { warehouse, store, clock: () => NOW, logger },
+      { asOf: new Date('2026-01-02T00:00:00Z'), since: new Date('2026-01-01T00:00:00Z') },
+    );
     expect(run).toMatchObject({ challenger: null, not_fitted: 'no_clicks', shown: 0 });
     expect(await store.rollout()).toMatchObject({ current: HAND_SET_VERSION, challenger: null });
   });

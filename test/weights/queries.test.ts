@@ -19,9 +19,20 @@ import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
  * (qa and qd) shown twice, clicked twice; position 3 with product 0.7 once, not clicked; position 1 with brand 0.8
  * (qd) once, not clicked.
  */
-const PARAMS = { since: new Date('2026-03-01T00:00:00Z'), as_of: new Date('2026-03-02T00:00:00Z'), personalization_experiment: 'personalization', control_arm: 'control' };
+const PARAMS = {
+  since: new Date('2026-03-01T00:00:00Z'),
+  as_of: new Date('2026-03-02T00:00:00Z'),
+  personalization_experiment: 'personalization',
+  control_arm: 'control',
+};
 
-const search = (eventId: string, userId: string, searchId: string, arm: string, ranking: { position: number; signals: Record<string, number> }[] | null): SqlRow =>
+const search = (
+  eventId: string,
+  userId: string,
+  searchId: string,
+  arm: string,
+  ranking: { position: number; signals: Record<string, number> }[] | null,
+): SqlRow =>
   eventsRow({
     event_id: eventId,
     type: 'search_performed',
@@ -37,18 +48,37 @@ const search = (eventId: string, userId: string, searchId: string, arm: string, 
     }),
   });
 const click = (eventId: string, userId: string, searchId: string, at: string, position: number): SqlRow =>
-  eventsRow({ event_id: eventId, type: 'search_result_clicked', user_id: userId, event_time: at, search_id: searchId, position, sku: `sku-${position}` });
+  eventsRow({
+    event_id: eventId,
+    type: 'search_result_clicked',
+    user_id: userId,
+    event_time: at,
+    search_id: searchId,
+    position,
+    sku: `sku-${position}`,
+  });
 
 const EVENTS: SqlRow[] = [
-  search('ea', 'u1', 'qa', 'control', [{ position: 1, signals: {} }, { position: 2, signals: { brand: 0.84 } }, { position: 3, signals: { product: 0.7163 } }]),
-  search('ea', 'u1', 'qa', 'control', [{ position: 1, signals: {} }, { position: 2, signals: { brand: 0.84 } }, { position: 3, signals: { product: 0.7163 } }]),
+  search('ea', 'u1', 'qa', 'control', [
+    { position: 1, signals: {} },
+    { position: 2, signals: { brand: 0.84 } },
+    { position: 3, signals: { product: 0.7163 } },
+  ]),
+  search('ea', 'u1', 'qa', 'control', [
+    { position: 1, signals: {} },
+    { position: 2, signals: { brand: 0.84 } },
+    { position: 3, signals: { product: 0.7163 } },
+  ]),
   click('ca1', 'u1', 'qa', '2026-03-01T10:01:00Z', 2),
   click('ca2', 'u1', 'qa', '2026-03-01T10:02:00Z', 2),
   search('eb', 'u2', 'qb', 'personalized', [{ position: 1, signals: { brand: 1 } }]),
   click('cb', 'u2', 'qb', '2026-03-01T10:01:00Z', 1),
   search('ec', 'u3', 'qc', 'control', null),
   click('cc', 'u3', 'qc', '2026-03-01T10:01:00Z', 1),
-  search('ed', 'u4', 'qd', 'control', [{ position: 1, signals: { brand: 0.81 } }, { position: 2, signals: { brand: 0.79 } }]),
+  search('ed', 'u4', 'qd', 'control', [
+    { position: 1, signals: { brand: 0.81 } },
+    { position: 2, signals: { brand: 0.79 } },
+  ]),
   click('cd1', 'u4', 'qd', '2026-03-02T00:20:00Z', 2),
   click('cd2', 'u5', 'qd', '2026-03-01T10:01:00Z', 1),
   click('cd3', 'u4', 'qd', '2026-03-02T00:45:00Z', 1),
@@ -58,7 +88,15 @@ const TABLES = { events: EVENTS, order_items: [] };
 
 const group = (position: number, values: Record<string, number>, shown: number, clicked: number): SqlRow => ({
   position,
-  product: 0, brand: 0, category: 0, reorder_due: 0, recent: 0, dietary: 0, price: 0, promotion: 0, explicit: 0,
+  product: 0,
+  brand: 0,
+  category: 0,
+  reorder_due: 0,
+  recent: 0,
+  dietary: 0,
+  price: 0,
+  promotion: 0,
+  explicit: 0,
   ...values,
   shown,
   clicked,

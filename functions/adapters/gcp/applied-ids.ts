@@ -58,7 +58,13 @@ export function appliedIds(field: unknown): AppliedIds {
   let index: Set<string> | null = null;
   const inStored = (id: Buffer): boolean => {
     if (stored.reduce((n, chunk) => n + chunk.length, 0) <= SCANNED_BYTES) return stored.some((chunk) => containsId(chunk, id));
-    index ??= new Set(stored.flatMap((chunk) => Array.from({ length: chunk.length / APPLIED_ID_BYTES }, (_, i) => chunk.toString('latin1', i * APPLIED_ID_BYTES, (i + 1) * APPLIED_ID_BYTES))));
+    index ??= new Set(
+      stored.flatMap((chunk) =>
+        Array.from({ length: chunk.length / APPLIED_ID_BYTES }, (_, i) =>
+          chunk.toString('latin1', i * APPLIED_ID_BYTES, (i + 1) * APPLIED_ID_BYTES),
+        ),
+      ),
+    );
     return index.has(id.toString('latin1'));
   };
 

@@ -1,6 +1,14 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BigQueryDate, BigQueryInt, BigQueryTimestamp, type BigQuery, type Job, type JobMetadata, type Table } from '@google-cloud/bigquery';
+import {
+  BigQueryDate,
+  BigQueryInt,
+  BigQueryTimestamp,
+  type BigQuery,
+  type Job,
+  type JobMetadata,
+  type Table,
+} from '@google-cloud/bigquery';
 import { z } from 'zod';
 import type { SqlParam, SqlParams, SqlRow, SqlValue, SqlWarehouse } from '../../warehouse/ports.ts';
 import { usedParams } from '../../warehouse/dialect.ts';
@@ -56,7 +64,10 @@ const TABLE_NAME = /^[a-z0-9_]+$/;
 
 /** A label value (and job id part) from a name: lower snake case, at most 63 characters. */
 export function labelValue(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 63);
 }
 
 /** The port's rule, given explicitly: the client cannot infer an empty array's type (and refuses to guess). */
@@ -84,7 +95,9 @@ export function sqlValue(value: unknown, column: string): SqlValue {
   if (value instanceof BigQueryTimestamp) return new Date(value.value).toISOString();
   if (value instanceof BigQueryDate) return value.value;
   const kind = typeof value === 'object' ? value.constructor.name : typeof value;
-  throw new Error(`column ${column}: ${kind} has no SqlValue (STRUCT, NUMERIC, BYTES, DATETIME, TIME, GEOGRAPHY and RANGE are not supported)`);
+  throw new Error(
+    `column ${column}: ${kind} has no SqlValue (STRUCT, NUMERIC, BYTES, DATETIME, TIME, GEOGRAPHY and RANGE are not supported)`,
+  );
 }
 
 /** Everything BigQuery said went wrong, from the job's status when there is one, else from the error. */
@@ -228,7 +241,8 @@ export function createBigQuerySql(client: BigQuery, options: BigQuerySqlOptions)
 /** The table's JSON columns, from its schema (tables.get). */
 async function jsonColumnsOf(table: Table): Promise<Set<string>> {
   const [metadata] = (await table.getMetadata()) as [unknown, ...unknown[]];
-  const fields = z.object({ schema: z.object({ fields: z.array(z.object({ name: z.string(), type: z.string() })) }) }).parse(metadata).schema.fields;
+  const fields = z.object({ schema: z.object({ fields: z.array(z.object({ name: z.string(), type: z.string() })) }) }).parse(metadata)
+    .schema.fields;
   return new Set(fields.filter((field) => field.type === 'JSON').map((field) => field.name));
 }
 

@@ -115,7 +115,11 @@ export function createBigQueryWarehouse(
       const failed = new Map<string, RowFailure>();
       const fail = (event: EventIdentity, reason: string) => {
         const earlier = failed.get(eventKey(event))?.reason;
-        failed.set(eventKey(event), { user_id: event.user_id, event_id: event.event_id, reason: earlier ? `${earlier}; ${reason}` : reason });
+        failed.set(eventKey(event), {
+          user_id: event.user_id,
+          event_id: event.event_id,
+          reason: earlier ? `${earlier}; ${reason}` : reason,
+        });
       };
       const byInsertId = new Map(events.map((event) => [eventInsertId(event), event]));
       for (const [insertId, reason] of refused) {
@@ -130,7 +134,10 @@ export function createBigQueryWarehouse(
     },
 
     async insertRejected(rows: readonly RejectedRow[]) {
-      const refused = await insertAll('rejected_events', rows.map((row) => ({ insertId: rejectedInsertId(row), json: row })));
+      const refused = await insertAll(
+        'rejected_events',
+        rows.map((row) => ({ insertId: rejectedInsertId(row), json: row })),
+      );
       // Nowhere else to keep them: throwing sends the message on to the dead-letter topic.
       if (refused.size > 0) throw new Error(`rejected_events refused ${refused.size} rows: ${[...refused.values()].join('; ')}`);
     },

@@ -1,4 +1,10 @@
-import { Firestore, type ReadOnlyTransactionOptions, type ReadWriteTransactionOptions, type Settings, type Transaction } from '@google-cloud/firestore';
+import {
+  Firestore,
+  type ReadOnlyTransactionOptions,
+  type ReadWriteTransactionOptions,
+  type Settings,
+  type Transaction,
+} from '@google-cloud/firestore';
 import { DeadlineExceeded, withDeadline } from '../../kernel/deadline.ts';
 
 export type FirestoreDeadlines = {
@@ -84,7 +90,6 @@ class BoundedTransactionsFirestore extends Firestore {
     }, transactionOptions);
   }
 }
-
 
 /** How long a function's start waits for its Firestore connection before it takes requests regardless. */
 const CONNECT_MS = 5000;

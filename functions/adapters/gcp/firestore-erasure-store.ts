@@ -73,7 +73,9 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
           return link.get('user_id') === userId && typeof anonymousId === 'string' ? [anonymousId] : [];
         });
         const visitorTombstones = visitors.length ? await tx.getAll(...visitors.map(tombstoneOf)) : [];
-        const settings = privacy?.exists ? keptSettings(privacy.data()) : (earlier?.get(TOMBSTONE_PRIVACY_FIELD) as Record<string, unknown> | undefined);
+        const settings = privacy?.exists
+          ? keptSettings(privacy.data())
+          : (earlier?.get(TOMBSTONE_PRIVACY_FIELD) as Record<string, unknown> | undefined);
         tx.set(tombstoneOf(userId), tombstoneAt(now, earlier, settings));
         tx.create(requests.doc(erasure.request_id), { ...erasure, user_id: userId, linked_ids: visitors });
         tx.delete(own.privacy);
@@ -109,7 +111,11 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
         // Only completion removes the id; a pending request without one cannot be worked on.
         if (typeof userId !== 'string' || userId === '') throw new Error(`erasure request ${doc.id} is pending but has no user id`);
         const linkedIds = doc.get('linked_ids') as unknown;
-        return { ...publicRequest(doc.data()), user_id: userId, linked_ids: Array.isArray(linkedIds) ? linkedIds.filter((id) => typeof id === 'string') : [] };
+        return {
+          ...publicRequest(doc.data()),
+          user_id: userId,
+          linked_ids: Array.isArray(linkedIds) ? linkedIds.filter((id) => typeof id === 'string') : [],
+        };
       });
       // Oldest first; sorted here rather than by the query, which would need a composite index.
       return pending.sort((a, b) => a.requested_at.localeCompare(b.requested_at) || a.request_id.localeCompare(b.request_id));

@@ -19,7 +19,10 @@ export type MergeFn = (visitor: Preferences, shopper: Preferences | null, userId
  * linking the shopper's settings govern. While marks of the earlier layout may be live, the visitor's are taken in
  * too.
  */
-export function createFirestoreIdentityLinks(firestore: Firestore, options: { merge: MergeFn; legacyMarkers?: LegacyMarkers }): IdentityLinks {
+export function createFirestoreIdentityLinks(
+  firestore: Firestore,
+  options: { merge: MergeFn; legacyMarkers?: LegacyMarkers },
+): IdentityLinks {
   const legacy = options.legacyMarkers ?? createLegacyMarkerCheck(firestore);
   return {
     ...createFirestoreLinkReader(firestore),
@@ -28,7 +31,9 @@ export function createFirestoreIdentityLinks(firestore: Firestore, options: { me
       const visitor = shopperRefs(firestore, anonymousId);
       const shopper = shopperRefs(firestore, userId);
       // Every shard by its id, not a query of the visitor's: a transaction's query locks more than its documents.
-      const legacyShards = (await legacy.mayExist(now)) ? Array.from({ length: LEGACY_APPLIED_SHARDS }, (_, shard) => visitor.applied.doc(String(shard))) : [];
+      const legacyShards = (await legacy.mayExist(now))
+        ? Array.from({ length: LEGACY_APPLIED_SHARDS }, (_, shard) => visitor.applied.doc(String(shard)))
+        : [];
       return firestore.runTransaction(async (tx) => {
         const [stored, visitorDocument, shopperDocument, settings, ...visitorShards] = await tx.getAll(
           visitor.link,
@@ -38,19 +43,23 @@ export function createFirestoreIdentityLinks(firestore: Firestore, options: { me
           ...legacyShards,
         );
         const earlier = stored ? linkOf(stored) : null;
-        if (earlier) return earlier.user_id === userId ? { kind: 'already_linked' as const, link: earlier } : { kind: 'linked_elsewhere' as const };
+        if (earlier)
+          return earlier.user_id === userId ? { kind: 'already_linked' as const, link: earlier } : { kind: 'linked_elsewhere' as const };
 
         const link: IdentityLink = { anonymous_id: anonymousId, user_id: userId, linked_at: now.toISOString() };
         const current = shopperDocument?.exists ? (shopperDocument.data() ?? null) : null;
         const visitorData = visitorDocument?.exists ? visitorDocument.data() : undefined;
         const applied = appliedIds(current?.[APPLIED_IDS_FIELD]);
         applied.addStored(visitorData?.[APPLIED_IDS_FIELD]);
-        for (const shard of visitorShards) for (const [eventId, expiresAt] of legacyIds(shard)) applied.add(appliedIdOf(eventId), expiresAt);
+        for (const shard of visitorShards)
+          for (const [eventId, expiresAt] of legacyIds(shard)) applied.add(appliedIdOf(eventId), expiresAt);
         const { value } = applied.toStored(now.getTime());
         const learned = learnedPreferences(visitorData);
-        const merged = learned && settings?.get('learn_preferences') !== false ? options.merge(learned, learnedPreferences(current), userId, now) : {};
+        const merged =
+          learned && settings?.get('learn_preferences') !== false ? options.merge(learned, learnedPreferences(current), userId, now) : {};
         // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
-        if (Object.keys(value).length > 0 || Object.keys(merged).length > 0) tx.set(shopper.preferences, { ...current, ...merged, [APPLIED_IDS_FIELD]: value });
+        if (Object.keys(value).length > 0 || Object.keys(merged).length > 0)
+          tx.set(shopper.preferences, { ...current, ...merged, [APPLIED_IDS_FIELD]: value });
         tx.delete(visitor.preferences);
         tx.delete(visitor.privacy);
         tx.set(visitor.link, link);
@@ -71,7 +80,9 @@ export function createFirestoreLinkReader(firestore: Firestore): LinkReader {
 
 function linkOf(snapshot: DocumentSnapshot): IdentityLink | null {
   const [anonymous_id, user_id, linked_at] = ['anonymous_id', 'user_id', 'linked_at'].map((field) => snapshot.get(field) as unknown);
-  return typeof anonymous_id === 'string' && typeof user_id === 'string' && typeof linked_at === 'string' ? { anonymous_id, user_id, linked_at } : null;
+  return typeof anonymous_id === 'string' && typeof user_id === 'string' && typeof linked_at === 'string'
+    ? { anonymous_id, user_id, linked_at }
+    : null;
 }
 
 /** The live event ids of a shard of the earlier layout, with when each mark runs out (ms). */

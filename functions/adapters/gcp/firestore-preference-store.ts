@@ -118,7 +118,8 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
         else batch.create(read.preferences, p.write.data);
         // The settings decided whether to learn: they must be what was read.
         const privacy = p.privacy;
-        if (privacy.updateTime) batch.update(read.privacy, { updated_at: privacy.updatedAt ?? null }, { lastUpdateTime: privacy.updateTime });
+        if (privacy.updateTime)
+          batch.update(read.privacy, { updated_at: privacy.updatedAt ?? null }, { lastUpdateTime: privacy.updateTime });
         else batch.delete(read.privacy, { exists: false });
         try {
           await batch.commit();
@@ -169,7 +170,13 @@ function readPlan(firestore: Firestore, userId: string, events: readonly Collect
   const { preferences, applied: legacyShards, privacy } = shopperRefs(firestore, userId);
   const shardOf = withLegacy ? new Map(events.map((e) => [e.event_id, legacyShardOf(e.event_id)])) : null;
   const legacyShardIds = shardOf ? [...new Set(shardOf.values())] : [];
-  return { preferences, privacy, legacyShardOf: shardOf, legacyShardIds, refs: [preferences, privacy, ...legacyShardIds.map((id) => legacyShards.doc(id))] };
+  return {
+    preferences,
+    privacy,
+    legacyShardOf: shardOf,
+    legacyShardIds,
+    refs: [preferences, privacy, ...legacyShardIds.map((id) => legacyShards.doc(id))],
+  };
 }
 
 type Plan = {
@@ -183,19 +190,31 @@ type Plan = {
  * What one learning call does, from what it read: the events without a mark are learned and marked, and the
  * document is written back with them. The same whether a transaction or a batch with preconditions applies it.
  */
-function plan(options: PreferenceStoreOptions, shopper: SeedShopper, now: Date, marking: Marking, read: ReadPlan, snapshots: readonly (DocumentSnapshot | undefined)[]): Plan {
+function plan(
+  options: PreferenceStoreOptions,
+  shopper: SeedShopper,
+  now: Date,
+  marking: Marking,
+  read: ReadPlan,
+  snapshots: readonly (DocumentSnapshot | undefined)[],
+): Plan {
   const { userId, events } = shopper;
   const [current, settings, ...legacySnapshots] = snapshots;
   const privacy = { updateTime: settings?.exists ? settings.updateTime : undefined, updatedAt: settings?.get('updated_at') as unknown };
   const stored = current?.exists ? (current.data() ?? null) : null;
   const applied = appliedIds(stored?.[APPLIED_IDS_FIELD]);
-  const nothing = (seededBefore: boolean): Plan => ({ outcome: { applied: 0, alreadyApplied: seededBefore ? 0 : events.length, seededBefore, writes: 0 }, write: null, privacy });
+  const nothing = (seededBefore: boolean): Plan => ({
+    outcome: { applied: 0, alreadyApplied: seededBefore ? 0 : events.length, seededBefore, writes: 0 },
+    write: null,
+    privacy,
+  });
   const { seededBy } = marking;
   const seededId = seededBy ? appliedIdOf(seededBy.id) : null;
   if (seededId && applied.has(seededId)) return nothing(true);
 
   const legacyMarkedAlready = (eventId: string) =>
-    read.legacyShardOf !== null && legacyMarked(legacySnapshots[read.legacyShardIds.indexOf(read.legacyShardOf.get(eventId) ?? '')], eventId);
+    read.legacyShardOf !== null &&
+    legacyMarked(legacySnapshots[read.legacyShardIds.indexOf(read.legacyShardOf.get(eventId) ?? '')], eventId);
   const fresh: CollectedEvent[] = [];
   for (const event of events) {
     const id = appliedIdOf(event.event_id);
@@ -215,7 +234,13 @@ function plan(options: PreferenceStoreOptions, shopper: SeedShopper, now: Date, 
   // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
   const learned = learning && fresh.length > 0 ? options.learn(learnedPreferences(stored), userId, fresh, now) : {};
   return {
-    outcome: { applied: learning ? fresh.length : 0, alreadyApplied: events.length - fresh.length, seededBefore: false, writes: 1, ...(forgotten > 0 ? { forgottenIds: forgotten } : {}) },
+    outcome: {
+      applied: learning ? fresh.length : 0,
+      alreadyApplied: events.length - fresh.length,
+      seededBefore: false,
+      writes: 1,
+      ...(forgotten > 0 ? { forgottenIds: forgotten } : {}),
+    },
     write: { data: { ...stored, ...learned, [APPLIED_IDS_FIELD]: value }, updateTime: current?.exists ? current.updateTime : undefined },
     privacy,
   };
@@ -237,7 +262,10 @@ async function learnOnce(
     // the shopper's applied ids (which took the visitor's in when they were linked): read in this transaction, so a
     // link made meanwhile never leaves a visitor's document behind that nothing would merge.
     const shopper = isAnonymousUserId(userId) ? await linkedShopper(tx, shopperRefs(firestore, userId).link) : null;
-    const learner = { userId: shopper ?? userId, events: shopper === null ? events : events.map((event) => ({ ...event, user_id: shopper })) };
+    const learner = {
+      userId: shopper ?? userId,
+      events: shopper === null ? events : events.map((event) => ({ ...event, user_id: shopper })),
+    };
     const read = readPlan(firestore, learner.userId, learner.events, withLegacy);
     const snapshots = await tx.getAll(...read.refs);
     const { outcome, write } = plan(options, learner, now, marking, read, snapshots);

@@ -11,13 +11,19 @@ const GET_ALL_CHUNK = 300;
  * The standing of a history import's shoppers: their settings (the privacy store's, a tombstone's for an erased
  * shopper) and whether a tombstone exists, which a pending erasure and a completed one both leave.
  */
-export function createFirestoreShopperGate(firestore: Firestore, options: { privacy: Pick<PrivacyStore, 'readMany'>; hashUser: UserHasher }): ShopperGate {
+export function createFirestoreShopperGate(
+  firestore: Firestore,
+  options: { privacy: Pick<PrivacyStore, 'readMany'>; hashUser: UserHasher },
+): ShopperGate {
   return {
     async standing(userIds) {
       const ids = [...new Set(userIds)];
       const [settings, tombstones] = await Promise.all([
         options.privacy.readMany(ids),
-        getAll(firestore, ids.map((id) => firestore.collection(TOMBSTONES_COLLECTION).doc(options.hashUser(id)))),
+        getAll(
+          firestore,
+          ids.map((id) => firestore.collection(TOMBSTONES_COLLECTION).doc(options.hashUser(id))),
+        ),
       ]);
       const standing = new Map<string, ShopperStanding>();
       for (const [i, id] of ids.entries()) {

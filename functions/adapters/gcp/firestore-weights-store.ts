@@ -49,9 +49,14 @@ export function createFirestoreWeightsStore(firestore: Firestore): WeightsStore 
         const current = parseRollout((await tx.get(rolloutRef)).data());
         if (current.current === version) return { promoted: false, reason: 'already_current' } as const;
         if (version !== HAND_SET_VERSION) {
-          if (!VersionName.safeParse(version).success || !(await tx.get(versions.doc(version))).exists) return { promoted: false, reason: 'unknown_version' } as const;
+          if (!VersionName.safeParse(version).success || !(await tx.get(versions.doc(version))).exists)
+            return { promoted: false, reason: 'unknown_version' } as const;
         }
-        const rollout: Rollout = { current: version, challenger: current.challenger === version ? null : current.challenger, updated_at: now.toISOString() };
+        const rollout: Rollout = {
+          current: version,
+          challenger: current.challenger === version ? null : current.challenger,
+          updated_at: now.toISOString(),
+        };
         tx.set(rolloutRef, rollout);
         return { promoted: true, rollout } as const;
       });

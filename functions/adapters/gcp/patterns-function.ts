@@ -30,7 +30,8 @@ export function createPatternsFunctionRunner(options: PatternsFunctionOptions): 
         const response = await fetchFn(options.url, { method: 'POST', headers, body });
         const text = await response.text();
         if (response.ok) return JSON.parse(text) as Record<string, unknown>;
-        if (response.status !== 409 || waited >= maxWaitMs) throw new Error(`the patterns function answered ${response.status}: ${text.slice(0, 300)}`);
+        if (response.status !== 409 || waited >= maxWaitMs)
+          throw new Error(`the patterns function answered ${response.status}: ${text.slice(0, 300)}`);
         await sleep(retryEveryMs);
       }
     },

@@ -5,7 +5,10 @@ import type { DeadLetterQueue, Republisher, ReplayTopic } from '../../ingest/dea
  * The dead-letter subscription by synchronous pull (`v1.SubscriberClient`: a pull asks for what is there and
  * returns, where streaming pull would keep delivering), on the emulator when `PUBSUB_EMULATOR_HOST` says so.
  */
-export async function createPubSubDeadLetterQueue(pubsub: PubSub, subscription: string): Promise<DeadLetterQueue & { close(): Promise<void> }> {
+export async function createPubSubDeadLetterQueue(
+  pubsub: PubSub,
+  subscription: string,
+): Promise<DeadLetterQueue & { close(): Promise<void> }> {
   const client = new v1.SubscriberClient({ ...(await pubsub.getClientConfig()) });
   const name = pubsub.subscription(subscription).name;
   return {
@@ -15,7 +18,14 @@ export async function createPubSubDeadLetterQueue(pubsub: PubSub, subscription: 
       return (response.receivedMessages ?? []).flatMap((received) => {
         const message = received.message;
         if (!received.ackId || !message?.messageId) return [];
-        return [{ messageId: message.messageId, ackId: received.ackId, data: Buffer.from(message.data ?? ''), attributes: { ...(message.attributes ?? {}) } }];
+        return [
+          {
+            messageId: message.messageId,
+            ackId: received.ackId,
+            data: Buffer.from(message.data ?? ''),
+            attributes: { ...(message.attributes ?? {}) },
+          },
+        ];
       });
     },
     async acknowledge(ackIds) {

@@ -19,7 +19,16 @@ import {
 } from '@duckdb/node-api';
 import type { CollectedEvent } from '../../events/schema.ts';
 import { parseTableDdl, type ColumnType, type ScalarType, type TableDdl } from '../../warehouse/ddl.ts';
-import { DUCKDB_PRELUDE, duckDbKey, duckDbType, isStagingTable, quote, renderDuckDbTable, toDuckDbQuery, usedParams } from '../../warehouse/dialect.ts';
+import {
+  DUCKDB_PRELUDE,
+  duckDbKey,
+  duckDbType,
+  isStagingTable,
+  quote,
+  renderDuckDbTable,
+  toDuckDbQuery,
+  usedParams,
+} from '../../warehouse/dialect.ts';
 import type { LinkWarehouse, RejectedRow, SqlCost, SqlParams, SqlRow, SqlValue, SqlWarehouse, Warehouse } from '../../warehouse/ports.ts';
 import { eventRow, orderItemRows, REJECTED_ROW_IDENTITY } from '../../warehouse/rows.ts';
 import { readSqlFile, readTableDdl, WAREHOUSE_TABLES, type StreamedTable, type WarehouseTable } from '../../warehouse/sql-files.ts';
@@ -27,26 +36,28 @@ import { readSqlFile, readTableDdl, WAREHOUSE_TABLES, type StreamedTable, type W
 export type QueryParams = DuckDBValue[] | Record<string, DuckDBValue>;
 
 /** The local warehouse: the `Warehouse` and `SqlWarehouse` ports, plus plain DuckDB SQL for tests and tools. */
-export type DuckDbWarehouse = Warehouse & LinkWarehouse & SqlWarehouse & {
-  /** DuckDB SQL as it is. Rows as JS values: TIMESTAMPTZ → Date, BIGINT → bigint, arrays → arrays, JSON → its text. */
-  sql(sql: string, params?: QueryParams): Promise<Record<string, JS>[]>;
-  /** DuckDB SQL as it is, its rows in the port's terms and read the same way as a file's `query` reads them. */
-  rows(sql: string, params?: QueryParams): Promise<SqlRow[]>;
-  /**
-   * Adds `rows` to a staging table of `sql/` through DuckDB's appender, keeping what it holds (`replaceRows` empties it
-   * first): a history import stages its file slice by slice. Values as `replaceRows` takes them.
-   */
-  appendRows(table: string, rows: readonly SqlRow[]): Promise<SqlCost>;
-  /** Moves what the write-ahead log holds into the file, and empties the log. */
-  checkpoint(): Promise<void>;
-  /**
-   * Rewrites the file from what it holds now, so that no byte of a deleted row is left in it: DuckDB keeps
-   * deleted rows inside their row groups and never overwrites the blocks a checkpoint frees. In memory, it only checkpoints.
-   */
-  compact(): Promise<SqlCost>;
-  /** Checkpoints, then closes: the file alone holds everything, and the log is gone. */
-  close(): Promise<void>;
-};
+export type DuckDbWarehouse = Warehouse &
+  LinkWarehouse &
+  SqlWarehouse & {
+    /** DuckDB SQL as it is. Rows as JS values: TIMESTAMPTZ → Date, BIGINT → bigint, arrays → arrays, JSON → its text. */
+    sql(sql: string, params?: QueryParams): Promise<Record<string, JS>[]>;
+    /** DuckDB SQL as it is, its rows in the port's terms and read the same way as a file's `query` reads them. */
+    rows(sql: string, params?: QueryParams): Promise<SqlRow[]>;
+    /**
+     * Adds `rows` to a staging table of `sql/` through DuckDB's appender, keeping what it holds (`replaceRows` empties it
+     * first): a history import stages its file slice by slice. Values as `replaceRows` takes them.
+     */
+    appendRows(table: string, rows: readonly SqlRow[]): Promise<SqlCost>;
+    /** Moves what the write-ahead log holds into the file, and empties the log. */
+    checkpoint(): Promise<void>;
+    /**
+     * Rewrites the file from what it holds now, so that no byte of a deleted row is left in it: DuckDB keeps
+     * deleted rows inside their row groups and never overwrites the blocks a checkpoint frees. In memory, it only checkpoints.
+     */
+    compact(): Promise<SqlCost>;
+    /** Checkpoints, then closes: the file alone holds everything, and the log is gone. */
+    close(): Promise<void>;
+  };
 
 type RowValue = string | number | boolean | null | readonly string[];
 type Row = { readonly [column: string]: RowValue };
@@ -297,8 +308,11 @@ async function keepDeclaredColumns(connection: DuckDBConnection, database: strin
   );
   const stored = new Set(reader.getRowObjectsJS().flatMap((row) => (typeof row.name === 'string' ? [row.name] : [])));
   for (const column of ddl.columns.filter((c) => !stored.has(c.name))) {
-    if (column.notNull) throw new Error(`${ddl.table}: the file has no ${column.name}, which is NOT NULL and cannot be added to stored rows`);
-    await connection.run(`ALTER TABLE ${quote(database)}.main.${quote(ddl.table)} ADD COLUMN ${quote(column.name)} ${duckDbType(column.type)}`);
+    if (column.notNull)
+      throw new Error(`${ddl.table}: the file has no ${column.name}, which is NOT NULL and cannot be added to stored rows`);
+    await connection.run(
+      `ALTER TABLE ${quote(database)}.main.${quote(ddl.table)} ADD COLUMN ${quote(column.name)} ${duckDbType(column.type)}`,
+    );
   }
 }
 
@@ -528,7 +542,8 @@ function sqlRows(reader: DuckDBResultReader): SqlRow[] {
 function sqlValue(value: JS, isDate: boolean): SqlValue {
   if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
   if (typeof value === 'bigint') {
-    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) throw new Error(`integer ${value} is beyond a safe JS number`);
+    if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER))
+      throw new Error(`integer ${value} is beyond a safe JS number`);
     return Number(value);
   }
   if (value instanceof Date) return isDate ? value.toISOString().slice(0, 10) : value.toISOString();
@@ -554,4 +569,3 @@ function createQueue(): <T>(task: () => Promise<T>) => Promise<T> {
     return result;
   };
 }
-

@@ -88,7 +88,9 @@ describe('docs/learning.md', () => {
   it('states the bound of applied ids, and the events a day it allows over the default 8 days, from their home', () => {
     const page = readFileSync('docs/learning.md', 'utf8');
     const format = (n: number) => n.toLocaleString('en-US');
-    expect(page).toContain(`at most \`APPLIED_IDS_LIMIT\`, ${format(APPLIED_IDS_LIMIT)} ids (${format(APPLIED_IDS_LIMIT * APPLIED_ID_BYTES)} bytes)`);
+    expect(page).toContain(
+      `at most \`APPLIED_IDS_LIMIT\`, ${format(APPLIED_IDS_LIMIT)} ids (${format(APPLIED_IDS_LIMIT * APPLIED_ID_BYTES)} bytes)`,
+    );
     expect(page).toContain(`**${format(APPLIED_IDS_LIMIT / 8)} events a`);
   });
 });

@@ -6,7 +6,6 @@ import type { SqlRow } from '../../../functions/warehouse/ports.ts';
 import { readSqlFile } from '../../../functions/warehouse/sql-files.ts';
 import { loopbackBigQuery } from '../../support/bigquery-loopback.ts';
 
-
 const PROJECT = '/bigquery/v2/projects/demo-test';
 const USER_ID = 'user-8f14e45f';
 
@@ -57,7 +56,10 @@ function multipartParts(request: Received): { type: string; body: string }[] {
     .slice(1, -1)
     .map((part) => {
       const split = part.indexOf('\r\n\r\n');
-      return { type: /Content-Type: (.+)/i.exec(part.slice(0, split))?.[1]?.trim() ?? '', body: part.slice(split + 4).replace(/\r\n$/, '') };
+      return {
+        type: /Content-Type: (.+)/i.exec(part.slice(0, split))?.[1]?.trim() ?? '',
+        body: part.slice(split + 4).replace(/\r\n$/, ''),
+      };
     });
 }
 
@@ -73,7 +75,12 @@ function fakeBigQueryApi() {
   function inserted(resource: unknown): Reply {
     const job = z.record(z.string(), z.unknown()).parse(resource);
     const { jobReference } = JobResource.parse(job);
-    const stored = { ...job, kind: 'bigquery#job', id: `demo-test:${jobReference.location ?? 'US'}.${jobReference.jobId}`, jobReference: { location: 'US', ...jobReference } };
+    const stored = {
+      ...job,
+      kind: 'bigquery#job',
+      id: `demo-test:${jobReference.location ?? 'US'}.${jobReference.jobId}`,
+      jobReference: { location: 'US', ...jobReference },
+    };
     jobs.set(jobReference.jobId, stored);
     return { status: 200, body: { ...stored, status: { state: 'RUNNING' } } };
   }
@@ -96,14 +103,32 @@ function fakeBigQueryApi() {
       const totalRows = String(current.pages.reduce((n, p) => n + p.rows.length, 0));
       return {
         status: 200,
-        body: { kind: 'bigquery#getQueryResultsResponse', jobReference: stored.jobReference, jobComplete: true, schema: { fields: current.schema }, totalRows, ...page, ...next },
+        body: {
+          kind: 'bigquery#getQueryResultsResponse',
+          jobReference: stored.jobReference,
+          jobComplete: true,
+          schema: { fields: current.schema },
+          totalRows,
+          ...page,
+          ...next,
+        },
       };
     }
     const table = /^\/bigquery\/v2\/projects\/demo-test\/datasets\/ds\/tables\/(\w+)$/.exec(path);
     if (method === 'GET' && table) {
-      return { status: 200, body: { kind: 'bigquery#table', tableReference: { projectId: 'demo-test', datasetId: 'ds', tableId: table[1] }, schema: { fields: current.tableSchema } } };
+      return {
+        status: 200,
+        body: {
+          kind: 'bigquery#table',
+          tableReference: { projectId: 'demo-test', datasetId: 'ds', tableId: table[1] },
+          schema: { fields: current.tableSchema },
+        },
+      };
     }
-    return { status: 404, body: { error: { code: 404, message: `no route: ${method} ${path}`, errors: [{ reason: 'notFound', message: 'no route' }] } } };
+    return {
+      status: 404,
+      body: { error: { code: 404, message: `no route: ${method} ${path}`, errors: [{ reason: 'notFound', message: 'no route' }] } },
+    };
   }
 
   const server: Server = createServer((req, res) => {
@@ -111,7 +136,13 @@ function fakeBigQueryApi() {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const request: Received = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, text: Buffer.concat(chunks).toString('utf8') };
+      const request: Received = {
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        text: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(request);
       const reply = route(request);
       res.writeHead(reply.status, { 'content-type': 'application/json; charset=UTF-8' });
@@ -137,7 +168,13 @@ const api = fakeBigQueryApi();
 const bigQuery = loopbackBigQuery(api.server, api.reset);
 
 function warehouse(options: Partial<BigQuerySqlOptions> = {}) {
-  return createBigQuerySql(bigQuery(), { dataset: 'ds', location: 'EU', maximumBytesBilled: 1_000_000_000, labels: { app: 'grocery' }, ...options });
+  return createBigQuerySql(bigQuery(), {
+    dataset: 'ds',
+    location: 'EU',
+    maximumBytesBilled: 1_000_000_000,
+    labels: { app: 'grocery' },
+    ...options,
+  });
 }
 
 /** `METHOD path?query` of each request, without the `prettyPrint=false` the client adds to every API call. */
@@ -172,7 +209,9 @@ describe('BigQuery SQL through the real client', () => {
     expect(calls()).toEqual([
       `POST ${PROJECT}/jobs`,
       expect.stringMatching(new RegExp(`^GET ${PROJECT}/jobs/patterns_events_[\\w-]+\\?location=EU$`)),
-      expect.stringMatching(new RegExp(`^GET ${PROJECT}/queries/patterns_events_[\\w-]+\\?location=EU&formatOptions.useInt64Timestamp=true$`)),
+      expect.stringMatching(
+        new RegExp(`^GET ${PROJECT}/queries/patterns_events_[\\w-]+\\?location=EU&formatOptions.useInt64Timestamp=true$`),
+      ),
     ]);
     const job = insertedJob();
     expect(job).toEqual({
@@ -201,7 +240,15 @@ describe('BigQuery SQL through the real client', () => {
             { name: 'none', parameterType: { type: 'ARRAY', arrayType: { type: 'STRING' } }, parameterValue: { arrayValues: [] } },
           ],
           // The client leaves its `types` option in the request as well; that is its documented usage.
-          types: { as_of: 'TIMESTAMP', min_orders: 'INT64', min_share: 'FLOAT64', user_id: 'STRING', personalized: 'BOOL', skus: ['STRING'], none: ['STRING'] },
+          types: {
+            as_of: 'TIMESTAMP',
+            min_orders: 'INT64',
+            min_share: 'FLOAT64',
+            user_id: 'STRING',
+            personalized: 'BOOL',
+            skus: ['STRING'],
+            none: ['STRING'],
+          },
         },
       },
     });
@@ -214,9 +261,15 @@ describe('BigQuery SQL through the real client', () => {
   });
 
   it('types an integral number INT64 and any other FLOAT64, as the port says', async () => {
-    await warehouse({ readSql: async () => 'SELECT @whole, @half, @negative' }).query('events.sql', { whole: 2.0, half: 2.5, negative: -7 }, 'metrics');
+    await warehouse({ readSql: async () => 'SELECT @whole, @half, @negative' }).query(
+      'events.sql',
+      { whole: 2.0, half: 2.5, negative: -7 },
+      'metrics',
+    );
 
-    const query = z.object({ configuration: z.object({ query: z.object({ queryParameters: z.array(z.unknown()) }) }) }).parse(insertedJob());
+    const query = z
+      .object({ configuration: z.object({ query: z.object({ queryParameters: z.array(z.unknown()) }) }) })
+      .parse(insertedJob());
     expect(query.configuration.query.queryParameters).toEqual([
       { name: 'whole', parameterType: { type: 'INT64' }, parameterValue: { value: 2 } },
       { name: 'half', parameterType: { type: 'FLOAT64' }, parameterValue: { value: 2.5 } },
@@ -244,7 +297,17 @@ describe('BigQuery SQL through the real client', () => {
         pages: [
           {
             rows: [
-              wire('u-1', micros('2026-03-01T10:00:00.123Z', 456), '12', '0.25', 'true', [{ v: 'vegan' }, { v: 'organic' }], '{"brands":["oatly"],"n":1}', null, '2026-02-01'),
+              wire(
+                'u-1',
+                micros('2026-03-01T10:00:00.123Z', 456),
+                '12',
+                '0.25',
+                'true',
+                [{ v: 'vegan' }, { v: 'organic' }],
+                '{"brands":["oatly"],"n":1}',
+                null,
+                '2026-02-01',
+              ),
               wire('u-2', micros('2026-03-01T10:00:00Z'), '-3', '1e-7', 'false', [], '[]', 'x', null),
             ],
           },
@@ -269,7 +332,17 @@ describe('BigQuery SQL through the real client', () => {
         note: null,
         first_day: '2026-02-01',
       },
-      { user_id: 'u-2', as_of: '2026-03-01T10:00:00.000Z', orders: -3, share: 1e-7, personalized: false, tags: [], patterns: '[]', note: 'x', first_day: null },
+      {
+        user_id: 'u-2',
+        as_of: '2026-03-01T10:00:00.000Z',
+        orders: -3,
+        share: 1e-7,
+        personalized: false,
+        tags: [],
+        patterns: '[]',
+        note: 'x',
+        first_day: null,
+      },
       { user_id: 'u-3', as_of: null, orders: null, share: null, personalized: null, tags: [], patterns: null, note: null, first_day: null },
     ] satisfies SqlRow[]);
     expect(result.bytesProcessed).toBe(73_400_320);
@@ -281,7 +354,9 @@ describe('BigQuery SQL through the real client', () => {
   it('refuses an INT64 a number cannot hold, naming the column but not the value', async () => {
     api.play(script({ schema: [{ name: 'big', type: 'INTEGER' }], pages: [{ rows: [{ f: [{ v: '9007199254740993' }] }] }] }));
 
-    const error = await warehouse().query('events.sql', {}, 'patterns').catch((e: unknown) => e);
+    const error = await warehouse()
+      .query('events.sql', {}, 'patterns')
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(BigQueryJobError);
     expect(String(error)).toContain('sql/events.sql failed: column big: INT64 beyond Number.MAX_SAFE_INTEGER');
@@ -296,11 +371,20 @@ describe('BigQuery SQL through the real client', () => {
       }),
     );
 
-    await expect(warehouse().query('events.sql', {}, 'patterns')).rejects.toThrow(/^sql\/events\.sql failed: column item: Object has no SqlValue \(STRUCT/);
+    await expect(warehouse().query('events.sql', {}, 'patterns')).rejects.toThrow(
+      /^sql\/events\.sql failed: column item: Object has no SqlValue \(STRUCT/,
+    );
   });
 
   it('answers the rows a DML statement changed and the bytes it scanned, without reading results', async () => {
-    api.play(script({ statistics: { totalBytesProcessed: '1048576', query: { totalBytesProcessed: '1048576', numDmlAffectedRows: '42', statementType: 'MERGE' } } }));
+    api.play(
+      script({
+        statistics: {
+          totalBytesProcessed: '1048576',
+          query: { totalBytesProcessed: '1048576', numDmlAffectedRows: '42', statementType: 'MERGE' },
+        },
+      }),
+    );
 
     const result = await warehouse().execute('user_patterns.sql', { as_of: new Date('2026-03-01T10:00:00Z') }, 'patterns');
 
@@ -313,7 +397,10 @@ describe('BigQuery SQL through the real client', () => {
   });
 
   it('rejects a failed job with the file and BigQuery’s reason, and no parameter value', async () => {
-    const errorResult = { reason: 'bytesBilledLimitExceeded', message: 'Query exceeded limit for bytes billed: 1000. 10485760 or higher required.' };
+    const errorResult = {
+      reason: 'bytesBilledLimitExceeded',
+      message: 'Query exceeded limit for bytes billed: 1000. 10485760 or higher required.',
+    };
     api.play(script({ errorResult }));
 
     const error = await warehouse({ maximumBytesBilled: 1000 })
@@ -336,7 +423,13 @@ describe('BigQuery SQL through the real client', () => {
   it('replaces a staging table in one NDJSON load job, JSON columns as their values, and waits for it', async () => {
     api.play(script({ statistics: { load: { outputRows: '2' } } }));
     const rows = [
-      { user_id: 'u-1', as_of: '2026-03-01T10:00:00.000Z', computed_at: '2026-03-01T10:05:00.000Z', fingerprint: 'f1', patterns: '{"brands":[{"brand":"oatly","share":0.5}]}' },
+      {
+        user_id: 'u-1',
+        as_of: '2026-03-01T10:00:00.000Z',
+        computed_at: '2026-03-01T10:05:00.000Z',
+        fingerprint: 'f1',
+        patterns: '{"brands":[{"brand":"oatly","share":0.5}]}',
+      },
       { user_id: 'u-2', as_of: '2026-03-01T10:00:00.000Z', computed_at: '2026-03-01T10:05:00.000Z', fingerprint: 'f2', patterns: '{}' },
     ];
 
@@ -364,13 +457,20 @@ describe('BigQuery SQL through the real client', () => {
         },
       },
       // Labels cannot ride on a load through the client: the job id carries the names instead.
-      jobReference: { jobId: expect.stringMatching(/^patterns_user_patterns_staging_[0-9a-f-]{36}$/), projectId: 'demo-test', location: 'EU' },
+      jobReference: {
+        jobId: expect.stringMatching(/^patterns_user_patterns_staging_[0-9a-f-]{36}$/),
+        projectId: 'demo-test',
+        location: 'EU',
+      },
     });
     expect(data?.type).toBe('application/octet-stream');
     expect(data?.body.endsWith('\n')).toBe(true);
-    expect(data?.body.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual(
-      rows.map((row) => ({ ...row, patterns: JSON.parse(row.patterns) as unknown })),
-    );
+    expect(
+      data?.body
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual(rows.map((row) => ({ ...row, patterns: JSON.parse(row.patterns) as unknown })));
   });
 
   it('rejects a load job that ended with an error, naming the table and the reason', async () => {
@@ -382,14 +482,17 @@ describe('BigQuery SQL through the real client', () => {
       .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(BigQueryJobError);
-    expect(error).toMatchObject({ message: `load into ds.user_patterns_staging failed: invalid: ${errorResult.message}`, reasons: ['invalid'] });
+    expect(error).toMatchObject({
+      message: `load into ds.user_patterns_staging failed: invalid: ${errorResult.message}`,
+      reasons: ['invalid'],
+    });
     expect(String(error)).not.toContain(USER_ID);
   });
 
   it('refuses a row whose JSON column holds no JSON text, before uploading anything', async () => {
-    await expect(warehouse().replaceRows('user_patterns_staging', [{ user_id: USER_ID, patterns: `{"user":"${USER_ID}"` }], 'patterns')).rejects.toThrow(
-      'load into ds.user_patterns_staging failed: row 0, column patterns: not JSON text',
-    );
+    await expect(
+      warehouse().replaceRows('user_patterns_staging', [{ user_id: USER_ID, patterns: `{"user":"${USER_ID}"` }], 'patterns'),
+    ).rejects.toThrow('load into ds.user_patterns_staging failed: row 0, column patterns: not JSON text');
     expect(calls()).toEqual([`GET ${PROJECT}/datasets/ds/tables/user_patterns_staging`]);
   });
 
@@ -401,7 +504,12 @@ describe('BigQuery SQL through the real client', () => {
     expect(insertedJob()).toMatchObject({
       configuration: {
         labels: { app: 'grocery', job: 'patterns', query: 'user_patterns_staging' },
-        query: { query: 'TRUNCATE TABLE `user_patterns_staging`', defaultDataset: { datasetId: 'ds' }, useLegacySql: false, maximumBytesBilled: '1000000000' },
+        query: {
+          query: 'TRUNCATE TABLE `user_patterns_staging`',
+          defaultDataset: { datasetId: 'ds' },
+          useLegacySql: false,
+          maximumBytesBilled: '1000000000',
+        },
       },
     });
   });

@@ -1,11 +1,16 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createBigQueryWarehouse, eventInsertId, orderItemInsertId, rejectedInsertId, type BigQueryWarehouseOptions } from '../../../functions/adapters/gcp/bigquery-warehouse.ts';
+import {
+  createBigQueryWarehouse,
+  eventInsertId,
+  orderItemInsertId,
+  rejectedInsertId,
+  type BigQueryWarehouseOptions,
+} from '../../../functions/adapters/gcp/bigquery-warehouse.ts';
 import { eventRow, orderItemRows, rejectedMessageRow } from '../../../functions/warehouse/rows.ts';
 import { collectedEvent, everyEventShape } from '../../warehouse/samples.ts';
 import { loopbackBigQuery } from '../../support/bigquery-loopback.ts';
-
 
 const REQUEST_ID = '7c0d6f0e-2a55-4c51-9a8e-0a9b3c1f2d4e';
 const INSERT_ALL = /^\/bigquery\/v2\/projects\/demo-test\/datasets\/ds\/tables\/(\w+)\/insertAll$/;
@@ -26,7 +31,10 @@ const tableOf = (request: Received) => INSERT_ALL.exec(request.path)?.[1];
 
 const written = (): Reply => ({ status: 200, body: { kind: 'bigquery#tableDataInsertAllResponse' } });
 /** `first` answers the first request of the test; every later one is written. */
-const thenWritten = (first: Respond): Respond => (request, index) => (index === 0 ? first(request, index) : written());
+const thenWritten =
+  (first: Respond): Respond =>
+  (request, index) =>
+    index === 0 ? first(request, index) : written();
 
 /** A 200 whose `insertErrors` name rows by their position in the request, as BigQuery's do; the other rows were written. */
 function rowErrors(byInsertId: Record<string, { reason: string; message: string }>): Respond {
@@ -161,10 +169,7 @@ describe('BigQuery warehouse through the real client', () => {
 
     expect(result).toEqual({ failed: [{ user_id: invalid.user_id, event_id: invalid.event_id, reason: 'invalid: no such field: sku2.' }] });
     // Exactly two requests: the client resends nothing itself (partialRetries: 0).
-    expect(api.requests.map(insertIdsOf)).toEqual([
-      [stopped, invalid, flaky].map(eventInsertId),
-      [stopped, flaky].map(eventInsertId),
-    ]);
+    expect(api.requests.map(insertIdsOf)).toEqual([[stopped, invalid, flaky].map(eventInsertId), [stopped, flaky].map(eventInsertId)]);
     const [first, second] = api.requests.map(rowsOf);
     expect(second).toEqual(first?.filter((row) => row.insertId !== eventInsertId(invalid)));
     expect(delays).toEqual([100]);
@@ -228,12 +233,20 @@ describe('BigQuery warehouse through the real client', () => {
   });
 
   it('posts rejected rows to rejected_events keyed by their rejection', async () => {
-    const row = rejectedMessageRow({ messageId: 'm-1', raw: 'not json', reason: 'not JSON', source: 'ingest', receivedAt: '2026-11-26T13:00:00+01:00' });
+    const row = rejectedMessageRow({
+      messageId: 'm-1',
+      raw: 'not json',
+      reason: 'not JSON',
+      source: 'ingest',
+      receivedAt: '2026-11-26T13:00:00+01:00',
+    });
     const { warehouse: bq } = warehouse();
 
     await bq.insertRejected([row]);
 
     expect(api.requests.map(tableOf)).toEqual(['rejected_events']);
-    expect(api.requests[0]?.body).toEqual({ rows: [{ insertId: rejectedInsertId(row), json: { ...row, received_at: '2026-11-26T12:00:00.000Z' } }] });
+    expect(api.requests[0]?.body).toEqual({
+      rows: [{ insertId: rejectedInsertId(row), json: { ...row, received_at: '2026-11-26T12:00:00.000Z' } }],
+    });
   });
 });

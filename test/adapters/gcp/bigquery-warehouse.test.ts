@@ -44,7 +44,9 @@ type TransientRule = (table: string, row: InsertAllRow, call: number) => string 
  * `stopped` (skipInvalidRows is false by default); a transient reason fails only its row; rows are
  * kept by insertId, as BigQuery's best-effort deduplication would.
  */
-function fakeBigQuery(rules: { invalid?: (table: string, row: InsertAllRow) => string | null; transient?: TransientRule; requestError?: Error } = {}) {
+function fakeBigQuery(
+  rules: { invalid?: (table: string, row: InsertAllRow) => string | null; transient?: TransientRule; requestError?: Error } = {},
+) {
   const tables = new Map<string, Map<string, Record<string, unknown>>>();
   const calls: Call[] = [];
   const client: StreamingInsertClient = {
@@ -130,7 +132,15 @@ describe('BigQuery warehouse', () => {
 
   describe('two shoppers whose clients made the same event_id', () => {
     const orderOf = (userId: string, sku: string) =>
-      collectedEvent('order_completed', { event_id: SHARED_EVENT_ID, data: { order_id: `order-${userId}`, total: 2, items: [{ sku, name: sku, category: 'c', price: 1, quantity: 2 }] } }, undefined, userId);
+      collectedEvent(
+        'order_completed',
+        {
+          event_id: SHARED_EVENT_ID,
+          data: { order_id: `order-${userId}`, total: 2, items: [{ sku, name: sku, category: 'c', price: 1, quantity: 2 }] },
+        },
+        undefined,
+        userId,
+      );
     const v = orderOf('shopper-v', 'oat-milk');
     const w = orderOf('shopper-w', 'rye-bread');
 
@@ -166,7 +176,9 @@ describe('BigQuery warehouse', () => {
     it('answer only the refused one as failed, naming its shopper', async () => {
       const fake = fakeBigQuery({ invalid: (table, row) => (table === 'events' && row.json.user_id === 'shopper-w' ? 'bad row' : null) });
       const { warehouse } = warehouseOn(fake);
-      expect(await warehouse.insertEvents([v, w], REQUEST_ID)).toEqual({ failed: [{ user_id: 'shopper-w', event_id: SHARED_EVENT_ID, reason: 'invalid: bad row' }] });
+      expect(await warehouse.insertEvents([v, w], REQUEST_ID)).toEqual({
+        failed: [{ user_id: 'shopper-w', event_id: SHARED_EVENT_ID, reason: 'invalid: bad row' }],
+      });
       expect(fake.stored('order_items').map((row) => row.user_id)).toEqual(['shopper-v']);
     });
   });
@@ -216,7 +228,9 @@ describe('BigQuery warehouse', () => {
     const order = collectedEvent('order_completed');
     const fake = fakeBigQuery({ invalid: (table) => (table === 'events' ? 'bad row' : null) });
     const { warehouse } = warehouseOn(fake);
-    expect(await warehouse.insertEvents([order], REQUEST_ID)).toEqual({ failed: [{ user_id: order.user_id, event_id: order.event_id, reason: 'invalid: bad row' }] });
+    expect(await warehouse.insertEvents([order], REQUEST_ID)).toEqual({
+      failed: [{ user_id: order.user_id, event_id: order.event_id, reason: 'invalid: bad row' }],
+    });
     expect(fake.calls.map((c) => c.table)).toEqual(['ds.events']);
   });
 
@@ -258,7 +272,10 @@ describe('BigQuery warehouse', () => {
     ['a network error', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })],
     ['a 503', Object.assign(new Error('Service Unavailable'), { name: 'ApiError', code: 503, errors: [{ reason: 'backendError' }] })],
     ['a missing table', Object.assign(new Error('Not found: Table demo:ds.events'), { name: 'ApiError', code: 404 })],
-    ['a partial failure that names no rows', Object.assign(new Error('partial'), { name: 'PartialFailureError', errors: [{ errors: [{ reason: 'invalid' }] }] })],
+    [
+      'a partial failure that names no rows',
+      Object.assign(new Error('partial'), { name: 'PartialFailureError', errors: [{ errors: [{ reason: 'invalid' }] }] }),
+    ],
   ])('throws %s as it is, without retrying', async (_, error) => {
     const fake = fakeBigQuery({ requestError: error });
     const { warehouse } = warehouseOn(fake);
@@ -357,7 +374,11 @@ describe('createTables', () => {
     await createTables(client, 'learning_loop', { location: 'EU' });
     expect(queries).toEqual(
       await Promise.all(
-        WAREHOUSE_TABLES.map(async (table) => ({ query: await readTableDdl(table), defaultDataset: { datasetId: 'learning_loop' }, location: 'EU' })),
+        WAREHOUSE_TABLES.map(async (table) => ({
+          query: await readTableDdl(table),
+          defaultDataset: { datasetId: 'learning_loop' },
+          location: 'EU',
+        })),
       ),
     );
   });

@@ -40,4 +40,3 @@ describe('a bounded Firestore client', () => {
     expect((await doc.get()).data()).toEqual({ seen: false });
   });
 });
-

@@ -60,7 +60,11 @@ function fakeCloud() {
       if (!stored) return json(404, { error: { code: 404, message: 'No such object' } });
       if (r.query.get('alt') === 'media') {
         // As Cloud Storage does, the checksum of the stored bytes goes with them, for the client to check.
-        const headers = { 'x-goog-hash': `crc32c=${crc32cOf(stored.text)}`, 'x-goog-stored-content-encoding': 'identity', 'x-goog-generation': stored.generation };
+        const headers = {
+          'x-goog-hash': `crc32c=${crc32cOf(stored.text)}`,
+          'x-goog-stored-content-encoding': 'identity',
+          'x-goog-generation': stored.generation,
+        };
         return { status: 200, body: stored.served ?? stored.text, type: 'text/csv', headers };
       }
       return json(200, resource(bucket, name, stored));
@@ -73,7 +77,10 @@ function fakeCloud() {
       const after = r.query.get('pageToken');
       const rest = after === null ? names : names.filter((k) => k > after);
       const page = rest.slice(0, 2);
-      return json(200, { items: page.map((k) => ({ name: k.slice(k.indexOf('/') + 1) })), ...(rest.length > 2 ? { nextPageToken: page.at(-1) } : {}) });
+      return json(200, {
+        items: page.map((k) => ({ name: k.slice(k.indexOf('/') + 1) })),
+        ...(rest.length > 2 ? { nextPageToken: page.at(-1) } : {}),
+      });
     }
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(r.path);
     if (upload && r.method === 'POST' && r.query.get('uploadType') === 'multipart') {
@@ -98,14 +105,20 @@ function fakeCloud() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const r = { method: req.method ?? '', path: url.pathname, query: url.searchParams, type: req.headers['content-type'] ?? '', text: Buffer.concat(chunks).toString('utf8') };
+      const r = {
+        method: req.method ?? '',
+        path: url.pathname,
+        query: url.searchParams,
+        type: req.headers['content-type'] ?? '',
+        text: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(r);
       const reply = route(r);
       res.writeHead(reply.status, { 'content-type': reply.type, ...reply.headers });
       res.end(reply.status === 204 ? undefined : reply.body);
     });
   });
-  return { server, requests, objects, jobs, reset: () => (requests.length = 0, objects.clear(), jobs.clear()) };
+  return { server, requests, objects, jobs, reset: () => ((requests.length = 0), objects.clear(), jobs.clear()) };
 }
 
 const cloud = fakeCloud();
@@ -117,20 +130,35 @@ beforeAll(() => {
 // When set, it wins over `apiEndpoint`.
 delete process.env.STORAGE_EMULATOR_HOST;
 const storage = () =>
-  createCloudStorage(new Storage({ projectId: 'demo-test', apiEndpoint: origin, authClient: new PassThroughClient(), useAuthWithCustomEndpoint: true }));
+  createCloudStorage(
+    new Storage({ projectId: 'demo-test', apiEndpoint: origin, authClient: new PassThroughClient(), useAuthWithCustomEndpoint: true }),
+  );
 
-const CSV = ['order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity', 'o-1,alice,2026-05-01T10:00:00Z,milk,"Milk, oat",dairy,Oatly,2.49,1', 'o-1,alice,2026-05-01T10:00:00Z,tea,Tea,drinks,,4,1'].join('\n');
+const CSV = [
+  'order_id,shopper_id,ordered_at,sku,name,category,brand,price,quantity',
+  'o-1,alice,2026-05-01T10:00:00Z,milk,"Milk, oat",dairy,Oatly,2.49,1',
+  'o-1,alice,2026-05-01T10:00:00Z,tea,Tea,drinks,,4,1',
+].join('\n');
 
 describe('history files in the import bucket', () => {
   beforeEach(() => cloud.objects.set('shop-imports/orders.csv', { text: CSV, generation: '7' }));
 
   it('are fingerprinted by generation and checksum, and read as they stream', async () => {
     const files = createCloudStorageHistoryFiles(storage(), 'shop-imports');
-    expect(await files.fingerprint('gs://shop-imports/orders.csv')).toBe(`generation=7 size=${Buffer.byteLength(CSV)} crc32c=${crc32cOf(CSV)}`);
+    expect(await files.fingerprint('gs://shop-imports/orders.csv')).toBe(
+      `generation=7 size=${Buffer.byteLength(CSV)} crc32c=${crc32cOf(CSV)}`,
+    );
     const now = new Date('2026-06-01T00:00:00Z');
     const rows: HistoryRow[] = [];
-    for await (const row of readOrderLines(files.read('gs://shop-imports/orders.csv'), { receivedAt: now, receivedAtIso: now.toISOString(), maxFutureSkewMs: 0 }).rows) rows.push(row);
-    expect(rows).toMatchObject([{ kind: 'event', line: 2, event: { user_id: 'alice', data: { items: [{ name: 'Milk, oat' }, { sku: 'tea' }] } } }]);
+    for await (const row of readOrderLines(files.read('gs://shop-imports/orders.csv'), {
+      receivedAt: now,
+      receivedAtIso: now.toISOString(),
+      maxFutureSkewMs: 0,
+    }).rows)
+      rows.push(row);
+    expect(rows).toMatchObject([
+      { kind: 'event', line: 2, event: { user_id: 'alice', data: { items: [{ name: 'Milk, oat' }, { sku: 'tea' }] } } },
+    ]);
     expect(files.within('gs://shop-imports/instacart/', 'orders.csv')).toBe('gs://shop-imports/instacart/orders.csv');
   });
 
@@ -147,7 +175,9 @@ describe('history files in the import bucket', () => {
 
   it('refuse what is not there, or not in the import bucket, saying so', async () => {
     const files = createCloudStorageHistoryFiles(storage(), 'shop-imports');
-    await expect(files.fingerprint('gs://shop-imports/missing.csv')).rejects.toThrow(new UnreadableHistory('gs://shop-imports/missing.csv does not exist'));
+    await expect(files.fingerprint('gs://shop-imports/missing.csv')).rejects.toThrow(
+      new UnreadableHistory('gs://shop-imports/missing.csv does not exist'),
+    );
     await expect(files.fingerprint('gs://other-bucket/orders.csv')).rejects.toThrow(UnreadableHistory);
     expect(() => files.read('/etc/passwd')).toThrow(UnreadableHistory);
   });
@@ -157,8 +187,17 @@ describe('staging an import for BigQuery', () => {
   it('writes each slice to the bucket as NDJSON and loads each table with one load job, never a streaming insert', async () => {
     const sql = createBigQuerySql(bigQuery(), { dataset: 'ds', location: 'EU', maximumBytesBilled: 1_000_000 });
     // An earlier attempt's leftovers, more than a page of them: cleared first.
-    for (const name of ['events-000008', 'events-000009', 'orderItems-000009']) cloud.objects.set(`shop-imports/${STAGING_PREFIX}${name}.ndjson`, { text: '{}', generation: '1' });
-    const staging = createBigQueryImportStaging({ storage: storage(), bucket: 'shop-imports', bigQuery: bigQuery(), projectId: 'demo-test', dataset: 'ds', location: 'EU', warehouse: sql });
+    for (const name of ['events-000008', 'events-000009', 'orderItems-000009'])
+      cloud.objects.set(`shop-imports/${STAGING_PREFIX}${name}.ndjson`, { text: '{}', generation: '1' });
+    const staging = createBigQueryImportStaging({
+      storage: storage(),
+      bucket: 'shop-imports',
+      bigQuery: bigQuery(),
+      projectId: 'demo-test',
+      dataset: 'ds',
+      location: 'EU',
+      warehouse: sql,
+    });
     await staging.clear();
     expect([...cloud.objects.keys()]).toEqual([]);
     expect(cloud.requests.filter((r) => r.method === 'DELETE')).toHaveLength(3);
@@ -170,15 +209,26 @@ describe('staging an import for BigQuery', () => {
 
     const order = collectedEvent('order_completed');
     for (let slice = 0; slice < 2; slice += 1) {
-      await staging.append({ events: [{ ...eventRow(order, 'imp-1', 'imp-1'), import_line: 2 + slice }], orderItems: orderItemRows(order, 'imp-1').map((i) => ({ ...i, import_line: 2 + slice })), rejected: [] });
+      await staging.append({
+        events: [{ ...eventRow(order, 'imp-1', 'imp-1'), import_line: 2 + slice }],
+        orderItems: orderItemRows(order, 'imp-1').map((i) => ({ ...i, import_line: 2 + slice })),
+        rejected: [],
+      });
     }
     await staging.finish();
 
     const events = cloud.objects.get(`shop-imports/${STAGING_PREFIX}events-000001.ndjson`)?.text ?? '';
     // A JSON column goes as its value, not as a string, as a load stores it.
-    expect(JSON.parse(events.trim())).toMatchObject({ event_id: order.event_id, import_id: 'imp-1', import_line: 2, data: { order_id: 'order-1001' } });
+    expect(JSON.parse(events.trim())).toMatchObject({
+      event_id: order.event_id,
+      import_id: 'imp-1',
+      import_line: 2,
+      data: { order_id: 'order-1001' },
+    });
     expect([...cloud.objects.keys()].sort()).toEqual(
-      ['events-000001', 'events-000002', 'orderItems-000001', 'orderItems-000002'].map((name) => `shop-imports/${STAGING_PREFIX}${name}.ndjson`),
+      ['events-000001', 'events-000002', 'orderItems-000001', 'orderItems-000002'].map(
+        (name) => `shop-imports/${STAGING_PREFIX}${name}.ndjson`,
+      ),
     );
     const loads = [...cloud.jobs.values()].flatMap((job) => {
       const load = (job as { configuration?: { load?: Record<string, unknown> } }).configuration?.load;
@@ -187,7 +237,11 @@ describe('staging an import for BigQuery', () => {
     expect(loads).toEqual(
       (['events', 'orderItems'] as const).map((kind) => ({
         sourceUris: [`gs://shop-imports/${STAGING_PREFIX}${kind}-*.ndjson`],
-        destinationTable: { projectId: 'demo-test', datasetId: 'ds', tableId: kind === 'events' ? 'import_events_staging' : 'import_order_items_staging' },
+        destinationTable: {
+          projectId: 'demo-test',
+          datasetId: 'ds',
+          tableId: kind === 'events' ? 'import_events_staging' : 'import_order_items_staging',
+        },
         sourceFormat: 'NEWLINE_DELIMITED_JSON',
         writeDisposition: 'WRITE_TRUNCATE',
         createDisposition: 'CREATE_NEVER',
@@ -202,4 +256,3 @@ describe('staging an import for BigQuery', () => {
     expect(cloud.requests.filter((r) => r.path.endsWith('/insertAll'))).toEqual([]);
   });
 });
-

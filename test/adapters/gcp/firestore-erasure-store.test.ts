@@ -20,12 +20,20 @@ function store() {
 }
 
 /** A shopper with what the loop writes about them: settings, a learned document with its markers. */
-async function shopperWithDocuments(settings: Record<string, unknown> | null = { ...DEFAULT_PRIVACY, track_searches: false, updated_at: T0.toISOString() }) {
+async function shopperWithDocuments(
+  settings: Record<string, unknown> | null = { ...DEFAULT_PRIVACY, track_searches: false, updated_at: T0.toISOString() },
+) {
   const userId = `shopper-${randomUUID()}`;
   const preferences = firestore.collection('preferences').doc(userId);
   await preferences.set({ user_id: userId, schema_version: 1, event_count: 3 });
-  await preferences.collection('applied').doc('3').set({ ids: { 'event-1': 1 } });
-  await preferences.collection('applied').doc('7').set({ ids: { 'event-2': 1 } });
+  await preferences
+    .collection('applied')
+    .doc('3')
+    .set({ ids: { 'event-1': 1 } });
+  await preferences
+    .collection('applied')
+    .doc('7')
+    .set({ ids: { 'event-2': 1 } });
   if (settings) await firestore.collection('privacy').doc(userId).set(settings);
   return userId;
 }
@@ -74,7 +82,7 @@ describe('the Firestore erasure store (emulator)', () => {
       return { visitor, refs };
     }
 
-    it('takes the visitors with them: their documents and links gone, each a tombstone with the shopper\'s settings', async () => {
+    it("takes the visitors with them: their documents and links gone, each a tombstone with the shopper's settings", async () => {
       const userId = await shopperWithDocuments();
       const [a, b] = [await linkedVisitor(userId), await linkedVisitor(userId)];
       const someoneElses = await linkedVisitor(`shopper-${randomUUID()}`);
@@ -135,7 +143,10 @@ describe('the Firestore erasure store (emulator)', () => {
     const first = await store().request(userId, 'shopper', T0);
     const second = await store().request(userId, 'operator', later(60));
     expect(second.request_id).not.toBe(first.request_id);
-    expect((await docs.tombstone(userId)).data()).toMatchObject({ erased_before: later(60).toISOString(), privacy: { track_searches: false } });
+    expect((await docs.tombstone(userId)).data()).toMatchObject({
+      erased_before: later(60).toISOString(),
+      privacy: { track_searches: false },
+    });
     expect(await store().erasedBefore(userId)).toEqual(later(60));
     // A request stamped earlier (a skewed clock) never moves the line back.
     await store().request(userId, 'shopper', later(30));
@@ -180,7 +191,12 @@ describe('the Firestore erasure store (emulator)', () => {
     ]);
 
     await numbered.deferred(first, 'rows still in the streaming buffer', later(5), { events: 4, order_items: 0 });
-    expect(await numbered.get(first)).toMatchObject({ state: 'pending', attempts: 1, last_error: 'rows still in the streaming buffer', rows_deleted: { events: 4, order_items: 0 } });
+    expect(await numbered.get(first)).toMatchObject({
+      state: 'pending',
+      attempts: 1,
+      last_error: 'rows still in the streaming buffer',
+      rows_deleted: { events: 4, order_items: 0 },
+    });
     await numbered.deferred(first, 'again', later(6));
     expect(await numbered.get(first)).toMatchObject({ attempts: 2, last_error: 'again', rows_deleted: { events: 4, order_items: 0 } });
 
@@ -203,15 +219,18 @@ describe('the Firestore erasure store (emulator)', () => {
     expect((await numbered.pending()).map((p) => p.request_id)).toContain(second);
   });
 
-  it.each(['..', '../x', `..%2F${randomUUID()}`, `${randomUUID()}/x`, '__x__', ''])('names no request for %j, which is no request id, without asking Firestore', async (requestId) => {
-    const built = vi.spyOn(CollectionReference.prototype, 'doc');
-    try {
-      expect(await store().get(requestId)).toBeNull();
-      expect(built).not.toHaveBeenCalled();
-    } finally {
-      built.mockRestore();
-    }
-  });
+  it.each(['..', '../x', `..%2F${randomUUID()}`, `${randomUUID()}/x`, '__x__', ''])(
+    'names no request for %j, which is no request id, without asking Firestore',
+    async (requestId) => {
+      const built = vi.spyOn(CollectionReference.prototype, 'doc');
+      try {
+        expect(await store().get(requestId)).toBeNull();
+        expect(built).not.toHaveBeenCalled();
+      } finally {
+        built.mockRestore();
+      }
+    },
+  );
 
   it('files requests only under UUIDs', async () => {
     const userId = await shopperWithDocuments();
@@ -226,7 +245,10 @@ describe('the Firestore erasure store (emulator)', () => {
     await store().request(userId, 'shopper', T0);
     const preferences = firestore.collection('preferences').doc(userId);
     await preferences.set({ patterns: { as_of: T0.toISOString() } });
-    await preferences.collection('applied').doc('1').set({ ids: { late: 1 } });
+    await preferences
+      .collection('applied')
+      .doc('1')
+      .set({ ids: { late: 1 } });
 
     await store().deleteAll(userId);
     expect((await preferences.get()).exists).toBe(false);

@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Firestore, type WriteBatch } from '@google-cloud/firestore';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { APPLIED_IDS_FIELD } from '../../../functions/adapters/gcp/applied-ids.ts';
-import { createFirestoreHistorySeeder, createFirestorePreferenceStore } from '../../../functions/adapters/gcp/firestore-preference-store.ts';
+import {
+  createFirestoreHistorySeeder,
+  createFirestorePreferenceStore,
+} from '../../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createFirestorePrivacyStore } from '../../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { shopperRefs } from '../../../functions/adapters/gcp/shopper-documents.ts';
 import { DAY_MS } from '../../../functions/learn/decay.ts';
@@ -52,14 +55,25 @@ function withGap(before: () => Promise<void>): Firestore {
 }
 
 const document = async (userId: string) => (await shopperRefs(firestore, userId).preferences.get()).data();
-const orders = (userId: string, n: number) => Array.from({ length: n }, (_, i) => collected('order_completed', new Date(NOW.getTime() - (n - i) * 7 * DAY_MS), undefined, userId));
+const orders = (userId: string, n: number) =>
+  Array.from({ length: n }, (_, i) => collected('order_completed', new Date(NOW.getTime() - (n - i) * 7 * DAY_MS), undefined, userId));
 
 describe('the history seeder', () => {
   it('writes a slice of shoppers, each learned once and marked seeded', async () => {
     const seeder = createFirestoreHistorySeeder(firestore, seederOptions);
     const [a, b] = [`a-${randomUUID()}`, `b-${randomUUID()}`];
-    const outcomes = await seeder.seed([{ userId: a, events: orders(a, 3) }, { userId: b, events: orders(b, 1) }], NOW, 'imp-1');
-    expect(outcomes.map((o) => [o.applied, o.seededBefore])).toEqual([[3, false], [1, false]]);
+    const outcomes = await seeder.seed(
+      [
+        { userId: a, events: orders(a, 3) },
+        { userId: b, events: orders(b, 1) },
+      ],
+      NOW,
+      'imp-1',
+    );
+    expect(outcomes.map((o) => [o.applied, o.seededBefore])).toEqual([
+      [3, false],
+      [1, false],
+    ]);
     expect((await document(a))?.event_count).toBe(3);
     expect((await document(b))?.event_count).toBe(1);
   });
@@ -69,7 +83,10 @@ describe('the history seeder', () => {
     const live = createFirestorePreferenceStore(firestore, options);
     const liveEvent = collected('product_viewed', NOW, undefined, userId);
     const history = orders(userId, 2);
-    const seeder = createFirestoreHistorySeeder(withGap(async () => void (await live.apply(userId, [liveEvent, history[1] as (typeof history)[number]], NOW))), seederOptions);
+    const seeder = createFirestoreHistorySeeder(
+      withGap(async () => void (await live.apply(userId, [liveEvent, history[1] as (typeof history)[number]], NOW))),
+      seederOptions,
+    );
     const [outcome] = await seeder.seed([{ userId, events: history }], NOW, 'imp-2');
     // The second order had been learned live meanwhile: the transaction finds its mark.
     expect(outcome).toMatchObject({ applied: 1, alreadyApplied: 1, seededBefore: false });
@@ -80,7 +97,10 @@ describe('the history seeder', () => {
     const userId = `d-${randomUUID()}`;
     const privacy = createFirestorePrivacyStore(firestore, { hashUser: createUserHasher('seeder-test-key-0123456789abcdef0123') });
     await privacy.write(userId, DEFAULT_PRIVACY, NOW);
-    const seeder = createFirestoreHistorySeeder(withGap(async () => void (await privacy.write(userId, { ...DEFAULT_PRIVACY, learn_preferences: false }, NOW))), seederOptions);
+    const seeder = createFirestoreHistorySeeder(
+      withGap(async () => void (await privacy.write(userId, { ...DEFAULT_PRIVACY, learn_preferences: false }, NOW))),
+      seederOptions,
+    );
     const [outcome] = await seeder.seed([{ userId, events: orders(userId, 2) }], NOW, 'imp-3');
     expect(outcome).toMatchObject({ applied: 0 });
     // The events are marked applied, nothing learned: turned back on, learning does not take them late.

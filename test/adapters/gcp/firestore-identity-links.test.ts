@@ -31,15 +31,24 @@ const weightFloor = scaleToEpoch(1, NOW, new Date(DEFAULT_LEARNING_CONFIG.epoch)
 
 const pair = () => ({ visitor: `anonymous:${randomUUID()}`, shopper: `shopper-${randomUUID()}` });
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY_MS);
-const view = (userId: string, sku: string, at = daysAgo(1)) => collected('product_viewed', at, { product: product(sku, 'bakery', 'Hovis') }, userId);
-const order = (userId: string, sku: string, at: Date) => collected('order_completed', at, { order_id: `o-${randomUUID()}`, total: 2, items: [{ ...product(sku, 'dairy', 'Oatly', ['vegan']), quantity: 1 }] }, userId);
-const as = (userId: string) => (event: CollectedEvent): CollectedEvent => ({ ...event, user_id: userId });
+const view = (userId: string, sku: string, at = daysAgo(1)) =>
+  collected('product_viewed', at, { product: product(sku, 'bakery', 'Hovis') }, userId);
+const order = (userId: string, sku: string, at: Date) =>
+  collected(
+    'order_completed',
+    at,
+    { order_id: `o-${randomUUID()}`, total: 2, items: [{ ...product(sku, 'dairy', 'Oatly', ['vegan']), quantity: 1 }] },
+    userId,
+  );
+const as =
+  (userId: string) =>
+  (event: CollectedEvent): CollectedEvent => ({ ...event, user_id: userId });
 
 const documentOf = async (userId: string) => (await shopperRefs(firestore, userId).preferences.get()).data() ?? null;
 const learnedOf = async (userId: string): Promise<Preferences | null> => learnedPreferences(await documentOf(userId));
 
 describe('linking a visitor to a shopper (Firestore emulator)', () => {
-  it('merges what was learned about the visitor into the shopper\'s document: as if one document had learned both', async () => {
+  it("merges what was learned about the visitor into the shopper's document: as if one document had learned both", async () => {
     const { visitor, shopper } = pair();
     const visitorEvents = [view(visitor, 'rye'), order(visitor, 'oat', daysAgo(20)), order(visitor, 'oat', daysAgo(10))];
     const shopperEvents = [view(shopper, 'rye', daysAgo(2)), order(shopper, 'oat', daysAgo(3))];
@@ -55,7 +64,7 @@ describe('linking a visitor to a shopper (Firestore emulator)', () => {
     expect(await links.shopperOf(visitor)).toBe(shopper);
   });
 
-  it('deletes the visitor\'s documents, whose applied ids the shopper\'s document now holds', async () => {
+  it("deletes the visitor's documents, whose applied ids the shopper's document now holds", async () => {
     const { visitor, shopper } = pair();
     const seen = view(visitor, 'rye');
     await privacy.write(visitor, { ...DEFAULT_PRIVACY, track_clicks: false }, NOW);
@@ -69,7 +78,7 @@ describe('linking a visitor to a shopper (Firestore emulator)', () => {
     expect(appliedIds((await documentOf(shopper))?.[APPLIED_IDS_FIELD]).has(appliedIdOf(seen.event_id))).toBe(true);
   });
 
-  it('takes in the visitor\'s marks of the earlier layout too, while they are live', async () => {
+  it("takes in the visitor's marks of the earlier layout too, while they are live", async () => {
     const { visitor, shopper } = pair();
     const seen = view(visitor, 'rye');
     await createLegacyPreferenceStore(firestore).apply(visitor, [seen], NOW);
@@ -81,7 +90,7 @@ describe('linking a visitor to a shopper (Firestore emulator)', () => {
     expect((await learnedOf(shopper))?.event_count).toBe(1);
   });
 
-  it('learns a visitor\'s later events into the shopper\'s document, and never one the visitor\'s document already took', async () => {
+  it("learns a visitor's later events into the shopper's document, and never one the visitor's document already took", async () => {
     const { visitor, shopper } = pair();
     const before = view(visitor, 'rye');
     await preferences.apply(visitor, [before], NOW);
@@ -134,7 +143,7 @@ describe('linking a visitor to a shopper (Firestore emulator)', () => {
     expect(await documentOf(shopper)).toMatchObject({ patterns: { as_of: NOW.toISOString() }, event_count: 1, user_id: shopper });
   });
 
-  it('merges nothing into a shopper who switched learning off, whose settings govern the visitor\'s data from now on', async () => {
+  it("merges nothing into a shopper who switched learning off, whose settings govern the visitor's data from now on", async () => {
     const { visitor, shopper } = pair();
     await privacy.write(shopper, { ...DEFAULT_PRIVACY, learn_preferences: false }, NOW);
     await preferences.apply(visitor, [view(visitor, 'rye')], NOW);

@@ -24,12 +24,24 @@ describe('publishing patterns to Firestore (emulator)', () => {
 
   it('replaces the patterns field whole and leaves what real-time learning owns alone', async () => {
     const user = `shopper-${randomUUID()}`;
-    await doc(user).set({ schema_version: 1, user_id: user, event_count: 7, brands: { Oatly: { weight: 1 } }, patterns: patterns(['Arla', 'Hovis']) });
+    await doc(user).set({
+      schema_version: 1,
+      user_id: user,
+      event_count: 7,
+      brands: { Oatly: { weight: 1 } },
+      patterns: patterns(['Arla', 'Hovis']),
+    });
 
     expect(await publisher.publish([{ userId: user, patterns: patterns(['Hovis']) }])).toEqual({ written: 1 });
 
     const stored = (await doc(user).get()).data();
-    expect(stored).toEqual({ schema_version: 1, user_id: user, event_count: 7, brands: { Oatly: { weight: 1 } }, patterns: patterns(['Hovis']) });
+    expect(stored).toEqual({
+      schema_version: 1,
+      user_id: user,
+      event_count: 7,
+      brands: { Oatly: { weight: 1 } },
+      patterns: patterns(['Hovis']),
+    });
   });
 
   it('creates the document of a shopper nothing was learned about yet, and writes many at once', async () => {
@@ -46,6 +58,8 @@ describe('publishing patterns to Firestore (emulator)', () => {
   it('throws when a write fails for good, saying how many', async () => {
     // A value Firestore refuses: a string longer than its 1 MiB limit.
     const tooLong = { ...patterns([]), as_of: 'x'.repeat(1_100_000) };
-    await expect(publisher.publish([{ userId: `shopper-${randomUUID()}`, patterns: tooLong }])).rejects.toThrow(/1 of 1 pattern writes failed/);
+    await expect(publisher.publish([{ userId: `shopper-${randomUUID()}`, patterns: tooLong }])).rejects.toThrow(
+      /1 of 1 pattern writes failed/,
+    );
   });
 });

@@ -48,8 +48,15 @@ describe('preference document reader (Firestore emulator)', () => {
 
   it('reads patterns written before a part of them existed as having none of that part', async () => {
     const user = newShopper();
-    await firestore.collection(COLLECTIONS.preferences).doc(user).set({ patterns: { as_of: NOW.toISOString(), brands: [{ name: 'Oatly', score: 1, share: 1, purchases: 1, cart_adds: 0, clicks: 0 }] } });
-    expect((await documents.read(user))?.patterns).toEqual(patterns({ brands: [{ name: 'Oatly', score: 1, share: 1, purchases: 1, cart_adds: 0, clicks: 0 }] }));
+    await firestore
+      .collection(COLLECTIONS.preferences)
+      .doc(user)
+      .set({
+        patterns: { as_of: NOW.toISOString(), brands: [{ name: 'Oatly', score: 1, share: 1, purchases: 1, cart_adds: 0, clicks: 0 }] },
+      });
+    expect((await documents.read(user))?.patterns).toEqual(
+      patterns({ brands: [{ name: 'Oatly', score: 1, share: 1, purchases: 1, cart_adds: 0, clicks: 0 }] }),
+    );
   });
 });
 

@@ -125,8 +125,17 @@ describe('privacy settings in Firestore (emulator)', () => {
     async function learnedShopper(layout: 'present' | 'earlier' = 'present') {
       const user = newShopper();
       const applied = layout === 'present' ? { [APPLIED_IDS_FIELD]: appliedIds } : {};
-      await preferencesDoc(user).set({ schema_version: 1, user_id: user, event_count: 3, patterns: { as_of: NOW.toISOString() }, ...applied });
-      await preferencesDoc(user).collection(COLLECTIONS.applied).doc('7').set({ ids: { 'event-0': NOW.getTime() } });
+      await preferencesDoc(user).set({
+        schema_version: 1,
+        user_id: user,
+        event_count: 3,
+        patterns: { as_of: NOW.toISOString() },
+        ...applied,
+      });
+      await preferencesDoc(user)
+        .collection(COLLECTIONS.applied)
+        .doc('7')
+        .set({ ids: { 'event-0': NOW.getTime() } });
       return user;
     }
 
@@ -136,7 +145,9 @@ describe('privacy settings in Firestore (emulator)', () => {
 
       // Kept so a redelivered old message is not learned again once learning is back on.
       expect((await preferencesDoc(user).get()).data()).toEqual({ [APPLIED_IDS_FIELD]: appliedIds });
-      expect((await preferencesDoc(user).collection(COLLECTIONS.applied).doc('7').get()).data()).toEqual({ ids: { 'event-0': NOW.getTime() } });
+      expect((await preferencesDoc(user).collection(COLLECTIONS.applied).doc('7').get()).data()).toEqual({
+        ids: { 'event-0': NOW.getTime() },
+      });
       expect(await store.read(user)).toMatchObject({ learn_preferences: false });
     });
 

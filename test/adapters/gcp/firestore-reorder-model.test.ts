@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createFirestoreReorderModelPublisher, createFirestoreReorderModelReader, REORDER_MODEL_DOCUMENT } from '../../../functions/adapters/gcp/firestore-reorder-model.ts';
+import {
+  createFirestoreReorderModelPublisher,
+  createFirestoreReorderModelReader,
+  REORDER_MODEL_DOCUMENT,
+} from '../../../functions/adapters/gcp/firestore-reorder-model.ts';
 import { emulatorFirestore } from '../../support/firestore.ts';
 import { reorderModelWhere } from '../../support/reorder-models.ts';
 

@@ -38,7 +38,16 @@ const stores = {
 };
 afterAll(() => firestore.terminate());
 
-const PATTERNS: Patterns = { as_of: NOW.toISOString(), regular_items: [], brands: [], categories: [], price: null, schedule: null, dietary: [], bought_together: [] };
+const PATTERNS: Patterns = {
+  as_of: NOW.toISOString(),
+  regular_items: [],
+  brands: [],
+  categories: [],
+  price: null,
+  schedule: null,
+  dietary: [],
+  bought_together: [],
+};
 
 /** Every shopper-keyed call of every store, for one subject, recording each document reference built. */
 async function pathsBuiltFor(userId: string): Promise<string[]> {
@@ -117,7 +126,8 @@ describe('the documents a store builds for a shopper (emulator)', () => {
     }
     for (const [path, userId] of owner) {
       for (const [otherPath, other] of owner) {
-        if (other !== userId && otherPath.startsWith(`${path}/`)) expect.fail(`${otherPath} of ${JSON.stringify(other)} lies under ${path} of ${JSON.stringify(userId)}`);
+        if (other !== userId && otherPath.startsWith(`${path}/`))
+          expect.fail(`${otherPath} of ${JSON.stringify(other)} lies under ${path} of ${JSON.stringify(userId)}`);
       }
     }
   });

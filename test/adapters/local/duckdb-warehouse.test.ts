@@ -25,7 +25,13 @@ const rejected: RejectedRow[] = [
     source: 'collect',
     received_at: '2026-11-26T12:00:00.000Z',
   },
-  rejectedMessageRow({ messageId: 'm-1', raw: 'not json', reason: 'message is not JSON', source: 'ingest', receivedAt: '2026-11-26T12:00:01Z' }),
+  rejectedMessageRow({
+    messageId: 'm-1',
+    raw: 'not json',
+    reason: 'message is not JSON',
+    source: 'ingest',
+    receivedAt: '2026-11-26T12:00:01Z',
+  }),
 ];
 
 const SHARED_EVENT_ID = '5f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
@@ -33,7 +39,12 @@ const SHARED_EVENT_ID = '5f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b';
 /** An order of one line, under the event_id both shoppers' clients made. */
 function sharedIdOrder(userId: string, sku: string): CollectedEvent {
   const items = [{ sku, name: sku, category: 'c', price: 1, quantity: 1 }];
-  return collectedEvent('order_completed', { event_id: SHARED_EVENT_ID, data: { order_id: `order-${userId}`, total: 1, items } }, undefined, userId);
+  return collectedEvent(
+    'order_completed',
+    { event_id: SHARED_EVENT_ID, data: { order_id: `order-${userId}`, total: 1, items } },
+    undefined,
+    userId,
+  );
 }
 
 async function count(warehouse: DuckDbWarehouse, table: string): Promise<number> {
@@ -95,13 +106,17 @@ describe('DuckDB warehouse (in memory)', () => {
               ['a', 'b'] AS tags, NULL::VARCHAR AS missing, $flag AS flag`,
       { flag: true },
     );
-    expect(rows).toEqual([{ at: '2026-11-26T11:59:58.250Z', day: '2026-11-26', n: 42, share: 0.5, tags: ['a', 'b'], missing: null, flag: true }]);
+    expect(rows).toEqual([
+      { at: '2026-11-26T11:59:58.250Z', day: '2026-11-26', n: 42, share: 0.5, tags: ['a', 'b'], missing: null, flag: true },
+    ]);
   });
 
   it('takes DATE(event_time) in UTC, as BigQuery does', async () => {
     const late = collectedEvent('preference_updated', {}, new Date('2026-11-26T23:30:00.000Z'));
     await warehouse.insertEvents([late], REQUEST_ID);
-    const [row] = await warehouse.sql("SELECT CAST(CAST(event_time AS DATE) AS VARCHAR) AS day, current_setting('TimeZone') AS zone FROM events");
+    const [row] = await warehouse.sql(
+      "SELECT CAST(CAST(event_time AS DATE) AS VARCHAR) AS day, current_setting('TimeZone') AS zone FROM events",
+    );
     expect(row).toEqual({ day: '2026-11-26', zone: 'UTC' });
   });
 
@@ -189,7 +204,11 @@ describe('DuckDB warehouse (in memory)', () => {
 
     const rows = await warehouse.sql('SELECT * FROM rejected_events ORDER BY received_at');
     expect(rows).toEqual(
-      rejected.map((r) => ({ ...r, event_index: r.event_index === null ? null : BigInt(r.event_index), received_at: new Date(r.received_at) })),
+      rejected.map((r) => ({
+        ...r,
+        event_index: r.event_index === null ? null : BigInt(r.event_index),
+        received_at: new Date(r.received_at),
+      })),
     );
   });
 
@@ -236,14 +255,42 @@ describe('DuckDB warehouse (in memory)', () => {
       import_id: null,
     };
     await warehouse.replaceRows('order_items', [line, { ...line, line: 2, brand: 'Oatly', promotion: null, dietary_tags: [] }], 'test');
-    await warehouse.replaceRows('user_patterns_staging', [
-      { user_id: 'shopper-1', as_of: '2026-03-02T00:00:00.000Z', computed_at: '2026-03-02T00:05:00.000Z', fingerprint: 'f', patterns: '{"brands":[]}' },
-    ], 'test');
+    await warehouse.replaceRows(
+      'user_patterns_staging',
+      [
+        {
+          user_id: 'shopper-1',
+          as_of: '2026-03-02T00:00:00.000Z',
+          computed_at: '2026-03-02T00:05:00.000Z',
+          fingerprint: 'f',
+          patterns: '{"brands":[]}',
+        },
+      ],
+      'test',
+    );
 
-    const rows = await warehouse.sql('SELECT line, event_time, brand, price, quantity, promotion, dietary_tags FROM order_items ORDER BY line');
+    const rows = await warehouse.sql(
+      'SELECT line, event_time, brand, price, quantity, promotion, dietary_tags FROM order_items ORDER BY line',
+    );
     expect(rows).toEqual([
-      { line: 1n, event_time: new Date('2026-03-01T10:00:00.123Z'), brand: null, price: 1.25, quantity: 2, promotion: 'spring', dietary_tags: ['vegan', 'gluten_free'] },
-      { line: 2n, event_time: new Date('2026-03-01T10:00:00.123Z'), brand: 'Oatly', price: 1.25, quantity: 2, promotion: null, dietary_tags: [] },
+      {
+        line: 1n,
+        event_time: new Date('2026-03-01T10:00:00.123Z'),
+        brand: null,
+        price: 1.25,
+        quantity: 2,
+        promotion: 'spring',
+        dietary_tags: ['vegan', 'gluten_free'],
+      },
+      {
+        line: 2n,
+        event_time: new Date('2026-03-01T10:00:00.123Z'),
+        brand: 'Oatly',
+        price: 1.25,
+        quantity: 2,
+        promotion: null,
+        dietary_tags: [],
+      },
     ]);
     expect(await warehouse.sql("SELECT patterns->>'$.brands' AS brands, as_of FROM user_patterns_staging")).toEqual([
       { brands: '[]', as_of: new Date('2026-03-02T00:00:00.000Z') },
@@ -251,9 +298,16 @@ describe('DuckDB warehouse (in memory)', () => {
   });
 
   it('frees the memory of the rows a staging table held when they are replaced', async () => {
-    const memory = async () => Number((await warehouse.sql('SELECT sum(memory_usage_bytes)::BIGINT AS bytes FROM duckdb_memory()'))[0]?.bytes);
+    const memory = async () =>
+      Number((await warehouse.sql('SELECT sum(memory_usage_bytes)::BIGINT AS bytes FROM duckdb_memory()'))[0]?.bytes);
     const rows = (load: number) =>
-      Array.from({ length: 20_000 }, (_, i) => ({ user_id: `shopper-${load}-${i}`, as_of: '2026-06-01T00:00:00.000Z', computed_at: '2026-06-01T00:05:00.000Z', fingerprint: 'f', patterns: JSON.stringify({ n: 'x'.repeat(500) }) }));
+      Array.from({ length: 20_000 }, (_, i) => ({
+        user_id: `shopper-${load}-${i}`,
+        as_of: '2026-06-01T00:00:00.000Z',
+        computed_at: '2026-06-01T00:05:00.000Z',
+        fingerprint: 'f',
+        patterns: JSON.stringify({ n: 'x'.repeat(500) }),
+      }));
     await warehouse.replaceRows('user_patterns_staging', rows(0), 'test');
     const once = await memory();
     for (let load = 1; load <= 5; load++) await warehouse.replaceRows('user_patterns_staging', rows(load), 'test');
@@ -264,10 +318,24 @@ describe('DuckDB warehouse (in memory)', () => {
   });
 
   it('leaves the earlier rows in place when a replacement fails part way', async () => {
-    const row = { user_id: 'shopper-1', learn_preferences: true, learn_brands: true, learn_price: true, learn_schedule: true, learn_dietary: true };
+    const row = {
+      user_id: 'shopper-1',
+      learn_preferences: true,
+      learn_brands: true,
+      learn_price: true,
+      learn_schedule: true,
+      learn_dietary: true,
+    };
     await warehouse.replaceRows('shopper_privacy_staging', [row], 'test');
     await expect(
-      warehouse.replaceRows('shopper_privacy_staging', [{ ...row, user_id: 'shopper-2' }, { ...row, user_id: 'shopper-3', learn_price: undefined as never }], 'test'),
+      warehouse.replaceRows(
+        'shopper_privacy_staging',
+        [
+          { ...row, user_id: 'shopper-2' },
+          { ...row, user_id: 'shopper-3', learn_price: undefined as never },
+        ],
+        'test',
+      ),
     ).rejects.toThrow(/no learn_price/);
     expect((await warehouse.sql('SELECT user_id FROM shopper_privacy_staging')).map((r) => r.user_id)).toEqual(['shopper-1']);
   });
@@ -335,7 +403,10 @@ describe('DuckDB warehouse (file)', () => {
     // As the file was before an event was (user_id, event_id): the same rows, keyed by event_id (and line).
     const older = await DuckDBInstance.create(path);
     const connection = await older.connect();
-    for (const [table, key] of [['events', '"event_id"'], ['order_items', '"event_id", "line"']] as const) {
+    for (const [table, key] of [
+      ['events', '"event_id"'],
+      ['order_items', '"event_id", "line"'],
+    ] as const) {
       await connection.run(`ALTER TABLE ${table} RENAME TO stored`);
       await connection.run(toDuckDbDdl(await readTableDdl(table)).replace(/PRIMARY KEY \(.*\)/, `PRIMARY KEY (${key})`));
       await connection.run(`INSERT INTO ${table} SELECT * FROM stored`);
@@ -345,7 +416,8 @@ describe('DuckDB warehouse (file)', () => {
     older.closeSync();
 
     const reopened = await createDuckDbWarehouse(path);
-    const keys = "SELECT table_name, constraint_column_names AS key FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' AND table_name IN ('events', 'order_items') ORDER BY table_name";
+    const keys =
+      "SELECT table_name, constraint_column_names AS key FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY' AND table_name IN ('events', 'order_items') ORDER BY table_name";
     expect(await reopened.sql(keys)).toEqual([
       { table_name: 'events', key: ['user_id', 'event_id'] },
       { table_name: 'order_items', key: ['user_id', 'event_id', 'line'] },
@@ -389,7 +461,9 @@ describe('DuckDB warehouse (file)', () => {
     const path = join(dir, 'patterns.duckdb');
     const warehouse = await createDuckDbWarehouse(path);
     // About 20 MB of patterns: past DuckDB's default threshold of 16 MB, which would have checkpointed them.
-    const patterns = JSON.stringify({ regular_items: Array.from({ length: 100 }, (_, i) => ({ sku: `sku-${i}`, product_name: 'x'.repeat(60) })) });
+    const patterns = JSON.stringify({
+      regular_items: Array.from({ length: 100 }, (_, i) => ({ sku: `sku-${i}`, product_name: 'x'.repeat(60) })),
+    });
     const rows = Array.from({ length: 2_000 }, (_, i) => ({
       user_id: `shopper-${i}`,
       as_of: '2026-06-01T00:00:00.000Z',
@@ -428,13 +502,20 @@ describe('DuckDB warehouse (file)', () => {
     const bytesOf = (needle: string) => [path, `${path}.wal`].filter((f) => existsSync(f) && readFileSync(f).includes(Buffer.from(needle)));
     const warehouse = await createDuckDbWarehouse(path);
     const keptEvents = [collectedEvent('order_completed', {}, undefined, kept), collectedEvent('product_viewed', {}, undefined, kept)];
-    await warehouse.insertEvents([collectedEvent('order_completed', {}, undefined, erased), collectedEvent('product_viewed', {}, undefined, erased)], REQUEST_ID);
+    await warehouse.insertEvents(
+      [collectedEvent('order_completed', {}, undefined, erased), collectedEvent('product_viewed', {}, undefined, erased)],
+      REQUEST_ID,
+    );
     await warehouse.insertEvents(keptEvents, REQUEST_ID);
     // Checkpointed before the delete, as any earlier run's rows would be: the row groups on disk hold both shoppers.
     await warehouse.checkpoint();
     expect(bytesOf(erased)).toEqual([path]);
     // A patterns run's staging rows, between two of its statements: compaction must not lose them.
-    await warehouse.replaceRows('user_patterns_staging', [{ user_id: kept, as_of: '2026-06-01T00:00:00.000Z', computed_at: '2026-06-01T00:05:00.000Z', fingerprint: 'f', patterns: '{}' }], 'test');
+    await warehouse.replaceRows(
+      'user_patterns_staging',
+      [{ user_id: kept, as_of: '2026-06-01T00:00:00.000Z', computed_at: '2026-06-01T00:05:00.000Z', fingerprint: 'f', patterns: '{}' }],
+      'test',
+    );
     for (const table of ['events', 'order_items']) await warehouse.execute(`erase_${table}.sql`, { user_ids: [erased] }, 'test');
 
     // A checkpoint alone leaves the deleted rows' bytes in the file.
