@@ -110,6 +110,8 @@ async function main(): Promise<void> {
   await pubsub.close();
 
   const collectEnv = (batchMs: number) => ({
+    // As Cloud Functions sets it: the entry builds collect alone, with collect's settings alone.
+    FUNCTION_TARGET: 'collect',
     GOOGLE_CLOUD_PROJECT: 'demo-bench',
     PUBSUB_EMULATOR_HOST: emulator.host,
     FIRESTORE_EMULATOR_HOST: firestoreEmulator.host,
