@@ -27,8 +27,27 @@ export type RunningStack = {
   stop: () => Promise<number | null>;
 };
 
-/** `env` overrides the stack's settings, e.g. a schedule a test wants run (the others are pushed out of the way). */
+/** Attempts at starting the stack when a port it was given is taken before it listens. */
+const PORT_RACE_ATTEMPTS = 3;
+
+/**
+ * `env` overrides the stack's settings, e.g. a schedule a test wants run (the others are pushed out of the way).
+ * A free port is only free until something listens on it: test files running beside this one pick ports too, so a
+ * start that lost such a race is tried again on other ports.
+ */
 export async function startStack(timeoutMs = 120_000, env: Record<string, string> = {}): Promise<RunningStack> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(timeoutMs, env);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= PORT_RACE_ATTEMPTS) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startStackOnce(timeoutMs: number, env: Record<string, string>): Promise<RunningStack> {
   // Every function's port and the emulators': the registry's, so a new function is moved out of the way too.
   const names = Object.values(LOCAL_ENV.ports);
   const ports: Record<string, string> = {};
@@ -81,7 +100,8 @@ export async function startStack(timeoutMs = 120_000, env: Record<string, string
   while (!ready) {
     if (child.exitCode !== null || Date.now() > deadline) {
       if (child.exitCode === null) child.kill('SIGINT');
-      throw new Error(`the local stack did not start:\n${tailText}`);
+      const message = `the local stack did not start:\n${tailText}`;
+      throw tailText.includes('EADDRINUSE') ? new PortTaken(message) : new Error(message);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
