@@ -31,7 +31,25 @@ export function missingPrerequisites(): string[] {
   return missing;
 }
 
+/**
+ * A port below the systems' ephemeral ranges (Linux 32768–60999, macOS and Windows from 49152): a port the kernel
+ * hands out for `listen(0)` is also what it hands out as the local port of outgoing connections, so one freed here
+ * could be taken by any connection before the process it is meant for listens on it.
+ */
+const QUIET_PORTS = { from: 20_000, to: 32_767 } as const;
+const QUIET_PORT_TRIES = 20;
+
+/** A free port on 127.0.0.1 for a process about to listen on it. */
 export async function freePort(): Promise<number> {
+  for (let i = 0; i < QUIET_PORT_TRIES; i++) {
+    const port = QUIET_PORTS.from + Math.floor(Math.random() * (QUIET_PORTS.to - QUIET_PORTS.from + 1));
+    if (await portIsFree(port)) return port;
+  }
+  return anyFreePort();
+}
+
+/** Whatever port the kernel gives `listen(0)`. */
+function anyFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freePort, portAccepts, startProcessGroup } from '../../functions/local/emulators.ts';
+import { freePort, portAccepts, portIsFree, startProcessGroup } from '../../functions/local/emulators.ts';
 
 // Stopping a process group: what the stack and the tests rely on to leave nothing listening.
 
@@ -29,4 +29,15 @@ describe('a process group', () => {
     expect(groupAlive(pid)).toBe(false);
     expect(await portAccepts(port)).toBe(false);
   }, 30_000);
+});
+
+describe('a free port', () => {
+  it('is below the ephemeral ranges outgoing connections take their ports from, and nothing listens on it', async () => {
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    for (const port of ports) {
+      expect(port).toBeGreaterThanOrEqual(20_000);
+      expect(port).toBeLessThan(32_768);
+      expect(await portIsFree(port)).toBe(true);
+    }
+  });
 });
