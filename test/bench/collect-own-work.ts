@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { event } from './collect-body.ts';
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { trackEverything } from '../../functions/collect/consent.ts';
 import { createCollectHandler } from '../../functions/collect/handler.ts';
@@ -15,30 +15,6 @@ import { DEFAULT_TIME_LIMITS } from '../../functions/events/limits.ts';
 
 const REQUESTS = Number(process.argv.find((a) => a.startsWith('--requests='))?.split('=')[1] ?? 20_000);
 const KEY = 'bench-signing-key-that-is-long-enough-0123456789';
-
-function event(now: string) {
-  return {
-    event_id: randomUUID(),
-    type: 'search_result_clicked',
-    session_id: 'bench-session',
-    occurred_at: now,
-    sent_at: now,
-    context: { experiments: { personalization: 'treatment' }, platform: 'web' },
-    data: {
-      search_id: 'search-1',
-      query: 'oat milk',
-      position: 2,
-      product: {
-        sku: 'sku-oat-1l',
-        name: 'Oat drink 1 l',
-        category: 'dairy-alternatives',
-        brand: 'Oatly',
-        price: 2.49,
-        dietary_tags: ['vegan'],
-      },
-    },
-  };
-}
 
 const token = await mintShopperToken('bench-shopper', { key: KEY, issuer: 'grocery-shop', audience: 'learning-loop', ttlSec: 3600 });
 const discard = { publish: async () => 'discarded' };

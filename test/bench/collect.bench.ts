@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { event } from './collect-body.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -44,30 +44,6 @@ type Row = {
 };
 
 const progress = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
-
-function event(now: string) {
-  return {
-    event_id: randomUUID(),
-    type: 'search_result_clicked',
-    session_id: 'bench-session',
-    occurred_at: now,
-    sent_at: now,
-    context: { experiments: { personalization: 'treatment' }, platform: 'web' },
-    data: {
-      search_id: 'search-1',
-      query: 'oat milk',
-      position: 2,
-      product: {
-        sku: 'sku-oat-1l',
-        name: 'Oat drink 1 l',
-        category: 'dairy-alternatives',
-        brand: 'Oatly',
-        price: 2.49,
-        dietary_tags: ['vegan'],
-      },
-    },
-  };
-}
 
 async function serve(name: string, port: number, args: string[], env: NodeJS.ProcessEnv): Promise<RunningProcess> {
   const host = `127.0.0.1:${port}`;

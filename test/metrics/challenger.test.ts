@@ -1,10 +1,6 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
-import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
-import { expectRows } from '../patterns/answers.ts';
 import { eventsRow } from '../support/warehouse-rows.ts';
-import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
+import { describeOnBothEngines } from '../support/both-engines.ts';
 
 /**
  * A trial of ranking weights, `weights.fit-20260329`, over the day 2026-03-01:
@@ -82,26 +78,9 @@ const row = (metric: string, value: number, low: number, high: number): SqlRow =
 const EXPECTED = [row('challenger_ctr_gain', 0.25, -0.8456733, 1.3456733), row('challenger_mrr_gain', 0.375, -0.3033742, 1.0533742)];
 const KEYS = ['metric', 'experiment'];
 
-describe('sql/metric_challenger.sql', () => {
-  let zeta: ZetaSql;
-  let duck: DuckDbWarehouse;
-  beforeAll(async () => {
-    zeta = await connectWarehouseZetaSql();
-    duck = await createDuckDbWarehouse(':memory:');
-    for (const [table, rows] of Object.entries(TABLES)) await duck.replaceRows(table, rows, 'test');
-  });
-  afterAll(async () => {
-    zeta.close();
-    await duck.close();
-  });
-
-  it('gives the challenger’s gain over the current weights, with its interval, on ZetaSQL (BigQuery’s semantics)', async () => {
-    const rows = await zeta.evaluate(await readSqlFile('metric_challenger.sql'), { tables: TABLES, params: PARAMS });
-    expectRows(rows as SqlRow[], EXPECTED, KEYS);
-  });
-
-  it('gives the same on DuckDB', async () => {
-    const { rows } = await duck.query('metric_challenger.sql', PARAMS, 'test');
-    expectRows(rows, EXPECTED, KEYS);
-  });
+describeOnBothEngines('metric_challenger.sql', 'gives the challenger’s gain over the current weights, with its interval', {
+  tables: TABLES,
+  params: PARAMS,
+  expected: EXPECTED,
+  keys: KEYS,
 });

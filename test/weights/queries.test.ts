@@ -1,10 +1,6 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
-import { readSqlFile } from '../../functions/warehouse/sql-files.ts';
-import { expectRows } from '../patterns/answers.ts';
 import { eventsRow } from '../support/warehouse-rows.ts';
-import { connectWarehouseZetaSql, type ZetaSql } from '../support/zetasql.ts';
+import { describeOnBothEngines } from '../support/both-engines.ts';
 
 /**
  * The clicks the weights fit learns from, over [2026-03-01, 2026-03-02):
@@ -104,26 +100,9 @@ const group = (position: number, values: Record<string, number>, shown: number, 
 const EXPECTED = [group(1, {}, 1, 0), group(2, { brand: 0.8 }, 2, 2), group(3, { product: 0.7 }, 1, 0), group(1, { brand: 0.8 }, 1, 0)];
 const KEYS = ['position', 'product', 'brand'];
 
-describe('sql/ranking_click_counts.sql', () => {
-  let zeta: ZetaSql;
-  let duck: DuckDbWarehouse;
-  beforeAll(async () => {
-    zeta = await connectWarehouseZetaSql();
-    duck = await createDuckDbWarehouse(':memory:');
-    for (const [table, rows] of Object.entries(TABLES)) await duck.replaceRows(table, rows, 'test');
-  });
-  afterAll(async () => {
-    zeta.close();
-    await duck.close();
-  });
-
-  it('counts the control arm’s shown results and clicks by position and signal values, on ZetaSQL (BigQuery’s semantics)', async () => {
-    const rows = await zeta.evaluate(await readSqlFile('ranking_click_counts.sql'), { tables: TABLES, params: PARAMS });
-    expectRows(rows as SqlRow[], EXPECTED, KEYS);
-  });
-
-  it('gives the same answer on DuckDB', async () => {
-    const { rows } = await duck.query('ranking_click_counts.sql', PARAMS, 'test');
-    expectRows(rows, EXPECTED, KEYS);
-  });
+describeOnBothEngines('ranking_click_counts.sql', 'counts the control arm’s shown results and clicks by position and signal values', {
+  tables: TABLES,
+  params: PARAMS,
+  expected: EXPECTED,
+  keys: KEYS,
 });
