@@ -35,6 +35,11 @@ export const StoredRankingWeights = z.strictObject(
 export const WeightsVersion = z.strictObject({
   version: VersionName,
   weights: StoredRankingWeights,
+  /**
+   * The engine order's weight against the signals (`priorWeight`, functions/search/personalize.ts); absent: 1, as the
+   * hand-set weights. A fit sets it to the engine's relevance it measured, 0 when it measured none.
+   */
+  prior_weight: finite.min(0).optional(),
   /** ISO instant the version was saved. */
   created_at: z.string(),
   /** The fit's window and figures, or `manual` for weights set by hand. */
@@ -45,7 +50,14 @@ export const WeightsVersion = z.strictObject({
       as_of: z.string(),
       shown: z.number().int().nonnegative(),
       clicked: z.number().int().nonnegative(),
+      /** Log-odds of a click per unit of prior, at a fixed shown position: the engine's relevance. */
       prior_coefficient: finite,
+      /** Its standard error; null when it could not be computed. */
+      prior_se: finite.nullable().optional(),
+      /** Shown results the randomized swaps put one place from the engine's: what tells relevance from attention. */
+      swapped: z.number().int().nonnegative().optional(),
+      /** Odds of a click at shown positions 1, 2, … relative to position 1, for the same result: the shoppers' attention. */
+      attention: z.array(finite).optional(),
       /** Per signal: log-odds per unit, its standard error (null when not fitted), support, and whether it was fitted. */
       signals: z.record(
         z.string(),

@@ -13,7 +13,7 @@ import type { UserHasher } from '../privacy/user-hash.ts';
 import { createSearchPreferenceReader, type SearchPreferenceReader, type SearchPreferenceReaderSettings } from './preference-reader.ts';
 import { createRankingWeightsReader, type RankingWeightsReader, type RankingWeightsReaderSettings } from './weights-reader.ts';
 
-export { personalize, prior, rankingStrength, rankingWeights, DEFAULT_STRENGTH } from './personalize.ts';
+export { personalize, prior, rankingPriorWeight, rankingStrength, rankingWeights, DEFAULT_STRENGTH } from './personalize.ts';
 export type { Explanation, Personalized, PersonalizeOptions } from './personalize.ts';
 export { DEFAULT_RANKING_WEIGHTS } from '../kernel/signal-weights.ts';
 export type { RankingWeights } from '../kernel/signal-weights.ts';
@@ -40,7 +40,7 @@ export { ReorderModel } from '../kernel/reorder-model.ts';
 export type { PreferenceDocument, PreferenceDocumentReader } from '../learn/preference-document.ts';
 export { newSearchId, searchContext, searchPerformedEvent, searchResultClickedEvent, SIGNAL_DECIMALS } from './events.ts';
 export type { RankingEntry, ResultClickInput, SearchPerformedEvent, SearchPerformedInput, SearchResultClickedEvent } from './events.ts';
-export { createSearchPersonalizer } from './personalize-search.ts';
+export { createSearchPersonalizer, DEFAULT_SWAPS, SwapSettings } from './personalize-search.ts';
 export { createRankingWeightsReader, DEFAULT_WEIGHTS_BUDGET_MS, DEFAULT_WEIGHTS_TTL_MS } from './weights-reader.ts';
 export type { RankingVersions, RankingWeightsReader, RankingWeightsReaderSettings } from './weights-reader.ts';
 export { CHALLENGER_SHARE, HAND_SET_VERSION, WEIGHTS_ARMS, weightsExperimentId } from '../kernel/weights-versions.ts';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   assignArms,
   bucketOf,
@@ -8,11 +9,18 @@ import {
   type Experiment,
 } from '../experiments/experiments.ts';
 import type { Clock } from '../kernel/ports.ts';
-import type { RankingWeights } from '../kernel/signal-weights.ts';
-import { CHALLENGER_SHARE, WEIGHTS_ARMS, weightsExperimentId } from '../kernel/weights-versions.ts';
+import { CHALLENGER_SHARE, WEIGHTS_ARMS, weightsExperimentId, type WeightsVersion } from '../kernel/weights-versions.ts';
 import type { Logger } from '../logging/logger.ts';
 import { searchPerformedEvent, newSearchId, type RankingEntry, type SearchPerformedEvent, type SearchPerformedInput } from './events.ts';
-import { personalize, rankingStrength, rankingWeights, type Explanation, type PersonalizeOptions } from './personalize.ts';
+import {
+  personalize,
+  rankingPriorWeight,
+  rankingStrength,
+  rankingWeights,
+  type Explanation,
+  type Personalized,
+  type PersonalizeOptions,
+} from './personalize.ts';
 import type { PreferenceRead, SearchPreferenceReader, UnreadReason } from './preference-reader.ts';
 import type { SearchResult } from './signals.ts';
 import type { RankingWeightsReader } from './weights-reader.ts';
@@ -33,6 +41,14 @@ export type SearchPersonalizerSettings = {
    * control search.
    */
   signalsInControl?: boolean;
+  /**
+   * Randomized swaps of adjacent results in the control arm, for the weights fit to tell the shoppers' attention by
+   * position from the engine's relevance there (docs/weights.md). Only control searches that log their signal values
+   * (`signalsInControl`) are swapped. Default `DEFAULT_SWAPS`; `{ share: 0 }` swaps nothing.
+   */
+  swaps?: Partial<SwapSettings>;
+  /** Uniform in [0, 1): decides the swaps. Default `Math.random`. */
+  random?: () => number;
   /**
    * Where the ranking weights' versions come from, usually `createRankingWeightsReader(…)` over Firestore. Without it
    * every personalized search ranks with `ranking.weights`. With it, the current version's weights replace those, and
@@ -81,6 +97,22 @@ export type SearchOutcome<T> = {
   event: SearchPerformedEvent;
 };
 
+/** Which control searches swap two adjacent results, and where. */
+export const SwapSettings = z.strictObject({
+  /** The share of control searches logging their signals that swap one pair, in [0, 0.5]. */
+  share: z.number().min(0).max(0.5),
+  /** The pair is `k, k + 1` with k uniform in 1 … depth − 1 (skipped when fewer results are shown): the first results, where clicks are. */
+  depth: z.number().int().min(2).max(50),
+});
+export type SwapSettings = z.infer<typeof SwapSettings>;
+
+/**
+ * One control search in 10 that logs its signals swaps one pair among the first five results. Small, since a swap can
+ * put the engine's better result one place lower; enough for the fit to see the engine's relevance apart from attention
+ * within four weeks of a shop's control searches (docs/weights.md, "Randomized swaps").
+ */
+export const DEFAULT_SWAPS: Readonly<SwapSettings> = { share: 0.1, depth: 5 };
+
 export type PersonalizeSearch = <T extends SearchResult>(request: SearchRequest<T>) => Promise<SearchOutcome<T>>;
 
 /**
@@ -96,7 +128,10 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
   // Checked once here rather than failing every search later.
   rankingStrength(ranking.strength);
   rankingWeights(ranking.weights);
+  rankingPriorWeight(ranking.priorWeight);
   const clock = settings.clock ?? (() => new Date());
+  const swaps = SwapSettings.parse({ ...DEFAULT_SWAPS, ...settings.swaps });
+  const random = settings.random ?? Math.random;
 
   return async function personalizeSearch<T extends SearchResult>(request: SearchRequest<T>): Promise<SearchOutcome<T>> {
     const now = clock();
@@ -109,6 +144,11 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
     if (gate && arm !== null && isControl(gate, arm)) {
       reason = 'control';
       if (settings.signalsInControl === true) logged = await controlSignals(settings.reader, request, { ...ranking, now });
+      if (logged !== null) {
+        const swapped = swapAdjacent(ranked, logged, swapAt(swaps, random, ranked.results.length));
+        ranked = swapped.ranked;
+        logged = swapped.logged;
+      }
     } else {
       const [read, weights] = await Promise.all([
         readSafely(settings.reader, request.userId),
@@ -116,7 +156,7 @@ export function createSearchPersonalizer(settings: SearchPersonalizerSettings): 
       ]);
       if (read.preferences === null) reason = read.reason;
       else {
-        ranked = personalize(request.results, read.preferences, { ...ranking, ...(weights === null ? {} : { weights }), now });
+        ranked = personalize(request.results, read.preferences, { ...ranking, ...(weights === null ? {} : weightOptions(weights)), now });
         if (!ranked.applied) reason = 'no_signal';
         if (ranked.signalsRead) logged = ranked.explanations;
       }
@@ -160,14 +200,19 @@ async function weightsFor(
   reader: RankingWeightsReader | undefined,
   userId: string,
   arms: Record<string, string>,
-): Promise<RankingWeights | null> {
+): Promise<WeightsVersion | null> {
   if (reader === undefined) return null;
   const { current, challenger } = await reader.read();
-  if (challenger === null) return current.weights;
+  if (challenger === null) return current;
   const experiment = weightsExperimentId(challenger.version);
   const arm = bucketOf(experiment, userId) < CHALLENGER_SHARE ? WEIGHTS_ARMS.challenger : WEIGHTS_ARMS.current;
   arms[experiment] = arm;
-  return arm === WEIGHTS_ARMS.challenger ? challenger.weights : current.weights;
+  return arm === WEIGHTS_ARMS.challenger ? challenger : current;
+}
+
+/** A version's weights as `personalize` takes them: a version without a prior weight keeps the default, 1. */
+function weightOptions(version: WeightsVersion): Pick<PersonalizeOptions, 'weights' | 'priorWeight'> {
+  return { weights: version.weights, ...(version.prior_weight === undefined ? {} : { priorWeight: version.prior_weight }) };
 }
 
 /**
@@ -184,6 +229,25 @@ async function controlSignals(
   const shadow = personalize(request.results, read.preferences, options);
   if (!shadow.signalsRead) return null;
   return shadow.explanations.toSorted((a, b) => a.original_position - b.original_position);
+}
+
+/** The first of the two adjacent positions (1-based) to swap, or null: drawn without looking at the results, so a swap says nothing about them. */
+export function swapAt(swaps: SwapSettings, random: () => number, shown: number): number | null {
+  if (swaps.share === 0 || random() >= swaps.share) return null;
+  const k = 1 + Math.floor(random() * (swaps.depth - 1));
+  return k < shown ? k : null;
+}
+
+/** The engine's order with the results at `k` and `k + 1` exchanged, and the logged entries in the order shown. */
+function swapAdjacent<T extends SearchResult>(
+  ranked: Personalized<T>,
+  logged: readonly RankingEntry[],
+  k: number | null,
+): { ranked: Personalized<T>; logged: readonly RankingEntry[] } {
+  if (k === null) return { ranked, logged };
+  const exchange = <E>(items: readonly E[]): E[] => items.map((item, i) => (i === k - 1 ? items[k] : i === k ? items[k - 1] : item) as E);
+  const explanations = exchange(ranked.explanations).map((e, i) => ({ ...e, position: i + 1 }));
+  return { ranked: { ...ranked, results: exchange(ranked.results), explanations }, logged: exchange(logged) };
 }
 
 /** The reader promises never to throw; one that does still costs the shopper only personalization. */

@@ -12,9 +12,15 @@ export type PersonalizeOptions = SignalOptions & {
   strength?: number;
   /** Overrides of `DEFAULT_RANKING_WEIGHTS` (functions/kernel/signal-weights.ts); each must be finite. */
   weights?: Partial<RankingWeights>;
+  /**
+   * How much the engine's order counts against the signals: `score = priorWeight × prior + …`. Default 1, the hand-set
+   * weights' unit; a fitted version sets it to the engine's relevance it measured, 0 when none (the engine's order then
+   * only breaks ties). Finite and ≥ 0.
+   */
+  priorWeight?: number;
 };
 
-/** Why one result is where it is: `score = prior + Σ contributions`, and results are sorted by score. */
+/** Why one result is where it is: `score = priorWeight × prior + Σ contributions`, and results are sorted by score. */
 export type Explanation = {
   sku: string;
   /** 1-based, as the engine ranked it. */
@@ -45,7 +51,7 @@ export type Personalized<T> = {
 };
 
 /**
- * Re-ranks the engine's results for one shopper: `score = prior(rank) + strength × Σ weight × value`,
+ * Re-ranks the engine's results for one shopper: `score = priorWeight × prior(rank) + strength × Σ weight × value`,
  * highest first, ties in the engine's order. Pure and deterministic. Without preferences, with
  * learn_preferences off or at strength 0, every contribution is 0 and the engine's order is kept.
  */
@@ -56,12 +62,13 @@ export function personalize<T extends SearchResult>(
 ): Personalized<T> {
   const strength = rankingStrength(options.strength);
   const weights = rankingWeights(options.weights);
+  const priorWeight = rankingPriorWeight(options.priorWeight);
 
   const signalsRead = preferences !== null && strength > 0;
   const values = signalsRead ? signalValues(preferences, results, options) : results.map(noSignals);
   const scored = results.map((result, rank) => {
     const contributions = noSignals();
-    let score = prior(rank);
+    let score = priorWeight * prior(rank);
     for (const signal of RANKING_SIGNALS) {
       const value = values[rank]?.[signal] ?? 0;
       // `+ 0` turns −0 into 0, so explanations never show a signed zero; a NaN from odd input says nothing.
@@ -93,6 +100,12 @@ export function personalize<T extends SearchResult>(
 export function rankingStrength(strength: number = DEFAULT_STRENGTH): number {
   if (!Number.isFinite(strength) || strength < 0) throw new RangeError(`strength must be a finite number ≥ 0, not ${strength}`);
   return strength;
+}
+
+/** The engine order's weight, 1 when not given; throws unless it is finite and ≥ 0. */
+export function rankingPriorWeight(weight = 1): number {
+  if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`the prior weight must be a finite number ≥ 0, not ${weight}`);
+  return weight;
 }
 
 /** The defaults with `overrides`; throws on a weight that is not a finite number. */

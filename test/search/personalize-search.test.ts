@@ -103,7 +103,8 @@ describe('personalizeSearch', () => {
 
   it('logs the control arm’s signal values in the engine’s order when asked to, without moving a result', async () => {
     const { reader, asked } = fixedReader({ preferences: LIKES_C });
-    const outcome = await personalizer({ reader, signalsInControl: true })(request(CONTROL));
+    // A draw above every swap share: this search is not one of the randomized swaps.
+    const outcome = await personalizer({ reader, signalsInControl: true, random: () => 0.99 })(request(CONTROL));
     expect(asked).toEqual([CONTROL]);
     expect(skus(outcome.results)).toBe('abc');
     expect(outcome).toMatchObject({ arm: 'control', personalized: false, reason: 'control' });
@@ -117,6 +118,69 @@ describe('personalizeSearch', () => {
     expect(ClientEvent.safeParse(outcome.event).error?.issues ?? []).toEqual([]);
     const unread = await personalizer({ reader: fixedReader({ reason: 'timeout' }).reader, signalsInControl: true })(request(CONTROL));
     expect(unread.event.data).not.toHaveProperty('ranking');
+  });
+
+  it('swaps two adjacent results of a control search at random, and logs each where it was shown and where the engine ranked it', async () => {
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    // 0.05 is under the share of 0.1: swap; 0.3 picks k = 1 + ⌊0.3 · 4⌋ = 2 among the pairs of the first five.
+    const draws = [0.05, 0.3];
+    const outcome = await personalizer({ reader, signalsInControl: true, random: () => draws.shift() ?? 0.99 })(request(CONTROL));
+    expect(draws).toEqual([]);
+    expect(skus(outcome.results)).toBe('acb');
+    expect(outcome).toMatchObject({ arm: 'control', personalized: false, reason: 'control' });
+    expect(outcome.event.data.results.map((r) => [r.sku, r.position])).toEqual([
+      ['a', 1],
+      ['c', 2],
+      ['b', 3],
+    ]);
+    expect(outcome.event.data.ranking).toEqual([
+      { position: 1, original_position: 1, signals: {} },
+      { position: 2, original_position: 3, signals: { product: 0.7163 } },
+      { position: 3, original_position: 2, signals: {} },
+    ]);
+    expect(outcome.explanations.map((e) => [e.sku, e.original_position, e.position])).toEqual([
+      ['a', 1, 1],
+      ['c', 3, 2],
+      ['b', 2, 3],
+    ]);
+    expect(ClientEvent.safeParse(outcome.event).error?.issues ?? []).toEqual([]);
+  });
+
+  it('swaps nothing outside the control searches that log their signals, nor past the results shown', async () => {
+    const swapAlways = () => 0;
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    // The personalized arm keeps its own order; a control search that logs nothing is not swapped for nothing.
+    expect(skus((await personalizer({ reader, random: swapAlways })(request(PERSONALIZED))).results)).toBe('acb');
+    expect(skus((await personalizer({ reader, random: swapAlways })(request(CONTROL))).results)).toBe('abc');
+    const unread = fixedReader({ reason: 'timeout' }).reader;
+    expect(skus((await personalizer({ reader: unread, signalsInControl: true, random: swapAlways })(request(CONTROL))).results)).toBe(
+      'abc',
+    );
+    // A share of 0 swaps nothing; the pair (4, 5) of three results is skipped, not moved elsewhere.
+    const none = personalizer({ reader, signalsInControl: true, swaps: { share: 0 }, random: swapAlways });
+    expect(skus((await none(request(CONTROL))).results)).toBe('abc');
+    const draws = [0, 0.9];
+    const past = personalizer({ reader, signalsInControl: true, random: () => draws.shift() ?? 0.99 });
+    expect(skus((await past(request(CONTROL))).results)).toBe('abc');
+  });
+
+  it('refuses a swap share above one half or a depth below two, at start-up', () => {
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    expect(() => personalizer({ reader, swaps: { share: 0.6 } })).toThrow();
+    expect(() => personalizer({ reader, swaps: { depth: 1 } })).toThrow();
+  });
+
+  it('ranks with a version’s prior weight: at 0 the engine’s order only breaks ties', async () => {
+    const { reader } = fixedReader({ preferences: LIKES_C });
+    const faint = { ...handSetVersion(), version: 'fit-20260329', weights: { ...DEFAULT_RANKING_WEIGHTS, product: 0.05 } };
+    const rankWith = async (current: WeightsVersion) =>
+      skus(
+        (await personalizer({ reader, weights: { read: () => Promise.resolve({ current, challenger: null }) } })(request(PERSONALIZED)))
+          .results,
+      );
+    // 0.05 × tanh(0.9) ≈ 0.036 does not lift c (1/3) past b (1/2) against the engine's order at weight 1; at 0 it does.
+    expect(await rankWith(faint)).toBe('abc');
+    expect(await rankWith({ ...faint, prior_weight: 0 })).toBe('cab');
   });
 
   it('tries a challenger’s weights on its share of the personalized arm, naming its arm in the event', async () => {

@@ -274,6 +274,27 @@ describe('personalize: each signal moves results as documented', () => {
   });
 });
 
+describe('personalize: the engine order’s weight', () => {
+  // d alone has a signal, a product affinity: 0.3 × tanh(0.3) ≈ 0.087 at the worked weights.
+  const likesD = shopper({ learned: learned({ products: { d: affinity(0.3) } }) });
+  const order = (priorWeight?: number) =>
+    skus(personalize(results(4), likesD, { now: NOW, weights: WORKED, ...(priorWeight === undefined ? {} : { priorWeight }) }).results);
+
+  it('weighs the engine’s order at 1 unless told: d passes c (1/12 apart) but not b', () => {
+    expect(order()).toBe('abdc');
+    expect(order(1)).toBe('abdc');
+  });
+
+  it('at 0 lets the engine’s order only break ties: any signal goes first', () => {
+    expect(order(0)).toBe('dabc');
+  });
+
+  it('refuses a weight below 0 or not finite', () => {
+    for (const bad of [-0.1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => personalize(results(2), likesD, { now: NOW, priorWeight: bad })).toThrow(RangeError);
+  });
+});
+
 describe('personalize: privacy flags switch signals off', () => {
   // d carries every kind of evidence, so each flag's signals are seen to go.
   const list = results(4, {
