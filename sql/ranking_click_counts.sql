@@ -1,9 +1,10 @@
 -- The sufficient statistics of the ranking-weights fit (functions/weights/fit.ts): over the searches of
 -- [@since, @as_of) whose shopper was in the control arm (@control_arm) of the personalization experiment
--- (@personalization_experiment) and that logged their signal values (data.ranking), one row per shown position and
--- rounded signal values with how many results were shown so and how many of them were clicked. The control arm shows
--- the engine's order, which the signals did not choose, so a click there says what a signal is worth at a fixed
--- position (docs/weights.md).
+-- (@personalization_experiment) and that logged their signal values (data.ranking), one row per shown position, engine
+-- position and rounded signal values with how many results were shown so and how many of them were clicked. The
+-- control arm shows the engine's order, which the signals did not choose, so a click there says what a signal is worth
+-- at a fixed position; where a randomized swap showed a result one place from the engine's position, the two positions
+-- differ, and those clicks tell the shoppers' attention from the engine's relevance (docs/weights.md).
 -- Each search counts once, as in metric_ctr.sql: one row per (user_id, event_id), then per (user_id, search_id); a
 -- result counts as clicked when the same shopper clicked its position of that search before @as_of + 30 minutes.
 -- Values are rounded to one decimal, so the answer is a table of a few thousand groups, not one row per result.
@@ -36,6 +37,7 @@ shown AS (
     s.user_id,
     s.search_id,
     CAST(JSON_VALUE(entry, '$.position') AS INT64) AS position,
+    CAST(JSON_VALUE(entry, '$.original_position') AS INT64) AS original_position,
     ROUND(COALESCE(CAST(JSON_VALUE(entry, '$.signals.product') AS FLOAT64), 0), 1) AS product,
     ROUND(COALESCE(CAST(JSON_VALUE(entry, '$.signals.brand') AS FLOAT64), 0), 1) AS brand,
     ROUND(COALESCE(CAST(JSON_VALUE(entry, '$.signals.category') AS FLOAT64), 0), 1) AS category,
@@ -50,9 +52,10 @@ shown AS (
 )
 SELECT
   sh.position,
+  sh.original_position,
   sh.product, sh.brand, sh.category, sh.reorder_due, sh.recent, sh.dietary, sh.price, sh.promotion, sh.explicit,
   COUNT(*) AS shown,
   COUNTIF(c.position IS NOT NULL) AS clicked
 FROM shown AS sh
 LEFT JOIN clicks AS c ON c.user_id = sh.user_id AND c.search_id = sh.search_id AND c.position = sh.position
-GROUP BY sh.position, sh.product, sh.brand, sh.category, sh.reorder_due, sh.recent, sh.dietary, sh.price, sh.promotion, sh.explicit
+GROUP BY sh.position, sh.original_position, sh.product, sh.brand, sh.category, sh.reorder_due, sh.recent, sh.dietary, sh.price, sh.promotion, sh.explicit

@@ -47,10 +47,11 @@ export type WeightsRun = {
 const Count = z.coerce.number().int().nonnegative();
 const Value = z.coerce.number().min(-1).max(1);
 const Values = Object.fromEntries(RANKING_SIGNALS.map((s) => [s, Value])) as Record<RankingSignal, typeof Value>;
-const Row = z.object({ position: Count.pipe(z.number().positive()), shown: Count, clicked: Count, ...Values });
+const Position = Count.pipe(z.number().positive());
+const Row = z.object({ position: Position, original_position: Position, shown: Count, clicked: Count, ...Values });
 
 /**
- * The weights job: the control arm's clicks of the last four weeks by position and signal values
+ * The weights job: the control arm's clicks of the last four weeks by shown and engine position and signal values
  * (`ranking_click_counts.sql`), fitted into ranking weights (functions/weights/fit.ts) starting from the current
  * version, saved as version `fit-<as_of day>` and made the challenger, which search then tries on a share of the
  * personalized arm. It never makes a version current: that is `npm run weights -- promote`, once the metrics job's
@@ -77,7 +78,7 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
       const rollout = await deps.store.rollout();
       const current = await deps.store.read(rollout.current);
       if (current === null) throw new Error(`the current weights version ${rollout.current} is not stored`);
-      const fit = fitRankingWeights(counts, current.weights);
+      const fit = fitRankingWeights(counts, { weights: current.weights, priorWeight: current.prior_weight ?? 1 });
       const base = {
         run_id: runId,
         as_of: asOf.toISOString(),
@@ -94,7 +95,7 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
       }
       const version = fittedVersion(fit, asOf, since, deps.clock());
       await deps.store.saveChallenger(version, deps.clock());
-      log.info('challenger saved', { version: version.version, weights: version.weights });
+      log.info('challenger saved', { version: version.version, weights: version.weights, prior_weight: version.prior_weight });
       return { ...base, challenger: version.version, not_fitted: null };
     };
 
@@ -124,6 +125,7 @@ export function fittedVersion(fit: Extract<WeightsFit, { ok: true }>, asOf: Date
   return {
     version: `fit-${asOf.toISOString().slice(0, 10).replaceAll('-', '')}`,
     weights: fit.weights,
+    prior_weight: fit.priorWeight,
     created_at: now.toISOString(),
     source: {
       kind: 'fit',
@@ -132,6 +134,9 @@ export function fittedVersion(fit: Extract<WeightsFit, { ok: true }>, asOf: Date
       shown: fit.shown,
       clicked: fit.clicked,
       prior_coefficient: fit.priorCoefficient,
+      prior_se: Number.isFinite(fit.priorSe) ? fit.priorSe : null,
+      swapped: fit.swapped,
+      attention: fit.attention,
       signals,
     },
   };
@@ -141,5 +146,6 @@ function parseCount(row: unknown): ClickCount {
   const parsed = Row.safeParse(row);
   if (!parsed.success) throw new Error(`sql/ranking_click_counts.sql answered an unexpected row: ${parsed.error.issues[0]?.message ?? ''}`);
   const values = Object.fromEntries(RANKING_SIGNALS.map((s) => [s, parsed.data[s]])) as Record<RankingSignal, number>;
-  return { position: parsed.data.position, values, shown: parsed.data.shown, clicked: parsed.data.clicked };
+  const { position, original_position: originalPosition, shown, clicked } = parsed.data;
+  return { position, originalPosition, values, shown, clicked };
 }

@@ -14,24 +14,31 @@ const AS_OF = new Date('2026-03-29T00:00:00Z');
 const NOW = new Date('2026-03-29T05:00:00Z');
 const SEARCHES = 2_000;
 
+/** Every fourth search swaps one adjacent pair, k and k + 1, k going round 1–4. */
+const swapOf = (i: number): number | null => (i % 4 === 0 ? 1 + ((i / 4) % 4) : null);
+
 /**
- * 2,000 control-arm searches of five results, the third of brand value 1, and clicks made by the rule
- * `P(click) = σ(−2 + 3 · prior + 0.9 · brand)`, spread evenly (not drawn) so the fit has one answer: brand is worth
- * 0.9 / 3 = 0.3 of prior. Plus as many personalized searches whose brand results were all clicked: were they read,
- * the brand weight would come out far higher.
+ * 2,000 control-arm searches of five results, the engine's third of brand value 1, a quarter of them with one adjacent
+ * pair swapped, and clicks made by the rule `P(click) = σ(−2 − 0.4 · (shown − 1) + 0.5 · prior(engine) + 0.9 · brand)`,
+ * spread evenly (not drawn) so the fit has one answer: attention falls 0.4 log-odds a place, and brand is worth
+ * 0.9 / 0.5 = 1.8 units of the engine's prior. Plus as many personalized searches whose brand results were all clicked:
+ * were they read, the brand weight would come out far higher.
  */
 function warehouseRows(): SqlRow[] {
   const rows: SqlRow[] = [];
-  const p = (rank: number, brand: number) => 1 / (1 + Math.exp(-(-2 + 3 * prior(rank) + 0.9 * brand)));
+  const p = (shown: number, original: number, brand: number) =>
+    1 / (1 + Math.exp(-(-2 - 0.4 * (shown - 1) + 0.5 * prior(original - 1) + 0.9 * brand)));
   for (let i = 0; i < SEARCHES; i += 1) {
     for (const arm of ['control', 'personalized']) {
       const user = `${arm}-${i % 50}`;
       const searchId = `${arm}-q${i}`;
       const at = new Date(AS_OF.getTime() - 86_400_000 + i * 1000).toISOString();
-      const ranking = [1, 2, 3, 4, 5].map((position) => ({
-        position,
-        original_position: position,
-        signals: position === 3 ? { brand: 1 } : {},
+      const k = arm === 'control' ? swapOf(i) : null;
+      const originals = [1, 2, 3, 4, 5].map((position) => (position === k ? k + 1 : k !== null && position === k + 1 ? k : position));
+      const ranking = originals.map((original, index) => ({
+        position: index + 1,
+        original_position: original,
+        signals: original === 3 ? { brand: 1 } : {},
       }));
       rows.push(
         eventsRow({
@@ -45,10 +52,11 @@ function warehouseRows(): SqlRow[] {
           data: JSON.stringify({ results: [], ranking }),
         }),
       );
-      for (const position of [1, 2, 3, 4, 5]) {
-        const brand = position === 3 ? 1 : 0;
+      for (const [index, original] of originals.entries()) {
+        const position = index + 1;
+        const brand = original === 3 ? 1 : 0;
         // The i-th search clicks a position when its evenly spaced quantile falls under the click probability.
-        const clicked = arm === 'personalized' ? brand === 1 : (i + 0.5) / SEARCHES < p(position - 1, brand);
+        const clicked = arm === 'personalized' ? brand === 1 : (i + 0.5) / SEARCHES < p(position, original, brand);
         if (clicked)
           rows.push(
             eventsRow({
@@ -80,11 +88,16 @@ describe('runWeightsJob', () => {
     const logger = createMemoryLogger();
     const run = await runWeightsJob({ warehouse, store, clock: () => NOW, logger });
 
-    expect(run).toMatchObject({ current: HAND_SET_VERSION, challenger: 'fit-20260329', not_fitted: null, shown: SEARCHES * 5, groups: 5 });
+    // Five positions in place, and eight pairs one place away: (1, 2) … (4, 5) each way.
+    expect(run).toMatchObject({ current: HAND_SET_VERSION, challenger: 'fit-20260329', not_fitted: null, shown: SEARCHES * 5, groups: 13 });
     const rollout = await store.rollout();
     expect(rollout).toEqual({ current: HAND_SET_VERSION, challenger: 'fit-20260329', updated_at: NOW.toISOString() });
     const saved = await store.read('fit-20260329');
-    expect(saved?.weights.brand).toBeCloseTo(0.3, 1);
+    // About 1.8 (500 swapped searches of counted, not expected, clicks pin it roughly); the click curve, attention and
+    // all, prices the brand at about a third of a unit of prior.
+    expect((saved?.weights.brand ?? 0) / (saved?.prior_weight ?? 1)).toBeGreaterThan(1);
+    expect((saved?.weights.brand ?? 0) / (saved?.prior_weight ?? 1)).toBeLessThan(3);
+    expect(saved?.source).toMatchObject({ swapped: (SEARCHES / 4) * 2 });
     // Signals the control arm never read keep the current weights.
     expect(saved?.weights.product).toBe(DEFAULT_RANKING_WEIGHTS.product);
     expect(saved?.source).toMatchObject({ kind: 'fit', as_of: AS_OF.toISOString(), since: '2026-03-01T00:00:00.000Z' });

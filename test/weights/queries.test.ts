@@ -10,10 +10,12 @@ import { describeOnBothEngines } from '../support/both-engines.ts';
  * | qb     | u2      | personalized | 1: brand 1                                           | 1: not the control arm |
  * | qc     | u3      | control      | none                                                 | 1: nothing logged to learn from |
  * | qd     | u4      | control      | 1: brand 0.81, 2: brand 0.79                         | 2 at 00:20 next day; u5's click naming qd is not u4's; 1 at 00:45 is too late |
+ * | qe     | u6      | control      | swapped: 1: engine's 2nd, brand 0.5; 2: engine's 1st | 1 |
  *
- * So, rounded to one decimal: position 1 with nothing (qa) shown once, never clicked; position 2 with brand 0.8
- * (qa and qd) shown twice, clicked twice; position 3 with product 0.7 once, not clicked; position 1 with brand 0.8
- * (qd) once, not clicked.
+ * So, rounded to one decimal, each in the engine's position but qe's: position 1 with nothing (qa) shown once, never
+ * clicked; position 2 with brand 0.8 (qa and qd) shown twice, clicked twice; position 3 with product 0.7 once, not
+ * clicked; position 1 with brand 0.8 (qd) once, not clicked; and qe's two, each one place from the engine's: shown 1st
+ * but ranked 2nd with brand 0.5, clicked, and shown 2nd but ranked 1st with nothing, not clicked.
  */
 const PARAMS = {
   since: new Date('2026-03-01T00:00:00Z'),
@@ -27,7 +29,7 @@ const search = (
   userId: string,
   searchId: string,
   arm: string,
-  ranking: { position: number; signals: Record<string, number> }[] | null,
+  ranking: { position: number; original_position?: number; signals: Record<string, number> }[] | null,
 ): SqlRow =>
   eventsRow({
     event_id: eventId,
@@ -40,7 +42,7 @@ const search = (
     experiments: JSON.stringify({ personalization: arm }),
     data: JSON.stringify({
       results: [1, 2, 3].map((position) => ({ sku: `sku-${position}`, position })),
-      ...(ranking === null ? {} : { ranking: ranking.map((r) => ({ ...r, original_position: r.position })) }),
+      ...(ranking === null ? {} : { ranking: ranking.map((r) => ({ ...r, original_position: r.original_position ?? r.position })) }),
     }),
   });
 const click = (eventId: string, userId: string, searchId: string, at: string, position: number): SqlRow =>
@@ -78,12 +80,18 @@ const EVENTS: SqlRow[] = [
   click('cd1', 'u4', 'qd', '2026-03-02T00:20:00Z', 2),
   click('cd2', 'u5', 'qd', '2026-03-01T10:01:00Z', 1),
   click('cd3', 'u4', 'qd', '2026-03-02T00:45:00Z', 1),
+  search('ee', 'u6', 'qe', 'control', [
+    { position: 1, original_position: 2, signals: { brand: 0.5 } },
+    { position: 2, original_position: 1, signals: {} },
+  ]),
+  click('ce', 'u6', 'qe', '2026-03-01T10:01:00Z', 1),
 ];
 // The redelivered row of ea is the same event: DuckDB's key keeps one, BigQuery keeps both and the query one.
 const TABLES = { events: EVENTS, order_items: [] };
 
-const group = (position: number, values: Record<string, number>, shown: number, clicked: number): SqlRow => ({
+const group = (position: number, values: Record<string, number>, shown: number, clicked: number, original = position): SqlRow => ({
   position,
+  original_position: original,
   product: 0,
   brand: 0,
   category: 0,
@@ -97,12 +105,23 @@ const group = (position: number, values: Record<string, number>, shown: number, 
   shown,
   clicked,
 });
-const EXPECTED = [group(1, {}, 1, 0), group(2, { brand: 0.8 }, 2, 2), group(3, { product: 0.7 }, 1, 0), group(1, { brand: 0.8 }, 1, 0)];
-const KEYS = ['position', 'product', 'brand'];
+const EXPECTED = [
+  group(1, {}, 1, 0),
+  group(2, { brand: 0.8 }, 2, 2),
+  group(3, { product: 0.7 }, 1, 0),
+  group(1, { brand: 0.8 }, 1, 0),
+  group(1, { brand: 0.5 }, 1, 1, 2),
+  group(2, {}, 1, 0, 1),
+];
+const KEYS = ['position', 'original_position', 'product', 'brand'];
 
-describeOnBothEngines('ranking_click_counts.sql', 'counts the control arm’s shown results and clicks by position and signal values', {
-  tables: TABLES,
-  params: PARAMS,
-  expected: EXPECTED,
-  keys: KEYS,
-});
+describeOnBothEngines(
+  'ranking_click_counts.sql',
+  'counts the control arm’s shown results and clicks by shown and engine position and signal values',
+  {
+    tables: TABLES,
+    params: PARAMS,
+    expected: EXPECTED,
+    keys: KEYS,
+  },
+);
