@@ -7,6 +7,7 @@ import { BEGINNING, runPatternsJob } from '../../functions/patterns/job.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { createSearchPersonalizer, createSearchPreferenceReader, type RankingWeightsReader } from '../../functions/search/index.ts';
+import { seededRandom } from './catalog.ts';
 import { shopHistory } from './history.ts';
 import { score, type Score } from './score.ts';
 import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
@@ -64,6 +65,8 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   let reader = newReader();
   let events = 0;
   const orders: CollectedEvent[] = [];
+  // The control arm's randomized swaps, drawn in trip order from the run's seed so that a run repeats.
+  const swaps = seededRandom(options.seed ^ 0x5eed5a9);
   const ports: TripPorts = {
     believed: async (userId) => {
       reader.forget(userId);
@@ -75,7 +78,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
         reader,
         clock,
         ...(options.ranking ? { ranking: options.ranking } : {}),
-        ...(options.signalsInControl ? { signalsInControl: true } : {}),
+        ...(options.signalsInControl ? { signalsInControl: true, random: swaps.next } : {}),
         ...(options.weights ? { weights: options.weights } : {}),
       }),
     send: async (userId, sent) => {

@@ -6,8 +6,8 @@ import { inProcessSummary, markdownSummary, writeReport } from './report.ts';
 import { runSimulation } from './simulate.ts';
 
 // `npm run simulate -- [--shoppers N] [--days N] [--history-days N] [--seed N] [--concurrency N] [--report DIR]
-//   [--strength X] [--weight signal=X …] [--in-process]`: the shopper simulation
-// through the local stack. `--strength` and `--weight` set the search service's ranking; due predictions
+//   [--strength X] [--weight signal=X …] [--prior-weight X] [--in-process]`: the shopper simulation
+// through the local stack. `--strength`, `--weight` and `--prior-weight` set the search service's ranking; due predictions
 // follow the reorder model the patterns job fits; `--in-process` runs the same trips
 // straight into the learning code instead (see in-process.ts), to try a change in seconds. `--history-days` first
 // shops that many days before the loop and imports their orders (history.ts).
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     report: { type: 'string' },
     strength: { type: 'string' },
+    'prior-weight': { type: 'string' },
     weight: { type: 'string', multiple: true },
     'in-process': { type: 'boolean', default: false },
   },
@@ -50,8 +51,12 @@ for (const pair of values.weight ?? []) {
 const strength = values.strength === undefined ? undefined : Number(values.strength);
 if (strength !== undefined && !(Number.isFinite(strength) && strength >= 0))
   fail(`--strength must be a number ≥ 0, got ${values.strength}`);
+const priorWeight = values['prior-weight'] === undefined ? undefined : Number(values['prior-weight']);
+if (priorWeight !== undefined && !(Number.isFinite(priorWeight) && priorWeight >= 0))
+  fail(`--prior-weight must be a number ≥ 0, got ${values['prior-weight']}`);
 const ranking = {
   ...(strength === undefined ? {} : { strength }),
+  ...(priorWeight === undefined ? {} : { priorWeight }),
   ...(Object.keys(weights).length ? { weights } : {}),
 };
 const logger = createLogger({ labels: { component: 'simulation' }, sink: (line) => process.stderr.write(`${line}\n`) });

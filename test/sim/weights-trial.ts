@@ -49,6 +49,23 @@ function memoryWeightsStore(): WeightsStore {
   };
 }
 
+/**
+ * What the swaps cost control shoppers: the click-through of control searches that logged their signals, swapped or not.
+ * A swap is drawn before the results are looked at, so the two differ only by the swap.
+ */
+function swapCost(events: readonly CollectedEvent[]) {
+  const clickedSearches = new Set(events.flatMap((e) => (e.type === 'search_result_clicked' ? [`${e.user_id}/${e.data.search_id}`] : [])));
+  const tally = { swapped: { searches: 0, clicked: 0 }, unswapped: { searches: 0, clicked: 0 } };
+  for (const e of events) {
+    if (e.type !== 'search_performed' || e.context?.experiments?.personalization !== 'control' || !e.data.ranking) continue;
+    const group = e.data.ranking.some((r) => r.position !== r.original_position) ? tally.swapped : tally.unswapped;
+    group.searches += 1;
+    if (clickedSearches.has(`${e.user_id}/${e.data.search_id}`)) group.clicked += 1;
+  }
+  const ctr = (g: { searches: number; clicked: number }) => (g.searches === 0 ? null : g.clicked / g.searches);
+  return { ...tally, ctr_swapped: ctr(tally.swapped), ctr_unswapped: ctr(tally.unswapped) };
+}
+
 async function warehouseOf(events: readonly CollectedEvent[]) {
   const warehouse = await createDuckDbWarehouse(':memory:');
   await warehouse.replaceRows(
@@ -66,6 +83,7 @@ async function warehouseOf(events: readonly CollectedEvent[]) {
 
 const first: CollectedEvent[] = [];
 const fitRun = await runInProcess({ shoppers, days, seed, signalsInControl: true, collected: (events) => first.push(...events) });
+process.stdout.write(`swaps: ${JSON.stringify(swapCost(first))}\n`);
 const start = Date.parse(`${fitRun.dates[0] ?? ''}T00:00:00Z`);
 const asOf = new Date(start + days * DAY_MS);
 const store = memoryWeightsStore();
@@ -77,7 +95,7 @@ const fit = await runWeightsJob(
 await fitWarehouse.close();
 const challenger = fit.challenger === null ? null : await store.read(fit.challenger);
 process.stdout.write(
-  `fit: ${JSON.stringify({ ...fit, weights: challenger?.weights, signals: challenger?.source.kind === 'fit' ? challenger.source.signals : null })}\n`,
+  `fit: ${JSON.stringify({ ...fit, weights: challenger?.weights, prior_weight: challenger?.prior_weight, source: challenger?.source })}\n`,
 );
 if (challenger === null) process.exit(1);
 
