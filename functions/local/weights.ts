@@ -4,7 +4,7 @@ import { localPorts } from './local-functions.ts';
 import { LOCAL } from './local-settings.ts';
 
 // `npm run weights -- show [--project ID]`: which ranking weights version is current, which is the challenger, and
-// their weights. `npm run weights -- promote <version> [--project ID]`: makes a version current for every
+// their weights, the engine order's (prior) first. `npm run weights -- promote <version> [--project ID]`: makes a version current for every
 // personalized search, once the metrics job's readout says it wins (docs/weights.md). Locally (`npm start` running)
 // on the Firestore emulator; with `--project`, on the deployed project with the operator's application default
 // credentials.
@@ -45,7 +45,8 @@ async function describeRollout(rollout: Rollout, store: WeightsStore): Promise<s
   const line = async (role: string, name: string | null) => {
     if (name === null) return `${role}: none`;
     const version: WeightsVersion | null = await store.read(name);
-    return `${role}: ${name} ${version === null ? '(not stored)' : JSON.stringify(version.weights)}`;
+    // The engine order's weight first: the signals' weights are in its units.
+    return `${role}: ${name} ${version === null ? '(not stored)' : `prior ${version.prior_weight ?? 1} ${JSON.stringify(version.weights)}`}`;
   };
   return [await line('current', rollout.current), await line('challenger', rollout.challenger), `updated ${rollout.updated_at}`].join('\n');
 }

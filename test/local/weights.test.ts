@@ -31,16 +31,17 @@ describe('npm run weights', () => {
 
   it('promotes the challenger to current in one command, ending its trial', async () => {
     const store = freshStore();
-    await store.saveChallenger(fitted('fit-20260329', 0.4), NOW);
-    expect(await runWeightsCommand({ action: 'show' }, store, NOW)).toMatchObject({
-      ok: true,
-      output: expect.stringContaining('challenger: fit-20260329 {') as string,
-    });
+    // A fit that found the engine's order worth nothing of its own stores a prior weight of 0, and show says so.
+    await store.saveChallenger({ ...fitted('fit-20260329', 0.4), prior_weight: 0 }, NOW);
+    const shown = await runWeightsCommand({ action: 'show' }, store, NOW);
+    expect(shown).toMatchObject({ ok: true });
+    expect(shown.output).toContain('current: hand-set prior 1 {');
+    expect(shown.output).toContain('challenger: fit-20260329 prior 0 {"product":0.6,"brand":0.4,');
 
     const promoted = await runWeightsCommand({ action: 'promote', version: 'fit-20260329' }, store, NOW);
     expect(promoted).toEqual({ ok: true, output: 'promoted fit-20260329: current fit-20260329, challenger none' });
     expect(await store.rollout()).toEqual({ current: 'fit-20260329', challenger: null, updated_at: NOW.toISOString() });
-    expect((await store.read('fit-20260329'))?.weights.brand).toBe(0.4);
+    expect(await store.read('fit-20260329')).toMatchObject({ weights: { brand: 0.4 }, prior_weight: 0 });
   });
 
   it('refuses a version never stored and one already current, changing nothing', async () => {
