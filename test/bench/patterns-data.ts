@@ -348,7 +348,9 @@ function chunkSql(spec: DataSpec, lo: number, hi: number): string[] {
        prod.product_json
      FROM chosen AS c JOIN bench_products AS prod USING (p)`,
     `INSERT INTO order_items
-     SELECT event_id, line, order_id, user_id, event_time, sku, product_name, category, brand, price, quantity, promotion, dietary_tags
+     -- Generated, not imported: import_id is NULL, as for orders collected live.
+     SELECT event_id, line, order_id, user_id, event_time, sku, product_name, category, brand, price, quantity, promotion, dietary_tags,
+       NULL AS import_id
      FROM bench_chunk_items
      ORDER BY event_time, event_id, line`,
     `INSERT INTO events
@@ -425,7 +427,8 @@ function chunkSql(spec: DataSpec, lo: number, hi: number): string[] {
          WHEN 'cart_item_removed' THEN json_object('product', product_json, 'quantity', quantity, 'cart_value', cart_value)
          WHEN 'cart_item_updated' THEN json_object('product', product_json, 'quantity', quantity, 'previous_quantity', quantity + 1, 'cart_value', cart_value)
          WHEN 'order_completed' THEN json_object('order_id', order_id, 'total', total, 'currency', 'EUR', 'items', items)
-       END) AS data
+       END) AS data,
+       NULL AS import_id
      FROM q
      ORDER BY event_time, event_id`,
   ];
