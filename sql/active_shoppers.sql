@@ -1,13 +1,7 @@
--- Shoppers with events received at or after @since: the ones a patterns run recomputes. A visitor linked to a
--- shopper is that shopper (SHOPPER_EVENTS, functions/warehouse/sql-macros.ts), and a shopper who linked a visitor
--- since @since is recomputed too, as their history now holds the visitor's.
--- Collect refuses events more than 30 days old (after clock-skew correction), so an event received
--- since @since has an event_time after @since - 31 days: that bound is the partition filter.
-SELECT e.user_id
-FROM SHOPPER_EVENTS() AS e
-WHERE e.event_time >= TIMESTAMP_SUB(@since, INTERVAL 31 DAY)
-  AND e.received_at >= @since
-UNION DISTINCT
-SELECT user_id
-FROM identity_links
-WHERE linked_at >= @since
+-- Shoppers with events received at or after @since: the ones a patterns run recomputes (ACTIVE_SHOPPERS,
+-- functions/warehouse/sql-macros.ts, which the run's staging statements also select by). Sorted: the job
+-- slices the list as it comes, so each slice is a range of ids in the warehouse's own order, which the
+-- slices' staging statements filter by.
+SELECT a.user_id
+FROM ACTIVE_SHOPPERS(@since) AS a
+ORDER BY a.user_id

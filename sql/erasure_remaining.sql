@@ -43,6 +43,16 @@ FROM shopper_retention_staging AS t
 JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id
 GROUP BY x.user_id
 UNION ALL
+SELECT x.user_id, 'run_order_lines_staging', COUNT(*)
+FROM run_order_lines_staging AS t
+JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id
+GROUP BY x.user_id
+UNION ALL
+SELECT x.user_id, 'run_engagement_staging', COUNT(*)
+FROM run_engagement_staging AS t
+JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id
+GROUP BY x.user_id
+UNION ALL
 SELECT x.user_id, 'order_lines_staging', COUNT(*)
 FROM order_lines_staging AS t
 JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id

@@ -20,6 +20,8 @@ export const ERASED_TABLES = [
   'user_patterns_staging',
   'shopper_privacy_staging',
   'shopper_retention_staging',
+  'run_order_lines_staging',
+  'run_engagement_staging',
   'order_lines_staging',
   'engagement_staging',
   'import_events_staging',

@@ -38,8 +38,8 @@ export const patternsFunction = defineFunction({
   needs: {
     warehouse: {
       via: 'jobs',
-      // Active shoppers and their staged lines and engagement come from events and order_items, a linked visitor's as
-      // their shopper's (identity_links); job_runs holds the watermark.
+      // Active shoppers and the run's staged lines and engagement come from events and order_items, a linked visitor's
+      // as their shopper's (identity_links); each slice copies its own out of the run's; job_runs holds the watermark.
       reads: [
         'events',
         'order_items',
@@ -48,6 +48,8 @@ export const patternsFunction = defineFunction({
         'user_patterns',
         'user_patterns_staging',
         'shopper_privacy_staging',
+        'run_order_lines_staging',
+        'run_engagement_staging',
         'order_lines_staging',
         'engagement_staging',
         'category_price_ranges_staging',
@@ -58,6 +60,8 @@ export const patternsFunction = defineFunction({
         'user_patterns',
         'user_patterns_staging',
         'shopper_privacy_staging',
+        'run_order_lines_staging',
+        'run_engagement_staging',
         'order_lines_staging',
         'engagement_staging',
         'category_price_ranges_staging',

@@ -4,7 +4,7 @@ import { fitReorderModel, type ReorderModel, type ReorderOutcome } from '../kern
 import type { Logger } from '../logging/logger.ts';
 import type { ErasureStore, PrivacyStore } from '../privacy/ports.ts';
 import type { StoredPrivacy } from '../privacy/settings.ts';
-import type { SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
+import type { SqlParams, SqlRow, SqlWarehouse } from '../warehouse/ports.ts';
 import { ANALYSES, parseRow, patternParams, PatternsBuilder, serializePatterns, type Patterns } from './patterns.ts';
 import type { PatternPublisher, ReorderModelPublisher } from './ports.ts';
 
@@ -20,8 +20,17 @@ export const FORGET_BATCH = 10_000;
  */
 export const SLICE_SHOPPERS = 20_000;
 /**
- * What each slice stages before its analyses, table and statement: its shoppers' order lines and their
- * cart adds and result clicks, once each. The analyses read these, not order_items and events.
+ * What a run stages once, before its slices, table and statement: every computed shopper's order lines and
+ * cart adds and result clicks of the window, once each. order_items and events are scanned here alone, so the
+ * bytes a night reads grow with its shoppers, not with its shoppers times its slices.
+ */
+export const RUN_STAGING = [
+  ['run_order_lines_staging', 'stage_run_order_lines'],
+  ['run_engagement_staging', 'stage_run_engagement'],
+] as const;
+/**
+ * What each slice stages before its analyses, table and statement: its own shoppers' rows of `RUN_STAGING`,
+ * read by their range of ids. The analyses read these.
  */
 export const SLICE_STAGING = [
   ['order_lines_staging', 'stage_order_lines'],
@@ -46,9 +55,9 @@ export type PatternsJobDeps = {
   settleMs: number;
   /**
    * Shoppers computed together: the job stages, analyses, publishes and merges one slice at a time, so
-   * its memory is bounded by a slice, whatever the run's size. Every slice scans the analyses' tables
-   * again (on BigQuery, bytes billed grow with the number of slices), but for the categories' price
-   * ranges, which are staged once per run. Default: `SLICE_SHOPPERS`.
+   * its memory is bounded by a slice, whatever the run's size. The window is scanned once per run
+   * (`RUN_STAGING`, and the categories' price ranges); a slice reads only its own shoppers' staged rows,
+   * so the bytes a run reads do not grow with its number of slices. Default: `SLICE_SHOPPERS`.
    */
   sliceShoppers?: number;
   newRunId?: () => string;
@@ -83,9 +92,10 @@ export type PatternsRun = {
 
 /**
  * The patterns job: the shoppers with new activity first, then the categories' price ranges (staged
- * once per run in `category_price_ranges_staging`, which `price_sensitivity.sql` joins), then, slice
+ * once per run in `category_price_ranges_staging`, which `price_sensitivity.sql` joins) and every one of
+ * those shoppers' order lines and engagement of the window (`RUN_STAGING`, once per run), then, slice
  * by slice of the shoppers (`sliceShoppers`), their privacy flags (staged in `shopper_privacy_staging`,
- * which every analysis joins) and their order lines and engagement (`SLICE_STAGING`, which the analyses
+ * which every analysis joins) and their own rows of the run's staging (`SLICE_STAGING`, which the analyses
  * read instead of order_items and events), every analysis of `sql/` for the whole slice at once (one query per
  * analysis, never one per shopper), and for those whose patterns changed Firestore first and
  * `user_patterns` second; the run's record (the next watermark) last. A run that fails anywhere
@@ -104,7 +114,9 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     const since = request.since ?? (await lastWatermark(warehouse)) ?? BEGINNING;
     // Never past this run's own start (or as_of), and never back before where this run began.
     const watermark = new Date(Math.max(since.getTime(), Math.min(asOf.getTime(), started.getTime()) - deps.settleMs));
-    const params = patternParams(asOf, since);
+    // staged_at partitions the run's staging by the day it ran, whatever as_of is: what a failed run left
+    // behind is dropped a day later (run_order_lines_staging.sql).
+    const params: SqlParams = { ...patternParams(asOf, since), staged_at: started };
     const totals = { rows: 0, bytes: null as number | null };
     const counts = { shoppers: 0, forgotten: 0, forgottenRows: 0, changed: 0, merged: 0 };
     // The reorder model's sufficient statistics, summed over the slices: one fit from every slice's examples.
@@ -123,12 +135,12 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
     /**
      * Empties a staging table, then fills it with its statement when there is anyone to stage: so that
      * no row of an earlier slice or run is read as this one's. The statement is logged like a query,
-     * with the rows it wrote (not result rows).
+     * with the rows it wrote (not result rows). `more` adds a slice's own parameters.
      */
-    const restage = async (table: string, file: string, anyone: boolean): Promise<void> => {
+    const restage: Restage = async (table, file, anyone, more = {}) => {
       await warehouse.replaceRows(table, [], JOB);
       if (!anyone) return;
-      const result = await warehouse.execute(`${file}.sql`, params, JOB);
+      const result = await warehouse.execute(`${file}.sql`, { ...params, ...more }, JOB);
       account(file, result.affectedRows, result);
     };
 
@@ -137,7 +149,9 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
       // Nobody active: nobody to ask about.
       const pending = active.length === 0 ? [] : await deps.erasures.pending();
       const beingErased = new Set(pending.map((request) => request.user_id));
-      const kept = active.filter((userId) => !beingErased.has(userId)).sort();
+      // In the warehouse's order, as active_shoppers.sql sorts them: each slice is then a range of ids in that
+      // order, by which its staging reads only its own shoppers' rows. A sort here could disagree with it.
+      const kept = active.filter((userId) => !beingErased.has(userId));
       const erasing = active.length - kept.length;
       const size = deps.sliceShoppers ?? SLICE_SHOPPERS;
       if (!Number.isInteger(size) || size < 1) throw new Error(`sliceShoppers must be a positive integer, not ${size}`);
@@ -148,6 +162,9 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
       // the whole window again in every slice (which reads only the ranges of its own @as_of all the same).
       // A run with nobody to compute leaves the table empty, since no slice would read it.
       await restage('category_price_ranges_staging', 'stage_category_price_ranges', kept.length > 0);
+      // Every active shopper's order lines and engagement, once per run: the window is scanned here, not in
+      // every slice. Nobody to compute leaves them empty.
+      for (const [table, file] of RUN_STAGING) await restage(table, file, kept.length > 0);
 
       // Always one slice, even empty: the staging tables are then emptied of any earlier run's rows.
       for (let slice = 0; slice < slices; slice += 1) {
@@ -160,8 +177,8 @@ export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsReq
         if (slices > 1) log.info('slice done', { slice: slice + 1, slices, ...done });
       }
       if (counts.forgotten > 0) log.info('patterns forgotten', { shoppers: counts.forgotten, rows: counts.forgottenRows });
-      // The last slice's lines and engagement are shoppers' data the run no longer needs.
-      for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
+      // The run's and the last slice's lines and engagement are shoppers' data the run no longer needs.
+      for (const [table] of [...RUN_STAGING, ...SLICE_STAGING]) await warehouse.replaceRows(table, [], JOB);
       const model = await fitAndPublish(deps, [...outcomes.values()], { version: runId, asOf, fittedAt: deps.clock() }, log);
 
       return {
@@ -214,11 +231,12 @@ type StagedFlags = {
 };
 
 type SliceDone = { shoppers: number; forgotten: number; forgottenRows: number; changed: number; merged: number };
+type Restage = (table: string, file: string, anyone: boolean, more?: SqlParams) => Promise<void>;
 
 /**
- * One slice of the run's shoppers, start to end: their privacy flags staged in
- * `shopper_privacy_staging` (which every analysis joins), their order lines and engagement staged once
- * (`SLICE_STAGING`), every analysis once for all of them, the patterns staged, then for those whose
+ * One slice of the run's shoppers (a range of them in the warehouse's order), start to end: their privacy
+ * flags staged in `shopper_privacy_staging` (which every analysis joins), their order lines and engagement
+ * copied out of the run's (`SLICE_STAGING`), every analysis once for all of them, the patterns staged, then for those whose
  * patterns changed Firestore first and `user_patterns` second. Only this slice's rows and patterns are held.
  */
 async function runSlice(
@@ -226,7 +244,7 @@ async function runSlice(
   shoppers: readonly string[],
   asOf: Date,
   run: (file: string) => Promise<SqlRow[]>,
-  restage: (table: string, file: string, anyone: boolean) => Promise<void>,
+  restage: Restage,
   log: Logger,
   outcomes: Map<string, ReorderOutcome>,
 ): Promise<SliceDone> {
@@ -234,8 +252,10 @@ async function runSlice(
   const flags = await stagePrivacy(deps, shoppers);
   const forgetting = flags.filter((f) => !f.learn_preferences).map((f) => f.user_id);
   log.info('privacy flags staged', { staged: flags.length, not_learning: forgetting.length });
-  // Staged only when someone of the slice learns (the statements stage nobody else).
-  for (const [table, file] of SLICE_STAGING) await restage(table, file, forgetting.length < flags.length);
+  // Staged only when someone of the slice learns (the statements stage nobody else). The range lets the
+  // statements read the slice's own shoppers' rows of the run's staging, not all of them.
+  const range = { first_shopper: shoppers.at(0) ?? '', last_shopper: shoppers.at(-1) ?? '' };
+  for (const [table, file] of SLICE_STAGING) await restage(table, file, forgetting.length < flags.length, range);
 
   const builders = new Map<string, PatternsBuilder>();
   for (const f of flags) if (f.learn_preferences) builders.set(f.user_id, new PatternsBuilder());

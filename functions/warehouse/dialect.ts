@@ -40,6 +40,9 @@ export const DUCKDB_KEYS: Record<string, readonly string[]> = {
   // per (user_id, event_id) themselves, and an index over a slice's million lines would cost more than it checks.
   order_lines_staging: [],
   engagement_staging: [],
+  // No key, for the same reason: stage_run_order_lines.sql and stage_run_engagement.sql keep one row each themselves.
+  run_order_lines_staging: [],
+  run_engagement_staging: [],
   // One row per metric and slice of a window; the staging table holds one window.
   learning_metrics: ['as_of', 'window_start', 'metric', 'experiment', 'arm', 'dimension'],
   learning_metrics_staging: ['metric', 'experiment', 'arm', 'dimension'],

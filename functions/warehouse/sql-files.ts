@@ -18,6 +18,8 @@ export const WAREHOUSE_TABLES = [
   'erasure_log',
   'shopper_privacy_staging',
   'category_price_ranges_staging',
+  'run_order_lines_staging',
+  'run_engagement_staging',
   'order_lines_staging',
   'engagement_staging',
   'shopper_retention_staging',

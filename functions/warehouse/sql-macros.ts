@@ -16,8 +16,8 @@ import { mapCode } from './dialect.ts';
 export const Z_95 = 1.96;
 
 /**
- * Days of history a pattern analysis reads before its `@as_of` (staged by `stage_order_lines.sql`,
- * `stage_engagement.sql`, `stage_category_price_ranges.sql`), and the reorder and brand metrics read
+ * Days of history a pattern analysis reads before its `@as_of` (staged by `stage_run_order_lines.sql`,
+ * `stage_run_engagement.sql`, `stage_category_price_ranges.sql`), and the reorder and brand metrics read
  * before each order they judge, so that they judge by what the patterns saw: half a year of habits.
  */
 export const HISTORY_DAYS = 180;
@@ -70,6 +70,14 @@ export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>>
   SHOPPER_EVENTS: linkedAsShoppers('events'),
   /** `FROM SHOPPER_ORDER_ITEMS() AS i`: `order_items`, each linked visitor's lines as their shopper's. */
   SHOPPER_ORDER_ITEMS: linkedAsShoppers('order_items'),
+  /**
+   * `user_id IN ACTIVE_SHOPPERS(@since)`: the shoppers a patterns run recomputes, those with events received at or
+   * after `since` (a linked visitor as their shopper), and each shopper who linked a visitor since, as their history
+   * now holds the visitor's. Collect refuses events more than 30 days old (after clock-skew correction), so an event
+   * received since `since` has an event_time after `since` − 31 days: that bound is the partition filter.
+   */
+  ACTIVE_SHOPPERS: (since) =>
+    `(SELECT e.user_id FROM ${linkedAsShoppers('events')()} AS e WHERE e.event_time >= TIMESTAMP_SUB(${since}, INTERVAL 31 DAY) AND e.received_at >= ${since} UNION DISTINCT SELECT user_id FROM identity_links WHERE linked_at >= ${since})`,
   /**
    * `JOIN ERASED_IDS(@user_ids) AS x ON x.id = t.user_id`: every id whose rows an erasure of the shoppers in the
    * array removes, each with the erased shopper it belongs to (`x.user_id`): the shopper's own, and each visitor

@@ -128,7 +128,13 @@ async function seed(warehouse: DuckDbWarehouse, shoppers: readonly Shopper[]): P
     shoppers.map(({ id }) => ({ user_id: id, retention_days: 30 })),
     'test',
   );
-  // A patterns slice staged the shoppers' order lines and one click each.
+  // A patterns run staged the shoppers' order lines and one click each for the night, and a slice copied them.
+  await warehouse.sql(
+    'INSERT INTO run_order_lines_staging SELECT user_id, event_id, line, event_time, sku, product_name, category, brand, price, quantity, promotion, dietary_tags, event_time, event_time FROM order_items',
+  );
+  await warehouse.sql(
+    "INSERT INTO run_engagement_staging SELECT user_id, event_id, 'search_result_clicked', event_time, category, brand, event_time, event_time FROM events WHERE type = 'product_viewed'",
+  );
   await warehouse.sql(
     'INSERT INTO order_lines_staging SELECT user_id, event_id, line, event_time, sku, product_name, category, brand, price, quantity, promotion, dietary_tags, event_time FROM order_items',
   );
@@ -164,6 +170,8 @@ const SEEDED = (orders: number) => ({
   user_patterns_staging: 1,
   shopper_privacy_staging: 1,
   shopper_retention_staging: 1,
+  run_order_lines_staging: 2 * orders,
+  run_engagement_staging: 1,
   order_lines_staging: 2 * orders,
   engagement_staging: 1,
   import_events_staging: 1 + orders,

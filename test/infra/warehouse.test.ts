@@ -43,6 +43,9 @@ const BATCH_TABLE_CLUSTERING = {
   erasure_log: ['request_id'],
   shopper_privacy_staging: ['user_id'],
   category_price_ranges_staging: ['category'],
+  // A slice of a patterns run reads its own range of shoppers out of the run's staging: only their blocks.
+  run_order_lines_staging: ['user_id'],
+  run_engagement_staging: ['user_id'],
   order_lines_staging: ['user_id'],
   engagement_staging: ['user_id'],
   shopper_retention_staging: ['user_id'],
@@ -156,6 +159,19 @@ describe('BigQuery warehouse', () => {
       expect(table.inputs.requirePartitionFilter).toBe(ddlOf(String(table.inputs.tableId)).options.require_partition_filter === true);
     }
   });
+
+  it.each(['run_order_lines_staging', 'run_engagement_staging'])(
+    'drops what %s holds a day after the run staged it, whatever a run left behind',
+    (tableId) => {
+      // Shoppers' purchases and clicks: the run empties the table and the erasure job deletes from it, and the
+      // partition's expiry removes what a failed run left there within two days, well inside retention and erasure.
+      expect(named(resources, TYPES.table, tableId).inputs.timePartitioning).toEqual({
+        type: 'DAY',
+        field: 'staged_at',
+        expirationMs: DAY_MS,
+      });
+    },
+  );
 
   it('clusters each table as its DDL does', () => {
     for (const table of tables) {

@@ -13,6 +13,7 @@ import {
   PRICE_RANGES,
   REBOUND,
   REORDER_OUTCOMES_WITHOUT_U4,
+  SLICE_RANGE,
   STAGED,
   TABLES,
 } from './fixtures.ts';
@@ -78,9 +79,12 @@ describe('pattern staging statements on DuckDB', () => {
   it.each(Object.keys(EXPECTED))(
     'sql/%s.sql gives the hand-worked answer from the lines and engagement the slice staged itself',
     async (analysis) => {
-      const staging = ['order_lines_staging', 'engagement_staging'];
+      const staging = ['run_order_lines_staging', 'run_engagement_staging', 'order_lines_staging', 'engagement_staging'];
       for (const [name, tableRows] of Object.entries(TABLES))
         await warehouse.replaceRows(name, staging.includes(name) ? [] : tableRows, 'test');
+      // The run's staging first, then the slice's out of it.
+      await warehouse.execute('stage_run_order_lines.sql', PARAMS, 'test');
+      await warehouse.execute('stage_run_engagement.sql', PARAMS, 'test');
       await warehouse.execute('stage_order_lines.sql', PARAMS, 'test');
       await warehouse.execute('stage_engagement.sql', PARAMS, 'test');
 
@@ -88,6 +92,13 @@ describe('pattern staging statements on DuckDB', () => {
       expectRows(rows, EXPECTED[analysis] ?? [], KEYS[analysis] ?? []);
     },
   );
+
+  it.each(SLICE_RANGE)('sql/$file.sql stages only the slice’s range of shoppers, u3 to u4', async ({ file, table, rows, key }) => {
+    for (const [name, tableRows] of Object.entries(TABLES)) await warehouse.replaceRows(name, name === table ? [] : tableRows, 'test');
+
+    await warehouse.execute(`${file}.sql`, { ...PARAMS, first_shopper: 'u3', last_shopper: 'u4' }, 'test');
+    expectRows(await rowsOf(table), rows, key);
+  });
 
   it('sql/price_sensitivity.sql gives the hand-worked answer from the ranges the run staged itself', async () => {
     for (const [name, tableRows] of Object.entries(TABLES))

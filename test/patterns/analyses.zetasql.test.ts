@@ -13,6 +13,7 @@ import {
   PRICE_RANGES,
   REBOUND,
   REORDER_OUTCOMES_WITHOUT_U4,
+  SLICE_RANGE,
   STAGED,
   TABLES,
 } from './fixtures.ts';
@@ -59,20 +60,38 @@ describe('pattern analyses on ZetaSQL’s reference evaluator', () => {
   it.each(Object.keys(EXPECTED))(
     'sql/%s.sql gives the hand-worked answer from the lines and engagement the slice staged itself',
     async (analysis) => {
-      // From events and order_items as stored, redelivered rows and u7's rows under u1's event ids included.
-      const stage = async (file: string, table: string) =>
-        (await zeta.evaluateModify(await readSqlFile(`${file}.sql`), { tables: { ...TABLES, [table]: [] }, params: PARAMS })).changes.map(
-          (c) => c.row,
+      // From events and order_items as stored, redelivered rows and u7's rows under u1's event ids included: the
+      // run's staging first, then the slice's out of it.
+      const stage = async (file: string, table: string, from: Record<string, SqlRow[]>) =>
+        (await zeta.evaluateModify(await readSqlFile(`${file}.sql`), { tables: { ...from, [table]: [] }, params: PARAMS })).changes.map(
+          (c) => c.row as SqlRow,
         );
-      const tables = {
+      const run = {
         ...TABLES,
-        order_lines_staging: await stage('stage_order_lines', 'order_lines_staging'),
-        engagement_staging: await stage('stage_engagement', 'engagement_staging'),
+        run_order_lines_staging: await stage('stage_run_order_lines', 'run_order_lines_staging', TABLES),
+        run_engagement_staging: await stage('stage_run_engagement', 'run_engagement_staging', TABLES),
+      };
+      const tables = {
+        ...run,
+        order_lines_staging: await stage('stage_order_lines', 'order_lines_staging', run),
+        engagement_staging: await stage('stage_engagement', 'engagement_staging', run),
       };
       const rows = await zeta.evaluate(await readSqlFile(`${analysis}.sql`), { tables, params: PARAMS });
       expectRows(rows as SqlRow[], EXPECTED[analysis] ?? [], KEYS[analysis] ?? []);
     },
   );
+
+  it.each(SLICE_RANGE)('sql/$file.sql stages only the slice’s range of shoppers, u3 to u4', async ({ file, table, rows, key }) => {
+    const { changes } = await zeta.evaluateModify(await readSqlFile(`${file}.sql`), {
+      tables: { ...TABLES, [table]: [] },
+      params: { ...PARAMS, first_shopper: 'u3', last_shopper: 'u4' },
+    });
+    expectRows(
+      changes.map((c) => c.row as SqlRow),
+      rows,
+      key,
+    );
+  });
 
   it('sql/price_sensitivity.sql reads no ranges staged for another @as_of', async () => {
     const stale = PRICE_RANGES.map((r) => ({ ...r, as_of: '2026-02-28T00:00:00.000Z' }));

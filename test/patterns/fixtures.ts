@@ -1,6 +1,6 @@
 import { patternParams, PREFERENCE_SCORE_PARAMS } from '../../functions/patterns/patterns.ts';
 import type { PrivacySettings } from '../../functions/privacy/settings.ts';
-import type { SqlRow } from '../../functions/warehouse/ports.ts';
+import type { SqlParams, SqlRow } from '../../functions/warehouse/ports.ts';
 import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
 
 /**
@@ -20,8 +20,18 @@ import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
  */
 export const AS_OF = '2026-03-01T00:00:00.000Z';
 export const SINCE = '2026-02-20T00:00:00.000Z';
-/** As the job binds them: the weights of brand and category scores come from the one table, as in production. */
-export const PARAMS = patternParams(new Date(AS_OF), new Date(SINCE));
+/** When the run staged its rows (`@staged_at`): the day of their partition, whatever AS_OF is. */
+export const STAGED_AT = '2026-03-01T03:00:00.000Z';
+/**
+ * As the job binds them: the weights of brand and category scores come from the one table, as in production; and
+ * as for one slice holding every active shopper, u1 to u7.
+ */
+export const PARAMS: SqlParams = {
+  ...patternParams(new Date(AS_OF), new Date(SINCE)),
+  staged_at: new Date(STAGED_AT),
+  first_shopper: 'u1',
+  last_shopper: 'u7',
+};
 
 type Line = {
   sku: string;
@@ -215,13 +225,22 @@ function pick(rows: SqlRow[], userId: string, keys: string[], keyOf: (row: SqlRo
  * u1's redelivered o3 once, neither o-old nor o-late, and u7's o1 and o3 beside u1's.
  */
 const lineKey = (row: SqlRow) => `${String(row.event_id)}/${String(row.line)}`;
+const asStaged = ({ order_id: _orderId, import_id: _importId, ...line }: SqlRow): SqlRow => ({ ...line, as_of: AS_OF });
 export const ORDER_LINES: SqlRow[] = [
   ...pick(ALL_ORDER_ITEMS, 'u1', ['o0/1', 'o1/1', 'o1/2', 'o2/1', 'o2/2', 'o3/1', 'o3/2', 'o5/1'], lineKey),
   ...pick(ALL_ORDER_ITEMS, 'u3', ['o6/1', 'o6/2'], lineKey),
   ...pick(ALL_ORDER_ITEMS, 'u4', ['o41/1', 'o41/2', 'o42/1', 'o42/2', 'o43/1'], lineKey),
   ...pick(ALL_ORDER_ITEMS, 'u6', ['o61/1', 'o62/1'], lineKey),
   ...pick(ALL_ORDER_ITEMS, 'u7', ['o1/1', 'o1/2', 'o3/1', 'o3/2'], lineKey),
-].map(({ order_id: _orderId, import_id: _importId, ...line }) => ({ ...line, as_of: AS_OF }));
+].map(asStaged);
+
+/**
+ * The order lines the run stages once for every active shopper (stage_run_order_lines.sql): ORDER_LINES and
+ * u5's two coffees, since whether a shopper learns is asked per slice; still not u2's (not active).
+ */
+export const RUN_ORDER_LINES: SqlRow[] = [...ORDER_LINES, ...pick(ALL_ORDER_ITEMS, 'u5', ['o51/1', 'o52/1'], lineKey).map(asStaged)].map(
+  (line) => ({ ...line, staged_at: STAGED_AT }),
+);
 
 /**
  * The cart adds and result clicks the job stages for AS_OF (stage_engagement.sql), picked by hand by
@@ -246,15 +265,31 @@ export const ENGAGEMENT: SqlRow[] = [
   };
 });
 
+/** The engagement the run stages once for every active shopper (stage_run_engagement.sql): ENGAGEMENT and u5's click c51. */
+export const RUN_ENGAGEMENT: SqlRow[] = [
+  ...ENGAGEMENT,
+  {
+    user_id: 'u5',
+    event_id: 'c51',
+    type: 'search_result_clicked',
+    event_time: '2026-02-25T09:00:00.000Z',
+    category: 'Drinks',
+    brand: 'Lavazza',
+    as_of: AS_OF,
+  },
+].map((event) => ({ ...event, staged_at: STAGED_AT }));
+
 /**
- * The tables the analyses read, the staged ones included: the privacy flags, the run's price ranges and
- * the slice's order lines and engagement.
+ * The tables the analyses read, the staged ones included: the privacy flags, the run's price ranges, order
+ * lines and engagement, and the slice's.
  */
 export const TABLES = {
   events: ALL_EVENTS,
   order_items: ALL_ORDER_ITEMS,
   shopper_privacy_staging: PRIVACY_STAGING,
   category_price_ranges_staging: PRICE_RANGES,
+  run_order_lines_staging: RUN_ORDER_LINES,
+  run_engagement_staging: RUN_ENGAGEMENT,
   order_lines_staging: ORDER_LINES,
   engagement_staging: ENGAGEMENT,
 };
@@ -262,9 +297,27 @@ export const TABLES = {
 /** The statements that stage rows for the analyses: the table each fills, and the rows it inserts from TABLES, by hand. */
 export const STAGED: Record<string, { table: string; rows: SqlRow[]; key: string[] }> = {
   stage_category_price_ranges: { table: 'category_price_ranges_staging', rows: PRICE_RANGES, key: ['category'] },
+  stage_run_order_lines: { table: 'run_order_lines_staging', rows: RUN_ORDER_LINES, key: ['user_id', 'event_id', 'line'] },
+  stage_run_engagement: { table: 'run_engagement_staging', rows: RUN_ENGAGEMENT, key: ['user_id', 'event_id'] },
   stage_order_lines: { table: 'order_lines_staging', rows: ORDER_LINES, key: ['user_id', 'event_id', 'line'] },
   stage_engagement: { table: 'engagement_staging', rows: ENGAGEMENT, key: ['user_id', 'event_id'] },
 };
+
+/** A slice's staging with its range of shoppers u3 to u4 (@first_shopper, @last_shopper): u3's and u4's rows alone. */
+export const SLICE_RANGE = [
+  {
+    file: 'stage_order_lines',
+    table: 'order_lines_staging',
+    rows: ORDER_LINES.filter((line) => line.user_id === 'u3' || line.user_id === 'u4'),
+    key: ['user_id', 'event_id', 'line'],
+  },
+  {
+    file: 'stage_engagement',
+    table: 'engagement_staging',
+    rows: ENGAGEMENT.filter((event) => event.user_id === 'u4'),
+    key: ['user_id', 'event_id'],
+  },
+];
 
 /**
  * The answers, worked out by hand from the rows above.

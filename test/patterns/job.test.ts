@@ -478,12 +478,24 @@ describe('the patterns job on DuckDB', () => {
     expect(await warehouse.sql('SELECT count(*)::INTEGER AS n FROM category_price_ranges_staging')).toEqual([{ n: 0 }]);
   });
 
-  it('stages each slice’s order lines and engagement before its analyses, and empties them after the run', async () => {
+  it('stages the run’s order lines and engagement once, each slice’s out of them before its analyses, and empties all after the run', async () => {
     const spy = spied(warehouse);
     const run = await runPatternsJob({ ...deps, warehouse: spy, sliceShoppers: 1 });
     expect(run).toMatchObject({ shoppers: 5, forgotten: 1, changed: 5 });
 
     const { count, at } = spy;
+    // The window is read once for the run, before the first slice, however many slices there are.
+    expect(count('execute stage_run_order_lines.sql')).toBe(1);
+    expect(count('execute stage_run_engagement.sql')).toBe(1);
+    expect(count('replaceRows run_order_lines_staging')).toBe(2);
+    expect(count('replaceRows run_engagement_staging')).toBe(2);
+    expect(at('query active_shoppers.sql')).toBeLessThan(at('execute stage_run_order_lines.sql'));
+    expect(at('execute stage_run_engagement.sql')).toBeLessThan(at('replaceRows shopper_privacy_staging'));
+    // Every active shopper's, u5's (learn_preferences off) too: u1's eight lines (o3 once), u2's two, u3's two, u4's
+    // five, u5's two and u6's two.
+    expect(deps.logger.entries.filter((e) => e.message === 'query stage_run_order_lines done')).toEqual([
+      expect.objectContaining({ rows: 21 }),
+    ]);
     // Six slices of one, each emptied first, and once more after the run; u5's slice (learn_preferences
     // off) has nobody to stage.
     expect(count('replaceRows order_lines_staging')).toBe(7);
@@ -496,15 +508,39 @@ describe('the patterns job on DuckDB', () => {
     expect(at('execute stage_order_lines.sql')).toBeLessThan(at('execute stage_engagement.sql'));
     for (const analysis of ANALYSES) expect(at('execute stage_engagement.sql')).toBeLessThan(at(`query ${analysis}.sql`));
     expect(spy.calls.at(-1)).toBe('execute insert_job_run.sql');
-    expect(spy.calls.slice(-3, -1)).toEqual(['replaceRows order_lines_staging', 'replaceRows engagement_staging']);
+    expect(spy.calls.slice(-5, -1)).toEqual([
+      'replaceRows run_order_lines_staging',
+      'replaceRows run_engagement_staging',
+      'replaceRows order_lines_staging',
+      'replaceRows engagement_staging',
+    ]);
 
     // Logged like a query, with the rows each slice staged: u1's eight lines (o3 once) first.
     const staged = deps.logger.entries.filter((e) => e.message === 'query stage_order_lines done');
     expect(staged).toHaveLength(5);
     expect(staged[0]).toMatchObject({ query: 'stage_order_lines', rows: 8 });
-    for (const table of ['order_lines_staging', 'engagement_staging']) {
+    for (const table of ['run_order_lines_staging', 'run_engagement_staging', 'order_lines_staging', 'engagement_staging']) {
       expect(await warehouse.sql(`SELECT count(*)::INTEGER AS n FROM ${table}`)).toEqual([{ n: 0 }]);
     }
+  });
+
+  it('slices the shoppers in the warehouse’s order, so each slice’s range of ids holds all of its shoppers', async () => {
+    // Three shoppers whose ids sort one way by UTF-16 code units (JavaScript's sort) and another by their UTF-8
+    // bytes (the warehouse's): sliced in JavaScript's order, a slice's first id would come after its last.
+    const ids = ['\u{10000}', '\uE000', '\uFFFD'].map((c) => `s-${c}`);
+    const u4 = (row: SqlRow) => row.user_id === 'u4';
+    await warehouse.replaceRows(
+      'order_items',
+      [...ORDER_ITEMS, ...ids.flatMap((userId) => ORDER_ITEMS.filter(u4).map((row) => ({ ...row, user_id: userId })))],
+      'test',
+    );
+    await addEvents(...ids.map((userId) => ({ ...EVENTS.find(u4)!, user_id: userId })));
+
+    const run = await runPatternsJob({ ...deps, sliceShoppers: 3 });
+    expect(run).toMatchObject({ shoppers: 8, changed: 8 });
+    // Each learned u4's weekly coffee, from its own lines copied out of the run's.
+    for (const userId of ids) expect(publisher.documents.get(userId)?.regular_items.map((item) => item.sku)).toEqual(['coffee', 'tea']);
+    expect(publisher.documents.get('u4')?.regular_items.map((item) => item.sku)).toEqual(['coffee', 'tea']);
   });
 
   it('answers price_sensitivity.sql, slice by slice from the staged ranges, as the single query over everyone did', async () => {

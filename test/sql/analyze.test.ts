@@ -51,6 +51,10 @@ const PARAMS: Record<string, ZetaType> = {
   click_weight: 'FLOAT64',
   min_preference_score: 'INT64',
   preferences_kept: 'INT64',
+  // The patterns job's staging: when the run staged its rows (their partition), and a slice's range of shoppers.
+  staged_at: 'TIMESTAMP',
+  first_shopper: 'STRING',
+  last_shopper: 'STRING',
   // regular_purchases.sql: REGULAR_ITEM_CONFIDENCE of functions/patterns/patterns.ts.
   max_item_confidence: 'FLOAT64',
   purchases_for_full_confidence: 'INT64',

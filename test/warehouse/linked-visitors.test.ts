@@ -27,6 +27,7 @@ const PARAMS: SqlParams = {
   as_of: new Date(AS_OF),
   window_start: new Date(WINDOW_START),
   since: new Date(WINDOW_START),
+  staged_at: new Date(AS_OF),
   user_ids: ['shopper-1'],
   ...REORDER_RULE_PARAMS,
 };
@@ -174,9 +175,9 @@ describe("a linked visitor's rows are their shopper's (ZetaSQL's reference evalu
     expectRows(pick(rows as SqlRow[], columns), expected(2), columns);
   });
 
-  it("sql/stage_order_lines.sql stages the visitor's lines as the shopper's, a resent one once", async () => {
-    const { changes } = await zeta.evaluateModify(await readSqlFile('stage_order_lines.sql'), {
-      tables: { ...TABLES, order_lines_staging: [] },
+  it("sql/stage_run_order_lines.sql stages the visitor's lines as the shopper's, a resent one once", async () => {
+    const { changes } = await zeta.evaluateModify(await readSqlFile('stage_run_order_lines.sql'), {
+      tables: { ...TABLES, run_order_lines_staging: [] },
       params: PARAMS,
     });
     expectRows(pick(changes.map((c) => c.row) as SqlRow[], ['user_id', 'event_id', 'sku']), STAGED_LINES, ['event_id']);
@@ -195,7 +196,7 @@ describe("a linked visitor's rows are their shopper's (DuckDB)", () => {
   });
   afterAll(() => warehouse.close());
   const load = async () => {
-    for (const table of ['events', 'order_items', 'identity_links', 'shopper_privacy_staging', 'order_lines_staging']) {
+    for (const table of ['events', 'order_items', 'identity_links', 'shopper_privacy_staging', 'run_order_lines_staging']) {
       await warehouse.replaceRows(table, TABLES[table] ?? [], 'test');
     }
   };
@@ -206,10 +207,10 @@ describe("a linked visitor's rows are their shopper's (DuckDB)", () => {
     expectRows(pick(rows, columns), expected(1), columns);
   });
 
-  it("sql/stage_order_lines.sql stages the visitor's lines as the shopper's, a resent one once", async () => {
+  it("sql/stage_run_order_lines.sql stages the visitor's lines as the shopper's, a resent one once", async () => {
     await load();
-    await warehouse.execute('stage_order_lines.sql', PARAMS, 'test');
-    expectRows(await warehouse.rows('SELECT user_id, event_id, sku FROM order_lines_staging'), STAGED_LINES, ['event_id']);
+    await warehouse.execute('stage_run_order_lines.sql', PARAMS, 'test');
+    expectRows(await warehouse.rows('SELECT user_id, event_id, sku FROM run_order_lines_staging'), STAGED_LINES, ['event_id']);
   });
 
   it("sql/erase_events.sql deletes the shopper's events and the visitor's, and, the links erased too, erasure_remaining.sql finds only the tables still to erase", async () => {
