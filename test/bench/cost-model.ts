@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { collectFunction as collect } from '../../functions/collect/function.ts';
 import { ingestFunction as ingest } from '../../functions/ingest/function.ts';
 import { SCHEDULER_MAX_ATTEMPT_DEADLINE_SECONDS } from '../../functions/descriptor.ts';
-import { SLICE_SHOPPERS } from '../../functions/patterns/job.ts';
+import { SLICE_STAGING } from '../../functions/patterns/job.ts';
+import { ANALYSES } from '../../functions/patterns/patterns.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { HISTORY_DAYS } from '../../functions/warehouse/sql-macros.ts';
 
@@ -86,11 +87,25 @@ export const ASSUMPTIONS = {
   stagedBytesPerEvent: 120,
   orderLinesPerEvent: 0.12,
   stagedBytesPerOrderLine: 100,
+  /** Cart adds and result clicks per event (the benches' mix: 11 % and 20 %): the engagement a run stages. */
+  engagementPerEvent: 0.3,
+  /** Bytes of a staged cart add or click: ids, type, time, category and brand. */
+  stagedBytesPerEngagement: 120,
   /** Bytes a slot scans per second; an order of magnitude, not a published figure. */
   slotBytesPerSecond: 50_000_000,
 } as const;
 
 export const SIZES = [1_000_000, 10_000_000, 100_000_000] as const;
+
+/** The queries each slice runs on its staged rows: the analyses, and the reorder model's outcomes. */
+const SLICE_QUERIES = [...ANALYSES, 'reorder_outcomes'];
+
+/** How many of the slice's queries read `table`, from their files in sql/: each reads the slice's rows once. */
+export function slicesReadersOf(table: string): number {
+  return SLICE_QUERIES.filter((file) =>
+    new RegExp(`\\b${table}\\b`).test(readFileSync(new URL(`../../sql/${file}.sql`, import.meta.url), 'utf8')),
+  ).length;
+}
 
 const SECONDS_PER_DAY = 86_400;
 const DAYS_PER_MONTH = 30;
@@ -138,14 +153,20 @@ export function modelAt(eventsPerDay: number, figures: Figures): SizeModel {
   const pubsubBytes = 2 * requestsPerDay * messageBytes;
 
   // BigQuery: each event streamed once; kept for the default retention, long-term after 90 days unchanged;
-  // each night every slice of the patterns job scans the window's staged columns once.
+  // each night the patterns job scans the window's columns once to stage its shoppers' rows, each slice copies
+  // its own out of them (the blocks of its range of shoppers), and the slice's queries read that copy. Bounded
+  // above by every shopper of the window being active: all staged rows, each read once per reader.
   const streamedBytes = eventsPerDay * Math.max(KB, ASSUMPTIONS.rowBytesPerEvent);
   const storedGiB = (days: number) => (eventsPerDay * ASSUMPTIONS.rowBytesPerEvent * days) / GiB;
   const retention = DEFAULT_PRIVACY.retention_days;
-  const slices = Math.ceil(eventsPerDay / ASSUMPTIONS.eventsPerActiveShopperPerDay / SLICE_SHOPPERS);
+  const windowEvents = HISTORY_DAYS * eventsPerDay;
   const windowBytes =
-    HISTORY_DAYS * eventsPerDay * (ASSUMPTIONS.stagedBytesPerEvent + ASSUMPTIONS.orderLinesPerEvent * ASSUMPTIONS.stagedBytesPerOrderLine);
-  const nightlyScan = slices * windowBytes;
+    windowEvents * (ASSUMPTIONS.stagedBytesPerEvent + ASSUMPTIONS.orderLinesPerEvent * ASSUMPTIONS.stagedBytesPerOrderLine);
+  const [[lineTable], [engagementTable]] = SLICE_STAGING;
+  const stagedLineBytes = windowEvents * ASSUMPTIONS.orderLinesPerEvent * ASSUMPTIONS.stagedBytesPerOrderLine;
+  const stagedEngagementBytes = windowEvents * ASSUMPTIONS.engagementPerEvent * ASSUMPTIONS.stagedBytesPerEngagement;
+  const nightlyScan =
+    windowBytes + stagedLineBytes * (1 + slicesReadersOf(lineTable)) + stagedEngagementBytes * (1 + slicesReadersOf(engagementTable));
 
   const lines: CostLine[] = [
     { item: 'collect (CPU, memory, requests)', perMonth: month(instanceCost(collectCpu, collect.sizing.memory, collect.sizing.cpu)) },
