@@ -12,7 +12,15 @@ import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firest
 import { createDuckDbWarehouse, duckDbParam, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import { freePort, startEmulator } from '../../functions/local/emulators.ts';
 import { createLogger } from '../../functions/logging/logger.ts';
-import { BEGINNING, JOB, runPatternsJob, SLICE_SHOPPERS, SLICE_STAGING, type PatternsRun } from '../../functions/patterns/job.ts';
+import {
+  BEGINNING,
+  JOB,
+  RUN_STAGING,
+  runPatternsJob,
+  SLICE_SHOPPERS,
+  SLICE_STAGING,
+  type PatternsRun,
+} from '../../functions/patterns/job.ts';
 import { ANALYSES, patternParams } from '../../functions/patterns/patterns.ts';
 import type { PatternPublisher, PublishedPatterns } from '../../functions/patterns/ports.ts';
 import type { ErasureStore, PrivacyStore } from '../../functions/privacy/ports.ts';
@@ -62,7 +70,8 @@ for (const [name, value] of Object.entries({ scans: SCANS, publish: PUBLISH, sli
   if (!Number.isSafeInteger(value) || value < least) throw new Error(`--${name} must be a whole number from ${least}, not ${value}`);
 }
 const TARGET_SECONDS = 60;
-const TARGET_SCAN_RATIO = 5;
+/** ISSUE-20's bar: the night within this many times its floor, the run with every analysis's SQL free. */
+const TARGET_FLOOR_RATIO = 2;
 const PROJECT = 'demo-bench';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The deployed job's default settle time: it moves the watermark only, never what a run reads. */
@@ -323,11 +332,18 @@ async function timeJob(
       'INSERT INTO shopper_privacy_staging SELECT DISTINCT user_id, true, true, true, true, true FROM events WHERE received_at >= $since',
       { since: duckDbParam(since) },
     );
-    // The parameters the job binds, so that every statement is timed as the run ran it.
-    const params = patternParams(AS_OF, since);
+    // The parameters the job binds, so that every statement is timed as the run ran it: one slice of every shopper.
+    const [range] = await warehouse.sql('SELECT min(user_id) AS first, max(user_id) AS last FROM shopper_privacy_staging');
+    const id = (value: unknown) => (typeof value === 'string' ? value : '');
+    const params: SqlParams = {
+      ...patternParams(AS_OF, since),
+      staged_at: new Date(),
+      first_shopper: id(range?.first),
+      last_shopper: id(range?.last),
+    };
     duckDbOnlyMs.set('active_shoppers', await timeDuckDbOnly(warehouse, 'active_shoppers', params));
     // The analyses read the staged order lines and engagement, which the run emptied after its last slice.
-    for (const [table, file] of SLICE_STAGING) {
+    for (const [table, file] of [...RUN_STAGING, ...SLICE_STAGING]) {
       await warehouse.replaceRows(table, [], JOB);
       const stagedAt = performance.now();
       await warehouse.execute(`${file}.sql`, params, JOB);
@@ -336,7 +352,7 @@ async function timeJob(
     for (const file of ANALYSES) duckDbOnlyMs.set(file, await timeDuckDbOnly(warehouse, file, params));
     progress(`    every analysis's result read again from a table, its computation done beforehand`);
     for (const file of ANALYSES) readOnlyMs.set(file, await timeReadOnly(warehouse, file, params));
-    for (const [table] of SLICE_STAGING) await warehouse.replaceRows(table, [], JOB);
+    for (const [table] of [...RUN_STAGING, ...SLICE_STAGING]) await warehouse.replaceRows(table, [], JOB);
   }
   return {
     name,
@@ -660,13 +676,15 @@ function report(r: {
     '',
     '| run | shoppers | slices of ≤ ' +
       thousands(SLICE) +
-      ' | changed (published) | result rows | job s | job / scan | CPU s | job / scan by CPU | < 60 s | < 5× scan | RSS / JS heap before MB | peak RSS MB (VmHWM) | peak RSS / JS heap MB (100 ms samples; longest gap ms) | patterns JSON bytes mean / max |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|',
+      ' | changed (published) | result rows | job s | job / scan | CPU s | job / scan by CPU | < 60 s | job / floor | < 2× floor | RSS / JS heap before MB | peak RSS MB (VmHWM) | peak RSS / JS heap MB (100 ms samples; longest gap ms) | patterns JSON bytes mean / max |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---:|---:|',
     ...r.jobs.map((j) => {
       const ratio = j.wallMs / scanMs;
+      const floor = floorMs(j);
+      const overFloor = floor === null ? null : j.wallMs / floor.ms;
       return (
         `| ${j.name} | ${thousands(j.run.shoppers)} | ${Math.max(1, Math.ceil(j.run.shoppers / SLICE))} | ${thousands(j.run.changed)} | ${thousands(j.run.result_rows)} | **${seconds(j.wallMs)}** | **${ratio.toFixed(0)}×** | ` +
-        `${seconds(j.cpuMs)} | ${(j.cpuMs / scanCpuMs).toFixed(0)}× | ${met(j.wallMs < TARGET_SECONDS * 1000)} | ${met(ratio < TARGET_SCAN_RATIO)} | ${mb(j.rssBefore)} / ${mb(j.heapBefore)} | ` +
+        `${seconds(j.cpuMs)} | ${(j.cpuMs / scanCpuMs).toFixed(0)}× | ${met(j.wallMs < TARGET_SECONDS * 1000)} | ${overFloor === null ? 'n/a' : `**${overFloor.toFixed(2)}×**`} | ${overFloor === null ? 'n/a (--duckdb-alone)' : met(overFloor < TARGET_FLOOR_RATIO)} | ${mb(j.rssBefore)} / ${mb(j.heapBefore)} | ` +
         `${j.highWater === null ? 'n/a' : `**${mb(j.highWater)}**`} | ${mb(j.peaks.rss)} / ${mb(j.peaks.heapUsed)}; ${j.peaks.longestGapMs.toFixed(0)} | ` +
         `${j.documentBytes.mean.toFixed(0)} / ${j.documentBytes.max} |`
       );
@@ -705,12 +723,16 @@ function report(r: {
       ];
     }),
     '',
-    ...r.jobs.map(
-      (j) =>
+    ...r.jobs.map((j) => {
+      const floor = floorMs(j);
+      return (
         `Targets, ${j.name}: under ${TARGET_SECONDS} s **${met(j.wallMs < TARGET_SECONDS * 1000)}** (${seconds(j.wallMs)} s); ` +
-        `under ${TARGET_SCAN_RATIO}× the events scan **${met(j.wallMs / scanMs < TARGET_SCAN_RATIO)}** (${(j.wallMs / scanMs).toFixed(0)}× by wall time, ` +
-        `${(j.cpuMs / scanCpuMs).toFixed(0)}× by CPU).`,
-    ),
+        (floor === null
+          ? `within ${TARGET_FLOOR_RATIO}× its floor: not measured (--duckdb-alone measures the floor).`
+          : `within ${TARGET_FLOOR_RATIO}× its floor **${met(j.wallMs < TARGET_FLOOR_RATIO * floor.ms)}** (${(j.wallMs / floor.ms).toFixed(2)}× of ${seconds(floor.ms)} s); ` +
+            `${(j.wallMs / scanMs).toFixed(0)}× the events scan by wall time, ${(j.cpuMs / scanCpuMs).toFixed(0)}× by CPU.`)
+      );
+    }),
     '',
   ];
   if (r.firestore.length > 0) {
