@@ -103,9 +103,11 @@ export type PatternsRun = {
  * are then unchanged and not published again); publishing before merging means a shopper published
  * but not merged is seen as changed again and republished, never skipped.
  *
- * Shoppers whose erasure is pending are left out entirely (not staged, published or merged). Shoppers
- * with learn_preferences off get nothing published (the privacy store deleted their document when the
- * flag turned off, and publishing would recreate it); their `user_patterns` row is deleted instead.
+ * Shoppers whose erasure is pending are left out of every slice (not staged in one, published or merged);
+ * the run's staging, which selects the active shoppers in SQL, may hold their rows until the run empties
+ * it, and the erasure job deletes them from it too. Shoppers with learn_preferences off get nothing
+ * published (the privacy store deleted their document when the flag turned off, and publishing would
+ * recreate it); their `user_patterns` row is deleted instead.
  */
 export async function runPatternsJob(deps: PatternsJobDeps, request: PatternsRequest = {}): Promise<PatternsRun> {
   return runJob(deps, JOB, async ({ runId, started, log }) => {
