@@ -220,3 +220,9 @@ export function sqlBinOf(value: string, edges: readonly number[]): string {
   const whens = edges.map((edge, bin) => `WHEN ${value} < ${edge} THEN ${bin}`).join(' ');
   return `(CASE ${whens} ELSE ${edges.length} END)`;
 }
+
+/** The lower edge of `bin` among the edges of `REORDER_CELLS`, 0 for the first bin, as a SQL CASE (sql-macros.ts). */
+export function sqlBinFrom(bin: string, edges: readonly number[]): string {
+  const whens = edges.map((edge, index) => `WHEN ${index + 1} THEN ${edge}`).join(' ');
+  return `(CASE ${bin} ${whens} ELSE 0 END)`;
+}

@@ -84,7 +84,11 @@ const RegularItem = z
     interval_cv: z.number().nullable().describe('Standard deviation of the gaps over their mean; null with a single gap.'),
     last_purchased_at: instant,
     next_due_at: instant.describe('last_purchased_at + avg_interval_days.'),
-    due_at: instant.describe('Due from here until last_purchased_at + 2 × avg_interval_days (lapsed): compare with your own now.'),
+    due_at: instant
+      .nullable()
+      .describe(
+        'When the reorder model in force at the run first holds it due (null: never, at these orders and interval); before any fit, by the default rule. Whether it is due now is the model’s decision (learning_models/reorder).',
+      ),
   })
   .meta({ id: 'RegularItem', description: 'A product bought in at least two orders.' });
 

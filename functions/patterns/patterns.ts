@@ -40,11 +40,12 @@ export type RegularItem = {
   /** last_purchased_at + avg_interval_days: when the next purchase is expected. */
   next_due_at: string;
   /**
-   * last_purchased_at + 0.9 × avg_interval_days: the item is due from then until it lapses at
-   * last_purchased_at + 2 × avg_interval_days (a whole cycle missed; `REORDER_RULE`). Readers compare both with their
-   * own now (`isRegularItemDue`), so the document stays true between runs (SQL's `due` is as of `as_of` only).
+   * When the reorder model in force at the run first holds the item due (the lowest cycle of its orders and interval
+   * at which it is due; null: never, at these); before any fit, last_purchased_at + 0.9 × avg_interval_days, by the
+   * default rule (`REORDER_RULE`). Readers decide with their own now by the model they read (`isRegularItemDue`), so
+   * the document stays true between runs.
    */
-  due_at: string;
+  due_at: string | null;
 };
 
 /** A brand or category: its purchases, cart adds and clicks, weighed by `BATCH_PREFERENCE_SCORE` into a score. */
@@ -172,7 +173,7 @@ const ROWS = {
     interval_cv: ratio.nullable(),
     last_purchased_at: time,
     next_due_at: time,
-    due_at: time,
+    due_at: time.nullable(),
     days_since_last: ratio,
     due: z.boolean(),
   }),

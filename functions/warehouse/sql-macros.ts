@@ -1,4 +1,4 @@
-import { REORDER_CELLS, REORDER_FIT, sqlBinOf } from '../kernel/reorder-model.ts';
+import { REORDER_CELLS, REORDER_FIT, sqlBinFrom, sqlBinOf } from '../kernel/reorder-model.ts';
 import { mapCode } from './dialect.ts';
 
 /**
@@ -89,6 +89,8 @@ export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>>
   LINKED_VISITORS: (userIds) => `(SELECT anonymous_id FROM identity_links WHERE user_id IN UNNEST(${userIds}))`,
   /** The reorder model's cycle bin of days since the last purchase ÷ mean interval (`REORDER_CELLS`). */
   REORDER_CYCLE_BIN: (cycle) => sqlBinOf(cycle, REORDER_CELLS.cycle),
+  /** The least days since ÷ interval in a cycle bin: its lower edge (0 for bin 0). */
+  REORDER_CYCLE_FROM: (bin) => sqlBinFrom(bin, REORDER_CELLS.cycle),
   /** Its orders bin of the orders that bought the product. */
   REORDER_ORDERS_BIN: (orders) => sqlBinOf(orders, REORDER_CELLS.orders),
   /** Its interval bin of the mean interval, days. */

@@ -33,6 +33,12 @@ describe('the reorder model’s cells', () => {
     expect(SQL_MACROS.REORDER_FIT_DAYS?.()).toBe(String(REORDER_FIT.fitDays));
   });
 
+  it('give a cycle bin’s lower edge in SQL (REORDER_CYCLE_FROM), 0 for the first bin', () => {
+    expect(SQL_MACROS.REORDER_CYCLE_FROM?.('m.cycle_bin')).toBe(
+      '(CASE m.cycle_bin WHEN 1 THEN 0.5 WHEN 2 THEN 0.75 WHEN 3 THEN 0.9 WHEN 4 THEN 1 WHEN 5 THEN 1.1 WHEN 6 THEN 1.25 WHEN 7 THEN 1.5 WHEN 8 THEN 2 WHEN 9 THEN 3 ELSE 0 END)',
+    );
+  });
+
   it('place a rhythm by days since its last order ÷ its interval, its orders and its interval; no rhythm, no cell', () => {
     // 3 orders every 7 days, last 7 days ago: one whole cycle in.
     expect(reorderCell({ orders: 3, mean_interval_days: 7, last_at: daysBefore(7) }, NOW)).toEqual({

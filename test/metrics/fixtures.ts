@@ -1,6 +1,5 @@
-import type { ReorderCellKey } from '../../functions/kernel/reorder-model.ts';
 import { REORDER_RULE_PARAMS } from '../../functions/kernel/reorder-rule.ts';
-import { reorderModelWhere } from '../support/reorder-models.ts';
+import { reorderModelRows } from '../support/reorder-models.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
 import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
 
@@ -349,25 +348,6 @@ export const WITHOUT_LAPSE = {
   expected: [share('reorder_precision', {}, 3, 4), share('reorder_recall', {}, 3, 5)],
 };
 
-/** A fitted model's version as `reorder_model` rows: every cell, due where `due` says. */
-function modelRows(version: string, asOf: string, due: (cell: ReorderCellKey) => boolean): SqlRow[] {
-  const { cells, threshold, kind } = reorderModelWhere(due, version);
-  return cells.map(({ cycle_bin, orders_bin, interval_bin, examples, bought, probability, due: isDue }) => ({
-    version,
-    kind,
-    as_of: asOf,
-    fitted_at: asOf,
-    threshold,
-    cycle_bin,
-    orders_bin,
-    interval_bin,
-    examples,
-    bought,
-    probability,
-    due: isDue,
-  }));
-}
-
 /**
  * metric_reorder.sql with fitted models: the one in force as the window begins (as_of 02-28, the latest not after
  * WINDOW_START) holds due only 2 to 3 intervals since the last purchase (cycle bin 8). Of the judged products (beside
@@ -378,9 +358,9 @@ export const WITH_MODEL = {
   tables: {
     ...TABLES,
     reorder_model: [
-      ...modelRows('run-old', '2026-02-01T03:00:00.000Z', (c) => c.cycle_bin === 3),
-      ...modelRows('run-in-force', '2026-02-28T03:00:00.000Z', (c) => c.cycle_bin === 8),
-      ...modelRows('run-later', '2026-03-01T03:00:00.000Z', () => true),
+      ...reorderModelRows('run-old', '2026-02-01T03:00:00.000Z', (c) => c.cycle_bin === 3),
+      ...reorderModelRows('run-in-force', '2026-02-28T03:00:00.000Z', (c) => c.cycle_bin === 8),
+      ...reorderModelRows('run-later', '2026-03-01T03:00:00.000Z', () => true),
     ],
   },
   expected: [share('reorder_precision', {}, 1, 1), share('reorder_recall', {}, 1, 5)],

@@ -2,6 +2,7 @@ import { patternParams, PREFERENCE_SCORE_PARAMS } from '../../functions/patterns
 import type { PrivacySettings } from '../../functions/privacy/settings.ts';
 import type { SqlParams, SqlRow } from '../../functions/warehouse/ports.ts';
 import { eventsRow, orderItemsRow } from '../support/warehouse-rows.ts';
+import { reorderModelRows } from '../support/reorder-models.ts';
 
 /**
  * A small warehouse for the pattern analyses, with every expected answer worked out by hand below.
@@ -292,6 +293,8 @@ export const TABLES = {
   run_engagement_staging: RUN_ENGAGEMENT,
   order_lines_staging: ORDER_LINES,
   engagement_staging: ENGAGEMENT,
+  // No reorder model fitted yet: regular_purchases.sql decides by the default rule.
+  reorder_model: [] as SqlRow[],
 };
 
 /** The statements that stage rows for the analyses: the table each fills, and the rows it inserts from TABLES, by hand. */
@@ -685,4 +688,46 @@ export const REORDER_OUTCOMES_WITHOUT_U4 = {
     shopper_privacy_staging: PRIVACY_STAGING.map((row) => (row.user_id === 'u4' ? { ...row, learn_schedule: false } : row)),
   },
   expected: (EXPECTED.reorder_outcomes ?? []).filter((row) => row.cycle_bin !== 4),
+};
+
+/**
+ * regular_purchases.sql with fitted reorder models: the one in force at AS_OF (as_of 02-28, the latest not after it)
+ * holds due, for two orders and a 7–14-day interval, only 2 to 3 intervals since (cycle bin 8), and for a 14–28-day
+ * interval everything from 0.75 of it on (cycle bins 2 and up); nothing else. The older model (all due) and the one
+ * fitted after AS_OF (all due) are not read. Cells by hand (orders bin / interval bin / cycle bin):
+ * - u1 bread 0/2/9 (51.6 ÷ 7 = 7.4): not due; first due at 2 × 7 days: 01-08T10:00 + 14 d.
+ * - u1 milk 1/2/9 and u4 coffee 1/2/7 (12.7 ÷ 7 = 1.8, due by the default rule): never due at 3 orders, due_at null.
+ * - u1 rice 0/4/0: never due at an 81-day interval, null.
+ * - u4 tea 0/2/8 (19.7 ÷ 7 = 2.8, lapsed by the default rule): due; due_at 02-09T08:00 + 14 d.
+ * - u6 peas 0/3/1 (9.25 ÷ 14 = 0.66): not yet; due from 0.75 × 14 = 10.5 days: 02-19T18:00 + 10 d 12 h.
+ * - u7 peas and rice 0/3/2 (11.2 ÷ 14 = 0.80): due, from 02-17T19:00 + 10 d 12 h.
+ */
+export const REGULAR_PURCHASES_WITH_MODEL = {
+  tables: {
+    ...TABLES,
+    reorder_model: [
+      ...reorderModelRows('run-old', '2026-02-01T03:00:00.000Z', () => true),
+      ...reorderModelRows(
+        'run-in-force',
+        '2026-02-28T03:00:00.000Z',
+        (c) => c.orders_bin === 0 && ((c.interval_bin === 2 && c.cycle_bin === 8) || (c.interval_bin === 3 && c.cycle_bin >= 2)),
+      ),
+      ...reorderModelRows('run-later', '2026-03-01T03:00:00.000Z', () => true),
+    ],
+  },
+  expected: (EXPECTED.regular_purchases ?? []).map((row) => {
+    const decided: Record<string, { due_at: string | null; due: boolean }> = {
+      'u1/bread': { due_at: '2026-01-22T10:00:00.000Z', due: false },
+      'u1/milk': { due_at: null, due: false },
+      'u1/rice': { due_at: null, due: false },
+      'u4/coffee': { due_at: null, due: false },
+      'u4/tea': { due_at: '2026-02-23T08:00:00.000Z', due: true },
+      'u6/peas': { due_at: '2026-03-02T06:00:00.000Z', due: false },
+      'u7/peas': { due_at: '2026-02-28T07:00:00.000Z', due: true },
+      'u7/rice': { due_at: '2026-02-28T07:00:00.000Z', due: true },
+    };
+    const decision = decided[`${String(row.user_id)}/${String(row.sku)}`];
+    if (!decision) throw new Error(`no hand-worked decision for ${String(row.user_id)}/${String(row.sku)}`);
+    return { ...row, ...decision };
+  }),
 };

@@ -1,4 +1,5 @@
 import { REORDER_CELLS, REORDER_MODEL_KIND, type ReorderCellKey, type ReorderModel } from '../../functions/kernel/reorder-model.ts';
+import type { SqlRow } from '../../functions/warehouse/ports.ts';
 
 /**
  * A reorder model over every cell of `REORDER_CELLS`, due where `due` says (by the cell's bins), with the probability
@@ -33,4 +34,23 @@ export function cycleBinFrom(edge: number): number {
   const index = REORDER_CELLS.cycle.indexOf(edge as (typeof REORDER_CELLS.cycle)[number]);
   if (index < 0) throw new Error(`${edge} is no cycle edge`);
   return index + 1;
+}
+
+/** A fitted model's version as `reorder_model` rows (sql/reorder_model.sql): every cell, due where `due` says. */
+export function reorderModelRows(version: string, asOf: string, due: (cell: ReorderCellKey) => boolean): SqlRow[] {
+  const { cells, threshold, kind } = reorderModelWhere(due, version);
+  return cells.map(({ cycle_bin, orders_bin, interval_bin, examples, bought, probability, due: isDue }) => ({
+    version,
+    kind,
+    as_of: asOf,
+    fitted_at: asOf,
+    threshold,
+    cycle_bin,
+    orders_bin,
+    interval_bin,
+    examples,
+    bought,
+    probability,
+    due: isDue,
+  }));
 }
