@@ -40,7 +40,7 @@ export const ingestFunction = defineFunction({
       callMs: deadlines.firestoreMs,
       transactionMs: deadlines.learningMs,
     });
-    const { privacy, erasures } = shopperStores(firestore, settings.userHashKey);
+    const { privacy } = shopperStores(firestore, settings.userHashKey);
     const preferences = firestoreStores(firestore).learning({ learn, markerTtlDays: settings.markerTtlDays });
     // A delivery that passes a deadline throws: Pub/Sub redelivers it after its backoff, and the idempotent writes
     // absorb whatever the abandoned calls still did.
@@ -50,7 +50,6 @@ export const ingestFunction = defineFunction({
         preferences: bounded(preferences, 'preferences', deadlines.learningMs, logger),
         consent: createIngestConsent(
           bounded(privacy, 'privacy', deadlines.firestoreMs, logger),
-          bounded(erasures, 'erasures', deadlines.firestoreMs, logger),
           bounded(linkReader(firestore), 'links', deadlines.firestoreMs, logger),
         ),
         clock: platform.clock,

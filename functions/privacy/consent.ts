@@ -2,7 +2,7 @@ import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
 import { createExpiringCache } from '../kernel/expiring-cache.ts';
 import type { Clock, ConsentDecision, ConsentPolicy, LinkReader } from '../kernel/ports.ts';
 import { isAnonymousUserId } from '../kernel/shopper-id.ts';
-import type { ErasureStore, PrivacyStore } from './ports.ts';
+import type { PrivacyStore, StandingReader } from './ports.ts';
 import { TRACKED_BY, type PrivacySettings } from './settings.ts';
 
 export type CollectConsentOptions = {
@@ -57,28 +57,20 @@ export function createCollectConsent(store: Pick<PrivacyStore, 'read'>, options:
 }
 
 /**
- * `ingest`'s policy: no cache, the settings and the tombstone are read for every message. Drops
+ * `ingest`'s policy: no cache, the settings and the tombstones are read for every message, in one read. Drops
  * events whose type the shopper does not let be tracked, and events received before their erasure
  * (a late delivery must not bring back what was erased); says per kept event whether it may be
  * learned from. A visitor linked to a shopper is governed by the shopper's settings from the moment of
  * linking, and their events received before either's erasure are dropped: messages collected under the
  * visitor's id before the link still arrive after it. A failed read throws, so Pub/Sub redelivers the message.
  */
-export function createIngestConsent(
-  store: Pick<PrivacyStore, 'read'>,
-  erasures: Pick<ErasureStore, 'erasedBefore'>,
-  links: LinkReader,
-): ConsentPolicy<CollectedEvent> {
+export function createIngestConsent(reader: StandingReader, links: LinkReader): ConsentPolicy<CollectedEvent> {
   return {
     async decide(userId, events) {
       if (events.length === 0) return [];
       const shopper = isAnonymousUserId(userId) ? await links.shopperOf(userId) : null;
-      const [settings, ...tombstones] = await Promise.all([
-        store.read(shopper ?? userId),
-        erasures.erasedBefore(userId),
-        ...(shopper === null ? [] : [erasures.erasedBefore(shopper)]),
-      ]);
-      const erasedBeforeMs = Math.max(...tombstones.map((erasedBefore) => erasedBefore?.getTime() ?? Number.NEGATIVE_INFINITY));
+      const { settings, erasedBefore } = await reader.standing(shopper ?? userId, shopper === null ? [userId] : [userId, shopper]);
+      const erasedBeforeMs = erasedBefore?.getTime() ?? Number.NEGATIVE_INFINITY;
       return events.map((event) =>
         Date.parse(event.received_at) < erasedBeforeMs ? { track: false, reason: 'erased' } : decideFor(settings, event.type),
       );

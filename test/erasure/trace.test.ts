@@ -208,7 +208,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     ingest = createIngestHandler({
       warehouse,
       preferences: createFirestorePreferenceStore(firestore, { learn }),
-      consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
+      consent: createIngestConsent(privacy, createFirestoreLinkReader(firestore)),
       clock,
       logger,
     });

@@ -39,7 +39,7 @@ beforeAll(async () => {
   ingest = createIngestHandler({
     warehouse,
     preferences: createFirestorePreferenceStore(firestore, { learn }),
-    consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
+    consent: createIngestConsent(privacy, createFirestoreLinkReader(firestore)),
     clock: () => NOW,
     logger: createMemoryLogger(),
   });

@@ -18,6 +18,7 @@ import { collectUnderTest, tokenFor } from '../support/collect-server.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { NOW, validEvent } from '../support/fixtures.ts';
 import { decode } from '../support/memory-bus.ts';
+import { standingOf } from '../support/standing.ts';
 import { createMemoryWarehouse } from '../support/memory-warehouse.ts';
 import { collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
 
@@ -59,7 +60,7 @@ const noLinks = { shopperOf: async () => null };
 
 describe.each([
   ['collect', (store: Pick<PrivacyStore, 'read'>) => createCollectConsent(store)],
-  ['ingest', (store: Pick<PrivacyStore, 'read'>) => createIngestConsent(store, noErasures, noLinks)],
+  ['ingest', (store: Pick<PrivacyStore, 'read'>) => createIngestConsent(standingOf(store, noErasures), noLinks)],
 ])('%s consent maps every event type to its setting', (_name, policyOver) => {
   const everyType = EVENT_TYPES.map((type) => collectedEvent(type, 'shopper-1', NOW));
 
@@ -159,7 +160,7 @@ describe('collect consent caches settings, for at most cacheMs', () => {
 describe('ingest consent reads afresh for every message', () => {
   it('sees a change at once', async () => {
     const { store, state, set } = countingStore();
-    const consent = createIngestConsent(store, noErasures, noLinks);
+    const consent = createIngestConsent(standingOf(store, noErasures), noLinks);
     const order = [collectedEvent('order_completed', 'shopper-1', NOW)];
     expect(await consent.decide('shopper-1', order)).toEqual([{ track: true, learn: true }]);
     set('shopper-1', { track_purchases: false });
@@ -171,7 +172,7 @@ describe('ingest consent reads afresh for every message', () => {
 
   it('drops events received before the shopper’s erasure, whenever they arrive', async () => {
     const erasures = { erasedBefore: async (userId: string) => (userId === 'shopper-1' ? NOW : null) };
-    const consent = createIngestConsent(countingStore().store, erasures, noLinks);
+    const consent = createIngestConsent(standingOf(countingStore().store, erasures), noLinks);
     const at = (offsetMs: number) => collectedEvent('product_viewed', 'shopper-1', new Date(NOW.getTime() + offsetMs));
 
     expect(await consent.decide('shopper-1', [at(-60_000), at(-1), at(0), at(1000)])).toEqual([
@@ -187,7 +188,9 @@ describe('ingest consent reads afresh for every message', () => {
   it("decides on a linked visitor's events by the shopper's settings, and on an unlinked visitor's by their own", async () => {
     const { store, set } = countingStore();
     set('shopper-1', { track_clicks: false, learn_preferences: false });
-    const consent = createIngestConsent(store, noErasures, { shopperOf: async (id) => (id === 'anonymous:linked' ? 'shopper-1' : null) });
+    const consent = createIngestConsent(standingOf(store, noErasures), {
+      shopperOf: async (id) => (id === 'anonymous:linked' ? 'shopper-1' : null),
+    });
     const view = (userId: string) => [collectedEvent('product_viewed', userId, NOW), collectedEvent('order_completed', userId, NOW)];
 
     expect(await consent.decide('anonymous:linked', view('anonymous:linked'))).toEqual([
@@ -203,11 +206,9 @@ describe('ingest consent reads afresh for every message', () => {
   it("drops a linked visitor's events received before their shopper's erasure or their own", async () => {
     const erased: Record<string, Date> = { 'shopper-1': NOW, 'anonymous:erased': new Date(NOW.getTime() + 60_000) };
     const links: Record<string, string> = { 'anonymous:linked': 'shopper-1', 'anonymous:erased': 'shopper-2' };
-    const consent = createIngestConsent(
-      countingStore().store,
-      { erasedBefore: async (id) => erased[id] ?? null },
-      { shopperOf: async (id) => links[id] ?? null },
-    );
+    const consent = createIngestConsent(standingOf(countingStore().store, { erasedBefore: async (id) => erased[id] ?? null }), {
+      shopperOf: async (id) => links[id] ?? null,
+    });
     const at = (userId: string, offsetMs: number) => collectedEvent('product_viewed', userId, new Date(NOW.getTime() + offsetMs));
 
     expect(await consent.decide('anonymous:linked', [at('anonymous:linked', -1), at('anonymous:linked', 0)])).toEqual([
@@ -224,12 +225,14 @@ describe('ingest consent reads afresh for every message', () => {
     const { store, state } = countingStore();
     const events = [collectedEvent('order_completed', 'shopper-1', NOW)];
     state.failNext = new Error('14 UNAVAILABLE');
-    await expect(createIngestConsent(store, noErasures, noLinks).decide('shopper-1', events)).rejects.toThrow('14 UNAVAILABLE');
+    await expect(createIngestConsent(standingOf(store, noErasures), noLinks).decide('shopper-1', events)).rejects.toThrow('14 UNAVAILABLE');
     const brokenErasures = { erasedBefore: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) };
-    await expect(createIngestConsent(store, brokenErasures, noLinks).decide('shopper-1', events)).rejects.toThrow('DEADLINE_EXCEEDED');
+    await expect(createIngestConsent(standingOf(store, brokenErasures), noLinks).decide('shopper-1', events)).rejects.toThrow(
+      'DEADLINE_EXCEEDED',
+    );
     const brokenLinks = { shopperOf: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) };
     const visitorEvents = [collectedEvent('order_completed', 'anonymous:v', NOW)];
-    await expect(createIngestConsent(store, noErasures, brokenLinks).decide('anonymous:v', visitorEvents)).rejects.toThrow(
+    await expect(createIngestConsent(standingOf(store, noErasures), brokenLinks).decide('anonymous:v', visitorEvents)).rejects.toThrow(
       'DEADLINE_EXCEEDED',
     );
   });
@@ -255,7 +258,7 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
     const ingest = createIngestHandler({
       warehouse,
       preferences,
-      consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
+      consent: createIngestConsent(privacy, createFirestoreLinkReader(firestore)),
       clock: () => NOW,
       logger: createMemoryLogger(),
     });

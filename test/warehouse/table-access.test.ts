@@ -47,6 +47,7 @@ import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { statementTables } from '../support/statement-tables.ts';
 import { usersUnderTest } from '../support/users-server.ts';
 import { weeklyOrders } from '../support/weekly-orders.ts';
+import { standingOf } from '../support/standing.ts';
 
 // Every function that touches the warehouse runs here for real, on DuckDB, through its handler: each statement it
 // runs is read for the tables it names, and each bulk write counts for its table. What it touched must be exactly what
@@ -148,7 +149,7 @@ beforeAll(async () => {
   const ingest = createIngestHandler({
     warehouse: recording(warehouse, touchedBy.ingest),
     preferences: createFirestorePreferenceStore(firestore, { learn, markerTtlDays: 8 }),
-    consent: createIngestConsent(privacy, erasures, createFirestoreLinkReader(firestore)),
+    consent: createIngestConsent(standingOf(privacy, erasures), createFirestoreLinkReader(firestore)),
     clock: at(0),
     logger,
   });

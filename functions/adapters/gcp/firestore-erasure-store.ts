@@ -5,7 +5,7 @@ import type { ShopperDocuments } from '../../erasure/ports.ts';
 import type { ErasureRequest, ErasureStore, PendingErasure } from '../../privacy/ports.ts';
 import { DEFAULT_PRIVACY } from '../../privacy/settings.ts';
 import type { UserHasher } from '../../privacy/user-hash.ts';
-import { TOMBSTONE_PRIVACY_FIELD, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
+import { erasedBeforeOf, TOMBSTONE_PRIVACY_FIELD, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
 import { linksOfShopper, shopperRefs } from './shopper-documents.ts';
 
 /** `erasure_requests/{requestId}`: one per request; the user id is on it only while it is pending. */
@@ -145,8 +145,7 @@ export function createFirestoreErasureStore(firestore: Firestore, options: Erasu
     },
 
     async erasedBefore(userId) {
-      const value = (await tombstoneOf(userId).get()).get('erased_before') as unknown;
-      return typeof value === 'string' ? new Date(value) : null;
+      return erasedBeforeOf(await tombstoneOf(userId).get());
     },
 
     deleteAll,
