@@ -36,6 +36,26 @@ describe('batching', () => {
     expect(collect.requests.map((r) => r.events.length)).toEqual([2]);
   });
 
+  it('by default, sends a shopper who tracks an event every 250 ms in requests of 20 events: one write per 20 events', async () => {
+    const collect = fakeCollect();
+    const { tracker } = trackerUnderTest({ fetch: collect.fetch });
+    for (let i = 0; i < 40; i++) {
+      tracker.trackView(view);
+      await after(250);
+    }
+    expect(collect.requests.map((r) => r.events.length)).toEqual([20, 20]);
+  });
+
+  it('by default, sends a lone event within 5 s', async () => {
+    const collect = fakeCollect();
+    const { tracker } = trackerUnderTest({ fetch: collect.fetch });
+    tracker.trackView(view);
+    await after(4999);
+    expect(collect.requests).toHaveLength(0);
+    await after(1);
+    expect(collect.requests).toHaveLength(1);
+  });
+
   it('sends at once when flushAt events are queued', async () => {
     const collect = fakeCollect();
     const { tracker } = trackerUnderTest({ fetch: collect.fetch, flushAt: 3 });
@@ -225,7 +245,7 @@ describe('the queue across pages', () => {
     await after();
 
     const collect = fakeCollect();
-    trackerUnderTest({ fetch: collect.fetch, storage });
+    trackerUnderTest({ fetch: collect.fetch, storage, flushIntervalMs: 1000 });
     await after(1000);
     expect(collect.sentIds()).toEqual(ids);
     expect(storage.items.size).toBe(0);
