@@ -1,27 +1,16 @@
 import * as ff from '@google-cloud/functions-framework';
-import { Firestore } from '@google-cloud/firestore';
-import { trackEverything } from '../../functions/collect/consent.ts';
-import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
-import { loadIngestSettings } from '../../functions/config.ts';
-import { createIngestHandler } from '../../functions/ingest/handler.ts';
-import { learn } from '../../functions/learn/learn.ts';
-import { createLogger } from '../../functions/logging/logger.ts';
-import type { Warehouse } from '../../functions/warehouse/ports.ts';
+import { ingestFunction } from '../../functions/ingest/function.ts';
+import { createPlatform } from '../../functions/platform.ts';
+import type { LinkWarehouse, Warehouse } from '../../functions/warehouse/ports.ts';
 
-// ingest with a warehouse that stores nothing: separates the learning path (Firestore) from the
-// local DuckDB warehouse, which production does not have (it writes to BigQuery).
-const settings = loadIngestSettings(process.env);
-const discard: Warehouse = { insertEvents: async () => ({ failed: [] }), insertRejected: async () => undefined };
-ff.cloudEvent(
-  'ingest',
-  createIngestHandler({
-    warehouse: discard,
-    preferences: createFirestorePreferenceStore(new Firestore({ projectId: settings.projectId, ignoreUndefinedProperties: true }), {
-      learn,
-      markerTtlDays: settings.markerTtlDays,
-    }),
-    consent: trackEverything,
-    clock: () => new Date(),
-    logger: createLogger({ minSeverity: settings.logLevel, labels: { function: 'ingest' } }),
-  }),
-);
+// The production ingest function (its consent reads, its learning transaction, the Firestore client as it is
+// built) with a warehouse that stores nothing: separates the learning path (Firestore) from the local DuckDB
+// warehouse, which production does not have (it writes to BigQuery).
+const discard: Warehouse & LinkWarehouse = {
+  insertEvents: async () => ({ failed: [] }),
+  insertRejected: async () => undefined,
+  recordLink: async () => undefined,
+};
+const platform = { ...createPlatform(), eventWarehouse: async () => discard };
+const registration = await ingestFunction.create(ingestFunction.settings.load(process.env), platform);
+ff.cloudEvent('ingest', registration.handler);
