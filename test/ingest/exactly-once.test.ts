@@ -107,9 +107,8 @@ describe('exactly-once learning over at-least-once delivery', () => {
     expect(docA?.event_count).toBe(4);
   });
 
-  it('lets one shopper’s messages wait for each other within an instance, rather than collide and be retried', async () => {
-    const user = `u-${randomUUID()}`;
-    const own = store();
+  /** Counts the learning transactions' attempts while `run` runs. */
+  async function countingAttempts<T>(run: () => Promise<T>): Promise<{ result: T; attempts: number }> {
     let attempts = 0;
     const runTransaction = firestore.runTransaction.bind(firestore);
     const counting = vi.spyOn(firestore, 'runTransaction').mockImplementation((update, options) =>
@@ -119,16 +118,59 @@ describe('exactly-once learning over at-least-once delivery', () => {
       }, options),
     );
     try {
-      await Promise.all(
-        Array.from({ length: 8 }, (_, i) =>
-          own.apply(user, [collectedEvent('product_viewed', user, new Date(NOW.getTime() - i * 1000))], NOW),
-        ),
-      );
+      return { result: await run(), attempts };
     } finally {
       counting.mockRestore();
     }
+  }
+
+  it('learns one shopper’s messages that queued behind a transaction within an instance together in the next: one write for all', async () => {
+    const user = `u-${randomUUID()}`;
+    const own = store();
+    const view = (i: number) => [collectedEvent('product_viewed', user, new Date(NOW.getTime() - i * 1000))];
+    const { result, attempts } = await countingAttempts(() =>
+      Promise.all(Array.from({ length: 8 }, (_, i) => own.apply(user, view(i), NOW))),
+    );
+
+    // The first runs alone; the seven that waited for it are one transaction, not seven that collide.
+    expect(attempts).toBe(2);
+    expect(result.map((outcome) => outcome.applied)).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(result.reduce((n, outcome) => n + outcome.writes, 0)).toBe(2);
     expect((await preferencesOf(user))?.event_count).toBe(8);
-    expect(attempts).toBe(8);
+  });
+
+  it('counts a redelivered message once when it queued together with its first delivery', async () => {
+    const user = `u-${randomUUID()}`;
+    const own = store();
+    const [first, again] = [afternoon(user), afternoon(user)];
+    const outcomes = await Promise.all([own.apply(user, first, NOW), own.apply(user, again, NOW), own.apply(user, again, NOW)]);
+
+    expect(outcomes.map(({ applied, alreadyApplied }) => ({ applied, alreadyApplied }))).toEqual([
+      { applied: 4, alreadyApplied: 0 },
+      { applied: 4, alreadyApplied: 0 },
+      { applied: 0, alreadyApplied: 4 },
+    ]);
+    expect((await preferencesOf(user))?.event_count).toBe(8);
+  });
+
+  it('learns each queued message on its own when their transaction fails, so one message’s failure is never another’s', async () => {
+    const user = `u-${randomUUID()}`;
+    const poison = collectedEvent('product_viewed', user, NOW);
+    const own = createFirestorePreferenceStore(firestore, {
+      learn: (current, userId, events, now) => {
+        if (events.some((e) => e.event_id === poison.event_id)) throw new Error('cannot learn this one');
+        return learn(current, userId, events, now);
+      },
+    });
+    const [first, good] = [afternoon(user), [collectedEvent('cart_item_added', user, NOW)]];
+    const outcomes = await Promise.allSettled([own.apply(user, first, NOW), own.apply(user, good, NOW), own.apply(user, [poison], NOW)]);
+
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.applied : String(o.reason)))).toEqual([
+      4,
+      1,
+      'Error: cannot learn this one',
+    ]);
+    expect((await preferencesOf(user))?.event_count).toBe(5);
   });
 
   it('counts events once when a client resends them in a new request after a 503', async () => {

@@ -25,36 +25,100 @@ export type PreferenceStoreOptions = {
  * the ids of the events learned, `applied_ids`) and the shopper's settings, learn from the events not seen
  * before, and write the document back with their ids. A redelivered or resent event finds its id and changes
  * nothing; deliveries that race are serialized by the transaction.
+ *
+ * Within an instance a shopper's messages do not race: they wait for each other, and those that queued up behind
+ * one transaction are learned together in the next, one write for all (a backlog's, or a busy shopper's). They are
+ * one list of events to the transaction, so a repeat among them is a repeat as it is within one message; if that
+ * transaction fails, each is learned on its own, so one message's failure is never another's.
  */
 export function createFirestorePreferenceStore(firestore: Firestore, options: PreferenceStoreOptions): PreferenceStore {
   const markerTtlMs = markerTtlOf(options);
   const legacy = options.legacyMarkers ?? createLegacyMarkerCheck(firestore);
-  // Two transactions on one document collide, and Firestore's client retries the loser after 1 s, 1.5 s, …:
-  // within an instance, a shopper's messages wait for each other instead.
-  const oneAtATime = createQueuePerKey();
-  const learnMessage = async (userId: string, events: readonly CollectedEvent[], now: Date): Promise<ApplyOutcome> => {
-    const { applied, alreadyApplied, writes, forgottenIds } = await learnOnce(firestore, options, legacy, userId, events, now, {
-      markedUntil: () => now.getTime() + markerTtlMs,
+  const learnMessages = async (userId: string, messages: readonly QueuedMessage[]): Promise<ApplyOutcome[]> => {
+    // The latest clock of the queued: learning's decay and the marks' lifetime then cover every one of them.
+    const now = new Date(Math.max(...messages.map((m) => m.now.getTime())));
+    const { outcome, fresh } = await learnOnce(
+      firestore,
+      options,
+      legacy,
+      userId,
+      messages.flatMap((m) => m.events),
+      now,
+      {
+        markedUntil: () => now.getTime() + markerTtlMs,
+      },
+    );
+    let offset = 0;
+    return messages.map((message, i) => {
+      const learned = fresh.slice(offset, (offset += message.events.length)).filter(Boolean).length;
+      // The one write, and what it forgot, are told with the first message: summed over the messages they are right.
+      const first = i === 0;
+      return {
+        applied: outcome.applied > 0 ? learned : 0,
+        alreadyApplied: message.events.length - learned,
+        writes: first ? outcome.writes : 0,
+        ...(first && outcome.forgottenIds ? { forgottenIds: outcome.forgottenIds } : {}),
+      };
     });
-    return { applied, alreadyApplied, writes, ...(forgottenIds ? { forgottenIds } : {}) };
   };
+  const settle = (userId: string, messages: readonly QueuedMessage[]): Promise<Settled<ApplyOutcome>[]> =>
+    learnMessages(userId, messages).then(
+      (outcomes) => outcomes.map((value) => ({ ok: true, value })),
+      (error: unknown) => messages.map(() => ({ ok: false, error })),
+    );
+  const learnQueued = async (userId: string, messages: readonly QueuedMessage[]): Promise<Settled<ApplyOutcome>[]> => {
+    const together = await settle(userId, messages);
+    if (messages.length === 1 || together.every((s) => s.ok)) return together;
+    const alone: Settled<ApplyOutcome>[] = [];
+    for (const message of messages) alone.push(...(await settle(userId, [message])));
+    return alone;
+  };
+  const queue = createQueuePerKey<QueuedMessage, ApplyOutcome>();
   return {
-    apply: (userId, events, now) => oneAtATime(shopperRefs(firestore, userId).preferences.path, () => learnMessage(userId, events, now)),
+    async apply(userId, events, now) {
+      const settled = await queue(shopperRefs(firestore, userId).preferences.path, { events, now }, (queued) =>
+        learnQueued(userId, queued),
+      );
+      if (!settled.ok) throw settled.error;
+      return settled.value;
+    },
   };
 }
 
-/** Runs the work of one key one after another, in the order given; work of other keys runs alongside. */
-function createQueuePerKey(): <T>(key: string, work: () => Promise<T>) => Promise<T> {
-  const last = new Map<string, Promise<unknown>>();
-  return (key, work) => {
-    const run = (last.get(key) ?? Promise.resolve()).then(work, work);
-    const settled = run.catch(() => undefined);
-    last.set(key, settled);
-    void settled.then(() => {
-      if (last.get(key) === settled) last.delete(key);
-    });
-    return run;
+type QueuedMessage = { events: readonly CollectedEvent[]; now: Date };
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/**
+ * Runs the work of one key one batch after another: what is asked while a batch runs waits, and goes in the next
+ * batch together, in the order asked (at most what the instance takes at once). Keys run alongside each other.
+ * `work` settles each item of its batch, in order.
+ */
+function createQueuePerKey<Item, Answer>(): (
+  key: string,
+  item: Item,
+  work: (items: readonly Item[]) => Promise<Settled<Answer>[]>,
+) => Promise<Settled<Answer>> {
+  type Waiting = { item: Item; settle: (answer: Settled<Answer>) => void };
+  const waiting = new Map<string, Waiting[]>();
+  const running = new Set<string>();
+  const runNext = (key: string, work: (items: readonly Item[]) => Promise<Settled<Answer>[]>): void => {
+    const batch = waiting.get(key) ?? [];
+    waiting.delete(key);
+    if (batch.length === 0) return void running.delete(key);
+    running.add(key);
+    void work(batch.map((w) => w.item))
+      .catch((error: unknown) => batch.map((): Settled<Answer> => ({ ok: false, error })))
+      .then((answers) => batch.forEach((w, i) => w.settle(answers[i] ?? { ok: false, error: new Error('no answer') })))
+      .finally(() => runNext(key, work));
   };
+  return (key, item, work) =>
+    new Promise((settle) => {
+      const queued = waiting.get(key);
+      if (queued) queued.push({ item, settle });
+      else waiting.set(key, [{ item, settle }]);
+      if (!running.has(key)) runNext(key, work);
+    });
 }
 
 export type HistorySeederOptions = PreferenceStoreOptions & {
@@ -127,7 +191,7 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
         } catch (error) {
           if (!changedSinceRead(error)) throw error;
           const { userId, events } = shoppers[i] as SeedShopper;
-          outcomes[i] = await learnOnce(firestore, options, legacy, userId, events, now, marking);
+          outcomes[i] = (await learnOnce(firestore, options, legacy, userId, events, now, marking)).outcome;
         }
       });
       return outcomes;
@@ -181,6 +245,8 @@ function readPlan(firestore: Firestore, userId: string, events: readonly Collect
 
 type Plan = {
   outcome: SeedOutcome & { forgottenIds?: number };
+  /** Per event asked about, in order: whether this call learned (or, learning off, marked) it. */
+  fresh: boolean[];
   /** The preference document as it is to be, and the update time it was read at (none: it did not exist). */
   write: { data: Record<string, unknown>; updateTime: Timestamp | undefined } | null;
   privacy: { updateTime: Timestamp | undefined; updatedAt: unknown };
@@ -205,6 +271,7 @@ function plan(
   const applied = appliedIds(stored?.[APPLIED_IDS_FIELD]);
   const nothing = (seededBefore: boolean): Plan => ({
     outcome: { applied: 0, alreadyApplied: seededBefore ? 0 : events.length, seededBefore, writes: 0 },
+    fresh: events.map(() => false),
     write: null,
     privacy,
   });
@@ -216,13 +283,14 @@ function plan(
     read.legacyShardOf !== null &&
     legacyMarked(legacySnapshots[read.legacyShardIds.indexOf(read.legacyShardOf.get(eventId) ?? '')], eventId);
   const fresh: CollectedEvent[] = [];
-  for (const event of events) {
+  const isFresh = events.map((event) => {
     const id = appliedIdOf(event.event_id);
-    if (applied.has(id) || legacyMarkedAlready(event.event_id)) continue;
+    if (applied.has(id) || legacyMarkedAlready(event.event_id)) return false;
     // Marked even when the mark is not kept: a repeat within this call is then a repeat too.
     applied.add(id, marking.markedUntil(event));
     fresh.push(event);
-  }
+    return true;
+  });
   if (seededBy && seededId) applied.add(seededId, seededBy.until);
   if (fresh.length === 0 && !seededBy) return nothing(false);
 
@@ -241,6 +309,7 @@ function plan(
       writes: 1,
       ...(forgotten > 0 ? { forgottenIds: forgotten } : {}),
     },
+    fresh: isFresh,
     write: { data: { ...stored, ...learned, [APPLIED_IDS_FIELD]: value }, updateTime: current?.exists ? current.updateTime : undefined },
     privacy,
   };
@@ -255,7 +324,7 @@ async function learnOnce(
   events: readonly CollectedEvent[],
   now: Date,
   marking: Marking,
-): Promise<Plan['outcome']> {
+): Promise<Pick<Plan, 'outcome' | 'fresh'>> {
   const withLegacy = await legacy.mayExist(now);
   return firestore.runTransaction(async (tx) => {
     // A visitor linked to a shopper since these events were collected learns into the shopper's document, behind
@@ -268,9 +337,9 @@ async function learnOnce(
     };
     const read = readPlan(firestore, learner.userId, learner.events, withLegacy);
     const snapshots = await tx.getAll(...read.refs);
-    const { outcome, write } = plan(options, learner, now, marking, read, snapshots);
+    const { outcome, fresh, write } = plan(options, learner, now, marking, read, snapshots);
     if (write) tx.set(read.preferences, write.data);
-    return outcome;
+    return { outcome, fresh };
   });
 }
 
