@@ -790,7 +790,7 @@ function report(r: {
         `${ratio(t.messages, t.events)} |`,
     ),
     '',
-    'Events sent by the client SDK (`functions/client/node.ts`, default batching: a request at 20 queued events or after 1 s), through collect:',
+    'Events sent by the client SDK (`functions/client/node.ts`, default batching: a request at 20 queued events or after 5 s), through collect:',
     '',
     '| shoppers × events | sent as | accepted | requests (messages) | events/message | writes | writes/event | s | functions CPU µs/event | functions peak RSS MB |',
     '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
