@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
 import { APPLIED_IDS_FIELD } from '../../functions/adapters/gcp/applied-ids.ts';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { legacyShardOf } from '../../functions/adapters/gcp/legacy-applied-markers.ts';
@@ -26,7 +25,6 @@ import { hashUser, usersUnderTest } from '../support/users-server.ts';
 
 const firestore = emulatorFirestore();
 const privacy = createFirestorePrivacyStore(firestore, { hashUser });
-const erasures = createFirestoreErasureStore(firestore, { hashUser });
 let warehouse: DuckDbWarehouse;
 let collect: Awaited<ReturnType<typeof collectUnderTest>>;
 let users: Awaited<ReturnType<typeof usersUnderTest>>;
