@@ -93,6 +93,17 @@ describe('the ideal observer', () => {
     expect(observer.favourite('tea')).toBe('Cedar');
   });
 
+  it('gives each brand its posterior chance: alike before any evidence, most to the one it names after', () => {
+    const observer = idealObserver(catalog, shopper());
+    expect([...observer.chances('tea').values()]).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    observer.searched(need, [A1, B1, C1], 2);
+    const chances = observer.chances('tea');
+    expect([...chances.values()].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+    // The likelihoods of the click test above: 0.032, 0.396 and 0.060, over their sum.
+    expect(chances.get('Birch')).toBeCloseTo(0.396 / (0.032 + 0.396 + 0.06), 2);
+    expect(observer.chances('coffee').size).toBe(0);
+  });
+
   it('weighs only brands the shopper would buy at all', () => {
     const observer = idealObserver(catalog, shopper({ strictTags: ['organic'] }));
     expect(observer.favourite('tea')).toBe('Cedar');

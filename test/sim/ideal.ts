@@ -19,6 +19,8 @@ export type IdealObserver = {
   ordered(products: readonly Product[]): void;
   /** The most probable favourite brand in `category`, or null for a category the shopper does not buy from. */
   favourite(category: string): string | null;
+  /** Each acceptable brand's posterior chance of being the favourite in `category` (empty for a category not bought from). */
+  chances(category: string): Map<string, number>;
 };
 
 export function idealObserver(catalog: Catalog, truth: ShopperTruth): IdealObserver {
@@ -81,6 +83,14 @@ export function idealObserver(catalog: Catalog, truth: ShopperTruth): IdealObser
         if (logP > bestLog) [best, bestLog] = [brand, logP];
       }
       return best;
+    },
+
+    chances(category) {
+      const byBrand = logLikelihood.get(category) ?? new Map<string, number>();
+      const top = Math.max(...byBrand.values());
+      const weights = [...byBrand].map(([brand, logP]) => [brand, Math.exp(logP - top)] as const);
+      const total = weights.reduce((sum, [, w]) => sum + w, 0);
+      return new Map(weights.map(([brand, w]) => [brand, w / total]));
     },
   };
 }

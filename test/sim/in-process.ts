@@ -25,6 +25,10 @@ export type InProcessOptions = RunOptions & {
   signalsInControl?: boolean;
   /** Passed to the personalizer: the ranking weights' current and challenger versions. */
   weights?: RankingWeightsReader;
+  /** Orders the personalized arm's results instead of the loop (an oracle, oracle.ts); the control arm is untouched. */
+  rerank?: TripPorts['rerank'];
+  /** Told every search as shown (ceiling.ts). */
+  searched?: TripPorts['searched'];
   /** Told every event as collect would store it, e.g. to fill a warehouse. */
   collected?: (events: readonly CollectedEvent[]) => void;
 };
@@ -81,6 +85,8 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
         ...(options.signalsInControl ? { signalsInControl: true, random: swaps.next } : {}),
         ...(options.weights ? { weights: options.weights } : {}),
       }),
+    ...(options.rerank ? { rerank: options.rerank } : {}),
+    ...(options.searched ? { searched: options.searched } : {}),
     send: async (userId, sent) => {
       // Collect's fields for a client whose clock is right: the event happened when it says.
       const collected = sent.map((e) => ({ ...e, user_id: userId, received_at: e.sent_at, event_time: e.occurred_at }));

@@ -1,16 +1,20 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../functions/logging/logger.ts';
 import { SIGNALS, type Signal } from '../../functions/search/index.ts';
+import { ceilingLedger, ceilingSummary } from './ceiling.ts';
 import { runInProcess } from './in-process.ts';
+import { RANKERS, rankingOf, type Ranker } from './oracle.ts';
 import { inProcessSummary, markdownSummary, writeReport } from './report.ts';
 import { runSimulation } from './simulate.ts';
 
 // `npm run simulate -- [--shoppers N] [--days N] [--history-days N] [--seed N] [--concurrency N] [--report DIR]
-//   [--strength X] [--weight signal=X …] [--prior-weight X] [--in-process]`: the shopper simulation
+//   [--strength X] [--weight signal=X …] [--prior-weight X] [--in-process [--ranker loop|oracle|shopper|informed]]`: the shopper simulation
 // through the local stack. `--strength`, `--weight` and `--prior-weight` set the search service's ranking; due predictions
 // follow the reorder model the patterns job fits; `--in-process` runs the same trips
 // straight into the learning code instead (see in-process.ts), to try a change in seconds. `--history-days` first
-// shops that many days before the loop and imports their orders (history.ts).
+// shops that many days before the loop and imports their orders (history.ts). `--ranker` ranks the personalized arm
+// with an oracle (oracle.ts) instead of the loop (`loop`: the loop's own), and adds where the clicks of the order shown
+// are lost against the informed and the full oracle (ceiling.ts).
 // Progress and logs go to stderr; the Markdown summary to stdout.
 
 const { values } = parseArgs({
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     'prior-weight': { type: 'string' },
     weight: { type: 'string', multiple: true },
     'in-process': { type: 'boolean', default: false },
+    ranker: { type: 'string' },
   },
 });
 const number = (name: string, value: string | undefined) => {
@@ -59,6 +64,11 @@ const ranking = {
   ...(priorWeight === undefined ? {} : { priorWeight }),
   ...(Object.keys(weights).length ? { weights } : {}),
 };
+const ranker: Ranker | undefined =
+  values.ranker === undefined
+    ? undefined
+    : (RANKERS.find((r) => r === values.ranker) ?? fail(`--ranker takes one of ${RANKERS.join(', ')}, got ${values.ranker}`));
+if (ranker !== undefined && !values['in-process']) fail('--ranker runs only with --in-process');
 const logger = createLogger({ labels: { component: 'simulation' }, sink: (line) => process.stderr.write(`${line}\n`) });
 const interactive = process.stderr.isTTY;
 const started = Date.now();
@@ -76,6 +86,8 @@ const progress = (text: string, fraction: number) => {
 };
 try {
   if (values['in-process']) {
+    const rerank = ranker === undefined ? null : rankingOf(ranker);
+    const ceiling = ranker === undefined ? null : ceilingLedger();
     const result = await runInProcess({
       shoppers: number('shoppers', values.shoppers),
       days: number('days', values.days),
@@ -83,9 +95,15 @@ try {
       historyDays: number('history-days', values['history-days']),
       ranking,
       progress,
+      ...(rerank ? { rerank } : {}),
+      ...(ceiling ? { searched: ceiling.searched } : {}),
     });
     if (interactive) process.stderr.write('\n');
     process.stdout.write(inProcessSummary(result, ranking));
+    if (ceiling)
+      process.stdout.write(
+        `\n### The personalized arm ranked by: ${ranker}\n\n${ceilingSummary(ceiling, result.score.afterFirstWeek.fromDay)}`,
+      );
   } else {
     const result = await runSimulation({
       shoppers: number('shoppers', values.shoppers),

@@ -13,6 +13,7 @@ import type { ReorderModel } from '../../functions/kernel/reorder-model.ts';
 import { brandEvidence, learnedTopBrands, reorderCandidates } from './observe.ts';
 import { idealObserver, type IdealObserver } from './ideal.ts';
 import { orderCountTopBrands, type BrandRecord, type ReorderRecord, type SearchRecord } from './score.ts';
+import type { RankContext, Ranking } from './oracle.ts';
 import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
 
 // One shopper's trip on one simulated day: what they search, click, put in the cart and order, and
@@ -55,6 +56,22 @@ export type TripPorts = {
   personalizer: (clock: () => Date) => PersonalizeSearch;
   /** Sends the trip's events, in order, as the shopper's app would. */
   send: (userId: string, events: ClientEvent[]) => Promise<void>;
+  /** Replaces the order shown outside the control arm (an oracle's, oracle.ts); absent, the loop's order is shown. */
+  rerank?: Ranking;
+  /** Told every search as the shopper saw it, for the ceiling's breakdown (ceiling.ts). */
+  searched?: (search: SearchSeen) => void;
+};
+
+/** One search as shown: when, in which arm, what every ranking may be told, the engine's results, the order shown and the click. */
+export type SearchSeen = {
+  day: number;
+  arm: string;
+  /** Why the loop did not personalize it (`control`, `missing`, `no_signal`…), null when it did. */
+  reason: string | null;
+  context: RankContext;
+  engine: readonly Product[];
+  shown: readonly Product[];
+  clicked: number | null;
 };
 
 /** What the trips of a run add up to, for the scorer and the report. */
@@ -190,8 +207,12 @@ export async function shopTrip(
     const reason = outcome.reason ?? 'personalized';
     ledger.personalizedReasons[reason] = (ledger.personalizedReasons[reason] ?? 0) + 1;
     events.push(outcome.event);
-    const shown = outcome.results.map((r) => catalog.bySku.get(r.sku) as Product);
+    const ranked = outcome.results.map((r) => catalog.bySku.get(r.sku) as Product);
+    const context: RankContext = { truth, need, query, ideal, history: ledger.sentEvents.get(truth.userId) ?? [], at: searchAt, catalog };
+    const shown = ports.rerank && outcome.reason !== 'control' ? ports.rerank(context, ranked) : ranked;
     const position = chooseClick(rng, truth, need, shown);
+    // Before the ideal observer learns from this search: what it knew when the search was ranked.
+    ports.searched?.({ day, arm: outcome.arm ?? 'none', reason: outcome.reason, context, engine, shown, clicked: position });
     ideal.searched(need, shown, position);
     ledger.searches.push({ day, arm: outcome.arm ?? 'none', clicked: position });
     if (position === null) continue;
