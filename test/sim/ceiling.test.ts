@@ -28,18 +28,24 @@ describe('the ceiling summary', () => {
       searched: () => undefined,
       rows: [
         // The first week does not count.
-        { day: 0, segments: [], clicks: { engine: 0.9, shown: 0.9, informed: 0.9, oracle: 0.9 } },
-        { day: 7, segments: [], clicks: { engine: 0.4, shown: 0.4, informed: 0.4, oracle: 0.4 } },
-        { day: 7, segments: ['all', 'need: need'], clicks: { engine: 0.4, shown: 0.5, informed: 0.6, oracle: 0.8 } },
-        { day: 8, segments: ['all', 'need: staple'], clicks: { engine: 0.4, shown: 0.5, informed: 0.5, oracle: 0.6 } },
+        { day: 0, segments: [], clicks: { engine: 0.9, shown: 0.9, posterior: 0.9, informed: 0.9, oracle: 0.9 } },
+        { day: 7, segments: [], clicks: { engine: 0.4, shown: 0.4, posterior: 0.4, informed: 0.4, oracle: 0.4 } },
+        { day: 7, segments: ['all', 'need: need'], clicks: { engine: 0.4, shown: 0.5, posterior: 0.5, informed: 0.6, oracle: 0.8 } },
+        { day: 8, segments: ['all', 'need: staple'], clicks: { engine: 0.4, shown: 0.5, posterior: 0.55, informed: 0.5, oracle: 0.6 } },
       ],
     };
     const summary = ceilingSummary(ledger, 7);
     expect(summary).toContain("control's 40.0% (1 searches)");
-    // Shown 0.5, informed 0.55, oracle 0.7 on average: +25%, +37.5%, +75% over 0.4.
-    expect(summary).toContain('| all | 2 | 40.0% | 50.0% | 55.0% | 70.0% | +25.0% / +37.5% / +75.0% | 12.5 / 50.0 |');
-    // The need's search leaves 0.1 and 0.3 of the arm's 2 searches: 12.5 and 37.5 points of uplift.
-    expect(summary).toContain('| need: need | 1 | 40.0% | 50.0% | 60.0% | 80.0% | +25.0% / +50.0% / +100.0% | 12.5 / 37.5 |');
-    expect(summary).toContain('| need: staple | 1 | 40.0% | 50.0% | 50.0% | 60.0% | +25.0% / +25.0% / +50.0% | 0.0 / 12.5 |');
+    // Shown 0.5, without parameters 0.525, informed 0.55, oracle 0.7 on average: +25%, +31.3%, +37.5%, +75% over 0.4.
+    expect(summary).toContain(
+      '| all | 2 | 40.0% | 50.0% | 52.5% | 55.0% | 70.0% | +25.0% / +31.3% / +37.5% / +75.0% | 6.3 / 12.5 / 50.0 |',
+    );
+    // The need's search leaves 0, 0.1 and 0.3 of the arm's 2 searches: 0, 12.5 and 37.5 points of uplift.
+    expect(summary).toContain(
+      '| need: need | 1 | 40.0% | 50.0% | 50.0% | 60.0% | 80.0% | +25.0% / +25.0% / +50.0% / +100.0% | 0.0 / 12.5 / 37.5 |',
+    );
+    expect(summary).toContain(
+      '| need: staple | 1 | 40.0% | 50.0% | 55.0% | 50.0% | 60.0% | +25.0% / +37.5% / +25.0% / +50.0% | 6.3 / 0.0 / 12.5 |',
+    );
   });
 });

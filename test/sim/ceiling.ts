@@ -1,12 +1,13 @@
 import type { Product } from './catalog.ts';
-import { expectedClick, informedOracle, oracleOrder } from './oracle.ts';
+import { expectedClick, informedOracle, oracleOrder, posteriorOnlyOracle } from './oracle.ts';
 import type { SearchSeen } from './trip.ts';
 
 // Where the personalized arm's clicks are lost: for every search, the chance of a click the shopper's truth gives the
-// order shown, and the engine's, the informed oracle's and the full oracle's orders of the same results. Expected
+// order shown, and the engine's, the informed oracle's (with and without the shopper's parameters) and the full
+// oracle's orders of the same results. Expected
 // rather than drawn clicks, so that orders of the same searches compare without the draws' noise.
 
-const ORDERS = ['engine', 'shown', 'informed', 'oracle'] as const;
+const ORDERS = ['engine', 'shown', 'posterior', 'informed', 'oracle'] as const;
 type Clicks = Record<(typeof ORDERS)[number], number>;
 
 /** One search: its day, the segments it counts in (none for control), and its expected click on each order. */
@@ -26,12 +27,17 @@ export function ceilingLedger(): CeilingLedger {
       const clickOn = (order: readonly Product[]) => expectedClick(context.truth, context.need, order);
       const onShown = clickOn(shown);
       if (reason === 'control') {
-        rows.push({ day, segments: [], clicks: { engine: onShown, shown: onShown, informed: onShown, oracle: onShown } });
+        rows.push({
+          day,
+          segments: [],
+          clicks: { engine: onShown, shown: onShown, posterior: onShown, informed: onShown, oracle: onShown },
+        });
         return;
       }
       const clicks = {
         engine: clickOn(engine),
         shown: onShown,
+        posterior: clickOn(posteriorOnlyOracle(context, engine)),
         informed: clickOn(informedOracle(context, engine)),
         oracle: clickOn(oracleOrder(context.truth, context.need, engine)),
       };
@@ -55,14 +61,14 @@ function segmentsOf({ reason, context }: Pick<SearchSeen, 'reason' | 'context'>)
 
 type Cell = { searches: number; clicks: Clicks };
 
-const emptyCell = (): Cell => ({ searches: 0, clicks: { engine: 0, shown: 0, informed: 0, oracle: 0 } });
+const emptyCell = (): Cell => ({ searches: 0, clicks: { engine: 0, shown: 0, posterior: 0, informed: 0, oracle: 0 } });
 const percent = (x: number) => `${(100 * x).toFixed(1)}%`;
 const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(1)}%`;
 
 /**
  * The breakdown of days `fromDay` on as Markdown: per segment of the personalized arm, each order's expected CTR and the
  * uplift it would give over the control arm's expected CTR, and the points of the arm's uplift that the order shown
- * leaves to the informed oracle and to the full oracle there (these add up over the segments of one kind).
+ * leaves to the informed oracle without and with the parameters and to the full oracle there (these add up over the segments of one kind).
  */
 export function ceilingSummary(ledger: CeilingLedger, fromDay: number): string {
   const control = emptyCell();
@@ -85,8 +91,8 @@ export function ceilingSummary(ledger: CeilingLedger, fromDay: number): string {
   const lines = [
     `Expected CTR (the truth's chance of a click on each order of the same results), from day ${fromDay + 1}, and the uplift over control's ${percent(controlCtr)} (${control.searches} searches).`,
     '',
-    '| personalized-arm searches | n | engine order | shown | informed oracle | full oracle | uplift shown / informed / full | uplift points shown leaves to informed / full |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| personalized-arm searches | n | engine order | shown | informed without parameters | informed oracle | full oracle | uplift shown / without parameters / informed / full | uplift points shown leaves to without parameters / informed / full |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   if (controlCtr === 0 || arm === 0) return `${lines.join('\n')}\n`;
   for (const [name, cell] of [...cells].sort(([a], [b]) => (a === 'all' ? -1 : b === 'all' ? 1 : a < b ? -1 : 1))) {
@@ -94,7 +100,7 @@ export function ceilingSummary(ledger: CeilingLedger, fromDay: number): string {
     const uplift = (order: keyof Clicks) => signed(ctr(order) / controlCtr - 1);
     const left = (order: keyof Clicks) => ((100 * (cell.clicks[order] - cell.clicks.shown)) / arm / controlCtr).toFixed(1);
     lines.push(
-      `| ${name} | ${cell.searches} | ${percent(ctr('engine'))} | ${percent(ctr('shown'))} | ${percent(ctr('informed'))} | ${percent(ctr('oracle'))} | ${uplift('shown')} / ${uplift('informed')} / ${uplift('oracle')} | ${left('informed')} / ${left('oracle')} |`,
+      `| ${name} | ${cell.searches} | ${percent(ctr('engine'))} | ${percent(ctr('shown'))} | ${percent(ctr('posterior'))} | ${percent(ctr('informed'))} | ${percent(ctr('oracle'))} | ${uplift('shown')} / ${uplift('posterior')} / ${uplift('informed')} / ${uplift('oracle')} | ${left('posterior')} / ${left('informed')} / ${left('oracle')} |`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../functions/events/schema.ts';
 import { seededRandom, type Catalog, type Product } from './catalog.ts';
 import { idealObserver } from './ideal.ts';
-import { expectedClick, fullOracle, informedOracle, oracleOrder, shopperOracle, type RankContext } from './oracle.ts';
+import { expectedClick, fullOracle, informedOracle, oracleOrder, posteriorOnlyOracle, shopperOracle, type RankContext } from './oracle.ts';
 import { chooseClick, type Need, type ShopperTruth } from './shoppers.ts';
 
 // The oracles read the shoppers' truth to bound what any ranking of the same results could earn.
@@ -174,5 +174,12 @@ describe('the informed oracle', () => {
   it('never puts first a product ordered before that the shopper’s habits rule out', () => {
     const truth = shopper({ strictTags: ['vegan'] });
     expect(informedOracle(context(truth, { history: [order(6, [A1])] }), [A1, B1])[0]).toBe(B1);
+  });
+
+  it('without the parameters, reads only the posterior and the orders: not the shopper’s taste for organic', () => {
+    // Nothing seen yet: every brand alike. The informed oracle knows the shopper likes organic; without it, the engine's order stays.
+    const truth = shopper({ likesOrganic: true });
+    expect(informedOracle(context(truth), [A1, B1, C1])[0]).toBe(C1);
+    expect(skus(posteriorOnlyOracle(context(truth), [A1, B1, C1]))).toEqual(['a1', 'b1', 'c1']);
   });
 });

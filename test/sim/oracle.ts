@@ -44,10 +44,10 @@ export function expectedReciprocalRank(truth: ShopperTruth, need: Need, shown: r
   return sum;
 }
 
-/** Sorted by score, best first; equal scores keep the order given (the engine's). */
+/** Sorted by score, best first; equal scores keep the order given (the engine's), also when sums in another order round apart. */
 function byScore(shown: readonly Product[], score: (product: Product) => number): Product[] {
   return shown
-    .map((product, i) => ({ product, i, s: score(product) }))
+    .map((product, i) => ({ product, i, s: Math.round(score(product) * 1e9) / 1e9 }))
     .sort((a, b) => b.s - a.s || a.i - b.i)
     .map((x) => x.product);
 }
@@ -123,20 +123,29 @@ const DAY_MS = 86_400_000;
  * and bought at least as long ago as a staple can come due, goes first (the most ordered, then the longest ago); the
  * rest follow by their appeal to an ordinary need expected over the posterior.
  */
-export const informedOracle: Ranking = ({ truth, need, ideal, history, at }, shown) => {
+export const informedOracle: Ranking = (context, shown) => informedRanking(context, context.truth, shown);
+
+/**
+ * The informed oracle without the shopper's parameters: a typical shopper's (no strict habits, no taste for organic, the
+ * middle of the price sensitivity and loyalty ranges of `buildShoppers`) in their place. Only the favourite's posterior
+ * (which the ideal observer still forms with the true parameters) and the orders are the shopper's own.
+ */
+export const posteriorOnlyOracle: Ranking = (context, shown) =>
+  informedRanking(context, { ...context.truth, strictTags: [], likesOrganic: false, priceSensitivity: 0.5, loyalty: 0.75 }, shown);
+
+function informedRanking({ need, ideal, history, at }: RankContext, known: ShopperTruth, shown: readonly Product[]): Product[] {
   const orders = orderedSoFar(history);
   const category = need.kind === 'staple' ? need.product.category : need.category;
   const ordinary: Need = { kind: 'need', category };
-  const chances = [...ideal.chances(category)];
-  const supposing = (brand: string): ShopperTruth => ({ ...truth, favouriteBrand: new Map([[category, brand]]), staples: [] });
-  const shoppers = chances.map(([brand, chance]) => ({ shopper: supposing(brand), chance }));
+  const supposing = (brand: string): ShopperTruth => ({ ...known, favouriteBrand: new Map([[category, brand]]), staples: [] });
+  const shoppers = [...ideal.chances(category)].map(([brand, chance]) => ({ shopper: supposing(brand), chance }));
   return byScore(shown, (product) => {
     const bought = orders.get(product.sku);
     const sinceDays = bought ? (at.getTime() - bought.last) / DAY_MS : 0;
-    if (bought && acceptable(product, truth) && sinceDays >= STAPLE_DUE_AFTER_DAYS) return 2 + bought.times + sinceDays / 1000;
+    if (bought && acceptable(product, known) && sinceDays >= STAPLE_DUE_AFTER_DAYS) return 2 + bought.times + sinceDays / 1000;
     return shoppers.reduce((sum, { shopper, chance }) => sum + chance * appeal(shopper, ordinary, product), 0);
   });
-};
+}
 
 /** Per SKU ordered in `history`: how many orders held it, and the last one's time. */
 function orderedSoFar(history: readonly ClientEvent[]): Map<string, { times: number; last: number }> {
