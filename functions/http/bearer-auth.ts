@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { errors, importSPKI, jwtVerify, type CryptoKey, type JWTVerifyOptions } from 'jose';
-import { createExpiringCache } from '../kernel/expiring-cache.ts';
-import type { AuthOutcome, Identity, TokenVerifier } from '../kernel/ports.ts';
+import { createExpiringCache, type ExpiringCache } from '../kernel/expiring-cache.ts';
+import type { AuthOutcome, Identity, MaybePromise, TokenVerifier } from '../kernel/ports.ts';
 import { ANONYMOUS_PREFIX, anonymousUserId, isAnonymousUserId, MAX_ANONYMOUS_SUBJECT_LENGTH, ShopperId } from '../kernel/shopper-id.ts';
 import type { ErrorReply } from './reply.ts';
 
@@ -18,15 +19,20 @@ export type TokenSettings = {
   clockToleranceSec: number;
 };
 
+export type VerifierOptions = {
+  /** Where verified tokens are remembered, by their digest. Default: an LRU of `cacheEntries`. */
+  remembered?: ExpiringCache<string, Identity>;
+};
+
 /** Fewest characters of an HS256 shared secret. */
 export const MIN_SECRET_LENGTH = 32;
 /** A remembered verification is trusted for at most this long, even if the token lives longer. */
 const CACHE_TTL_MS = 5 * 60 * 1000;
 
 /** Builds the shopper-token check once, at start-up: a bad key fails the deployment, not a request. */
-export async function createJwtVerifier(settings: TokenSettings): Promise<TokenVerifier> {
+export async function createJwtVerifier(settings: TokenSettings, options: VerifierOptions = {}): Promise<TokenVerifier> {
   const { key, algorithms } = await importVerificationKey(settings.key);
-  const options: JWTVerifyOptions = {
+  const verifyOptions: JWTVerifyOptions = {
     algorithms,
     issuer: settings.issuer,
     audience: settings.audience,
@@ -35,24 +41,35 @@ export async function createJwtVerifier(settings: TokenSettings): Promise<TokenV
   };
   // WebCrypto verification runs on the libuv thread pool; a shopper sends many requests with one
   // token, so remembering successful checks (never failures) removes that hop from the hot path.
-  const verified = createExpiringCache<string, Identity>({ max: settings.cacheEntries ?? 10_000 });
+  const remembered = options.remembered ?? createExpiringCache<string, Identity>({ max: settings.cacheEntries ?? 10_000 });
+
+  async function check(token: string, digest: string): Promise<AuthOutcome> {
+    const now = Date.now();
+    try {
+      const { payload } = await jwtVerify(token, key, verifyOptions);
+      const identity = identityOf(payload);
+      if (!identity.ok) return identity;
+      // Never past `exp` (the clock tolerance is not extended to a remembered token), never longer than the TTL.
+      remembered.set(digest, identity.identity, Math.min((payload.exp ?? 0) * 1000, now + CACHE_TTL_MS));
+      return identity;
+    } catch (error) {
+      return { ok: false, reason: describeTokenError(error) };
+    }
+  }
+
   return {
-    async verify(token: string): Promise<AuthOutcome> {
-      const now = Date.now();
-      const known = verified.get(token);
-      if (known !== undefined) return { ok: true, identity: known };
-      try {
-        const { payload } = await jwtVerify(token, key, options);
-        const identity = identityOf(payload);
-        if (!identity.ok) return identity;
-        const expiresMs = (payload.exp ?? 0) * 1000;
-        verified.set(token, identity.identity, Math.min(expiresMs, now + CACHE_TTL_MS));
-        return identity;
-      } catch (error) {
-        return { ok: false, reason: describeTokenError(error) };
-      }
+    // A remembered token is answered at once, without a promise.
+    verify(token: string): MaybePromise<AuthOutcome> {
+      const digest = tokenDigest(token);
+      const known = remembered.get(digest);
+      return known === undefined ? check(token, digest) : { ok: true, identity: known };
     },
   };
+}
+
+/** A token is remembered by its SHA-256, never as itself: an instance's memory holds no shopper's credential. */
+function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
 }
 
 /**
@@ -109,7 +126,7 @@ function describeTokenError(error: unknown): string {
 }
 
 /** Authenticates a request by its `Authorization` header: the check `collect` and `users` share. */
-export async function authenticate(authorization: string | undefined, verifier: TokenVerifier): Promise<AuthOutcome> {
+export function authenticate(authorization: string | undefined, verifier: TokenVerifier): MaybePromise<AuthOutcome> {
   const token = bearerToken(authorization);
   return token ? verifier.verify(token) : { ok: false, reason: 'missing bearer token' };
 }

@@ -6,6 +6,13 @@
 export type Clock = () => Date;
 
 /**
+ * What a port with a cache answers: the value itself when it already knows it, else a promise. On collect's hot path
+ * every promise costs a few µs inside the Functions Framework's per-request domain (test/bench/RESULTS.md), so a
+ * caller that can use the value at once skips the wait; one that awaits it gets the same either way.
+ */
+export type MaybePromise<T> = T | Promise<T>;
+
+/**
  * Who a token names. A `shopper` is logged in; an `anonymous` visitor is not yet, and their user id is in its own
  * namespace (`anonymous:<sub>`, functions/kernel/shopper-id.ts), so that it never equals a shopper's.
  */
@@ -14,7 +21,7 @@ export type AuthOutcome = { ok: true; identity: Identity } | { ok: false; reason
 
 /** Checks the shopper's bearer token; the user id is taken from it, never from the body. */
 export interface TokenVerifier {
-  verify(token: string): Promise<AuthOutcome>;
+  verify(token: string): MaybePromise<AuthOutcome>;
 }
 
 /** Which shopper an anonymous visitor was linked to on login (`links/{visitor}`): what collect and ingest read. */
@@ -32,5 +39,5 @@ export type ConsentDecision = { track: true; learn: boolean } | { track: false; 
  * see `functions/privacy/consent.ts`.
  */
 export interface ConsentPolicy<E extends { readonly type: string } = { readonly type: string }> {
-  decide(userId: string, events: readonly E[]): Promise<ConsentDecision[]>;
+  decide(userId: string, events: readonly E[]): MaybePromise<ConsentDecision[]>;
 }

@@ -1,6 +1,9 @@
 import { exportSPKI, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createHash } from 'node:crypto';
 import { bearerToken, createJwtVerifier } from '../../functions/http/bearer-auth.ts';
+import { createExpiringCache } from '../../functions/kernel/expiring-cache.ts';
+import type { Identity } from '../../functions/kernel/ports.ts';
 import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { TEST_TOKEN } from '../support/fixtures.ts';
 
@@ -87,6 +90,32 @@ describe('shopper token verification', () => {
       expect(checks).toHaveBeenCalledTimes(3);
       await verifier.verify(b);
       expect(checks).toHaveBeenCalledTimes(4);
+    });
+
+    it('answers a remembered token at once, without a promise to wait for', async () => {
+      const verifier = await createJwtVerifier(settings);
+      const token = await mintShopperToken('shopper-1', TEST_TOKEN);
+      const first = verifier.verify(token);
+      expect(first).toBeInstanceOf(Promise);
+      await first;
+      expect(verifier.verify(token)).toEqual({ ok: true, identity: { userId: 'shopper-1', kind: 'shopper' } });
+    });
+
+    it('remembers a token by its SHA-256 digest, never the token itself, until its exp at the latest', async () => {
+      const kept: { key: string; untilMs: number }[] = [];
+      const cache = createExpiringCache<string, Identity>({ max: 10 });
+      const remembered = {
+        ...cache,
+        set: (key: string, value: Identity, untilMs: number) => (kept.push({ key, untilMs }), cache.set(key, value, untilMs)),
+      };
+      const verifier = await createJwtVerifier(settings, { remembered });
+      const token = await mintShopperToken('shopper-1', { ...TEST_TOKEN, ttlSec: 60 });
+      const before = Date.now();
+      await verifier.verify(token);
+      expect(kept).toHaveLength(1);
+      expect(kept[0]?.key).toBe(createHash('sha256').update(token).digest('base64url'));
+      expect(kept[0]?.untilMs).toBeLessThanOrEqual(before + 61_000);
+      expect(JSON.stringify(kept)).not.toContain(token.split('.')[2]);
     });
 
     it('never remembers a refusal', async () => {
