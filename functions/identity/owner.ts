@@ -1,8 +1,11 @@
-import { createExpiringCache } from '../kernel/expiring-cache.ts';
-import type { Clock, Identity, LinkReader } from '../kernel/ports.ts';
+import { createCachedReads } from '../kernel/cached-reads.ts';
+import type { Clock, Identity, LinkReader, MaybePromise } from '../kernel/ports.ts';
 
-/** Whose a request's events are: the user id `collect` publishes them under, and whose settings decide on them. */
-export type EventOwner = (identity: Identity) => Promise<string>;
+/**
+ * Whose a request's events are: the user id `collect` publishes them under, and whose settings decide on them. Known
+ * at once for a shopper, and for a visitor whose link is cached.
+ */
+export type EventOwner = (identity: Identity) => MaybePromise<string>;
 
 export type EventOwnerOptions = {
   /** How long a visitor's link (or that there is none) is reused before it is read again. Default 5000 ms. */
@@ -23,20 +26,16 @@ export type EventOwnerOptions = {
  * the warehouse SQL reads them as the shopper's (identity_links).
  */
 export function createEventOwner(links: LinkReader, options: EventOwnerOptions = {}): EventOwner {
-  const cacheMs = options.cacheMs ?? 5000;
   const clock = options.clock ?? (() => new Date());
-  const reads = createExpiringCache<string, Promise<string | null>>({ max: options.maxVisitors ?? 10_000, nowMs: () => clock().getTime() });
+  const linkOf = createCachedReads((anonymousId) => links.shopperOf(anonymousId).then((shopper) => ({ shopper })), {
+    cacheMs: options.cacheMs ?? 5000,
+    max: options.maxVisitors ?? 10_000,
+    nowMs: () => clock().getTime(),
+  });
 
-  function shopperOf(anonymousId: string): Promise<string | null> {
-    const cached = reads.get(anonymousId);
-    if (cached) return cached;
-    const shopper = links.shopperOf(anonymousId);
-    reads.set(anonymousId, shopper, clock().getTime() + cacheMs);
-    shopper.catch(() => {
-      if (reads.get(anonymousId) === shopper) reads.delete(anonymousId);
-    });
-    return shopper;
-  }
-
-  return async (identity) => (identity.kind === 'anonymous' ? ((await shopperOf(identity.userId)) ?? identity.userId) : identity.userId);
+  return (identity) => {
+    if (identity.kind !== 'anonymous') return identity.userId;
+    const link = linkOf(identity.userId);
+    return link instanceof Promise ? link.then(({ shopper }) => shopper ?? identity.userId) : (link.shopper ?? identity.userId);
+  };
 }

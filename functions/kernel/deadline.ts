@@ -17,14 +17,29 @@ export class DeadlineExceeded extends Error {
 
 /**
  * `work`'s outcome, or a `DeadlineExceeded` once `ms` have passed. The work itself goes on (a promise
- * cannot be cancelled): bound the client underneath too, so abandoned calls end on their own.
+ * cannot be cancelled): bound the client underneath too, so abandoned calls end on their own. `onPassed` is told when
+ * the deadline wins. One promise and one timer per call: this wraps every remote call of collect's hot path.
  */
-export function withDeadline<T>(work: PromiseLike<T>, ms: number, call: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const passed = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(call, ms)), ms);
+export function withDeadline<T>(work: PromiseLike<T>, ms: number, call: string, onPassed?: (error: DeadlineExceeded) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    // Whichever settles first wins; the promise ignores the other.
+    const timer = setTimeout(() => {
+      const error = new DeadlineExceeded(call, ms);
+      onPassed?.(error);
+      reject(error);
+    }, ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the call's own failure, passed on unchanged
+        reject(error);
+      },
+    );
   });
-  return Promise.race([work, passed]).finally(() => clearTimeout(timer));
 }
 
 export type DeadlineOptions = {
@@ -48,11 +63,7 @@ export function withDeadlines<T extends object>(port: T, options: DeadlineOption
     bounded[key] = (...args: unknown[]): unknown => {
       const result: unknown = method.apply(port, args);
       if (!isThenable(result)) return result;
-      const call = `${options.name}.${key}`;
-      return withDeadline(result, options.ms, call).catch((error: unknown) => {
-        if (error instanceof DeadlineExceeded && error.call === call) options.onPassed?.(error);
-        throw error;
-      });
+      return withDeadline(result, options.ms, `${options.name}.${key}`, options.onPassed);
     };
   }
   return Object.assign(Object.create(Object.getPrototypeOf(port) as object | null) as T, port, bounded);

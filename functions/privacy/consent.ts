@@ -1,5 +1,5 @@
 import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
-import { createExpiringCache } from '../kernel/expiring-cache.ts';
+import { createCachedReads } from '../kernel/cached-reads.ts';
 import type { Clock, ConsentDecision, ConsentPolicy, LinkReader } from '../kernel/ports.ts';
 import { isAnonymousUserId } from '../kernel/shopper-id.ts';
 import type { PrivacyStore, StandingReader } from './ports.ts';
@@ -31,27 +31,19 @@ function decideFor(settings: PrivacySettings, type: ClientEvent['type']): Consen
  * message and drops those events, so no event received after a change is stored or learned from.
  */
 export function createCollectConsent(store: Pick<PrivacyStore, 'read'>, options: CollectConsentOptions = {}): ConsentPolicy<ClientEvent> {
-  const cacheMs = options.cacheMs ?? 5000;
   const clock = options.clock ?? (() => new Date());
-  // The read itself is kept, so concurrent requests of one shopper share it.
-  const reads = createExpiringCache<string, Promise<PrivacySettings>>({ max: options.maxUsers ?? 10_000, nowMs: () => clock().getTime() });
-
-  function settingsOf(userId: string): Promise<PrivacySettings> {
-    const cached = reads.get(userId);
-    if (cached) return cached;
-    const settings = store.read(userId);
-    reads.set(userId, settings, clock().getTime() + cacheMs);
-    settings.catch(() => {
-      if (reads.get(userId) === settings) reads.delete(userId);
-    });
-    return settings;
-  }
+  const settingsOf = createCachedReads((userId) => store.read(userId), {
+    cacheMs: options.cacheMs ?? 5000,
+    max: options.maxUsers ?? 10_000,
+    nowMs: () => clock().getTime(),
+  });
+  const decideAll = (settings: PrivacySettings, events: readonly ClientEvent[]) => events.map((event) => decideFor(settings, event.type));
 
   return {
-    async decide(userId, events) {
+    decide(userId, events) {
       if (events.length === 0) return [];
-      const settings = await settingsOf(userId);
-      return events.map((event) => decideFor(settings, event.type));
+      const settings = settingsOf(userId);
+      return settings instanceof Promise ? settings.then((known) => decideAll(known, events)) : decideAll(settings, events);
     },
   };
 }

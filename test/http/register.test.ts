@@ -161,6 +161,26 @@ describe('an HTTP function, registered behind the shared guard', () => {
     );
   });
 
+  it('answers what an async handler rejects with, after it has run a while, the same way', async () => {
+    const logger = createMemoryLogger();
+    registerHttpFunction(
+      'rejects',
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw new TypeError('Cannot read properties of undefined');
+      },
+      { logger },
+    );
+    const res = await request(getTestServer('rejects')).post('/').send({});
+
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({ error: { code: 'internal', message: 'the request could not be handled; it has been logged' } });
+    expectNothingInternal(res);
+    expect(logger.entries).toContainEqual(
+      expect.objectContaining({ severity: 'ERROR', error: expect.objectContaining({ name: 'TypeError' }) }),
+    );
+  });
+
   it('answers a malformed JSON body before the handler runs with 400 and a short JSON error', async () => {
     let ran = false;
     registerHttpFunction('never-reached', (_req, res) => {

@@ -46,6 +46,15 @@ describe("whose events a request's are", () => {
     expect(store.state.reads).toBe(2);
   });
 
+  it("knows a shopper's at once, and a visitor's once their link has been read: no promise to wait for", async () => {
+    const owner = createEventOwner(links({ 'anonymous:visitor-1': 'shopper-1' }));
+    expect(owner(shopper)).toBe('shopper-1');
+    const first = owner(visitor);
+    expect(first).toBeInstanceOf(Promise);
+    expect(await first).toBe('shopper-1');
+    expect(owner(visitor)).toBe('shopper-1');
+  });
+
   it('shares one read among concurrent requests of a visitor', async () => {
     const store = links({ 'anonymous:visitor-1': 'shopper-1' });
     const owner = createEventOwner(store);

@@ -116,6 +116,15 @@ describe('collect consent caches settings, for at most cacheMs', () => {
     expect(state.reads).toBe(2);
   });
 
+  it('decides at once, without a promise, for a shopper whose settings it has read', async () => {
+    const { store } = countingStore({ track_clicks: false });
+    const consent = createCollectConsent(store, { clock: () => NOW });
+    const first = consent.decide('shopper-1', click);
+    expect(first).toBeInstanceOf(Promise);
+    await first;
+    expect(consent.decide('shopper-1', click)).toEqual([{ track: false, reason: 'track_clicks is off' }]);
+  });
+
   it('reads each shopper once for concurrent requests', async () => {
     const { store, state } = countingStore();
     const consent = createCollectConsent(store, { clock: () => NOW });
