@@ -1,3 +1,5 @@
+import { createHook } from 'node:async_hooks';
+import { create as createDomain, type Domain } from 'node:domain';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPubSubEventBus } from '../../../functions/adapters/gcp/pubsub-event-bus.ts';
 import { encodeEventBatch, type EventBatchMessage } from '../../../functions/events/messages.ts';
@@ -40,6 +42,30 @@ describe('Pub/Sub event bus (emulator)', () => {
     const pulled = await receive(events.subscription, 50);
     expect(new Set(pulled.map((m) => m.id))).toEqual(new Set(ids));
     expect(pulled.map((m) => Number(m.data.toString())).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    await events.subscription.close();
+  });
+
+  it('sends a batch outside the domain of the request that opened it, as the Functions Framework runs each request in one', async () => {
+    const events = await freshTopic(pubsub, 'events-domain');
+    const bus = createPubSubEventBus(pubsub, { events: events.name, rejected: events.name }, batching);
+    const request = createDomain();
+    // Promises made while a request's domain is current belong to it: the batch's timer, RPC and retries must not.
+    let inRequest = 0;
+    const hook = createHook({
+      init: (_id, type) => {
+        if (type === 'PROMISE' && (process as { domain?: Domain | null }).domain === request) inRequest += 1;
+      },
+    }).enable();
+    try {
+      await new Promise<string>((resolve, reject) =>
+        request.run(() => void bus.events.publish({ data: Buffer.from('1'), attributes: { n: '1' } }).then(resolve, reject)),
+      );
+    } finally {
+      hook.disable();
+    }
+    // The publish's own promise and its `then`, nothing of the send.
+    expect(inRequest).toBeLessThanOrEqual(2);
+    expect(await receive(events.subscription, 1)).toHaveLength(1);
     await events.subscription.close();
   });
 
