@@ -107,6 +107,8 @@ async function main(): Promise<void> {
       name: 'bare Functions Framework',
       start: (p) => serve('bare-ff', p, [FF, '--target=bare', `--source=${ROOT}test/bench/bare-servers.ts`, `--port=${p}`], {}),
       bodies: ['1 event', '100 events'],
+      // At 200 req/s too: a server woken for each request spends more CPU on it than a saturated one.
+      rate: true,
     },
     {
       name: 'collect, publisher discarding',
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
           collectEnv(5),
         ),
       bodies: ['1 event', '100 events'],
+      rate: true,
     },
     ...[0, 5, 10, 20].map((ms) => ({
       name: `collect → Pub/Sub emulator, batching ${ms} ms`,
@@ -188,8 +191,8 @@ async function main(): Promise<void> {
 }
 
 function report(rows: Row[]): void {
-  const find = (server: string, body: string) =>
-    rows.find((r) => r.server.startsWith(server) && r.body === body && r.load.includes('connections'));
+  const find = (server: string, body: string, load = 'connections') =>
+    rows.find((r) => r.server.startsWith(server) && r.body === body && r.load.includes(load));
   const lines = [
     `Measured ${new Date().toISOString()}, ${DURATION_SEC} s per run after a 2 s warm-up, with \`npm run bench\`.`,
     '',
@@ -226,6 +229,26 @@ function report(rows: Row[]): void {
   ] as const) {
     lines.push(
       `| ${a} / ${b} | ${ratio(a, b, '1 event')} | ${ratio(a, b, '100 events')} | ${capacity(a, b, '1 event')} | ${capacity(a, b, '100 events')} |`,
+    );
+  }
+  lines.push(
+    '',
+    `At ${RATE} req/s: capacity against the bare Functions Framework at the same rate (a server woken for each request`,
+    'spends more CPU on it than a saturated one), and p99 beside the bare p99.',
+    '',
+    '| server | capacity, 1 event | capacity, 100 events | p99 ms, 1 event | p99 ms, 100 events | bare p99 ms, 1 / 100 events |',
+    '|---|---:|---:|---:|---:|---:|',
+  );
+  const bare = (body: string) => find('bare Functions Framework', body, 'req/s');
+  for (const server of new Set(rows.filter((r) => r.load.includes('req/s') && !r.server.startsWith('bare')).map((r) => r.server))) {
+    const at = (body: string) => find(server, body, 'req/s');
+    const capacityAtRate = (body: string) => {
+      const x = at(body);
+      const y = bare(body);
+      return x && y && x.cpuUsPerRequest ? (y.cpuUsPerRequest / x.cpuUsPerRequest).toFixed(2) : 'n/a';
+    };
+    lines.push(
+      `| ${server} | ${capacityAtRate('1 event')} | ${capacityAtRate('100 events')} | ${at('1 event')?.p99 ?? 'n/a'} | ${at('100 events')?.p99 ?? 'n/a'} | ${bare('1 event')?.p99 ?? 'n/a'} / ${bare('100 events')?.p99 ?? 'n/a'} |`,
     );
   }
   const text = `${lines.join('\n')}\n`;
