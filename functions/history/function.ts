@@ -60,6 +60,7 @@ export const historyFunction = defineFunction({
         warehouse,
         seeder: stores.seeder({
           learn,
+          hashUser,
           markerTtlDays: settings.markerTtlDays,
           liveWindowMs: settings.maxEventAgeMs,
           resumeWindowMs: RESUME_WINDOW_DAYS * DAY_MS,

@@ -40,8 +40,8 @@ export const ingestFunction = defineFunction({
       callMs: deadlines.firestoreMs,
       transactionMs: deadlines.learningMs,
     });
-    const { privacy } = shopperStores(firestore, settings.userHashKey);
-    const preferences = firestoreStores(firestore).learning({ learn, markerTtlDays: settings.markerTtlDays });
+    const { privacy, hashUser } = shopperStores(firestore, settings.userHashKey);
+    const preferences = firestoreStores(firestore).learning({ learn, hashUser, markerTtlDays: settings.markerTtlDays });
     // A delivery that passes a deadline throws: Pub/Sub redelivers it after its backoff, and the idempotent writes
     // absorb whatever the abandoned calls still did.
     return cloudEventFunction(

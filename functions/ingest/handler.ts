@@ -82,6 +82,7 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
         not_learned: stored.length - toLearn.length,
         learned: outcome.applied,
         already_learned: outcome.alreadyApplied,
+        ...(outcome.erased ? { erased_since_consent: outcome.erased } : {}),
         firestore_writes: outcome.writes,
         lag_ms: now.getTime() - Date.parse(batch.received_at),
       });

@@ -5,6 +5,8 @@ export type ApplyOutcome = {
   applied: number;
   /** Events skipped because an earlier delivery already applied them. */
   alreadyApplied: number;
+  /** Events dropped because the shopper's erasure was requested after they were received, and since consent was checked. */
+  erased?: number;
   /** Firestore documents written: the cost of learning, one per message whatever its size. */
   writes: number;
   /**

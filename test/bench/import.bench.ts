@@ -149,6 +149,7 @@ async function main(): Promise<void> {
       warehouse,
       seeder: createFirestoreHistorySeeder(firestore, {
         learn,
+        hashUser,
         liveWindowMs: DEFAULT_TIME_LIMITS.maxEventAgeMs,
         resumeWindowMs: RESUME_WINDOW_DAYS * DAY_MS,
       }),

@@ -207,7 +207,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     collect = getTestServer('collect-erasure-trace');
     ingest = createIngestHandler({
       warehouse,
-      preferences: createFirestorePreferenceStore(firestore, { learn }),
+      preferences: createFirestorePreferenceStore(firestore, { learn, hashUser }),
       consent: createIngestConsent(privacy, createFirestoreLinkReader(firestore)),
       clock,
       logger,
@@ -304,7 +304,12 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
       gate: createFirestoreShopperGate(firestore, { privacy, hashUser }),
       staging: createDuckDbImportStaging(warehouse),
       warehouse,
-      seeder: createFirestoreHistorySeeder(firestore, { learn, liveWindowMs: DEFAULT_TIME_LIMITS.maxEventAgeMs, resumeWindowMs: 30 * DAY }),
+      seeder: createFirestoreHistorySeeder(firestore, {
+        learn,
+        hashUser,
+        liveWindowMs: DEFAULT_TIME_LIMITS.maxEventAgeMs,
+        resumeWindowMs: 30 * DAY,
+      }),
       patterns: { run: async () => ({}) },
       ledger: createFirestoreImportLedger<ImportRecord>(firestore),
       clock,

@@ -53,7 +53,7 @@ async function browsed() {
   const visitor = `anonymous:${subject}`;
   const events = [collectedEvent('product_viewed', visitor, NOW), collectedEvent('order_completed', visitor, NOW)];
   await warehouse.insertEvents(events, randomUUID());
-  await createFirestorePreferenceStore(firestore, { learn }).apply(visitor, events, NOW);
+  await createFirestorePreferenceStore(firestore, { learn, hashUser }).apply(visitor, events, NOW);
   return { visitor, token: await mintShopperToken(subject, { ...TEST_TOKEN, anonymous: true }) };
 }
 

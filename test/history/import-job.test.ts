@@ -9,6 +9,7 @@ import { DEFAULT_LEARNING_CONFIG } from '../../functions/learn/learning-config.t
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { differences } from '../support/same-document.ts';
 import { importBench, type ImportBench } from './import-setup.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 const NOW = new Date('2026-06-01T12:00:00.000Z');
 const weightFloor = scaleToEpoch(1, NOW, new Date(DEFAULT_LEARNING_CONFIG.epoch), DEFAULT_LEARNING_CONFIG.halfLifeDays);
@@ -147,7 +148,7 @@ describe('importing CSV order lines (DuckDB, Firestore emulator)', () => {
 describe('an imported order that is also sent live', () => {
   it('is learned once: the live delivery finds the mark seeding left', async () => {
     const { createFirestorePreferenceStore } = await import('../../functions/adapters/gcp/firestore-preference-store.ts');
-    const live = createFirestorePreferenceStore(bench.firestore, { learn, markerTtlDays: 8 });
+    const live = createFirestorePreferenceStore(bench.firestore, { learn, hashUser, markerTtlDays: 8 });
     const before = await bench.document('alice');
     const [orderOne, , orderThree] = await aliceEvents();
     // Sent by the shop's back end under the same id (orderEventId), a month and three days after it happened.

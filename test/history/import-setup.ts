@@ -64,6 +64,7 @@ export async function importBench(now: Date): Promise<ImportBench> {
   const clock = () => now;
   const seeder: HistorySeeder = createFirestoreHistorySeeder(firestore, {
     learn,
+    hashUser,
     markerTtlDays: 8,
     liveWindowMs: LIVE_WINDOW_MS,
     resumeWindowMs: RESUME_WINDOW_DAYS * DAY_MS,

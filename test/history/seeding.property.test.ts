@@ -16,6 +16,7 @@ import type { Preferences } from '../../functions/learn/preferences.ts';
 import { arbitraryEvent } from '../learn/arbitrary-events.ts';
 import { NOW } from '../support/fixtures.ts';
 import { differences } from '../support/same-document.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 /*
  * Seeding from history is exact: a shopper's imported events, seeded through the import's seeder — some of them
@@ -34,6 +35,7 @@ const catalogue = {
 };
 const weightFloor = scaleToEpoch(1, NOW, new Date(config.epoch), config.halfLifeDays);
 const options = {
+  hashUser,
   learn: (current: Preferences | null, userId: string, events: readonly CollectedEvent[], now: Date) =>
     learn(current, userId, events, now, config),
   markerTtlDays: 8,

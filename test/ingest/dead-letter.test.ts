@@ -17,6 +17,7 @@ import { createMemoryWarehouse } from '../support/memory-warehouse.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { batchMessage, collectedEvent } from '../support/messages.ts';
 import { emulatorPubSub, freshTopic, receive } from '../support/pubsub.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 // Invariant 2: nothing is lost silently. A message ingest can never process ends on the dead-letter
 // topic after the delivery attempts run out, where a subscription keeps it.
@@ -43,7 +44,7 @@ describe('push delivery to ingest (emulators)', () => {
   it('publish → push → ingest → a Firestore document and DuckDB rows, as on the local stack', async () => {
     const firestore = emulatorFirestore();
     const warehouse = await createDuckDbWarehouse(':memory:');
-    const preferences = createFirestorePreferenceStore(firestore, { learn });
+    const preferences = createFirestorePreferenceStore(firestore, { learn, hashUser });
     const { url } = await serveIngest('ingest-push', preferences, warehouse);
     const events = await freshTopic(pubsub, 'events-push');
     await events.subscription.close();

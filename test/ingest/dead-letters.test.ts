@@ -15,6 +15,7 @@ import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { batchMessage, collectedEvent } from '../support/messages.ts';
 import { emulatorPubSub } from '../support/pubsub.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 /*
  * Replaying dead letters after a fix (emulators): ingest fails every delivery of a message for a transient reason
@@ -40,7 +41,7 @@ const fault = { broken: true, attempts: 0 };
 
 beforeAll(async () => {
   warehouse = await createDuckDbWarehouse(':memory:');
-  const store = createFirestorePreferenceStore(firestore, { learn });
+  const store = createFirestorePreferenceStore(firestore, { learn, hashUser });
   const preferences = {
     apply: (...args: Parameters<typeof store.apply>) => {
       fault.attempts += 1;

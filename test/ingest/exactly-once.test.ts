@@ -15,6 +15,7 @@ import { emulatorFirestore } from '../support/firestore.ts';
 import { createLegacyPreferenceStore } from '../support/legacy-preference-store.ts';
 import { differences } from '../support/same-document.ts';
 import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 // Invariant 1: at-least-once delivery + idempotent processing = every accepted event counted once,
 // in the warehouse and in the shopper's preferences, whatever is redelivered, reordered or retried.
@@ -37,7 +38,7 @@ function ingest(preferences: PreferenceStore = store()) {
 }
 
 function store(): PreferenceStore {
-  return createFirestorePreferenceStore(firestore, { learn });
+  return createFirestorePreferenceStore(firestore, { learn, hashUser });
 }
 
 async function preferencesOf(userId: string) {
@@ -157,6 +158,7 @@ describe('exactly-once learning over at-least-once delivery', () => {
     const user = `u-${randomUUID()}`;
     const poison = collectedEvent('product_viewed', user, NOW);
     const own = createFirestorePreferenceStore(firestore, {
+      hashUser,
       learn: (current, userId, events, now) => {
         if (events.some((e) => e.event_id === poison.event_id)) throw new Error('cannot learn this one');
         return learn(current, userId, events, now);
@@ -354,7 +356,7 @@ describe('whether any mark of the earlier layout is still live (emulator, a proj
     const events = afternoon(user);
     await createLegacyPreferenceStore(own).apply(user, events.slice(0, 1), NOW);
     const later = new Date(NOW.getTime() + 9 * 86_400_000);
-    const present = createFirestorePreferenceStore(own, { learn });
+    const present = createFirestorePreferenceStore(own, { learn, hashUser });
     expect(await present.apply(user, events, later)).toEqual({ applied: 4, alreadyApplied: 0, writes: 1 });
   });
 });

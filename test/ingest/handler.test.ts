@@ -19,6 +19,7 @@ import { emulatorFirestore } from '../support/firestore.ts';
 import { NOW } from '../support/fixtures.ts';
 import { createMemoryWarehouse } from '../support/memory-warehouse.ts';
 import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 function recordingStore(failWith?: Error) {
   const calls: { userId: string; events: readonly CollectedEvent[] }[] = [];
@@ -229,6 +230,7 @@ describe('ingest: only transient failures are retried', () => {
     const firestore = emulatorFirestore();
     // A learned document over Firestore's 1 MiB value limit: refused with INVALID_ARGUMENT on every try.
     const oversized = createFirestorePreferenceStore(firestore, {
+      hashUser,
       learn: (current, userId, events, now) => ({ ...learn(current, userId, events, now), note: 'x'.repeat(1_100_000) }),
     });
     const { warehouse, state } = createMemoryWarehouse();

@@ -14,6 +14,7 @@ import { collectUnderTest, tokenFor } from '../support/collect-server.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { NOW, VALID_DATA, validEvent } from '../support/fixtures.ts';
 import { pubsubCloudEvent } from '../support/messages.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 // Invariant 6: an event is (user_id, event_id). Clients make event ids, so two shoppers' clients can make
 // the same one; neither shopper's event may then suppress the other's, in the warehouse or in learning.
@@ -23,7 +24,7 @@ let warehouse: DuckDbWarehouse;
 let ingest: CloudEventFunction<MessagePublishedData>;
 beforeAll(async () => {
   warehouse = await createDuckDbWarehouse(':memory:');
-  const preferences = createFirestorePreferenceStore(firestore, { learn });
+  const preferences = createFirestorePreferenceStore(firestore, { learn, hashUser });
   ingest = createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => NOW, logger: createMemoryLogger() });
 });
 afterAll(async () => {

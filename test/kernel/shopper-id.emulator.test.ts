@@ -36,7 +36,7 @@ beforeAll(async () => {
   users = await usersUnderTest();
   ingest = createIngestHandler({
     warehouse,
-    preferences: createFirestorePreferenceStore(firestore, { learn }),
+    preferences: createFirestorePreferenceStore(firestore, { learn, hashUser }),
     consent: createIngestConsent(privacy, createFirestoreLinkReader(firestore)),
     clock: () => NOW,
     logger: createMemoryLogger(),

@@ -21,6 +21,7 @@ import { createMemoryErasureStore, createMemoryPrivacyStore } from '../support/m
 import { collectedEvent } from '../support/messages.ts';
 import { AS_OF, EVENTS, ORDER_ITEMS, PRIVACY } from '../patterns/fixtures.ts';
 import { arbitraryEvent } from './arbitrary-events.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 addFormats.default(ajv);
@@ -38,7 +39,7 @@ const catalogue = {
 // The patterns job publishes under the fixtures' fixed ids (u1…): a project of its own.
 const firestore = emulatorFirestore('demo-preference-schema');
 afterAll(() => firestore.terminate());
-const store = createFirestorePreferenceStore(firestore, { learn });
+const store = createFirestorePreferenceStore(firestore, { learn, hashUser });
 const stored = async (userId: string) => (await shopperRefs(firestore, userId).preferences.get()).data();
 const as = (userId: string, events: readonly CollectedEvent[]) => events.map((event) => ({ ...event, user_id: userId }));
 

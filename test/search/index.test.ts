@@ -46,7 +46,7 @@ describe('the search package', () => {
 describe('the search package over Firestore (emulator)', () => {
   const firestore = emulatorFirestore();
   const privacy = createFirestorePrivacyStore(firestore, { hashUser });
-  const learning = createFirestorePreferenceStore(firestore, { learn });
+  const learning = createFirestorePreferenceStore(firestore, { learn, hashUser });
   // The emulator's first answers can be slow; the budget is not what is tested here.
   const reader = () => search.createFirestoreSearchPreferenceReader(firestore, { hashUser, budgetMs: 5000 });
   const oatly = VALID_DATA.cart_item_added;

@@ -130,7 +130,7 @@ describe('GET /v1/users/{userId}/preferences (emulator)', () => {
     const aisles = Array.from({ length: brandCategories + 2 }, (_, i) => `aisle-${String(i).padStart(2, '0')}`);
     const favourites = aisles.map((aisle) => item(`fav-${aisle}`, aisle, `Fav ${aisle}`));
     const tried = ['a', 'b', 'c', 'd'].map((x) => item(`tried-${x}`, 'aisle-00', `Tried ${x}`));
-    const store = createFirestorePreferenceStore(firestore, { learn });
+    const store = createFirestorePreferenceStore(firestore, { learn, hashUser });
     await store.apply(user, [order(user, [...favourites, ...tried]), order(user, favourites)], NOW);
     await createFirestorePatternPublisher(firestore).publish([{ userId: user, patterns: PATTERNS }]);
 

@@ -12,6 +12,7 @@ import { emulatorFirestore } from '../support/firestore.ts';
 import { NOW, TEST_TOKEN } from '../support/fixtures.ts';
 import { collectedEvent } from '../support/messages.ts';
 import { usersUnderTest } from '../support/users-server.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 // POST /v1/users/{userId}/links on the Firestore emulator and a DuckDB warehouse: the shopper's token authorizes the
 // call, the visitor's token in the body proves the caller is that visitor too.
@@ -20,7 +21,7 @@ type ErrorBody = { error: { code: string; message: string } };
 type Link = { anonymous_id: string; user_id: string; linked_at: string };
 
 const firestore = emulatorFirestore();
-const preferences = createFirestorePreferenceStore(firestore, { learn });
+const preferences = createFirestorePreferenceStore(firestore, { learn, hashUser });
 let warehouse: DuckDbWarehouse;
 beforeAll(async () => {
   warehouse = await createDuckDbWarehouse(':memory:');

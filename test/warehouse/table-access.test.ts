@@ -48,6 +48,7 @@ import { statementTables } from '../support/statement-tables.ts';
 import { usersUnderTest } from '../support/users-server.ts';
 import { weeklyOrders } from '../support/weekly-orders.ts';
 import { standingOf } from '../support/standing.ts';
+import { hashUser } from '../support/user-hasher.ts';
 
 // Every function that touches the warehouse runs here for real, on DuckDB, through its handler: each statement it
 // runs is read for the tables it names, and each bulk write counts for its table. What it touched must be exactly what
@@ -148,7 +149,7 @@ beforeAll(async () => {
 
   const ingest = createIngestHandler({
     warehouse: recording(warehouse, touchedBy.ingest),
-    preferences: createFirestorePreferenceStore(firestore, { learn, markerTtlDays: 8 }),
+    preferences: createFirestorePreferenceStore(firestore, { learn, hashUser, markerTtlDays: 8 }),
     consent: createIngestConsent(standingOf(privacy, erasures), createFirestoreLinkReader(firestore)),
     clock: at(0),
     logger,
@@ -261,7 +262,7 @@ beforeAll(async () => {
       gate: createFirestoreShopperGate(firestore, { privacy, hashUser: createUserHasher('table-access-test-key-0123456789abcdef') }),
       staging: createDuckDbImportStaging(historyWarehouse),
       warehouse: historyWarehouse,
-      seeder: createFirestoreHistorySeeder(firestore, { learn, liveWindowMs: 30 * 86_400_000, resumeWindowMs: 30 * 86_400_000 }),
+      seeder: createFirestoreHistorySeeder(firestore, { learn, hashUser, liveWindowMs: 30 * 86_400_000, resumeWindowMs: 30 * 86_400_000 }),
       // The patterns function runs on its own account, checked above.
       patterns: { run: async () => ({}) },
       ledger,

@@ -4,8 +4,10 @@ import type { HistorySeeder, SeedOutcome } from '../../history/ports.ts';
 import type { ApplyOutcome, PreferenceStore } from '../../ingest/ports.ts';
 import { isAnonymousUserId } from '../../kernel/shopper-id.ts';
 import type { Preferences } from '../../learn/preferences.ts';
+import type { UserHasher } from '../../privacy/user-hash.ts';
 import { APPLIED_IDS_FIELD, appliedIdOf, appliedIds, withoutAppliedIds } from './applied-ids.ts';
 import { createLegacyMarkerCheck, legacyMarked, legacyShardOf, type LegacyMarkers } from './legacy-applied-markers.ts';
+import { erasedBeforeOf, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
 import { shopperRefs } from './shopper-documents.ts';
 
 export { COLLECTIONS } from './shopper-documents.ts';
@@ -14,6 +16,11 @@ export type LearnFn = (current: Preferences | null, userId: string, events: read
 
 export type PreferenceStoreOptions = {
   learn: LearnFn;
+  /**
+   * The keyed hash of the erasure tombstones (`USER_HASH_KEY`): learning reads the shopper's tombstone in its
+   * transaction, so an erasure that lands between ingest's consent check and learning leaves no document behind.
+   */
+  hashUser: UserHasher;
   /** How long an applied event id is remembered; must outlast Pub/Sub's redelivery window (7 days). Default 8 days. */
   markerTtlDays?: number;
   /** Whether marks of the layout before this one may still be live; by default asked of Firestore (legacy-applied-markers.ts). */
@@ -37,7 +44,7 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
   const learnMessages = async (userId: string, messages: readonly QueuedMessage[]): Promise<ApplyOutcome[]> => {
     // The latest clock of the queued: learning's decay and the marks' lifetime then cover every one of them.
     const now = new Date(Math.max(...messages.map((m) => m.now.getTime())));
-    const { outcome, fresh } = await learnOnce(
+    const { outcome, fresh, erased } = await learnOnce(
       firestore,
       options,
       legacy,
@@ -50,12 +57,16 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
     );
     let offset = 0;
     return messages.map((message, i) => {
-      const learned = fresh.slice(offset, (offset += message.events.length)).filter(Boolean).length;
+      const own = (flags: boolean[]) => flags.slice(offset, offset + message.events.length).filter(Boolean).length;
+      const learned = own(fresh);
+      const dropped = own(erased);
+      offset += message.events.length;
       // The one write, and what it forgot, are told with the first message: summed over the messages they are right.
       const first = i === 0;
       return {
         applied: outcome.applied > 0 ? learned : 0,
-        alreadyApplied: message.events.length - learned,
+        alreadyApplied: message.events.length - learned - dropped,
+        ...(dropped > 0 ? { erased: dropped } : {}),
         writes: first ? outcome.writes : 0,
         ...(first && outcome.forgottenIds ? { forgottenIds: outcome.forgottenIds } : {}),
       };
@@ -161,7 +172,7 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
     async seed(shoppers, now, importId): Promise<SeedOutcome[]> {
       const marking = markingFor(importId, now);
       const withLegacy = await legacy.mayExist(now);
-      const reads = shoppers.map(({ userId, events }) => readPlan(firestore, userId, events, withLegacy));
+      const reads = shoppers.map((shopper) => readPlan(firestore, options.hashUser, shopper, withLegacy));
       const refs = reads.flatMap((r) => r.refs);
       const snapshots: DocumentSnapshot[] = [];
       for (let i = 0; i < refs.length; i += GET_ALL_CHUNK) snapshots.push(...(await firestore.getAll(...refs.slice(i, i + GET_ALL_CHUNK))));
@@ -185,6 +196,12 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
         if (privacy.updateTime)
           batch.update(read.privacy, { updated_at: privacy.updatedAt ?? null }, { lastUpdateTime: privacy.updateTime });
         else batch.delete(read.privacy, { exists: false });
+        // So must the tombstones: an erasure requested meanwhile sends the shopper to the transaction, which drops its events.
+        for (const [t, tombstone] of read.tombstones.entries()) {
+          const read = p.tombstones[t];
+          if (read) batch.update(tombstone, { erased_before: read.erasedBefore }, { lastUpdateTime: read.updateTime });
+          else batch.delete(tombstone, { exists: false });
+        }
         try {
           await batch.commit();
           outcomes[i] = p.outcome;
@@ -217,39 +234,51 @@ function markerTtlOf(options: PreferenceStoreOptions): number {
 /** How one learning call marks what it learned: each event until when, and the call itself when it is an import's seeding. */
 type Marking = { markedUntil: (event: CollectedEvent) => number; seededBy?: { id: string; until: number } };
 
-/** What one learning call reads: the document, the shopper's settings, and the earlier layout's shards of its events. */
+/**
+ * What one learning call reads: the document, the shopper's settings, the erasure tombstones of the shopper (and of
+ * the visitor whose events these were), and the earlier layout's shards of its events.
+ */
 type ReadPlan = {
   preferences: DocumentReference;
   privacy: DocumentReference;
+  tombstones: DocumentReference[];
   /** The shard of each event id, while marks of the earlier layout may be live; else null. */
   legacyShardOf: Map<string, string> | null;
   legacyShardIds: string[];
-  /** In read order: the document, the settings, then the shards. */
+  /** In read order: the document, the settings, the tombstones, then the shards. */
   refs: DocumentReference[];
 };
 
-function readPlan(firestore: Firestore, userId: string, events: readonly CollectedEvent[], withLegacy: boolean): ReadPlan {
+function readPlan(firestore: Firestore, hashUser: UserHasher, shopper: SeedShopper & { sentAs?: string }, withLegacy: boolean): ReadPlan {
+  const { userId, events } = shopper;
   // The ids are the shopper's own (in their document): an event_id is looked up among this shopper's applied
   // events only, so a mark's identity is (user_id, event_id) and another's same id is new.
   const { preferences, applied: legacyShards, privacy } = shopperRefs(firestore, userId);
   const shardOf = withLegacy ? new Map(events.map((e) => [e.event_id, legacyShardOf(e.event_id)])) : null;
   const legacyShardIds = shardOf ? [...new Set(shardOf.values())] : [];
+  const erasable = shopper.sentAs === undefined || shopper.sentAs === userId ? [userId] : [userId, shopper.sentAs];
+  const tombstones = erasable.map((id) => firestore.collection(TOMBSTONES_COLLECTION).doc(hashUser(id)));
   return {
     preferences,
     privacy,
+    tombstones,
     legacyShardOf: shardOf,
     legacyShardIds,
-    refs: [preferences, privacy, ...legacyShardIds.map((id) => legacyShards.doc(id))],
+    refs: [preferences, privacy, ...tombstones, ...legacyShardIds.map((id) => legacyShards.doc(id))],
   };
 }
 
 type Plan = {
-  outcome: SeedOutcome & { forgottenIds?: number };
+  outcome: SeedOutcome & { forgottenIds?: number; erased?: number };
   /** Per event asked about, in order: whether this call learned (or, learning off, marked) it. */
   fresh: boolean[];
   /** The preference document as it is to be, and the update time it was read at (none: it did not exist). */
   write: { data: Record<string, unknown>; updateTime: Timestamp | undefined } | null;
   privacy: { updateTime: Timestamp | undefined; updatedAt: unknown };
+  /** Each tombstone as read (null: there was none). */
+  tombstones: ({ updateTime: Timestamp; erasedBefore: unknown } | null)[];
+  /** Per event asked about: whether an erasure requested after it was received dropped it. */
+  erased: boolean[];
 };
 
 /**
@@ -264,16 +293,31 @@ function plan(
   read: ReadPlan,
   snapshots: readonly (DocumentSnapshot | undefined)[],
 ): Plan {
-  const { userId, events } = shopper;
-  const [current, settings, ...legacySnapshots] = snapshots;
+  const { userId } = shopper;
+  const [current, settings] = snapshots;
+  const tombstoneSnapshots = snapshots.slice(2, 2 + read.tombstones.length);
+  const legacySnapshots = snapshots.slice(2 + read.tombstones.length);
   const privacy = { updateTime: settings?.exists ? settings.updateTime : undefined, updatedAt: settings?.get('updated_at') as unknown };
+  const tombstones = tombstoneSnapshots.map((t) =>
+    t?.exists && t.updateTime ? { updateTime: t.updateTime, erasedBefore: t.get('erased_before') as unknown } : null,
+  );
+  // An erasure requested since ingest checked consent: what was received before it is dropped, neither learned nor
+  // marked, as consent drops it on any later delivery (ARCHITECTURE invariant 4).
+  const erasedBeforeMs = Math.max(...tombstoneSnapshots.map((t) => erasedBeforeOf(t)?.getTime() ?? Number.NEGATIVE_INFINITY));
+  const kept = shopper.events.map((event) => Date.parse(event.received_at) >= erasedBeforeMs);
+  const events = shopper.events.filter((_, i) => kept[i]);
+  const erasedEvents = kept.map((k) => !k);
+  const erased = shopper.events.length - events.length;
   const stored = current?.exists ? (current.data() ?? null) : null;
   const applied = appliedIds(stored?.[APPLIED_IDS_FIELD]);
+  const withErased = (outcome: Plan['outcome']): Plan['outcome'] => (erased > 0 ? { ...outcome, erased } : outcome);
   const nothing = (seededBefore: boolean): Plan => ({
-    outcome: { applied: 0, alreadyApplied: seededBefore ? 0 : events.length, seededBefore, writes: 0 },
-    fresh: events.map(() => false),
+    outcome: withErased({ applied: 0, alreadyApplied: seededBefore ? 0 : events.length, seededBefore, writes: 0 }),
+    fresh: shopper.events.map(() => false),
     write: null,
     privacy,
+    tombstones,
+    erased: erasedEvents,
   });
   const { seededBy } = marking;
   const seededId = seededBy ? appliedIdOf(seededBy.id) : null;
@@ -283,7 +327,8 @@ function plan(
     read.legacyShardOf !== null &&
     legacyMarked(legacySnapshots[read.legacyShardIds.indexOf(read.legacyShardOf.get(eventId) ?? '')], eventId);
   const fresh: CollectedEvent[] = [];
-  const isFresh = events.map((event) => {
+  const isFresh = shopper.events.map((event, i) => {
+    if (!kept[i]) return false;
     const id = appliedIdOf(event.event_id);
     if (applied.has(id) || legacyMarkedAlready(event.event_id)) return false;
     // Marked even when the mark is not kept: a repeat within this call is then a repeat too.
@@ -292,7 +337,8 @@ function plan(
     return true;
   });
   if (seededBy && seededId) applied.add(seededId, seededBy.until);
-  if (fresh.length === 0 && !seededBy) return nothing(false);
+  // A seeding's own mark is no reason to write for a shopper whose events an erasure dropped: it would leave a document.
+  if (fresh.length === 0 && (!seededBy || erased > 0)) return nothing(false);
 
   // Consent was checked before this message was stored, but learning may have been switched off since:
   // reading the flag with the document means what the switch deleted is never learned again.
@@ -302,16 +348,18 @@ function plan(
   // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
   const learned = learning && fresh.length > 0 ? options.learn(learnedPreferences(stored), userId, fresh, now) : {};
   return {
-    outcome: {
+    outcome: withErased({
       applied: learning ? fresh.length : 0,
       alreadyApplied: events.length - fresh.length,
       seededBefore: false,
       writes: 1,
       ...(forgotten > 0 ? { forgottenIds: forgotten } : {}),
-    },
+    }),
     fresh: isFresh,
     write: { data: { ...stored, ...learned, [APPLIED_IDS_FIELD]: value }, updateTime: current?.exists ? current.updateTime : undefined },
     privacy,
+    tombstones,
+    erased: erasedEvents,
   };
 }
 
@@ -324,7 +372,7 @@ async function learnOnce(
   events: readonly CollectedEvent[],
   now: Date,
   marking: Marking,
-): Promise<Pick<Plan, 'outcome' | 'fresh'>> {
+): Promise<Pick<Plan, 'outcome' | 'fresh' | 'erased'>> {
   const withLegacy = await legacy.mayExist(now);
   return firestore.runTransaction(async (tx) => {
     // A visitor linked to a shopper since these events were collected learns into the shopper's document, behind
@@ -334,12 +382,13 @@ async function learnOnce(
     const learner = {
       userId: shopper ?? userId,
       events: shopper === null ? events : events.map((event) => ({ ...event, user_id: shopper })),
+      sentAs: userId,
     };
-    const read = readPlan(firestore, learner.userId, learner.events, withLegacy);
+    const read = readPlan(firestore, options.hashUser, learner, withLegacy);
     const snapshots = await tx.getAll(...read.refs);
-    const { outcome, fresh, write } = plan(options, learner, now, marking, read, snapshots);
+    const { outcome, fresh, write, erased } = plan(options, learner, now, marking, read, snapshots);
     if (write) tx.set(read.preferences, write.data);
-    return { outcome, fresh };
+    return { outcome, fresh, erased };
   });
 }
 

@@ -6,6 +6,7 @@ import {
   createFirestoreHistorySeeder,
   createFirestorePreferenceStore,
 } from '../../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createFirestoreErasureStore } from '../../../functions/adapters/gcp/firestore-erasure-store.ts';
 import { createFirestorePrivacyStore } from '../../../functions/adapters/gcp/firestore-privacy-store.ts';
 import { shopperRefs } from '../../../functions/adapters/gcp/shopper-documents.ts';
 import { DAY_MS } from '../../../functions/learn/decay.ts';
@@ -14,6 +15,7 @@ import { DEFAULT_PRIVACY } from '../../../functions/privacy/settings.ts';
 import { createUserHasher } from '../../../functions/privacy/user-hash.ts';
 import { collected } from '../../learn/collected.ts';
 import { NOW } from '../../support/fixtures.ts';
+import { hashUser } from '../../support/user-hasher.ts';
 
 /*
  * The seeder writes each shopper in one batch whose preconditions say nothing changed since its read. When something
@@ -29,7 +31,7 @@ beforeAll(() => {
 });
 afterAll(() => firestore.terminate());
 
-const options = { learn, markerTtlDays: 8 };
+const options = { learn, hashUser, markerTtlDays: 8 };
 const seederOptions = { ...options, liveWindowMs: 30 * DAY_MS, resumeWindowMs: 30 * DAY_MS };
 
 /** `firestore`, but with `before` run once just before the first batch commits. */
@@ -105,5 +107,17 @@ describe('the history seeder', () => {
     expect(outcome).toMatchObject({ applied: 0 });
     // The events are marked applied, nothing learned: turned back on, learning does not take them late.
     expect(Object.keys((await document(userId)) ?? {})).toEqual([APPLIED_IDS_FIELD]);
+  });
+
+  it('writes nothing for a shopper whose erasure was requested between its read and its batch', async () => {
+    const userId = `e-${randomUUID()}`;
+    const erasures = createFirestoreErasureStore(firestore, { hashUser });
+    const seeder = createFirestoreHistorySeeder(
+      withGap(async () => void (await erasures.request(userId, 'shopper', new Date(NOW.getTime() + 1000)))),
+      seederOptions,
+    );
+    const [outcome] = await seeder.seed([{ userId, events: orders(userId, 2) }], NOW, 'imp-4');
+    expect(outcome).toMatchObject({ applied: 0, writes: 0 });
+    expect(await document(userId)).toBeUndefined();
   });
 });

@@ -25,8 +25,9 @@ import { createLegacyPreferenceStore } from '../../support/legacy-preference-sto
 const firestore = emulatorFirestore();
 afterAll(() => firestore.terminate());
 const links = createFirestoreIdentityLinks(firestore, { merge: mergePreferences });
-const preferences = createFirestorePreferenceStore(firestore, { learn });
-const privacy = createFirestorePrivacyStore(firestore, { hashUser: createUserHasher('identity-links-test-key-0123456789abc') });
+const hashUser = createUserHasher('identity-links-test-key-0123456789abc');
+const preferences = createFirestorePreferenceStore(firestore, { learn, hashUser });
+const privacy = createFirestorePrivacyStore(firestore, { hashUser });
 const weightFloor = scaleToEpoch(1, NOW, new Date(DEFAULT_LEARNING_CONFIG.epoch), DEFAULT_LEARNING_CONFIG.halfLifeDays);
 
 const pair = () => ({ visitor: `anonymous:${randomUUID()}`, shopper: `shopper-${randomUUID()}` });

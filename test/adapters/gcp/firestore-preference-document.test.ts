@@ -7,13 +7,14 @@ import { learn } from '../../../functions/learn/learn.ts';
 import { emulatorFirestore } from '../../support/firestore.ts';
 import { collectedEvent } from '../../support/messages.ts';
 import { NOW, patterns, priceSensitivity, regularItem } from '../../search/shoppers.ts';
+import { hashUser } from '../../support/user-hasher.ts';
 
 const newShopper = () => `shopper-${randomUUID()}`;
 
 describe('preference document reader (Firestore emulator)', () => {
   const firestore = emulatorFirestore();
   const documents = createFirestorePreferenceDocumentReader(firestore);
-  const learning = createFirestorePreferenceStore(firestore, { learn });
+  const learning = createFirestorePreferenceStore(firestore, { learn, hashUser });
   const publisher = createFirestorePatternPublisher(firestore);
   const published = patterns({ regular_items: [regularItem('sku-oat-1l')], price: priceSensitivity({ position: 0.2, class: 'budget' }) });
 

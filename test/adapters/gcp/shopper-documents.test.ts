@@ -28,7 +28,7 @@ import { isValidDocumentId, subjects } from '../../support/subjects.ts';
 const firestore = emulatorFirestore('demo-shopper-documents');
 const hashUser = createUserHasher('test-user-hash-key-that-is-long-enough-0123');
 const stores = {
-  preferences: createFirestorePreferenceStore(firestore, { learn }),
+  preferences: createFirestorePreferenceStore(firestore, { learn, hashUser }),
   privacy: createFirestorePrivacyStore(firestore, { hashUser }),
   erasures: createFirestoreErasureStore(firestore, { hashUser }),
   patterns: createFirestorePatternPublisher(firestore),
