@@ -51,17 +51,8 @@ rhythms AS (
   GROUP BY o.user_id, o.event_id, p.sku
   HAVING COUNT(*) >= 2
 ),
-in_force AS (
-  SELECT version
-  FROM reorder_model
-  WHERE as_of <= @window_start
-  ORDER BY as_of DESC, fitted_at DESC, version DESC
-  LIMIT 1
-),
 model AS (
-  SELECT m.cycle_bin, m.orders_bin, m.interval_bin, m.due
-  FROM reorder_model AS m
-  JOIN in_force USING (version)
+  SELECT * FROM REORDER_MODEL_AT(@window_start) AS m
 ),
 cells AS (
   SELECT
@@ -81,7 +72,7 @@ judged AS (
     END AS due,
     b.sku IS NOT NULL AS bought
   FROM cells AS c
-  CROSS JOIN (SELECT COUNT(*) > 0 AS fitted FROM in_force) AS f
+  CROSS JOIN (SELECT COUNT(*) > 0 AS fitted FROM model) AS f
   LEFT JOIN model AS m ON m.cycle_bin = c.cycle_bin AND m.orders_bin = c.orders_bin AND m.interval_bin = c.interval_bin
   LEFT JOIN purchases AS b ON b.user_id = c.user_id AND b.event_id = c.order_event_id AND b.sku = c.sku
 ),

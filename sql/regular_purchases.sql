@@ -64,17 +64,8 @@ regular AS (
   GROUP BY user_id, sku
   HAVING COUNT(*) >= 2
 ),
-in_force AS (
-  SELECT version
-  FROM reorder_model
-  WHERE as_of <= @as_of
-  ORDER BY as_of DESC, fitted_at DESC, version DESC
-  LIMIT 1
-),
 model AS (
-  SELECT m.cycle_bin, m.orders_bin, m.interval_bin, m.due
-  FROM reorder_model AS m
-  JOIN in_force USING (version)
+  SELECT * FROM REORDER_MODEL_AT(@as_of) AS m
 ),
 -- Per orders and interval bin, the least days since ÷ interval at which the model holds a product due.
 first_due AS (
@@ -124,6 +115,6 @@ SELECT
     ELSE b.days_since_last >= @due_fraction * b.avg_interval_days AND b.days_since_last < @lapse_cycles * b.avg_interval_days
   END AS due
 FROM binned AS b
-CROSS JOIN (SELECT COUNT(*) > 0 AS fitted FROM in_force) AS f
+CROSS JOIN (SELECT COUNT(*) > 0 AS fitted FROM model) AS f
 LEFT JOIN model AS m ON m.cycle_bin = b.cycle_bin AND m.orders_bin = b.orders_bin AND m.interval_bin = b.interval_bin
 LEFT JOIN first_due AS d ON d.orders_bin = b.orders_bin AND d.interval_bin = b.interval_bin

@@ -95,6 +95,13 @@ export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>>
   REORDER_ORDERS_BIN: (orders) => sqlBinOf(orders, REORDER_CELLS.orders),
   /** Its interval bin of the mean interval, days. */
   REORDER_INTERVAL_BIN: (days) => sqlBinOf(days, REORDER_CELLS.interval),
+  /**
+   * `FROM REORDER_MODEL_AT(@as_of) AS m`: the cells of the reorder model in force at `as_of` (the latest fitted as of
+   * then; a refit of the same `as_of` wins by when it was fitted): search, the metric and the regular purchases all
+   * decide by the same version. No rows before a first fit.
+   */
+  REORDER_MODEL_AT: (asOf) =>
+    `(SELECT m.cycle_bin, m.orders_bin, m.interval_bin, m.due FROM reorder_model AS m WHERE m.version = (SELECT version FROM reorder_model WHERE as_of <= ${asOf} ORDER BY as_of DESC, fitted_at DESC, version DESC LIMIT 1))`,
   /** `INTERVAL REORDER_FIT_DAYS() DAY`: the days of orders a fit learns from (`REORDER_FIT`). */
   REORDER_FIT_DAYS: () => String(REORDER_FIT.fitDays),
 };
