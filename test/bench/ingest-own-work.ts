@@ -9,9 +9,8 @@ import {
 import { ingestFunction } from '../../functions/ingest/function.ts';
 import { freePort, startEmulator } from '../../functions/local/emulators.ts';
 import { LOCAL } from '../../functions/local/local-settings.ts';
-import { createPlatform } from '../../functions/platform.ts';
-import type { LinkWarehouse, Warehouse } from '../../functions/warehouse/ports.ts';
 import { collectedEvent } from '../support/messages.ts';
+import { platformWithoutWarehouse } from './discarding-warehouse.ts';
 import { sessionEvent } from './shopping-session.ts';
 import { stopScope } from './stop-scope.ts';
 
@@ -38,13 +37,7 @@ try {
     WAREHOUSE: 'duckdb:/dev/null',
     LOG_LEVEL: 'WARNING',
   });
-  const discard: Warehouse & LinkWarehouse = {
-    insertEvents: async () => ({ failed: [] }),
-    insertRejected: async () => undefined,
-    recordLink: async () => undefined,
-  };
-  const platform = { ...createPlatform(), eventWarehouse: async () => discard };
-  const registration = await ingestFunction.create(ingestFunction.settings.load(process.env), platform);
+  const registration = await ingestFunction.create(ingestFunction.settings.load(process.env), platformWithoutWarehouse());
 
   for (const size of SIZES) {
     const messages = (prefix: string): CloudEvent<MessagePublishedData>[] =>

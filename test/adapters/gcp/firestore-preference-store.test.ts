@@ -31,7 +31,7 @@ describe('learning after an erasure requested since consent was checked', () => 
 
   it('drops the events received before the request: nothing is learned, marked or written', async () => {
     const userId = `u-${randomUUID()}`;
-    const events = [collectedEvent('product_viewed', userId, at(-60_000)), collectedEvent('add_to_cart', userId, at(-30_000))];
+    const events = [collectedEvent('product_viewed', userId, at(-60_000)), collectedEvent('cart_item_added', userId, at(-30_000))];
     await erasures().request(userId, 'shopper', at(0));
     // The job's second pass over the documents, before the message's learning runs.
     await erasures().deleteAll(userId);
