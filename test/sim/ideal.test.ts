@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Catalog, Product } from './catalog.ts';
-import { idealObserver, stapleChance } from './ideal.ts';
+import { ALL_EVIDENCE, idealObserver, stapleChance } from './ideal.ts';
 import type { Need, ShopperTruth } from './shoppers.ts';
 
 // The ideal observer reads the behaviour model and the shopper's parameters, never the favourite it names.
@@ -102,6 +102,35 @@ describe('the ideal observer', () => {
     // The likelihoods of the click test above: 0.032, 0.396 and 0.060, over their sum.
     expect(chances.get('Birch')).toBeCloseTo(0.396 / (0.032 + 0.396 + 0.06), 2);
     expect(observer.chances('coffee').size).toBe(0);
+  });
+
+  it('told to leave results passed over out, learns nothing from a search without a click', () => {
+    const observer = idealObserver(catalog, shopper(), { ...ALL_EVIDENCE, skips: false });
+    observer.searched(need, [A1, B1, A2, B2], null);
+    // No evidence: the first brand by name, where the whole observer names Cedar (above).
+    expect(observer.favourite('tea')).toBe('Acorn');
+  });
+
+  it('reading the need from the events, takes a click on a product ordered before as a search for it, which names no brand', () => {
+    const fromRepeats = idealObserver(catalog, shopper(), { ...ALL_EVIDENCE, needs: 'repeat' });
+    const unknown = idealObserver(catalog, shopper(), { ...ALL_EVIDENCE, needs: 'unknown' });
+    for (const observer of [fromRepeats, unknown]) {
+      observer.ordered([B1]);
+      // The shopper went for B1 again; the need told is the staple, but neither observer is told it.
+      observer.searched({ kind: 'staple', product: B1 }, [B1], 1);
+    }
+    // A search for B1 is clicked at 0.9 whatever the favourite: no evidence. Read as an ordinary need, it is Birch's.
+    expect(fromRepeats.favourite('tea')).toBe('Acorn');
+    expect(unknown.favourite('tea')).toBe('Birch');
+  });
+
+  it('not told the parameters, weighs a click by the population’s, or summed over how shoppers are drawn', () => {
+    for (const parameters of ['means', 'marginal'] as const) {
+      const observer = idealObserver(catalog, shopper({ loyalty: 0.55, priceSensitivity: 1 }), { ...ALL_EVIDENCE, parameters });
+      observer.searched(need, [A1, B1, C1], 2);
+      expect(observer.favourite('tea')).toBe('Birch');
+      expect(observer.favourite('coffee')).toBeNull();
+    }
   });
 
   it('weighs only brands the shopper would buy at all', () => {

@@ -23,76 +23,152 @@ export type IdealObserver = {
   chances(category: string): Map<string, number>;
 };
 
-export function idealObserver(catalog: Catalog, truth: ShopperTruth): IdealObserver {
-  // Per shopped category: each acceptable brand's log-likelihood of everything seen so far.
-  const logLikelihood = new Map<string, Map<string, number>>();
+/**
+ * What the observer may use, to measure what each kind of evidence is worth (all of it by default):
+ * - `skips`: the results passed over above a click (or all of them, without one);
+ * - `clicks`: the searches at all; `staples`: each staple's first order;
+ * - `needs`: which need a search was for, `known`; `repeat`, read from the events as the loop could (a click on a product
+ *   ordered before is taken as a search for it, anything else as an ordinary need); or `unknown`, every search an
+ *   ordinary need;
+ * - `parameters`: the shopper's loyalty, price sensitivity and organic pull, `known`; `means`, the population's; or
+ *   `marginal`, summed over a grid of them weighted by how `buildShoppers` draws them (a proper posterior for an
+ *   observer who knows how shoppers are made, not this one).
+ */
+export type IdealEvidence = {
+  skips: boolean;
+  clicks: boolean;
+  staples: boolean;
+  needs: 'known' | 'repeat' | 'unknown';
+  parameters: 'known' | 'means' | 'marginal';
+};
+
+export const ALL_EVIDENCE: Readonly<IdealEvidence> = { skips: true, clicks: true, staples: true, needs: 'known', parameters: 'known' };
+
+type Hypothesis = { truth: ShopperTruth; logPrior: number; logLikelihood: Map<string, Map<string, number>> };
+
+/** The parameter settings the observer weighs: the truth, the population's means, or a grid over `buildShoppers`' draws. */
+function hypotheses(actual: ShopperTruth, parameters: IdealEvidence['parameters']): { truth: ShopperTruth; logPrior: number }[] {
+  if (parameters === 'known') return [{ truth: actual, logPrior: 0 }];
+  if (parameters === 'means') return [{ truth: { ...actual, loyalty: 0.75, priceSensitivity: 0.5, likesOrganic: false }, logPrior: 0 }];
+  const grid: { truth: ShopperTruth; logPrior: number }[] = [];
+  for (const loyalty of [0.6, 0.75, 0.9])
+    for (const priceSensitivity of [1 / 6, 0.5, 5 / 6])
+      for (const likesOrganic of [false, true])
+        grid.push({ truth: { ...actual, loyalty, priceSensitivity, likesOrganic }, logPrior: Math.log(likesOrganic ? 0.15 : 0.85) });
+  return grid;
+}
+
+function logSumExp(values: readonly number[]): number {
+  const top = Math.max(...values);
+  if (top === Number.NEGATIVE_INFINITY) return top;
+  return top + Math.log(values.reduce((sum, v) => sum + Math.exp(v - top), 0));
+}
+
+export function idealObserver(catalog: Catalog, actual: ShopperTruth, evidence: IdealEvidence = ALL_EVIDENCE): IdealObserver {
+  // Per parameter setting and shopped category: each acceptable brand's log-likelihood of everything seen so far.
   const acceptableIn = new Map<string, Product[]>();
-  for (const category of truth.categories) {
-    const products = (catalog.byCategory.get(category) ?? []).filter((p) => acceptable(p, truth));
-    acceptableIn.set(category, products);
-    logLikelihood.set(category, new Map(products.map((p) => [p.brand, 0])));
-  }
-  const staples = new Set(truth.staples.map((s) => s.sku));
+  for (const category of actual.categories)
+    acceptableIn.set(
+      category,
+      (catalog.byCategory.get(category) ?? []).filter((p) => acceptable(p, actual)),
+    );
+  const worlds: Hypothesis[] = hypotheses(actual, evidence.parameters).map((h) => ({
+    ...h,
+    logLikelihood: new Map([...acceptableIn].map(([category, products]) => [category, new Map(products.map((p) => [p.brand, 0]))])),
+  }));
+  const staples = new Set(actual.staples.map((s) => s.sku));
   const seenStaples = new Set<string>();
-  const add = (category: string, brand: string, logP: number) => {
-    const byBrand = logLikelihood.get(category);
+  const ordered = new Set<string>();
+  const add = (world: Hypothesis, category: string, brand: string, logP: number) => {
+    const byBrand = world.logLikelihood.get(category);
     const current = byBrand?.get(brand);
     if (byBrand && current !== undefined) byBrand.set(brand, current + logP);
   };
   /** The same shopper, with `brand` as their favourite in `category`. */
-  const supposing = (category: string, brand: string): ShopperTruth => ({
+  const supposing = (truth: ShopperTruth, category: string, brand: string): ShopperTruth => ({
     ...truth,
     favouriteBrand: new Map(truth.favouriteBrand).set(category, brand),
   });
+  const needOf = (actualNeed: Need, shown: readonly Product[], clicked: number | null): Need => {
+    if (evidence.needs === 'known') return actualNeed;
+    const product = clicked === null ? undefined : shown[clicked - 1];
+    if (evidence.needs === 'repeat' && product && ordered.has(product.sku)) return { kind: 'staple', product };
+    return { kind: 'need', category: shown[0]?.category ?? '' };
+  };
 
   return {
-    searched(need, shown, clicked) {
+    searched(actualNeed, shown, clicked) {
+      if (!evidence.clicks) return;
+      const need = needOf(actualNeed, shown, clicked);
       // The cascade (`chooseClick`): results passed over down to the click, then the click; or all passed over.
       const looked = clicked === null ? shown : shown.slice(0, clicked);
-      const categories = new Set(looked.map((p) => p.category).filter((c) => logLikelihood.has(c)));
-      for (const category of categories) {
-        for (const brand of logLikelihood.get(category)?.keys() ?? []) {
-          const shopper = supposing(category, brand);
-          let logP = 0;
-          looked.forEach((product, i) => {
-            const clickChance = examined(i + 1) * appeal(shopper, need, product);
-            logP += Math.log(i + 1 === clicked ? clickChance : 1 - clickChance);
-          });
-          add(category, brand, logP);
+      const categories = new Set(looked.map((p) => p.category).filter((c) => acceptableIn.has(c)));
+      for (const world of worlds)
+        for (const category of categories) {
+          for (const brand of world.logLikelihood.get(category)?.keys() ?? []) {
+            const shopper = supposing(world.truth, category, brand);
+            let logP = 0;
+            looked.forEach((product, i) => {
+              const clickChance = examined(i + 1) * appeal(shopper, need, product);
+              // Floored: a model that is not told the need may find a click impossible under every favourite.
+              if (i + 1 === clicked) logP += Math.log(Math.max(clickChance, 1e-9));
+              else if (evidence.skips) logP += Math.log(1 - clickChance);
+            });
+            add(world, category, brand, logP);
+          }
         }
-      }
     },
 
     ordered(products) {
       for (const product of products) {
-        if (!staples.has(product.sku) || seenStaples.has(product.sku)) continue;
+        ordered.add(product.sku);
+        if (!evidence.staples || !staples.has(product.sku) || seenStaples.has(product.sku)) continue;
         seenStaples.add(product.sku);
         const options = acceptableIn.get(product.category) ?? [];
-        for (const brand of logLikelihood.get(product.category)?.keys() ?? [])
-          add(product.category, brand, Math.log(stapleChance(options, brand, product, truth.loyalty)));
+        for (const world of worlds)
+          for (const brand of world.logLikelihood.get(product.category)?.keys() ?? [])
+            add(world, product.category, brand, Math.log(stapleChance(options, brand, product, world.truth.loyalty)));
       }
     },
 
     favourite(category) {
-      const byBrand = logLikelihood.get(category);
-      if (!byBrand) return null;
+      const logP = logPosterior(category);
+      if (logP === null) return null;
       let best: string | null = null;
       let bestLog = Number.NEGATIVE_INFINITY;
       // Ties go to the first brand in code-unit order, as the oracle's do.
-      for (const [brand, logP] of [...byBrand].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        if (logP > bestLog) [best, bestLog] = [brand, logP];
+      for (const [brand, value] of [...logP].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        if (value > bestLog) [best, bestLog] = [brand, value];
       }
       return best;
     },
 
     chances(category) {
-      const byBrand = logLikelihood.get(category) ?? new Map<string, number>();
+      const byBrand = logPosterior(category) ?? new Map<string, number>();
       const top = Math.max(...byBrand.values());
       const weights = [...byBrand].map(([brand, logP]) => [brand, Math.exp(logP - top)] as const);
       const total = weights.reduce((sum, [, w]) => sum + w, 0);
       return new Map(weights.map(([brand, w]) => [brand, w / total]));
     },
   };
+
+  /** Each brand's log-posterior in `category`, up to a constant, or null for a category the shopper does not buy from. */
+  function logPosterior(category: string): Map<string, number> | null {
+    const brands = worlds[0]?.logLikelihood.get(category);
+    if (!brands) return null;
+    // Summed over the parameter settings, each weighed by what it makes of the other categories.
+    const rest = worlds.map(
+      (world) =>
+        world.logPrior +
+        [...world.logLikelihood].reduce((sum, [c, byBrand]) => (c === category ? sum : sum + logSumExp([...byBrand.values()])), 0),
+    );
+    return new Map(
+      [...brands.keys()].map((brand) => [
+        brand,
+        logSumExp(worlds.map((world, i) => (rest[i] ?? 0) + (world.logLikelihood.get(category)?.get(brand) ?? 0))),
+      ]),
+    );
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { createSearchPersonalizer, createSearchPreferenceReader, type RankingWei
 import { seededRandom } from './catalog.ts';
 import { shopHistory } from './history.ts';
 import { score, type Score } from './score.ts';
-import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
+import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripLedger, type TripPorts } from './trip.ts';
 
 // The same shoppers and trips as the simulation, learned in this process: each trip's events go straight
 // into `learn` (real-time learning, as the learn function applies them) and search reads the documents
@@ -31,6 +31,8 @@ export type InProcessOptions = RunOptions & {
   searched?: TripPorts['searched'];
   /** Told every event as collect would store it, e.g. to fill a warehouse. */
   collected?: (events: readonly CollectedEvent[]) => void;
+  /** The ledger the trips fill (a fresh one by default), e.g. with other observers already in `ideals`. */
+  ledger?: TripLedger;
 };
 
 export type InProcessResult = {
@@ -102,7 +104,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
     model = (await fitReorderModelInWarehouse(warehouse, orders.splice(0), asOf)) ?? model;
     reader = newReader();
   };
-  const ledger = emptyLedger();
+  const ledger = options.ledger ?? emptyLedger();
   const historyDays = options.historyDays ?? 0;
   const history = await shopHistory(world, shoppers, ledger, historyDays, (day) =>
     options.progress?.(`history day ${day + historyDays + 1}/${historyDays}`, 0),
