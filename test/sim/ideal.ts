@@ -10,7 +10,8 @@ import { acceptable, appeal, examined, type Need, type ShopperTruth } from './sh
 //
 // No loop can see as much: the model, the parameters and the staples' labels are hidden from it. So its
 // accuracy over the loop's judged pairs is an upper bound on any learner reading the same events, and the
-// gap between the two is what better learning could still win.
+// gap between the two is what better learning could still win. Told less (`IdealEvidence`), it measures what each
+// piece of its knowledge is worth (test/sim/brand-gap.ts).
 
 export type IdealObserver = {
   /** A search the shopper made for `need`, its results in the order shown, and the 1-based click or null. */
@@ -31,8 +32,8 @@ export type IdealObserver = {
  *   ordered before is taken as a search for it, anything else as an ordinary need); or `unknown`, every search an
  *   ordinary need;
  * - `parameters`: the shopper's loyalty, price sensitivity and organic pull, `known`; `means`, the population's; or
- *   `marginal`, summed over a grid of them weighted by how `buildShoppers` draws them (a proper posterior for an
- *   observer who knows how shoppers are made, not this one).
+ *   `marginal`, summed over a grid of them weighted as `buildShoppers` draws them (the belief of an observer who
+ *   knows how shoppers are drawn but not this shopper's draw). Strict habits stay known: they decide the candidates.
  */
 export type IdealEvidence = {
   skips: boolean;
@@ -50,6 +51,7 @@ type Hypothesis = { truth: ShopperTruth; logPrior: number; logLikelihood: Map<st
 function hypotheses(actual: ShopperTruth, parameters: IdealEvidence['parameters']): { truth: ShopperTruth; logPrior: number }[] {
   if (parameters === 'known') return [{ truth: actual, logPrior: 0 }];
   if (parameters === 'means') return [{ truth: { ...actual, loyalty: 0.75, priceSensitivity: 0.5, likesOrganic: false }, logPrior: 0 }];
+  // About the middles of the thirds of each uniform range (loyalty 0.55–0.95, price sensitivity 0–1); organic 15%.
   const grid: { truth: ShopperTruth; logPrior: number }[] = [];
   for (const loyalty of [0.6, 0.75, 0.9])
     for (const priceSensitivity of [1 / 6, 0.5, 5 / 6])
