@@ -68,7 +68,11 @@ describe('a batch job over HTTP (the patterns function)', () => {
       .send({ as_of: '2026-02-01T00:00:00Z', since: '2026-01-01T00:00:00+01:00' });
     expect(res.status).toBe(200);
     const analysis = warehouse.calls.find((c) => c.file === 'regular_purchases.sql');
-    expect(analysis?.params).toEqual(patternParams(new Date('2026-02-01T00:00:00Z'), new Date('2025-12-31T23:00:00Z')));
+    // staged_at is when the run started (the stub clock), whatever as_of is: it partitions the run's staging.
+    expect(analysis?.params).toEqual({
+      ...patternParams(new Date('2026-02-01T00:00:00Z'), new Date('2025-12-31T23:00:00Z')),
+      staged_at: new Date('2026-03-01T00:00:00Z'),
+    });
     // An explicit since: the watermark is not read.
     expect(warehouse.calls.map((c) => c.file)).not.toContain('last_watermark.sql');
   });
