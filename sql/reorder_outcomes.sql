@@ -31,8 +31,8 @@ rhythms AS (
     o.event_id AS order_event_id,
     p.sku,
     COUNT(*) AS orders,
-    (UNIX_SECONDS(MAX(p.bought_at)) - UNIX_SECONDS(MIN(p.bought_at))) / 86400 / (COUNT(*) - 1) AS mean_interval_days,
-    (UNIX_SECONDS(MIN(o.ordered_at)) - UNIX_SECONDS(MAX(p.bought_at))) / 86400 AS days_since_last
+    REORDER_MEAN_INTERVAL_DAYS(p.bought_at) AS mean_interval_days,
+    REORDER_DAYS_SINCE_LAST(o.ordered_at, p.bought_at) AS days_since_last
   FROM orders AS o
   JOIN purchases AS p ON p.user_id = o.user_id AND p.bought_at < o.ordered_at
   GROUP BY o.user_id, o.event_id, p.sku

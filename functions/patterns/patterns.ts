@@ -157,6 +157,8 @@ const count = z.number().int().nonnegative();
 const ratio = z.number();
 const time = z.string();
 const userRow = z.object({ user_id: z.string() });
+/** What a brand's or a category's preference row says of it: its evidence, score, share and rank in the shopper's. */
+const preferenceEvidence = { purchases: count, cart_adds: count, clicks: count, score: ratio, share: ratio, ordinal: count };
 
 /** Each analysis's result row, as `sql/<analysis>.sql` selects it: a renamed column fails loudly here. */
 const ROWS = {
@@ -177,24 +179,8 @@ const ROWS = {
     days_since_last: ratio,
     due: z.boolean(),
   }),
-  brand_preferences: userRow.extend({
-    brand: z.string(),
-    purchases: count,
-    cart_adds: count,
-    clicks: count,
-    score: ratio,
-    share: ratio,
-    ordinal: count,
-  }),
-  category_preferences: userRow.extend({
-    category: z.string(),
-    purchases: count,
-    cart_adds: count,
-    clicks: count,
-    score: ratio,
-    share: ratio,
-    ordinal: count,
-  }),
+  brand_preferences: userRow.extend({ brand: z.string(), ...preferenceEvidence }),
+  category_preferences: userRow.extend({ category: z.string(), ...preferenceEvidence }),
   price_sensitivity: userRow.extend({
     category: z.string(),
     lines: count,

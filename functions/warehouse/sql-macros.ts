@@ -102,6 +102,14 @@ export const SQL_MACROS: Readonly<Record<string, (...args: string[]) => string>>
    */
   REORDER_MODEL_AT: (asOf) =>
     `(SELECT m.cycle_bin, m.orders_bin, m.interval_bin, m.due FROM reorder_model AS m WHERE m.version = (SELECT version FROM reorder_model WHERE as_of <= ${asOf} ORDER BY as_of DESC, fitted_at DESC, version DESC LIMIT 1))`,
+  /**
+   * The reorder model's two features of a product at an order, over the earlier purchases grouped with it: the mean
+   * days between them, and the days since the last. One formula for the fit (`reorder_outcomes.sql`) and the metric
+   * that judges by it (`metric_reorder.sql`), so both place an order in the same cell.
+   */
+  REORDER_MEAN_INTERVAL_DAYS: (boughtAt) => `(UNIX_SECONDS(MAX(${boughtAt})) - UNIX_SECONDS(MIN(${boughtAt}))) / 86400 / (COUNT(*) - 1)`,
+  /** The days from the last of the purchases `boughtAt` to the order at `orderedAt`. */
+  REORDER_DAYS_SINCE_LAST: (orderedAt, boughtAt) => `(UNIX_SECONDS(MIN(${orderedAt})) - UNIX_SECONDS(MAX(${boughtAt}))) / 86400`,
   /** `INTERVAL REORDER_FIT_DAYS() DAY`: the days of orders a fit learns from (`REORDER_FIT`). */
   REORDER_FIT_DAYS: () => String(REORDER_FIT.fitDays),
 };
