@@ -78,10 +78,15 @@ export type TrackOptions = {
 /** A search already tracked: its id, or its id and query (e.g. on a page that did not track it). */
 export type SearchRef = string | { search_id: string; query: string };
 
+export type ShownResult = { sku: string; position?: number; brand?: string; category?: string };
+
 export type SearchInput = {
   query: string;
-  /** What was shown, in the order shown: SKUs, or results with their SKU (and 1-based position). */
-  results: readonly (string | { sku: string; position?: number })[];
+  /**
+   * What was shown, in the order shown: SKUs, or results with their SKU (and 1-based position, brand and category).
+   * With brands and categories, learning also reads what the shopper passed over.
+   */
+  results: readonly (string | ShownResult)[];
   /** How many results the engine found in all. Default: the number shown. */
   results_count?: number;
   /** Whether the order shown was personalized. Default false. */
@@ -252,9 +257,7 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
       const searchId = search.search_id ?? uuidV4();
       const results = search.results
         .slice(0, LIMITS.maxResultsPerSearch)
-        .map((result, i) =>
-          typeof result === 'string' ? { sku: result, position: i + 1 } : { sku: result.sku, position: result.position ?? i + 1 },
-        );
+        .map((result, i) => (typeof result === 'string' ? { sku: result, position: i + 1 } : shownResult(result, i + 1)));
       searches.delete(searchId);
       searches.set(searchId, search.query);
       if (searches.size > REMEMBERED_SEARCHES) searches.delete(searches.keys().next().value ?? '');
@@ -367,4 +370,9 @@ export function createTrackerCore(options: TrackerOptions, platform: Platform): 
     },
     stopped,
   };
+}
+
+/** A shown result as the contract lists it: the position it was shown at, its brand and category when the page knows them. */
+function shownResult({ sku, position, brand, category }: ShownResult, shownAt: number): EventData<'search_performed'>['results'][number] {
+  return { sku, position: position ?? shownAt, ...(brand ? { brand } : {}), ...(category ? { category } : {}) };
 }

@@ -3,15 +3,15 @@
 import { codePointLength } from './code-point-length.ts';
 "use strict";
 export const validateEvent = validate91;
-const schema20 = {"type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"search_performed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"query":{"type":"string","maxLength":512},"results_count":{"type":"integer","minimum":0,"maximum":9007199254740991},"results":{"maxItems":100,"type":"array","items":{"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"position":{"type":"integer","minimum":1,"maximum":1000}},"required":["sku","position"],"additionalProperties":false}},"filters":{"type":"object","propertyNames":{"anyOf":[{"const":"__proto__"},{"type":"string","maxLength":64}]},"additionalProperties":{"anyOf":[{"type":"string","maxLength":256},{"type":"number"},{"type":"boolean"}]},"patternProperties":{"^__proto__$":{}}},"personalized":{"type":"boolean"},"top_categories":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}}},"ranking":{"maxItems":50,"type":"array","items":{"$ref":"#/$defs/RankedResult"}}},"required":["search_id","query","results_count","results","personalized"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"search_result_clicked"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"query":{"type":"string","maxLength":512},"product":{"$ref":"#/$defs/Product"},"position":{"type":"integer","minimum":1,"maximum":1000}},"required":["search_id","query","product","position"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"product_viewed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"source":{"type":"string","enum":["search","recommendation","category","reorder","direct"]}},"required":["product"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_added"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000},"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}},"required":["product","quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_removed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000}},"required":["product","quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_updated"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","minimum":0,"maximum":1000},"previous_quantity":{"type":"number","minimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000}},"required":["product","quantity","previous_quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"order_completed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"order_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"total":{"type":"number","minimum":0,"maximum":1000000},"currency":{"type":"string","pattern":"^[A-Z]{3}$"},"items":{"minItems":1,"maxItems":200,"type":"array","items":{"$ref":"#/$defs/OrderItem"}},"delivery_date":{"type":"string","format":"date","pattern":"^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$"},"promotions":{"maxItems":16,"type":"array","items":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}}},"required":["order_id","total","items"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"preference_updated"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"preference":{"type":"string","enum":["brand","category","product","dietary_tag"]},"value":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"action":{"type":"string","enum":["like","dislike","reset"]}},"required":["preference","value","action"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false}]};
+const schema20 = {"type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"search_performed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"query":{"type":"string","maxLength":512},"results_count":{"type":"integer","minimum":0,"maximum":9007199254740991},"results":{"maxItems":100,"type":"array","items":{"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"position":{"type":"integer","minimum":1,"maximum":1000},"brand":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"category":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}}},"required":["sku","position"],"additionalProperties":false}},"filters":{"type":"object","propertyNames":{"anyOf":[{"const":"__proto__"},{"type":"string","maxLength":64}]},"additionalProperties":{"anyOf":[{"type":"string","maxLength":256},{"type":"number"},{"type":"boolean"}]},"patternProperties":{"^__proto__$":{}}},"personalized":{"type":"boolean"},"top_categories":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}}},"ranking":{"maxItems":50,"type":"array","items":{"$ref":"#/$defs/RankedResult"}}},"required":["search_id","query","results_count","results","personalized"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"search_result_clicked"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"query":{"type":"string","maxLength":512},"product":{"$ref":"#/$defs/Product"},"position":{"type":"integer","minimum":1,"maximum":1000}},"required":["search_id","query","product","position"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"product_viewed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"source":{"type":"string","enum":["search","recommendation","category","reorder","direct"]}},"required":["product"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_added"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000},"search_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}},"required":["product","quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_removed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","exclusiveMinimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000}},"required":["product","quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"cart_item_updated"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"product":{"$ref":"#/$defs/Product"},"quantity":{"type":"number","minimum":0,"maximum":1000},"previous_quantity":{"type":"number","minimum":0,"maximum":1000},"cart_value":{"type":"number","minimum":0,"maximum":1000000}},"required":["product","quantity","previous_quantity","cart_value"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"order_completed"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"order_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"total":{"type":"number","minimum":0,"maximum":1000000},"currency":{"type":"string","pattern":"^[A-Z]{3}$"},"items":{"minItems":1,"maxItems":200,"type":"array","items":{"$ref":"#/$defs/OrderItem"}},"delivery_date":{"type":"string","format":"date","pattern":"^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$"},"promotions":{"maxItems":16,"type":"array","items":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}}}},"required":["order_id","total","items"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false},{"type":"object","properties":{"event_id":{"type":"string","format":"uuid","pattern":"^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"},"type":{"type":"string","const":"preference_updated"},"session_id":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"occurred_at":{"$ref":"#/$defs/Timestamp"},"sent_at":{"$ref":"#/$defs/Timestamp"},"context":{"$ref":"#/$defs/Context"},"data":{"type":"object","properties":{"preference":{"type":"string","enum":["brand","category","product","dietary_tag"]},"value":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"action":{"type":"string","enum":["like","dislike","reset"]}},"required":["preference","value","action"],"additionalProperties":false}},"required":["event_id","type","session_id","occurred_at","sent_at","data"],"additionalProperties":false}]};
 const pattern3 = new RegExp("^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$", "u");
 const pattern4 = new RegExp("^__.*__$", "u");
 const pattern5 = new RegExp("^[\\x21-\\x7e]+$", "u");
+const pattern18 = new RegExp("^\\s*__.*__\\s*$", "u");
+const pattern19 = new RegExp("^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$", "u");
 const pattern9 = new RegExp("^__proto__$", "u");
-const pattern19 = new RegExp("^\\s*__.*__\\s*$", "u");
-const pattern20 = new RegExp("^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$", "u");
-const pattern57 = new RegExp("^[A-Z]{3}$", "u");
-const pattern69 = new RegExp("^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$", "u");
+const pattern61 = new RegExp("^[A-Z]{3}$", "u");
+const pattern73 = new RegExp("^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$", "u");
 const func1 = codePointLength;
 const schema21 = {"type":"string","format":"date-time","pattern":"^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)))$","description":"RFC 3339 date-time, e.g. 2026-11-26T14:05:00.000Z"};
 const pattern6 = new RegExp("^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))T(?:(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d+)?(?:Z|([+-](?:[01]\\d|2[0-3]):[0-5]\\d)))$", "u");
@@ -738,7 +738,7 @@ return errors === 0;
 validate59.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 const schema24 = {"type":"object","properties":{"sku":{"type":"string","minLength":1,"maxLength":128,"pattern":"^[\\x21-\\x7e]+$","not":{"pattern":"^__.*__$"}},"name":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"category":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"brand":{"type":"string","pattern":"^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$","not":{"pattern":"^\\s*__.*__\\s*$"}},"price":{"type":"number","minimum":0,"maximum":1000000},"dietary_tags":{"maxItems":16,"type":"array","items":{"type":"string","pattern":"^[a-z][a-z0-9_]{0,31}$","examples":["vegan","vegetarian","gluten_free","lactose_free","organic","halal","kosher"]}}},"required":["sku","name","category","price"],"additionalProperties":false,"description":"A product as the shop lists it."};
-const pattern35 = new RegExp("^[a-z][a-z0-9_]{0,31}$", "u");
+const pattern39 = new RegExp("^[a-z][a-z0-9_]{0,31}$", "u");
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -836,7 +836,7 @@ const _errs6 = errors;
 const _errs8 = errors;
 const _errs9 = errors;
 if(typeof data1 === "string"){
-if(!pattern19.test(data1)){
+if(!pattern18.test(data1)){
 const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
@@ -865,7 +865,7 @@ vErrors = null;
 }
 if(errors === _errs6){
 if(typeof data1 === "string"){
-if(!pattern20.test(data1)){
+if(!pattern19.test(data1)){
 validate64.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
@@ -887,7 +887,7 @@ const _errs10 = errors;
 const _errs12 = errors;
 const _errs13 = errors;
 if(typeof data2 === "string"){
-if(!pattern19.test(data2)){
+if(!pattern18.test(data2)){
 const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
@@ -916,7 +916,7 @@ vErrors = null;
 }
 if(errors === _errs10){
 if(typeof data2 === "string"){
-if(!pattern20.test(data2)){
+if(!pattern19.test(data2)){
 validate64.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
@@ -938,7 +938,7 @@ const _errs14 = errors;
 const _errs16 = errors;
 const _errs17 = errors;
 if(typeof data3 === "string"){
-if(!pattern19.test(data3)){
+if(!pattern18.test(data3)){
 const err3 = {};
 if(vErrors === null){
 vErrors = [err3];
@@ -967,7 +967,7 @@ vErrors = null;
 }
 if(errors === _errs14){
 if(typeof data3 === "string"){
-if(!pattern20.test(data3)){
+if(!pattern19.test(data3)){
 validate64.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
@@ -1027,7 +1027,7 @@ let data6 = data5[i0];
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data6 === "string"){
-if(!pattern35.test(data6)){
+if(!pattern39.test(data6)){
 validate64.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,31}$"}}];
 return false;
 }
@@ -1170,7 +1170,7 @@ const _errs6 = errors;
 const _errs8 = errors;
 const _errs9 = errors;
 if(typeof data1 === "string"){
-if(!pattern19.test(data1)){
+if(!pattern18.test(data1)){
 const err1 = {};
 if(vErrors === null){
 vErrors = [err1];
@@ -1199,7 +1199,7 @@ vErrors = null;
 }
 if(errors === _errs6){
 if(typeof data1 === "string"){
-if(!pattern20.test(data1)){
+if(!pattern19.test(data1)){
 validate85.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
@@ -1221,7 +1221,7 @@ const _errs10 = errors;
 const _errs12 = errors;
 const _errs13 = errors;
 if(typeof data2 === "string"){
-if(!pattern19.test(data2)){
+if(!pattern18.test(data2)){
 const err2 = {};
 if(vErrors === null){
 vErrors = [err2];
@@ -1250,7 +1250,7 @@ vErrors = null;
 }
 if(errors === _errs10){
 if(typeof data2 === "string"){
-if(!pattern20.test(data2)){
+if(!pattern19.test(data2)){
 validate85.errors = [{instancePath:instancePath+"/category",schemaPath:"#/properties/category/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
@@ -1272,7 +1272,7 @@ const _errs14 = errors;
 const _errs16 = errors;
 const _errs17 = errors;
 if(typeof data3 === "string"){
-if(!pattern19.test(data3)){
+if(!pattern18.test(data3)){
 const err3 = {};
 if(vErrors === null){
 vErrors = [err3];
@@ -1301,7 +1301,7 @@ vErrors = null;
 }
 if(errors === _errs14){
 if(typeof data3 === "string"){
-if(!pattern20.test(data3)){
+if(!pattern19.test(data3)){
 validate85.errors = [{instancePath:instancePath+"/brand",schemaPath:"#/properties/brand/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
@@ -1361,7 +1361,7 @@ let data6 = data5[i0];
 const _errs22 = errors;
 if(errors === _errs22){
 if(typeof data6 === "string"){
-if(!pattern35.test(data6)){
+if(!pattern39.test(data6)){
 validate85.errors = [{instancePath:instancePath+"/dietary_tags/" + i0,schemaPath:"#/properties/dietary_tags/items/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_]{0,31}$"}}];
 return false;
 }
@@ -1827,7 +1827,7 @@ return false;
 else {
 const _errs31 = errors;
 for(const key2 in data11){
-if(!((key2 === "sku") || (key2 === "position"))){
+if(!((((key2 === "sku") || (key2 === "position")) || (key2 === "brand")) || (key2 === "category"))){
 validate91.errors = [{instancePath:instancePath+"/data/results/" + i0,schemaPath:"#/oneOf/0/properties/data/properties/results/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2}}];
 return false;
 break;
@@ -1923,6 +1923,110 @@ var valid7 = _errs36 === errors;
 else {
 var valid7 = true;
 }
+if(valid7){
+if(data11.brand !== undefined){
+let data14 = data11.brand;
+const _errs38 = errors;
+const _errs40 = errors;
+const _errs41 = errors;
+if(typeof data14 === "string"){
+if(!pattern18.test(data14)){
+const err3 = {};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+var valid9 = _errs41 === errors;
+if(valid9){
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/brand",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/brand/not",keyword:"not",params:{}}];
+return false;
+}
+else {
+errors = _errs40;
+if(vErrors !== null){
+if(_errs40){
+vErrors.length = _errs40;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(errors === _errs38){
+if(typeof data14 === "string"){
+if(!pattern19.test(data14)){
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/brand",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/brand/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/brand",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/brand/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid7 = _errs38 === errors;
+}
+else {
+var valid7 = true;
+}
+if(valid7){
+if(data11.category !== undefined){
+let data15 = data11.category;
+const _errs42 = errors;
+const _errs44 = errors;
+const _errs45 = errors;
+if(typeof data15 === "string"){
+if(!pattern18.test(data15)){
+const err4 = {};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+var valid10 = _errs45 === errors;
+if(valid10){
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/category",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/category/not",keyword:"not",params:{}}];
+return false;
+}
+else {
+errors = _errs44;
+if(vErrors !== null){
+if(_errs44){
+vErrors.length = _errs44;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(errors === _errs42){
+if(typeof data15 === "string"){
+if(!pattern19.test(data15)){
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/category",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/category/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
+return false;
+}
+}
+else {
+validate91.errors = [{instancePath:instancePath+"/data/results/" + i0+"/category",schemaPath:"#/oneOf/0/properties/data/properties/results/items/properties/category/type",keyword:"type",params:{type: "string"}}];
+return false;
+}
+}
+var valid7 = _errs42 === errors;
+}
+else {
+var valid7 = true;
+}
+}
+}
 }
 }
 }
@@ -1951,43 +2055,17 @@ var valid4 = true;
 }
 if(valid4){
 if(data6.filters !== undefined){
-let data14 = data6.filters;
-const _errs38 = errors;
-if(errors === _errs38){
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-for(const key3 in data14){
-const _errs40 = errors;
-const _errs41 = errors;
-let valid10 = false;
-const _errs42 = errors;
+let data16 = data6.filters;
+const _errs46 = errors;
+if(errors === _errs46){
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key3 in data16){
+const _errs48 = errors;
+const _errs49 = errors;
+let valid12 = false;
+const _errs50 = errors;
 if("__proto__" !== key3){
-const err3 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames/anyOf/0/const",keyword:"const",params:{allowedValue: "__proto__"},propertyName:key3};
-if(vErrors === null){
-vErrors = [err3];
-}
-else {
-vErrors.push(err3);
-}
-errors++;
-}
-var _valid0 = _errs42 === errors;
-valid10 = valid10 || _valid0;
-const _errs43 = errors;
-if(errors === _errs43){
-if(typeof key3 === "string"){
-if(func1(key3) > 64){
-const err4 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames/anyOf/1/maxLength",keyword:"maxLength",params:{limit: 64},propertyName:key3};
-if(vErrors === null){
-vErrors = [err4];
-}
-else {
-vErrors.push(err4);
-}
-errors++;
-}
-}
-else {
-const err5 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames/anyOf/1/type",keyword:"type",params:{type: "string"},propertyName:key3};
+const err5 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames/anyOf/0/const",keyword:"const",params:{allowedValue: "__proto__"},propertyName:key3};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1996,11 +2074,13 @@ vErrors.push(err5);
 }
 errors++;
 }
-}
-var _valid0 = _errs43 === errors;
-valid10 = valid10 || _valid0;
-if(!valid10){
-const err6 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames/anyOf",keyword:"anyOf",params:{},propertyName:key3};
+var _valid0 = _errs50 === errors;
+valid12 = valid12 || _valid0;
+const _errs51 = errors;
+if(errors === _errs51){
+if(typeof key3 === "string"){
+if(func1(key3) > 64){
+const err6 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames/anyOf/1/maxLength",keyword:"maxLength",params:{limit: 64},propertyName:key3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2009,20 +2089,9 @@ vErrors.push(err6);
 }
 errors++;
 }
-else {
-errors = _errs41;
-if(vErrors !== null){
-if(_errs41){
-vErrors.length = _errs41;
 }
 else {
-vErrors = null;
-}
-}
-}
-var valid9 = _errs40 === errors;
-if(!valid9){
-const err7 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames",keyword:"propertyNames",params:{propertyName: key3}};
+const err7 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames/anyOf/1/type",keyword:"type",params:{type: "string"},propertyName:key3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2030,23 +2099,12 @@ else {
 vErrors.push(err7);
 }
 errors++;
-validate91.errors = vErrors;
-return false;
-break;
 }
 }
-if(valid9){
-for(const key4 in data14){
-if(!(pattern9.test(key4))){
-let data15 = data14[key4];
-const _errs46 = errors;
-const _errs47 = errors;
-let valid12 = false;
-const _errs48 = errors;
-if(errors === _errs48){
-if(typeof data15 === "string"){
-if(func1(data15) > 256){
-const err8 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 256}};
+var _valid0 = _errs51 === errors;
+valid12 = valid12 || _valid0;
+if(!valid12){
+const err8 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames/anyOf",keyword:"anyOf",params:{},propertyName:key3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2055,9 +2113,20 @@ vErrors.push(err8);
 }
 errors++;
 }
+else {
+errors = _errs49;
+if(vErrors !== null){
+if(_errs49){
+vErrors.length = _errs49;
 }
 else {
-const err9 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"}};
+vErrors = null;
+}
+}
+}
+var valid11 = _errs48 === errors;
+if(!valid11){
+const err9 = {instancePath:instancePath+"/data/filters",schemaPath:"#/oneOf/0/properties/data/properties/filters/propertyNames",keyword:"propertyNames",params:{propertyName: key3}};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2065,13 +2134,23 @@ else {
 vErrors.push(err9);
 }
 errors++;
+validate91.errors = vErrors;
+return false;
+break;
 }
 }
-var _valid1 = _errs48 === errors;
-valid12 = valid12 || _valid1;
-const _errs50 = errors;
-if(!((typeof data15 == "number") && (isFinite(data15)))){
-const err10 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf/1/type",keyword:"type",params:{type: "number"}};
+if(valid11){
+for(const key4 in data16){
+if(!(pattern9.test(key4))){
+let data17 = data16[key4];
+const _errs54 = errors;
+const _errs55 = errors;
+let valid14 = false;
+const _errs56 = errors;
+if(errors === _errs56){
+if(typeof data17 === "string"){
+if(func1(data17) > 256){
+const err10 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf/0/maxLength",keyword:"maxLength",params:{limit: 256}};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2080,11 +2159,9 @@ vErrors.push(err10);
 }
 errors++;
 }
-var _valid1 = _errs50 === errors;
-valid12 = valid12 || _valid1;
-const _errs52 = errors;
-if(typeof data15 !== "boolean"){
-const err11 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf/2/type",keyword:"type",params:{type: "boolean"}};
+}
+else {
+const err11 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf/0/type",keyword:"type",params:{type: "string"}};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2093,10 +2170,12 @@ vErrors.push(err11);
 }
 errors++;
 }
-var _valid1 = _errs52 === errors;
-valid12 = valid12 || _valid1;
-if(!valid12){
-const err12 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf",keyword:"anyOf",params:{}};
+}
+var _valid1 = _errs56 === errors;
+valid14 = valid14 || _valid1;
+const _errs58 = errors;
+if(!((typeof data17 == "number") && (isFinite(data17)))){
+const err12 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf/1/type",keyword:"type",params:{type: "number"}};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2104,22 +2183,47 @@ else {
 vErrors.push(err12);
 }
 errors++;
+}
+var _valid1 = _errs58 === errors;
+valid14 = valid14 || _valid1;
+const _errs60 = errors;
+if(typeof data17 !== "boolean"){
+const err13 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf/2/type",keyword:"type",params:{type: "boolean"}};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+var _valid1 = _errs60 === errors;
+valid14 = valid14 || _valid1;
+if(!valid14){
+const err14 = {instancePath:instancePath+"/data/filters/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/oneOf/0/properties/data/properties/filters/additionalProperties/anyOf",keyword:"anyOf",params:{}};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
 validate91.errors = vErrors;
 return false;
 }
 else {
-errors = _errs47;
+errors = _errs55;
 if(vErrors !== null){
-if(_errs47){
-vErrors.length = _errs47;
+if(_errs55){
+vErrors.length = _errs55;
 }
 else {
 vErrors = null;
 }
 }
 }
-var valid11 = _errs46 === errors;
-if(!valid11){
+var valid13 = _errs54 === errors;
+if(!valid13){
 break;
 }
 }
@@ -2131,72 +2235,72 @@ validate91.errors = [{instancePath:instancePath+"/data/filters",schemaPath:"#/on
 return false;
 }
 }
-var valid4 = _errs38 === errors;
+var valid4 = _errs46 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
 if(data6.personalized !== undefined){
-const _errs54 = errors;
+const _errs62 = errors;
 if(typeof data6.personalized !== "boolean"){
 validate91.errors = [{instancePath:instancePath+"/data/personalized",schemaPath:"#/oneOf/0/properties/data/properties/personalized/type",keyword:"type",params:{type: "boolean"}}];
 return false;
 }
-var valid4 = _errs54 === errors;
+var valid4 = _errs62 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
 if(data6.top_categories !== undefined){
-let data17 = data6.top_categories;
-const _errs56 = errors;
-if(errors === _errs56){
-if(Array.isArray(data17)){
-if(data17.length > 16){
+let data19 = data6.top_categories;
+const _errs64 = errors;
+if(errors === _errs64){
+if(Array.isArray(data19)){
+if(data19.length > 16){
 validate91.errors = [{instancePath:instancePath+"/data/top_categories",schemaPath:"#/oneOf/0/properties/data/properties/top_categories/maxItems",keyword:"maxItems",params:{limit: 16}}];
 return false;
 }
 else {
-var valid13 = true;
-const len1 = data17.length;
+var valid15 = true;
+const len1 = data19.length;
 for(let i1=0; i1<len1; i1++){
-let data18 = data17[i1];
-const _errs58 = errors;
-const _errs60 = errors;
-const _errs61 = errors;
-if(typeof data18 === "string"){
-if(!pattern19.test(data18)){
-const err13 = {};
+let data20 = data19[i1];
+const _errs66 = errors;
+const _errs68 = errors;
+const _errs69 = errors;
+if(typeof data20 === "string"){
+if(!pattern18.test(data20)){
+const err15 = {};
 if(vErrors === null){
-vErrors = [err13];
+vErrors = [err15];
 }
 else {
-vErrors.push(err13);
+vErrors.push(err15);
 }
 errors++;
 }
 }
-var valid14 = _errs61 === errors;
-if(valid14){
+var valid16 = _errs69 === errors;
+if(valid16){
 validate91.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,schemaPath:"#/oneOf/0/properties/data/properties/top_categories/items/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs60;
+errors = _errs68;
 if(vErrors !== null){
-if(_errs60){
-vErrors.length = _errs60;
+if(_errs68){
+vErrors.length = _errs68;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs58){
-if(typeof data18 === "string"){
-if(!pattern20.test(data18)){
+if(errors === _errs66){
+if(typeof data20 === "string"){
+if(!pattern19.test(data20)){
 validate91.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,schemaPath:"#/oneOf/0/properties/data/properties/top_categories/items/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
@@ -2206,8 +2310,8 @@ validate91.errors = [{instancePath:instancePath+"/data/top_categories/" + i1,sch
 return false;
 }
 }
-var valid13 = _errs58 === errors;
-if(!valid13){
+var valid15 = _errs66 === errors;
+if(!valid15){
 break;
 }
 }
@@ -2218,32 +2322,32 @@ validate91.errors = [{instancePath:instancePath+"/data/top_categories",schemaPat
 return false;
 }
 }
-var valid4 = _errs56 === errors;
+var valid4 = _errs64 === errors;
 }
 else {
 var valid4 = true;
 }
 if(valid4){
 if(data6.ranking !== undefined){
-let data19 = data6.ranking;
-const _errs62 = errors;
-if(errors === _errs62){
-if(Array.isArray(data19)){
-if(data19.length > 50){
+let data21 = data6.ranking;
+const _errs70 = errors;
+if(errors === _errs70){
+if(Array.isArray(data21)){
+if(data21.length > 50){
 validate91.errors = [{instancePath:instancePath+"/data/ranking",schemaPath:"#/oneOf/0/properties/data/properties/ranking/maxItems",keyword:"maxItems",params:{limit: 50}}];
 return false;
 }
 else {
-var valid15 = true;
-const len2 = data19.length;
+var valid17 = true;
+const len2 = data21.length;
 for(let i2=0; i2<len2; i2++){
-const _errs64 = errors;
-if(!(validate59(data19[i2], {instancePath:instancePath+"/data/ranking/" + i2,parentData:data19,parentDataProperty:i2,rootData,dynamicAnchors}))){
+const _errs72 = errors;
+if(!(validate59(data21[i2], {instancePath:instancePath+"/data/ranking/" + i2,parentData:data21,parentDataProperty:i2,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate59.errors : vErrors.concat(validate59.errors);
 errors = vErrors.length;
 }
-var valid15 = _errs64 === errors;
-if(!valid15){
+var valid17 = _errs72 === errors;
+if(!valid17){
 break;
 }
 }
@@ -2254,7 +2358,7 @@ validate91.errors = [{instancePath:instancePath+"/data/ranking",schemaPath:"#/on
 return false;
 }
 }
-var valid4 = _errs62 === errors;
+var valid4 = _errs70 === errors;
 }
 else {
 var valid4 = true;
@@ -2296,8 +2400,8 @@ return false;
 var props0 = true;
 }
 else if(tag0 === "search_result_clicked"){
-const _errs65 = errors;
-if(errors === _errs65){
+const _errs73 = errors;
+if(errors === _errs73){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing3;
 if(((((((data.event_id === undefined) && (missing3 = "event_id")) || ((data.type === undefined) && (missing3 = "type"))) || ((data.session_id === undefined) && (missing3 = "session_id"))) || ((data.occurred_at === undefined) && (missing3 = "occurred_at"))) || ((data.sent_at === undefined) && (missing3 = "sent_at"))) || ((data.data === undefined) && (missing3 = "data"))){
@@ -2305,7 +2409,7 @@ validate91.errors = [{instancePath,schemaPath:"#/oneOf/1/required",keyword:"requ
 return false;
 }
 else {
-const _errs67 = errors;
+const _errs75 = errors;
 for(const key5 in data){
 if(!(((((((key5 === "event_id") || (key5 === "type")) || (key5 === "session_id")) || (key5 === "occurred_at")) || (key5 === "sent_at")) || (key5 === "context")) || (key5 === "data"))){
 validate91.errors = [{instancePath,schemaPath:"#/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5}}];
@@ -2313,14 +2417,14 @@ return false;
 break;
 }
 }
-if(_errs67 === errors){
+if(_errs75 === errors){
 if(data.event_id !== undefined){
-let data21 = data.event_id;
-const _errs68 = errors;
-if(errors === _errs68){
-if(errors === _errs68){
-if(typeof data21 === "string"){
-if(!pattern3.test(data21)){
+let data23 = data.event_id;
+const _errs76 = errors;
+if(errors === _errs76){
+if(errors === _errs76){
+if(typeof data23 === "string"){
+if(!pattern3.test(data23)){
 validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/1/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
 return false;
 }
@@ -2331,75 +2435,75 @@ return false;
 }
 }
 }
-var valid17 = _errs68 === errors;
+var valid19 = _errs76 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
+if(valid19){
 if(data.type !== undefined){
-let data22 = data.type;
-const _errs70 = errors;
-if(typeof data22 !== "string"){
+let data24 = data.type;
+const _errs78 = errors;
+if(typeof data24 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("search_result_clicked" !== data22){
+if("search_result_clicked" !== data24){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/1/properties/type/const",keyword:"const",params:{allowedValue: "search_result_clicked"}}];
 return false;
 }
-var valid17 = _errs70 === errors;
+var valid19 = _errs78 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
+if(valid19){
 if(data.session_id !== undefined){
-let data23 = data.session_id;
-const _errs72 = errors;
-const _errs74 = errors;
-const _errs75 = errors;
-if(typeof data23 === "string"){
-if(!pattern4.test(data23)){
-const err14 = {};
+let data25 = data.session_id;
+const _errs80 = errors;
+const _errs82 = errors;
+const _errs83 = errors;
+if(typeof data25 === "string"){
+if(!pattern4.test(data25)){
+const err16 = {};
 if(vErrors === null){
-vErrors = [err14];
+vErrors = [err16];
 }
 else {
-vErrors.push(err14);
+vErrors.push(err16);
 }
 errors++;
 }
 }
-var valid18 = _errs75 === errors;
-if(valid18){
+var valid20 = _errs83 === errors;
+if(valid20){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs74;
+errors = _errs82;
 if(vErrors !== null){
-if(_errs74){
-vErrors.length = _errs74;
+if(_errs82){
+vErrors.length = _errs82;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs72){
-if(typeof data23 === "string"){
-if(func1(data23) > 128){
+if(errors === _errs80){
+if(typeof data25 === "string"){
+if(func1(data25) > 128){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data23) < 1){
+if(func1(data25) < 1){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data23)){
+if(!pattern5.test(data25)){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/1/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -2411,114 +2515,114 @@ validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneO
 return false;
 }
 }
-var valid17 = _errs72 === errors;
+var valid19 = _errs80 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
+if(valid19){
 if(data.occurred_at !== undefined){
-const _errs76 = errors;
+const _errs84 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid17 = _errs76 === errors;
+var valid19 = _errs84 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
+if(valid19){
 if(data.sent_at !== undefined){
-const _errs77 = errors;
+const _errs85 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid17 = _errs77 === errors;
+var valid19 = _errs85 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
+if(valid19){
 if(data.context !== undefined){
-const _errs78 = errors;
+const _errs86 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid17 = _errs78 === errors;
+var valid19 = _errs86 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
-if(valid17){
+if(valid19){
 if(data.data !== undefined){
-let data27 = data.data;
-const _errs79 = errors;
-if(errors === _errs79){
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
+let data29 = data.data;
+const _errs87 = errors;
+if(errors === _errs87){
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 let missing4;
-if(((((data27.search_id === undefined) && (missing4 = "search_id")) || ((data27.query === undefined) && (missing4 = "query"))) || ((data27.product === undefined) && (missing4 = "product"))) || ((data27.position === undefined) && (missing4 = "position"))){
+if(((((data29.search_id === undefined) && (missing4 = "search_id")) || ((data29.query === undefined) && (missing4 = "query"))) || ((data29.product === undefined) && (missing4 = "product"))) || ((data29.position === undefined) && (missing4 = "position"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/properties/data/required",keyword:"required",params:{missingProperty: missing4}}];
 return false;
 }
 else {
-const _errs81 = errors;
-for(const key6 in data27){
+const _errs89 = errors;
+for(const key6 in data29){
 if(!((((key6 === "search_id") || (key6 === "query")) || (key6 === "product")) || (key6 === "position"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6}}];
 return false;
 break;
 }
 }
-if(_errs81 === errors){
-if(data27.search_id !== undefined){
-let data28 = data27.search_id;
-const _errs82 = errors;
-const _errs84 = errors;
-const _errs85 = errors;
-if(typeof data28 === "string"){
-if(!pattern4.test(data28)){
-const err15 = {};
+if(_errs89 === errors){
+if(data29.search_id !== undefined){
+let data30 = data29.search_id;
+const _errs90 = errors;
+const _errs92 = errors;
+const _errs93 = errors;
+if(typeof data30 === "string"){
+if(!pattern4.test(data30)){
+const err17 = {};
 if(vErrors === null){
-vErrors = [err15];
+vErrors = [err17];
 }
 else {
-vErrors.push(err15);
+vErrors.push(err17);
 }
 errors++;
 }
 }
-var valid20 = _errs85 === errors;
-if(valid20){
+var valid22 = _errs93 === errors;
+if(valid22){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs84;
+errors = _errs92;
 if(vErrors !== null){
-if(_errs84){
-vErrors.length = _errs84;
+if(_errs92){
+vErrors.length = _errs92;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs82){
-if(typeof data28 === "string"){
-if(func1(data28) > 128){
+if(errors === _errs90){
+if(typeof data30 === "string"){
+if(func1(data30) > 128){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data28) < 1){
+if(func1(data30) < 1){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data28)){
+if(!pattern5.test(data30)){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/1/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -2530,18 +2634,18 @@ validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/
 return false;
 }
 }
-var valid19 = _errs82 === errors;
+var valid21 = _errs90 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
-if(valid19){
-if(data27.query !== undefined){
-let data29 = data27.query;
-const _errs86 = errors;
-if(errors === _errs86){
-if(typeof data29 === "string"){
-if(func1(data29) > 512){
+if(valid21){
+if(data29.query !== undefined){
+let data31 = data29.query;
+const _errs94 = errors;
+if(errors === _errs94){
+if(typeof data31 === "string"){
+if(func1(data31) > 512){
 validate91.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneOf/1/properties/data/properties/query/maxLength",keyword:"maxLength",params:{limit: 512}}];
 return false;
 }
@@ -2551,49 +2655,49 @@ validate91.errors = [{instancePath:instancePath+"/data/query",schemaPath:"#/oneO
 return false;
 }
 }
-var valid19 = _errs86 === errors;
+var valid21 = _errs94 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
-if(valid19){
-if(data27.product !== undefined){
-const _errs88 = errors;
-if(!(validate64(data27.product, {instancePath:instancePath+"/data/product",parentData:data27,parentDataProperty:"product",rootData,dynamicAnchors}))){
+if(valid21){
+if(data29.product !== undefined){
+const _errs96 = errors;
+if(!(validate64(data29.product, {instancePath:instancePath+"/data/product",parentData:data29,parentDataProperty:"product",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid19 = _errs88 === errors;
+var valid21 = _errs96 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
-if(valid19){
-if(data27.position !== undefined){
-let data31 = data27.position;
-const _errs89 = errors;
-if(!(((typeof data31 == "number") && (!(data31 % 1) && !isNaN(data31))) && (isFinite(data31)))){
+if(valid21){
+if(data29.position !== undefined){
+let data33 = data29.position;
+const _errs97 = errors;
+if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
 validate91.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/type",keyword:"type",params:{type: "integer"}}];
 return false;
 }
-if(errors === _errs89){
-if((typeof data31 == "number") && (isFinite(data31))){
-if(data31 > 1000 || isNaN(data31)){
+if(errors === _errs97){
+if((typeof data33 == "number") && (isFinite(data33))){
+if(data33 > 1000 || isNaN(data33)){
 validate91.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
-if(data31 < 1 || isNaN(data31)){
+if(data33 < 1 || isNaN(data33)){
 validate91.errors = [{instancePath:instancePath+"/data/position",schemaPath:"#/oneOf/1/properties/data/properties/position/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1}}];
 return false;
 }
 }
 }
 }
-var valid19 = _errs89 === errors;
+var valid21 = _errs97 === errors;
 }
 else {
-var valid19 = true;
+var valid21 = true;
 }
 }
 }
@@ -2606,10 +2710,10 @@ validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/1/pr
 return false;
 }
 }
-var valid17 = _errs79 === errors;
+var valid19 = _errs87 === errors;
 }
 else {
-var valid17 = true;
+var valid19 = true;
 }
 }
 }
@@ -2630,8 +2734,8 @@ props0 = true;
 }
 }
 else if(tag0 === "product_viewed"){
-const _errs91 = errors;
-if(errors === _errs91){
+const _errs99 = errors;
+if(errors === _errs99){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing5;
 if(((((((data.event_id === undefined) && (missing5 = "event_id")) || ((data.type === undefined) && (missing5 = "type"))) || ((data.session_id === undefined) && (missing5 = "session_id"))) || ((data.occurred_at === undefined) && (missing5 = "occurred_at"))) || ((data.sent_at === undefined) && (missing5 = "sent_at"))) || ((data.data === undefined) && (missing5 = "data"))){
@@ -2639,7 +2743,7 @@ validate91.errors = [{instancePath,schemaPath:"#/oneOf/2/required",keyword:"requ
 return false;
 }
 else {
-const _errs93 = errors;
+const _errs101 = errors;
 for(const key7 in data){
 if(!(((((((key7 === "event_id") || (key7 === "type")) || (key7 === "session_id")) || (key7 === "occurred_at")) || (key7 === "sent_at")) || (key7 === "context")) || (key7 === "data"))){
 validate91.errors = [{instancePath,schemaPath:"#/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7}}];
@@ -2647,14 +2751,14 @@ return false;
 break;
 }
 }
-if(_errs93 === errors){
+if(_errs101 === errors){
 if(data.event_id !== undefined){
-let data32 = data.event_id;
-const _errs94 = errors;
-if(errors === _errs94){
-if(errors === _errs94){
-if(typeof data32 === "string"){
-if(!pattern3.test(data32)){
+let data34 = data.event_id;
+const _errs102 = errors;
+if(errors === _errs102){
+if(errors === _errs102){
+if(typeof data34 === "string"){
+if(!pattern3.test(data34)){
 validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/2/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
 return false;
 }
@@ -2665,75 +2769,75 @@ return false;
 }
 }
 }
-var valid22 = _errs94 === errors;
+var valid24 = _errs102 === errors;
 }
 else {
-var valid22 = true;
+var valid24 = true;
 }
-if(valid22){
+if(valid24){
 if(data.type !== undefined){
-let data33 = data.type;
-const _errs96 = errors;
-if(typeof data33 !== "string"){
+let data35 = data.type;
+const _errs104 = errors;
+if(typeof data35 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("product_viewed" !== data33){
+if("product_viewed" !== data35){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/2/properties/type/const",keyword:"const",params:{allowedValue: "product_viewed"}}];
 return false;
 }
-var valid22 = _errs96 === errors;
+var valid24 = _errs104 === errors;
 }
 else {
-var valid22 = true;
+var valid24 = true;
 }
-if(valid22){
+if(valid24){
 if(data.session_id !== undefined){
-let data34 = data.session_id;
-const _errs98 = errors;
-const _errs100 = errors;
-const _errs101 = errors;
-if(typeof data34 === "string"){
-if(!pattern4.test(data34)){
-const err16 = {};
+let data36 = data.session_id;
+const _errs106 = errors;
+const _errs108 = errors;
+const _errs109 = errors;
+if(typeof data36 === "string"){
+if(!pattern4.test(data36)){
+const err18 = {};
 if(vErrors === null){
-vErrors = [err16];
+vErrors = [err18];
 }
 else {
-vErrors.push(err16);
+vErrors.push(err18);
 }
 errors++;
 }
 }
-var valid23 = _errs101 === errors;
-if(valid23){
+var valid25 = _errs109 === errors;
+if(valid25){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs100;
+errors = _errs108;
 if(vErrors !== null){
-if(_errs100){
-vErrors.length = _errs100;
+if(_errs108){
+vErrors.length = _errs108;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs98){
-if(typeof data34 === "string"){
-if(func1(data34) > 128){
+if(errors === _errs106){
+if(typeof data36 === "string"){
+if(func1(data36) > 128){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data34) < 1){
+if(func1(data36) < 1){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data34)){
+if(!pattern5.test(data36)){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/2/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -2745,126 +2849,126 @@ validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneO
 return false;
 }
 }
-var valid22 = _errs98 === errors;
+var valid24 = _errs106 === errors;
 }
 else {
-var valid22 = true;
+var valid24 = true;
 }
-if(valid22){
+if(valid24){
 if(data.occurred_at !== undefined){
-const _errs102 = errors;
+const _errs110 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid22 = _errs102 === errors;
+var valid24 = _errs110 === errors;
 }
 else {
-var valid22 = true;
+var valid24 = true;
 }
-if(valid22){
+if(valid24){
 if(data.sent_at !== undefined){
-const _errs103 = errors;
+const _errs111 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid22 = _errs103 === errors;
+var valid24 = _errs111 === errors;
 }
 else {
-var valid22 = true;
+var valid24 = true;
 }
-if(valid22){
+if(valid24){
 if(data.context !== undefined){
-const _errs104 = errors;
+const _errs112 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid22 = _errs104 === errors;
+var valid24 = _errs112 === errors;
 }
 else {
-var valid22 = true;
+var valid24 = true;
 }
-if(valid22){
+if(valid24){
 if(data.data !== undefined){
-let data38 = data.data;
-const _errs105 = errors;
-if(errors === _errs105){
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+let data40 = data.data;
+const _errs113 = errors;
+if(errors === _errs113){
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
 let missing6;
-if((data38.product === undefined) && (missing6 = "product")){
+if((data40.product === undefined) && (missing6 = "product")){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/properties/data/required",keyword:"required",params:{missingProperty: missing6}}];
 return false;
 }
 else {
-const _errs107 = errors;
-for(const key8 in data38){
+const _errs115 = errors;
+for(const key8 in data40){
 if(!(((key8 === "product") || (key8 === "search_id")) || (key8 === "source"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8}}];
 return false;
 break;
 }
 }
-if(_errs107 === errors){
-if(data38.product !== undefined){
-const _errs108 = errors;
-if(!(validate64(data38.product, {instancePath:instancePath+"/data/product",parentData:data38,parentDataProperty:"product",rootData,dynamicAnchors}))){
+if(_errs115 === errors){
+if(data40.product !== undefined){
+const _errs116 = errors;
+if(!(validate64(data40.product, {instancePath:instancePath+"/data/product",parentData:data40,parentDataProperty:"product",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid24 = _errs108 === errors;
+var valid26 = _errs116 === errors;
 }
 else {
-var valid24 = true;
+var valid26 = true;
 }
-if(valid24){
-if(data38.search_id !== undefined){
-let data40 = data38.search_id;
-const _errs109 = errors;
-const _errs111 = errors;
-const _errs112 = errors;
-if(typeof data40 === "string"){
-if(!pattern4.test(data40)){
-const err17 = {};
+if(valid26){
+if(data40.search_id !== undefined){
+let data42 = data40.search_id;
+const _errs117 = errors;
+const _errs119 = errors;
+const _errs120 = errors;
+if(typeof data42 === "string"){
+if(!pattern4.test(data42)){
+const err19 = {};
 if(vErrors === null){
-vErrors = [err17];
+vErrors = [err19];
 }
 else {
-vErrors.push(err17);
+vErrors.push(err19);
 }
 errors++;
 }
 }
-var valid25 = _errs112 === errors;
-if(valid25){
+var valid27 = _errs120 === errors;
+if(valid27){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs111;
+errors = _errs119;
 if(vErrors !== null){
-if(_errs111){
-vErrors.length = _errs111;
+if(_errs119){
+vErrors.length = _errs119;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs109){
-if(typeof data40 === "string"){
-if(func1(data40) > 128){
+if(errors === _errs117){
+if(typeof data42 === "string"){
+if(func1(data42) > 128){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data40) < 1){
+if(func1(data42) < 1){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data40)){
+if(!pattern5.test(data42)){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/2/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -2876,27 +2980,27 @@ validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/
 return false;
 }
 }
-var valid24 = _errs109 === errors;
+var valid26 = _errs117 === errors;
 }
 else {
-var valid24 = true;
+var valid26 = true;
 }
-if(valid24){
-if(data38.source !== undefined){
-let data41 = data38.source;
-const _errs113 = errors;
-if(typeof data41 !== "string"){
+if(valid26){
+if(data40.source !== undefined){
+let data43 = data40.source;
+const _errs121 = errors;
+if(typeof data43 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/data/source",schemaPath:"#/oneOf/2/properties/data/properties/source/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!(((((data41 === "search") || (data41 === "recommendation")) || (data41 === "category")) || (data41 === "reorder")) || (data41 === "direct"))){
+if(!(((((data43 === "search") || (data43 === "recommendation")) || (data43 === "category")) || (data43 === "reorder")) || (data43 === "direct"))){
 validate91.errors = [{instancePath:instancePath+"/data/source",schemaPath:"#/oneOf/2/properties/data/properties/source/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[2].properties.data.properties.source.enum}}];
 return false;
 }
-var valid24 = _errs113 === errors;
+var valid26 = _errs121 === errors;
 }
 else {
-var valid24 = true;
+var valid26 = true;
 }
 }
 }
@@ -2908,10 +3012,10 @@ validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/2/pr
 return false;
 }
 }
-var valid22 = _errs105 === errors;
+var valid24 = _errs113 === errors;
 }
 else {
-var valid22 = true;
+var valid24 = true;
 }
 }
 }
@@ -2932,8 +3036,8 @@ props0 = true;
 }
 }
 else if(tag0 === "cart_item_added"){
-const _errs115 = errors;
-if(errors === _errs115){
+const _errs123 = errors;
+if(errors === _errs123){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing7;
 if(((((((data.event_id === undefined) && (missing7 = "event_id")) || ((data.type === undefined) && (missing7 = "type"))) || ((data.session_id === undefined) && (missing7 = "session_id"))) || ((data.occurred_at === undefined) && (missing7 = "occurred_at"))) || ((data.sent_at === undefined) && (missing7 = "sent_at"))) || ((data.data === undefined) && (missing7 = "data"))){
@@ -2941,7 +3045,7 @@ validate91.errors = [{instancePath,schemaPath:"#/oneOf/3/required",keyword:"requ
 return false;
 }
 else {
-const _errs117 = errors;
+const _errs125 = errors;
 for(const key9 in data){
 if(!(((((((key9 === "event_id") || (key9 === "type")) || (key9 === "session_id")) || (key9 === "occurred_at")) || (key9 === "sent_at")) || (key9 === "context")) || (key9 === "data"))){
 validate91.errors = [{instancePath,schemaPath:"#/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9}}];
@@ -2949,14 +3053,14 @@ return false;
 break;
 }
 }
-if(_errs117 === errors){
+if(_errs125 === errors){
 if(data.event_id !== undefined){
-let data42 = data.event_id;
-const _errs118 = errors;
-if(errors === _errs118){
-if(errors === _errs118){
-if(typeof data42 === "string"){
-if(!pattern3.test(data42)){
+let data44 = data.event_id;
+const _errs126 = errors;
+if(errors === _errs126){
+if(errors === _errs126){
+if(typeof data44 === "string"){
+if(!pattern3.test(data44)){
 validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/3/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
 return false;
 }
@@ -2967,75 +3071,75 @@ return false;
 }
 }
 }
-var valid27 = _errs118 === errors;
+var valid29 = _errs126 === errors;
 }
 else {
-var valid27 = true;
+var valid29 = true;
 }
-if(valid27){
+if(valid29){
 if(data.type !== undefined){
-let data43 = data.type;
-const _errs120 = errors;
-if(typeof data43 !== "string"){
+let data45 = data.type;
+const _errs128 = errors;
+if(typeof data45 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("cart_item_added" !== data43){
+if("cart_item_added" !== data45){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/3/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_added"}}];
 return false;
 }
-var valid27 = _errs120 === errors;
+var valid29 = _errs128 === errors;
 }
 else {
-var valid27 = true;
+var valid29 = true;
 }
-if(valid27){
+if(valid29){
 if(data.session_id !== undefined){
-let data44 = data.session_id;
-const _errs122 = errors;
-const _errs124 = errors;
-const _errs125 = errors;
-if(typeof data44 === "string"){
-if(!pattern4.test(data44)){
-const err18 = {};
+let data46 = data.session_id;
+const _errs130 = errors;
+const _errs132 = errors;
+const _errs133 = errors;
+if(typeof data46 === "string"){
+if(!pattern4.test(data46)){
+const err20 = {};
 if(vErrors === null){
-vErrors = [err18];
+vErrors = [err20];
 }
 else {
-vErrors.push(err18);
+vErrors.push(err20);
 }
 errors++;
 }
 }
-var valid28 = _errs125 === errors;
-if(valid28){
+var valid30 = _errs133 === errors;
+if(valid30){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs124;
+errors = _errs132;
 if(vErrors !== null){
-if(_errs124){
-vErrors.length = _errs124;
+if(_errs132){
+vErrors.length = _errs132;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs122){
-if(typeof data44 === "string"){
-if(func1(data44) > 128){
+if(errors === _errs130){
+if(typeof data46 === "string"){
+if(func1(data46) > 128){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data44) < 1){
+if(func1(data46) < 1){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data44)){
+if(!pattern5.test(data46)){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/3/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -3047,91 +3151,91 @@ validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneO
 return false;
 }
 }
-var valid27 = _errs122 === errors;
+var valid29 = _errs130 === errors;
 }
 else {
-var valid27 = true;
+var valid29 = true;
 }
-if(valid27){
+if(valid29){
 if(data.occurred_at !== undefined){
-const _errs126 = errors;
+const _errs134 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid27 = _errs126 === errors;
+var valid29 = _errs134 === errors;
 }
 else {
-var valid27 = true;
+var valid29 = true;
 }
-if(valid27){
+if(valid29){
 if(data.sent_at !== undefined){
-const _errs127 = errors;
+const _errs135 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid27 = _errs127 === errors;
+var valid29 = _errs135 === errors;
 }
 else {
-var valid27 = true;
+var valid29 = true;
 }
-if(valid27){
+if(valid29){
 if(data.context !== undefined){
-const _errs128 = errors;
+const _errs136 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid27 = _errs128 === errors;
+var valid29 = _errs136 === errors;
 }
 else {
-var valid27 = true;
+var valid29 = true;
 }
-if(valid27){
+if(valid29){
 if(data.data !== undefined){
-let data48 = data.data;
-const _errs129 = errors;
-if(errors === _errs129){
-if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
+let data50 = data.data;
+const _errs137 = errors;
+if(errors === _errs137){
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
 let missing8;
-if((((data48.product === undefined) && (missing8 = "product")) || ((data48.quantity === undefined) && (missing8 = "quantity"))) || ((data48.cart_value === undefined) && (missing8 = "cart_value"))){
+if((((data50.product === undefined) && (missing8 = "product")) || ((data50.quantity === undefined) && (missing8 = "quantity"))) || ((data50.cart_value === undefined) && (missing8 = "cart_value"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/properties/data/required",keyword:"required",params:{missingProperty: missing8}}];
 return false;
 }
 else {
-const _errs131 = errors;
-for(const key10 in data48){
+const _errs139 = errors;
+for(const key10 in data50){
 if(!((((key10 === "product") || (key10 === "quantity")) || (key10 === "cart_value")) || (key10 === "search_id"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10}}];
 return false;
 break;
 }
 }
-if(_errs131 === errors){
-if(data48.product !== undefined){
-const _errs132 = errors;
-if(!(validate64(data48.product, {instancePath:instancePath+"/data/product",parentData:data48,parentDataProperty:"product",rootData,dynamicAnchors}))){
+if(_errs139 === errors){
+if(data50.product !== undefined){
+const _errs140 = errors;
+if(!(validate64(data50.product, {instancePath:instancePath+"/data/product",parentData:data50,parentDataProperty:"product",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid29 = _errs132 === errors;
+var valid31 = _errs140 === errors;
 }
 else {
-var valid29 = true;
+var valid31 = true;
 }
-if(valid29){
-if(data48.quantity !== undefined){
-let data50 = data48.quantity;
-const _errs133 = errors;
-if(errors === _errs133){
-if((typeof data50 == "number") && (isFinite(data50))){
-if(data50 > 1000 || isNaN(data50)){
+if(valid31){
+if(data50.quantity !== undefined){
+let data52 = data50.quantity;
+const _errs141 = errors;
+if(errors === _errs141){
+if((typeof data52 == "number") && (isFinite(data52))){
+if(data52 > 1000 || isNaN(data52)){
 validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/3/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
-if(data50 <= 0 || isNaN(data50)){
+if(data52 <= 0 || isNaN(data52)){
 validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/3/properties/data/properties/quantity/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0}}];
 return false;
 }
@@ -3142,23 +3246,23 @@ validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/o
 return false;
 }
 }
-var valid29 = _errs133 === errors;
+var valid31 = _errs141 === errors;
 }
 else {
-var valid29 = true;
+var valid31 = true;
 }
-if(valid29){
-if(data48.cart_value !== undefined){
-let data51 = data48.cart_value;
-const _errs135 = errors;
-if(errors === _errs135){
-if((typeof data51 == "number") && (isFinite(data51))){
-if(data51 > 1000000 || isNaN(data51)){
+if(valid31){
+if(data50.cart_value !== undefined){
+let data53 = data50.cart_value;
+const _errs143 = errors;
+if(errors === _errs143){
+if((typeof data53 == "number") && (isFinite(data53))){
+if(data53 > 1000000 || isNaN(data53)){
 validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/3/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
 return false;
 }
 else {
-if(data51 < 0 || isNaN(data51)){
+if(data53 < 0 || isNaN(data53)){
 validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/3/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
@@ -3169,58 +3273,58 @@ validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#
 return false;
 }
 }
-var valid29 = _errs135 === errors;
+var valid31 = _errs143 === errors;
 }
 else {
-var valid29 = true;
+var valid31 = true;
 }
-if(valid29){
-if(data48.search_id !== undefined){
-let data52 = data48.search_id;
-const _errs137 = errors;
-const _errs139 = errors;
-const _errs140 = errors;
-if(typeof data52 === "string"){
-if(!pattern4.test(data52)){
-const err19 = {};
+if(valid31){
+if(data50.search_id !== undefined){
+let data54 = data50.search_id;
+const _errs145 = errors;
+const _errs147 = errors;
+const _errs148 = errors;
+if(typeof data54 === "string"){
+if(!pattern4.test(data54)){
+const err21 = {};
 if(vErrors === null){
-vErrors = [err19];
+vErrors = [err21];
 }
 else {
-vErrors.push(err19);
+vErrors.push(err21);
 }
 errors++;
 }
 }
-var valid30 = _errs140 === errors;
-if(valid30){
+var valid32 = _errs148 === errors;
+if(valid32){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs139;
+errors = _errs147;
 if(vErrors !== null){
-if(_errs139){
-vErrors.length = _errs139;
+if(_errs147){
+vErrors.length = _errs147;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs137){
-if(typeof data52 === "string"){
-if(func1(data52) > 128){
+if(errors === _errs145){
+if(typeof data54 === "string"){
+if(func1(data54) > 128){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data52) < 1){
+if(func1(data54) < 1){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data52)){
+if(!pattern5.test(data54)){
 validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/oneOf/3/properties/data/properties/search_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -3232,10 +3336,10 @@ validate91.errors = [{instancePath:instancePath+"/data/search_id",schemaPath:"#/
 return false;
 }
 }
-var valid29 = _errs137 === errors;
+var valid31 = _errs145 === errors;
 }
 else {
-var valid29 = true;
+var valid31 = true;
 }
 }
 }
@@ -3248,10 +3352,10 @@ validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/3/pr
 return false;
 }
 }
-var valid27 = _errs129 === errors;
+var valid29 = _errs137 === errors;
 }
 else {
-var valid27 = true;
+var valid29 = true;
 }
 }
 }
@@ -3272,8 +3376,8 @@ props0 = true;
 }
 }
 else if(tag0 === "cart_item_removed"){
-const _errs141 = errors;
-if(errors === _errs141){
+const _errs149 = errors;
+if(errors === _errs149){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing9;
 if(((((((data.event_id === undefined) && (missing9 = "event_id")) || ((data.type === undefined) && (missing9 = "type"))) || ((data.session_id === undefined) && (missing9 = "session_id"))) || ((data.occurred_at === undefined) && (missing9 = "occurred_at"))) || ((data.sent_at === undefined) && (missing9 = "sent_at"))) || ((data.data === undefined) && (missing9 = "data"))){
@@ -3281,7 +3385,7 @@ validate91.errors = [{instancePath,schemaPath:"#/oneOf/4/required",keyword:"requ
 return false;
 }
 else {
-const _errs143 = errors;
+const _errs151 = errors;
 for(const key11 in data){
 if(!(((((((key11 === "event_id") || (key11 === "type")) || (key11 === "session_id")) || (key11 === "occurred_at")) || (key11 === "sent_at")) || (key11 === "context")) || (key11 === "data"))){
 validate91.errors = [{instancePath,schemaPath:"#/oneOf/4/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11}}];
@@ -3289,14 +3393,14 @@ return false;
 break;
 }
 }
-if(_errs143 === errors){
+if(_errs151 === errors){
 if(data.event_id !== undefined){
-let data53 = data.event_id;
-const _errs144 = errors;
-if(errors === _errs144){
-if(errors === _errs144){
-if(typeof data53 === "string"){
-if(!pattern3.test(data53)){
+let data55 = data.event_id;
+const _errs152 = errors;
+if(errors === _errs152){
+if(errors === _errs152){
+if(typeof data55 === "string"){
+if(!pattern3.test(data55)){
 validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/4/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
 return false;
 }
@@ -3307,75 +3411,75 @@ return false;
 }
 }
 }
-var valid32 = _errs144 === errors;
+var valid34 = _errs152 === errors;
 }
 else {
-var valid32 = true;
+var valid34 = true;
 }
-if(valid32){
+if(valid34){
 if(data.type !== undefined){
-let data54 = data.type;
-const _errs146 = errors;
-if(typeof data54 !== "string"){
+let data56 = data.type;
+const _errs154 = errors;
+if(typeof data56 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("cart_item_removed" !== data54){
+if("cart_item_removed" !== data56){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/4/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_removed"}}];
 return false;
 }
-var valid32 = _errs146 === errors;
+var valid34 = _errs154 === errors;
 }
 else {
-var valid32 = true;
+var valid34 = true;
 }
-if(valid32){
+if(valid34){
 if(data.session_id !== undefined){
-let data55 = data.session_id;
-const _errs148 = errors;
-const _errs150 = errors;
-const _errs151 = errors;
-if(typeof data55 === "string"){
-if(!pattern4.test(data55)){
-const err20 = {};
+let data57 = data.session_id;
+const _errs156 = errors;
+const _errs158 = errors;
+const _errs159 = errors;
+if(typeof data57 === "string"){
+if(!pattern4.test(data57)){
+const err22 = {};
 if(vErrors === null){
-vErrors = [err20];
+vErrors = [err22];
 }
 else {
-vErrors.push(err20);
+vErrors.push(err22);
 }
 errors++;
 }
 }
-var valid33 = _errs151 === errors;
-if(valid33){
+var valid35 = _errs159 === errors;
+if(valid35){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs150;
+errors = _errs158;
 if(vErrors !== null){
-if(_errs150){
-vErrors.length = _errs150;
+if(_errs158){
+vErrors.length = _errs158;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs148){
-if(typeof data55 === "string"){
-if(func1(data55) > 128){
+if(errors === _errs156){
+if(typeof data57 === "string"){
+if(func1(data57) > 128){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data55) < 1){
+if(func1(data57) < 1){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data55)){
+if(!pattern5.test(data57)){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/4/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -3387,91 +3491,91 @@ validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneO
 return false;
 }
 }
-var valid32 = _errs148 === errors;
+var valid34 = _errs156 === errors;
 }
 else {
-var valid32 = true;
+var valid34 = true;
 }
-if(valid32){
+if(valid34){
 if(data.occurred_at !== undefined){
-const _errs152 = errors;
+const _errs160 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid32 = _errs152 === errors;
+var valid34 = _errs160 === errors;
 }
 else {
-var valid32 = true;
+var valid34 = true;
 }
-if(valid32){
+if(valid34){
 if(data.sent_at !== undefined){
-const _errs153 = errors;
+const _errs161 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid32 = _errs153 === errors;
+var valid34 = _errs161 === errors;
 }
 else {
-var valid32 = true;
+var valid34 = true;
 }
-if(valid32){
+if(valid34){
 if(data.context !== undefined){
-const _errs154 = errors;
+const _errs162 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid32 = _errs154 === errors;
+var valid34 = _errs162 === errors;
 }
 else {
-var valid32 = true;
+var valid34 = true;
 }
-if(valid32){
+if(valid34){
 if(data.data !== undefined){
-let data59 = data.data;
-const _errs155 = errors;
-if(errors === _errs155){
-if(data59 && typeof data59 == "object" && !Array.isArray(data59)){
+let data61 = data.data;
+const _errs163 = errors;
+if(errors === _errs163){
+if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
 let missing10;
-if((((data59.product === undefined) && (missing10 = "product")) || ((data59.quantity === undefined) && (missing10 = "quantity"))) || ((data59.cart_value === undefined) && (missing10 = "cart_value"))){
+if((((data61.product === undefined) && (missing10 = "product")) || ((data61.quantity === undefined) && (missing10 = "quantity"))) || ((data61.cart_value === undefined) && (missing10 = "cart_value"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/properties/data/required",keyword:"required",params:{missingProperty: missing10}}];
 return false;
 }
 else {
-const _errs157 = errors;
-for(const key12 in data59){
+const _errs165 = errors;
+for(const key12 in data61){
 if(!(((key12 === "product") || (key12 === "quantity")) || (key12 === "cart_value"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12}}];
 return false;
 break;
 }
 }
-if(_errs157 === errors){
-if(data59.product !== undefined){
-const _errs158 = errors;
-if(!(validate64(data59.product, {instancePath:instancePath+"/data/product",parentData:data59,parentDataProperty:"product",rootData,dynamicAnchors}))){
+if(_errs165 === errors){
+if(data61.product !== undefined){
+const _errs166 = errors;
+if(!(validate64(data61.product, {instancePath:instancePath+"/data/product",parentData:data61,parentDataProperty:"product",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid34 = _errs158 === errors;
+var valid36 = _errs166 === errors;
 }
 else {
-var valid34 = true;
+var valid36 = true;
 }
-if(valid34){
-if(data59.quantity !== undefined){
-let data61 = data59.quantity;
-const _errs159 = errors;
-if(errors === _errs159){
-if((typeof data61 == "number") && (isFinite(data61))){
-if(data61 > 1000 || isNaN(data61)){
+if(valid36){
+if(data61.quantity !== undefined){
+let data63 = data61.quantity;
+const _errs167 = errors;
+if(errors === _errs167){
+if((typeof data63 == "number") && (isFinite(data63))){
+if(data63 > 1000 || isNaN(data63)){
 validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/4/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
-if(data61 <= 0 || isNaN(data61)){
+if(data63 <= 0 || isNaN(data63)){
 validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/4/properties/data/properties/quantity/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0}}];
 return false;
 }
@@ -3482,23 +3586,23 @@ validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/o
 return false;
 }
 }
-var valid34 = _errs159 === errors;
+var valid36 = _errs167 === errors;
 }
 else {
-var valid34 = true;
+var valid36 = true;
 }
-if(valid34){
-if(data59.cart_value !== undefined){
-let data62 = data59.cart_value;
-const _errs161 = errors;
-if(errors === _errs161){
-if((typeof data62 == "number") && (isFinite(data62))){
-if(data62 > 1000000 || isNaN(data62)){
+if(valid36){
+if(data61.cart_value !== undefined){
+let data64 = data61.cart_value;
+const _errs169 = errors;
+if(errors === _errs169){
+if((typeof data64 == "number") && (isFinite(data64))){
+if(data64 > 1000000 || isNaN(data64)){
 validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/4/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
 return false;
 }
 else {
-if(data62 < 0 || isNaN(data62)){
+if(data64 < 0 || isNaN(data64)){
 validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/4/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
@@ -3509,10 +3613,10 @@ validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#
 return false;
 }
 }
-var valid34 = _errs161 === errors;
+var valid36 = _errs169 === errors;
 }
 else {
-var valid34 = true;
+var valid36 = true;
 }
 }
 }
@@ -3524,10 +3628,10 @@ validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/4/pr
 return false;
 }
 }
-var valid32 = _errs155 === errors;
+var valid34 = _errs163 === errors;
 }
 else {
-var valid32 = true;
+var valid34 = true;
 }
 }
 }
@@ -3548,8 +3652,8 @@ props0 = true;
 }
 }
 else if(tag0 === "cart_item_updated"){
-const _errs163 = errors;
-if(errors === _errs163){
+const _errs171 = errors;
+if(errors === _errs171){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing11;
 if(((((((data.event_id === undefined) && (missing11 = "event_id")) || ((data.type === undefined) && (missing11 = "type"))) || ((data.session_id === undefined) && (missing11 = "session_id"))) || ((data.occurred_at === undefined) && (missing11 = "occurred_at"))) || ((data.sent_at === undefined) && (missing11 = "sent_at"))) || ((data.data === undefined) && (missing11 = "data"))){
@@ -3557,7 +3661,7 @@ validate91.errors = [{instancePath,schemaPath:"#/oneOf/5/required",keyword:"requ
 return false;
 }
 else {
-const _errs165 = errors;
+const _errs173 = errors;
 for(const key13 in data){
 if(!(((((((key13 === "event_id") || (key13 === "type")) || (key13 === "session_id")) || (key13 === "occurred_at")) || (key13 === "sent_at")) || (key13 === "context")) || (key13 === "data"))){
 validate91.errors = [{instancePath,schemaPath:"#/oneOf/5/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13}}];
@@ -3565,14 +3669,14 @@ return false;
 break;
 }
 }
-if(_errs165 === errors){
+if(_errs173 === errors){
 if(data.event_id !== undefined){
-let data63 = data.event_id;
-const _errs166 = errors;
-if(errors === _errs166){
-if(errors === _errs166){
-if(typeof data63 === "string"){
-if(!pattern3.test(data63)){
+let data65 = data.event_id;
+const _errs174 = errors;
+if(errors === _errs174){
+if(errors === _errs174){
+if(typeof data65 === "string"){
+if(!pattern3.test(data65)){
 validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/5/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
 return false;
 }
@@ -3583,75 +3687,75 @@ return false;
 }
 }
 }
-var valid36 = _errs166 === errors;
+var valid38 = _errs174 === errors;
 }
 else {
-var valid36 = true;
+var valid38 = true;
 }
-if(valid36){
+if(valid38){
 if(data.type !== undefined){
-let data64 = data.type;
-const _errs168 = errors;
-if(typeof data64 !== "string"){
+let data66 = data.type;
+const _errs176 = errors;
+if(typeof data66 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("cart_item_updated" !== data64){
+if("cart_item_updated" !== data66){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/5/properties/type/const",keyword:"const",params:{allowedValue: "cart_item_updated"}}];
 return false;
 }
-var valid36 = _errs168 === errors;
+var valid38 = _errs176 === errors;
 }
 else {
-var valid36 = true;
+var valid38 = true;
 }
-if(valid36){
+if(valid38){
 if(data.session_id !== undefined){
-let data65 = data.session_id;
-const _errs170 = errors;
-const _errs172 = errors;
-const _errs173 = errors;
-if(typeof data65 === "string"){
-if(!pattern4.test(data65)){
-const err21 = {};
+let data67 = data.session_id;
+const _errs178 = errors;
+const _errs180 = errors;
+const _errs181 = errors;
+if(typeof data67 === "string"){
+if(!pattern4.test(data67)){
+const err23 = {};
 if(vErrors === null){
-vErrors = [err21];
+vErrors = [err23];
 }
 else {
-vErrors.push(err21);
+vErrors.push(err23);
 }
 errors++;
 }
 }
-var valid37 = _errs173 === errors;
-if(valid37){
+var valid39 = _errs181 === errors;
+if(valid39){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs172;
+errors = _errs180;
 if(vErrors !== null){
-if(_errs172){
-vErrors.length = _errs172;
+if(_errs180){
+vErrors.length = _errs180;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs170){
-if(typeof data65 === "string"){
-if(func1(data65) > 128){
+if(errors === _errs178){
+if(typeof data67 === "string"){
+if(func1(data67) > 128){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data65) < 1){
+if(func1(data67) < 1){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data65)){
+if(!pattern5.test(data67)){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/5/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -3663,91 +3767,91 @@ validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneO
 return false;
 }
 }
-var valid36 = _errs170 === errors;
+var valid38 = _errs178 === errors;
 }
 else {
-var valid36 = true;
+var valid38 = true;
 }
-if(valid36){
+if(valid38){
 if(data.occurred_at !== undefined){
-const _errs174 = errors;
+const _errs182 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid36 = _errs174 === errors;
+var valid38 = _errs182 === errors;
 }
 else {
-var valid36 = true;
+var valid38 = true;
 }
-if(valid36){
+if(valid38){
 if(data.sent_at !== undefined){
-const _errs175 = errors;
+const _errs183 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid36 = _errs175 === errors;
+var valid38 = _errs183 === errors;
 }
 else {
-var valid36 = true;
+var valid38 = true;
 }
-if(valid36){
+if(valid38){
 if(data.context !== undefined){
-const _errs176 = errors;
+const _errs184 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid36 = _errs176 === errors;
+var valid38 = _errs184 === errors;
 }
 else {
-var valid36 = true;
+var valid38 = true;
 }
-if(valid36){
+if(valid38){
 if(data.data !== undefined){
-let data69 = data.data;
-const _errs177 = errors;
-if(errors === _errs177){
-if(data69 && typeof data69 == "object" && !Array.isArray(data69)){
+let data71 = data.data;
+const _errs185 = errors;
+if(errors === _errs185){
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
 let missing12;
-if(((((data69.product === undefined) && (missing12 = "product")) || ((data69.quantity === undefined) && (missing12 = "quantity"))) || ((data69.previous_quantity === undefined) && (missing12 = "previous_quantity"))) || ((data69.cart_value === undefined) && (missing12 = "cart_value"))){
+if(((((data71.product === undefined) && (missing12 = "product")) || ((data71.quantity === undefined) && (missing12 = "quantity"))) || ((data71.previous_quantity === undefined) && (missing12 = "previous_quantity"))) || ((data71.cart_value === undefined) && (missing12 = "cart_value"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/properties/data/required",keyword:"required",params:{missingProperty: missing12}}];
 return false;
 }
 else {
-const _errs179 = errors;
-for(const key14 in data69){
+const _errs187 = errors;
+for(const key14 in data71){
 if(!((((key14 === "product") || (key14 === "quantity")) || (key14 === "previous_quantity")) || (key14 === "cart_value"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14}}];
 return false;
 break;
 }
 }
-if(_errs179 === errors){
-if(data69.product !== undefined){
-const _errs180 = errors;
-if(!(validate64(data69.product, {instancePath:instancePath+"/data/product",parentData:data69,parentDataProperty:"product",rootData,dynamicAnchors}))){
+if(_errs187 === errors){
+if(data71.product !== undefined){
+const _errs188 = errors;
+if(!(validate64(data71.product, {instancePath:instancePath+"/data/product",parentData:data71,parentDataProperty:"product",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate64.errors : vErrors.concat(validate64.errors);
 errors = vErrors.length;
 }
-var valid38 = _errs180 === errors;
+var valid40 = _errs188 === errors;
 }
 else {
-var valid38 = true;
+var valid40 = true;
 }
-if(valid38){
-if(data69.quantity !== undefined){
-let data71 = data69.quantity;
-const _errs181 = errors;
-if(errors === _errs181){
-if((typeof data71 == "number") && (isFinite(data71))){
-if(data71 > 1000 || isNaN(data71)){
+if(valid40){
+if(data71.quantity !== undefined){
+let data73 = data71.quantity;
+const _errs189 = errors;
+if(errors === _errs189){
+if((typeof data73 == "number") && (isFinite(data73))){
+if(data73 > 1000 || isNaN(data73)){
 validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/5/properties/data/properties/quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
-if(data71 < 0 || isNaN(data71)){
+if(data73 < 0 || isNaN(data73)){
 validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/oneOf/5/properties/data/properties/quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
@@ -3758,23 +3862,23 @@ validate91.errors = [{instancePath:instancePath+"/data/quantity",schemaPath:"#/o
 return false;
 }
 }
-var valid38 = _errs181 === errors;
+var valid40 = _errs189 === errors;
 }
 else {
-var valid38 = true;
+var valid40 = true;
 }
-if(valid38){
-if(data69.previous_quantity !== undefined){
-let data72 = data69.previous_quantity;
-const _errs183 = errors;
-if(errors === _errs183){
-if((typeof data72 == "number") && (isFinite(data72))){
-if(data72 > 1000 || isNaN(data72)){
+if(valid40){
+if(data71.previous_quantity !== undefined){
+let data74 = data71.previous_quantity;
+const _errs191 = errors;
+if(errors === _errs191){
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 > 1000 || isNaN(data74)){
 validate91.errors = [{instancePath:instancePath+"/data/previous_quantity",schemaPath:"#/oneOf/5/properties/data/properties/previous_quantity/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000}}];
 return false;
 }
 else {
-if(data72 < 0 || isNaN(data72)){
+if(data74 < 0 || isNaN(data74)){
 validate91.errors = [{instancePath:instancePath+"/data/previous_quantity",schemaPath:"#/oneOf/5/properties/data/properties/previous_quantity/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
@@ -3785,23 +3889,23 @@ validate91.errors = [{instancePath:instancePath+"/data/previous_quantity",schema
 return false;
 }
 }
-var valid38 = _errs183 === errors;
+var valid40 = _errs191 === errors;
 }
 else {
-var valid38 = true;
+var valid40 = true;
 }
-if(valid38){
-if(data69.cart_value !== undefined){
-let data73 = data69.cart_value;
-const _errs185 = errors;
-if(errors === _errs185){
-if((typeof data73 == "number") && (isFinite(data73))){
-if(data73 > 1000000 || isNaN(data73)){
+if(valid40){
+if(data71.cart_value !== undefined){
+let data75 = data71.cart_value;
+const _errs193 = errors;
+if(errors === _errs193){
+if((typeof data75 == "number") && (isFinite(data75))){
+if(data75 > 1000000 || isNaN(data75)){
 validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/5/properties/data/properties/cart_value/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
 return false;
 }
 else {
-if(data73 < 0 || isNaN(data73)){
+if(data75 < 0 || isNaN(data75)){
 validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#/oneOf/5/properties/data/properties/cart_value/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
@@ -3812,10 +3916,10 @@ validate91.errors = [{instancePath:instancePath+"/data/cart_value",schemaPath:"#
 return false;
 }
 }
-var valid38 = _errs185 === errors;
+var valid40 = _errs193 === errors;
 }
 else {
-var valid38 = true;
+var valid40 = true;
 }
 }
 }
@@ -3828,10 +3932,10 @@ validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/5/pr
 return false;
 }
 }
-var valid36 = _errs177 === errors;
+var valid38 = _errs185 === errors;
 }
 else {
-var valid36 = true;
+var valid38 = true;
 }
 }
 }
@@ -3852,8 +3956,8 @@ props0 = true;
 }
 }
 else if(tag0 === "order_completed"){
-const _errs187 = errors;
-if(errors === _errs187){
+const _errs195 = errors;
+if(errors === _errs195){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing13;
 if(((((((data.event_id === undefined) && (missing13 = "event_id")) || ((data.type === undefined) && (missing13 = "type"))) || ((data.session_id === undefined) && (missing13 = "session_id"))) || ((data.occurred_at === undefined) && (missing13 = "occurred_at"))) || ((data.sent_at === undefined) && (missing13 = "sent_at"))) || ((data.data === undefined) && (missing13 = "data"))){
@@ -3861,7 +3965,7 @@ validate91.errors = [{instancePath,schemaPath:"#/oneOf/6/required",keyword:"requ
 return false;
 }
 else {
-const _errs189 = errors;
+const _errs197 = errors;
 for(const key15 in data){
 if(!(((((((key15 === "event_id") || (key15 === "type")) || (key15 === "session_id")) || (key15 === "occurred_at")) || (key15 === "sent_at")) || (key15 === "context")) || (key15 === "data"))){
 validate91.errors = [{instancePath,schemaPath:"#/oneOf/6/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15}}];
@@ -3869,14 +3973,14 @@ return false;
 break;
 }
 }
-if(_errs189 === errors){
+if(_errs197 === errors){
 if(data.event_id !== undefined){
-let data74 = data.event_id;
-const _errs190 = errors;
-if(errors === _errs190){
-if(errors === _errs190){
-if(typeof data74 === "string"){
-if(!pattern3.test(data74)){
+let data76 = data.event_id;
+const _errs198 = errors;
+if(errors === _errs198){
+if(errors === _errs198){
+if(typeof data76 === "string"){
+if(!pattern3.test(data76)){
 validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/6/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
 return false;
 }
@@ -3887,75 +3991,75 @@ return false;
 }
 }
 }
-var valid40 = _errs190 === errors;
+var valid42 = _errs198 === errors;
 }
 else {
-var valid40 = true;
+var valid42 = true;
 }
-if(valid40){
+if(valid42){
 if(data.type !== undefined){
-let data75 = data.type;
-const _errs192 = errors;
-if(typeof data75 !== "string"){
+let data77 = data.type;
+const _errs200 = errors;
+if(typeof data77 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("order_completed" !== data75){
+if("order_completed" !== data77){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/6/properties/type/const",keyword:"const",params:{allowedValue: "order_completed"}}];
 return false;
 }
-var valid40 = _errs192 === errors;
+var valid42 = _errs200 === errors;
 }
 else {
-var valid40 = true;
+var valid42 = true;
 }
-if(valid40){
+if(valid42){
 if(data.session_id !== undefined){
-let data76 = data.session_id;
-const _errs194 = errors;
-const _errs196 = errors;
-const _errs197 = errors;
-if(typeof data76 === "string"){
-if(!pattern4.test(data76)){
-const err22 = {};
+let data78 = data.session_id;
+const _errs202 = errors;
+const _errs204 = errors;
+const _errs205 = errors;
+if(typeof data78 === "string"){
+if(!pattern4.test(data78)){
+const err24 = {};
 if(vErrors === null){
-vErrors = [err22];
+vErrors = [err24];
 }
 else {
-vErrors.push(err22);
+vErrors.push(err24);
 }
 errors++;
 }
 }
-var valid41 = _errs197 === errors;
-if(valid41){
+var valid43 = _errs205 === errors;
+if(valid43){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs196;
+errors = _errs204;
 if(vErrors !== null){
-if(_errs196){
-vErrors.length = _errs196;
+if(_errs204){
+vErrors.length = _errs204;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs194){
-if(typeof data76 === "string"){
-if(func1(data76) > 128){
+if(errors === _errs202){
+if(typeof data78 === "string"){
+if(func1(data78) > 128){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data76) < 1){
+if(func1(data78) < 1){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data76)){
+if(!pattern5.test(data78)){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/6/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -3967,114 +4071,114 @@ validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneO
 return false;
 }
 }
-var valid40 = _errs194 === errors;
+var valid42 = _errs202 === errors;
 }
 else {
-var valid40 = true;
+var valid42 = true;
 }
-if(valid40){
+if(valid42){
 if(data.occurred_at !== undefined){
-const _errs198 = errors;
+const _errs206 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid40 = _errs198 === errors;
+var valid42 = _errs206 === errors;
 }
 else {
-var valid40 = true;
+var valid42 = true;
 }
-if(valid40){
+if(valid42){
 if(data.sent_at !== undefined){
-const _errs199 = errors;
+const _errs207 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid40 = _errs199 === errors;
+var valid42 = _errs207 === errors;
 }
 else {
-var valid40 = true;
+var valid42 = true;
 }
-if(valid40){
+if(valid42){
 if(data.context !== undefined){
-const _errs200 = errors;
+const _errs208 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid40 = _errs200 === errors;
+var valid42 = _errs208 === errors;
 }
 else {
-var valid40 = true;
+var valid42 = true;
 }
-if(valid40){
+if(valid42){
 if(data.data !== undefined){
-let data80 = data.data;
-const _errs201 = errors;
-if(errors === _errs201){
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+let data82 = data.data;
+const _errs209 = errors;
+if(errors === _errs209){
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
 let missing14;
-if((((data80.order_id === undefined) && (missing14 = "order_id")) || ((data80.total === undefined) && (missing14 = "total"))) || ((data80.items === undefined) && (missing14 = "items"))){
+if((((data82.order_id === undefined) && (missing14 = "order_id")) || ((data82.total === undefined) && (missing14 = "total"))) || ((data82.items === undefined) && (missing14 = "items"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/properties/data/required",keyword:"required",params:{missingProperty: missing14}}];
 return false;
 }
 else {
-const _errs203 = errors;
-for(const key16 in data80){
+const _errs211 = errors;
+for(const key16 in data82){
 if(!((((((key16 === "order_id") || (key16 === "total")) || (key16 === "currency")) || (key16 === "items")) || (key16 === "delivery_date")) || (key16 === "promotions"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16}}];
 return false;
 break;
 }
 }
-if(_errs203 === errors){
-if(data80.order_id !== undefined){
-let data81 = data80.order_id;
-const _errs204 = errors;
-const _errs206 = errors;
-const _errs207 = errors;
-if(typeof data81 === "string"){
-if(!pattern4.test(data81)){
-const err23 = {};
+if(_errs211 === errors){
+if(data82.order_id !== undefined){
+let data83 = data82.order_id;
+const _errs212 = errors;
+const _errs214 = errors;
+const _errs215 = errors;
+if(typeof data83 === "string"){
+if(!pattern4.test(data83)){
+const err25 = {};
 if(vErrors === null){
-vErrors = [err23];
+vErrors = [err25];
 }
 else {
-vErrors.push(err23);
+vErrors.push(err25);
 }
 errors++;
 }
 }
-var valid43 = _errs207 === errors;
-if(valid43){
+var valid45 = _errs215 === errors;
+if(valid45){
 validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs206;
+errors = _errs214;
 if(vErrors !== null){
-if(_errs206){
-vErrors.length = _errs206;
+if(_errs214){
+vErrors.length = _errs214;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs204){
-if(typeof data81 === "string"){
-if(func1(data81) > 128){
+if(errors === _errs212){
+if(typeof data83 === "string"){
+if(func1(data83) > 128){
 validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data81) < 1){
+if(func1(data83) < 1){
 validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data81)){
+if(!pattern5.test(data83)){
 validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/oneOf/6/properties/data/properties/order_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -4086,23 +4190,23 @@ validate91.errors = [{instancePath:instancePath+"/data/order_id",schemaPath:"#/o
 return false;
 }
 }
-var valid42 = _errs204 === errors;
+var valid44 = _errs212 === errors;
 }
 else {
-var valid42 = true;
+var valid44 = true;
 }
-if(valid42){
-if(data80.total !== undefined){
-let data82 = data80.total;
-const _errs208 = errors;
-if(errors === _errs208){
-if((typeof data82 == "number") && (isFinite(data82))){
-if(data82 > 1000000 || isNaN(data82)){
+if(valid44){
+if(data82.total !== undefined){
+let data84 = data82.total;
+const _errs216 = errors;
+if(errors === _errs216){
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 > 1000000 || isNaN(data84)){
 validate91.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneOf/6/properties/data/properties/total/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000000}}];
 return false;
 }
 else {
-if(data82 < 0 || isNaN(data82)){
+if(data84 < 0 || isNaN(data84)){
 validate91.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneOf/6/properties/data/properties/total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0}}];
 return false;
 }
@@ -4113,18 +4217,18 @@ validate91.errors = [{instancePath:instancePath+"/data/total",schemaPath:"#/oneO
 return false;
 }
 }
-var valid42 = _errs208 === errors;
+var valid44 = _errs216 === errors;
 }
 else {
-var valid42 = true;
+var valid44 = true;
 }
-if(valid42){
-if(data80.currency !== undefined){
-let data83 = data80.currency;
-const _errs210 = errors;
-if(errors === _errs210){
-if(typeof data83 === "string"){
-if(!pattern57.test(data83)){
+if(valid44){
+if(data82.currency !== undefined){
+let data85 = data82.currency;
+const _errs218 = errors;
+if(errors === _errs218){
+if(typeof data85 === "string"){
+if(!pattern61.test(data85)){
 validate91.errors = [{instancePath:instancePath+"/data/currency",schemaPath:"#/oneOf/6/properties/data/properties/currency/pattern",keyword:"pattern",params:{pattern: "^[A-Z]{3}$"}}];
 return false;
 }
@@ -4134,37 +4238,37 @@ validate91.errors = [{instancePath:instancePath+"/data/currency",schemaPath:"#/o
 return false;
 }
 }
-var valid42 = _errs210 === errors;
+var valid44 = _errs218 === errors;
 }
 else {
-var valid42 = true;
+var valid44 = true;
 }
-if(valid42){
-if(data80.items !== undefined){
-let data84 = data80.items;
-const _errs212 = errors;
-if(errors === _errs212){
-if(Array.isArray(data84)){
-if(data84.length > 200){
+if(valid44){
+if(data82.items !== undefined){
+let data86 = data82.items;
+const _errs220 = errors;
+if(errors === _errs220){
+if(Array.isArray(data86)){
+if(data86.length > 200){
 validate91.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneOf/6/properties/data/properties/items/maxItems",keyword:"maxItems",params:{limit: 200}}];
 return false;
 }
 else {
-if(data84.length < 1){
+if(data86.length < 1){
 validate91.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneOf/6/properties/data/properties/items/minItems",keyword:"minItems",params:{limit: 1}}];
 return false;
 }
 else {
-var valid44 = true;
-const len3 = data84.length;
+var valid46 = true;
+const len3 = data86.length;
 for(let i3=0; i3<len3; i3++){
-const _errs214 = errors;
-if(!(validate85(data84[i3], {instancePath:instancePath+"/data/items/" + i3,parentData:data84,parentDataProperty:i3,rootData,dynamicAnchors}))){
+const _errs222 = errors;
+if(!(validate85(data86[i3], {instancePath:instancePath+"/data/items/" + i3,parentData:data86,parentDataProperty:i3,rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate85.errors : vErrors.concat(validate85.errors);
 errors = vErrors.length;
 }
-var valid44 = _errs214 === errors;
-if(!valid44){
+var valid46 = _errs222 === errors;
+if(!valid46){
 break;
 }
 }
@@ -4176,19 +4280,19 @@ validate91.errors = [{instancePath:instancePath+"/data/items",schemaPath:"#/oneO
 return false;
 }
 }
-var valid42 = _errs212 === errors;
+var valid44 = _errs220 === errors;
 }
 else {
-var valid42 = true;
+var valid44 = true;
 }
-if(valid42){
-if(data80.delivery_date !== undefined){
-let data86 = data80.delivery_date;
-const _errs215 = errors;
-if(errors === _errs215){
-if(errors === _errs215){
-if(typeof data86 === "string"){
-if(!pattern69.test(data86)){
+if(valid44){
+if(data82.delivery_date !== undefined){
+let data88 = data82.delivery_date;
+const _errs223 = errors;
+if(errors === _errs223){
+if(errors === _errs223){
+if(typeof data88 === "string"){
+if(!pattern73.test(data88)){
 validate91.errors = [{instancePath:instancePath+"/data/delivery_date",schemaPath:"#/oneOf/6/properties/data/properties/delivery_date/pattern",keyword:"pattern",params:{pattern: "^(?:(?:\\d\\d[2468][048]|\\d\\d[13579][26]|\\d\\d0[48]|[02468][048]00|[13579][26]00)-02-29|\\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|(?:02)-(?:0[1-9]|1\\d|2[0-8])))$"}}];
 return false;
 }
@@ -4199,70 +4303,70 @@ return false;
 }
 }
 }
-var valid42 = _errs215 === errors;
+var valid44 = _errs223 === errors;
 }
 else {
-var valid42 = true;
+var valid44 = true;
 }
-if(valid42){
-if(data80.promotions !== undefined){
-let data87 = data80.promotions;
-const _errs217 = errors;
-if(errors === _errs217){
-if(Array.isArray(data87)){
-if(data87.length > 16){
+if(valid44){
+if(data82.promotions !== undefined){
+let data89 = data82.promotions;
+const _errs225 = errors;
+if(errors === _errs225){
+if(Array.isArray(data89)){
+if(data89.length > 16){
 validate91.errors = [{instancePath:instancePath+"/data/promotions",schemaPath:"#/oneOf/6/properties/data/properties/promotions/maxItems",keyword:"maxItems",params:{limit: 16}}];
 return false;
 }
 else {
-var valid45 = true;
-const len4 = data87.length;
+var valid47 = true;
+const len4 = data89.length;
 for(let i4=0; i4<len4; i4++){
-let data88 = data87[i4];
-const _errs219 = errors;
-const _errs221 = errors;
-const _errs222 = errors;
-if(typeof data88 === "string"){
-if(!pattern4.test(data88)){
-const err24 = {};
+let data90 = data89[i4];
+const _errs227 = errors;
+const _errs229 = errors;
+const _errs230 = errors;
+if(typeof data90 === "string"){
+if(!pattern4.test(data90)){
+const err26 = {};
 if(vErrors === null){
-vErrors = [err24];
+vErrors = [err26];
 }
 else {
-vErrors.push(err24);
+vErrors.push(err26);
 }
 errors++;
 }
 }
-var valid46 = _errs222 === errors;
-if(valid46){
+var valid48 = _errs230 === errors;
+if(valid48){
 validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs221;
+errors = _errs229;
 if(vErrors !== null){
-if(_errs221){
-vErrors.length = _errs221;
+if(_errs229){
+vErrors.length = _errs229;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs219){
-if(typeof data88 === "string"){
-if(func1(data88) > 128){
+if(errors === _errs227){
+if(typeof data90 === "string"){
+if(func1(data90) > 128){
 validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data88) < 1){
+if(func1(data90) < 1){
 validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data88)){
+if(!pattern5.test(data90)){
 validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaPath:"#/oneOf/6/properties/data/properties/promotions/items/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -4274,8 +4378,8 @@ validate91.errors = [{instancePath:instancePath+"/data/promotions/" + i4,schemaP
 return false;
 }
 }
-var valid45 = _errs219 === errors;
-if(!valid45){
+var valid47 = _errs227 === errors;
+if(!valid47){
 break;
 }
 }
@@ -4286,10 +4390,10 @@ validate91.errors = [{instancePath:instancePath+"/data/promotions",schemaPath:"#
 return false;
 }
 }
-var valid42 = _errs217 === errors;
+var valid44 = _errs225 === errors;
 }
 else {
-var valid42 = true;
+var valid44 = true;
 }
 }
 }
@@ -4304,10 +4408,10 @@ validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/6/pr
 return false;
 }
 }
-var valid40 = _errs201 === errors;
+var valid42 = _errs209 === errors;
 }
 else {
-var valid40 = true;
+var valid42 = true;
 }
 }
 }
@@ -4328,8 +4432,8 @@ props0 = true;
 }
 }
 else if(tag0 === "preference_updated"){
-const _errs223 = errors;
-if(errors === _errs223){
+const _errs231 = errors;
+if(errors === _errs231){
 if(data && typeof data == "object" && !Array.isArray(data)){
 let missing15;
 if(((((((data.event_id === undefined) && (missing15 = "event_id")) || ((data.type === undefined) && (missing15 = "type"))) || ((data.session_id === undefined) && (missing15 = "session_id"))) || ((data.occurred_at === undefined) && (missing15 = "occurred_at"))) || ((data.sent_at === undefined) && (missing15 = "sent_at"))) || ((data.data === undefined) && (missing15 = "data"))){
@@ -4337,7 +4441,7 @@ validate91.errors = [{instancePath,schemaPath:"#/oneOf/7/required",keyword:"requ
 return false;
 }
 else {
-const _errs225 = errors;
+const _errs233 = errors;
 for(const key17 in data){
 if(!(((((((key17 === "event_id") || (key17 === "type")) || (key17 === "session_id")) || (key17 === "occurred_at")) || (key17 === "sent_at")) || (key17 === "context")) || (key17 === "data"))){
 validate91.errors = [{instancePath,schemaPath:"#/oneOf/7/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17}}];
@@ -4345,14 +4449,14 @@ return false;
 break;
 }
 }
-if(_errs225 === errors){
+if(_errs233 === errors){
 if(data.event_id !== undefined){
-let data89 = data.event_id;
-const _errs226 = errors;
-if(errors === _errs226){
-if(errors === _errs226){
-if(typeof data89 === "string"){
-if(!pattern3.test(data89)){
+let data91 = data.event_id;
+const _errs234 = errors;
+if(errors === _errs234){
+if(errors === _errs234){
+if(typeof data91 === "string"){
+if(!pattern3.test(data91)){
 validate91.errors = [{instancePath:instancePath+"/event_id",schemaPath:"#/oneOf/7/properties/event_id/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-8][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff)$"}}];
 return false;
 }
@@ -4363,75 +4467,75 @@ return false;
 }
 }
 }
-var valid48 = _errs226 === errors;
+var valid50 = _errs234 === errors;
 }
 else {
-var valid48 = true;
+var valid50 = true;
 }
-if(valid48){
+if(valid50){
 if(data.type !== undefined){
-let data90 = data.type;
-const _errs228 = errors;
-if(typeof data90 !== "string"){
+let data92 = data.type;
+const _errs236 = errors;
+if(typeof data92 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if("preference_updated" !== data90){
+if("preference_updated" !== data92){
 validate91.errors = [{instancePath:instancePath+"/type",schemaPath:"#/oneOf/7/properties/type/const",keyword:"const",params:{allowedValue: "preference_updated"}}];
 return false;
 }
-var valid48 = _errs228 === errors;
+var valid50 = _errs236 === errors;
 }
 else {
-var valid48 = true;
+var valid50 = true;
 }
-if(valid48){
+if(valid50){
 if(data.session_id !== undefined){
-let data91 = data.session_id;
-const _errs230 = errors;
-const _errs232 = errors;
-const _errs233 = errors;
-if(typeof data91 === "string"){
-if(!pattern4.test(data91)){
-const err25 = {};
+let data93 = data.session_id;
+const _errs238 = errors;
+const _errs240 = errors;
+const _errs241 = errors;
+if(typeof data93 === "string"){
+if(!pattern4.test(data93)){
+const err27 = {};
 if(vErrors === null){
-vErrors = [err25];
+vErrors = [err27];
 }
 else {
-vErrors.push(err25);
+vErrors.push(err27);
 }
 errors++;
 }
 }
-var valid49 = _errs233 === errors;
-if(valid49){
+var valid51 = _errs241 === errors;
+if(valid51){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs232;
+errors = _errs240;
 if(vErrors !== null){
-if(_errs232){
-vErrors.length = _errs232;
+if(_errs240){
+vErrors.length = _errs240;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs230){
-if(typeof data91 === "string"){
-if(func1(data91) > 128){
+if(errors === _errs238){
+if(typeof data93 === "string"){
+if(func1(data93) > 128){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/maxLength",keyword:"maxLength",params:{limit: 128}}];
 return false;
 }
 else {
-if(func1(data91) < 1){
+if(func1(data93) < 1){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/minLength",keyword:"minLength",params:{limit: 1}}];
 return false;
 }
 else {
-if(!pattern5.test(data91)){
+if(!pattern5.test(data93)){
 validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneOf/7/properties/session_id/pattern",keyword:"pattern",params:{pattern: "^[\\x21-\\x7e]+$"}}];
 return false;
 }
@@ -4443,121 +4547,121 @@ validate91.errors = [{instancePath:instancePath+"/session_id",schemaPath:"#/oneO
 return false;
 }
 }
-var valid48 = _errs230 === errors;
+var valid50 = _errs238 === errors;
 }
 else {
-var valid48 = true;
+var valid50 = true;
 }
-if(valid48){
+if(valid50){
 if(data.occurred_at !== undefined){
-const _errs234 = errors;
+const _errs242 = errors;
 if(!(validate54(data.occurred_at, {instancePath:instancePath+"/occurred_at",parentData:data,parentDataProperty:"occurred_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid48 = _errs234 === errors;
+var valid50 = _errs242 === errors;
 }
 else {
-var valid48 = true;
+var valid50 = true;
 }
-if(valid48){
+if(valid50){
 if(data.sent_at !== undefined){
-const _errs235 = errors;
+const _errs243 = errors;
 if(!(validate54(data.sent_at, {instancePath:instancePath+"/sent_at",parentData:data,parentDataProperty:"sent_at",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate54.errors : vErrors.concat(validate54.errors);
 errors = vErrors.length;
 }
-var valid48 = _errs235 === errors;
+var valid50 = _errs243 === errors;
 }
 else {
-var valid48 = true;
+var valid50 = true;
 }
-if(valid48){
+if(valid50){
 if(data.context !== undefined){
-const _errs236 = errors;
+const _errs244 = errors;
 if(!(validate57(data.context, {instancePath:instancePath+"/context",parentData:data,parentDataProperty:"context",rootData,dynamicAnchors}))){
 vErrors = vErrors === null ? validate57.errors : vErrors.concat(validate57.errors);
 errors = vErrors.length;
 }
-var valid48 = _errs236 === errors;
+var valid50 = _errs244 === errors;
 }
 else {
-var valid48 = true;
+var valid50 = true;
 }
-if(valid48){
+if(valid50){
 if(data.data !== undefined){
-let data95 = data.data;
-const _errs237 = errors;
-if(errors === _errs237){
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
+let data97 = data.data;
+const _errs245 = errors;
+if(errors === _errs245){
+if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
 let missing16;
-if((((data95.preference === undefined) && (missing16 = "preference")) || ((data95.value === undefined) && (missing16 = "value"))) || ((data95.action === undefined) && (missing16 = "action"))){
+if((((data97.preference === undefined) && (missing16 = "preference")) || ((data97.value === undefined) && (missing16 = "value"))) || ((data97.action === undefined) && (missing16 = "action"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/properties/data/required",keyword:"required",params:{missingProperty: missing16}}];
 return false;
 }
 else {
-const _errs239 = errors;
-for(const key18 in data95){
+const _errs247 = errors;
+for(const key18 in data97){
 if(!(((key18 === "preference") || (key18 === "value")) || (key18 === "action"))){
 validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/properties/data/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18}}];
 return false;
 break;
 }
 }
-if(_errs239 === errors){
-if(data95.preference !== undefined){
-let data96 = data95.preference;
-const _errs240 = errors;
-if(typeof data96 !== "string"){
+if(_errs247 === errors){
+if(data97.preference !== undefined){
+let data98 = data97.preference;
+const _errs248 = errors;
+if(typeof data98 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/data/preference",schemaPath:"#/oneOf/7/properties/data/properties/preference/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!((((data96 === "brand") || (data96 === "category")) || (data96 === "product")) || (data96 === "dietary_tag"))){
+if(!((((data98 === "brand") || (data98 === "category")) || (data98 === "product")) || (data98 === "dietary_tag"))){
 validate91.errors = [{instancePath:instancePath+"/data/preference",schemaPath:"#/oneOf/7/properties/data/properties/preference/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[7].properties.data.properties.preference.enum}}];
 return false;
 }
-var valid50 = _errs240 === errors;
+var valid52 = _errs248 === errors;
 }
 else {
-var valid50 = true;
+var valid52 = true;
 }
-if(valid50){
-if(data95.value !== undefined){
-let data97 = data95.value;
-const _errs242 = errors;
-const _errs244 = errors;
-const _errs245 = errors;
-if(typeof data97 === "string"){
-if(!pattern19.test(data97)){
-const err26 = {};
+if(valid52){
+if(data97.value !== undefined){
+let data99 = data97.value;
+const _errs250 = errors;
+const _errs252 = errors;
+const _errs253 = errors;
+if(typeof data99 === "string"){
+if(!pattern18.test(data99)){
+const err28 = {};
 if(vErrors === null){
-vErrors = [err26];
+vErrors = [err28];
 }
 else {
-vErrors.push(err26);
+vErrors.push(err28);
 }
 errors++;
 }
 }
-var valid51 = _errs245 === errors;
-if(valid51){
+var valid53 = _errs253 === errors;
+if(valid53){
 validate91.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneOf/7/properties/data/properties/value/not",keyword:"not",params:{}}];
 return false;
 }
 else {
-errors = _errs244;
+errors = _errs252;
 if(vErrors !== null){
-if(_errs244){
-vErrors.length = _errs244;
+if(_errs252){
+vErrors.length = _errs252;
 }
 else {
 vErrors = null;
 }
 }
 }
-if(errors === _errs242){
-if(typeof data97 === "string"){
-if(!pattern20.test(data97)){
+if(errors === _errs250){
+if(typeof data99 === "string"){
+if(!pattern19.test(data99)){
 validate91.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneOf/7/properties/data/properties/value/pattern",keyword:"pattern",params:{pattern: "^\\s*\\S(?:[\\s\\S]{0,254}\\S)?\\s*$"}}];
 return false;
 }
@@ -4567,27 +4671,27 @@ validate91.errors = [{instancePath:instancePath+"/data/value",schemaPath:"#/oneO
 return false;
 }
 }
-var valid50 = _errs242 === errors;
+var valid52 = _errs250 === errors;
 }
 else {
-var valid50 = true;
+var valid52 = true;
 }
-if(valid50){
-if(data95.action !== undefined){
-let data98 = data95.action;
-const _errs246 = errors;
-if(typeof data98 !== "string"){
+if(valid52){
+if(data97.action !== undefined){
+let data100 = data97.action;
+const _errs254 = errors;
+if(typeof data100 !== "string"){
 validate91.errors = [{instancePath:instancePath+"/data/action",schemaPath:"#/oneOf/7/properties/data/properties/action/type",keyword:"type",params:{type: "string"}}];
 return false;
 }
-if(!(((data98 === "like") || (data98 === "dislike")) || (data98 === "reset"))){
+if(!(((data100 === "like") || (data100 === "dislike")) || (data100 === "reset"))){
 validate91.errors = [{instancePath:instancePath+"/data/action",schemaPath:"#/oneOf/7/properties/data/properties/action/enum",keyword:"enum",params:{allowedValues: schema20.oneOf[7].properties.data.properties.action.enum}}];
 return false;
 }
-var valid50 = _errs246 === errors;
+var valid52 = _errs254 === errors;
 }
 else {
-var valid50 = true;
+var valid52 = true;
 }
 }
 }
@@ -4599,10 +4703,10 @@ validate91.errors = [{instancePath:instancePath+"/data",schemaPath:"#/oneOf/7/pr
 return false;
 }
 }
-var valid48 = _errs237 === errors;
+var valid50 = _errs245 === errors;
 }
 else {
-var valid48 = true;
+var valid50 = true;
 }
 }
 }

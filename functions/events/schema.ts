@@ -16,6 +16,12 @@ const identifier = z
   .refine(notReserved, RESERVED_MESSAGE);
 const label = z.string().trim().min(1).max(LIMITS.maxLabelLength).refine(notReserved, RESERVED_MESSAGE);
 
+/** A name as the contract takes it (a brand, a category), trimmed; undefined for one it would refuse. */
+export function contractLabel(value: string | null | undefined): string | undefined {
+  const parsed = label.safeParse(value);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /**
  * What zod's JSON Schema export cannot see, written out for it: refinements and trimming are code. Without these the
  * published schema, and the validator compiled from it, would take reserved names and padded labels zod refuses.
@@ -80,7 +86,11 @@ export const Context = z
   })
   .meta({ id: 'Context', description: 'Where and under which experiments the event happened.' });
 
-const SearchResult = z.strictObject({ sku: identifier, position });
+/**
+ * One shown result. Its brand and category, when the sender knows them, let learning read what the shopper passed
+ * over: a brand shown near the top and not taken is weak evidence against it.
+ */
+const SearchResult = z.strictObject({ sku: identifier, position, brand: label.optional(), category: label.optional() });
 
 /** A learned signal's value for one result, as search ranked it: 0 says nothing, 1 is the strongest evidence for, −1 against. */
 const signalValue = z.number().min(-1).max(1);
@@ -216,6 +226,7 @@ export const ClientEvent = z.discriminatedUnion('type', ENVELOPES);
 export type ClientEvent = z.infer<typeof ClientEvent>;
 export type ProductRef = z.infer<typeof Product>;
 export type OrderItem = z.infer<typeof OrderItem>;
+export type SearchResult = z.infer<typeof SearchResult>;
 
 /** What the server adds; `user_id` comes from the verified token, never from the body. */
 export const ServerFields = z.strictObject({

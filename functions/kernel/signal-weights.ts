@@ -10,10 +10,17 @@
 export type LearningSignals = { product: number; brand: number; category: number; dietary: number };
 
 /** The kinds of evidence real-time learning weighs, each per product (or per order item). */
-export type LearningEvent = 'view' | 'click' | 'cart_add' | 'cart_remove' | 'order';
+export type LearningEvent = 'shown' | 'view' | 'click' | 'cart_add' | 'cart_remove' | 'order';
 
 /** The signal strengths of real-time learning, from the product guide. */
 export const LEARNING_SIGNALS: Readonly<Record<LearningEvent, LearningSignals>> = {
+  /**
+   * A search result shown at position 1, scaled by 1 / position below it (the share of shoppers who look that far,
+   * in click-model studies of search): weak evidence against its brand, for a shopper who looked and did not take it.
+   * The result clicked was shown too; its click outweighs this six times. Said of the brand only: the query chose
+   * the category, and a product passed over today may be bought when it runs out.
+   */
+  shown: { product: 0, brand: -0.05, category: 0, dietary: 0 },
   /** Looking is weak evidence; a glance says nothing about diet. */
   view: { product: 0.1, brand: 0.1, category: 0.1, dietary: 0 },
   /** A click on a search result is a choice among alternatives. */

@@ -1,4 +1,4 @@
-import type { CollectedEvent, OrderItem, ProductRef } from '../events/schema.ts';
+import type { CollectedEvent, OrderItem, ProductRef, SearchResult } from '../events/schema.ts';
 import type { LearningSignals } from '../kernel/signal-weights.ts';
 import type { LearningConfig } from './learning-config.ts';
 import type { SignalKind } from './preferences.ts';
@@ -18,8 +18,7 @@ export function affinitySignals(event: CollectedEvent, config: LearningConfig): 
   const { signals } = config;
   switch (event.type) {
     case 'search_performed':
-      // What the search showed is the ranking's doing, not the shopper's; their clicks speak instead.
-      return [];
+      return shownSignals(event.data.results, config);
     case 'product_viewed':
       return productSignals(event.data.product, 'view', signals.view, 1);
     case 'search_result_clicked':
@@ -41,6 +40,21 @@ export function affinitySignals(event: CollectedEvent, config: LearningConfig): 
       // evidence that should fade, and a later reset must undo it, which no sum can do in any order.
       return [{ map: EXPLICIT_MAP[event.data.preference], key: event.data.value, kind: 'explicit', signal: 0 }];
   }
+}
+
+/**
+ * What a search showed, among its first `shownDepth` results: each brand, in its category, at the strength of being
+ * shown scaled by the chance it was looked at, 1 / position. A shopper who takes none of a brand shown at the top,
+ * search after search, is not looking for it; where the sender left out brands and categories, nothing is learned.
+ */
+function shownSignals(results: readonly SearchResult[], config: LearningConfig): AffinitySignal[] {
+  const strength = config.signals.shown.brand;
+  if (strength === 0) return [];
+  return results.flatMap(({ position, brand, category }) =>
+    brand !== undefined && category !== undefined && position <= config.shownDepth
+      ? [{ map: 'brands' as const, key: brand, kind: 'shown' as const, signal: strength / position, category }]
+      : [],
+  );
 }
 
 /** An order's items, one per SKU: a SKU on two lines is one product bought once, in their summed quantity. */

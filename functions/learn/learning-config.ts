@@ -7,6 +7,11 @@ export type LearningConfig = {
    * (functions/kernel/signal-weights.ts, which says why each is what it is).
    */
   signals: Record<LearningEvent, LearningSignals>;
+  /**
+   * Default 4: how many of a search's first results teach learning their brands when shown (`signals.shown`). From the
+   * fifth on, one showing is worth at most `pruneBelow` and would be pruned on its own.
+   */
+  shownDepth: number;
   /** Default 14 days: a fortnight-old click counts half, which follows a weekly or bi-weekly grocery rhythm. */
   halfLifeDays: number;
   /**
@@ -44,6 +49,7 @@ export type LearningConfig = {
 
 export const DEFAULT_LEARNING_CONFIG: LearningConfig = {
   signals: LEARNING_SIGNALS,
+  shownDepth: 4,
   halfLifeDays: 14,
   epoch: '2026-01-01T00:00:00.000Z',
   recentWindowMs: 60 * 60 * 1000,

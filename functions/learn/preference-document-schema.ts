@@ -16,7 +16,7 @@ const instant = z.iso
 const count = z.int().nonnegative();
 const name = z.string().describe("A name as the shop's events spell it: data, any characters.");
 
-const SIGNAL_KINDS = ['view', 'click', 'cart_add', 'cart_remove', 'order', 'explicit'] as const;
+const SIGNAL_KINDS = ['shown', 'view', 'click', 'cart_add', 'cart_remove', 'order', 'explicit'] as const;
 
 const Affinity = z
   .strictObject({

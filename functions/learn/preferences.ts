@@ -10,7 +10,7 @@
 export const PREFERENCES_SCHEMA_VERSION = 1;
 
 /** The kinds of evidence behind an affinity, counted so the shopper (and we) can see why. */
-export type SignalKind = 'view' | 'click' | 'cart_add' | 'cart_remove' | 'order' | 'explicit';
+export type SignalKind = 'shown' | 'view' | 'click' | 'cart_add' | 'cart_remove' | 'order' | 'explicit';
 
 export type Affinity = {
   /** Σ signal × 2^((event_time − epoch) / half_life). Negative signals (cart removals) subtract. */

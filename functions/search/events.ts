@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../events/limits.ts';
-import type { ClientEvent, ProductRef } from '../events/schema.ts';
+import { contractLabel, type ClientEvent, type ProductRef } from '../events/schema.ts';
 import { RANKING_SIGNALS } from '../kernel/signal-weights.ts';
 import type { SignalValues } from './signals.ts';
 
@@ -24,8 +24,11 @@ export function newSearchId(): string {
 export type SearchPerformedInput = {
   sessionId: string;
   query: string;
-  /** What was shown, in the order shown; only the first `LIMITS.maxResultsPerSearch` are listed. */
-  shown: readonly { sku: string }[];
+  /**
+   * What was shown, in the order shown; only the first `LIMITS.maxResultsPerSearch` are listed, each with its brand and
+   * category when known (learning reads what the shopper passed over from them).
+   */
+  shown: readonly { sku: string; brand?: string | null; category?: string | null }[];
   /** How many results the engine found in all. Default: the number shown. */
   resultsCount?: number;
   /** Whether the order shown was personalized. */
@@ -57,18 +60,28 @@ export function searchPerformedEvent(input: SearchPerformedInput): SearchPerform
     input,
     input.ranking ? rankingOf(input.ranking, Math.min(input.shown.length, LIMITS.maxResultsPerSearch)) : [],
   );
-  // collect would refuse the whole search for its ranking: without it the search still counts.
-  if (event.data.ranking && Buffer.byteLength(JSON.stringify(event)) > LIMITS.maxEventBytes) {
-    const { ranking: _dropped, ...data } = event.data;
-    return { ...event, data };
-  }
-  return event;
+  // collect would refuse the whole search for its ranking, or for its results' names: without them the search still
+  // counts. The ranking goes first, then the names.
+  if (fits(event)) return event;
+  const { ranking: _dropped, ...data } = event.data;
+  const withoutRanking = { ...event, data };
+  if (fits(withoutRanking)) return withoutRanking;
+  return { ...withoutRanking, data: { ...data, results: data.results.map(({ sku, position }) => ({ sku, position })) } };
+}
+
+function fits(event: SearchPerformedEvent): boolean {
+  return Buffer.byteLength(JSON.stringify(event)) <= LIMITS.maxEventBytes;
 }
 
 function buildSearchPerformed(input: SearchPerformedInput, ranking: RankedResult[]): SearchPerformedEvent {
   const searchId = input.searchId ?? newSearchId();
   const at = input.now.toISOString();
-  const results = input.shown.slice(0, LIMITS.maxResultsPerSearch).map((result, index) => ({ sku: result.sku, position: index + 1 }));
+  const results = input.shown.slice(0, LIMITS.maxResultsPerSearch).map((result, index) => ({
+    sku: result.sku,
+    position: index + 1,
+    ...labelled('brand', result.brand),
+    ...labelled('category', result.category),
+  }));
   return {
     event_id: randomUUID(),
     type: 'search_performed',
@@ -87,6 +100,12 @@ function buildSearchPerformed(input: SearchPerformedInput, ranking: RankedResult
       ...(ranking.length === 0 ? {} : { ranking }),
     },
   };
+}
+
+/** `{ [key]: value }` when the contract takes the name: one the engine got wrong is left out, never the whole search. */
+function labelled<K extends 'brand' | 'category'>(key: K, value: string | null | undefined): Partial<Record<K, string>> {
+  const name = contractLabel(value);
+  return name === undefined ? {} : ({ [key]: name } as Partial<Record<K, string>>);
 }
 
 /**

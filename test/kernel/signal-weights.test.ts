@@ -53,6 +53,7 @@ function codeName(cell: string): string | null {
 
 /** The learning table's rows, by what the docs call each event. */
 const LEARNING_ROWS: Record<string, LearningEvent> = {
+  'shown in search results': 'shown',
   'product viewed': 'view',
   'search result clicked': 'click',
   'added to cart': 'cart_add',

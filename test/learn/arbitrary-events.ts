@@ -29,7 +29,15 @@ export function arbitraryEvent(catalogue: Catalogue): fc.Arbitrary<CollectedEven
       search_id: fc.constant('search-1'),
       query,
       results_count: fc.nat(100),
-      results: fc.uniqueArray(position, { maxLength: 5 }).map((positions) => positions.map((p) => ({ sku: 'sku-shown', position: p }))),
+      results: fc
+        .uniqueArray(fc.tuple(position, fc.option(anyProduct, { nil: undefined })), { maxLength: 5, selector: ([p]) => p })
+        .map((shown) =>
+          shown.map(([p, seen]) =>
+            seen?.brand === undefined
+              ? { sku: 'sku-shown', position: p }
+              : { sku: seen.sku, position: p, brand: seen.brand, category: seen.category },
+          ),
+        ),
       personalized: fc.boolean(),
     }),
     search_result_clicked: fc.record({ search_id: fc.constant('search-1'), query, product: anyProduct, position }),

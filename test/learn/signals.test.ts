@@ -52,9 +52,54 @@ describe('the signal table: what each event teaches', () => {
       cartUpdate(2, 2),
       { products: {}, brands: {}, categories: {}, dietary: {} },
     ],
-    ['a search, which is the ranking’s doing', 'search_performed', undefined, { products: {}, brands: {}, categories: {}, dietary: {} }],
+    [
+      'a search whose results carry no brands: nothing',
+      'search_performed',
+      undefined,
+      { products: {}, brands: {}, categories: {}, dietary: {} },
+    ],
   ] as const)('%s', (_, type, data, expected) => {
     expect(learnedFrom(type, data)).toEqual(expected);
+  });
+
+  it('a search teaches a little against each brand it showed in its first four, by 1 / position, in its category', () => {
+    const shown = (position: number, brand: string, category = 'dairy-alternatives') => ({
+      sku: `sku-${position}`,
+      position,
+      brand,
+      category,
+    });
+    const search = {
+      ...VALID_DATA.search_performed,
+      results: [
+        shown(1, 'Oatly'),
+        shown(2, 'Alpro'),
+        shown(4, 'Oatly'),
+        { sku: 'sku-5', position: 5 },
+        shown(3, 'Minor Figures'),
+        shown(5, 'Deep Down', 'bakery'),
+      ],
+    };
+    expect(learnedFrom('search_performed', search)).toEqual({
+      products: {},
+      brands: { Oatly: close(-0.05 - 0.05 / 4), Alpro: close(-0.05 / 2), 'Minor Figures': close(-0.05 / 3) },
+      categories: {},
+      dietary: {},
+    });
+    const doc = learn(null, SHOPPER, [collected('search_performed', AT, search)], NOW);
+    expect(Object.keys(doc.brands_by_category ?? {})).toEqual(['dairy-alternatives']);
+    expect(doc.brands.Oatly?.signals).toEqual({ shown: 2 });
+    // Being passed over is no interest.
+    expect(doc.recent.brands).toEqual({});
+  });
+
+  it('a brand shown and clicked ends up liked: the click outweighs being shown', () => {
+    const search = {
+      ...VALID_DATA.search_performed,
+      results: [{ sku: 'sku-oat-1l', position: 1, brand: 'Oatly', category: 'dairy-alternatives' }],
+    };
+    const doc = learn(null, SHOPPER, [collected('search_performed', AT, search), collected('search_result_clicked', AT)], NOW);
+    expect(currentValue(doc.brands.Oatly?.weight ?? 0, AT, new Date(doc.epoch), doc.half_life_days)).toBeCloseTo(0.3 - 0.05, 12);
   });
 
   it('an order teaches "regularly buys" per product, not per unit', () => {

@@ -63,6 +63,39 @@ describe('search_performed', () => {
     });
   });
 
+  it('lists each result’s brand and category when known, the names as the contract takes them', () => {
+    const event = search({
+      shown: [
+        { sku: 'sku-soy-1l', brand: 'Alpro', category: 'dairy-alternatives' },
+        { sku: 'sku-oat-1l', brand: '  Oatly ', category: null },
+        { sku: 'sku-rice-1l', brand: '__proto__', category: 'x'.repeat(LIMITS.maxLabelLength + 1) },
+        { sku: 'sku-pea-1l', brand: '' },
+      ],
+    });
+    expect(event.data.results).toEqual([
+      { sku: 'sku-soy-1l', position: 1, brand: 'Alpro', category: 'dairy-alternatives' },
+      { sku: 'sku-oat-1l', position: 2, brand: 'Oatly' },
+      // A name collect would refuse is left out, never the search.
+      { sku: 'sku-rice-1l', position: 3 },
+      { sku: 'sku-pea-1l', position: 4 },
+    ]);
+    expect(ClientEvent.parse(event)).toEqual(event);
+  });
+
+  it('drops the results’ names too, not the search, when even without its ranking the event would be too large', () => {
+    const name = (i: number) => `${'n'.repeat(LIMITS.maxLabelLength - 3)}${String(i).padStart(3, '0')}`;
+    const shown = Array.from({ length: LIMITS.maxResultsPerSearch }, (_, i) => ({ sku: `sku-${i}`, brand: name(i), category: name(i) }));
+    const ranking = shown.map((_, i) => ({ original_position: i + 1, values: values({ brand: 0.5 }) }));
+    const event = search({ shown, ranking });
+    expect(event.data).not.toHaveProperty('ranking');
+    expect(event.data.results).toEqual(shown.map(({ sku }, i) => ({ sku, position: i + 1 })));
+    expect(ClientEvent.safeParse(event).success).toBe(true);
+    // Names that fit are kept, with the ranking.
+    const few = search({ shown: shown.slice(0, 10), ranking: ranking.slice(0, 10) });
+    expect(few.data.results[0]).toMatchObject({ brand: name(0), category: name(0) });
+    expect(few.data.ranking).toHaveLength(10);
+  });
+
   it('makes a fresh event id and search id every time', () => {
     const [a, b] = [search(), search()];
     expect(a.event_id).not.toBe(b.event_id);
