@@ -19,7 +19,7 @@ afterEach(() => {
 function trackEveryType(tracker: Tracker): (string | null)[] {
   const searchId = tracker.trackSearch({
     query: 'oat milk',
-    results: ['sku-oat-1l', { sku: 'sku-soy-1l' }],
+    results: ['sku-oat-1l', { sku: 'sku-soy-1l' }, { sku: 'sku-rice-1l', brand: 'Alpro', category: 'dairy-alternatives' }],
     results_count: 42,
     personalized: true,
   });
@@ -50,6 +50,14 @@ describe('the events a tracker sends', () => {
     const sent = collect.requests.flatMap((r) => r.events);
     expect(sent.map((e) => e.type)).toEqual([...EVENT_TYPES, ...EVENT_TYPES]);
     for (const event of sent) expect(ClientEvent.safeParse(event).error, JSON.stringify(event)).toBeUndefined();
+    // A result's brand and category go with it, for learning to read what was passed over.
+    expect(sent[0]?.data).toMatchObject({
+      results: [
+        { sku: 'sku-oat-1l', position: 1 },
+        { sku: 'sku-soy-1l', position: 2 },
+        { sku: 'sku-rice-1l', position: 3, brand: 'Alpro', category: 'dairy-alternatives' },
+      ],
+    });
   });
 
   it('are accepted by collect, none rejected', async () => {
