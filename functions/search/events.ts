@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../events/limits.ts';
 import { contractLabel, type ClientEvent, type ProductRef } from '../events/schema.ts';
 import { RANKING_SIGNALS } from '../kernel/signal-weights.ts';
+import { DEFAULT_LEARNING_CONFIG } from '../learn/learning-config.ts';
 import type { SignalValues } from './signals.ts';
 
 export type SearchPerformedEvent = Extract<ClientEvent, { type: 'search_performed' }>;
@@ -25,8 +26,9 @@ export type SearchPerformedInput = {
   sessionId: string;
   query: string;
   /**
-   * What was shown, in the order shown; only the first `LIMITS.maxResultsPerSearch` are listed, each with its brand and
-   * category when known (learning reads what the shopper passed over from them).
+   * What was shown, in the order shown; only the first `LIMITS.maxResultsPerSearch` are listed, the first
+   * `shownDepth` of learning with their brand and category when known (learning reads what the shopper passed over
+   * from them).
    */
   shown: readonly { sku: string; brand?: string | null; category?: string | null }[];
   /** How many results the engine found in all. Default: the number shown. */
@@ -76,11 +78,12 @@ function fits(event: SearchPerformedEvent): boolean {
 function buildSearchPerformed(input: SearchPerformedInput, ranking: RankedResult[]): SearchPerformedEvent {
   const searchId = input.searchId ?? newSearchId();
   const at = input.now.toISOString();
+  // Named as far as learning reads them: deeper names would only be bytes on every search.
+  const named = DEFAULT_LEARNING_CONFIG.shownDepth;
   const results = input.shown.slice(0, LIMITS.maxResultsPerSearch).map((result, index) => ({
     sku: result.sku,
     position: index + 1,
-    ...labelled('brand', result.brand),
-    ...labelled('category', result.category),
+    ...(index < named ? { ...labelled('brand', result.brand), ...labelled('category', result.category) } : {}),
   }));
   return {
     event_id: randomUUID(),

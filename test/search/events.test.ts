@@ -82,18 +82,32 @@ describe('search_performed', () => {
     expect(ClientEvent.parse(event)).toEqual(event);
   });
 
+  it('names only the results learning reads: the first four', () => {
+    const shown = Array.from({ length: 6 }, (_, i) => ({ sku: `sku-${i}`, brand: `Brand ${i}`, category: 'dairy-alternatives' }));
+    expect(search({ shown }).data.results.map((r) => r.brand ?? null)).toEqual(['Brand 0', 'Brand 1', 'Brand 2', 'Brand 3', null, null]);
+  });
+
   it('drops the results’ names too, not the search, when even without its ranking the event would be too large', () => {
-    const name = (i: number) => `${'n'.repeat(LIMITS.maxLabelLength - 3)}${String(i).padStart(3, '0')}`;
-    const shown = Array.from({ length: LIMITS.maxResultsPerSearch }, (_, i) => ({ sku: `sku-${i}`, brand: name(i), category: name(i) }));
+    const long = (length: number, i: number) => `${'n'.repeat(length - 3)}${String(i).padStart(3, '0')}`;
+    const shown = Array.from({ length: LIMITS.maxResultsPerSearch }, (_, i) => ({
+      sku: long(LIMITS.maxIdLength, i),
+      brand: long(LIMITS.maxLabelLength, i),
+      category: long(LIMITS.maxLabelLength, i),
+    }));
+    const filters = Object.fromEntries(
+      Array.from({ length: LIMITS.maxMapEntries }, (_, i) => [`filter-${i}`.padEnd(64, 'x'), 'v'.repeat(LIMITS.maxLabelLength)]),
+    );
+    const topCategories = Array.from({ length: LIMITS.maxTagsPerItem }, (_, i) => long(LIMITS.maxLabelLength, i));
     const ranking = shown.map((_, i) => ({ original_position: i + 1, values: values({ brand: 0.5 }) }));
-    const event = search({ shown, ranking });
+    const event = search({ shown, filters, topCategories, ranking, query: 'q'.repeat(LIMITS.maxQueryLength) });
     expect(event.data).not.toHaveProperty('ranking');
     expect(event.data.results).toEqual(shown.map(({ sku }, i) => ({ sku, position: i + 1 })));
+    expect(Buffer.byteLength(JSON.stringify(event))).toBeLessThanOrEqual(LIMITS.maxEventBytes);
     expect(ClientEvent.safeParse(event).success).toBe(true);
-    // Names that fit are kept, with the ranking.
-    const few = search({ shown: shown.slice(0, 10), ranking: ranking.slice(0, 10) });
-    expect(few.data.results[0]).toMatchObject({ brand: name(0), category: name(0) });
-    expect(few.data.ranking).toHaveLength(10);
+    // With the names, it would not have fitted.
+    const named = search({ shown: shown.slice(0, 4), filters, topCategories }).data.results;
+    const withNames = { ...event, data: { ...event.data, results: [...named, ...event.data.results.slice(4)] } };
+    expect(Buffer.byteLength(JSON.stringify(withNames))).toBeGreaterThan(LIMITS.maxEventBytes);
   });
 
   it('makes a fresh event id and search id every time', () => {
