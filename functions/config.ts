@@ -197,15 +197,14 @@ export function loadPrivacyCacheMs(env: NodeJS.ProcessEnv): number {
 export const DeadlineEnv = z.object({
   /**
    * Longest wait for one Firestore call on a request path, ms: collect's privacy and link reads, every store
-   * call of users and operators, each RPC of ingest's learning transaction. A read takes tens of ms when
+   * call of users and operators, ingest's consent and tombstone reads. A read takes tens of ms when
    * Firestore is well. Default 1,500.
    */
   FIRESTORE_DEADLINE_MS: positiveInt(1500),
   /**
-   * Longest time ingest's learning transaction may take, ms, besides the warehouse insert it holds (which has its
-   * own deadline). Longer than a read: when deliveries of one shopper meet on their preference document, Firestore
-   * aborts all but one and the client retries them after backoffs of about 1, 1.5 and 2.25 s; 10 s leaves room for
-   * those. Default 10,000.
+   * Longest time ingest's learning transaction may take, ms. Longer than a read: when deliveries of
+   * one shopper meet on their preference document, Firestore aborts all but one and the client
+   * retries them after backoffs of about 1, 1.5 and 2.25 s; 10 s leaves room for those. Default 10,000.
    */
   LEARNING_DEADLINE_MS: positiveInt(10_000),
   /** Longest wait for collect's Pub/Sub publish, ms. Default 2,000. */

@@ -3,7 +3,8 @@ import { DeadlineEnv, IngestEnv, loadDeadlines, loadIngestSettings, loadUserHash
 import { cloudEventFunction, defineFunction, PUSH_ACK_DEADLINE_SECONDS } from '../descriptor.ts';
 import { learn } from '../learn/learn.ts';
 import { createLogger } from '../logging/logger.ts';
-import { bounded, firestoreStores, shopperStores } from '../platform.ts';
+import { bounded, firestoreStores, linkReader, shopperStores } from '../platform.ts';
+import { createIngestConsent } from '../privacy/consent.ts';
 import { createIngestHandler } from './handler.ts';
 
 /** `ingest`: each accepted batch, pushed from the events topic, stored in the warehouse and learned from in Firestore. */
@@ -24,7 +25,7 @@ export const ingestFunction = defineFunction({
     publishes: {},
   },
   /**
-   * Each message is one Firestore transaction with its streaming inserts inside: mostly waiting, so 20 at once share one
+   * Each message is one Firestore transaction plus streaming inserts: mostly waiting, so 20 at once share one
    * vCPU, and few enough that transactions stay short. 512Mi holds 20 batches and the Google clients.
    * 50 instances (1,000 messages in flight) cap the write rate a backlog can throw at Firestore and BigQuery.
    * 120 s is the push ack deadline: a longer run would be redelivered while it still runs.
@@ -39,15 +40,18 @@ export const ingestFunction = defineFunction({
       callMs: deadlines.firestoreMs,
       transactionMs: deadlines.learningMs,
     });
-    const { hashUser } = shopperStores(firestore, settings.userHashKey);
+    const { privacy, hashUser } = shopperStores(firestore, settings.userHashKey);
     const preferences = firestoreStores(firestore).learning({ learn, hashUser, markerTtlDays: settings.markerTtlDays });
     // A delivery that passes a deadline throws: Pub/Sub redelivers it after its backoff, and the idempotent writes
     // absorb whatever the abandoned calls still did.
     return cloudEventFunction(
       createIngestHandler({
         warehouse: bounded(warehouse, 'warehouse', deadlines.warehouseInsertMs, logger),
-        // The warehouse insert runs inside learning's transaction, under its own deadline.
-        preferences: bounded(preferences, 'preferences', deadlines.learningMs + deadlines.warehouseInsertMs, logger),
+        preferences: bounded(preferences, 'preferences', deadlines.learningMs, logger),
+        consent: createIngestConsent(
+          bounded(privacy, 'privacy', deadlines.firestoreMs, logger),
+          bounded(linkReader(firestore), 'links', deadlines.firestoreMs, logger),
+        ),
         clock: platform.clock,
         logger,
       }),

@@ -1,5 +1,5 @@
 import type { CloudEvent, CloudEventFunction } from '@google-cloud/functions-framework';
-import type { Clock } from '../kernel/ports.ts';
+import type { ConsentPolicy, Clock } from '../kernel/ports.ts';
 import type { CollectedEvent } from '../events/schema.ts';
 import { EventBatchMessage, RejectedBatchMessage } from '../events/messages.ts';
 import { eventKey } from '../kernel/event-identity.ts';
@@ -8,13 +8,14 @@ import type { Logger } from '../logging/logger.ts';
 import type { RejectedRow, Warehouse } from '../warehouse/ports.ts';
 import { rejectedMessageRow, rejectedRows } from '../warehouse/rows.ts';
 import { decodeMessage, type MessagePublishedData } from './decode-message.ts';
-import type { PreferenceStore, StoreConsented } from './ports.ts';
+import type { PreferenceStore } from './ports.ts';
 import { APPLIED_IDS_FORGOTTEN, MESSAGE_INGESTED } from './log-messages.ts';
 
 export type IngestDeps = {
   warehouse: Warehouse;
-  /** Decides consent afresh for every message, from what its transaction reads: settings may have changed since collect. */
   preferences: PreferenceStore;
+  /** Read afresh for every message (see `createIngestConsent`): settings may have changed since collect. */
+  consent: ConsentPolicy<CollectedEvent>;
   clock: Clock;
   logger: Logger;
 };
@@ -23,12 +24,11 @@ export type IngestDeps = {
 const MAX_FAILURE_TEXT = 300;
 
 /**
- * `ingest`: one Pub/Sub message (one request's accepted events) → consent → warehouse rows → learning.
+ * `ingest`: one Pub/Sub message (one request's accepted events) → warehouse rows → learning.
  * Returning acknowledges the message; throwing makes Pub/Sub redeliver it, so only transient
  * failures throw: one that can never succeed keeps the events it left undone as rejected, with why.
  * Order matters: the warehouse first, so a learning failure retries both and the idempotent writes
- * absorb the repeat; learning last, behind its markers. Both run in learning's transaction, between its read
- * (which decides consent) and its commit: one read and one commit a message.
+ * absorb the repeat; learning last, behind its markers.
  */
 export function createIngestHandler(deps: IngestDeps): CloudEventFunction<MessagePublishedData> {
   return async (event: CloudEvent<MessagePublishedData>) => {
@@ -42,25 +42,47 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
       return;
     }
     const batch = decoded.value;
-    // What the storing step last did (a contention retry runs it again): until it stored, a failure for good leaves
-    // every event undone; after, those to learn from.
-    const progress: { stored: Stored | null } = { stored: null };
+    // What a failure for good leaves undone: every event until they are stored, then those to learn from.
+    let undone: { step: 'ingest' | 'learning'; events: readonly CollectedEvent[] } = { step: 'ingest', events: batch.events };
     try {
-      // Consent is decided again, in learning's transaction: settings may have changed since collect accepted the
-      // events, and the shopper may have been erased since. A read that fails for now throws, so Pub/Sub redelivers.
-      const store = storeConsented(deps.warehouse, batch, (stored) => (progress.stored = stored));
-      const outcome = await deps.preferences.apply(batch.user_id, batch.events, now, store);
-      const counts = progress.stored ?? { allowed: [], refused: 0, stored: [], toLearn: [] };
+      // Consent is checked again here: settings may have changed since collect accepted the events,
+      // and the shopper may have been erased since. A read that fails for now throws, so Pub/Sub redelivers.
+      const decisions = await deps.consent.decide(batch.user_id, batch.events);
+      const learnable = new Set<string>();
+      const allowed = batch.events.filter((event, i) => {
+        const decision = decisions[i];
+        if (decision?.track !== true) return false;
+        if (decision.learn) learnable.add(eventKey(event));
+        return true;
+      });
+
+      const { failed } = allowed.length ? await deps.warehouse.insertEvents(allowed, batch.request_id) : { failed: [] };
+      if (failed.length) {
+        const indexOf = new Map(batch.events.map((e, i) => [eventKey(e), i]));
+        const refused = failed.map((f) =>
+          rejectedEventRow(batch, indexOf.get(eventKey(f)) ?? -1, `warehouse refused the row: ${f.reason}`),
+        );
+        await deps.warehouse.insertRejected(refused);
+      }
+      const refusedIds = new Set(failed.map(eventKey));
+      const stored = allowed.filter((e) => !refusedIds.has(eventKey(e)));
+      // Kept in the warehouse either way; learned from only when the shopper lets us learn.
+      const toLearn = stored.filter((e) => learnable.has(eventKey(e)));
+
+      undone = { step: 'learning', events: toLearn };
+      const outcome = toLearn.length
+        ? await deps.preferences.apply(batch.user_id, toLearn, now)
+        : { applied: 0, alreadyApplied: 0, writes: 0 };
       deps.logger.info(MESSAGE_INGESTED, {
         message_id: decoded.messageId,
         request_id: batch.request_id,
         events: batch.events.length,
-        not_consented: batch.events.length - counts.allowed.length,
-        ...(outcome.erased ? { erased: outcome.erased } : {}),
-        refused_by_warehouse: counts.refused,
-        not_learned: counts.stored.length - counts.toLearn.length,
+        not_consented: batch.events.length - allowed.length,
+        refused_by_warehouse: failed.length,
+        not_learned: stored.length - toLearn.length,
         learned: outcome.applied,
         already_learned: outcome.alreadyApplied,
+        ...(outcome.erased ? { erased_since_consent: outcome.erased } : {}),
         firestore_writes: outcome.writes,
         lag_ms: now.getTime() - Date.parse(batch.received_at),
       });
@@ -69,7 +91,6 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
         deps.logger.warn(APPLIED_IDS_FORGOTTEN, { message_id: decoded.messageId, forgotten_ids: outcome.forgottenIds });
     } catch (error) {
       if (failureKind(error) === 'transient') throw error;
-      const undone = progress.stored ? { step: 'learning', events: progress.stored.toLearn } : { step: 'ingest', events: batch.events };
       const reason = `${undone.step} failed for good: ${describeFailure(error)}`;
       await deps.warehouse.insertRejected(undone.events.map((event) => rejectedEventRow(batch, batch.events.indexOf(event), reason)));
       deps.logger.error('message can never be ingested; its events are kept as rejected', {
@@ -80,40 +101,6 @@ export function createIngestHandler(deps: IngestDeps): CloudEventFunction<Messag
         code: grpcStatusName(error),
       });
     }
-  };
-}
-
-/** What the storing step did with one message's events. */
-type Stored = { allowed: CollectedEvent[]; refused: number; stored: CollectedEvent[]; toLearn: CollectedEvent[] };
-
-/**
- * The storing step of one message, run in learning's transaction once consent is decided: the tracked events into the
- * warehouse, rows it refuses for good kept as rejected; answers the events stored, which learning takes. `done` is told
- * what it did, and told null when it starts again.
- */
-function storeConsented(warehouse: Warehouse, batch: EventBatchMessage, done: (stored: Stored | null) => void): StoreConsented {
-  return async (decisions) => {
-    done(null);
-    const learnable = new Set<string>();
-    const allowed = batch.events.filter((event, i) => {
-      const decision = decisions[i];
-      if (decision?.track !== true) return false;
-      if (decision.learn) learnable.add(eventKey(event));
-      return true;
-    });
-    const { failed } = allowed.length ? await warehouse.insertEvents(allowed, batch.request_id) : { failed: [] };
-    if (failed.length) {
-      const indexOf = new Map(batch.events.map((e, i) => [eventKey(e), i]));
-      await warehouse.insertRejected(
-        failed.map((f) => rejectedEventRow(batch, indexOf.get(eventKey(f)) ?? -1, `warehouse refused the row: ${f.reason}`)),
-      );
-    }
-    const refusedIds = new Set(failed.map(eventKey));
-    const stored = allowed.filter((e) => !refusedIds.has(eventKey(e)));
-    // Kept in the warehouse either way; learned from only when the shopper lets us learn (and marked either way).
-    const toLearn = stored.filter((e) => learnable.has(eventKey(e)));
-    done({ allowed, refused: failed.length, stored, toLearn });
-    return stored;
   };
 }
 

@@ -1,7 +1,8 @@
 import type { ClientEvent, CollectedEvent } from '../events/schema.ts';
 import { createCachedReads } from '../kernel/cached-reads.ts';
-import type { Clock, ConsentDecision, ConsentPolicy } from '../kernel/ports.ts';
-import type { PrivacyStore, Standing } from './ports.ts';
+import type { Clock, ConsentDecision, ConsentPolicy, LinkReader } from '../kernel/ports.ts';
+import { isAnonymousUserId } from '../kernel/shopper-id.ts';
+import type { PrivacyStore, StandingReader } from './ports.ts';
 import { TRACKED_BY, type PrivacySettings } from './settings.ts';
 
 export type CollectConsentOptions = {
@@ -26,8 +27,8 @@ function decideFor(settings: PrivacySettings, type: ClientEvent['type']): Consen
  * is not cached and is thrown: nothing is published without an answer from the settings.
  *
  * How stale consent may be: collect may still publish events a shopper just switched off for up
- * to `cacheMs` after the change; ingest (`decideIngestConsent`) decides again from the settings its
- * learning transaction reads for every message, and drops those events, so no event received after a change is stored or learned from.
+ * to `cacheMs` after the change; ingest (`createIngestConsent`) re-reads the settings for every
+ * message and drops those events, so no event received after a change is stored or learned from.
  */
 export function createCollectConsent(store: Pick<PrivacyStore, 'read'>, options: CollectConsentOptions = {}): ConsentPolicy<ClientEvent> {
   const clock = options.clock ?? (() => new Date());
@@ -48,15 +49,23 @@ export function createCollectConsent(store: Pick<PrivacyStore, 'read'>, options:
 }
 
 /**
- * `ingest`'s decisions, from a standing its learning transaction read with the preference document (no cache: read
- * for every message). Drops events whose type the shopper does not let be tracked, and events received before their
- * erasure (a late delivery must not bring back what was erased); says per kept event whether it may be learned from.
- * For a visitor linked to a shopper the standing is the shopper's settings and both tombstones: the shopper's settings
- * govern from the moment of linking, and messages collected under the visitor's id before the link still arrive after it.
+ * `ingest`'s policy: no cache, the settings and the tombstones are read for every message, in one read. Drops
+ * events whose type the shopper does not let be tracked, and events received before their erasure
+ * (a late delivery must not bring back what was erased); says per kept event whether it may be
+ * learned from. A visitor linked to a shopper is governed by the shopper's settings from the moment of
+ * linking, and their events received before either's erasure are dropped: messages collected under the
+ * visitor's id before the link still arrive after it. A failed read throws, so Pub/Sub redelivers the message.
  */
-export function decideIngestConsent(standing: Standing, events: readonly CollectedEvent[]): ConsentDecision[] {
-  const erasedBeforeMs = standing.erasedBefore?.getTime() ?? Number.NEGATIVE_INFINITY;
-  return events.map((event) =>
-    Date.parse(event.received_at) < erasedBeforeMs ? { track: false, reason: 'erased' } : decideFor(standing.settings, event.type),
-  );
+export function createIngestConsent(reader: StandingReader, links: LinkReader): ConsentPolicy<CollectedEvent> {
+  return {
+    async decide(userId, events) {
+      if (events.length === 0) return [];
+      const shopper = isAnonymousUserId(userId) ? await links.shopperOf(userId) : null;
+      const { settings, erasedBefore } = await reader.standing(shopper ?? userId, shopper === null ? [userId] : [userId, shopper]);
+      const erasedBeforeMs = erasedBefore?.getTime() ?? Number.NEGATIVE_INFINITY;
+      return events.map((event) =>
+        Date.parse(event.received_at) < erasedBeforeMs ? { track: false, reason: 'erased' } : decideFor(settings, event.type),
+      );
+    },
+  };
 }

@@ -14,12 +14,17 @@ export interface PrivacyStore {
   write(userId: string, settings: PrivacySettings, now: Date): Promise<StoredPrivacy>;
 }
 
+/** A shopper's settings and how far back their events are erased, as ingest reads them for every message. */
+export type Standing = { settings: StoredPrivacy; erasedBefore: Date | null };
+
 /**
- * A shopper's settings and how far back their events are erased, as ingest's learning transaction reads them for every
- * message: the settings that govern it (kept in the tombstone once erased) and the latest `erased_before` of the
- * tombstones of the shoppers it belongs to (a linked visitor and their shopper).
+ * What ingest's consent reads, in one batched read: the settings that govern a message and the tombstones of the
+ * shoppers it belongs to (a linked visitor and their shopper).
  */
-export type Standing = { settings: PrivacySettings; erasedBefore: Date | null };
+export interface StandingReader {
+  /** The settings of `settingsOf` (from its tombstone once erased) and the latest `erased_before` of `erasuresOf`'s tombstones. */
+  standing(settingsOf: string, erasuresOf: readonly string[]): Promise<Standing>;
+}
 
 export type ErasureState = 'pending' | 'completed';
 export type Requester = 'shopper' | 'operator';

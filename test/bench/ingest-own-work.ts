@@ -15,8 +15,8 @@ import { sessionEvent } from './shopping-session.ts';
 import { stopScope } from './stop-scope.ts';
 
 // `node test/bench/ingest-own-work.ts`: the CPU ingest's handler spends per message in one process, without the
-// Functions Framework, the push or a warehouse: the production function (`ingestFunction.create`, its one
-// transaction a message) against the Firestore emulator, messages handled `--parallel` at a time as the
+// Functions Framework, the push or a warehouse: the production function (`ingestFunction.create`, its consent reads
+// and its learning transaction) against the Firestore emulator, messages handled `--parallel` at a time as the
 // emulator's push delivers them. What is left is the handler and the Firestore client. Options: --messages=N (per
 // size, after as many again to warm up), --parallel=N (2), --sizes=1,100.
 

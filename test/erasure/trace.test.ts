@@ -31,7 +31,7 @@ import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createFirestoreReorderModelPublisher } from '../../functions/adapters/gcp/firestore-reorder-model.ts';
 import { runPatternsJob } from '../../functions/patterns/job.ts';
-import { createCollectConsent } from '../../functions/privacy/consent.ts';
+import { createCollectConsent, createIngestConsent } from '../../functions/privacy/consent.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { runRetentionJob } from '../../functions/retention/job.ts';
@@ -208,6 +208,7 @@ describe('a shopper walks the whole loop, is erased, and leaves no trace (emulat
     ingest = createIngestHandler({
       warehouse,
       preferences: createFirestorePreferenceStore(firestore, { learn, hashUser }),
+      consent: createIngestConsent(privacy, createFirestoreLinkReader(firestore)),
       clock,
       logger,
     });

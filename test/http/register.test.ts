@@ -1,12 +1,12 @@
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import { trackEverything } from '../../functions/collect/consent.ts';
 import { registerCloudEventFunction, registerHttpFunction } from '../../functions/http/register.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { NOW } from '../support/fixtures.ts';
-import { recordingPreferences } from '../support/memory-preferences.ts';
 import { createMemoryWarehouse } from '../support/memory-warehouse.ts';
 import { batchMessage, collectedEvent } from '../support/messages.ts';
 
@@ -23,11 +23,11 @@ let registered = 0;
 function cloudEventFunctions() {
   const { warehouse, state } = createMemoryWarehouse();
   const logger = createMemoryLogger();
-  const { preferences } = recordingPreferences();
+  const preferences = { apply: async () => ({ applied: 0, alreadyApplied: 0, writes: 0 }) };
   const n = ++registered;
   registerCloudEventFunction<MessagePublishedData>(
     `ingest-${n}`,
-    createIngestHandler({ warehouse, preferences, clock: () => NOW, logger }),
+    createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => NOW, logger }),
     { logger },
   );
   registerCloudEventFunction<MessagePublishedData>(
@@ -119,7 +119,8 @@ describe.each(['ingest', 'storeRejected'] as const)('%s, registered behind the s
       name === 'ingest'
         ? createIngestHandler({
             warehouse,
-            preferences: recordingPreferences().preferences,
+            preferences: { apply: async () => ({ applied: 0, alreadyApplied: 0, writes: 0 }) },
+            consent: trackEverything,
             clock: () => NOW,
             logger,
           })

@@ -4,6 +4,7 @@ import type { DocumentData } from '@google-cloud/firestore';
 import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { trackEverything } from '../../functions/collect/consent.ts';
 import { encodeEventBatch } from '../../functions/events/messages.ts';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createDuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
@@ -29,7 +30,10 @@ afterAll(async () => {
 });
 
 async function serveIngest(name: string, preferences: PreferenceStore, warehouse: Warehouse = createMemoryWarehouse().warehouse) {
-  ff.cloudEvent(name, createIngestHandler({ warehouse, preferences, clock: () => new Date(), logger: createMemoryLogger() }));
+  ff.cloudEvent(
+    name,
+    createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => new Date(), logger: createMemoryLogger() }),
+  );
   const server = getTestServer(name);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

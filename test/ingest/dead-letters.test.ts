@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createPubSubDeadLetterQueue, createPubSubRepublisher } from '../../functions/adapters/gcp/pubsub-dead-letters.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
+import { trackEverything } from '../../functions/collect/consent.ts';
 import { encodeEventBatch } from '../../functions/events/messages.ts';
 import { replayDeadLetters, type DeadLetterQueue } from '../../functions/ingest/dead-letters.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
@@ -48,7 +49,10 @@ beforeAll(async () => {
       return store.apply(...args);
     },
   };
-  ff.cloudEvent('ingest-replay', createIngestHandler({ warehouse, preferences, clock: () => new Date(), logger }));
+  ff.cloudEvent(
+    'ingest-replay',
+    createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => new Date(), logger }),
+  );
   server = getTestServer('ingest-replay');
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const [deadLetter] = await pubsub.createTopic(names.deadLetter);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { trackEverything } from '../../functions/collect/consent.ts';
 import { APPLIED_IDS_FIELD, APPLIED_IDS_LIMIT, appliedIdOf } from '../../functions/adapters/gcp/applied-ids.ts';
 import { createFirestorePreferenceStore, learnedPreferences } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createLegacyMarkerCheck } from '../../functions/adapters/gcp/legacy-applied-markers.ts';
@@ -33,7 +34,7 @@ afterAll(async () => {
 });
 
 function ingest(preferences: PreferenceStore = store()) {
-  return createIngestHandler({ warehouse, preferences, clock: () => NOW, logger: createMemoryLogger() });
+  return createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => NOW, logger: createMemoryLogger() });
 }
 
 function store(): PreferenceStore {
@@ -186,13 +187,7 @@ describe('exactly-once learning over at-least-once delivery', () => {
   it('applies a message exactly once after learning failed and Pub/Sub retried it', async () => {
     const user = `u-${randomUUID()}`;
     const message = pubsubCloudEvent(batchMessage(user, afternoon(user)));
-    // Learning fails after the warehouse insert, before the commit, as a commit that Firestore does not answer.
-    const failing = createFirestorePreferenceStore(firestore, {
-      hashUser,
-      learn: () => {
-        throw new Error('14 UNAVAILABLE: Firestore');
-      },
-    });
+    const failing: PreferenceStore = { apply: async () => Promise.reject(new Error('14 UNAVAILABLE: Firestore')) };
     await expect(ingest(failing)(message)).rejects.toThrow('UNAVAILABLE');
     expect(await rowCount('events', user)).toBe(4);
 
@@ -258,7 +253,7 @@ describe('exactly-once learning over at-least-once delivery', () => {
     expect(await store().apply(user, [event], NOW)).toEqual({ applied: 0, alreadyApplied: 1, writes: 0 });
   });
 
-  it('learns nothing while the shopper has learning off, and marks the events so that switching it on never learns them late', async () => {
+  it('learns nothing once the shopper switched learning off, even from a message checked before the switch', async () => {
     const user = `u-${randomUUID()}`;
     const events = afternoon(user);
     // The switch as the privacy store makes it: the flag set and the learned document deleted together.

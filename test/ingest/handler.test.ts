@@ -5,28 +5,45 @@ import * as ff from '@google-cloud/functions-framework';
 import { getTestServer } from '@google-cloud/functions-framework/testing';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { setLogFunction } from '@google-cloud/firestore';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
-import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import type { ConsentPolicy } from '../../functions/kernel/ports.ts';
+import { trackEverything } from '../../functions/collect/consent.ts';
 import type { CollectedEvent } from '../../functions/events/schema.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
 import { eventKey } from '../../functions/kernel/event-identity.ts';
+import type { PreferenceStore } from '../../functions/ingest/ports.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { NOW } from '../support/fixtures.ts';
-import { recordingPreferences } from '../support/memory-preferences.ts';
 import { createMemoryWarehouse } from '../support/memory-warehouse.ts';
 import { batchMessage, collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
 import { hashUser } from '../support/user-hasher.ts';
 
-function ingestUnderTest(options: { consent?: ConsentPolicy<CollectedEvent>; storeFails?: Error } = {}) {
+function recordingStore(failWith?: Error) {
+  const calls: { userId: string; events: readonly CollectedEvent[] }[] = [];
+  const store: PreferenceStore = {
+    async apply(userId, events) {
+      if (failWith) throw failWith;
+      calls.push({ userId, events });
+      return { applied: events.length, alreadyApplied: 0, writes: 1 };
+    },
+  };
+  return { store, calls };
+}
+
+function ingestUnderTest(options: { consent?: ConsentPolicy; storeFails?: Error } = {}) {
   const { warehouse, state } = createMemoryWarehouse();
-  const { preferences, learned: calls } = recordingPreferences({ consent: options.consent, failWith: options.storeFails });
+  const { store, calls } = recordingStore(options.storeFails);
   const logger = createMemoryLogger();
-  const handler = createIngestHandler({ warehouse, preferences, clock: () => NOW, logger });
+  const handler = createIngestHandler({
+    warehouse,
+    preferences: store,
+    consent: options.consent ?? trackEverything,
+    clock: () => NOW,
+    logger,
+  });
   return { handler, state, calls, logger };
 }
 
@@ -90,7 +107,7 @@ describe('ingest', () => {
     expect(logger.entries.at(-1)).toMatchObject({ message: 'message ingested', not_consented: 0, not_learned: 1, learned: 1 });
   });
 
-  it('stores, and learns nothing, when nothing may be learned', async () => {
+  it('does not call learning at all when nothing may be learned', async () => {
     const learnNothing: ConsentPolicy = { decide: async (_u, events) => events.map(() => ({ track: true, learn: false })) };
     const { handler, state, calls, logger } = ingestUnderTest({ consent: learnNothing });
     await handler(pubsubCloudEvent(batchMessage('shopper-1', [collectedEvent('order_completed', 'shopper-1', NOW)])));
@@ -218,7 +235,7 @@ describe('ingest: only transient failures are retried', () => {
     });
     const { warehouse, state } = createMemoryWarehouse();
     const logger = createMemoryLogger();
-    const handler = createIngestHandler({ warehouse, preferences: oversized, clock: () => NOW, logger });
+    const handler = createIngestHandler({ warehouse, preferences: oversized, consent: trackEverything, clock: () => NOW, logger });
     const user = `shopper-${randomUUID()}`;
     const events = [collectedEvent('product_viewed', user, NOW), collectedEvent('order_completed', user, NOW)];
 
@@ -239,46 +256,6 @@ describe('ingest: only transient failures are retried', () => {
     expect((await firestore.collection('preferences').doc(user).get()).exists).toBe(false);
     expect(logger.entries.at(-1)).toMatchObject({ severity: 'ERROR', step: 'learning', events: 2, code: 'INVALID_ARGUMENT' });
     expect(JSON.stringify(logger.entries)).not.toContain(user);
-    await firestore.terminate();
-  });
-});
-
-describe('ingest over Firestore: one transaction a message (emulator)', () => {
-  /** The RPCs the Firestore client sends while `work` runs, as its log tells them. */
-  async function rpcsDuring(work: () => Promise<unknown>): Promise<number> {
-    let sent = 0;
-    setLogFunction((line) => {
-      if (/\[Firestore\.request(Stream)?\]: Sending request/.test(line)) sent += 1;
-    });
-    try {
-      await work();
-      return sent;
-    } finally {
-      setLogFunction(null);
-    }
-  }
-
-  it('decides consent and learns with the transaction’s read and its commit, and nothing else', async () => {
-    const firestore = emulatorFirestore();
-    const { warehouse, state } = createMemoryWarehouse();
-    const preferences = createFirestorePreferenceStore(firestore, { learn, hashUser });
-    const handler = createIngestHandler({ warehouse, preferences, clock: () => NOW, logger: createMemoryLogger() });
-    const message = (user: string) => pubsubCloudEvent(batchMessage(user, [collectedEvent('order_completed', user, NOW)]));
-    // The first message also opens the connection and asks once whether marks of the earlier layout are live.
-    await handler(message(`shopper-${randomUUID()}`));
-    const shoppers = Array.from({ length: 5 }, () => `shopper-${randomUUID()}`);
-
-    const rpcs = await rpcsDuring(async () => {
-      for (const shopper of shoppers) await handler(message(shopper));
-    });
-
-    expect(rpcs / shoppers.length).toBe(2);
-    expect(state.events.size).toBe(6);
-    for (const shopper of shoppers) expect((await shopperRefs(firestore, shopper).preferences.get()).get('event_count')).toBe(1);
-
-    // A visitor's link is read in the same transaction, before the documents it decides.
-    const visitor = `anonymous:${randomUUID()}`;
-    expect(await rpcsDuring(() => handler(message(visitor)))).toBe(3);
     await firestore.terminate();
   });
 });

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
+import { trackEverything } from '../../functions/collect/consent.ts';
 import type { OutgoingMessage } from '../../functions/events/messages.ts';
 import type { MessagePublishedData } from '../../functions/ingest/decode-message.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
@@ -24,7 +25,7 @@ let ingest: CloudEventFunction<MessagePublishedData>;
 beforeAll(async () => {
   warehouse = await createDuckDbWarehouse(':memory:');
   const preferences = createFirestorePreferenceStore(firestore, { learn, hashUser });
-  ingest = createIngestHandler({ warehouse, preferences, clock: () => NOW, logger: createMemoryLogger() });
+  ingest = createIngestHandler({ warehouse, preferences, consent: trackEverything, clock: () => NOW, logger: createMemoryLogger() });
 });
 afterAll(async () => {
   await warehouse.close();

@@ -8,10 +8,11 @@ import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firest
 import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/adapters/local/duckdb-warehouse.ts';
 import type { CollectResponse } from '../../functions/collect/handler.ts';
+import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
-import { createCollectConsent } from '../../functions/privacy/consent.ts';
+import { createCollectConsent, createIngestConsent } from '../../functions/privacy/consent.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { collectUnderTest, tokenFor } from '../support/collect-server.ts';
 import { NOW, validEvent, type RawEvent } from '../support/fixtures.ts';
@@ -36,6 +37,7 @@ beforeAll(async () => {
   ingest = createIngestHandler({
     warehouse,
     preferences: createFirestorePreferenceStore(firestore, { learn, hashUser }),
+    consent: createIngestConsent(privacy, createFirestoreLinkReader(firestore)),
     clock: () => NOW,
     logger: createMemoryLogger(),
   });

@@ -2,17 +2,15 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createFirestoreErasureStore } from '../../functions/adapters/gcp/firestore-erasure-store.ts';
-import { createFirestorePreferenceStore } from '../../functions/adapters/gcp/firestore-preference-store.ts';
+import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createFirestorePrivacyStore } from '../../functions/adapters/gcp/firestore-privacy-store.ts';
-import { shopperRefs } from '../../functions/adapters/gcp/shopper-documents.ts';
 import type { EventBatchMessage } from '../../functions/events/messages.ts';
-import { EVENT_TYPES, type CollectedEvent, type EventType } from '../../functions/events/schema.ts';
+import { EVENT_TYPES, type EventType } from '../../functions/events/schema.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
 import { eventKey } from '../../functions/kernel/event-identity.ts';
-import type { ConsentPolicy } from '../../functions/kernel/ports.ts';
-import { learn } from '../../functions/learn/learn.ts';
+import type { PreferenceStore } from '../../functions/ingest/ports.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
-import { createCollectConsent, decideIngestConsent } from '../../functions/privacy/consent.ts';
+import { createCollectConsent, createIngestConsent } from '../../functions/privacy/consent.ts';
 import type { PrivacyStore } from '../../functions/privacy/ports.ts';
 import { DEFAULT_PRIVACY, type PrivacySettings, type StoredPrivacy } from '../../functions/privacy/settings.ts';
 import { createUserHasher } from '../../functions/privacy/user-hash.ts';
@@ -20,6 +18,7 @@ import { collectUnderTest, tokenFor } from '../support/collect-server.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { NOW, validEvent } from '../support/fixtures.ts';
 import { decode } from '../support/memory-bus.ts';
+import { standingOf } from '../support/standing.ts';
 import { createMemoryWarehouse } from '../support/memory-warehouse.ts';
 import { collectedEvent, pubsubCloudEvent } from '../support/messages.ts';
 
@@ -56,14 +55,12 @@ const SWITCHES: [keyof PrivacySettings, EventType[]][] = [
   ['track_purchases', ['cart_item_added', 'cart_item_removed', 'cart_item_updated', 'order_completed']],
 ];
 
-/** ingest's decisions over the settings a store reads, as its learning transaction reads them with no erasure. */
-const ingestOver = (store: Pick<PrivacyStore, 'read'>): ConsentPolicy<CollectedEvent> => ({
-  decide: async (userId, events) => decideIngestConsent({ settings: await store.read(userId), erasedBefore: null }, events),
-});
+const noErasures = { erasedBefore: async () => null };
+const noLinks = { shopperOf: async () => null };
 
 describe.each([
   ['collect', (store: Pick<PrivacyStore, 'read'>) => createCollectConsent(store)],
-  ['ingest', ingestOver],
+  ['ingest', (store: Pick<PrivacyStore, 'read'>) => createIngestConsent(standingOf(store, noErasures), noLinks)],
 ])('%s consent maps every event type to its setting', (_name, policyOver) => {
   const everyType = EVENT_TYPES.map((type) => collectedEvent(type, 'shopper-1', NOW));
 
@@ -92,16 +89,16 @@ describe.each([
     const decisions = await policyOver(countingStore({ learn_preferences: false }).store).decide('shopper-1', everyType);
     expect(decisions).toEqual(EVENT_TYPES.map(() => ({ track: true, learn: false })));
   });
+
+  it('reads nothing for no events', async () => {
+    const { store, state } = countingStore();
+    expect(await policyOver(store).decide('shopper-1', [])).toEqual([]);
+    expect(state.reads).toBe(0);
+  });
 });
 
 describe('collect consent caches settings, for at most cacheMs', () => {
   const click = [collectedEvent('search_result_clicked', 'shopper-1', NOW)];
-
-  it('reads nothing for no events', async () => {
-    const { store, state } = countingStore();
-    expect(await createCollectConsent(store).decide('shopper-1', [])).toEqual([]);
-    expect(state.reads).toBe(0);
-  });
 
   it('sees a change once cacheMs has passed, and not before', async () => {
     const { store, state, set } = countingStore();
@@ -169,27 +166,84 @@ describe('collect consent caches settings, for at most cacheMs', () => {
   });
 });
 
-describe('ingest consent, from the standing its learning transaction read', () => {
-  const at = (offsetMs: number) => collectedEvent('product_viewed', 'shopper-1', new Date(NOW.getTime() + offsetMs));
-  const settings = { ...DEFAULT_PRIVACY, updated_at: null };
+describe('ingest consent reads afresh for every message', () => {
+  it('sees a change at once', async () => {
+    const { store, state, set } = countingStore();
+    const consent = createIngestConsent(standingOf(store, noErasures), noLinks);
+    const order = [collectedEvent('order_completed', 'shopper-1', NOW)];
+    expect(await consent.decide('shopper-1', order)).toEqual([{ track: true, learn: true }]);
+    set('shopper-1', { track_purchases: false });
+    expect(await consent.decide('shopper-1', order)).toEqual([{ track: false, reason: 'track_purchases is off' }]);
+    set('shopper-1', { learn_preferences: false });
+    expect(await consent.decide('shopper-1', order)).toEqual([{ track: true, learn: false }]);
+    expect(state.reads).toBe(3);
+  });
 
-  it('drops events received before the latest erasure, whenever they arrive', () => {
-    expect(decideIngestConsent({ settings, erasedBefore: NOW }, [at(-60_000), at(-1), at(0), at(1000)])).toEqual([
+  it('drops events received before the shopper’s erasure, whenever they arrive', async () => {
+    const erasures = { erasedBefore: async (userId: string) => (userId === 'shopper-1' ? NOW : null) };
+    const consent = createIngestConsent(standingOf(countingStore().store, erasures), noLinks);
+    const at = (offsetMs: number) => collectedEvent('product_viewed', 'shopper-1', new Date(NOW.getTime() + offsetMs));
+
+    expect(await consent.decide('shopper-1', [at(-60_000), at(-1), at(0), at(1000)])).toEqual([
       { track: false, reason: 'erased' },
       { track: false, reason: 'erased' },
       { track: true, learn: true },
       { track: true, learn: true },
     ]);
-    expect(decideIngestConsent({ settings, erasedBefore: null }, [at(-60_000)])).toEqual([{ track: true, learn: true }]);
+    // Another shopper's erasure changes nothing for this one.
+    expect(await consent.decide('shopper-2', [at(-60_000)])).toEqual([{ track: true, learn: true }]);
   });
 
-  it('decides on the events after an erasure by the settings the standing holds', () => {
-    const kept = { ...settings, track_clicks: false, learn_preferences: false };
-    const order = collectedEvent('order_completed', 'shopper-1', new Date(NOW.getTime() + 1000));
-    expect(decideIngestConsent({ settings: kept, erasedBefore: NOW }, [at(1000), order])).toEqual([
+  it("decides on a linked visitor's events by the shopper's settings, and on an unlinked visitor's by their own", async () => {
+    const { store, set } = countingStore();
+    set('shopper-1', { track_clicks: false, learn_preferences: false });
+    const consent = createIngestConsent(standingOf(store, noErasures), {
+      shopperOf: async (id) => (id === 'anonymous:linked' ? 'shopper-1' : null),
+    });
+    const view = (userId: string) => [collectedEvent('product_viewed', userId, NOW), collectedEvent('order_completed', userId, NOW)];
+
+    expect(await consent.decide('anonymous:linked', view('anonymous:linked'))).toEqual([
       { track: false, reason: 'track_clicks is off' },
       { track: true, learn: false },
     ]);
+    expect(await consent.decide('anonymous:other', view('anonymous:other'))).toEqual([
+      { track: true, learn: true },
+      { track: true, learn: true },
+    ]);
+  });
+
+  it("drops a linked visitor's events received before their shopper's erasure or their own", async () => {
+    const erased: Record<string, Date> = { 'shopper-1': NOW, 'anonymous:erased': new Date(NOW.getTime() + 60_000) };
+    const links: Record<string, string> = { 'anonymous:linked': 'shopper-1', 'anonymous:erased': 'shopper-2' };
+    const consent = createIngestConsent(standingOf(countingStore().store, { erasedBefore: async (id) => erased[id] ?? null }), {
+      shopperOf: async (id) => links[id] ?? null,
+    });
+    const at = (userId: string, offsetMs: number) => collectedEvent('product_viewed', userId, new Date(NOW.getTime() + offsetMs));
+
+    expect(await consent.decide('anonymous:linked', [at('anonymous:linked', -1), at('anonymous:linked', 0)])).toEqual([
+      { track: false, reason: 'erased' },
+      { track: true, learn: true },
+    ]);
+    expect(await consent.decide('anonymous:erased', [at('anonymous:erased', 59_999), at('anonymous:erased', 60_000)])).toEqual([
+      { track: false, reason: 'erased' },
+      { track: true, learn: true },
+    ]);
+  });
+
+  it('throws when the settings or the tombstone cannot be read, so the message is redelivered', async () => {
+    const { store, state } = countingStore();
+    const events = [collectedEvent('order_completed', 'shopper-1', NOW)];
+    state.failNext = new Error('14 UNAVAILABLE');
+    await expect(createIngestConsent(standingOf(store, noErasures), noLinks).decide('shopper-1', events)).rejects.toThrow('14 UNAVAILABLE');
+    const brokenErasures = { erasedBefore: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) };
+    await expect(createIngestConsent(standingOf(store, brokenErasures), noLinks).decide('shopper-1', events)).rejects.toThrow(
+      'DEADLINE_EXCEEDED',
+    );
+    const brokenLinks = { shopperOf: async () => Promise.reject(new Error('DEADLINE_EXCEEDED')) };
+    const visitorEvents = [collectedEvent('order_completed', 'anonymous:v', NOW)];
+    await expect(createIngestConsent(standingOf(store, noErasures), brokenLinks).decide('anonymous:v', visitorEvents)).rejects.toThrow(
+      'DEADLINE_EXCEEDED',
+    );
   });
 });
 
@@ -197,13 +251,27 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
   const firestore = emulatorFirestore();
   const privacy = createFirestorePrivacyStore(firestore, { hashUser });
   const erasures = createFirestoreErasureStore(firestore, { hashUser });
-  const preferences = createFirestorePreferenceStore(firestore, { learn, hashUser });
-  /** How many events learning counted for the shopper; 0 when nothing was learned. */
-  const learned = async (userId: string) => Number((await shopperRefs(firestore, userId).preferences.get()).get('event_count') ?? 0);
+  const recordingLearner = () => {
+    const learned: string[] = [];
+    const preferences: PreferenceStore = {
+      async apply(_userId, events) {
+        learned.push(...events.map((e) => e.event_id));
+        return { applied: events.length, alreadyApplied: 0, writes: 1 };
+      },
+    };
+    return { learned, preferences };
+  };
   const ingestUnderTest = () => {
     const { warehouse, state } = createMemoryWarehouse();
-    const ingest = createIngestHandler({ warehouse, preferences, clock: () => NOW, logger: createMemoryLogger() });
-    return { ingest, stored: state.events };
+    const { learned, preferences } = recordingLearner();
+    const ingest = createIngestHandler({
+      warehouse,
+      preferences,
+      consent: createIngestConsent(privacy, createFirestoreLinkReader(firestore)),
+      clock: () => NOW,
+      logger: createMemoryLogger(),
+    });
+    return { ingest, stored: state.events, learned };
   };
 
   it('a change takes effect for every event received after it: collect’s stale cache publishes it, ingest drops it', async () => {
@@ -222,12 +290,12 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
     consentClock.advance(1000);
     expect((await send('search_result_clicked')).body).toMatchObject({ accepted: 1, dropped: 0 });
 
-    const { ingest, stored } = ingestUnderTest();
+    const { ingest, stored, learned } = ingestUnderTest();
     const stale = decode<EventBatchMessage>(bus.events.messages[1]);
     await ingest(pubsubCloudEvent(stale));
 
     expect(stored.size).toBe(0);
-    expect(await learned(user)).toBe(0);
+    expect(learned).toEqual([]);
 
     // Once the cache has expired, collect drops them itself.
     consentClock.advance(4000);
@@ -237,13 +305,13 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
   it('learning switched off: ingest still stores the events but learns nothing from them', async () => {
     const user = `shopper-${randomUUID()}`;
     await privacy.write(user, { ...DEFAULT_PRIVACY, learn_preferences: false }, NOW);
-    const { ingest, stored } = ingestUnderTest();
+    const { ingest, stored, learned } = ingestUnderTest();
     const order = collectedEvent('order_completed', user, NOW);
     await ingest(
       pubsubCloudEvent({ schema_version: 1, request_id: randomUUID(), user_id: user, received_at: NOW.toISOString(), events: [order] }),
     );
     expect([...stored.keys()]).toEqual([eventKey(order)]);
-    expect(await learned(user)).toBe(0);
+    expect(learned).toEqual([]);
   });
 
   it('an event received before an erasure and delivered after it is neither stored nor learned', async () => {
@@ -252,7 +320,7 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
     const fresh = collectedEvent('order_completed', user, new Date(NOW.getTime() + 1000));
     await erasures.request(user, 'shopper', NOW);
 
-    const { ingest, stored } = ingestUnderTest();
+    const { ingest, stored, learned } = ingestUnderTest();
     await ingest(
       pubsubCloudEvent({
         schema_version: 1,
@@ -263,7 +331,7 @@ describe('consent end to end, on the Firestore stores (emulator)', () => {
       }),
     );
     expect([...stored.keys()]).toEqual([eventKey(fresh)]);
-    expect(await learned(user)).toBe(1);
+    expect(learned).toEqual([fresh.event_id]);
   });
 
   it('an erased shopper’s settings still hold: erasure does not switch tracking back on', async () => {

@@ -10,11 +10,13 @@ import { createDuckDbWarehouse, type DuckDbWarehouse } from '../../functions/ada
 import { createErasureHandler } from '../../functions/erasure/handler.ts';
 import type { RejectedBatchMessage } from '../../functions/events/messages.ts';
 import type { EventType } from '../../functions/events/schema.ts';
+import { createFirestoreLinkReader } from '../../functions/adapters/gcp/firestore-identity-links.ts';
 import { createIngestHandler, createStoreRejectedHandler } from '../../functions/ingest/handler.ts';
 import { learn } from '../../functions/learn/learn.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import { createMetricsHandler } from '../../functions/metrics/handler.ts';
 import { createPatternsHandler } from '../../functions/patterns/handler.ts';
+import { createIngestConsent } from '../../functions/privacy/consent.ts';
 import { createRetentionHandler } from '../../functions/retention/handler.ts';
 import { createFirestoreWeightsStore } from '../../functions/adapters/gcp/firestore-weights-store.ts';
 import { createWeightsHandler } from '../../functions/weights/handler.ts';
@@ -45,6 +47,7 @@ import { createUserHasher } from '../../functions/privacy/user-hash.ts';
 import { statementTables } from '../support/statement-tables.ts';
 import { usersUnderTest } from '../support/users-server.ts';
 import { weeklyOrders } from '../support/weekly-orders.ts';
+import { standingOf } from '../support/standing.ts';
 import { hashUser } from '../support/user-hasher.ts';
 
 // Every function that touches the warehouse runs here for real, on DuckDB, through its handler: each statement it
@@ -147,6 +150,7 @@ beforeAll(async () => {
   const ingest = createIngestHandler({
     warehouse: recording(warehouse, touchedBy.ingest),
     preferences: createFirestorePreferenceStore(firestore, { learn, hashUser, markerTtlDays: 8 }),
+    consent: createIngestConsent(standingOf(privacy, erasures), createFirestoreLinkReader(firestore)),
     clock: at(0),
     logger,
   });

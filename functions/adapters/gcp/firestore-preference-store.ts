@@ -1,17 +1,13 @@
 import type { DocumentReference, DocumentSnapshot, Firestore, Timestamp, Transaction } from '@google-cloud/firestore';
 import type { CollectedEvent } from '../../events/schema.ts';
 import type { HistorySeeder, SeedOutcome } from '../../history/ports.ts';
-import type { ApplyOutcome, PreferenceStore, StoreConsented } from '../../ingest/ports.ts';
-import { eventKey } from '../../kernel/event-identity.ts';
-import type { ConsentDecision } from '../../kernel/ports.ts';
+import type { ApplyOutcome, PreferenceStore } from '../../ingest/ports.ts';
 import { isAnonymousUserId } from '../../kernel/shopper-id.ts';
 import type { Preferences } from '../../learn/preferences.ts';
-import { decideIngestConsent } from '../../privacy/consent.ts';
-import type { Standing } from '../../privacy/ports.ts';
 import type { UserHasher } from '../../privacy/user-hash.ts';
 import { APPLIED_IDS_FIELD, appliedIdOf, appliedIds, withoutAppliedIds } from './applied-ids.ts';
 import { createLegacyMarkerCheck, legacyMarked, legacyShardOf, type LegacyMarkers } from './legacy-applied-markers.ts';
-import { erasedBeforeOf, settingsFrom, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
+import { erasedBeforeOf, TOMBSTONES_COLLECTION } from './firestore-privacy-store.ts';
 import { shopperRefs } from './shopper-documents.ts';
 
 export { COLLECTIONS } from './shopper-documents.ts';
@@ -21,8 +17,8 @@ export type LearnFn = (current: Preferences | null, userId: string, events: read
 export type PreferenceStoreOptions = {
   learn: LearnFn;
   /**
-   * The keyed hash of the erasure tombstones (`USER_HASH_KEY`): learning reads the shopper's tombstones in its
-   * transaction, so an erasure lands wholly before that read (its events are dropped) or after the commit.
+   * The keyed hash of the erasure tombstones (`USER_HASH_KEY`): learning reads the shopper's tombstone in its
+   * transaction, so an erasure that lands between ingest's consent check and learning leaves no document behind.
    */
   hashUser: UserHasher;
   /** How long an applied event id is remembered; must outlast Pub/Sub's redelivery window (7 days). Default 8 days. */
@@ -32,17 +28,15 @@ export type PreferenceStoreOptions = {
 };
 
 /**
- * Ingest's consent and learning as one Firestore transaction per message, and one write: read the preference document
- * (which holds the ids of the events learned, `applied_ids`), the shopper's settings and erasure tombstones, decide
- * consent from them, let the caller store the tracked events, learn from those not seen before, and write the document
- * back with their ids. A redelivered or resent event finds its id and changes nothing; deliveries that race are
- * serialized by the transaction, and so are a privacy switch, a link and an erasure, which write what it read.
+ * Learning as one Firestore transaction per message, and one write: read the preference document (which holds
+ * the ids of the events learned, `applied_ids`) and the shopper's settings, learn from the events not seen
+ * before, and write the document back with their ids. A redelivered or resent event finds its id and changes
+ * nothing; deliveries that race are serialized by the transaction.
  *
  * Within an instance a shopper's messages do not race: they wait for each other, and those that queued up behind
  * one transaction are learned together in the next, one write for all (a backlog's, or a busy shopper's). They are
- * one list of events to the transaction, so a repeat among them is a repeat as it is within one message; each is
- * stored by its own caller. If that transaction fails, each is learned on its own, so one message's failure is
- * never another's.
+ * one list of events to the transaction, so a repeat among them is a repeat as it is within one message; if that
+ * transaction fails, each is learned on its own, so one message's failure is never another's.
  */
 export function createFirestorePreferenceStore(firestore: Firestore, options: PreferenceStoreOptions): PreferenceStore {
   const markerTtlMs = markerTtlOf(options);
@@ -50,28 +44,28 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
   const learnMessages = async (userId: string, messages: readonly QueuedMessage[]): Promise<ApplyOutcome[]> => {
     // The latest clock of the queued: learning's decay and the marks' lifetime then cover every one of them.
     const now = new Date(Math.max(...messages.map((m) => m.now.getTime())));
-    const { outcome, fresh, taken, decisions } = await learnOnce(
+    const { outcome, fresh, erased } = await learnOnce(
       firestore,
       options,
       legacy,
       userId,
       messages.flatMap((m) => m.events),
       now,
-      { markedUntil: () => now.getTime() + markerTtlMs },
-      (all) => storeEach(messages, all),
+      {
+        markedUntil: () => now.getTime() + markerTtlMs,
+      },
     );
     let offset = 0;
     return messages.map((message, i) => {
-      const own = (flags: readonly boolean[]) => flags.slice(offset, offset + message.events.length).filter(Boolean).length;
+      const own = (flags: boolean[]) => flags.slice(offset, offset + message.events.length).filter(Boolean).length;
       const learned = own(fresh);
-      const dropped = decisions.slice(offset, offset + message.events.length).filter(erasedDecision).length;
-      const took = own(taken);
+      const dropped = own(erased);
       offset += message.events.length;
       // The one write, and what it forgot, are told with the first message: summed over the messages they are right.
       const first = i === 0;
       return {
         applied: outcome.applied > 0 ? learned : 0,
-        alreadyApplied: took - learned,
+        alreadyApplied: message.events.length - learned - dropped,
         ...(dropped > 0 ? { erased: dropped } : {}),
         writes: first ? outcome.writes : 0,
         ...(first && outcome.forgottenIds ? { forgottenIds: outcome.forgottenIds } : {}),
@@ -92,8 +86,8 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
   };
   const queue = createQueuePerKey<QueuedMessage, ApplyOutcome>();
   return {
-    async apply(userId, events, now, store = takeTracked(events)) {
-      const settled = await queue(shopperRefs(firestore, userId).preferences.path, { events, now, store }, (queued) =>
+    async apply(userId, events, now) {
+      const settled = await queue(shopperRefs(firestore, userId).preferences.path, { events, now }, (queued) =>
         learnQueued(userId, queued),
       );
       if (!settled.ok) throw settled.error;
@@ -102,41 +96,7 @@ export function createFirestorePreferenceStore(firestore: Firestore, options: Pr
   };
 }
 
-/** Without a caller that stores them, every tracked event is taken. */
-function takeTracked(events: readonly CollectedEvent[]): StoreConsented {
-  return (decisions) => Promise.resolve(events.filter((_, i) => decisions[i]?.track === true));
-}
-
-function erasedDecision(decision: ConsentDecision): boolean {
-  return !decision.track && decision.reason === ERASED;
-}
-
-/** The reason `decideIngestConsent` gives an event received before an erasure. */
-const ERASED = 'erased';
-
-/**
- * Each queued message stored by its own caller, told its own events' decisions; per event of all of them, whether it
- * was stored. Every caller is waited for before a failure is passed on, so none still runs when the messages are
- * learned again one by one.
- */
-async function storeEach(messages: readonly QueuedMessage[], decisions: readonly ConsentDecision[]): Promise<boolean[]> {
-  let offset = 0;
-  const slices = messages.map((message) => {
-    const own = decisions.slice(offset, offset + message.events.length);
-    offset += message.events.length;
-    return own;
-  });
-  const stored = await Promise.allSettled(messages.map((message, i) => message.store(slices[i] ?? [])));
-  const failed = stored.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
-  return messages.flatMap((message, i) => {
-    const answer = stored[i];
-    const keys = new Set(answer?.status === 'fulfilled' ? answer.value.map(eventKey) : []);
-    return message.events.map((event) => keys.has(eventKey(event)));
-  });
-}
-
-type QueuedMessage = { events: readonly CollectedEvent[]; now: Date; store: StoreConsented };
+type QueuedMessage = { events: readonly CollectedEvent[]; now: Date };
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -221,9 +181,7 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
       const planned = reads.map((read, i) => {
         const own = snapshots.slice(offset, offset + read.refs.length);
         offset += read.refs.length;
-        // The flag as stored: a seeded shopper's standing was checked when the file was read (history/import-job.ts).
-        const learning = own[1]?.get('learn_preferences') !== false;
-        return { i, read, plan: plan(options, shoppers[i] as SeedShopper, now, marking, read, own, learning) };
+        return { i, read, plan: plan(options, shoppers[i] as SeedShopper, now, marking, read, own) };
       });
       await pool(planned, options.concurrency ?? 64, async ({ i, read, plan: p }) => {
         if (p.write === null) {
@@ -250,9 +208,7 @@ export function createFirestoreHistorySeeder(firestore: Firestore, options: Hist
         } catch (error) {
           if (!changedSinceRead(error)) throw error;
           const { userId, events } = shoppers[i] as SeedShopper;
-          outcomes[i] = (
-            await learnOnce(firestore, options, legacy, userId, events, now, marking, (d) => Promise.resolve(d.map((e) => e.track)))
-          ).outcome;
+          outcomes[i] = (await learnOnce(firestore, options, legacy, userId, events, now, marking)).outcome;
         }
       });
       return outcomes;
@@ -326,8 +282,8 @@ type Plan = {
 };
 
 /**
- * What one learning call does, from what it read: the events without a mark are learned (when `learning`) and marked,
- * and the document is written back with them. The same whether a transaction or a batch with preconditions applies it.
+ * What one learning call does, from what it read: the events without a mark are learned and marked, and the
+ * document is written back with them. The same whether a transaction or a batch with preconditions applies it.
  */
 function plan(
   options: PreferenceStoreOptions,
@@ -336,7 +292,6 @@ function plan(
   marking: Marking,
   read: ReadPlan,
   snapshots: readonly (DocumentSnapshot | undefined)[],
-  learning: boolean,
 ): Plan {
   const { userId } = shopper;
   const [current, settings] = snapshots;
@@ -385,7 +340,10 @@ function plan(
   // A seeding's own mark is no reason to write for a shopper whose events an erasure dropped: it would leave a document.
   if (fresh.length === 0 && (!seededBy || erased > 0)) return nothing(false);
 
-  // With learning off the events are still marked applied, so turning learning back on never learns them late.
+  // Consent was checked before this message was stored, but learning may have been switched off since:
+  // reading the flag with the document means what the switch deleted is never learned again.
+  // The events are still marked applied, so turning learning back on never learns them late.
+  const learning = settings?.get('learn_preferences') !== false;
   const { value, forgotten } = applied.toStored(now.getTime());
   // Keep fields other writers own (the batch job's `patterns`); replace what learning owns.
   const learned = learning && fresh.length > 0 ? options.learn(learnedPreferences(stored), userId, fresh, now) : {};
@@ -405,12 +363,7 @@ function plan(
   };
 }
 
-/**
- * The one transaction of ingest: consent decided from what it read, `store` told the decisions, and `plan` over the
- * events it stored, written together. The warehouse insert runs between the read and the commit, so one read decides
- * consent and learning (two RPCs a message) and nothing is learned that was not stored; a retry repeats the idempotent
- * insert, and the shopper's documents stay locked while it runs (other writers of them wait that long).
- */
+/** The one transaction of learning: `plan` over what the transaction read, written together. */
 async function learnOnce(
   firestore: Firestore,
   options: PreferenceStoreOptions,
@@ -419,65 +372,24 @@ async function learnOnce(
   events: readonly CollectedEvent[],
   now: Date,
   marking: Marking,
-  store: (decisions: readonly ConsentDecision[]) => Promise<readonly boolean[]>,
-): Promise<Pick<Plan, 'outcome' | 'fresh'> & { decisions: ConsentDecision[]; taken: readonly boolean[] }> {
+): Promise<Pick<Plan, 'outcome' | 'fresh' | 'erased'>> {
   const withLegacy = await legacy.mayExist(now);
-  try {
-    return await firestore.runTransaction(async (tx) => {
-      // A visitor linked to a shopper since these events were collected learns into the shopper's document, behind
-      // the shopper's applied ids (which took the visitor's in when they were linked), under the shopper's settings:
-      // read in this transaction, so a link made meanwhile never leaves a visitor's document behind that nothing would merge.
-      const shopper = isAnonymousUserId(userId) ? await linkedShopper(tx, shopperRefs(firestore, userId).link) : null;
-      const learner = {
-        userId: shopper ?? userId,
-        events: shopper === null ? events : events.map((event) => ({ ...event, user_id: shopper })),
-        sentAs: userId,
-      };
-      const read = readPlan(firestore, options.hashUser, learner, withLegacy);
-      const snapshots = await tx.getAll(...read.refs);
-      const standing = standingOf(read, snapshots);
-      const decisions = decideIngestConsent(standing, events);
-      const taken = await store(decisions).catch((error: unknown) => Promise.reject(new StoreFailed(error)));
-      const kept = { userId: learner.userId, events: learner.events.filter((_, i) => taken[i] === true) };
-      const { outcome, fresh, write } = plan(options, kept, now, marking, read, snapshots, standing.settings.learn_preferences);
-      if (write) tx.set(read.preferences, write.data);
-      const erased = decisions.filter(erasedDecision).length;
-      let k = 0;
-      return {
-        outcome: erased > 0 ? { ...outcome, erased } : outcome,
-        fresh: taken.map((t) => t === true && fresh[k++] === true),
-        taken,
-        decisions,
-      };
-    });
-  } catch (error) {
-    if (error instanceof StoreFailed) throw error.failure;
-    throw error;
-  }
-}
-
-/**
- * The caller's failure to store, carried through the transaction unretried (the client retries an error whose code
- * looks like a gRPC one, as a warehouse's may) and passed on as it was: Pub/Sub redelivers, or ingest keeps it as rejected.
- */
-class StoreFailed extends Error {
-  override name = 'StoreFailed';
-  readonly failure: unknown;
-  constructor(failure: unknown) {
-    super('the events could not be stored');
-    this.failure = failure;
-  }
-}
-
-/** The settings and the erasures that govern the learner's events, as the transaction read them. */
-function standingOf(read: ReadPlan, snapshots: readonly (DocumentSnapshot | undefined)[]): Standing {
-  const tombstones = snapshots.slice(2, 2 + read.tombstones.length);
-  const erasedBefore = Math.max(...tombstones.map((t) => erasedBeforeOf(t)?.getTime() ?? Number.NEGATIVE_INFINITY));
-  // The learner's own tombstone comes first: an erased shopper's settings live on in it.
-  return {
-    settings: settingsFrom(snapshots[1], tombstones[0]),
-    erasedBefore: Number.isFinite(erasedBefore) ? new Date(erasedBefore) : null,
-  };
+  return firestore.runTransaction(async (tx) => {
+    // A visitor linked to a shopper since these events were collected learns into the shopper's document, behind
+    // the shopper's applied ids (which took the visitor's in when they were linked): read in this transaction, so a
+    // link made meanwhile never leaves a visitor's document behind that nothing would merge.
+    const shopper = isAnonymousUserId(userId) ? await linkedShopper(tx, shopperRefs(firestore, userId).link) : null;
+    const learner = {
+      userId: shopper ?? userId,
+      events: shopper === null ? events : events.map((event) => ({ ...event, user_id: shopper })),
+      sentAs: userId,
+    };
+    const read = readPlan(firestore, options.hashUser, learner, withLegacy);
+    const snapshots = await tx.getAll(...read.refs);
+    const { outcome, fresh, write, erased } = plan(options, learner, now, marking, read, snapshots);
+    if (write) tx.set(read.preferences, write.data);
+    return { outcome, fresh, erased };
+  });
 }
 
 /** The shopper a visitor was linked to, read in the learning transaction; null for a visitor nobody linked. */

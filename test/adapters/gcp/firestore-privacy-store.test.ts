@@ -64,6 +64,41 @@ describe('privacy settings in Firestore (emulator)', () => {
     expect(await store.read(user)).toEqual({ ...DEFAULT_PRIVACY, updated_at: null });
   });
 
+  describe('a shopper’s standing, as ingest reads it for every message', () => {
+    it('is the settings and the tombstones in one batched read', async () => {
+      const [shopper, visitor] = [newShopper(), `anonymous:${randomUUID()}`];
+      await store.write(shopper, { ...DEFAULT_PRIVACY, track_clicks: false }, NOW);
+      await tombstone(visitor).set({ erased_before: NOW.toISOString() });
+      const getAll = vi.spyOn(firestore, 'getAll');
+      try {
+        expect(await store.standing(shopper, [visitor, shopper])).toEqual({
+          settings: { ...DEFAULT_PRIVACY, track_clicks: false, updated_at: NOW.toISOString() },
+          erasedBefore: NOW,
+        });
+        expect(getAll).toHaveBeenCalledTimes(1);
+      } finally {
+        getAll.mockRestore();
+      }
+    });
+
+    it('takes an erased shopper’s settings from their tombstone, and the latest erasure of those asked about', async () => {
+      const [shopper, visitor] = [newShopper(), `anonymous:${randomUUID()}`];
+      const kept: PrivacySettings = { ...DEFAULT_PRIVACY, learn_preferences: false };
+      const later = new Date(NOW.getTime() + 60_000);
+      await tombstone(shopper).set({ erased_before: NOW.toISOString(), privacy: kept });
+      await tombstone(visitor).set({ erased_before: later.toISOString() });
+      expect(await store.standing(shopper, [shopper])).toEqual({ settings: { ...kept, updated_at: null }, erasedBefore: NOW });
+      expect(await store.standing(shopper, [visitor, shopper])).toEqual({ settings: { ...kept, updated_at: null }, erasedBefore: later });
+    });
+
+    it('is the defaults and no erasure for a shopper with neither settings nor tombstone', async () => {
+      expect(await store.standing(newShopper(), [newShopper()])).toEqual({
+        settings: { ...DEFAULT_PRIVACY, updated_at: null },
+        erasedBefore: null,
+      });
+    });
+  });
+
   it('reads many shoppers at once, over more ids than one batched read takes, with tombstones and defaults', async () => {
     const users = Array.from({ length: 650 }, newShopper);
     const stored = users.filter((_, i) => i % 3 === 0);
