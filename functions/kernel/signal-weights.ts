@@ -15,8 +15,8 @@ export type LearningEvent = 'shown' | 'view' | 'click' | 'cart_add' | 'cart_remo
 /** The signal strengths of real-time learning, from the product guide. */
 export const LEARNING_SIGNALS: Readonly<Record<LearningEvent, LearningSignals>> = {
   /**
-   * A search result shown at position 1, scaled by 1 / position below it (the share of shoppers who look that far,
-   * in click-model studies of search): weak evidence against its brand, for a shopper who looked and did not take it.
+   * A search result shown at position 1, scaled by 1 / position below it (the chance it was looked at, as unbiased
+   * learning to rank commonly models it): weak evidence against its brand, for a shopper who looked and did not take it.
    * The result clicked was shown too; its click outweighs this six times. Said of the brand only: the query chose
    * the category, and a product passed over today may be bought when it runs out.
    */
