@@ -11,6 +11,7 @@ import {
 } from '../../functions/operators/svg-charts.ts';
 import type { Mean, Measures, Score, Share, Uplift } from './score.ts';
 import type { InProcessResult } from './in-process.ts';
+import { ATTRIBUTION_MINUTES } from '../../functions/warehouse/sql-macros.ts';
 import type { SimulationResult } from './simulate.ts';
 
 // The simulation's report: a short Markdown summary and an HTML page with charts (inline SVG, drawn by
@@ -69,6 +70,8 @@ export function scoreSections(score: Score, dates: readonly string[]): string[] 
     `| MRR uplift, personalized / control − 1 (mean reciprocal rank of the clicked result, 0 without a click: it does not saturate as CTR does) | ${upliftText(a.mrrUplift)} | reported | |`,
     `| MRR, control | ${meanText(a.mrr.control)} | | |`,
     `| MRR, personalized | ${meanText(a.mrr.personalized)} | | |`,
+    `| position of what was then bought, control (mean position at which a search showed what its shopper put in the cart or ordered within ${ATTRIBUTION_MINUTES} minutes; lower is better, and no click enters it) | ${meanText(a.boughtPosition.control)} | reported | |`,
+    `| position of what was then bought, personalized | ${meanText(a.boughtPosition.personalized)} | reported | |`,
     `| reorder precision (due predictions bought in the next order) | ${share(a.reorder.precision)} | ≥ ${TARGETS.reorderPrecision} | ${verdict(a.reorder.precision.value, TARGETS.reorderPrecision)} |`,
     `| reorder recall (repeat purchases predicted due) | ${share(a.reorder.recall)} | | |`,
     ...naiveRows(a.reorder),

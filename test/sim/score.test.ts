@@ -163,6 +163,21 @@ describe('the mean reciprocal rank', () => {
     expect(mrrUplift.high).toBeCloseTo(1.8 * Math.exp(1.96 * 0.79443) - 1, 3);
   });
 
+  it('averages, per arm, the positions at which searches showed what was then bought; a search without any adds none', () => {
+    const searches: SearchRecord[] = [
+      { day: 0, arm: 'control', clicked: 3, bought: [3, 7] },
+      { day: 0, arm: 'control', clicked: null, bought: [] },
+      { day: 0, arm: 'control', clicked: 1 },
+      { day: 0, arm: 'personalized', clicked: 1, bought: [1] },
+      { day: 0, arm: 'personalized', clicked: 2, bought: [2] },
+    ];
+    const { boughtPosition } = score(['2026-11-19'], searches, [], []).overall;
+    expect(boughtPosition.control).toMatchObject({ total: 10, n: 2, value: 5 });
+    expect(boughtPosition.personalized).toMatchObject({ total: 3, n: 2, value: 1.5 });
+    // s = √((0.5² + 0.5²) / 1) ≈ 0.7071, se = s / √2 = 0.5.
+    expect(boughtPosition.personalized.se).toBeCloseTo(0.5, 12);
+  });
+
   it('has no value without searches, no interval for one, and no uplift over a control of 0', () => {
     expect(mean([])).toEqual({ total: 0, n: 0, value: null, se: null, low: null, high: null });
     expect(mean([0.5])).toEqual({ total: 0.5, n: 1, value: 0.5, se: null, low: null, high: null });

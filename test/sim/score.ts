@@ -52,8 +52,12 @@ export function meanUplift(treatment: Mean, control: Mean): Uplift {
   return { value: t / c - 1, low: Math.exp(log - Z_95 * se) - 1, high: Math.exp(log + Z_95 * se) - 1 };
 }
 
-/** A search as the scorer sees it: its day and arm, and the 1-based position clicked, null without a click. */
-export type SearchRecord = { day: number; arm: string; clicked: number | null };
+/**
+ * A search as the scorer sees it: its day and arm, the 1-based position clicked (null without a click), and the
+ * positions at which it showed the products its shopper then put in the cart or ordered within
+ * `ATTRIBUTION_MINUTES`, each product once, at its best position (as the metrics job's `bought_position`).
+ */
+export type SearchRecord = { day: number; arm: string; clicked: number | null; bought?: readonly number[] };
 
 /** 1 / the position clicked, 0 without a click: the reciprocal rank the metrics job's `mrr` averages. */
 export function reciprocalRank(search: SearchRecord): number {
@@ -166,6 +170,11 @@ export type Measures = {
   /** The mean reciprocal rank of the clicked result per arm, which does not saturate as CTR does, and its uplift. */
   mrr: { control: Mean; personalized: Mean };
   mrrUplift: Uplift;
+  /**
+   * The mean position at which searches showed what their shoppers then bought, per arm: lower is better, and no
+   * click enters it, so neither does the position bias of clicks.
+   */
+  boughtPosition: { control: Mean; personalized: Mean };
   reorder: ReorderShares & {
     /** The naive rule on the same trips. */
     naive: ReorderShares;
@@ -205,11 +214,13 @@ function ctrOf(searches: SearchRecord[]) {
   const personalized = ctr('personalized');
   const mrrControl = mrr('control');
   const mrrPersonalized = mrr('personalized');
+  const boughtAt = (name: string) => mean(ofArm(name).flatMap((s) => s.bought ?? []));
   return {
     ctr: { control, personalized },
     uplift: uplift(personalized, control),
     mrr: { control: mrrControl, personalized: mrrPersonalized },
     mrrUplift: meanUplift(mrrPersonalized, mrrControl),
+    boughtPosition: { control: boughtAt('control'), personalized: boughtAt('personalized') },
   };
 }
 

@@ -14,6 +14,7 @@ import { brandEvidence, learnedTopBrands, reorderCandidates } from './observe.ts
 import { idealObserver, type IdealObserver } from './ideal.ts';
 import { orderCountTopBrands, type BrandRecord, type ReorderRecord, type SearchRecord } from './score.ts';
 import type { RankContext, Ranking } from './oracle.ts';
+import { ATTRIBUTION_MINUTES } from '../../functions/warehouse/sql-macros.ts';
 import { addsToCart, buildShoppers, chooseClick, queryFor, shopsOn, tripNeeds, type ShopperTruth } from './shoppers.ts';
 
 // One shopper's trip on one simulated day: what they search, click, put in the cart and order, and
@@ -175,12 +176,17 @@ export async function shopTrip(
   const personalizeSearch = ports.personalizer(() => searchAt);
   const events: ClientEvent[] = [];
   const cart = new Map<string, Product>();
+  // When each product went into the cart, and the trip's searches, for the positions of what was then bought.
+  const addedAt = new Map<string, number>();
+  const searched: { record: SearchRecord; shown: readonly Product[]; at: number }[] = [];
   let cartValue = 0;
   const addToCart = (product: Product, search: SearchPerformedEvent | null) => {
     if (cart.has(product.sku)) return;
     cart.set(product.sku, product);
     cartValue = Math.round((cartValue + product.price) * 100) / 100;
-    const time = new Date(step()).toISOString();
+    const addMs = step();
+    addedAt.set(product.sku, addMs);
+    const time = new Date(addMs).toISOString();
     events.push({
       event_id: randomUUID(),
       type: 'cart_item_added',
@@ -214,7 +220,9 @@ export async function shopTrip(
     // Before the ideal observer learns from this search: what it knew when the search was ranked.
     ports.searched?.({ day, arm: outcome.arm ?? 'none', reason: outcome.reason, context, engine, shown, clicked: position });
     ideal.searched(need, shown, position);
-    ledger.searches.push({ day, arm: outcome.arm ?? 'none', clicked: position });
+    const record: SearchRecord = { day, arm: outcome.arm ?? 'none', clicked: position };
+    ledger.searches.push(record);
+    searched.push({ record, shown, at: searchAt.getTime() });
     if (position === null) continue;
     const clicked = shown[position - 1] as Product;
     events.push(searchResultClickedEvent(outcome.event, productRef(clicked), { now: new Date(step()), position }));
@@ -222,9 +230,11 @@ export async function shopTrip(
   }
   // Staples are bought on their schedule whether or not a search found them (from the reorder list).
   for (const need of needs) if (need.kind === 'staple') addToCart(need.product, null);
+  let orderedAt: number | null = null;
   if (cart.size > 0) {
     const items = [...cart.values()];
-    const orderTime = new Date(step()).toISOString();
+    orderedAt = step();
+    const orderTime = new Date(orderedAt).toISOString();
     events.push({
       event_id: randomUUID(),
       type: 'order_completed',
@@ -253,8 +263,32 @@ export async function shopTrip(
     });
     for (const p of items) counts.set(p.sku, (counts.get(p.sku) ?? 0) + 1);
   }
+  for (const { record, shown, at: searchedAt } of searched) record.bought = boughtPositions(shown, searchedAt, addedAt, orderedAt);
   await ports.send(truth.userId, events);
   const history = ledger.sentEvents.get(truth.userId) ?? [];
   ledger.sentEvents.set(truth.userId, history);
   history.push(...events);
+}
+
+/**
+ * The positions at which a search showed the products put in the cart or ordered within `ATTRIBUTION_MINUTES` after it,
+ * each product once, at its best (first) position: what the metrics job's `bought_position` counts.
+ */
+export function boughtPositions(
+  shown: readonly Product[],
+  searchedAt: number,
+  addedAt: ReadonlyMap<string, number>,
+  orderedAt: number | null,
+): number[] {
+  const within = (ms: number | null | undefined) =>
+    ms !== null && ms !== undefined && ms > searchedAt && ms <= searchedAt + ATTRIBUTION_MINUTES * 60_000;
+  const seen = new Set<string>();
+  const positions: number[] = [];
+  shown.forEach((product, i) => {
+    if (seen.has(product.sku)) return;
+    seen.add(product.sku);
+    const added = addedAt.get(product.sku);
+    if (within(added) || (added !== undefined && within(orderedAt))) positions.push(i + 1);
+  });
+  return positions;
 }
