@@ -63,8 +63,9 @@ export function searchPerformedEvent(input: SearchPerformedInput): SearchPerform
     input.ranking ? rankingOf(input.ranking, Math.min(input.shown.length, LIMITS.maxResultsPerSearch)) : [],
   );
   // collect would refuse the whole search for its ranking, or for its results' names: without them the search still
-  // counts. The ranking goes first, then the names.
-  if (fits(event)) return event;
+  // counts. The ranking goes first, then the names; an event with neither is not measured, there being nothing to drop.
+  const droppable = event.data.ranking !== undefined || event.data.results.some((r) => r.brand !== undefined || r.category !== undefined);
+  if (!droppable || fits(event)) return event;
   const { ranking: _dropped, ...data } = event.data;
   const withoutRanking = { ...event, data };
   if (fits(withoutRanking)) return withoutRanking;

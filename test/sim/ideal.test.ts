@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Catalog, Product } from './catalog.ts';
+import type { Product } from './catalog.ts';
 import { ALL_EVIDENCE, idealObserver, stapleChance } from './ideal.ts';
-import type { Need, ShopperTruth } from './shoppers.ts';
+import type { Need } from './shoppers.ts';
+import { catalogOf, teaShopper } from '../support/tea-shopper.ts';
 
-// The ideal observer reads the behaviour model and the shopper's parameters, never the favourite it names.
+// The ideal observer reads the behaviour model and the shopper's parameters, never the favourite it names: the
+// truth says Acorn (teaShopper), and every test below that expects another brand shows the observer does not read it.
 
 const product = (sku: string, brand: string, category = 'tea', dietary_tags: string[] = []): Product => ({
   sku,
@@ -23,43 +25,19 @@ const B2 = product('b2', 'Birch');
 const C1 = product('c1', 'Cedar', 'tea', ['organic']);
 const M1 = product('m1', 'Maple', 'coffee');
 
-function catalogOf(products: Product[]): Catalog {
-  const byCategory = new Map<string, Product[]>();
-  for (const p of products) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
-  const brandsByCategory = new Map([...byCategory].map(([c, ps]) => [c, [...new Set(ps.map((p) => p.brand))]]));
-  return { products, categories: [...byCategory.keys()], brandsByCategory, byCategory, bySku: new Map(products.map((p) => [p.sku, p])) };
-}
-
 const catalog = catalogOf([A1, A2, B1, B2, C1, M1]);
-
-function shopper(overrides: Partial<ShopperTruth> = {}): ShopperTruth {
-  return {
-    userId: 'sim-00001',
-    categories: ['tea'],
-    // The truth says Acorn: every test below that expects another brand shows the observer does not read it.
-    favouriteBrand: new Map([['tea', 'Acorn']]),
-    loyalty: 1,
-    staples: [],
-    priceSensitivity: 0,
-    strictTags: [],
-    likesOrganic: false,
-    shoppingDays: [1],
-    hour: 9,
-    ...overrides,
-  };
-}
 
 const need: Need = { kind: 'need', category: 'tea' };
 
 describe('the ideal observer', () => {
   it('names the first brand by name while it has seen nothing, and nothing for a category the shopper does not buy from', () => {
-    const observer = idealObserver(catalog, shopper());
+    const observer = idealObserver(catalog, teaShopper());
     expect(observer.favourite('tea')).toBe('Acorn');
     expect(observer.favourite('coffee')).toBeNull();
   });
 
   it('reads a click after passing over another brand as the cascade model does', () => {
-    const observer = idealObserver(catalog, shopper());
+    const observer = idealObserver(catalog, teaShopper());
     observer.searched(need, [A1, B1, C1], 2);
     // Loyalty 1, no price or organic pull: a favourite appeals 0.08 + 0.45 = 0.53, any other product 0.08.
     // Acorn: A1 passed over, 1 − 0.95 × 0.53, then B1 clicked, 0.95 × 0.85 × 0.08: 0.4965 × 0.0646 = 0.032.
@@ -68,7 +46,7 @@ describe('the ideal observer', () => {
   });
 
   it('takes results passed over as evidence against their brand when nothing is clicked', () => {
-    const observer = idealObserver(catalog, shopper());
+    const observer = idealObserver(catalog, teaShopper());
     // Acorn and Birch passed over twice each, Cedar never shown: Cedar is the likeliest favourite.
     observer.searched(need, [A1, B1, A2, B2], null);
     expect(observer.favourite('tea')).toBe('Cedar');
@@ -77,7 +55,7 @@ describe('the ideal observer', () => {
   it('counts a staple once, however often it is ordered, and learns nothing from other products ordered', () => {
     const observer = idealObserver(
       catalog,
-      shopper({
+      teaShopper({
         loyalty: 0.8,
         staples: [
           { sku: 'b1', intervalDays: 7, lastBoughtAt: 0 },
@@ -94,7 +72,7 @@ describe('the ideal observer', () => {
   });
 
   it('gives each brand its posterior chance: alike before any evidence, most to the one it names after', () => {
-    const observer = idealObserver(catalog, shopper());
+    const observer = idealObserver(catalog, teaShopper());
     expect([...observer.chances('tea').values()]).toEqual([1 / 3, 1 / 3, 1 / 3]);
     observer.searched(need, [A1, B1, C1], 2);
     const chances = observer.chances('tea');
@@ -105,15 +83,15 @@ describe('the ideal observer', () => {
   });
 
   it('told to leave results passed over out, learns nothing from a search without a click', () => {
-    const observer = idealObserver(catalog, shopper(), { ...ALL_EVIDENCE, skips: false });
+    const observer = idealObserver(catalog, teaShopper(), { ...ALL_EVIDENCE, skips: false });
     observer.searched(need, [A1, B1, A2, B2], null);
     // No evidence: the first brand by name, where the whole observer names Cedar (above).
     expect(observer.favourite('tea')).toBe('Acorn');
   });
 
   it('reading the need from the events, takes a click on a product ordered before as a search for it, which names no brand', () => {
-    const fromRepeats = idealObserver(catalog, shopper(), { ...ALL_EVIDENCE, needs: 'repeat' });
-    const unknown = idealObserver(catalog, shopper(), { ...ALL_EVIDENCE, needs: 'unknown' });
+    const fromRepeats = idealObserver(catalog, teaShopper(), { ...ALL_EVIDENCE, needs: 'repeat' });
+    const unknown = idealObserver(catalog, teaShopper(), { ...ALL_EVIDENCE, needs: 'unknown' });
     for (const observer of [fromRepeats, unknown]) {
       observer.ordered([B1]);
       // The shopper went for B1 again; the need told is the staple, but neither observer is told it.
@@ -126,7 +104,7 @@ describe('the ideal observer', () => {
 
   it('not told the parameters, weighs a click by the population’s, or summed over how shoppers are drawn', () => {
     for (const parameters of ['means', 'marginal'] as const) {
-      const observer = idealObserver(catalog, shopper({ loyalty: 0.55, priceSensitivity: 1 }), { ...ALL_EVIDENCE, parameters });
+      const observer = idealObserver(catalog, teaShopper({ loyalty: 0.55, priceSensitivity: 1 }), { ...ALL_EVIDENCE, parameters });
       observer.searched(need, [A1, B1, C1], 2);
       expect(observer.favourite('tea')).toBe('Birch');
       expect(observer.favourite('coffee')).toBeNull();
@@ -134,7 +112,7 @@ describe('the ideal observer', () => {
   });
 
   it('weighs only brands the shopper would buy at all', () => {
-    const observer = idealObserver(catalog, shopper({ strictTags: ['organic'] }));
+    const observer = idealObserver(catalog, teaShopper({ strictTags: ['organic'] }));
     expect(observer.favourite('tea')).toBe('Cedar');
   });
 });

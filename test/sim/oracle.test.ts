@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../functions/events/schema.ts';
-import { seededRandom, type Catalog, type Product } from './catalog.ts';
+import { seededRandom, type Product } from './catalog.ts';
 import { idealObserver } from './ideal.ts';
 import { expectedClick, fullOracle, informedOracle, oracleOrder, posteriorOnlyOracle, shopperOracle, type RankContext } from './oracle.ts';
 import { chooseClick, type Need, type ShopperTruth } from './shoppers.ts';
+import { catalogOf, teaShopper } from '../support/tea-shopper.ts';
 
 // The oracles read the shoppers' truth to bound what any ranking of the same results could earn.
 
@@ -27,29 +28,7 @@ const B2 = product('b2', 'Birch', { dietary_tags: ['vegan'], name: 'Birch mild t
 const C1 = product('c1', 'Cedar', { dietary_tags: ['vegan', 'organic'] });
 const TEA = [A1, A2, B1, B2, C1];
 
-function catalogOf(products: Product[]): Catalog {
-  const byCategory = new Map<string, Product[]>();
-  for (const p of products) byCategory.set(p.category, [...(byCategory.get(p.category) ?? []), p]);
-  const brandsByCategory = new Map([...byCategory].map(([c, ps]) => [c, [...new Set(ps.map((p) => p.brand))]]));
-  return { products, categories: [...byCategory.keys()], brandsByCategory, byCategory, bySku: new Map(products.map((p) => [p.sku, p])) };
-}
 const catalog = catalogOf(TEA);
-
-function shopper(overrides: Partial<ShopperTruth> = {}): ShopperTruth {
-  return {
-    userId: 'sim-00001',
-    categories: ['tea'],
-    favouriteBrand: new Map([['tea', 'Acorn']]),
-    loyalty: 1,
-    staples: [],
-    priceSensitivity: 0,
-    strictTags: [],
-    likesOrganic: false,
-    shoppingDays: [1],
-    hour: 9,
-    ...overrides,
-  };
-}
 
 const need: Need = { kind: 'need', category: 'tea' };
 const NOW = new Date('2026-11-20T10:00:00Z');
@@ -82,14 +61,14 @@ const skus = (products: readonly Product[]) => products.map((p) => p.sku);
 describe('the full oracle', () => {
   it('puts the favourite brand’s product the shopper would take first, never one their habits rule out', () => {
     // A vegan shopper whose favourite is Acorn: A1 is not vegan, so A2 is the product they would click.
-    const truth = shopper({ strictTags: ['vegan'] });
+    const truth = teaShopper({ strictTags: ['vegan'] });
     const ranked = fullOracle(context(truth), [B1, A1, C1, A2]);
     expect(ranked[0]).toBe(A2);
     expect(ranked.at(-1)).toBe(A1);
   });
 
   it('puts the staple a search is for first', () => {
-    const truth = shopper();
+    const truth = teaShopper();
     expect(fullOracle(context(truth, { need: { kind: 'staple', product: B2 } }), [A1, B1, B2])[0]).toBe(B2);
   });
 
@@ -104,7 +83,7 @@ describe('the full oracle', () => {
     const prices = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: TEA.length, maxLength: TEA.length });
     fc.assert(
       fc.property(arbitraryTruth, prices, fc.shuffledSubarray(TEA.map((_, i) => i)), (t, positions, order) => {
-        const truth = shopper({
+        const truth = teaShopper({
           favouriteBrand: new Map([['tea', t.favourite]]),
           loyalty: t.loyalty,
           priceSensitivity: t.priceSensitivity,
@@ -122,7 +101,7 @@ describe('the full oracle', () => {
 
 describe('the expected click', () => {
   it('is the cascade’s chance of a click, as the shoppers draw it', () => {
-    const truth = shopper({ loyalty: 0.7, priceSensitivity: 0.5, likesOrganic: true });
+    const truth = teaShopper({ loyalty: 0.7, priceSensitivity: 0.5, likesOrganic: true });
     const shown = [B1, C1, A1, B2];
     const random = seededRandom(7);
     const draws = 40_000;
@@ -137,7 +116,7 @@ describe('the shopper oracle', () => {
   it('puts a due staple typed as its category first, without being told the search is for it', () => {
     // B2 is a staple bought 10 days ago every 7: due. The query is the category, as for an ordinary need.
     // Among ten categories a shopper buys from, an ordinary need or an idle search is rarely in this one.
-    const truth = shopper({
+    const truth = teaShopper({
       categories: ['tea', 'coffee', 'milk', 'bread', 'eggs', 'rice', 'pasta', 'fish', 'juice', 'beer'],
       staples: [{ sku: 'b2', intervalDays: 7, lastBoughtAt: NOW.getTime() - 10 * DAY_MS }],
     });
@@ -149,7 +128,7 @@ describe('the shopper oracle', () => {
   });
 
   it('ranks by the favourite when no staple is due, as the full oracle does for an ordinary need', () => {
-    const truth = shopper({ staples: [{ sku: 'b2', intervalDays: 28, lastBoughtAt: NOW.getTime() - DAY_MS }] });
+    const truth = teaShopper({ staples: [{ sku: 'b2', intervalDays: 28, lastBoughtAt: NOW.getTime() - DAY_MS }] });
     expect(skus(shopperOracle(context(truth), [B1, C1, A1]))).toEqual(skus(fullOracle(context(truth), [B1, C1, A1])));
   });
 });
@@ -157,14 +136,14 @@ describe('the shopper oracle', () => {
 describe('the informed oracle', () => {
   it('ranks by the brand the events point to, not by the hidden favourite', () => {
     // The truth says Acorn; the shopper passed over Acorn and clicked Birch: the observer, and so the oracle, say Birch.
-    const truth = shopper();
+    const truth = teaShopper();
     const ideal = idealObserver(catalog, truth);
     ideal.searched(need, [A1, B1, C1], 2);
     expect(informedOracle(context(truth, { ideal }), [A1, C1, B1])[0]).toBe(B1);
   });
 
   it('puts a product ordered before first once a staple could be due again, and not the day after', () => {
-    const truth = shopper();
+    const truth = teaShopper();
     const due = informedOracle(context(truth, { history: [order(6, [C1])] }), [A1, B1, C1]);
     expect(due[0]).toBe(C1);
     const tooSoon = informedOracle(context(truth, { history: [order(1, [C1])] }), [A1, B1, C1]);
@@ -172,13 +151,13 @@ describe('the informed oracle', () => {
   });
 
   it('never puts first a product ordered before that the shopper’s habits rule out', () => {
-    const truth = shopper({ strictTags: ['vegan'] });
+    const truth = teaShopper({ strictTags: ['vegan'] });
     expect(informedOracle(context(truth, { history: [order(6, [A1])] }), [A1, B1])[0]).toBe(B1);
   });
 
   it('without the parameters, reads only the posterior and the orders: not the shopper’s taste for organic', () => {
     // Nothing seen yet: every brand alike. The informed oracle knows the shopper likes organic; without it, the engine's order stays.
-    const truth = shopper({ likesOrganic: true });
+    const truth = teaShopper({ likesOrganic: true });
     expect(informedOracle(context(truth), [A1, B1, C1])[0]).toBe(C1);
     expect(skus(posteriorOnlyOracle(context(truth), [A1, B1, C1]))).toEqual(['a1', 'b1', 'c1']);
   });
