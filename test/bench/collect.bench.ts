@@ -25,6 +25,8 @@ const AUDIENCE = 'learning-loop';
 process.env.METADATA_SERVER_DETECTION ??= 'none';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FF = `${ROOT}node_modules/.bin/functions-framework`;
+/** The least any collect must spend: the body published as it came, through the same adapter and window, nothing checked. */
+const FLOOR = 'bare Functions Framework publishing the body, batching 10 ms';
 
 type Row = {
   server: string;
@@ -111,6 +113,16 @@ async function main(): Promise<void> {
       rate: true,
     },
     {
+      name: FLOOR,
+      start: (p) =>
+        serve('publish-floor', p, [FF, '--target=publishBody', `--source=${ROOT}test/bench/bare-servers.ts`, `--port=${p}`], {
+          ...collectEnv(10),
+          FUNCTION_TARGET: 'publishBody',
+        }),
+      bodies: ['1 event', '100 events'],
+      rate: true,
+    },
+    {
       name: 'collect, publisher discarding',
       start: (p) =>
         serve(
@@ -192,7 +204,7 @@ async function main(): Promise<void> {
 
 function report(rows: Row[]): void {
   const find = (server: string, body: string, load = 'connections') =>
-    rows.find((r) => r.server.startsWith(server) && r.body === body && r.load.includes(load));
+    rows.find((r) => r.server === server && r.body === body && r.load.includes(load));
   const lines = [
     `Measured ${new Date().toISOString()}, ${DURATION_SEC} s per run after a 2 s warm-up, with \`npm run bench\`.`,
     '',
@@ -221,11 +233,13 @@ function report(rows: Row[]): void {
   };
   for (const [a, b] of [
     ['bare Functions Framework', 'bare node:http'],
+    [FLOOR, 'bare Functions Framework'],
     ['collect, publisher discarding', 'bare Functions Framework'],
     ['collect → Pub/Sub emulator, batching 0 ms', 'bare Functions Framework'],
     ['collect → Pub/Sub emulator, batching 5 ms', 'bare Functions Framework'],
     ['collect → Pub/Sub emulator, batching 10 ms', 'bare Functions Framework'],
     ['collect → Pub/Sub emulator, batching 20 ms', 'bare Functions Framework'],
+    ['collect → Pub/Sub emulator, batching 10 ms', FLOOR],
   ] as const) {
     lines.push(
       `| ${a} / ${b} | ${ratio(a, b, '1 event')} | ${ratio(a, b, '100 events')} | ${capacity(a, b, '1 event')} | ${capacity(a, b, '100 events')} |`,
@@ -240,7 +254,9 @@ function report(rows: Row[]): void {
     '|---|---:|---:|---:|---:|---:|',
   );
   const bare = (body: string) => find('bare Functions Framework', body, 'req/s');
-  for (const server of new Set(rows.filter((r) => r.load.includes('req/s') && !r.server.startsWith('bare')).map((r) => r.server))) {
+  for (const server of new Set(
+    rows.filter((r) => r.load.includes('req/s') && r.server !== 'bare Functions Framework').map((r) => r.server),
+  )) {
     const at = (body: string) => find(server, body, 'req/s');
     const capacityAtRate = (body: string) => {
       const x = at(body);
