@@ -12,6 +12,13 @@ export const JOB = 'weights';
 /** Days of control-arm clicks each fit reads: four weeks, every weekday four times. */
 export const DEFAULT_FIT_DAYS = 28;
 
+/**
+ * Days a challenger is tried before a newer fit may replace it: every weekday once, and enough searches for the readout
+ * to decide. A fit replacing yesterday's challenger every night would restart its trial every night, and no readout
+ * could ever gather more than a day.
+ */
+export const TRIAL_DAYS = 7;
+
 const DAY_MS = 86_400_000;
 
 export type WeightsJobDeps = {
@@ -36,8 +43,8 @@ export type WeightsRun = {
   /** The version the fit started from (the current one) and, when the fit succeeded, the challenger it saved. */
   current: string;
   challenger: string | null;
-  /** Why nothing was saved, when nothing was. */
-  not_fitted: Extract<WeightsFit, { ok: false }>['reason'] | null;
+  /** Why nothing was saved, when nothing was: the fit's reason, or `trial_running` when nothing was fitted. */
+  not_fitted: Extract<WeightsFit, { ok: false }>['reason'] | 'trial_running' | null;
   shown: number;
   clicked: number;
   groups: number;
@@ -54,8 +61,9 @@ const Row = z.object({ position: Position, original_position: Position, shown: C
  * The weights job: the control arm's clicks of the last four weeks by shown and engine position and signal values
  * (`ranking_click_counts.sql`), fitted into ranking weights (functions/weights/fit.ts) starting from the current
  * version, saved as version `fit-<as_of day>` and made the challenger, which search then tries on a share of the
- * personalized arm. It never makes a version current: that is `npm run weights -- promote`, once the metrics job's
- * readout says the challenger wins. Aggregates only: no shopper's row leaves the warehouse.
+ * personalized arm; while the challenger before it is younger than `TRIAL_DAYS`, nothing is fitted. It never makes a
+ * version current: that is `npm run weights -- promote`, once the metrics job's readout says the challenger wins.
+ * Aggregates only: no shopper's row leaves the warehouse.
  */
 export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsRequest = {}): Promise<WeightsRun> {
   return runJob(deps, JOB, ({ runId, started, log }) => {
@@ -72,10 +80,28 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
         personalization_experiment: PERSONALIZATION_EXPERIMENT,
         control_arm: DEFAULT_EXPERIMENT.control,
       };
+      const rollout = await deps.store.rollout();
+      const trial = rollout.challenger === null ? null : await deps.store.read(rollout.challenger);
+      const name = versionName(asOf);
+      // A challenger younger than its trial is left to it, unread warehouse and all; a rerun of its own day refits it.
+      if (trial !== null && trial.version !== name && asOf.getTime() - trialStart(trial) < TRIAL_DAYS * DAY_MS) {
+        log.info('challenger still on trial', { challenger: trial.version, trial_days: TRIAL_DAYS });
+        return {
+          run_id: runId,
+          as_of: asOf.toISOString(),
+          since: since.toISOString(),
+          current: rollout.current,
+          challenger: null,
+          not_fitted: 'trial_running',
+          shown: 0,
+          clicked: 0,
+          groups: 0,
+          bytes_processed: null,
+        };
+      }
       const answer = await deps.warehouse.query('ranking_click_counts.sql', params, JOB);
       const counts = answer.rows.map(parseCount);
       totals.groups = counts.length;
-      const rollout = await deps.store.rollout();
       const current = await deps.store.read(rollout.current);
       if (current === null) throw new Error(`the current weights version ${rollout.current} is not stored`);
       const fit = fitRankingWeights(counts, { weights: current.weights, priorWeight: current.prior_weight ?? 1 });
@@ -114,7 +140,17 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
   });
 }
 
-/** A fit's version, named by the day its clicks end: one fit a day, and a rerun of the day replaces it. */
+/** The version a fit of clicks ending at `asOf` is saved as: one a day, and a rerun of the day replaces it. */
+export function versionName(asOf: Date): string {
+  return `fit-${asOf.toISOString().slice(0, 10).replaceAll('-', '')}`;
+}
+
+/** When a version's trial began: the end of its fit's clicks, as search tries it from then; a manual one's saving. */
+function trialStart(version: WeightsVersion): number {
+  return Date.parse(version.source.kind === 'fit' ? version.source.as_of : version.created_at);
+}
+
+/** A fit's version, named by the day its clicks end (`versionName`). */
 export function fittedVersion(fit: Extract<WeightsFit, { ok: true }>, asOf: Date, since: Date, now: Date): WeightsVersion {
   const signals = Object.fromEntries(
     RANKING_SIGNALS.map((s) => {
@@ -123,7 +159,7 @@ export function fittedVersion(fit: Extract<WeightsFit, { ok: true }>, asOf: Date
     }),
   );
   return {
-    version: `fit-${asOf.toISOString().slice(0, 10).replaceAll('-', '')}`,
+    version: versionName(asOf),
     weights: fit.weights,
     prior_weight: fit.priorWeight,
     created_at: now.toISOString(),

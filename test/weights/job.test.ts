@@ -6,7 +6,7 @@ import { DEFAULT_RANKING_WEIGHTS, prior } from '../../functions/kernel/signal-we
 import { HAND_SET_VERSION } from '../../functions/kernel/weights-versions.ts';
 import { createMemoryLogger } from '../../functions/logging/logger.ts';
 import type { SqlRow } from '../../functions/warehouse/ports.ts';
-import { runWeightsJob } from '../../functions/weights/job.ts';
+import { runWeightsJob, TRIAL_DAYS } from '../../functions/weights/job.ts';
 import { emulatorFirestore } from '../support/firestore.ts';
 import { eventsRow } from '../support/warehouse-rows.ts';
 
@@ -102,6 +102,26 @@ describe('runWeightsJob', () => {
     expect(saved?.weights.product).toBe(DEFAULT_RANKING_WEIGHTS.product);
     expect(saved?.source).toMatchObject({ kind: 'fit', as_of: AS_OF.toISOString(), since: '2026-03-01T00:00:00.000Z' });
     expect(logger.entries.map((e) => e.message)).toEqual(expect.arrayContaining(['challenger saved', 'job succeeded']));
+  });
+
+  it('leaves a challenger to its trial for TRIAL_DAYS, then fits the next; a rerun of its own day refits it', async () => {
+    const store = createFirestoreWeightsStore(emulatorFirestore(`demo-weights-${randomUUID().slice(0, 8)}`));
+    const nightsOn = (days: number) => new Date(AS_OF.getTime() + days * 86_400_000);
+    const job = (asOf: Date, hour = 5) =>
+      runWeightsJob({ warehouse, store, clock: () => new Date(asOf.getTime() + hour * 3_600_000), logger: createMemoryLogger() }, { asOf });
+    const name = (asOf: Date) => `fit-${asOf.toISOString().slice(0, 10).replaceAll('-', '')}`;
+
+    expect(await job(AS_OF)).toMatchObject({ challenger: 'fit-20260329', not_fitted: null });
+    // The same day again (a rerun): the same version, fitted again.
+    expect(await job(AS_OF, 6)).toMatchObject({ challenger: 'fit-20260329', not_fitted: null });
+    // The nights of its trial: nothing read, nothing saved, the trial left running.
+    for (const days of [1, TRIAL_DAYS - 1])
+      expect(await job(nightsOn(days))).toMatchObject({ challenger: null, not_fitted: 'trial_running', shown: 0, groups: 0 });
+    expect(await store.rollout()).toMatchObject({ challenger: 'fit-20260329', updated_at: '2026-03-29T06:00:00.000Z' });
+    // TRIAL_DAYS after the fit's day, the next fit replaces it.
+    const next = nightsOn(TRIAL_DAYS);
+    expect(await job(next)).toMatchObject({ challenger: name(next), not_fitted: null });
+    expect((await store.rollout()).challenger).toBe(name(next));
   });
 
   it('saves nothing, and says why, when the window holds no clicks', async () => {
