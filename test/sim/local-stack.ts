@@ -18,7 +18,7 @@ const NEVER_MINUTES = '30000';
 export type IngestLog = { events: number; learned: number; lag_ms: number };
 
 export type RunningStack = {
-  ports: Record<'collect' | 'patterns' | 'metrics' | 'history' | 'firestore' | 'users', number>;
+  ports: Record<'collect' | 'patterns' | 'weights' | 'metrics' | 'history' | 'firestore' | 'users', number>;
   warehouseFile: string;
   /** Every "message ingested" line the stack logged so far. */
   ingested: IngestLog[];
@@ -59,10 +59,8 @@ async function startStackOnce(timeoutMs: number, env: Record<string, string>): P
       ...process.env,
       ...ports,
       WAREHOUSE_FILE: warehouseFile,
-      PATTERNS_EVERY_MINUTES: NEVER_MINUTES,
-      ERASURE_EVERY_MINUTES: NEVER_MINUTES,
-      RETENTION_EVERY_MINUTES: NEVER_MINUTES,
-      METRICS_EVERY_MINUTES: NEVER_MINUTES,
+      // Every scheduled job's, from the registry: a job added later is pushed out of the way too.
+      ...Object.fromEntries(Object.values(LOCAL_ENV.scheduleMinutes).map((name) => [name, NEVER_MINUTES])),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -110,6 +108,7 @@ async function startStackOnce(timeoutMs: number, env: Record<string, string>): P
     ports: {
       collect: port(LOCAL_ENV.ports.collect),
       patterns: port(LOCAL_ENV.ports.patterns),
+      weights: port(LOCAL_ENV.ports.weights),
       metrics: port(LOCAL_ENV.ports.metrics),
       history: port(LOCAL_ENV.ports.history),
       firestore: port(LOCAL_ENV.ports.firestore),

@@ -12,7 +12,8 @@ import {
 import type { Mean, Measures, Score, Share, Uplift } from './score.ts';
 import type { InProcessResult } from './in-process.ts';
 import { ATTRIBUTION_MINUTES } from '../../functions/warehouse/sql-macros.ts';
-import type { SimulationResult } from './simulate.ts';
+import { WEIGHTS_ARMS } from '../../functions/kernel/weights-versions.ts';
+import type { JobRun, SimulationResult } from './simulate.ts';
 
 // The simulation's report: a short Markdown summary and an HTML page with charts (inline SVG, drawn by
 // the operators' dashboard's chart functions).
@@ -72,6 +73,7 @@ export function scoreSections(score: Score, dates: readonly string[]): string[] 
     `| MRR, personalized | ${meanText(a.mrr.personalized)} | | |`,
     `| position of what was then bought, control (mean position at which a search showed what its shopper put in the cart or ordered within ${ATTRIBUTION_MINUTES} minutes; lower is better, and no click enters it) | ${meanText(a.boughtPosition.control)} | reported | |`,
     `| position of what was then bought, personalized | ${meanText(a.boughtPosition.personalized)} | reported | |`,
+    ...weightsTrialRows(a.weightsTrial),
     `| reorder precision (due predictions bought in the next order) | ${share(a.reorder.precision)} | ≥ ${TARGETS.reorderPrecision} | ${verdict(a.reorder.precision.value, TARGETS.reorderPrecision)} |`,
     `| reorder recall (repeat purchases predicted due) | ${share(a.reorder.recall)} | | |`,
     ...naiveRows(a.reorder),
@@ -99,6 +101,17 @@ export function scoreSections(score: Score, dates: readonly string[]): string[] 
     ),
     '',
   ];
+}
+
+/** Each arm of the ranking weights' trial, where one ran: its personalized searches against the whole control arm. */
+function weightsTrialRows(trial: Measures['weightsTrial']): string[] {
+  if (trial === null) return [];
+  const named = (arm: string) =>
+    arm === WEIGHTS_ARMS.challenger ? `the challenger's weights (${trial.versions.join(', ')})` : 'the current weights';
+  return trial.arms.flatMap((a) => [
+    `| CTR uplift, personalized with ${named(a.arm)} / control − 1 | ${upliftText(a.uplift)} (CTR ${share(a.ctr)}) | reported | |`,
+    `| MRR uplift, personalized with ${named(a.arm)} / control − 1 | ${upliftText(a.mrrUplift)} (MRR ${meanText(a.mrr)}) | reported | |`,
+  ]);
 }
 
 /** Brand accuracy against its bar: the loop's points below (or above) the ideal observer's on the same pairs. */
@@ -170,6 +183,7 @@ export function markdownSummary(r: SimulationResult): string {
     '',
     ...firstWeekSection(r.score, r.calendar.dates, r.options.historyDays),
     ...scoreSections(r.score, r.calendar.dates),
+    ...weightsSection(r),
     '## The pipeline',
     '',
     `- Sent: ${r.sent.requests} requests, ${r.sent.events} events (${Object.entries(r.sent.byType)
@@ -185,10 +199,45 @@ export function markdownSummary(r: SimulationResult): string {
     `- The metrics job's CTR and MRR rows (warehouse) agree with the searches sent: ${warehouseAgrees(r) ? 'yes' : 'no'}.`,
     `- Throughput: ${Math.round(p.collectEventsPerSecond)} events/s accepted by collect while sending; ${Math.round(p.endToEndEventsPerSecond)} events/s from the first send to the last day learned.`,
     `- Lag: collect received → ingest started p50 ${p.ingestLagMs.p50} ms, p95 ${p.ingestLagMs.p95} ms, max ${p.ingestLagMs.max} ms; last request of a day → the whole day learned in Firestore: median ${median(p.drainMs)} ms, max ${Math.max(0, ...p.drainMs)} ms.`,
-    `- Batch jobs: ${p.jobs.length} runs, patterns median ${median(p.jobs.filter((j) => j.job === 'patterns').map((j) => j.ms))} ms, metrics median ${median(p.jobs.filter((j) => j.job === 'metrics').map((j) => j.ms))} ms.`,
+    `- Batch jobs: ${p.jobs.length} runs, ${(['patterns', 'weights', 'metrics'] as const).map((job) => `${job} median ${median(p.jobs.filter((j) => j.job === job).map((j) => j.ms))} ms`).join(', ')}.`,
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * The ranking weights' loop as it ran: each night's fit (a challenger saved, or why not) and the metrics job's readout
+ * of the trials over the judged days, the figures an operator promotes by (docs/weights.md).
+ */
+function weightsSection(r: SimulationResult): string[] {
+  const fits = r.pipeline.jobs.filter((j) => j.job === 'weights');
+  if (fits.length === 0) return [];
+  const night = (j: JobRun) => {
+    const s = j.summary;
+    const outcome = typeof s.challenger === 'string' ? `saved ${s.challenger}` : `nothing saved (${String(s.not_fitted)})`;
+    return `| ${j.day + 1} | ${r.calendar.dates[j.day] ?? ''} | ${outcome} | ${Number(s.shown ?? 0)} | ${Number(s.clicked ?? 0)} |`;
+  };
+  const from = r.calendar.dates[r.score.afterFirstWeek.fromDay] ?? '';
+  const bound = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+  return [
+    '## The ranking weights: each night’s fit, and the trials’ readout',
+    '',
+    '| night after day | date | fit | control results shown | clicked |',
+    '| --- | --- | --- | --- | --- |',
+    ...fits.map(night),
+    '',
+    `The metrics job's readout from ${from} (the challenger wins when \`ci_low\` of \`challenger_mrr_gain\` is above 0):`,
+    '',
+    '| metric | experiment | gain | 95% interval | searches |',
+    '| --- | --- | --- | --- | --- |',
+    ...(r.pipeline.challengerReadout.length === 0
+      ? ['| — | no trial ran | | | |']
+      : r.pipeline.challengerReadout.map(
+          (row) =>
+            `| ${row.metric} | ${row.experiment} | ${bound(row.value)} | [${bound(row.ci_low)}, ${bound(row.ci_high)}] | ${row.denominator} |`,
+        )),
+    '',
+  ];
 }
 
 /** The imported history, as the import reported it. */

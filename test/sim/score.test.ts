@@ -178,6 +178,32 @@ describe('the mean reciprocal rank', () => {
     expect(boughtPosition.personalized.se).toBeCloseTo(0.5, 12);
   });
 
+  it('splits the personalized searches of a weights trial by its arm, each against the whole control arm', () => {
+    const trial = (arm: string) => ({ version: 'fit-20261120', arm });
+    const searches: SearchRecord[] = [
+      { day: 0, arm: 'control', clicked: 1 },
+      { day: 0, arm: 'control', clicked: null },
+      { day: 0, arm: 'personalized', clicked: 1, weights: trial('current') },
+      { day: 0, arm: 'personalized', clicked: null, weights: trial('current') },
+      { day: 0, arm: 'personalized', clicked: 1, weights: trial('challenger') },
+      { day: 0, arm: 'personalized', clicked: 2, weights: trial('challenger') },
+      // Before the trial: in the personalized arm's figures, in neither of the trial's.
+      { day: 0, arm: 'personalized', clicked: 1 },
+    ];
+    const { weightsTrial, ctr } = score(['2026-11-20'], searches, [], []).overall;
+    expect(ctr.personalized).toMatchObject({ numerator: 4, denominator: 5 });
+    expect(weightsTrial?.versions).toEqual(['fit-20261120']);
+    const [current, challenger] = weightsTrial?.arms ?? [];
+    expect(current).toMatchObject({ arm: 'current', ctr: { numerator: 1, denominator: 2 } });
+    expect(current?.uplift.value).toBeCloseTo(0, 12);
+    // CTR 1 against control's 1/2; MRR (1 + 1/2) / 2 = 0.75 against 0.5.
+    expect(challenger).toMatchObject({ arm: 'challenger', ctr: { numerator: 2, denominator: 2 } });
+    expect(challenger?.uplift.value).toBeCloseTo(1, 12);
+    expect(challenger?.mrrUplift.value).toBeCloseTo(0.5, 12);
+    // Without a trial there is nothing to split.
+    expect(score(['2026-11-20'], searches.slice(0, 2), [], []).overall.weightsTrial).toBeNull();
+  });
+
   it('has no value without searches, no interval for one, and no uplift over a control of 0', () => {
     expect(mean([])).toEqual({ total: 0, n: 0, value: null, se: null, low: null, high: null });
     expect(mean([0.5])).toEqual({ total: 0.5, n: 1, value: 0.5, se: null, low: null, high: null });

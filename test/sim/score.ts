@@ -1,4 +1,5 @@
 import type { ClientEvent } from '../../functions/events/schema.ts';
+import { WEIGHTS_ARMS } from '../../functions/kernel/weights-versions.ts';
 import { Z_95 } from '../../functions/warehouse/sql-macros.ts';
 
 // The scorer: the one place where the loop's behaviour and predictions meet the shoppers' hidden truth.
@@ -57,7 +58,14 @@ export function meanUplift(treatment: Mean, control: Mean): Uplift {
  * positions at which it showed the products its shopper then put in the cart or ordered within
  * `ATTRIBUTION_MINUTES`, each product once, at its best position (as the metrics job's `bought_position`).
  */
-export type SearchRecord = { day: number; arm: string; clicked: number | null; bought?: readonly number[] };
+export type SearchRecord = {
+  day: number;
+  arm: string;
+  clicked: number | null;
+  bought?: readonly number[];
+  /** While a challenger's ranking weights were tried: the trial's version and this search's arm of it (`current`, `challenger`). */
+  weights?: { version: string; arm: string };
+};
 
 /** 1 / the position clicked, 0 without a click: the reciprocal rank the metrics job's `mrr` averages. */
 export function reciprocalRank(search: SearchRecord): number {
@@ -175,6 +183,11 @@ export type Measures = {
    * click enters it, so neither does the position bias of clicks.
    */
   boughtPosition: { control: Mean; personalized: Mean };
+  /**
+   * Where a trial of ranking weights ran (the weights job's challenger): the personalized searches of each of its arms,
+   * `current` and `challenger`, against the whole control arm. Null without a trial.
+   */
+  weightsTrial: WeightsTrial | null;
   reorder: ReorderShares & {
     /** The naive rule on the same trips. */
     naive: ReorderShares;
@@ -189,6 +202,12 @@ export type Measures = {
   brandOracle: Share;
   /** The ideal observer over the same pairs (ideal.ts): the upper bound of brand accuracy. */
   brandIdeal: Share;
+};
+
+export type WeightsTrial = {
+  /** The challengers tried, by version (one a trial: a newer fit replaces a challenger only after its trial). */
+  versions: string[];
+  arms: { arm: string; ctr: Share; uplift: Uplift; mrr: Mean; mrrUplift: Uplift }[];
 };
 
 export type DayScore = Measures & { day: number; date: string };
@@ -215,12 +234,26 @@ function ctrOf(searches: SearchRecord[]) {
   const mrrControl = mrr('control');
   const mrrPersonalized = mrr('personalized');
   const boughtAt = (name: string) => mean(ofArm(name).flatMap((s) => s.bought ?? []));
+  const tried = ofArm('personalized').filter((s) => s.weights !== undefined);
+  const trialArm = (arm: string) => {
+    const of = tried.filter((s) => s.weights?.arm === arm);
+    const ctr = wilson(of.filter((s) => s.clicked !== null).length, of.length);
+    const mrr = mean(of.map(reciprocalRank));
+    return { arm, ctr, uplift: uplift(ctr, control), mrr, mrrUplift: meanUplift(mrr, mrrControl) };
+  };
   return {
     ctr: { control, personalized },
     uplift: uplift(personalized, control),
     mrr: { control: mrrControl, personalized: mrrPersonalized },
     mrrUplift: meanUplift(mrrPersonalized, mrrControl),
     boughtPosition: { control: boughtAt('control'), personalized: boughtAt('personalized') },
+    weightsTrial:
+      tried.length === 0
+        ? null
+        : {
+            versions: [...new Set(tried.map((s) => s.weights?.version ?? ''))].sort(),
+            arms: [WEIGHTS_ARMS.current, WEIGHTS_ARMS.challenger].map(trialArm),
+          },
   };
 }
 
@@ -290,6 +323,11 @@ function brandByEvidence(records: BrandRecord[]): EvidenceShare[] {
   }));
 }
 
+/** The first day the report judges: the day after the first week, or the first day of a run a week or shorter. */
+export function judgedFromDay(days: number): number {
+  return days > 7 ? 7 : 0;
+}
+
 export function score(dates: string[], searches: SearchRecord[], reorders: ReorderRecord[], brands: BrandRecord[]): Score {
   const days = dates.map((date, day): DayScore => ({
     day,
@@ -298,7 +336,7 @@ export function score(dates: string[], searches: SearchRecord[], reorders: Reord
     reorder: reorderOf(reorders.filter((r) => r.day === day)),
     ...brandOf(brands.filter((b) => b.day === day)),
   }));
-  const fromDay = dates.length > 7 ? 7 : 0;
+  const fromDay = judgedFromDay(dates.length);
   const firstWeek = (r: { day: number }) => r.day < 7;
   return {
     days,

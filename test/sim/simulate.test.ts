@@ -51,7 +51,16 @@ describe('shopper simulation', () => {
     expect(result.pipeline.warehouseOrderLines).toBe(result.sent.orderLines);
     expect(result.pipeline.ingestedMessages).toBeGreaterThanOrEqual(result.sent.requests);
     expect(warehouseAgrees(result)).toBe(true);
-    expect(result.pipeline.jobs.map((j) => j.status)).toEqual(Array(8).fill(200));
+    // Each night patterns, the weights fit and metrics, then the trials' readout over the judged days.
+    expect(result.pipeline.jobs.map((j) => `${j.job} ${j.status}`)).toEqual([
+      ...Array.from({ length: 4 }, () => ['patterns 200', 'weights 200', 'metrics 200']).flat(),
+      'metrics 200',
+    ]);
+    // The fit saved a challenger or said why not (a few days of a hundred shoppers hold too few swaps).
+    for (const fit of result.pipeline.jobs.filter((j) => j.job === 'weights'))
+      expect(typeof fit.summary.challenger === 'string' || typeof fit.summary.not_fitted === 'string').toBe(true);
+    // The control arm logged its signal values for the fit, and swapped some of its searches.
+    expect(result.pipeline.jobs.filter((j) => j.job === 'weights').at(-1)?.summary.shown).toBeGreaterThan(0);
     // Both arms searched, and the personalized arm was re-ranked by the search package at least sometimes.
     expect(result.sent.personalizedReasons.control).toBeGreaterThan(0);
     expect(result.sent.personalizedReasons.personalized).toBeGreaterThan(0);
@@ -86,6 +95,7 @@ describe('shopper simulation', () => {
     for (const section of [
       "## Against the guide's bars",
       '## Per simulated day',
+      '## The ranking weights',
       '## The pipeline',
       'CTR uplift',
       'MRR uplift',

@@ -7,13 +7,15 @@ import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import type { Logger } from '../../functions/logging/logger.ts';
 import {
   createFirestorePreferenceDocumentReader,
+  createFirestoreRankingWeightsReader,
   createFirestoreReorderModelReader,
   createFirestoreSearchPreferenceReader,
   createSearchPersonalizer,
   createUserHasher,
 } from '../../functions/search/index.ts';
+import { seededRandom } from './catalog.ts';
 import { startStack, type RunningStack } from './local-stack.ts';
-import { score, type Score } from './score.ts';
+import { judgedFromDay, score, type Score } from './score.ts';
 import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
 import { orderLinesCsv, shopHistory } from './history.ts';
 import { parseImportArgs, runImportCommand } from '../../functions/local/import.ts';
@@ -24,8 +26,10 @@ import { join } from 'node:path';
 
 // The shopper simulation: simulated shoppers search, click, fill carts and order through the real local
 // stack over HTTP (collect with real tokens → Pub/Sub → ingest → DuckDB and Firestore), the batch jobs run
-// at each simulated day's end with as_of set to it, and the treatment arm's results are re-ranked by the
-// search package over the emulator's preference documents.
+// at each simulated day's end with as_of set to it (patterns, the ranking weights' fit, metrics), and the
+// treatment arm's results are re-ranked by the search package over the emulator's preference documents, with the
+// weights versions the weights job saved there: control searches log their signal values and a tenth of them swap
+// two adjacent results, and a challenger the fit saves is tried on half the personalized arm, as deployed.
 //
 // Simulated time: the N whole UTC days ending at today's midnight. Each event's occurred_at is its
 // simulated time and sent_at the moment it is sent, so collect's skew rule
@@ -41,7 +45,7 @@ export type SimulationOptions = RunOptions & {
   progress?: (text: string, fraction: number) => void;
 };
 
-export type JobRun = { job: 'patterns' | 'metrics'; day: number; status: number; ms: number; summary: Record<string, unknown> };
+export type JobRun = { job: 'patterns' | 'weights' | 'metrics'; day: number; status: number; ms: number; summary: Record<string, unknown> };
 export type MetricRow = {
   metric: string;
   experiment: string;
@@ -50,6 +54,8 @@ export type MetricRow = {
   numerator: number;
   denominator: number;
   value: number;
+  ci_low: number | null;
+  ci_high: number | null;
 };
 
 /** The history imported before the first live day (`--history-days`), and what the import reported. */
@@ -90,6 +96,11 @@ export type SimulationResult = {
     warehouseCtr: { day: number; arm: string; numerator: number; denominator: number }[];
     /** Its MRR rows alike: Σ reciprocal ranks over searches. */
     warehouseMrr: { day: number; arm: string; numerator: number; denominator: number }[];
+    /**
+     * The metrics job's readout of the ranking weights' trials over the days after the first week (all days in a
+     * shorter run): `challenger_ctr_gain` and `challenger_mrr_gain` per challenger, with their 95% intervals.
+     */
+    challengerReadout: MetricRow[];
   };
   score: Score;
   wallSeconds: number;
@@ -153,6 +164,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const newReader = () =>
       createFirestoreSearchPreferenceReader(firestore, { hashUser: createUserHasher(LOCAL.userHashKey), budgetMs: 5_000, ttlMs: 600_000 });
     let reader = newReader();
+    // The weights versions alike, read fresh after each night's fit.
+    const newWeights = () => createFirestoreRankingWeightsReader(firestore, { budgetMs: 5_000 });
+    let weights = newWeights();
+    // The control arm's randomized swaps, from the run's seed (the order trips draw them in is the pool's).
+    const swaps = seededRandom(options.seed ^ 0x5eed5a9);
     const models = createFirestoreReorderModelReader(firestore);
     const tokens = new Map<string, string>();
     for (const s of shoppers) {
@@ -210,7 +226,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         return document;
       },
       reorderModel: () => models.read(),
-      personalizer: (clock) => createSearchPersonalizer({ reader, clock, ...(options.ranking ? { ranking: options.ranking } : {}) }),
+      personalizer: (clock) =>
+        createSearchPersonalizer({
+          reader,
+          clock,
+          weights,
+          signalsInControl: true,
+          random: swaps.next,
+          ...(options.ranking ? { ranking: options.ranking } : {}),
+        }),
       send,
     };
 
@@ -254,9 +278,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       return total;
     }
 
-    async function runJob(job: 'patterns' | 'metrics', day: number, body: Record<string, string>): Promise<Record<string, unknown>> {
+    async function runJob(job: JobRun['job'], day: number, body: Record<string, string>): Promise<Record<string, unknown>> {
       const started = Date.now();
-      const port = job === 'patterns' ? stack.ports.patterns : stack.ports.metrics;
+      const port = stack.ports[job];
       const response = await fetch(`http://127.0.0.1:${port}/`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
@@ -310,9 +334,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       }
       drainMs.push(Date.now() - drainStart);
       const dayEnd = new Date(dayStart(day) + DAY_MS).toISOString();
-      progress(`day ${day + 1}/${options.days} ${dates[day]}: patterns and metrics jobs as of ${dayEnd}`, (day + 0.9) / options.days);
+      progress(
+        `day ${day + 1}/${options.days} ${dates[day]}: patterns, weights and metrics jobs as of ${dayEnd}`,
+        (day + 0.9) / options.days,
+      );
       await runJob('patterns', day, { as_of: dayEnd, since: runSince });
       reader = newReader();
+      // The fit reads the control arm's clicks up to as_of, as scheduled (its own window, four weeks).
+      await runJob('weights', day, { as_of: dayEnd });
+      weights = newWeights();
       const metrics = await runJob('metrics', day, { as_of: dayEnd, since: new Date(dayStart(day)).toISOString() });
       for (const row of (metrics.metrics ?? []) as MetricRow[]) {
         if (row.experiment !== 'personalization' || row.dimension !== '') continue;
@@ -329,6 +359,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       });
     }
     const drained = Date.now();
+    // The trials' readout over the days the report judges (score.ts: after the first week), as an operator reads it
+    // before promoting: one metrics run over that window.
+    const fromDay = judgedFromDay(options.days);
+    const readout = await runJob('metrics', options.days - 1, {
+      as_of: new Date(dayStart(options.days - 1) + DAY_MS).toISOString(),
+      since: new Date(dayStart(fromDay)).toISOString(),
+    });
+    const challengerReadout = ((readout.metrics ?? []) as MetricRow[]).filter((row) => row.metric.startsWith('challenger_'));
     const lags = stack.ingested.map((m) => m.lag_ms);
     return {
       options: { shoppers: options.shoppers, days: options.days, seed: options.seed, historyDays },
@@ -349,6 +387,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         jobs,
         warehouseCtr,
         warehouseMrr,
+        challengerReadout,
       },
       score: score(dates, ledger.searches, ledger.reorders, ledger.brands),
       wallSeconds: 0,

@@ -10,6 +10,7 @@ import {
 } from '../../functions/search/index.ts';
 import { baselineSearch, buildCatalog, seededRandom, type Catalog, type Product } from './catalog.ts';
 import type { ReorderModel } from '../../functions/kernel/reorder-model.ts';
+import { WEIGHTS_EXPERIMENT_PREFIX } from '../../functions/kernel/weights-versions.ts';
 import { brandEvidence, learnedTopBrands, reorderCandidates } from './observe.ts';
 import { idealObserver, type IdealObserver } from './ideal.ts';
 import { orderCountTopBrands, type BrandRecord, type ReorderRecord, type SearchRecord } from './score.ts';
@@ -220,7 +221,7 @@ export async function shopTrip(
     // Before the ideal observer learns from this search: what it knew when the search was ranked.
     ports.searched?.({ day, arm: outcome.arm ?? 'none', reason: outcome.reason, context, engine, shown, clicked: position });
     ideal.searched(need, shown, position);
-    const record: SearchRecord = { day, arm: outcome.arm ?? 'none', clicked: position };
+    const record: SearchRecord = { day, arm: outcome.arm ?? 'none', clicked: position, ...weightsArmOf(outcome.event) };
     ledger.searches.push(record);
     searched.push({ record, shown, at: searchAt.getTime() });
     if (position === null) continue;
@@ -291,4 +292,12 @@ export function boughtPositions(
     if (within(added) || (added !== undefined && within(orderedAt))) positions.push(i + 1);
   });
   return positions;
+}
+
+/** The arm of the ranking weights' trial a search was ranked in (`weights.<challenger>`), when one was running. */
+function weightsArmOf(search: SearchPerformedEvent): Pick<SearchRecord, 'weights'> {
+  const trial = Object.entries(search.context?.experiments ?? {}).find(([experiment]) => experiment.startsWith(WEIGHTS_EXPERIMENT_PREFIX));
+  if (!trial) return {};
+  const [experiment, arm] = trial;
+  return { weights: { version: experiment.slice(WEIGHTS_EXPERIMENT_PREFIX.length), arm } };
 }
