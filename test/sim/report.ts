@@ -237,6 +237,13 @@ function weightsSection(r: SimulationResult): string[] {
             `| ${row.metric} | ${row.experiment} | ${bound(row.value)} | [${bound(row.ci_low)}, ${bound(row.ci_high)}] | ${row.denominator} |`,
         )),
     '',
+    ...(r.pipeline.promotions.length === 0
+      ? ['Promoted: none (the operator promotes a challenger once its trial’s MRR gain has its whole interval above 0).']
+      : r.pipeline.promotions.map(
+          (p) =>
+            `Promoted ${p.version} after night ${p.day + 1} (${r.calendar.dates[p.day] ?? ''}): its trial's MRR gain ${bound(p.gain)} [${bound(p.ci_low)}, ${bound(p.ci_high)}] over ${p.searches} searches; from the next day every personalized search ranks with it.`,
+        )),
+    '',
   ];
 }
 

@@ -8,8 +8,10 @@ import { inProcessSummary, markdownSummary, writeReport } from './report.ts';
 import { runSimulation } from './simulate.ts';
 
 // `npm run simulate -- [--shoppers N] [--days N] [--history-days N] [--seed N] [--concurrency N] [--report DIR]
-//   [--strength X] [--weight signal=X …] [--prior-weight X] [--in-process [--ranker loop|oracle|shopper|informed]]`: the shopper simulation
-// through the local stack. `--strength`, `--weight` and `--prior-weight` set the search service's ranking; due predictions
+//   [--strength X] [--weight signal=X …] [--prior-weight X] [--no-promote] [--in-process [--ranker loop|oracle|shopper|informed]]`: the
+// shopper simulation through the local stack. `--strength`, `--weight` and `--prior-weight` set the search service's ranking
+// (the ranking weights' own loop, fit, trial and promotion, runs unless weights are set so; `--no-promote` keeps its
+// challengers on trial, unpromoted); due predictions
 // follow the reorder model the patterns job fits; `--in-process` runs the same trips
 // straight into the learning code instead (see in-process.ts), to try a change in seconds. `--history-days` first
 // shops that many days before the loop and imports their orders (history.ts). `--ranker` ranks the personalized arm
@@ -18,6 +20,7 @@ import { runSimulation } from './simulate.ts';
 // Progress and logs go to stderr; the Markdown summary to stdout.
 
 const { values } = parseArgs({
+  allowNegative: true,
   options: {
     shoppers: { type: 'string', default: '1000' },
     days: { type: 'string', default: '14' },
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     'prior-weight': { type: 'string' },
     weight: { type: 'string', multiple: true },
     'in-process': { type: 'boolean', default: false },
+    promote: { type: 'boolean', default: true },
     ranker: { type: 'string' },
   },
 });
@@ -112,6 +116,7 @@ try {
       historyDays: number('history-days', values['history-days']),
       concurrency: number('concurrency', values.concurrency),
       ranking,
+      promote: values.promote,
       logger: { ...logger, info: (m, f) => (interactive && process.stderr.write('\n'), logger.info(m, f)) },
       progress,
     });

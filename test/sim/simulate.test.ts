@@ -51,9 +51,9 @@ describe('shopper simulation', () => {
     expect(result.pipeline.warehouseOrderLines).toBe(result.sent.orderLines);
     expect(result.pipeline.ingestedMessages).toBeGreaterThanOrEqual(result.sent.requests);
     expect(warehouseAgrees(result)).toBe(true);
-    // Each night patterns, the weights fit and metrics, then the trials' readout over the judged days.
+    // Each night patterns, metrics and the weights fit, as scheduled, then the trials' readout over the judged days.
     expect(result.pipeline.jobs.map((j) => `${j.job} ${j.status}`)).toEqual([
-      ...Array.from({ length: 4 }, () => ['patterns 200', 'weights 200', 'metrics 200']).flat(),
+      ...Array.from({ length: 4 }, () => ['patterns 200', 'metrics 200', 'weights 200']).flat(),
       'metrics 200',
     ]);
     // The fit saved a challenger or said why not (a few days of a hundred shoppers hold too few swaps).
@@ -61,6 +61,8 @@ describe('shopper simulation', () => {
       expect(typeof fit.summary.challenger === 'string' || typeof fit.summary.not_fitted === 'string').toBe(true);
     // The control arm logged its signal values for the fit, and swapped some of its searches.
     expect(result.pipeline.jobs.filter((j) => j.job === 'weights').at(-1)?.summary.shown).toBeGreaterThan(0);
+    // Too few swaps for a fit, so no trial, and nothing for the operator to promote.
+    expect(result.pipeline.promotions).toEqual([]);
     // Both arms searched, and the personalized arm was re-ranked by the search package at least sometimes.
     expect(result.sent.personalizedReasons.control).toBeGreaterThan(0);
     expect(result.sent.personalizedReasons.personalized).toBeGreaterThan(0);

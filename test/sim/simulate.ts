@@ -7,12 +7,15 @@ import { mintShopperToken } from '../../functions/local/mint-token.ts';
 import type { Logger } from '../../functions/logging/logger.ts';
 import {
   createFirestorePreferenceDocumentReader,
-  createFirestoreRankingWeightsReader,
   createFirestoreReorderModelReader,
+  createRankingWeightsReader,
   createFirestoreSearchPreferenceReader,
   createSearchPersonalizer,
   createUserHasher,
 } from '../../functions/search/index.ts';
+import { createFirestoreWeightsStore } from '../../functions/adapters/gcp/firestore-weights-store.ts';
+import { WEIGHTS_EXPERIMENT_PREFIX } from '../../functions/kernel/weights-versions.ts';
+import { runWeightsCommand } from '../../functions/local/weights.ts';
 import { seededRandom } from './catalog.ts';
 import { startStack, type RunningStack } from './local-stack.ts';
 import { judgedFromDay, score, type Score } from './score.ts';
@@ -26,10 +29,11 @@ import { join } from 'node:path';
 
 // The shopper simulation: simulated shoppers search, click, fill carts and order through the real local
 // stack over HTTP (collect with real tokens → Pub/Sub → ingest → DuckDB and Firestore), the batch jobs run
-// at each simulated day's end with as_of set to it (patterns, the ranking weights' fit, metrics), and the
+// at each simulated day's end with as_of set to it (patterns, metrics, the ranking weights' fit), and the
 // treatment arm's results are re-ranked by the search package over the emulator's preference documents, with the
 // weights versions the weights job saved there: control searches log their signal values and a tenth of them swap
-// two adjacent results, and a challenger the fit saves is tried on half the personalized arm, as deployed.
+// two adjacent results, a challenger the fit saves is tried on half the personalized arm, as deployed, and an
+// operator promotes it once the trial's readout says it wins (`promote`).
 //
 // Simulated time: the N whole UTC days ending at today's midnight. Each event's occurred_at is its
 // simulated time and sent_at the moment it is sent, so collect's skew rule
@@ -43,6 +47,11 @@ export type SimulationOptions = RunOptions & {
   logger?: Logger;
   /** What the run is doing, and how far it is, 0–1. */
   progress?: (text: string, fraction: number) => void;
+  /**
+   * Whether the operator of docs/weights.md is played: each morning the running trial's readout is read, and a
+   * challenger whose MRR gain's interval is above 0 is promoted with `npm run weights -- promote`'s code. Default true.
+   */
+  promote?: boolean;
 };
 
 export type JobRun = { job: 'patterns' | 'weights' | 'metrics'; day: number; status: number; ms: number; summary: Record<string, unknown> };
@@ -101,6 +110,8 @@ export type SimulationResult = {
      * shorter run): `challenger_ctr_gain` and `challenger_mrr_gain` per challenger, with their 95% intervals.
      */
     challengerReadout: MetricRow[];
+    /** Each promotion the operator made: after which night, which version, and the readout it went by. */
+    promotions: { day: number; version: string; gain: number; ci_low: number | null; ci_high: number | null; searches: number }[];
   };
   score: Score;
   wallSeconds: number;
@@ -164,9 +175,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const newReader = () =>
       createFirestoreSearchPreferenceReader(firestore, { hashUser: createUserHasher(LOCAL.userHashKey), budgetMs: 5_000, ttlMs: 600_000 });
     let reader = newReader();
-    // The weights versions alike, read fresh after each night's fit.
-    const newWeights = () => createFirestoreRankingWeightsReader(firestore, { budgetMs: 5_000 });
+    // The ranking weights' loop runs unless the command line set the weights by hand (a weights version would
+    // override them); the versions are read fresh after each night's fit, as the preferences are.
+    const weightsLoop = options.ranking?.weights === undefined && options.ranking?.priorWeight === undefined;
+    const weightsStore = createFirestoreWeightsStore(firestore);
+    const newWeights = () => (weightsLoop ? createRankingWeightsReader(weightsStore, { budgetMs: 5_000 }) : undefined);
     let weights = newWeights();
+    const promotions: SimulationResult['pipeline']['promotions'] = [];
     // The control arm's randomized swaps, from the run's seed (the order trips draw them in is the pool's).
     const swaps = seededRandom(options.seed ^ 0x5eed5a9);
     const models = createFirestoreReorderModelReader(firestore);
@@ -230,9 +245,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         createSearchPersonalizer({
           reader,
           clock,
-          weights,
-          signalsInControl: true,
-          random: swaps.next,
+          ...(weights ? { weights, signalsInControl: true, random: swaps.next } : {}),
           ...(options.ranking ? { ranking: options.ranking } : {}),
         }),
       send,
@@ -335,20 +348,23 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       drainMs.push(Date.now() - drainStart);
       const dayEnd = new Date(dayStart(day) + DAY_MS).toISOString();
       progress(
-        `day ${day + 1}/${options.days} ${dates[day]}: patterns, weights and metrics jobs as of ${dayEnd}`,
+        `day ${day + 1}/${options.days} ${dates[day]}: patterns, metrics and weights jobs as of ${dayEnd}`,
         (day + 0.9) / options.days,
       );
       await runJob('patterns', day, { as_of: dayEnd, since: runSince });
       reader = newReader();
-      // The fit reads the control arm's clicks up to as_of, as scheduled (its own window, four weeks).
-      await runJob('weights', day, { as_of: dayEnd });
-      weights = newWeights();
       const metrics = await runJob('metrics', day, { as_of: dayEnd, since: new Date(dayStart(day)).toISOString() });
       for (const row of (metrics.metrics ?? []) as MetricRow[]) {
         if (row.experiment !== 'personalization' || row.dimension !== '') continue;
         const counted = { day, arm: row.arm, numerator: row.numerator, denominator: row.denominator };
         if (row.metric === 'ctr') warehouseCtr.push(counted);
         if (row.metric === 'mrr') warehouseMrr.push(counted);
+      }
+      if (weightsLoop) {
+        // As scheduled, after metrics: the fit reads the control arm's clicks up to as_of (its own window, four weeks).
+        await runJob('weights', day, { as_of: dayEnd });
+        if (options.promote ?? true) await operate(day, dayEnd);
+        weights = newWeights();
       }
       log?.info('simulated day done', {
         day: day + 1,
@@ -358,6 +374,35 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         drain_ms: drainMs.at(-1),
       });
     }
+    /**
+     * The operator docs/weights.md describes, in the morning after a night: reads the running trial's readout over its
+     * days so far (one metrics run from the trial's start) and promotes the challenger once its MRR gain's 95% interval
+     * is above 0, with the code of `npm run weights -- promote`. A challenger fitted tonight has no searches yet.
+     */
+    async function operate(day: number, dayEnd: string): Promise<void> {
+      const rollout = await weightsStore.rollout();
+      const trial = rollout.challenger === null ? null : await weightsStore.read(rollout.challenger);
+      if (trial === null) return;
+      const since = trial.source.kind === 'fit' ? trial.source.as_of : trial.created_at;
+      if (Date.parse(since) >= Date.parse(dayEnd)) return;
+      const readout = await runJob('metrics', day, { as_of: dayEnd, since });
+      const gain = ((readout.metrics ?? []) as MetricRow[]).find(
+        (row) => row.metric === 'challenger_mrr_gain' && row.experiment === `${WEIGHTS_EXPERIMENT_PREFIX}${trial.version}`,
+      );
+      if (gain?.ci_low === null || gain?.ci_low === undefined || !(gain.ci_low > 0)) return;
+      const promoted = await runWeightsCommand({ action: 'promote', version: trial.version }, weightsStore, new Date(dayEnd));
+      if (!promoted.ok) throw new Error(`the promotion of ${trial.version} failed: ${promoted.output}`);
+      log?.info('challenger promoted', { day: day + 1, version: trial.version, mrr_gain: gain.value, ci_low: gain.ci_low });
+      promotions.push({
+        day,
+        version: trial.version,
+        gain: gain.value,
+        ci_low: gain.ci_low,
+        ci_high: gain.ci_high,
+        searches: gain.denominator,
+      });
+    }
+
     const drained = Date.now();
     // The trials' readout over the days the report judges (score.ts: after the first week), as an operator reads it
     // before promoting: one metrics run over that window.
@@ -388,6 +433,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
         warehouseCtr,
         warehouseMrr,
         challengerReadout,
+        promotions,
       },
       score: score(dates, ledger.searches, ledger.reorders, ledger.brands),
       wallSeconds: 0,
