@@ -98,6 +98,14 @@ export function handSetVersion(): WeightsVersion {
   };
 }
 
+/**
+ * When a version's trial as challenger began, ms: the end of its fit's clicks (search tries it from then), or a manual
+ * version's saving. The weights job waits `TRIAL_DAYS` from here before replacing it.
+ */
+export function trialStart(version: WeightsVersion): number {
+  return Date.parse(version.source.kind === 'fit' ? version.source.as_of : version.created_at);
+}
+
 /** The experiment id under which `version` is tried as a challenger. */
 export function weightsExperimentId(version: string): string {
   return `${WEIGHTS_EXPERIMENT_PREFIX}${version}`;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_EXPERIMENT, PERSONALIZATION_EXPERIMENT } from '../experiments/experiments.ts';
 import { runJob } from '../jobs/lifecycle.ts';
 import { RANKING_SIGNALS, type RankingSignal } from '../kernel/signal-weights.ts';
-import type { WeightsStore, WeightsVersion } from '../kernel/weights-versions.ts';
+import { trialStart, type WeightsStore, type WeightsVersion } from '../kernel/weights-versions.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SqlWarehouse } from '../warehouse/ports.ts';
 import { fitRankingWeights, type ClickCount, type WeightsFit } from './fit.ts';
@@ -81,23 +81,12 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
         control_arm: DEFAULT_EXPERIMENT.control,
       };
       const rollout = await deps.store.rollout();
+      const run = { run_id: runId, as_of: asOf.toISOString(), since: since.toISOString(), current: rollout.current };
       const trial = rollout.challenger === null ? null : await deps.store.read(rollout.challenger);
-      const name = versionName(asOf);
       // A challenger younger than its trial is left to it, unread warehouse and all; a rerun of its own day refits it.
-      if (trial !== null && trial.version !== name && asOf.getTime() - trialStart(trial) < TRIAL_DAYS * DAY_MS) {
+      if (trial !== null && trial.version !== versionName(asOf) && asOf.getTime() - trialStart(trial) < TRIAL_DAYS * DAY_MS) {
         log.info('challenger still on trial', { challenger: trial.version, trial_days: TRIAL_DAYS });
-        return {
-          run_id: runId,
-          as_of: asOf.toISOString(),
-          since: since.toISOString(),
-          current: rollout.current,
-          challenger: null,
-          not_fitted: 'trial_running',
-          shown: 0,
-          clicked: 0,
-          groups: 0,
-          bytes_processed: null,
-        };
+        return { ...run, challenger: null, not_fitted: 'trial_running', shown: 0, clicked: 0, groups: 0, bytes_processed: null };
       }
       const answer = await deps.warehouse.query('ranking_click_counts.sql', params, JOB);
       const counts = answer.rows.map(parseCount);
@@ -105,16 +94,7 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
       const current = await deps.store.read(rollout.current);
       if (current === null) throw new Error(`the current weights version ${rollout.current} is not stored`);
       const fit = fitRankingWeights(counts, { weights: current.weights, priorWeight: current.prior_weight ?? 1 });
-      const base = {
-        run_id: runId,
-        as_of: asOf.toISOString(),
-        since: since.toISOString(),
-        current: rollout.current,
-        shown: fit.shown,
-        clicked: fit.clicked,
-        groups: counts.length,
-        bytes_processed: answer.bytesProcessed,
-      };
+      const base = { ...run, shown: fit.shown, clicked: fit.clicked, groups: counts.length, bytes_processed: answer.bytesProcessed };
       if (!fit.ok) {
         log.warn('weights not fitted', { reason: fit.reason, shown: fit.shown, clicked: fit.clicked });
         return { ...base, challenger: null, not_fitted: fit.reason };
@@ -143,11 +123,6 @@ export async function runWeightsJob(deps: WeightsJobDeps, request: WeightsReques
 /** The version a fit of clicks ending at `asOf` is saved as: one a day, and a rerun of the day replaces it. */
 export function versionName(asOf: Date): string {
   return `fit-${asOf.toISOString().slice(0, 10).replaceAll('-', '')}`;
-}
-
-/** When a version's trial began: the end of its fit's clicks, as search tries it from then; a manual one's saving. */
-function trialStart(version: WeightsVersion): number {
-  return Date.parse(version.source.kind === 'fit' ? version.source.as_of : version.created_at);
 }
 
 /** A fit's version, named by the day its clicks end (`versionName`). */

@@ -7,10 +7,9 @@ import { BEGINNING, runPatternsJob } from '../../functions/patterns/job.ts';
 import type { Preferences } from '../../functions/learn/preferences.ts';
 import { DEFAULT_PRIVACY } from '../../functions/privacy/settings.ts';
 import { createSearchPersonalizer, createSearchPreferenceReader, type RankingWeightsReader } from '../../functions/search/index.ts';
-import { seededRandom } from './catalog.ts';
 import { shopHistory } from './history.ts';
 import { score, type Score } from './score.ts';
-import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripLedger, type TripPorts } from './trip.ts';
+import { buildWorld, controlSwaps, emptyLedger, shopTrip, type RunOptions, type TripLedger, type TripPorts } from './trip.ts';
 
 // The same shoppers and trips as the simulation, learned in this process: each trip's events go straight
 // into `learn` (real-time learning, as the learn function applies them) and search reads the documents
@@ -72,7 +71,7 @@ export async function runInProcess(options: InProcessOptions): Promise<InProcess
   let events = 0;
   const orders: CollectedEvent[] = [];
   // The control arm's randomized swaps, drawn in trip order from the run's seed so that a run repeats.
-  const swaps = seededRandom(options.seed ^ 0x5eed5a9);
+  const swaps = controlSwaps(options.seed);
   const ports: TripPorts = {
     believed: async (userId) => {
       reader.forget(userId);

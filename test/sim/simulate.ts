@@ -14,12 +14,11 @@ import {
   createUserHasher,
 } from '../../functions/search/index.ts';
 import { createFirestoreWeightsStore } from '../../functions/adapters/gcp/firestore-weights-store.ts';
-import { WEIGHTS_EXPERIMENT_PREFIX } from '../../functions/kernel/weights-versions.ts';
+import { trialStart, weightsExperimentId } from '../../functions/kernel/weights-versions.ts';
 import { runWeightsCommand } from '../../functions/local/weights.ts';
-import { seededRandom } from './catalog.ts';
 import { startStack, type RunningStack } from './local-stack.ts';
 import { judgedFromDay, score, type Score } from './score.ts';
-import { buildWorld, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
+import { buildWorld, controlSwaps, emptyLedger, shopTrip, type RunOptions, type TripPorts } from './trip.ts';
 import { orderLinesCsv, shopHistory } from './history.ts';
 import { parseImportArgs, runImportCommand } from '../../functions/local/import.ts';
 import type { ImportReport } from '../../functions/history/import-job.ts';
@@ -183,7 +182,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     let weights = newWeights();
     const promotions: SimulationResult['pipeline']['promotions'] = [];
     // The control arm's randomized swaps, from the run's seed (the order trips draw them in is the pool's).
-    const swaps = seededRandom(options.seed ^ 0x5eed5a9);
+    const swaps = controlSwaps(options.seed);
     const models = createFirestoreReorderModelReader(firestore);
     const tokens = new Map<string, string>();
     for (const s of shoppers) {
@@ -383,11 +382,11 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const rollout = await weightsStore.rollout();
       const trial = rollout.challenger === null ? null : await weightsStore.read(rollout.challenger);
       if (trial === null) return;
-      const since = trial.source.kind === 'fit' ? trial.source.as_of : trial.created_at;
-      if (Date.parse(since) >= Date.parse(dayEnd)) return;
-      const readout = await runJob('metrics', day, { as_of: dayEnd, since });
+      const since = trialStart(trial);
+      if (since >= Date.parse(dayEnd)) return;
+      const readout = await runJob('metrics', day, { as_of: dayEnd, since: new Date(since).toISOString() });
       const gain = ((readout.metrics ?? []) as MetricRow[]).find(
-        (row) => row.metric === 'challenger_mrr_gain' && row.experiment === `${WEIGHTS_EXPERIMENT_PREFIX}${trial.version}`,
+        (row) => row.metric === 'challenger_mrr_gain' && row.experiment === weightsExperimentId(trial.version),
       );
       if (gain?.ci_low === null || gain?.ci_low === undefined || !(gain.ci_low > 0)) return;
       const promoted = await runWeightsCommand({ action: 'promote', version: trial.version }, weightsStore, new Date(dayEnd));

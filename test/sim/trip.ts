@@ -8,7 +8,7 @@ import {
   type PreferenceDocument,
   type SearchPerformedEvent,
 } from '../../functions/search/index.ts';
-import { baselineSearch, buildCatalog, seededRandom, type Catalog, type Product } from './catalog.ts';
+import { baselineSearch, buildCatalog, seededRandom, type Catalog, type Product, type Random } from './catalog.ts';
 import type { ReorderModel } from '../../functions/kernel/reorder-model.ts';
 import { WEIGHTS_EXPERIMENT_PREFIX } from '../../functions/kernel/weights-versions.ts';
 import { brandEvidence, learnedTopBrands, reorderCandidates } from './observe.ts';
@@ -300,4 +300,9 @@ function weightsArmOf(search: SearchPerformedEvent): Pick<SearchRecord, 'weights
   if (!trial) return {};
   const [experiment, arm] = trial;
   return { weights: { version: experiment.slice(WEIGHTS_EXPERIMENT_PREFIX.length), arm } };
+}
+
+/** The control arm's randomized swaps of a run, drawn from its seed, in the order trips draw them. */
+export function controlSwaps(seed: number): Random {
+  return seededRandom(seed ^ 0x5eed5a9);
 }
